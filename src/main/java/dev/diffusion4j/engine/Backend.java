@@ -1,0 +1,49 @@
+package dev.diffusion4j.engine;
+
+/**
+ * The kernels one device provides. Inputs may be strided views (a backend makes them contiguous where its kernel
+ * needs that); outputs are new contiguous tensors. No autograd here: the ops classes record the graph and call
+ * these kernels, so each backend implements math once and gradients come for free.
+ */
+public interface Backend {
+    Device device();
+
+    // ---- memory ----
+    /** A new contiguous tensor filled with {@code value}. */
+    Tensor full(int[] shape, DType dtype, double value);
+    /** A tensor holding a copy of a host array: float[] (F32), double[] (F64), long[] (I64), int[] (I32), short[] (BF16/F16 bits). */
+    Tensor fromArray(Object hostArray, int[] shape, DType dtype);
+    /** A contiguous host copy of {@code t} in the array type of its dtype (see {@link #fromArray}). */
+    Object toArray(Tensor t);
+    /** A contiguous copy of a strided view (or {@code x} itself when it already is contiguous and offset-free). */
+    Tensor contiguous(Tensor x);
+    Tensor cast(Tensor x, DType to);
+    /** Writes {@code src} (broadcast to dst's shape) into the view {@code dst}, which must be a view of a storage of this backend. */
+    void copyInto(Tensor dst, Tensor src);
+
+    // ---- random numbers (Philox 4x32-10 streams; identical on every backend) ----
+    Tensor normal(int[] shape, DType dtype, long seed, long offset);
+    Tensor uniform(int[] shape, DType dtype, long seed, long offset);
+    /** Integers in [low, high) as I64. */
+    Tensor randint(int[] shape, long low, long high, long seed, long offset);
+
+    // ---- elementwise ----
+    Tensor unary(UnaryOp op, Tensor x, double p, double q);
+    /** gy * d op(x)/dx, where y = op(x) is passed for ops whose derivative is cheapest from the output. */
+    Tensor unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, double p, double q);
+    Tensor binary(BinaryOp op, Tensor a, Tensor b);
+    Tensor where(Tensor cond, Tensor a, Tensor b);
+
+    // ---- reductions ----
+    Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepDim);
+
+    // ---- linear algebra ----
+    /** a [..., m, k] times b [..., k, n]; b's batch dims equal a's or b is 2-D. Transposed views are read without copies where possible. */
+    Tensor matmul(Tensor a, Tensor b);
+
+    // ---- indexing ----
+    /** out = x.index_select(dim, index); index is a 1-D I64 tensor. */
+    Tensor indexSelect(Tensor x, int dim, Tensor index);
+    /** zeros(shape) with src rows added at index along dim (the adjoint of indexSelect; repeated indices accumulate). */
+    Tensor indexAdd(int[] shape, int dim, Tensor index, Tensor src);
+}

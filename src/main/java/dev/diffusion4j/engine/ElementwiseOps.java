@@ -1,0 +1,77 @@
+package dev.diffusion4j.engine;
+
+/** Differentiable elementwise ops: graph recording around the backends' elementwise kernels. */
+final class ElementwiseOps {
+    private ElementwiseOps() {}
+
+    static Backend backendOf(Tensor a, Tensor b) {
+        if (!a.device().equals(b.device()))
+            throw new IllegalArgumentException("tensors on different devices: " + a.device() + " and " + b.device()
+                    + "; move one with .to(device)");
+        if (a.dtype() != b.dtype())
+            throw new IllegalArgumentException("dtype mismatch: " + a.dtype().id() + " and " + b.dtype().id() + "; convert one with .to(dtype)");
+        return a.backend();
+    }
+
+    static Tensor unary(UnaryOp op, Tensor x, double p, double q) {
+        Tensor y = x.backend().unary(op, x, p, q);
+        return Autograd.record(y, op.name().toLowerCase(), gy -> new Tensor[] {
+            x.backend().unaryBackward(op, x, y, gy, p, q)}, x);
+    }
+
+    static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        Backend be = backendOf(a, b);
+        Tensor out = be.binary(op, a, b);
+        if (op.isComparison()) return out;
+        return Autograd.record(out, op.name().toLowerCase(), gy -> binaryBackward(op, a, b, out, gy), a, b);
+    }
+
+    private static Tensor[] binaryBackward(BinaryOp op, Tensor a, Tensor b, Tensor out, Tensor gy) {
+        boolean ga = a.requiresGrad(), gb = b.requiresGrad();
+        Tensor da = null, db = null;
+        switch (op) {
+            case ADD -> { da = ga ? gy : null; db = gb ? gy : null; }
+            case SUB -> { da = ga ? gy : null; db = gb ? gy.neg() : null; }
+            case MUL -> { da = ga ? gy.mul(b) : null; db = gb ? gy.mul(a) : null; }
+            case DIV -> {
+                da = ga ? gy.div(b) : null;
+                db = gb ? gy.mul(out).div(b).neg() : null;
+            }
+            case POW -> {
+                // d/da a^b = b a^(b-1); d/db a^b = a^b log a
+                da = ga ? gy.mul(b).mul(a.pow(b.sub(b.scalarLike(1)))) : null;
+                db = gb ? gy.mul(out).mul(a.log()) : null;
+            }
+            case MAXIMUM, MINIMUM -> {
+                // ties split the gradient evenly, as PyTorch does
+                Tensor aWins = op == BinaryOp.MAXIMUM ? a.gt(b) : a.lt(b);
+                Tensor tie = a.eq(b).mul(a.scalarLike(0.5));
+                Tensor wa = aWins.add(tie);
+                da = ga ? gy.mul(wa) : null;
+                db = gb ? gy.mul(wa.rsub(1)) : null;
+            }
+            default -> throw new AssertionError(op);
+        }
+        return new Tensor[] {da == null ? null : da.sumTo(a.shape), db == null ? null : db.sumTo(b.shape)};
+    }
+
+    static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        Backend be = backendOf(a, b);
+        if (!cond.device().equals(a.device())) throw new IllegalArgumentException("where: condition on " + cond.device() + ", values on " + a.device());
+        Tensor c = cond.dtype() == a.dtype() ? cond : be.cast(cond, a.dtype());
+        Tensor out = be.where(c, a, b);
+        return Autograd.record(out, "where", gy -> {
+            Tensor zero = gy.scalarLike(0);
+            return new Tensor[] {
+                a.requiresGrad() ? be.where(c, gy, zero).sumTo(a.shape) : null,
+                b.requiresGrad() ? be.where(c, zero, gy).sumTo(b.shape) : null};
+        }, a, b);
+    }
+
+    static Tensor cast(Tensor x, DType to) {
+        Tensor out = x.backend().cast(x, to);
+        if (!to.isFloating() || !x.dtype().isFloating()) return out;
+        DType from = x.dtype();
+        return Autograd.record(out, "cast", gy -> new Tensor[] {gy.backend().cast(gy, from)}, x);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.diffusion4j.engine;
+
+import java.util.Arrays;
+
+/** Static helpers over shapes (int[] dims) and strides; shapes are never mutated once given to a tensor. */
+public final class Shape {
+    private Shape() {}
+
+    public static long numel(int[] shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+
+    public static int numelInt(int[] shape) {
+        long n = numel(shape);
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("tensor too large: " + str(shape) + " has " + n + " elements");
+        return (int) n;
+    }
+
+    public static int[] contiguousStrides(int[] shape) {
+        int[] s = new int[shape.length];
+        int acc = 1;
+        for (int i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+        return s;
+    }
+
+    /** Normalises a possibly negative dim against a rank. */
+    public static int dim(int d, int rank) {
+        int r = d < 0 ? d + rank : d;
+        if (r < 0 || r >= rank) throw new IllegalArgumentException("dim " + d + " out of range for rank " + rank);
+        return r;
+    }
+
+    /** NumPy broadcasting of two shapes. */
+    public static int[] broadcast(int[] a, int[] b) {
+        int n = Math.max(a.length, b.length);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int da = i - (n - a.length) >= 0 ? a[i - (n - a.length)] : 1;
+            int db = i - (n - b.length) >= 0 ? b[i - (n - b.length)] : 1;
+            if (da != db && da != 1 && db != 1)
+                throw new IllegalArgumentException("shapes " + str(a) + " and " + str(b) + " cannot be broadcast together");
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    /** Strides that read a tensor of shape/strides as if broadcast to {@code target} (0 on broadcast dims). */
+    public static int[] broadcastStrides(int[] shape, int[] strides, int[] target) {
+        int off = target.length - shape.length;
+        int[] s = new int[target.length];
+        for (int i = 0; i < target.length; i++) {
+            int j = i - off;
+            if (j < 0 || shape[j] == 1 && target[i] != 1) s[i] = 0;
+            else s[i] = strides[j];
+        }
+        return s;
+    }
+
+    public static String str(int[] shape) { return Arrays.toString(shape); }
+
+    public static int[] of(int... dims) { return dims.clone(); }
+}
