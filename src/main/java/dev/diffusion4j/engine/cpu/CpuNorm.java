@@ -89,8 +89,7 @@ final class CpuNorm {
                         if (silu) {
                             double a = wc * rs, b = (ba == null ? 0 : ba[ch]) - mu * a;
                             // gz is parked in dx and read back by pass 2
-                            FloatKernels.siluGrad(xa, xo + off, ga, go + off, dxa, off, spatial, (float) a, (float) b);
-                            FloatKernels.dotMoments(dxa, off, xa, xo + off, spatial, mom);
+                            FloatKernels.siluGradMoments(xa, xo + off, ga, go + off, dxa, off, spatial, (float) a, (float) b, mom);
                         } else {
                             FloatKernels.dotMoments(ga, go + off, xa, xo + off, spatial, mom);
                         }
@@ -106,9 +105,8 @@ final class CpuNorm {
                     for (int j = 0; j < cg; j++) {
                         int ch = g * cg + j, off = base + j * spatial;
                         float af = (float) ((wa == null ? 1 : wa[ch]) * rs);
-                        float[] src = silu ? dxa : ga;
-                        int so = silu ? off : go + off, xi = xo + off;
-                        for (int i = 0; i < spatial; i++) dxa[off + i] = af * src[so + i] + kf * xa[xi + i] + cf;
+                        if (silu) FloatKernels.lincomb(dxa, off, xa, xo + off, dxa, off, spatial, af, kf, cf);
+                        else FloatKernels.lincomb(ga, go + off, xa, xo + off, dxa, off, spatial, af, kf, cf);
                     }
                 }
                 merge(dw, db, pw, pb);
@@ -151,7 +149,7 @@ final class CpuNorm {
                     float mu = (float) st[0], rs = (float) st[1];
                     ma[r] = mu;
                     ra[r] = rs;
-                    for (int i = 0; i < d; i++) ya[yr + i] = (xa[xr + i] - mu) * rs * wa[i] + ba[i];
+                    FloatKernels.layerNormRow(xa, xr, wa, ba, ya, yr, d, mu, rs);
                 }
             });
         } else {
@@ -173,20 +171,12 @@ final class CpuNorm {
             float[] xa = f32(xd), ga = f32(gd), dxa = f32(dx), ma = p32(mean), ra = p32(rstd);
             float[] wa = weight == null ? filled(d, 1f) : p32(weight);
             Parallel.forRange(rows, grain(d), (lo, hi) -> {
-                double[] pw = new double[d], pb = new double[d];
+                double[] pw = new double[d], pb = new double[d], mom = new double[2];
                 for (int r = lo; r < hi; r++) {
                     int xr = xo + r * d, gr = go + r * d, dr = r * d;
                     float mu = ma[r], rs = ra[r];
-                    double sum1 = 0, sum2 = 0;
-                    for (int i = 0; i < d; i++) {
-                        double g = ga[gr + i], xh = (xa[xr + i] - mu) * rs, dxh = g * wa[i];
-                        sum1 += dxh;
-                        sum2 += dxh * xh;
-                        pw[i] += g * xh;
-                        pb[i] += g;
-                    }
-                    float m1 = (float) (sum1 / d), m2 = (float) (sum2 / d);
-                    for (int i = 0; i < d; i++) dxa[dr + i] = rs * (ga[gr + i] * wa[i] - m1 - (xa[xr + i] - mu) * rs * m2);
+                    FloatKernels.layerNormGradSums(xa, xr, ga, gr, wa, mu, rs, pw, pb, d, mom);
+                    FloatKernels.layerNormGradRow(xa, xr, ga, gr, wa, dxa, dr, d, mu, rs, (float) (mom[0] / d), (float) (mom[1] / d));
                 }
                 merge(dw, db, pw, pb);
             });

@@ -41,10 +41,10 @@ final class CpuSoftmax {
                     double s = FloatKernels.expShift(xa, xr, ya, yr, n, m);
                     if (log) {
                         float lse = (float) (m + Math.log(s));
-                        for (int i = 0; i < n; i++) ya[yr + i] = xa[xr + i] - lse;
+                        FloatKernels.affine(xa, xr, ya, yr, n, 1f, -lse, false);
                     } else {
                         float inv = (float) (1 / s);
-                        for (int i = 0; i < n; i++) ya[yr + i] *= inv;
+                        FloatKernels.affine(ya, yr, ya, yr, n, inv, 0f, false);
                     }
                 }
             });
@@ -93,15 +93,15 @@ final class CpuSoftmax {
         if (y.dtype() == DType.F32 && inner == 1) {
             float[] ya = CpuElementwise.st(yd).f32(), ga = CpuElementwise.st(gd).f32(), da = CpuElementwise.st(dx).f32();
             Parallel.forRange(outer, grain(n), (lo, hi) -> {
+                double[] mom = new double[2];
                 for (int r = lo; r < hi; r++) {
                     int yr = yo + r * n, gr = go + r * n, dr = r * n;
                     if (log) {
-                        double s = 0;
-                        for (int i = 0; i < n; i++) s += ga[gr + i];
-                        FloatKernels.logSoftmaxGrad(ya, yr, ga, gr, da, dr, n, (float) s);
+                        FloatKernels.dotMoments(ga, gr, ya, yr, n, mom);
+                        FloatKernels.logSoftmaxGrad(ya, yr, ga, gr, da, dr, n, (float) mom[0]);
                     } else {
                         float dot = (float) FloatKernels.dot(ga, gr, ya, yr, n);
-                        for (int i = 0; i < n; i++) da[dr + i] = ya[yr + i] * (ga[gr + i] - dot);
+                        FloatKernels.softmaxGradRow(ya, yr, ga, gr, da, dr, n, dot);
                     }
                 }
             });
