@@ -31,6 +31,7 @@ final class CpuNorm {
         requireSame(x, weight, "groupNorm weight");
         requireSame(x, bias, "groupNorm bias");
         int[] shape = x.shape();
+        requireGroups(shape, groups);
         int n = shape[0], c = shape[1], cg = c / groups;
         int spatial = spatialSize(shape);
         int rows = n * groups, m = cg * spatial;
@@ -68,6 +69,7 @@ final class CpuNorm {
     static Tensor[] groupNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups, boolean silu) {
         CpuElementwise.requireFloat(x, "groupNorm backward");
         int[] shape = x.shape();
+        requireGroups(shape, groups);
         int n = shape[0], c = shape[1], cg = c / groups;
         int spatial = spatialSize(shape);
         int rows = n * groups, m = cg * spatial;
@@ -116,6 +118,12 @@ final class CpuNorm {
                     rows, cg, spatial, groups, silu);
         }
         return new Tensor[] {dx, paramGrad(dw, weight), paramGrad(db, bias)};
+    }
+
+    /** Backends may be called directly, so the layout the loops rely on is checked here too (NnOps has the friendly messages). */
+    private static void requireGroups(int[] shape, int groups) {
+        if (shape.length < 2 || groups <= 0 || shape[1] % groups != 0)
+            throw new IllegalArgumentException("groupNorm: shape " + Arrays.toString(shape) + " does not split into " + groups + " groups");
     }
 
     private static int spatialSize(int[] shape) {
