@@ -61,6 +61,10 @@ public final class Json {
         return asObject(parse(text));
     }
 
+    public static Map<String, Object> parseObject(String text, Limits limits) {
+        return asObject(parse(text, limits));
+    }
+
     public static Map<String, Object> parseObject(byte[] utf8) {
         return asObject(parse(utf8, Limits.DEFAULT));
     }
