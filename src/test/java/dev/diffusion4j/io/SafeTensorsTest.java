@@ -278,6 +278,13 @@ class SafeTensorsTest {
     }
 
     @Test
+    void missingFileIsNamed() {
+        Path f = dir.resolve("absent.safetensors");
+        var e = assertThrows(java.nio.file.NoSuchFileException.class, () -> SafeTensors.read(f));
+        assertEquals(f + ": no such safetensors file", e.getMessage());
+    }
+
+    @Test
     void askingForAMissingTensorNamesIt() throws IOException {
         Path f = Files.write(dir.resolve("ref.safetensors"), REFERENCE);
         try (SafeTensorsFile st = SafeTensors.open(f)) {
