@@ -142,11 +142,14 @@ class ImageFolderDatasetTest {
 
     @Test
     void checkerboardDownscalesToFlatGray() throws IOException {
-        // Bilinear sampling at these positions would alias it to black or white instead.
-        BufferedImage cb = new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY);
-        for (int y = 0; y < 4; y++) for (int x = 0; x < 4; x++) cb.getRaster().setSample(x, y, 0, (x + y) % 2 * 255);
+        // 9x9 to 3x3: each output averages a 3x3 block (4 or 5 white of 9). Bilinear would sample
+        // the block centres exactly and alias to pure black and white.
+        BufferedImage cb = new BufferedImage(9, 9, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 9; y++) for (int x = 0; x < 9; x++) cb.getRaster().setSample(x, y, 0, (x + y) % 2 * 255);
         TestFiles.image(root.resolve("cb.png"), cb, "png");
-        for (float v : load(ImageFolderDataset.open(root, 1, 2, warnings::add), 0)) assertEquals(0f, v, 1 / 127.5f);
+        for (float v : load(ImageFolderDataset.open(root, 1, 3, warnings::add), 0)) {
+            assertEquals(0f, v, (255 * 5 / 9f - 127.5f + 0.5f) / 127.5f);
+        }
     }
 
     @Test
