@@ -22,7 +22,7 @@ import java.util.function.Supplier;
 public final class CudaLibraries {
     private CudaLibraries() {}
 
-    static final LibrarySearch.Spec DRIVER = new LibrarySearch.Spec("driver (libcuda)", "libcuda.so", List.of(1),
+    static final LibrarySearch.Spec DRIVER = new LibrarySearch.Spec("NVIDIA driver", "libcuda.so", List.of(1),
             "This machine has no NVIDIA driver, so the CUDA backend is off: install the driver, or use the CPU backend.");
     static final LibrarySearch.Spec NVRTC = new LibrarySearch.Spec("NVRTC", "libnvrtc.so", List.of(13, 12),
             "Install the CUDA toolkit (or pip install nvidia-cuda-nvrtc), or point CUDA_HOME or DIFFUSION4J_CUDA_LIBS at the folder that holds it.");

@@ -146,8 +146,22 @@ public final class LibrarySearch {
         for (String sp : sitePackages) dirs.addAll(Glob.expand(sp + "/nvidia/*/lib"));
         Set<Path> explicit = new LinkedHashSet<>();
         pathList(env.get("DIFFUSION4J_CUDA_LIBS")).forEach(explicit::add);
-        List<Path> kept = dirs.stream().filter(d -> explicit.contains(d) || Files.isDirectory(d)).toList();
+        // /usr/local/cuda is usually a link to /usr/local/cuda-X.Y: keep the first name of each folder.
+        Set<Path> seen = new LinkedHashSet<>();
+        List<Path> kept = new ArrayList<>();
+        for (Path d : dirs) {
+            if (!explicit.contains(d) && !Files.isDirectory(d)) continue;
+            if (seen.add(realPath(d))) kept.add(d);
+        }
         return new LibrarySearch(kept);
+    }
+
+    private static Path realPath(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize();
+        }
     }
 
     private static List<Path> pathList(String value) {
