@@ -11,25 +11,37 @@ import java.util.SplittableRandom;
 /**
  * Checks and measures the CUDA foundation on the machine at hand: device and library versions, an
  * NVRTC kernel against the CPU, launch overhead, copy bandwidth, cuBLAS FP32/TF32/BF16 and a cuDNN
- * convolution. Prints a short table last. Usage: {@code CudaProbe [--device N] [--quick]}.
+ * convolution. Prints a short table last. Usage: {@code CudaProbe [--device N] [--quick] [--smoke]};
+ * {@code --quick} skips the 8192 products, {@code --smoke} uses tiny sizes (a functional check only).
  */
 public final class CudaProbe {
     private final CudaContext ctx;
     private final List<String[]> table = new ArrayList<>();
-    private final boolean quick;
+    private final int[] gemmSizes;
+    private final ConvGeometry convShape;
+    private final long copyBytes;
+    private final int elementwiseCount;
     private boolean failed;
 
-    private CudaProbe(CudaContext ctx, boolean quick) {
+    private CudaProbe(CudaContext ctx, boolean quick, boolean smoke) {
         this.ctx = ctx;
-        this.quick = quick;
+        this.gemmSizes = smoke ? new int[] {96, 160} : quick ? new int[] {4096} : new int[] {4096, 8192};
+        this.convShape = smoke ? ConvGeometry.of(2, 8, 8, 8, 8, 3, 1, 1) : ConvGeometry.of(32, 256, 32, 32, 256, 3, 1, 1);
+        this.copyBytes = smoke ? 1L << 20 : 1L << 30;
+        this.elementwiseCount = smoke ? 1 << 16 : 1 << 24;
     }
 
     public static void main(String[] args) {
         int device = 0;
         boolean quick = false;
+        boolean smoke = false;
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--device")) device = Integer.parseInt(args[++i]);
-            else if (args[i].equals("--quick")) quick = true;
+            switch (args[i]) {
+                case "--device" -> device = Integer.parseInt(args[++i]);
+                case "--quick" -> quick = true;
+                case "--smoke" -> smoke = true;
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; use --device N, --quick, --smoke");
+            }
         }
         if (!CudaLibraries.isAvailable()) {
             System.out.println("CUDA not available: " + CudaLibraries.unavailableReason());
@@ -37,7 +49,7 @@ public final class CudaProbe {
         }
         boolean ok;
         try (CudaContext ctx = CudaContext.create(device)) {
-            CudaProbe p = new CudaProbe(ctx, quick);
+            CudaProbe p = new CudaProbe(ctx, quick, smoke);
             p.run();
             ok = !p.failed;
         }
@@ -87,7 +99,7 @@ public final class CudaProbe {
         row("kernel load", fmt("%.0f ms (%s)", loadMs, ks.compiles() > 0 ? "NVRTC compile" : "disk cache hit"));
         Kernel axpb = ctx.kernels().kernel("elementwise.cu", "axpb_f32");
         say("axpb_f32: %d registers", axpb.registers());
-        int n = 1 << 24;
+        int n = elementwiseCount;
         float[] x = new float[n];
         SplittableRandom rnd = new SplittableRandom(7);
         for (int i = 0; i < n; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
@@ -111,11 +123,11 @@ public final class CudaProbe {
             if (!ok) failed = true;
             row("axpb vs CPU", fmt("max abs err %.2e over %d (%s)", maxErr, n, ok ? "ok" : "WRONG"));
             // Its own bandwidth: read x, write y.
-            long big = 1L << 26;
+            long big = 4L * n;
             try (DeviceBuffer bx = ctx.allocate(4 * big); DeviceBuffer by = ctx.allocate(4 * big)) {
                 DeviceFill.uniform(ctx, bx.address(), big, 1, -1, 1);
                 float ms = timeMedian(10, () -> DeviceFill.axpb(ctx, bx.address(), by.address(), a, b, big));
-                row("axpb bandwidth", fmt("%.0f GB/s (256 MiB in + out, %.3f ms)", 8.0 * big / ms / 1e6, ms));
+                row("axpb bandwidth", fmt("%.0f GB/s (%s in + out, %.3f ms)", 8.0 * big / ms / 1e6, Bytes.format(4 * big), ms));
             }
         }
     }
@@ -163,18 +175,18 @@ public final class CudaProbe {
     // ---- bandwidth ----
 
     private void bandwidth() {
-        long bytes = 1L << 30;
+        long bytes = copyBytes;
         try (DeviceBuffer src = ctx.allocate(bytes); DeviceBuffer dst = ctx.allocate(bytes)) {
             DeviceFill.uniform(ctx, src.address(), bytes / 4, 3, -1, 1);
             float ms = timeMedian(10, () -> ctx.copyDeviceToDevice(dst.address(), src.address(), bytes));
-            row("copy D2D", fmt("%.0f GB/s (1 GiB, read+write counted, %.2f ms)", 2.0 * bytes / ms / 1e6, ms));
-            long hostBytes = 256L << 20;
+            row("copy D2D", fmt("%.0f GB/s (%s, read+write counted, %.3f ms)", 2.0 * bytes / ms / 1e6, Bytes.format(bytes), ms));
+            long hostBytes = bytes / 4;
             try (PinnedBuffer host = ctx.allocatePinned(hostBytes)) {
                 MemorySegment seg = host.segment();
                 seg.fill((byte) 1);
                 float h2d = timeMedian(5, () -> ctx.copyToDeviceAsync(seg, dst.address(), hostBytes));
                 float d2h = timeMedian(5, () -> ctx.copyToHostAsync(src.address(), seg, hostBytes));
-                row("copy H2D / D2H pinned", fmt("%.1f / %.1f GB/s (256 MiB)", hostBytes / h2d / 1e6, hostBytes / d2h / 1e6));
+                row("copy H2D / D2H pinned", fmt("%.1f / %.1f GB/s (%s)", hostBytes / h2d / 1e6, hostBytes / d2h / 1e6, Bytes.format(hostBytes)));
             }
         }
     }
@@ -184,7 +196,25 @@ public final class CudaProbe {
     private void gemms() {
         try (Cublas blas = new Cublas(ctx)) {
             say("cuBLAS %d, cuBLASLt %d", blas.version(), CublasApi.ltVersion());
-            for (int n : quick ? new int[] {4096} : new int[] {4096, 8192}) gemmSize(blas, n);
+            for (int n : gemmSizes) gemmSize(blas, n);
+            smallGemmLatency(blas, gemmSizes[0] < 1024 ? 16 : 256);
+        }
+    }
+
+    /** Per-call cost of small products, where launch and library overhead dominate. */
+    private void smallGemmLatency(Cublas blas, int n) {
+        long nn = (long) n * n;
+        try (DeviceBuffer a = ctx.allocate(4 * nn); DeviceBuffer b = ctx.allocate(4 * nn); DeviceBuffer c = ctx.allocate(4 * nn)) {
+            DeviceFill.uniform(ctx, a.address(), nn, 5, -1, 1);
+            DeviceFill.uniform(ctx, b.address(), nn, 6, -1, 1);
+            int calls = 1000;
+            long[] host = new long[1];
+            float ms = timeMedian(5, () -> {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < calls; i++) blas.sgemm(false, false, n, n, n, 1f, a.address(), n, b.address(), n, 0f, c.address(), n);
+                host[0] = System.nanoTime() - t0;
+            });
+            row(fmt("gemm FP32 %d x%d", n, calls), fmt("%.2f us device per call, %.2f us host per call", ms * 1e3 / calls, host[0] / 1e3 / calls));
         }
     }
 
@@ -264,7 +294,7 @@ public final class CudaProbe {
     private void convolutions() {
         long version = Cudnn.version();
         say("cuDNN %d", version);
-        ConvGeometry g = ConvGeometry.of(32, 256, 32, 32, 256, 3, 1, 1);
+        ConvGeometry g = convShape;
         try (Cudnn cudnn = new Cudnn(ctx)) {
             for (Convolution2d.Precision p : Convolution2d.Precision.values()) {
                 int es = p == Convolution2d.Precision.BF16 ? 2 : 4;
