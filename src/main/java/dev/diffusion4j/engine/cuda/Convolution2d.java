@@ -20,7 +20,7 @@ public interface Convolution2d extends AutoCloseable {
     /** dw = (accumulate ? dw : 0) + the gradient with respect to w, given x and dy. */
     void backwardFilter(long x, long dy, long dw, boolean accumulate);
 
-    /** The algorithm numbers chosen so far, e.g. "fwd 1, bwd-data 1, bwd-filter 3", for logs. */
+    /** The algorithms chosen so far (number, math type, workspace), for logs. */
     String describeAlgorithms();
 
     @Override

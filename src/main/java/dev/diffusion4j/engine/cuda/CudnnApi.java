@@ -27,6 +27,7 @@ final class CudnnApi {
     static final int CUDNN_CROSS_CORRELATION = 1;
     static final int CUDNN_DEFAULT_MATH = 0;
     static final int CUDNN_TENSOR_OP_MATH = 1;
+    static final int CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION = 2;
     static final int CUDNN_FMA_MATH = 3;
 
     /** One row of cuDNN's algorithm ranking (cudnnConvolution*AlgoPerf_t, 48 bytes). */

@@ -22,12 +22,14 @@ public final class CudnnConvolution implements Convolution2d {
     private final Cudnn cudnn;
     private final ConvGeometry g;
     private final boolean benchmark;
+    private final Precision precision;
     private final long xDesc;
     private final long yDesc;
     private final long wDesc;
     private final long convDesc;
     private final Map<CudnnApi.Direction, Integer> algos = new EnumMap<>(CudnnApi.Direction.class);
     private final Map<CudnnApi.Direction, Long> workspaceNeeds = new EnumMap<>(CudnnApi.Direction.class);
+    private final Map<CudnnApi.Direction, Integer> mathTypes = new EnumMap<>(CudnnApi.Direction.class);
     private final Arena arena = Arena.ofShared();
     private final MemorySegment one = arena.allocate(JAVA_FLOAT);
     private final MemorySegment zero = arena.allocate(JAVA_FLOAT);
@@ -38,6 +40,7 @@ public final class CudnnConvolution implements Convolution2d {
         this.cudnn = cudnn;
         this.g = g;
         this.benchmark = benchmark;
+        this.precision = precision;
         one.set(JAVA_FLOAT, 0, 1f);
         zero.set(JAVA_FLOAT, 0, 0f);
         int dataType = precision == Precision.BF16 ? CudnnApi.CUDNN_DATA_BFLOAT16 : CudnnApi.CUDNN_DATA_FLOAT;
@@ -116,8 +119,12 @@ public final class CudnnConvolution implements Convolution2d {
         }
         for (CudnnApi.AlgoPerf p : ranked) {
             if (p.status() != 0 || p.workspaceBytes() > WORKSPACE_LIMIT) continue;
+            // A ranking may list tensor-op variants; strict FP32 must not run one.
+            boolean tensorOp = p.mathType() == CudnnApi.CUDNN_TENSOR_OP_MATH || p.mathType() == CudnnApi.CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+            if (precision == Precision.FP32 && tensorOp) continue;
             long need = CudnnApi.workspaceSize(dir, handle, d1, d2, convDesc, dOut, p.algo());
             algos.put(dir, p.algo());
+            mathTypes.put(dir, p.mathType());
             workspaceNeeds.put(dir, need);
             return p.algo();
         }
@@ -133,7 +140,9 @@ public final class CudnnConvolution implements Convolution2d {
 
     @Override
     public synchronized String describeAlgorithms() {
-        return algos.entrySet().stream().map(e -> e.getKey().label + " " + e.getValue()).collect(Collectors.joining(", "));
+        return algos.entrySet().stream()
+                .map(e -> e.getKey().label + " " + e.getValue() + "/m" + mathTypes.get(e.getKey()) + "/ws " + Bytes.format(workspaceNeeds.get(e.getKey())))
+                .collect(Collectors.joining(", "));
     }
 
     @Override
