@@ -39,6 +39,7 @@ public final class KernelCache {
     private final CudaContext context;
     private final Path directory;
     private final Map<String, CudaModule> modules = new ConcurrentHashMap<>();
+    private final Map<String, CudaModule> byResource = new ConcurrentHashMap<>();
     private final AtomicLong compiles = new AtomicLong();
     private final AtomicLong diskHits = new AtomicLong();
     private final AtomicLong memoryHits = new AtomicLong();
@@ -77,9 +78,20 @@ public final class KernelCache {
         return module(resource).kernel(function);
     }
 
-    /** The module compiled from the classpath source {@code resource}. */
+    /**
+     * The module compiled from the classpath source {@code resource}. Classpath sources cannot
+     * change while the process runs, so after the first call this is one map lookup: no re-read,
+     * no hashing (which would otherwise cost more than the launch it precedes).
+     */
     public CudaModule module(String resource) {
-        return compile(resource, readResource(resource), List.of());
+        CudaModule m = byResource.get(resource);
+        if (m != null) {
+            memoryHits.incrementAndGet();
+            return m;
+        }
+        m = compile(resource, readResource(resource), List.of());
+        byResource.putIfAbsent(resource, m);
+        return m;
     }
 
     /**
@@ -213,5 +225,6 @@ public final class KernelCache {
             }
         }
         modules.clear();
+        byResource.clear();
     }
 }
