@@ -13,11 +13,14 @@ import picocli.CommandLine.Spec;
  * {@code diffuse schedule}: prints a noise schedule as CSV, one row per step t = 1..T (the paper's 1-based t; the
  * library's timestep index is t - 1).
  */
-@Command(name = "schedule", mixinStandardHelpOptions = true,
+@Command(name = "schedule",
         description = {"Print a noise schedule as CSV: t,beta,alpha_bar,posterior_variance,posterior_log_variance_clipped,snr.",
                 "t runs 1..T as in the papers (the library's timestep index is t-1); values are f64."})
 public final class ScheduleCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     @Option(names = "--kind", paramLabel = "KIND", defaultValue = "linear",
             description = "Schedule shape: linear (1e-4..0.02 scaled by 1000/T), cosine (s=0.008, betas clipped at 0.999), "

@@ -50,9 +50,10 @@ public final class Respacing {
             int c = counts[k];
             if (c > size) throw new IllegalArgumentException("cannot take " + c + " steps from a section of " + size + " steps (T = " + steps + ")");
             if (c > 0) {
-                // stride (size-1)/(c-1) hits both ends of the section; rint (half to even) matches Python round()
-                double stride = c <= 1 ? 1 : (size - 1.0) / (c - 1);
-                for (int j = 0; j < c; j++) keep.add(start + (int) Math.rint(j * stride));
+                // stride (size-1)/(c-1) hits both ends of the section; accumulating the index and rounding half to
+                // even (rint) picks the same steps as improved-diffusion's Python
+                double stride = c <= 1 ? 1 : (size - 1.0) / (c - 1), cur = 0;
+                for (int j = 0; j < c; j++) { keep.add(start + (int) Math.rint(cur)); cur += stride; }
             }
             start += size;
         }
