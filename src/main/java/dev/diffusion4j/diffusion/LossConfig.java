@@ -47,7 +47,8 @@ public record LossConfig(Objective objective, Distance distance, double huberDel
 
     public LossConfig withObjective(Objective o) { return new LossConfig(o, distance, huberDelta, weighting, vlbWeight, offsetNoise); }
     public LossConfig withDistance(Distance d) { return new LossConfig(objective, d, huberDelta, weighting, vlbWeight, offsetNoise); }
-    public LossConfig withHuberDelta(double delta) { return new LossConfig(objective, Distance.HUBER, delta, weighting, vlbWeight, offsetNoise); }
+    /** The Huber threshold (default 1); used when the distance is HUBER. */
+    public LossConfig withHuberDelta(double delta) { return new LossConfig(objective, distance, delta, weighting, vlbWeight, offsetNoise); }
     public LossConfig withWeighting(LossWeighting w) { return new LossConfig(objective, distance, huberDelta, w, vlbWeight, offsetNoise); }
     public LossConfig withVlbWeight(double lambda) { return new LossConfig(objective, distance, huberDelta, weighting, lambda, offsetNoise); }
     public LossConfig withOffsetNoise(double s) { return new LossConfig(objective, distance, huberDelta, weighting, vlbWeight, s); }

@@ -26,7 +26,7 @@ class LossTest {
             GaussianDiffusion d = new GaussianDiffusion(SCHED, p, VarianceType.FIXED_SMALL);
             double[] target = d.target(x0, noise, t()).toDoubleArray(), o = out.toDoubleArray();
             for (LossConfig.Distance dist : LossConfig.Distance.values()) {
-                LossConfig cfg = LossConfig.simple().withDistance(dist).withHuberDelta(0.7).withDistance(dist);
+                LossConfig cfg = LossConfig.simple().withDistance(dist).withHuberDelta(0.7);
                 double[] loss = d.trainingLosses(constant(out), x0, t(), null, noise, cfg).loss().toDoubleArray();
                 for (int i = 0; i < TS.length; i++) {
                     double s = 0;
@@ -104,7 +104,7 @@ class LossTest {
         GradCheck.check("vlb gaussian decoder", in -> fixed.trainingLosses(constant(in[0]), x0, shortT, null, noise, LossConfig.vlb()).loss(),
                 GradCheck.randn(13, TS.length, 2));
         GradCheck.check("huber min-snr", in -> fixed.trainingLosses(constant(in[0]), x0, shortT, null, noise,
-                LossConfig.simple().withHuberDelta(0.5).withWeighting(LossWeighting.minSnr(5))).loss(), GradCheck.randn(14, TS.length, 2));
+                LossConfig.simple().withDistance(LossConfig.Distance.HUBER).withHuberDelta(0.5).withWeighting(LossWeighting.minSnr(5))).loss(), GradCheck.randn(14, TS.length, 2));
     }
 
     @Test
