@@ -1,8 +1,30 @@
 package dev.diffusion4j.cli;
 
-/** Entry point of the {@code diffuse} command. */
-public final class Main {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code diffuse} command: train, sample and evaluate diffusion models. */
+@Command(name = "diffuse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Train, sample and evaluate denoising diffusion models.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @Override public void run() { new CommandLine(this).usage(System.out); }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(new UserErrors());
+        cl.setUsageHelpAutoWidth(true);
+        return cl;
+    }
+
     public static void main(String[] args) {
-        System.out.println("diffuse: under construction");
+        System.exit(commandLine().execute(args));
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"diffuse (diffusion4j) " + (v == null ? "dev" : v) + ", Java " + Runtime.version()};
+        }
     }
 }

@@ -46,4 +46,19 @@ public interface Backend {
     Tensor indexSelect(Tensor x, int dim, Tensor index);
     /** zeros(shape) with src rows added at index along dim (the adjoint of indexSelect; repeated indices accumulate). */
     Tensor indexAdd(int[] shape, int dim, Tensor index, Tensor src);
+
+    // ---- convolution, pooling, resampling (NCHW) ----
+    /** y = conv2d(x, w) + bias (bias [Cout] or null). */
+    Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p);
+    /** dL/dx of conv2d given dL/dy (also the forward of a transposed convolution). */
+    Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p);
+    /** dL/dw of conv2d given the input and dL/dy. */
+    Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p);
+    Tensor avgPool2d(Tensor x, int kernel, int stride);
+    Tensor avgPool2dBackward(Tensor gy, int[] xShape, int kernel, int stride);
+    Tensor upsampleNearest2d(Tensor x, int factor);
+    Tensor upsampleNearest2dBackward(Tensor gy, int factor);
+    /** Bilinear resize with align_corners=false (PyTorch's default). */
+    Tensor upsampleBilinear2d(Tensor x, int outH, int outW);
+    Tensor upsampleBilinear2dBackward(Tensor gy, int[] xShape);
 }

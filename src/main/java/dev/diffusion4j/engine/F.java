@@ -47,4 +47,23 @@ public final class F {
         Tensor picked = logp.gather(1, labels.reshape(-1, 1));
         return picked.mean().neg();
     }
+
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int padding) {
+        return ConvOps.conv2d(x, w, bias, Conv2dParams.of(stride, padding));
+    }
+
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) { return ConvOps.conv2d(x, w, bias, p); }
+
+    /** Transposed convolution with weight [Cin, Cout/groups, kh, kw]. */
+    public static Tensor convTranspose2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, int outputPadding) {
+        return ConvOps.convTranspose2d(x, w, bias, p, outputPadding, outputPadding);
+    }
+
+    public static Tensor avgPool2d(Tensor x, int kernel, int stride) { return ConvOps.avgPool2d(x, kernel, stride); }
+
+    /** Nearest-neighbour upsampling by an integer factor. */
+    public static Tensor upsampleNearest(Tensor x, int factor) { return ConvOps.upsampleNearest(x, factor); }
+
+    /** Bilinear resize to outH x outW (align_corners=false). */
+    public static Tensor upsampleBilinear(Tensor x, int outH, int outW) { return ConvOps.upsampleBilinear(x, outH, outW); }
 }

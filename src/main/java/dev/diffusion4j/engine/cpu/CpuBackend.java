@@ -2,6 +2,7 @@ package dev.diffusion4j.engine.cpu;
 
 import dev.diffusion4j.engine.Backend;
 import dev.diffusion4j.engine.BinaryOp;
+import dev.diffusion4j.engine.Conv2dParams;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.ReduceOp;
@@ -75,4 +76,20 @@ public final class CpuBackend implements Backend {
     @Override public Tensor matmul(Tensor a, Tensor b) { return CpuLinalg.matmul(a, b); }
     @Override public Tensor indexSelect(Tensor x, int dim, Tensor index) { return CpuIndex.indexSelect(x, dim, index); }
     @Override public Tensor indexAdd(int[] shape, int dim, Tensor index, Tensor src) { return CpuIndex.indexAdd(shape, dim, index, src); }
+
+    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) { return CpuConvReference.conv2d(x, w, bias, p); }
+    @Override public Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p) {
+        return CpuConvReference.conv2dBackwardInput(gy, w, xShape, p);
+    }
+    @Override public Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p) {
+        return CpuConvReference.conv2dBackwardWeight(x, gy, wShape, p);
+    }
+    @Override public Tensor avgPool2d(Tensor x, int kernel, int stride) { return CpuConvReference.avgPool2d(x, kernel, stride); }
+    @Override public Tensor avgPool2dBackward(Tensor gy, int[] xShape, int kernel, int stride) {
+        return CpuConvReference.avgPool2dBackward(gy, xShape, kernel, stride);
+    }
+    @Override public Tensor upsampleNearest2d(Tensor x, int factor) { return CpuConvReference.upsampleNearest(x, factor); }
+    @Override public Tensor upsampleNearest2dBackward(Tensor gy, int factor) { return CpuConvReference.upsampleNearestBackward(gy, factor); }
+    @Override public Tensor upsampleBilinear2d(Tensor x, int outH, int outW) { return CpuConvReference.upsampleBilinear(x, outH, outW); }
+    @Override public Tensor upsampleBilinear2dBackward(Tensor gy, int[] xShape) { return CpuConvReference.upsampleBilinearBackward(gy, xShape); }
 }

@@ -29,7 +29,10 @@ final class CpuElementwise {
         int so = loop.inner[0], sx = loop.inner[1];
         if (x.dtype() == DType.F32) {
             float[] o = st(out).f32(), a = st(x).f32();
-            if (op == UnaryOp.AFFINE) {
+            if (so == 1 && sx == 1 && VectorRows.hasUnary(op)) {
+                float fp = (float) p, fq = (float) q;
+                loop.runAll((io, ix, unused, n) -> VectorRows.unary(op, a, ix, o, io, n, fp, fq));
+            } else if (op == UnaryOp.AFFINE) {
                 float fp = (float) p, fq = (float) q;
                 loop.runAll((io, ix, unused, n) -> { for (int i = 0; i < n; i++) o[io + i * so] = fp * a[ix + i * sx] + fq; });
             } else {
@@ -53,7 +56,9 @@ final class CpuElementwise {
         if (x.dtype() == DType.F32) {
             float[] o = st(out).f32(), a = st(x).f32(), yy = st(y.contiguous()).f32(), g = st(gy).f32();
             int yo = y.contiguous().offset();
-            loop.runAll((io, ix, ig, n) -> {
+            if (so == 1 && sx == 1 && sg == 1 && VectorRows.hasUnaryBackward(op))
+                loop.runAll((io, ix, ig, n) -> VectorRows.unaryBackward(op, a, ix, yy, yo + io, g, ig, o, io, n));
+            else loop.runAll((io, ix, ig, n) -> {
                 for (int i = 0; i < n; i++) o[io + i * so] = (float) (g[ig + i * sg] * op.derivative(a[ix + i * sx], yy[yo + io + i * so], p, q));
             });
         } else {
@@ -76,6 +81,10 @@ final class CpuElementwise {
         int so = loop.inner[0], sa = loop.inner[1], sb = loop.inner[2];
         if (a.dtype() == DType.F32) {
             float[] o = st(out).f32(), x = st(a).f32(), y = st(b).f32();
+            if (so == 1 && (sa == 1 || sa == 0) && (sb == 1 || sb == 0) && VectorRows.hasBinary(op)) {
+                loop.runAll((io, ia, ib, n) -> VectorRows.binary(op, x, ia, sa, y, ib, sb, o, io, n));
+                return out;
+            }
             switch (op) {
                 case ADD -> loop.runAll((io, ia, ib, n) -> { for (int i = 0; i < n; i++) o[io + i * so] = x[ia + i * sa] + y[ib + i * sb]; });
                 case SUB -> loop.runAll((io, ia, ib, n) -> { for (int i = 0; i < n; i++) o[io + i * so] = x[ia + i * sa] - y[ib + i * sb]; });

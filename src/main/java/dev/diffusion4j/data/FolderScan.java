@@ -1,0 +1,106 @@
+package dev.diffusion4j.data;
+
+import java.io.IOException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Finds image files under a root (recursively, following links, skipping hidden entries) and
+ * assigns classes: if every image lies in some sub-folder, the immediate sub-folders that hold
+ * images are the classes in sorted name order; images directly in the root make it unlabeled.
+ * Classes are fixed from file names before decoding, so a corrupt file never shifts them.
+ */
+record FolderScan(Path root, List<Path> files, int[] classOf, List<String> classNames,
+                  int otherFiles, List<String> otherExamples, boolean mixedLayout) {
+
+    static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif");
+
+    static FolderScan scan(Path root) {
+        if (!Files.exists(root)) {
+            throw new DatasetException("dataset path " + root + " does not exist",
+                    "check the path, or use 'shapes' for the built-in generated dataset");
+        }
+        if (!Files.isDirectory(root)) {
+            throw new DatasetException(root + " is a file, not a folder of images",
+                    "give the folder that holds the images");
+        }
+        List<Path> images = new ArrayList<>();
+        List<String> others = new ArrayList<>();
+        int[] otherCount = {0};
+        try {
+            Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                    new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes a) {
+                            return !dir.equals(root) && hidden(dir) ? FileVisitResult.SKIP_SUBTREE
+                                    : FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFile(Path file, BasicFileAttributes a) {
+                            if (hidden(file) || !a.isRegularFile()) return FileVisitResult.CONTINUE;
+                            if (isImageName(file)) {
+                                images.add(file);
+                            } else {
+                                otherCount[0]++;
+                                if (others.size() < 3) others.add(root.relativize(file).toString());
+                            }
+                            return FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFileFailed(Path file, IOException e) {
+                            return FileVisitResult.CONTINUE; // unreadable entries and link loops are skipped
+                        }
+                    });
+        } catch (IOException e) {
+            throw new DatasetException("could not list " + root + ": " + e, "check the folder's permissions", e);
+        }
+        if (images.isEmpty()) {
+            String found = otherCount[0] == 0 ? "the folder is empty"
+                    : "found " + otherCount[0] + " other files, e.g. " + String.join(", ", others);
+            throw new DatasetException("no image files (" + String.join("/", new java.util.TreeSet<>(EXTENSIONS))
+                    + ") under " + root + ": " + found,
+                    "point at the folder that holds the images, or use an IDX/CIFAR folder or 'shapes'");
+        }
+        images.sort(null);
+        return assignClasses(root, images, otherCount[0], others);
+    }
+
+    private static FolderScan assignClasses(Path root, List<Path> images, int other, List<String> examples) {
+        boolean direct = images.stream().anyMatch(p -> p.getParent().equals(root));
+        TreeMap<String, Integer> classes = new TreeMap<>();
+        if (!direct) {
+            for (Path p : images) classes.put(root.relativize(p).getName(0).toString(), 0);
+            int k = 0;
+            for (var e : classes.entrySet()) e.setValue(k++);
+        }
+        int[] classOf = new int[images.size()];
+        for (int i = 0; i < classOf.length; i++) {
+            classOf[i] = direct ? -1 : classes.get(root.relativize(images.get(i)).getName(0).toString());
+        }
+        boolean mixed = direct && images.stream().anyMatch(p -> !p.getParent().equals(root));
+        return new FolderScan(root, images, classOf, List.copyOf(classes.keySet()), other, examples, mixed);
+    }
+
+    static boolean isImageName(Path p) {
+        String name = p.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+
+    private static boolean hidden(Path p) {
+        Path name = p.getFileName();
+        return name != null && name.toString().startsWith(".");
+    }
+}

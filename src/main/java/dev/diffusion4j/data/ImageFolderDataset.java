@@ -1,0 +1,185 @@
+package dev.diffusion4j.data;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+
+/**
+ * A folder of PNG/JPEG/BMP/GIF images, searched recursively, each converted to the requested
+ * channels (1 gray, 3 RGB) and scaled so its shorter side is {@code size}, then centre-cropped
+ * to {@code size x size}. Class labels come from the immediate sub-folders (see {@link FolderScan}).
+ *
+ * <p>Memory: if all images fit in the cache budget as bytes ({@code n * channels * size^2}, by
+ * default at most 1 GiB and a quarter of the heap) they are decoded once, in parallel, when the
+ * dataset opens. Otherwise only headers are checked then and each {@link #load} decodes its file
+ * again, so memory stays bounded whatever the folder size. Files that cannot be decoded are
+ * skipped and reported through the warning consumer.
+ */
+public final class ImageFolderDataset implements ImageDataset {
+    static final int MAX_NAMED = 5;
+
+    private final Path root;
+    private final int channels;
+    private final int size;
+    private final List<Path> files;
+    private final int[] labels;
+    private final List<String> classNames;
+    private final byte[][] cache; // null when decoding lazily
+    private final int skipped;
+
+    private ImageFolderDataset(Path root, int channels, int size, List<Path> files, int[] labels,
+                               List<String> classNames, byte[][] cache, int skipped) {
+        this.root = root;
+        this.channels = channels;
+        this.size = size;
+        this.files = files;
+        this.labels = labels;
+        this.classNames = classNames;
+        this.cache = cache;
+        this.skipped = skipped;
+    }
+
+    /** Opens with the default cache budget. */
+    public static ImageFolderDataset open(Path root, int channels, int size, Consumer<String> warnings) {
+        return open(root, channels, size, defaultCacheBytes(), warnings);
+    }
+
+    /** Opens, caching decoded bytes in memory only if they need at most {@code cacheBytes}. */
+    public static ImageFolderDataset open(Path root, int channels, int size, long cacheBytes,
+                                          Consumer<String> warnings) {
+        if (channels != 1 && channels != 3) {
+            throw new DatasetException("image folders give 1 (gray) or 3 (RGB) channels, not " + channels,
+                    "ask for 1 or 3 channels");
+        }
+        if (size <= 0) {
+            throw new DatasetException("an image folder needs a target image size, got " + size,
+                    "give an image size such as 32 or 64");
+        }
+        FolderScan scan = FolderScan.scan(root);
+        if (scan.mixedLayout()) {
+            warnings.accept("images lie both directly in " + root + " and in its sub-folders, so the"
+                    + " folder is treated as unlabeled; move all images into class sub-folders to get labels");
+        }
+        int n = scan.files().size();
+        long need = (long) n * channels * size * size;
+        boolean eager = need <= cacheBytes;
+        byte[][] decoded = eager ? new byte[n][] : null;
+        String[] failures = new String[n];
+        IntStream.range(0, n).parallel().forEach(i -> {
+            Path f = scan.files().get(i);
+            if (eager) {
+                ImageDecoder.Result r = ImageDecoder.decode(f);
+                if (r.image() == null) {
+                    failures[i] = r.failure();
+                } else {
+                    decoded[i] = toBytes(Resizer.resizeCrop(new ImageRows(r.image(), channels), size));
+                }
+            } else {
+                failures[i] = ImageDecoder.probe(f);
+            }
+        });
+        return collect(scan, channels, size, decoded, failures, warnings);
+    }
+
+    private static ImageFolderDataset collect(FolderScan scan, int channels, int size, byte[][] decoded,
+                                              String[] failures, Consumer<String> warnings) {
+        List<Path> files = new ArrayList<>();
+        List<byte[]> cache = new ArrayList<>();
+        int[] labels = new int[failures.length];
+        List<String> named = new ArrayList<>();
+        int bad = 0;
+        for (int i = 0; i < failures.length; i++) {
+            if (failures[i] != null) {
+                if (bad++ < MAX_NAMED) named.add(scan.root().relativize(scan.files().get(i)) + " (" + failures[i] + ")");
+                continue;
+            }
+            labels[files.size()] = scan.classOf()[i];
+            files.add(scan.files().get(i));
+            if (decoded != null) cache.add(decoded[i]);
+        }
+        if (files.isEmpty()) {
+            throw new DatasetException("none of the " + failures.length + " image files under " + scan.root()
+                    + " could be decoded, e.g. " + named.getFirst(),
+                    "check that they are valid PNG/JPEG files (e.g. open one in an image viewer) or re-save them");
+        }
+        if (bad > 0) {
+            warnings.accept("skipped " + bad + " of " + failures.length + " image files under " + scan.root()
+                    + " that could not be decoded: " + String.join("; ", named)
+                    + (bad > MAX_NAMED ? "; and " + (bad - MAX_NAMED) + " more" : "")
+                    + "; remove or re-save them to silence this warning");
+        }
+        int[] trimmed = java.util.Arrays.copyOf(labels, files.size());
+        byte[][] c = decoded == null ? null : cache.toArray(new byte[0][]);
+        return new ImageFolderDataset(scan.root(), channels, size, List.copyOf(files), trimmed,
+                scan.classNames(), c, bad);
+    }
+
+    static long defaultCacheBytes() {
+        return Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
+    }
+
+    private static byte[] toBytes(float[] unit) {
+        byte[] b = new byte[unit.length];
+        for (int i = 0; i < unit.length; i++) b[i] = (byte) Pixels.unitToByte(unit[i]);
+        return b;
+    }
+
+    /** Class names in label order (the sub-folder names); empty if unlabeled. */
+    public List<String> classNames() { return classNames; }
+
+    /** The file behind image {@code index}. */
+    public Path file(int index) { return files.get(index); }
+
+    /** Number of files skipped because they could not be decoded. */
+    public int skipped() { return skipped; }
+
+    /** True if decoded images are held in memory. */
+    public boolean cached() { return cache != null; }
+
+    @Override public int size() { return files.size(); }
+
+    @Override public int channels() { return channels; }
+
+    @Override public int height() { return size; }
+
+    @Override public int width() { return size; }
+
+    @Override public int numClasses() { return classNames.size(); }
+
+    @Override
+    public void load(int index, float[] dst, int dstOff) {
+        Objects.checkIndex(index, files.size());
+        int len = channels * size * size;
+        if (cache != null) {
+            byte[] b = cache[index];
+            for (int i = 0; i < len; i++) dst[dstOff + i] = Pixels.byteToSigned(b[i]);
+            return;
+        }
+        ImageDecoder.Result r = ImageDecoder.decode(files.get(index));
+        if (r.image() == null) {
+            throw new DatasetException("image file " + files.get(index) + " could not be decoded: " + r.failure(),
+                    "it looked valid when the dataset was opened; remove or re-save it, or check the disk");
+        }
+        float[] unit = Resizer.resizeCrop(new ImageRows(r.image(), channels), size);
+        // Through bytes, as the cached path does, so both modes give identical values.
+        for (int i = 0; i < len; i++) dst[dstOff + i] = Pixels.byteToSigned(Pixels.unitToByte(unit[i]));
+    }
+
+    @Override
+    public int label(int index) {
+        return labels[Objects.checkIndex(index, files.size())];
+    }
+
+    @Override
+    public String describe() {
+        String classes = classNames.isEmpty() ? "unlabeled"
+                : classNames.size() + " classes (" + String.join(", ", classNames.subList(0, Math.min(8, classNames.size())))
+                + (classNames.size() > 8 ? ", ..." : "") + ")";
+        return "image folder " + root + ": " + files.size() + " images, " + channels + "x" + size + "x" + size
+                + ", " + classes + (skipped > 0 ? ", " + skipped + " unreadable skipped" : "")
+                + (cache != null ? ", cached in memory" : ", decoded on each load");
+    }
+}

@@ -1,0 +1,140 @@
+package dev.diffusion4j.data;
+
+import java.util.Objects;
+
+/**
+ * Built-in generated data that needs no download: one anti-aliased geometric shape of random
+ * colour, size, position and rotation on a plain or gradient background. Image {@code i} is a
+ * pure function of (seed, i), so the dataset can be any size and every run sees the same pixels.
+ * The label is the shape type. Rendering costs microseconds, so nothing is cached.
+ */
+public final class ShapesDataset implements ImageDataset {
+    public static final int DEFAULT_SIZE = 10_000;
+    public static final int DEFAULT_RESOLUTION = 32;
+
+    /** The classes, in label order. */
+    public enum Shape { CIRCLE, SQUARE, TRIANGLE, CROSS, RING }
+
+    private static final Shape[] SHAPES = Shape.values();
+    private final int size;
+    private final int resolution;
+    private final int channels;
+    private final long seed;
+
+    /** 10,000 RGB images of 32x32, seed 0: the README demo. */
+    public ShapesDataset() {
+        this(DEFAULT_SIZE, DEFAULT_RESOLUTION, 3, 0L);
+    }
+
+    public ShapesDataset(int size, int resolution, int channels, long seed) {
+        if (size <= 0) throw new DatasetException("shapes dataset size must be positive, got " + size,
+                "ask for at least one image, e.g. shapes:10000");
+        if (resolution < 8) throw new DatasetException("shapes need at least 8x8 pixels, got " + resolution,
+                "use an image size of 8 or more (32 is the default)");
+        if (channels != 1 && channels != 3) throw new DatasetException("shapes come in 1 or 3 channels, not "
+                + channels, "ask for 1 (gray) or 3 (RGB) channels");
+        this.size = size;
+        this.resolution = resolution;
+        this.channels = channels;
+        this.seed = seed;
+    }
+
+    /** The random choices behind image {@code index}; the first draw is the label. */
+    ShapeScene scene(int index) {
+        SplitMix64 rng = SplitMix64.of(seed, index);
+        Shape shape = SHAPES[rng.nextInt(SHAPES.length)];
+        double res = resolution;
+        double r = res * rng.uniform(0.2, 0.34);
+        double margin = r + res * 0.04;
+        double cx = rng.uniform(margin, res - margin), cy = rng.uniform(margin, res - margin);
+        double angle = switch (shape) {
+            case SQUARE, CROSS -> rng.uniform(0, Math.PI / 2);
+            case TRIANGLE -> rng.uniform(0, 2 * Math.PI / 3);
+            default -> 0;
+        };
+        // Dark backgrounds get bright shapes and vice versa, so every shape stands out.
+        boolean darkBg = rng.nextBoolean();
+        double bgHue = rng.nextDouble();
+        double bgSat = rng.uniform(0.1, 0.45);
+        double bgVal = darkBg ? rng.uniform(0.12, 0.35) : rng.uniform(0.78, 0.96);
+        float[] bg0 = hsv(bgHue, bgSat, bgVal);
+        float[] bg1 = bg0;
+        if (rng.nextBoolean()) {
+            double shift = rng.uniform(-0.12, 0.12);
+            bg1 = hsv(bgHue + shift, Math.min(1, bgSat + 0.15), bgVal + (darkBg ? 0.12 : -0.14));
+        }
+        float[] fg = hsv(rng.nextDouble(), rng.uniform(0.55, 1.0),
+                darkBg ? rng.uniform(0.75, 1.0) : rng.uniform(0.35, 0.7));
+        double dir = rng.uniform(0, 2 * Math.PI);
+        return new ShapeScene(shape, cx, cy, r, angle, fg, bg0, bg1, Math.cos(dir), Math.sin(dir));
+    }
+
+    /** Hue wraps around; saturation and value in [0, 1]. */
+    static float[] hsv(double h, double s, double v) {
+        h = (h % 1 + 1) % 1 * 6;
+        int sector = (int) h;
+        double f = h - sector;
+        double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+        double[] rgb = switch (sector) {
+            case 0 -> new double[] {v, t, p};
+            case 1 -> new double[] {q, v, p};
+            case 2 -> new double[] {p, v, t};
+            case 3 -> new double[] {p, q, v};
+            case 4 -> new double[] {t, p, v};
+            default -> new double[] {v, p, q};
+        };
+        return new float[] {(float) rgb[0], (float) rgb[1], (float) rgb[2]};
+    }
+
+    @Override
+    public void load(int index, float[] dst, int dstOff) {
+        ShapeScene s = scene(Objects.checkIndex(index, size));
+        double[][] poly = s.vertices();
+        int res = resolution, plane = res * res;
+        double half = res / 2.0;
+        float[] rgb = new float[3];
+        // Every shape lies within 1.11 r of its centre; beyond that plus the AA pixel coverage is 0.
+        double reach2 = Math.pow(1.15 * s.r() + 1, 2);
+        for (int y = 0; y < res; y++) {
+            for (int x = 0; x < res; x++) {
+                double px = x + 0.5, py = y + 0.5;
+                double t = Math.clamp(((px - half) * s.dx() + (py - half) * s.dy()) / res + 0.5, 0.0, 1.0);
+                double ox = px - s.cx(), oy = py - s.cy();
+                float a = ox * ox + oy * oy > reach2 ? 0f : (float) Sdf.coverage(s.distance(px, py, poly[0], poly[1]));
+                for (int ch = 0; ch < 3; ch++) {
+                    float bg = (float) (s.bg0()[ch] + t * (s.bg1()[ch] - s.bg0()[ch]));
+                    rgb[ch] = bg + a * (s.fg()[ch] - bg);
+                }
+                int o = dstOff + y * res + x;
+                if (channels == 1) {
+                    dst[o] = 2f * Pixels.luma(rgb[0], rgb[1], rgb[2]) - 1f;
+                } else {
+                    for (int ch = 0; ch < 3; ch++) dst[o + ch * plane] = 2f * rgb[ch] - 1f;
+                }
+            }
+        }
+    }
+
+    @Override
+    public int label(int index) {
+        return SplitMix64.of(seed, Objects.checkIndex(index, size)).nextInt(SHAPES.length);
+    }
+
+    @Override public int size() { return size; }
+
+    @Override public int channels() { return channels; }
+
+    @Override public int height() { return resolution; }
+
+    @Override public int width() { return resolution; }
+
+    @Override public int numClasses() { return SHAPES.length; }
+
+    public long seed() { return seed; }
+
+    @Override
+    public String describe() {
+        return "shapes (generated, seed " + seed + "): " + size + " images, " + channels + "x" + resolution
+                + "x" + resolution + ", " + SHAPES.length + " classes (circle, square, triangle, cross, ring)";
+    }
+}

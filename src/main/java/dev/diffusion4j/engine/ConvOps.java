@@ -1,0 +1,61 @@
+package dev.diffusion4j.engine;
+
+/** Differentiable convolution, pooling and resampling. */
+final class ConvOps {
+    private ConvOps() {}
+
+    static Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) {
+        Backend be = ElementwiseOps.backendOf(x, w);
+        p.outputShape(x.shape, w.shape);
+        if (bias != null && (bias.rank() != 1 || bias.shape[0] != w.shape[0]))
+            throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape) + " does not match " + w.shape[0] + " output channels");
+        Tensor y = be.conv2d(x, w, bias, p);
+        int[] xs = x.shape, ws = w.shape;
+        return Autograd.record(y, "conv2d", gy -> new Tensor[] {
+            x.requiresGrad() ? be.conv2dBackwardInput(gy, w, xs, p) : null,
+            w.requiresGrad() ? be.conv2dBackwardWeight(x, gy, ws, p) : null,
+            bias != null && bias.requiresGrad() ? gy.sum(new int[] {0, 2, 3}, false) : null}, x, w, bias);
+    }
+
+    /** Transposed convolution: weight [Cin, Cout/groups, kh, kw] as in PyTorch. */
+    static Tensor convTranspose2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, int outPadH, int outPadW) {
+        Backend be = ElementwiseOps.backendOf(x, w);
+        if (x.rank() != 4 || w.rank() != 4 || x.shape[1] != w.shape[0])
+            throw new IllegalArgumentException("convTranspose2d: input " + Shape.str(x.shape) + " does not match weight " + Shape.str(w.shape));
+        int g = p.groups();
+        int h = (x.shape[2] - 1) * p.strideH() - 2 * p.padH() + p.dilationH() * (w.shape[2] - 1) + outPadH + 1;
+        int wd = (x.shape[3] - 1) * p.strideW() - 2 * p.padW() + p.dilationW() * (w.shape[3] - 1) + outPadW + 1;
+        int[] ys = {x.shape[0], w.shape[1] * g, h, wd};
+        Tensor y = be.conv2dBackwardInput(x, w, ys, p);
+        if (bias != null) y = be.binary(BinaryOp.ADD, y, bias.reshape(1, -1, 1, 1));
+        int[] ws = w.shape;
+        return Autograd.record(y, "conv_transpose2d", gy -> new Tensor[] {
+            x.requiresGrad() ? be.conv2d(gy, w, null, p) : null,
+            w.requiresGrad() ? be.conv2dBackwardWeight(gy, x, ws, p) : null,
+            bias != null && bias.requiresGrad() ? gy.sum(new int[] {0, 2, 3}, false) : null}, x, w, bias);
+    }
+
+    static Tensor avgPool2d(Tensor x, int kernel, int stride) {
+        check4d(x, "avgPool2d");
+        Tensor y = x.backend().avgPool2d(x, kernel, stride);
+        int[] xs = x.shape;
+        return Autograd.record(y, "avg_pool2d", gy -> new Tensor[] {gy.backend().avgPool2dBackward(gy, xs, kernel, stride)}, x);
+    }
+
+    static Tensor upsampleNearest(Tensor x, int factor) {
+        check4d(x, "upsampleNearest");
+        Tensor y = x.backend().upsampleNearest2d(x, factor);
+        return Autograd.record(y, "upsample_nearest2d", gy -> new Tensor[] {gy.backend().upsampleNearest2dBackward(gy, factor)}, x);
+    }
+
+    static Tensor upsampleBilinear(Tensor x, int outH, int outW) {
+        check4d(x, "upsampleBilinear");
+        Tensor y = x.backend().upsampleBilinear2d(x, outH, outW);
+        int[] xs = x.shape;
+        return Autograd.record(y, "upsample_bilinear2d", gy -> new Tensor[] {gy.backend().upsampleBilinear2dBackward(gy, xs)}, x);
+    }
+
+    private static void check4d(Tensor x, String op) {
+        if (x.rank() != 4) throw new IllegalArgumentException(op + " expects [N, C, H, W], got " + Shape.str(x.shape));
+    }
+}
