@@ -1,10 +1,14 @@
 package dev.diffusion4j.nn.optim;
 
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.nn.Module;
 import dev.diffusion4j.nn.Parameter;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Gradient clipping by global L2 norm, as torch.nn.utils.clip_grad_norm_. */
 public final class GradClip {
@@ -13,7 +17,17 @@ public final class GradClip {
     /** sqrt of the sum of squares of every gradient (parameters without one are skipped). */
     public static double gradNorm(List<Parameter> params) {
         double sum = 0;
-        for (Parameter p : params) if (p.grad() != null) sum += FusedUpdates.sumOfSquares(p.grad());
+        // off-host gradients are summed on their device and read back once per device, not once per parameter
+        Map<Device, Tensor> onDevice = new LinkedHashMap<>();
+        try (var g = GradMode.off()) {
+            for (Parameter p : params) {
+                Tensor gr = p.grad();
+                if (gr == null) continue;
+                if (FusedUpdates.fusable(gr)) sum += FusedUpdates.sumOfSquares(gr);
+                else onDevice.merge(gr.device(), gr.detach().to(DType.F64).square().sum(), Tensor::add);
+            }
+            for (Tensor t : onDevice.values()) sum += t.item();
+        }
         return Math.sqrt(sum);
     }
 

@@ -27,6 +27,15 @@ class GradClipTest {
     }
 
     @Test
+    void stridedGradientsTakeTheTensorPathWithTheSameResult() {
+        Parameter dense = withGrad(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Parameter strided = new Parameter("s", Tensor.zeros(3, 2));
+        strided.setGrad(Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3).mT());
+        assertFalse(strided.grad().isContiguous());
+        assertEquals(Math.sqrt(2 * 91), GradClip.gradNorm(List.of(dense, strided)), 1e-12);
+    }
+
+    @Test
     void leavesSmallGradientsAlone() {
         Parameter a = withGrad(new float[] {0.3f, 0.4f}, 2);
         Tensor before = a.grad();
