@@ -68,15 +68,17 @@ public final class FusedUpdates {
         double b1 = s.beta1(), b2 = s.beta2(), c1 = 1 - b1, c2 = 1 - b2, decay = s.decay(), l2 = s.l2(), eps = s.eps();
         double stepSize = s.lr() / s.biasCorrection1(), invBc2 = 1 / s.biasCorrection2Sqrt();
         if (p.dtype() == DType.F32) {
+            // float arithmetic like PyTorch's f32 kernels; a plain loop that C2 can vectorise
             float[] pa = (float[]) arr(p), ga = (float[]) arr(g), ma = (float[]) arr(m), va = (float[]) arr(v);
+            float fb1 = (float) b1, fb2 = (float) b2, fc1 = (float) c1, fc2 = (float) c2, fDecay = (float) decay, fl2 = (float) l2;
+            float fEps = (float) eps, fStep = (float) stepSize, fInv = (float) invBc2;
             Parallel.forRange(n, GRAIN, (lo, hi) -> {
                 for (int i = lo; i < hi; i++) {
-                    double pi = pa[op + i], gi = ga[og + i] + l2 * pi;
-                    double mi = b1 * ma[om + i] + c1 * gi, vi = b2 * va[ov + i] + c2 * gi * gi;
-                    float mf = (float) mi, vf = (float) vi;
-                    ma[om + i] = mf;
-                    va[ov + i] = vf;
-                    pa[op + i] = (float) (pi * decay - stepSize * mf / (Math.sqrt(vf) * invBc2 + eps));
+                    float pi = pa[op + i], gi = ga[og + i] + fl2 * pi;
+                    float mi = fb1 * ma[om + i] + fc1 * gi, vi = fb2 * va[ov + i] + fc2 * gi * gi;
+                    ma[om + i] = mi;
+                    va[ov + i] = vi;
+                    pa[op + i] = pi * fDecay - fStep * mi / ((float) Math.sqrt(vi) * fInv + fEps);
                 }
             });
         } else {
