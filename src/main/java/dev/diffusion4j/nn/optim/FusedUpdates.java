@@ -99,8 +99,9 @@ public final class FusedUpdates {
         int n = (int) d.numel(), od = d.offset(), os = s.offset();
         if (d.dtype() == DType.F32) {
             float[] da = (float[]) arr(d), sa = (float[]) arr(s);
+            float fw = (float) w;
             Parallel.forRange(n, GRAIN, (lo, hi) -> {
-                for (int i = lo; i < hi; i++) da[od + i] = (float) (da[od + i] + w * ((double) sa[os + i] - da[od + i]));
+                for (int i = lo; i < hi; i++) da[od + i] += fw * (sa[os + i] - da[od + i]);
             });
         } else {
             double[] da = (double[]) arr(d), sa = (double[]) arr(s);
