@@ -1,0 +1,143 @@
+package dev.diffusion4j.engine.cuda;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A caching allocator for one device and one stream. Requests are rounded up to a size class
+ * (512 B steps up to 1 MiB, then eight classes per power of two, so at most 12.5% is wasted);
+ * a closed buffer goes back to its class's free list and the next request of that class reuses
+ * it without a driver call. Reuse is safe without events because all work runs on the context's
+ * single stream: work queued after the reuse runs after the work that used the block before.
+ * On out-of-memory the cache is emptied and the allocation retried once.
+ */
+public final class CudaAllocator {
+    static final long SMALL_LIMIT = 1L << 20;
+    static final long SMALL_STEP = 512;
+
+    /** Counters in bytes and calls; "allocated" is what live buffers hold, "reserved" adds the cache. */
+    public record Stats(long allocatedBytes, long reservedBytes, long peakAllocatedBytes, long peakReservedBytes,
+            long liveBuffers, long cachedBlocks, long deviceMallocs, long deviceFrees, long cacheHits, long cacheMisses) {
+        @Override
+        public String toString() {
+            return "allocated " + Bytes.format(allocatedBytes) + " (peak " + Bytes.format(peakAllocatedBytes) + "), reserved "
+                    + Bytes.format(reservedBytes) + " (peak " + Bytes.format(peakReservedBytes) + "), " + liveBuffers
+                    + " live buffers, " + cachedBlocks + " cached blocks, " + deviceMallocs + " cuMemAlloc, " + deviceFrees
+                    + " cuMemFree, " + cacheHits + " cache hits, " + cacheMisses + " misses";
+        }
+    }
+
+    private final RawDeviceMemory memory;
+    private final Map<Long, ArrayDeque<Long>> free = new HashMap<>();
+    private long allocated;
+    private long reserved;
+    private long peakAllocated;
+    private long peakReserved;
+    private long live;
+    private long cached;
+    private long mallocs;
+    private long frees;
+    private long hits;
+    private long misses;
+    private boolean shutDown;
+
+    CudaAllocator(RawDeviceMemory memory) {
+        this.memory = memory;
+    }
+
+    /** The size class a request of {@code bytes} is served from. */
+    static long sizeClass(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("negative allocation size " + bytes);
+        if (bytes <= SMALL_LIMIT) return Math.max(SMALL_STEP, roundUp(bytes, SMALL_STEP));
+        int log2 = 63 - Long.numberOfLeadingZeros(bytes - 1); // bytes lies in (2^log2, 2^(log2+1)]
+        return roundUp(bytes, 1L << (log2 - 3));
+    }
+
+    private static long roundUp(long n, long step) {
+        return (n + step - 1) / step * step;
+    }
+
+    /** A buffer of at least {@code bytes}; throws {@link CudaOutOfMemoryException} where none fits. */
+    public synchronized DeviceBuffer allocate(long bytes) {
+        if (shutDown) throw new IllegalStateException("allocate after the CUDA context was closed");
+        long size = sizeClass(bytes);
+        ArrayDeque<Long> list = free.get(size);
+        long address;
+        if (list != null && !list.isEmpty()) {
+            address = list.pop();
+            cached--;
+            hits++;
+        } else {
+            misses++;
+            address = memory.tryAllocate(size);
+            if (address == 0) {
+                emptyCache();
+                address = memory.tryAllocate(size);
+                if (address == 0) throw outOfMemory(bytes, size);
+            }
+            mallocs++;
+            reserved += size;
+            peakReserved = Math.max(peakReserved, reserved);
+        }
+        allocated += size;
+        live++;
+        peakAllocated = Math.max(peakAllocated, allocated);
+        return new DeviceBuffer(this, address, bytes, size);
+    }
+
+    /** Called by {@link DeviceBuffer#close()}: back to the cache, not to the driver. */
+    synchronized void release(long address, long size) {
+        if (shutDown) return; // the context is gone, and its memory with it
+        free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(address);
+        allocated -= size;
+        live--;
+        cached++;
+    }
+
+    /** Returns every cached block to the driver (after the stream drains), keeping live buffers. */
+    public synchronized void emptyCache() {
+        if (cached == 0) return;
+        memory.synchronize();
+        for (Map.Entry<Long, ArrayDeque<Long>> e : free.entrySet()) {
+            for (long address : e.getValue()) {
+                memory.free(address);
+                frees++;
+                reserved -= e.getKey();
+            }
+        }
+        free.clear();
+        cached = 0;
+    }
+
+    /** Frees the cache for good; buffers closed later are ignored (their context is destroyed). */
+    synchronized void shutDown() {
+        emptyCache();
+        shutDown = true;
+    }
+
+    public synchronized Stats stats() {
+        return new Stats(allocated, reserved, peakAllocated, peakReserved, live, cached, mallocs, frees, hits, misses);
+    }
+
+    /** Starts the peaks afresh from the current levels (e.g. per training step). */
+    public synchronized void resetPeaks() {
+        peakAllocated = allocated;
+        peakReserved = reserved;
+    }
+
+    private CudaOutOfMemoryException outOfMemory(long bytes, long size) {
+        String device;
+        try {
+            MemoryInfo info = memory.memoryInfo();
+            device = "the device has " + Bytes.format(info.freeBytes()) + " free of " + Bytes.format(info.totalBytes());
+        } catch (RuntimeException e) {
+            device = "the device's free memory is unknown (" + e.getMessage() + ")";
+        }
+        return new CudaOutOfMemoryException("cuMemAlloc_v2(" + size + " bytes) failed: CUDA_ERROR_OUT_OF_MEMORY (out of memory). "
+                + "CUDA out of memory: tried to allocate " + Bytes.format(bytes) + " (" + bytes
+                + " bytes, size class " + size + "); diffusion4j holds " + Bytes.format(allocated) + " in " + live
+                + " live buffers and " + Bytes.format(reserved) + " reserved in all (cache already emptied); " + device
+                + ". Lower the batch size or image size, use bf16, or free tensors no longer needed.", bytes, null);
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * The CUDA foundation under the CUDA backend, reached through the FFM API (no JNI, no native
+ * jar): {@link dev.diffusion4j.engine.cuda.CudaLibraries} finds and loads the driver, NVRTC,
+ * cuBLAS(Lt) and cuDNN; {@link dev.diffusion4j.engine.cuda.CudaContext} owns a device's primary
+ * context, its one stream and its {@link dev.diffusion4j.engine.cuda.CudaAllocator caching
+ * allocator}; {@link dev.diffusion4j.engine.cuda.KernelCache} compiles the .cu sources under
+ * {@code resources/dev/diffusion4j/engine/cuda/kernels} to CUBINs cached on disk;
+ * {@link dev.diffusion4j.engine.cuda.Cublas} and {@link dev.diffusion4j.engine.cuda.CudnnConvolution}
+ * wrap the vendor libraries. {@link dev.diffusion4j.engine.cuda.CudaProbe} checks and times it all.
+ * Nothing here depends on the rest of the engine.
+ */
+package dev.diffusion4j.engine.cuda;

@@ -1,0 +1,138 @@
+package dev.diffusion4j.engine.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The caching logic on a fake device, so it is checked without a GPU. */
+class CudaAllocatorTest {
+    /** A device with {@code capacity} bytes that hands out increasing fake addresses. */
+    static final class FakeMemory implements RawDeviceMemory {
+        final long capacity;
+        final Map<Long, Long> blocks = new HashMap<>();
+        long used;
+        long next = 0x10000;
+        int syncs;
+
+        FakeMemory(long capacity) {
+            this.capacity = capacity;
+        }
+
+        @Override
+        public long tryAllocate(long bytes) {
+            if (used + bytes > capacity) return 0;
+            long a = next;
+            next += bytes;
+            used += bytes;
+            blocks.put(a, bytes);
+            return a;
+        }
+
+        @Override
+        public void free(long address) {
+            used -= blocks.remove(address);
+        }
+
+        @Override
+        public MemoryInfo memoryInfo() {
+            return new MemoryInfo(capacity - used, capacity);
+        }
+
+        @Override
+        public void synchronize() {
+            syncs++;
+        }
+    }
+
+    @Test
+    void sizeClassesCoverTheRequestWithBoundedWaste() {
+        assertEquals(512, CudaAllocator.sizeClass(0));
+        assertEquals(512, CudaAllocator.sizeClass(1));
+        assertEquals(1024, CudaAllocator.sizeClass(513));
+        assertEquals(1L << 20, CudaAllocator.sizeClass(1L << 20));
+        assertEquals(1L << 30, CudaAllocator.sizeClass(1L << 30));
+        for (long n = 1; n < (1L << 40); n = n * 3 + 7) {
+            long c = CudaAllocator.sizeClass(n);
+            assertTrue(c >= n);
+            if (n > CudaAllocator.SMALL_LIMIT) assertTrue(c - n <= n / 8, n + " -> " + c);
+            else assertTrue(c - n < CudaAllocator.SMALL_STEP, n + " -> " + c);
+        }
+    }
+
+    @Test
+    void closedBuffersAreReusedWithoutADriverCall() {
+        FakeMemory mem = new FakeMemory(1L << 30);
+        CudaAllocator alloc = new CudaAllocator(mem);
+        DeviceBuffer a = alloc.allocate(1000);
+        long address = a.address();
+        assertEquals(1024, a.capacity());
+        a.close();
+        a.close(); // idempotent
+        assertThrows(IllegalStateException.class, a::address);
+        DeviceBuffer b = alloc.allocate(900); // same size class
+        assertEquals(address, b.address());
+        DeviceBuffer c = alloc.allocate(5000);
+        assertNotEquals(address, c.address());
+        CudaAllocator.Stats s = alloc.stats();
+        assertEquals(2, s.deviceMallocs());
+        assertEquals(1, s.cacheHits());
+        assertEquals(2, s.cacheMisses());
+        assertEquals(1024 + 5120, s.allocatedBytes());
+        assertEquals(1024 + 5120, s.reservedBytes());
+        assertEquals(2, s.liveBuffers());
+        b.close();
+        c.close();
+        s = alloc.stats();
+        assertEquals(0, s.allocatedBytes());
+        assertEquals(1024 + 5120, s.reservedBytes());
+        assertEquals(1024 + 5120, s.peakAllocatedBytes());
+        alloc.emptyCache();
+        s = alloc.stats();
+        assertEquals(0, s.reservedBytes());
+        assertEquals(2, s.deviceFrees());
+        assertEquals(0, mem.used);
+        assertEquals(1, mem.syncs, "the stream drains before blocks go back to the driver");
+    }
+
+    @Test
+    void outOfMemoryEmptiesTheCacheAndRetriesOnce() {
+        FakeMemory mem = new FakeMemory(8L << 20);
+        CudaAllocator alloc = new CudaAllocator(mem);
+        alloc.allocate(4L << 20).close(); // cached, holds half the device
+        DeviceBuffer big = alloc.allocate(6L << 20); // fits only once the cache is gone
+        assertEquals(1, alloc.stats().deviceFrees());
+        assertEquals(6L << 20, alloc.stats().reservedBytes());
+        big.close();
+    }
+
+    @Test
+    void outOfMemoryMessageNamesSizesAndTheFix() {
+        FakeMemory mem = new FakeMemory(8L << 20);
+        CudaAllocator alloc = new CudaAllocator(mem);
+        DeviceBuffer held = alloc.allocate(3L << 20);
+        CudaOutOfMemoryException e = assertThrows(CudaOutOfMemoryException.class, () -> alloc.allocate(6L << 20));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("cuMemAlloc_v2(6291456 bytes) failed: CUDA_ERROR_OUT_OF_MEMORY (out of memory)"), m);
+        assertTrue(m.contains("tried to allocate 6.00 MiB"), m);
+        assertTrue(m.contains("holds 3.00 MiB in 1 live buffers"), m);
+        assertTrue(m.contains("3.00 MiB reserved"), m);
+        assertTrue(m.contains("5.00 MiB free of 8.00 MiB"), m);
+        assertTrue(m.contains("batch size"), m);
+        assertEquals(6L << 20, e.requestedBytes());
+        held.close();
+    }
+
+    @Test
+    void afterShutdownClosesAreIgnoredAndAllocationsRefused() {
+        CudaAllocator alloc = new CudaAllocator(new FakeMemory(1L << 20));
+        DeviceBuffer b = alloc.allocate(100);
+        alloc.shutDown();
+        b.close();
+        assertThrows(IllegalStateException.class, () -> alloc.allocate(100));
+    }
+}
