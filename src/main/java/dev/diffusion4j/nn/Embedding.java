@@ -1,6 +1,6 @@
 package dev.diffusion4j.nn;
 
-import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 
@@ -17,12 +17,7 @@ public final class Embedding extends Module {
     }
 
     /** ids [...] (i64) -> [..., dim]; gradients of repeated ids add up. */
-    @Override public Tensor forward(Tensor ids) {
-        if (ids.dtype() != DType.I64) throw new IllegalArgumentException("Embedding expects i64 ids, got " + ids.dtype().id());
-        int[] outShape = java.util.Arrays.copyOf(ids.shape(), ids.rank() + 1);
-        outShape[ids.rank()] = dim;
-        return weight.data().indexSelect(0, ids.reshape(-1)).reshape(outShape);
-    }
+    @Override public Tensor forward(Tensor ids) { return F.embedding(weight.data(), ids); }
 
     public Parameter weight() { return weight; }
     public int numEmbeddings() { return num; }
