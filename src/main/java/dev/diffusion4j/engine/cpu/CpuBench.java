@@ -1,0 +1,94 @@
+package dev.diffusion4j.engine.cpu;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * CPU kernel benchmarks, one line per measurement (warm-up, then the median of repeats):
+ * <pre>
+ *   gemm [n ...]          square sgemm, default 256 512 1024 2048
+ *   conv [n c h k ...]    3x3 pad-1 conv2d forward + backward (data and weight), default 32 128 32
+ * </pre>
+ * Options (anywhere): {@code --repeats R} (default 9), {@code --warmup-ms W} (default 1500).
+ * bench/numpy_sgemm.py and bench/torch_conv.py print the same format for side-by-side runs.
+ */
+public final class CpuBench {
+    private CpuBench() {}
+
+    public static void main(String[] args) {
+        Locale.setDefault(Locale.ROOT);
+        List<String> rest = new ArrayList<>();
+        int repeats = 9;
+        long warmupMs = 1500;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--repeats" -> repeats = Integer.parseInt(args[++i]);
+                case "--warmup-ms" -> warmupMs = Long.parseLong(args[++i]);
+                default -> rest.add(args[i]);
+            }
+        }
+        String mode = rest.isEmpty() ? "gemm" : rest.removeFirst();
+        int[] nums = rest.stream().mapToInt(Integer::parseInt).toArray();
+        System.out.printf("# java %s, threads=%d, vector=%d bits%n", Runtime.version(), Parallel.threads(),
+                SgemmKernel.S.vectorBitSize());
+        switch (mode) {
+            case "gemm" -> gemm(nums.length == 0 ? new int[] {256, 512, 1024, 2048} : nums, repeats, warmupMs);
+            case "conv" -> conv(nums.length == 0 ? new int[] {32, 128, 32} : nums, repeats, warmupMs);
+            default -> throw new IllegalArgumentException("unknown mode " + mode + " (gemm | conv)");
+        }
+    }
+
+    static void gemm(int[] sizes, int repeats, long warmupMs) {
+        for (int n : sizes) {
+            float[] a = random(n * n, 1), b = random(n * n, 2), c = new float[n * n];
+            double ms = time(() -> Sgemm.gemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n), repeats, warmupMs);
+            System.out.printf("sgemm n=%d median_ms=%.3f gflops=%.1f%n", n, ms, 2.0 * n * n * n / ms / 1e6);
+        }
+    }
+
+    /** nums = {batch, channels, size[, kernel]}: channels -> channels, size x size, pad k/2, stride 1. */
+    static void conv(int[] nums, int repeats, long warmupMs) {
+        int nb = nums[0], ch = nums[1], hw = nums[2], k = nums.length > 3 ? nums[3] : 3;
+        ConvGeometry g = ConvGeometry.of(nb, ch, hw, hw, ch, k, k, 1, k / 2);
+        float[] x = random(g.inputSize(), 1), w = random(g.weightSize(), 2), gy = random(g.outputSize(), 3);
+        float[] y = new float[g.outputSize()], gx = new float[g.inputSize()], gw = new float[g.weightSize()];
+        double fwdFlops = 2.0 * g.n() * g.cOut() * g.outH() * g.outW() * (g.cIn() / g.groups()) * g.kh() * g.kw();
+        String tag = String.format("n=%d c=%d hw=%d k=%d", nb, ch, hw, k);
+        double f = time(() -> CpuConv2d.forward(g, x, w, null, y), repeats, warmupMs);
+        double d = time(() -> CpuConv2d.backwardData(g, gy, w, gx), repeats, warmupMs);
+        double wt = time(() -> CpuConv2d.backwardWeight(g, x, gy, gw), repeats, warmupMs);
+        double all = time(() -> {
+            CpuConv2d.forward(g, x, w, null, y);
+            CpuConv2d.backwardData(g, gy, w, gx);
+            CpuConv2d.backwardWeight(g, x, gy, gw);
+        }, repeats, warmupMs);
+        System.out.printf("conv2d fwd %s median_ms=%.3f gflops=%.1f%n", tag, f, fwdFlops / f / 1e6);
+        System.out.printf("conv2d bwd_data %s median_ms=%.3f gflops=%.1f%n", tag, d, fwdFlops / d / 1e6);
+        System.out.printf("conv2d bwd_weight %s median_ms=%.3f gflops=%.1f%n", tag, wt, fwdFlops / wt / 1e6);
+        System.out.printf("conv2d fwd+bwd %s median_ms=%.3f gflops=%.1f%n", tag, all, 3 * fwdFlops / all / 1e6);
+    }
+
+    /** Runs for at least warmupMs (and 3 calls), then returns the median of repeats timed calls in ms. */
+    static double time(Runnable r, int repeats, long warmupMs) {
+        long end = System.nanoTime() + warmupMs * 1_000_000;
+        for (int i = 0; i < 3 || System.nanoTime() < end; i++) r.run();
+        double[] ms = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            long t = System.nanoTime();
+            r.run();
+            ms[i] = (System.nanoTime() - t) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms[repeats / 2];
+    }
+
+    static float[] random(int size, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
+        return x;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.diffusion4j.engine.cpu;
+
+import static dev.diffusion4j.engine.cpu.SgemmKernel.MR;
+import static dev.diffusion4j.engine.cpu.SgemmKernel.NR;
+
+/**
+ * Blocked GEMM over packed panels: C_b = X_b * Y_b^T for each batch b, where the packers supply
+ * X (m x k) and Y (n x k) and a {@link GemmWriter} stores C (applying alpha, beta, bias, or a layout
+ * of its own). C is cut into tiles (at most MC x NC); each tile is
+ * one parallel task that packs its own panels per KC depth block, so tasks share nothing and need
+ * no barrier. Packing costs (1/mt + 1/nt)/2 of the arithmetic per tile, under 1% at full size.
+ */
+final class GemmDriver {
+    /** Depth block: a kc x NR sliver of B (32 KiB) stays in L1 while A slivers stream from L2. */
+    static final int KC = Integer.getInteger("diffusion4j.gemm.kc", 256);
+    /** Tile rows: the packed A block (MC x KC) stays in L2. */
+    static final int MC = Integer.getInteger("diffusion4j.gemm.mc", 240);
+    /** Tile columns: the packed B panel (KC x NC) stays in L2 beside it. */
+    static final int NC = Integer.getInteger("diffusion4j.gemm.nc", 512);
+    /** Below this many flops one thread is faster than waking the pool. */
+    static final long PARALLEL_FLOPS = 1L << 21;
+
+    private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
+
+    private GemmDriver() {}
+
+    /** Per-thread packing buffers, grown on demand and reused between calls. */
+    static final class Work {
+        float[] a = new float[0], b = new float[0];
+        final float[] tile = new float[MR * NR];
+
+        float[] a(int size) { return a.length >= size ? a : (a = new float[size]); }
+        float[] b(int size) { return b.length >= size ? b : (b = new float[size]); }
+    }
+
+    /** Requires k >= 1 (callers handle empty depth themselves: nothing to pack). */
+    static void run(int batch, int m, int n, int k, GemmPacker pa, GemmPacker pb, GemmWriter out) {
+        if (batch <= 0 || m <= 0 || n <= 0) return;
+        if (k <= 0) throw new IllegalArgumentException("k must be positive: " + k);
+        long flops = 2L * batch * m * n * k;
+        boolean parallel = Parallel.threads() > 1 && flops >= PARALLEL_FLOPS && !Parallel.inParallel();
+        int[] tiles = tiles(batch, m, n, parallel ? Parallel.threads() : 1);
+        int mt = tiles[0], nt = tiles[1];
+        int mTiles = ceilDiv(m, mt), nTiles = ceilDiv(n, nt);
+        int kBlocks = ceilDiv(k, KC), kcMax = ceilDiv(k, kBlocks);
+        int tasks = batch * mTiles * nTiles;
+        Parallel.forChunks(tasks, parallel ? tasks : 1, (lo, hi) -> {
+            Work w = WORK.get();
+            float[] ap = w.a(roundUp(mt, MR) * kcMax), bp = w.b(roundUp(nt, NR) * kcMax);
+            for (int t = lo; t < hi; t++) {
+                int b = t / (mTiles * nTiles), r = t % (mTiles * nTiles);
+                int i0 = (r % mTiles) * mt, j0 = (r / mTiles) * nt;
+                tile(b, i0, Math.min(mt, m - i0), j0, Math.min(nt, n - j0), k, kcMax, pa, pb, out, ap, bp, w.tile);
+            }
+        });
+    }
+
+    /** One tile of C: for each depth block pack both panels, then sweep NR-wide columns x MR-tall rows. */
+    private static void tile(int b, int i0, int mc, int j0, int nc, int k, int kcMax, GemmPacker pa,
+                             GemmPacker pb, GemmWriter out, float[] ap, float[] bp, float[] tile) {
+        for (int p0 = 0; p0 < k; p0 += kcMax) {
+            int kc = Math.min(kcMax, k - p0);
+            pb.pack(b, j0, nc, p0, kc, NR, bp);
+            pa.pack(b, i0, mc, p0, kc, MR, ap);
+            for (int jr = 0; jr < nc; jr += NR) {
+                int bo = jr * kc, cols = Math.min(NR, nc - jr);
+                for (int ir = 0; ir < mc; ir += MR) {
+                    SgemmKernel.kernel(ap, ir * kc, bp, bo, kc, tile);
+                    out.write(b, i0 + ir, j0 + jr, Math.min(MR, mc - ir), cols, tile, p0 == 0);
+                }
+            }
+        }
+    }
+
+    /**
+     * Tile sizes {mt, nt}: at most MC x NC, then split further (the larger side first) until the
+     * task count is a multiple of the thread count or large enough that the remainder hardly matters.
+     */
+    static int[] tiles(int batch, int m, int n, int threads) {
+        int mParts = ceilDiv(m, MC), nParts = ceilDiv(n, NC);
+        while (true) {
+            int mt = roundUp(ceilDiv(m, mParts), MR), nt = roundUp(ceilDiv(n, nParts), NR);
+            long tasks = (long) batch * ceilDiv(m, mt) * ceilDiv(n, nt);
+            if (threads <= 1 || tasks >= 8L * threads || (tasks >= threads && tasks % threads == 0))
+                return new int[] {mt, nt};
+            boolean canM = mt > MR, canN = nt > NR;
+            if (!canM && !canN) return new int[] {mt, nt};
+            if (canN && (nt >= mt || !canM)) nParts++;
+            else mParts++;
+        }
+    }
+
+    static int ceilDiv(int a, int b) { return (a + b - 1) / b; }
+
+    static int roundUp(int a, int b) { return ceilDiv(a, b) * b; }
+}
