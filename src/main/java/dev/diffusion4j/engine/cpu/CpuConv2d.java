@@ -74,7 +74,7 @@ public final class CpuConv2d {
             for (int ky = 0; ky < g.kh(); ky++)
                 for (int kx = 0; kx < g.kw(); kx++) shift[q++] = ci * plane + ky * g.dh() * wp + kx * g.dw();
         boolean copy = g.ph() > 0 || g.pw() > 0;
-        GemmPacker weights = GemmPacker.matrix(w, 0, k, og * k, true);
+        GemmPacker weights = GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, SgemmKernel.MR);
         // One image (or a few) per task keeps its padded copy in L2; a small batch shares one copy and splits tiles.
         int threads = Parallel.threads(), n = g.n();
         boolean perImage = n >= 2 * threads || Parallel.inParallel();
@@ -93,14 +93,9 @@ public final class CpuConv2d {
                 GemmPacker cols1 = new ConvPackers.ShiftedRows(buf, b -> bb + (b / groups) * img + (b % groups) * cg * plane, shift);
                 GemmWriter out = new ConvPackers.ConvOut(y, b -> ((n0 + b / groups) * g.cOut() + (b % groups) * og) * oh * ow,
                         wp, ow, oh * ow, bias, b -> (b % groups) * og);
-                GemmDriver.run(count * groups, og, cols, k, groupOf(weights, groups), cols1, out);
+                GemmDriver.run(count * groups, og, cols, k, weights, cols1, out);
             }
         });
-    }
-
-    /** Maps GEMM batch item (image, group) to the group, so the weight packer sees batch = group. */
-    static GemmPacker groupOf(GemmPacker p, int groups) {
-        return (b, i0, len, p0, kc, w, dst) -> p.pack(b % groups, i0, len, p0, kc, w, dst);
     }
 
     /** Copies images n0.. into buf with zero borders of ph rows and pw columns. */
@@ -138,7 +133,7 @@ public final class CpuConv2d {
     static void forwardGeneral(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
         int groups = g.groups(), cg = g.cInPerGroup(), og = g.cOutPerGroup(), ohw = g.outH() * g.outW();
         int k = cg * g.kh() * g.kw(), img = g.cIn() * g.h() * g.w();
-        GemmPacker weights = groupOf(GemmPacker.matrix(w, 0, k, og * k, true), groups);
+        GemmPacker weights = GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, SgemmKernel.MR);
         GemmPacker cols = new ConvPackers.Im2col(x, b -> (b / groups) * img + (b % groups) * cg * g.h() * g.w(), g);
         GemmWriter out = new ConvPackers.ConvOut(y, b -> ((b / groups) * g.cOut() + (b % groups) * og) * ohw,
                 g.outW(), g.outW(), ohw, bias, b -> (b % groups) * og);

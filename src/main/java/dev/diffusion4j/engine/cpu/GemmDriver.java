@@ -39,34 +39,49 @@ final class GemmDriver {
         if (k <= 0) throw new IllegalArgumentException("k must be positive: " + k);
         long flops = 2L * batch * m * n * k;
         boolean parallel = Parallel.threads() > 1 && flops >= PARALLEL_FLOPS && !Parallel.inParallel();
-        int[] tiles = tiles(batch, m, n, parallel ? Parallel.threads() : 1);
+        // One thread: one region per batch item, so neither operand is packed twice.
+        int[] tiles = parallel ? tiles(batch, m, n, Parallel.threads()) : new int[] {m, n};
         int mt = tiles[0], nt = tiles[1];
         int mTiles = ceilDiv(m, mt), nTiles = ceilDiv(n, nt);
         int kBlocks = ceilDiv(k, KC), kcMax = ceilDiv(k, kBlocks);
         int tasks = batch * mTiles * nTiles;
         Parallel.forChunks(tasks, parallel ? tasks : 1, (lo, hi) -> {
             Work w = WORK.get();
-            float[] ap = w.a(roundUp(mt, MR) * kcMax), bp = w.b(roundUp(nt, NR) * kcMax);
+            float[] ap = w.a(roundUp(Math.min(mt, MC), MR) * kcMax), bp = w.b(roundUp(Math.min(nt, NC), NR) * kcMax);
             for (int t = lo; t < hi; t++) {
                 int b = t / (mTiles * nTiles), r = t % (mTiles * nTiles);
                 int i0 = (r % mTiles) * mt, j0 = (r / mTiles) * nt;
-                tile(b, i0, Math.min(mt, m - i0), j0, Math.min(nt, n - j0), k, kcMax, pa, pb, out, ap, bp, w.tile);
+                region(b, i0, Math.min(mt, m - i0), j0, Math.min(nt, n - j0), k, kcMax, pa, pb, out, ap, bp, w.tile);
             }
         });
     }
 
-    /** One tile of C: for each depth block pack both panels, then sweep NR-wide columns x MR-tall rows. */
-    private static void tile(int b, int i0, int mc, int j0, int nc, int k, int kcMax, GemmPacker pa,
-                             GemmPacker pb, GemmWriter out, float[] ap, float[] bp, float[] tile) {
+    /**
+     * One region of C. Per depth block: each MC-row block of A is packed once (or read in place when
+     * pre-packed), each NC-column panel of B once per row block; then NR-wide columns x MR-tall rows.
+     */
+    private static void region(int b, int i0, int m, int j0, int n, int k, int kcMax, GemmPacker pa,
+                               GemmPacker pb, GemmWriter out, float[] ap, float[] bp, float[] tile) {
+        GemmPacker.Packed pre = pa instanceof GemmPacker.Packed p && p.w() == MR ? p : null;
         for (int p0 = 0; p0 < k; p0 += kcMax) {
             int kc = Math.min(kcMax, k - p0);
-            pb.pack(b, j0, nc, p0, kc, NR, bp);
-            pa.pack(b, i0, mc, p0, kc, MR, ap);
-            for (int jr = 0; jr < nc; jr += NR) {
-                int bo = jr * kc, cols = Math.min(NR, nc - jr);
-                for (int ir = 0; ir < mc; ir += MR) {
-                    SgemmKernel.kernel(ap, ir * kc, bp, bo, kc, tile);
-                    out.write(b, i0 + ir, j0 + jr, Math.min(MR, mc - ir), cols, tile, p0 == 0);
+            for (int ic = 0; ic < m; ic += MC) {
+                int mc = Math.min(MC, m - ic);
+                float[] a = ap;
+                int aBase = 0;
+                if (pre == null) pa.pack(b, i0 + ic, mc, p0, kc, MR, ap);
+                else { a = pre.data(); aBase = pre.offset(b, (i0 + ic) / MR, p0); }
+                int aStep = pre == null ? kc * MR : pre.k() * MR;
+                for (int jc = 0; jc < n; jc += NC) {
+                    int nc = Math.min(NC, n - jc);
+                    pb.pack(b, j0 + jc, nc, p0, kc, NR, bp);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int bo = jr * kc, cols = Math.min(NR, nc - jr);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            SgemmKernel.kernel(a, aBase + (ir / MR) * aStep, bp, bo, kc, tile);
+                            out.write(b, i0 + ic + ir, j0 + jc + jr, Math.min(MR, mc - ir), cols, tile, p0 == 0);
+                        }
+                    }
                 }
             }
         }

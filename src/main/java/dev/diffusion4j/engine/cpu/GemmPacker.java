@@ -12,6 +12,31 @@ interface GemmPacker {
      */
     void pack(int batch, int i0, int len, int p0, int kc, int w, float[] dst);
 
+    /**
+     * Packs all rows and the whole depth of src once, as slivers of width w (layout
+     * [batch][sliver][k][w]), for an operand reused by many tiles or calls (convolution weights).
+     * Batch item b reads packed batch b % batches (so per-group weights serve every image).
+     */
+    static Packed prepack(GemmPacker src, int batches, int rows, int k, int w) {
+        int slivers = (rows + w - 1) / w, per = slivers * k * w;
+        float[] data = new float[batches * per], tmp = batches == 1 ? data : new float[per];
+        for (int b = 0; b < batches; b++) {
+            src.pack(b, 0, rows, 0, k, w, tmp);
+            if (tmp != data) System.arraycopy(tmp, 0, data, b * per, per);
+        }
+        return new Packed(data, batches, slivers, k, w);
+    }
+
+    /** Pre-packed operand; the driver reads its slivers in place when w matches its register block. */
+    record Packed(float[] data, int batches, int slivers, int k, int w) implements GemmPacker {
+        int offset(int b, int sliver, int p0) { return ((b % batches * slivers + sliver) * k + p0) * w; }
+
+        @Override public void pack(int batch, int i0, int len, int p0, int kc, int w, float[] dst) {
+            if (w != this.w || i0 % w != 0) throw new IllegalArgumentException("pre-packed for width " + this.w);
+            for (int s = 0; s * w < len; s++) System.arraycopy(data, offset(batch, i0 / w + s, p0), dst, s * kc * w, kc * w);
+        }
+    }
+
     /** A plain strided matrix (one per batch, batchStride apart). */
     static GemmPacker matrix(float[] x, int off, int ld, int batchStride, boolean depthContiguous) {
         return depthContiguous ? new DepthContiguous(x, off, ld, batchStride) : new IndexContiguous(x, off, ld, batchStride);

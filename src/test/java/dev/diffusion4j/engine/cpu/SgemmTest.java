@@ -73,6 +73,14 @@ class SgemmTest {
             }
     }
 
+    /** Inside a parallel chunk one thread runs the whole product as one region (several row and column blocks). */
+    @Test void nestedCallCoversLargeRegions() {
+        SplittableRandom r = new SplittableRandom(4);
+        Parallel.forRange(2, 1, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) check(300 + i, 600, 50, i == 1, i == 0, 1f, 0f, new SplittableRandom(r.nextLong()));
+        });
+    }
+
     @Test void batchedWithBroadcastOperand() {
         SplittableRandom r = new SplittableRandom(3);
         int m = 33, n = 45, k = 70, batch = 5;
