@@ -12,26 +12,36 @@ final class ConvPackers {
     private ConvPackers() {}
 
     /**
-     * Stride-1 implicit im2col over a zero-padded image: X[j][p] = buf[base(b) + shift[p] + j], where
-     * j = oy * Wp + ox runs over output rows at the padded width Wp (columns ox >= outW are junk that
-     * the writer drops) and shift[p] = ci * Hp*Wp + ky*dh * Wp + kx*dw. Every sliver row is one copy.
+     * Stride-1 implicit im2col over zero-padded images: X[j][p] = buf[base(b) + shift[p] + (oy * wp + ox)]
+     * for output position j = oy * ow + ox, with shift[p] = ci * Hp*Wp + ky*dh * Wp + kx*dw. A sliver
+     * splits into runs within one output row, each a contiguous copy (one vector pair when ow % NR == 0).
      */
-    record ShiftedRows(float[] buf, IntUnaryOperator base, int[] shift) implements GemmPacker {
+    record ShiftedRows(float[] buf, IntUnaryOperator base, int[] shift, int ow, int wp) implements GemmPacker {
         @Override public void pack(int b, int i0, int len, int p0, int kc, int w, float[] dst) {
-            int bb = base.applyAsInt(b) + i0;
+            int bb = base.applyAsInt(b);
+            int[] seg = new int[3 * w];
             for (int s = 0; s * w < len; s++) {
-                int r0 = s * w, rows = Math.min(w, len - r0), d = s * kc * w;
-                if (rows == NR && w == NR) {
+                int r0 = s * w, rows = Math.min(w, len - r0), d = s * kc * w, segs = 0;
+                for (int r = 0; r < rows; ) { // runs: (dst column, src offset, length)
+                    int j = i0 + r0 + r, oy = j / ow, ox = j % ow, run = Math.min(rows - r, ow - ox);
+                    seg[3 * segs] = r;
+                    seg[3 * segs + 1] = bb + oy * wp + ox;
+                    seg[3 * segs++ + 2] = run;
+                    r += run;
+                }
+                if (segs == 1 && rows == NR && w == NR) {
+                    int src0 = seg[1];
                     for (int p = 0; p < kc; p++) {
-                        int src = bb + shift[p0 + p] + r0, o = d + p * NR;
+                        int src = src0 + shift[p0 + p], o = d + p * NR;
                         FloatVector.fromArray(S, buf, src).intoArray(dst, o);
                         FloatVector.fromArray(S, buf, src + L).intoArray(dst, o + L);
                     }
-                } else {
-                    for (int p = 0; p < kc; p++) {
-                        System.arraycopy(buf, bb + shift[p0 + p] + r0, dst, d + p * w, rows);
-                        for (int r = rows; r < w; r++) dst[d + p * w + r] = 0f;
-                    }
+                    continue;
+                }
+                for (int p = 0; p < kc; p++) {
+                    int sh = shift[p0 + p], o = d + p * w;
+                    for (int q = 0; q < segs; q++) System.arraycopy(buf, seg[3 * q + 1] + sh, dst, o + seg[3 * q], seg[3 * q + 2]);
+                    for (int r = rows; r < w; r++) dst[o + r] = 0f;
                 }
             }
         }
@@ -96,26 +106,13 @@ final class ConvPackers {
     }
 
     /**
-     * Writes C rows (output channels of one image and group, base(b) = their first plane) into NCHW
-     * output: C column j = oy * wp + ox goes to (oy, ox) when ox < outW and is dropped otherwise.
-     * Adds the bias on the first depth block.
+     * Writes C rows (output channels of one image and group; base(b) = their first plane, planes ohw
+     * apart) straight into NCHW output, adding the bias on the first depth block.
      */
-    record ConvOut(float[] y, IntUnaryOperator base, int wp, int ow, int ohw, float[] bias, IntUnaryOperator biasOff)
-            implements GemmWriter {
+    record ConvOut(float[] y, IntUnaryOperator base, int ohw, float[] bias, IntUnaryOperator biasOff) implements GemmWriter {
         @Override public void write(int b, int i0, int j0, int rows, int cols, float[] tile, boolean first) {
-            int yb = base.applyAsInt(b), bo = bias == null ? 0 : biasOff.applyAsInt(b);
-            int oy0 = j0 / wp, ox0 = j0 - oy0 * wp, end = j0 + cols;
-            for (int r = 0; r < rows; r++) {
-                int rowBase = yb + (i0 + r) * ohw, t = r * NR - j0;
-                float bv = first && bias != null ? bias[bo + i0 + r] : 0f;
-                for (int j = j0, oy = oy0, ox = ox0; j < end; oy++, ox = 0) {
-                    int run = Math.min(end - j, wp - ox), cnt = Math.min(run, ow - ox);
-                    int o = rowBase + oy * ow + ox, ti = t + j;
-                    if (first) for (int e = 0; e < cnt; e++) y[o + e] = tile[ti + e] + bv;
-                    else for (int e = 0; e < cnt; e++) y[o + e] += tile[ti + e];
-                    j += run;
-                }
-            }
+            SgemmKernel.mergeBias(tile, y, base.applyAsInt(b) + i0 * ohw + j0, ohw, rows, cols, first,
+                    bias, bias == null ? 0 : biasOff.applyAsInt(b) + i0);
         }
     }
 }

@@ -64,11 +64,11 @@ public final class CpuConv2d {
 
     // ---- float, stride 1 ------------------------------------------------------------------
 
-    /** Pads each image once, then one GEMM per (image, group) whose packer reads shifted padded rows. */
+    /** Pads each image once, then one GEMM per (image, group) whose packer reads shifted rows of the padded image. */
     static void forwardStride1(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
         int hp = g.h() + 2 * g.ph(), wp = g.w() + 2 * g.pw(), plane = hp * wp;
         int oh = g.outH(), ow = g.outW(), groups = g.groups(), cg = g.cInPerGroup(), og = g.cOutPerGroup();
-        int k = cg * g.kh() * g.kw(), cols = (oh - 1) * wp + ow, img = g.cIn() * plane;
+        int k = cg * g.kh() * g.kw(), img = g.cIn() * plane;
         int[] shift = new int[k];
         for (int ci = 0, q = 0; ci < cg; ci++)
             for (int ky = 0; ky < g.kh(); ky++)
@@ -90,10 +90,10 @@ public final class CpuConv2d {
                     bufBase = 0;
                 }
                 int bb = bufBase;
-                GemmPacker cols1 = new ConvPackers.ShiftedRows(buf, b -> bb + (b / groups) * img + (b % groups) * cg * plane, shift);
+                GemmPacker cols = new ConvPackers.ShiftedRows(buf, b -> bb + (b / groups) * img + (b % groups) * cg * plane, shift, ow, wp);
                 GemmWriter out = new ConvPackers.ConvOut(y, b -> ((n0 + b / groups) * g.cOut() + (b % groups) * og) * oh * ow,
-                        wp, ow, oh * ow, bias, b -> (b % groups) * og);
-                GemmDriver.run(count * groups, og, cols, k, weights, cols1, out);
+                        oh * ow, bias, b -> (b % groups) * og);
+                GemmDriver.run(count * groups, og, oh * ow, k, weights, cols, out);
             }
         });
     }
@@ -136,7 +136,7 @@ public final class CpuConv2d {
         GemmPacker weights = GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, SgemmKernel.MR);
         GemmPacker cols = new ConvPackers.Im2col(x, b -> (b / groups) * img + (b % groups) * cg * g.h() * g.w(), g);
         GemmWriter out = new ConvPackers.ConvOut(y, b -> ((b / groups) * g.cOut() + (b % groups) * og) * ohw,
-                g.outW(), g.outW(), ohw, bias, b -> (b % groups) * og);
+                ohw, bias, b -> (b % groups) * og);
         GemmDriver.run(g.n() * groups, og, ohw, k, weights, cols, out);
     }
 

@@ -112,4 +112,30 @@ final class SgemmKernel {
             else for (int j = 0; j < cols; j++) c[ci + j] = alpha * t[ti + j] + beta * c[ci + j];
         }
     }
+
+    /**
+     * C[r][j] = tile[r][j] + bias[bo + r] on the first depth block (bias may be null), else
+     * C[r][j] += tile[r][j]: the convolution output path.
+     */
+    static void mergeBias(float[] t, float[] c, int co, int ldc, int rows, int cols, boolean first, float[] bias, int bo) {
+        for (int r = 0; r < rows; r++) {
+            int ci = co + r * ldc, ti = r * NR;
+            if (cols == NR) {
+                FloatVector t0 = FloatVector.fromArray(S, t, ti), t1 = FloatVector.fromArray(S, t, ti + L);
+                if (first) {
+                    float bv = bias == null ? 0f : bias[bo + r];
+                    t0.add(bv).intoArray(c, ci);
+                    t1.add(bv).intoArray(c, ci + L);
+                } else {
+                    t0.add(FloatVector.fromArray(S, c, ci)).intoArray(c, ci);
+                    t1.add(FloatVector.fromArray(S, c, ci + L)).intoArray(c, ci + L);
+                }
+            } else if (first) {
+                float bv = bias == null ? 0f : bias[bo + r];
+                for (int j = 0; j < cols; j++) c[ci + j] = t[ti + j] + bv;
+            } else {
+                for (int j = 0; j < cols; j++) c[ci + j] += t[ti + j];
+            }
+        }
+    }
 }
