@@ -29,8 +29,8 @@ final class GemmDriver {
         float[] a = new float[0], b = new float[0];
         final float[] tile = new float[MR * NR];
 
-        float[] a(int size) { return a.length >= size ? a : (a = new float[size]); }
-        float[] b(int size) { return b.length >= size ? b : (b = new float[size]); }
+        float[] a(int size) { return a.length >= size + GemmPacker.SLACK ? a : (a = new float[size + GemmPacker.SLACK]); }
+        float[] b(int size) { return b.length >= size + GemmPacker.SLACK ? b : (b = new float[size + GemmPacker.SLACK]); }
     }
 
     /** Requires k >= 1 (callers handle empty depth themselves: nothing to pack). */
