@@ -88,20 +88,21 @@ final class GemmDriver {
     }
 
     /**
-     * Tile sizes {mt, nt}: at most MC x NC, then split further (the larger side first) until the
-     * task count is a multiple of the thread count or large enough that the remainder hardly matters.
+     * Task tiles {mt, nt} for a parallel run. Rows are split first (mt <= MC; a task packs its B
+     * panel once, and B packing is the cheap contiguous copy), columns only once row tiles get
+     * thin; until the task count is a multiple of the thread count, or large enough that the
+     * remainder hardly matters.
      */
     static int[] tiles(int batch, int m, int n, int threads) {
-        int mParts = ceilDiv(m, MC), nParts = ceilDiv(n, NC);
+        int mParts = ceilDiv(m, MC), nParts = 1;
         while (true) {
             int mt = roundUp(ceilDiv(m, mParts), MR), nt = roundUp(ceilDiv(n, nParts), NR);
             long tasks = (long) batch * ceilDiv(m, mt) * ceilDiv(n, nt);
             if (threads <= 1 || tasks >= 8L * threads || (tasks >= threads && tasks % threads == 0))
                 return new int[] {mt, nt};
-            boolean canM = mt > MR, canN = nt > NR;
-            if (!canM && !canN) return new int[] {mt, nt};
-            if (canN && (nt >= mt || !canM)) nParts++;
-            else mParts++;
+            if (mt > 8 * MR || (nt <= NR && mt > MR)) mParts++;
+            else if (nt > NR) nParts++;
+            else return new int[] {mt, nt};
         }
     }
 
