@@ -16,10 +16,10 @@ def corename():
     except (OSError, AttributeError):
         return "unknown", -1
 
-def median_ms(f, repeats=9, warmup_s=1.5):
+def median_ms(f, repeats=9, warmup_s=3.0):
     end = time.perf_counter() + warmup_s
     i = 0
-    while i < 3 or time.perf_counter() < end:
+    while i < 20 or time.perf_counter() < end:
         f(); i += 1
     ts = []
     for _ in range(repeats):

@@ -7,10 +7,10 @@ Two threads (torch.set_num_threads(2)), warm-up then the median of repeated runs
 import sys, time
 import torch
 
-def median_ms(f, repeats=9, warmup_s=1.5):
+def median_ms(f, repeats=9, warmup_s=3.0):
     end = time.perf_counter() + warmup_s
     i = 0
-    while i < 3 or time.perf_counter() < end:
+    while i < 20 or time.perf_counter() < end:
         f(); i += 1
     ts = []
     for _ in range(repeats):

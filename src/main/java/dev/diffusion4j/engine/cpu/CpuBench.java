@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  *   gemm [n ...]          square sgemm, default 256 512 1024 2048
  *   conv [n c h k ...]    3x3 pad-1 conv2d forward + backward (data and weight), default 32 128 32
  * </pre>
- * Options (anywhere): {@code --repeats R} (default 9), {@code --warmup-ms W} (default 1500).
+ * Options (anywhere): {@code --repeats R} (default 9), {@code --warmup-ms W} (default 3000; C2 needs
+ * seconds to compile the vector kernels, longer on a busy machine).
  * bench/numpy_sgemm.py and bench/torch_conv.py print the same format for side-by-side runs.
  */
 public final class CpuBench {
@@ -22,7 +23,7 @@ public final class CpuBench {
         Locale.setDefault(Locale.ROOT);
         List<String> rest = new ArrayList<>();
         int repeats = 9;
-        long warmupMs = 1500;
+        long warmupMs = 3000;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
@@ -71,10 +72,10 @@ public final class CpuBench {
         System.out.printf("conv2d fwd+bwd %s median_ms=%.3f gflops=%.1f%n", tag, all, 3 * fwdFlops / all / 1e6);
     }
 
-    /** Runs for at least warmupMs (and 3 calls), then returns the median of repeats timed calls in ms. */
+    /** Runs for at least warmupMs and 20 calls, then returns the median of repeats timed calls in ms. */
     static double time(Runnable r, int repeats, long warmupMs) {
         long end = System.nanoTime() + warmupMs * 1_000_000;
-        for (int i = 0; i < 3 || System.nanoTime() < end; i++) r.run();
+        for (int i = 0; i < 20 || System.nanoTime() < end; i++) r.run();
         double[] ms = new double[repeats];
         for (int i = 0; i < repeats; i++) {
             long t = System.nanoTime();
