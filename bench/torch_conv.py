@@ -15,7 +15,12 @@ def median_ms(f, repeats=9, warmup_s=3.0):
     ts = []
     for _ in range(repeats):
         t = time.perf_counter(); f(); ts.append((time.perf_counter() - t) * 1e3)
-    return sorted(ts)[repeats // 2]
+    ts.sort()
+    return ts[repeats // 2], ts[0]
+
+def report(what, ms, flops):
+    med, best = ms
+    print(f"{what} median_ms={med:.3f} gflops={flops / med / 1e6:.1f} best_ms={best:.3f} best_gflops={flops / best / 1e6:.1f}")
 
 def main():
     nums = [int(a) for a in sys.argv[1:]] or [32, 128, 32]
@@ -50,8 +55,7 @@ def main():
 
     for name, f, fl in (("fwd", fwd, flops), ("bwd_data", bwd_data, flops),
                         ("bwd_weight", bwd_weight, flops), ("fwd+bwd", fwd_bwd, 3 * flops)):
-        ms = median_ms(f)
-        print(f"conv2d {name} {tag} median_ms={ms:.3f} gflops={fl / ms / 1e6:.1f}")
+        report(f"conv2d {name} {tag}", median_ms(f), fl)
 
 if __name__ == "__main__":
     main()

@@ -7,10 +7,12 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * CPU kernel benchmarks, one line per measurement (warm-up, then the median of repeats):
+ * CPU kernel benchmarks, one line per measurement (warm-up, then the median and the best of
+ * repeats; on a shared machine the best is the steadier number, since interference only adds time):
  * <pre>
  *   gemm [n ...]          square sgemm, default 256 512 1024 2048
  *   conv [n c h k ...]    3x3 pad-1 conv2d forward + backward (data and weight), default 32 128 32
+ *   tune [n ...]          sgemm blocking sweep (KC, MC, NC), configurations interleaved over rounds
  * </pre>
  * Options (anywhere): {@code --repeats R} (default 9), {@code --warmup-ms W} (default 3000; C2 needs
  * seconds to compile the vector kernels, longer on a busy machine).
@@ -38,6 +40,7 @@ public final class CpuBench {
         switch (mode) {
             case "gemm" -> gemm(nums.length == 0 ? new int[] {256, 512, 1024, 2048} : nums, repeats, warmupMs);
             case "conv" -> conv(nums.length == 0 ? new int[] {32, 128, 32} : nums, repeats, warmupMs);
+            case "tune" -> tune(nums.length == 0 ? new int[] {256, 1024, 2048} : nums, repeats, warmupMs);
             default -> throw new IllegalArgumentException("unknown mode " + mode + " (gemm | conv)");
         }
     }
@@ -45,9 +48,36 @@ public final class CpuBench {
     static void gemm(int[] sizes, int repeats, long warmupMs) {
         for (int n : sizes) {
             float[] a = random(n * n, 1), b = random(n * n, 2), c = new float[n * n];
-            double ms = time(() -> Sgemm.gemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n), repeats, warmupMs);
-            System.out.printf("sgemm n=%d median_ms=%.3f gflops=%.1f%n", n, ms, 2.0 * n * n * n / ms / 1e6);
+            double[] ms = time(() -> Sgemm.gemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n), repeats, warmupMs);
+            report("sgemm n=" + n, ms, 2.0 * n * n * n);
         }
+    }
+
+    /** For each n: warm up, then rounds over blocking configurations; prints each one's best GFLOP/s. */
+    static void tune(int[] sizes, int repeats, long warmupMs) {
+        int[][] configs = {{256, 240, 512}, {192, 240, 512}, {320, 240, 512}, {384, 240, 512}, {256, 120, 512},
+            {256, 480, 512}, {256, 240, 256}, {256, 240, 1024}, {256, 240, 4096}, {384, 480, 4096}};
+        int[] saved = {GemmDriver.KC, GemmDriver.MC, GemmDriver.NC};
+        for (int n : sizes) {
+            float[] a = random(n * n, 1), b = random(n * n, 2), c = new float[n * n];
+            Runnable r = () -> Sgemm.gemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+            time(r, 1, warmupMs);
+            double[] best = new double[configs.length];
+            Arrays.fill(best, Double.MAX_VALUE);
+            for (int round = 0; round < 5; round++)
+                for (int i = 0; i < configs.length; i++) {
+                    GemmDriver.KC = configs[i][0];
+                    GemmDriver.MC = configs[i][1];
+                    GemmDriver.NC = configs[i][2];
+                    best[i] = Math.min(best[i], time(r, repeats, 0)[1]);
+                }
+            for (int i = 0; i < configs.length; i++)
+                System.out.printf("tune n=%d kc=%d mc=%d nc=%d best_gflops=%.1f%n", n, configs[i][0], configs[i][1],
+                        configs[i][2], 2.0 * n * n * n / best[i] / 1e6);
+        }
+        GemmDriver.KC = saved[0];
+        GemmDriver.MC = saved[1];
+        GemmDriver.NC = saved[2];
     }
 
     /** nums = {batch, channels, size[, kernel]}: channels -> channels, size x size, pad k/2, stride 1. */
@@ -58,22 +88,24 @@ public final class CpuBench {
         float[] y = new float[g.outputSize()], gx = new float[g.inputSize()], gw = new float[g.weightSize()];
         double fwdFlops = 2.0 * g.n() * g.cOut() * g.outH() * g.outW() * (g.cIn() / g.groups()) * g.kh() * g.kw();
         String tag = String.format("n=%d c=%d hw=%d k=%d", nb, ch, hw, k);
-        double f = time(() -> CpuConv2d.forward(g, x, w, null, y), repeats, warmupMs);
-        double d = time(() -> CpuConv2d.backwardData(g, gy, w, gx), repeats, warmupMs);
-        double wt = time(() -> CpuConv2d.backwardWeight(g, x, gy, gw), repeats, warmupMs);
-        double all = time(() -> {
+        report("conv2d fwd " + tag, time(() -> CpuConv2d.forward(g, x, w, null, y), repeats, warmupMs), fwdFlops);
+        report("conv2d bwd_data " + tag, time(() -> CpuConv2d.backwardData(g, gy, w, gx), repeats, warmupMs), fwdFlops);
+        report("conv2d bwd_weight " + tag, time(() -> CpuConv2d.backwardWeight(g, x, gy, gw), repeats, warmupMs), fwdFlops);
+        report("conv2d fwd+bwd " + tag, time(() -> {
             CpuConv2d.forward(g, x, w, null, y);
             CpuConv2d.backwardData(g, gy, w, gx);
             CpuConv2d.backwardWeight(g, x, gy, gw);
-        }, repeats, warmupMs);
-        System.out.printf("conv2d fwd %s median_ms=%.3f gflops=%.1f%n", tag, f, fwdFlops / f / 1e6);
-        System.out.printf("conv2d bwd_data %s median_ms=%.3f gflops=%.1f%n", tag, d, fwdFlops / d / 1e6);
-        System.out.printf("conv2d bwd_weight %s median_ms=%.3f gflops=%.1f%n", tag, wt, fwdFlops / wt / 1e6);
-        System.out.printf("conv2d fwd+bwd %s median_ms=%.3f gflops=%.1f%n", tag, all, 3 * fwdFlops / all / 1e6);
+        }, repeats, warmupMs), 3 * fwdFlops);
     }
 
-    /** Runs for at least warmupMs and 20 calls, then returns the median of repeats timed calls in ms. */
-    static double time(Runnable r, int repeats, long warmupMs) {
+    /** One line: name, median and best time, GFLOP/s at each. */
+    static void report(String what, double[] ms, double flops) {
+        System.out.printf("%s median_ms=%.3f gflops=%.1f best_ms=%.3f best_gflops=%.1f%n",
+                what, ms[0], flops / ms[0] / 1e6, ms[1], flops / ms[1] / 1e6);
+    }
+
+    /** Runs for at least warmupMs and 20 calls, then returns {median, best} of repeats timed calls in ms. */
+    static double[] time(Runnable r, int repeats, long warmupMs) {
         long end = System.nanoTime() + warmupMs * 1_000_000;
         for (int i = 0; i < 20 || System.nanoTime() < end; i++) r.run();
         double[] ms = new double[repeats];
@@ -83,7 +115,7 @@ public final class CpuBench {
             ms[i] = (System.nanoTime() - t) / 1e6;
         }
         Arrays.sort(ms);
-        return ms[repeats / 2];
+        return new double[] {ms[repeats / 2], ms[0]};
     }
 
     static float[] random(int size, long seed) {

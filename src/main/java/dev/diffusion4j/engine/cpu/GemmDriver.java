@@ -11,12 +11,13 @@ import static dev.diffusion4j.engine.cpu.SgemmKernel.NR;
  * no barrier. Packing costs (1/mt + 1/nt)/2 of the arithmetic per tile, under 1% at full size.
  */
 final class GemmDriver {
+    // Blocking, read once per call (not final so that CpuBench's tune mode can sweep them in one JVM).
     /** Depth block: a kc x NR sliver of B (32 KiB) stays in L1 while A slivers stream from L2. */
-    static final int KC = Integer.getInteger("diffusion4j.gemm.kc", 256);
+    static int KC = Integer.getInteger("diffusion4j.gemm.kc", 256);
     /** Tile rows: the packed A block (MC x KC) stays in L2. */
-    static final int MC = Integer.getInteger("diffusion4j.gemm.mc", 240);
+    static int MC = Integer.getInteger("diffusion4j.gemm.mc", 240);
     /** Tile columns: the packed B panel (KC x NC) stays in L2 beside it. */
-    static final int NC = Integer.getInteger("diffusion4j.gemm.nc", 512);
+    static int NC = Integer.getInteger("diffusion4j.gemm.nc", 512);
     /** Below this many flops one thread is faster than waking the pool. */
     static final long PARALLEL_FLOPS = 1L << 21;
 
@@ -43,15 +44,15 @@ final class GemmDriver {
         int[] tiles = parallel ? tiles(batch, m, n, Parallel.threads()) : new int[] {m, n};
         int mt = tiles[0], nt = tiles[1];
         int mTiles = ceilDiv(m, mt), nTiles = ceilDiv(n, nt);
-        int kBlocks = ceilDiv(k, KC), kcMax = ceilDiv(k, kBlocks);
+        int kBlocks = ceilDiv(k, KC), kcMax = ceilDiv(k, kBlocks), mcBlock = MC, ncBlock = NC;
         int tasks = batch * mTiles * nTiles;
         Parallel.forChunks(tasks, parallel ? tasks : 1, (lo, hi) -> {
             Work w = WORK.get();
-            float[] ap = w.a(roundUp(Math.min(mt, MC), MR) * kcMax), bp = w.b(roundUp(Math.min(nt, NC), NR) * kcMax);
+            float[] ap = w.a(roundUp(Math.min(mt, mcBlock), MR) * kcMax), bp = w.b(roundUp(Math.min(nt, ncBlock), NR) * kcMax);
             for (int t = lo; t < hi; t++) {
                 int b = t / (mTiles * nTiles), r = t % (mTiles * nTiles);
                 int i0 = (r % mTiles) * mt, j0 = (r / mTiles) * nt;
-                region(b, i0, Math.min(mt, m - i0), j0, Math.min(nt, n - j0), k, kcMax, pa, pb, out, ap, bp, w.tile);
+                region(b, i0, Math.min(mt, m - i0), j0, Math.min(nt, n - j0), k, kcMax, mcBlock, ncBlock, pa, pb, out, ap, bp, w.tile);
             }
         });
     }
@@ -60,8 +61,8 @@ final class GemmDriver {
      * One region of C. Per depth block: each MC-row block of A is packed once (or read in place when
      * pre-packed), each NC-column panel of B once per row block; then NR-wide columns x MR-tall rows.
      */
-    private static void region(int b, int i0, int m, int j0, int n, int k, int kcMax, GemmPacker pa,
-                               GemmPacker pb, GemmWriter out, float[] ap, float[] bp, float[] tile) {
+    private static void region(int b, int i0, int m, int j0, int n, int k, int kcMax, int MC, int NC,
+                               GemmPacker pa, GemmPacker pb, GemmWriter out, float[] ap, float[] bp, float[] tile) {
         GemmPacker.Packed pre = pa instanceof GemmPacker.Packed p && p.w() == MR ? p : null;
         for (int p0 = 0; p0 < k; p0 += kcMax) {
             int kc = Math.min(kcMax, k - p0);
