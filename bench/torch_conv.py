@@ -53,6 +53,7 @@ def main():
         xg.grad = wg.grad = None
         torch.nn.functional.conv2d(xg, wg, padding=k // 2).backward(gy)
 
+    median_ms(fwd_bwd)  # same warm-up as the Java side: everything once before timing
     for name, f, fl in (("fwd", fwd, flops), ("bwd_data", bwd_data, flops),
                         ("bwd_weight", bwd_weight, flops), ("fwd+bwd", fwd_bwd, 3 * flops)):
         report(f"conv2d {name} {tag}", median_ms(f), fl)

@@ -106,6 +106,32 @@ final class ConvPackers {
     }
 
     /**
+     * Output gradient as the left operand of the weight gradient, read in place from NCHW:
+     * X[i][p] = gy[((img0 + img) * cOut + b*og + i) * ohw + q] for depth p = img * ohw + q. Depth runs
+     * are split at image boundaries; full slivers gather one p across the w channels per vector.
+     */
+    record ImageRows(float[] gy, int img0, int cOut, int og, int ohw) implements GemmPacker {
+        @Override public void pack(int b, int i0, int len, int p0, int kc, int w, float[] dst) {
+            int[] idx = new int[L];
+            for (int j = 0; j < L; j++) idx[j] = Math.min(j, w - 1) * ohw;
+            for (int s = 0; s * w < len; s++) {
+                int r0 = b * og + i0 + s * w, rows = Math.min(w, len - s * w), d = s * kc * w;
+                for (int p = 0; p < kc; ) {
+                    int q = p0 + p, img = q / ohw, qq = q % ohw, run = Math.min(kc - p, ohw - qq);
+                    int base = ((img0 + img) * cOut + r0) * ohw + qq;
+                    if (rows == w && w <= L) {
+                        for (int t = 0; t < run; t++) FloatVector.fromArray(S, gy, base + t, idx, 0).intoArray(dst, d + (p + t) * w);
+                    } else {
+                        for (int r = 0; r < w; r++)
+                            for (int t = 0; t < run; t++) dst[d + (p + t) * w + r] = r < rows ? gy[base + r * ohw + t] : 0f;
+                    }
+                    p += run;
+                }
+            }
+        }
+    }
+
+    /**
      * Writes C rows (output channels of one image and group; base(b) = their first plane, planes ohw
      * apart) straight into NCHW output, adding the bias on the first depth block.
      */

@@ -5,9 +5,10 @@ import java.util.Arrays;
 /**
  * Weight gradient gw[co][ci][ky][kx] = sum over images and output positions of
  * gy[n][co][oy][ox] * x[n][ci][oy*sh - ph + ky*dh][ox*sw - pw + kx*dw], as one GEMM per group whose
- * depth runs over (image, oy, ox). Both operands are copied channels-last first (gy transposed, x
- * transposed and zero-padded) so that packing is contiguous copies for any stride; the product is
- * formed as [co][(ky, kx, ci)] and permuted at the end. Images are split into parts, one partial
+ * depth runs over (image, oy, ox). gy is packed in place (gathered across channels); x is first
+ * copied channels-last and zero-padded, so that its packing is contiguous copies for any stride
+ * and the im2col shifts are plain offsets; the product is formed as [co][(ky, kx, ci)] and
+ * permuted at the end. Images are split into parts, one partial
  * sum each, reduced at the end; a part runs a few images per GEMM to bound scratch memory.
  */
 final class ConvWeightGrad {
@@ -45,26 +46,12 @@ final class ConvWeightGrad {
     private static void gemm(ConvGeometry g, float[] x, float[] gy, int n0, int count, float[] acc, boolean first) {
         int hp = g.h() + 2 * g.ph(), wp = g.w() + 2 * g.pw(), ohw = g.outH() * g.outW();
         int og = g.cOutPerGroup(), cols = g.kh() * g.kw() * g.cInPerGroup();
-        float[] dyt = CpuConv2d.scratch(CpuConv2d.DYT, count * ohw * g.cOut());
         float[] xt = CpuConv2d.scratch(CpuConv2d.XT, count * hp * wp * g.cIn());
-        for (int i = 0; i < count; i++) {
-            transpose(gy, (n0 + i) * g.cOut() * ohw, g.cOut(), ohw, dyt, i * ohw * g.cOut());
-            padChannelsLast(g, x, n0 + i, xt, i * hp * wp * g.cIn(), hp, wp);
-        }
-        GemmPacker a = GemmPacker.matrix(dyt, 0, g.cOut(), og, false);
+        for (int i = 0; i < count; i++) padChannelsLast(g, x, n0 + i, xt, i * hp * wp * g.cIn(), hp, wp);
+        GemmPacker a = new ConvPackers.ImageRows(gy, n0, g.cOut(), og, ohw);
         GemmPacker b = new ConvPackers.ChannelsLast(xt, g, hp, wp);
         GemmDriver.run(g.groups(), og, cols, count * ohw, a, b,
                 new GemmWriter.Matrix(acc, gr -> gr * og * cols, cols, 1f, first ? 0f : 1f));
-    }
-
-    /** dst[off + j*rows + i] = src[off + i*cols + j], in 16 x 16 blocks for cache locality. */
-    static void transpose(float[] src, int so, int rows, int cols, float[] dst, int dof) {
-        for (int i0 = 0; i0 < rows; i0 += 16)
-            for (int j0 = 0; j0 < cols; j0 += 16) {
-                int i1 = Math.min(rows, i0 + 16), j1 = Math.min(cols, j0 + 16);
-                for (int i = i0; i < i1; i++)
-                    for (int j = j0; j < j1; j++) dst[dof + j * rows + i] = src[so + i * cols + j];
-            }
     }
 
     /** Image img of x as [hp][wp][cIn] at dst[off], zero outside the input. */

@@ -14,8 +14,8 @@ import java.util.Arrays;
  */
 public final class CpuConv2d {
     /** Per-thread scratch slots (padded images, channels-last copies, column buffers), reused between calls. */
-    static final int PAD = 0, XT = 1, DYT = 2, COL = 3;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][]);
+    static final int PAD = 0, XT = 1, COL = 2;
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][]);
 
     private CpuConv2d() {}
 
