@@ -23,7 +23,8 @@ final class ConvPackers {
             for (int s = 0; s * w < len; s++) {
                 int r0 = s * w, rows = Math.min(w, len - r0), d = s * kc * w, segs = 0;
                 for (int r = 0; r < rows; ) { // runs: (dst column, src offset, length)
-                    int j = i0 + r0 + r, oy = j / ow, ox = j % ow, run = Math.min(rows - r, ow - ox);
+                    int j = i0 + r0 + r, oy = j / ow, ox = j % ow;
+                    int run = wp == ow ? rows - r : Math.min(rows - r, ow - ox); // unpadded rows are contiguous
                     seg[3 * segs] = r;
                     seg[3 * segs + 1] = bb + oy * wp + ox;
                     seg[3 * segs++ + 2] = run;
