@@ -6,9 +6,9 @@ import static dev.diffusion4j.engine.cpu.SgemmKernel.NR;
 /**
  * Blocked GEMM over packed panels: C_b = X_b * Y_b^T for each batch b, where the packers supply
  * X (m x k) and Y (n x k) and a {@link GemmWriter} stores C (applying alpha, beta, bias, or a layout
- * of its own). C is cut into tiles (at most MC x NC); each tile is
- * one parallel task that packs its own panels per KC depth block, so tasks share nothing and need
- * no barrier. Packing costs (1/mt + 1/nt)/2 of the arithmetic per tile, under 1% at full size.
+ * of its own). In parallel, C is cut into tiles (see {@link #tiles}); each tile is one task that
+ * packs its own panels per KC depth block, so tasks share nothing and need no barrier, at the
+ * price of packing A once per column tile and B once per row tile.
  */
 final class GemmDriver {
     // Blocking, read once per call (not final so that CpuBench's tune mode can sweep them in one JVM).
@@ -40,7 +40,7 @@ final class GemmDriver {
         if (k <= 0) throw new IllegalArgumentException("k must be positive: " + k);
         long flops = 2L * batch * m * n * k;
         boolean parallel = Parallel.threads() > 1 && flops >= PARALLEL_FLOPS && !Parallel.inParallel();
-        // One thread: one region per batch item, so neither operand is packed twice.
+        // One thread: one region per batch item (A packed once, B once per MC rows).
         int[] tiles = parallel ? tiles(batch, m, n, Parallel.threads()) : new int[] {m, n};
         int mt = tiles[0], nt = tiles[1];
         int mTiles = ceilDiv(m, mt), nTiles = ceilDiv(n, nt);
