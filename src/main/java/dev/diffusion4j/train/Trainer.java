@@ -208,7 +208,7 @@ public final class Trainer {
         Map<String, Long> drops = new LinkedHashMap<>();
         for (var e : dropouts.entrySet()) drops.put(e.getKey(), e.getValue().generator().offset());
         TrainState st = new TrainState(step, gen.offset(), drops, loader.epoch(), loader.position(), imagesSeen, seconds);
-        Map<String, String> meta = Map.of("step", Long.toString(step), "format", "diffusion4j-checkpoint/1");
+        Map<String, String> meta = new java.util.TreeMap<>(Map.of("step", Long.toString(step), "format", "diffusion4j-checkpoint/1"));
         try {
             return run.checkpoints().write(step, cfg.keepCheckpoints(), dir -> {
                 StateDicts.saveModel(dir.resolve("model.safetensors"), model, meta);
