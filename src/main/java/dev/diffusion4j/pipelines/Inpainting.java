@@ -35,7 +35,7 @@ public final class Inpainting {
     /** @param mask 1 where {@code original} is kept, 0 where it is generated; broadcastable to the original's shape */
     public Inpainting(Tensor original, Tensor mask) {
         this.original = original;
-        this.mask = mask;
+        this.mask = mask.to(original.dtype()).to(original.device());
     }
 
     /** x with its known region replaced by sqrt(ab) original + sqrt(1 - ab) z (the original itself at ab = 1). */

@@ -74,7 +74,10 @@ public final class ClassifierGuidance {
 
     /** For ancestral sampling: each step's mean moves by Sigma g. */
     public MeanShift meanShift() {
-        return (xt, t, p, cond) -> gradient(xt, t, cond).mul(p.variance());
+        return (xt, t, p, cond) -> {
+            Tensor g = gradient(xt, t, cond), v = p.variance();
+            return v.rank() == 0 ? g.mul(v.item()) : g.mul(v);   // a fixed variance is one number per step
+        };
     }
 
     /**

@@ -38,7 +38,7 @@ public final class ReconstructionGuidance implements Denoiser {
         this.schedule = trainingSchedule;
         this.parameterization = parameterization;
         this.known = known;
-        this.mask = mask;
+        this.mask = mask.to(known.dtype()).to(known.device());
         this.posteriorVariance = posteriorVariance;
         this.scale = scale;
     }
