@@ -334,7 +334,7 @@ public final class GaussianDiffusion {
         Tensor t = draw.timesteps(x0.device());
         Tensor noise = trainingNoise(x0, gen, cfg.offsetNoise());
         LossTerms terms = trainingLosses(model, x0, t, cond, noise, cfg);
-        sampler.update(draw.t(), terms.loss().detach().toDoubleArray());
+        if (sampler.learnsFromLosses()) sampler.update(draw.t(), terms.loss().detach().toDoubleArray());
         return terms.loss().mul(draw.weights(x0.dtype(), x0.device())).mean();
     }
 

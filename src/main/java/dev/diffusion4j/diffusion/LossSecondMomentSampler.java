@@ -98,6 +98,8 @@ public final class LossSecondMomentSampler implements TimestepSampler {
         return new Draw(ts, w);
     }
 
+    @Override public boolean learnsFromLosses() { return true; }
+
     @Override public void update(long[] t, double[] losses) {
         if (t.length != losses.length) throw new IllegalArgumentException(t.length + " timesteps but " + losses.length + " losses");
         for (int i = 0; i < t.length; i++) {

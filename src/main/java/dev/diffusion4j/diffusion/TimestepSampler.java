@@ -21,6 +21,9 @@ public interface TimestepSampler {
     /** Per-sample losses observed at timesteps t (loss-aware samplers learn from them; others ignore them). */
     default void update(long[] t, double[] losses) {}
 
+    /** Whether {@link #update} uses the losses; when not, callers skip reading them back (a device sync on GPUs). */
+    default boolean learnsFromLosses() { return false; }
+
     static TimestepSampler uniform(int steps) { return new UniformTimestepSampler(steps); }
 
     static LossSecondMomentSampler lossSecondMoment(int steps) { return new LossSecondMomentSampler(steps); }

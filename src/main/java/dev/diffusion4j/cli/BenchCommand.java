@@ -1,0 +1,74 @@
+package dev.diffusion4j.cli;
+
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.cpu.CpuBench;
+import dev.diffusion4j.io.Json;
+import dev.diffusion4j.models.ModelPresets;
+import dev.diffusion4j.train.StepBenchmark;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code diffuse bench}: engine and model throughput, printed in the formats of the PyTorch reference scripts. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure throughput. Kinds:",
+                "  train  a preset's training step (img/s) and sampling forward (img*NFE/s), like ../shared/bench/ddpm_unet.py",
+                "  gemm   CPU sgemm GFLOP/s at the given sizes (default 256 512 1024 2048), like bench/numpy_sgemm.py",
+                "  conv   CPU 3x3 conv2d forward+backward (default batch 32, 128 channels, 32x32), like bench/torch_conv.py"},
+        footer = {"", "Examples:", "  diffuse bench train --preset fmnist-small --batch 32 --device cpu", "  diffuse bench gemm 1024 2048"})
+public final class BenchCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "KIND", description = "train, gemm or conv.")
+    String kind;
+
+    @Parameters(index = "1..*", paramLabel = "N", description = "Sizes for gemm / conv.")
+    List<String> sizes = new ArrayList<>();
+
+    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "fmnist-small", description = "Model for 'train'. Default: ${DEFAULT-VALUE}.")
+    String preset;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "32", description = "Training batch for 'train'. Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "10", description = "Timed training steps. Default: ${DEFAULT-VALUE}.")
+    int steps;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed warm-up steps. Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = "--sample-batch", paramLabel = "B", defaultValue = "32", description = "Batch of the sampling forwards. Default: ${DEFAULT-VALUE}.")
+    int sampleBatch;
+
+    @Option(names = "--sample-iters", paramLabel = "N", defaultValue = "5", description = "Timed sampling forwards. Default: ${DEFAULT-VALUE}.")
+    int sampleIters;
+
+    @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto. Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Override public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        switch (kind) {
+            case "gemm", "conv" -> {
+                List<String> args = new ArrayList<>(List.of(kind));
+                args.addAll(sizes);
+                out.flush();
+                CpuBench.main(args.toArray(new String[0]));
+            }
+            case "train" -> {
+                Device dev = Device.parse(device);
+                var r = StepBenchmark.run(preset, ModelPresets.get(preset), dev, batch, warmup, steps, sampleBatch, sampleIters);
+                out.println(Json.write(r.toJson()));
+            }
+            default -> throw new IllegalArgumentException("unknown benchmark '" + kind + "': use train, gemm or conv");
+        }
+        out.flush();
+        return 0;
+    }
+}
