@@ -86,6 +86,17 @@ public final class CudaAllocator {
         return new DeviceBuffer(this, address, bytes, size);
     }
 
+    /** True when a request of {@code bytes} would be served from the cache, without a driver call. */
+    synchronized boolean cached(long bytes) {
+        ArrayDeque<Long> list = free.get(sizeClass(bytes));
+        return list != null && !list.isEmpty();
+    }
+
+    /** Bytes held from the driver, live or cached. */
+    synchronized long reservedBytes() {
+        return reserved;
+    }
+
     /** Called by {@link DeviceBuffer#close()}: back to the cache, not to the driver. */
     synchronized void release(long address, long size) {
         if (shutDown) return; // the context is gone, and its memory with it
