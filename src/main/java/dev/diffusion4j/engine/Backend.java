@@ -61,4 +61,56 @@ public interface Backend {
     /** Bilinear resize with align_corners=false (PyTorch's default). */
     Tensor upsampleBilinear2d(Tensor x, int outH, int outW);
     Tensor upsampleBilinear2dBackward(Tensor gy, int[] xShape);
+
+    // ---- fused neural-network kernels (no autograd here either: NnOps records them) ----
+    /**
+     * Group norm of x [N, C, *] over groups of C/groups channels, with optional per-channel affine (weight, bias [C],
+     * either may be null) and, when silu is set, SiLU applied to the result in the same pass.
+     * Returns {y (x's shape), mean [N, groups], rstd [N, groups]} where rstd = 1/sqrt(var + eps), var biased.
+     */
+    Tensor[] groupNormForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu);
+    /** Gradients of {@link #groupNormForward} from the output gradient gy: {dx, dweight or null, dbias or null}. */
+    Tensor[] groupNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups, boolean silu);
+    /**
+     * Layer norm over the last normalizedDims dims of x, with optional elementwise affine of that shape.
+     * Returns {y, mean, rstd}, the statistics shaped like x without its normalized dims.
+     */
+    Tensor[] layerNormForward(Tensor x, int normalizedDims, Tensor weight, Tensor bias, double eps);
+    /** Gradients of {@link #layerNormForward}: {dx, dweight or null, dbias or null}. */
+    Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int normalizedDims);
+    /** Softmax (or log-softmax) along dim, numerically stable; a row of all -inf gives 0 (log: -inf), not NaN. */
+    Tensor softmax(Tensor x, int dim, boolean log);
+    /** dx from the forward's output y and the gradient gy (the input is not needed). */
+    Tensor softmaxBackward(Tensor y, Tensor gy, int dim, boolean log);
+
+    /**
+     * Scaled dot-product attention: out = softmax(q k^T * scale + mask) v for q [..., Lq, D], k [..., Lk, D],
+     * v [..., Lk, Dv], mask additive and broadcastable to [..., Lq, Lk] (or null). Returns {out, aux} where aux is
+     * whatever {@link #attentionBackward} needs besides the inputs. This default composes the backend's own matmul and
+     * softmax kernels and keeps the probabilities [..., Lq, Lk] as aux; a backend with a fused kernel overrides both
+     * methods (and may keep, say, per-row log-sum-exp instead).
+     */
+    default Tensor[] attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
+        // scaling q costs Lq*D instead of Lq*Lk for the scores
+        Tensor s = matmul(unary(UnaryOp.AFFINE, q, scale, 0), k.detach().mT());
+        if (mask != null) s = binary(BinaryOp.ADD, s, mask);
+        Tensor p = softmax(s, s.rank() - 1, false);
+        return new Tensor[] {matmul(p, v), p};
+    }
+
+    /**
+     * Gradients of {@link #attention} from gOut: {dq, dk, dv, dmask}; dmask (summed to the mask's shape) only when
+     * maskGrad is set, else null. {@code out} and {@code aux} are what the forward returned.
+     */
+    default Tensor[] attentionBackward(Tensor gOut, Tensor q, Tensor k, Tensor v, Tensor mask, double scale,
+                                       Tensor out, Tensor aux, boolean maskGrad) {
+        Tensor p = aux.detach();
+        Tensor dv = matmul(p.mT(), gOut);
+        Tensor dp = matmul(gOut, v.detach().mT());
+        Tensor ds = softmaxBackward(p, dp, p.rank() - 1, false);   // gradient at the (scaled, masked) scores
+        Tensor dq = unary(UnaryOp.AFFINE, matmul(ds, k), scale, 0);
+        Tensor dk = unary(UnaryOp.AFFINE, matmul(ds.mT(), q), scale, 0);
+        Tensor dmask = maskGrad && mask != null ? ds.detach().sumTo(mask.shape()) : null;
+        return new Tensor[] {dq, dk, dv, dmask};
+    }
 }

@@ -1,8 +1,9 @@
 package dev.diffusion4j.engine;
 
 /**
- * Functional neural-network ops (like torch.nn.functional). Activations are elementwise kernels; softmax,
- * losses and dropout are compositions whose gradients come from their parts.
+ * Functional neural-network ops (like torch.nn.functional). Activations are elementwise kernels; normalisations,
+ * softmax and attention are fused backend kernels with their own backward; losses and dropout are compositions whose
+ * gradients come from their parts.
  */
 public final class F {
     private F() {}
@@ -22,13 +23,53 @@ public final class F {
         return bias == null ? y : y.add(bias);
     }
 
-    public static Tensor softmax(Tensor x, int dim) {
-        Tensor m = x.detach().max(dim, true);
-        Tensor e = x.sub(m).exp();
-        return e.div(e.sum(dim, true));
+    /** Softmax along dim (fused, numerically stable; a row of all -inf gives zeros rather than NaN). */
+    public static Tensor softmax(Tensor x, int dim) { return NnOps.softmax(x, dim, false); }
+
+    /** log(softmax(x)) along dim, computed as x - max - log(sum(exp(x - max))). */
+    public static Tensor logSoftmax(Tensor x, int dim) { return NnOps.softmax(x, dim, true); }
+
+    /**
+     * Group normalisation of x [N, C, *]: each sample's channels are split into {@code groups} groups, each group is
+     * normalised to mean 0 and variance 1 (biased, plus eps), then scaled by weight [C] and shifted by bias [C]
+     * (either may be null).
+     */
+    public static Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
+        return NnOps.groupNorm(x, groups, weight, bias, eps, false);
     }
 
-    public static Tensor logSoftmax(Tensor x, int dim) { return x.sub(x.logsumexp(dim, true)); }
+    /** silu(groupNorm(x, ...)) in one fused kernel (the U-Net's norm-activation pair), forward and backward. */
+    public static Tensor groupNormSilu(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
+        return NnOps.groupNorm(x, groups, weight, bias, eps, true);
+    }
+
+    /**
+     * Layer normalisation over the last {@code normalizedDims} dims of x, with elementwise weight and bias of that
+     * trailing shape (either may be null).
+     */
+    public static Tensor layerNorm(Tensor x, int normalizedDims, Tensor weight, Tensor bias, double eps) {
+        return NnOps.layerNorm(x, normalizedDims, weight, bias, eps);
+    }
+
+    /**
+     * softmax(q k^T * scale + mask) v for q [..., Lq, D], k [..., Lk, D], v [..., Lk, Dv] (typically [B, H, L, D]);
+     * mask is additive (use -inf to block), broadcastable to [..., Lq, Lk], or null; scale NaN means 1/sqrt(D).
+     * One backend op (a GPU backend may fuse it); memory O(Lq * Lk) per batch-head on CPU.
+     */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
+        return NnOps.attention(q, k, v, mask, scale);
+    }
+
+    /** scaledDotProductAttention with no mask and scale 1/sqrt(D). */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v) {
+        return NnOps.attention(q, k, v, null, Double.NaN);
+    }
+
+    /**
+     * Rows of weight [V, D] picked by integer ids (i64, any shape): the result has shape [...ids, D]. Ids outside
+     * [0, V) are rejected with a message naming the id.
+     */
+    public static Tensor embedding(Tensor weight, Tensor ids) { return NnOps.embedding(weight, ids); }
 
     /** Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p); identity when not training. */
     public static Tensor dropout(Tensor x, double p, boolean training, Generator gen) {

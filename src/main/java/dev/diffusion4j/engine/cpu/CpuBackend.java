@@ -92,4 +92,18 @@ public final class CpuBackend implements Backend {
     @Override public Tensor upsampleNearest2dBackward(Tensor gy, int factor) { return CpuConvReference.upsampleNearestBackward(gy, factor); }
     @Override public Tensor upsampleBilinear2d(Tensor x, int outH, int outW) { return CpuConvReference.upsampleBilinear(x, outH, outW); }
     @Override public Tensor upsampleBilinear2dBackward(Tensor gy, int[] xShape) { return CpuConvReference.upsampleBilinearBackward(gy, xShape); }
+    @Override public Tensor[] groupNormForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
+        return CpuNorm.groupNormForward(x, groups, weight, bias, eps, silu);
+    }
+    @Override public Tensor[] groupNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups, boolean silu) {
+        return CpuNorm.groupNormBackward(gy, x, mean, rstd, weight, bias, groups, silu);
+    }
+    @Override public Tensor[] layerNormForward(Tensor x, int normalizedDims, Tensor weight, Tensor bias, double eps) {
+        return CpuNorm.layerNormForward(x, normalizedDims, weight, bias, eps);
+    }
+    @Override public Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int normalizedDims) {
+        return CpuNorm.layerNormBackward(gy, x, mean, rstd, weight, bias, normalizedDims);
+    }
+    @Override public Tensor softmax(Tensor x, int dim, boolean log) { return CpuSoftmax.forward(x, dim, log); }
+    @Override public Tensor softmaxBackward(Tensor y, Tensor gy, int dim, boolean log) { return CpuSoftmax.backward(y, gy, dim, log); }
 }

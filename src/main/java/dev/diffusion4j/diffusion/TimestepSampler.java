@@ -1,0 +1,27 @@
+package dev.diffusion4j.diffusion;
+
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.Tensor;
+
+/**
+ * How training picks timesteps: a draw of t for each batch element with importance weights 1/(T p(t)) that keep the
+ * weighted loss an unbiased estimate of the uniform-t objective.
+ */
+public interface TimestepSampler {
+    /** Timesteps [N] and their importance weights [N]. */
+    record Draw(long[] t, double[] weights) {
+        public Tensor timesteps(Device device) { return Tensor.ofLongs(t, t.length).to(device); }
+        public Tensor weights(DType dtype, Device device) { return Tensor.of(weights, weights.length).to(dtype).to(device); }
+    }
+
+    Draw sample(int batch, Generator gen);
+
+    /** Per-sample losses observed at timesteps t (loss-aware samplers learn from them; others ignore them). */
+    default void update(long[] t, double[] losses) {}
+
+    static TimestepSampler uniform(int steps) { return new UniformTimestepSampler(steps); }
+
+    static LossSecondMomentSampler lossSecondMoment(int steps) { return new LossSecondMomentSampler(steps); }
+}

@@ -1,0 +1,108 @@
+package dev.diffusion4j.engine;
+
+import java.util.Arrays;
+
+/** Differentiable fused NN ops: argument checks and graph recording around the backends' fused kernels. */
+final class NnOps {
+    private NnOps() {}
+
+    private static void sameDevice(Tensor x, Tensor p, String op, String what) {
+        if (p == null) return;
+        if (!p.device().equals(x.device()))
+            throw new IllegalArgumentException(op + ": " + what + " is on " + p.device() + ", input on " + x.device() + "; move it with .to(device)");
+        if (p.dtype() != x.dtype())
+            throw new IllegalArgumentException(op + ": " + what + " is " + p.dtype().id() + ", input is " + x.dtype().id() + "; convert it with .to(dtype)");
+    }
+
+    private static void paramShape(Tensor p, int[] expected, String op, String what) {
+        if (p != null && !Arrays.equals(p.shape, expected))
+            throw new IllegalArgumentException(op + ": " + what + " has shape " + Shape.str(p.shape) + ", expected " + Shape.str(expected));
+    }
+
+    static Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
+        String op = silu ? "groupNormSilu" : "groupNorm";
+        if (x.rank() < 2) throw new IllegalArgumentException(op + " expects x [N, C, *], got " + Shape.str(x.shape));
+        int c = x.shape[1];
+        if (groups <= 0 || c % groups != 0)
+            throw new IllegalArgumentException(op + ": " + c + " channels cannot be split into " + groups + " groups; pick a divisor of " + c);
+        if (!(eps >= 0)) throw new IllegalArgumentException(op + ": eps must be >= 0, got " + eps);
+        sameDevice(x, weight, op, "weight");
+        sameDevice(x, bias, op, "bias");
+        paramShape(weight, new int[] {c}, op, "weight");
+        paramShape(bias, new int[] {c}, op, "bias");
+        Backend be = x.backend();
+        Tensor[] r = be.groupNormForward(x, groups, weight, bias, eps, silu);
+        Tensor mean = r[1], rstd = r[2];
+        return Autograd.record(r[0], silu ? "group_norm_silu" : "group_norm",
+                gy -> be.groupNormBackward(gy, x, mean, rstd, weight, bias, groups, silu), x, weight, bias);
+    }
+
+    static Tensor layerNorm(Tensor x, int normalizedDims, Tensor weight, Tensor bias, double eps) {
+        if (normalizedDims < 1 || normalizedDims > x.rank())
+            throw new IllegalArgumentException("layerNorm: cannot normalise the last " + normalizedDims + " dims of a rank-" + x.rank() + " tensor");
+        if (!(eps >= 0)) throw new IllegalArgumentException("layerNorm: eps must be >= 0, got " + eps);
+        int[] normShape = Arrays.copyOfRange(x.shape, x.rank() - normalizedDims, x.rank());
+        sameDevice(x, weight, "layerNorm", "weight");
+        sameDevice(x, bias, "layerNorm", "bias");
+        paramShape(weight, normShape, "layerNorm", "weight");
+        paramShape(bias, normShape, "layerNorm", "bias");
+        Backend be = x.backend();
+        Tensor[] r = be.layerNormForward(x, normalizedDims, weight, bias, eps);
+        Tensor mean = r[1], rstd = r[2];
+        return Autograd.record(r[0], "layer_norm",
+                gy -> be.layerNormBackward(gy, x, mean, rstd, weight, bias, normalizedDims), x, weight, bias);
+    }
+
+    static Tensor softmax(Tensor x, int dim, boolean log) {
+        if (x.rank() == 0) throw new IllegalArgumentException((log ? "logSoftmax" : "softmax") + " needs at least one dim");
+        int d = Shape.dim(dim, x.rank());
+        Backend be = x.backend();
+        Tensor y = be.softmax(x, d, log);
+        return Autograd.record(y, log ? "log_softmax" : "softmax", gy -> new Tensor[] {be.softmaxBackward(y, gy, d, log)}, x);
+    }
+
+    static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
+        String op = "scaledDotProductAttention";
+        if (q.rank() < 2 || k.rank() != q.rank() || v.rank() != q.rank())
+            throw new IllegalArgumentException(op + " expects q [..., Lq, D], k [..., Lk, D], v [..., Lk, Dv] of one rank, got "
+                    + Shape.str(q.shape) + ", " + Shape.str(k.shape) + ", " + Shape.str(v.shape));
+        sameDevice(q, k, op, "k");
+        sameDevice(q, v, op, "v");
+        sameDevice(q, mask, op, "mask");
+        int r = q.rank();
+        int[] batch = Arrays.copyOf(q.shape, r - 2);
+        if (!Arrays.equals(batch, Arrays.copyOf(k.shape, r - 2)) || !Arrays.equals(batch, Arrays.copyOf(v.shape, r - 2))
+                || k.shape[r - 1] != q.shape[r - 1] || v.shape[r - 2] != k.shape[r - 2])
+            throw new IllegalArgumentException(op + ": shapes do not fit q [..., Lq, D], k [..., Lk, D], v [..., Lk, Dv]: q "
+                    + Shape.str(q.shape) + ", k " + Shape.str(k.shape) + ", v " + Shape.str(v.shape));
+        int[] scores = Arrays.copyOf(batch, r);
+        scores[r - 2] = q.shape[r - 2];
+        scores[r - 1] = k.shape[r - 2];
+        if (mask != null) {
+            boolean fits;
+            try { fits = Arrays.equals(Shape.broadcast(mask.shape, scores), scores); } catch (IllegalArgumentException e) { fits = false; }
+            if (!fits) throw new IllegalArgumentException(op + ": mask " + Shape.str(mask.shape) + " does not broadcast to the scores " + Shape.str(scores));
+        }
+        double s = Double.isNaN(scale) ? 1 / Math.sqrt(q.shape[r - 1]) : scale;
+        Backend be = q.backend();
+        Tensor[] res = be.attention(q, k, v, mask, s);
+        Tensor out = res[0], aux = res[1];
+        return Autograd.record(out, "attention", g -> be.attentionBackward(g, q, k, v, mask, s, out, aux,
+                mask != null && mask.requiresGrad()), q, k, v, mask);
+    }
+
+    static Tensor embedding(Tensor weight, Tensor ids) {
+        if (weight.rank() != 2) throw new IllegalArgumentException("embedding expects a weight table [V, D], got " + Shape.str(weight.shape));
+        if (ids.dtype() != DType.I64)
+            throw new IllegalArgumentException("embedding ids must be i64, got " + ids.dtype().id() + "; convert them with .to(DType.I64)");
+        int vocab = weight.shape[0];
+        long[] v = ids.toLongArray();
+        for (int i = 0; i < v.length; i++)
+            if (v[i] < 0 || v[i] >= vocab)
+                throw new IllegalArgumentException("embedding id " + v[i] + " (element " + i + " of ids " + Shape.str(ids.shape)
+                        + ") is outside the table of " + vocab + " rows; ids must lie in [0, " + vocab + ")");
+        int[] outShape = Arrays.copyOf(ids.shape, ids.rank() + 1);
+        outShape[ids.rank()] = weight.shape[1];
+        return weight.indexSelect(0, ids.reshape(-1)).reshape(outShape);
+    }
+}
