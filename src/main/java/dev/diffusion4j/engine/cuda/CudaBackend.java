@@ -35,6 +35,8 @@ public final class CudaBackend implements Backend {
     private final CudaLinalg linalg;
     private final CudaIndex indexing;
     private final CudaResample resample;
+    private final CudaNorm norm;
+    private final CudaSoftmax softmax;
     private volatile CudaConv conv;
 
     CudaBackend(int deviceIndex) {
@@ -54,6 +56,8 @@ public final class CudaBackend implements Backend {
         this.linalg = new CudaLinalg(this, cublas);
         this.indexing = new CudaIndex(this, kernels);
         this.resample = new CudaResample(this, kernels);
+        this.norm = new CudaNorm(this, kernels);
+        this.softmax = new CudaSoftmax(this, kernels);
     }
 
     /** Lets float32 matrix products and convolutions use TF32 tensor cores (all CUDA devices; default: property diffusion4j.tf32, else off). */
@@ -162,6 +166,21 @@ public final class CudaBackend implements Backend {
     @Override public Tensor upsampleNearest2dBackward(Tensor gy, int factor) { return resample.upsampleNearest2dBackward(gy, factor); }
     @Override public Tensor upsampleBilinear2d(Tensor x, int outH, int outW) { return resample.upsampleBilinear2d(x, outH, outW); }
     @Override public Tensor upsampleBilinear2dBackward(Tensor gy, int[] xShape) { return resample.upsampleBilinear2dBackward(gy, xShape); }
+
+    @Override public Tensor[] groupNormForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
+        return norm.groupNormForward(x, groups, weight, bias, eps, silu);
+    }
+    @Override public Tensor[] groupNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups, boolean silu) {
+        return norm.groupNormBackward(gy, x, mean, rstd, weight, bias, groups, silu);
+    }
+    @Override public Tensor[] layerNormForward(Tensor x, int normalizedDims, Tensor weight, Tensor bias, double eps) {
+        return norm.layerNormForward(x, normalizedDims, weight, bias, eps);
+    }
+    @Override public Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int normalizedDims) {
+        return norm.layerNormBackward(gy, x, mean, rstd, weight, bias, normalizedDims);
+    }
+    @Override public Tensor softmax(Tensor x, int dim, boolean log) { return softmax.forward(x, dim, log); }
+    @Override public Tensor softmaxBackward(Tensor y, Tensor gy, int dim, boolean log) { return softmax.backward(y, gy, dim, log); }
 
     @Override public String toString() { return "CudaBackend[" + context + "]"; }
 }
