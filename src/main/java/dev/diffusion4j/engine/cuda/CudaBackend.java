@@ -76,6 +76,12 @@ public final class CudaBackend implements Backend {
     /** Collections forced so far because of device-memory pressure. */
     public long forcedCollections() { return memory.collections(); }
 
+    /**
+     * Compiles every kernel module now, in parallel (NVRTC; later runs load them from the disk cache), instead of
+     * one by one at first use. Returns the number of modules.
+     */
+    public int warmUpKernels() { return kernels.precompile(); }
+
     /** Waits until all queued device work is done. */
     public void synchronize() { context.synchronize(); }
 

@@ -1,6 +1,9 @@
 package dev.diffusion4j.engine.cuda;
 
+import dev.diffusion4j.engine.BinaryOp;
 import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.ReduceOp;
+import dev.diffusion4j.engine.UnaryOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,12 +37,45 @@ final class CudaKernels {
     }
 
     private CudaModule module(String family, String[] defines) {
-        String source = sources.computeIfAbsent(family,
-                f -> KernelCache.readResource("common.cuh") + "\n#line 1 \"" + f + ".cu\"\n" + KernelCache.readResource(f + ".cu"));
+        String source = sources.computeIfAbsent(family, CudaKernels::source);
+        return context.kernels().compile(moduleName(family, defines), source, options(defines));
+    }
+
+    /** What NVRTC compiles for a family: common.cuh, then the family's file (line numbers restart for its messages). */
+    static String source(String family) {
+        return KernelCache.readResource("common.cuh") + "\n#line 1 \"" + family + ".cu\"\n" + KernelCache.readResource(family + ".cu");
+    }
+
+    static List<String> options(String... defines) {
         List<String> options = new ArrayList<>();
         for (String d : defines) options.add("-D" + d);
-        String name = family + (defines.length == 0 ? "" : "[" + String.join(",", defines) + "]") + ".cu";
-        return context.kernels().compile(name, source, options);
+        return options;
+    }
+
+    static String moduleName(String family, String... defines) {
+        return family + (defines.length == 0 ? "" : "[" + String.join(",", defines) + "]") + ".cu";
+    }
+
+    /** Compiles (or loads from the disk cache) every module, in parallel: first runs then pay seconds, not minutes. */
+    int precompile() {
+        List<Variant> all = allVariants();
+        all.parallelStream().forEach(v -> module(v.family(), v.defines()));
+        return all.size();
+    }
+
+    /** A family and one set of defines the backend compiles it with. */
+    record Variant(String family, String... defines) {}
+
+    /** Every module the backend can ask for (for checks that compile them all, and for warm-up). */
+    static List<Variant> allVariants() {
+        List<Variant> v = new ArrayList<>();
+        for (UnaryOp op : UnaryOp.values()) v.add(new Variant("unary", "OP_" + op.name()));
+        for (BinaryOp op : BinaryOp.values()) v.add(new Variant("binary", "OP_" + op.name()));
+        for (ReduceOp op : ReduceOp.values()) v.add(new Variant("reduce", "OP_" + op.name()));
+        for (DType a : DType.values())
+            for (DType b : DType.values()) v.add(new Variant("copy", "SRC_T=" + cType(a), "DST_T=" + cType(b)));
+        for (String f : List.of("fill", "select", "random", "index", "resample", "norm", "softmax")) v.add(new Variant(f));
+        return v;
     }
 
     /** Blocks for a grid-stride loop over {@code n} items: enough to fill the device, never more than needed. */

@@ -91,6 +91,9 @@ struct __align__(16) Layout {
     int offset[MAX_OPS];
 };
 
+// StridedLayout.java writes this struct byte by byte (ints only, so no padding inside): keep the two in step.
+static_assert(sizeof(Layout) == 192, "Layout size");
+
 // Element offsets of linear index i (row-major over the shape) for the first NOPS operands.
 template <int NOPS>
 __device__ __forceinline__ void layout_offsets(const Layout& L, int i, int* off) {
