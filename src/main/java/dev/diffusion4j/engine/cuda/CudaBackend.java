@@ -104,6 +104,18 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** Kernel argument: the address of t's first element (its offset applied). */
+    static TensorPointer ptr(Tensor t) {
+        CudaStorage s = st(t);
+        return new TensorPointer(s, s.address(t.offset()));
+    }
+
+    /** Kernel argument: the address of element 0 of t's storage (for kernels that apply offsets themselves). */
+    static TensorPointer base(Tensor t) {
+        CudaStorage s = st(t);
+        return new TensorPointer(s, s.address());
+    }
+
     static CudaStorage st(Tensor t) {
         if (t.storage() instanceof CudaStorage s) return s;
         throw new IllegalArgumentException("expected a CUDA tensor, got one on " + t.device() + "; move it with .to(device)");

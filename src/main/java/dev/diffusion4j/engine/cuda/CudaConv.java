@@ -3,6 +3,7 @@ package dev.diffusion4j.engine.cuda;
 import dev.diffusion4j.engine.Conv2dParams;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Tensor;
+import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,7 +46,7 @@ final class CudaConv implements AutoCloseable {
         return backend.contiguous(c);
     }
 
-    private static long ptr(Tensor t) { return CudaBackend.st(t).address(t.offset()); }
+    private static long ptr(Tensor t) { return CudaBackend.ptr(t).deviceAddress(); }
 
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) {
         int[] ys = p.outputShape(x.shape(), w.shape());
@@ -53,6 +54,8 @@ final class CudaConv implements AutoCloseable {
         CudnnConvolution conv = plan(xc.shape(), wc.shape(), p, x.dtype());
         Tensor y = backend.alloc(ys, x.dtype());
         conv.forward(ptr(xc), ptr(wc), ptr(y));
+        Reference.reachabilityFence(xc); // the library call took raw addresses: keep the storages until it is queued
+        Reference.reachabilityFence(wc);
         if (bias != null) resample.addBias(y, bias);
         return y;
     }
@@ -63,6 +66,8 @@ final class CudaConv implements AutoCloseable {
         CudnnConvolution conv = plan(xShape, wc.shape(), p, gy.dtype());
         Tensor dx = backend.alloc(xShape.clone(), gy.dtype());
         conv.backwardData(ptr(wc), ptr(g), ptr(dx));
+        Reference.reachabilityFence(wc);
+        Reference.reachabilityFence(g);
         return dx;
     }
 
@@ -72,6 +77,8 @@ final class CudaConv implements AutoCloseable {
         CudnnConvolution conv = plan(xc.shape(), wShape, p, x.dtype());
         Tensor dw = backend.alloc(wShape.clone(), x.dtype());
         conv.backwardFilter(ptr(xc), ptr(g), ptr(dw), false);
+        Reference.reachabilityFence(xc);
+        Reference.reachabilityFence(g);
         return dw;
     }
 

@@ -17,7 +17,7 @@ final class CudaCopy {
     Tensor full(int[] shape, DType dtype, double value) {
         Tensor t = backend.alloc(shape, dtype);
         int n = (int) t.numel();
-        long p = CudaBackend.st(t).address();
+        TensorPointer p = CudaBackend.base(t);
         switch (dtype.byteSize()) {
             case 2 -> kernels.launch(kernels.get("fill", "fill_u16"), n, p, n, (short) bits16(dtype, value));
             case 4 -> kernels.launch(kernels.get("fill", "fill_u32"), n, p, n, dtype == DType.F32
@@ -61,16 +61,15 @@ final class CudaCopy {
                 new int[] {dst.offset(), src.offset()});
         if (l.n == 0) return;
         String[] defines = {"SRC_T=" + CudaKernels.cType(src.dtype()), "DST_T=" + CudaKernels.cType(dst.dtype())};
-        CudaStorage d = CudaBackend.st(dst), s = CudaBackend.st(src);
         if (l.flat(0) && l.flat(1)) {
-            kernels.launch(kernels.get("copy", "copy_contig", defines), l.n, s.address(src.offset()), d.address(dst.offset()), l.n);
+            kernels.launch(kernels.get("copy", "copy_contig", defines), l.n, CudaBackend.ptr(src), CudaBackend.ptr(dst), l.n);
         } else if (!l.fits()) {
             // more than eight unmergeable dims: gather the source first, which merges its dims away
             if (src.isContiguous()) throw new IllegalArgumentException("copy into a view with more than "
                     + StridedLayout.MAX_RANK + " unmergeable dims is not supported on CUDA: " + l);
             copy(dst, contiguous(src.detach()));
         } else {
-            kernels.launch(kernels.get("copy", "copy_strided", defines), l.n, l.segment(0), s.address(), d.address());
+            kernels.launch(kernels.get("copy", "copy_strided", defines), l.n, l.segment(0), CudaBackend.base(src), CudaBackend.base(dst));
         }
     }
 }

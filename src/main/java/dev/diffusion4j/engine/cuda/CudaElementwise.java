@@ -28,12 +28,13 @@ final class CudaElementwise {
         if (l == null) return unary(op, backend.contiguous(x), p, q);
         if (l.n == 0) return out;
         String sfx = CudaKernels.suffix(x.dtype()), def = "OP_" + op.name();
-        long xp = CudaBackend.st(x).address(x.offset()), op0 = CudaBackend.st(out).address();
+        TensorPointer o = CudaBackend.base(out);
         if (l.flat(1)) {
-            int vec = aligned(x.dtype(), xp, op0) ? 1 : 0;
-            kernels.launch(kernels.get("unary", "unary_contig_" + sfx, def), vecItems(l.n, vec), xp, op0, l.n, vec, p, q);
+            TensorPointer xp = CudaBackend.ptr(x);
+            int vec = aligned(x.dtype(), xp, o) ? 1 : 0;
+            kernels.launch(kernels.get("unary", "unary_contig_" + sfx, def), vecItems(l.n, vec), xp, o, l.n, vec, p, q);
         } else {
-            kernels.launch(kernels.get("unary", "unary_strided_" + sfx, def), l.n, l.segment(0), CudaBackend.st(x).address(), op0, p, q);
+            kernels.launch(kernels.get("unary", "unary_strided_" + sfx, def), l.n, l.segment(0), CudaBackend.base(x), o, p, q);
         }
         return out;
     }
@@ -49,15 +50,14 @@ final class CudaElementwise {
         if (!l.fits()) return unaryBackward(op, backend.contiguous(x), backend.contiguous(yy), backend.contiguous(g.expand(shape)), p, q);
         if (l.n == 0) return out;
         String sfx = CudaKernels.suffix(x.dtype()), def = "OP_" + op.name();
-        CudaStorage xs = CudaBackend.st(x), ys = CudaBackend.st(yy), gs = CudaBackend.st(g);
-        long o = CudaBackend.st(out).address();
+        TensorPointer o = CudaBackend.base(out);
         if (l.flat(1) && l.flat(2) && l.flat(3)) {
-            long xp = xs.address(x.offset()), yp = ys.address(yy.offset()), gp = gs.address(g.offset());
+            TensorPointer xp = CudaBackend.ptr(x), yp = CudaBackend.ptr(yy), gp = CudaBackend.ptr(g);
             int vec = aligned(x.dtype(), xp, yp, gp, o) ? 1 : 0;
             kernels.launch(kernels.get("unary", "unary_bwd_contig_" + sfx, def), vecItems(l.n, vec), xp, yp, gp, o, l.n, vec, p, q);
         } else {
             kernels.launch(kernels.get("unary", "unary_bwd_strided_" + sfx, def), l.n, l.segment(0),
-                    xs.address(), ys.address(), gs.address(), o, p, q);
+                    CudaBackend.base(x), CudaBackend.base(yy), CudaBackend.base(g), o, p, q);
         }
         return out;
     }
@@ -74,15 +74,14 @@ final class CudaElementwise {
         if (!l.fits()) return binary(op, backend.contiguous(a.expand(shape)), backend.contiguous(bb.expand(shape)));
         if (l.n == 0) return out;
         String sfx = CudaKernels.suffix(a.dtype()), def = "OP_" + op.name();
-        CudaStorage as = CudaBackend.st(a), bs = CudaBackend.st(bb);
-        long o = CudaBackend.st(out).address();
+        TensorPointer o = CudaBackend.base(out);
         boolean fa = l.flat(1), fb = l.flat(2), sa = l.scalar(1), sb = l.scalar(2);
         if ((fa || sa) && (fb || sb) && l.rank() == 1) {
-            long ap = as.address(a.offset()), bp = bs.address(bb.offset());
+            TensorPointer ap = CudaBackend.ptr(a), bp = CudaBackend.ptr(bb);
             int vec = fa && fb && aligned(a.dtype(), ap, bp, o) ? 1 : 0;
             kernels.launch(kernels.get("binary", "binary_contig_" + sfx, def), vecItems(l.n, vec), ap, bp, o, l.n, fa ? 1 : 0, fb ? 1 : 0, vec);
         } else {
-            kernels.launch(kernels.get("binary", "binary_strided_" + sfx, def), l.n, l.segment(0), as.address(), bs.address(), o);
+            kernels.launch(kernels.get("binary", "binary_strided_" + sfx, def), l.n, l.segment(0), CudaBackend.base(a), CudaBackend.base(bb), o);
         }
         return out;
     }
@@ -99,7 +98,7 @@ final class CudaElementwise {
         if (!l.fits()) return where(backend.contiguous(c.expand(shape)), backend.contiguous(a.expand(shape)), backend.contiguous(bb.expand(shape)));
         if (l.n == 0) return out;
         kernels.launch(kernels.get("select", "where_" + CudaKernels.suffix(a.dtype())), l.n, l.segment(0),
-                CudaBackend.st(c).address(), CudaBackend.st(a).address(), CudaBackend.st(bb).address(), CudaBackend.st(out).address());
+                CudaBackend.base(c), CudaBackend.base(a), CudaBackend.base(bb), CudaBackend.base(out));
         return out;
     }
 
@@ -112,9 +111,9 @@ final class CudaElementwise {
     private static long vecItems(int n, int vec) { return vec == 1 ? Math.max(1, n / 4) : n; }
 
     /** True when every address is aligned for a 4-element access of this dtype. */
-    private static boolean aligned(DType t, long... addresses) {
+    private static boolean aligned(DType t, TensorPointer... pointers) {
         long a = 4L * t.byteSize();
-        for (long p : addresses) if (p % a != 0) return false;
+        for (TensorPointer p : pointers) if (p.deviceAddress() % a != 0) return false;
         return true;
     }
 }

@@ -56,6 +56,7 @@ final class CudaHostCopy {
             default -> throw new AssertionError();
         };
         transfer.download(CudaBackend.st(c).address(c.offset()), dst, (long) n * c.dtype().byteSize());
+        java.lang.ref.Reference.reachabilityFence(c); // the copy took a raw address
         backend.checkErrorFlag();
         return out;
     }

@@ -28,8 +28,8 @@ final class CudaIndex {
         outShape[d] = k;
         Tensor out = backend.alloc(outShape, x.dtype());
         String fn = "index_select_w" + 8 * x.dtype().byteSize();
-        kernels.launch(kernels.get("index", fn), out.numel(), CudaBackend.st(c).address(c.offset()),
-                CudaBackend.st(idx).address(idx.offset()), CudaBackend.st(out).address(), outer, shape[d], k, inner, backend.errorFlag());
+        kernels.launch(kernels.get("index", fn), out.numel(), CudaBackend.ptr(c),
+                CudaBackend.ptr(idx), CudaBackend.base(out), outer, shape[d], k, inner, backend.errorFlag());
         return out;
     }
 
@@ -42,7 +42,7 @@ final class CudaIndex {
         DType accType = src.dtype() == DType.BF16 ? DType.F32 : src.dtype();
         Tensor acc = backend.full(shape.clone(), accType, 0);
         kernels.launch(kernels.get("index", "index_add_" + CudaKernels.suffix(src.dtype())), (long) outer * k * inner,
-                CudaBackend.st(s).address(s.offset()), CudaBackend.st(idx).address(idx.offset()), CudaBackend.st(acc).address(),
+                CudaBackend.ptr(s), CudaBackend.ptr(idx), CudaBackend.base(acc),
                 outer, shape[d], k, inner, backend.errorFlag());
         return accType == src.dtype() ? acc : backend.cast(acc, src.dtype());
     }

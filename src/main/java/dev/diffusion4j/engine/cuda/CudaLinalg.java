@@ -1,6 +1,6 @@
 package dev.diffusion4j.engine.cuda;
 
-import dev.diffusion4j.engine.DType;
+import java.lang.ref.Reference;
 import dev.diffusion4j.engine.Tensor;
 
 /**
@@ -59,14 +59,16 @@ final class CudaLinalg {
             case BF16 -> Cublas.DataType.BF16;
             default -> Cublas.DataType.F64;
         };
-        long ap = CudaBackend.st(A.t).address(A.t.offset()), bp = CudaBackend.st(B.t).address(B.t.offset());
-        long cp = CudaBackend.st(out).address();
+        long ap = CudaBackend.ptr(A.t).deviceAddress(), bp = CudaBackend.ptr(B.t).deviceAddress();
+        long cp = CudaBackend.base(out).deviceAddress();
         if (batch == 1 || (bStride == 0 && !A.trans && A.batchStride == (long) m * A.ld)) {
             cublas.gemm(A.trans, B.trans, batch * m, n, k, 1f, ap, type, A.ld, bp, type, B.ld, 0f, cp, type, n);
         } else {
             cublas.gemmStridedBatched(A.trans, B.trans, m, n, k, 1f, ap, type, A.ld, A.batchStride, bp, type, B.ld, bStride,
                     0f, cp, type, n, (long) m * n, batch);
         }
+        Reference.reachabilityFence(A.t); // cuBLAS took raw addresses: keep the storages until the call is queued
+        Reference.reachabilityFence(B.t);
         return out;
     }
 

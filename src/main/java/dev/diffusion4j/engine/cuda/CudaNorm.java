@@ -23,7 +23,7 @@ final class CudaNorm {
 
     private static DType statType(DType t) { return t == DType.F64 ? DType.F64 : DType.F32; }
 
-    private static long ptr(Tensor t) { return t == null ? 0L : CudaBackend.st(t).address(t.offset()); }
+    private static Object ptr(Tensor t) { return t == null ? (Object) 0L : CudaBackend.ptr(t); }
 
     private Tensor param(Tensor p, DType dtype, String what) {
         if (p == null) return null;

@@ -21,7 +21,7 @@ final class CudaRandom {
         if (!dtype.isFloating()) throw new IllegalArgumentException(kind + "draws are floating point, not " + dtype.id() + "; use randint");
         Tensor out = backend.alloc(shape, dtype);
         int n = (int) out.numel();
-        kernels.launch(kernels.get("random", kind + CudaKernels.suffix(dtype)), (n + 3L) / 4, CudaBackend.st(out).address(), n, seed, offset);
+        kernels.launch(kernels.get("random", kind + CudaKernels.suffix(dtype)), (n + 3L) / 4, CudaBackend.base(out), n, seed, offset);
         return out;
     }
 
@@ -29,7 +29,7 @@ final class CudaRandom {
         if (high <= low) throw new IllegalArgumentException("randint needs low < high, got [" + low + ", " + high + ")");
         Tensor out = backend.alloc(shape, DType.I64);
         int n = (int) out.numel();
-        kernels.launch(kernels.get("random", "randint_i64"), (n + 3L) / 4, CudaBackend.st(out).address(), n, seed, offset, low, high - low);
+        kernels.launch(kernels.get("random", "randint_i64"), (n + 3L) / 4, CudaBackend.base(out), n, seed, offset, low, high - low);
         return out;
     }
 }

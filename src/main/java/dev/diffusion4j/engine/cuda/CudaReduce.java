@@ -43,7 +43,7 @@ final class CudaReduce {
         int rows = (int) Shape.numel(keptShape), len = (int) Shape.numel(redShape);
         if (rows == 0) return out;
         String sfx = CudaKernels.suffix(x.dtype()), def = "OP_" + op.name();
-        long xp = CudaBackend.st(x).address(), op0 = CudaBackend.st(out).address();
+        TensorPointer xp = CudaBackend.base(x), op0 = CudaBackend.base(out);
         if (len <= WARP_ROW_LIMIT) {
             kernels.launchBlocks(kernels.get("reduce", "reduce_" + sfx, def), (rows + 7) / 8,
                     kept.segment(0), inner.segment(1), xp, op0, rows, 1, len, 1, (double) len);
@@ -61,12 +61,12 @@ final class CudaReduce {
         int items = rows * split;
         try (DeviceBuffer partial = backend.scratch(8L * items)) {
             kernels.launchBlocks(kernels.get("reduce", "reduce_part_" + sfx, def), items,
-                    kept.segment(0), inner.segment(1), xp, partial.address(), items, split, chunk, 0);
+                    kept.segment(0), inner.segment(1), xp, partial, items, split, chunk, 0);
             StridedLayout rowsOfPartials = StridedLayout.of(new int[] {rows}, new int[][] {{split}}, new int[] {0});
             StridedLayout withinRow = StridedLayout.of(new int[] {split}, new int[][] {{1}}, new int[] {0});
             boolean warp = split <= WARP_ROW_LIMIT;
             kernels.launchBlocks(kernels.get("reduce", "reduce_fin_" + sfx, def), warp ? (rows + 7) / 8 : rows,
-                    rowsOfPartials.segment(0), withinRow.segment(1), partial.address(), op0, rows, warp ? 1 : 0, (double) len);
+                    rowsOfPartials.segment(0), withinRow.segment(1), partial, op0, rows, warp ? 1 : 0, (double) len);
         } // closing queues nothing: later users of the block run after these kernels on the same stream
         return out;
     }

@@ -19,7 +19,7 @@ final class CudaResample {
         return backend.contiguous(backend.onThisDevice(x, op));
     }
 
-    private static long ptr(Tensor t) { return CudaBackend.st(t).address(t.offset()); }
+    private static TensorPointer ptr(Tensor t) { return CudaBackend.ptr(t); }
 
     private String fn(String name, Tensor t) { return name + "_" + CudaKernels.suffix(t.dtype()); }
 

@@ -21,7 +21,7 @@ final class CudaSoftmax {
         return c.isContiguous() ? c : backend.contiguous(c);
     }
 
-    private static long ptr(Tensor t) { return CudaBackend.st(t).address(t.offset()); }
+    private static TensorPointer ptr(Tensor t) { return CudaBackend.ptr(t); }
 
     Tensor forward(Tensor x, int dim, boolean log) {
         Tensor xc = dense(x, log ? "logSoftmax" : "softmax");
