@@ -51,6 +51,11 @@ class CudaParityTest {
         cuda = Device.cuda(0);
         gpu = (CudaBackend) Backends.get(cuda);
         CudaBackend.setAllowTf32(false);
+        long t0 = System.nanoTime();
+        int modules = gpu.warmUpKernels();
+        String note = String.format(Locale.ROOT, "kernels: %d modules compiled/loaded in parallel in %.1f s", modules, (System.nanoTime() - t0) / 1e9);
+        System.out.println(note);
+        NOTES.add(note);
     }
 
     @AfterAll

@@ -1,0 +1,93 @@
+package dev.diffusion4j.engine.cuda;
+
+import dev.diffusion4j.engine.Backends;
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.GradMode;
+import dev.diffusion4j.engine.Tensor;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * A short timing of CUDA-backend ops (not a test): median of 5 runs of N back-to-back calls between CUDA events,
+ * after warm-up, on random data. Bandwidth counts each input read once and each output written once.
+ * Run: java --enable-native-access=ALL-UNNAMED -cp diffusion4j.jar:test-classes dev.diffusion4j.engine.cuda.CudaBackendBench
+ */
+public final class CudaBackendBench {
+    private static CudaBackend gpu;
+
+    public static void main(String[] args) {
+        Device cuda = Device.cuda(0);
+        gpu = (CudaBackend) Backends.get(cuda);
+        System.out.println("==== CUDA backend timings on " + gpu.context());
+        Generator g = new Generator(1);
+        try (var off = GradMode.off()) {
+            Tensor x = Tensor.randn(g, DType.F32, cuda, 32, 128, 32, 32), y = Tensor.randn(g, DType.F32, cuda, 32, 128, 32, 32);
+            Tensor xb = x.to(DType.BF16), c = Tensor.randn(g, DType.F32, cuda, 1, 128, 1, 1);
+            long n = x.numel();
+            bytes("silu f32 [32,128,32,32]", 8 * n, () -> F.silu(x));
+            bytes("silu bf16 [32,128,32,32]", 4 * n, () -> F.silu(xb));
+            bytes("add same shape f32", 12 * n, () -> x.add(y));
+            bytes("add channel broadcast f32", 8 * n, () -> x.add(c));
+            bytes("permute(0,2,3,1).contiguous f32", 8 * n, () -> x.permute(0, 2, 3, 1).contiguous());
+            bytes("sum over (0,2,3) f32", 4 * n, () -> x.sum(new int[] {0, 2, 3}, false));
+            bytes("sum all f32", 4 * n, () -> x.sum());
+            Tensor w = Tensor.randn(g, DType.F32, cuda, 128), b = Tensor.randn(g, DType.F32, cuda, 128);
+            bytes("groupNormSilu fwd f32 (32 groups)", 8 * n, () -> F.groupNormSilu(x, 32, w, b, 1e-5));
+            Tensor[] st = gpu.groupNormForward(x, 32, w, b, 1e-5, true);
+            bytes("groupNormSilu bwd f32", 12 * n, () -> gpu.groupNormBackward(y, x, st[1], st[2], w, b, 32, true)[0]);
+            Tensor s = Tensor.randn(g, DType.F32, cuda, 256, 256, 256);
+            bytes("softmax last dim f32 [256,256,256]", 8 * s.numel(), () -> F.softmax(s, -1));
+            Tensor ln = Tensor.randn(g, DType.F32, cuda, 8192, 512), lw = Tensor.randn(g, DType.F32, cuda, 512);
+            bytes("layerNorm f32 [8192,512]", 8 * ln.numel(), () -> F.layerNorm(ln, 1, lw, lw, 1e-5));
+            for (DType dt : new DType[] {DType.F32, DType.BF16}) {
+                for (boolean tf32 : dt == DType.F32 ? new boolean[] {false, true} : new boolean[] {false}) {
+                    CudaBackend.setAllowTf32(tf32);
+                    Tensor a = Tensor.randn(g, DType.F32, cuda, 4096, 4096).to(dt), bm = Tensor.randn(g, DType.F32, cuda, 4096, 4096).to(dt);
+                    flops("matmul 4096^3 " + dt.id() + (tf32 ? " tf32" : ""), 2.0 * 4096 * 4096 * 4096, () -> a.matmul(bm));
+                    Tensor cx = Tensor.randn(g, DType.F32, cuda, 32, 256, 32, 32).to(dt), cw = Tensor.randn(g, DType.F32, cuda, 256, 256, 3, 3).to(dt);
+                    flops("conv3x3 N32 C256 32x32 fwd " + dt.id() + (tf32 ? " tf32" : ""), 2.0 * 32 * 256 * 32 * 32 * 256 * 9, () -> F.conv2d(cx, cw, null, 1, 1));
+                }
+            }
+            CudaBackend.setAllowTf32(false);
+            // host cost per small op: many tiny launches, one synchronisation at the end
+            Tensor tiny = Tensor.randn(g, DType.F32, cuda, 64);
+            for (int i = 0; i < 2000; i++) tiny.mul(1.0001);
+            gpu.synchronize();
+            long t0 = System.nanoTime();
+            Tensor t = tiny;
+            for (int i = 0; i < 20000; i++) t = t.mul(1.0001);
+            gpu.synchronize();
+            System.out.printf(Locale.ROOT, "%-40s %9.2f us/op (host submit, 20000 dependent tiny ops)%n", "tiny op launch", (System.nanoTime() - t0) / 1e3 / 20000);
+        }
+        System.out.println("memory: " + gpu.memoryStats() + ", forced GCs " + gpu.forcedCollections());
+    }
+
+    private static double medianMillis(Supplier<Tensor> op, int reps) {
+        for (int i = 0; i < 3; i++) op.get();
+        double[] t = new double[5];
+        try (CudaEvent a = gpu.context().newEvent(); CudaEvent b = gpu.context().newEvent()) {
+            for (int r = 0; r < t.length; r++) {
+                a.record();
+                for (int i = 0; i < reps; i++) op.get();
+                b.record();
+                t[r] = b.millisSince(a) / reps;
+            }
+        }
+        Arrays.sort(t);
+        return t[t.length / 2];
+    }
+
+    private static void bytes(String name, long bytes, Supplier<Tensor> op) {
+        double ms = medianMillis(op, 20);
+        System.out.printf(Locale.ROOT, "%-40s %9.3f ms  %7.0f GB/s%n", name, ms, bytes / ms / 1e6);
+    }
+
+    private static void flops(String name, double flops, Supplier<Tensor> op) {
+        double ms = medianMillis(op, 5);
+        System.out.printf(Locale.ROOT, "%-40s %9.3f ms  %7.1f TFLOP/s%n", name, ms, flops / ms / 1e9);
+    }
+}
