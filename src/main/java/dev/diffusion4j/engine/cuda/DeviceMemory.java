@@ -10,12 +10,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * Allocates tensor storages and gets their memory back without explicit frees. Each storage's block
  * is returned by a Cleaner once the storage is unreachable; the Java heap does not feel GPU memory
  * pressure, though, so garbage tensors could pile up for a long time. Hence a collection is forced
- * (1) when a request would need a new driver allocation while enough has been allocated since the
- * last collection that dead tensors probably hold reusable blocks (more than a quarter of what is
- * reserved, at least 64 MiB): in a training loop this recycles each step's temporaries once the
- * cache runs dry, so reserved memory levels off near live + one step's temporaries; (2) in any
- * case when the bytes since the last collection pass a hard threshold (default 1/16 of device
- * memory, property {@code diffusion4j.cuda.gcBytes}); (3) on out-of-memory, before giving up.
+ * (1) when a request would need a new driver allocation although as much as is already reserved
+ * (at least 256 MiB) has been allocated since the last collection, so dead tensors very likely
+ * hold reusable blocks: in a training loop this recycles the temporaries of past steps instead of
+ * growing the cache, and reserved memory levels off at about twice the working set, while full
+ * collections (milliseconds each) stay rare; (2) in any case when the bytes since the last
+ * collection pass a hard threshold (default 1/16 of device memory, property
+ * {@code diffusion4j.cuda.gcBytes}); (3) on out-of-memory, before giving up.
  * Stream-ordered reuse keeps early returns safe: work queued on the one stream before the tensor
  * died runs before any work queued after its block is handed out again.
  */
@@ -26,7 +27,7 @@ final class DeviceMemory {
         return t;
     });
 
-    private static final long MIN_GC_BYTES = 64L << 20;
+    private static final long MIN_GC_BYTES = 256L << 20;
 
     private final CudaContext context;
     private final long gcThreshold;
@@ -53,7 +54,7 @@ final class DeviceMemory {
     DeviceBuffer allocateBuffer(long bytes) {
         long since = sinceGc.addAndGet(bytes);
         CudaAllocator a = context.allocator();
-        if (since > gcThreshold || (since > MIN_GC_BYTES && !a.cached(bytes) && since > a.reservedBytes() / 4)) collect();
+        if (since > gcThreshold || (since > MIN_GC_BYTES && since > a.reservedBytes() && !a.cached(bytes))) collect();
         try {
             return context.allocate(bytes);
         } catch (CudaOutOfMemoryException e) {

@@ -18,6 +18,7 @@ import java.util.function.Supplier;
  */
 public final class CudaBackendBench {
     private static CudaBackend gpu;
+    private static long gcInTimedLoops;
 
     public static void main(String[] args) {
         Device cuda = Device.cuda(0);
@@ -63,7 +64,7 @@ public final class CudaBackendBench {
             gpu.synchronize();
             System.out.printf(Locale.ROOT, "%-40s %9.2f us/op (host submit, 20000 dependent tiny ops)%n", "tiny op launch", (System.nanoTime() - t0) / 1e3 / 20000);
         }
-        System.out.println("memory: " + gpu.memoryStats() + ", forced GCs " + gpu.forcedCollections());
+        System.out.println("memory: " + gpu.memoryStats() + ", forced GCs " + gpu.forcedCollections() + " (" + gcInTimedLoops + " inside timed loops)");
     }
 
     private static double medianMillis(Supplier<Tensor> op, int reps) {
@@ -71,10 +72,13 @@ public final class CudaBackendBench {
         double[] t = new double[5];
         try (CudaEvent a = gpu.context().newEvent(); CudaEvent b = gpu.context().newEvent()) {
             for (int r = 0; r < t.length; r++) {
+                gpu.collectGarbage(); // timed loops then see kernels (and allocation), not a full GC
+                gcInTimedLoops -= gpu.forcedCollections();
                 a.record();
                 for (int i = 0; i < reps; i++) op.get();
                 b.record();
                 t[r] = b.millisSince(a) / reps;
+                gcInTimedLoops += gpu.forcedCollections();
             }
         }
         Arrays.sort(t);

@@ -62,20 +62,33 @@ template <> struct TypeOps<half16> {
     static __device__ __forceinline__ double to_d(half16 v) { return (double)f16_to_f(v.x); }
     static __device__ __forceinline__ half16 from_d(double v) { half16 r; r.x = f_to_f16((float)v); return r; }
 };
-// Integer conversions truncate toward zero and saturate, NaN to 0: PTX cvt.rzi does what Java's casts do.
+// Integer conversions as Java's casts: truncate toward zero, saturate, NaN to 0 (the hardware
+// conversion gives the minimum for NaN, so NaN and the bounds are handled here).
+__device__ __forceinline__ i64 d_to_i64(double v) {
+    if (v != v) return 0;
+    if (v >= 9223372036854775807.0) return 0x7fffffffffffffffLL;
+    if (v <= -9223372036854775808.0) return (i64)0x8000000000000000ULL;
+    return (i64)v;
+}
+__device__ __forceinline__ int d_to_i32(double v) {
+    if (v != v) return 0;
+    if (v >= 2147483647.0) return 2147483647;
+    if (v <= -2147483648.0) return (int)0x80000000u;
+    return (int)v;
+}
 template <> struct TypeOps<i64> {
     typedef double C;
     static __device__ __forceinline__ double to_c(i64 v) { return (double)v; }
-    static __device__ __forceinline__ i64 from_c(double v) { return (i64)v; }
+    static __device__ __forceinline__ i64 from_c(double v) { return d_to_i64(v); }
     static __device__ __forceinline__ double to_d(i64 v) { return (double)v; }
-    static __device__ __forceinline__ i64 from_d(double v) { return (i64)v; }
+    static __device__ __forceinline__ i64 from_d(double v) { return d_to_i64(v); }
 };
 template <> struct TypeOps<int> {
     typedef double C;
     static __device__ __forceinline__ double to_c(int v) { return (double)v; }
-    static __device__ __forceinline__ int from_c(double v) { return (int)v; }
+    static __device__ __forceinline__ int from_c(double v) { return d_to_i32(v); }
     static __device__ __forceinline__ double to_d(int v) { return (double)v; }
-    static __device__ __forceinline__ int from_d(double v) { return (int)v; }
+    static __device__ __forceinline__ int from_d(double v) { return d_to_i32(v); }
 };
 
 // A strided iteration space of up to 4 operands over one shape (StridedLayout.java writes it).
