@@ -41,6 +41,8 @@ template <class T> __device__ __forceinline__ T bin1(T a, T b) {
 // Operands: 0 = out, 1 = a, 2 = b (broadcast dims have stride 0).
 template <class T>
 __device__ __forceinline__ void binary_strided(const Layout& L, const T* a, const T* b, T* o) {
+    // unrolled: several independent strided loads in flight per thread
+#pragma unroll 4
     GRID_STRIDE(i, L.n) {
         int off[3];
         layout_offsets<3>(L, i, off);

@@ -15,6 +15,8 @@ template <> __device__ __forceinline__ int convert<int, int>(int v) { return v; 
 
 // Operands: 0 = destination (may be a strided view), 1 = source (broadcast dims have stride 0).
 extern "C" __global__ void copy_strided(const __grid_constant__ Layout L, const SRC_T* src, DST_T* dst) {
+    // unrolled: several independent strided loads in flight per thread
+#pragma unroll 4
     GRID_STRIDE(i, L.n) {
         int off[2];
         layout_offsets<2>(L, i, off);

@@ -46,6 +46,7 @@ template <class C> __device__ __forceinline__ C sigm(C z) {
 template <class T, bool WARP>
 __device__ __forceinline__ void row_moments(const T* x, int m, double eps, int tid, int nth, double* shm, double& mu, double& rs) {
     double shift = m > 0 ? TypeOps<T>::to_d(x[0]) : 0.0, s1 = 0, s2 = 0;
+#pragma unroll 4
     for (int i = tid; i < m; i += nth) {
         double d = TypeOps<T>::to_d(x[i]) - shift;
         s1 += d;
@@ -72,6 +73,7 @@ __device__ __forceinline__ void gn_fwd(const T* x, const T* w, const T* b, T* y,
         row_moments<T, false>(x + base, m, eps, tid_, nth_, shm, mu, rs);
         if (tid_ == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
         const int ch0 = (row % groups) * cg;
+#pragma unroll 4
         for (int i = tid_; i < m; i += nth_) {
             int ch = ch0 + i / spatial;
             // per channel the norm and its affine are one map z = a x + c
@@ -100,6 +102,7 @@ __device__ __forceinline__ void gn_bwd(const T* gy, const T* x, const S* mean, c
             const int ch = ch0 + j;
             const double wc = w ? TypeOps<T>::to_d(w[ch]) : 1.0, bc = b ? TypeOps<T>::to_d(b[ch]) : 0.0;
             double sg = 0, sgx = 0;
+#pragma unroll 4
             for (int s = tid_; s < spatial; s += nth_) {
                 long long i = base + (long long)j * spatial + s;
                 double xh = (TypeOps<T>::to_d(x[i]) - mu) * rs, g = TypeOps<T>::to_d(gy[i]);
@@ -116,6 +119,7 @@ __device__ __forceinline__ void gn_bwd(const T* gy, const T* x, const S* mean, c
             sum2 += wc * sgx;
         }
         const double m1 = sum1 / m, m2 = sum2 / m;
+#pragma unroll 4
         for (int i = tid_; i < m; i += nth_) {
             int ch = ch0 + i / spatial;
             double wc = w ? TypeOps<T>::to_d(w[ch]) : 1.0, bc = b ? TypeOps<T>::to_d(b[ch]) : 0.0;
@@ -141,6 +145,7 @@ __device__ __forceinline__ void ln_fwd(const T* x, const T* w, const T* b, T* y,
         row_moments<T, WARP>(x + base, d, eps, tid_, nth_, shm, mu, rs);
         if (tid_ == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
         const C cm = (C)mu, cr = (C)rs;
+#pragma unroll 4
         for (int i = tid_; i < d; i += nth_) {
             C z = (TypeOps<T>::to_c(x[base + i]) - cm) * cr;
             if (w) z *= TypeOps<T>::to_c(w[i]);
@@ -157,6 +162,7 @@ __device__ __forceinline__ void ln_bwd(const T* gy, const T* x, const S* mean, c
         const long long base = (long long)row * d;
         const double mu = (double)mean[row], rs = (double)rstd[row];
         double sum1 = 0, sum2 = 0;
+#pragma unroll 4
         for (int i = tid_; i < d; i += nth_) {
             double wg = (w ? TypeOps<T>::to_d(w[i]) : 1.0) * TypeOps<T>::to_d(gy[base + i]);
             sum1 += wg;
@@ -164,6 +170,7 @@ __device__ __forceinline__ void ln_bwd(const T* gy, const T* x, const S* mean, c
         }
         row_sum2<WARP>(sum1, sum2, shm);
         const double m1 = sum1 / d, m2 = sum2 / d;
+#pragma unroll 4
         for (int i = tid_; i < d; i += nth_) {
             double wg = (w ? TypeOps<T>::to_d(w[i]) : 1.0) * TypeOps<T>::to_d(gy[base + i]);
             double xh = (TypeOps<T>::to_d(x[base + i]) - mu) * rs;

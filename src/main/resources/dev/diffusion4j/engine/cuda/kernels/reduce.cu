@@ -50,13 +50,29 @@ __device__ __forceinline__ void reduce_items(const Layout& K, const Layout& R, c
         int base;
         layout_offsets<1>(K, row, &base);
         int lo = s * chunk, hi = min(len, lo + chunk);
-        double acc = red_identity();
-        for (int j = lo + me; j < hi; j += workers) {
+        // four independent loads in flight per thread: one at a time cannot keep HBM busy
+        double a0 = red_identity(), a1 = a0, a2 = a0, a3 = a0;
+        int j = lo + me;
+        for (; j + 3 * workers < hi; j += 4 * workers) {
+            int o0, o1, o2, o3;
+            if (flat) {
+                o0 = j * innerStride; o1 = o0 + workers * innerStride; o2 = o1 + workers * innerStride; o3 = o2 + workers * innerStride;
+            } else {
+                layout_offsets<1>(R, j, &o0);
+                layout_offsets<1>(R, j + workers, &o1);
+                layout_offsets<1>(R, j + 2 * workers, &o2);
+                layout_offsets<1>(R, j + 3 * workers, &o3);
+            }
+            double v0 = TypeOps<TI>::to_d(x[base + o0]), v1 = TypeOps<TI>::to_d(x[base + o1]);
+            double v2 = TypeOps<TI>::to_d(x[base + o2]), v3 = TypeOps<TI>::to_d(x[base + o3]);
+            a0 = red_combine(a0, v0); a1 = red_combine(a1, v1); a2 = red_combine(a2, v2); a3 = red_combine(a3, v3);
+        }
+        for (; j < hi; j += workers) {
             int off;
             if (flat) off = j * innerStride; else layout_offsets<1>(R, j, &off);
-            acc = red_combine(acc, TypeOps<TI>::to_d(x[base + off]));
+            a0 = red_combine(a0, TypeOps<TI>::to_d(x[base + off]));
         }
-        acc = warp_combine(acc);
+        double acc = warp_combine(red_combine(red_combine(a0, a1), red_combine(a2, a3)));
         if (!warpMode) {
             if (lane == 0) partial[warp] = acc;
             __syncthreads();

@@ -2,6 +2,8 @@
 // Operands: 0 = out, 1 = cond, 2 = a, 3 = b.
 template <class T>
 __device__ __forceinline__ void where_strided(const Layout& L, const T* c, const T* a, const T* b, T* o) {
+    // unrolled: several independent strided loads in flight per thread
+#pragma unroll 4
     GRID_STRIDE(i, L.n) {
         int off[4];
         layout_offsets<4>(L, i, off);

@@ -48,25 +48,30 @@ __device__ __forceinline__ void softmax_fwd(const T* x, T* y, int rows, int n, i
     SOFTMAX_ROWS(WARP, row, rows) {
         const long long base = (long long)(row / inner) * n * inner + row % inner;
         double m = -F64_INF;
+#pragma unroll 4
         for (int j = tid_; j < n; j += nth_) m = fmax(m, TypeOps<T>::to_d(x[base + (long long)j * inner]));
         m = row_max<WARP>(m, shm);
         if (m == -F64_INF) { // fully masked row
-            for (int j = tid_; j < n; j += nth_) y[base + (long long)j * inner] = TypeOps<T>::from_d(logMode ? -F64_INF : 0.0);
+    #pragma unroll 4
+        for (int j = tid_; j < n; j += nth_) y[base + (long long)j * inner] = TypeOps<T>::from_d(logMode ? -F64_INF : 0.0);
             continue;
         }
         const C cm = (C)m;
         double s = 0;
+#pragma unroll 4
         for (int j = tid_; j < n; j += nth_) s += (double)m_exp(TypeOps<T>::to_c(x[base + (long long)j * inner]) - cm);
         s = row_sum<WARP>(s, shm);
         if (logMode) {
             const C lse = (C)(m + log(s));
-            for (int j = tid_; j < n; j += nth_) {
+    #pragma unroll 4
+        for (int j = tid_; j < n; j += nth_) {
                 long long k = base + (long long)j * inner;
                 y[k] = TypeOps<T>::from_c(TypeOps<T>::to_c(x[k]) - lse);
             }
         } else {
             const C inv = (C)(1.0 / s);
-            for (int j = tid_; j < n; j += nth_) {
+    #pragma unroll 4
+        for (int j = tid_; j < n; j += nth_) {
                 long long k = base + (long long)j * inner;
                 y[k] = TypeOps<T>::from_c(m_exp(TypeOps<T>::to_c(x[k]) - cm) * inv);
             }
@@ -82,6 +87,7 @@ __device__ __forceinline__ void softmax_bwd(const T* y, const T* gy, T* dx, int 
     SOFTMAX_ROWS(WARP, row, rows) {
         const long long base = (long long)(row / inner) * n * inner + row % inner;
         double s = 0;
+#pragma unroll 4
         for (int j = tid_; j < n; j += nth_) {
             long long k = base + (long long)j * inner;
             double g = TypeOps<T>::to_d(gy[k]);
@@ -89,6 +95,7 @@ __device__ __forceinline__ void softmax_bwd(const T* y, const T* gy, T* dx, int 
         }
         s = row_sum<WARP>(s, shm);
         const C cs = (C)s;
+#pragma unroll 4
         for (int j = tid_; j < n; j += nth_) {
             long long k = base + (long long)j * inner;
             C yk = TypeOps<T>::to_c(y[k]), gk = TypeOps<T>::to_c(gy[k]);

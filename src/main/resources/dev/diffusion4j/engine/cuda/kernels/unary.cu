@@ -134,6 +134,8 @@ __device__ __forceinline__ T bwd1(T x, T y, T g, double p, double q) {
 // Operands: 0 = out, 1 = x.
 template <class T>
 __device__ __forceinline__ void unary_strided(const Layout& L, const T* x, T* y, double p, double q) {
+    // unrolled: several independent strided loads in flight per thread
+#pragma unroll 4
     GRID_STRIDE(i, L.n) {
         int off[2];
         layout_offsets<2>(L, i, off);
@@ -161,6 +163,8 @@ __device__ __forceinline__ void unary_contig(const T* x, T* y, int n, int vec, d
 // Operands: 0 = out, 1 = x, 2 = y, 3 = gy.
 template <class T>
 __device__ __forceinline__ void unary_bwd_strided(const Layout& L, const T* x, const T* y, const T* g, T* o, double p, double q) {
+    // unrolled: several independent strided loads in flight per thread
+#pragma unroll 4
     GRID_STRIDE(i, L.n) {
         int off[4];
         layout_offsets<4>(L, i, off);
