@@ -104,11 +104,6 @@ public final class CudaAllocator {
         return null;
     }
 
-    /** Bytes held from the driver, live or cached. */
-    synchronized long reservedBytes() {
-        return reserved;
-    }
-
     /** Called by {@link DeviceBuffer#close()}: back to the cache, not to the driver. */
     synchronized void release(long address, long size) {
         if (shutDown) return; // the context is gone, and its memory with it

@@ -10,13 +10,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * Allocates tensor storages and gets their memory back without explicit frees. Each storage's block
  * is returned by a Cleaner once the storage is unreachable; the Java heap does not feel GPU memory
  * pressure, though, so garbage tensors could pile up for a long time. Hence a collection is forced
- * (1) when a request would need a new driver allocation although as much as is already reserved
- * (at least 256 MiB) has been allocated since the last collection, so dead tensors very likely
- * hold reusable blocks: in a training loop this recycles the temporaries of past steps instead of
- * growing the cache, and reserved memory levels off at about twice the working set, while full
- * collections (milliseconds each) stay rare; (2) in any case when the bytes since the last
- * collection pass a hard threshold (default 1/16 of device memory, property
- * {@code diffusion4j.cuda.gcBytes}); (3) on out-of-memory, before giving up.
+ * (1) when a request would need a new driver allocation although more has been allocated since
+ * the last collection than was live right after it (and at least 256 MiB): dead tensors then very
+ * likely hold reusable blocks, so a training loop recycles the temporaries of past steps instead
+ * of growing the cache (reserved memory levels off near twice the live set plus one step's
+ * temporaries) while full collections, milliseconds each, stay rare (about one per live set's
+ * worth of allocation); (2) in any case when the bytes since the last collection pass a hard
+ * threshold (default 1/16 of device memory, property {@code diffusion4j.cuda.gcBytes}); (3) on
+ * out-of-memory, before giving up.
  * Stream-ordered reuse keeps early returns safe: work queued on the one stream before the tensor
  * died runs before any work queued after its block is handed out again.
  */
@@ -34,6 +35,7 @@ final class DeviceMemory {
     private final AtomicLong sinceGc = new AtomicLong();
     private final AtomicLong released = new AtomicLong();
     private final AtomicLong collections = new AtomicLong();
+    private volatile long liveAfterGc;
 
     DeviceMemory(CudaContext context) {
         this.context = context;
@@ -54,7 +56,7 @@ final class DeviceMemory {
     DeviceBuffer allocateBuffer(long bytes) {
         long since = sinceGc.addAndGet(bytes);
         CudaAllocator a = context.allocator();
-        if (since > gcThreshold || (since > MIN_GC_BYTES && since > a.reservedBytes() && !a.cached(bytes))) collect();
+        if (since > gcThreshold || (since > Math.max(MIN_GC_BYTES, liveAfterGc) && !a.cached(bytes))) collect();
         try {
             return context.allocate(bytes);
         } catch (CudaOutOfMemoryException e) {
@@ -83,6 +85,7 @@ final class DeviceMemory {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        liveAfterGc = context.allocator().stats().allocatedBytes();
     }
 
     long gcThreshold() { return gcThreshold; }

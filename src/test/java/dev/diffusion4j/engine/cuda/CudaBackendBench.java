@@ -68,11 +68,11 @@ public final class CudaBackendBench {
     }
 
     private static double medianMillis(Supplier<Tensor> op, int reps) {
-        for (int i = 0; i < 3; i++) op.get();
+        for (int i = 0; i < reps; i++) op.get(); // warm-up; its outputs, once collected, are the cache the timed loops use
         double[] t = new double[5];
         try (CudaEvent a = gpu.context().newEvent(); CudaEvent b = gpu.context().newEvent()) {
             for (int r = 0; r < t.length; r++) {
-                gpu.collectGarbage(); // timed loops then see kernels (and allocation), not a full GC
+                gpu.collectGarbage(); // timed loops then see kernels and cache hits, not a full GC or cuMemAlloc
                 gcInTimedLoops -= gpu.forcedCollections();
                 a.record();
                 for (int i = 0; i < reps; i++) op.get();

@@ -298,11 +298,13 @@ class CudaParityTest {
         gpu.collectGarbage();
         Generator g = new Generator(21);
         Tensor x = Tensor.randn(g, DType.F32, cuda, 16, 8, 32, 32), target = Tensor.randn(g, DType.F32, cuda, 16, 8, 32, 32);
-        Tensor w1 = Tensor.randn(g, DType.F32, cuda, 32, 8, 3, 3).mul(0.1).detach().requiresGrad(true);
-        Tensor b1 = Tensor.zeros(DType.F32, cuda, 32).requiresGrad(true);
-        Tensor gw = Tensor.full(1, DType.F32, cuda, 32).requiresGrad(true), gb = Tensor.zeros(DType.F32, cuda, 32).requiresGrad(true);
-        Tensor w2 = Tensor.randn(g, DType.F32, cuda, 8, 32, 3, 3).mul(0.05).detach().requiresGrad(true);
-        Tensor[] params = {w1, b1, gw, gb, w2};
+        // the parameters live only in this array, which each step refills with the updated ones
+        Tensor[] params = {
+            Tensor.randn(g, DType.F32, cuda, 32, 8, 3, 3).mul(0.1).detach().requiresGrad(true),
+            Tensor.zeros(DType.F32, cuda, 32).requiresGrad(true),
+            Tensor.full(1, DType.F32, cuda, 32).requiresGrad(true),
+            Tensor.zeros(DType.F32, cuda, 32).requiresGrad(true),
+            Tensor.randn(g, DType.F32, cuda, 8, 32, 3, 3).mul(0.05).detach().requiresGrad(true)};
         gpu.collectGarbage();
         long liveBefore = gpu.memoryStats().allocatedBytes(), gcBefore = gpu.forcedCollections();
         long[] reserved = new long[100];
