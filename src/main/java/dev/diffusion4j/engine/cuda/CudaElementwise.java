@@ -12,12 +12,33 @@ import dev.diffusion4j.engine.UnaryOp;
  * (or, for binary, a broadcast scalar), else the generic strided kernel.
  */
 final class CudaElementwise {
+    private static final String[] UNARY_FNS = {"unary_contig_", "unary_strided_", "unary_bwd_contig_", "unary_bwd_strided_"};
+    private static final String[] BINARY_FNS = {"binary_contig_", "binary_strided_"};
+    private static final int DTYPES = DType.values().length;
+
     private final CudaBackend backend;
     private final CudaKernels kernels;
+    // hot lookups by index instead of by composed name (racing writes store the same kernel)
+    private final Kernel[] unaryTable = new Kernel[UnaryOp.values().length * DTYPES * UNARY_FNS.length];
+    private final Kernel[] binaryTable = new Kernel[BinaryOp.values().length * DTYPES * BINARY_FNS.length];
 
     CudaElementwise(CudaBackend backend, CudaKernels kernels) {
         this.backend = backend;
         this.kernels = kernels;
+    }
+
+    private Kernel unaryKernel(UnaryOp op, DType t, int fn) {
+        int i = (op.ordinal() * DTYPES + t.ordinal()) * UNARY_FNS.length + fn;
+        Kernel k = unaryTable[i];
+        if (k == null) unaryTable[i] = k = kernels.get("unary", UNARY_FNS[fn] + CudaKernels.suffix(t), "OP_" + op.name());
+        return k;
+    }
+
+    private Kernel binaryKernel(BinaryOp op, DType t, int fn) {
+        int i = (op.ordinal() * DTYPES + t.ordinal()) * BINARY_FNS.length + fn;
+        Kernel k = binaryTable[i];
+        if (k == null) binaryTable[i] = k = kernels.get("binary", BINARY_FNS[fn] + CudaKernels.suffix(t), "OP_" + op.name());
+        return k;
     }
 
     Tensor unary(UnaryOp op, Tensor x, double p, double q) {
@@ -27,14 +48,13 @@ final class CudaElementwise {
         StridedLayout l = fitting(StridedLayout.of(shape, new int[][] {out.strides(), x.strides()}, new int[] {0, x.offset()}), x);
         if (l == null) return unary(op, backend.contiguous(x), p, q);
         if (l.n == 0) return out;
-        String sfx = CudaKernels.suffix(x.dtype()), def = "OP_" + op.name();
         TensorPointer o = CudaBackend.base(out);
         if (l.flat(1)) {
             TensorPointer xp = CudaBackend.ptr(x);
             int vec = aligned(x.dtype(), xp, o) ? 1 : 0;
-            kernels.launch(kernels.get("unary", "unary_contig_" + sfx, def), vecItems(l.n, vec), xp, o, l.n, vec, p, q);
+            kernels.launch(unaryKernel(op, x.dtype(), 0), vecItems(l.n, vec), xp, o, l.n, vec, p, q);
         } else {
-            kernels.launch(kernels.get("unary", "unary_strided_" + sfx, def), l.n, l.segment(0), CudaBackend.base(x), o, p, q);
+            kernels.launch(unaryKernel(op, x.dtype(), 1), l.n, l.segment(0), CudaBackend.base(x), o, p, q);
         }
         return out;
     }
@@ -49,14 +69,13 @@ final class CudaElementwise {
                 new int[] {0, x.offset(), yy.offset(), g.offset()});
         if (!l.fits()) return unaryBackward(op, backend.contiguous(x), backend.contiguous(yy), backend.contiguous(g.expand(shape)), p, q);
         if (l.n == 0) return out;
-        String sfx = CudaKernels.suffix(x.dtype()), def = "OP_" + op.name();
         TensorPointer o = CudaBackend.base(out);
         if (l.flat(1) && l.flat(2) && l.flat(3)) {
             TensorPointer xp = CudaBackend.ptr(x), yp = CudaBackend.ptr(yy), gp = CudaBackend.ptr(g);
             int vec = aligned(x.dtype(), xp, yp, gp, o) ? 1 : 0;
-            kernels.launch(kernels.get("unary", "unary_bwd_contig_" + sfx, def), vecItems(l.n, vec), xp, yp, gp, o, l.n, vec, p, q);
+            kernels.launch(unaryKernel(op, x.dtype(), 2), vecItems(l.n, vec), xp, yp, gp, o, l.n, vec, p, q);
         } else {
-            kernels.launch(kernels.get("unary", "unary_bwd_strided_" + sfx, def), l.n, l.segment(0),
+            kernels.launch(unaryKernel(op, x.dtype(), 3), l.n, l.segment(0),
                     CudaBackend.base(x), CudaBackend.base(yy), CudaBackend.base(g), o, p, q);
         }
         return out;
@@ -73,15 +92,14 @@ final class CudaElementwise {
                 new int[] {0, a.offset(), bb.offset()});
         if (!l.fits()) return binary(op, backend.contiguous(a.expand(shape)), backend.contiguous(bb.expand(shape)));
         if (l.n == 0) return out;
-        String sfx = CudaKernels.suffix(a.dtype()), def = "OP_" + op.name();
         TensorPointer o = CudaBackend.base(out);
         boolean fa = l.flat(1), fb = l.flat(2), sa = l.scalar(1), sb = l.scalar(2);
         if ((fa || sa) && (fb || sb) && l.rank() == 1) {
             TensorPointer ap = CudaBackend.ptr(a), bp = CudaBackend.ptr(bb);
             int vec = fa && fb && aligned(a.dtype(), ap, bp, o) ? 1 : 0;
-            kernels.launch(kernels.get("binary", "binary_contig_" + sfx, def), vecItems(l.n, vec), ap, bp, o, l.n, fa ? 1 : 0, fb ? 1 : 0, vec);
+            kernels.launch(binaryKernel(op, a.dtype(), 0), vecItems(l.n, vec), ap, bp, o, l.n, fa ? 1 : 0, fb ? 1 : 0, vec);
         } else {
-            kernels.launch(kernels.get("binary", "binary_strided_" + sfx, def), l.n, l.segment(0), CudaBackend.base(a), CudaBackend.base(bb), o);
+            kernels.launch(binaryKernel(op, a.dtype(), 1), l.n, l.segment(0), CudaBackend.base(a), CudaBackend.base(bb), o);
         }
         return out;
     }

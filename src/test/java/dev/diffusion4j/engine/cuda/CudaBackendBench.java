@@ -26,24 +26,35 @@ public final class CudaBackendBench {
         System.out.println("==== CUDA backend timings on " + gpu.context());
         Generator g = new Generator(1);
         try (var off = GradMode.off()) {
-            Tensor x = Tensor.randn(g, DType.F32, cuda, 32, 128, 32, 32), y = Tensor.randn(g, DType.F32, cuda, 32, 128, 32, 32);
+            // 64 MiB f32 operands: kernels run ~20-50 us, well above the host's cost per op
+            Tensor x = Tensor.randn(g, DType.F32, cuda, 32, 128, 64, 64), y = Tensor.randn(g, DType.F32, cuda, 32, 128, 64, 64);
             Tensor xb = x.to(DType.BF16), c = Tensor.randn(g, DType.F32, cuda, 1, 128, 1, 1);
             long n = x.numel();
-            bytes("silu f32 [32,128,32,32]", 8 * n, () -> F.silu(x));
-            bytes("silu bf16 [32,128,32,32]", 4 * n, () -> F.silu(xb));
+            bytes("copy f32 (cast to itself, flat kernel)", 8 * n, () -> gpu.cast(x, DType.F32));
+            bytes("silu f32 [32,128,64,64]", 8 * n, () -> F.silu(x));
+            bytes("silu bf16 [32,128,64,64]", 4 * n, () -> F.silu(xb));
+            bytes("silu backward f32", 12 * n, () -> gpu.unaryBackward(dev.diffusion4j.engine.UnaryOp.SILU, x, y, y, 0, 0));
             bytes("add same shape f32", 12 * n, () -> x.add(y));
-            bytes("add channel broadcast f32", 8 * n, () -> x.add(c));
+            bytes("add channel broadcast f32 (strided)", 8 * n, () -> x.add(c));
+            bytes("mul transposed view f32 (strided)", 12 * n, () -> x.mul(y.transpose(2, 3)));
             bytes("permute(0,2,3,1).contiguous f32", 8 * n, () -> x.permute(0, 2, 3, 1).contiguous());
+            bytes("f32 -> bf16 cast", 6 * n, () -> x.to(DType.BF16));
             bytes("sum over (0,2,3) f32", 4 * n, () -> x.sum(new int[] {0, 2, 3}, false));
             bytes("sum all f32", 4 * n, () -> x.sum());
+            bytes("sum last dim f32 (rows of 4096)", 4 * n, () -> x.sum(new int[] {2, 3}, false));
             Tensor w = Tensor.randn(g, DType.F32, cuda, 128), b = Tensor.randn(g, DType.F32, cuda, 128);
             bytes("groupNormSilu fwd f32 (32 groups)", 8 * n, () -> F.groupNormSilu(x, 32, w, b, 1e-5));
             Tensor[] st = gpu.groupNormForward(x, 32, w, b, 1e-5, true);
             bytes("groupNormSilu bwd f32", 12 * n, () -> gpu.groupNormBackward(y, x, st[1], st[2], w, b, 32, true)[0]);
             Tensor s = Tensor.randn(g, DType.F32, cuda, 256, 256, 256);
             bytes("softmax last dim f32 [256,256,256]", 8 * s.numel(), () -> F.softmax(s, -1));
-            Tensor ln = Tensor.randn(g, DType.F32, cuda, 8192, 512), lw = Tensor.randn(g, DType.F32, cuda, 512);
-            bytes("layerNorm f32 [8192,512]", 8 * ln.numel(), () -> F.layerNorm(ln, 1, lw, lw, 1e-5));
+            Tensor ln = Tensor.randn(g, DType.F32, cuda, 32768, 512), lw = Tensor.randn(g, DType.F32, cuda, 512);
+            bytes("layerNorm f32 [32768,512]", 8 * ln.numel(), () -> F.layerNorm(ln, 1, lw, lw, 1e-5));
+            Tensor idx = Tensor.randint(g, 0, 32768, cuda, 16384);
+            bytes("indexSelect rows f32 [16384 of 32768, 512]", 8L * 16384 * 512, () -> ln.indexSelect(0, idx));
+            Tensor im = Tensor.randn(g, DType.F32, cuda, 32, 128, 32, 32);
+            bytes("upsampleNearest x2 f32", 4 * im.numel() * 5, () -> F.upsampleNearest(im, 2));
+            bytes("avgPool2d 2x2 f32", 4 * n * 5 / 4, () -> F.avgPool2d(x, 2, 2));
             for (DType dt : new DType[] {DType.F32, DType.BF16}) {
                 for (boolean tf32 : dt == DType.F32 ? new boolean[] {false, true} : new boolean[] {false}) {
                     CudaBackend.setAllowTf32(tf32);
@@ -86,7 +97,7 @@ public final class CudaBackendBench {
     }
 
     private static void bytes(String name, long bytes, Supplier<Tensor> op) {
-        double ms = medianMillis(op, 20);
+        double ms = medianMillis(op, 30);
         System.out.printf(Locale.ROOT, "%-40s %9.3f ms  %7.0f GB/s%n", name, ms, bytes / ms / 1e6);
     }
 

@@ -70,6 +70,7 @@ class CudaParityTest {
             for (int i = 0; i < 4; i++) if (!Double.isNaN(v[i]) && v[i] >= 0) worst[i] = Math.max(worst[i], v[i]);
         }
         sb.append(String.format(Locale.ROOT, "%-44s %10s %10s %10s %10s%n", "WORST (" + RESULTS.size() + " cases)", fmt(worst[0]), fmt(worst[1]), fmt(worst[2]), fmt(worst[3])));
+        sb.append(String.format(Locale.ROOT, "f64: %d cases without convolutions, worst output %.2e, worst gradient %.2e%n", (int) F64_WORST[2], F64_WORST[0], F64_WORST[1]));
         for (String n : NOTES) sb.append(n).append('\n');
         System.out.print(sb);
         String out = System.getenv("OUT");
@@ -98,6 +99,22 @@ class CudaParityTest {
         }));
     }
 
+    /**
+     * f64 runs through the same kernels (the backend computes f64 in double; convolutions are refused, by design):
+     * every case without a convolution, forward and backward, within 1e-10.
+     */
+    @TestFactory
+    Stream<DynamicTest> parityF64() {
+        return ParityCases.cases().stream().filter(k -> k.methods().stream().noneMatch(m -> m.startsWith("conv")))
+                .map(k -> DynamicTest.dynamicTest(k.name() + " f64", () -> {
+                    double[] e = run(k, DType.F64);
+                    synchronized (NOTES) { F64_WORST[0] = Math.max(F64_WORST[0], e[0]); F64_WORST[1] = Math.max(F64_WORST[1], e[1]); F64_WORST[2]++; }
+                    check(k.name() + " f64", e, 1e-10);
+                }));
+    }
+
+    private static final double[] F64_WORST = new double[3];
+
     private static void check(String what, double[] err, double tol) {
         assertTrue(err[0] <= tol, what + ": output error " + err[0] + " > " + tol);
         if (err[1] >= 0) assertTrue(err[1] <= tol, what + ": gradient error " + err[1] + " > " + tol);
@@ -108,7 +125,7 @@ class CudaParityTest {
         Tensor[] in = k.inputs();
         Tensor[] ref = new Tensor[in.length], dev = new Tensor[in.length];
         for (int i = 0; i < in.length; i++) {
-            Tensor base = dt == DType.BF16 ? in[i].to(DType.BF16).to(DType.F32) : in[i];  // both sides see the same values
+            Tensor base = dt == DType.BF16 ? in[i].to(DType.BF16).to(DType.F32) : dt == DType.F64 ? in[i].to(DType.F64) : in[i];  // both sides see the same values
             ref[i] = base.detach();
             dev[i] = base.to(dt).to(cuda).detach();
             if (k.grad()) { ref[i].requiresGrad(true); dev[i].requiresGrad(true); }
@@ -116,10 +133,11 @@ class CudaParityTest {
         Tensor yRef = k.f().apply(ref), yDev = k.f().apply(dev);
         assertEquals(cuda, yDev.device(), k.name() + " ran off the GPU");
         assertArrayEquals(yRef.shape(), yDev.shape(), k.name() + ": shapes differ");
-        double outErr = relErr(yRef.toFloatArray(), yDev.toFloatArray());
+        double outErr = relErr(yRef.toDoubleArray(), yDev.toDoubleArray());
         if (!k.grad()) return new double[] {outErr, -1};
         Tensor w = Tensor.randn(new Generator(k.name().hashCode()), yRef.shape());
         if (dt == DType.BF16) w = w.to(DType.BF16).to(DType.F32);
+        if (dt == DType.F64) w = w.to(DType.F64);
         yRef.mul(w).sum().backward();
         yDev.mul(w.to(dt).to(cuda)).sum().backward();
         double gradErr = 0;
@@ -128,19 +146,19 @@ class CudaParityTest {
             assertEquals(gr == null, gd == null, k.name() + ": gradient of input " + i + " present on one side only");
             if (gr == null) continue;
             assertEquals(cuda, gd.device());
-            gradErr = Math.max(gradErr, relErr(gr.toFloatArray(), gd.toFloatArray()));
+            gradErr = Math.max(gradErr, relErr(gr.toDoubleArray(), gd.toDoubleArray()));
         }
         return new double[] {outErr, gradErr};
     }
 
     /** max |a - b| / max |a|, NaN where either side has a NaN the other lacks (NaN fails every check). */
-    static double relErr(float[] ref, float[] got) {
+    static double relErr(double[] ref, double[] got) {
         assertEquals(ref.length, got.length);
         double num = 0, den = 0;
         for (int i = 0; i < ref.length; i++) {
-            boolean nr = Float.isNaN(ref[i]), ng = Float.isNaN(got[i]);
+            boolean nr = Double.isNaN(ref[i]), ng = Double.isNaN(got[i]);
             if (nr || ng) { if (nr != ng) return Double.NaN; continue; }
-            if (Float.isInfinite(ref[i]) || Float.isInfinite(got[i])) { if (ref[i] != got[i]) return Double.NaN; continue; }
+            if (Double.isInfinite(ref[i]) || Double.isInfinite(got[i])) { if (ref[i] != got[i]) return Double.NaN; continue; }
             num = Math.max(num, Math.abs(ref[i] - got[i]));
             den = Math.max(den, Math.abs(ref[i]));
         }
