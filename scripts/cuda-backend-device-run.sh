@@ -12,7 +12,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > 
 SEL=${SELECT:---select-package dev.diffusion4j.engine.cuda}
 timeout ${TEST_TIMEOUT:-420} $J -Xmx12g -jar "$D/junit.jar" execute --disable-banner --details=tree \
    -cp "$D/diffusion4j.jar:$D/test-classes" $SEL > "$OUT/tests.log" 2>&1; rc1=$?
-timeout ${BENCH_TIMEOUT:-120} $J -Xmx8g -cp "$D/diffusion4j.jar:$D/test-classes" dev.diffusion4j.engine.cuda.CudaBackendBench > "$OUT/bench.log" 2>&1; rc2=$?
+timeout ${BENCH_TIMEOUT:-120} $J -Xmx8g -Ddiffusion4j.cuda.softGcBytes=1000000000000 -cp "$D/diffusion4j.jar:$D/test-classes" dev.diffusion4j.engine.cuda.CudaBackendBench > "$OUT/bench.log" 2>&1; rc2=$?
 echo "==== $(cat "$OUT/env.txt")"
 grep -E "✘" "$OUT/tests.log" | head -40
 grep -E "^\s+(org.opentest4j|java\.|dev\.diffusion4j).*(Error|Exception)" "$OUT/tests.log" | cut -c1-400 | head -30

@@ -11,13 +11,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * is returned by a Cleaner once the storage is unreachable; the Java heap does not feel GPU memory
  * pressure, though, so garbage tensors could pile up for a long time. Hence a collection is forced
  * (1) when a request would need a new driver allocation although more has been allocated since
- * the last collection than was live right after it (and at least 256 MiB): dead tensors then very
- * likely hold reusable blocks, so a training loop recycles the temporaries of past steps instead
- * of growing the cache (reserved memory levels off near twice the live set plus one step's
- * temporaries) while full collections, milliseconds each, stay rare (about one per live set's
- * worth of allocation); (2) in any case when the bytes since the last collection pass a hard
- * threshold (default 1/16 of device memory, property {@code diffusion4j.cuda.gcBytes}); (3) on
- * out-of-memory, before giving up.
+ * the last collection than was live right after it, and more than a floor (default 1/128 of
+ * device memory, at least 256 MiB; property {@code diffusion4j.cuda.softGcBytes}): dead tensors
+ * then very likely hold reusable blocks, so a training loop recycles the temporaries of past
+ * steps instead of growing the cache, and reserved memory levels off near twice the live set plus
+ * the floor, while full collections (milliseconds each) stay rare; (2) in any case when the bytes
+ * since the last collection pass a hard threshold (default 1/16 of device memory, property
+ * {@code diffusion4j.cuda.gcBytes}); (3) on out-of-memory, before giving up.
  * Stream-ordered reuse keeps early returns safe: work queued on the one stream before the tensor
  * died runs before any work queued after its block is handed out again.
  */
@@ -28,10 +28,9 @@ final class DeviceMemory {
         return t;
     });
 
-    private static final long MIN_GC_BYTES = 256L << 20;
-
     private final CudaContext context;
     private final long gcThreshold;
+    private final long softFloor;
     private final AtomicLong sinceGc = new AtomicLong();
     private final AtomicLong released = new AtomicLong();
     private final AtomicLong collections = new AtomicLong();
@@ -42,6 +41,7 @@ final class DeviceMemory {
         long total = context.properties().totalMemoryBytes();
         long dflt = Math.max(256L << 20, Math.min(8L << 30, total / 16));
         this.gcThreshold = Long.getLong("diffusion4j.cuda.gcBytes", dflt);
+        this.softFloor = Long.getLong("diffusion4j.cuda.softGcBytes", Math.max(256L << 20, total / 128));
     }
 
     /** A storage of {@code n} elements (contents undefined). */
@@ -56,7 +56,7 @@ final class DeviceMemory {
     DeviceBuffer allocateBuffer(long bytes) {
         long since = sinceGc.addAndGet(bytes);
         CudaAllocator a = context.allocator();
-        if (since > gcThreshold || (since > Math.max(MIN_GC_BYTES, liveAfterGc) && !a.cached(bytes))) collect();
+        if (since > gcThreshold || (since > Math.max(softFloor, liveAfterGc) && !a.cached(bytes))) collect();
         try {
             return context.allocate(bytes);
         } catch (CudaOutOfMemoryException e) {
@@ -76,8 +76,8 @@ final class DeviceMemory {
             sentinel.await(1, TimeUnit.SECONDS);
             // the cleaner may still be working through the same batch: wait until it goes quiet
             long last = released.get();
-            for (int i = 0; i < 100; i++) {
-                Thread.sleep(1);
+            for (int i = 0; i < 500; i++) {
+                Thread.sleep(0, 200_000);
                 long now = released.get();
                 if (now == last) break;
                 last = now;

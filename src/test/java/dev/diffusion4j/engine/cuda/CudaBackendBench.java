@@ -14,7 +14,9 @@ import java.util.function.Supplier;
 /**
  * A short timing of CUDA-backend ops (not a test): median of 5 runs of N back-to-back calls between CUDA events,
  * after warm-up, on random data. Bandwidth counts each input read once and each output written once.
- * Run: java --enable-native-access=ALL-UNNAMED -cp diffusion4j.jar:test-classes dev.diffusion4j.engine.cuda.CudaBackendBench
+ * Run: java --enable-native-access=ALL-UNNAMED -Ddiffusion4j.cuda.softGcBytes=1000000000000 -cp diffusion4j.jar:test-classes
+ * dev.diffusion4j.engine.cuda.CudaBackendBench (the property keeps forced collections out of the timed loops, so the
+ * numbers are kernels and cache hits; the cost of one collection is printed separately).
  */
 public final class CudaBackendBench {
     private static CudaBackend gpu;
@@ -75,6 +77,15 @@ public final class CudaBackendBench {
             gpu.synchronize();
             System.out.printf(Locale.ROOT, "%-40s %9.2f us/op (host submit, 20000 dependent tiny ops)%n", "tiny op launch", (System.nanoTime() - t0) / 1e3 / 20000);
         }
+        // what one forced collection costs (full GC + cleaner), with 2000 dead tensors to return each time
+        double gcMs = 0;
+        for (int r = 0; r < 10; r++) {
+            for (int i = 0; i < 2000; i++) Tensor.zeros(DType.F32, cuda, 1024);
+            long t1 = System.nanoTime();
+            gpu.collectGarbage();
+            gcMs += (System.nanoTime() - t1) / 1e6 / 10;
+        }
+        System.out.printf(Locale.ROOT, "%-40s %9.2f ms (System.gc + cleaner, 2000 dead tensors)%n", "forced collection", gcMs);
         System.out.println("memory: " + gpu.memoryStats() + ", forced GCs " + gpu.forcedCollections() + " (" + gcInTimedLoops + " inside timed loops)");
     }
 

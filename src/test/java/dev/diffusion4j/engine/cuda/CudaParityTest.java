@@ -315,14 +315,15 @@ class CudaParityTest {
     void aTrainingLoopRunsAtFlatMemory() {
         gpu.collectGarbage();
         Generator g = new Generator(21);
-        Tensor x = Tensor.randn(g, DType.F32, cuda, 16, 8, 32, 32), target = Tensor.randn(g, DType.F32, cuda, 16, 8, 32, 32);
+        // about 200 MiB of activations and gradients per step, so that several collection cycles fit in 100 steps
+        Tensor x = Tensor.randn(g, DType.F32, cuda, 64, 16, 32, 32), target = Tensor.randn(g, DType.F32, cuda, 64, 16, 32, 32);
         // the parameters live only in this array, which each step refills with the updated ones
         Tensor[] params = {
-            Tensor.randn(g, DType.F32, cuda, 32, 8, 3, 3).mul(0.1).detach().requiresGrad(true),
-            Tensor.zeros(DType.F32, cuda, 32).requiresGrad(true),
-            Tensor.full(1, DType.F32, cuda, 32).requiresGrad(true),
-            Tensor.zeros(DType.F32, cuda, 32).requiresGrad(true),
-            Tensor.randn(g, DType.F32, cuda, 8, 32, 3, 3).mul(0.05).detach().requiresGrad(true)};
+            Tensor.randn(g, DType.F32, cuda, 64, 16, 3, 3).mul(0.08).detach().requiresGrad(true),
+            Tensor.zeros(DType.F32, cuda, 64).requiresGrad(true),
+            Tensor.full(1, DType.F32, cuda, 64).requiresGrad(true),
+            Tensor.zeros(DType.F32, cuda, 64).requiresGrad(true),
+            Tensor.randn(g, DType.F32, cuda, 16, 64, 3, 3).mul(0.04).detach().requiresGrad(true)};
         gpu.collectGarbage();
         long liveBefore = gpu.memoryStats().allocatedBytes(), gcBefore = gpu.forcedCollections();
         long[] reserved = new long[100];
@@ -344,7 +345,7 @@ class CudaParityTest {
         long gcs = gpu.forcedCollections() - gcBefore;
         gpu.collectGarbage();
         long liveAfter = gpu.memoryStats().allocatedBytes();
-        String note = String.format(Locale.ROOT, "training loop, 100 SGD steps (conv-GN+SiLU-conv, batch 16x8x32x32): loss %.4f -> %.4f, "
+        String note = String.format(Locale.ROOT, "training loop, 100 SGD steps (conv-GN+SiLU-conv, batch 64x16x32x32): loss %.4f -> %.4f, "
                 + "reserved max %d MiB (steps 0-49) vs %d MiB (50-99), %d forced GCs, live %d KiB before vs %d KiB after",
                 first, last, early >> 20, late >> 20, gcs, liveBefore >> 10, liveAfter >> 10);
         synchronized (NOTES) { NOTES.add(note); }
@@ -352,6 +353,7 @@ class CudaParityTest {
         assertTrue(last < first, "the loss did not go down: " + note);
         // levelled off (best-fit reuse leaves a little slack for size classes drifting with GC timing) and nothing leaks
         assertTrue(late <= early + early / 10, note);
-        assertTrue(liveAfter <= liveBefore, "live memory grew over the loop: " + note);
+        // a leak would grow by at least a step's worth; a few small tensors may still sit in dead stack slots
+        assertTrue(liveAfter <= liveBefore + (64 << 10), "live memory grew over the loop: " + note);
     }
 }
