@@ -13,6 +13,9 @@ SEL=${SELECT:---select-package dev.diffusion4j.engine.cuda}
 timeout ${TEST_TIMEOUT:-420} $J -Xmx12g -jar "$D/junit.jar" execute --disable-banner --details=tree \
    -cp "$D/diffusion4j.jar:$D/test-classes" $SEL > "$OUT/tests.log" 2>&1; rc1=$?
 timeout ${BENCH_TIMEOUT:-120} $J -Xmx8g -Ddiffusion4j.cuda.softGcBytes=1000000000000 -cp "$D/diffusion4j.jar:$D/test-classes" dev.diffusion4j.engine.cuda.CudaBackendBench > "$OUT/bench.log" 2>&1; rc2=$?
+for f in "" "-XX:+ExplicitGCInvokesConcurrent" "-XX:+UseParallelGC"; do
+  timeout 60 $J -Xmx8g $f -cp "$D/diffusion4j.jar:$D/test-classes" dev.diffusion4j.engine.cuda.CudaBackendBench --gc-only >> "$OUT/bench.log" 2>&1
+done
 echo "==== $(cat "$OUT/env.txt")"
 grep -E "✘" "$OUT/tests.log" | head -40
 grep -E "^\s+(org.opentest4j|java\.|dev\.diffusion4j).*(Error|Exception)" "$OUT/tests.log" | cut -c1-400 | head -30

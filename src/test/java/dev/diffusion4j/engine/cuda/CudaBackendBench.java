@@ -25,6 +25,11 @@ public final class CudaBackendBench {
     public static void main(String[] args) {
         Device cuda = Device.cuda(0);
         gpu = (CudaBackend) Backends.get(cuda);
+        if (args.length > 0 && args[0].equals("--gc-only")) {
+            gcCost(cuda, String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                    .filter(a -> a.startsWith("-XX")).toList()));
+            return;
+        }
         System.out.println("==== CUDA backend timings on " + gpu.context());
         Generator g = new Generator(1);
         try (var off = GradMode.off()) {
@@ -77,16 +82,20 @@ public final class CudaBackendBench {
             gpu.synchronize();
             System.out.printf(Locale.ROOT, "%-40s %9.2f us/op (host submit, 20000 dependent tiny ops)%n", "tiny op launch", (System.nanoTime() - t0) / 1e3 / 20000);
         }
-        // what one forced collection costs (full GC + cleaner), with 2000 dead tensors to return each time
+        gcCost(cuda, "default flags");
+        System.out.println("memory: " + gpu.memoryStats() + ", forced GCs " + gpu.forcedCollections() + " (" + gcInTimedLoops + " inside timed loops)");
+    }
+
+    /** What one forced collection costs (full GC + cleaner), with 2000 dead tensors to return each time. */
+    private static void gcCost(Device cuda, String flags) {
         double gcMs = 0;
         for (int r = 0; r < 10; r++) {
             for (int i = 0; i < 2000; i++) Tensor.zeros(DType.F32, cuda, 1024);
             long t1 = System.nanoTime();
             gpu.collectGarbage();
-            gcMs += (System.nanoTime() - t1) / 1e6 / 10;
+            if (r > 0) gcMs += (System.nanoTime() - t1) / 1e6 / 9;
         }
-        System.out.printf(Locale.ROOT, "%-40s %9.2f ms (System.gc + cleaner, 2000 dead tensors)%n", "forced collection", gcMs);
-        System.out.println("memory: " + gpu.memoryStats() + ", forced GCs " + gpu.forcedCollections() + " (" + gcInTimedLoops + " inside timed loops)");
+        System.out.printf(Locale.ROOT, "%-40s %9.2f ms (System.gc + cleaner, 2000 dead tensors; %s)%n", "forced collection", gcMs, flags);
     }
 
     private static double medianMillis(Supplier<Tensor> op, int reps) {
