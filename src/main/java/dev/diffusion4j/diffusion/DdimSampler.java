@@ -45,18 +45,28 @@ public final class DdimSampler implements Sampler {
 
     @Override public int steps() { return diffusion.steps(); }
 
+    @Override public double startAlphaBar(int step) {
+        StartStep.check(step, steps());
+        return step == steps() ? 1 : diffusion.schedule().alphaBar(steps() - 1 - step);
+    }
+
     @Override public Tensor sample(Denoiser model, Tensor noise, Conditioning cond, Generator gen, StepCallback callback) {
+        return sampleFrom(model, noise, 0, cond, gen, callback, null);
+    }
+
+    @Override public Tensor sampleFrom(Denoiser model, Tensor x, int startStep, Conditioning cond, Generator gen, StepCallback callback, StateHook hook) {
+        StartStep.check(startStep, steps());
         try (var g = GradMode.off()) {
             NoiseSchedule s = diffusion.schedule();
-            Tensor x = noise;
             int n = x.shape(0), steps = diffusion.steps();
-            for (int i = steps - 1; i >= 0; i--) {
+            for (int i = steps - 1 - startStep; i >= 0; i--) {
                 Tensor t = GaussianDiffusion.timesteps(n, i, x);
                 Prediction p = diffusion.pMeanVariance(model, x, t, cond, thresholding);
                 double ab = s.alphaBar(i), abPrev = s.alphaBarPrev(i);
                 double sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab)) * Math.sqrt(1 - ab / abPrev);
                 x = p.predX0().mul(Math.sqrt(abPrev)).add(p.predEps().mul(Math.sqrt(Math.max(0, 1 - abPrev - sigma * sigma))));
                 if (i > 0 && sigma > 0) x = x.add(x.randnLike(gen).mul(sigma));
+                if (hook != null) x = hook.apply(x, abPrev, gen);
                 if (callback != null) callback.onStep(new StepCallback.Step(steps - 1 - i, steps, diffusion.modelTimestep(i), x, p.predX0()));
             }
             return x;

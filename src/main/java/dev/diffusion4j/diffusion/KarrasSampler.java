@@ -106,13 +106,24 @@ public final class KarrasSampler implements Sampler {
         return quantize ? s.nearestTimestep(sigma) : s.timestepAt(sigma);
     }
 
+    @Override public double startAlphaBar(int step) {
+        StartStep.check(step, steps);
+        double s = sigmas()[step];
+        return 1 / (1 + s * s);
+    }
+
     @Override public Tensor sample(Denoiser model, Tensor noise, Conditioning cond, Generator gen, StepCallback callback) {
+        return sampleFrom(model, noise, 0, cond, gen, callback, null);
+    }
+
+    @Override public Tensor sampleFrom(Denoiser model, Tensor start, int startStep, Conditioning cond, Generator gen, StepCallback callback, StateHook hook) {
+        StartStep.check(startStep, steps);
         try (var g = GradMode.off()) {
             double[] sig = sigmas();
-            // unit-variance x_T in VP scale is x_T / sqrt(ab) = x_T sqrt(1 + sigma^2) in VE scale
-            Tensor x = noise.mul(Math.sqrt(1 + sig[0] * sig[0]));
-            Tensor oldDenoised = null;
-            for (int i = 0; i < steps; i++) {
+            // a VP state at alpha_bar = 1/(1 + sigma^2) is x / sqrt(ab) = x sqrt(1 + sigma^2) in VE scale
+            Tensor x = start.mul(Math.sqrt(1 + sig[startStep] * sig[startStep]));
+            Tensor oldDenoised = null;   // DPM++(2M) starts first order wherever it starts
+            for (int i = startStep; i < steps; i++) {
                 double s = sig[i], sNext = sig[i + 1];
                 Tensor denoised = denoise(model, x, s, cond);
                 switch (method) {
@@ -147,6 +158,10 @@ public final class KarrasSampler implements Sampler {
                         x = sNext == 0 ? dd : x.mul(sNext / s).sub(dd.mul(Math.expm1(-h)));
                         oldDenoised = denoised;
                     }
+                }
+                if (hook != null) {
+                    double scale = Math.sqrt(1 + sNext * sNext);
+                    x = hook.apply(x.div(scale), 1 / (1 + sNext * sNext), gen).mul(scale);
                 }
                 if (callback != null)
                     callback.onStep(new StepCallback.Step(i, steps, modelTimestep(s), x.div(Math.sqrt(1 + sNext * sNext)), denoised));

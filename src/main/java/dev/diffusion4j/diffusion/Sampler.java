@@ -21,6 +21,21 @@ public interface Sampler {
     /** Number of reverse steps. */
     int steps();
 
+    /**
+     * Runs steps {@code startStep} .. steps()-1 from {@code x}, a state at noise level {@link #startAlphaBar}(startStep)
+     * on the variance-preserving scale (SDEdit starts part-way; startStep 0 from noise is {@link #sample}). After every
+     * step {@code hook} (may be null) may rewrite the state. startStep = steps() returns x unchanged. Runs without autograd.
+     */
+    default Tensor sampleFrom(Denoiser model, Tensor x, int startStep, Conditioning cond, Generator gen, StepCallback callback, StateHook hook) {
+        if (startStep == 0 && hook == null) return sample(model, x, cond, gen, callback);
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot start part-way or take a state hook");
+    }
+
+    /** alpha_bar of the state step {@code step} starts from (step = steps(): 1, the finished sample). */
+    default double startAlphaBar(int step) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not report its noise levels");
+    }
+
     /** Samples of {@code shape} in f32 on the CPU, unconditional. */
     default Tensor sample(Denoiser model, int[] shape, Generator gen, StepCallback callback) {
         return sample(model, shape, DType.F32, Device.CPU, null, gen, callback);

@@ -54,6 +54,47 @@ public final class Autograd {
         }
     }
 
+    /**
+     * d(root)/d(input) for a scalar root and a leaf input that requires grad, returned rather than accumulated: no
+     * tensor's {@code grad} changes (a classifier's parameters stay untouched when guidance differentiates it by its
+     * input), and only ops on a path from input to root run their backward. The graph is released afterwards.
+     * Returns zeros when root does not depend on input.
+     */
+    public static Tensor grad(Tensor root, Tensor input) {
+        if (root.numel() != 1) throw new IllegalArgumentException("grad() needs a scalar root, got shape " + Shape.str(root.shape()));
+        if (!input.isLeaf() || !input.requiresGrad()) throw new IllegalArgumentException("grad() input must be a leaf that requires grad");
+        Tensor acc = null;
+        if (root == input) return Backends.get(input.device()).full(input.shape(), input.dtype(), 1.0);
+        if (root.gradFn == null) return Backends.get(input.device()).full(input.shape(), input.dtype(), 0.0);
+        List<Tensor> order = topologicalOrder(root);
+        // a node matters when one of its inputs is the input or a node that matters (order lists inputs first)
+        Map<Tensor, Boolean> onPath = new IdentityHashMap<>();
+        for (Tensor t : order)
+            for (Tensor in : t.gradFn.inputs)
+                if (in != null && (in == input || onPath.containsKey(in))) { onPath.put(t, Boolean.TRUE); break; }
+        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        grads.put(root, Backends.get(root.device()).full(root.shape(), root.dtype(), 1.0));
+        try (var g = GradMode.off()) {
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor t = order.get(i);
+                Tensor gt = grads.remove(t);
+                Node node = t.gradFn;
+                if (gt != null && onPath.containsKey(t) && node.backward != null) {
+                    Tensor[] gin = node.backward.apply(gt);
+                    for (int k = 0; k < node.inputs.length && k < gin.length; k++) {
+                        Tensor in = node.inputs[k];
+                        if (in == null || gin[k] == null) continue;
+                        if (in == input) acc = acc == null ? gin[k] : acc.add(gin[k]);
+                        else if (onPath.containsKey(in)) grads.merge(in, gin[k], Tensor::add);
+                    }
+                }
+                node.release();
+                t.gradFn = null;
+            }
+        }
+        return acc == null ? Backends.get(input.device()).full(input.shape(), input.dtype(), 0.0) : acc.contiguous();
+    }
+
     /** Non-leaf tensors reachable from root, each after all of its inputs (iterative DFS: graphs can be deep). */
     private static List<Tensor> topologicalOrder(Tensor root) {
         List<Tensor> order = new ArrayList<>();

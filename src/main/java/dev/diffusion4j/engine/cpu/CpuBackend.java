@@ -77,21 +77,21 @@ public final class CpuBackend implements Backend {
     @Override public Tensor indexSelect(Tensor x, int dim, Tensor index) { return CpuIndex.indexSelect(x, dim, index); }
     @Override public Tensor indexAdd(int[] shape, int dim, Tensor index, Tensor src) { return CpuIndex.indexAdd(shape, dim, index, src); }
 
-    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) { return CpuConvReference.conv2d(x, w, bias, p); }
+    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) { return CpuConv.conv2d(x, w, bias, p); }
     @Override public Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p) {
-        return CpuConvReference.conv2dBackwardInput(gy, w, xShape, p);
+        return CpuConv.conv2dBackwardInput(gy, w, xShape, p);
     }
     @Override public Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p) {
-        return CpuConvReference.conv2dBackwardWeight(x, gy, wShape, p);
+        return CpuConv.conv2dBackwardWeight(x, gy, wShape, p);
     }
-    @Override public Tensor avgPool2d(Tensor x, int kernel, int stride) { return CpuConvReference.avgPool2d(x, kernel, stride); }
+    @Override public Tensor avgPool2d(Tensor x, int kernel, int stride) { return CpuConv.avgPool2d(x, kernel, stride); }
     @Override public Tensor avgPool2dBackward(Tensor gy, int[] xShape, int kernel, int stride) {
-        return CpuConvReference.avgPool2dBackward(gy, xShape, kernel, stride);
+        return CpuConv.avgPool2dBackward(gy, xShape, kernel, stride);
     }
-    @Override public Tensor upsampleNearest2d(Tensor x, int factor) { return CpuConvReference.upsampleNearest(x, factor); }
-    @Override public Tensor upsampleNearest2dBackward(Tensor gy, int factor) { return CpuConvReference.upsampleNearestBackward(gy, factor); }
-    @Override public Tensor upsampleBilinear2d(Tensor x, int outH, int outW) { return CpuConvReference.upsampleBilinear(x, outH, outW); }
-    @Override public Tensor upsampleBilinear2dBackward(Tensor gy, int[] xShape) { return CpuConvReference.upsampleBilinearBackward(gy, xShape); }
+    @Override public Tensor upsampleNearest2d(Tensor x, int factor) { return CpuConv.upsampleNearest(x, factor); }
+    @Override public Tensor upsampleNearest2dBackward(Tensor gy, int factor) { return CpuConv.upsampleNearestBackward(gy, factor); }
+    @Override public Tensor upsampleBilinear2d(Tensor x, int outH, int outW) { return CpuConv.upsampleBilinear(x, outH, outW); }
+    @Override public Tensor upsampleBilinear2dBackward(Tensor gy, int[] xShape) { return CpuConv.upsampleBilinearBackward(gy, xShape); }
     @Override public Tensor[] groupNormForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
         return CpuNorm.groupNormForward(x, groups, weight, bias, eps, silu);
     }

@@ -79,6 +79,7 @@ final class CpuNorm {
         int xo = xd.offset(), go = gd.offset();
         if (x.dtype() == DType.F32) {
             float[] xa = f32(xd), ga = f32(gd), dxa = f32(dx), ma = p32(mean), ra = p32(rstd), wa = p32(weight), ba = p32(bias);
+            OrderedPartials parts = new OrderedPartials();
             Parallel.forRange(rows, grain(m), (lo, hi) -> {
                 double[] pw = new double[c], pb = new double[c], mom = new double[2];
                 for (int r = lo; r < hi; r++) {
@@ -111,8 +112,9 @@ final class CpuNorm {
                         else FloatKernels.lincomb(ga, go + off, xa, xo + off, dxa, off, spatial, af, kf, cf);
                     }
                 }
-                merge(dw, db, pw, pb);
+                parts.put(lo, pw, pb);
             });
+            parts.addInto(dw, db);
         } else {
             backward64(f64(gd), go, f64(xd), xo, p64(mean), p64(rstd), p64(weight), p64(bias), f64(dx), dw, db,
                     rows, cg, spatial, groups, silu);
@@ -178,6 +180,7 @@ final class CpuNorm {
         if (x.dtype() == DType.F32) {
             float[] xa = f32(xd), ga = f32(gd), dxa = f32(dx), ma = p32(mean), ra = p32(rstd);
             float[] wa = weight == null ? filled(d, 1f) : p32(weight);
+            OrderedPartials parts = new OrderedPartials();
             Parallel.forRange(rows, grain(d), (lo, hi) -> {
                 double[] pw = new double[d], pb = new double[d], mom = new double[2];
                 for (int r = lo; r < hi; r++) {
@@ -186,8 +189,9 @@ final class CpuNorm {
                     FloatKernels.layerNormGradSums(xa, xr, ga, gr, wa, mu, rs, pw, pb, d, mom);
                     FloatKernels.layerNormGradRow(xa, xr, ga, gr, wa, dxa, dr, d, mu, rs, (float) (mom[0] / d), (float) (mom[1] / d));
                 }
-                merge(dw, db, pw, pb);
+                parts.put(lo, pw, pb);
             });
+            parts.addInto(dw, db);
         } else {
             backward64(f64(gd), go, f64(xd), xo, p64(mean), p64(rstd), p64(weight), p64(bias), f64(dx), dw, db, rows, d, 1, 1, false);
         }
@@ -245,6 +249,7 @@ final class CpuNorm {
     private static void backward64(double[] gy, int go, double[] x, int xo, double[] mean, double[] rstd, double[] w, double[] b,
                                    double[] dx, double[] dw, double[] db, int rows, int cg, int spatial, int groups, boolean silu) {
         int m = cg * spatial, channels = groups * cg;
+        OrderedPartials parts = new OrderedPartials();
         Parallel.forRange(rows, grain(m), (lo, hi) -> {
             double[] pw = new double[channels], pb = new double[channels];
             for (int r = lo; r < hi; r++) {
@@ -276,18 +281,13 @@ final class CpuNorm {
                     }
                 }
             }
-            merge(dw, db, pw, pb);
+            parts.put(lo, pw, pb);
         });
+        parts.addInto(dw, db);
     }
 
     private static double sigmoid(double z) { return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)); }
 
-    /** Adds one worker's partial parameter gradients into the totals (one lock per chunk, not per element). */
-    private static void merge(double[] dw, double[] db, double[] pw, double[] pb) {
-        synchronized (dw) {
-            for (int i = 0; i < dw.length; i++) { dw[i] += pw[i]; db[i] += pb[i]; }
-        }
-    }
 
     /** The accumulated gradient of an affine param in its own shape and dtype, or null when there is no such param. */
     private static Tensor paramGrad(double[] acc, Tensor param) {

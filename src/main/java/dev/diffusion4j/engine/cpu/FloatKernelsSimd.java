@@ -30,7 +30,7 @@ final class FloatKernelsSimd {
         int i = 0, ub = S.loopBound(n);
         for (; i < ub; i += L) {
             FloatVector z = FloatVector.fromArray(S, x, xo + i).fma(va, vb);
-            FloatVector e = z.neg().lanewise(VectorOperators.EXP);
+            FloatVector e = VecMath.exp(z.neg());
             z.div(e.add(one)).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
@@ -44,12 +44,12 @@ final class FloatKernelsSimd {
         double total = 0;
         int i = 0, ub = S.loopBound(n), k = 0;
         for (; i < ub; i += L) {
-            FloatVector e = FloatVector.fromArray(S, x, xo + i).sub(vs).lanewise(VectorOperators.EXP);
+            FloatVector e = VecMath.exp(FloatVector.fromArray(S, x, xo + i).sub(vs));
             e.intoArray(y, yo + i);
             acc = acc.add(e);
-            if (++k == FOLD) { total += acc.reduceLanes(VectorOperators.ADD); acc = FloatVector.zero(S); k = 0; }
+            if (++k == FOLD) { total += VecMath.sum(acc); acc = FloatVector.zero(S); k = 0; }
         }
-        total += acc.reduceLanes(VectorOperators.ADD);
+        total += VecMath.sum(acc);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[xo + i] - shift);
             y[yo + i] = e;
@@ -62,7 +62,7 @@ final class FloatKernelsSimd {
         FloatVector vs = FloatVector.broadcast(S, s);
         int i = 0, ub = S.loopBound(n);
         for (; i < ub; i += L) {
-            FloatVector e = FloatVector.fromArray(S, y, yo + i).lanewise(VectorOperators.EXP);
+            FloatVector e = VecMath.exp(FloatVector.fromArray(S, y, yo + i));
             FloatVector.fromArray(S, gy, go + i).sub(e.mul(vs)).intoArray(dx, dxo + i);
         }
         for (; i < n; i++) dx[dxo + i] = gy[go + i] - (float) Math.exp(y[yo + i]) * s;
@@ -89,7 +89,7 @@ final class FloatKernelsSimd {
             s0 = s0.add(d0); q0 = d0.fma(d0, q0);
             s1 = s1.add(d1); q1 = d1.fma(d1, q1);
         }
-        double s = s0.add(s1).reduceLanes(VectorOperators.ADD), q = q0.add(q1).reduceLanes(VectorOperators.ADD);
+        double s = VecMath.sum(s0.add(s1)), q = VecMath.sum(q0.add(q1));
         for (; i < n; i++) { double d = (double) x[xo + i] - shift; s += d; q += d * d; }
         out[0] = s;
         out[1] = q;
@@ -103,7 +103,7 @@ final class FloatKernelsSimd {
             s0 = s0.add(g0); p0 = g0.fma(widen(x, xo + i), p0);
             s1 = s1.add(g1); p1 = g1.fma(widen(x, xo + i + HL), p1);
         }
-        double s = s0.add(s1).reduceLanes(VectorOperators.ADD), p = p0.add(p1).reduceLanes(VectorOperators.ADD);
+        double s = VecMath.sum(s0.add(s1)), p = VecMath.sum(p0.add(p1));
         for (; i < n; i++) { double gi = g[go + i]; s += gi; p += gi * x[xo + i]; }
         out[0] = s;
         out[1] = p;
@@ -116,7 +116,7 @@ final class FloatKernelsSimd {
             p0 = widen(a, ao + i).fma(widen(b, bo + i), p0);
             p1 = widen(a, ao + i + HL).fma(widen(b, bo + i + HL), p1);
         }
-        double p = p0.add(p1).reduceLanes(VectorOperators.ADD);
+        double p = VecMath.sum(p0.add(p1));
         for (; i < n; i++) p += (double) a[ao + i] * b[bo + i];
         return p;
     }
@@ -128,7 +128,7 @@ final class FloatKernelsSimd {
         for (; i < ub; i += L) {
             FloatVector xv = FloatVector.fromArray(S, x, xo + i);
             FloatVector z = xv.fma(va, vb);
-            FloatVector s = one.div(z.neg().lanewise(VectorOperators.EXP).add(one));
+            FloatVector s = one.div(VecMath.exp(z.neg()).add(one));
             FloatVector gz = FloatVector.fromArray(S, gy, go + i).mul(s.mul(z.mul(one.sub(s)).add(one)));
             gz.intoArray(out, oo + i);
             for (int p = 0; p < parts; p++) {
@@ -137,7 +137,7 @@ final class FloatKernelsSimd {
                 s2 = gd.fma((DoubleVector) xv.convertShape(VectorOperators.F2D, D, p), s2);
             }
         }
-        double t1 = s1.reduceLanes(VectorOperators.ADD), t2 = s2.reduceLanes(VectorOperators.ADD);
+        double t1 = VecMath.sum(s1), t2 = VecMath.sum(s2);
         for (; i < n; i++) {
             float z = x[xo + i] * a + b;
             float s = 1f / (1f + (float) Math.exp(-z));
@@ -190,7 +190,7 @@ final class FloatKernelsSimd {
             gd.fma(xd, DoubleVector.fromArray(D, pw, i)).intoArray(pw, i);
             gd.add(DoubleVector.fromArray(D, pb, i)).intoArray(pb, i);
         }
-        double t1 = s1.reduceLanes(VectorOperators.ADD), t2 = s2.reduceLanes(VectorOperators.ADD);
+        double t1 = VecMath.sum(s1), t2 = VecMath.sum(s2);
         for (; i < n; i++) {
             double gi = g[go + i], xh = (x[xo + i] - mu) * rs, dxh = gi * w[i];
             t1 += dxh;

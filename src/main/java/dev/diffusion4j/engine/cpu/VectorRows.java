@@ -19,7 +19,7 @@ final class VectorRows {
 
     static boolean hasUnary(UnaryOp op) {
         return switch (op) {
-            case SILU, SIGMOID, EXP, TANH, AFFINE, SQUARE, RELU, NEG -> true;
+            case SILU, SIGMOID, EXP, AFFINE, SQUARE, RELU, NEG -> true;
             default -> false;
         };
     }
@@ -29,10 +29,9 @@ final class VectorRows {
         for (; i <= n - L; i += L) {
             FloatVector x = FloatVector.fromArray(S, a, ia + i);
             FloatVector y = switch (op) {
-                case SILU -> x.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
-                case SIGMOID -> ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
-                case EXP -> x.lanewise(VectorOperators.EXP);
-                case TANH -> x.lanewise(VectorOperators.TANH);
+                case SILU -> x.div(VecMath.exp(x.neg()).add(1f));
+                case SIGMOID -> ONE.div(VecMath.exp(x.neg()).add(1f));
+                case EXP -> VecMath.exp(x);
                 case AFFINE -> x.fma(p, q);
                 case SQUARE -> x.mul(x);
                 case RELU -> x.max(0f);
@@ -54,7 +53,7 @@ final class VectorRows {
             FloatVector d;
             if (op == UnaryOp.SILU) {
                 FloatVector xv = FloatVector.fromArray(S, x, ix + i);
-                FloatVector s = ONE.div(xv.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector s = ONE.div(VecMath.exp(xv.neg()).add(1f));
                 d = s.mul(xv.mul(s.neg().add(1f)).add(1f));           // s (1 + x (1 - s))
             } else {
                 FloatVector yv = FloatVector.fromArray(S, y, iy + i);

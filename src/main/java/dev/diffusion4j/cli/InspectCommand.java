@@ -1,0 +1,48 @@
+package dev.diffusion4j.cli;
+
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.models.ModelPresets;
+import dev.diffusion4j.models.UNet;
+import dev.diffusion4j.models.UNetConfig;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code diffuse inspect}: look inside models and checkpoints without running them. */
+@Command(name = "inspect", mixinStandardHelpOptions = true, description = "Show a model's layer tree and parameter count, or list the presets.")
+public final class InspectCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "WHAT", description = "What to inspect: 'model' (a preset's layers) or 'presets' (the list).")
+    String what;
+
+    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny",
+            description = "Model preset for 'model': ddpm-cifar10, fmnist-small or tiny. Default: ${DEFAULT-VALUE}.")
+    String preset;
+
+    @Option(names = "--run", paramLabel = "DIR", description = "Inspect the model of a training run (its config.json) instead of a preset.")
+    java.nio.file.Path run;
+
+    @Override public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        switch (what) {
+            case "presets" -> {
+                for (Map.Entry<String, String> e : ModelPresets.describe().entrySet()) out.printf("%-14s %s%n", e.getKey(), e.getValue());
+            }
+            case "model" -> {
+                UNetConfig cfg = run != null ? dev.diffusion4j.train.RunDir.open(run).config().model() : ModelPresets.get(preset);
+                UNet m = new UNet(cfg, new Generator(0));
+                out.println(m);
+                out.println("params=" + m.numParameters());
+            }
+            default -> throw new IllegalArgumentException("unknown thing to inspect '" + what + "': use 'model' or 'presets'");
+        }
+        out.flush();
+        return 0;
+    }
+}

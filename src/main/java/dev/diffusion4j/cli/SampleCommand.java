@@ -1,0 +1,138 @@
+package dev.diffusion4j.cli;
+
+import dev.diffusion4j.diffusion.Conditioning;
+import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.diffusion.StepCallback;
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.data.Pngs;
+import dev.diffusion4j.models.UNet;
+import dev.diffusion4j.models.UNetDenoiser;
+import dev.diffusion4j.train.RunDir;
+import dev.diffusion4j.train.SampleConfig;
+import dev.diffusion4j.train.SampleImages;
+import dev.diffusion4j.train.Sampling;
+import dev.diffusion4j.train.TrainConfig;
+import dev.diffusion4j.train.Trainer;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code diffuse sample}: draw images from a trained run's EMA weights. */
+@Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Draw images from a trained model (its EMA weights) as a PNG grid, single PNGs and/or a denoising strip.",
+        footer = {"", "Examples:", "  diffuse sample --run runs/shapes",
+                "  diffuse sample --run runs/shapes --sampler dpm++2m --steps 20 --count 16 --strip strip.png",
+                "  diffuse sample --run runs/fmnist --class 3 --count 64"})
+public final class SampleCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--run", paramLabel = "DIR", required = true, description = "Training run folder (written by diffuse train).")
+    Path run;
+
+    @Option(names = "--checkpoint", paramLabel = "STEP", description = "Checkpoint step to use. Default: the latest.")
+    Long checkpoint;
+
+    @Option(names = "--count", paramLabel = "N", defaultValue = "64", description = "Number of images. Default: ${DEFAULT-VALUE}.")
+    int count;
+
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64", description = "Images sampled at once. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--sampler", paramLabel = "S", description = "Sampler: " + SampleConfig.NAMES + ". Default: the run's (ddim).")
+    String sampler;
+
+    @Option(names = "--steps", paramLabel = "N", description = "Sampler steps. Default: the run's (50).")
+    Integer steps;
+
+    @Option(names = "--eta", paramLabel = "E", defaultValue = "0", description = "DDIM eta (0 deterministic, 1 DDPM-like). Default: ${DEFAULT-VALUE}.")
+    double eta;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the sampling noise. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--class", paramLabel = "K", description = "Class to draw (class-conditional runs). Default: no class.")
+    Integer label;
+
+    @Option(names = "--grid", paramLabel = "PNG", description = "Grid output. Default: <run>/samples/sample-<seed>.png.")
+    Path grid;
+
+    @Option(names = "--images", paramLabel = "DIR", description = "Also write each image as a PNG into this folder.")
+    Path imagesDir;
+
+    @Option(names = "--strip", paramLabel = "PNG", description = "Also write a denoising strip: the predicted x0 of the first image at 10 points of the sampling.")
+    Path strip;
+
+    @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto. Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Override public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        RunDir r = RunDir.open(run);
+        TrainConfig cfg = r.config();
+        var ck = RunCheckpoint.pick(r, checkpoint);
+        Device dev = Device.parse(device);
+        SampleConfig base = cfg.sample();
+        SampleConfig sc = new SampleConfig(sampler != null ? sampler : base.sampler(), steps != null ? steps : base.steps(), eta, count, seed);
+        UNet model = Trainer.loadEmaModel(r, ck.dir(), dev);
+        GaussianDiffusion diffusion = cfg.diffusion().build();
+        Conditioning cond = null;
+        if (label != null) {
+            int k = cfg.model().numClasses();
+            if (k == 0) throw new IllegalArgumentException("--class needs a class-conditional run; " + run + " was trained without labels");
+            if (label < 0 || label >= k) throw new IllegalArgumentException("--class must be in [0, " + k + "), got " + label);
+        }
+        out.printf("sampling %d images from %s (step %d) with %s, %d steps, on %s%n", count, run, ck.step(), sc.sampler(), sc.steps(), dev);
+        out.flush();
+        List<Tensor> parts = new ArrayList<>();
+        List<Tensor> stripFrames = new ArrayList<>();
+        int batches = (count + batchSize - 1) / batchSize;
+        try (ProgressBar bar = new ProgressBar(System.out, "sample", (long) batches * sc.create(diffusion).steps(), "step")) {
+            for (int b = 0; b < batches; b++) {
+                int n = Math.min(batchSize, count - b * batchSize);
+                if (label != null) cond = Conditioning.of(UNetDenoiser.LABEL, Tensor.full(label, DType.I64, dev, n));
+                boolean first = b == 0;
+                StepCallback cb = s -> {
+                    bar.step(1);
+                    if (first && strip != null && s.predX0() != null && keepFrame(s.index(), s.total()))
+                        stripFrames.add(s.predX0().slice(0, 0, 1).clamp(-1, 1).to(Device.CPU));
+                };
+                SampleConfig batchCfg = new SampleConfig(sc.sampler(), sc.steps(), sc.eta(), n, seed + b);
+                parts.add(Sampling.sample(new UNetDenoiser(model), diffusion, batchCfg, cfg.model(), dev, n, cond, cb).to(Device.CPU));
+            }
+        }
+        Tensor all = Tensor.cat(0, parts.toArray(new Tensor[0]));
+        Path gridPath = grid != null ? grid : r.samplesDir().resolve("sample-" + seed + ".png");
+        SampleImages.writeGrid(gridPath, all);
+        out.println("grid: " + gridPath.toAbsolutePath());
+        if (imagesDir != null) {
+            Files.createDirectories(imagesDir);
+            float[] data = all.toFloatArray();
+            int[] s = all.shape();
+            int per = s[1] * s[2] * s[3];
+            for (int i = 0; i < s[0]; i++) Pngs.writeImage(imagesDir.resolve(String.format("%05d.png", i)), data, i * per, s[1], s[2], s[3]);
+            out.println("images: " + imagesDir.toAbsolutePath() + " (" + s[0] + " PNG files)");
+        }
+        if (strip != null && !stripFrames.isEmpty()) {
+            stripFrames.add(all.slice(0, 0, 1));
+            SampleImages.writeStrip(strip, Tensor.cat(0, stripFrames.toArray(new Tensor[0])));
+            out.println("strip: " + strip.toAbsolutePath() + " (predicted x0 from noise to the final image)");
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** About ten evenly spaced frames of the sampling trajectory. */
+    private static boolean keepFrame(int index, int total) {
+        int every = Math.max(1, total / 9);
+        return index % every == 0;
+    }
+}

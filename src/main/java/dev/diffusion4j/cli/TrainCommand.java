@@ -1,0 +1,213 @@
+package dev.diffusion4j.cli;
+
+import dev.diffusion4j.data.Datasets;
+import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.models.ModelPresets;
+import dev.diffusion4j.models.UNetConfig;
+import dev.diffusion4j.train.DiffusionConfig;
+import dev.diffusion4j.train.OptimConfig;
+import dev.diffusion4j.train.RunDir;
+import dev.diffusion4j.train.SampleConfig;
+import dev.diffusion4j.train.TrainConfig;
+import dev.diffusion4j.train.Trainer;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code diffuse train}: train a diffusion model on images and write checkpoints, sample grids and a report. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a diffusion U-Net on images. With no options it trains the 'tiny' model on the built-in",
+                "shapes data on the CPU (about 10 minutes on 2 cores) and writes runs/shapes/."},
+        footer = {"", "Examples:", "  diffuse train",
+                "  diffuse train --data /usr/share/datasets/fashion-mnist --preset fmnist-small --out runs/fmnist --steps 20000 --device cuda",
+                "  diffuse train --out runs/shapes --resume --steps 4000"})
+public final class TrainCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--data", paramLabel = "SPEC", defaultValue = "shapes",
+            description = "Training images: 'shapes' (built-in, no download), a folder of PNG/JPEG (sub-folders = classes), "
+                    + "a folder of IDX files (e.g. Fashion-MNIST) or CIFAR-10 binaries. Default: ${DEFAULT-VALUE}.")
+    String data;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs/shapes", description = "Run folder to create (or continue with --resume). Default: ${DEFAULT-VALUE}.")
+    Path outDir;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint (its saved config is used; --steps may raise the budget).")
+    boolean resume;
+
+    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny", description = "Model: tiny, fmnist-small or ddpm-cifar10 (see: diffuse inspect presets). Default: ${DEFAULT-VALUE}.")
+    String preset;
+
+    @Option(names = "--channels", paramLabel = "C", description = "Image channels (1 gray, 3 RGB). Default: the preset's.")
+    Integer channels;
+
+    @Option(names = "--image-size", paramLabel = "N", description = "Square image size the data is resized and cropped to. Default: the preset's.")
+    Integer imageSize;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "1500", description = "Optimizer steps. Default: ${DEFAULT-VALUE}.")
+    long steps;
+
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "Images per step (per micro-batch with --grad-accum). Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--grad-accum", paramLabel = "K", defaultValue = "1", description = "Micro-batches accumulated per optimizer step. Default: ${DEFAULT-VALUE}.")
+    int gradAccum;
+
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "1e-3", description = "Peak learning rate (AdamW). Default: ${DEFAULT-VALUE}.")
+    double lr;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "100", description = "Linear warmup steps. Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = "--lr-schedule", paramLabel = "KIND", defaultValue = "constant", description = "constant or cosine (to 0 at the last step). Default: ${DEFAULT-VALUE}.")
+    String lrSchedule;
+
+    @Option(names = "--weight-decay", paramLabel = "W", defaultValue = "0", description = "AdamW decoupled weight decay. Default: ${DEFAULT-VALUE}.")
+    double weightDecay;
+
+    @Option(names = "--grad-clip", paramLabel = "NORM", defaultValue = "1.0", description = "Clip the global gradient norm (0 = off). Default: ${DEFAULT-VALUE}.")
+    double gradClip;
+
+    @Option(names = "--ema-decay", paramLabel = "D", defaultValue = "0.995", description = "EMA decay of the weights used for sampling (with warmup). Default: ${DEFAULT-VALUE}.")
+    double emaDecay;
+
+    @Option(names = "--dropout", paramLabel = "P", description = "Dropout in ResNet blocks. Default: the preset's.")
+    Double dropout;
+
+    @Option(names = "--schedule", paramLabel = "KIND", defaultValue = "cosine", description = "Noise schedule: linear, cosine, sigmoid, scaled-linear. Default: ${DEFAULT-VALUE}.")
+    String schedule;
+
+    @Option(names = "--timesteps", paramLabel = "T", defaultValue = "1000", description = "Diffusion steps T. Default: ${DEFAULT-VALUE}.")
+    int timesteps;
+
+    @Option(names = "--zero-terminal-snr", description = "Rescale the schedule to zero terminal SNR (use with --parameterization v).")
+    boolean zeroTerminalSnr;
+
+    @Option(names = "--parameterization", paramLabel = "P", defaultValue = "eps", description = "What the model predicts: eps, x0 or v. Default: ${DEFAULT-VALUE}.")
+    String parameterization;
+
+    @Option(names = "--variance", paramLabel = "V", defaultValue = "fixed-small",
+            description = "Reverse-process variance: fixed-small, fixed-large or learned-range (doubles the model's output; use --loss hybrid). Default: ${DEFAULT-VALUE}.")
+    String variance;
+
+    @Option(names = "--loss", paramLabel = "L", defaultValue = "simple", description = "simple, hybrid (L_simple + 0.001 L_vlb) or vlb. Default: ${DEFAULT-VALUE}.")
+    String loss;
+
+    @Option(names = "--distance", paramLabel = "D", defaultValue = "l2", description = "Distance of the simple loss: l2, l1 or huber. Default: ${DEFAULT-VALUE}.")
+    String distance;
+
+    @Option(names = "--weighting", paramLabel = "W", defaultValue = "none", description = "Loss weighting over t: none, min-snr or p2. Default: ${DEFAULT-VALUE}.")
+    String weighting;
+
+    @Option(names = "--snr-gamma", paramLabel = "G", defaultValue = "5", description = "Gamma of min-snr / p2 weighting. Default: ${DEFAULT-VALUE}.")
+    double gamma;
+
+    @Option(names = "--timestep-sampler", paramLabel = "S", defaultValue = "uniform", description = "uniform or loss-second-moment (importance sampling). Default: ${DEFAULT-VALUE}.")
+    String timestepSampler;
+
+    @Option(names = "--offset-noise", paramLabel = "S", defaultValue = "0", description = "Offset-noise strength. Default: ${DEFAULT-VALUE}.")
+    double offsetNoise;
+
+    @Option(names = "--class-conditional", description = "Train with the data's class labels (needs labelled data), for classifier-free guidance.")
+    boolean classConditional;
+
+    @Option(names = "--label-dropout", paramLabel = "P", defaultValue = "0.1", description = "With --class-conditional: probability of training on 'no class'. Default: ${DEFAULT-VALUE}.")
+    double labelDropout;
+
+    @Option(names = "--no-flip", description = "Turn off random horizontal flips.")
+    boolean noFlip;
+
+    @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto (CUDA when available). Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of every random draw (weights, data order, noise). Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--log-every", paramLabel = "N", defaultValue = "10", description = "Steps between metrics lines. Default: ${DEFAULT-VALUE}.")
+    int logEvery;
+
+    @Option(names = "--sample-every", paramLabel = "N", defaultValue = "500", description = "Steps between EMA sample grids. Default: ${DEFAULT-VALUE}.")
+    int sampleEvery;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "500", description = "Steps between checkpoints (one is always written at the end). Default: ${DEFAULT-VALUE}.")
+    int checkpointEvery;
+
+    @Option(names = "--keep-checkpoints", paramLabel = "N", defaultValue = "2", description = "Checkpoints kept on disk. Default: ${DEFAULT-VALUE}.")
+    int keepCheckpoints;
+
+    @Option(names = "--sampler", paramLabel = "S", defaultValue = "ddim", description = "Sampler for the grids: " + SampleConfig.NAMES + ". Default: ${DEFAULT-VALUE}.")
+    String sampler;
+
+    @Option(names = "--sample-steps", paramLabel = "N", defaultValue = "50", description = "Sampler steps for the grids. Default: ${DEFAULT-VALUE}.")
+    int sampleSteps;
+
+    @Option(names = "--grid-size", paramLabel = "N", defaultValue = "64", description = "Images per grid. Default: ${DEFAULT-VALUE}.")
+    int gridSize;
+
+    @Override public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        RunDir run;
+        if (resume) {
+            run = RunDir.open(outDir);
+            TrainConfig saved = run.config();
+            if (spec.commandLine().getParseResult().hasMatchedOption("--steps") && steps != saved.steps()) {
+                saved = saved.withSteps(steps);
+                run.writeConfig(saved);
+            }
+            if (spec.commandLine().getParseResult().hasMatchedOption("--device")) run.writeConfig(saved.withDevice(device));
+            out.println("resuming " + outDir + " (saved config; training to step " + run.config().steps() + ")");
+        } else {
+            run = RunDir.create(outDir, buildConfig());
+        }
+        TrainConfig cfg = run.config();
+        UNetConfig m = cfg.model();
+        ImageDataset ds = Datasets.open(cfg.data(), m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
+        if (cfg.classConditional() && ds.numClasses() < 1)
+            throw new IllegalArgumentException("--class-conditional needs labelled data; " + ds.describe() + " has no classes");
+        out.println("data: " + ds.describe());
+        out.printf(Locale.ROOT, "model: %s, %,d parameters, device %s%n", preset, new dev.diffusion4j.models.UNet(m, new dev.diffusion4j.engine.Generator(0)).numParameters(), cfg.device());
+        out.flush();
+        Trainer trainer = new Trainer(run, ds);
+        Trainer.Result result;
+        try (ProgressBar bar = new ProgressBar(System.out, "train", cfg.steps(), "step")) {
+            result = trainer.train(resume, new Trainer.Listener() {
+                double last;
+                @Override public void onStart(long start, long total) { bar.step(start, null); }
+                @Override public void onStep(long step, double loss) { last = loss; bar.step(1, String.format(Locale.ROOT, "loss %.4f", loss)); }
+            });
+        }
+        out.printf(Locale.ROOT, "done: %d steps, last loss %.4f%n", result.steps(), result.lastLoss());
+        if (result.lastGrid() != null) out.println("samples: " + result.lastGrid().toAbsolutePath());
+        out.println("report:  " + run.reportFile().toAbsolutePath());
+        if (result.lastCheckpoint() != null) out.println("checkpoint: " + result.lastCheckpoint().toAbsolutePath());
+        out.println("next: diffuse sample --run " + outDir + "   |   diffuse eval --run " + outDir);
+        out.flush();
+        return 0;
+    }
+
+    private TrainConfig buildConfig() {
+        UNetConfig m = ModelPresets.get(preset);
+        if (channels != null || imageSize != null)
+            m = m.withInput(channels != null ? channels : m.inChannels(), imageSize != null ? imageSize : m.resolution());
+        if (dropout != null) m = m.withDropout(dropout);
+        DiffusionConfig d = new DiffusionConfig(schedule, timesteps, zeroTerminalSnr, parameterization, variance, loss, distance, weighting,
+                gamma, timestepSampler, offsetNoise);
+        if (d.learnedVariance()) m = m.withLearnSigma(true);
+        if (classConditional) {
+            ImageDataset probe = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> {});
+            if (probe.numClasses() < 1) throw new IllegalArgumentException("--class-conditional needs labelled data; " + probe.describe() + " has no classes");
+            m = m.withClasses(probe.numClasses());
+        }
+        OptimConfig o = new OptimConfig(batchSize, gradAccum, lr, warmup, lrSchedule, weightDecay, 0.9, 0.999, gradClip, emaDecay, true);
+        String deviceName = dev.diffusion4j.engine.Device.parse(device).toString();
+        return new TrainConfig(data, !noFlip, classConditional, labelDropout, m, d, o, steps, seed, deviceName, logEvery, sampleEvery,
+                checkpointEvery, keepCheckpoints, new SampleConfig(sampler, sampleSteps, 0.0, gridSize, 1234));
+    }
+}

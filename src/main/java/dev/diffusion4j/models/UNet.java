@@ -1,0 +1,163 @@
+package dev.diffusion4j.models;
+
+import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.nn.Conv2d;
+import dev.diffusion4j.nn.Embedding;
+import dev.diffusion4j.nn.GroupNorm;
+import dev.diffusion4j.nn.Init;
+import dev.diffusion4j.nn.Linear;
+import dev.diffusion4j.nn.Module;
+import dev.diffusion4j.nn.ModuleList;
+import dev.diffusion4j.nn.Sequential;
+import dev.diffusion4j.nn.SelfAttention2d;
+import dev.diffusion4j.nn.SiLU;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * The DDPM / improved-DDPM / ADM U-Net: conv stem, levels of ResNet blocks (with self-attention at chosen
+ * resolutions) that halve the resolution going down and double it coming up, skip concatenations between
+ * matching levels, and a GN-SiLU-conv head. Module names follow ../shared/bench/ddpm_unet.py.
+ */
+public final class UNet extends Module {
+    private final UNetConfig cfg;
+    private final Sequential temb;
+    private final Embedding labelEmb;
+    private final Conv2d cin, cout;
+    private final ModuleList<ModuleList<Module>> down, up;
+    private final ModuleList<Module> mid;
+    private final GroupNorm nout;
+
+    public UNet(UNetConfig cfg, Generator gen) {
+        this.cfg = cfg;
+        int ch = cfg.baseChannels(), tdim = cfg.timeEmbedChannels();
+        temb = registerModule("temb", new Sequential(new Linear(ch, tdim, gen), new SiLU(), new Linear(tdim, tdim, gen)));
+        labelEmb = cfg.numClasses() > 0 ? registerModule("label_emb", new Embedding(cfg.numClasses() + 1, tdim, gen)) : null;
+        cin = registerModule("cin", new Conv2d(cfg.inChannels(), ch, 3, 1, 1, gen));
+        down = registerModule("down", new ModuleList<>());
+        Deque<Integer> chans = new ArrayDeque<>();
+        chans.push(ch);
+        int c = ch, r = cfg.resolution();
+        int[] mult = cfg.channelMult();
+        for (int i = 0; i < mult.length; i++) {
+            for (int k = 0; k < cfg.numResBlocks(); k++) {
+                ModuleList<Module> blk = new ModuleList<>();
+                blk.add(new ResBlock(c, ch * mult[i], tdim, cfg.dropout(), cfg, gen));
+                c = ch * mult[i];
+                if (contains(cfg.attentionResolutions(), r)) blk.add(attention(c, cfg, gen));
+                down.add(blk);
+                chans.push(c);
+            }
+            if (i != mult.length - 1) {
+                ModuleList<Module> blk = new ModuleList<>();
+                blk.add(new Downsample(c, cfg.convResample(), gen));
+                down.add(blk);
+                chans.push(c);
+                r /= 2;
+            }
+        }
+        mid = registerModule("mid", new ModuleList<>());
+        mid.add(new ResBlock(c, c, tdim, cfg.dropout(), cfg, gen));
+        mid.add(attention(c, cfg, gen));
+        mid.add(new ResBlock(c, c, tdim, cfg.dropout(), cfg, gen));
+        up = registerModule("up", new ModuleList<>());
+        for (int i = mult.length - 1; i >= 0; i--) {
+            for (int k = 0; k < cfg.numResBlocks() + 1; k++) {
+                ModuleList<Module> blk = new ModuleList<>();
+                blk.add(new ResBlock(c + chans.pop(), ch * mult[i], tdim, cfg.dropout(), cfg, gen));
+                c = ch * mult[i];
+                if (contains(cfg.attentionResolutions(), r)) blk.add(attention(c, cfg, gen));
+                up.add(blk);
+            }
+            if (i != 0) {
+                ModuleList<Module> blk = new ModuleList<>();
+                blk.add(new Upsample(c, cfg.convResample(), gen));
+                up.add(blk);
+                r *= 2;
+            }
+        }
+        nout = registerModule("nout", new GroupNorm(cfg.normGroups(), c));
+        cout = registerModule("cout", new Conv2d(c, cfg.outChannels(), 3, 1, 1, gen));
+        if (cfg.zeroInitOutputs()) Init.zero(cout);
+    }
+
+    /** Attention with [q | k | v] channel order, as in the DDPM reference. */
+    private static SelfAttention2d attention(int c, UNetConfig cfg, Generator gen) {
+        int heads = cfg.headChannels() > 0 ? c / cfg.headChannels() : cfg.numHeads();
+        return new SelfAttention2d(c, heads, cfg.normGroups(), cfg.zeroInitOutputs(), SelfAttention2d.QkvLayout.QKV_FIRST, gen);
+    }
+
+    private static boolean contains(int[] a, int v) {
+        for (int x : a) if (x == v) return true;
+        return false;
+    }
+
+    public UNetConfig config() { return cfg; }
+
+    /**
+     * Predicts the model output for noisy images x [N, C, H, W] at timesteps t [N] (integer or fractional);
+     * labels [N] (i64) for class-conditional models, null otherwise (or to mean "no class").
+     */
+    public Tensor forward(Tensor x, Tensor t, Tensor labels) {
+        if (x.rank() != 4 || x.shape(1) != cfg.inChannels())
+            throw new IllegalArgumentException("U-Net expects [N, " + cfg.inChannels() + ", H, W] input, got " + java.util.Arrays.toString(x.shape()));
+        if (x.shape(2) % (1 << (cfg.channelMult().length - 1)) != 0 || x.shape(3) % (1 << (cfg.channelMult().length - 1)) != 0)
+            throw new IllegalArgumentException("U-Net input size " + x.shape(2) + "x" + x.shape(3) + " must be divisible by " + (1 << (cfg.channelMult().length - 1)));
+        Tensor e = temb.forward(TimestepEmbedding.sinusoidal(t, cfg.baseChannels(), x.dtype()));
+        if (labelEmb != null) {
+            Tensor ids = labels != null ? labels : Tensor.full(cfg.numClasses(), dev.diffusion4j.engine.DType.I64, x.device(), x.shape(0));
+            e = e.add(labelEmb.forward(ids));
+        }
+        Tensor h = cin.forward(x);
+        Deque<Tensor> hs = new ArrayDeque<>();
+        hs.push(h);
+        for (ModuleList<Module> blk : down) {
+            h = runLevel(blk, h, e);
+            hs.push(h);
+        }
+        h = ((ResBlock) mid.get(0)).forward(h, e);
+        h = mid.get(1).forward(h);
+        h = ((ResBlock) mid.get(2)).forward(h, e);
+        for (ModuleList<Module> blk : up) {
+            if (blk.get(0) instanceof ResBlock) h = runLevel(blk, Tensor.cat(1, h, hs.pop()), e);
+            else h = blk.get(0).forward(h);
+        }
+        return cout.forward(nout.forwardSilu(h));
+    }
+
+    private static Tensor runLevel(ModuleList<Module> blk, Tensor h, Tensor e) {
+        if (blk.get(0) instanceof ResBlock rb) {
+            h = rb.forward(h, e);
+            if (blk.size() > 1) h = blk.get(1).forward(h);
+            return h;
+        }
+        return blk.get(0).forward(h);
+    }
+
+    /** Halves the resolution: stride-2 3x3 conv, or 2x2 average pooling. */
+    static final class Downsample extends Module {
+        private final Conv2d conv;
+
+        Downsample(int c, boolean useConv, Generator gen) {
+            conv = useConv ? registerModule("conv", new Conv2d(c, c, 3, 2, 1, gen)) : null;
+        }
+
+        @Override public Tensor forward(Tensor x) { return conv != null ? conv.forward(x) : F.avgPool2d(x, 2, 2); }
+    }
+
+    /** Doubles the resolution: nearest neighbour, then a 3x3 conv when enabled. */
+    static final class Upsample extends Module {
+        private final Conv2d conv;
+
+        Upsample(int c, boolean useConv, Generator gen) {
+            conv = useConv ? registerModule("conv", new Conv2d(c, c, 3, 1, 1, gen)) : null;
+        }
+
+        @Override public Tensor forward(Tensor x) {
+            Tensor u = F.upsampleNearest(x, 2);
+            return conv != null ? conv.forward(u) : u;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.diffusion4j.nn;
+
+import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.Tensor;
+
+/** y = x W^T + b over the last dim; weight [out, in], bias [out]. */
+public final class Linear extends Module {
+    private final int inFeatures, outFeatures;
+    private final Parameter weight, bias;
+
+    public Linear(int inFeatures, int outFeatures, Generator gen) { this(inFeatures, outFeatures, true, gen); }
+
+    public Linear(int inFeatures, int outFeatures, boolean bias, Generator gen) {
+        if (inFeatures <= 0 || outFeatures <= 0) throw new IllegalArgumentException("Linear needs positive sizes, got " + inFeatures + " -> " + outFeatures);
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        double bound = Init.defaultBound(inFeatures);
+        this.weight = registerParameter("weight", Init.uniform(gen, bound, outFeatures, inFeatures));
+        this.bias = bias ? registerParameter("bias", Init.uniform(gen, bound, outFeatures)) : null;
+    }
+
+    @Override public Tensor forward(Tensor x) {
+        if (x.rank() == 0 || x.shape(-1) != inFeatures)
+            throw new IllegalArgumentException("Linear expects inputs [..., " + inFeatures + "], got " + java.util.Arrays.toString(x.shape()));
+        return F.linear(x, weight.data(), bias == null ? null : bias.data());
+    }
+
+    public Parameter weight() { return weight; }
+    /** Null when built without bias. */
+    public Parameter bias() { return bias; }
+    public int inFeatures() { return inFeatures; }
+    public int outFeatures() { return outFeatures; }
+
+    @Override protected String extraRepr() {
+        return "in_features=" + inFeatures + ", out_features=" + outFeatures + ", bias=" + Repr.bool(bias != null);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.diffusion4j.train;
+
+import dev.diffusion4j.diffusion.DdimSampler;
+import dev.diffusion4j.diffusion.DdpmSampler;
+import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.diffusion.KarrasSampler;
+import dev.diffusion4j.diffusion.Sampler;
+import dev.diffusion4j.io.Json;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * How to draw samples.
+ *
+ * @param sampler ddpm, ddim, euler, euler-a, heun or dpm++2m
+ * @param steps   reverse steps (ddpm/ddim respace the T training steps to this many)
+ * @param eta     DDIM's eta (0 deterministic, 1 like DDPM)
+ * @param count   images in a grid
+ * @param seed    seed of the sampling noise (grids over training use the same noise, so they are comparable)
+ */
+public record SampleConfig(String sampler, int steps, double eta, int count, long seed) {
+    public static SampleConfig defaults() { return new SampleConfig("ddim", 50, 0.0, 64, 1234); }
+
+    public static final String NAMES = "ddpm, ddim, euler, euler-a, heun, dpm++2m";
+
+    public SampleConfig {
+        if (steps < 1 || count < 1) throw new IllegalArgumentException("sampling steps and count must be >= 1");
+        if (!java.util.List.of(NAMES.split(", ")).contains(sampler.toLowerCase(Locale.ROOT)))
+            throw new IllegalArgumentException("unknown sampler '" + sampler + "': use " + NAMES);
+    }
+
+    /** The sampler over the given (unrespaced) training diffusion. */
+    public Sampler create(GaussianDiffusion diffusion) {
+        int t = diffusion.steps();
+        int n = Math.min(steps, t);
+        return switch (sampler.toLowerCase(Locale.ROOT)) {
+            case "ddpm" -> new DdpmSampler(n == t ? diffusion : diffusion.respaced(Integer.toString(n)));
+            case "ddim" -> new DdimSampler(diffusion.respaced("ddim" + n), eta);
+            case "euler" -> new KarrasSampler(diffusion, KarrasSampler.Method.EULER, steps);
+            case "euler-a" -> new KarrasSampler(diffusion, KarrasSampler.Method.EULER_ANCESTRAL, steps);
+            case "heun" -> new KarrasSampler(diffusion, KarrasSampler.Method.HEUN, steps);
+            case "dpm++2m" -> new KarrasSampler(diffusion, KarrasSampler.Method.DPMPP_2M, steps);
+            default -> throw new AssertionError(sampler);
+        };
+    }
+
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sampler", sampler);
+        m.put("steps", steps);
+        m.put("eta", eta);
+        m.put("count", count);
+        m.put("seed", seed);
+        return m;
+    }
+
+    public static SampleConfig fromJson(Map<String, ?> m) {
+        SampleConfig d = defaults();
+        if (m == null) return d;
+        return new SampleConfig(Json.getString(m, "sampler", d.sampler), Json.getInt(m, "steps", d.steps), Json.getDouble(m, "eta", 0),
+                Json.getInt(m, "count", d.count), Json.getLong(m, "seed", d.seed));
+    }
+}

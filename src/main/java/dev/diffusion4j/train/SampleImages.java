@@ -1,0 +1,21 @@
+package dev.diffusion4j.train;
+
+import dev.diffusion4j.data.Pngs;
+import dev.diffusion4j.engine.Tensor;
+import java.nio.file.Path;
+
+/** Writes image tensors [N, C, H, W] in [-1, 1] as PNG grids (about square) and strips. */
+public final class SampleImages {
+    private SampleImages() {}
+
+    public static void writeGrid(Path png, Tensor images) {
+        int[] s = images.shape();
+        int nrow = (int) Math.ceil(Math.sqrt(s[0]));
+        Pngs.writeGrid(png, images.toFloatArray(), s[0], s[1], s[2], s[3], nrow);
+    }
+
+    public static void writeStrip(Path png, Tensor images) {
+        int[] s = images.shape();
+        Pngs.writeStrip(png, images.toFloatArray(), s[0], s[1], s[2], s[3]);
+    }
+}

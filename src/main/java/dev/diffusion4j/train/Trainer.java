@@ -1,0 +1,270 @@
+package dev.diffusion4j.train;
+
+import dev.diffusion4j.data.Batch;
+import dev.diffusion4j.data.DataLoader;
+import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.diffusion.Conditioning;
+import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.diffusion.LossConfig;
+import dev.diffusion4j.diffusion.LossSecondMomentSampler;
+import dev.diffusion4j.diffusion.TimestepSampler;
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.io.AtomicFiles;
+import dev.diffusion4j.io.Json;
+import dev.diffusion4j.models.UNet;
+import dev.diffusion4j.models.UNetDenoiser;
+import dev.diffusion4j.nn.Dropout;
+import dev.diffusion4j.nn.Ema;
+import dev.diffusion4j.nn.StateDicts;
+import dev.diffusion4j.nn.optim.AdamW;
+import dev.diffusion4j.nn.optim.GradClip;
+import dev.diffusion4j.nn.optim.LrSchedule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Trains a U-Net with a diffusion objective on an image dataset: AdamW with warmup, gradient clipping and
+ * accumulation, EMA weights, periodic checkpoints, EMA sample grids, a metrics log and an HTML report.
+ * Every random draw comes from seeded Philox streams whose positions are checkpointed, so a resumed run
+ * continues exactly as an uninterrupted one would.
+ */
+public final class Trainer {
+    /** What the trainer tells its caller (progress bars, tests). */
+    public interface Listener {
+        default void onStart(long startStep, long totalSteps) {}
+        default void onStep(long step, double loss) {}
+        default void onLog(Map<String, Object> row) {}
+        default void onGrid(long step, Path png) {}
+        default void onCheckpoint(long step, Path dir) {}
+    }
+
+    public record Result(long steps, double lastLoss, Path lastCheckpoint, Path lastGrid) {}
+
+    private final RunDir run;
+    private final TrainConfig cfg;
+    private final ImageDataset data;
+    private final Device device;
+    private final UNet model;
+    private final UNetDenoiser denoiser;
+    private final GaussianDiffusion diffusion;
+    private final LossConfig loss;
+    private final TimestepSampler timesteps;
+    private final AdamW optimizer;
+    private final LrSchedule lrSchedule;
+    private final Ema ema;
+    private final Generator gen;
+    private final Map<String, Dropout> dropouts = new LinkedHashMap<>();
+
+    public Trainer(RunDir run, ImageDataset data) {
+        this.run = run;
+        this.cfg = run.config();
+        this.data = data;
+        UNetConfigCheck.matches(cfg.model(), data);
+        this.device = Device.parse(cfg.device());
+        this.model = new UNet(cfg.model(), new Generator(cfg.seed()).fork(1));
+        model.to(device);
+        this.denoiser = new UNetDenoiser(model);
+        this.diffusion = cfg.diffusion().build();
+        this.loss = cfg.diffusion().lossConfig();
+        this.timesteps = cfg.diffusion().newTimestepSampler();
+        this.optimizer = new AdamW(model.parameters(), cfg.optim().adam());
+        this.lrSchedule = cfg.optim().schedule(cfg.steps());
+        this.ema = new Ema(model, cfg.optim().emaDecay(), cfg.optim().emaWarmup());
+        this.gen = new Generator(cfg.seed()).fork(2);
+        for (var e : model.namedModules().entrySet()) if (e.getValue() instanceof Dropout d) dropouts.put(e.getKey(), d);
+    }
+
+    public UNet model() { return model; }
+    public Ema ema() { return ema; }
+
+    /** Trains from step 0, or from the latest checkpoint when {@code resume} (then up to the config's step count). */
+    public Result train(boolean resume, Listener listener) {
+        long step = 0, imagesSeen = 0;
+        double seconds = 0;
+        long loaderEpoch = 0;
+        int loaderPos = 0;
+        Path lastCheckpoint = null;
+        if (resume) {
+            var latest = run.checkpoints().latest();
+            if (latest.isPresent()) {
+                TrainState st = restore(latest.get().dir());
+                step = st.step();
+                imagesSeen = st.imagesSeen();
+                seconds = st.trainSeconds();
+                loaderEpoch = st.loaderEpoch();
+                loaderPos = st.loaderPosition();
+                lastCheckpoint = latest.get().dir();
+            }
+            new MetricsLog(run.metricsFile()).truncateAfter(step);
+        }
+        listener.onStart(step, cfg.steps());
+        OptimConfig oc = cfg.optim();
+        int n = oc.batchSize();
+        double lastLoss = Double.NaN, windowLoss = 0, windowNorm = 0;
+        int windowSteps = 0;
+        long windowStart = System.nanoTime();
+        Path lastGrid = null;
+        try (DataLoader loader = DataLoader.builder(data, n).seed(cfg.seed()).flip(cfg.flip()).startAt(loaderEpoch, loaderPos).build();
+             MetricsLog log = new MetricsLog(run.metricsFile())) {
+            model.train();
+            while (step < cfg.steps()) {
+                long t0 = System.nanoTime();
+                optimizer.zeroGrad();
+                double stepLoss = 0;
+                for (int a = 0; a < oc.gradAccum(); a++) {
+                    Batch b = loader.next();
+                    Tensor x0 = Tensor.of(b.images(), b.n(), b.c(), b.h(), b.w()).to(device);
+                    Tensor l = diffusion.trainingLoss(denoiser, x0, conditioning(b), timesteps, gen, loss);
+                    double lv = l.item();
+                    if (!Double.isFinite(lv)) throw diverged("loss", lv, step + 1, lastCheckpoint);
+                    (oc.gradAccum() == 1 ? l : l.div(oc.gradAccum())).backward();
+                    stepLoss += lv / oc.gradAccum();
+                }
+                double norm = oc.gradClip() > 0 ? GradClip.clipGradNorm(model, oc.gradClip()) : GradClip.gradNorm(model.parameters());
+                if (!Double.isFinite(norm)) throw diverged("gradient norm", norm, step + 1, lastCheckpoint);
+                double lr = lrSchedule.lr(step);
+                optimizer.setLr(lr);
+                optimizer.step();
+                ema.update(model);
+                step++;
+                imagesSeen += (long) n * oc.gradAccum();
+                seconds += (System.nanoTime() - t0) / 1e9;
+                lastLoss = stepLoss;
+                windowLoss += stepLoss;
+                windowNorm += norm;
+                windowSteps++;
+                listener.onStep(step, stepLoss);
+                if (step % cfg.logEvery() == 0 || step == cfg.steps()) {
+                    double dt = (System.nanoTime() - windowStart) / 1e9;
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("step", step);
+                    row.put("loss", stepLoss);
+                    row.put("loss_avg", windowLoss / windowSteps);
+                    row.put("lr", lr);
+                    row.put("grad_norm", windowNorm / windowSteps);
+                    row.put("img_per_s", windowSteps * (double) n * oc.gradAccum() / Math.max(dt, 1e-9));
+                    row.put("images_seen", imagesSeen);
+                    log.append(row);
+                    listener.onLog(row);
+                    windowLoss = 0; windowNorm = 0; windowSteps = 0; windowStart = System.nanoTime();
+                }
+                if (step % cfg.sampleEvery() == 0 || step == cfg.steps()) {
+                    lastGrid = writeGrid(step);
+                    listener.onGrid(step, lastGrid);
+                    windowStart = System.nanoTime();    // sampling time is not training throughput
+                }
+                if (step % cfg.checkpointEvery() == 0 || step == cfg.steps()) {
+                    lastCheckpoint = save(step, loader, imagesSeen, seconds);
+                    listener.onCheckpoint(step, lastCheckpoint);
+                    windowStart = System.nanoTime();
+                }
+                if (step % cfg.logEvery() == 0 || step == cfg.steps()) RunReport.write(run);
+            }
+        }
+        RunReport.write(run);
+        return new Result(step, lastLoss, lastCheckpoint, lastGrid);
+    }
+
+    private TrainingDivergedException diverged(String what, double v, long step, Path lastCheckpoint) {
+        return new TrainingDivergedException("the " + what + " became " + v + " at step " + step + "; training stopped. "
+                + (lastCheckpoint == null ? "No checkpoint was written yet. " : "The last good checkpoint is " + lastCheckpoint + " (continue with --resume). ")
+                + "Try a lower --lr, gradient clipping (--grad-clip 1), or check the data for NaN/Inf values.");
+    }
+
+    private Conditioning conditioning(Batch b) {
+        if (!cfg.classConditional()) return null;
+        int k = cfg.model().numClasses();
+        long[] labels = new long[b.n()];
+        for (int i = 0; i < b.n(); i++) {
+            int y = b.labels()[i];
+            if (y < 0 || y >= k) throw new IllegalArgumentException("label " + y + " outside the model's " + k + " classes");
+            // label dropout trains the "no class" label that classifier-free guidance needs
+            labels[i] = cfg.labelDropout() > 0 && gen.nextDouble() < cfg.labelDropout() ? k : y;
+        }
+        return Conditioning.of(UNetDenoiser.LABEL, Tensor.ofLongs(labels, labels.length).to(device));
+    }
+
+    private Path writeGrid(long step) {
+        model.eval();
+        try (var swap = ema.swapInto(model)) {
+            Tensor imgs = Sampling.sample(denoiser, diffusion, cfg.sample(), cfg.model(), device, cfg.sample().count(), null, null);
+            Path png = run.gridFor(step);
+            SampleImages.writeGrid(png, imgs);
+            return png;
+        } finally {
+            model.train();
+        }
+    }
+
+    // ------------------------------------------------------------------ checkpoints
+
+    private Path save(long step, DataLoader loader, long imagesSeen, double seconds) {
+        Map<String, Long> drops = new LinkedHashMap<>();
+        for (var e : dropouts.entrySet()) drops.put(e.getKey(), e.getValue().generator().offset());
+        TrainState st = new TrainState(step, gen.offset(), drops, loader.epoch(), loader.position(), imagesSeen, seconds);
+        Map<String, String> meta = new java.util.TreeMap<>(Map.of("step", Long.toString(step), "format", "diffusion4j-checkpoint/1"));
+        try {
+            return run.checkpoints().write(step, cfg.keepCheckpoints(), dir -> {
+                StateDicts.saveModel(dir.resolve("model.safetensors"), model, meta);
+                StateDicts.save(dir.resolve("ema.safetensors"), ema.stateDict(), meta);
+                Map<String, Tensor> opt = new LinkedHashMap<>(optimizer.stateDict());
+                if (timesteps instanceof LossSecondMomentSampler s)
+                    opt.put("timestep_sampler", Tensor.of(s.state().toArray(), s.state().toArray().length));
+                StateDicts.save(dir.resolve("optimizer.safetensors"), opt, meta);
+                AtomicFiles.writeString(dir.resolve("state.json"), Json.writePretty(st.toJson()) + "\n");
+            }).dir();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint for step " + step + " under " + run.checkpointsDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private TrainState restore(Path dir) {
+        try {
+            StateDicts.loadModel(dir.resolve("model.safetensors"), model, true);
+            ema.loadStateDict(onDevice(StateDicts.load(dir.resolve("ema.safetensors"))));
+            Map<String, Tensor> opt = onDevice(StateDicts.load(dir.resolve("optimizer.safetensors")));
+            Tensor ts = opt.remove("timestep_sampler");
+            optimizer.loadStateDict(opt);
+            if (timesteps instanceof LossSecondMomentSampler s && ts != null)
+                s.restore(LossSecondMomentSampler.State.fromArray(ts.toDoubleArray(), cfg.diffusion().steps()));
+            TrainState st = TrainState.fromJson(Json.parseObject(Files.readString(dir.resolve("state.json"))));
+            gen.setOffset(st.generatorOffset());
+            for (var e : st.dropoutOffsets().entrySet()) {
+                Dropout d = dropouts.get(e.getKey());
+                if (d != null) d.generator().setOffset(e.getValue());
+            }
+            return st;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot resume from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Map<String, Tensor> onDevice(Map<String, Tensor> m) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (var e : m.entrySet()) out.put(e.getKey(), e.getValue().dtype().isFloating() ? e.getValue().to(device) : e.getValue());
+        return out;
+    }
+
+    /** The model a run's checkpoint describes, with its EMA weights loaded (what sampling and evaluation use). */
+    public static UNet loadEmaModel(RunDir run, Path checkpoint, Device device) {
+        TrainConfig cfg = run.config();
+        UNet m = new UNet(cfg.model(), new Generator(0));
+        try {
+            Map<String, Tensor> shadow = StateDicts.load(checkpoint.resolve("ema.safetensors"));
+            Map<String, Tensor> weights = new LinkedHashMap<>();
+            for (var e : shadow.entrySet()) if (e.getKey().startsWith("shadow.")) weights.put(e.getKey().substring(7), e.getValue());
+            m.loadStateDict(weights, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + checkpoint.resolve("ema.safetensors") + ": " + e.getMessage(), e);
+        }
+        m.to(device);
+        m.eval();
+        return m;
+    }
+}
