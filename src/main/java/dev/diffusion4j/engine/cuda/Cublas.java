@@ -1,5 +1,6 @@
 package dev.diffusion4j.engine.cuda;
 
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.Arena;
@@ -15,7 +16,7 @@ import java.lang.foreign.MemorySegment;
 public final class Cublas implements AutoCloseable {
     /** Element types cuBLAS reads and writes here. */
     public enum DataType {
-        F32(CublasApi.CUDA_R_32F, 4), F16(CublasApi.CUDA_R_16F, 2), BF16(CublasApi.CUDA_R_16BF, 2);
+        F32(CublasApi.CUDA_R_32F, 4), F16(CublasApi.CUDA_R_16F, 2), BF16(CublasApi.CUDA_R_16BF, 2), F64(CublasApi.CUDA_R_64F, 8);
 
         final int cuda;
         public final int bytes;
@@ -35,6 +36,9 @@ public final class Cublas implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment alpha = arena.allocate(JAVA_FLOAT);
     private final MemorySegment beta = arena.allocate(JAVA_FLOAT);
+    // f64 products (gradient checks, reference runs) take double scalars
+    private final MemorySegment alpha64 = arena.allocate(JAVA_DOUBLE);
+    private final MemorySegment beta64 = arena.allocate(JAVA_DOUBLE);
     private volatile boolean allowTf32;
     private boolean closed;
 
@@ -75,9 +79,9 @@ public final class Cublas implements AutoCloseable {
     public synchronized void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
             long a, DataType aType, int lda, long b, DataType bType, int ldb, float beta, long c, DataType cType, int ldc) {
         checkShapes(transA, transB, m, n, k, lda, ldb, ldc, 1);
-        prepare(alpha, beta);
-        int rc = CublasApi.gemmEx(handle, op(transB), op(transA), n, m, k, this.alpha, b, bType.cuda, ldb, a, aType.cuda, lda,
-                this.beta, c, cType.cuda, ldc, computeType(aType, bType), CublasApi.CUBLAS_GEMM_DEFAULT);
+        boolean f64 = prepare(alpha, beta, aType);
+        int rc = CublasApi.gemmEx(handle, op(transB), op(transA), n, m, k, f64 ? alpha64 : this.alpha, b, bType.cuda, ldb, a, aType.cuda, lda,
+                f64 ? beta64 : this.beta, c, cType.cuda, ldc, computeType(aType, bType), CublasApi.CUBLAS_GEMM_DEFAULT);
         if (rc != 0) CublasApi.check(rc, describe("cublasGemmEx", transA, transB, m, n, k, aType, cType, 1));
     }
 
@@ -86,21 +90,26 @@ public final class Cublas implements AutoCloseable {
             long a, DataType aType, int lda, long strideA, long b, DataType bType, int ldb, long strideB,
             float beta, long c, DataType cType, int ldc, long strideC, int batch) {
         checkShapes(transA, transB, m, n, k, lda, ldb, ldc, batch);
-        prepare(alpha, beta);
-        int rc = CublasApi.gemmStridedBatchedEx(handle, op(transB), op(transA), n, m, k, this.alpha,
-                b, bType.cuda, ldb, strideB, a, aType.cuda, lda, strideA, this.beta, c, cType.cuda, ldc, strideC, batch,
+        boolean f64 = prepare(alpha, beta, aType);
+        int rc = CublasApi.gemmStridedBatchedEx(handle, op(transB), op(transA), n, m, k, f64 ? alpha64 : this.alpha,
+                b, bType.cuda, ldb, strideB, a, aType.cuda, lda, strideA, f64 ? beta64 : this.beta, c, cType.cuda, ldc, strideC, batch,
                 computeType(aType, bType), CublasApi.CUBLAS_GEMM_DEFAULT);
         if (rc != 0) CublasApi.check(rc, describe("cublasGemmStridedBatchedEx", transA, transB, m, n, k, aType, cType, batch));
     }
 
-    private void prepare(float alpha, float beta) {
+    /** Sets the scalars (read by cuBLAS during the call, host pointer mode); true when they are the double ones. */
+    private boolean prepare(float alpha, float beta, DataType aType) {
         if (closed) throw new IllegalStateException("cuBLAS handle used after close()");
         context.makeCurrent();
-        this.alpha.set(JAVA_FLOAT, 0, alpha); // read by cuBLAS during the call (host pointer mode)
+        this.alpha.set(JAVA_FLOAT, 0, alpha);
         this.beta.set(JAVA_FLOAT, 0, beta);
+        alpha64.set(JAVA_DOUBLE, 0, alpha);
+        beta64.set(JAVA_DOUBLE, 0, beta);
+        return aType == DataType.F64;
     }
 
     private int computeType(DataType aType, DataType bType) {
+        if (aType == DataType.F64 || bType == DataType.F64) return CublasApi.CUBLAS_COMPUTE_64F;
         boolean f32 = aType == DataType.F32 && bType == DataType.F32;
         return f32 && allowTf32 ? CublasApi.CUBLAS_COMPUTE_32F_FAST_TF32 : CublasApi.CUBLAS_COMPUTE_32F;
     }

@@ -18,9 +18,11 @@ final class CublasApi {
     static final int CUBLAS_DEFAULT_MATH = 0;
     static final int CUBLAS_COMPUTE_32F = 68;
     static final int CUBLAS_COMPUTE_32F_FAST_TF32 = 77;
+    static final int CUBLAS_COMPUTE_64F = 70;
     static final int CUBLAS_GEMM_DEFAULT = -1;
     static final int CUDA_R_32F = 0;
     static final int CUDA_R_16F = 2;
+    static final int CUDA_R_64F = 1;
     static final int CUDA_R_16BF = 14;
 
     private static final NativeLibrary LIB = CudaLibraries.cublas();

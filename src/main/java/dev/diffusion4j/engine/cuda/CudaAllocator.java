@@ -1,8 +1,9 @@
 package dev.diffusion4j.engine.cuda;
 
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 /**
  * A caching allocator for one device and one stream. Requests are rounded up to a size class
@@ -29,7 +30,7 @@ public final class CudaAllocator {
     }
 
     private final RawDeviceMemory memory;
-    private final Map<Long, ArrayDeque<Long>> free = new HashMap<>();
+    private final NavigableMap<Long, ArrayDeque<Long>> free = new TreeMap<>();
     private long allocated;
     private long reserved;
     private long peakAllocated;
@@ -62,10 +63,11 @@ public final class CudaAllocator {
     public synchronized DeviceBuffer allocate(long bytes) {
         if (shutDown) throw new IllegalStateException("allocate after the CUDA context was closed");
         long size = sizeClass(bytes);
-        ArrayDeque<Long> list = free.get(size);
+        Map.Entry<Long, ArrayDeque<Long>> fit = fitting(size);
         long address;
-        if (list != null && !list.isEmpty()) {
-            address = list.pop();
+        if (fit != null) {
+            size = fit.getKey();
+            address = fit.getValue().pop();
             cached--;
             hits++;
         } else {
@@ -84,6 +86,22 @@ public final class CudaAllocator {
         live++;
         peakAllocated = Math.max(peakAllocated, allocated);
         return new DeviceBuffer(this, address, bytes, size);
+    }
+
+    /** True when a request of {@code bytes} would be served from the cache, without a driver call. */
+    synchronized boolean cached(long bytes) {
+        return fitting(sizeClass(bytes)) != null;
+    }
+
+    /**
+     * A non-empty free list of the class {@code size}, else of the smallest larger class within 25%: a
+     * slightly larger cached block serves better than a new driver allocation, which would make the
+     * cache grow whenever a workload's sizes drift between steps.
+     */
+    private Map.Entry<Long, ArrayDeque<Long>> fitting(long size) {
+        for (Map.Entry<Long, ArrayDeque<Long>> e : free.subMap(size, true, size + size / 4, true).entrySet())
+            if (!e.getValue().isEmpty()) return e;
+        return null;
     }
 
     /** Called by {@link DeviceBuffer#close()}: back to the cache, not to the driver. */

@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
 /**
  * {@link Convolution2d} through cuDNN's legacy API. Each direction picks its algorithm on first
  * use: by cuDNN's heuristics, or (with {@code benchmark}) by timing every algorithm on the real
- * buffers, like PyTorch's cudnn.benchmark. Workspace comes from the context's allocator and is
- * returned on close.
+ * buffers, like PyTorch's cudnn.benchmark. Workspace is borrowed from the context's allocator for
+ * each call and returned right after it is queued.
  */
 public final class CudnnConvolution implements Convolution2d {
     /** Algorithms needing more workspace than this are skipped. */
@@ -33,7 +33,6 @@ public final class CudnnConvolution implements Convolution2d {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment one = arena.allocate(JAVA_FLOAT);
     private final MemorySegment zero = arena.allocate(JAVA_FLOAT);
-    private DeviceBuffer workspace;
     private boolean closed;
 
     public CudnnConvolution(Cudnn cudnn, ConvGeometry g, Precision precision, boolean benchmark) {
@@ -102,9 +101,12 @@ public final class CudnnConvolution implements Convolution2d {
         Integer algo = algos.get(dir);
         if (algo == null) algo = choose(dir, handle, d1, p1, d2, p2, dOut, pOut, benchmark && !accumulate);
         long need = workspaceNeeds.get(dir);
-        ensureWorkspace(need);
-        CudnnApi.run(dir, handle, one, d1, p1, d2, p2, convDesc, algo, need == 0 ? 0 : workspace.address(), need,
-                accumulate ? one : zero, dOut, pOut);
+        // Workspace is borrowed per call and handed back at once: with one stream, later users of the
+        // block run after this call, so many cached convolutions share the allocator's blocks.
+        try (DeviceBuffer ws = need == 0 ? null : cudnn.context().allocate(need)) {
+            CudnnApi.run(dir, handle, one, d1, p1, d2, p2, convDesc, algo, ws == null ? 0 : ws.address(), need,
+                    accumulate ? one : zero, dOut, pOut);
+        }
     }
 
     private int choose(CudnnApi.Direction dir, long handle, long d1, long p1, long d2, long p2, long dOut, long pOut, boolean time) {
@@ -112,8 +114,9 @@ public final class CudnnConvolution implements Convolution2d {
         if (time) {
             // FindEx writes the output buffer; the real run follows and overwrites it. An
             // accumulating call would lose what it holds, so those use heuristics.
-            ensureWorkspace(Math.min(WORKSPACE_LIMIT, cudnn.context().memoryInfo().freeBytes() / 4));
-            ranked = CudnnApi.benchmark(dir, handle, d1, p1, d2, p2, convDesc, dOut, pOut, workspace.address(), workspace.bytes());
+            try (DeviceBuffer ws = cudnn.context().allocate(Math.min(WORKSPACE_LIMIT, cudnn.context().memoryInfo().freeBytes() / 4))) {
+                ranked = CudnnApi.benchmark(dir, handle, d1, p1, d2, p2, convDesc, dOut, pOut, ws.address(), ws.bytes());
+            }
         } else {
             ranked = CudnnApi.heuristics(dir, handle, d1, d2, convDesc, dOut);
         }
@@ -132,12 +135,6 @@ public final class CudnnConvolution implements Convolution2d {
                 + " of workspace: " + ranked);
     }
 
-    private void ensureWorkspace(long bytes) {
-        if (bytes == 0 || (workspace != null && workspace.bytes() >= bytes)) return;
-        if (workspace != null) workspace.close(); // back to the cache; later stream work may reuse it safely
-        workspace = cudnn.context().allocate(bytes);
-    }
-
     @Override
     public synchronized String describeAlgorithms() {
         return algos.entrySet().stream()
@@ -154,7 +151,6 @@ public final class CudnnConvolution implements Convolution2d {
         CudnnApi.destroyTensor(yDesc);
         CudnnApi.destroyFilter(wDesc);
         CudnnApi.destroyConvolution(convDesc);
-        if (workspace != null) workspace.close();
         arena.close();
     }
 }

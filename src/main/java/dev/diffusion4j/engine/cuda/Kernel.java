@@ -31,6 +31,8 @@ public final class Kernel {
             throw DriverApi.error(rc, "cuLaunchKernel(" + name + ", grid " + grid + ", block " + block + ", shared "
                     + sharedMemoryBytes + " B, " + args.length + " args)");
         }
+        // arguments that own device memory (DeviceAddressable) must outlive the queuing of the kernel
+        java.lang.ref.Reference.reachabilityFence(args);
     }
 
     /** A one-dimensional launch with no dynamic shared memory. */

@@ -15,8 +15,8 @@ import java.lang.foreign.MemorySegment;
  * values and one array of pointers into it. The driver copies the values during the launch call,
  * so one instance per thread is reused for every launch, with no allocation.
  *
- * <p>Accepted: Integer, Float (4 bytes); Long, Double, DeviceBuffer, DevicePointer (8 bytes; the
- * last two as device pointers); Short (2); Byte, Boolean (1); a MemorySegment is copied by value
+ * <p>Accepted: Integer, Float (4 bytes); Long, Double, DeviceBuffer, DevicePointer,
+ * DeviceAddressable (8 bytes; the last three as device pointers); Short (2); Byte, Boolean (1); a MemorySegment is copied by value
  * (a struct argument, e.g. a tensor map), 16-byte aligned.
  */
 final class KernelArgs {
@@ -56,6 +56,7 @@ final class KernelArgs {
                 case Double v -> values.set(JAVA_DOUBLE, offset, v);
                 case DeviceBuffer b -> values.set(JAVA_LONG, offset, b.address());
                 case DevicePointer p -> values.set(JAVA_LONG, offset, p.address());
+                case DeviceAddressable p -> values.set(JAVA_LONG, offset, p.deviceAddress());
                 case Short v -> values.set(JAVA_SHORT, offset, v);
                 case Byte v -> values.set(JAVA_BYTE, offset, v);
                 case Boolean v -> values.set(JAVA_BYTE, offset, (byte) (v ? 1 : 0));
@@ -71,7 +72,7 @@ final class KernelArgs {
     private static int sizeOf(Object arg, int index) {
         return switch (arg) {
             case Integer _, Float _ -> 4;
-            case Long _, Double _, DeviceBuffer _, DevicePointer _ -> 8;
+            case Long _, Double _, DeviceBuffer _, DevicePointer _, DeviceAddressable _ -> 8;
             case Short _ -> 2;
             case Byte _, Boolean _ -> 1;
             case MemorySegment s when s.byteSize() > 0 && s.byteSize() <= VALUE_BYTES -> (int) s.byteSize();

@@ -40,6 +40,7 @@ public final class KernelCache {
     private final Path directory;
     private final Map<String, CudaModule> modules = new ConcurrentHashMap<>();
     private final Map<String, CudaModule> byResource = new ConcurrentHashMap<>();
+    private final Map<String, Object> compileLocks = new ConcurrentHashMap<>();
     private final AtomicLong compiles = new AtomicLong();
     private final AtomicLong diskHits = new AtomicLong();
     private final AtomicLong memoryHits = new AtomicLong();
@@ -108,7 +109,8 @@ public final class KernelCache {
             memoryHits.incrementAndGet();
             return cached;
         }
-        synchronized (this) {
+        // one lock per module, so different modules compile in parallel (NVRTC is thread-safe per program)
+        synchronized (compileLocks.computeIfAbsent(key, k -> new Object())) {
             cached = modules.get(key);
             if (cached != null) {
                 memoryHits.incrementAndGet();

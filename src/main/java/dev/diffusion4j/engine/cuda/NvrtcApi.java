@@ -33,6 +33,13 @@ final class NvrtcApi {
     private static final MethodHandle nvrtcGetPTXSize = LIB.downcall("nvrtcGetPTXSize", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
     private static final MethodHandle nvrtcGetPTX = LIB.downcall("nvrtcGetPTX", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
 
+    /** As DriverApi.unexpected, but without touching DriverApi: NVRTC works where no driver is installed (offline kernel checks). */
+    private static RuntimeException unexpected(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(t);
+    }
+
     /** What a compile produced: the image (CUBIN, or PTX with its NUL) and the compiler's log. */
     record Output(byte[] image, boolean cubin, String log) {}
 
@@ -59,7 +66,7 @@ final class NvrtcApi {
             check((int) nvrtcVersion.invokeExact(major, minor), "nvrtcVersion");
             return new int[] {major.get(JAVA_INT, 0), minor.get(JAVA_INT, 0)};
         } catch (Throwable t) {
-            throw DriverApi.unexpected(t);
+            throw unexpected(t);
         }
     }
 
@@ -72,7 +79,7 @@ final class NvrtcApi {
             check((int) nvrtcGetSupportedArchs.invokeExact(archs), "nvrtcGetSupportedArchs");
             return archs.toArray(JAVA_INT);
         } catch (Throwable t) {
-            throw DriverApi.unexpected(t);
+            throw unexpected(t);
         }
     }
 
@@ -112,7 +119,7 @@ final class NvrtcApi {
                 int ignored = (int) nvrtcDestroyProgram.invokeExact(progOut);
             }
         } catch (Throwable t) {
-            throw DriverApi.unexpected(t);
+            throw unexpected(t);
         }
     }
 

@@ -7,6 +7,13 @@
  * {@code resources/dev/diffusion4j/engine/cuda/kernels} to CUBINs cached on disk;
  * {@link dev.diffusion4j.engine.cuda.Cublas} and {@link dev.diffusion4j.engine.cuda.CudnnConvolution}
  * wrap the vendor libraries. {@link dev.diffusion4j.engine.cuda.CudaProbe} checks and times it all.
- * Nothing here depends on the rest of the engine.
+ *
+ * <p>On top of it, {@link dev.diffusion4j.engine.cuda.CudaBackend} implements every
+ * {@link dev.diffusion4j.engine.Backend} method on the GPU (found by
+ * {@link dev.diffusion4j.engine.Backends} through {@link dev.diffusion4j.engine.cuda.CudaBackendFactory}):
+ * tensors live in {@link dev.diffusion4j.engine.cuda.CudaStorage} blocks that a Cleaner returns to
+ * the allocator, and the kernel families (CudaElementwise, CudaCopy, CudaRandom, CudaReduce,
+ * CudaLinalg, CudaIndex, CudaConv, CudaResample, CudaNorm, CudaSoftmax) each own their .cu file.
+ * docs/cuda-backend.md has the design and the measured parity and speed.
  */
 package dev.diffusion4j.engine.cuda;

@@ -65,6 +65,24 @@ class CudaAllocatorTest {
     }
 
     @Test
+    void aSlightlyLargerCachedBlockServesBeforeANewOne() {
+        FakeMemory mem = new FakeMemory(1L << 30);
+        CudaAllocator alloc = new CudaAllocator(mem);
+        DeviceBuffer big = alloc.allocate(8L << 20);
+        long address = big.address();
+        big.close();
+        DeviceBuffer smaller = alloc.allocate(7L << 20); // its class is within 25% below 8 MiB
+        assertEquals(address, smaller.address());
+        assertEquals(8L << 20, smaller.capacity(), "the block keeps its own class");
+        assertTrue(!alloc.cached(7L << 20));
+        DeviceBuffer half = alloc.allocate(4L << 20); // 8 MiB would waste half: a new block
+        assertNotEquals(address, half.address());
+        smaller.close();
+        assertTrue(alloc.cached(8L << 20) && alloc.cached(7L << 20) && !alloc.cached(4L << 20));
+        assertEquals(2, alloc.stats().deviceMallocs());
+    }
+
+    @Test
     void closedBuffersAreReusedWithoutADriverCall() {
         FakeMemory mem = new FakeMemory(1L << 30);
         CudaAllocator alloc = new CudaAllocator(mem);

@@ -1,0 +1,204 @@
+package dev.diffusion4j.engine.cuda;
+
+import dev.diffusion4j.engine.Backend;
+import dev.diffusion4j.engine.BinaryOp;
+import dev.diffusion4j.engine.Conv2dParams;
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.ReduceOp;
+import dev.diffusion4j.engine.Shape;
+import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.engine.UnaryOp;
+
+/**
+ * The CUDA backend for one device. Every kernel is queued on the context's single stream and
+ * nothing waits for the device except reads to the host (toArray, hence item()). The kernel
+ * families live in their own classes, as on the CPU; this class wires them together and owns
+ * what they share: memory, kernels, the cuBLAS handle, the host-transfer staging and the error
+ * flag that index kernels raise.
+ */
+public final class CudaBackend implements Backend {
+    private static volatile boolean allowTf32 = Boolean.getBoolean("diffusion4j.tf32");
+
+    private final Device device;
+    private final CudaContext context;
+    private final DeviceMemory memory;
+    private final CudaKernels kernels;
+    private final Cublas cublas;
+    private final DeviceBuffer errorFlag;
+    private final HostTransfer transfer;
+    private final CudaHostCopy host;
+    private final CudaCopy copy;
+    private final CudaElementwise elementwise;
+    private final CudaRandom random;
+    private final CudaReduce reduce;
+    private final CudaLinalg linalg;
+    private final CudaIndex indexing;
+    private final CudaResample resample;
+    private final CudaNorm norm;
+    private final CudaSoftmax softmax;
+    private volatile CudaConv conv;
+
+    CudaBackend(int deviceIndex) {
+        this.device = Device.cuda(deviceIndex);
+        this.context = CudaContext.create(deviceIndex);
+        this.memory = new DeviceMemory(context);
+        this.kernels = new CudaKernels(context);
+        this.cublas = new Cublas(context);
+        this.errorFlag = context.allocate(4);
+        context.fill32(errorFlag.address(), 0, 1);
+        this.transfer = new HostTransfer(context);
+        this.host = new CudaHostCopy(this, transfer);
+        this.copy = new CudaCopy(this, kernels);
+        this.elementwise = new CudaElementwise(this, kernels);
+        this.random = new CudaRandom(this, kernels);
+        this.reduce = new CudaReduce(this, kernels);
+        this.linalg = new CudaLinalg(this, cublas);
+        this.indexing = new CudaIndex(this, kernels);
+        this.resample = new CudaResample(this, kernels);
+        this.norm = new CudaNorm(this, kernels);
+        this.softmax = new CudaSoftmax(this, kernels);
+    }
+
+    /** Lets float32 matrix products and convolutions use TF32 tensor cores (all CUDA devices; default: property diffusion4j.tf32, else off). */
+    public static void setAllowTf32(boolean allow) { allowTf32 = allow; }
+
+    public static boolean allowTf32() { return allowTf32; }
+
+    public CudaContext context() { return context; }
+
+    /** The caching allocator's counters (bytes held by live tensors, reserved, peaks). */
+    public CudaAllocator.Stats memoryStats() { return context.allocator().stats(); }
+
+    /** Forces a collection so that dropped tensors return their memory now. */
+    public void collectGarbage() { memory.collect(); }
+
+    /** Collections forced so far because of device-memory pressure. */
+    public long forcedCollections() { return memory.collections(); }
+
+    /**
+     * Compiles every kernel module now, in parallel (NVRTC; later runs load them from the disk cache), instead of
+     * one by one at first use. Returns the number of modules.
+     */
+    public int warmUpKernels() { return kernels.precompile(); }
+
+    /** Waits until all queued device work is done. */
+    public void synchronize() { context.synchronize(); }
+
+    // ---- shared by the kernel families ----
+
+    Tensor alloc(int[] shape, DType dtype) {
+        return new Tensor(memory.allocate(this, dtype, Shape.numelInt(shape)), shape);
+    }
+
+    DeviceBuffer scratch(long bytes) { return memory.allocateBuffer(bytes); }
+
+    long errorFlag() { return errorFlag.address(); }
+
+    /** Throws when an index kernel saw an index out of range since the last check (waits for the device). */
+    void checkErrorFlag() {
+        if (transfer.readInt(errorFlag.address()) != 0) {
+            context.fill32(errorFlag.address(), 0, 1);
+            throw new IndexOutOfBoundsException("an index given to indexSelect/indexAdd (or an embedding or gather) on " + device
+                    + " was out of range; CUDA reports it at the next read from the device, so the op that failed ran earlier");
+        }
+    }
+
+    /** Kernel argument: the address of t's first element (its offset applied). */
+    static TensorPointer ptr(Tensor t) {
+        CudaStorage s = st(t);
+        return new TensorPointer(s, s.address(t.offset()));
+    }
+
+    /** Kernel argument: the address of element 0 of t's storage (for kernels that apply offsets themselves). */
+    static TensorPointer base(Tensor t) {
+        CudaStorage s = st(t);
+        return new TensorPointer(s, s.address());
+    }
+
+    static CudaStorage st(Tensor t) {
+        if (t.storage() instanceof CudaStorage s) return s;
+        throw new IllegalArgumentException("expected a CUDA tensor, got one on " + t.device() + "; move it with .to(device)");
+    }
+
+    Tensor onThisDevice(Tensor t, String op) {
+        if (t.storage() instanceof CudaStorage s && s.backend() == this) return t;
+        throw new IllegalArgumentException(op + ": tensor on " + t.device() + ", expected " + device + "; move it with .to(device)");
+    }
+
+    private CudaConv conv() {
+        CudaConv c = conv;
+        if (c == null) {
+            synchronized (this) {
+                if (conv == null) conv = new CudaConv(this, new Cudnn(context), resample);
+                c = conv;
+            }
+        }
+        return c;
+    }
+
+    // ---- Backend ----
+
+    @Override public Device device() { return device; }
+
+    @Override public Tensor full(int[] shape, DType dtype, double value) { return copy.full(shape, dtype, value); }
+    @Override public Tensor fromArray(Object hostArray, int[] shape, DType dtype) { return host.fromArray(hostArray, shape, dtype); }
+    @Override public Object toArray(Tensor t) { return host.toArray(onThisDevice(t, "toArray")); }
+    @Override public Tensor contiguous(Tensor x) { return copy.contiguous(onThisDevice(x, "contiguous")); }
+    @Override public Tensor cast(Tensor x, DType to) { return copy.cast(onThisDevice(x, "cast"), to); }
+    @Override public void copyInto(Tensor dst, Tensor src) { copy.copyInto(dst, src); }
+
+    @Override public Tensor normal(int[] shape, DType dtype, long seed, long offset) { return random.normal(shape, dtype, seed, offset); }
+    @Override public Tensor uniform(int[] shape, DType dtype, long seed, long offset) { return random.uniform(shape, dtype, seed, offset); }
+    @Override public Tensor randint(int[] shape, long low, long high, long seed, long offset) { return random.randint(shape, low, high, seed, offset); }
+
+    @Override public Tensor unary(UnaryOp op, Tensor x, double p, double q) { return elementwise.unary(op, onThisDevice(x, op.name()), p, q); }
+    @Override public Tensor unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, double p, double q) {
+        return elementwise.unaryBackward(op, onThisDevice(x, op.name()), y, gy, p, q);
+    }
+    @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) { return elementwise.binary(op, onThisDevice(a, op.name()), b); }
+    @Override public Tensor where(Tensor cond, Tensor a, Tensor b) { return elementwise.where(cond, onThisDevice(a, "where"), b); }
+
+    @Override public Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepDim) { return reduce.reduce(op, onThisDevice(x, op.name()), dims, keepDim); }
+
+    @Override public Tensor matmul(Tensor a, Tensor b) {
+        cublas.setAllowTf32(allowTf32);
+        return linalg.matmul(onThisDevice(a, "matmul"), b);
+    }
+
+    @Override public Tensor indexSelect(Tensor x, int dim, Tensor index) { return indexing.indexSelect(onThisDevice(x, "indexSelect"), dim, index); }
+    @Override public Tensor indexAdd(int[] shape, int dim, Tensor index, Tensor src) { return indexing.indexAdd(shape, dim, index, src); }
+
+    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) { return conv().conv2d(x, w, bias, p); }
+    @Override public Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p) {
+        return conv().conv2dBackwardInput(gy, w, xShape, p);
+    }
+    @Override public Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p) {
+        return conv().conv2dBackwardWeight(x, gy, wShape, p);
+    }
+    @Override public Tensor avgPool2d(Tensor x, int kernel, int stride) { return resample.avgPool2d(x, kernel, stride); }
+    @Override public Tensor avgPool2dBackward(Tensor gy, int[] xShape, int kernel, int stride) {
+        return resample.avgPool2dBackward(gy, xShape, kernel, stride);
+    }
+    @Override public Tensor upsampleNearest2d(Tensor x, int factor) { return resample.upsampleNearest2d(x, factor); }
+    @Override public Tensor upsampleNearest2dBackward(Tensor gy, int factor) { return resample.upsampleNearest2dBackward(gy, factor); }
+    @Override public Tensor upsampleBilinear2d(Tensor x, int outH, int outW) { return resample.upsampleBilinear2d(x, outH, outW); }
+    @Override public Tensor upsampleBilinear2dBackward(Tensor gy, int[] xShape) { return resample.upsampleBilinear2dBackward(gy, xShape); }
+
+    @Override public Tensor[] groupNormForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
+        return norm.groupNormForward(x, groups, weight, bias, eps, silu);
+    }
+    @Override public Tensor[] groupNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups, boolean silu) {
+        return norm.groupNormBackward(gy, x, mean, rstd, weight, bias, groups, silu);
+    }
+    @Override public Tensor[] layerNormForward(Tensor x, int normalizedDims, Tensor weight, Tensor bias, double eps) {
+        return norm.layerNormForward(x, normalizedDims, weight, bias, eps);
+    }
+    @Override public Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int normalizedDims) {
+        return norm.layerNormBackward(gy, x, mean, rstd, weight, bias, normalizedDims);
+    }
+    @Override public Tensor softmax(Tensor x, int dim, boolean log) { return softmax.forward(x, dim, log); }
+    @Override public Tensor softmaxBackward(Tensor y, Tensor gy, int dim, boolean log) { return softmax.backward(y, gy, dim, log); }
+
+    @Override public String toString() { return "CudaBackend[" + context + "]"; }
+}

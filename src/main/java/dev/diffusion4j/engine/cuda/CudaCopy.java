@@ -1,0 +1,75 @@
+package dev.diffusion4j.engine.cuda;
+
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Shape;
+import dev.diffusion4j.engine.Tensor;
+
+/** Fills, strided gathers (contiguous), writes into strided views (copyInto) and dtype casts: copy.cu and fill.cu. */
+final class CudaCopy {
+    private final CudaBackend backend;
+    private final CudaKernels kernels;
+
+    CudaCopy(CudaBackend backend, CudaKernels kernels) {
+        this.backend = backend;
+        this.kernels = kernels;
+    }
+
+    Tensor full(int[] shape, DType dtype, double value) {
+        Tensor t = backend.alloc(shape, dtype);
+        int n = (int) t.numel();
+        TensorPointer p = CudaBackend.base(t);
+        switch (dtype.byteSize()) {
+            case 2 -> kernels.launch(kernels.get("fill", "fill_u16"), n, p, n, (short) bits16(dtype, value));
+            case 4 -> kernels.launch(kernels.get("fill", "fill_u32"), n, p, n, dtype == DType.F32
+                    ? Float.floatToRawIntBits((float) value) : (int) value);
+            default -> kernels.launch(kernels.get("fill", "fill_u64"), n, p, n, dtype == DType.F64
+                    ? Double.doubleToRawLongBits(value) : (long) value);
+        }
+        return t;
+    }
+
+    private static int bits16(DType dtype, double value) {
+        return dtype == DType.BF16 ? Bf16.fromFloat((float) value) : Float.floatToFloat16((float) value);
+    }
+
+    Tensor contiguous(Tensor x) {
+        if (x.isContiguous() && x.offset() == 0 && x.storage().length() == x.numel()) return x;
+        return convert(x, x.dtype());
+    }
+
+    /** A new contiguous tensor holding x converted to {@code to} (rounding as the CPU backend does). */
+    Tensor convert(Tensor x, DType to) {
+        Tensor out = backend.alloc(x.shape(), to);
+        copy(out, x);
+        return out;
+    }
+
+    Tensor cast(Tensor x, DType to) { return convert(x, to); }
+
+    /** Writes src, broadcast to dst's shape and converted to dst's dtype, into the view dst. */
+    void copyInto(Tensor dst, Tensor src) {
+        if (!(dst.storage() instanceof CudaStorage)) throw new IllegalArgumentException("copyInto: destination is on " + dst.device());
+        Tensor s = backend.onThisDevice(src, "copyInto");
+        Shape.broadcast(s.shape(), dst.shape()); // throws with both shapes when they do not fit
+        copy(dst, s);
+    }
+
+    private void copy(Tensor dst, Tensor src) {
+        int[] shape = dst.shape();
+        StridedLayout l = StridedLayout.of(shape,
+                new int[][] {dst.strides(), Shape.broadcastStrides(src.shape(), src.strides(), shape)},
+                new int[] {dst.offset(), src.offset()});
+        if (l.n == 0) return;
+        String[] defines = {"SRC_T=" + CudaKernels.cType(src.dtype()), "DST_T=" + CudaKernels.cType(dst.dtype())};
+        if (l.flat(0) && l.flat(1)) {
+            kernels.launch(kernels.get("copy", "copy_contig", defines), l.n, CudaBackend.ptr(src), CudaBackend.ptr(dst), l.n);
+        } else if (!l.fits()) {
+            // more than eight unmergeable dims: gather the source first, which merges its dims away
+            if (src.isContiguous()) throw new IllegalArgumentException("copy into a view with more than "
+                    + StridedLayout.MAX_RANK + " unmergeable dims is not supported on CUDA: " + l);
+            copy(dst, contiguous(src.detach()));
+        } else {
+            kernels.launch(kernels.get("copy", "copy_strided", defines), l.n, l.segment(0), CudaBackend.base(src), CudaBackend.base(dst));
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.diffusion4j.engine.cuda;
+
+import dev.diffusion4j.engine.BinaryOp;
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Shape;
+import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.engine.UnaryOp;
+
+/**
+ * Unary maps (and their backward), binary maps with broadcasting, and where: unary.cu, binary.cu,
+ * select.cu. Each call takes the vectorised flat kernel when every operand is one contiguous run
+ * (or, for binary, a broadcast scalar), else the generic strided kernel.
+ */
+final class CudaElementwise {
+    private static final String[] UNARY_FNS = {"unary_contig_", "unary_strided_", "unary_bwd_contig_", "unary_bwd_strided_"};
+    private static final String[] BINARY_FNS = {"binary_contig_", "binary_strided_"};
+    private static final int DTYPES = DType.values().length;
+
+    private final CudaBackend backend;
+    private final CudaKernels kernels;
+    // hot lookups by index instead of by composed name (racing writes store the same kernel)
+    private final Kernel[] unaryTable = new Kernel[UnaryOp.values().length * DTYPES * UNARY_FNS.length];
+    private final Kernel[] binaryTable = new Kernel[BinaryOp.values().length * DTYPES * BINARY_FNS.length];
+
+    CudaElementwise(CudaBackend backend, CudaKernels kernels) {
+        this.backend = backend;
+        this.kernels = kernels;
+    }
+
+    private Kernel unaryKernel(UnaryOp op, DType t, int fn) {
+        int i = (op.ordinal() * DTYPES + t.ordinal()) * UNARY_FNS.length + fn;
+        Kernel k = unaryTable[i];
+        if (k == null) unaryTable[i] = k = kernels.get("unary", UNARY_FNS[fn] + CudaKernels.suffix(t), "OP_" + op.name());
+        return k;
+    }
+
+    private Kernel binaryKernel(BinaryOp op, DType t, int fn) {
+        int i = (op.ordinal() * DTYPES + t.ordinal()) * BINARY_FNS.length + fn;
+        Kernel k = binaryTable[i];
+        if (k == null) binaryTable[i] = k = kernels.get("binary", BINARY_FNS[fn] + CudaKernels.suffix(t), "OP_" + op.name());
+        return k;
+    }
+
+    Tensor unary(UnaryOp op, Tensor x, double p, double q) {
+        CudaKernels.requireCompute(x.dtype(), op.name());
+        int[] shape = x.shape();
+        Tensor out = backend.alloc(shape, x.dtype());
+        StridedLayout l = fitting(StridedLayout.of(shape, new int[][] {out.strides(), x.strides()}, new int[] {0, x.offset()}), x);
+        if (l == null) return unary(op, backend.contiguous(x), p, q);
+        if (l.n == 0) return out;
+        TensorPointer o = CudaBackend.base(out);
+        if (l.flat(1)) {
+            TensorPointer xp = CudaBackend.ptr(x);
+            int vec = aligned(x.dtype(), xp, o) ? 1 : 0;
+            kernels.launch(unaryKernel(op, x.dtype(), 0), vecItems(l.n, vec), xp, o, l.n, vec, p, q);
+        } else {
+            kernels.launch(unaryKernel(op, x.dtype(), 1), l.n, l.segment(0), CudaBackend.base(x), o, p, q);
+        }
+        return out;
+    }
+
+    Tensor unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gy, double p, double q) {
+        CudaKernels.requireCompute(x.dtype(), op.name() + " backward");
+        int[] shape = x.shape();
+        Tensor g = backend.onThisDevice(gy, "unaryBackward"), yy = backend.onThisDevice(y, "unaryBackward");
+        Tensor out = backend.alloc(shape, x.dtype());
+        StridedLayout l = StridedLayout.of(shape, new int[][] {out.strides(), x.strides(),
+                Shape.broadcastStrides(yy.shape(), yy.strides(), shape), Shape.broadcastStrides(g.shape(), g.strides(), shape)},
+                new int[] {0, x.offset(), yy.offset(), g.offset()});
+        if (!l.fits()) return unaryBackward(op, backend.contiguous(x), backend.contiguous(yy), backend.contiguous(g.expand(shape)), p, q);
+        if (l.n == 0) return out;
+        TensorPointer o = CudaBackend.base(out);
+        if (l.flat(1) && l.flat(2) && l.flat(3)) {
+            TensorPointer xp = CudaBackend.ptr(x), yp = CudaBackend.ptr(yy), gp = CudaBackend.ptr(g);
+            int vec = aligned(x.dtype(), xp, yp, gp, o) ? 1 : 0;
+            kernels.launch(unaryKernel(op, x.dtype(), 2), vecItems(l.n, vec), xp, yp, gp, o, l.n, vec, p, q);
+        } else {
+            kernels.launch(unaryKernel(op, x.dtype(), 3), l.n, l.segment(0),
+                    CudaBackend.base(x), CudaBackend.base(yy), CudaBackend.base(g), o, p, q);
+        }
+        return out;
+    }
+
+    Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        CudaKernels.requireCompute(a.dtype(), op.name());
+        Tensor bb = backend.onThisDevice(b, op.name());
+        if (bb.dtype() != a.dtype()) throw new IllegalArgumentException(op.name() + ": dtypes " + a.dtype().id() + " and " + bb.dtype().id() + " differ");
+        int[] shape = Shape.broadcast(a.shape(), bb.shape());
+        Tensor out = backend.alloc(shape, a.dtype());
+        StridedLayout l = StridedLayout.of(shape, new int[][] {out.strides(),
+                Shape.broadcastStrides(a.shape(), a.strides(), shape), Shape.broadcastStrides(bb.shape(), bb.strides(), shape)},
+                new int[] {0, a.offset(), bb.offset()});
+        if (!l.fits()) return binary(op, backend.contiguous(a.expand(shape)), backend.contiguous(bb.expand(shape)));
+        if (l.n == 0) return out;
+        TensorPointer o = CudaBackend.base(out);
+        boolean fa = l.flat(1), fb = l.flat(2), sa = l.scalar(1), sb = l.scalar(2);
+        if ((fa || sa) && (fb || sb) && l.rank() == 1) {
+            TensorPointer ap = CudaBackend.ptr(a), bp = CudaBackend.ptr(bb);
+            int vec = fa && fb && aligned(a.dtype(), ap, bp, o) ? 1 : 0;
+            kernels.launch(binaryKernel(op, a.dtype(), 0), vecItems(l.n, vec), ap, bp, o, l.n, fa ? 1 : 0, fb ? 1 : 0, vec);
+        } else {
+            kernels.launch(binaryKernel(op, a.dtype(), 1), l.n, l.segment(0), CudaBackend.base(a), CudaBackend.base(bb), o);
+        }
+        return out;
+    }
+
+    Tensor where(Tensor cond, Tensor a, Tensor b) {
+        CudaKernels.requireCompute(a.dtype(), "where");
+        Tensor c = backend.onThisDevice(cond, "where"), bb = backend.onThisDevice(b, "where");
+        if (c.dtype() != a.dtype()) c = backend.cast(c, a.dtype());
+        int[] shape = Shape.broadcast(Shape.broadcast(c.shape(), a.shape()), bb.shape());
+        Tensor out = backend.alloc(shape, a.dtype());
+        StridedLayout l = StridedLayout.of(shape, new int[][] {out.strides(), Shape.broadcastStrides(c.shape(), c.strides(), shape),
+                Shape.broadcastStrides(a.shape(), a.strides(), shape), Shape.broadcastStrides(bb.shape(), bb.strides(), shape)},
+                new int[] {0, c.offset(), a.offset(), bb.offset()});
+        if (!l.fits()) return where(backend.contiguous(c.expand(shape)), backend.contiguous(a.expand(shape)), backend.contiguous(bb.expand(shape)));
+        if (l.n == 0) return out;
+        kernels.launch(kernels.get("select", "where_" + CudaKernels.suffix(a.dtype())), l.n, l.segment(0),
+                CudaBackend.base(c), CudaBackend.base(a), CudaBackend.base(bb), CudaBackend.base(out));
+        return out;
+    }
+
+    /** The layout, or null when it has more dims than the kernels take (the caller then gathers x first). */
+    private static StridedLayout fitting(StridedLayout l, Tensor x) {
+        return l.fits() || x.isContiguous() ? l : null;
+    }
+
+    /** Items a vectorised launch loops over (four elements each). */
+    private static long vecItems(int n, int vec) { return vec == 1 ? Math.max(1, n / 4) : n; }
+
+    /** True when every address is aligned for a 4-element access of this dtype. */
+    private static boolean aligned(DType t, TensorPointer... pointers) {
+        long a = 4L * t.byteSize();
+        for (TensorPointer p : pointers) if (p.deviceAddress() % a != 0) return false;
+        return true;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.diffusion4j.engine.cuda;
+
+import java.lang.ref.Reference;
+import dev.diffusion4j.engine.Tensor;
+
+/**
+ * Batched matrix products through cuBLAS. Row-major operands whose last two dims are either
+ * row-contiguous or column-contiguous (a transposed view) are passed as they are, with the
+ * transpose flag and leading dimension; the batch dims must collapse to one stride (0 for an
+ * expanded operand). Anything else is gathered first. A 2-D right operand shared by every batch
+ * folds the batch into the rows when the left rows are evenly spaced: one large product.
+ */
+final class CudaLinalg {
+    private final CudaBackend backend;
+    private final Cublas cublas;
+
+    CudaLinalg(CudaBackend backend, Cublas cublas) {
+        this.backend = backend;
+        this.cublas = cublas;
+    }
+
+    /** How cuBLAS reads the last two dims of t: transposed or not, leading dim, batch stride (elements). */
+    private record Operand(Tensor t, boolean trans, int ld, long batchStride) {}
+
+    private Operand operand(Tensor t) {
+        int r = t.rank();
+        int[] s = t.strides(), sh = t.shape();
+        long bs = 0;
+        boolean batchOk = true;
+        int inner = -1; // innermost batch dim of size > 1 seen so far (walking outwards)
+        for (int i = r - 3; i >= 0; i--) {
+            if (sh[i] == 1) continue;
+            if (inner < 0) bs = s[i];
+            else if ((long) s[i] != (long) s[inner] * sh[inner]) batchOk = false;
+            inner = i;
+        }
+        int rows = sh[r - 2], cols = sh[r - 1];
+        if (batchOk && (s[r - 1] == 1 || cols == 1) && s[r - 2] >= Math.max(1, cols)) return new Operand(t, false, s[r - 2], bs);
+        if (batchOk && (s[r - 2] == 1 || rows == 1) && s[r - 1] >= Math.max(1, rows)) return new Operand(t, true, s[r - 1], bs);
+        Tensor c = backend.contiguous(t);
+        return new Operand(c, false, Math.max(1, cols), r > 2 ? (long) rows * cols : 0);
+    }
+
+    Tensor matmul(Tensor a, Tensor b) {
+        CudaKernels.requireCompute(a.dtype(), "matmul");
+        Tensor bb = backend.onThisDevice(b, "matmul");
+        if (bb.dtype() != a.dtype()) throw new IllegalArgumentException("matmul: dtypes " + a.dtype().id() + " and " + bb.dtype().id() + " differ");
+        int m = a.shape(-2), k = a.shape(-1), n = bb.shape(-1);
+        int[] outShape = a.shape();
+        outShape[outShape.length - 1] = n;
+        Tensor out = backend.alloc(outShape, a.dtype());
+        if (out.numel() == 0) return out;
+        if (k == 0) return backend.full(outShape, a.dtype(), 0);
+        int batch = (int) (out.numel() / ((long) m * n));
+        Operand A = operand(a), B = operand(bb);
+        long bStride = bb.rank() == 2 ? 0 : B.batchStride;
+        Cublas.DataType type = switch (a.dtype()) {
+            case F32 -> Cublas.DataType.F32;
+            case BF16 -> Cublas.DataType.BF16;
+            default -> Cublas.DataType.F64;
+        };
+        long ap = CudaBackend.ptr(A.t).deviceAddress(), bp = CudaBackend.ptr(B.t).deviceAddress();
+        long cp = CudaBackend.base(out).deviceAddress();
+        if (batch == 1 || (bStride == 0 && !A.trans && A.batchStride == (long) m * A.ld)) {
+            cublas.gemm(A.trans, B.trans, batch * m, n, k, 1f, ap, type, A.ld, bp, type, B.ld, 0f, cp, type, n);
+        } else {
+            cublas.gemmStridedBatched(A.trans, B.trans, m, n, k, 1f, ap, type, A.ld, A.batchStride, bp, type, B.ld, bStride,
+                    0f, cp, type, n, (long) m * n, batch);
+        }
+        Reference.reachabilityFence(A.t); // cuBLAS took raw addresses: keep the storages until the call is queued
+        Reference.reachabilityFence(B.t);
+        return out;
+    }
+
+}

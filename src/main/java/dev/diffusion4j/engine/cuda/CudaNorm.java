@@ -1,0 +1,143 @@
+package dev.diffusion4j.engine.cuda;
+
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Tensor;
+import java.util.Arrays;
+
+/**
+ * Fused group norm (+SiLU) and layer norm (norm.cu). Statistics are kept in f32 for f32 and bf16
+ * inputs (bf16 statistics would cost the backward its accuracy) and in f64 for f64; they are only
+ * ever passed back to this class's backward. Affine gradients come from double partials (per
+ * (n, channel) for group norm, per row chunk and column for layer norm) summed by param_grad.
+ */
+final class CudaNorm {
+    private static final int WARP_ROW_LIMIT = 1024;
+
+    private final CudaBackend backend;
+    private final CudaKernels kernels;
+
+    CudaNorm(CudaBackend backend, CudaKernels kernels) {
+        this.backend = backend;
+        this.kernels = kernels;
+    }
+
+    private static DType statType(DType t) { return t == DType.F64 ? DType.F64 : DType.F32; }
+
+    private static Object ptr(Tensor t) { return t == null ? (Object) 0L : CudaBackend.ptr(t); }
+
+    private Tensor param(Tensor p, DType dtype, String what) {
+        if (p == null) return null;
+        Tensor c = backend.onThisDevice(p, what);
+        if (c.dtype() != dtype) throw new IllegalArgumentException(what + " is " + c.dtype().id() + " but the input is " + dtype.id());
+        return backend.contiguous(c);
+    }
+
+    private Tensor input(Tensor x, String op) {
+        CudaKernels.requireCompute(x.dtype(), op);
+        Tensor c = backend.onThisDevice(x, op);
+        return c.isContiguous() ? c : backend.contiguous(c);
+    }
+
+    private static int spatial(int[] shape) {
+        int s = 1;
+        for (int i = 2; i < shape.length; i++) s *= shape[i];
+        return s;
+    }
+
+    private static void requireGroups(int[] shape, int groups) {
+        if (shape.length < 2 || groups <= 0 || shape[1] % groups != 0)
+            throw new IllegalArgumentException("groupNorm: shape " + Arrays.toString(shape) + " does not split into " + groups + " groups");
+    }
+
+    Tensor[] groupNormForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
+        Tensor xc = input(x, "groupNorm");
+        int[] shape = xc.shape();
+        requireGroups(shape, groups);
+        Tensor w = param(weight, xc.dtype(), "groupNorm weight"), b = param(bias, xc.dtype(), "groupNorm bias");
+        int rows = shape[0] * groups, cg = shape[1] / groups;
+        Tensor y = backend.alloc(shape, xc.dtype());
+        Tensor mean = backend.alloc(new int[] {shape[0], groups}, statType(xc.dtype())), rstd = backend.alloc(new int[] {shape[0], groups}, statType(xc.dtype()));
+        kernels.launchBlocks(kernels.get("norm", "gn_fwd_" + CudaKernels.suffix(xc.dtype())), rows,
+                ptr(xc), ptr(w), ptr(b), ptr(y), ptr(mean), ptr(rstd), rows, groups, cg, spatial(shape), eps, silu ? 1 : 0);
+        return new Tensor[] {y, mean, rstd};
+    }
+
+    Tensor[] groupNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups, boolean silu) {
+        Tensor xc = input(x, "groupNorm backward"), g = input(gy, "groupNorm backward");
+        int[] shape = xc.shape();
+        requireGroups(shape, groups);
+        Tensor w = param(weight, xc.dtype(), "groupNorm weight"), b = param(bias, xc.dtype(), "groupNorm bias");
+        Tensor mu = stats(mean, xc.dtype()), rs = stats(rstd, xc.dtype());
+        int n = shape[0], c = shape[1], rows = n * groups, cg = c / groups;
+        Tensor dx = backend.alloc(shape, xc.dtype());
+        String sfx = CudaKernels.suffix(xc.dtype());
+        try (DeviceBuffer pw = backend.scratch(8L * n * c); DeviceBuffer pb = backend.scratch(8L * n * c)) {
+            kernels.launchBlocks(kernels.get("norm", "gn_bwd_" + sfx), rows, ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(w), ptr(b), ptr(dx),
+                    pw.address(), pb.address(), rows, groups, cg, spatial(shape), silu ? 1 : 0);
+            Tensor[] pg = paramGrads(pw, pb, n, c, weight, bias, xc.dtype(), sfx);
+            return new Tensor[] {dx, pg[0], pg[1]};
+        }
+    }
+
+    Tensor[] layerNormForward(Tensor x, int normalizedDims, Tensor weight, Tensor bias, double eps) {
+        Tensor xc = input(x, "layerNorm");
+        int[] shape = xc.shape();
+        int d = cols(shape, normalizedDims), rows = d == 0 ? 0 : (int) (xc.numel() / d);
+        Tensor w = param(weight, xc.dtype(), "layerNorm weight"), b = param(bias, xc.dtype(), "layerNorm bias");
+        int[] statShape = Arrays.copyOf(shape, shape.length - normalizedDims);
+        Tensor y = backend.alloc(shape, xc.dtype());
+        Tensor mean = backend.alloc(statShape, statType(xc.dtype())), rstd = backend.alloc(statShape, statType(xc.dtype()));
+        boolean warp = d <= WARP_ROW_LIMIT;
+        kernels.launchBlocks(kernels.get("norm", "ln_fwd_" + CudaKernels.suffix(xc.dtype())), warp ? (rows + 7) / 8 : rows,
+                ptr(xc), ptr(w), ptr(b), ptr(y), ptr(mean), ptr(rstd), rows, d, eps, warp ? 1 : 0);
+        return new Tensor[] {y, mean, rstd};
+    }
+
+    Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int normalizedDims) {
+        Tensor xc = input(x, "layerNorm backward"), g = input(gy, "layerNorm backward");
+        int[] shape = xc.shape();
+        int d = cols(shape, normalizedDims), rows = d == 0 ? 0 : (int) (xc.numel() / d);
+        Tensor w = param(weight, xc.dtype(), "layerNorm weight");
+        Tensor mu = stats(mean, xc.dtype()), rs = stats(rstd, xc.dtype());
+        Tensor dx = backend.alloc(shape, xc.dtype());
+        String sfx = CudaKernels.suffix(xc.dtype());
+        boolean warp = d <= WARP_ROW_LIMIT;
+        kernels.launchBlocks(kernels.get("norm", "ln_bwd_" + sfx), warp ? (rows + 7) / 8 : rows,
+                ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(w), ptr(dx), rows, d, warp ? 1 : 0);
+        if (weight == null && bias == null) return new Tensor[] {dx, null, null};
+        // enough row chunks to fill the device; each block sums its chunk for 256 columns
+        int colBlocks = (d + CudaKernels.BLOCK - 1) / CudaKernels.BLOCK;
+        int chunks = Math.max(1, Math.min(rows, 4 * kernels.multiprocessors() / Math.max(1, colBlocks)));
+        int perChunk = (rows + chunks - 1) / chunks;
+        chunks = Math.max(1, (rows + perChunk - 1) / Math.max(1, perChunk));
+        try (DeviceBuffer pw = backend.scratch(8L * chunks * d); DeviceBuffer pb = backend.scratch(8L * chunks * d)) {
+            if (rows > 0 && d > 0) kernels.get("norm", "ln_param_partials_" + sfx).launch(Dim3.of(colBlocks, chunks), Dim3.of(CudaKernels.BLOCK), 0,
+                    ptr(g), ptr(xc), ptr(mu), ptr(rs), pw.address(), pb.address(), rows, d, perChunk);
+            else { backend.context().fill32(pw.address(), 0, 2L * chunks * d); backend.context().fill32(pb.address(), 0, 2L * chunks * d); }
+            Tensor[] pg = paramGrads(pw, pb, chunks, d, weight, bias, xc.dtype(), sfx);
+            // the affine params have the normalised dims' shape
+            return new Tensor[] {dx, pg[0] == null ? null : pg[0].reshape(weight.shape()), pg[1] == null ? null : pg[1].reshape(bias.shape())};
+        }
+    }
+
+    /** {dweight, dbias} [cols] from double partials [rows, cols]; null where the param is absent. */
+    private Tensor[] paramGrads(DeviceBuffer pw, DeviceBuffer pb, int rows, int cols, Tensor weight, Tensor bias, DType dtype, String sfx) {
+        if (weight == null && bias == null) return new Tensor[2];
+        Tensor dw = weight == null ? null : backend.alloc(new int[] {cols}, dtype);
+        Tensor db = bias == null ? null : backend.alloc(new int[] {cols}, dtype);
+        kernels.launch(kernels.get("norm", "param_grad_" + sfx), cols, pw.address(), pb.address(), ptr(dw), ptr(db), rows, cols);
+        return new Tensor[] {dw, db};
+    }
+
+    /** Statistics from this backend's forward (f32 or f64); anything else (e.g. from another backend) is converted. */
+    private Tensor stats(Tensor s, DType x) {
+        Tensor c = backend.onThisDevice(s, "norm statistics");
+        return c.dtype() == statType(x) && c.isContiguous() ? c : backend.cast(c, statType(x));
+    }
+
+    private static int cols(int[] shape, int normalizedDims) {
+        int d = 1;
+        for (int i = shape.length - normalizedDims; i < shape.length; i++) d *= shape[i];
+        return d;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.diffusion4j.engine.cuda;
+
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Tensor;
+
+/** Philox draws on the device (random.cu): the same counters, lanes and formulas as CpuRandom. */
+final class CudaRandom {
+    private final CudaBackend backend;
+    private final CudaKernels kernels;
+
+    CudaRandom(CudaBackend backend, CudaKernels kernels) {
+        this.backend = backend;
+        this.kernels = kernels;
+    }
+
+    Tensor normal(int[] shape, DType dtype, long seed, long offset) { return fill("normal_", shape, dtype, seed, offset); }
+
+    Tensor uniform(int[] shape, DType dtype, long seed, long offset) { return fill("uniform_", shape, dtype, seed, offset); }
+
+    private Tensor fill(String kind, int[] shape, DType dtype, long seed, long offset) {
+        if (!dtype.isFloating()) throw new IllegalArgumentException(kind + "draws are floating point, not " + dtype.id() + "; use randint");
+        Tensor out = backend.alloc(shape, dtype);
+        int n = (int) out.numel();
+        kernels.launch(kernels.get("random", kind + CudaKernels.suffix(dtype)), (n + 3L) / 4, CudaBackend.base(out), n, seed, offset);
+        return out;
+    }
+
+    Tensor randint(int[] shape, long low, long high, long seed, long offset) {
+        if (high <= low) throw new IllegalArgumentException("randint needs low < high, got [" + low + ", " + high + ")");
+        Tensor out = backend.alloc(shape, DType.I64);
+        int n = (int) out.numel();
+        kernels.launch(kernels.get("random", "randint_i64"), (n + 3L) / 4, CudaBackend.base(out), n, seed, offset, low, high - low);
+        return out;
+    }
+}

@@ -1,0 +1,102 @@
+package dev.diffusion4j.engine.cuda;
+
+import dev.diffusion4j.engine.DType;
+import java.lang.ref.Cleaner;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Allocates tensor storages and gets their memory back without explicit frees. Each storage's block
+ * is returned by a Cleaner once the storage is unreachable; the Java heap does not feel GPU memory
+ * pressure, though, so garbage tensors could pile up for a long time. Hence a collection is forced
+ * (1) when a request would need a new driver allocation although more has been allocated since
+ * the last collection than was live right after it, and more than a floor (default 1/128 of
+ * device memory, at least 256 MiB; property {@code diffusion4j.cuda.softGcBytes}): dead tensors
+ * then very likely hold reusable blocks, so a training loop recycles the temporaries of past
+ * steps instead of growing the cache, and reserved memory levels off near twice the live set plus
+ * the floor, while full collections (milliseconds each) stay rare; (2) in any case when the bytes
+ * since the last collection pass a hard threshold (default 1/16 of device memory, property
+ * {@code diffusion4j.cuda.gcBytes}); (3) on out-of-memory, before giving up.
+ * Stream-ordered reuse keeps early returns safe: work queued on the one stream before the tensor
+ * died runs before any work queued after its block is handed out again.
+ */
+final class DeviceMemory {
+    private static final Cleaner CLEANER = Cleaner.create(r -> {
+        Thread t = new Thread(r, "diffusion4j-cuda-cleaner");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final CudaContext context;
+    private final long gcThreshold;
+    private final long softFloor;
+    private final AtomicLong sinceGc = new AtomicLong();
+    private final AtomicLong released = new AtomicLong();
+    private final AtomicLong collections = new AtomicLong();
+    private volatile long liveAfterGc;
+
+    DeviceMemory(CudaContext context) {
+        this.context = context;
+        long total = context.properties().totalMemoryBytes();
+        long dflt = Math.max(256L << 20, Math.min(8L << 30, total / 16));
+        this.gcThreshold = Long.getLong("diffusion4j.cuda.gcBytes", dflt);
+        this.softFloor = Long.getLong("diffusion4j.cuda.softGcBytes", Math.max(256L << 20, total / 128));
+    }
+
+    /** A storage of {@code n} elements (contents undefined). */
+    CudaStorage allocate(CudaBackend backend, DType dtype, int n) {
+        DeviceBuffer b = allocateBuffer(Math.max(1L, (long) n * dtype.byteSize()));
+        CudaStorage s = new CudaStorage(backend, dtype, n, b);
+        CLEANER.register(s, new Release(b, released));
+        return s;
+    }
+
+    /** A raw block for scratch space; the caller closes it (stream order makes closing right after queuing safe). */
+    DeviceBuffer allocateBuffer(long bytes) {
+        long since = sinceGc.addAndGet(bytes);
+        CudaAllocator a = context.allocator();
+        if (since > gcThreshold || (since > Math.max(softFloor, liveAfterGc) && !a.cached(bytes))) collect();
+        try {
+            return context.allocate(bytes);
+        } catch (CudaOutOfMemoryException e) {
+            collect(); // dead tensors may hold what is missing
+            return context.allocate(bytes);
+        }
+    }
+
+    /** Runs a full GC and waits until the cleaner has returned what it found. */
+    synchronized void collect() {
+        sinceGc.set(0);
+        collections.incrementAndGet();
+        CountDownLatch sentinel = new CountDownLatch(1);
+        CLEANER.register(new Object(), sentinel::countDown); // unreachable at once: cleaned by this GC
+        System.gc();
+        try {
+            sentinel.await(1, TimeUnit.SECONDS);
+            // the cleaner may still be working through the same batch: wait until it goes quiet
+            long last = released.get();
+            for (int i = 0; i < 500; i++) {
+                Thread.sleep(0, 200_000);
+                long now = released.get();
+                if (now == last) break;
+                last = now;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        liveAfterGc = context.allocator().stats().allocatedBytes();
+    }
+
+    long gcThreshold() { return gcThreshold; }
+
+    long collections() { return collections.get(); }
+
+    /** The cleaning action: must not refer to the storage, or it would never become unreachable. */
+    private record Release(DeviceBuffer buffer, AtomicLong counter) implements Runnable {
+        @Override public void run() {
+            buffer.close();
+            counter.incrementAndGet();
+        }
+    }
+}

@@ -1,0 +1,240 @@
+// Group norm (with an optional fused SiLU) and layer norm, forward and backward, over contiguous
+// rows: a group-norm row is one (n, group) block of cg channels x spatial elements, a layer-norm
+// row is the normalised trailing dims. One block (or, for short layer-norm rows, one warp) per
+// row; statistics in double from shifted sums (one read for the moments, one to write), stored as
+// S = float (f32 and bf16 inputs) or double. Parameter gradients are per-row (or per-chunk)
+// partials in double that param_grad_* sums over rows.
+
+// Sums a and b over the threads that share a row (the warp, or the whole block); every thread
+// gets the totals. shm holds 64 doubles.
+template <bool WARP>
+__device__ __forceinline__ void row_sum2(double& a, double& b, double* shm) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        a += __shfl_xor_sync(0xffffffffu, a, o);
+        b += __shfl_xor_sync(0xffffffffu, b, o);
+    }
+    if (WARP) return;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    if (lane == 0) { shm[warp] = a; shm[32 + warp] = b; }
+    __syncthreads();
+    a = lane < nw ? shm[lane] : 0.0;
+    b = lane < nw ? shm[32 + lane] : 0.0;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        a += __shfl_xor_sync(0xffffffffu, a, o);
+        b += __shfl_xor_sync(0xffffffffu, b, o);
+    }
+    __syncthreads(); // shm is reused by the next call
+}
+
+template <class C> __device__ __forceinline__ C sigm(C z) {
+    if (z >= C(0)) return C(1) / (C(1) + m_exp(-z));
+    C e = m_exp(z);
+    return e / (C(1) + e);
+}
+
+// Row iteration: in warp mode each warp of the block takes its own rows.
+#define ROW_LOOP(WARP, row, rows)                                                             \
+    const int tid_ = WARP ? (threadIdx.x & 31) : threadIdx.x;                                \
+    const int nth_ = WARP ? 32 : blockDim.x;                                                 \
+    const int first_ = WARP ? blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5) : blockIdx.x; \
+    const int step_ = WARP ? gridDim.x * (blockDim.x >> 5) : gridDim.x;                      \
+    for (int row = first_; row < (rows); row += step_)
+
+// mean and rstd of x[0, m) (shifted by x[0] against cancellation); every thread gets them.
+template <class T, bool WARP>
+__device__ __forceinline__ void row_moments(const T* x, int m, double eps, int tid, int nth, double* shm, double& mu, double& rs) {
+    double shift = m > 0 ? TypeOps<T>::to_d(x[0]) : 0.0, s1 = 0, s2 = 0;
+#pragma unroll 4
+    for (int i = tid; i < m; i += nth) {
+        double d = TypeOps<T>::to_d(x[i]) - shift;
+        s1 += d;
+        s2 += d * d;
+    }
+    row_sum2<WARP>(s1, s2, shm);
+    double d = m > 0 ? s1 / m : 0.0;
+    double var = m > 0 ? fmax(0.0, s2 / m - d * d) : 0.0;
+    mu = shift + d;
+    rs = 1.0 / sqrt(var + eps);
+}
+
+// ---- group norm ----
+
+template <class T, class S, bool SILU>
+__device__ __forceinline__ void gn_fwd(const T* x, const T* w, const T* b, T* y, S* mean, S* rstd, int rows, int groups, int cg,
+                                       int spatial, double eps) {
+    typedef typename TypeOps<T>::C C;
+    __shared__ double shm[64];
+    const int m = cg * spatial;
+    ROW_LOOP(false, row, rows) {
+        const long long base = (long long)row * m;
+        double mu, rs;
+        row_moments<T, false>(x + base, m, eps, tid_, nth_, shm, mu, rs);
+        if (tid_ == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
+        const int ch0 = (row % groups) * cg;
+#pragma unroll 4
+        for (int i = tid_; i < m; i += nth_) {
+            int ch = ch0 + i / spatial;
+            // per channel the norm and its affine are one map z = a x + c
+            double a = (w ? TypeOps<T>::to_d(w[ch]) : 1.0) * rs;
+            double c = (b ? TypeOps<T>::to_d(b[ch]) : 0.0) - mu * a;
+            C z = (C)a * TypeOps<T>::to_c(x[base + i]) + (C)c;
+            if (SILU) z = z * sigm(z);
+            y[base + i] = TypeOps<T>::from_c(z);
+        }
+    }
+}
+
+// dx for one (n, group) row; per-channel sums of gz and gz*xhat go to pb/pw [N, C] (gz: the
+// gradient at the affine output, i.e. gy times SiLU' when fused).
+template <class T, class S, bool SILU>
+__device__ __forceinline__ void gn_bwd(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, T* dx,
+                                       double* pw, double* pb, int rows, int groups, int cg, int spatial) {
+    __shared__ double shm[64];
+    const int m = cg * spatial, channels = groups * cg;
+    ROW_LOOP(false, row, rows) {
+        const long long base = (long long)row * m;
+        const double mu = (double)mean[row], rs = (double)rstd[row];
+        const int n = row / groups, ch0 = (row % groups) * cg;
+        double sum1 = 0, sum2 = 0;
+        for (int j = 0; j < cg; j++) {
+            const int ch = ch0 + j;
+            const double wc = w ? TypeOps<T>::to_d(w[ch]) : 1.0, bc = b ? TypeOps<T>::to_d(b[ch]) : 0.0;
+            double sg = 0, sgx = 0;
+#pragma unroll 4
+            for (int s = tid_; s < spatial; s += nth_) {
+                long long i = base + (long long)j * spatial + s;
+                double xh = (TypeOps<T>::to_d(x[i]) - mu) * rs, g = TypeOps<T>::to_d(gy[i]);
+                if (SILU) {
+                    double z = xh * wc + bc, q = sigm(z);
+                    g *= q * (1.0 + z * (1.0 - q));
+                }
+                sg += g;
+                sgx += g * xh;
+            }
+            row_sum2<false>(sg, sgx, shm);
+            if (tid_ == 0) { pb[(long long)n * channels + ch] = sg; pw[(long long)n * channels + ch] = sgx; }
+            sum1 += wc * sg;
+            sum2 += wc * sgx;
+        }
+        const double m1 = sum1 / m, m2 = sum2 / m;
+#pragma unroll 4
+        for (int i = tid_; i < m; i += nth_) {
+            int ch = ch0 + i / spatial;
+            double wc = w ? TypeOps<T>::to_d(w[ch]) : 1.0, bc = b ? TypeOps<T>::to_d(b[ch]) : 0.0;
+            double xh = (TypeOps<T>::to_d(x[base + i]) - mu) * rs, g = TypeOps<T>::to_d(gy[base + i]);
+            if (SILU) {
+                double z = xh * wc + bc, q = sigm(z);
+                g *= q * (1.0 + z * (1.0 - q));
+            }
+            dx[base + i] = TypeOps<T>::from_d(rs * (wc * g - m1 - xh * m2));
+        }
+    }
+}
+
+// ---- layer norm ----
+
+template <class T, class S, bool WARP>
+__device__ __forceinline__ void ln_fwd(const T* x, const T* w, const T* b, T* y, S* mean, S* rstd, int rows, int d, double eps) {
+    typedef typename TypeOps<T>::C C;
+    __shared__ double shm[64];
+    ROW_LOOP(WARP, row, rows) {
+        const long long base = (long long)row * d;
+        double mu, rs;
+        row_moments<T, WARP>(x + base, d, eps, tid_, nth_, shm, mu, rs);
+        if (tid_ == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
+        const C cm = (C)mu, cr = (C)rs;
+#pragma unroll 4
+        for (int i = tid_; i < d; i += nth_) {
+            C z = (TypeOps<T>::to_c(x[base + i]) - cm) * cr;
+            if (w) z *= TypeOps<T>::to_c(w[i]);
+            if (b) z += TypeOps<T>::to_c(b[i]);
+            y[base + i] = TypeOps<T>::from_c(z);
+        }
+    }
+}
+
+template <class T, class S, bool WARP>
+__device__ __forceinline__ void ln_bwd(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, T* dx, int rows, int d) {
+    __shared__ double shm[64];
+    ROW_LOOP(WARP, row, rows) {
+        const long long base = (long long)row * d;
+        const double mu = (double)mean[row], rs = (double)rstd[row];
+        double sum1 = 0, sum2 = 0;
+#pragma unroll 4
+        for (int i = tid_; i < d; i += nth_) {
+            double wg = (w ? TypeOps<T>::to_d(w[i]) : 1.0) * TypeOps<T>::to_d(gy[base + i]);
+            sum1 += wg;
+            sum2 += wg * (TypeOps<T>::to_d(x[base + i]) - mu) * rs;
+        }
+        row_sum2<WARP>(sum1, sum2, shm);
+        const double m1 = sum1 / d, m2 = sum2 / d;
+#pragma unroll 4
+        for (int i = tid_; i < d; i += nth_) {
+            double wg = (w ? TypeOps<T>::to_d(w[i]) : 1.0) * TypeOps<T>::to_d(gy[base + i]);
+            double xh = (TypeOps<T>::to_d(x[base + i]) - mu) * rs;
+            dx[base + i] = TypeOps<T>::from_d(rs * (wg - m1 - xh * m2));
+        }
+    }
+}
+
+// Column partials for the layer-norm affine gradients: block (cx, chunk) sums rows
+// [chunk*rowsPerChunk, ...) for columns cx*blockDim.x + threadIdx.x into pw/pb [chunks, d].
+template <class T, class S>
+__device__ __forceinline__ void ln_param_partials(const T* gy, const T* x, const S* mean, const S* rstd, double* pw, double* pb,
+                                                  int rows, int d, int rowsPerChunk) {
+    const int col = blockIdx.x * blockDim.x + threadIdx.x, chunk = blockIdx.y;
+    if (col >= d) return;
+    const int r0 = chunk * rowsPerChunk, r1 = min(rows, r0 + rowsPerChunk);
+    double sw = 0, sb = 0;
+    for (int r = r0; r < r1; r++) {
+        long long i = (long long)r * d + col;
+        double g = TypeOps<T>::to_d(gy[i]);
+        sw += g * (TypeOps<T>::to_d(x[i]) - (double)mean[r]) * (double)rstd[r];
+        sb += g;
+    }
+    pw[(long long)chunk * d + col] = sw;
+    pb[(long long)chunk * d + col] = sb;
+}
+
+// dw[c] = sum over rows of pw[row, c] (likewise db); either output may be null.
+template <class T>
+__device__ __forceinline__ void param_grad(const double* pw, const double* pb, T* dw, T* db, int rows, int cols) {
+    GRID_STRIDE(c, cols) {
+        double sw = 0, sb = 0;
+        for (int r = 0; r < rows; r++) {
+            sw += pw[(long long)r * cols + c];
+            sb += pb[(long long)r * cols + c];
+        }
+        if (dw) dw[c] = TypeOps<T>::from_d(sw);
+        if (db) db[c] = TypeOps<T>::from_d(sb);
+    }
+}
+
+#define NORM_KERNELS(T, S, SFX) \
+    extern "C" __global__ void gn_fwd_##SFX(const T* x, const T* w, const T* b, T* y, S* mean, S* rstd, int rows, int groups, \
+                                            int cg, int spatial, double eps, int silu) { \
+        if (silu) gn_fwd<T, S, true>(x, w, b, y, mean, rstd, rows, groups, cg, spatial, eps); \
+        else gn_fwd<T, S, false>(x, w, b, y, mean, rstd, rows, groups, cg, spatial, eps); } \
+    extern "C" __global__ void gn_bwd_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, T* dx, \
+                                            double* pw, double* pb, int rows, int groups, int cg, int spatial, int silu) { \
+        if (silu) gn_bwd<T, S, true>(gy, x, mean, rstd, w, b, dx, pw, pb, rows, groups, cg, spatial); \
+        else gn_bwd<T, S, false>(gy, x, mean, rstd, w, b, dx, pw, pb, rows, groups, cg, spatial); } \
+    extern "C" __global__ void ln_fwd_##SFX(const T* x, const T* w, const T* b, T* y, S* mean, S* rstd, int rows, int d, \
+                                            double eps, int warp) { \
+        if (warp) ln_fwd<T, S, true>(x, w, b, y, mean, rstd, rows, d, eps); \
+        else ln_fwd<T, S, false>(x, w, b, y, mean, rstd, rows, d, eps); } \
+    extern "C" __global__ void ln_bwd_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, T* dx, int rows, \
+                                            int d, int warp) { \
+        if (warp) ln_bwd<T, S, true>(gy, x, mean, rstd, w, dx, rows, d); \
+        else ln_bwd<T, S, false>(gy, x, mean, rstd, w, dx, rows, d); } \
+    extern "C" __global__ void ln_param_partials_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, double* pw, \
+                                                       double* pb, int rows, int d, int rowsPerChunk) { \
+        ln_param_partials<T, S>(gy, x, mean, rstd, pw, pb, rows, d, rowsPerChunk); } \
+    extern "C" __global__ void param_grad_##SFX(const double* pw, const double* pb, T* dw, T* db, int rows, int cols) { \
+        param_grad<T>(pw, pb, dw, db, rows, cols); }
+
+NORM_KERNELS(float, float, f32)
+NORM_KERNELS(bf16, float, bf16)
+NORM_KERNELS(double, double, f64)

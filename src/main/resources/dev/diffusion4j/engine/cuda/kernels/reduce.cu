@@ -1,0 +1,107 @@
+// Reductions over any set of dims, one op per module (-DOP_SUM/MEAN/MAX/MIN). The input is read
+// in place through two layouts: K gives each output row's base offset (the kept dims), R the
+// offset of the j-th reduced element (the reduced dims, moved last). Accumulation is in double,
+// like the CPU; MAX/MIN propagate NaN. A row may be split into `split` chunks over several
+// blocks: those write double partials that a second launch (reduce_fin_*) combines.
+
+__device__ __forceinline__ double red_identity() {
+#if defined(OP_SUM) || defined(OP_MEAN)
+    return 0.0;
+#elif defined(OP_MAX)
+    return -F64_INF;
+#elif defined(OP_MIN)
+    return F64_INF;
+#else
+#error "compile reduce.cu with -DOP_<ReduceOp>"
+#endif
+}
+
+__device__ __forceinline__ double red_combine(double a, double b) {
+#if defined(OP_SUM) || defined(OP_MEAN)
+    return a + b;
+#elif defined(OP_MAX)
+    return (b > a || m_isnan(b)) ? b : a;
+#else
+    return (b < a || m_isnan(b)) ? b : a;
+#endif
+}
+
+__device__ __forceinline__ double warp_combine(double v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v = red_combine(v, __shfl_down_sync(0xffffffffu, v, o));
+    return v;
+}
+
+// Work item w = (row, chunk). In warp mode each warp takes one item, else the whole block does.
+template <class TI, class TO>
+__device__ __forceinline__ void reduce_items(const Layout& K, const Layout& R, const TI* x, TO* out, int items, int split,
+                                             int chunk, int warpMode, double divisor) {
+    __shared__ double partial[32];
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
+    const int len = R.n;
+    const bool flat = R.rank == 1;
+    const int innerStride = R.stride[0][MAX_RANK - 1];
+    const int workers = warpMode ? 32 : blockDim.x;
+    const int me = warpMode ? lane : threadIdx.x;
+    int first = warpMode ? blockIdx.x * nwarps + warp : blockIdx.x;
+    int step = warpMode ? gridDim.x * nwarps : gridDim.x;
+    for (int w = first; w < items; w += step) {
+        int row = w / split, s = w - row * split;
+        int base;
+        layout_offsets<1>(K, row, &base);
+        int lo = s * chunk, hi = min(len, lo + chunk);
+        // four independent loads in flight per thread: one at a time cannot keep HBM busy
+        double a0 = red_identity(), a1 = a0, a2 = a0, a3 = a0;
+        int j = lo + me;
+        for (; j + 3 * workers < hi; j += 4 * workers) {
+            int o0, o1, o2, o3;
+            if (flat) {
+                o0 = j * innerStride; o1 = o0 + workers * innerStride; o2 = o1 + workers * innerStride; o3 = o2 + workers * innerStride;
+            } else {
+                layout_offsets<1>(R, j, &o0);
+                layout_offsets<1>(R, j + workers, &o1);
+                layout_offsets<1>(R, j + 2 * workers, &o2);
+                layout_offsets<1>(R, j + 3 * workers, &o3);
+            }
+            double v0 = TypeOps<TI>::to_d(x[base + o0]), v1 = TypeOps<TI>::to_d(x[base + o1]);
+            double v2 = TypeOps<TI>::to_d(x[base + o2]), v3 = TypeOps<TI>::to_d(x[base + o3]);
+            a0 = red_combine(a0, v0); a1 = red_combine(a1, v1); a2 = red_combine(a2, v2); a3 = red_combine(a3, v3);
+        }
+        for (; j < hi; j += workers) {
+            int off;
+            if (flat) off = j * innerStride; else layout_offsets<1>(R, j, &off);
+            a0 = red_combine(a0, TypeOps<TI>::to_d(x[base + off]));
+        }
+        double acc = warp_combine(red_combine(red_combine(a0, a1), red_combine(a2, a3)));
+        if (!warpMode) {
+            if (lane == 0) partial[warp] = acc;
+            __syncthreads();
+            if (warp == 0) {
+                acc = lane < nwarps ? partial[lane] : red_identity();
+                acc = warp_combine(acc);
+            }
+            __syncthreads();
+        }
+        if (me == 0) {
+#if defined(OP_MEAN)
+            acc = acc / divisor;
+#endif
+            out[w] = TypeOps<TO>::from_d(acc);
+        }
+    }
+}
+
+#define REDUCE_KERNELS(T, S) \
+    extern "C" __global__ void reduce_##S(const __grid_constant__ Layout K, const __grid_constant__ Layout R, const T* x, T* out, \
+                                          int items, int split, int chunk, int warpMode, double divisor) { \
+        reduce_items<T, T>(K, R, x, out, items, split, chunk, warpMode, divisor); } \
+    extern "C" __global__ void reduce_part_##S(const __grid_constant__ Layout K, const __grid_constant__ Layout R, const T* x, \
+                                               double* out, int items, int split, int chunk, int warpMode) { \
+        reduce_items<T, double>(K, R, x, out, items, split, chunk, warpMode, 1.0); } \
+    extern "C" __global__ void reduce_fin_##S(const __grid_constant__ Layout K, const __grid_constant__ Layout R, const double* x, \
+                                              T* out, int items, int warpMode, double divisor) { \
+        reduce_items<double, T>(K, R, x, out, items, 1, R.n, warpMode, divisor); }
+
+REDUCE_KERNELS(float, f32)
+REDUCE_KERNELS(bf16, bf16)
+REDUCE_KERNELS(double, f64)

@@ -1,0 +1,126 @@
+// Pooling, resampling and the convolution bias over contiguous NCHW tensors; nc = N*C planes.
+// bf16 computes in float. Backward passes gather (each input sums what it fed), except bilinear,
+// whose taps are irregular: it scatters with atomicAdd into a float/double accumulator.
+
+template <class T> __device__ __forceinline__ typename TypeOps<T>::C ld(const T* p, long long i) { return TypeOps<T>::to_c(p[i]); }
+
+template <class T>
+__device__ __forceinline__ void avgpool_fwd(const T* x, T* y, int nc, int h, int w, int oh, int ow, int k, int s) {
+    typedef typename TypeOps<T>::C C;
+    GRID_STRIDE(i, nc * oh * ow) {
+        int ox = (int)i % ow, t = (int)i / ow, oy = t % oh, p = t / oh;
+        const T* src = x + (long long)p * h * w;
+        C sum = 0;
+        for (int a = 0; a < k; a++)
+            for (int b = 0; b < k; b++) sum += ld(src, (oy * s + a) * w + ox * s + b);
+        y[i] = TypeOps<T>::from_c(sum / C(k * k));
+    }
+}
+
+template <class T>
+__device__ __forceinline__ void avgpool_bwd(const T* gy, T* dx, int nc, int h, int w, int oh, int ow, int k, int s) {
+    typedef typename TypeOps<T>::C C;
+    GRID_STRIDE(i, nc * h * w) {
+        int xx = (int)i % w, t = (int)i / w, yy = t % h, p = t / h;
+        // windows oy with oy*s <= yy < oy*s + k
+        int oy0 = yy - k + 1 <= 0 ? 0 : (yy - k + s) / s, oy1 = min(oh - 1, yy / s);
+        int ox0 = xx - k + 1 <= 0 ? 0 : (xx - k + s) / s, ox1 = min(ow - 1, xx / s);
+        const T* g = gy + (long long)p * oh * ow;
+        C sum = 0;
+        for (int oy = oy0; oy <= oy1; oy++)
+            for (int ox = ox0; ox <= ox1; ox++) sum += ld(g, oy * ow + ox);
+        dx[i] = TypeOps<T>::from_c(sum / C(k * k));
+    }
+}
+
+template <class T>
+__device__ __forceinline__ void nearest_fwd(const T* x, T* y, int nc, int h, int w, int f) {
+    int oh = h * f, ow = w * f;
+    GRID_STRIDE(i, nc * oh * ow) {
+        int ox = (int)i % ow, t = (int)i / ow, oy = t % oh, p = t / oh;
+        y[i] = x[((long long)p * h + oy / f) * w + ox / f];
+    }
+}
+
+template <class T>
+__device__ __forceinline__ void nearest_bwd(const T* gy, T* dx, int nc, int h, int w, int f) {
+    typedef typename TypeOps<T>::C C;
+    int oh = h * f, ow = w * f;
+    GRID_STRIDE(i, nc * h * w) {
+        int xx = (int)i % w, t = (int)i / w, yy = t % h, p = t / h;
+        const T* g = gy + ((long long)p * oh + yy * f) * ow + xx * f;
+        C sum = 0;
+        for (int a = 0; a < f; a++)
+            for (int b = 0; b < f; b++) sum += ld(g, a * ow + b);
+        dx[i] = TypeOps<T>::from_c(sum);
+    }
+}
+
+// align_corners=false taps, in double exactly as CpuConvReference.bilinearTaps.
+__device__ __forceinline__ void bilinear_taps(int dst, int in, int out, int& i0, int& i1, double& w0, double& w1) {
+    double src = fmax(0.0, (dst + 0.5) * in / out - 0.5);
+    i0 = min((int)floor(src), in - 1);
+    i1 = min(i0 + 1, in - 1);
+    double l = src - i0;
+    w0 = 1.0 - l;
+    w1 = l;
+}
+
+template <class T>
+__device__ __forceinline__ void bilinear_fwd(const T* x, T* y, int nc, int h, int w, int oh, int ow) {
+    typedef typename TypeOps<T>::C C;
+    GRID_STRIDE(i, nc * oh * ow) {
+        int ox = (int)i % ow, t = (int)i / ow, oy = t % oh, p = t / oh;
+        int y0, y1, x0, x1;
+        double wy0, wy1, wx0, wx1;
+        bilinear_taps(oy, h, oh, y0, y1, wy0, wy1);
+        bilinear_taps(ox, w, ow, x0, x1, wx0, wx1);
+        const T* src = x + (long long)p * h * w;
+        C v = C(wy0 * wx0) * ld(src, y0 * w + x0) + C(wy0 * wx1) * ld(src, y0 * w + x1)
+            + C(wy1 * wx0) * ld(src, y1 * w + x0) + C(wy1 * wx1) * ld(src, y1 * w + x1);
+        y[i] = TypeOps<T>::from_c(v);
+    }
+}
+
+template <class T, class A>
+__device__ __forceinline__ void bilinear_bwd(const T* gy, A* acc, int nc, int h, int w, int oh, int ow) {
+    GRID_STRIDE(i, nc * oh * ow) {
+        int ox = (int)i % ow, t = (int)i / ow, oy = t % oh, p = t / oh;
+        int y0, y1, x0, x1;
+        double wy0, wy1, wx0, wx1;
+        bilinear_taps(oy, h, oh, y0, y1, wy0, wy1);
+        bilinear_taps(ox, w, ow, x0, x1, wx0, wx1);
+        A g = (A)TypeOps<T>::to_c(gy[i]);
+        A* dst = acc + (long long)p * h * w;
+        atomicAdd(dst + y0 * w + x0, A(wy0 * wx0) * g);
+        atomicAdd(dst + y0 * w + x1, A(wy0 * wx1) * g);
+        atomicAdd(dst + y1 * w + x0, A(wy1 * wx0) * g);
+        atomicAdd(dst + y1 * w + x1, A(wy1 * wx1) * g);
+    }
+}
+
+// y [N, C, HW] += bias [C], in place after a convolution.
+template <class T>
+__device__ __forceinline__ void bias_add(T* y, const T* b, int c, int hw, int n) {
+    GRID_STRIDE(i, n) {
+        int ch = ((int)i / hw) % c;
+        y[i] = TypeOps<T>::from_c(TypeOps<T>::to_c(y[i]) + TypeOps<T>::to_c(b[ch]));
+    }
+}
+
+#define RESAMPLE_KERNELS(T, A, S) \
+    extern "C" __global__ void avgpool_fwd_##S(const T* x, T* y, int nc, int h, int w, int oh, int ow, int k, int s) { \
+        avgpool_fwd<T>(x, y, nc, h, w, oh, ow, k, s); } \
+    extern "C" __global__ void avgpool_bwd_##S(const T* gy, T* dx, int nc, int h, int w, int oh, int ow, int k, int s) { \
+        avgpool_bwd<T>(gy, dx, nc, h, w, oh, ow, k, s); } \
+    extern "C" __global__ void nearest_fwd_##S(const T* x, T* y, int nc, int h, int w, int f) { nearest_fwd<T>(x, y, nc, h, w, f); } \
+    extern "C" __global__ void nearest_bwd_##S(const T* gy, T* dx, int nc, int h, int w, int f) { nearest_bwd<T>(gy, dx, nc, h, w, f); } \
+    extern "C" __global__ void bilinear_fwd_##S(const T* x, T* y, int nc, int h, int w, int oh, int ow) { \
+        bilinear_fwd<T>(x, y, nc, h, w, oh, ow); } \
+    extern "C" __global__ void bilinear_bwd_##S(const T* gy, A* acc, int nc, int h, int w, int oh, int ow) { \
+        bilinear_bwd<T, A>(gy, acc, nc, h, w, oh, ow); } \
+    extern "C" __global__ void bias_add_##S(T* y, const T* b, int c, int hw, int n) { bias_add<T>(y, b, c, hw, n); }
+
+RESAMPLE_KERNELS(float, float, f32)
+RESAMPLE_KERNELS(bf16, float, bf16)
+RESAMPLE_KERNELS(double, double, f64)

@@ -1,0 +1,117 @@
+// Softmax / log-softmax along one dim of a contiguous tensor read as [outer, n, inner]: row r is
+// (o = r / inner, i = r % inner), its element j at o*n*inner + j*inner + i (inner = 1 is the usual
+// last-dim case, read coalesced). A warp per row when rows are short, else a block. The max is
+// taken in the compute type, the sum of exponentials in double; a row that is all -inf gives 0
+// (log: -inf) rather than NaN, as on the CPU.
+
+template <bool WARP>
+__device__ __forceinline__ double row_sum(double a, double* shm) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) a += __shfl_xor_sync(0xffffffffu, a, o);
+    if (WARP) return a;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    if (lane == 0) shm[warp] = a;
+    __syncthreads();
+    a = lane < nw ? shm[lane] : 0.0;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) a += __shfl_xor_sync(0xffffffffu, a, o);
+    __syncthreads();
+    return a;
+}
+
+template <bool WARP>
+__device__ __forceinline__ double row_max(double a, double* shm) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) a = fmax(a, __shfl_xor_sync(0xffffffffu, a, o));
+    if (WARP) return a;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    if (lane == 0) shm[warp] = a;
+    __syncthreads();
+    a = lane < nw ? shm[lane] : -F64_INF;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) a = fmax(a, __shfl_xor_sync(0xffffffffu, a, o));
+    __syncthreads();
+    return a;
+}
+
+#define SOFTMAX_ROWS(WARP, row, rows)                                                        \
+    const int tid_ = WARP ? (threadIdx.x & 31) : threadIdx.x;                                \
+    const int nth_ = WARP ? 32 : blockDim.x;                                                 \
+    const int first_ = WARP ? blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5) : blockIdx.x; \
+    const int step_ = WARP ? gridDim.x * (blockDim.x >> 5) : gridDim.x;                      \
+    for (int row = first_; row < (rows); row += step_)
+
+template <class T, bool WARP>
+__device__ __forceinline__ void softmax_fwd(const T* x, T* y, int rows, int n, int inner, int logMode) {
+    typedef typename TypeOps<T>::C C;
+    __shared__ double shm[32];
+    SOFTMAX_ROWS(WARP, row, rows) {
+        const long long base = (long long)(row / inner) * n * inner + row % inner;
+        double m = -F64_INF;
+#pragma unroll 4
+        for (int j = tid_; j < n; j += nth_) m = fmax(m, TypeOps<T>::to_d(x[base + (long long)j * inner]));
+        m = row_max<WARP>(m, shm);
+        if (m == -F64_INF) { // fully masked row
+    #pragma unroll 4
+        for (int j = tid_; j < n; j += nth_) y[base + (long long)j * inner] = TypeOps<T>::from_d(logMode ? -F64_INF : 0.0);
+            continue;
+        }
+        const C cm = (C)m;
+        double s = 0;
+#pragma unroll 4
+        for (int j = tid_; j < n; j += nth_) s += (double)m_exp(TypeOps<T>::to_c(x[base + (long long)j * inner]) - cm);
+        s = row_sum<WARP>(s, shm);
+        if (logMode) {
+            const C lse = (C)(m + log(s));
+    #pragma unroll 4
+        for (int j = tid_; j < n; j += nth_) {
+                long long k = base + (long long)j * inner;
+                y[k] = TypeOps<T>::from_c(TypeOps<T>::to_c(x[k]) - lse);
+            }
+        } else {
+            const C inv = (C)(1.0 / s);
+    #pragma unroll 4
+        for (int j = tid_; j < n; j += nth_) {
+                long long k = base + (long long)j * inner;
+                y[k] = TypeOps<T>::from_c(m_exp(TypeOps<T>::to_c(x[k]) - cm) * inv);
+            }
+        }
+    }
+}
+
+// softmax: dx = y (gy - sum(gy y)); log-softmax: dx = gy - exp(y) sum(gy).
+template <class T, bool WARP>
+__device__ __forceinline__ void softmax_bwd(const T* y, const T* gy, T* dx, int rows, int n, int inner, int logMode) {
+    typedef typename TypeOps<T>::C C;
+    __shared__ double shm[32];
+    SOFTMAX_ROWS(WARP, row, rows) {
+        const long long base = (long long)(row / inner) * n * inner + row % inner;
+        double s = 0;
+#pragma unroll 4
+        for (int j = tid_; j < n; j += nth_) {
+            long long k = base + (long long)j * inner;
+            double g = TypeOps<T>::to_d(gy[k]);
+            s += logMode ? g : g * TypeOps<T>::to_d(y[k]);
+        }
+        s = row_sum<WARP>(s, shm);
+        const C cs = (C)s;
+#pragma unroll 4
+        for (int j = tid_; j < n; j += nth_) {
+            long long k = base + (long long)j * inner;
+            C yk = TypeOps<T>::to_c(y[k]), gk = TypeOps<T>::to_c(gy[k]);
+            dx[k] = TypeOps<T>::from_c(logMode ? gk - m_exp(yk) * cs : yk * (gk - cs));
+        }
+    }
+}
+
+#define SOFTMAX_KERNELS(T, SFX) \
+    extern "C" __global__ void softmax_fwd_##SFX(const T* x, T* y, int rows, int n, int inner, int logMode, int warp) { \
+        if (warp) softmax_fwd<T, true>(x, y, rows, n, inner, logMode); \
+        else softmax_fwd<T, false>(x, y, rows, n, inner, logMode); } \
+    extern "C" __global__ void softmax_bwd_##SFX(const T* y, const T* gy, T* dx, int rows, int n, int inner, int logMode, int warp) { \
+        if (warp) softmax_bwd<T, true>(y, gy, dx, rows, n, inner, logMode); \
+        else softmax_bwd<T, false>(y, gy, dx, rows, n, inner, logMode); }
+
+SOFTMAX_KERNELS(float, f32)
+SOFTMAX_KERNELS(bf16, bf16)
+SOFTMAX_KERNELS(double, f64)

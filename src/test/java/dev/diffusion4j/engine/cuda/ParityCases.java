@@ -1,0 +1,225 @@
+package dev.diffusion4j.engine.cuda;
+
+import dev.diffusion4j.engine.BinaryOp;
+import dev.diffusion4j.engine.Conv2dParams;
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.engine.UnaryOp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * The table of CPU-vs-CUDA parity cases: each runs f on random inputs on both backends (f32, and bf16 unless marked
+ * otherwise), then the backward of sum(w * f(x)) through autograd, and names the Backend methods it exercises. The
+ * coverage test ({@link ParityCoverageTest}) fails when a Backend method appears in no case.
+ */
+final class ParityCases {
+    private ParityCases() {}
+
+    /** grad: run the backward too; bf16: also run with bf16 storage; tol32: f32 tolerance (max error / max |ref|). */
+    record Case(String name, Set<String> methods, Function<Tensor[], Tensor> f, boolean grad, boolean bf16, double tol32, Tensor[] inputs) {}
+
+    /** Backend methods the direct (non-autograd) tests of CudaParityTest exercise. */
+    static final Set<String> DIRECT = Set.of("device", "fromArray", "toArray", "full", "cast", "contiguous", "copyInto",
+            "normal", "uniform", "randint");
+
+    static final double F32_TOL = 1e-5;
+
+    static Tensor rn(long seed, int... shape) { return Tensor.randn(new Generator(seed), shape); }
+
+    static Tensor pos(long seed, int... shape) { return Tensor.rand(new Generator(seed), shape).affine(1.5, 0.5); }
+
+    private static Case c(String name, String methods, Function<Tensor[], Tensor> f, Tensor... in) {
+        return new Case(name, methods(methods), f, true, true, F32_TOL, in);
+    }
+
+    private static Case fwd(String name, String methods, Function<Tensor[], Tensor> f, Tensor... in) {
+        return new Case(name, methods(methods), f, false, true, F32_TOL, in);
+    }
+
+    /** f32 only: the op draws random numbers whose bf16 rounding would move thresholds. */
+    private static Case c32(String name, String methods, Function<Tensor[], Tensor> f, Tensor... in) {
+        return new Case(name, methods(methods), f, true, false, F32_TOL, in);
+    }
+
+    private static Set<String> methods(String spaced) { return new TreeSet<>(List.of(spaced.split(" "))); }
+
+    private static Tensor ids(Tensor like, long... v) { return Tensor.ofLongs(v, v.length).to(like.device()); }
+
+    static List<Case> cases() {
+        List<Case> cs = new ArrayList<>();
+        // ---- unary maps: a contiguous run (vector path, with a ragged tail) and a transposed view (strided path)
+        for (UnaryOp op : UnaryOp.values()) {
+            Function<Tensor[], Tensor> f = switch (op) {
+                case AFFINE -> x -> x[0].affine(1.5, -0.25);
+                case POW -> x -> x[0].pow(2.7);
+                case CLAMP -> x -> x[0].clamp(-0.5, 0.5);
+                case SIGN -> x -> x[0].sign().add(x[0]);  // sign's own derivative is 0
+                case SOFTPLUS -> x -> F.softplus(x[0].mul(12));  // reaches both branches (x > 20)
+                default -> x -> opOf(op, x[0]);
+            };
+            boolean positive = op == UnaryOp.LOG || op == UnaryOp.SQRT || op == UnaryOp.RSQRT || op == UnaryOp.RECIPROCAL || op == UnaryOp.POW;
+            long s = 1000 + 10L * op.ordinal();
+            Tensor flat = positive ? pos(s, 4, 33, 65) : rn(s, 4, 33, 65).add(0.01);
+            Tensor ragged = positive ? pos(s + 1, 3, 7, 5) : rn(s + 1, 3, 7, 5);
+            Tensor strided = positive ? pos(s + 2, 3, 9, 6) : rn(s + 2, 3, 9, 6);
+            String m = "unary unaryBackward";
+            cs.add(c("unary." + op.name().toLowerCase() + ".flat", m, f, flat));
+            cs.add(c("unary." + op.name().toLowerCase() + ".ragged", m, f, ragged));
+            cs.add(c("unary." + op.name().toLowerCase() + ".transposed", m, x -> f.apply(new Tensor[] {x[0].mT()}), strided));
+        }
+        // ---- binary maps: same shape (vector path), broadcasting, a broadcast scalar, transposed views
+        for (BinaryOp op : BinaryOp.values()) {
+            String n = "binary." + op.name().toLowerCase();
+            long s = 2000 + 10L * op.ordinal();
+            Function<Tensor[], Tensor> f = x -> binOf(op, x[0], x[1]);
+            if (op.isComparison()) {
+                // half the elements tie so EQ/NE/LE/GE see both outcomes
+                Tensor a = rn(s, 8, 129), mask = Tensor.rand(new Generator(s + 1), 8, 129).gt(0.5);
+                Tensor b = Tensor.where(mask, a, rn(s + 2, 8, 129));
+                cs.add(fwd(n + ".same", "binary", f, a, b));
+                cs.add(fwd(n + ".broadcast", "binary", f, rn(s + 3, 2, 3, 4, 5), rn(s + 4, 3, 1, 5)));
+                continue;
+            }
+            boolean posA = op == BinaryOp.POW, posB = op == BinaryOp.DIV;
+            Tensor a1 = posA ? pos(s, 8, 129) : rn(s, 8, 129), b1 = posB ? pos(s + 1, 8, 129) : rn(s + 1, 8, 129);
+            Tensor a2 = posA ? pos(s + 2, 2, 3, 4, 5) : rn(s + 2, 2, 3, 4, 5), b2 = posB ? pos(s + 3, 3, 1, 5) : rn(s + 3, 3, 1, 5);
+            Tensor b3 = posB ? pos(s + 4, 1) : rn(s + 4, 1);
+            Tensor a4 = posA ? pos(s + 5, 2, 7, 6) : rn(s + 5, 2, 7, 6), b4 = posB ? pos(s + 6, 2, 6, 7) : rn(s + 6, 2, 6, 7);
+            cs.add(c(n + ".same", "binary", f, a1, b1));
+            cs.add(c(n + ".broadcast", "binary reduce", f, a2, b2));
+            cs.add(c(n + ".scalar", "binary reduce", f, a1, b3));
+            cs.add(c(n + ".transposed", "binary", x -> binOf(op, x[0], x[1].mT()), a4, b4));
+        }
+        cs.add(c("where.broadcast", "where binary cast", x -> Tensor.where(x[0].gt(0.0), x[0], x[1]), rn(3000, 3, 4, 5), rn(3001, 5)));
+        cs.add(c("where.transposed", "where binary cast", x -> Tensor.where(x[1].lt(0.3), x[0].mT(), x[1]), rn(3002, 6, 5), rn(3003, 5, 6)));
+        // ---- reductions: warp rows, block rows, split rows, strided and permuted inputs
+        cs.add(c("reduce.sum.dims02", "reduce", x -> x[0].sum(new int[] {0, 2}, false), rn(3100, 6, 7, 8)));
+        cs.add(c("reduce.mean.keepdim", "reduce", x -> x[0].mean(1, true), rn(3101, 6, 7, 8)));
+        cs.add(c("reduce.max.last", "reduce binary", x -> x[0].max(-1, false), rn(3102, 6, 7, 9)));
+        cs.add(c("reduce.min.keepdim01", "reduce binary", x -> x[0].min(new int[] {0, 1}, true), rn(3103, 6, 7, 8)));
+        cs.add(c("reduce.sum.all.split", "reduce", x -> x[0].sum(), rn(3104, 700, 1300)));
+        cs.add(c("reduce.mean.dim0.strided.split", "reduce", x -> x[0].mean(0, false), rn(3105, 5000, 3)));
+        cs.add(c("reduce.sum.rows.block", "reduce", x -> x[0].sum(1, false), rn(3106, 300, 3000)));
+        cs.add(c("reduce.max.permuted", "reduce binary", x -> x[0].permute(2, 0, 1).max(new int[] {1, 2}, false), rn(3107, 9, 11, 13)));
+        cs.add(c("reduce.min.all.split", "reduce binary", x -> x[0].min(), rn(3108, 4, 300000)));
+        cs.add(c("reduce.var", "reduce binary unary", x -> x[0].var(new int[] {1, 2}, true, false), rn(3109, 3, 4, 5)));
+        cs.add(c("reduce.logsumexp", "reduce binary unary where", x -> x[0].logsumexp(-1, false), rn(3110, 5, 40)));
+        // ---- shapes: views gathered, copies into strided destinations
+        cs.add(c("contiguous.permute", "contiguous", x -> x[0].permute(2, 0, 1).contiguous().mul(x[1]), rn(3200, 3, 4, 5), rn(3201, 5, 3, 4)));
+        cs.add(c("contiguous.flip", "contiguous", x -> x[0].flip(0, 2).contiguous().mul(x[1]), rn(3202, 3, 4, 5), rn(3203, 3, 4, 5)));
+        cs.add(c("contiguous.expand", "contiguous reduce", x -> x[0].expand(4, 3, 5).contiguous().mul(x[1]), rn(3204, 3, 1), rn(3205, 4, 3, 5)));
+        cs.add(c("slice.step", "copyInto full", x -> x[0].slice(2, 1, 9, 3).square(), rn(3206, 3, 4, 10)));
+        cs.add(c("cat", "copyInto full", x -> Tensor.cat(1, x[0], x[1], x[0]).square(), rn(3207, 2, 3, 2), rn(3208, 2, 1, 2)));
+        cs.add(c("stack", "copyInto full", x -> Tensor.stack(0, x[0], x[1].mul(x[0])), rn(3209, 3, 2), rn(3210, 3, 2)));
+        cs.add(c("pad", "copyInto full", x -> x[0].pad(new int[] {1, 2, 0, 1}, 0.5).square(), rn(3211, 2, 3, 2)));
+        cs.add(c("cast.f64.roundtrip", "cast unary", x -> x[0].to(DType.F64).square().to(x[0].dtype()), rn(3212, 4, 9)));
+        // ---- matrix products
+        cs.add(c("matmul.2d", "matmul", x -> x[0].matmul(x[1]), rn(3300, 13, 17), rn(3301, 17, 19)));
+        cs.add(c("matmul.batched", "matmul", x -> x[0].matmul(x[1]), rn(3302, 2, 3, 17, 33), rn(3303, 2, 3, 33, 19)));
+        cs.add(c("matmul.shared_weight", "matmul reduce", x -> x[0].matmul(x[1].mT()), rn(3304, 2, 7, 33), rn(3305, 19, 33)));
+        cs.add(c("matmul.transposed_views", "matmul", x -> x[0].mT().matmul(x[1].mT()), rn(3306, 2, 33, 17), rn(3307, 2, 19, 33)));
+        cs.add(c("matmul.expanded_batch", "matmul reduce", x -> x[0].matmul(x[1].expand(4, 33, 19)), rn(3308, 4, 17, 33), rn(3309, 1, 33, 19)));
+        cs.add(c("matmul.sliced", "matmul", x -> x[0].slice(1, 3, 40).matmul(x[1]), rn(3310, 2, 45, 24), rn(3311, 24, 31)));
+        cs.add(c("linear", "matmul binary reduce", x -> F.linear(x[0], x[1], x[2]), rn(3312, 2, 3, 64), rn(3313, 96, 64), rn(3314, 96)));
+        // ---- indexing
+        cs.add(c("index_select.repeated", "indexSelect indexAdd", x -> x[0].indexSelect(1, ids(x[0], 2, 0, 2, 1, 2)), rn(3400, 2, 3, 7)));
+        cs.add(c("gather", "indexSelect indexAdd", x -> x[0].gather(1, Tensor.ofLongs(new long[] {2, 0, 1, 1, 0, 2}, 2, 3).to(x[0].device())), rn(3401, 2, 4)));
+        cs.add(c("embedding", "indexSelect indexAdd", x -> F.embedding(x[0], Tensor.ofLongs(new long[] {3, 1, 3, 0, 9, 3}, 2, 3).to(x[0].device())), rn(3402, 10, 16)));
+        // ---- convolution, pooling, resampling
+        cs.add(c("conv2d.3x3.bias", "conv2d conv2dBackwardInput conv2dBackwardWeight reduce", x -> F.conv2d(x[0], x[1], x[2], 1, 1),
+                rn(3500, 2, 16, 12, 12), rn(3501, 32, 16, 3, 3), rn(3502, 32)));
+        cs.add(c("conv2d.strided_grouped_dilated", "conv2d conv2dBackwardInput conv2dBackwardWeight",
+                x -> F.conv2d(x[0], x[1], null, new Conv2dParams(2, 1, 1, 2, 1, 2, 2)), rn(3503, 2, 4, 7, 6), rn(3504, 6, 2, 3, 2)));
+        cs.add(c("conv2d.1x1", "conv2d conv2dBackwardInput conv2dBackwardWeight", x -> F.conv2d(x[0], x[1], null, 1, 0), rn(3505, 2, 3, 5, 5), rn(3506, 5, 3, 1, 1)));
+        cs.add(c("conv2d.noncontiguous_input", "conv2d conv2dBackwardInput conv2dBackwardWeight contiguous",
+                x -> F.conv2d(x[0].transpose(2, 3), x[1], null, 1, 1), rn(3507, 2, 3, 6, 5), rn(3508, 4, 3, 3, 3)));
+        cs.add(c("conv_transpose2d", "conv2d conv2dBackwardInput conv2dBackwardWeight binary reduce",
+                x -> F.convTranspose2d(x[0], x[1], x[2], Conv2dParams.of(2, 1), 1), rn(3509, 2, 3, 4, 3), rn(3510, 3, 2, 3, 3), rn(3511, 2)));
+        cs.add(c("avg_pool2d", "avgPool2d avgPool2dBackward", x -> F.avgPool2d(x[0], 2, 2), rn(3512, 2, 3, 8, 6)));
+        cs.add(c("avg_pool2d.overlapping", "avgPool2d avgPool2dBackward", x -> F.avgPool2d(x[0], 3, 2), rn(3513, 2, 3, 9, 7)));
+        cs.add(c("upsample_nearest", "upsampleNearest2d upsampleNearest2dBackward", x -> F.upsampleNearest(x[0], 2), rn(3514, 2, 3, 5, 4)));
+        cs.add(c("upsample_bilinear.up", "upsampleBilinear2d upsampleBilinear2dBackward", x -> F.upsampleBilinear(x[0], 7, 9), rn(3515, 2, 2, 3, 4)));
+        cs.add(c("upsample_bilinear.down", "upsampleBilinear2d upsampleBilinear2dBackward", x -> F.upsampleBilinear(x[0], 2, 3), rn(3516, 1, 2, 5, 7)));
+        // ---- fused NN ops
+        cs.add(c("group_norm", "groupNormForward groupNormBackward", x -> F.groupNorm(x[0], 4, x[1], x[2], 1e-5),
+                rn(3600, 2, 8, 5, 6), rn(3601, 8).add(1), rn(3602, 8)));
+        cs.add(c("group_norm_silu", "groupNormForward groupNormBackward", x -> F.groupNormSilu(x[0], 2, x[1], x[2], 1e-5),
+                rn(3603, 3, 6, 7, 5).mul(2).add(0.5), rn(3604, 6).add(1), rn(3605, 6)));
+        cs.add(c("group_norm.no_affine.rank2", "groupNormForward groupNormBackward", x -> F.groupNorm(x[0], 3, null, null, 1e-5), rn(3606, 5, 12)));
+        cs.add(c("group_norm_silu.large", "groupNormForward groupNormBackward", x -> F.groupNormSilu(x[0], 8, x[1], x[2], 1e-6),
+                rn(3607, 2, 64, 16, 16), rn(3608, 64).add(1), rn(3609, 64)));
+        cs.add(c("group_norm.noncontiguous", "groupNormForward groupNormBackward contiguous", x -> F.groupNorm(x[0].transpose(2, 3), 2, x[1], null, 1e-5),
+                rn(3610, 2, 4, 5, 6), rn(3611, 4)));
+        cs.add(c("layer_norm.last", "layerNormForward layerNormBackward", x -> F.layerNorm(x[0], 1, x[1], x[2], 1e-5),
+                rn(3612, 4, 7, 33), rn(3613, 33).add(1), rn(3614, 33)));
+        cs.add(c("layer_norm.two_dims", "layerNormForward layerNormBackward", x -> F.layerNorm(x[0], 2, x[1], null, 1e-5),
+                rn(3615, 3, 5, 6), rn(3616, 5, 6).add(1)));
+        cs.add(c("layer_norm.wide_block", "layerNormForward layerNormBackward", x -> F.layerNorm(x[0], 1, x[1], x[2], 1e-5),
+                rn(3617, 6, 2000), rn(3618, 2000).add(1), rn(3619, 2000)));
+        cs.add(c("layer_norm.no_affine", "layerNormForward layerNormBackward", x -> F.layerNorm(x[0], 1, null, null, 1e-5), rn(3620, 9, 40)));
+        cs.add(c("softmax.last", "softmax softmaxBackward", x -> F.softmax(x[0], -1), rn(3621, 4, 6, 50).mul(3)));
+        cs.add(c("softmax.middle", "softmax softmaxBackward", x -> F.softmax(x[0], 1), rn(3622, 3, 7, 5)));
+        cs.add(c("log_softmax.last", "softmax softmaxBackward", x -> F.logSoftmax(x[0], -1), rn(3623, 5, 33)));
+        cs.add(c("softmax.wide_block", "softmax softmaxBackward", x -> F.softmax(x[0], -1), rn(3624, 4, 3000)));
+        cs.add(c("log_softmax.middle_wide", "softmax softmaxBackward", x -> F.logSoftmax(x[0], 0), rn(3625, 1500, 3)));
+        cs.add(c("attention", "attention attentionBackward matmul softmax softmaxBackward", x -> F.scaledDotProductAttention(x[0], x[1], x[2]),
+                rn(3626, 2, 3, 9, 16), rn(3627, 2, 3, 11, 16), rn(3628, 2, 3, 11, 8)));
+        cs.add(c("attention.mask", "attention attentionBackward matmul softmax softmaxBackward reduce",
+                x -> F.scaledDotProductAttention(x[0], x[1], x[2], x[3], 0.3), rn(3629, 2, 2, 9, 16), rn(3630, 2, 2, 11, 16), rn(3631, 2, 2, 11, 8), rn(3632, 9, 11)));
+        cs.add(c("cross_entropy", "softmax softmaxBackward indexSelect indexAdd reduce",
+                x -> F.crossEntropy(x[0], Tensor.ofLongs(new long[] {2, 0, 1, 3}, 4).to(x[0].device())), rn(3633, 4, 5)));
+        cs.add(c32("dropout", "uniform binary", x -> F.dropout(x[0], 0.3, true, new Generator(7)), rn(3634, 6, 50)));
+        cs.add(c("mse_loss", "binary unary reduce", x -> F.mseLoss(x[0], x[1]), rn(3635, 3, 40), rn(3636, 3, 40)));
+        return cs;
+    }
+
+    static Tensor opOf(UnaryOp op, Tensor x) {
+        return switch (op) {
+            case NEG -> x.neg();
+            case EXP -> x.exp();
+            case LOG -> x.log();
+            case SQRT -> x.sqrt();
+            case RSQRT -> x.rsqrt();
+            case ABS -> x.abs();
+            case SQUARE -> x.square();
+            case RECIPROCAL -> x.reciprocal();
+            case SIN -> x.sin();
+            case COS -> x.cos();
+            case TANH -> x.tanh();
+            case SIGMOID -> x.sigmoid();
+            case SILU -> F.silu(x);
+            case RELU -> F.relu(x);
+            case GELU_ERF -> F.gelu(x);
+            case GELU_TANH -> F.geluTanh(x);
+            case ERF -> x.erf();
+            default -> throw new AssertionError(op);
+        };
+    }
+
+    static Tensor binOf(BinaryOp op, Tensor a, Tensor b) {
+        return switch (op) {
+            case ADD -> a.add(b);
+            case SUB -> a.sub(b);
+            case MUL -> a.mul(b);
+            case DIV -> a.div(b);
+            case POW -> a.pow(b);
+            case MAXIMUM -> a.maximum(b);
+            case MINIMUM -> a.minimum(b);
+            case EQ -> a.eq(b);
+            case NE -> a.ne(b);
+            case LT -> a.lt(b);
+            case LE -> a.le(b);
+            case GT -> a.gt(b);
+            case GE -> a.ge(b);
+        };
+    }
+
+    static Device cuda() { return Device.cuda(0); }
+}
