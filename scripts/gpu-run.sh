@@ -1,0 +1,43 @@
+#!/bin/bash
+# Runs on the lent GPU machine from the repository root, with the bundle in .device/gpu (built by
+# scripts/gpu-bundle.sh: jlink'd JRE, shaded jar, the parity main, Fashion-MNIST, the PyTorch reference).
+#   scripts/gpu-run.sh check   U-Net step parity CPU vs CUDA, a short GPU training smoke run
+#   scripts/gpu-run.sh bench   diffuse bench train beside ../shared/bench/ddpm_unet.py, same machine, same call
+#   scripts/gpu-run.sh train   Fashion-MNIST fmnist-small training on the GPU, then sample and eval
+set -uo pipefail
+B=.device/gpu
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT" /tmp/d4j
+[ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
+J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g -XX:+ExplicitGCInvokesConcurrent"
+D="$J -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main"
+export DIFFUSION4J_CACHE=/tmp/d4j/cache PYTHONUNBUFFERED=1
+nvidia-smi -L
+case "${1:-check}" in
+  check)
+    $J -cp $B/diffusion4j.jar:$B/tc dev.diffusion4j.models.UNetStepParity cuda 1e-4 2>&1 | grep -v WARNING
+    $D train --data $B/fmnist --preset fmnist-small --out /tmp/smoke --steps 30 --batch-size 64 --log-every 10 \
+       --sample-every 30 --checkpoint-every 30 --grid-size 16 --sample-steps 10 --device cuda 2>&1 | grep -v WARNING | tail -8
+    $D sample --run /tmp/smoke --count 8 --steps 5 --device cuda 2>&1 | tail -2
+    ;;
+  bench)
+    for cfg in "fmnist-small 128" "fmnist-small 32" "ddpm-cifar10 128"; do
+      set -- $cfg
+      for tf in false true; do
+        echo "java tf32=$tf: $($J -Ddiffusion4j.tf32=$tf -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main bench train --preset $1 --batch $2 \
+          --steps 30 --warmup 10 --sample-batch 256 --sample-iters 20 --device cuda 2>&1 | grep -v WARNING | tail -1)"
+      done
+    done
+    python3 $B/bench/ddpm_unet.py --cfg fmnist --batch 128 --modes fp32,tf32,bf16 --steps 30
+    python3 $B/bench/ddpm_unet.py --cfg fmnist --batch 32 --modes fp32,tf32 --steps 30
+    python3 $B/bench/ddpm_unet.py --cfg cifar --batch 128 --modes fp32,tf32,bf16 --steps 30
+    ;;
+  train)
+    STEPS=${STEPS:-3000}
+    $J -Ddiffusion4j.tf32=true -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main train --data $B/fmnist --preset fmnist-small \
+      --out /tmp/fmnist --steps $STEPS --batch-size 128 --lr 2e-4 --warmup 200 --ema-decay 0.999 --log-every 100 \
+      --sample-every $STEPS --checkpoint-every $STEPS --grid-size 64 --sample-steps 50 --device cuda 2>&1 | grep -v WARNING | tail -6
+    $D eval --run /tmp/fmnist --split test --count 256 --batch-size 256 --device cuda 2>&1 | grep -v WARNING | tail -3
+    cp /tmp/fmnist/samples/step-*.png "$OUT/fmnist-grid.png"; cp /tmp/fmnist/metrics.jsonl /tmp/fmnist/config.json "$OUT/"
+    ;;
+esac
