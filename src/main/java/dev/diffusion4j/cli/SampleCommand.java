@@ -59,6 +59,9 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the sampling noise. Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--no-clip", description = "Do not clip the predicted x0 to [-1, 1] at each step (clipping is on by default).")
+    boolean noClip;
+
     @Option(names = "--class", paramLabel = "K", description = "Class to draw (class-conditional runs). Default: no class.")
     Integer label;
 
@@ -81,7 +84,7 @@ public final class SampleCommand implements Callable<Integer> {
         var ck = RunCheckpoint.pick(r, checkpoint);
         Device dev = Device.parse(device);
         SampleConfig base = cfg.sample();
-        SampleConfig sc = new SampleConfig(sampler != null ? sampler : base.sampler(), steps != null ? steps : base.steps(), eta, count, seed);
+        SampleConfig sc = new SampleConfig(sampler != null ? sampler : base.sampler(), steps != null ? steps : base.steps(), eta, count, seed, !noClip);
         UNet model = Trainer.loadEmaModel(r, ck.dir(), dev);
         GaussianDiffusion diffusion = cfg.diffusion().build();
         Conditioning cond = null;
@@ -105,7 +108,7 @@ public final class SampleCommand implements Callable<Integer> {
                     if (first && strip != null && s.predX0() != null && keepFrame(s.index(), s.total()))
                         stripFrames.add(s.predX0().slice(0, 0, 1).clamp(-1, 1).to(Device.CPU));
                 };
-                SampleConfig batchCfg = new SampleConfig(sc.sampler(), sc.steps(), sc.eta(), n, seed + b);
+                SampleConfig batchCfg = new SampleConfig(sc.sampler(), sc.steps(), sc.eta(), n, seed + b, sc.clipX0());
                 parts.add(Sampling.sample(new UNetDenoiser(model), diffusion, batchCfg, cfg.model(), dev, n, cond, cb).to(Device.CPU));
             }
         }

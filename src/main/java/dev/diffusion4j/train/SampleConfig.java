@@ -5,6 +5,7 @@ import dev.diffusion4j.diffusion.DdpmSampler;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.KarrasSampler;
 import dev.diffusion4j.diffusion.Sampler;
+import dev.diffusion4j.diffusion.Thresholding;
 import dev.diffusion4j.io.Json;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -18,9 +19,12 @@ import java.util.Map;
  * @param eta     DDIM's eta (0 deterministic, 1 like DDPM)
  * @param count   images in a grid
  * @param seed    seed of the sampling noise (grids over training use the same noise, so they are comparable)
+ * @param clipX0  clip each step's predicted x0 to the data range [-1, 1] (improved-diffusion's clip_denoised)
  */
-public record SampleConfig(String sampler, int steps, double eta, int count, long seed) {
-    public static SampleConfig defaults() { return new SampleConfig("ddim", 50, 0.0, 64, 1234); }
+public record SampleConfig(String sampler, int steps, double eta, int count, long seed, boolean clipX0) {
+    public static SampleConfig defaults() { return new SampleConfig("ddim", 50, 0.0, 64, 1234, true); }
+
+    public SampleConfig(String sampler, int steps, double eta, int count, long seed) { this(sampler, steps, eta, count, seed, true); }
 
     public static final String NAMES = "ddpm, ddim, euler, euler-a, heun, dpm++2m";
 
@@ -32,15 +36,16 @@ public record SampleConfig(String sampler, int steps, double eta, int count, lon
 
     /** The sampler over the given (unrespaced) training diffusion. */
     public Sampler create(GaussianDiffusion diffusion) {
+        Thresholding th = clipX0 ? Thresholding.clip() : Thresholding.none();
         int t = diffusion.steps();
         int n = Math.min(steps, t);
         return switch (sampler.toLowerCase(Locale.ROOT)) {
-            case "ddpm" -> new DdpmSampler(n == t ? diffusion : diffusion.respaced(Integer.toString(n)));
-            case "ddim" -> new DdimSampler(diffusion.respaced("ddim" + n), eta);
-            case "euler" -> new KarrasSampler(diffusion, KarrasSampler.Method.EULER, steps);
-            case "euler-a" -> new KarrasSampler(diffusion, KarrasSampler.Method.EULER_ANCESTRAL, steps);
-            case "heun" -> new KarrasSampler(diffusion, KarrasSampler.Method.HEUN, steps);
-            case "dpm++2m" -> new KarrasSampler(diffusion, KarrasSampler.Method.DPMPP_2M, steps);
+            case "ddpm" -> new DdpmSampler(n == t ? diffusion : diffusion.respaced(Integer.toString(n))).withThresholding(th);
+            case "ddim" -> new DdimSampler(diffusion.respaced("ddim" + n), eta).withThresholding(th);
+            case "euler" -> new KarrasSampler(diffusion, KarrasSampler.Method.EULER, steps).withThresholding(th);
+            case "euler-a" -> new KarrasSampler(diffusion, KarrasSampler.Method.EULER_ANCESTRAL, steps).withThresholding(th);
+            case "heun" -> new KarrasSampler(diffusion, KarrasSampler.Method.HEUN, steps).withThresholding(th);
+            case "dpm++2m" -> new KarrasSampler(diffusion, KarrasSampler.Method.DPMPP_2M, steps).withThresholding(th);
             default -> throw new AssertionError(sampler);
         };
     }
@@ -52,6 +57,7 @@ public record SampleConfig(String sampler, int steps, double eta, int count, lon
         m.put("eta", eta);
         m.put("count", count);
         m.put("seed", seed);
+        m.put("clip_x0", clipX0);
         return m;
     }
 
@@ -59,6 +65,6 @@ public record SampleConfig(String sampler, int steps, double eta, int count, lon
         SampleConfig d = defaults();
         if (m == null) return d;
         return new SampleConfig(Json.getString(m, "sampler", d.sampler), Json.getInt(m, "steps", d.steps), Json.getDouble(m, "eta", 0),
-                Json.getInt(m, "count", d.count), Json.getLong(m, "seed", d.seed));
+                Json.getInt(m, "count", d.count), Json.getLong(m, "seed", d.seed), Json.getBoolean(m, "clip_x0", true));
     }
 }
