@@ -79,7 +79,8 @@ public final class CpuConv2d {
         int threads = Parallel.threads(), n = g.n();
         boolean perImage = n >= 2 * threads || Parallel.inParallel();
         int step = perImage ? 1 : n;
-        Parallel.forRange(perImage ? n : 1, 1, (lo, hi) -> {
+        // one image per chunk: fine-grained claiming keeps both cores busy to the end when one is slowed
+        Parallel.forChunks(perImage ? n : 1, perImage ? n : 1, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 int n0 = i * step, count = Math.min(step, n - n0);
                 float[] buf = x;

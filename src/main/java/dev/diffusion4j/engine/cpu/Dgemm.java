@@ -18,6 +18,7 @@ public final class Dgemm {
                             double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
                             double beta, double[] c, int cOff, int ldc) {
         Sgemm.checkArgs(m, n, k, 1);
+        Sgemm.checkLd(transA, transB, m, n, k, lda, ldb, ldc);
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0) {
             for (int i = 0; i < m; i++)

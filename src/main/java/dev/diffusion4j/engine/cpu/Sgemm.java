@@ -27,6 +27,7 @@ public final class Sgemm {
                                    float[] b, int bOff, int ldb, int strideB,
                                    float beta, float[] c, int cOff, int ldc, int strideC, int batch) {
         checkArgs(m, n, k, batch);
+        checkLd(transA, transB, m, n, k, lda, ldb, ldc);
         if (m == 0 || n == 0 || batch == 0) return;
         if (k == 0 || alpha == 0) {
             for (int i = 0; i < batch; i++) scale(m, n, beta, c, cOff + i * strideC, ldc);
@@ -55,6 +56,15 @@ public final class Sgemm {
     static void checkArgs(int m, int n, int k, int batch) {
         if (m < 0 || n < 0 || k < 0 || batch < 0)
             throw new IllegalArgumentException("negative gemm size: m=" + m + " n=" + n + " k=" + k + " batch=" + batch);
+    }
+
+    /** As BLAS: each leading dimension covers a stored row (at least 1). */
+    static void checkLd(boolean transA, boolean transB, int m, int n, int k, int lda, int ldb, int ldc) {
+        int ra = Math.max(1, transA ? m : k), rb = Math.max(1, transB ? k : n), rc = Math.max(1, n);
+        if (lda < ra || ldb < rb || ldc < rc)
+            throw new IllegalArgumentException("gemm leading dimensions lda=" + lda + " ldb=" + ldb + " ldc=" + ldc
+                    + " must be at least " + ra + ", " + rb + ", " + rc + " (m=" + m + " n=" + n + " k=" + k
+                    + " transA=" + transA + " transB=" + transB + ")");
     }
 
     /** Direct loops for tiny products, where packing would dominate. */

@@ -80,6 +80,14 @@ class SgemmTest {
         });
     }
 
+    @Test void rejectsShortLeadingDimensions() {
+        float[] x = new float[100];
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Sgemm.gemm(false, false, 4, 5, 6, 1f, x, 0, 5, x, 0, 5, 0f, x, 0, 5));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Sgemm.gemm(false, true, 4, 5, 6, 1f, x, 0, 6, x, 0, 5, 0f, x, 0, 5));
+    }
+
     @Test void batchedWithBroadcastOperand() {
         SplittableRandom r = new SplittableRandom(3);
         int m = 33, n = 45, k = 70, batch = 5;
