@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 /** {@code diffuse train}: train a diffusion model on images and write checkpoints, sample grids and a report. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a diffusion U-Net on images. With no options it trains the 'tiny' model on the built-in",
-                "shapes data on the CPU (about 10 minutes on 2 cores) and writes runs/shapes/."},
+                "shapes data (16x16) on the CPU for 2000 steps (about 10 minutes on 2 cores) and writes runs/shapes/."},
         footer = {"", "Examples:", "  diffuse train",
                 "  diffuse train --data /usr/share/datasets/fashion-mnist --preset fmnist-small --out runs/fmnist --steps 20000 --device cuda",
                 "  diffuse train --out runs/shapes --resume --steps 4000"})
@@ -51,7 +51,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--image-size", paramLabel = "N", description = "Square image size the data is resized and cropped to. Default: the preset's.")
     Integer imageSize;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "1500", description = "Optimizer steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "2000", description = "Optimizer steps. Default: ${DEFAULT-VALUE}.")
     long steps;
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "Images per step (per micro-batch with --grad-accum). Default: ${DEFAULT-VALUE}.")
@@ -66,7 +66,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "100", description = "Linear warmup steps. Default: ${DEFAULT-VALUE}.")
     int warmup;
 
-    @Option(names = "--lr-schedule", paramLabel = "KIND", defaultValue = "constant", description = "constant or cosine (to 0 at the last step). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lr-schedule", paramLabel = "KIND", defaultValue = "cosine", description = "cosine (to 0 at the last step) or constant. Default: ${DEFAULT-VALUE}.")
     String lrSchedule;
 
     @Option(names = "--weight-decay", paramLabel = "W", defaultValue = "0", description = "AdamW decoupled weight decay. Default: ${DEFAULT-VALUE}.")

@@ -15,8 +15,8 @@ public final class ModelPresets {
                 new UNetConfig(3, 128, new int[] {1, 2, 2, 2}, 2, new int[] {16}, 32, 0.1, 0, 1, false, false, true, false, 0, 32));
         add("fmnist-small", "small U-Net for 28x28 grayscale (Fashion-MNIST), 6.5M parameters",
                 new UNetConfig(1, 64, new int[] {1, 2, 2}, 2, new int[] {14}, 28, 0.1, 0, 1, false, false, true, false, 0, 32));
-        add("tiny", "tiny U-Net for the built-in shapes demo on a CPU, 32x32 RGB",
-                new UNetConfig(3, 32, new int[] {1, 2, 2}, 1, new int[] {8}, 32, 0.0, 0, 1, true, false, true, true, 0, 8));
+        add("tiny", "tiny U-Net for the built-in shapes demo on a CPU, 16x16 RGB (--image-size 32 for 32x32)",
+                new UNetConfig(3, 32, new int[] {1, 2, 2}, 1, new int[] {8}, 16, 0.0, 0, 1, true, false, true, true, 0, 8));
     }
 
     private static void add(String name, String about, UNetConfig c) { PRESETS.put(name, c); ABOUT.put(name, about); }

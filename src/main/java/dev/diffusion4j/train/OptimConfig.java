@@ -32,7 +32,8 @@ public record OptimConfig(int batchSize, int gradAccum, double lr, int warmup, S
     public AdamConfig adam() { return new AdamConfig(lr, beta1, beta2, 1e-8, weightDecay); }
 
     public LrSchedule schedule(long totalSteps) {
-        return lrSchedule.toLowerCase(Locale.ROOT).equals("cosine") ? LrSchedule.cosine(lr, warmup, totalSteps, 0) : LrSchedule.linearWarmup(lr, warmup);
+        long w = Math.min(warmup, totalSteps);   // a run shorter than its warmup simply never reaches the peak
+        return lrSchedule.toLowerCase(Locale.ROOT).equals("cosine") ? LrSchedule.cosine(lr, w, totalSteps, 0) : LrSchedule.linearWarmup(lr, w);
     }
 
     public Map<String, Object> toJson() {
