@@ -23,7 +23,7 @@ build() { # family, defines...
   for op in $(ops BinaryOp.java); do build binary "OP_$op"; done
   for op in $(ops ReduceOp.java); do build reduce "OP_$op"; done
   for s in float double bf16 half16 i64 int; do for d in float double bf16 half16 i64 int; do build copy "SRC_T=$s" "DST_T=$d"; done; done
-  for f in fill select random index resample norm softmax; do build $f; done
+  for f in fill select random index resample norm softmax optim; do build $f; done
 } > "$TMP/cmds"
 echo "$(wc -l < "$TMP/cmds") compiles"
 fail=0

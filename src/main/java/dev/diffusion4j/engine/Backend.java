@@ -113,4 +113,40 @@ public interface Backend {
         Tensor dmask = maskGrad && mask != null ? ds.detach().sumTo(mask.shape()) : null;
         return new Tensor[] {dq, dk, dv, dmask};
     }
+
+    // ------------------------------------------------------------------ in-place updates (optimizers, EMA)
+    // These write into their first operands and record no graph. The defaults compose the backend's own ops;
+    // backends override them with one pass per tensor. Gradients are only read: autograd may share one between leaves.
+
+    /** One Adam(W) step on param, expAvg and expAvgSq in place (same shape and dtype as param; grad too). */
+    default void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamUpdate s) {
+        try (var gm = GradMode.off()) {
+            Tensor p = param.detach(), g = grad.detach();
+            if (s.l2() != 0) g = g.add(p.mul(s.l2()));
+            Tensor m = expAvg.mul(s.beta1()).add(g.mul(1 - s.beta1()));
+            Tensor v = expAvgSq.mul(s.beta2()).add(g.square().mul(1 - s.beta2()));
+            Tensor denom = v.sqrt().affine(1 / s.biasCorrection2Sqrt(), s.eps());
+            Tensor p2 = p.mul(s.decay()).sub(m.div(denom).mul(s.lr() / s.biasCorrection1()));
+            copyInto(expAvg, m);
+            copyInto(expAvgSq, v);
+            copyInto(param, p2);
+        }
+    }
+
+    /** dst += weight * (src - dst) in place (an EMA step with weight = 1 - decay); src is only read. */
+    default void lerpInto(Tensor dst, Tensor src, double weight) {
+        try (var gm = GradMode.off()) {
+            Tensor d = dst.detach();
+            copyInto(dst, d.add(src.detach().to(dst.dtype()).sub(d).mul(weight)));
+        }
+    }
+
+    /** The sum of the squares of every element of every tensor (all on this backend), accumulated in f64: a 0-d f64 tensor. */
+    default Tensor sumOfSquares(java.util.List<Tensor> xs) {
+        try (var gm = GradMode.off()) {
+            Tensor total = full(new int[0], DType.F64, 0);
+            for (Tensor x : xs) total = total.add(x.detach().to(DType.F64).square().sum());
+            return total;
+        }
+    }
 }

@@ -3,7 +3,6 @@ package dev.diffusion4j.nn;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Shape;
 import dev.diffusion4j.engine.Tensor;
-import dev.diffusion4j.nn.optim.FusedUpdates;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,7 +41,7 @@ public final class Ema {
         double w = 1 - currentDecay();
         for (var e : matching(model).entrySet()) {
             Tensor s = followDevice(e.getKey(), e.getValue().data());
-            FusedUpdates.lerp(s, e.getValue().data(), w);
+            s.backend().lerpInto(s, e.getValue().data(), w);
         }
         updates++;
     }

@@ -1,5 +1,6 @@
 package dev.diffusion4j.engine.cpu;
 
+import dev.diffusion4j.engine.AdamUpdate;
 import dev.diffusion4j.engine.Backend;
 import dev.diffusion4j.engine.BinaryOp;
 import dev.diffusion4j.engine.Conv2dParams;
@@ -106,4 +107,25 @@ public final class CpuBackend implements Backend {
     }
     @Override public Tensor softmax(Tensor x, int dim, boolean log) { return CpuSoftmax.forward(x, dim, log); }
     @Override public Tensor softmaxBackward(Tensor y, Tensor gy, int dim, boolean log) { return CpuSoftmax.backward(y, gy, dim, log); }
+
+    @Override public void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamUpdate s) {
+        if (CpuUpdates.fusable(param, grad, expAvg, expAvgSq)) CpuUpdates.adam(param, grad, expAvg, expAvgSq, s);
+        else Backend.super.adamUpdate(param, grad, expAvg, expAvgSq, s);
+    }
+
+    @Override public void lerpInto(Tensor dst, Tensor src, double weight) {
+        if (CpuUpdates.fusable(dst, src)) CpuUpdates.lerp(dst, src, weight);
+        else Backend.super.lerpInto(dst, src, weight);
+    }
+
+    @Override public Tensor sumOfSquares(java.util.List<Tensor> xs) {
+        double sum = 0;
+        java.util.List<Tensor> rest = new java.util.ArrayList<>();
+        for (Tensor x : xs) {
+            if (CpuUpdates.fusable(x)) sum += CpuUpdates.sumOfSquares(x);
+            else rest.add(x);
+        }
+        if (!rest.isEmpty()) sum += Backend.super.sumOfSquares(rest).item();
+        return full(new int[0], DType.F64, sum);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.diffusion4j.engine.cuda;
 
+import dev.diffusion4j.engine.AdamUpdate;
 import dev.diffusion4j.engine.Backend;
 import dev.diffusion4j.engine.BinaryOp;
 import dev.diffusion4j.engine.Conv2dParams;
@@ -37,6 +38,7 @@ public final class CudaBackend implements Backend {
     private final CudaResample resample;
     private final CudaNorm norm;
     private final CudaSoftmax softmax;
+    private final CudaUpdates updates;
     private volatile CudaConv conv;
 
     CudaBackend(int deviceIndex) {
@@ -58,6 +60,7 @@ public final class CudaBackend implements Backend {
         this.resample = new CudaResample(this, kernels);
         this.norm = new CudaNorm(this, kernels);
         this.softmax = new CudaSoftmax(this, kernels);
+        this.updates = new CudaUpdates(this, kernels);
     }
 
     /** Lets float32 matrix products and convolutions use TF32 tensor cores (all CUDA devices; default: property diffusion4j.tf32, else off). */
@@ -72,6 +75,9 @@ public final class CudaBackend implements Backend {
 
     /** Forces a collection so that dropped tensors return their memory now. */
     public void collectGarbage() { memory.collect(); }
+
+    /** Bytes allocated after which a collection is forced even when the cache could serve them. */
+    long collectionThresholdBytes() { return memory.gcThreshold(); }
 
     /** Collections forced so far because of device-memory pressure. */
     public long forcedCollections() { return memory.collections(); }
@@ -201,4 +207,25 @@ public final class CudaBackend implements Backend {
     @Override public Tensor softmaxBackward(Tensor y, Tensor gy, int dim, boolean log) { return softmax.backward(y, gy, dim, log); }
 
     @Override public String toString() { return "CudaBackend[" + context + "]"; }
+
+    // ---- in-place updates ----
+
+    @Override public void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamUpdate s) {
+        if (updates.fusable(param, grad, expAvg, expAvgSq)) updates.adam(param, grad, expAvg, expAvgSq, s);
+        else Backend.super.adamUpdate(param, grad, expAvg, expAvgSq, s);
+    }
+
+    @Override public void lerpInto(Tensor dst, Tensor src, double weight) {
+        if (updates.fusable(dst, src)) updates.lerp(dst, src, weight);
+        else Backend.super.lerpInto(dst, src, weight);
+    }
+
+    @Override public Tensor sumOfSquares(java.util.List<Tensor> xs) {
+        Tensor acc = full(new int[0], DType.F64, 0);
+        java.util.List<Tensor> rest = new java.util.ArrayList<>();
+        java.util.List<Tensor> fused = new java.util.ArrayList<>();
+        for (Tensor x : xs) (updates.fusable(x) ? fused : rest).add(x);
+        updates.sumOfSquaresInto(fused, acc);
+        return rest.isEmpty() ? acc : acc.add(Backend.super.sumOfSquares(rest));
+    }
 }

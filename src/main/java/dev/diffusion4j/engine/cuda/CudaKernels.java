@@ -74,7 +74,7 @@ final class CudaKernels {
         for (ReduceOp op : ReduceOp.values()) v.add(new Variant("reduce", "OP_" + op.name()));
         for (DType a : DType.values())
             for (DType b : DType.values()) v.add(new Variant("copy", "SRC_T=" + cType(a), "DST_T=" + cType(b)));
-        for (String f : List.of("fill", "select", "random", "index", "resample", "norm", "softmax")) v.add(new Variant(f));
+        for (String f : List.of("fill", "select", "random", "index", "resample", "norm", "softmax", "optim")) v.add(new Variant(f));
         return v;
     }
 

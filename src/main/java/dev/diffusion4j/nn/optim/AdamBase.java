@@ -1,5 +1,6 @@
 package dev.diffusion4j.nn.optim;
 
+import dev.diffusion4j.engine.AdamUpdate;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Shape;
@@ -60,8 +61,8 @@ public abstract sealed class AdamBase extends Optimizer permits Adam, AdamW {
                 double bc1 = 1 - Math.pow(config.beta1(), s.step);
                 double bc2 = 1 - Math.pow(config.beta2(), s.step);
                 double wd = group.weightDecay();
-                FusedUpdates.adam(w, g.dtype() == w.dtype() ? g : castNoGrad(g, w.dtype()), s.expAvg, s.expAvgSq,
-                        new FusedUpdates.AdamStep(lr(), config.beta1(), config.beta2(), config.eps(),
+                w.backend().adamUpdate(w, g.dtype() == w.dtype() ? g : castNoGrad(g, w.dtype()), s.expAvg, s.expAvgSq,
+                        new AdamUpdate(lr(), config.beta1(), config.beta2(), config.eps(),
                                 decoupled ? 1 - lr() * wd : 1, decoupled ? 0 : wd, bc1, Math.sqrt(bc2)));
             }
         }

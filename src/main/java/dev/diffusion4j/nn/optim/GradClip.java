@@ -1,11 +1,11 @@
 package dev.diffusion4j.nn.optim;
 
-import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.nn.Module;
 import dev.diffusion4j.nn.Parameter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,18 +16,14 @@ public final class GradClip {
 
     /** sqrt of the sum of squares of every gradient (parameters without one are skipped). */
     public static double gradNorm(List<Parameter> params) {
-        double sum = 0;
-        // off-host gradients are summed on their device and read back once per device, not once per parameter
-        Map<Device, Tensor> onDevice = new LinkedHashMap<>();
-        try (var g = GradMode.off()) {
-            for (Parameter p : params) {
-                Tensor gr = p.grad();
-                if (gr == null) continue;
-                if (FusedUpdates.fusable(gr)) sum += FusedUpdates.sumOfSquares(gr);
-                else onDevice.merge(gr.device(), gr.detach().to(DType.F64).square().sum(), Tensor::add);
-            }
-            for (Tensor t : onDevice.values()) sum += t.item();
+        // summed on each gradient's device and read back once per device, not once per parameter
+        Map<Device, List<Tensor>> byDevice = new LinkedHashMap<>();
+        for (Parameter p : params) {
+            Tensor gr = p.grad();
+            if (gr != null) byDevice.computeIfAbsent(gr.device(), d -> new ArrayList<>()).add(gr);
         }
+        double sum = 0;
+        for (List<Tensor> grads : byDevice.values()) sum += grads.get(0).backend().sumOfSquares(grads).item();
         return Math.sqrt(sum);
     }
 

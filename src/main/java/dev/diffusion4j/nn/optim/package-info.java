@@ -1,5 +1,5 @@
 /**
  * Optimizers (Adam, AdamW), gradient clipping and learning-rate schedules. Updates run without autograd and write
- * parameters in place; on the CPU each parameter's update is one fused pass ({@link dev.diffusion4j.nn.optim.FusedUpdates}).
+ * parameters in place; each parameter's update is one fused pass of its backend ({@link dev.diffusion4j.engine.Backend#adamUpdate}).
  */
 package dev.diffusion4j.nn.optim;

@@ -1,5 +1,6 @@
 package dev.diffusion4j.engine.cuda;
 
+import dev.diffusion4j.engine.AdamUpdate;
 import dev.diffusion4j.engine.BinaryOp;
 import dev.diffusion4j.engine.Conv2dParams;
 import dev.diffusion4j.engine.DType;
@@ -177,6 +178,26 @@ final class ParityCases {
                 x -> F.crossEntropy(x[0], Tensor.ofLongs(new long[] {2, 0, 1, 3}, 4).to(x[0].device())), rn(3633, 4, 5)));
         cs.add(c32("dropout", "uniform binary", x -> F.dropout(x[0], 0.3, true, new Generator(7)), rn(3634, 6, 50)));
         cs.add(c("mse_loss", "binary unary reduce", x -> F.mseLoss(x[0], x[1]), rn(3635, 3, 40), rn(3636, 3, 40)));
+        // ---- in-place optimizer / EMA updates (on copies, so the inputs stay as they were); ragged sizes
+        AdamUpdate adam = new AdamUpdate(3e-2, 0.9, 0.999, 1e-8, 0.997, 0.01, 0.271, Math.sqrt(0.003));
+        cs.add(fwd("adam_update", "adamUpdate", x -> {
+            Tensor p = x[0].mul(1), m = x[2].mul(0.1), v = x[3].square().mul(0.01);
+            p.backend().adamUpdate(p, x[1], m, v, adam);
+            return Tensor.cat(0, p, m, v);
+        }, rn(3637, 3, 1001), rn(3638, 3, 1001), rn(3639, 3, 1001), rn(3640, 3, 1001)));
+        cs.add(fwd("adam_update.strided", "adamUpdate", x -> {   // a transposed gradient: the composed default
+            Tensor p = x[0].mul(1), m = x[2].mul(0.1), v = x[3].square().mul(0.01);
+            p.backend().adamUpdate(p, x[1].mT(), m, v, adam);
+            return Tensor.cat(0, p, m, v);
+        }, rn(3641, 5, 7), rn(3642, 7, 5), rn(3643, 5, 7), rn(3644, 5, 7)));
+        cs.add(fwd("lerp_into", "lerpInto", x -> {
+            Tensor d = x[0].mul(1);
+            d.backend().lerpInto(d, x[1], 0.3);
+            d.mT().backend().lerpInto(d.mT(), x[1].mT(), 0.2);   // strided: the composed default
+            return d;
+        }, rn(3645, 37, 29), rn(3646, 37, 29)));
+        cs.add(fwd("sum_of_squares", "sumOfSquares", x -> x[0].backend().sumOfSquares(List.of(x[0], x[1], x[2].mT())).to(x[0].dtype()).reshape(1),
+                rn(3647, 300, 301), rn(3648, 7), rn(3649, 5, 9)));
         return cs;
     }
 
