@@ -91,44 +91,48 @@ __device__ __forceinline__ void gn_fwd(const T* x, const T* w, const T* b, T* y,
 template <class T, class S, bool SILU>
 __device__ __forceinline__ void gn_bwd(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, T* dx,
                                        double* pw, double* pb, int rows, int groups, int cg, int spatial) {
+    // Elementwise math (x-hat, SiLU') in the compute type C, sums in double: a double exp per element made this
+    // kernel several times slower than the forward.
+    typedef typename TypeOps<T>::C C;
     __shared__ double shm[64];
     const int m = cg * spatial, channels = groups * cg;
     ROW_LOOP(false, row, rows) {
         const long long base = (long long)row * m;
-        const double mu = (double)mean[row], rs = (double)rstd[row];
+        const C mu = (C)mean[row], rs = (C)rstd[row];
         const int n = row / groups, ch0 = (row % groups) * cg;
         double sum1 = 0, sum2 = 0;
         for (int j = 0; j < cg; j++) {
             const int ch = ch0 + j;
-            const double wc = w ? TypeOps<T>::to_d(w[ch]) : 1.0, bc = b ? TypeOps<T>::to_d(b[ch]) : 0.0;
+            const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
+            const T* xj = x + base + (long long)j * spatial;
+            const T* gj = gy + base + (long long)j * spatial;
             double sg = 0, sgx = 0;
 #pragma unroll 4
             for (int s = tid_; s < spatial; s += nth_) {
-                long long i = base + (long long)j * spatial + s;
-                double xh = (TypeOps<T>::to_d(x[i]) - mu) * rs, g = TypeOps<T>::to_d(gy[i]);
+                C xh = (TypeOps<T>::to_c(xj[s]) - mu) * rs, g = TypeOps<T>::to_c(gj[s]);
                 if (SILU) {
-                    double z = xh * wc + bc, q = sigm(z);
-                    g *= q * (1.0 + z * (1.0 - q));
+                    C z = xh * wc + bc, q = sigm(z);
+                    g *= q * (C(1) + z * (C(1) - q));
                 }
-                sg += g;
-                sgx += g * xh;
+                sg += (double)g;
+                sgx += (double)(g * xh);
             }
             row_sum2<false>(sg, sgx, shm);
             if (tid_ == 0) { pb[(long long)n * channels + ch] = sg; pw[(long long)n * channels + ch] = sgx; }
-            sum1 += wc * sg;
-            sum2 += wc * sgx;
+            sum1 += (double)wc * sg;
+            sum2 += (double)wc * sgx;
         }
-        const double m1 = sum1 / m, m2 = sum2 / m;
+        const C m1 = (C)(sum1 / m), m2 = (C)(sum2 / m);
 #pragma unroll 4
         for (int i = tid_; i < m; i += nth_) {
-            int ch = ch0 + i / spatial;
-            double wc = w ? TypeOps<T>::to_d(w[ch]) : 1.0, bc = b ? TypeOps<T>::to_d(b[ch]) : 0.0;
-            double xh = (TypeOps<T>::to_d(x[base + i]) - mu) * rs, g = TypeOps<T>::to_d(gy[base + i]);
+            const int ch = ch0 + i / spatial;
+            const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
+            C xh = (TypeOps<T>::to_c(x[base + i]) - mu) * rs, g = TypeOps<T>::to_c(gy[base + i]);
             if (SILU) {
-                double z = xh * wc + bc, q = sigm(z);
-                g *= q * (1.0 + z * (1.0 - q));
+                C z = xh * wc + bc, q = sigm(z);
+                g *= q * (C(1) + z * (C(1) - q));
             }
-            dx[base + i] = TypeOps<T>::from_d(rs * (wc * g - m1 - xh * m2));
+            dx[base + i] = TypeOps<T>::from_c(rs * (wc * g - m1 - xh * m2));
         }
     }
 }
