@@ -23,18 +23,18 @@ case "${1:-check}" in
   bench)
     for cfg in "fmnist-small 128" "fmnist-small 32" "ddpm-cifar10 128"; do
       set -- $cfg
-      for tf in false true; do
-        echo "java tf32=$tf: $($J -Ddiffusion4j.tf32=$tf -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main bench train --preset $1 --batch $2 \
+      for pr in fp32 tf32 bf16; do
+        echo "java: $($J -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main bench train --preset $1 --batch $2 --precision $pr \
           --steps 30 --warmup 10 --sample-batch 256 --sample-iters 20 --device cuda 2>&1 | grep -v WARNING | tail -1)"
       done
     done
     python3 $B/bench/ddpm_unet.py --cfg fmnist --batch 128 --modes fp32,tf32,bf16 --steps 30
-    python3 $B/bench/ddpm_unet.py --cfg fmnist --batch 32 --modes fp32,tf32 --steps 30
+    python3 $B/bench/ddpm_unet.py --cfg fmnist --batch 32 --modes fp32,tf32,bf16 --steps 30
     python3 $B/bench/ddpm_unet.py --cfg cifar --batch 128 --modes fp32,tf32,bf16 --steps 30
     ;;
   train)
     STEPS=${STEPS:-3000}
-    $J -Ddiffusion4j.tf32=true -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main train --data $B/fmnist --preset fmnist-small \
+    $J -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main train --data $B/fmnist --preset fmnist-small --precision ${PRECISION:-tf32} \
       --out /tmp/fmnist --steps $STEPS --batch-size 128 --lr 2e-4 --warmup 200 --ema-decay 0.999 --log-every 100 \
       --sample-every $STEPS --checkpoint-every $STEPS --grid-size 64 --sample-steps 50 --device cuda 2>&1 | grep -v WARNING | tail -6
     $D eval --run /tmp/fmnist --split test --count 256 --batch-size 256 --device cuda 2>&1 | grep -v WARNING | tail -3

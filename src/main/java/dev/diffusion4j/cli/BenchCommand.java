@@ -1,6 +1,7 @@
 package dev.diffusion4j.cli;
 
 import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.engine.cpu.CpuBench;
 import dev.diffusion4j.io.Json;
 import dev.diffusion4j.models.ModelPresets;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Spec;
                 "  train  a preset's training step (img/s) and sampling forward (img*NFE/s), like ../shared/bench/ddpm_unet.py",
                 "  gemm   CPU sgemm GFLOP/s at the given sizes (default 256 512 1024 2048), like bench/numpy_sgemm.py",
                 "  conv   CPU 3x3 conv2d forward+backward (default batch 32, 128 channels, 32x32), like bench/torch_conv.py"},
-        footer = {"", "Examples:", "  diffuse bench train --preset fmnist-small --batch 32 --device cpu", "  diffuse bench gemm 1024 2048"})
+        footer = {"", "Examples:", "  diffuse bench train --preset fmnist-small --batch 32 --device cpu",
+                "  diffuse bench train --preset ddpm-cifar10 --batch 128 --device cuda --precision bf16", "  diffuse bench gemm 1024 2048"})
 public final class BenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -52,6 +54,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto. Default: ${DEFAULT-VALUE}.")
     String device;
 
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
+            description = "GPU math for 'train': fp32, tf32 (TF32 tensor cores) or bf16 (bf16 autocast, f32 weights). Default: ${DEFAULT-VALUE}.")
+    String precision;
+
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         switch (kind) {
@@ -63,7 +69,8 @@ public final class BenchCommand implements Callable<Integer> {
             }
             case "train" -> {
                 Device dev = Device.parse(device);
-                var r = StepBenchmark.run(preset, ModelPresets.get(preset), dev, batch, warmup, steps, sampleBatch, sampleIters);
+                var r = StepBenchmark.run(preset, ModelPresets.get(preset), dev, Precision.parse(precision), batch, warmup, steps,
+                        sampleBatch, sampleIters);
                 out.println(Json.write(r.toJson()));
             }
             default -> throw new IllegalArgumentException("unknown benchmark '" + kind + "': use train, gemm or conv");

@@ -2,6 +2,7 @@ package dev.diffusion4j.cli;
 
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.models.ModelPresets;
 import dev.diffusion4j.models.UNetConfig;
 import dev.diffusion4j.train.DiffusionConfig;
@@ -127,6 +128,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto (CUDA when available). Default: ${DEFAULT-VALUE}.")
     String device;
 
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
+            description = "GPU math: fp32, tf32 (TF32 tensor cores for f32 products and convolutions) or bf16 (bf16 autocast with f32 weights). "
+                    + "The CPU computes in f32. Default: ${DEFAULT-VALUE}.")
+    String precision;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of every random draw (weights, data order, noise). Default: ${DEFAULT-VALUE}.")
     long seed;
 
@@ -207,7 +213,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         OptimConfig o = new OptimConfig(batchSize, gradAccum, lr, warmup, lrSchedule, weightDecay, 0.9, 0.999, gradClip, emaDecay, true);
         String deviceName = dev.diffusion4j.engine.Device.parse(device).toString();
-        return new TrainConfig(data, !noFlip, classConditional, labelDropout, m, d, o, steps, seed, deviceName, logEvery, sampleEvery,
+        return new TrainConfig(data, !noFlip, classConditional, labelDropout, m, d, o, steps, seed, deviceName, Precision.parse(precision), logEvery, sampleEvery,
                 checkpointEvery, keepCheckpoints, new SampleConfig(sampler, sampleSteps, 0.0, gridSize, 1234));
     }
 }

@@ -38,7 +38,7 @@ public final class Autograd {
                 for (int k = 0; k < node.inputs.length; k++) {
                     Tensor in = node.inputs[k];
                     if (in == null || k >= gin.length || gin[k] == null || !in.requiresGrad()) continue;
-                    Tensor gk = gin[k];
+                    Tensor gk = inDtypeOf(in, gin[k]);
                     if (!java.util.Arrays.equals(gk.shape(), in.shape()))
                         throw new IllegalStateException("backward of " + node.name + " produced gradient " + Shape.str(gk.shape())
                                 + " for input " + Shape.str(in.shape()));
@@ -84,8 +84,9 @@ public final class Autograd {
                     for (int k = 0; k < node.inputs.length && k < gin.length; k++) {
                         Tensor in = node.inputs[k];
                         if (in == null || gin[k] == null) continue;
-                        if (in == input) acc = acc == null ? gin[k] : acc.add(gin[k]);
-                        else if (onPath.containsKey(in)) grads.merge(in, gin[k], Tensor::add);
+                        Tensor gk = inDtypeOf(in, gin[k]);
+                        if (in == input) acc = acc == null ? gk : acc.add(gk);
+                        else if (onPath.containsKey(in)) grads.merge(in, gk, Tensor::add);
                     }
                 }
                 node.release();
@@ -93,6 +94,14 @@ public final class Autograd {
             }
         }
         return acc == null ? Backends.get(input.device()).full(input.shape(), input.dtype(), 0.0) : acc.contiguous();
+    }
+
+    /**
+     * A gradient always has its tensor's dtype: an op with mixed-precision operands (a bf16 group norm with f32
+     * weights under autocast, say) may compute a parameter's gradient in the narrower type.
+     */
+    private static Tensor inDtypeOf(Tensor in, Tensor g) {
+        return g.dtype() == in.dtype() || !g.dtype().isFloating() ? g : g.backend().cast(g, in.dtype());
     }
 
     /** Non-leaf tensors reachable from root, each after all of its inputs (iterative DFS: graphs can be deep). */

@@ -4,7 +4,8 @@ package dev.diffusion4j.engine;
 final class ConvOps {
     private ConvOps() {}
 
-    static Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) {
+    static Tensor conv2d(Tensor x0, Tensor w0, Tensor bias0, Conv2dParams p) {
+        Tensor x = Autocast.cast(x0), w = Autocast.cast(w0), bias = Autocast.cast(bias0);
         Backend be = ElementwiseOps.backendOf(x, w);
         p.outputShape(x.shape, w.shape);
         if (bias != null && (bias.rank() != 1 || bias.shape[0] != w.shape[0]))
@@ -18,7 +19,8 @@ final class ConvOps {
     }
 
     /** Transposed convolution: weight [Cin, Cout/groups, kh, kw] as in PyTorch. */
-    static Tensor convTranspose2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, int outPadH, int outPadW) {
+    static Tensor convTranspose2d(Tensor x0, Tensor w0, Tensor bias0, Conv2dParams p, int outPadH, int outPadW) {
+        Tensor x = Autocast.cast(x0), w = Autocast.cast(w0), bias = Autocast.cast(bias0);
         Backend be = ElementwiseOps.backendOf(x, w);
         if (x.rank() != 4 || w.rank() != 4 || x.shape[1] != w.shape[0])
             throw new IllegalArgumentException("convTranspose2d: input " + Shape.str(x.shape) + " does not match weight " + Shape.str(w.shape));

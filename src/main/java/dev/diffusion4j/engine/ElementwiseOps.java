@@ -5,12 +5,23 @@ final class ElementwiseOps {
     private ElementwiseOps() {}
 
     static Backend backendOf(Tensor a, Tensor b) {
-        if (!a.device().equals(b.device()))
-            throw new IllegalArgumentException("tensors on different devices: " + a.device() + " and " + b.device()
-                    + "; move one with .to(device)");
+        requireSameDevice(a, b);
         if (a.dtype() != b.dtype())
             throw new IllegalArgumentException("dtype mismatch: " + a.dtype().id() + " and " + b.dtype().id() + "; convert one with .to(dtype)");
         return a.backend();
+    }
+
+    static void requireSameDevice(Tensor a, Tensor b) {
+        if (!a.device().equals(b.device()))
+            throw new IllegalArgumentException("tensors on different devices: " + a.device() + " and " + b.device()
+                    + "; move one with .to(device)");
+    }
+
+    /** Both operands in their promoted type when both are floating and differ (differentiable casts); else as given. */
+    private static Tensor[] promoted(Tensor a, Tensor b) {
+        if (a.dtype() == b.dtype() || !a.dtype().isFloating() || !b.dtype().isFloating()) return new Tensor[] {a, b};
+        DType t = DType.promote(a.dtype(), b.dtype());
+        return new Tensor[] {a.to(t), b.to(t)};
     }
 
     static Tensor unary(UnaryOp op, Tensor x, double p, double q) {
@@ -20,7 +31,12 @@ final class ElementwiseOps {
     }
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-        Backend be = backendOf(a, b);
+        requireSameDevice(a, b);
+        Tensor[] ab = promoted(a, b);
+        return binaryOf(op, backendOf(ab[0], ab[1]), ab[0], ab[1]);
+    }
+
+    private static Tensor binaryOf(BinaryOp op, Backend be, Tensor a, Tensor b) {
         Tensor out = be.binary(op, a, b);
         if (op.isComparison()) return out;
         return Autograd.record(out, op.name().toLowerCase(), gy -> binaryBackward(op, a, b, out, gy), a, b);
@@ -55,7 +71,10 @@ final class ElementwiseOps {
         return new Tensor[] {da == null ? null : da.sumTo(a.shape), db == null ? null : db.sumTo(b.shape)};
     }
 
-    static Tensor where(Tensor cond, Tensor a, Tensor b) {
+    static Tensor where(Tensor cond, Tensor a0, Tensor b0) {
+        requireSameDevice(a0, b0);
+        Tensor[] ab = promoted(a0, b0);
+        Tensor a = ab[0], b = ab[1];
         Backend be = backendOf(a, b);
         if (!cond.device().equals(a.device())) throw new IllegalArgumentException("where: condition on " + cond.device() + ", values on " + a.device());
         Tensor c = cond.dtype() == a.dtype() ? cond : be.cast(cond, a.dtype());

@@ -20,7 +20,7 @@ public final class F {
     /** y = x W^T + b for x [..., in], W [out, in], b [out] or null. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
         Tensor y = x.matmul(weight.mT());
-        return bias == null ? y : y.add(bias);
+        return bias == null ? y : y.add(Autocast.cast(bias));   // under autocast the output stays in its type
     }
 
     /** Softmax along dim (fused, numerically stable; a row of all -inf gives zeros rather than NaN). */

@@ -5,7 +5,8 @@ final class LinalgOps {
     private LinalgOps() {}
 
     /** a [..., m, k] @ b [..., k, n] (or b [k, n] shared by every batch); 1-D operands are not promoted. */
-    static Tensor matmul(Tensor a, Tensor b) {
+    static Tensor matmul(Tensor a0, Tensor b0) {
+        Tensor a = Autocast.cast(a0), b = Autocast.cast(b0);
         ElementwiseOps.backendOf(a, b);
         if (a.rank() < 2 || b.rank() < 2) throw new IllegalArgumentException("matmul needs rank >= 2 operands, got " + Shape.str(a.shape) + " and " + Shape.str(b.shape));
         if (a.shape(-1) != b.shape(-2)) throw new IllegalArgumentException("matmul: inner dims differ: " + Shape.str(a.shape) + " @ " + Shape.str(b.shape));

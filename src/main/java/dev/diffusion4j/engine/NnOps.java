@@ -14,12 +14,21 @@ final class NnOps {
             throw new IllegalArgumentException(op + ": " + what + " is " + p.dtype().id() + ", input is " + x.dtype().id() + "; convert it with .to(dtype)");
     }
 
+    /**
+     * A norm's affine parameter in the input's type: f32 weights of a bf16 activation (autocast) are cast
+     * differentiably, so their gradients come back in f32; an integer parameter stays and is refused by sameDevice.
+     */
+    private static Tensor inputType(Tensor x, Tensor p) {
+        return p == null || p.dtype() == x.dtype() || !p.dtype().isFloating() || !x.dtype().isFloating() ? p : p.to(x.dtype());
+    }
+
     private static void paramShape(Tensor p, int[] expected, String op, String what) {
         if (p != null && !Arrays.equals(p.shape, expected))
             throw new IllegalArgumentException(op + ": " + what + " has shape " + Shape.str(p.shape) + ", expected " + Shape.str(expected));
     }
 
-    static Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
+    static Tensor groupNorm(Tensor x, int groups, Tensor weight0, Tensor bias0, double eps, boolean silu) {
+        Tensor weight = inputType(x, weight0), bias = inputType(x, bias0);
         String op = silu ? "groupNormSilu" : "groupNorm";
         if (x.rank() < 2) throw new IllegalArgumentException(op + " expects x [N, C, *], got " + Shape.str(x.shape));
         int c = x.shape[1];
@@ -37,7 +46,8 @@ final class NnOps {
                 gy -> be.groupNormBackward(gy, x, mean, rstd, weight, bias, groups, silu), x, weight, bias);
     }
 
-    static Tensor layerNorm(Tensor x, int normalizedDims, Tensor weight, Tensor bias, double eps) {
+    static Tensor layerNorm(Tensor x, int normalizedDims, Tensor weight0, Tensor bias0, double eps) {
+        Tensor weight = inputType(x, weight0), bias = inputType(x, bias0);
         if (normalizedDims < 1 || normalizedDims > x.rank())
             throw new IllegalArgumentException("layerNorm: cannot normalise the last " + normalizedDims + " dims of a rank-" + x.rank() + " tensor");
         if (!(eps >= 0)) throw new IllegalArgumentException("layerNorm: eps must be >= 0, got " + eps);
@@ -61,7 +71,8 @@ final class NnOps {
         return Autograd.record(y, log ? "log_softmax" : "softmax", gy -> new Tensor[] {be.softmaxBackward(y, gy, d, log)}, x);
     }
 
-    static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
+    static Tensor attention(Tensor q0, Tensor k0, Tensor v0, Tensor mask0, double scale) {
+        Tensor q = Autocast.cast(q0), k = Autocast.cast(k0), v = Autocast.cast(v0), mask = Autocast.cast(mask0);
         String op = "scaledDotProductAttention";
         if (q.rank() < 2 || k.rank() != q.rank() || v.rank() != q.rank())
             throw new IllegalArgumentException(op + " expects q [..., Lq, D], k [..., Lk, D], v [..., Lk, Dv] of one rank, got "

@@ -167,8 +167,13 @@ final class ShapeOps {
         return new Tensor(t.storage, size.clone(), t.strides.clone(), off);
     }
 
-    static Tensor cat(int dim, Tensor... ts) {
-        if (ts.length == 0) throw new IllegalArgumentException("cat needs at least one tensor");
+    static Tensor cat(int dim, Tensor... ts0) {
+        if (ts0.length == 0) throw new IllegalArgumentException("cat needs at least one tensor");
+        // mixed floating types concatenate in the widest (differentiable casts), as elementwise ops promote
+        DType type = ts0[0].dtype();
+        for (Tensor t : ts0) if (t.dtype() != type && t.dtype().isFloating() && type.isFloating()) type = DType.promote(type, t.dtype());
+        Tensor[] ts = new Tensor[ts0.length];
+        for (int i = 0; i < ts0.length; i++) ts[i] = ts0[i].dtype().isFloating() && type.isFloating() ? ts0[i].to(type) : ts0[i];
         Tensor first = ts[0];
         int d = Shape.dim(dim, first.rank());
         int[] s = first.shape.clone();

@@ -9,6 +9,7 @@ import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.GradMode;
+import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.models.UNet;
 import dev.diffusion4j.models.UNetConfig;
@@ -26,12 +27,13 @@ import java.util.Map;
 public final class StepBenchmark {
     private StepBenchmark() {}
 
-    public record Result(String preset, String device, long params, int batch, double trainImgPerS, int sampleBatch,
+    public record Result(String preset, String device, Precision precision, long params, int batch, double trainImgPerS, int sampleBatch,
                          double sampleImgNfePerS, double loss) {
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("cfg", preset);
             m.put("device", device);
+            m.put("mode", precision.id());
             m.put("params", params);
             m.put("batch", batch);
             m.put("train_img_per_s", Math.round(trainImgPerS * 10) / 10.0);
@@ -42,7 +44,10 @@ public final class StepBenchmark {
         }
     }
 
-    public static Result run(String preset, UNetConfig cfg, Device device, int batch, int warmup, int steps, int sampleBatch, int sampleIters) {
+    /** Sets the global TF32 switch for {@code precision} (bf16 runs the forwards under autocast). */
+    public static Result run(String preset, UNetConfig cfg, Device device, Precision precision, int batch, int warmup, int steps,
+                             int sampleBatch, int sampleIters) {
+        precision.applyMathMode();
         UNet model = new UNet(cfg, new Generator(0));
         model.to(device);
         AdamW opt = new AdamW(model.parameters(), new AdamConfig(2e-4, 0.9, 0.999, 1e-8, 0));
@@ -51,16 +56,16 @@ public final class StepBenchmark {
         int[] shape = {batch, cfg.inChannels(), cfg.resolution(), cfg.resolution()};
         Tensor x0 = Tensor.randn(gen, DType.F32, device, shape);
         Tensor last = null;
-        for (int i = 0; i < warmup; i++) last = step(model, opt, diffusion, x0, gen);
+        for (int i = 0; i < warmup; i++) last = step(model, opt, diffusion, x0, gen, precision);
         if (last != null) last.item();                      // sync before the clock starts
         long t0 = System.nanoTime();
-        for (int i = 0; i < steps; i++) last = step(model, opt, diffusion, x0, gen);
+        for (int i = 0; i < steps; i++) last = step(model, opt, diffusion, x0, gen, precision);
         double loss = last.item();                          // sync: all queued work is done
         double train = (double) batch * steps / ((System.nanoTime() - t0) / 1e9);
 
         model.eval();
         double sample;
-        try (var g = GradMode.off()) {
+        try (var g = GradMode.off(); var ac = precision.autocast()) {
             Tensor xs = Tensor.randn(gen, DType.F32, device, sampleBatch, cfg.inChannels(), cfg.resolution(), cfg.resolution());
             Tensor ts = Tensor.full(500, DType.I64, device, sampleBatch);
             Tensor y = null;
@@ -71,14 +76,17 @@ public final class StepBenchmark {
             y.sum().item();
             sample = (double) sampleBatch * sampleIters / ((System.nanoTime() - s0) / 1e9);
         }
-        return new Result(preset, device.toString(), model.numParameters(), batch, train, sampleBatch, sample, loss);
+        return new Result(preset, device.toString(), precision, model.numParameters(), batch, train, sampleBatch, sample, loss);
     }
 
-    private static Tensor step(UNet model, AdamW opt, GaussianDiffusion d, Tensor x0, Generator gen) {
+    private static Tensor step(UNet model, AdamW opt, GaussianDiffusion d, Tensor x0, Generator gen, Precision precision) {
         int n = x0.shape(0);
         Tensor t = Tensor.randint(gen, 0, d.steps(), x0.device(), n);
         Tensor noise = x0.randnLike(gen);
-        Tensor loss = F.mseLoss(model.forward(d.qSample(x0, t, noise), t, null), noise);
+        Tensor loss;
+        try (var ac = precision.autocast()) {
+            loss = F.mseLoss(model.forward(d.qSample(x0, t, noise), t, null).to(DType.F32), noise);
+        }
         opt.zeroGrad();
         loss.backward();
         GradClip.clipGradNorm(model, 1.0);

@@ -1,5 +1,6 @@
 package dev.diffusion4j.train;
 
+import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.io.Json;
 import dev.diffusion4j.models.UNetConfig;
 import java.util.LinkedHashMap;
@@ -22,7 +23,7 @@ import java.util.Map;
  */
 public record TrainConfig(String data, boolean flip, boolean classConditional, double labelDropout, UNetConfig model,
                           DiffusionConfig diffusion, OptimConfig optim, long steps, long seed, String device,
-                          int logEvery, int sampleEvery, int checkpointEvery, int keepCheckpoints, SampleConfig sample) {
+                          Precision precision, int logEvery, int sampleEvery, int checkpointEvery, int keepCheckpoints, SampleConfig sample) {
 
     public TrainConfig {
         if (steps < 1) throw new IllegalArgumentException("training steps must be >= 1, got " + steps);
@@ -46,6 +47,7 @@ public record TrainConfig(String data, boolean flip, boolean classConditional, d
         m.put("steps", steps);
         m.put("seed", seed);
         m.put("device", device);
+        m.put("precision", precision.id());
         m.put("log_every", logEvery);
         m.put("sample_every", sampleEvery);
         m.put("checkpoint_every", checkpointEvery);
@@ -64,18 +66,19 @@ public record TrainConfig(String data, boolean flip, boolean classConditional, d
                 Json.getDouble(m, "label_dropout", 0.1), UNetConfig.fromJson(Json.getObject(m, "model")),
                 DiffusionConfig.fromJson(Json.getObject(m, "diffusion")), OptimConfig.fromJson(Json.getObject(m, "optim")),
                 Json.requireLong(m, "steps"), Json.getLong(m, "seed", 0), Json.getString(m, "device", "cpu"),
+                Precision.parse(Json.getString(m, "precision", "fp32")),
                 Json.getInt(m, "log_every", 10), Json.getInt(m, "sample_every", 500), Json.getInt(m, "checkpoint_every", 500),
                 Json.getInt(m, "keep_checkpoints", 2), SampleConfig.fromJson(Json.getObject(m, "sample")));
     }
 
     /** The same run with another step budget (e.g. a resumed run that trains longer). */
     public TrainConfig withSteps(long s) {
-        return new TrainConfig(data, flip, classConditional, labelDropout, model, diffusion, optim, s, seed, device, logEvery,
+        return new TrainConfig(data, flip, classConditional, labelDropout, model, diffusion, optim, s, seed, device, precision, logEvery,
                 sampleEvery, checkpointEvery, keepCheckpoints, sample);
     }
 
     public TrainConfig withDevice(String d) {
-        return new TrainConfig(data, flip, classConditional, labelDropout, model, diffusion, optim, steps, seed, d, logEvery,
+        return new TrainConfig(data, flip, classConditional, labelDropout, model, diffusion, optim, steps, seed, d, precision, logEvery,
                 sampleEvery, checkpointEvery, keepCheckpoints, sample);
     }
 }

@@ -67,6 +67,7 @@ public final class Trainer {
         this.data = data;
         UNetConfigCheck.matches(cfg.model(), data);
         this.device = Device.parse(cfg.device());
+        cfg.precision().applyMathMode();
         this.model = new UNet(cfg.model(), new Generator(cfg.seed()).fork(1));
         model.to(device);
         this.denoiser = new UNetDenoiser(model);
@@ -120,7 +121,10 @@ public final class Trainer {
                 for (int a = 0; a < oc.gradAccum(); a++) {
                     Batch b = loader.next();
                     Tensor x0 = Tensor.of(b.images(), b.n(), b.c(), b.h(), b.w()).to(device);
-                    Tensor l = diffusion.trainingLoss(denoiser, x0, conditioning(b), timesteps, gen, loss);
+                    Tensor l;
+                    try (var ac = cfg.precision().autocast()) {
+                        l = diffusion.trainingLoss(denoiser, x0, conditioning(b), timesteps, gen, loss);
+                    }
                     double lv = l.item();
                     if (!Double.isFinite(lv)) throw diverged("loss", lv, step + 1, lastCheckpoint);
                     (oc.gradAccum() == 1 ? l : l.div(oc.gradAccum())).backward();

@@ -15,4 +15,12 @@ class UNetCudaParityTest {
         Assumptions.assumeTrue(cuda, "no CUDA device");
         System.out.println(UNetStepParity.check(Device.cuda(0), 1e-4));
     }
+
+    @Test
+    void aStepUnderBf16AutocastStaysCloseToF32() {
+        boolean cuda = Backends.cudaAvailable();
+        if (!cuda) System.out.println("UNetCudaParityTest skipped: no CUDA device");
+        Assumptions.assumeTrue(cuda, "no CUDA device");
+        System.out.println(UNetStepParity.checkAutocast(Device.cuda(0)));
+    }
 }

@@ -19,8 +19,6 @@ import dev.diffusion4j.engine.UnaryOp;
  * flag that index kernels raise.
  */
 public final class CudaBackend implements Backend {
-    private static volatile boolean allowTf32 = Boolean.getBoolean("diffusion4j.tf32");
-
     private final Device device;
     private final CudaContext context;
     private final DeviceMemory memory;
@@ -64,9 +62,9 @@ public final class CudaBackend implements Backend {
     }
 
     /** Lets float32 matrix products and convolutions use TF32 tensor cores (all CUDA devices; default: property diffusion4j.tf32, else off). */
-    public static void setAllowTf32(boolean allow) { allowTf32 = allow; }
+    public static void setAllowTf32(boolean allow) { dev.diffusion4j.engine.Precision.allowTf32(allow); }
 
-    public static boolean allowTf32() { return allowTf32; }
+    public static boolean allowTf32() { return dev.diffusion4j.engine.Precision.tf32Allowed(); }
 
     public CudaContext context() { return context; }
 
@@ -168,7 +166,7 @@ public final class CudaBackend implements Backend {
     @Override public Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepDim) { return reduce.reduce(op, onThisDevice(x, op.name()), dims, keepDim); }
 
     @Override public Tensor matmul(Tensor a, Tensor b) {
-        cublas.setAllowTf32(allowTf32);
+        cublas.setAllowTf32(allowTf32());
         return linalg.matmul(onThisDevice(a, "matmul"), b);
     }
 
