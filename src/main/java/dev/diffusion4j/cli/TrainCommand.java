@@ -115,8 +115,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--offset-noise", paramLabel = "S", defaultValue = "0", description = "Offset-noise strength. Default: ${DEFAULT-VALUE}.")
     double offsetNoise;
 
-    @Option(names = "--class-conditional", description = "Train with the data's class labels (needs labelled data), for classifier-free guidance.")
-    boolean classConditional;
+    @Option(names = "--class-conditional", negatable = true,
+            description = "Train with the data's class labels, with label dropout for classifier-free guidance; sample grids then show one row "
+                    + "per class. --no-class-conditional trains unconditionally. Default: on when the data has 2 or more classes (the built-in "
+                    + "shapes, Fashion-MNIST, CIFAR-10, class sub-folders).")
+    Boolean classConditional;
 
     @Option(names = "--label-dropout", paramLabel = "P", defaultValue = "0.1", description = "With --class-conditional: probability of training on 'no class'. Default: ${DEFAULT-VALUE}.")
     double labelDropout;
@@ -148,8 +151,17 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--sample-steps", paramLabel = "N", defaultValue = "50", description = "Sampler steps for the grids. Default: ${DEFAULT-VALUE}.")
     int sampleSteps;
 
-    @Option(names = "--grid-size", paramLabel = "N", defaultValue = "64", description = "Images per grid. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--grid-size", paramLabel = "N", defaultValue = "64",
+            description = "Images per grid (class-conditional: N / classes per class row). Default: ${DEFAULT-VALUE}.")
     int gridSize;
+
+    @Option(names = "--guidance", paramLabel = "W", defaultValue = "" + SampleConfig.DEFAULT_GUIDANCE,
+            description = "Classifier-free guidance scale of class-conditional grids (1 = none). Default: ${DEFAULT-VALUE}.")
+    double guidance;
+
+    @Option(names = "--grid-scale", paramLabel = "N", defaultValue = "0",
+            description = "Enlarge grid images N times, nearest neighbour (0 = auto: cells of at least 64 pixels; 1 = off). Default: auto.")
+    int gridScale;
 
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -164,14 +176,14 @@ public final class TrainCommand implements Callable<Integer> {
             if (spec.commandLine().getParseResult().hasMatchedOption("--device")) run.writeConfig(saved.withDevice(device));
             out.println("resuming " + outDir + " (saved config; training to step " + run.config().steps() + ")");
         } else {
-            run = RunDir.create(outDir, buildConfig());
+            run = RunDir.create(outDir, buildConfig(out));
         }
         TrainConfig cfg = run.config();
         UNetConfig m = cfg.model();
-        ImageDataset ds = Datasets.open(cfg.data(), m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
+        ImageDataset ds = opened != null ? opened : Datasets.open(cfg.data(), m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
         if (cfg.classConditional() && ds.numClasses() < 1)
             throw new IllegalArgumentException("--class-conditional needs labelled data; " + ds.describe() + " has no classes");
-        out.println("data: " + ds.describe());
+        out.println("data: " + ds.describe() + (cfg.classConditional() ? "; class-conditional" : ""));
         out.printf(Locale.ROOT, "model: %s, %,d parameters, device %s%n", preset, new dev.diffusion4j.models.UNet(m, new dev.diffusion4j.engine.Generator(0)).numParameters(), cfg.device());
         out.flush();
         Trainer trainer = new Trainer(run, ds);
@@ -192,7 +204,10 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private TrainConfig buildConfig() {
+    /** The dataset opened while building a new run's config, reused for training. */
+    private ImageDataset opened;
+
+    private TrainConfig buildConfig(PrintWriter out) {
         UNetConfig m = ModelPresets.get(preset);
         if (channels != null || imageSize != null)
             m = m.withInput(channels != null ? channels : m.inChannels(), imageSize != null ? imageSize : m.resolution());
@@ -200,14 +215,15 @@ public final class TrainCommand implements Callable<Integer> {
         DiffusionConfig d = new DiffusionConfig(schedule, timesteps, zeroTerminalSnr, parameterization, variance, loss, distance, weighting,
                 gamma, timestepSampler, offsetNoise);
         if (d.learnedVariance()) m = m.withLearnSigma(true);
-        if (classConditional) {
-            ImageDataset probe = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> {});
-            if (probe.numClasses() < 1) throw new IllegalArgumentException("--class-conditional needs labelled data; " + probe.describe() + " has no classes");
-            m = m.withClasses(probe.numClasses());
+        opened = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
+        boolean conditional = classConditional != null ? classConditional : opened.numClasses() >= 2;
+        if (conditional) {
+            if (opened.numClasses() < 1) throw new IllegalArgumentException("--class-conditional needs labelled data; " + opened.describe() + " has no classes");
+            m = m.withClasses(opened.numClasses());
         }
         OptimConfig o = new OptimConfig(batchSize, gradAccum, lr, warmup, lrSchedule, weightDecay, 0.9, 0.999, gradClip, emaDecay, true);
         String deviceName = dev.diffusion4j.engine.Device.parse(device).toString();
-        return new TrainConfig(data, !noFlip, classConditional, labelDropout, m, d, o, steps, seed, deviceName, logEvery, sampleEvery,
-                checkpointEvery, keepCheckpoints, new SampleConfig(sampler, sampleSteps, 0.0, gridSize, 1234));
+        return new TrainConfig(data, !noFlip, conditional, labelDropout, m, d, o, steps, seed, deviceName, logEvery, sampleEvery,
+                checkpointEvery, keepCheckpoints, new SampleConfig(sampler, sampleSteps, 0.0, gridSize, 1234, true, guidance, gridScale));
     }
 }
