@@ -49,7 +49,7 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--sampler", paramLabel = "S", description = "Sampler: " + SampleConfig.NAMES + ". Default: the run's (ddim).")
     String sampler;
 
-    @Option(names = "--steps", paramLabel = "N", description = "Sampler steps. Default: the run's (50).")
+    @Option(names = "--steps", paramLabel = "N", description = "Sampler steps. Default: the run's (25 for new runs).")
     Integer steps;
 
     @Option(names = "--eta", paramLabel = "E", defaultValue = "0", description = "DDIM eta (0 deterministic, 1 DDPM-like). Default: ${DEFAULT-VALUE}.")
