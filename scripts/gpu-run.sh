@@ -36,6 +36,7 @@ case "${1:-check}" in
     STEPS=${STEPS:-3000}
     $J -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main train --data $B/fmnist --preset fmnist-small --precision ${PRECISION:-tf32} \
       --out /tmp/fmnist --steps $STEPS --batch-size 128 --lr 2e-4 --warmup 200 --ema-decay 0.999 --log-every 100 \
+      --no-class-conditional --weighting none \
       --sample-every $STEPS --checkpoint-every $STEPS --grid-size 64 --sample-steps 50 --device cuda 2>&1 | grep -v WARNING | tail -6
     $D eval --run /tmp/fmnist --split test --count 256 --batch-size 256 --device cuda 2>&1 | grep -v WARNING | tail -3
     cp /tmp/fmnist/samples/step-*.png "$OUT/fmnist-grid.png"; cp /tmp/fmnist/metrics.jsonl /tmp/fmnist/config.json "$OUT/"

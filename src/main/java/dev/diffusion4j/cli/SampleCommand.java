@@ -3,7 +3,6 @@ package dev.diffusion4j.cli;
 import dev.diffusion4j.diffusion.Conditioning;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.StepCallback;
-import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.data.Pngs;
@@ -50,7 +49,7 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--sampler", paramLabel = "S", description = "Sampler: " + SampleConfig.NAMES + ". Default: the run's (ddim).")
     String sampler;
 
-    @Option(names = "--steps", paramLabel = "N", description = "Sampler steps. Default: the run's (50).")
+    @Option(names = "--steps", paramLabel = "N", description = "Sampler steps. Default: the run's (25 for new runs).")
     Integer steps;
 
     @Option(names = "--eta", paramLabel = "E", defaultValue = "0", description = "DDIM eta (0 deterministic, 1 DDPM-like). Default: ${DEFAULT-VALUE}.")
@@ -62,8 +61,18 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--no-clip", description = "Do not clip the predicted x0 to [-1, 1] at each step (clipping is on by default).")
     boolean noClip;
 
-    @Option(names = "--class", paramLabel = "K", description = "Class to draw (class-conditional runs). Default: no class.")
-    Integer label;
+    @Option(names = "--class", paramLabel = "K|all|none",
+            description = "Class-conditional runs: draw class K, 'all' (one row per class, count/classes images each) or 'none' (unconditional). "
+                    + "Default: all for class-conditional runs.")
+    String label;
+
+    @Option(names = "--guidance", paramLabel = "W",
+            description = "Classifier-free guidance scale with a class (1 = plain conditional, larger = more typical of the class). Default: the run's (3).")
+    Double guidance;
+
+    @Option(names = "--grid-scale", paramLabel = "N",
+            description = "Enlarge each image N times in the grid, nearest neighbour (0 = auto: cells of at least 64 pixels, 1 = off). Default: the run's (auto).")
+    Integer gridScale;
 
     @Option(names = "--grid", paramLabel = "PNG", description = "Grid output. Default: <run>/samples/sample-<seed>.png.")
     Path grid;
@@ -84,37 +93,40 @@ public final class SampleCommand implements Callable<Integer> {
         var ck = RunCheckpoint.pick(r, checkpoint);
         Device dev = Device.parse(device);
         SampleConfig base = cfg.sample();
-        SampleConfig sc = new SampleConfig(sampler != null ? sampler : base.sampler(), steps != null ? steps : base.steps(), eta, count, seed, !noClip);
+        SampleConfig sc = new SampleConfig(sampler != null ? sampler : base.sampler(), steps != null ? steps : base.steps(), eta, count, seed, !noClip,
+                guidance != null ? guidance : base.guidance(), gridScale != null ? gridScale : base.gridScale());
         UNet model = Trainer.loadEmaModel(r, ck.dir(), dev);
         GaussianDiffusion diffusion = cfg.diffusion().build();
-        Conditioning cond = null;
-        if (label != null) {
-            int k = cfg.model().numClasses();
-            if (k == 0) throw new IllegalArgumentException("--class needs a class-conditional run; " + run + " was trained without labels");
-            if (label < 0 || label >= k) throw new IllegalArgumentException("--class must be in [0, " + k + "), got " + label);
-        }
-        out.printf("sampling %d images from %s (step %d) with %s, %d steps, on %s%n", count, run, ck.step(), sc.sampler(), sc.steps(), dev);
+        int k = cfg.model().numClasses();
+        long[] labels = classLabels(k);          // null: unconditional
+        boolean classRows = labels != null && (label == null || "all".equalsIgnoreCase(label));
+        int total = labels == null ? count : labels.length;
+        int nrow = classRows ? Sampling.perClass(k, count) : (int) Math.ceil(Math.sqrt(total));
+        var denoiser = labels == null ? new UNetDenoiser(model) : Sampling.guided(new UNetDenoiser(model), cfg.model(), sc.guidance());
+        out.printf("sampling %d images from %s (step %d) with %s, %d steps, %s, on %s%n", total, run, ck.step(), sc.sampler(), sc.steps(),
+                labels == null ? "unconditional" : (classRows ? "one row per class" : "class " + label) + ", guidance " + sc.guidance(), dev);
         out.flush();
         List<Tensor> parts = new ArrayList<>();
         List<Tensor> stripFrames = new ArrayList<>();
-        int batches = (count + batchSize - 1) / batchSize;
+        int batches = (total + batchSize - 1) / batchSize;
         try (ProgressBar bar = new ProgressBar(System.out, "sample", (long) batches * sc.create(diffusion).steps(), "step")) {
             for (int b = 0; b < batches; b++) {
-                int n = Math.min(batchSize, count - b * batchSize);
-                if (label != null) cond = Conditioning.of(UNetDenoiser.LABEL, Tensor.full(label, DType.I64, dev, n));
+                int n = Math.min(batchSize, total - b * batchSize);
+                Conditioning cond = labels == null ? null
+                        : Sampling.labels(java.util.Arrays.copyOfRange(labels, b * batchSize, b * batchSize + n), dev);
                 boolean first = b == 0;
                 StepCallback cb = s -> {
                     bar.step(1);
                     if (first && strip != null && s.predX0() != null && keepFrame(s.index(), s.total()))
                         stripFrames.add(s.predX0().slice(0, 0, 1).clamp(-1, 1).to(Device.CPU));
                 };
-                SampleConfig batchCfg = new SampleConfig(sc.sampler(), sc.steps(), sc.eta(), n, seed + b, sc.clipX0());
-                parts.add(Sampling.sample(new UNetDenoiser(model), diffusion, batchCfg, cfg.model(), dev, n, cond, cb).to(Device.CPU));
+                SampleConfig batchCfg = sc.withCountAndSeed(n, seed + b);
+                parts.add(Sampling.sample(denoiser, diffusion, batchCfg, cfg.model(), dev, n, cond, cb).to(Device.CPU));
             }
         }
         Tensor all = Tensor.cat(0, parts.toArray(new Tensor[0]));
         Path gridPath = grid != null ? grid : r.samplesDir().resolve("sample-" + seed + ".png");
-        SampleImages.writeGrid(gridPath, all);
+        SampleImages.writeGrid(gridPath, all, nrow, sc.gridScaleFor(cfg.model().resolution(), cfg.model().resolution()));
         out.println("grid: " + gridPath.toAbsolutePath());
         if (imagesDir != null) {
             Files.createDirectories(imagesDir);
@@ -131,6 +143,24 @@ public final class SampleCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The label of every image to draw, or null to draw unconditionally; checks --class against the run. */
+    private long[] classLabels(int k) {
+        if (label == null) return k > 0 ? Sampling.classRows(k, count) : null;
+        if ("none".equalsIgnoreCase(label)) return null;
+        if (k == 0) throw new IllegalArgumentException("--class needs a class-conditional run; " + run + " was trained without labels");
+        if ("all".equalsIgnoreCase(label)) return Sampling.classRows(k, count);
+        int c;
+        try {
+            c = Integer.parseInt(label.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--class takes a class number, 'all' or 'none', not '" + label + "'");
+        }
+        if (c < 0 || c >= k) throw new IllegalArgumentException("--class must be in [0, " + k + "), got " + c);
+        long[] labels = new long[count];
+        java.util.Arrays.fill(labels, c);
+        return labels;
     }
 
     /** About ten evenly spaced frames of the sampling trajectory. */

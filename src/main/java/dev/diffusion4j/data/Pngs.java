@@ -27,7 +27,15 @@ public final class Pngs {
 
     /** Writes {@code n} NCHW images as a grid with {@code nrow} images per row and 2px padding. */
     public static void writeGrid(Path file, float[] nchw, int n, int c, int h, int w, int nrow) {
-        write(file, grid(nchw, n, c, h, w, nrow));
+        writeGrid(file, nchw, n, c, h, w, nrow, 1);
+    }
+
+    /**
+     * Writes {@code n} NCHW images as a grid with {@code nrow} images per row, each image enlarged {@code scale}
+     * times by pixel repetition (nearest neighbour, so tiny images stay sharp and no pixel is invented), with 2px padding.
+     */
+    public static void writeGrid(Path file, float[] nchw, int n, int c, int h, int w, int nrow, int scale) {
+        write(file, grid(nchw, n, c, h, w, nrow, scale));
     }
 
     /** Writes {@code n} images side by side in one row, e.g. the steps of a denoising chain. */
@@ -39,7 +47,7 @@ public final class Pngs {
     public static void writeImage(Path file, float[] chw, int off, int c, int h, int w) {
         checkShape(chw, off, 1, c, h, w);
         BufferedImage img = newImage(c, w, h);
-        paint(img.getRaster(), chw, off, c, h, w, 0, 0);
+        paint(img.getRaster(), chw, off, c, h, w, 0, 0, 1);
         write(file, img);
     }
 
@@ -72,13 +80,22 @@ public final class Pngs {
 
     /** The grid as an image: rows of {@code nrow} cells, each cell framed by PADDING black pixels. */
     static BufferedImage grid(float[] nchw, int n, int c, int h, int w, int nrow) {
+        return grid(nchw, n, c, h, w, nrow, 1);
+    }
+
+    /** The grid with every image pixel drawn as a scale x scale block. */
+    static BufferedImage grid(float[] nchw, int n, int c, int h, int w, int nrow, int scale) {
         if (n <= 0 || nrow <= 0) throw new IllegalArgumentException("need n > 0 and nrow > 0: n=" + n + ", nrow=" + nrow);
+        if (scale < 1) throw new IllegalArgumentException("grid scale must be >= 1, got " + scale);
         checkShape(nchw, 0, n, c, h, w);
         int cols = Math.min(nrow, n), rows = (n + cols - 1) / cols;
-        BufferedImage img = newImage(c, cols * (w + PADDING) + PADDING, rows * (h + PADDING) + PADDING);
+        int sh = h * scale, sw = w * scale;
+        if ((long) cols * (sw + PADDING) * rows * (sh + PADDING) > Integer.MAX_VALUE / 4)
+            throw new IllegalArgumentException("grid of " + n + " images of " + sh + "x" + sw + " is too large; use a smaller scale");
+        BufferedImage img = newImage(c, cols * (sw + PADDING) + PADDING, rows * (sh + PADDING) + PADDING);
         for (int i = 0; i < n; i++) {
-            int x0 = PADDING + (i % cols) * (w + PADDING), y0 = PADDING + (i / cols) * (h + PADDING);
-            paint(img.getRaster(), nchw, i * c * h * w, c, h, w, x0, y0);
+            int x0 = PADDING + (i % cols) * (sw + PADDING), y0 = PADDING + (i / cols) * (sh + PADDING);
+            paint(img.getRaster(), nchw, i * c * h * w, c, h, w, x0, y0, scale);
         }
         return img;
     }
@@ -87,14 +104,14 @@ public final class Pngs {
         return new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
     }
 
-    /** Sets raster samples directly, so no colour-space conversion alters the values. */
-    private static void paint(WritableRaster r, float[] src, int off, int c, int h, int w, int x0, int y0) {
-        int[] row = new int[w];
+    /** Sets raster samples directly, so no colour-space conversion alters the values; each pixel becomes a scale x scale block. */
+    private static void paint(WritableRaster r, float[] src, int off, int c, int h, int w, int x0, int y0, int scale) {
+        int[] row = new int[w * scale];
         for (int ch = 0; ch < c; ch++) {
             for (int y = 0; y < h; y++) {
                 int base = off + (ch * h + y) * w;
-                for (int x = 0; x < w; x++) row[x] = Pixels.signedToByte(src[base + x]);
-                r.setSamples(x0, y0 + y, w, 1, ch, row);
+                for (int x = 0; x < w; x++) java.util.Arrays.fill(row, x * scale, (x + 1) * scale, Pixels.signedToByte(src[base + x]));
+                for (int k = 0; k < scale; k++) r.setSamples(x0, y0 + y * scale + k, w * scale, 1, ch, row);
             }
         }
     }

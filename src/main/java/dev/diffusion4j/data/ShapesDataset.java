@@ -3,8 +3,9 @@ package dev.diffusion4j.data;
 import java.util.Objects;
 
 /**
- * Built-in generated data that needs no download: one anti-aliased geometric shape of random
- * colour, size, position and rotation on a plain or gradient background. Image {@code i} is a
+ * Built-in generated data that needs no download: one large, upright, anti-aliased geometric
+ * shape (circle, square, triangle, cross or ring) in one of six colours, of random size and
+ * position near the centre, on a plain dark or light background. Image {@code i} is a
  * pure function of (seed, i), so the dataset can be any size and every run sees the same pixels.
  * The label is the shape type. Rendering costs microseconds, so nothing is cached.
  */
@@ -39,34 +40,28 @@ public final class ShapesDataset implements ImageDataset {
         this.seed = seed;
     }
 
-    /** The random choices behind image {@code index}; the first draw is the label. */
+    /** Shape colours: six saturated hues (red, orange, yellow, green, blue, purple). */
+    private static final double[] PALETTE_HUES = {0.0, 0.08, 0.15, 0.33, 0.6, 0.78};
+    /** The two plain backgrounds: a dark blue-gray and an off-white. */
+    private static final float[] DARK_BG = hsv(0.62, 0.35, 0.14), LIGHT_BG = hsv(0.1, 0.06, 0.93);
+
+    /**
+     * The random choices behind image {@code index}; the first draw is the label. The scenes are deliberately
+     * easy to learn, so that a small model trained for minutes on a CPU draws recognisable shapes: one large,
+     * upright shape near the centre, in one of six colours, on a plain dark or light background.
+     */
     ShapeScene scene(int index) {
         SplitMix64 rng = SplitMix64.of(seed, index);
         Shape shape = SHAPES[rng.nextInt(SHAPES.length)];
         double res = resolution;
-        double r = res * rng.uniform(0.2, 0.34);
+        double r = res * rng.uniform(0.3, 0.38);
         double margin = r + res * 0.04;
         double cx = rng.uniform(margin, res - margin), cy = rng.uniform(margin, res - margin);
-        double angle = switch (shape) {
-            case SQUARE, CROSS -> rng.uniform(0, Math.PI / 2);
-            case TRIANGLE -> rng.uniform(0, 2 * Math.PI / 3);
-            default -> 0;
-        };
-        // Dark backgrounds get bright shapes and vice versa, so every shape stands out.
+        // Dark backgrounds get bright shapes and light ones darker shapes, so every shape stands out.
         boolean darkBg = rng.nextBoolean();
-        double bgHue = rng.nextDouble();
-        double bgSat = rng.uniform(0.1, 0.45);
-        double bgVal = darkBg ? rng.uniform(0.12, 0.35) : rng.uniform(0.78, 0.96);
-        float[] bg0 = hsv(bgHue, bgSat, bgVal);
-        float[] bg1 = bg0;
-        if (rng.nextBoolean()) {
-            double shift = rng.uniform(-0.12, 0.12);
-            bg1 = hsv(bgHue + shift, Math.min(1, bgSat + 0.15), bgVal + (darkBg ? 0.12 : -0.14));
-        }
-        float[] fg = hsv(rng.nextDouble(), rng.uniform(0.55, 1.0),
-                darkBg ? rng.uniform(0.75, 1.0) : rng.uniform(0.35, 0.7));
-        double dir = rng.uniform(0, 2 * Math.PI);
-        return new ShapeScene(shape, cx, cy, r, angle, fg, bg0, bg1, Math.cos(dir), Math.sin(dir));
+        float[] bg = darkBg ? DARK_BG : LIGHT_BG;
+        float[] fg = hsv(PALETTE_HUES[rng.nextInt(PALETTE_HUES.length)], 0.85, darkBg ? 0.95 : 0.62);
+        return new ShapeScene(shape, cx, cy, r, 0, fg, bg, bg, 1, 0);
     }
 
     /** Hue wraps around; saturation and value in [0, 1]. */

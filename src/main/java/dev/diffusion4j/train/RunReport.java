@@ -22,7 +22,7 @@ public final class RunReport {
         h.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>diffusion4j run ").append(esc(run.root().getFileName().toString()))
          .append("</title><style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}")
          .append("h1{font-size:1.4em}h2{font-size:1.1em;margin-top:2em}table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right}")
-         .append("figure{display:inline-block;margin:0 12px 12px 0}figcaption{font-size:.85em;color:#555}img{image-rendering:pixelated;width:256px}")
+         .append("figure{display:inline-block;margin:0 12px 12px 0}figcaption{font-size:.85em;color:#555}img{image-rendering:pixelated;min-width:256px;max-width:100%}")
          .append("pre{background:#f6f6f6;padding:1em;overflow:auto}</style></head><body>");
         h.append("<h1>Training run: ").append(esc(run.root().toString())).append("</h1>");
         if (rows.isEmpty()) h.append("<p>No steps logged yet.</p>");

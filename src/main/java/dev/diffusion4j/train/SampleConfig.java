@@ -20,18 +20,38 @@ import java.util.Map;
  * @param count   images in a grid
  * @param seed    seed of the sampling noise (grids over training use the same noise, so they are comparable)
  * @param clipX0  clip each step's predicted x0 to the data range [-1, 1] (improved-diffusion's clip_denoised)
+ * @param guidance classifier-free guidance scale for class-conditional models (1 = plain conditional sampling)
+ * @param gridScale nearest-neighbour upscaling of grid PNGs ({@link #AUTO_SCALE}: enough for cells of 64 pixels)
  */
-public record SampleConfig(String sampler, int steps, double eta, int count, long seed, boolean clipX0) {
-    public static SampleConfig defaults() { return new SampleConfig("ddim", 50, 0.0, 64, 1234, true); }
+public record SampleConfig(String sampler, int steps, double eta, int count, long seed, boolean clipX0, double guidance, int gridScale) {
+    public static final double DEFAULT_GUIDANCE = 3.0;
+    /** gridScale value meaning: upscale small images until a grid cell is at least 64 pixels wide. */
+    public static final int AUTO_SCALE = 0;
+
+    public static SampleConfig defaults() { return new SampleConfig("ddim", 50, 0.0, 64, 1234, true, DEFAULT_GUIDANCE, AUTO_SCALE); }
 
     public SampleConfig(String sampler, int steps, double eta, int count, long seed) { this(sampler, steps, eta, count, seed, true); }
+
+    public SampleConfig(String sampler, int steps, double eta, int count, long seed, boolean clipX0) {
+        this(sampler, steps, eta, count, seed, clipX0, DEFAULT_GUIDANCE, AUTO_SCALE);
+    }
 
     public static final String NAMES = "ddpm, ddim, euler, euler-a, heun, dpm++2m";
 
     public SampleConfig {
         if (steps < 1 || count < 1) throw new IllegalArgumentException("sampling steps and count must be >= 1");
+        if (!Double.isFinite(guidance) || guidance < 0) throw new IllegalArgumentException("guidance scale must be >= 0, got " + guidance);
+        if (gridScale < 0 || gridScale > 32) throw new IllegalArgumentException("grid scale must be 0 (auto) to 32, got " + gridScale);
         if (!java.util.List.of(NAMES.split(", ")).contains(sampler.toLowerCase(Locale.ROOT)))
             throw new IllegalArgumentException("unknown sampler '" + sampler + "': use " + NAMES);
+    }
+
+    /** The same settings with another image count and noise seed (e.g. one batch of a larger sample). */
+    public SampleConfig withCountAndSeed(int n, long s) { return new SampleConfig(sampler, steps, eta, n, s, clipX0, guidance, gridScale); }
+
+    /** The upscaling factor for grids of h x w images: gridScale, or for AUTO_SCALE the least integer making cells 64 pixels. */
+    public int gridScaleFor(int h, int w) {
+        return gridScale != AUTO_SCALE ? gridScale : Math.max(1, (64 + Math.max(h, w) - 1) / Math.max(h, w));
     }
 
     /** The sampler over the given (unrespaced) training diffusion. */
@@ -58,6 +78,8 @@ public record SampleConfig(String sampler, int steps, double eta, int count, lon
         m.put("count", count);
         m.put("seed", seed);
         m.put("clip_x0", clipX0);
+        m.put("guidance", guidance);
+        m.put("grid_scale", gridScale);
         return m;
     }
 
@@ -65,6 +87,7 @@ public record SampleConfig(String sampler, int steps, double eta, int count, lon
         SampleConfig d = defaults();
         if (m == null) return d;
         return new SampleConfig(Json.getString(m, "sampler", d.sampler), Json.getInt(m, "steps", d.steps), Json.getDouble(m, "eta", 0),
-                Json.getInt(m, "count", d.count), Json.getLong(m, "seed", d.seed), Json.getBoolean(m, "clip_x0", true));
+                Json.getInt(m, "count", d.count), Json.getLong(m, "seed", d.seed), Json.getBoolean(m, "clip_x0", true),
+                Json.getDouble(m, "guidance", d.guidance), Json.getInt(m, "grid_scale", d.gridScale));
     }
 }

@@ -10,8 +10,13 @@ public final class SampleImages {
 
     public static void writeGrid(Path png, Tensor images) {
         int[] s = images.shape();
-        int nrow = (int) Math.ceil(Math.sqrt(s[0]));
-        Pngs.writeGrid(png, images.toFloatArray(), s[0], s[1], s[2], s[3], nrow);
+        writeGrid(png, images, (int) Math.ceil(Math.sqrt(s[0])), 1);
+    }
+
+    /** A grid of {@code nrow} images per row, each enlarged {@code scale} times (nearest neighbour). */
+    public static void writeGrid(Path png, Tensor images, int nrow, int scale) {
+        int[] s = images.shape();
+        Pngs.writeGrid(png, images.toFloatArray(), s[0], s[1], s[2], s[3], nrow, scale);
     }
 
     public static void writeStrip(Path png, Tensor images) {

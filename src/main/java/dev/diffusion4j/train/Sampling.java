@@ -9,11 +9,43 @@ import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.diffusion.guidance.ClassifierFreeGuidance;
+import dev.diffusion4j.diffusion.guidance.NullCondition;
 import dev.diffusion4j.models.UNetConfig;
+import dev.diffusion4j.models.UNetDenoiser;
 
 /** Draws images in [-1, 1] from a trained denoiser with the configured sampler, in batches, without autograd. */
 public final class Sampling {
     private Sampling() {}
+
+    /**
+     * The labels of a grid with one row per class: {@code max(1, count / classes)} images of class 0, then as many of
+     * class 1, and so on. The grid then has {@link #perClass} columns.
+     */
+    public static long[] classRows(int classes, int count) {
+        if (classes < 1) throw new IllegalArgumentException("need at least one class, got " + classes);
+        int per = perClass(classes, count);
+        long[] labels = new long[classes * per];
+        for (int i = 0; i < labels.length; i++) labels[i] = i / per;
+        return labels;
+    }
+
+    /** Images per class (per grid row) in a class-row grid of about {@code count} images. */
+    public static int perClass(int classes, int count) { return Math.max(1, count / classes); }
+
+    /**
+     * The denoiser to sample a class-conditional model with: classifier-free guidance at scale w (the model's extra
+     * label {@code numClasses} is its learned "no class"), or the plain model when w = 1 or the model has no classes.
+     */
+    public static Denoiser guided(Denoiser model, UNetConfig mc, double w) {
+        if (mc.numClasses() == 0 || w == 1) return model;
+        return new ClassifierFreeGuidance(model, NullCondition.label(UNetDenoiser.LABEL, mc.numClasses()), w);
+    }
+
+    /** A conditioning carrying the given labels on the device. */
+    public static Conditioning labels(long[] labels, Device device) {
+        return Conditioning.of(UNetDenoiser.LABEL, Tensor.ofLongs(labels, labels.length).to(device));
+    }
 
     /** count images; cond applies to every batch (null for unconditional); callback may be null. */
     public static Tensor sample(Denoiser model, GaussianDiffusion diffusion, SampleConfig sc, UNetConfig mc, Device device, int count,

@@ -14,6 +14,7 @@ import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.io.Json;
 import dev.diffusion4j.models.UNet;
+import dev.diffusion4j.models.UNetConfig;
 import dev.diffusion4j.models.UNetDenoiser;
 import dev.diffusion4j.nn.Dropout;
 import dev.diffusion4j.nn.Ema;
@@ -197,9 +198,22 @@ public final class Trainer {
     private Path writeGrid(long step) {
         model.eval();
         try (var swap = ema.swapInto(model)) {
-            Tensor imgs = Sampling.sample(denoiser, diffusion, cfg.sample(), cfg.model(), device, cfg.sample().count(), null, null);
+            SampleConfig sc = cfg.sample();
+            UNetConfig mc = cfg.model();
+            Tensor imgs;
+            int nrow;
+            if (cfg.classConditional()) {
+                // one row per class, guided towards it
+                long[] labels = Sampling.classRows(mc.numClasses(), sc.count());
+                imgs = Sampling.sample(Sampling.guided(denoiser, mc, sc.guidance()), diffusion, sc, mc, device, labels.length,
+                        Sampling.labels(labels, device), null);
+                nrow = Sampling.perClass(mc.numClasses(), sc.count());
+            } else {
+                imgs = Sampling.sample(denoiser, diffusion, sc, mc, device, sc.count(), null, null);
+                nrow = (int) Math.ceil(Math.sqrt(sc.count()));
+            }
             Path png = run.gridFor(step);
-            SampleImages.writeGrid(png, imgs);
+            SampleImages.writeGrid(png, imgs.to(Device.CPU), nrow, sc.gridScaleFor(mc.resolution(), mc.resolution()));
             return png;
         } finally {
             model.train();

@@ -48,6 +48,30 @@ class PngsTest {
     }
 
     @Test
+    void scaledGridRepeatsEachPixelAsABlockAndKeepsThePadding() {
+        int n = 3, c = 3, h = 2, w = 3, nrow = 2, k = 4;
+        float[] x = levels(n, c, h, w);
+        Path f = dir.resolve("scaled.png");
+        Pngs.writeGrid(f, x, n, c, h, w, nrow, k);
+        Pngs.Image g = Pngs.read(f, 3);
+        assertEquals(2 * (k * w + 2) + 2, g.w());
+        assertEquals(2 * (k * h + 2) + 2, g.h());
+        for (int i = 0; i < n; i++) {
+            int x0 = 2 + (i % nrow) * (k * w + 2), y0 = 2 + (i / nrow) * (k * h + 2);
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = 0; y < k * h; y++) {
+                    for (int xx = 0; xx < k * w; xx++) {
+                        float expected = x[((i * c + ch) * h + y / k) * w + xx / k];
+                        assertEquals(expected, g.data()[(ch * g.h() + y0 + y) * g.w() + x0 + xx], 1e-5f, "image " + i + " at " + xx + "," + y);
+                    }
+                }
+            }
+        }
+        assertEquals(-1f, g.data()[2 * g.w() + 2 + k * w]);        // the 2px gap between the first two cells
+        assertThrows(IllegalArgumentException.class, () -> Pngs.writeGrid(f, x, n, c, h, w, nrow, 0));
+    }
+
+    @Test
     void grayImageRoundTripIsExactAndOutOfRangeIsClamped() {
         float[] x = levels(1, 1, 3, 5);
         x[0] = 5f;

@@ -83,6 +83,28 @@ class ShapesDatasetTest {
     }
 
     @Test
+    void uprightShapesInSixColoursOnTwoPlainBackgrounds() {
+        // what the README promises of the demo data, which keeps it learnable in minutes
+        ShapesDataset ds = new ShapesDataset(500, 16, 3, 6);
+        java.util.Set<String> backgrounds = new java.util.HashSet<>(), colours = new java.util.HashSet<>();
+        for (int i = 0; i < 500; i++) {
+            ShapeScene s = ds.scene(i);
+            assertEquals(0.0, s.angle());
+            assertArrayEquals(s.bg0(), s.bg1(), "plain background");
+            assertTrue(s.r() >= 0.3 * 16 && s.r() <= 0.38 * 16, "radius " + s.r());
+            backgrounds.add(Arrays.toString(s.bg0()));
+            colours.add(Arrays.toString(s.fg()));
+            float[] x = load(ds, i);
+            for (int ch = 0; ch < 3; ch++) {
+                for (int corner : new int[] {0, 15, 16 * 15, 16 * 16 - 1})
+                    assertEquals(2f * s.bg0()[ch] - 1f, x[ch * 256 + corner], 1e-6f, "corners show the background");
+            }
+        }
+        assertEquals(2, backgrounds.size());
+        assertEquals(12, colours.size(), "six hues, brighter on dark backgrounds and darker on light ones");
+    }
+
+    @Test
     void labelsAreTheShapeTypeAndRoughlyBalanced() {
         ShapesDataset ds = new ShapesDataset(5000, 16, 3, 4);
         int[] count = new int[ds.numClasses()];

@@ -83,9 +83,39 @@ class TrainerTest {
         assertTrue(Files.size(a.resolve("samples/step-0000060.png")) > 100);
         String report = Files.readString(a.resolve("report.html"));
         assertTrue(report.contains("<svg") && report.contains("samples/step-0000060.png"), "report has the curve and the grid");
+        // labelled data trains class-conditionally by default; the grid has one row per class (5 shapes, 4 / 5 -> 1 column),
+        // each 8x8 image enlarged 8 times (auto: cells of 64 pixels) with 2px padding
+        TrainConfig cfg = RunDir.open(a).config();
+        assertTrue(cfg.classConditional());
+        assertEquals(5, cfg.model().numClasses());
+        var grid = dev.diffusion4j.data.Pngs.read(a.resolve("samples/step-0000060.png"), 3);
+        assertEquals(66 + 2, grid.w());
+        assertEquals(5 * 66 + 2, grid.h());
         run("sample", "--run", a.toString(), "--count", "4", "--steps", "3", "--sampler", "dpm++2m", "--grid", tmp.resolve("g.png").toString(),
                 "--strip", tmp.resolve("s.png").toString(), "--device", "cpu");
         assertTrue(Files.size(tmp.resolve("g.png")) > 100 && Files.size(tmp.resolve("s.png")) > 100);
+        assertEquals(5 * 66 + 2, dev.diffusion4j.data.Pngs.read(tmp.resolve("g.png"), 3).h(), "default: one row per class");
+        run("sample", "--run", a.toString(), "--count", "4", "--steps", "3", "--class", "2", "--guidance", "2", "--grid-scale", "1",
+                "--grid", tmp.resolve("c2.png").toString(), "--device", "cpu");
+        var c2 = dev.diffusion4j.data.Pngs.read(tmp.resolve("c2.png"), 3);
+        assertEquals(2 * 10 + 2, c2.w(), "4 images of class 2 in a 2x2 grid, not enlarged");
+        assertEquals(2 * 10 + 2, c2.h());
+        run("sample", "--run", a.toString(), "--count", "4", "--steps", "3", "--class", "none", "--grid", tmp.resolve("u.png").toString(), "--device", "cpu");
+        assertEquals(2 * 66 + 2, dev.diffusion4j.data.Pngs.read(tmp.resolve("u.png"), 3).w());
+    }
+
+    @Test
+    void noClassConditionalTrainsUnconditionallyWithASquareGrid() throws Exception {
+        Path a = tmp.resolve("uncond");
+        List<String> args = new ArrayList<>(List.of(trainArgs(a, 2)));
+        args.addAll(List.of("--no-class-conditional", "--grid-scale", "1"));
+        run(args.toArray(new String[0]));
+        TrainConfig cfg = RunDir.open(a).config();
+        assertFalse(cfg.classConditional());
+        assertEquals(0, cfg.model().numClasses());
+        var grid = dev.diffusion4j.data.Pngs.read(a.resolve("samples/step-0000002.png"), 3);
+        assertEquals(2 * 10 + 2, grid.w());
+        assertEquals(2 * 10 + 2, grid.h());
     }
 
     @Test
