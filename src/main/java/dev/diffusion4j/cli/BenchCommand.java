@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
                 "  gemm   CPU sgemm GFLOP/s at the given sizes (default 256 512 1024 2048), like bench/numpy_sgemm.py",
                 "  conv   CPU 3x3 conv2d forward+backward (default batch 32, 128 channels, 32x32), like bench/torch_conv.py"},
         footer = {"", "Examples:", "  diffuse bench train --preset fmnist-small --batch 32 --device cpu",
-                "  diffuse bench train --preset ddpm-cifar10 --batch 128 --device cuda --precision bf16", "  diffuse bench gemm 1024 2048"})
+                "  diffuse bench train --preset ddpm-cifar10 --batch 128 --device cuda --precision fp32,tf32,bf16", "  diffuse bench gemm 1024 2048"})
 public final class BenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -54,9 +54,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto. Default: ${DEFAULT-VALUE}.")
     String device;
 
-    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
-            description = "GPU math for 'train': fp32, tf32 (TF32 tensor cores) or bf16 (bf16 autocast, f32 weights). Default: ${DEFAULT-VALUE}.")
-    String precision;
+    @Option(names = "--precision", paramLabel = "P[,P...]", defaultValue = "fp32", split = ",",
+            description = "GPU math for 'train', one JSON line each: fp32, tf32 (TF32 tensor cores) or bf16 (bf16 autocast, f32 weights). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    List<String> precision;
 
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -69,9 +70,12 @@ public final class BenchCommand implements Callable<Integer> {
             }
             case "train" -> {
                 Device dev = Device.parse(device);
-                var r = StepBenchmark.run(preset, ModelPresets.get(preset), dev, Precision.parse(precision), batch, warmup, steps,
-                        sampleBatch, sampleIters);
-                out.println(Json.write(r.toJson()));
+                List<Precision> modes = precision.stream().map(Precision::parse).toList();
+                for (Precision p : modes) {
+                    var r = StepBenchmark.run(preset, ModelPresets.get(preset), dev, p, batch, warmup, steps, sampleBatch, sampleIters);
+                    out.println(Json.write(r.toJson()));
+                    out.flush();
+                }
             }
             default -> throw new IllegalArgumentException("unknown benchmark '" + kind + "': use train, gemm or conv");
         }

@@ -19,7 +19,9 @@ final class CudaConv implements AutoCloseable {
     private final CudaBackend backend;
     private final Cudnn cudnn;
     private final CudaResample resample;
-    private final boolean benchmark = Boolean.getBoolean("diffusion4j.cudnn.benchmark");
+    // Time cuDNN's algorithms on each geometry's first call (cudnnFind, as torch.backends.cudnn.benchmark): the
+    // heuristics' picks ran a fmnist-small fp32 training step 30% slower on an H200. Off: -Ddiffusion4j.cudnn.benchmark=false.
+    private final boolean benchmark = !"false".equals(System.getProperty("diffusion4j.cudnn.benchmark"));
     private final Map<Key, CudnnConvolution> plans = new ConcurrentHashMap<>();
 
     CudaConv(CudaBackend backend, Cudnn cudnn, CudaResample resample) {

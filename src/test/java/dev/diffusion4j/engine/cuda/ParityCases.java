@@ -156,6 +156,11 @@ final class ParityCases {
         cs.add(c("group_norm.no_affine.rank2", "groupNormForward groupNormBackward", x -> F.groupNorm(x[0], 3, null, null, 1e-5), rn(3606, 5, 12)));
         cs.add(c("group_norm_silu.large", "groupNormForward groupNormBackward", x -> F.groupNormSilu(x[0], 8, x[1], x[2], 1e-6),
                 rn(3607, 2, 64, 16, 16), rn(3608, 64).add(1), rn(3609, 64)));
+        // CUDA holds a group of up to 16 x 256 elements in registers: one exactly that size, one larger (two-pass path)
+        cs.add(c("group_norm_silu.cached_full", "groupNormForward groupNormBackward", x -> F.groupNormSilu(x[0], 2, x[1], x[2], 1e-5),
+                rn(3650, 2, 8, 32, 32).add(0.3), rn(3651, 8).add(1), rn(3652, 8)));
+        cs.add(c("group_norm_silu.uncached", "groupNormForward groupNormBackward", x -> F.groupNormSilu(x[0], 2, x[1], x[2], 1e-5),
+                rn(3653, 2, 32, 24, 24), rn(3654, 32).add(1), rn(3655, 32)));
         cs.add(c("group_norm.noncontiguous", "groupNormForward groupNormBackward contiguous", x -> F.groupNorm(x[0].transpose(2, 3), 2, x[1], null, 1e-5),
                 rn(3610, 2, 4, 5, 6), rn(3611, 4)));
         cs.add(c("layer_norm.last", "layerNormForward layerNormBackward", x -> F.layerNorm(x[0], 1, x[1], x[2], 1e-5),
