@@ -19,9 +19,11 @@ final class CudaConv implements AutoCloseable {
     private final CudaBackend backend;
     private final Cudnn cudnn;
     private final CudaResample resample;
-    // Time cuDNN's algorithms on each geometry's first call (cudnnFind, as torch.backends.cudnn.benchmark): the
-    // heuristics' picks ran a fmnist-small fp32 training step 30% slower on an H200. Off: -Ddiffusion4j.cudnn.benchmark=false.
-    private final boolean benchmark = !"false".equals(System.getProperty("diffusion4j.cudnn.benchmark"));
+    // Which precisions time cuDNN's algorithms on a geometry's first call (cudnnFind, as torch.backends.cudnn.benchmark)
+    // instead of taking the heuristics' pick. Measured on an H200: in strict FP32 the heuristics' picks made training
+    // steps 30% (fmnist-small) to 50% (ddpm-cifar10) slower; in TF32 and BF16 they were as fast or faster than the timed
+    // picks. -Ddiffusion4j.cudnn.benchmark=true|false sets it for all precisions.
+    private final String benchmark = System.getProperty("diffusion4j.cudnn.benchmark", "fp32");
     private final Map<Key, CudnnConvolution> plans = new ConcurrentHashMap<>();
 
     CudaConv(CudaBackend backend, Cudnn cudnn, CudaResample resample) {
@@ -39,7 +41,8 @@ final class CudaConv implements AutoCloseable {
         };
         ConvGeometry g = new ConvGeometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], p.padH(), p.padW(),
                 p.strideH(), p.strideW(), p.dilationH(), p.dilationW(), p.groups());
-        return plans.computeIfAbsent(new Key(g, precision), k -> new CudnnConvolution(cudnn, k.geometry(), k.precision(), benchmark));
+        return plans.computeIfAbsent(new Key(g, precision), k -> new CudnnConvolution(cudnn, k.geometry(), k.precision(),
+                benchmark.equals("true") || (benchmark.equals("fp32") && k.precision() == Convolution2d.Precision.FP32)));
     }
 
     private Tensor input(Tensor t, DType dtype, String op) {

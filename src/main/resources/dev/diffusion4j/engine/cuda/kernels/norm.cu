@@ -86,108 +86,6 @@ __device__ __forceinline__ void gn_fwd(const T* x, const T* w, const T* b, T* y,
     }
 }
 
-// Rows of at most GN_K elements per thread (e.g. 4096 with 256 threads: every group of the presets) are held in
-// registers: the forward reads x once instead of twice, the backward reads x and gy once instead of twice. The
-// moments are then exact two-pass ones.
-#define GN_K 16
-
-template <class T, class S, bool SILU>
-__device__ __forceinline__ void gn_fwd_cached(const T* x, const T* w, const T* b, T* y, S* mean, S* rstd, int rows, int groups,
-                                              int cg, int spatial, double eps) {
-    typedef typename TypeOps<T>::C C;
-    __shared__ double shm[64];
-    const int m = cg * spatial;
-    ROW_LOOP(false, row, rows) {
-        const long long base = (long long)row * m;
-        C v[GN_K];
-        double s1 = 0, unused = 0;
-#pragma unroll
-        for (int k = 0; k < GN_K; k++) {
-            const int i = tid_ + k * nth_;
-            v[k] = i < m ? TypeOps<T>::to_c(x[base + i]) : C(0);
-            s1 += (double)v[k];
-        }
-        row_sum2<false>(s1, unused, shm);
-        const double mu = s1 / m;
-        double s2 = 0;
-#pragma unroll
-        for (int k = 0; k < GN_K; k++) {
-            const double d = (double)v[k] - mu;
-            if (tid_ + k * nth_ < m) s2 += d * d;
-        }
-        row_sum2<false>(s2, unused, shm);
-        const double rs = 1.0 / sqrt(s2 / m + eps);
-        if (tid_ == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
-        const int ch0 = (row % groups) * cg;
-#pragma unroll
-        for (int k = 0; k < GN_K; k++) {
-            const int i = tid_ + k * nth_;
-            if (i >= m) break;
-            const int ch = ch0 + i / spatial;
-            const double a = (w ? TypeOps<T>::to_d(w[ch]) : 1.0) * rs;
-            const double c = (b ? TypeOps<T>::to_d(b[ch]) : 0.0) - mu * a;
-            C z = (C)a * v[k] + (C)c;
-            if (SILU) z = z * sigm(z);
-            y[base + i] = TypeOps<T>::from_c(z);
-        }
-    }
-}
-
-template <class T, class S, bool SILU>
-__device__ __forceinline__ void gn_bwd_cached(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, T* dx,
-                                              double* pw, double* pb, int rows, int groups, int cg, int spatial) {
-    typedef typename TypeOps<T>::C C;
-    __shared__ double shm[64];
-    const int m = cg * spatial, channels = groups * cg;
-    ROW_LOOP(false, row, rows) {
-        const long long base = (long long)row * m;
-        const C mu = (C)mean[row], rs = (C)rstd[row];
-        const int n = row / groups, ch0 = (row % groups) * cg;
-        C xh[GN_K], g[GN_K];
-#pragma unroll
-        for (int k = 0; k < GN_K; k++) {
-            const int i = tid_ + k * nth_;
-            xh[k] = C(0);
-            g[k] = C(0);
-            if (i < m) {
-                const int ch = ch0 + i / spatial;
-                xh[k] = (TypeOps<T>::to_c(x[base + i]) - mu) * rs;
-                C gg = TypeOps<T>::to_c(gy[base + i]);
-                if (SILU) {
-                    const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
-                    const C z = xh[k] * wc + bc, q = sigm(z);
-                    gg *= q * (C(1) + z * (C(1) - q));
-                }
-                g[k] = gg;
-            }
-        }
-        double sum1 = 0, sum2 = 0;
-        for (int j = 0; j < cg; j++) {
-            double sg = 0, sgx = 0;
-#pragma unroll
-            for (int k = 0; k < GN_K; k++) {
-                const int i = tid_ + k * nth_;
-                if (i < m && i / spatial == j) { sg += (double)g[k]; sgx += (double)(g[k] * xh[k]); }
-            }
-            row_sum2<false>(sg, sgx, shm);
-            const int ch = ch0 + j;
-            if (tid_ == 0) { pb[(long long)n * channels + ch] = sg; pw[(long long)n * channels + ch] = sgx; }
-            const double wc = w ? TypeOps<T>::to_d(w[ch]) : 1.0;
-            sum1 += wc * sg;
-            sum2 += wc * sgx;
-        }
-        const C m1 = (C)(sum1 / m), m2 = (C)(sum2 / m);
-#pragma unroll
-        for (int k = 0; k < GN_K; k++) {
-            const int i = tid_ + k * nth_;
-            if (i >= m) break;
-            const int ch = ch0 + i / spatial;
-            const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1);
-            dx[base + i] = TypeOps<T>::from_c(rs * (wc * g[k] - m1 - xh[k] * m2));
-        }
-    }
-}
-
 // dx for one (n, group) row; per-channel sums of gz and gz*xhat go to pb/pw [N, C] (gz: the
 // gradient at the affine output, i.e. gy times SiLU' when fused).
 template <class T, class S, bool SILU>
@@ -321,17 +219,11 @@ __device__ __forceinline__ void param_grad(const double* pw, const double* pb, T
 #define NORM_KERNELS(T, S, SFX) \
     extern "C" __global__ void gn_fwd_##SFX(const T* x, const T* w, const T* b, T* y, S* mean, S* rstd, int rows, int groups, \
                                             int cg, int spatial, double eps, int silu) { \
-        const bool cached = (long long)cg * spatial <= (long long)GN_K * blockDim.x; \
-        if (cached && silu) gn_fwd_cached<T, S, true>(x, w, b, y, mean, rstd, rows, groups, cg, spatial, eps); \
-        else if (cached) gn_fwd_cached<T, S, false>(x, w, b, y, mean, rstd, rows, groups, cg, spatial, eps); \
-        else if (silu) gn_fwd<T, S, true>(x, w, b, y, mean, rstd, rows, groups, cg, spatial, eps); \
+        if (silu) gn_fwd<T, S, true>(x, w, b, y, mean, rstd, rows, groups, cg, spatial, eps); \
         else gn_fwd<T, S, false>(x, w, b, y, mean, rstd, rows, groups, cg, spatial, eps); } \
     extern "C" __global__ void gn_bwd_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, T* dx, \
                                             double* pw, double* pb, int rows, int groups, int cg, int spatial, int silu) { \
-        const bool cached = (long long)cg * spatial <= (long long)GN_K * blockDim.x; \
-        if (cached && silu) gn_bwd_cached<T, S, true>(gy, x, mean, rstd, w, b, dx, pw, pb, rows, groups, cg, spatial); \
-        else if (cached) gn_bwd_cached<T, S, false>(gy, x, mean, rstd, w, b, dx, pw, pb, rows, groups, cg, spatial); \
-        else if (silu) gn_bwd<T, S, true>(gy, x, mean, rstd, w, b, dx, pw, pb, rows, groups, cg, spatial); \
+        if (silu) gn_bwd<T, S, true>(gy, x, mean, rstd, w, b, dx, pw, pb, rows, groups, cg, spatial); \
         else gn_bwd<T, S, false>(gy, x, mean, rstd, w, b, dx, pw, pb, rows, groups, cg, spatial); } \
     extern "C" __global__ void ln_fwd_##SFX(const T* x, const T* w, const T* b, T* y, S* mean, S* rstd, int rows, int d, \
                                             double eps, int warp) { \
