@@ -2,6 +2,7 @@ package dev.diffusion4j.cli;
 
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.models.ModelPresets;
 import dev.diffusion4j.models.UNetConfig;
@@ -193,7 +194,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (cfg.classConditional() && ds.numClasses() < 1)
             throw new IllegalArgumentException("--class-conditional needs labelled data; " + ds.describe() + " has no classes");
         out.println("data: " + ds.describe() + (cfg.classConditional() ? "; class-conditional" : ""));
-        out.printf(Locale.ROOT, "model: %s, %,d parameters, device %s%n", preset, new dev.diffusion4j.models.UNet(m, new dev.diffusion4j.engine.Generator(0)).numParameters(), cfg.device());
+        out.printf(Locale.ROOT, "model: %s, %,d parameters, device %s%s%n", preset, new dev.diffusion4j.models.UNet(m, new dev.diffusion4j.engine.Generator(0)).numParameters(),
+                cfg.device(), cfg.precision() == Precision.FP32 ? "" : ", precision " + cfg.precision().id());
+        if (cfg.precision() != Precision.FP32 && !Device.parse(cfg.device()).isCuda())
+            out.println("note: --precision " + cfg.precision().id() + " applies on CUDA; the CPU computes in f32");
         out.flush();
         Trainer trainer = new Trainer(run, ds);
         Trainer.Result result;

@@ -88,6 +88,12 @@ class TrainerTest {
         TrainConfig cfg = RunDir.open(a).config();
         assertTrue(cfg.classConditional());
         assertEquals(5, cfg.model().numClasses());
+        assertEquals(dev.diffusion4j.engine.Precision.FP32, cfg.precision());
+        var json = dev.diffusion4j.io.Json.parseObject(dev.diffusion4j.io.Json.write(cfg.toJson()));
+        json.put("precision", "bf16");
+        assertEquals(dev.diffusion4j.engine.Precision.BF16, TrainConfig.fromJson(json).precision());
+        json.remove("precision");
+        assertEquals(dev.diffusion4j.engine.Precision.FP32, TrainConfig.fromJson(json).precision(), "configs from before --precision read as fp32");
         var grid = dev.diffusion4j.data.Pngs.read(a.resolve("samples/step-0000060.png"), 3);
         assertEquals(66 + 2, grid.w());
         assertEquals(5 * 66 + 2, grid.h());
