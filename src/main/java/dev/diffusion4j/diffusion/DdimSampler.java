@@ -45,14 +45,7 @@ public final class DdimSampler implements Sampler {
 
     @Override public int steps() { return diffusion.steps(); }
 
-    @Override public double startAlphaBar(int step) {
-        StartStep.check(step, steps());
-        return step == steps() ? 1 : diffusion.schedule().alphaBar(steps() - 1 - step);
-    }
-
-    @Override public Tensor sample(Denoiser model, Tensor noise, Conditioning cond, Generator gen, StepCallback callback) {
-        return sampleFrom(model, noise, 0, cond, gen, callback, null);
-    }
+    @Override public double startAlphaBar(int step) { return StartStep.alphaBar(diffusion.schedule(), step); }
 
     @Override public Tensor sampleFrom(Denoiser model, Tensor x, int startStep, Conditioning cond, Generator gen, StepCallback callback, StateHook hook) {
         StartStep.check(startStep, steps());

@@ -112,10 +112,6 @@ public final class KarrasSampler implements Sampler {
         return 1 / (1 + s * s);
     }
 
-    @Override public Tensor sample(Denoiser model, Tensor noise, Conditioning cond, Generator gen, StepCallback callback) {
-        return sampleFrom(model, noise, 0, cond, gen, callback, null);
-    }
-
     @Override public Tensor sampleFrom(Denoiser model, Tensor start, int startStep, Conditioning cond, Generator gen, StepCallback callback, StateHook hook) {
         StartStep.check(startStep, steps);
         try (var g = GradMode.off()) {

@@ -16,7 +16,9 @@ import dev.diffusion4j.engine.Tensor;
  */
 public interface Sampler {
     /** Runs from {@code noise} (x_T, unit variance) to samples; {@code cond} may be null. Runs without autograd. */
-    Tensor sample(Denoiser model, Tensor noise, Conditioning cond, Generator gen, StepCallback callback);
+    default Tensor sample(Denoiser model, Tensor noise, Conditioning cond, Generator gen, StepCallback callback) {
+        return sampleFrom(model, noise, 0, cond, gen, callback, null);
+    }
 
     /** Number of reverse steps. */
     int steps();
@@ -26,15 +28,10 @@ public interface Sampler {
      * on the variance-preserving scale (SDEdit starts part-way; startStep 0 from noise is {@link #sample}). After every
      * step {@code hook} (may be null) may rewrite the state. startStep = steps() returns x unchanged. Runs without autograd.
      */
-    default Tensor sampleFrom(Denoiser model, Tensor x, int startStep, Conditioning cond, Generator gen, StepCallback callback, StateHook hook) {
-        if (startStep == 0 && hook == null) return sample(model, x, cond, gen, callback);
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot start part-way or take a state hook");
-    }
+    Tensor sampleFrom(Denoiser model, Tensor x, int startStep, Conditioning cond, Generator gen, StepCallback callback, StateHook hook);
 
     /** alpha_bar of the state step {@code step} starts from (step = steps(): 1, the finished sample). */
-    default double startAlphaBar(int step) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not report its noise levels");
-    }
+    double startAlphaBar(int step);
 
     /** Samples of {@code shape} in f32 on the CPU, unconditional. */
     default Tensor sample(Denoiser model, int[] shape, Generator gen, StepCallback callback) {
