@@ -61,4 +61,38 @@ public final class Shape {
     public static String str(int[] shape) { return Arrays.toString(shape); }
 
     public static int[] of(int... dims) { return dims.clone(); }
+
+    /** A shape and, per operand, its element strides over it. */
+    public record Strided(int[] shape, int[][] strides) {}
+
+    /**
+     * The same element walk with fewer dims, for the backends' strided loops: size-1 dims dropped and each dim merged
+     * into the one before it wherever every operand's strides allow (stride_prev == stride_i * size_i), so contiguous
+     * and simple-broadcast cases become one long dim. Rank at least 1 (a scalar becomes [1] with stride 0).
+     */
+    public static Strided coalesce(int[] shape, int[][] strides) {
+        int ops = strides.length, r = 0;
+        int[] s = new int[Math.max(1, shape.length)];
+        int[][] st = new int[ops][Math.max(1, shape.length)];
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == 1) continue;
+            if (r > 0 && mergeable(st, r - 1, strides, shape, i)) {
+                s[r - 1] *= shape[i];
+                for (int k = 0; k < ops; k++) st[k][r - 1] = strides[k][i];
+                continue;
+            }
+            s[r] = shape[i];
+            for (int k = 0; k < ops; k++) st[k][r] = strides[k][i];
+            r++;
+        }
+        if (r == 0) { s[0] = 1; r = 1; }   // strides stay 0
+        int[][] out = new int[ops][];
+        for (int k = 0; k < ops; k++) out[k] = Arrays.copyOf(st[k], r);
+        return new Strided(Arrays.copyOf(s, r), out);
+    }
+
+    private static boolean mergeable(int[][] merged, int prev, int[][] strides, int[] shape, int i) {
+        for (int k = 0; k < strides.length; k++) if (merged[k][prev] != strides[k][i] * shape[i]) return false;
+        return true;
+    }
 }

@@ -1,6 +1,6 @@
 package dev.diffusion4j.engine.cpu;
 
-import java.util.Arrays;
+import dev.diffusion4j.engine.Shape;
 
 /**
  * Walks up to three strided operands over one shape, row by row along the innermost dim. Dims that are laid out
@@ -17,34 +17,12 @@ final class StridedLoop {
     final int[] inner;       // [operand] innermost stride
 
     StridedLoop(int[] shape, int[][] strides, int[] base) {
-        int ops = strides.length;
-        // drop size-1 dims, then merge dim i into i+1 when every operand's layout allows it
-        int r = 0;
-        int[] s = new int[Math.max(1, shape.length)];
-        int[][] st = new int[ops][Math.max(1, shape.length)];
-        for (int i = 0; i < shape.length; i++) {
-            if (shape[i] == 1) continue;
-            if (r > 0 && mergeable(st, r - 1, strides, shape, i)) {
-                s[r - 1] *= shape[i];
-                for (int k = 0; k < ops; k++) st[k][r - 1] = strides[k][i];
-                continue;
-            }
-            s[r] = shape[i];
-            for (int k = 0; k < ops; k++) st[k][r] = strides[k][i];
-            r++;
-        }
-        if (r == 0) { s[0] = 1; r = 1; for (int k = 0; k < ops; k++) st[k][0] = 0; }
-        this.shape = Arrays.copyOf(s, r);
-        this.strides = new int[ops][];
-        this.inner = new int[ops];
-        for (int k = 0; k < ops; k++) { this.strides[k] = Arrays.copyOf(st[k], r); inner[k] = st[k][r - 1]; }
+        Shape.Strided merged = Shape.coalesce(shape, strides);
+        this.shape = merged.shape();
+        this.strides = merged.strides();
+        this.inner = new int[strides.length];
+        for (int k = 0; k < strides.length; k++) inner[k] = this.strides[k][this.shape.length - 1];
         this.base = base;
-    }
-
-    // the merged dim prev can absorb dim i when, for every operand, stride_prev == stride_i * size_i
-    private static boolean mergeable(int[][] merged, int prev, int[][] strides, int[] shape, int i) {
-        for (int k = 0; k < strides.length; k++) if (merged[k][prev] != strides[k][i] * shape[i]) return false;
-        return true;
     }
 
     int rowLength() { return shape[shape.length - 1]; }

@@ -3,6 +3,7 @@ package dev.diffusion4j.engine.cuda;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import dev.diffusion4j.engine.Shape;
 import java.util.Arrays;
 
 /**
@@ -36,33 +37,8 @@ final class StridedLayout {
 
     /** strides[k] and offsets[k] describe operand k over {@code shape} (elements, not bytes). */
     static StridedLayout of(int[] shape, int[][] strides, int[] offsets) {
-        int ops = strides.length;
-        int[] s = new int[Math.max(1, shape.length)];
-        int[][] st = new int[ops][Math.max(1, shape.length)];
-        int r = 0;
-        long n = 1;
-        for (int i = 0; i < shape.length; i++) {
-            n *= shape[i];
-            if (shape[i] == 1) continue;
-            if (r > 0 && mergeable(st, r - 1, strides, shape, i)) {
-                s[r - 1] *= shape[i];
-                for (int k = 0; k < ops; k++) st[k][r - 1] = strides[k][i];
-                continue;
-            }
-            s[r] = shape[i];
-            for (int k = 0; k < ops; k++) st[k][r] = strides[k][i];
-            r++;
-        }
-        if (r == 0) { s[0] = shape.length == 0 || n > 0 ? 1 : 0; r = 1; }
-        int[][] outStrides = new int[ops][];
-        for (int k = 0; k < ops; k++) outStrides[k] = Arrays.copyOf(st[k], r);
-        return new StridedLayout(Arrays.copyOf(s, r), outStrides, offsets.clone(), (int) n);
-    }
-
-    // dim prev (already merged) absorbs dim i when stride_prev == stride_i * size_i for every operand
-    private static boolean mergeable(int[][] merged, int prev, int[][] strides, int[] shape, int i) {
-        for (int k = 0; k < strides.length; k++) if (merged[k][prev] != strides[k][i] * shape[i]) return false;
-        return true;
+        Shape.Strided merged = Shape.coalesce(shape, strides);
+        return new StridedLayout(merged.shape(), merged.strides(), offsets.clone(), Shape.numelInt(shape));
     }
 
     int rank() { return shape.length; }
