@@ -150,3 +150,30 @@ template <class C> __device__ __forceinline__ bool m_isnan(C x) { return x != x;
 template <class C> __device__ __forceinline__ C m_inf();
 template <> __device__ __forceinline__ float m_inf<float>() { return F32_INF; }
 template <> __device__ __forceinline__ double m_inf<double>() { return F64_INF; }
+
+// ---- rows reduced by a warp or a whole block (norm, softmax, optim) ----
+
+// Row iteration: in warp mode each warp of the block takes its own rows.
+#define ROW_LOOP(WARP, row, rows)                                                             \
+    const int tid_ = WARP ? (threadIdx.x & 31) : threadIdx.x;                                \
+    const int nth_ = WARP ? 32 : blockDim.x;                                                 \
+    const int first_ = WARP ? blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5) : blockIdx.x; \
+    const int step_ = WARP ? gridDim.x * (blockDim.x >> 5) : gridDim.x;                      \
+    for (int row = first_; row < (rows); row += step_)
+
+// Sums a over the threads that share a row (the warp, or the whole block); every thread gets the total.
+// shm holds 32 doubles.
+template <bool WARP>
+__device__ __forceinline__ double row_sum(double a, double* shm) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) a += __shfl_xor_sync(0xffffffffu, a, o);
+    if (WARP) return a;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    if (lane == 0) shm[warp] = a;
+    __syncthreads();
+    a = lane < nw ? shm[lane] : 0.0;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) a += __shfl_xor_sync(0xffffffffu, a, o);
+    __syncthreads();
+    return a;
+}

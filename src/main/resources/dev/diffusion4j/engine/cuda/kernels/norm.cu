@@ -34,14 +34,6 @@ template <class C> __device__ __forceinline__ C sigm(C z) {
     return e / (C(1) + e);
 }
 
-// Row iteration: in warp mode each warp of the block takes its own rows.
-#define ROW_LOOP(WARP, row, rows)                                                             \
-    const int tid_ = WARP ? (threadIdx.x & 31) : threadIdx.x;                                \
-    const int nth_ = WARP ? 32 : blockDim.x;                                                 \
-    const int first_ = WARP ? blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5) : blockIdx.x; \
-    const int step_ = WARP ? gridDim.x * (blockDim.x >> 5) : gridDim.x;                      \
-    for (int row = first_; row < (rows); row += step_)
-
 // mean and rstd of x[0, m) (shifted by x[0] against cancellation); every thread gets them.
 template <class T, bool WARP>
 __device__ __forceinline__ void row_moments(const T* x, int m, double eps, int tid, int nth, double* shm, double& mu, double& rs) {

@@ -36,17 +36,8 @@ __device__ __forceinline__ void sum_squares(const T* x, int n, double* acc) {
         double v = TypeOps<T>::to_d(x[i]);
         s += v * v;
     }
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    if (lane == 0) shm[warp] = s;
-    __syncthreads();
-    if (warp == 0) {
-        s = lane < (int)(blockDim.x >> 5) ? shm[lane] : 0.0;
-#pragma unroll
-        for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
-        if (lane == 0) atomicAdd(acc, s);
-    }
+    s = row_sum<false>(s, shm);
+    if (threadIdx.x == 0) atomicAdd(acc, s);
 }
 
 #define OPTIM_KERNELS(T, S) \

@@ -5,21 +5,6 @@
 // (log: -inf) rather than NaN, as on the CPU.
 
 template <bool WARP>
-__device__ __forceinline__ double row_sum(double a, double* shm) {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) a += __shfl_xor_sync(0xffffffffu, a, o);
-    if (WARP) return a;
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
-    if (lane == 0) shm[warp] = a;
-    __syncthreads();
-    a = lane < nw ? shm[lane] : 0.0;
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) a += __shfl_xor_sync(0xffffffffu, a, o);
-    __syncthreads();
-    return a;
-}
-
-template <bool WARP>
 __device__ __forceinline__ double row_max(double a, double* shm) {
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) a = fmax(a, __shfl_xor_sync(0xffffffffu, a, o));
@@ -34,18 +19,11 @@ __device__ __forceinline__ double row_max(double a, double* shm) {
     return a;
 }
 
-#define SOFTMAX_ROWS(WARP, row, rows)                                                        \
-    const int tid_ = WARP ? (threadIdx.x & 31) : threadIdx.x;                                \
-    const int nth_ = WARP ? 32 : blockDim.x;                                                 \
-    const int first_ = WARP ? blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5) : blockIdx.x; \
-    const int step_ = WARP ? gridDim.x * (blockDim.x >> 5) : gridDim.x;                      \
-    for (int row = first_; row < (rows); row += step_)
-
 template <class T, bool WARP>
 __device__ __forceinline__ void softmax_fwd(const T* x, T* y, int rows, int n, int inner, int logMode) {
     typedef typename TypeOps<T>::C C;
     __shared__ double shm[32];
-    SOFTMAX_ROWS(WARP, row, rows) {
+    ROW_LOOP(WARP, row, rows) {
         const long long base = (long long)(row / inner) * n * inner + row % inner;
         double m = -F64_INF;
 #pragma unroll 4
@@ -84,7 +62,7 @@ template <class T, bool WARP>
 __device__ __forceinline__ void softmax_bwd(const T* y, const T* gy, T* dx, int rows, int n, int inner, int logMode) {
     typedef typename TypeOps<T>::C C;
     __shared__ double shm[32];
-    SOFTMAX_ROWS(WARP, row, rows) {
+    ROW_LOOP(WARP, row, rows) {
         const long long base = (long long)(row / inner) * n * inner + row % inner;
         double s = 0;
 #pragma unroll 4
