@@ -17,11 +17,9 @@ final class ElementwiseOps {
                     + "; move one with .to(device)");
     }
 
-    /** Both operands in their promoted type when both are floating and differ (differentiable casts); else as given. */
-    private static Tensor[] promoted(Tensor a, Tensor b) {
-        if (a.dtype() == b.dtype() || !a.dtype().isFloating() || !b.dtype().isFloating()) return new Tensor[] {a, b};
-        DType t = DType.promote(a.dtype(), b.dtype());
-        return new Tensor[] {a.to(t), b.to(t)};
+    /** Whether a and b are floating tensors of different types, which elementwise ops first cast to the wider one. */
+    private static boolean needPromotion(Tensor a, Tensor b) {
+        return a.dtype() != b.dtype() && a.dtype().isFloating() && b.dtype().isFloating();
     }
 
     static Tensor unary(UnaryOp op, Tensor x, double p, double q) {
@@ -31,12 +29,12 @@ final class ElementwiseOps {
     }
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-        requireSameDevice(a, b);
-        Tensor[] ab = promoted(a, b);
-        return binaryOf(op, backendOf(ab[0], ab[1]), ab[0], ab[1]);
-    }
-
-    private static Tensor binaryOf(BinaryOp op, Backend be, Tensor a, Tensor b) {
+        if (needPromotion(a, b)) {   // differentiable casts of the narrower operand
+            requireSameDevice(a, b);
+            DType t = DType.promote(a.dtype(), b.dtype());
+            return binary(op, a.to(t), b.to(t));
+        }
+        Backend be = backendOf(a, b);
         Tensor out = be.binary(op, a, b);
         if (op.isComparison()) return out;
         return Autograd.record(out, op.name().toLowerCase(), gy -> binaryBackward(op, a, b, out, gy), a, b);
@@ -71,10 +69,12 @@ final class ElementwiseOps {
         return new Tensor[] {da == null ? null : da.sumTo(a.shape), db == null ? null : db.sumTo(b.shape)};
     }
 
-    static Tensor where(Tensor cond, Tensor a0, Tensor b0) {
-        requireSameDevice(a0, b0);
-        Tensor[] ab = promoted(a0, b0);
-        Tensor a = ab[0], b = ab[1];
+    static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        if (needPromotion(a, b)) {
+            requireSameDevice(a, b);
+            DType t = DType.promote(a.dtype(), b.dtype());
+            return where(cond, a.to(t), b.to(t));
+        }
         Backend be = backendOf(a, b);
         if (!cond.device().equals(a.device())) throw new IllegalArgumentException("where: condition on " + cond.device() + ", values on " + a.device());
         Tensor c = cond.dtype() == a.dtype() ? cond : be.cast(cond, a.dtype());
