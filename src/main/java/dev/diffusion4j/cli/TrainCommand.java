@@ -194,12 +194,12 @@ public final class TrainCommand implements Callable<Integer> {
         if (cfg.classConditional() && ds.numClasses() < 1)
             throw new IllegalArgumentException("--class-conditional needs labelled data; " + ds.describe() + " has no classes");
         out.println("data: " + ds.describe() + (cfg.classConditional() ? "; class-conditional" : ""));
-        out.printf(Locale.ROOT, "model: %s, %,d parameters, device %s%s%n", preset, new dev.diffusion4j.models.UNet(m, new dev.diffusion4j.engine.Generator(0)).numParameters(),
+        Trainer trainer = new Trainer(run, ds);
+        out.printf(Locale.ROOT, "model: %s, %,d parameters, device %s%s%n", preset, trainer.model().numParameters(),
                 cfg.device(), cfg.precision() == Precision.FP32 ? "" : ", precision " + cfg.precision().id());
         if (cfg.precision() != Precision.FP32 && !Device.parse(cfg.device()).isCuda())
             out.println("note: --precision " + cfg.precision().id() + " applies on CUDA; the CPU computes in f32");
         out.flush();
-        Trainer trainer = new Trainer(run, ds);
         Trainer.Result result;
         try (ProgressBar bar = new ProgressBar(System.out, "train", cfg.steps(), "step")) {
             result = trainer.train(resume, new Trainer.Listener() {
