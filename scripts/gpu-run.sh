@@ -2,7 +2,9 @@
 # Runs on the lent GPU machine from the repository root, with the bundle in .device/gpu (built by
 # scripts/gpu-bundle.sh: jlink'd JRE, shaded jar, the parity main, Fashion-MNIST, the PyTorch reference).
 #   scripts/gpu-run.sh check   U-Net step parity CPU vs CUDA, a short GPU training smoke run
-#   scripts/gpu-run.sh bench   diffuse bench train beside ../shared/bench/ddpm_unet.py, same machine, same call
+#   scripts/gpu-run.sh tests   the GPU test classes (CUDA package, U-Net parity) through JUnit; parity table in $OUT
+#   scripts/gpu-run.sh bench   diffuse bench train beside ../shared/bench/ddpm_unet.py, same machine, same call: per
+#                              model and batch each precision in its own JVM, then PyTorch; ROUNDS (default "1 2") times
 #   scripts/gpu-run.sh train   Fashion-MNIST fmnist-small training on the GPU, then sample and eval
 set -uo pipefail
 B=.device/gpu
@@ -20,17 +22,22 @@ case "${1:-check}" in
        --sample-every 30 --checkpoint-every 30 --grid-size 16 --sample-steps 10 --device cuda 2>&1 | grep -v WARNING | tail -8
     $D sample --run /tmp/smoke --count 8 --steps 5 --device cuda 2>&1 | tail -2
     ;;
+  tests)
+    timeout 300 $J -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/diffusion4j.jar:$B/tc \
+      --select-package dev.diffusion4j.engine.cuda --select-class dev.diffusion4j.models.UNetCudaParityTest > "$OUT/tests.log" 2>&1
+    echo "tests rc=$?"; grep -E "✘" "$OUT/tests.log" | head; grep -E "tests (successful|failed)" "$OUT/tests.log"
+    ;;
   bench)
-    for cfg in "fmnist-small 128" "fmnist-small 32" "ddpm-cifar10 128"; do
-      set -- $cfg
-      for pr in fp32 tf32 bf16; do
-        echo "java: $($J -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main bench train --preset $1 --batch $2 --precision $pr \
-          --steps 30 --warmup 10 --sample-batch 256 --sample-iters 20 --device cuda 2>&1 | grep -v WARNING | tail -1)"
+    for round in ${ROUNDS:-1 2}; do
+      for cfg in "fmnist-small fmnist 128" "fmnist-small fmnist 32" "ddpm-cifar10 cifar 128"; do
+        set -- $cfg
+        for pr in fp32 tf32 bf16; do
+          $D bench train --preset $1 --batch $3 --precision $pr --steps 30 --warmup 10 --sample-batch 256 --sample-iters 20 \
+            --device cuda 2>&1 | grep '^{' | sed "s/^/r$round java /"
+        done
+        python3 $B/bench/ddpm_unet.py --cfg $2 --batch $3 --modes fp32,tf32,bf16 --steps 30 2>/dev/null | grep '^{' | sed "s/^/r$round torch /"
       done
-    done
-    python3 $B/bench/ddpm_unet.py --cfg fmnist --batch 128 --modes fp32,tf32,bf16 --steps 30
-    python3 $B/bench/ddpm_unet.py --cfg fmnist --batch 32 --modes fp32,tf32,bf16 --steps 30
-    python3 $B/bench/ddpm_unet.py --cfg cifar --batch 128 --modes fp32,tf32,bf16 --steps 30
+    done | tee "$OUT/bench.txt"
     ;;
   train)
     STEPS=${STEPS:-3000}

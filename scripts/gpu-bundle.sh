@@ -1,0 +1,26 @@
+#!/bin/bash
+# Builds .device/gpu, the folder the device tool carries (git-ignored; name ".device/gpu" in carry) for
+# scripts/gpu-run.sh on the lent GPU machine, which has no Java: a jlink'd Temurin 25 runtime (jre.txz, ~22 MB),
+# the shaded jar, the test classes with JUnit's console launcher (GPU tests), Fashion-MNIST's IDX files and the
+# PyTorch reference ../shared/bench/ddpm_unet.py. About 55 MB, under the tool's 64 MiB.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+B=$ROOT/.device/gpu
+JDK=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
+FMNIST=${FMNIST:-/usr/share/datasets/fashion-mnist}
+JUNIT_JAR=$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/1.11.4/junit-platform-console-standalone-1.11.4.jar
+(cd "$ROOT" && mvn -q -o package -DskipTests && mvn -q -o test-compile)
+mkdir -p "$B/bench" "$B/fmnist"
+if [ ! -f "$B/jre.txz" ]; then
+  TMP=$(mktemp -d)
+  "$JDK/bin/jlink" --add-modules java.base,java.logging,java.desktop,jdk.unsupported,jdk.incubator.vector,java.xml \
+    --strip-debug --no-header-files --no-man-pages --output "$TMP/jre3"
+  tar cJf "$B/jre.txz" -C "$TMP" jre3
+  rm -rf "$TMP"
+fi
+cp "$ROOT/target/diffusion4j.jar" "$B/"
+rm -rf "$B/tc" && cp -r "$ROOT/target/test-classes" "$B/tc"
+cp "$JUNIT_JAR" "$B/junit.jar"
+cp "$FMNIST"/*-ubyte.gz "$B/fmnist/"
+cp "$ROOT/../shared/bench/ddpm_unet.py" "$B/bench/"
+du -sh "$B"
