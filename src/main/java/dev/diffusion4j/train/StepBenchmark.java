@@ -11,6 +11,7 @@ import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.engine.cuda.LaunchProfile;
 import dev.diffusion4j.models.UNet;
 import dev.diffusion4j.models.UNetConfig;
 import dev.diffusion4j.nn.optim.AdamConfig;
@@ -58,6 +59,7 @@ public final class StepBenchmark {
         Tensor last = null;
         for (int i = 0; i < warmup; i++) last = step(model, opt, diffusion, x0, gen, precision);
         if (last != null) last.item();                      // sync before the clock starts
+        LaunchProfile.reset();                              // -Ddiffusion4j.cuda.profile: count the timed steps only
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) last = step(model, opt, diffusion, x0, gen, precision);
         double loss = last.item();                          // sync: all queued work is done

@@ -78,27 +78,27 @@ public final class Cublas implements AutoCloseable {
      */
     public synchronized void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
             long a, DataType aType, int lda, long b, DataType bType, int ldb, float beta, long c, DataType cType, int ldc) {
-        long t0 = LaunchProfile.ENABLED ? System.nanoTime() : 0;
         checkShapes(transA, transB, m, n, k, lda, ldb, ldc, 1);
         boolean f64 = prepare(alpha, beta, aType);
+        LaunchProfile.Span span = LaunchProfile.ENABLED ? LaunchProfile.begin(context) : null;
         int rc = CublasApi.gemmEx(handle, op(transB), op(transA), n, m, k, f64 ? alpha64 : this.alpha, b, bType.cuda, ldb, a, aType.cuda, lda,
                 f64 ? beta64 : this.beta, c, cType.cuda, ldc, computeType(aType, bType), CublasApi.CUBLAS_GEMM_DEFAULT);
         if (rc != 0) CublasApi.check(rc, describe("cublasGemmEx", transA, transB, m, n, k, aType, cType, 1));
-        if (LaunchProfile.ENABLED) LaunchProfile.record("cublasGemmEx", System.nanoTime() - t0);
+        if (span != null) span.end("cublasGemmEx " + m + "x" + n + "x" + k + " " + aType);
     }
 
     /** {@code batch} independent products; matrix i of each operand starts {@code stride·i} elements in. */
     public synchronized void gemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
             long a, DataType aType, int lda, long strideA, long b, DataType bType, int ldb, long strideB,
             float beta, long c, DataType cType, int ldc, long strideC, int batch) {
-        long t0 = LaunchProfile.ENABLED ? System.nanoTime() : 0;
         checkShapes(transA, transB, m, n, k, lda, ldb, ldc, batch);
         boolean f64 = prepare(alpha, beta, aType);
+        LaunchProfile.Span span = LaunchProfile.ENABLED ? LaunchProfile.begin(context) : null;
         int rc = CublasApi.gemmStridedBatchedEx(handle, op(transB), op(transA), n, m, k, f64 ? alpha64 : this.alpha,
                 b, bType.cuda, ldb, strideB, a, aType.cuda, lda, strideA, f64 ? beta64 : this.beta, c, cType.cuda, ldc, strideC, batch,
                 computeType(aType, bType), CublasApi.CUBLAS_GEMM_DEFAULT);
         if (rc != 0) CublasApi.check(rc, describe("cublasGemmStridedBatchedEx", transA, transB, m, n, k, aType, cType, batch));
-        if (LaunchProfile.ENABLED) LaunchProfile.record("cublasGemmStridedBatchedEx", System.nanoTime() - t0);
+        if (span != null) span.end("cublasGemmStridedBatchedEx " + batch + "x" + m + "x" + n + "x" + k + " " + aType);
     }
 
     /** Sets the scalars (read by cuBLAS during the call, host pointer mode); true when they are the double ones. */

@@ -23,8 +23,8 @@ public final class Kernel {
 
     /** Queues the kernel; see {@link KernelArgs} for the argument types accepted. */
     public void launch(Dim3 grid, Dim3 block, int sharedMemoryBytes, Object... args) {
-        long t0 = LaunchProfile.ENABLED ? System.nanoTime() : 0;
         context.makeCurrent();
+        LaunchProfile.Span span = LaunchProfile.ENABLED ? LaunchProfile.begin(context) : null;
         MemorySegment params = KernelArgs.forThisThread().pack(args);
         int rc = DriverApi.launchKernel(function, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
                 sharedMemoryBytes, context.stream(), params, criticalLaunch);
@@ -34,7 +34,7 @@ public final class Kernel {
         }
         // arguments that own device memory (DeviceAddressable) must outlive the queuing of the kernel
         java.lang.ref.Reference.reachabilityFence(args);
-        if (LaunchProfile.ENABLED) LaunchProfile.record(name, System.nanoTime() - t0);
+        if (span != null) span.end(name);
     }
 
     /** A one-dimensional launch with no dynamic shared memory. */
