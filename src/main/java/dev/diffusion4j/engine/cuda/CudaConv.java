@@ -5,12 +5,14 @@ import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Tensor;
 import java.lang.ref.Reference;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * conv2d and its two gradients through cuDNN. One {@link CudnnConvolution} (descriptors and the
- * chosen algorithm per direction) is kept per geometry and precision, so a training loop plans each
+ * conv2d and its two gradients through cuDNN. One {@link Convolution2d} (descriptors and the
+ * chosen engine or algorithm per direction) is kept per geometry and precision, so a training loop plans each
  * layer once. f32 runs strict FP32 unless TF32 is allowed; bf16 stores bf16 and accumulates in f32.
  */
 final class CudaConv implements AutoCloseable {
@@ -19,12 +21,18 @@ final class CudaConv implements AutoCloseable {
     private final CudaBackend backend;
     private final Cudnn cudnn;
     private final CudaResample resample;
-    // Which precisions time cuDNN's algorithms on a geometry's first call (cudnnFind, as torch.backends.cudnn.benchmark)
-    // instead of taking the heuristics' pick. Measured on an H200: in strict FP32 the heuristics' picks made training
-    // steps 30% (fmnist-small) to 50% (ddpm-cifar10) slower; in TF32 and BF16 they were as fast or faster than the timed
-    // picks. -Ddiffusion4j.cudnn.benchmark=true|false sets it for all precisions.
-    private final String benchmark = System.getProperty("diffusion4j.cudnn.benchmark", "fp32");
-    private final Map<Key, CudnnConvolution> plans = new ConcurrentHashMap<>();
+    // Which plans time cuDNN's candidate engines on a geometry's first call (as torch.backends.cudnn.benchmark = True)
+    // instead of taking the heuristics' first. Measured on an H200 (cuDNN 9.19, 2026-12-04): timing made TF32/BF16
+    // training steps 2-7% faster but fmnist-small's TF32 sampling forward 23% slower (18,092 -> 13,870 img/s: the
+    // engines that win alone lost inside the model), so the default, "backward", times backward-data and
+    // backward-filter plans and, in strict FP32, everything. -Ddiffusion4j.cudnn.benchmark=true|false|backward|fp32.
+    private final String benchmark = System.getProperty("diffusion4j.cudnn.benchmark", "backward");
+    // The graph API for TF32 and BF16: the legacy calls cost 130-400 us of host time each (H200, cuDNN 9.14), enough to
+    // leave the GPU idle. Strict FP32 keeps the legacy API: its kernels are long enough to hide that, and cudnnFind's
+    // exhaustive search made ddpm-cifar10 steps 1.37x faster than the graph API's timed candidates (1,317 against
+    // 960 img/s). -Ddiffusion4j.cudnn.api=auto|graph|legacy.
+    private final String api = System.getProperty("diffusion4j.cudnn.api", "auto");
+    private final Map<Key, Convolution2d> plans = new ConcurrentHashMap<>();
 
     CudaConv(CudaBackend backend, Cudnn cudnn, CudaResample resample) {
         this.backend = backend;
@@ -32,7 +40,7 @@ final class CudaConv implements AutoCloseable {
         this.resample = resample;
     }
 
-    private CudnnConvolution plan(int[] xs, int[] ws, Conv2dParams p, DType dtype) {
+    private Convolution2d plan(int[] xs, int[] ws, Conv2dParams p, DType dtype) {
         Convolution2d.Precision precision = switch (dtype) {
             case F32 -> backend.allowTf32() ? Convolution2d.Precision.TF32 : Convolution2d.Precision.FP32;
             case BF16 -> Convolution2d.Precision.BF16;
@@ -41,8 +49,21 @@ final class CudaConv implements AutoCloseable {
         };
         ConvGeometry g = new ConvGeometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], p.padH(), p.padW(),
                 p.strideH(), p.strideW(), p.dilationH(), p.dilationW(), p.groups());
-        return plans.computeIfAbsent(new Key(g, precision), k -> new CudnnConvolution(cudnn, k.geometry(), k.precision(),
-                benchmark.equals("true") || (benchmark.equals("fp32") && k.precision() == Convolution2d.Precision.FP32)));
+        return plans.computeIfAbsent(new Key(g, precision), k -> {
+            boolean fp32 = k.precision() == Convolution2d.Precision.FP32;
+            Set<CudnnApi.Direction> timed = switch (benchmark) {
+                case "true" -> EnumSet.allOf(CudnnApi.Direction.class);
+                case "false" -> EnumSet.noneOf(CudnnApi.Direction.class);
+                case "fp32" -> fp32 ? EnumSet.allOf(CudnnApi.Direction.class) : EnumSet.noneOf(CudnnApi.Direction.class);
+                case "backward" -> fp32 ? EnumSet.allOf(CudnnApi.Direction.class)
+                        : EnumSet.of(CudnnApi.Direction.BACKWARD_DATA, CudnnApi.Direction.BACKWARD_FILTER);
+                default -> throw new IllegalArgumentException("-Ddiffusion4j.cudnn.benchmark must be true, false, backward or fp32, not " + benchmark);
+            };
+            boolean legacy = api.equals("legacy") || (api.equals("auto") && fp32);
+            // the legacy API picks one algorithm per geometry for all directions: it times all or none
+            return legacy ? new CudnnConvolution(cudnn, k.geometry(), k.precision(), timed.equals(EnumSet.allOf(CudnnApi.Direction.class)))
+                    : new CudnnGraphConvolution(cudnn, k.geometry(), k.precision(), timed);
+        });
     }
 
     private Tensor input(Tensor t, DType dtype, String op) {
@@ -56,7 +77,7 @@ final class CudaConv implements AutoCloseable {
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) {
         int[] ys = p.outputShape(x.shape(), w.shape());
         Tensor xc = input(x, x.dtype(), "conv2d"), wc = input(w, x.dtype(), "conv2d");
-        CudnnConvolution conv = plan(xc.shape(), wc.shape(), p, x.dtype());
+        Convolution2d conv = plan(xc.shape(), wc.shape(), p, x.dtype());
         Tensor y = backend.alloc(ys, x.dtype());
         conv.forward(ptr(xc), ptr(wc), ptr(y));
         Reference.reachabilityFence(xc); // the library call took raw addresses: keep the storages until it is queued
@@ -68,7 +89,7 @@ final class CudaConv implements AutoCloseable {
     Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p) {
         Tensor g = input(gy, gy.dtype(), "conv2dBackwardInput"), wc = input(w, gy.dtype(), "conv2dBackwardInput");
         checkOutput(p.outputShape(xShape, wc.shape()), g.shape(), "conv2dBackwardInput");
-        CudnnConvolution conv = plan(xShape, wc.shape(), p, gy.dtype());
+        Convolution2d conv = plan(xShape, wc.shape(), p, gy.dtype());
         Tensor dx = backend.alloc(xShape.clone(), gy.dtype());
         conv.backwardData(ptr(wc), ptr(g), ptr(dx));
         Reference.reachabilityFence(wc);
@@ -79,7 +100,7 @@ final class CudaConv implements AutoCloseable {
     Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p) {
         Tensor xc = input(x, x.dtype(), "conv2dBackwardWeight"), g = input(gy, x.dtype(), "conv2dBackwardWeight");
         checkOutput(p.outputShape(xc.shape(), wShape), g.shape(), "conv2dBackwardWeight");
-        CudnnConvolution conv = plan(xc.shape(), wShape, p, x.dtype());
+        Convolution2d conv = plan(xc.shape(), wShape, p, x.dtype());
         Tensor dw = backend.alloc(wShape.clone(), x.dtype());
         conv.backwardFilter(ptr(xc), ptr(g), ptr(dw), false);
         Reference.reachabilityFence(xc);
@@ -93,7 +114,7 @@ final class CudaConv implements AutoCloseable {
     }
 
     @Override public void close() {
-        plans.values().forEach(CudnnConvolution::close);
+        plans.values().forEach(Convolution2d::close);
         plans.clear();
     }
 }

@@ -115,7 +115,9 @@ public final class CudaLibraries {
 
     private static NativeLibrary load(LibrarySearch.Spec spec, List<LibrarySearch.Spec> companions) {
         LibrarySearch search = SEARCH.get();
-        Optional<Path> file = search.find(spec);
+        // cuDNN ships apart from the toolkit: of a system copy and a pip one, the newer (faster engines) unless the
+        // environment names a folder; the toolkit's libraries keep the search order, which matches them to one toolkit
+        Optional<Path> file = spec == CUDNN ? search.findNewest(spec) : search.find(spec);
         Arena global = Arena.global();
         if (file.isPresent()) {
             Path dir = file.get().getParent();

@@ -96,14 +96,20 @@ public final class CudnnConvolution implements Convolution2d {
     }
 
     private void run(CudnnApi.Direction dir, long d1, long p1, long d2, long p2, long dOut, long pOut, boolean accumulate) {
-        long t0 = LaunchProfile.ENABLED ? System.nanoTime() : 0;
         boolean first = !algos.containsKey(dir);
+        LaunchProfile.Span span = LaunchProfile.ENABLED ? LaunchProfile.begin(cudnn.context()) : null;
         try {
             runTimed(dir, d1, p1, d2, p2, dOut, pOut, accumulate);
         } finally {
             // a geometry's first call includes choosing (and, with benchmark, timing) the algorithm
-            if (LaunchProfile.ENABLED) LaunchProfile.record("cudnn " + dir + (first ? " (first call)" : ""), System.nanoTime() - t0);
+            if (span != null) span.end("cudnn " + dir + (first ? " (first call)" : " " + profileLabel(dir)));
         }
+    }
+
+    /** The geometry and chosen algorithm, for the launch profile. */
+    private String profileLabel(CudnnApi.Direction dir) {
+        return "n" + g.n() + " " + g.c() + "->" + g.k() + " " + g.h() + "x" + g.w() + " k" + g.r() + "x" + g.s() + " s" + g.strideH()
+                + " " + precision + " algo " + algos.get(dir);
     }
 
     private void runTimed(CudnnApi.Direction dir, long d1, long p1, long d2, long p2, long dOut, long pOut, boolean accumulate) {

@@ -38,22 +38,31 @@ public final class LibrarySearch {
         /** The numbers after the stem ({@code libnvrtc.so.13.0.88} gives 13,0,88), if it parses. */
         Optional<int[]> version(String fileName) {
             if (!fileName.startsWith(stem + ".")) return Optional.empty();
-            String[] parts = fileName.substring(stem.length() + 1).split("\\.");
+            return Optional.ofNullable(numbers(fileName.substring(stem.length() + 1).split("\\.")));
+        }
+
+        /** Dot-separated parts as numbers, or null when one is not a plain number. */
+        static int[] numbers(String[] parts) {
             int[] v = new int[parts.length];
             for (int i = 0; i < parts.length; i++) {
-                if (parts[i].isEmpty() || parts[i].length() > 9 || !parts[i].chars().allMatch(Character::isDigit)) {
-                    return Optional.empty();
-                }
+                if (parts[i].isEmpty() || parts[i].length() > 9 || !parts[i].chars().allMatch(Character::isDigit)) return null;
                 v[i] = Integer.parseInt(parts[i]);
             }
-            return Optional.of(v);
+            return v;
         }
     }
 
     private final List<Path> directories;
+    /** How many leading folders the environment named: {@link #findNewest} keeps their order. */
+    private final int pinned;
 
     public LibrarySearch(List<Path> directories) {
+        this(directories, Integer.MAX_VALUE);
+    }
+
+    LibrarySearch(List<Path> directories, int pinned) {
         this.directories = List.copyOf(new LinkedHashSet<>(directories));
+        this.pinned = Math.min(pinned, this.directories.size());
     }
 
     /** The folders searched, in order (duplicates removed). */
@@ -71,6 +80,61 @@ public final class LibrarySearch {
             if (hit.isPresent()) return hit;
         }
         return Optional.empty();
+    }
+
+    /**
+     * As {@link #find}, but past the folders the environment named, the folder holding the newest release wins (ties:
+     * the earlier folder). For a library shipped apart from the toolkit, such as cuDNN, a system copy and a newer pip
+     * copy often sit side by side, and newer releases carry faster engines for new GPUs. Releases are read from the
+     * full version in a file name (libcudnn.so.9.14.0) or, for a pip package's lib folder, its dist-info folder
+     * (nvidia_cudnn_cu13-9.19.0.56.dist-info); a folder whose release cannot be read ranks below those that can.
+     */
+    public Optional<Path> findNewest(Spec spec) {
+        for (Path dir : directories.subList(0, pinned)) {
+            Optional<Path> hit = findIn(dir, spec);
+            if (hit.isPresent()) return hit;
+        }
+        Optional<Path> best = Optional.empty();
+        int[] bestVersion = null;
+        for (Path dir : directories.subList(pinned, directories.size())) {
+            Optional<Path> hit = findIn(dir, spec);
+            if (hit.isEmpty()) continue;
+            int[] v = release(dir, spec);
+            if (bestVersion == null || java.util.Arrays.compare(v, bestVersion) > 0) {
+                best = hit;
+                bestVersion = v;
+            }
+        }
+        return best;
+    }
+
+    /** The release of the library in {@code dir} as far as it can be read (empty when not at all). */
+    static int[] release(Path dir, Spec spec) {
+        int[] best = new int[0];
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, spec.stem() + ".*")) {
+            for (Path f : files) {
+                int[] v = spec.version(f.getFileName().toString()).orElse(null);
+                if (v != null && v.length > best.length && spec.majors().contains(v[0])) best = v;
+            }
+        } catch (IOException e) {
+            return best;
+        }
+        if (best.length > 1) return best;
+        // site-packages/nvidia/<pkg>/lib: the package's version is in site-packages/nvidia_<pkg>_*-<version>.dist-info
+        Path pkg = dir.getParent(), nvidia = pkg == null ? null : pkg.getParent(), site = nvidia == null ? null : nvidia.getParent();
+        if (site == null || !dir.getFileName().toString().equals("lib") || !nvidia.getFileName().toString().equals("nvidia")) return best;
+        try (DirectoryStream<Path> infos = Files.newDirectoryStream(site, "nvidia_" + pkg.getFileName() + "*-*.dist-info")) {
+            for (Path info : infos) {
+                String name = info.getFileName().toString();
+                name = name.substring(0, name.length() - ".dist-info".length());
+                String ver = name.substring(name.lastIndexOf('-') + 1);
+                int[] v = Spec.numbers(ver.split("\\."));
+                if (v != null && v.length > best.length && spec.majors().contains(v[0])) best = v;
+            }
+        } catch (IOException e) {
+            return best;
+        }
+        return best;
     }
 
     /** The best accepted version of the library in one folder. */
@@ -122,6 +186,7 @@ public final class LibrarySearch {
             dirs.add(h.resolve("lib64"));
         }
         pathList(env.get("LD_LIBRARY_PATH")).forEach(dirs::add);
+        int named = dirs.size(); // the folders above are the environment's choice
         List<Path> cudaRoots = new ArrayList<>(Glob.expand("/usr/local/cuda"));
         List<Path> versioned = new ArrayList<>(Glob.expand("/usr/local/cuda-*"));
         versioned.sort(Comparator.comparing((Path p) -> p.getFileName().toString(), Glob::compareVersions).reversed());
@@ -149,11 +214,16 @@ public final class LibrarySearch {
         // /usr/local/cuda is usually a link to /usr/local/cuda-X.Y: keep the first name of each folder.
         Set<Path> seen = new LinkedHashSet<>();
         List<Path> kept = new ArrayList<>();
-        for (Path d : dirs) {
+        int pinned = 0;
+        for (int i = 0; i < dirs.size(); i++) {
+            Path d = dirs.get(i);
             if (!explicit.contains(d) && !Files.isDirectory(d)) continue;
-            if (seen.add(realPath(d))) kept.add(d);
+            if (seen.add(realPath(d))) {
+                kept.add(d);
+                if (i < named) pinned++;
+            }
         }
-        return new LibrarySearch(kept);
+        return new LibrarySearch(kept, pinned);
     }
 
     private static Path realPath(Path p) {

@@ -263,7 +263,7 @@ class CudaGpuTest {
         assertTrue(e.getMessage().contains("free of"), e.getMessage());
     }
 
-    /** NCHW input, KCRS filter, one group, in double. */
+    /** NCHW input, K(C/groups)RS filter, in double. */
     private static double[] convReference(ConvGeometry g, float[] x, float[] w) {
         int p = g.outH(), q = g.outW();
         double[] y = new double[g.n() * g.k() * p * q];
@@ -272,20 +272,21 @@ class CudaGpuTest {
                 for (int oh = 0; oh < p; oh++)
                     for (int ow = 0; ow < q; ow++) {
                         double s = 0;
-                        for (int c = 0; c < g.c(); c++)
+                        int cg = g.c() / g.groups(), c0 = k / (g.k() / g.groups()) * cg;
+                        for (int c = c0; c < c0 + cg; c++)
                             for (int r = 0; r < g.r(); r++)
                                 for (int t = 0; t < g.s(); t++) {
                                     int ih = oh * g.strideH() - g.padH() + r * g.dilationH();
                                     int iw = ow * g.strideW() - g.padW() + t * g.dilationW();
                                     if (ih < 0 || ih >= g.h() || iw < 0 || iw >= g.w()) continue;
-                                    s += (double) x[((n * g.c() + c) * g.h() + ih) * g.w() + iw] * w[((k * g.c() + c) * g.r() + r) * g.s() + t];
+                                    s += (double) x[((n * g.c() + c) * g.h() + ih) * g.w() + iw] * w[((k * cg + c - c0) * g.r() + r) * g.s() + t];
                                 }
                         y[((n * g.k() + k) * p + oh) * q + ow] = s;
                     }
         return y;
     }
 
-    /** The two gradients by the chain rule through the same index map, in double. */
+    /** The two gradients by the chain rule through the same index map (groups too), in double. */
     private static double[][] convGradients(ConvGeometry g, float[] x, float[] w, float[] dy) {
         int p = g.outH(), q = g.outW();
         double[] dx = new double[x.length];
@@ -295,14 +296,15 @@ class CudaGpuTest {
                 for (int oh = 0; oh < p; oh++)
                     for (int ow = 0; ow < q; ow++) {
                         double gy = dy[((n * g.k() + k) * p + oh) * q + ow];
-                        for (int c = 0; c < g.c(); c++)
+                        int cg = g.c() / g.groups(), c0 = k / (g.k() / g.groups()) * cg;
+                        for (int c = c0; c < c0 + cg; c++)
                             for (int r = 0; r < g.r(); r++)
                                 for (int t = 0; t < g.s(); t++) {
                                     int ih = oh * g.strideH() - g.padH() + r * g.dilationH();
                                     int iw = ow * g.strideW() - g.padW() + t * g.dilationW();
                                     if (ih < 0 || ih >= g.h() || iw < 0 || iw >= g.w()) continue;
                                     int xi = ((n * g.c() + c) * g.h() + ih) * g.w() + iw;
-                                    int wi = ((k * g.c() + c) * g.r() + r) * g.s() + t;
+                                    int wi = ((k * cg + c - c0) * g.r() + r) * g.s() + t;
                                     dx[xi] += gy * w[wi];
                                     dw[wi] += gy * x[xi];
                                 }
@@ -310,43 +312,94 @@ class CudaGpuTest {
         return new double[][] {dx, dw};
     }
 
+    /** y, dx and dw (dw starting from {@code dw0}, accumulated onto when {@code accumulate}) with every buffer {@code offset} bytes in. */
+    private static float[][] runConvolution(Convolution2d conv, ConvGeometry g, float[] x, float[] w, float[] dy, float[] dw0,
+            boolean accumulate, int offset) {
+        float[] y = new float[(int) g.outputElements()], dx = new float[x.length], dw = dw0.clone();
+        try (DeviceBuffer bx = ctx.allocate(4L * x.length + offset); DeviceBuffer bw = ctx.allocate(4L * w.length + offset);
+                DeviceBuffer by = ctx.allocate(4L * y.length + offset); DeviceBuffer bdy = ctx.allocate(4L * dy.length + offset);
+                DeviceBuffer bdx = ctx.allocate(4L * dx.length + offset); DeviceBuffer bdw = ctx.allocate(4L * dw.length + offset);
+                DeviceBuffer staging = ctx.allocate(4L * Math.max(Math.max(x.length, dy.length), Math.max(w.length, y.length)))) {
+            long ax = bx.address() + offset, aw = bw.address() + offset, ay = by.address() + offset;
+            long ady = bdy.address() + offset, adx = bdx.address() + offset, adw = bdw.address() + offset;
+            for (Object[] in : new Object[][] {{x, ax}, {w, aw}, {dy, ady}, {dw0, adw}}) {
+                float[] v = (float[]) in[0];
+                ctx.upload(v, staging);
+                ctx.copyDeviceToDevice((long) in[1], staging.address(), 4L * v.length);
+            }
+            conv.forward(ax, aw, ay);
+            conv.backwardData(aw, ady, adx);
+            conv.backwardFilter(ax, ady, adw, accumulate);
+            for (Object[] out : new Object[][] {{y, ay}, {dx, adx}, {dw, adw}}) {
+                float[] v = (float[]) out[0];
+                try (DeviceBuffer exact = ctx.allocate(4L * v.length)) {
+                    ctx.copyDeviceToDevice(exact.address(), (long) out[1], 4L * v.length);
+                    ctx.download(exact, v);
+                }
+            }
+        }
+        return new float[][] {y, dx, dw};
+    }
+
+    private static void assertConvolution(String what, ConvGeometry g, float[] x, float[] w, float[] dy, float[] dw0, float[][] got, double tol) {
+        double[][] grads = convGradients(g, x, w, dy);
+        for (int i = 0; i < dw0.length; i++) grads[1][i] += dw0[i];
+        double ey = relativeError(got[0], convReference(g, x, w));
+        double edx = relativeError(got[1], grads[0]);
+        double edw = relativeError(got[2], grads[1]);
+        System.out.printf("conv %s: rel err y %.2e dx %.2e dw %.2e%n", what, ey, edx, edw);
+        assertTrue(ey < tol, what + " forward rel err " + ey);
+        assertTrue(edx < tol, what + " backward-data rel err " + edx);
+        assertTrue(edw < tol, what + " backward-filter rel err " + edw);
+    }
+
+    private static final List<ConvGeometry> CONV_SHAPES = List.of(ConvGeometry.of(2, 3, 9, 11, 4, 3, 1, 2),
+            new ConvGeometry(2, 5, 12, 10, 6, 3, 3, 2, 2, 1, 1, 2, 2, 1),
+            ConvGeometry.of(4, 32, 16, 16, 64, 3, 1, 1),
+            new ConvGeometry(2, 8, 9, 9, 12, 3, 3, 1, 1, 2, 2, 1, 1, 4));
+
+    private static Convolution2d convolution(boolean graph, Cudnn cudnn, ConvGeometry g, Convolution2d.Precision p, boolean benchmark) {
+        return graph ? new CudnnGraphConvolution(cudnn, g, p, benchmark) : new CudnnConvolution(cudnn, g, p, benchmark);
+    }
+
+    /**
+     * Both cuDNN paths (legacy and graph), heuristic and timed algorithm choice, strict FP32 against float64 within
+     * 2e-5 (TF32 rounding would show as ~1e-3): plain, strided-padded-dilated, a U-Net-like layer and a grouped one.
+     */
     @Test
-    void cudnnConvolutionMatchesCpuInFp32() {
-        List<ConvGeometry> shapes = List.of(ConvGeometry.of(2, 3, 9, 11, 4, 3, 1, 2),
-                new ConvGeometry(2, 5, 12, 10, 6, 3, 3, 2, 2, 1, 1, 2, 2, 1));
+    void cudnnConvolutionsMatchCpuInFp32() {
         try (Cudnn cudnn = new Cudnn(ctx)) {
-            System.out.println("cuDNN version " + Cudnn.version());
-            for (boolean benchmark : new boolean[] {false, true}) {
-                for (ConvGeometry g : shapes) {
-                    float[] x = randomFloats((int) g.inputElements());
-                    float[] w = randomFloats((int) g.filterElements());
-                    float[] dy = randomFloats((int) g.outputElements());
-                    float[] y = new float[dy.length];
-                    float[] dx = new float[x.length];
-                    float[] dw = new float[w.length];
-                    try (Convolution2d conv = new CudnnConvolution(cudnn, g, Convolution2d.Precision.FP32, benchmark);
-                            DeviceBuffer bx = ctx.allocate(4L * x.length); DeviceBuffer bw = ctx.allocate(4L * w.length);
-                            DeviceBuffer by = ctx.allocate(4L * y.length); DeviceBuffer bdy = ctx.allocate(4L * dy.length);
-                            DeviceBuffer bdx = ctx.allocate(4L * dx.length); DeviceBuffer bdw = ctx.allocate(4L * dw.length)) {
-                        ctx.upload(x, bx);
-                        ctx.upload(w, bw);
-                        ctx.upload(dy, bdy);
-                        conv.forward(bx.address(), bw.address(), by.address());
-                        conv.backwardData(bw.address(), bdy.address(), bdx.address());
-                        conv.backwardFilter(bx.address(), bdy.address(), bdw.address(), false);
-                        ctx.download(by, y);
-                        ctx.download(bdx, dx);
-                        ctx.download(bdw, dw);
-                        System.out.println("conv " + g + (benchmark ? " benchmarked: " : " heuristic: ") + conv.describeAlgorithms());
+            System.out.println("cuDNN version " + Cudnn.version() + " from " + CudaLibraries.loaded().get("cuDNN"));
+            for (boolean graph : new boolean[] {false, true})
+                for (boolean benchmark : new boolean[] {false, true})
+                    for (ConvGeometry g : CONV_SHAPES) {
+                        float[] x = randomFloats((int) g.inputElements()), w = randomFloats((int) g.filterElements());
+                        float[] dy = randomFloats((int) g.outputElements()), dw0 = new float[w.length];
+                        try (Convolution2d conv = convolution(graph, cudnn, g, Convolution2d.Precision.FP32, benchmark)) {
+                            float[][] got = runConvolution(conv, g, x, w, dy, dw0, false, 0);
+                            String what = g + (graph ? " graph" : " legacy") + (benchmark ? " timed" : " heuristic") + ": " + conv.describeAlgorithms();
+                            assertConvolution(what, g, x, w, dy, dw0, got, 2e-5);
+                        }
                     }
-                    double[][] grads = convGradients(g, x, w, dy);
-                    String what = g + (benchmark ? " (benchmarked)" : "");
-                    double ey = relativeError(y, convReference(g, x, w));
-                    double edx = relativeError(dx, grads[0]);
-                    double edw = relativeError(dw, grads[1]);
-                    assertTrue(ey < 1e-4, what + " forward rel err " + ey);
-                    assertTrue(edx < 1e-4, what + " backward-data rel err " + edx);
-                    assertTrue(edw < 1e-4, what + " backward-filter rel err " + edw);
+        }
+    }
+
+    /** The graph path accumulates filter gradients (beta 1), takes pointers that are not 16-byte aligned, and runs TF32. */
+    @Test
+    void graphConvolutionAccumulatesTakesUnalignedPointersAndRunsTf32() {
+        try (Cudnn cudnn = new Cudnn(ctx)) {
+            for (ConvGeometry g : CONV_SHAPES) {
+                float[] x = randomFloats((int) g.inputElements()), w = randomFloats((int) g.filterElements());
+                float[] dy = randomFloats((int) g.outputElements()), dw0 = randomFloats(w.length);
+                try (Convolution2d conv = new CudnnGraphConvolution(cudnn, g, Convolution2d.Precision.FP32, false)) {
+                    assertConvolution(g + " accumulating", g, x, w, dy, dw0, runConvolution(conv, g, x, w, dy, dw0, true, 0), 2e-5);
+                    assertConvolution(g + " 4 bytes off alignment", g, x, w, dy, new float[w.length],
+                            runConvolution(conv, g, x, w, dy, new float[w.length], false, 4), 2e-5);
+                    System.out.println("  " + conv.describeAlgorithms());
+                }
+                try (Convolution2d conv = new CudnnGraphConvolution(cudnn, g, Convolution2d.Precision.TF32, false)) {
+                    assertConvolution(g + " TF32 " + conv.describeAlgorithms(), g, x, w, dy, new float[w.length],
+                            runConvolution(conv, g, x, w, dy, new float[w.length], false, 0), 5e-3);
                 }
             }
         }

@@ -84,6 +84,43 @@ class LibrarySearchTest {
     }
 
     @Test
+    void newestCudnnWinsPastTheFoldersTheEnvironmentNames() throws IOException {
+        Path system = tmp.resolve("usr/lib/x86_64-linux-gnu");
+        touch(system, "libcudnn.so.9");
+        touch(system, "libcudnn.so.9.14.0");
+        Path site = tmp.resolve("venv/lib/python3.12/site-packages");
+        Path pip = site.resolve("nvidia/cudnn/lib");
+        Path pipCudnn = touch(pip, "libcudnn.so.9");
+        Files.createDirectories(site.resolve("nvidia_cudnn_cu13-9.19.0.56.dist-info"));
+        Files.createDirectories(site.resolve("nvidia_cublas-13.1.0.3.dist-info")); // another package's: not cuDNN's release
+        Path unknown = tmp.resolve("opt/cudnn/lib");
+        touch(unknown, "libcudnn.so.9");
+
+        assertEquals(List.of(9, 14, 0), boxed(LibrarySearch.release(system, CudaLibraries.CUDNN)));
+        assertEquals(List.of(9, 19, 0, 56), boxed(LibrarySearch.release(pip, CudaLibraries.CUDNN)));
+        assertEquals(List.of(9), boxed(LibrarySearch.release(unknown, CudaLibraries.CUDNN)));
+
+        assertEquals(pipCudnn, new LibrarySearch(List.of(unknown, system, pip), 0).findNewest(CudaLibraries.CUDNN).orElseThrow());
+        assertEquals(system.resolve("libcudnn.so.9"),
+                new LibrarySearch(List.of(unknown, system), 0).findNewest(CudaLibraries.CUDNN).orElseThrow(), "a known release beats an unknown one");
+        assertEquals(unknown.resolve("libcudnn.so.9"),
+                new LibrarySearch(List.of(unknown, system, pip), 1).findNewest(CudaLibraries.CUDNN).orElseThrow(), "a named folder keeps its place");
+        assertEquals(system.resolve("libcudnn.so.9"),
+                new LibrarySearch(List.of(system, pip)).find(CudaLibraries.CUDNN).orElseThrow(), "find keeps the search order");
+
+        // standard(): DIFFUSION4J_CUDA_LIBS is named, so it is pinned even though the venv's copy is newer
+        LibrarySearch named = LibrarySearch.standard(Map.of("DIFFUSION4J_CUDA_LIBS", system.toString(),
+                "VIRTUAL_ENV", tmp.resolve("venv").toString()), tmp.resolve("home"));
+        assertEquals(system.resolve("libcudnn.so.9"), named.findNewest(CudaLibraries.CUDNN).orElseThrow());
+        LibrarySearch unnamed = LibrarySearch.standard(Map.of("VIRTUAL_ENV", tmp.resolve("venv").toString()), tmp.resolve("home"));
+        assertEquals(pipCudnn, unnamed.findNewest(CudaLibraries.CUDNN).orElseThrow());
+    }
+
+    private static List<Integer> boxed(int[] v) {
+        return java.util.Arrays.stream(v).boxed().toList();
+    }
+
+    @Test
     void versionsSortNumerically() {
         assertTrue(Glob.compareVersions("cuda-12.10", "cuda-12.9") > 0);
         assertTrue(Glob.compareVersions("cuda-13.0", "cuda-12.9") > 0);
