@@ -4,7 +4,8 @@
 #   scripts/gpu-run.sh check   U-Net step parity CPU vs CUDA, a short GPU training smoke run
 #   scripts/gpu-run.sh tests   the GPU test classes (CUDA package, U-Net parity) through JUnit; parity table in $OUT
 #   scripts/gpu-run.sh bench   diffuse bench train beside ../shared/bench/ddpm_unet.py, same machine, same call: per
-#                              model and batch each precision in its own JVM, then PyTorch; ROUNDS (default "1 2") times
+#                              model and batch each precision in its own JVM, then PyTorch; ROUNDS (default "1 2") times,
+#                              PRECISIONS (default "fp32 tf32 bf16")
 #   scripts/gpu-run.sh train   Fashion-MNIST fmnist-small training on the GPU, then sample and eval
 set -uo pipefail
 B=.device/gpu
@@ -31,11 +32,12 @@ case "${1:-check}" in
     for round in ${ROUNDS:-1 2}; do
       for cfg in "fmnist-small fmnist 128" "fmnist-small fmnist 32" "ddpm-cifar10 cifar 128"; do
         set -- $cfg
-        for pr in fp32 tf32 bf16; do
+        P="${PRECISIONS:-fp32 tf32 bf16}"
+        for pr in $P; do
           $D bench train --preset $1 --batch $3 --precision $pr --steps 30 --warmup 10 --sample-batch 256 --sample-iters 20 \
             --device cuda 2>&1 | grep '^{' | sed "s/^/r$round java /"
         done
-        python3 $B/bench/ddpm_unet.py --cfg $2 --batch $3 --modes fp32,tf32,bf16 --steps 30 2>/dev/null | grep '^{' | sed "s/^/r$round torch /"
+        python3 $B/bench/ddpm_unet.py --cfg $2 --batch $3 --modes ${P// /,} --steps 30 2>/dev/null | grep '^{' | sed "s/^/r$round torch /"
       done
     done | tee "$OUT/bench.txt"
     ;;

@@ -11,6 +11,12 @@ public interface Backend {
     // ---- memory ----
     /** A new contiguous tensor filled with {@code value}. */
     Tensor full(int[] shape, DType dtype, double value);
+
+    /**
+     * A new tensor whose every element the caller writes before reading any (cat's output): a backend may leave it
+     * unfilled. The default fills zeros.
+     */
+    default Tensor empty(int[] shape, DType dtype) { return full(shape, dtype, 0); }
     /** A tensor holding a copy of a host array: float[] (F32), double[] (F64), long[] (I64), int[] (I32), short[] (BF16/F16 bits). */
     Tensor fromArray(Object hostArray, int[] shape, DType dtype);
     /** A contiguous host copy of {@code t} in the array type of its dtype (see {@link #fromArray}). */
@@ -131,6 +137,20 @@ public interface Backend {
             copyInto(expAvgSq, v);
             copyInto(param, p2);
         }
+    }
+
+    /**
+     * {@link #adamUpdate} for each params[i] with grads[i], expAvgs[i] and expAvgSqs[i], all with the same scalars: an
+     * optimizer's whole step, which a backend may run in a few passes over many tensors instead of one per parameter.
+     */
+    default void adamUpdateAll(java.util.List<Tensor> params, java.util.List<Tensor> grads, java.util.List<Tensor> expAvgs,
+                               java.util.List<Tensor> expAvgSqs, AdamUpdate s) {
+        for (int i = 0; i < params.size(); i++) adamUpdate(params.get(i), grads.get(i), expAvgs.get(i), expAvgSqs.get(i), s);
+    }
+
+    /** {@link #lerpInto} for each dsts[i] and srcs[i] with one weight (a whole EMA update). */
+    default void lerpIntoAll(java.util.List<Tensor> dsts, java.util.List<Tensor> srcs, double weight) {
+        for (int i = 0; i < dsts.size(); i++) lerpInto(dsts.get(i), srcs.get(i), weight);
     }
 
     /** dst += weight * (src - dst) in place (an EMA step with weight = 1 - decay); src is only read. */

@@ -12,10 +12,13 @@ final class ConvOps {
             throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape) + " does not match " + w.shape[0] + " output channels");
         Tensor y = be.conv2d(x, w, bias, p);
         int[] xs = x.shape, ws = w.shape;
-        return Autograd.record(y, "conv2d", gy -> new Tensor[] {
-            x.requiresGrad() ? be.conv2dBackwardInput(gy, w, xs, p) : null,
-            w.requiresGrad() ? be.conv2dBackwardWeight(x, gy, ws, p) : null,
-            bias != null && bias.requiresGrad() ? gy.sum(new int[] {0, 2, 3}, false) : null}, x, w, bias);
+        return Autograd.record(y, "conv2d", gy0 -> {
+            Tensor gy = gy0.isContiguous() ? gy0 : be.contiguous(gy0); // once, not in each of the three consumers
+            return new Tensor[] {
+                x.requiresGrad() ? be.conv2dBackwardInput(gy, w, xs, p) : null,
+                w.requiresGrad() ? be.conv2dBackwardWeight(x, gy, ws, p) : null,
+                bias != null && bias.requiresGrad() ? gy.sum(new int[] {0, 2, 3}, false) : null};
+        }, x, w, bias);
     }
 
     /** Transposed convolution: weight [Cin, Cout/groups, kh, kw] as in PyTorch. */

@@ -18,6 +18,37 @@ public final class Shape {
         return (int) n;
     }
 
+    /**
+     * Strides that show a tensor of {@code shape} / {@code strides} as {@code newShape} (same element count) without
+     * moving data, or null when no such view exists. The old dims are taken in runs that are contiguous with each
+     * other; each run must be covered exactly by consecutive new dims (size-1 dims fit anywhere). Squeezing a slice,
+     * or splitting a dim of a transposed tensor, stays a view this way.
+     */
+    public static int[] viewStrides(int[] shape, int[] strides, int[] newShape) {
+        long n = numel(shape);
+        if (n == 0 || shape.length == 0) return contiguousStrides(newShape);
+        int[] out = new int[newShape.length];
+        int nd = newShape.length - 1;
+        long base = strides[shape.length - 1], oldRun = 1, newRun = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            oldRun *= shape[d];
+            boolean runEnds = d == 0 || (shape[d - 1] != 1 && strides[d - 1] != oldRun * base);
+            if (!runEnds) continue;
+            while (nd >= 0 && (newRun < oldRun || newShape[nd] == 1)) {
+                out[nd] = (int) (newRun * base);
+                newRun *= newShape[nd];
+                nd--;
+            }
+            if (newRun != oldRun) return null;
+            if (d > 0) {
+                base = strides[d - 1];
+                oldRun = 1;
+                newRun = 1;
+            }
+        }
+        return nd == -1 ? out : null;
+    }
+
     public static int[] contiguousStrides(int[] shape) {
         int[] s = new int[shape.length];
         int acc = 1;

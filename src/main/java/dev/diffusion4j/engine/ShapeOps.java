@@ -9,8 +9,14 @@ final class ShapeOps {
     static Tensor reshape(Tensor x, int[] newShape) {
         int[] s = inferShape(newShape, x.numel(), x.shape);
         if (Arrays.equals(s, x.shape)) return x;
-        Tensor base = x.isContiguous() ? x : x.backend().contiguous(x);
-        Tensor out = new Tensor(base.storage, s, Shape.contiguousStrides(s), base.offset);
+        // a view where the strides allow one (as PyTorch's view/reshape), else a contiguous copy
+        int[] viewStrides = Shape.viewStrides(x.shape, x.strides, s);
+        Tensor out;
+        if (viewStrides != null) out = new Tensor(x.storage, s, viewStrides, x.offset);
+        else {
+            Tensor base = x.backend().contiguous(x);
+            out = new Tensor(base.storage, s, Shape.contiguousStrides(s), base.offset);
+        }
         int[] orig = x.shape;
         return Autograd.record(out, "reshape", gy -> new Tensor[] {gy.reshape(orig)}, x);
     }
@@ -186,7 +192,7 @@ final class ShapeOps {
             total += t.shape[d];
         }
         s[d] = total;
-        Tensor out = first.backend().full(s, first.dtype(), 0);
+        Tensor out = first.backend().empty(s, first.dtype());   // the pieces cover every element
         int[] starts = new int[s.length];
         int[] offsets = new int[ts.length];
         for (int k = 0; k < ts.length; k++) {

@@ -1,10 +1,13 @@
 package dev.diffusion4j.nn;
 
+import dev.diffusion4j.engine.Backend;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Shape;
 import dev.diffusion4j.engine.Tensor;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,10 +42,14 @@ public final class Ema {
     /** Moves the shadow toward the model's current parameters; call after each optimizer step. */
     public void update(Module model) {
         double w = 1 - currentDecay();
+        // one backend call per device for the whole model
+        Map<Backend, List<Tensor>> dsts = new LinkedHashMap<>(), srcs = new LinkedHashMap<>();
         for (var e : matching(model).entrySet()) {
             Tensor s = followDevice(e.getKey(), e.getValue().data());
-            s.backend().lerpInto(s, e.getValue().data(), w);
+            dsts.computeIfAbsent(s.backend(), b -> new ArrayList<>()).add(s);
+            srcs.computeIfAbsent(s.backend(), b -> new ArrayList<>()).add(e.getValue().data());
         }
+        dsts.forEach((b, d) -> b.lerpIntoAll(d, srcs.get(b), w));
         updates++;
     }
 

@@ -10,6 +10,8 @@ import dev.diffusion4j.engine.ReduceOp;
 import dev.diffusion4j.engine.Shape;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.engine.UnaryOp;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The CUDA backend for one device. Every kernel is queued on the context's single stream and
@@ -146,6 +148,7 @@ public final class CudaBackend implements Backend {
     @Override public Device device() { return device; }
 
     @Override public Tensor full(int[] shape, DType dtype, double value) { return copy.full(shape, dtype, value); }
+    @Override public Tensor empty(int[] shape, DType dtype) { return alloc(shape, dtype); }
     @Override public Tensor fromArray(Object hostArray, int[] shape, DType dtype) { return host.fromArray(hostArray, shape, dtype); }
     @Override public Object toArray(Tensor t) { return host.toArray(onThisDevice(t, "toArray")); }
     @Override public Tensor contiguous(Tensor x) { return copy.contiguous(onThisDevice(x, "contiguous")); }
@@ -209,19 +212,43 @@ public final class CudaBackend implements Backend {
     // ---- in-place updates ----
 
     @Override public void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamUpdate s) {
-        if (updates.fusable(param, grad, expAvg, expAvgSq)) updates.adam(param, grad, expAvg, expAvgSq, s);
-        else Backend.super.adamUpdate(param, grad, expAvg, expAvgSq, s);
+        adamUpdateAll(List.of(param), List.of(grad), List.of(expAvg), List.of(expAvgSq), s);
     }
 
-    @Override public void lerpInto(Tensor dst, Tensor src, double weight) {
-        if (updates.fusable(dst, src)) updates.lerp(dst, src, weight);
-        else Backend.super.lerpInto(dst, src, weight);
+    @Override public void adamUpdateAll(List<Tensor> params, List<Tensor> grads, List<Tensor> expAvgs, List<Tensor> expAvgSqs, AdamUpdate s) {
+        List<Tensor> p = new ArrayList<>(), g = new ArrayList<>(), m = new ArrayList<>(), v = new ArrayList<>();
+        for (int i = 0; i < params.size(); i++) {
+            if (updates.fusable(params.get(i), grads.get(i), expAvgs.get(i), expAvgSqs.get(i))) {
+                p.add(params.get(i));
+                g.add(grads.get(i));
+                m.add(expAvgs.get(i));
+                v.add(expAvgSqs.get(i));
+            } else {
+                Backend.super.adamUpdate(params.get(i), grads.get(i), expAvgs.get(i), expAvgSqs.get(i), s);
+            }
+        }
+        updates.adam(p, g, m, v, s);
     }
 
-    @Override public Tensor sumOfSquares(java.util.List<Tensor> xs) {
+    @Override public void lerpInto(Tensor dst, Tensor src, double weight) { lerpIntoAll(List.of(dst), List.of(src), weight); }
+
+    @Override public void lerpIntoAll(List<Tensor> dsts, List<Tensor> srcs, double weight) {
+        List<Tensor> d = new ArrayList<>(), s = new ArrayList<>();
+        for (int i = 0; i < dsts.size(); i++) {
+            if (updates.fusable(dsts.get(i), srcs.get(i))) {
+                d.add(dsts.get(i));
+                s.add(srcs.get(i));
+            } else {
+                Backend.super.lerpInto(dsts.get(i), srcs.get(i), weight);
+            }
+        }
+        updates.lerp(d, s, weight);
+    }
+
+    @Override public Tensor sumOfSquares(List<Tensor> xs) {
         Tensor acc = full(new int[0], DType.F64, 0);
-        java.util.List<Tensor> rest = new java.util.ArrayList<>();
-        java.util.List<Tensor> fused = new java.util.ArrayList<>();
+        List<Tensor> rest = new ArrayList<>();
+        List<Tensor> fused = new ArrayList<>();
         for (Tensor x : xs) (updates.fusable(x) ? fused : rest).add(x);
         updates.sumOfSquaresInto(fused, acc);
         return rest.isEmpty() ? acc : acc.add(Backend.super.sumOfSquares(rest));

@@ -125,7 +125,9 @@ final class CudaNorm {
         if (weight == null && bias == null) return new Tensor[2];
         Tensor dw = weight == null ? null : backend.alloc(new int[] {cols}, dtype);
         Tensor db = bias == null ? null : backend.alloc(new int[] {cols}, dtype);
-        kernels.launch(kernels.get("norm", "param_grad_" + sfx), cols, pw.address(), pb.address(), ptr(dw), ptr(db), rows, cols);
+        // a block of 8 warps per 32 columns (see norm.cu)
+        if (cols > 0) kernels.get("norm", "param_grad_" + sfx).launch(Dim3.of((cols + 31) / 32), Dim3.of(CudaKernels.BLOCK), 0,
+                pw.address(), pb.address(), ptr(dw), ptr(db), rows, cols);
         return new Tensor[] {dw, db};
     }
 

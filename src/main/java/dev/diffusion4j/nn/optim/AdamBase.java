@@ -1,11 +1,13 @@
 package dev.diffusion4j.nn.optim;
 
 import dev.diffusion4j.engine.AdamUpdate;
+import dev.diffusion4j.engine.Backend;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Shape;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.nn.Parameter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -46,6 +48,8 @@ public abstract sealed class AdamBase extends Optimizer permits Adam, AdamW {
     public final long stepCount(int index) { return state[index] == null ? 0 : state[index].step; }
 
     @Override public final void step() {
+        // parameters that share a backend and scalars (normally all of them) go to the backend as one batch
+        Map<BatchKey, Batch> batches = new LinkedHashMap<>();
         int i = 0;
         for (ParamGroup group : groups()) {
             for (Parameter p : group.params()) {
@@ -61,11 +65,23 @@ public abstract sealed class AdamBase extends Optimizer permits Adam, AdamW {
                 double bc1 = 1 - Math.pow(config.beta1(), s.step);
                 double bc2 = 1 - Math.pow(config.beta2(), s.step);
                 double wd = group.weightDecay();
-                w.backend().adamUpdate(w, g.dtype() == w.dtype() ? g : castNoGrad(g, w.dtype()), s.expAvg, s.expAvgSq,
-                        new AdamUpdate(lr(), config.beta1(), config.beta2(), config.eps(),
-                                decoupled ? 1 - lr() * wd : 1, decoupled ? 0 : wd, bc1, Math.sqrt(bc2)));
+                AdamUpdate u = new AdamUpdate(lr(), config.beta1(), config.beta2(), config.eps(),
+                        decoupled ? 1 - lr() * wd : 1, decoupled ? 0 : wd, bc1, Math.sqrt(bc2));
+                Batch b = batches.computeIfAbsent(new BatchKey(w.backend(), u), k -> new Batch());
+                b.params.add(w);
+                b.grads.add(g.dtype() == w.dtype() ? g : castNoGrad(g, w.dtype()));
+                b.expAvgs.add(s.expAvg);
+                b.expAvgSqs.add(s.expAvgSq);
             }
         }
+        batches.forEach((k, b) -> k.backend().adamUpdateAll(b.params, b.grads, b.expAvgs, b.expAvgSqs, k.update()));
+    }
+
+    private record BatchKey(Backend backend, AdamUpdate update) {}
+
+    /** Parameters updated in one backend call. */
+    private static final class Batch {
+        final List<Tensor> params = new ArrayList<>(), grads = new ArrayList<>(), expAvgs = new ArrayList<>(), expAvgSqs = new ArrayList<>();
     }
 
     /** The parameter's state, created as zeros on first use and moved along if the parameter changed device or dtype. */

@@ -110,6 +110,11 @@ final class ParityCases {
         cs.add(c("reduce.sum.rows.block", "reduce", x -> x[0].sum(1, false), rn(3106, 300, 3000)));
         cs.add(c("reduce.max.permuted", "reduce binary", x -> x[0].permute(2, 0, 1).max(new int[] {1, 2}, false), rn(3107, 9, 11, 13)));
         cs.add(c("reduce.min.all.split", "reduce binary", x -> x[0].min(), rn(3108, 4, 300000)));
+        // a conv's bias gradient: two reduced runs (N, H*W), split across blocks at a chunk that is no multiple of H*W,
+        // in one block per row with H*W above and below the block size
+        cs.add(c("reduce.sum.dims023.split", "reduce", x -> x[0].sum(new int[] {0, 2, 3}, false), rn(3111, 8, 5, 23, 29)));
+        cs.add(c("reduce.sum.dims023.block", "reduce", x -> x[0].sum(new int[] {0, 2, 3}, false), rn(3112, 3, 300, 40, 20)));
+        cs.add(c("reduce.mean.dims023.narrow", "reduce", x -> x[0].mean(new int[] {0, 2, 3}, false), rn(3113, 40, 300, 3, 5)));
         cs.add(c("reduce.var", "reduce binary unary", x -> x[0].var(new int[] {1, 2}, true, false), rn(3109, 3, 4, 5)));
         cs.add(c("reduce.logsumexp", "reduce binary unary where", x -> x[0].logsumexp(-1, false), rn(3110, 5, 40)));
         // ---- shapes: views gathered, copies into strided destinations
@@ -117,8 +122,8 @@ final class ParityCases {
         cs.add(c("contiguous.flip", "contiguous", x -> x[0].flip(0, 2).contiguous().mul(x[1]), rn(3202, 3, 4, 5), rn(3203, 3, 4, 5)));
         cs.add(c("contiguous.expand", "contiguous reduce", x -> x[0].expand(4, 3, 5).contiguous().mul(x[1]), rn(3204, 3, 1), rn(3205, 4, 3, 5)));
         cs.add(c("slice.step", "copyInto full", x -> x[0].slice(2, 1, 9, 3).square(), rn(3206, 3, 4, 10)));
-        cs.add(c("cat", "copyInto full", x -> Tensor.cat(1, x[0], x[1], x[0]).square(), rn(3207, 2, 3, 2), rn(3208, 2, 1, 2)));
-        cs.add(c("stack", "copyInto full", x -> Tensor.stack(0, x[0], x[1].mul(x[0])), rn(3209, 3, 2), rn(3210, 3, 2)));
+        cs.add(c("cat", "copyInto empty", x -> Tensor.cat(1, x[0], x[1], x[0]).square(), rn(3207, 2, 3, 2), rn(3208, 2, 1, 2)));
+        cs.add(c("stack", "copyInto empty", x -> Tensor.stack(0, x[0], x[1].mul(x[0])), rn(3209, 3, 2), rn(3210, 3, 2)));
         cs.add(c("pad", "copyInto full", x -> x[0].pad(new int[] {1, 2, 0, 1}, 0.5).square(), rn(3211, 2, 3, 2)));
         cs.add(c("cast.f64.roundtrip", "cast unary", x -> x[0].to(DType.F64).square().to(x[0].dtype()), rn(3212, 4, 9)));
         // ---- matrix products
@@ -161,6 +166,13 @@ final class ParityCases {
                 rn(3650, 2, 8, 32, 32).add(0.3), rn(3651, 8).add(1), rn(3652, 8)));
         cs.add(c("group_norm_silu.uncached", "groupNormForward groupNormBackward", x -> F.groupNormSilu(x[0], 2, x[1], x[2], 1e-5),
                 rn(3653, 2, 32, 24, 24), rn(3654, 32).add(1), rn(3655, 32)));
+        // the backward's thread layout: several channels per round (4x4 and 7x7 spatial), and more channels than threads
+        cs.add(c("group_norm_silu.small_spatial", "groupNormForward groupNormBackward", x -> F.groupNormSilu(x[0], 4, x[1], x[2], 1e-5),
+                rn(3656, 3, 32, 4, 4), rn(3657, 32).add(1), rn(3658, 32)));
+        cs.add(c("group_norm.odd_spatial", "groupNormForward groupNormBackward", x -> F.groupNorm(x[0], 3, x[1], x[2], 1e-5),
+                rn(3659, 2, 12, 7, 7), rn(3667, 12).add(1), rn(3668, 12)));
+        cs.add(c("group_norm.wide_group", "groupNormForward groupNormBackward", x -> F.groupNormSilu(x[0], 1, x[1], x[2], 1e-5),
+                rn(3669, 2, 300, 3, 3), rn(3670, 300).add(1), rn(3671, 300)));
         cs.add(c("group_norm.noncontiguous", "groupNormForward groupNormBackward contiguous", x -> F.groupNorm(x[0].transpose(2, 3), 2, x[1], null, 1e-5),
                 rn(3610, 2, 4, 5, 6), rn(3611, 4)));
         cs.add(c("layer_norm.last", "layerNormForward layerNormBackward", x -> F.layerNorm(x[0], 1, x[1], x[2], 1e-5),
@@ -203,7 +215,49 @@ final class ParityCases {
         }, rn(3645, 37, 29), rn(3646, 37, 29)));
         cs.add(fwd("sum_of_squares", "sumOfSquares", x -> x[0].backend().sumOfSquares(List.of(x[0], x[1], x[2].mT())).to(x[0].dtype()).reshape(1),
                 rn(3647, 300, 301), rn(3648, 7), rn(3649, 5, 9)));
+        // whole-model batches: more tensors than one multi-tensor launch takes, one spanning several chunks, one strided
+        cs.add(fwd("adam_update_all", "adamUpdateAll", x -> {
+            List<Tensor> p = pieces(x[0].mul(1)), g = pieces(x[1]), m = pieces(x[2].mul(0.1)), v = pieces(x[3].square().mul(0.01));
+            g.set(5, g.get(5).reshape(g.get(5).shape(1), g.get(5).shape(0)).mT());   // [2,3] viewed through a transpose
+            p.get(0).backend().adamUpdateAll(p, g, m, v, adam);
+            return Tensor.cat(0, Tensor.cat(0, flat(p)), Tensor.cat(0, flat(m)), Tensor.cat(0, flat(v)));
+        }, rn(3660, PIECES_TOTAL), rn(3661, PIECES_TOTAL), rn(3662, PIECES_TOTAL), rn(3663, PIECES_TOTAL)));
+        cs.add(fwd("lerp_into_all", "lerpIntoAll", x -> {
+            List<Tensor> d = pieces(x[0].mul(1)), src = pieces(x[1]);
+            src.set(5, src.get(5).reshape(src.get(5).shape(1), src.get(5).shape(0)).mT());
+            d.get(0).backend().lerpIntoAll(d, src, 0.3);
+            return Tensor.cat(0, flat(d));
+        }, rn(3664, PIECES_TOTAL), rn(3665, PIECES_TOTAL)));
+        cs.add(fwd("sum_of_squares.many", "sumOfSquares", x -> x[0].backend().sumOfSquares(pieces(x[0])).to(x[0].dtype()).reshape(1),
+                rn(3666, PIECES_TOTAL)));
         return cs;
+    }
+
+    /** Sizes of the pieces: 120 ragged small ones (piece 5 is 2x3), then one of 9000 elements (three 4096-element chunks). */
+    private static final int[] PIECE_SIZES = pieceSizes();
+    static final int PIECES_TOTAL = java.util.Arrays.stream(PIECE_SIZES).sum();
+
+    private static int[] pieceSizes() {
+        int[] s = new int[121];
+        for (int i = 0; i < 120; i++) s[i] = i == 5 ? 6 : 1 + (i * 37) % 50;
+        s[120] = 9000;
+        return s;
+    }
+
+    /** x (1-D, PIECES_TOTAL long) cut into contiguous copies of PIECE_SIZES; piece 5 is [2, 3]. */
+    static List<Tensor> pieces(Tensor x) {
+        List<Tensor> out = new ArrayList<>();
+        int at = 0;
+        for (int i = 0; i < PIECE_SIZES.length; i++) {
+            Tensor t = x.slice(0, at, at + PIECE_SIZES[i]).mul(1);
+            out.add(i == 5 ? t.reshape(2, 3) : t);
+            at += PIECE_SIZES[i];
+        }
+        return out;
+    }
+
+    private static Tensor[] flat(List<Tensor> ts) {
+        return ts.stream().map(t -> t.reshape(-1)).toArray(Tensor[]::new);
     }
 
     static Tensor opOf(UnaryOp op, Tensor x) {

@@ -53,11 +53,14 @@ __device__ __forceinline__ void row_moments(const T* x, int m, double eps, int t
 
 // ---- group norm ----
 
+#define GN_FWD_CH 256 // channels per group up to which the forward keeps per-channel maps in shared memory
+
 template <class T, class S, bool SILU>
 __device__ __forceinline__ void gn_fwd(const T* x, const T* w, const T* b, T* y, S* mean, S* rstd, int rows, int groups, int cg,
                                        int spatial, double eps) {
     typedef typename TypeOps<T>::C C;
     __shared__ double shm[64];
+    __shared__ C sa[GN_FWD_CH], sc[GN_FWD_CH];
     const int m = cg * spatial;
     ROW_LOOP(false, row, rows) {
         const long long base = (long long)row * m;
@@ -65,6 +68,28 @@ __device__ __forceinline__ void gn_fwd(const T* x, const T* w, const T* b, T* y,
         row_moments<T, false>(x + base, m, eps, tid_, nth_, shm, mu, rs);
         if (tid_ == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
         const int ch0 = (row % groups) * cg;
+        if (cg <= GN_FWD_CH) {
+            // each channel's map z = a x + c once in shared memory, and each thread's channel followed with a carry:
+            // a divide and double math per element made this kernel compute-bound
+            __syncthreads(); // the previous row's readers are done with sa/sc
+            for (int j = tid_; j < cg; j += nth_) {
+                double a = (w ? TypeOps<T>::to_d(w[ch0 + j]) : 1.0) * rs;
+                sa[j] = (C)a;
+                sc[j] = (C)((b ? TypeOps<T>::to_d(b[ch0 + j]) : 0.0) - mu * a);
+            }
+            __syncthreads();
+            const int dq = nth_ / spatial, dr = nth_ - dq * spatial;
+            int j = tid_ / spatial, s = tid_ - j * spatial;
+#pragma unroll 4
+            for (int i = tid_; i < m; i += nth_) {
+                C z = sa[j] * TypeOps<T>::to_c(x[base + i]) + sc[j];
+                if (SILU) z = z * sigm(z);
+                y[base + i] = TypeOps<T>::from_c(z);
+                j += dq; s += dr;
+                if (s >= spatial) { s -= spatial; j++; }
+            }
+            continue;
+        }
 #pragma unroll 4
         for (int i = tid_; i < m; i += nth_) {
             int ch = ch0 + i / spatial;
@@ -79,7 +104,9 @@ __device__ __forceinline__ void gn_fwd(const T* x, const T* w, const T* b, T* y,
 }
 
 // dx for one (n, group) row; per-channel sums of gz and gz*xhat go to pb/pw [N, C] (gz: the
-// gradient at the affine output, i.e. gy times SiLU' when fused).
+// gradient at the affine output, i.e. gy times SiLU' when fused). The block works on several channels at once:
+// tpc (a power of two) threads per channel, so small spatial sizes (4x4, 7x7) keep the block busy and every
+// channel's sums need one barrier instead of a block reduction per channel.
 template <class T, class S, bool SILU>
 __device__ __forceinline__ void gn_bwd(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, T* dx,
                                        double* pw, double* pb, int rows, int groups, int cg, int spatial) {
@@ -87,44 +114,72 @@ __device__ __forceinline__ void gn_bwd(const T* gy, const T* x, const S* mean, c
     // kernel several times slower than the forward.
     typedef typename TypeOps<T>::C C;
     __shared__ double shm[64];
+    __shared__ double part_g[256], part_gx[256];
     const int m = cg * spatial, channels = groups * cg;
     ROW_LOOP(false, row, rows) {
+        const int tid = tid_;
+        int tpc = nth_;
+        while (tpc > 1 && tpc * cg > nth_) tpc >>= 1;    // threads per channel
+        const int per_round = nth_ / tpc, lane_c = tid % tpc, slot = tid / tpc;
+        const int seg = tpc < 32 ? tpc : 32;             // threads that one shuffle reduction spans
         const long long base = (long long)row * m;
         const C mu = (C)mean[row], rs = (C)rstd[row];
         const int n = row / groups, ch0 = (row % groups) * cg;
         double sum1 = 0, sum2 = 0;
-        for (int j = 0; j < cg; j++) {
-            const int ch = ch0 + j;
-            const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
-            const T* xj = x + base + (long long)j * spatial;
-            const T* gj = gy + base + (long long)j * spatial;
+        for (int j0 = 0; j0 < cg; j0 += per_round) {
+            const int j = j0 + slot;
             double sg = 0, sgx = 0;
+            C wc = C(1), bc = C(0);
+            if (j < cg) {
+                wc = w ? TypeOps<T>::to_c(w[ch0 + j]) : C(1);
+                bc = b ? TypeOps<T>::to_c(b[ch0 + j]) : C(0);
+                const T* xj = x + base + (long long)j * spatial;
+                const T* gj = gy + base + (long long)j * spatial;
 #pragma unroll 4
-            for (int s = tid_; s < spatial; s += nth_) {
-                C xh = (TypeOps<T>::to_c(xj[s]) - mu) * rs, g = TypeOps<T>::to_c(gj[s]);
+                for (int s = lane_c; s < spatial; s += tpc) {
+                    C xh = (TypeOps<T>::to_c(xj[s]) - mu) * rs, g = TypeOps<T>::to_c(gj[s]);
+                    if (SILU) {
+                        C z = xh * wc + bc, q = sigm(z);
+                        g *= q * (C(1) + z * (C(1) - q));
+                    }
+                    sg += (double)g;
+                    sgx += (double)(g * xh);
+                }
+            }
+            for (int o = seg >> 1; o > 0; o >>= 1) {
+                sg += __shfl_xor_sync(0xffffffffu, sg, o);
+                sgx += __shfl_xor_sync(0xffffffffu, sgx, o);
+            }
+            if ((tid % seg) == 0) { part_g[tid / seg] = sg; part_gx[tid / seg] = sgx; }
+            __syncthreads();
+            if (tid < per_round && j0 + tid < cg) {
+                const int parts = tpc / seg, jj = j0 + tid;
+                double tg = 0, tgx = 0;
+                for (int k = 0; k < parts; k++) { tg += part_g[tid * parts + k]; tgx += part_gx[tid * parts + k]; }
+                pb[(long long)n * channels + ch0 + jj] = tg;
+                pw[(long long)n * channels + ch0 + jj] = tgx;
+                const double wj = w ? TypeOps<T>::to_d(w[ch0 + jj]) : 1.0;
+                sum1 += wj * tg;
+                sum2 += wj * tgx;
+            }
+            __syncthreads();
+        }
+        row_sum2<false>(sum1, sum2, shm);
+        const C m1 = (C)(sum1 / m), m2 = (C)(sum2 / m);
+        for (int j0 = 0; j0 < cg; j0 += per_round) {
+            const int j = j0 + slot;
+            if (j >= cg) continue;
+            const C wc = w ? TypeOps<T>::to_c(w[ch0 + j]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch0 + j]) : C(0);
+            const long long o = base + (long long)j * spatial;
+#pragma unroll 4
+            for (int s = lane_c; s < spatial; s += tpc) {
+                C xh = (TypeOps<T>::to_c(x[o + s]) - mu) * rs, g = TypeOps<T>::to_c(gy[o + s]);
                 if (SILU) {
                     C z = xh * wc + bc, q = sigm(z);
                     g *= q * (C(1) + z * (C(1) - q));
                 }
-                sg += (double)g;
-                sgx += (double)(g * xh);
+                dx[o + s] = TypeOps<T>::from_c(rs * (wc * g - m1 - xh * m2));
             }
-            row_sum2<false>(sg, sgx, shm);
-            if (tid_ == 0) { pb[(long long)n * channels + ch] = sg; pw[(long long)n * channels + ch] = sgx; }
-            sum1 += (double)wc * sg;
-            sum2 += (double)wc * sgx;
-        }
-        const C m1 = (C)(sum1 / m), m2 = (C)(sum2 / m);
-#pragma unroll 4
-        for (int i = tid_; i < m; i += nth_) {
-            const int ch = ch0 + i / spatial;
-            const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
-            C xh = (TypeOps<T>::to_c(x[base + i]) - mu) * rs, g = TypeOps<T>::to_c(gy[base + i]);
-            if (SILU) {
-                C z = xh * wc + bc, q = sigm(z);
-                g *= q * (C(1) + z * (C(1) - q));
-            }
-            dx[base + i] = TypeOps<T>::from_c(rs * (wc * g - m1 - xh * m2));
         }
     }
 }
@@ -194,17 +249,33 @@ __device__ __forceinline__ void ln_param_partials(const T* gy, const T* x, const
     pb[(long long)chunk * d + col] = sb;
 }
 
-// dw[c] = sum over rows of pw[row, c] (likewise db); either output may be null.
+// dw[c] = sum over rows of pw[row, c] (likewise db); either output may be null. A block of 8 warps per 32 columns:
+// lanes read consecutive columns (coalesced), warp w sums rows w, w+8, ...; the 8 partials are added in order.
 template <class T>
 __device__ __forceinline__ void param_grad(const double* pw, const double* pb, T* dw, T* db, int rows, int cols) {
-    GRID_STRIDE(c, cols) {
+    __shared__ double sw_[8][32], sb_[8][32];
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    for (int c0 = blockIdx.x * 32; c0 < cols; c0 += gridDim.x * 32) {
+        const int c = c0 + lane;
         double sw = 0, sb = 0;
-        for (int r = 0; r < rows; r++) {
-            sw += pw[(long long)r * cols + c];
-            sb += pb[(long long)r * cols + c];
+        if (c < cols) {
+#pragma unroll 4
+            for (int r = warp; r < rows; r += 8) {
+                sw += pw[(long long)r * cols + c];
+                sb += pb[(long long)r * cols + c];
+            }
         }
-        if (dw) dw[c] = TypeOps<T>::from_d(sw);
-        if (db) db[c] = TypeOps<T>::from_d(sb);
+        sw_[warp][lane] = sw;
+        sb_[warp][lane] = sb;
+        __syncthreads();
+        if (warp == 0 && c < cols) {
+            double tw = 0, tb = 0;
+#pragma unroll
+            for (int w = 0; w < 8; w++) { tw += sw_[w][lane]; tb += sb_[w][lane]; }
+            if (dw) dw[c] = TypeOps<T>::from_d(tw);
+            if (db) db[c] = TypeOps<T>::from_d(tb);
+        }
+        __syncthreads();
     }
 }
 

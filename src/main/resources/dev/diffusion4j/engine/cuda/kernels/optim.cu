@@ -1,14 +1,48 @@
-// In-place optimizer and EMA updates over contiguous tensors (Backend.adamUpdate, lerpInto,
-// sumOfSquares): one pass per parameter instead of a dozen elementwise ops and their temporaries.
-// Arithmetic in the compute type C (f32 for f32 and bf16 storage), as the CPU does in float.
+// In-place optimizer and EMA updates and the gradient norm's sum of squares (Backend.adamUpdateAll, lerpIntoAll,
+// sumOfSquares) over many contiguous tensors per launch: a step of a U-Net touches a few hundred parameters, most of
+// them small, and one launch per parameter cost more than the arithmetic. Arithmetic in the compute type C (f32 for
+// f32 and bf16 storage), as the CPU does in float.
+//
+// A MultiTensor table (passed by value, at most MT_MAX tensors, up to four pointers each) splits every tensor into
+// chunks of MT_CHUNK elements, one block each: block b works on tensor k, the last with first_block[k] <= b.
 
+#define MT_MAX 96
+#define MT_CHUNK 4096
+
+struct MultiTensor {
+    int count;
+    int first_block[MT_MAX + 1];
+    int n[MT_MAX];
+    long long a[MT_MAX], b[MT_MAX], c[MT_MAX], d[MT_MAX];
+};
+
+// This block's tensor and element range [start, end).
+__device__ __forceinline__ int mt_chunk(const MultiTensor& t, int& start, int& end) {
+    int lo = 0, hi = t.count - 1;
+    const int blk = blockIdx.x;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) >> 1;
+        if (t.first_block[mid] <= blk) lo = mid; else hi = mid - 1;
+    }
+    start = (blk - t.first_block[lo]) * MT_CHUNK;
+    end = min(t.n[lo], start + MT_CHUNK);
+    return lo;
+}
+
+// Table a/b/c/d: param, grad, exp_avg, exp_avg_sq.
 template <class T>
-__device__ __forceinline__ void adam_update(T* p, const T* g, T* m, T* v, int n, double b1, double b2, double decay,
-                                            double l2, double eps, double step, double inv_bc2) {
+__device__ __forceinline__ void adam_multi(const MultiTensor& t, double b1, double b2, double decay, double l2, double eps,
+                                           double step, double inv_bc2) {
     typedef typename TypeOps<T>::C C;
     const C cb1 = (C)b1, cb2 = (C)b2, cc1 = (C)(1 - b1), cc2 = (C)(1 - b2), cd = (C)decay, cl2 = (C)l2;
     const C ce = (C)eps, cs = (C)step, ci = (C)inv_bc2;
-    GRID_STRIDE(i, n) {
+    int start, end;
+    const int k = mt_chunk(t, start, end);
+    T* p = (T*)t.a[k];
+    const T* g = (const T*)t.b[k];
+    T* m = (T*)t.c[k];
+    T* v = (T*)t.d[k];
+    for (int i = start + threadIdx.x; i < end; i += blockDim.x) {
         C pi = TypeOps<T>::to_c(p[i]), gi = TypeOps<T>::to_c(g[i]) + cl2 * pi;
         C mi = cb1 * TypeOps<T>::to_c(m[i]) + cc1 * gi, vi = cb2 * TypeOps<T>::to_c(v[i]) + cc2 * gi * gi;
         m[i] = TypeOps<T>::from_c(mi);
@@ -17,35 +51,52 @@ __device__ __forceinline__ void adam_update(T* p, const T* g, T* m, T* v, int n,
     }
 }
 
+// Table a/b: dst, src; dst += w * (src - dst).
 template <class T>
-__device__ __forceinline__ void lerp_into(T* d, const T* s, int n, double w) {
+__device__ __forceinline__ void lerp_multi(const MultiTensor& t, double w) {
     typedef typename TypeOps<T>::C C;
     const C cw = (C)w;
-    GRID_STRIDE(i, n) {
+    int start, end;
+    const int k = mt_chunk(t, start, end);
+    T* d = (T*)t.a[k];
+    const T* s = (const T*)t.b[k];
+    for (int i = start + threadIdx.x; i < end; i += blockDim.x) {
         C di = TypeOps<T>::to_c(d[i]);
         d[i] = TypeOps<T>::from_c(di + cw * (TypeOps<T>::to_c(s[i]) - di));
     }
 }
 
-// acc[0] += sum of x[i]^2, in double: a block sum, then one atomicAdd per block.
+// Table a: x; partial[blockIdx.x] = the sum of x^2 over this block's chunk, in double.
 template <class T>
-__device__ __forceinline__ void sum_squares(const T* x, int n, double* acc) {
+__device__ __forceinline__ void sumsq_multi(const MultiTensor& t, double* partial) {
     __shared__ double shm[32];
+    int start, end;
+    const int k = mt_chunk(t, start, end);
+    const T* x = (const T*)t.a[k];
     double s = 0;
-    GRID_STRIDE(i, n) {
+    for (int i = start + threadIdx.x; i < end; i += blockDim.x) {
         double v = TypeOps<T>::to_d(x[i]);
         s += v * v;
     }
     s = row_sum<false>(s, shm);
-    if (threadIdx.x == 0) atomicAdd(acc, s);
+    if (threadIdx.x == 0) partial[blockIdx.x] = s;
+}
+
+// acc[0] += partial[0] + ... + partial[n-1] by one block, in a fixed order (the same total every run).
+extern "C" __global__ void sum_partials(const double* partial, int n, double* acc) {
+    __shared__ double shm[32];
+    double s = 0;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) s += partial[i];
+    s = row_sum<false>(s, shm);
+    if (threadIdx.x == 0) acc[0] += s;
 }
 
 #define OPTIM_KERNELS(T, S) \
-    extern "C" __global__ void adam_##S(T* p, const T* g, T* m, T* v, int n, double b1, double b2, double decay, double l2, \
-                                        double eps, double step, double inv_bc2) { \
-        adam_update<T>(p, g, m, v, n, b1, b2, decay, l2, eps, step, inv_bc2); } \
-    extern "C" __global__ void lerp_##S(T* d, const T* s, int n, double w) { lerp_into<T>(d, s, n, w); } \
-    extern "C" __global__ void sumsq_##S(const T* x, int n, double* acc) { sum_squares<T>(x, n, acc); }
+    extern "C" __global__ void adam_multi_##S(const __grid_constant__ MultiTensor t, double b1, double b2, double decay, double l2, \
+                                              double eps, double step, double inv_bc2) { \
+        adam_multi<T>(t, b1, b2, decay, l2, eps, step, inv_bc2); } \
+    extern "C" __global__ void lerp_multi_##S(const __grid_constant__ MultiTensor t, double w) { lerp_multi<T>(t, w); } \
+    extern "C" __global__ void sumsq_multi_##S(const __grid_constant__ MultiTensor t, double* partial) { sumsq_multi<T>(t, partial); }
 
 OPTIM_KERNELS(float, f32)
 OPTIM_KERNELS(bf16, bf16)

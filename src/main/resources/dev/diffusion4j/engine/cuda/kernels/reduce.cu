@@ -42,6 +42,12 @@ __device__ __forceinline__ void reduce_items(const Layout& K, const Layout& R, c
     const bool flat = R.rank == 1;
     const int innerStride = R.stride[0][MAX_RANK - 1];
     const int workers = warpMode ? 32 : blockDim.x;
+    // Two reduced runs (a conv's bias gradient: N and H*W of NCHW): each thread walks its offsets with a
+    // carry instead of a divide per element, which cost more than the load itself.
+    const bool two = R.rank == 2;
+    const int n1 = R.shape[MAX_RANK - 1], s0 = R.stride[0][MAX_RANK - 2];
+    const int dq = two ? workers / n1 : 0, dr = two ? workers - dq * n1 : 0;
+    const int stepOff = dq * s0 + dr * innerStride, carryOff = s0 - n1 * innerStride;
     const int me = warpMode ? lane : threadIdx.x;
     int first = warpMode ? blockIdx.x * nwarps + warp : blockIdx.x;
     int step = warpMode ? gridDim.x * nwarps : gridDim.x;
@@ -53,10 +59,15 @@ __device__ __forceinline__ void reduce_items(const Layout& K, const Layout& R, c
         // four independent loads in flight per thread: one at a time cannot keep HBM busy
         double a0 = red_identity(), a1 = a0, a2 = a0, a3 = a0;
         int j = lo + me;
+        int cr = 0, co = 0; // two: j's position within its inner run, and its offset
+        if (two) { int q = j / n1; cr = j - q * n1; co = q * s0 + cr * innerStride; }
+#define STEP_TWO() do { cr += dr; co += stepOff; if (cr >= n1) { cr -= n1; co += carryOff; } } while (0)
         for (; j + 3 * workers < hi; j += 4 * workers) {
             int o0, o1, o2, o3;
             if (flat) {
                 o0 = j * innerStride; o1 = o0 + workers * innerStride; o2 = o1 + workers * innerStride; o3 = o2 + workers * innerStride;
+            } else if (two) {
+                o0 = co; STEP_TWO(); o1 = co; STEP_TWO(); o2 = co; STEP_TWO(); o3 = co; STEP_TWO();
             } else {
                 layout_offsets<1>(R, j, &o0);
                 layout_offsets<1>(R, j + workers, &o1);
@@ -69,9 +80,12 @@ __device__ __forceinline__ void reduce_items(const Layout& K, const Layout& R, c
         }
         for (; j < hi; j += workers) {
             int off;
-            if (flat) off = j * innerStride; else layout_offsets<1>(R, j, &off);
+            if (flat) off = j * innerStride;
+            else if (two) { off = co; STEP_TWO(); }
+            else layout_offsets<1>(R, j, &off);
             a0 = red_combine(a0, TypeOps<TI>::to_d(x[base + off]));
         }
+#undef STEP_TWO
         double acc = warp_combine(red_combine(red_combine(a0, a1), red_combine(a2, a3)));
         if (!warpMode) {
             if (lane == 0) partial[warp] = acc;
