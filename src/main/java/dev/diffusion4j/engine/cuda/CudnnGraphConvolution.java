@@ -60,7 +60,7 @@ public final class CudnnGraphConvolution implements Convolution2d {
         this.cudnn = cudnn;
         this.g = g;
         this.precision = precision;
-        this.timed = EnumSet.copyOf(timed.isEmpty() ? EnumSet.noneOf(CudnnApi.Direction.class) : timed);
+        this.timed = timed.isEmpty() ? EnumSet.noneOf(CudnnApi.Direction.class) : EnumSet.copyOf(timed);
         int dataType = precision == Precision.BF16 ? CudnnApi.CUDNN_DATA_BFLOAT16 : CudnnApi.CUDNN_DATA_FLOAT;
         cudnn.handle(); // makes the context current
         long x = 0, w = 0, y = 0, conv = 0;
