@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -38,6 +39,14 @@ final class DeviceMemory {
         t.setDaemon(true);
         return t;
     });
+
+    /** Runs System.gc calls one after another, so a collection can stop waiting once its young pause has freed the dead tensors. */
+    private static final ExecutorService GC_TRIGGER = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "diffusion4j-gc-trigger");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final AtomicBoolean GC_QUEUED = new AtomicBoolean();
 
     private final CudaContext context;
     private final long gcThreshold;
@@ -78,7 +87,7 @@ final class DeviceMemory {
         try {
             return context.allocate(bytes);
         } catch (CudaOutOfMemoryException e) {
-            collect(); // dead tensors may hold what is missing
+            collect(true); // dead tensors may hold what is missing
             return context.allocate(bytes);
         }
     }
@@ -91,7 +100,7 @@ final class DeviceMemory {
      */
     private void collectInBackground() {
         sinceGc.set(0);
-        inFlight = COLLECTOR.submit(this::collect);
+        inFlight = COLLECTOR.submit(() -> collect(false));
     }
 
     private static void await(Future<?> f) {
@@ -107,15 +116,33 @@ final class DeviceMemory {
     }
 
     /** Runs a full GC and waits until the cleaner has returned what it found. */
-    synchronized void collect() {
+    void collect() { collect(true); }
+
+    /**
+     * Starts a GC and waits until the cleaner has returned what it found. With {@code wholeCycle} false it does not
+     * wait for System.gc to return: under -XX:+ExplicitGCInvokesConcurrent that is the end of a concurrent marking
+     * cycle (~16 ms on an H200 box), while temporaries die young and are freed by the cycle's first, young pause
+     * (the collection then took 4.4 ms; batch-256 sampling forwards, which outpaced the whole-cycle wait, went from
+     * 18,957 to 20,551 img*NFE/s on fmnist-small TF32).
+     */
+    private synchronized void collect(boolean wholeCycle) {
         long t0 = System.nanoTime();
         sinceGc.set(0);
         collections.incrementAndGet();
         CountDownLatch sentinel = new CountDownLatch(1);
         CLEANER.register(new Object(), sentinel::countDown); // unreachable at once: cleaned by this GC
-        long g0 = System.nanoTime();
-        System.gc();
-        if (LaunchProfile.ENABLED) LaunchProfile.record("(collection: System.gc)", System.nanoTime() - g0);
+        if (wholeCycle) {
+            long g0 = System.nanoTime();
+            System.gc();
+            if (LaunchProfile.ENABLED) LaunchProfile.record("(collection: System.gc)", System.nanoTime() - g0);
+        } else if (GC_QUEUED.compareAndSet(false, true)) {   // one queued call at most: a queued one will also find our sentinel
+            GC_TRIGGER.execute(() -> {
+                GC_QUEUED.set(false);
+                long g0 = System.nanoTime();
+                System.gc();
+                if (LaunchProfile.ENABLED) LaunchProfile.record("(collection: System.gc)", System.nanoTime() - g0);
+            });
+        }
         try {
             sentinel.await(1, TimeUnit.SECONDS);
             // the cleaner may still be working through the same batch: wait until it goes quiet
