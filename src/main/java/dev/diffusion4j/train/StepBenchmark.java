@@ -64,6 +64,7 @@ public final class StepBenchmark {
         for (int i = 0; i < steps; i++) last = step(model, opt, diffusion, x0, gen, precision);
         double loss = last.item();                          // sync: all queued work is done
         double train = (double) batch * steps / ((System.nanoTime() - t0) / 1e9);
+        LaunchProfile.report(steps + " training steps");
 
         model.eval();
         double sample;
@@ -73,10 +74,12 @@ public final class StepBenchmark {
             Tensor y = null;
             for (int i = 0; i < 3; i++) y = model.forward(xs, ts, null);
             y.sum().item();
+            LaunchProfile.reset();
             long s0 = System.nanoTime();
             for (int i = 0; i < sampleIters; i++) y = model.forward(xs, ts, null);
             y.sum().item();
             sample = (double) sampleBatch * sampleIters / ((System.nanoTime() - s0) / 1e9);
+            LaunchProfile.report(sampleIters + " sampling forwards");
         }
         return new Result(preset, device.toString(), precision, model.numParameters(), batch, train, sampleBatch, sample, loss);
     }

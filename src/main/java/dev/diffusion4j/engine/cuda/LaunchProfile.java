@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Opt-in counts of what the host queues (property {@code diffusion4j.cuda.profile=true}): kernel launches and
  * library calls by name with the host time spent in each call, and forced collections with their time, printed to
- * stderr when the JVM exits. With {@code diffusion4j.cuda.profile=gpu} each call is also bracketed by a pair of
+ * stderr when the JVM exits (or at {@link #report}). With {@code diffusion4j.cuda.profile=gpu} each call is also bracketed by a pair of
  * CUDA events, which adds the device time per name and the time the device sat idle between calls (waiting for
  * the host) — what an external timeline profiler would show, for machines that have none. Off, it costs one
  * static-final branch per call.
@@ -31,7 +31,7 @@ public final class LaunchProfile {
     private static CudaContext context;
 
     static {
-        if (ENABLED) Runtime.getRuntime().addShutdownHook(new Thread(LaunchProfile::print, "diffusion4j-cuda-profile"));
+        if (ENABLED) Runtime.getRuntime().addShutdownHook(new Thread(() -> print("at exit"), "diffusion4j-cuda-profile"));
     }
 
     private LaunchProfile() {}
@@ -85,6 +85,13 @@ public final class LaunchProfile {
         deviceMillis = 0;
     }
 
+    /** Prints what was recorded since the last reset under {@code label}, then resets. Does nothing unless the profile is on. */
+    public static synchronized void report(String label) {
+        if (!ENABLED) return;
+        print(label);
+        reset();
+    }
+
     /** The three innermost frames outside this package (and the JDK), e.g. which autograd node asked for a copy. */
     private static String callers() {
         return StackWalker.getInstance().walk(frames -> frames
@@ -124,7 +131,7 @@ public final class LaunchProfile {
         PENDING.clear();
     }
 
-    private static synchronized void print() {
+    private static synchronized void print(String label) {
         if (DEVICE_TIME) {
             try {
                 drain();
@@ -132,13 +139,14 @@ public final class LaunchProfile {
                 System.err.println("cuda profile: device times incomplete (" + e.getMessage() + ")");
             }
         }
+        if (CALLS.isEmpty()) return;
         List<Map.Entry<String, double[]>> rows = new ArrayList<>(CALLS.entrySet());
         int key = DEVICE_TIME ? 2 : 1;
         rows.sort((a, b) -> Double.compare(b.getValue()[key], a.getValue()[key]));
         long calls = 0;
         double nanos = 0;
         for (var e : rows) { calls += (long) e.getValue()[0]; nanos += e.getValue()[1]; }
-        StringBuilder sb = new StringBuilder(String.format("cuda profile: %d calls, %.1f ms host time in them", calls, nanos / 1e6));
+        StringBuilder sb = new StringBuilder(String.format("cuda profile (%s): %d calls, %.1f ms host time in them", label, calls, nanos / 1e6));
         if (DEVICE_TIME) sb.append(String.format(", %.1f ms device time in them, %.1f ms device idle between them", deviceMillis, idleMillis));
         sb.append(System.lineSeparator());
         for (var e : rows.subList(0, Math.min(DEVICE_TIME ? 120 : 60, rows.size()))) {
