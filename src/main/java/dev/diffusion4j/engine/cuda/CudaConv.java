@@ -22,15 +22,15 @@ final class CudaConv implements AutoCloseable {
     private final Cudnn cudnn;
     private final CudaResample resample;
     // Which plans time cuDNN's candidate engines on a geometry's first call (as torch.backends.cudnn.benchmark = True)
-    // instead of taking the heuristics' first. Measured on an H200 (cuDNN 9.19, 2026-12-04): timing made TF32/BF16
-    // training steps 2-7% faster but fmnist-small's TF32 sampling forward 23% slower (18,092 -> 13,870 img/s: the
-    // engines that win alone lost inside the model), so the default, "backward", times backward-data and
-    // backward-filter plans and, in strict FP32, everything. -Ddiffusion4j.cudnn.benchmark=true|false|backward|fp32.
-    private final String benchmark = System.getProperty("diffusion4j.cudnn.benchmark", "backward");
+    // instead of taking the heuristics' first. Measured on an H200 (cuDNN 9.19, 2026-12-04, two runs each): timing all
+    // plans ("true", the default) against timing backward plans only ("backward") gave TF32 sampling forwards at batch
+    // 256 of 21,358/21,450 vs 20,495/20,454 img*NFE/s on fmnist-small and 8,963/8,937 vs 8,457/8,452 on ddpm-cifar10,
+    // and training steps as fast or faster. -Ddiffusion4j.cudnn.benchmark=true|false|backward|fp32.
+    private final String benchmark = System.getProperty("diffusion4j.cudnn.benchmark", "true");
     // The graph API for TF32 and BF16: the legacy calls cost 130-400 us of host time each (H200, cuDNN 9.14), enough to
     // leave the GPU idle. Strict FP32 keeps the legacy API: its kernels are long enough to hide that, and cudnnFind's
-    // exhaustive search made ddpm-cifar10 steps 1.37x faster than the graph API's timed candidates (1,317 against
-    // 960 img/s). -Ddiffusion4j.cudnn.api=auto|graph|legacy.
+    // exhaustive search made ddpm-cifar10 FP32 steps 1.44x faster than the graph API's timed candidates (1,393 against
+    // 967 img/s, same H200 and cuDNN 9.19, 2026-12-04). -Ddiffusion4j.cudnn.api=auto|graph|legacy.
     private final String api = System.getProperty("diffusion4j.cudnn.api", "auto");
     private final Map<Key, Convolution2d> plans = new ConcurrentHashMap<>();
 
