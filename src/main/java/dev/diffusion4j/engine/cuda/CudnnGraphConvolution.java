@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,7 +43,7 @@ public final class CudnnGraphConvolution implements Convolution2d {
     private final Set<CudnnApi.Direction> timed;
     private final long xDesc, wDesc, yDesc, convDesc;
     private final Map<Key, Plan> plans = new HashMap<>();
-    private final Map<Key, Boolean> legacyKeys = new HashMap<>();
+    private final Set<Key> legacyKeys = new HashSet<>();   // keys no engine can run
     private CudnnConvolution legacy;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment uids = arena.allocateFrom(JAVA_LONG, X_UID, W_UID, Y_UID);
@@ -111,12 +112,13 @@ public final class CudnnGraphConvolution implements Convolution2d {
     /** One execution with the x-, w- and y-shaped buffers of the operation (inputs or outputs by direction). */
     private void run(Key key, long x, long w, long y) {
         if (closed) throw new IllegalStateException("convolution used after close()");
-        boolean first = !plans.containsKey(key) && !legacyKeys.containsKey(key);
+        Plan p = plans.get(key);
+        boolean first = p == null && !legacyKeys.contains(key);
+        boolean aligned = (x | w | y) % ALIGNMENT == 0;
         LaunchProfile.Span span = LaunchProfile.ENABLED ? LaunchProfile.begin(cudnn.context()) : null;
         try {
-            Plan p = ((x | w | y) % ALIGNMENT != 0 || legacyKeys.containsKey(key)) ? null : plans.get(key);
-            if (p == null && first && (x | w | y) % ALIGNMENT == 0) p = plan(key, x, w, y);
-            if (p == null) runLegacy(key, x, w, y);
+            if (first && aligned) p = plan(key, x, w, y);
+            if (p == null || !aligned) runLegacy(key, x, w, y);
             else execute(p, x, w, y);
         } finally {
             if (span != null) span.end("cudnn " + key.dir() + (first ? " (first call)" : " " + profileLabel(key)));
@@ -197,7 +199,7 @@ public final class CudnnGraphConvolution implements Convolution2d {
             if (LOG) log(key, built, times, chosen);
             for (Plan p : built) if (p != chosen) destroy(p.plan());
             if (chosen == null) {
-                legacyKeys.put(key, true);
+                legacyKeys.add(key);
                 owned.forEach(CudnnGraphApi::destroy);
                 return null;
             }

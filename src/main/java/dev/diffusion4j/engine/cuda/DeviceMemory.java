@@ -132,15 +132,11 @@ final class DeviceMemory {
         CountDownLatch sentinel = new CountDownLatch(1);
         CLEANER.register(new Object(), sentinel::countDown); // unreachable at once: cleaned by this GC
         if (wholeCycle) {
-            long g0 = System.nanoTime();
-            System.gc();
-            if (LaunchProfile.ENABLED) LaunchProfile.record("(collection: System.gc)", System.nanoTime() - g0);
+            systemGc();
         } else if (GC_QUEUED.compareAndSet(false, true)) {   // one queued call at most: a queued one will also find our sentinel
             GC_TRIGGER.execute(() -> {
                 GC_QUEUED.set(false);
-                long g0 = System.nanoTime();
-                System.gc();
-                if (LaunchProfile.ENABLED) LaunchProfile.record("(collection: System.gc)", System.nanoTime() - g0);
+                systemGc();
             });
         }
         try {
@@ -158,6 +154,12 @@ final class DeviceMemory {
         }
         liveAfterGc = context.allocator().stats().allocatedBytes();
         if (LaunchProfile.ENABLED) LaunchProfile.record("(collection: gc + cleaner)", System.nanoTime() - t0);
+    }
+
+    private static void systemGc() {
+        long t0 = LaunchProfile.ENABLED ? System.nanoTime() : 0;
+        System.gc();
+        if (LaunchProfile.ENABLED) LaunchProfile.record("(collection: System.gc)", System.nanoTime() - t0);
     }
 
     long gcThreshold() { return gcThreshold; }

@@ -5,6 +5,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -100,7 +101,7 @@ public final class LibrarySearch {
             Optional<Path> hit = findIn(dir, spec);
             if (hit.isEmpty()) continue;
             int[] v = release(dir, spec);
-            if (bestVersion == null || java.util.Arrays.compare(v, bestVersion) > 0) {
+            if (bestVersion == null || Arrays.compare(v, bestVersion) > 0) {
                 best = hit;
                 bestVersion = v;
             }
@@ -113,8 +114,7 @@ public final class LibrarySearch {
         int[] best = new int[0];
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, spec.stem() + ".*")) {
             for (Path f : files) {
-                int[] v = spec.version(f.getFileName().toString()).orElse(null);
-                if (v != null && v.length > best.length && spec.majors().contains(v[0])) best = v;
+                best = fuller(best, spec.version(f.getFileName().toString()).orElse(null), spec);
             }
         } catch (IOException e) {
             return best;
@@ -128,13 +128,17 @@ public final class LibrarySearch {
                 String name = info.getFileName().toString();
                 name = name.substring(0, name.length() - ".dist-info".length());
                 String ver = name.substring(name.lastIndexOf('-') + 1);
-                int[] v = Spec.numbers(ver.split("\\."));
-                if (v != null && v.length > best.length && spec.majors().contains(v[0])) best = v;
+                best = fuller(best, Spec.numbers(ver.split("\\.")), spec);
             }
         } catch (IOException e) {
             return best;
         }
         return best;
+    }
+
+    /** {@code v} when it is an accepted major version spelled out further than {@code best}, else {@code best}. */
+    private static int[] fuller(int[] best, int[] v, Spec spec) {
+        return v != null && v.length > best.length && spec.majors().contains(v[0]) ? v : best;
     }
 
     /** The best accepted version of the library in one folder. */
