@@ -1,10 +1,10 @@
 package dev.diffusion4j.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -55,9 +55,9 @@ class ReshapeViewTest {
                 views++;
                 assertSame(x.storage(), y.storage());
             }
-            assertNotNull(y);
             assertArrayEquals(x.contiguous().toFloatArray(), y.contiguous().toFloatArray(), "reshape of " + Shape.str(x.shape()) + " to " + Shape.str(ns));
         }
         System.out.println("ReshapeViewTest: " + views + " of 400 reshapes were views");
+        assertTrue(views > 0 && views < 400, "the trials cover both views and copies");
     }
 }
