@@ -68,6 +68,9 @@ class OpGradTest {
         // shapes
         cs.add(c("reshape", x -> x[0].reshape(4, -1).mul(x[0].reshape(4, 6)), rn(50, 2, 3, 4)));
         cs.add(c("permute", x -> x[0].permute(2, 0, 1).contiguous().reshape(-1), rn(51, 2, 3, 4)));
+        // reshape as a view of a strided tensor: a transposed dim split in two, a slice squeezed
+        cs.add(c("reshape.view_of_transpose", x -> x[0].transpose(1, 2).reshape(2, 2, 2, 3).mul(x[1]), rn(5201, 2, 3, 4), rn(5202, 2, 2, 2, 3)));
+        cs.add(c("reshape.view_of_slice", x -> x[0].slice(1, 1, 2).reshape(2, 4).square(), rn(5203, 2, 3, 4)));
         cs.add(c("transpose", x -> x[0].transpose(0, 2).mul(x[0].transpose(0, 2)), rn(52, 2, 3, 4)));
         cs.add(c("slice", x -> x[0].slice(2, 1, 4, 2).add(x[0].slice(0, 1, 2).slice(2, 0, 2)), rn(53, 2, 3, 5)));
         cs.add(c("expand", x -> x[0].expand(2, 3, 4).mul(GradCheck.randn(99, 2, 3, 4)), rn(54, 3, 1)));
