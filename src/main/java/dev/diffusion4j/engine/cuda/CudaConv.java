@@ -59,7 +59,12 @@ final class CudaConv implements AutoCloseable {
                         : EnumSet.of(CudnnApi.Direction.BACKWARD_DATA, CudnnApi.Direction.BACKWARD_FILTER);
                 default -> throw new IllegalArgumentException("-Ddiffusion4j.cudnn.benchmark must be true, false, backward or fp32, not " + benchmark);
             };
-            boolean legacy = api.equals("legacy") || (api.equals("auto") && fp32);
+            boolean legacy = switch (api) {
+                case "legacy" -> true;
+                case "graph" -> false;
+                case "auto" -> fp32;
+                default -> throw new IllegalArgumentException("-Ddiffusion4j.cudnn.api must be auto, graph or legacy, not " + api);
+            };
             // the legacy API picks one algorithm per geometry for all directions: it times all or none
             return legacy ? new CudnnConvolution(cudnn, k.geometry(), k.precision(), timed.equals(EnumSet.allOf(CudnnApi.Direction.class)))
                     : new CudnnGraphConvolution(cudnn, k.geometry(), k.precision(), timed);
