@@ -23,7 +23,7 @@ import java.util.TreeMap;
 record FolderScan(Path root, List<Path> files, int[] classOf, List<String> classNames,
                   int otherFiles, List<String> otherExamples, boolean mixedLayout) {
 
-    static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif");
+    static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff");
 
     static FolderScan scan(Path root) {
         if (!Files.exists(root)) {

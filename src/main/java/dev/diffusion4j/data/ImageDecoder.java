@@ -1,55 +1,114 @@
 package dev.diffusion4j.data;
 
 import java.awt.image.BufferedImage;
+import java.io.EOFException;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
-/** Decodes image files with ImageIO, reporting failures as a short reason instead of throwing. */
+/**
+ * Decodes image files with ImageIO, strictly: the size is read from the header and checked
+ * against {@link ImageLimits} before any pixel is decoded, and a file that is cut off or that
+ * the decoder had to patch up (ImageIO fills missing JPEG data with grey and only warns) fails
+ * instead of giving a wrong image. Failures come back as a value, not an exception.
+ */
 final class ImageDecoder {
     private ImageDecoder() {}
 
-    /** Outcome of a decode: either the image or why it could not be read. */
-    record Result(BufferedImage image, String failure) {}
+    /** Why a file was refused, in the words of the summary line ("2 truncated, 1 too large"). */
+    enum Problem {
+        TRUNCATED("truncated"), TOO_LARGE("too large"), CORRUPT("corrupt"),
+        NOT_AN_IMAGE("not a readable image"), UNREADABLE("unreadable");
 
-    static Result decode(Path file) {
-        try {
-            BufferedImage img = ImageIO.read(file.toFile());
-            if (img == null) return new Result(null, "no image decoder recognises its contents");
-            if (img.getWidth() <= 0 || img.getHeight() <= 0) return new Result(null, "it has no pixels");
-            return new Result(img, null);
-        } catch (IOException | RuntimeException e) {
-            // Decoders throw unchecked exceptions on some corrupt inputs too.
-            return new Result(null, reason(e));
+        final String label;
+
+        Problem(String label) { this.label = label; }
+    }
+
+    /** A refusal: its class and the detail that names the cause. */
+    record Failure(Problem problem, String detail) {
+        String describe() { return problem.label + ": " + detail; }
+
+        /** What the user can do about it. */
+        String fix() {
+            return switch (problem) {
+                case TOO_LARGE -> "shrink the image, or " + ImageLimits.howToRaise();
+                case UNREADABLE -> "check the file's permissions";
+                default -> "re-save or re-download it (e.g. open it in an image viewer), or remove it";
+            };
         }
     }
 
-    /** Reads only the header: cheap check used when images are decoded lazily. */
-    static String probe(Path file) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            if (in == null) return "it cannot be opened";
+    /** Outcome of a decode: either the image or why it could not be read. */
+    record Result(BufferedImage image, Failure failure) {
+        static Result failed(Problem p, String detail) { return new Result(null, new Failure(p, detail)); }
+    }
+
+    static Result decode(Path file) {
+        try (ImageInputStream in = new ChannelImageInputStream(Files.newByteChannel(file))) {
+            String cut = ImageTruncation.check(in);
+            if (cut != null) return Result.failed(Problem.TRUNCATED, cut);
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) return "no image decoder recognises its contents";
+            if (!readers.hasNext()) return Result.failed(Problem.NOT_AN_IMAGE, "no image decoder recognises its contents");
             ImageReader reader = readers.next();
             try {
-                reader.setInput(in, true, true);
-                if (reader.getWidth(0) <= 0 || reader.getHeight(0) <= 0) return "it has no pixels";
-                return null;
+                return read(reader, in);
             } finally {
                 reader.dispose();
             }
+        } catch (AccessDeniedException e) {
+            return Result.failed(Problem.UNREADABLE, "permission denied");
         } catch (IOException | RuntimeException e) {
-            return reason(e);
+            // Decoders throw unchecked exceptions on some corrupt inputs too.
+            return Result.failed(endsEarly(e) ? Problem.TRUNCATED : Problem.CORRUPT, reason(e));
         }
+    }
+
+    private static Result read(ImageReader reader, ImageInputStream in) throws IOException {
+        reader.setInput(in, true, true);
+        int w = reader.getWidth(0), h = reader.getHeight(0);
+        if (w <= 0 || h <= 0) return Result.failed(Problem.CORRUPT, "its header declares " + w + "x" + h + " pixels");
+        long limit = ImageLimits.maxPixels();
+        if ((long) w * h > limit) {
+            return Result.failed(Problem.TOO_LARGE, w + "x" + h + " pixels, more than the limit of " + limit);
+        }
+        List<String> warnings = new ArrayList<>();
+        reader.addIIOReadWarningListener((r, message) -> warnings.add(message));
+        BufferedImage img = reader.read(0);
+        if (!warnings.isEmpty()) {
+            boolean cutOff = warnings.stream().anyMatch(ImageDecoder::saysCutOff);
+            return Result.failed(cutOff ? Problem.TRUNCATED : Problem.CORRUPT,
+                    "the decoder had to fill in missing data (" + String.join("; ", warnings) + ")");
+        }
+        return new Result(img, null);
+    }
+
+    private static boolean saysCutOff(String warning) {
+        String w = warning.toLowerCase(Locale.ROOT);
+        return w.contains("premature end") || w.contains("truncated") || w.contains("missing eoi");
+    }
+
+    private static boolean endsEarly(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof EOFException) return true;
+        }
+        return false;
     }
 
     private static String reason(Exception e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) t = t.getCause();
         String msg = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
-        return e == t ? msg : e.getMessage() + ": " + msg;
+        if (t instanceof RuntimeException) msg = "the decoder failed on damaged data (" + t.getClass().getSimpleName() + ": " + msg + ")";
+        if (t instanceof EOFException) msg = "the file ends early";
+        return e == t || e.getMessage() == null ? msg : e.getMessage() + ": " + msg;
     }
 }

@@ -8,19 +8,18 @@ import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
- * A folder of PNG/JPEG/BMP/GIF images, searched recursively, each converted to the requested
+ * A folder of PNG/JPEG/BMP/GIF/WebP/TIFF images, searched recursively, each converted to the requested
  * channels (1 gray, 3 RGB) and scaled so its shorter side is {@code size}, then centre-cropped
  * to {@code size x size}. Class labels come from the immediate sub-folders (see {@link FolderScan}).
  *
  * <p>Memory: if all images fit in the cache budget as bytes ({@code n * channels * size^2}, by
- * default at most 1 GiB and a quarter of the heap) they are decoded once, in parallel, when the
- * dataset opens. Otherwise only headers are checked then and each {@link #load} decodes its file
- * again, so memory stays bounded whatever the folder size. Files that cannot be decoded are
- * skipped and reported through the warning consumer.
+ * default at most 1 GiB and a quarter of the heap) they are kept as decoded once, in parallel, when
+ * the dataset opens. Otherwise each {@link #load} decodes its file again, so memory stays bounded
+ * whatever the folder size. Either way every file is decoded (strictly, see {@link ImageDecoder})
+ * when the dataset opens, and files that are truncated, damaged, too large or not images are
+ * skipped and reported in one warning line.
  */
 public final class ImageFolderDataset implements ImageDataset {
-    static final int MAX_NAMED = 5;
-
     private final Path root;
     private final int channels;
     private final int size;
@@ -67,33 +66,29 @@ public final class ImageFolderDataset implements ImageDataset {
         long need = (long) n * channels * size * size;
         boolean eager = need <= cacheBytes;
         byte[][] decoded = eager ? new byte[n][] : null;
-        String[] failures = new String[n];
+        ImageDecoder.Failure[] failures = new ImageDecoder.Failure[n];
+        // Every file is decoded once now, also when decoding lazily: a truncated or damaged file
+        // is found only by decoding it, and should be skipped here rather than fail mid-training.
         IntStream.range(0, n).parallel().forEach(i -> {
-            Path f = scan.files().get(i);
-            if (eager) {
-                ImageDecoder.Result r = ImageDecoder.decode(f);
-                if (r.image() == null) {
-                    failures[i] = r.failure();
-                } else {
-                    decoded[i] = toBytes(Resizer.resizeCrop(new ImageRows(r.image(), channels), size));
-                }
-            } else {
-                failures[i] = ImageDecoder.probe(f);
+            ImageDecoder.Result r = ImageDecoder.decode(scan.files().get(i));
+            failures[i] = r.failure();
+            if (eager && r.image() != null) {
+                decoded[i] = toBytes(Resizer.resizeCrop(new ImageRows(r.image(), channels), size));
             }
         });
         return collect(scan, channels, size, decoded, failures, warnings);
     }
 
     private static ImageFolderDataset collect(FolderScan scan, int channels, int size, byte[][] decoded,
-                                              String[] failures, Consumer<String> warnings) {
+                                              ImageDecoder.Failure[] failures, Consumer<String> warnings) {
         List<Path> files = new ArrayList<>();
         List<byte[]> cache = new ArrayList<>();
         int[] labels = new int[failures.length];
-        List<String> named = new ArrayList<>();
-        int bad = 0;
+        SkipReport skips = new SkipReport(scan.root());
+        skips.addOtherFiles(scan.otherFiles(), scan.otherExamples());
         for (int i = 0; i < failures.length; i++) {
             if (failures[i] != null) {
-                if (bad++ < MAX_NAMED) named.add(scan.root().relativize(scan.files().get(i)) + " (" + failures[i] + ")");
+                skips.add(scan.files().get(i), failures[i]);
                 continue;
             }
             labels[files.size()] = scan.classOf()[i];
@@ -102,19 +97,15 @@ public final class ImageFolderDataset implements ImageDataset {
         }
         if (files.isEmpty()) {
             throw new DatasetException("none of the " + failures.length + " image files under " + scan.root()
-                    + " could be decoded, e.g. " + named.getFirst(),
-                    "check that they are valid PNG/JPEG files (e.g. open one in an image viewer) or re-save them");
+                    + " could be used (" + skips.counts() + "): " + skips.examples(),
+                    "check that they are valid image files (e.g. open one in an image viewer) or re-save them");
         }
-        if (bad > 0) {
-            warnings.accept("skipped " + bad + " of " + failures.length + " image files under " + scan.root()
-                    + " that could not be decoded: " + String.join("; ", named)
-                    + (bad > MAX_NAMED ? "; and " + (bad - MAX_NAMED) + " more" : "")
-                    + "; remove or re-save them to silence this warning");
-        }
+        String line = skips.line(failures.length + scan.otherFiles());
+        if (line != null) warnings.accept(line);
         int[] trimmed = java.util.Arrays.copyOf(labels, files.size());
         byte[][] c = decoded == null ? null : cache.toArray(new byte[0][]);
         return new ImageFolderDataset(scan.root(), channels, size, List.copyOf(files), trimmed,
-                scan.classNames(), c, bad);
+                scan.classNames(), c, skips.refused());
     }
 
     static long defaultCacheBytes() {
@@ -133,7 +124,7 @@ public final class ImageFolderDataset implements ImageDataset {
     /** The file behind image {@code index}. */
     public Path file(int index) { return files.get(index); }
 
-    /** Number of files skipped because they could not be decoded. */
+    /** Number of image files skipped because they could not be decoded (truncated, damaged, too large...). */
     public int skipped() { return skipped; }
 
     /** True if decoded images are held in memory. */
@@ -160,8 +151,9 @@ public final class ImageFolderDataset implements ImageDataset {
         }
         ImageDecoder.Result r = ImageDecoder.decode(files.get(index));
         if (r.image() == null) {
-            throw new DatasetException("image file " + files.get(index) + " could not be decoded: " + r.failure(),
-                    "it looked valid when the dataset was opened; remove or re-save it, or check the disk");
+            throw new DatasetException("image file " + files.get(index) + " could not be decoded ("
+                    + r.failure().describe() + ") although it decoded when the dataset was opened",
+                    "it changed since; remove or re-save it, or check the disk");
         }
         float[] unit = Resizer.resizeCrop(new ImageRows(r.image(), channels), size);
         // Through bytes, as the cached path does, so both modes give identical values.

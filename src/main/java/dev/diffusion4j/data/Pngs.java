@@ -59,8 +59,8 @@ public final class Pngs {
         Inputs.requireFile(file, "image file");
         ImageDecoder.Result r = ImageDecoder.decode(file);
         if (r.image() == null) {
-            throw new DatasetException("image file " + file + " could not be decoded: " + r.failure(),
-                    "check that it is a valid PNG/JPEG file");
+            throw new DatasetException("image file " + file + " could not be decoded (" + r.failure().describe() + ")",
+                    r.failure().fix());
         }
         BufferedImage img = r.image();
         int c = channels > 0 ? channels : (img.getColorModel().getNumColorComponents() == 1

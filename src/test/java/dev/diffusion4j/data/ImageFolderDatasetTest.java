@@ -60,7 +60,8 @@ class ImageFolderDatasetTest {
         assertEquals(1, ds.skipped());
         assertEquals(1, warnings.size());
         String w = warnings.getFirst();
-        assertTrue(w.contains("skipped 1 of 4") && w.contains("broken.png") && w.contains("no image decoder"), w);
+        assertTrue(w.contains("skipped 2 of 5 files") && w.contains("1 not a readable image, 1 not image files (e.g. README.txt)")
+                && w.contains("broken.png") && w.contains("no image decoder"), w);
         assertTrue(ds.describe().contains("2 classes (cats, dogs)"), ds.describe());
     }
 
@@ -213,7 +214,7 @@ class ImageFolderDatasetTest {
         TestFiles.bytes(root.resolve("a.png"), new byte[] {1, 2});
         TestFiles.bytes(root.resolve("b.jpeg"), new byte[] {3, 4});
         DatasetException e = assertThrows(DatasetException.class, () -> ImageFolderDataset.open(root, 3, 32, warnings::add));
-        assertTrue(e.getMessage().contains("none of the 2 image files") && e.getMessage().contains("could be decoded"), e.getMessage());
+        assertTrue(e.getMessage().contains("none of the 2 image files") && e.getMessage().contains("could be used (2 not a readable image)"), e.getMessage());
     }
 
     @Test
