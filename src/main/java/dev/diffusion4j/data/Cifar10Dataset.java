@@ -1,6 +1,8 @@
 package dev.diffusion4j.data;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,28 +75,41 @@ public final class Cifar10Dataset implements ImageDataset {
         long total = 0;
         for (Path f : files) total += checkedSize(f);
         long records = total / RECORD_BYTES;
-        if (records * IMAGE_BYTES > Integer.MAX_VALUE - 16) {
-            throw new DatasetException(source + " holds more images than fit in memory at once",
-                    "use fewer batch files");
-        }
+        HeapBudget.require(records * RECORD_BYTES, "CIFAR-10 data", source); // pixels and labels together
         byte[] pixels = new byte[(int) (records * IMAGE_BYTES)];
         byte[] labels = new byte[(int) records];
         int r = 0;
-        for (Path f : files) {
-            byte[] raw = readAll(f);
-            for (int i = 0; i < raw.length / RECORD_BYTES; i++, r++) {
-                int label = raw[i * RECORD_BYTES] & 0xff;
+        for (Path f : files) r = readRecords(f, pixels, labels, r);
+        if (r != records) {
+            throw new DatasetException("CIFAR-10 batch files under " + source + " changed while being read",
+                    "read them again once nothing writes to them");
+        }
+        return new Cifar10Dataset(source, pixels, labels);
+    }
+
+    /** Streams the records of {@code f} into the arrays from record {@code first}; returns the next record. */
+    private static int readRecords(Path f, byte[] pixels, byte[] labels, int first) {
+        byte[] record = new byte[RECORD_BYTES];
+        int r = first, i = 0;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(f), 1 << 16)) {
+            while (in.readNBytes(record, 0, RECORD_BYTES) == RECORD_BYTES) {
+                int label = record[0] & 0xff;
                 if (label > 9) {
                     throw new DatasetException("record " + i + " of " + f + " has label " + label
                             + ", CIFAR-10 labels are 0..9: this is not a CIFAR-10 binary batch"
                             + " (CIFAR-100 binaries carry 2 label bytes)",
                             "use the CIFAR-10 binary version (cifar-10-binary.tar.gz), not the python or CIFAR-100 one");
                 }
+                if (r == labels.length) break; // the file grew since its size was checked
                 labels[r] = (byte) label;
-                System.arraycopy(raw, i * RECORD_BYTES + 1, pixels, r * IMAGE_BYTES, IMAGE_BYTES);
+                System.arraycopy(record, 1, pixels, r * IMAGE_BYTES, IMAGE_BYTES);
+                r++;
+                i++;
             }
+            return r;
+        } catch (IOException e) {
+            throw new DatasetException("could not read " + f + ": " + e, "check the file's permissions", e);
         }
-        return new Cifar10Dataset(source, pixels, labels);
     }
 
     private static long checkedSize(Path f) {
@@ -112,14 +127,6 @@ public final class Cifar10Dataset implements ImageDataset {
                         "extract the binary version (cifar-10-binary.tar.gz) again");
             }
             return size;
-        } catch (IOException e) {
-            throw new DatasetException("could not read " + f + ": " + e, "check the file's permissions", e);
-        }
-    }
-
-    private static byte[] readAll(Path f) {
-        try {
-            return Files.readAllBytes(f);
         } catch (IOException e) {
             throw new DatasetException("could not read " + f + ": " + e, "check the file's permissions", e);
         }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.ZipException;
 
 /**
@@ -33,7 +34,6 @@ record IdxFile(Path path, int[] dims, byte[] data) {
             checkMagic(file, kind, magic, expectedMagic);
             int nd = magic & 0xff;
             int[] dims = new int[nd];
-            long total = 1;
             try {
                 for (int i = 0; i < nd; i++) {
                     dims[i] = d.readInt();
@@ -41,16 +41,11 @@ record IdxFile(Path path, int[] dims, byte[] data) {
                         throw new DatasetException(kind + " " + file + " declares size " + dims[i]
                                 + " in dimension " + i, "the file is damaged or empty: download it again");
                     }
-                    total *= dims[i];
                 }
             } catch (EOFException e) {
                 throw truncated(file, kind, "its header is cut off", e);
             }
-            if (total > Integer.MAX_VALUE - 16) {
-                throw new DatasetException(kind + " " + file + " declares " + total
-                        + " bytes of data, more than one Java array holds",
-                        "split it into smaller IDX files");
-            }
+            long total = dataBytes(file, kind, dims);
             if (!gz) {
                 long available = Files.size(file) - 4L - 4L * nd;
                 if (available < total) {
@@ -58,12 +53,18 @@ record IdxFile(Path path, int[] dims, byte[] data) {
                             + total + " bytes) but only " + Math.max(0, available) + " bytes follow", null);
                 }
             }
-            byte[] data = new byte[(int) total];
+            HeapBudget.require(total, kind, file);
+            byte[] data;
             try {
-                d.readFully(data);
+                if (gz) {
+                    data = readGrowing(d, total);
+                } else {
+                    data = new byte[(int) total]; // the file's length was checked above
+                    d.readFully(data);
+                }
             } catch (EOFException e) {
                 throw truncated(file, kind, "its header declares " + describeDims(dims) + " ("
-                        + total + " bytes) but the compressed data ends early", e);
+                        + total + " bytes) but the " + (gz ? "compressed " : "") + "data ends early", e);
             }
             return new IdxFile(file, dims, data);
         } catch (ZipException e) {
@@ -73,6 +74,40 @@ record IdxFile(Path path, int[] dims, byte[] data) {
             throw new DatasetException("could not read " + kind + " " + file + ": " + e,
                     "check that the file is readable and the disk healthy", e);
         }
+    }
+
+    /** The product of the dimensions, in exact arithmetic: a damaged header must not wrap around. */
+    private static long dataBytes(Path file, String kind, int[] dims) {
+        long total = 1;
+        try {
+            for (int v : dims) total = Math.multiplyExact(total, v);
+        } catch (ArithmeticException e) {
+            total = Long.MAX_VALUE;
+        }
+        if (total > HeapBudget.MAX_ARRAY) {
+            throw new DatasetException(kind + " " + file + " declares " + describeDims(dims) + " bytes of data"
+                    + (total == Long.MAX_VALUE ? " (more than 2^63)" : " (" + total + ")")
+                    + ", more than one Java array holds: the header is damaged or the file too large",
+                    "download it again, or split it into smaller IDX files");
+        }
+        return total;
+    }
+
+    /**
+     * Reads exactly {@code total} decompressed bytes, growing the array as data arrives: a small
+     * gzip file whose header lies about its size allocates only as much as it really holds, and
+     * one that inflates to more than promised is never read past {@code total}.
+     */
+    private static byte[] readGrowing(InputStream in, long total) throws IOException {
+        byte[] buf = new byte[(int) Math.min(total, 1 << 20)];
+        int n = 0;
+        while (n < total) {
+            if (n == buf.length) buf = Arrays.copyOf(buf, (int) Math.min(total, 2L * buf.length));
+            int r = in.read(buf, n, buf.length - n);
+            if (r < 0) throw new EOFException();
+            n += r;
+        }
+        return buf;
     }
 
     private static void checkMagic(Path file, String kind, int magic, int expected) {

@@ -1,0 +1,39 @@
+package dev.diffusion4j.data;
+
+import java.nio.file.Path;
+
+/**
+ * Checks, before allocating, that the heap can hold what a dataset file asks for, so a file that
+ * declares more data than fits ends in a message naming it instead of an OutOfMemoryError.
+ */
+final class HeapBudget {
+    /** The largest byte[] the JVM reliably allocates. */
+    static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
+
+    private HeapBudget() {}
+
+    /** Throws unless {@code bytes} fit in one array and in the free heap (after a collection if needed). */
+    static void require(long bytes, String what, Path file) {
+        if (bytes > MAX_ARRAY) {
+            throw new DatasetException(what + " " + file + " needs " + mib(bytes)
+                    + " in one block, more than one Java array holds (2 GiB)", "split it into smaller files");
+        }
+        if (bytes <= free()) return;
+        System.gc(); // free() counts garbage as used; look again before refusing
+        long free = free();
+        if (bytes > free) {
+            throw new DatasetException(what + " " + file + " needs " + mib(bytes) + " of memory but only "
+                    + mib(free) + " of the Java heap (" + mib(Runtime.getRuntime().maxMemory()) + ") is free",
+                    "give Java more memory (e.g. DIFFUSE_JAVA_OPTS=-Xmx8g) or use a smaller dataset");
+        }
+    }
+
+    private static long free() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+    }
+
+    static String mib(long bytes) {
+        return bytes < 1 << 20 ? bytes + " bytes" : String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+}
