@@ -75,7 +75,7 @@ public final class Cifar10Dataset implements ImageDataset {
         long total = 0;
         for (Path f : files) total += checkedSize(f);
         long records = total / RECORD_BYTES;
-        HeapBudget.require(records * RECORD_BYTES, "CIFAR-10 data", source); // pixels and labels together
+        HeapBudget.require(records * RECORD_BYTES, "CIFAR-10 data " + source + " (" + records + " images)"); // pixels and labels together
         byte[] pixels = new byte[(int) (records * IMAGE_BYTES)];
         byte[] labels = new byte[(int) records];
         int r = 0;

@@ -1,7 +1,5 @@
 package dev.diffusion4j.data;
 
-import java.nio.file.Path;
-
 /**
  * Checks, before allocating, that the heap can hold what a dataset file asks for, so a file that
  * declares more data than fits ends in a message naming it instead of an OutOfMemoryError.
@@ -12,17 +10,20 @@ final class HeapBudget {
 
     private HeapBudget() {}
 
-    /** Throws unless {@code bytes} fit in one array and in the free heap (after a collection if needed). */
-    static void require(long bytes, String what, Path file) {
+    /**
+     * Throws unless {@code bytes} fit in one array and in the free heap (after a collection if
+     * needed); {@code what} names the file and what it declares, e.g. "IDX images file F (1x28x28)".
+     */
+    static void require(long bytes, String what) {
         if (bytes > MAX_ARRAY) {
-            throw new DatasetException(what + " " + file + " needs " + mib(bytes)
+            throw new DatasetException(what + " needs " + mib(bytes)
                     + " in one block, more than one Java array holds (2 GiB)", "split it into smaller files");
         }
         if (bytes <= free()) return;
         System.gc(); // free() counts garbage as used; look again before refusing
         long free = free();
         if (bytes > free) {
-            throw new DatasetException(what + " " + file + " needs " + mib(bytes) + " of memory but only "
+            throw new DatasetException(what + " needs " + mib(bytes) + " of memory but only "
                     + mib(free) + " of the Java heap (" + mib(Runtime.getRuntime().maxMemory()) + ") is free",
                     "give Java more memory (e.g. DIFFUSE_JAVA_OPTS=-Xmx8g) or use a smaller dataset");
         }

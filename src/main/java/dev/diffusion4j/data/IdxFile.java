@@ -53,7 +53,7 @@ record IdxFile(Path path, int[] dims, byte[] data) {
                             + total + " bytes) but only " + Math.max(0, available) + " bytes follow", null);
                 }
             }
-            HeapBudget.require(total, kind, file);
+            HeapBudget.require(total, kind + " " + file + " (" + describeDims(dims) + ")");
             byte[] data;
             try {
                 if (gz) {

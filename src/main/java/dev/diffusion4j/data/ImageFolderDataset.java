@@ -171,7 +171,7 @@ public final class ImageFolderDataset implements ImageDataset {
                 : classNames.size() + " classes (" + String.join(", ", classNames.subList(0, Math.min(8, classNames.size())))
                 + (classNames.size() > 8 ? ", ..." : "") + ")";
         return "image folder " + root + ": " + files.size() + " images, " + channels + "x" + size + "x" + size
-                + ", " + classes + (skipped > 0 ? ", " + skipped + " unreadable skipped" : "")
+                + ", " + classes + (skipped > 0 ? ", " + skipped + " image files skipped" : "")
                 + (cache != null ? ", cached in memory" : ", decoded on each load");
     }
 }

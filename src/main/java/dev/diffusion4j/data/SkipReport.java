@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * The one summary line about the files of an image folder that were not used: counts by cause
- * ("2 truncated, 1 too large, 3 not image files"), then the first few files named with their
+ * ("2 truncated, 1 too large, 3 other files"), then the first few files named with their
  * cause, so a user sees what was skipped and why without a line per file.
  */
 final class SkipReport {
@@ -41,12 +41,13 @@ final class SkipReport {
 
     int total() { return refused + otherFiles; }
 
-    /** "2 truncated, 1 too large, 3 not image files (e.g. a.txt)" */
+    /** "2 truncated, 1 too large, 3 other files (not images, e.g. a.txt)" */
     String counts() {
         List<String> parts = new ArrayList<>();
         counts.forEach((p, n) -> parts.add(n + " " + p.label));
         if (otherFiles > 0) {
-            parts.add(otherFiles + " not image files (e.g. " + String.join(", ", otherExamples) + ")");
+            parts.add(otherFiles + (otherFiles == 1 ? " other file" : " other files") + " (not images, e.g. "
+                    + String.join(", ", otherExamples) + ")");
         }
         return String.join(", ", parts);
     }

@@ -60,7 +60,7 @@ class ImageFolderDatasetTest {
         assertEquals(1, ds.skipped());
         assertEquals(1, warnings.size());
         String w = warnings.getFirst();
-        assertTrue(w.contains("skipped 2 of 5 files") && w.contains("1 not a readable image, 1 not image files (e.g. README.txt)")
+        assertTrue(w.contains("skipped 2 of 5 files") && w.contains("1 not a readable image, 1 other file (not images, e.g. README.txt)")
                 && w.contains("broken.png") && w.contains("no image decoder"), w);
         assertTrue(ds.describe().contains("2 classes (cats, dogs)"), ds.describe());
     }
