@@ -224,7 +224,7 @@ class SafeTensorsTest {
         assertCorrupt(badUtf8, null, "invalid UTF-8");
         assertCorrupt(withPrefix(24, "{\"a\":{\"shape\":[[[1]]]}} "), null, "nesting deeper than the limit of 3 levels");
         assertCorrupt(header("{\"a\":" + entry("F32", "[1]", 0, 4) + ",\"a\":" + entry("F32", "[1]", 4, 8) + "}", 8),
-                null, "duplicate key \"a\"");
+                null, "Duplicate field 'a'");
     }
 
     @Test
