@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.cfg.EnumFeature;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 
@@ -61,6 +62,8 @@ final class JsonMappers {
                     .setCoercion(CoercionInputShape.EmptyArray, CoercionAction.Fail)
                     .setCoercion(CoercionInputShape.EmptyObject, CoercionAction.Fail)
                     .setAcceptBlankAsEmpty(false))
+            // ...except that an integer is a valid number: "lr": 1 means 1.0
+            .withCoercionConfig(LogicalType.Float, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.TryConvert))
             .build();
 
     /** Pretty output: two-space indented objects, arrays on one line ("channel_mult": [1, 2, 2]), "key": value. */
