@@ -1,5 +1,11 @@
 package dev.diffusion4j.io;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -9,14 +15,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small strict JSON reader and writer over plain Java objects, plus typed getters for configs.
+ * A small strict JSON reader and writer over plain Java objects, plus typed getters, on Jackson.
  *
  * <p>Parsing gives {@code Map<String,Object>} (a {@link java.util.LinkedHashMap}, key order kept),
  * {@code List<Object>}, {@code String}, {@code Long} (a number with no fraction or exponent that
  * fits a long), {@code Double} (every other number), {@code Boolean} and {@code null}. The reader
  * is strict: no comments, trailing commas, NaN, leading zeros, unpaired surrogates or duplicate
  * keys. Writing accepts those types plus the other boxed numbers, enums (as their name),
- * {@code Iterable}s and Java arrays; NaN and infinities are refused.
+ * {@code Iterable}s, Java arrays and records; NaN and infinities are refused. Config records are
+ * bound by {@link ConfigJson}, which shares this setup.
  */
 public final class Json {
     private Json() {}
@@ -43,7 +50,17 @@ public final class Json {
     }
 
     public static Object parse(String text, Limits limits) {
-        return new JsonParser(text, limits).parseDocument();
+        if (text.length() > limits.maxChars()) {
+            throw new JsonException("JSON text is " + text.length() + " chars, more than the limit of "
+                    + limits.maxChars(), 0, 1, 1);
+        }
+        try (JsonParser p = JsonMappers.PLAIN.createParser(text)) {
+            return new JsonValueReader(p, limits).readDocument();
+        } catch (StreamReadException e) {
+            throw JsonValueReader.translate(e);
+        } catch (IOException e) {
+            throw new JsonException("JSON error: " + e.getMessage());
+        }
     }
 
     /** Parses strictly decoded UTF-8; malformed bytes are an error, not replacement characters. */
@@ -71,12 +88,33 @@ public final class Json {
 
     /** Compact JSON, no whitespace. */
     public static String write(Object value) {
-        return new JsonWriter(false).write(value);
+        return write(JsonMappers.PLAIN.writer(), value);
     }
 
-    /** Indented by two spaces; arrays holding only scalars stay on one line. */
+    /** Indented by two spaces; arrays stay on one line. */
     public static String writePretty(Object value) {
-        return new JsonWriter(true).write(value);
+        return write(JsonMappers.prettyWriter(JsonMappers.PLAIN), value);
+    }
+
+    static String write(ObjectWriter writer, Object value) {
+        try {
+            return new String(writer.writeValueAsBytes(value), StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new JsonException(e.getOriginalMessage() + pathOf(e));
+        }
+    }
+
+    /** " (at $.a[1])" for an error inside a document, else "". */
+    static String pathOf(JsonProcessingException e) {
+        if (!(e instanceof JsonMappingException m) || m.getPath().isEmpty()) return "";
+        StringBuilder p = new StringBuilder(" (at $");
+        List<JsonMappingException.Reference> path = m.getPath();
+        for (JsonMappingException.Reference r : path.subList(0, Math.min(path.size(), 12))) {
+            if (r.getFieldName() != null) p.append('.').append(r.getFieldName());
+            else p.append('[').append(r.getIndex()).append(']');
+        }
+        // a structure that contains itself fails at the depth limit with a very long path
+        return p.append(path.size() > 12 ? "...: does the structure contain itself?)" : ")").toString();
     }
 
     static String decodeUtf8(byte[] utf8) {

@@ -1,9 +1,9 @@
 package dev.diffusion4j.models;
 
+import dev.diffusion4j.io.ConfigJson;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Hyper-parameters of the DDPM/ADM U-Net. The defaults reproduce the DDPM reference (Ho et al. 2020): no
@@ -67,52 +67,25 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
                 headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups);
     }
 
-    public Map<String, Object> toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("in_channels", inChannels);
-        m.put("base_channels", baseChannels);
-        m.put("channel_mult", toList(channelMult));
-        m.put("num_res_blocks", numResBlocks);
-        m.put("attention_resolutions", toList(attentionResolutions));
-        m.put("resolution", resolution);
-        m.put("dropout", dropout);
-        m.put("head_channels", headChannels);
-        m.put("num_heads", numHeads);
-        m.put("scale_shift", scaleShift);
-        m.put("learn_sigma", learnSigma);
-        m.put("conv_resample", convResample);
-        m.put("zero_init_outputs", zeroInitOutputs);
-        m.put("num_classes", numClasses);
-        m.put("norm_groups", normGroups);
-        return m;
-    }
+    public Map<String, Object> toJson() { return ConfigJson.toMap(this); }
 
-    private static List<Object> toList(int[] a) { return Arrays.stream(a).boxed().map(Object.class::cast).toList(); }
+    /** Binds a parsed "model" section strictly: every key is required, none unknown. */
+    public static UNetConfig fromJson(Map<String, Object> m) { return ConfigJson.bind(m, UNetConfig.class, "model config"); }
 
-    public static UNetConfig fromJson(Map<String, Object> m) {
-        return new UNetConfig(num(m, "in_channels"), num(m, "base_channels"), ints(m, "channel_mult"), num(m, "num_res_blocks"),
-                ints(m, "attention_resolutions"), num(m, "resolution"), ((Number) m.get("dropout")).doubleValue(),
-                num(m, "head_channels"), num(m, "num_heads"), (Boolean) m.get("scale_shift"), (Boolean) m.get("learn_sigma"),
-                (Boolean) m.get("conv_resample"), (Boolean) m.get("zero_init_outputs"), num(m, "num_classes"), num(m, "norm_groups"));
-    }
-
-    private static int num(Map<String, Object> m, String k) {
-        Object v = m.get(k);
-        if (!(v instanceof Number n)) throw new IllegalArgumentException("model config: '" + k + "' missing or not a number");
-        return n.intValue();
-    }
-
-    private static int[] ints(Map<String, Object> m, String k) {
-        Object v = m.get(k);
-        if (!(v instanceof List<?> l)) throw new IllegalArgumentException("model config: '" + k + "' missing or not a list");
-        return l.stream().mapToInt(o -> ((Number) o).intValue()).toArray();
-    }
-
+    // the arrays make the generated equals/hashCode compare identities; configs compare by value
     @Override public boolean equals(Object o) {
-        return o instanceof UNetConfig c && toJson().equals(c.toJson());
+        return o instanceof UNetConfig c && inChannels == c.inChannels && baseChannels == c.baseChannels
+                && Arrays.equals(channelMult, c.channelMult) && numResBlocks == c.numResBlocks
+                && Arrays.equals(attentionResolutions, c.attentionResolutions) && resolution == c.resolution
+                && Double.compare(dropout, c.dropout) == 0 && headChannels == c.headChannels && numHeads == c.numHeads
+                && scaleShift == c.scaleShift && learnSigma == c.learnSigma && convResample == c.convResample
+                && zeroInitOutputs == c.zeroInitOutputs && numClasses == c.numClasses && normGroups == c.normGroups;
     }
 
-    @Override public int hashCode() { return toJson().hashCode(); }
+    @Override public int hashCode() {
+        return Objects.hash(inChannels, baseChannels, Arrays.hashCode(channelMult), numResBlocks, Arrays.hashCode(attentionResolutions),
+                resolution, dropout, headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups);
+    }
 
     @Override public String toString() { return "UNetConfig" + toJson(); }
 }

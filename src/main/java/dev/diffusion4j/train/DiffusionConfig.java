@@ -7,8 +7,8 @@ import dev.diffusion4j.diffusion.NoiseSchedule;
 import dev.diffusion4j.diffusion.Parameterization;
 import dev.diffusion4j.diffusion.TimestepSampler;
 import dev.diffusion4j.diffusion.VarianceType;
-import dev.diffusion4j.io.Json;
-import java.util.LinkedHashMap;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.diffusion4j.io.ConfigJson;
 import java.util.Locale;
 import java.util.Map;
 
@@ -25,11 +25,17 @@ import java.util.Map;
  * @param gamma            min-SNR gamma / P2 gamma
  * @param timestepSampler  uniform or loss-second-moment
  */
-public record DiffusionConfig(String schedule, int steps, boolean zeroTerminalSnr, String parameterization, String variance,
-                              String loss, String distance, String weighting, double gamma, String timestepSampler, double offsetNoise) {
+public record DiffusionConfig(@JsonProperty(defaultValue = "cosine") String schedule, @JsonProperty(defaultValue = "1000") int steps,
+                              @JsonProperty(defaultValue = "false") boolean zeroTerminalSnr,
+                              @JsonProperty(defaultValue = "eps") String parameterization,
+                              @JsonProperty(defaultValue = "fixed-small") String variance, @JsonProperty(defaultValue = "simple") String loss,
+                              @JsonProperty(defaultValue = "l2") String distance, @JsonProperty(defaultValue = "none") String weighting,
+                              @JsonProperty(defaultValue = "5.0") double gamma, @JsonProperty(defaultValue = "uniform") String timestepSampler,
+                              @JsonProperty(defaultValue = "0.0") double offsetNoise) {
 
+    /** Every field at its declared default (each key of the JSON form is optional). */
     public static DiffusionConfig defaults() {
-        return new DiffusionConfig("cosine", 1000, false, "eps", "fixed-small", "simple", "l2", "none", 5.0, "uniform", 0.0);
+        return ConfigJson.defaults(DiffusionConfig.class);
     }
 
     /** Fails early, with the parsers' clear messages, on any unknown name. */
@@ -75,28 +81,8 @@ public record DiffusionConfig(String schedule, int steps, boolean zeroTerminalSn
 
     public boolean learnedVariance() { return VarianceType.parse(variance).learned(); }
 
-    public Map<String, Object> toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("schedule", schedule);
-        m.put("steps", steps);
-        m.put("zero_terminal_snr", zeroTerminalSnr);
-        m.put("parameterization", parameterization);
-        m.put("variance", variance);
-        m.put("loss", loss);
-        m.put("distance", distance);
-        m.put("weighting", weighting);
-        m.put("gamma", gamma);
-        m.put("timestep_sampler", timestepSampler);
-        m.put("offset_noise", offsetNoise);
-        return m;
-    }
+    public Map<String, Object> toJson() { return ConfigJson.toMap(this); }
 
-    public static DiffusionConfig fromJson(Map<String, ?> m) {
-        DiffusionConfig d = defaults();
-        return new DiffusionConfig(Json.getString(m, "schedule", d.schedule), Json.getInt(m, "steps", d.steps),
-                Json.getBoolean(m, "zero_terminal_snr", false), Json.getString(m, "parameterization", d.parameterization),
-                Json.getString(m, "variance", d.variance), Json.getString(m, "loss", d.loss), Json.getString(m, "distance", d.distance),
-                Json.getString(m, "weighting", d.weighting), Json.getDouble(m, "gamma", d.gamma),
-                Json.getString(m, "timestep_sampler", d.timestepSampler), Json.getDouble(m, "offset_noise", 0));
-    }
+    /** Binds a parsed "diffusion" section strictly; missing keys take their defaults. */
+    public static DiffusionConfig fromJson(Map<String, ?> m) { return ConfigJson.bind(m, DiffusionConfig.class, "diffusion config"); }
 }

@@ -1,9 +1,9 @@
 package dev.diffusion4j.train;
 
-import dev.diffusion4j.io.Json;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.diffusion4j.io.ConfigJson;
 import dev.diffusion4j.nn.optim.AdamConfig;
 import dev.diffusion4j.nn.optim.LrSchedule;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -14,11 +14,16 @@ import java.util.Map;
  * @param lrSchedule  constant (after warmup) or cosine (decays to 0 at the last step)
  * @param gradClip    global-norm clipping threshold (0 disables)
  */
-public record OptimConfig(int batchSize, int gradAccum, double lr, int warmup, String lrSchedule, double weightDecay,
-                          double beta1, double beta2, double gradClip, double emaDecay, boolean emaWarmup) {
+public record OptimConfig(@JsonProperty(defaultValue = "32") int batchSize, @JsonProperty(defaultValue = "1") int gradAccum,
+                          @JsonProperty(defaultValue = "2e-4") double lr, @JsonProperty(defaultValue = "100") int warmup,
+                          @JsonProperty(defaultValue = "constant") String lrSchedule, @JsonProperty(defaultValue = "0.0") double weightDecay,
+                          @JsonProperty(defaultValue = "0.9") double beta1, @JsonProperty(defaultValue = "0.999") double beta2,
+                          @JsonProperty(defaultValue = "1.0") double gradClip, @JsonProperty(defaultValue = "0.999") double emaDecay,
+                          @JsonProperty(defaultValue = "true") boolean emaWarmup) {
 
+    /** Every field at its declared default (each key of the JSON form is optional). */
     public static OptimConfig defaults() {
-        return new OptimConfig(32, 1, 2e-4, 100, "constant", 0.0, 0.9, 0.999, 1.0, 0.999, true);
+        return ConfigJson.defaults(OptimConfig.class);
     }
 
     public OptimConfig {
@@ -36,27 +41,8 @@ public record OptimConfig(int batchSize, int gradAccum, double lr, int warmup, S
         return lrSchedule.toLowerCase(Locale.ROOT).equals("cosine") ? LrSchedule.cosine(lr, w, totalSteps, 0) : LrSchedule.linearWarmup(lr, w);
     }
 
-    public Map<String, Object> toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("batch_size", batchSize);
-        m.put("grad_accum", gradAccum);
-        m.put("lr", lr);
-        m.put("warmup", warmup);
-        m.put("lr_schedule", lrSchedule);
-        m.put("weight_decay", weightDecay);
-        m.put("beta1", beta1);
-        m.put("beta2", beta2);
-        m.put("grad_clip", gradClip);
-        m.put("ema_decay", emaDecay);
-        m.put("ema_warmup", emaWarmup);
-        return m;
-    }
+    public Map<String, Object> toJson() { return ConfigJson.toMap(this); }
 
-    public static OptimConfig fromJson(Map<String, ?> m) {
-        OptimConfig d = defaults();
-        return new OptimConfig(Json.getInt(m, "batch_size", d.batchSize), Json.getInt(m, "grad_accum", 1), Json.getDouble(m, "lr", d.lr),
-                Json.getInt(m, "warmup", d.warmup), Json.getString(m, "lr_schedule", d.lrSchedule), Json.getDouble(m, "weight_decay", 0),
-                Json.getDouble(m, "beta1", d.beta1), Json.getDouble(m, "beta2", d.beta2), Json.getDouble(m, "grad_clip", d.gradClip),
-                Json.getDouble(m, "ema_decay", d.emaDecay), Json.getBoolean(m, "ema_warmup", true));
-    }
+    /** Binds a parsed "optim" section strictly; missing keys take their defaults. */
+    public static OptimConfig fromJson(Map<String, ?> m) { return ConfigJson.bind(m, OptimConfig.class, "optim config"); }
 }

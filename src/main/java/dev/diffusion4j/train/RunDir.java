@@ -46,14 +46,9 @@ public final class RunDir {
     public Path checkpointsDir() { return root.resolve("checkpoints"); }
     public Path gridFor(long step) { return samplesDir().resolve(String.format("step-%07d.png", step)); }
 
+    /** The run's config.json, read strictly (a problem names the file and the key). */
     public TrainConfig config() {
-        try {
-            return TrainConfig.fromJson(Json.parseObject(Files.readString(configFile())));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + configFile() + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(configFile() + " is not a valid run config: " + e.getMessage(), e);
-        }
+        return TrainConfig.read(configFile());
     }
 
     /** Rewrites config.json (e.g. a resumed run given a larger step budget). */

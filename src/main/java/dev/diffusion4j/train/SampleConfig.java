@@ -6,8 +6,8 @@ import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.KarrasSampler;
 import dev.diffusion4j.diffusion.Sampler;
 import dev.diffusion4j.diffusion.Thresholding;
-import dev.diffusion4j.io.Json;
-import java.util.LinkedHashMap;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.diffusion4j.io.ConfigJson;
 import java.util.Locale;
 import java.util.Map;
 
@@ -23,12 +23,16 @@ import java.util.Map;
  * @param guidance classifier-free guidance scale for class-conditional models (1 = plain conditional sampling)
  * @param gridScale nearest-neighbour upscaling of grid PNGs ({@link #AUTO_SCALE}: enough for cells of 64 pixels)
  */
-public record SampleConfig(String sampler, int steps, double eta, int count, long seed, boolean clipX0, double guidance, int gridScale) {
+public record SampleConfig(@JsonProperty(defaultValue = "ddim") String sampler, @JsonProperty(defaultValue = "50") int steps,
+                           @JsonProperty(defaultValue = "0.0") double eta, @JsonProperty(defaultValue = "64") int count,
+                           @JsonProperty(defaultValue = "1234") long seed, @JsonProperty(defaultValue = "true") boolean clipX0,
+                           @JsonProperty(defaultValue = "3.0") double guidance, @JsonProperty(defaultValue = "0") int gridScale) {
     public static final double DEFAULT_GUIDANCE = 3.0;
     /** gridScale value meaning: upscale small images until a grid cell is at least 64 pixels wide. */
     public static final int AUTO_SCALE = 0;
 
-    public static SampleConfig defaults() { return new SampleConfig("ddim", 50, 0.0, 64, 1234, true, DEFAULT_GUIDANCE, AUTO_SCALE); }
+    /** Every field at its declared default (each key of the JSON form is optional). */
+    public static SampleConfig defaults() { return ConfigJson.defaults(SampleConfig.class); }
 
     public SampleConfig(String sampler, int steps, double eta, int count, long seed) { this(sampler, steps, eta, count, seed, true); }
 
@@ -70,24 +74,10 @@ public record SampleConfig(String sampler, int steps, double eta, int count, lon
         };
     }
 
-    public Map<String, Object> toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("sampler", sampler);
-        m.put("steps", steps);
-        m.put("eta", eta);
-        m.put("count", count);
-        m.put("seed", seed);
-        m.put("clip_x0", clipX0);
-        m.put("guidance", guidance);
-        m.put("grid_scale", gridScale);
-        return m;
-    }
+    public Map<String, Object> toJson() { return ConfigJson.toMap(this); }
 
+    /** Binds a parsed "sample" section strictly (null: the defaults); missing keys take their defaults. */
     public static SampleConfig fromJson(Map<String, ?> m) {
-        SampleConfig d = defaults();
-        if (m == null) return d;
-        return new SampleConfig(Json.getString(m, "sampler", d.sampler), Json.getInt(m, "steps", d.steps), Json.getDouble(m, "eta", 0),
-                Json.getInt(m, "count", d.count), Json.getLong(m, "seed", d.seed), Json.getBoolean(m, "clip_x0", true),
-                Json.getDouble(m, "guidance", d.guidance), Json.getInt(m, "grid_scale", d.gridScale));
+        return m == null ? defaults() : ConfigJson.bind(m, SampleConfig.class, "sample config");
     }
 }

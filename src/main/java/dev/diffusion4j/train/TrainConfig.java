@@ -1,8 +1,15 @@
 package dev.diffusion4j.train;
 
 import dev.diffusion4j.engine.Precision;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.diffusion4j.io.AtomicFiles;
+import dev.diffusion4j.io.ConfigException;
+import dev.diffusion4j.io.ConfigJson;
 import dev.diffusion4j.io.Json;
 import dev.diffusion4j.models.UNetConfig;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,9 +28,19 @@ import java.util.Map;
  * @param keepCheckpoints how many recent checkpoints stay on disk
  * @param sample          what the grids (and {@code diffuse sample} by default) use
  */
-public record TrainConfig(String data, boolean flip, boolean classConditional, double labelDropout, UNetConfig model,
-                          DiffusionConfig diffusion, OptimConfig optim, long steps, long seed, String device,
-                          Precision precision, int logEvery, int sampleEvery, int checkpointEvery, int keepCheckpoints, SampleConfig sample) {
+@JsonPropertyOrder({"data", "flip", "class_conditional", "label_dropout", "steps", "seed", "device", "precision", "log_every",
+    "sample_every", "checkpoint_every", "keep_checkpoints"}) // scalars before the sections, as config.json has always listed them
+public record TrainConfig(String data, @JsonProperty(defaultValue = "true") boolean flip,
+                          @JsonProperty(defaultValue = "false") boolean classConditional,
+                          @JsonProperty(defaultValue = "0.1") double labelDropout, UNetConfig model,
+                          DiffusionConfig diffusion, OptimConfig optim, long steps, @JsonProperty(defaultValue = "0") long seed,
+                          @JsonProperty(defaultValue = "cpu") String device,
+                          @JsonProperty(defaultValue = "fp32") Precision precision, // configs from before --precision
+                          @JsonProperty(defaultValue = "10") int logEvery, @JsonProperty(defaultValue = "500") int sampleEvery,
+                          @JsonProperty(defaultValue = "500") int checkpointEvery, @JsonProperty(defaultValue = "2") int keepCheckpoints,
+                          @JsonProperty(defaultValue = "{}") SampleConfig sample) {
+    /** The value of config.json's "format" key: what this reader understands. */
+    public static final String FORMAT = "diffusion4j-run/1";
 
     public TrainConfig {
         if (steps < 1) throw new IllegalArgumentException("training steps must be >= 1, got " + steps);
@@ -37,38 +54,38 @@ public record TrainConfig(String data, boolean flip, boolean classConditional, d
             throw new IllegalArgumentException("class-conditional training needs a model with num_classes > 0");
     }
 
+    /** config.json's content: "format" first, then the fields. */
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("format", "diffusion4j-run/1");
-        m.put("data", data);
-        m.put("flip", flip);
-        m.put("class_conditional", classConditional);
-        m.put("label_dropout", labelDropout);
-        m.put("steps", steps);
-        m.put("seed", seed);
-        m.put("device", device);
-        m.put("precision", precision.id());
-        m.put("log_every", logEvery);
-        m.put("sample_every", sampleEvery);
-        m.put("checkpoint_every", checkpointEvery);
-        m.put("keep_checkpoints", keepCheckpoints);
-        m.put("model", model.toJson());
-        m.put("diffusion", diffusion.toJson());
-        m.put("optim", optim.toJson());
-        m.put("sample", sample.toJson());
+        m.put("format", FORMAT);
+        m.putAll(ConfigJson.toMap(this));
         return m;
     }
 
+    /** Binds a parsed config.json (see {@link #read} for what is checked). */
     public static TrainConfig fromJson(Map<String, Object> m) {
-        if (!"diffusion4j-run/1".equals(m.get("format")))
-            throw new IllegalArgumentException("not a diffusion4j run config (format '" + m.get("format") + "')");
-        return new TrainConfig(Json.requireString(m, "data"), Json.getBoolean(m, "flip", true), Json.getBoolean(m, "class_conditional", false),
-                Json.getDouble(m, "label_dropout", 0.1), UNetConfig.fromJson(Json.getObject(m, "model")),
-                DiffusionConfig.fromJson(Json.getObject(m, "diffusion")), OptimConfig.fromJson(Json.getObject(m, "optim")),
-                Json.requireLong(m, "steps"), Json.getLong(m, "seed", 0), Json.getString(m, "device", "cpu"),
-                Precision.parse(Json.getString(m, "precision", "fp32")),
-                Json.getInt(m, "log_every", 10), Json.getInt(m, "sample_every", 500), Json.getInt(m, "checkpoint_every", 500),
-                Json.getInt(m, "keep_checkpoints", 2), SampleConfig.fromJson(Json.getObject(m, "sample")));
+        return fromJson(m, "run config");
+    }
+
+    /**
+     * Reads a run's config.json strictly: unknown, duplicate or mistyped keys and a missing section are refused,
+     * naming the file and the key; keys that older versions did not write take their defaults.
+     */
+    public static TrainConfig read(Path file) {
+        return fromJson(ConfigJson.readObject(file), file.toString());
+    }
+
+    /** Writes config.json atomically. */
+    public void write(Path file) throws IOException {
+        AtomicFiles.writeString(file, Json.writePretty(toJson()) + "\n");
+    }
+
+    private static TrainConfig fromJson(Map<String, Object> m, String source) {
+        if (!FORMAT.equals(m.get("format")))
+            throw new ConfigException(source, "not a diffusion4j run config (format " + (m.containsKey("format") ? "'" + m.get("format") + "'" : "missing") + ", expected '" + FORMAT + "')");
+        Map<String, Object> fields = new LinkedHashMap<>(m);
+        fields.remove("format");
+        return ConfigJson.bind(fields, TrainConfig.class, source);
     }
 
     /** The same run with another step budget (e.g. a resumed run that trains longer). */

@@ -251,7 +251,7 @@ public final class Trainer {
             optimizer.loadStateDict(opt);
             if (timesteps instanceof LossSecondMomentSampler s && ts != null)
                 s.restore(LossSecondMomentSampler.State.fromArray(ts.toDoubleArray(), cfg.diffusion().steps()));
-            TrainState st = TrainState.fromJson(Json.parseObject(Files.readString(dir.resolve("state.json"))));
+            TrainState st = TrainState.read(dir.resolve("state.json"));
             gen.setOffset(st.generatorOffset());
             for (var e : st.dropoutOffsets().entrySet()) {
                 Dropout d = dropouts.get(e.getKey());
