@@ -13,12 +13,20 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new UserErrors());
+        cl.setParameterExceptionHandler(new UserErrors.BadUsage());
         cl.setUsageHelpAutoWidth(true);
         return cl;
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        int status;
+        try {
+            status = cl.execute(args);
+        } catch (Throwable e) {      // Errors (out of memory, a missing module) pass picocli's handlers: still one line
+            status = UserErrors.report(e, "diffuse", cl.getErr());
+        }
+        System.exit(status);
     }
 
     static final class Version implements CommandLine.IVersionProvider {
