@@ -19,14 +19,16 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        CommandLine cl = commandLine();
-        int status;
+        System.exit(run(commandLine(), args));
+    }
+
+    /** Runs {@code cl} and returns the exit status; Errors (out of memory, a missing module) pass picocli's handlers but still end in one line. */
+    static int run(CommandLine cl, String... args) {
         try {
-            status = cl.execute(args);
-        } catch (Throwable e) {      // Errors (out of memory, a missing module) pass picocli's handlers: still one line
-            status = UserErrors.report(e, "diffuse", cl.getErr());
+            return cl.execute(args);
+        } catch (Throwable e) {
+            return UserErrors.report(e, cl.getCommandSpec().qualifiedName(), cl.getErr());
         }
-        System.exit(status);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

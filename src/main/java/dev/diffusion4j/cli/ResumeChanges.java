@@ -25,9 +25,10 @@ import picocli.CommandLine.ParseResult;
  * as is a budget at or below the checkpoint's step. Nothing is written until {@link #commit}.
  */
 final class ResumeChanges {
-    /** The options a resume applies; every other option given with --resume is refused. */
-    static final List<String> CHANGEABLE = List.of("--steps", "--device", "--precision", "--log-every", "--sample-every", "--checkpoint-every",
-            "--keep-checkpoints", "--sampler", "--sample-steps", "--grid-size", "--guidance", "--grid-scale", "--lr-schedule");
+    /** The options a resume applies (--lr-schedule only as 'restart'); every other option given with --resume is refused. */
+    static final String CHANGEABLE_NAMES = "--steps, --device, --precision, --log-every, --sample-every, --checkpoint-every, --keep-checkpoints, "
+            + "--sampler, --sample-steps, --grid-size, --guidance, --grid-scale, --lr-schedule";
+    static final List<String> CHANGEABLE = List.of(CHANGEABLE_NAMES.split(", "));
     private static final Set<String> ALWAYS = Set.of("--out", "--resume");
 
     private final TrainConfig config;
@@ -104,7 +105,7 @@ final class ResumeChanges {
             if (!CHANGEABLE.contains(name) && !ALWAYS.contains(name) && !o.usageHelp() && !o.versionHelp()) fixed.add(name);
         }
         if (!fixed.isEmpty())
-            throw new IllegalArgumentException("--resume continues the saved run, so " + String.join(", ", fixed) + " cannot change; a resume may change only " + String.join(", ", CHANGEABLE) + ". For other settings train a new run into another --out");
+            throw new IllegalArgumentException("--resume continues the saved run, so " + String.join(", ", fixed) + " cannot change; a resume may change only " + CHANGEABLE_NAMES + ". For other settings train a new run into another --out");
     }
 
     /** What the learning rate does over the added (or removed) steps; refuses a budget that would train at rate 0. */

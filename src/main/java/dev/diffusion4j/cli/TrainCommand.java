@@ -49,8 +49,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path outDir;
 
     @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint with its saved config. Only these may change: "
-            + "--steps (above the checkpoint's step), --device, --precision, --log-every, --sample-every, --checkpoint-every, --keep-checkpoints, "
-            + "--sampler, --sample-steps, --grid-size, --guidance, --grid-scale, --lr-schedule restart; other options are refused.")
+            + ResumeChanges.CHANGEABLE_NAMES + " (restart); --steps must be above the checkpoint's step. Other options are refused.")
     boolean resume;
 
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny", description = "Model: tiny, fmnist-small or ddpm-cifar10 (see: diffuse inspect presets). Default: ${DEFAULT-VALUE}.")

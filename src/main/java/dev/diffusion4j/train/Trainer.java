@@ -268,7 +268,7 @@ public final class Trainer {
             optimizer.loadStateDict(opt);
             if (timesteps instanceof LossSecondMomentSampler s && ts != null)
                 s.restore(LossSecondMomentSampler.State.fromArray(ts.toDoubleArray(), cfg.diffusion().steps()));
-            TrainState st = TrainState.fromJson(Json.parseObject(Files.readString(dir.resolve("state.json"))));
+            TrainState st = readState(dir.resolve("state.json"));
             gen.setOffset(st.generatorOffset());
             for (var e : st.dropoutOffsets().entrySet()) {
                 Dropout d = dropouts.get(e.getKey());
@@ -277,6 +277,15 @@ public final class Trainer {
             return st;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot resume from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static TrainState readState(Path file) throws IOException {
+        String text = Files.readString(file);
+        try {
+            return TrainState.fromJson(Json.parseObject(text));
+        } catch (RuntimeException e) {      // wrong types or missing keys: name the file, whatever the parser said
+            throw new IllegalArgumentException(file + " is damaged (" + e.getMessage() + "); resume from an earlier checkpoint by moving this one aside");
         }
     }
 

@@ -188,6 +188,23 @@ class BadOptionsTest {
         assertFalse(e.contains("\tat "), e);
     }
 
+    /** A command that runs out of stack: an Error, which picocli's handlers let through. */
+    @CommandLine.Command(name = "deep")
+    static final class Deep implements Callable<Integer> {
+        @Override public Integer call() { throw new StackOverflowError(); }
+    }
+
+    @Test
+    void errorsPastPicocliAreOneLineToo() {
+        var cl = new CommandLine(new Deep());
+        cl.setExecutionExceptionHandler(new UserErrors());
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(70, Main.run(cl));
+        assertTrue(err.toString().startsWith("deep: internal error: StackOverflowError"), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+    }
+
     @Test
     void anOutOfMemoryErrorSaysWhatToDo() {
         StringWriter err = new StringWriter();
