@@ -61,7 +61,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        switch (kind) {
+        checkOptions();
+        switch (kind.toLowerCase(java.util.Locale.ROOT)) {
             case "gemm", "conv" -> {
                 List<String> args = new ArrayList<>(List.of(kind));
                 args.addAll(sizes);
@@ -77,9 +78,30 @@ public final class BenchCommand implements Callable<Integer> {
                     out.flush();
                 }
             }
-            default -> throw new IllegalArgumentException("unknown benchmark '" + kind + "': use train, gemm or conv");
+            default -> throw new AssertionError(kind);
         }
         out.flush();
         return 0;
+    }
+
+    /** Every option and size against its allowed range before anything is timed. */
+    private void checkOptions() {
+        OptionChecks c = new OptionChecks(spec);
+        c.oneOf("KIND", kind, List.of("train", "gemm", "conv"));
+        for (String s : sizes) {
+            int n = c.parse("N", s, v -> {
+                try {
+                    return Integer.parseInt(v.strip());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("sizes are whole numbers, got '" + v + "'");
+                }
+            });
+            c.between("N", n, 1, 1 << 15);
+        }
+        c.parse("--preset", preset, ModelPresets::get);
+        c.between("--batch", batch, 1, TrainCommand.MAX_BATCH).atLeast("--steps", steps, 1).atLeast("--warmup", warmup, 0)
+         .between("--sample-batch", sampleBatch, 1, TrainCommand.MAX_BATCH).atLeast("--sample-iters", sampleIters, 1);
+        for (String p : precision) c.parse("--precision", p, Precision::parse);
+        if (kind.equalsIgnoreCase("train")) c.device("--device", device);
     }
 }

@@ -31,6 +31,8 @@ import picocli.CommandLine.Spec;
                 "Each image costs one model call per timestep T, so the default evaluates a sample of the test split."},
         footer = {"", "Example:", "  diffuse eval --run runs/fmnist --split test --count 1000 --device cuda"})
 public final class EvalCommand implements Callable<Integer> {
+    static final java.util.List<String> SPLITS = java.util.List.of("train", "test");
+
     @Spec CommandSpec spec;
 
     @Option(names = "--run", paramLabel = "DIR", required = true, description = "Training run folder.")
@@ -59,10 +61,10 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        Device dev = checkOptions();
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();
         var ck = RunCheckpoint.pick(r, checkpoint);
-        Device dev = Device.parse(device);
         ImageDataset ds = Datasets.open(data != null ? data : cfg.data(), cfg.model().inChannels(), cfg.model().resolution(), split,
                 w -> out.println("warning: " + w));
         int n = count <= 0 ? ds.size() : Math.min(count, ds.size());
@@ -90,5 +92,13 @@ public final class EvalCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  prior %.5f | sum of KL terms t=2..T %.4f | decoder (t=1) %.4f%n", acc.prior(), vb, acc.decoder());
         out.flush();
         return 0;
+    }
+
+    /** Every option against its allowed range before the run or the data is read. */
+    private Device checkOptions() {
+        OptionChecks c = new OptionChecks(spec);
+        if (checkpoint != null) c.atLeast("--checkpoint", checkpoint, 0);
+        c.oneOf("--split", split, SPLITS).atLeast("--count", count, 0).between("--batch-size", batchSize, 1, TrainCommand.MAX_BATCH);
+        return c.device("--device", device);
     }
 }

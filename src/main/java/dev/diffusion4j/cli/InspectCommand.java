@@ -18,7 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
 public final class InspectCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "WHAT", description = "What to inspect: 'model' (a preset's layers) or 'presets' (the list).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "WHAT",
+            description = "What to inspect: 'model' (a preset's or a run's layers) or 'presets' (the list). Default: model with --run.")
     String what;
 
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny",
@@ -30,7 +31,12 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        switch (what) {
+        OptionChecks c = new OptionChecks(spec);
+        if (what == null) what = run != null ? "model" : null;
+        c.require(what != null, "say what to inspect: model or presets (or give --run DIR)");
+        c.oneOf("WHAT", what, java.util.List.of("model", "presets"));
+        if (run == null) c.parse("--preset", preset, ModelPresets::get);
+        switch (what.toLowerCase(java.util.Locale.ROOT)) {
             case "presets" -> {
                 for (Map.Entry<String, String> e : ModelPresets.describe().entrySet()) out.printf("%-14s %s%n", e.getKey(), e.getValue());
             }
@@ -40,7 +46,7 @@ public final class InspectCommand implements Callable<Integer> {
                 out.println(m);
                 out.println("params=" + m.numParameters());
             }
-            default -> throw new IllegalArgumentException("unknown thing to inspect '" + what + "': use 'model' or 'presets'");
+            default -> throw new AssertionError(what);
         }
         out.flush();
         return 0;

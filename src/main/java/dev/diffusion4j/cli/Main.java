@@ -13,12 +13,22 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new UserErrors());
+        cl.setParameterExceptionHandler(new UserErrors.BadUsage());
         cl.setUsageHelpAutoWidth(true);
         return cl;
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(run(commandLine(), args));
+    }
+
+    /** Runs {@code cl} and returns the exit status; Errors (out of memory, a missing module) pass picocli's handlers but still end in one line. */
+    static int run(CommandLine cl, String... args) {
+        try {
+            return cl.execute(args);
+        } catch (Throwable e) {
+            return UserErrors.report(e, cl.getCommandSpec().qualifiedName(), cl.getErr());
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -32,6 +32,8 @@ import picocli.CommandLine.Spec;
                 "  diffuse sample --run runs/shapes --sampler dpm++2m --steps 20 --count 16 --strip strip.png",
                 "  diffuse sample --run runs/fmnist --class 3 --count 64"})
 public final class SampleCommand implements Callable<Integer> {
+    static final int MAX_COUNT = 1_000_000;
+
     @Spec CommandSpec spec;
 
     @Option(names = "--run", paramLabel = "DIR", required = true, description = "Training run folder (written by diffuse train).")
@@ -88,17 +90,17 @@ public final class SampleCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        Device dev = checkOptions();
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();
         var ck = RunCheckpoint.pick(r, checkpoint);
-        Device dev = Device.parse(device);
         SampleConfig base = cfg.sample();
         SampleConfig sc = new SampleConfig(sampler != null ? sampler : base.sampler(), steps != null ? steps : base.steps(), eta, count, seed, !noClip,
                 guidance != null ? guidance : base.guidance(), gridScale != null ? gridScale : base.gridScale());
-        UNet model = Trainer.loadEmaModel(r, ck.dir(), dev);
-        GaussianDiffusion diffusion = cfg.diffusion().build();
         int k = cfg.model().numClasses();
         long[] labels = classLabels(k);          // null: unconditional
+        UNet model = Trainer.loadEmaModel(r, ck.dir(), dev);
+        GaussianDiffusion diffusion = cfg.diffusion().build();
         boolean classRows = labels != null && (label == null || "all".equalsIgnoreCase(label));
         int total = labels == null ? count : labels.length;
         int nrow = classRows ? Sampling.perClass(k, count) : (int) Math.ceil(Math.sqrt(total));
@@ -143,6 +145,21 @@ public final class SampleCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Every option against its allowed range, and the output paths, before the run is read or anything is written. */
+    private Device checkOptions() {
+        OptionChecks c = new OptionChecks(spec);
+        if (checkpoint != null) c.atLeast("--checkpoint", checkpoint, 0);
+        c.between("--count", count, 1, MAX_COUNT).between("--batch-size", batchSize, 1, TrainCommand.MAX_BATCH).unitInterval("--eta", eta);
+        if (sampler != null) c.oneOf("--sampler", sampler, TrainCommand.SAMPLERS);
+        if (steps != null) c.between("--steps", steps, 1, TrainCommand.MAX_SAMPLE_STEPS);
+        if (guidance != null) c.nonNegative("--guidance", guidance);
+        if (gridScale != null) c.between("--grid-scale", gridScale, 0, 32);
+        if (grid != null) c.outputFile("--grid", grid);
+        if (strip != null) c.outputFile("--strip", strip);
+        if (imagesDir != null) c.outputFolder("--images", imagesDir);
+        return c.device("--device", device);
     }
 
     /** The label of every image to draw, or null to draw unconditionally; checks --class against the run. */

@@ -11,7 +11,13 @@ import dev.diffusion4j.train.OptimConfig;
 import dev.diffusion4j.train.RunDir;
 import dev.diffusion4j.train.SampleConfig;
 import dev.diffusion4j.train.TrainConfig;
+import dev.diffusion4j.train.RunLock;
 import dev.diffusion4j.train.Trainer;
+import dev.diffusion4j.diffusion.LossConfig;
+import dev.diffusion4j.diffusion.NoiseSchedule;
+import dev.diffusion4j.diffusion.Parameterization;
+import dev.diffusion4j.diffusion.VarianceType;
+import java.util.List;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +48,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs/shapes", description = "Run folder to create (or continue with --resume). Default: ${DEFAULT-VALUE}.")
     Path outDir;
 
-    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint (its saved config is used; --steps may raise the budget).")
+    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint with its saved config. Only these may change: "
+            + ResumeChanges.CHANGEABLE_NAMES + " (restart); --steps must be above the checkpoint's step. Other options are refused.")
     boolean resume;
 
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny", description = "Model: tiny, fmnist-small or ddpm-cifar10 (see: diffuse inspect presets). Default: ${DEFAULT-VALUE}.")
@@ -69,7 +76,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "100", description = "Linear warmup steps. Default: ${DEFAULT-VALUE}.")
     int warmup;
 
-    @Option(names = "--lr-schedule", paramLabel = "KIND", defaultValue = "cosine", description = "cosine (to 0 at the last step) or constant. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lr-schedule", paramLabel = "KIND", defaultValue = "cosine", description = "cosine (to 0 at the last step) or constant. When --resume --steps N changes the budget, a cosine decays on from "
+                    + "the rate it reached to 0 at step N (no jump); 'restart' starts a new cosine cycle from --lr instead. Default: ${DEFAULT-VALUE}.")
     String lrSchedule;
 
     @Option(names = "--weight-decay", paramLabel = "W", defaultValue = "0", description = "AdamW decoupled weight decay. Default: ${DEFAULT-VALUE}.")
@@ -173,39 +181,108 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Enlarge grid images N times, nearest neighbour (0 = auto: cells of at least 64 pixels; 1 = off). Default: auto.")
     int gridScale;
 
+    static final int MAX_IMAGE_SIZE = 1024, MAX_BATCH = 65536, MAX_TIMESTEPS = 100_000, MAX_SAMPLE_STEPS = 10_000, MAX_GRID = 1024;
+    static final List<String> LR_SCHEDULES = List.of("cosine", "constant", "restart");
+    static final List<String> LOSSES = List.of("simple", "hybrid", "vlb");
+    static final List<String> WEIGHTINGS = List.of("none", "min-snr", "p2");
+    static final List<String> TIMESTEP_SAMPLERS = List.of("uniform", "loss-second-moment");
+    static final List<String> SAMPLERS = List.of(SampleConfig.NAMES.split(", "));
+
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        RunDir run;
-        if (resume) {
-            run = RunDir.open(outDir);
-            TrainConfig saved = run.config();
-            if (spec.commandLine().getParseResult().hasMatchedOption("--steps") && steps != saved.steps()) {
-                saved = saved.withSteps(steps);
-                run.writeConfig(saved);
-            }
-            if (spec.commandLine().getParseResult().hasMatchedOption("--device")) run.writeConfig(saved.withDevice(device));
-            out.println("resuming " + outDir + " (saved config; training to step " + run.config().steps() + ")");
-        } else {
-            run = RunDir.create(outDir, buildConfig(out));
+        checkOptions();
+        return resume ? resumeRun(out) : newRun(out);
+    }
+
+    /** Every option against its allowed range, and the combinations that cannot work, before anything is read or written. */
+    private void checkOptions() {
+        OptionChecks c = new OptionChecks(spec);
+        UNetConfig base = c.parse("--preset", preset, ModelPresets::get);
+        if (channels != null) c.require(channels == 1 || channels == 3, "--channels must be 1 (gray) or 3 (RGB), got " + channels);
+        if (imageSize != null) {
+            int halvings = base.channelMult().length - 1, multiple = 1 << halvings;
+            c.between("--image-size", imageSize, multiple, MAX_IMAGE_SIZE)
+             .require(imageSize % multiple == 0, "--image-size must be a multiple of " + multiple + " for --preset " + preset + " (its U-Net halves the image "
+                     + halvings + " times), got " + imageSize);
         }
-        TrainConfig cfg = run.config();
-        UNetConfig m = cfg.model();
-        ImageDataset ds = opened != null ? opened : Datasets.open(cfg.data(), m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
-        if (cfg.classConditional() && ds.numClasses() < 1)
-            throw new IllegalArgumentException("--class-conditional needs labelled data; " + ds.describe() + " has no classes");
-        out.println("data: " + ds.describe() + (cfg.classConditional() ? "; class-conditional" : ""));
-        Trainer trainer = new Trainer(run, ds);
-        out.printf(Locale.ROOT, "model: %s, %,d parameters, device %s%s%n", preset, trainer.model().numParameters(),
+        c.atLeast("--steps", steps, 1).between("--batch-size", batchSize, 1, MAX_BATCH).between("--grad-accum", gradAccum, 1, MAX_BATCH)
+         .positive("--lr", lr).atLeast("--warmup", warmup, 0).oneOf("--lr-schedule", lrSchedule, LR_SCHEDULES)
+         .nonNegative("--weight-decay", weightDecay).nonNegative("--grad-clip", gradClip).fraction("--ema-decay", emaDecay);
+        if (dropout != null) c.fraction("--dropout", dropout);
+        c.parse("--schedule", schedule, NoiseSchedule.Kind::parse);
+        c.between("--timesteps", timesteps, 1, MAX_TIMESTEPS);
+        Parameterization p = c.parse("--parameterization", parameterization, Parameterization::parse);
+        VarianceType v = c.parse("--variance", variance, VarianceType::parse);
+        c.oneOf("--loss", loss, LOSSES).parse("--distance", distance, LossConfig.Distance::parse);
+        c.oneOf("--weighting", weighting, WEIGHTINGS).positive("--snr-gamma", gamma).oneOf("--timestep-sampler", timestepSampler, TIMESTEP_SAMPLERS)
+         .nonNegative("--offset-noise", offsetNoise).fraction("--label-dropout", labelDropout);
+        c.device("--device", device);
+        c.parse("--precision", precision, Precision::parse);
+        c.atLeast("--log-every", logEvery, 1).atLeast("--sample-every", sampleEvery, 1).atLeast("--checkpoint-every", checkpointEvery, 1)
+         .atLeast("--keep-checkpoints", keepCheckpoints, 1).oneOf("--sampler", sampler, SAMPLERS)
+         .between("--sample-steps", sampleSteps, 1, MAX_SAMPLE_STEPS).between("--grid-size", gridSize, 1, MAX_GRID)
+         .nonNegative("--guidance", guidance).between("--grid-scale", gridScale, 0, 32);
+        c.require(!v.learned() || !loss.equalsIgnoreCase("simple"),
+                  "--variance " + variance + " learns the variance, which needs --loss hybrid or --loss vlb (--loss simple does not train it)")
+         .require(!zeroTerminalSnr || !p.id().equals("eps"), "--zero-terminal-snr needs --parameterization v or x0: an eps prediction "
+                  + "cannot recover the image at the last step, where no signal is left")
+         .require(!zeroTerminalSnr || timesteps >= 2, "--zero-terminal-snr needs --timesteps 2 or more")
+         .require(resume || !lrSchedule.equalsIgnoreCase("restart"), "--lr-schedule restart only applies to the steps that --resume --steps N adds");
+    }
+
+    private int newRun(PrintWriter out) {
+        TrainConfig cfg = buildConfig(out);      // opens the data: a missing or unfit --data is refused before the folder exists
+        try (RunLock lock = RunLock.acquire(outDir)) {
+            noteStaleLock(lock, out);
+            RunDir run = RunDir.create(outDir, cfg, note -> out.println("note: " + note));
+            return train(run, new Trainer(run, cfg, opened), Trainer.Position.START, out);
+        }
+    }
+
+    private int resumeRun(PrintWriter out) {
+        RunDir run = RunDir.open(outDir);
+        resumeChanges(run);                          // refusals before the lock, so a refused resume writes nothing at all
+        try (RunLock lock = run.lock()) {
+            noteStaleLock(lock, out);
+            ResumeChanges changes = resumeChanges(run);   // again, now that no other writer can change the folder
+            TrainConfig cfg = changes.config();
+            UNetConfig m = cfg.model();
+            ImageDataset ds = Datasets.open(cfg.data(), m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
+            if (cfg.classConditional() && ds.numClasses() < 1)
+                throw new IllegalArgumentException("the run is class-conditional but its data " + ds.describe() + " has no classes now");
+            Trainer trainer = new Trainer(run, cfg, ds);
+            Trainer.Position from = trainer.restoreLatest();      // a checkpoint that cannot be read is refused before any write
+            changes.commit(run, out);
+            out.println("resuming " + outDir + " from step " + from.step() + " (saved config; training to step " + cfg.steps() + ")");
+            return train(run, trainer, from, out);
+        }
+    }
+
+    private ResumeChanges resumeChanges(RunDir run) {
+        TrainConfig saved = run.config();
+        long at = run.checkpoints().latest().orElseThrow(() -> new IllegalArgumentException("nothing to resume: " + outDir
+                + " has no checkpoint yet; start it afresh with the same command without --resume")).step();
+        return ResumeChanges.of(this, spec.commandLine().getParseResult(), saved, at, run.history().budgetChanges());
+    }
+
+    private static void noteStaleLock(RunLock lock, PrintWriter out) {
+        if (lock.staleOwner() != null) out.println("note: took over a stale lock of a process that is gone (" + lock.staleOwner() + ")");
+    }
+
+    private int train(RunDir run, Trainer trainer, Trainer.Position from, PrintWriter out) {
+        TrainConfig cfg = trainer.config();
+        out.println("data: " + trainer.data().describe() + (cfg.classConditional() ? "; class-conditional" : ""));
+        out.printf(Locale.ROOT, "model: %s, %,d parameters, device %s%s%n", resume ? "saved" : preset, trainer.model().numParameters(),
                 cfg.device(), cfg.precision() == Precision.FP32 ? "" : ", precision " + cfg.precision().id());
         if (cfg.precision() != Precision.FP32 && !Device.parse(cfg.device()).isCuda())
             out.println("note: --precision " + cfg.precision().id() + " applies on CUDA; the CPU computes in f32");
         out.flush();
         Trainer.Result result;
         try (ProgressBar bar = new ProgressBar(System.out, "train", cfg.steps(), "step")) {
-            result = trainer.train(resume, new Trainer.Listener() {
-                double last;
+            result = trainer.train(from, new Trainer.Listener() {
                 @Override public void onStart(long start, long total) { bar.step(start, null); }
-                @Override public void onStep(long step, double loss) { last = loss; bar.step(1, String.format(Locale.ROOT, "loss %.4f", loss)); }
+                @Override public void onStep(long step, double loss) { bar.step(1, String.format(Locale.ROOT, "loss %.4f", loss)); }
+                @Override public void onNote(String message) { out.println("note: " + message); out.flush(); }
             });
         }
         out.printf(Locale.ROOT, "done: %d steps, last loss %.4f%n", result.steps(), result.lastLoss());
@@ -236,7 +313,7 @@ public final class TrainCommand implements Callable<Integer> {
             m = m.withClasses(opened.numClasses());
         }
         OptimConfig o = new OptimConfig(batchSize, gradAccum, lr, warmup, lrSchedule, weightDecay, 0.9, 0.999, gradClip, emaDecay, true);
-        String deviceName = dev.diffusion4j.engine.Device.parse(device).toString();
+        String deviceName = Device.parse(device).toString();
         return new TrainConfig(data, !noFlip, conditional, labelDropout, m, d, o, steps, seed, deviceName, Precision.parse(precision), logEvery,
                 sampleEvery, checkpointEvery, keepCheckpoints, new SampleConfig(sampler, sampleSteps, 0.0, gridSize, 1234, true, guidance, gridScale));
     }

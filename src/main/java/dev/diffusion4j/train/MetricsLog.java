@@ -1,5 +1,6 @@
 package dev.diffusion4j.train;
 
+import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.io.Json;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -13,44 +14,53 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** metrics.jsonl: one JSON object per logged step (step, loss, lr, grad_norm, img_per_s, ...). */
+/**
+ * metrics.jsonl: one JSON object per logged step (step, loss, lr, grad_norm, img_per_s, ...). A line that is not a
+ * JSON object with a numeric "step" (a torn write after a crash, a hand edit) is damaged: readers skip it, and a
+ * resume moves it, with the rows past the checkpoint it continues from, into metrics.set-aside.jsonl. No line is
+ * ever deleted.
+ */
 public final class MetricsLog implements AutoCloseable {
     private final Path file;
     private BufferedWriter out;
 
     public MetricsLog(Path file) { this.file = file; }
 
-    /** Every complete line of a metrics file, parsed (a torn last line after a crash is skipped). */
+    /** Where {@link #rewindTo} moves the lines it takes out of {@code metricsFile}. */
+    public static Path setAsideFile(Path metricsFile) { return metricsFile.resolveSibling("metrics.set-aside.jsonl"); }
+
+    /** Every intact row of a metrics file, in file order; damaged lines are skipped, rows after them kept. */
     public static List<Map<String, Object>> read(Path file) {
         List<Map<String, Object>> rows = new ArrayList<>();
-        if (!Files.exists(file)) return rows;
-        try {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (line.isBlank()) continue;
-                try {
-                    rows.add(Json.parseObject(line));
-                } catch (RuntimeException torn) {
-                    // an interrupted write: everything after it belongs to no checkpoint anyway
-                    break;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        for (String line : lines(file)) {
+            Map<String, Object> row = parse(line);
+            if (row != null) rows.add(row);
         }
         return rows;
     }
 
-    /** Drops lines past {@code step} so a resumed run's log continues exactly where its checkpoint left off. */
-    public void truncateAfter(long step) {
-        List<Map<String, Object>> keep = new ArrayList<>();
-        for (Map<String, Object> r : read(file)) if (((Number) r.get("step")).longValue() <= step) keep.add(r);
-        StringBuilder sb = new StringBuilder();
-        for (Map<String, Object> r : keep) sb.append(Json.write(r)).append('\n');
+    /**
+     * Makes the log end at {@code step}, where a resumed run continues: damaged lines and rows past that step are
+     * appended to {@link #setAsideFile} and the rest kept as they were, byte for byte. Returns how many lines moved.
+     */
+    public int rewindTo(long step) {
+        List<String> keep = new ArrayList<>(), aside = new ArrayList<>();
+        List<String> all = lines(file);
+        for (String line : all) {
+            if (line.isBlank()) continue;
+            Map<String, Object> row = parse(line);
+            (row != null && ((Number) row.get("step")).longValue() <= step ? keep : aside).add(line);
+        }
+        if (aside.isEmpty() && keep.size() == all.size() && endsWithNewline()) return 0;
         try {
-            dev.diffusion4j.io.AtomicFiles.writeString(file, sb.toString());
+            if (!aside.isEmpty())
+                Files.writeString(setAsideFile(file), String.join("\n", aside) + "\n", StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            AtomicFiles.writeString(file, keep.isEmpty() ? "" : String.join("\n", keep) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot rewrite " + file + ": " + e.getMessage(), e);
         }
+        return aside.size();
     }
 
     public void append(Map<String, Object> row) {
@@ -69,6 +79,40 @@ public final class MetricsLog implements AutoCloseable {
             if (out != null) out.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The row a line holds, or null when the line is damaged. */
+    private static Map<String, Object> parse(String line) {
+        if (line.isBlank()) return null;
+        try {
+            Map<String, Object> row = Json.parseObject(line);
+            return row.get("step") instanceof Number ? row : null;
+        } catch (RuntimeException damaged) {
+            return null;
+        }
+    }
+
+    private static List<String> lines(Path file) {
+        if (!Files.exists(file)) return List.of();
+        try {
+            // bytes that are not UTF-8 make a damaged line, not a failed read
+            return new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private boolean endsWithNewline() {
+        try {
+            if (!Files.exists(file) || Files.size(file) == 0) return true;
+            try (var ch = java.nio.channels.FileChannel.open(file)) {
+                var b = java.nio.ByteBuffer.allocate(1);
+                ch.read(b, ch.size() - 1);
+                return b.get(0) == '\n';
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -6,6 +6,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A training run's folder: config.json, metrics.jsonl, report.html, samples/ (PNG grids), checkpoints/.
@@ -25,10 +31,22 @@ public final class RunDir {
     }
 
     /** Creates the folder for a new run, refusing to overwrite an existing one. */
-    public static RunDir create(Path root, TrainConfig config) {
-        if (Files.exists(root.resolve("config.json")))
-            throw new IllegalArgumentException(root + " already holds a run; continue it with --resume, or choose another --out");
+    public static RunDir create(Path root, TrainConfig config) { return create(root, config, note -> {}); }
+
+    /**
+     * Creates the folder for a new run. A folder holding a run with a checkpoint is refused; one whose run never reached
+     * a checkpoint is started afresh, its earlier config, metrics and history moved into a previous-* sub-folder
+     * (reported to {@code notes}), never deleted. The caller holds the folder's {@link RunLock}.
+     */
+    public static RunDir create(Path root, TrainConfig config, Consumer<String> notes) {
+        RunDir existing = new RunDir(root);
+        var latest = existing.checkpoints().latest();
+        if (latest.isPresent())
+            throw new IllegalArgumentException(root + " already holds a run (checkpoint at step " + latest.get().step()
+                    + "); continue it with --resume, or choose another --out");
         try {
+            Path aside = existing.setAsideUnfinished();
+            if (aside != null) notes.accept(root + " held a run with no checkpoint; starting afresh (its earlier files moved to " + aside + ")");
             Files.createDirectories(root.resolve("samples"));
             Files.createDirectories(root.resolve("checkpoints"));
             AtomicFiles.writeString(root.resolve("config.json"), Json.writePretty(config.toJson()) + "\n");
@@ -38,7 +56,26 @@ public final class RunDir {
         return new RunDir(root);
     }
 
+    /** Moves the files of a run that never wrote a checkpoint into previous-TIME/; returns that folder, or null if none. */
+    private Path setAsideUnfinished() throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (Path f : List.of(configFile(), metricsFile(), historyFile(), MetricsLog.setAsideFile(metricsFile())))
+            if (Files.exists(f)) files.add(f);
+        if (files.isEmpty()) return null;
+        String base = "previous-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+        Path aside = root.resolve(base);
+        for (int i = 2; Files.exists(aside); i++) aside = root.resolve(base + "-" + i);
+        Files.createDirectories(aside);
+        for (Path f : files) Files.move(f, aside.resolve(f.getFileName()));
+        return aside;
+    }
+
+    /** Takes the folder's exclusive writer lock (see {@link RunLock}). */
+    public RunLock lock() { return RunLock.acquire(root); }
+
     public Path root() { return root; }
+    public Path historyFile() { return root.resolve("history.jsonl"); }
+    public RunHistory history() { return new RunHistory(historyFile()); }
     public Path configFile() { return root.resolve("config.json"); }
     public Path metricsFile() { return root.resolve("metrics.jsonl"); }
     public Path reportFile() { return root.resolve("report.html"); }
@@ -51,7 +88,7 @@ public final class RunDir {
         return TrainConfig.read(configFile());
     }
 
-    /** Rewrites config.json (e.g. a resumed run given a larger step budget). */
+    /** Rewrites config.json (a resumed run's changed settings; {@link RunHistory} keeps the old values). */
     public void writeConfig(TrainConfig config) {
         try {
             AtomicFiles.writeString(configFile(), Json.writePretty(config.toJson()) + "\n");

@@ -43,6 +43,8 @@ public final class Trainer {
         default void onLog(Map<String, Object> row) {}
         default void onGrid(long step, Path png) {}
         default void onCheckpoint(long step, Path dir) {}
+        /** Something the user should know that does not stop training (e.g. damaged metrics lines set aside). */
+        default void onNote(String message) {}
     }
 
     public record Result(long steps, double lastLoss, Path lastCheckpoint, Path lastGrid) {}
@@ -57,14 +59,16 @@ public final class Trainer {
     private final LossConfig loss;
     private final TimestepSampler timesteps;
     private final AdamW optimizer;
-    private final LrSchedule lrSchedule;
     private final Ema ema;
     private final Generator gen;
     private final Map<String, Dropout> dropouts = new LinkedHashMap<>();
 
-    public Trainer(RunDir run, ImageDataset data) {
+    public Trainer(RunDir run, ImageDataset data) { this(run, run.config(), data); }
+
+    /** A trainer for {@code run} with {@code cfg}, which may differ from the folder's config.json in what a resume may change. */
+    public Trainer(RunDir run, TrainConfig cfg, ImageDataset data) {
         this.run = run;
-        this.cfg = run.config();
+        this.cfg = cfg;
         this.data = data;
         UNetConfigCheck.matches(cfg.model(), data);
         this.device = Device.parse(cfg.device());
@@ -76,35 +80,47 @@ public final class Trainer {
         this.loss = cfg.diffusion().lossConfig();
         this.timesteps = cfg.diffusion().newTimestepSampler();
         this.optimizer = new AdamW(model.parameters(), cfg.optim().adam());
-        this.lrSchedule = cfg.optim().schedule(cfg.steps());
         this.ema = new Ema(model, cfg.optim().emaDecay(), cfg.optim().emaWarmup());
         this.gen = new Generator(cfg.seed()).fork(2);
         for (var e : model.namedModules().entrySet()) if (e.getValue() instanceof Dropout d) dropouts.put(e.getKey(), d);
     }
 
     public UNet model() { return model; }
+    public TrainConfig config() { return cfg; }
+    public ImageDataset data() { return data; }
     public Ema ema() { return ema; }
+
+    /** Where training starts: a fresh run's step 0, or what a checkpoint restored. */
+    public record Position(long step, long imagesSeen, double seconds, long loaderEpoch, int loaderPosition, Path checkpoint) {
+        public static final Position START = new Position(0, 0, 0, 0, 0, null);
+    }
 
     /** Trains from step 0, or from the latest checkpoint when {@code resume} (then up to the config's step count). */
     public Result train(boolean resume, Listener listener) {
-        long step = 0, imagesSeen = 0;
-        double seconds = 0;
-        long loaderEpoch = 0;
-        int loaderPos = 0;
-        Path lastCheckpoint = null;
-        if (resume) {
-            var latest = run.checkpoints().latest();
-            if (latest.isPresent()) {
-                TrainState st = restore(latest.get().dir());
-                step = st.step();
-                imagesSeen = st.imagesSeen();
-                seconds = st.trainSeconds();
-                loaderEpoch = st.loaderEpoch();
-                loaderPos = st.loaderPosition();
-                lastCheckpoint = latest.get().dir();
-            }
-            new MetricsLog(run.metricsFile()).truncateAfter(step);
-        }
+        return train(resume ? restoreLatest() : Position.START, listener);
+    }
+
+    /**
+     * Loads the latest checkpoint's weights, optimizer, EMA and random streams into this trainer and returns where it
+     * left off ({@link Position#START} when the run has none). Writes nothing, so a caller can still refuse to go on.
+     */
+    public Position restoreLatest() {
+        var latest = run.checkpoints().latest();
+        if (latest.isEmpty()) return Position.START;
+        TrainState st = restore(latest.get().dir());
+        return new Position(st.step(), st.imagesSeen(), st.trainSeconds(), st.loaderEpoch(), st.loaderPosition(), latest.get().dir());
+    }
+
+    /** Trains from {@code from} up to the config's step count; the metrics log is first rewound to {@code from}'s step. */
+    public Result train(Position from, Listener listener) {
+        long step = from.step(), imagesSeen = from.imagesSeen();
+        double seconds = from.seconds();
+        Path lastCheckpoint = from.checkpoint();
+        int setAside = new MetricsLog(run.metricsFile()).rewindTo(step);
+        if (setAside > 0)
+            listener.onNote(setAside + " line(s) of " + run.metricsFile().getFileName() + " (damaged, or past step " + step
+                    + ") moved to " + MetricsLog.setAsideFile(run.metricsFile()));
+        LrSchedule lrSchedule = LrPlan.of(cfg.optim(), cfg.steps(), run.history().budgetChanges());
         listener.onStart(step, cfg.steps());
         OptimConfig oc = cfg.optim();
         int n = oc.batchSize();
@@ -112,7 +128,8 @@ public final class Trainer {
         int windowSteps = 0;
         long windowStart = System.nanoTime();
         Path lastGrid = null;
-        try (DataLoader loader = DataLoader.builder(data, n).seed(cfg.seed()).flip(cfg.flip()).startAt(loaderEpoch, loaderPos).build();
+        try (DataLoader loader = DataLoader.builder(data, n).seed(cfg.seed()).flip(cfg.flip())
+                .startAt(from.loaderEpoch(), from.loaderPosition()).build();
              MetricsLog log = new MetricsLog(run.metricsFile())) {
             model.train();
             while (step < cfg.steps()) {
@@ -262,6 +279,7 @@ public final class Trainer {
             throw new UncheckedIOException("cannot resume from " + dir + ": " + e.getMessage(), e);
         }
     }
+
 
     private Map<String, Tensor> onDevice(Map<String, Tensor> m) {
         Map<String, Tensor> out = new LinkedHashMap<>();
