@@ -24,6 +24,10 @@ build() { # family, defines...
   for op in $(ops ReduceOp.java); do build reduce "OP_$op"; done
   for s in float double bf16 half16 i64 int; do for d in float double bf16 half16 i64 int; do build copy "SRC_T=$s" "DST_T=$d"; done; done
   for f in fill select random index resample norm softmax optim; do build $f; done
+  # the tile configurations of AttentionTiles.ALL (keep in step)
+  for t in "32 4 4 4 4" "64 4 4 2 4" "80 4 4 2 4" "128 4 2 2 2" "256 2 2 1 2"; do
+    set -- $t; build attention "DP=$1" "FWD_RQ=$2" "FWD_RK=$3" "BWD_RQ=$4" "BWD_RK=$5"
+  done
 } > "$TMP/cmds"
 echo "$(wc -l < "$TMP/cmds") compiles"
 fail=0

@@ -38,6 +38,7 @@ public final class CudaBackend implements Backend {
     private final CudaResample resample;
     private final CudaNorm norm;
     private final CudaSoftmax softmax;
+    private final CudaAttention attention;
     private final CudaUpdates updates;
     private volatile CudaConv conv;
 
@@ -60,6 +61,7 @@ public final class CudaBackend implements Backend {
         this.resample = new CudaResample(this, kernels);
         this.norm = new CudaNorm(this, kernels);
         this.softmax = new CudaSoftmax(this, kernels);
+        this.attention = new CudaAttention(this, kernels);
         this.updates = new CudaUpdates(this, kernels);
     }
 
@@ -206,6 +208,19 @@ public final class CudaBackend implements Backend {
     }
     @Override public Tensor softmax(Tensor x, int dim, boolean log) { return softmax.forward(x, dim, log); }
     @Override public Tensor softmaxBackward(Tensor y, Tensor gy, int dim, boolean log) { return softmax.backward(y, gy, dim, log); }
+
+    /** The fused kernel where it covers the operands (CudaAttention says which it does not), else the composed default. */
+    @Override public Tensor[] attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
+        if (attention.covers(q, k, v, mask)) return attention.forward(q, k, v, scale);
+        return Backend.super.attention(q, k, v, mask, scale);
+    }
+
+    /** Follows the forward's path, told apart by its aux: the fused forward keeps a log-sum-exp, the default P. */
+    @Override public Tensor[] attentionBackward(Tensor gOut, Tensor q, Tensor k, Tensor v, Tensor mask, double scale,
+                                                Tensor out, Tensor aux, boolean maskGrad) {
+        if (CudaAttention.holdsLse(aux, q)) return attention.backward(gOut, q, k, v, scale, out, aux);
+        return Backend.super.attentionBackward(gOut, q, k, v, mask, scale, out, aux, maskGrad);
+    }
 
     @Override public String toString() { return "CudaBackend[" + context + "]"; }
 

@@ -75,6 +75,7 @@ final class CudaKernels {
         for (DType a : DType.values())
             for (DType b : DType.values()) v.add(new Variant("copy", "SRC_T=" + cType(a), "DST_T=" + cType(b)));
         for (String f : List.of("fill", "select", "random", "index", "resample", "norm", "softmax", "optim")) v.add(new Variant(f));
+        for (AttentionTiles t : AttentionTiles.ALL) v.add(new Variant("attention", t.defines()));
         return v;
     }
 
