@@ -35,7 +35,7 @@ public final class Datasets {
         }
         String s = spec.strip();
         if (s.equals("shapes") || s.startsWith("shapes:")) return shapes(s, channels, size);
-        Path path = Path.of(s.startsWith("~/") ? System.getProperty("user.home") + s.substring(1) : s);
+        Path path = FileNames.toPath(s.startsWith("~/") ? System.getProperty("user.home") + s.substring(1) : s, "dataset path");
         if (!Files.exists(path)) {
             throw new DatasetException("dataset path " + path + " does not exist",
                     "check the path; datasets are never downloaded, or use 'shapes' for the built-in generated one");

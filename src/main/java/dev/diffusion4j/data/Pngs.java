@@ -66,6 +66,7 @@ public final class Pngs {
         int c = channels > 0 ? channels : (img.getColorModel().getNumColorComponents() == 1
                 && !(img.getColorModel() instanceof java.awt.image.IndexColorModel) ? 1 : 3);
         int h = img.getHeight(), w = img.getWidth();
+        HeapBudget.require(4L * c * h * w, "image file " + file + " (" + w + "x" + h + " as " + c + " float channels)");
         ImageRows rows = new ImageRows(img, c);
         float[] row = new float[c * w];
         float[] out = new float[c * h * w];

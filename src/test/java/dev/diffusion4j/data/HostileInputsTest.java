@@ -3,6 +3,7 @@ package dev.diffusion4j.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,7 +41,7 @@ class HostileInputsTest {
         Path st = dir.resolve("huge-header.safetensors");
         Files.write(st, ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN).putLong(99_000_000L).array());
 
-        ChildJvm.Outcome o = ChildJvm.run(HostileInputsMain.class, List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError"),
+        ChildJvm.Outcome o = ChildJvm.run(OpenDatasetsMain.class, List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError"),
                 Map.of(), "folder=" + images, "idx-lying-gzip=" + lyingGzip, "idx-lying-small=" + lyingSmall,
                 "idx-gzip-bomb=" + bomb, "idx-overflow=" + overflow, "idx-wide=" + wide, "cifar-length=" + cifar,
                 "safetensors-header=safetensors:" + st);
@@ -61,6 +62,25 @@ class HostileInputsTest {
         assertTrue(line(out, "idx-wide: REFUSED").contains("more than one Java array holds"), out);
         assertTrue(line(out, "cifar-length: REFUSED").contains("is not a whole number of 3073-byte records"), out);
         assertTrue(line(out, "safetensors-header: REFUSED").contains(st.getFileName().toString()), out);
+    }
+
+    @Test
+    void nonAsciiFileNamesAreReadUnderTheCLocale() throws Exception {
+        assumeTrue("UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding")),
+                "this JVM itself cannot write non-ASCII file names (its locale is not UTF-8)");
+        Path d = dir.resolve("names");
+        byte[] png = HostileFiles.encode(HostileFiles.noise(8, 8, 4), "png");
+        for (String name : new String[] {"café.png", "日本.png", "plain.png"}) Files.write(Files.createDirectories(d).resolve(name), png);
+        ChildJvm.Outcome o = ChildJvm.run(OpenDatasetsMain.class, List.of("-Xmx256m"),
+                Map.of("LANG", "C", "LC_ALL", "C"), "names=" + d, "typed=" + d.resolve("café.png"));
+        String out = o.output();
+        assertEquals(0, o.exitCode(), out);
+        // Under LANG=C the JVM decodes file names as ASCII; the folder must still give all three images.
+        assertTrue(line(out, "names: OK").contains("3 images"), out);
+        assertFalse(out.contains("WARNING"), out);
+        // A non-ASCII name typed as an argument is lost before Java sees it: say why and how to fix it.
+        String typed = line(out, "typed: REFUSED");
+        assertTrue(typed.contains("is not a usable file name") && typed.contains("LC_ALL=C.UTF-8"), typed);
     }
 
     private static String line(String out, String prefix) {

@@ -15,11 +15,12 @@ import java.util.List;
  * Opens each dataset path given as {@code name=path} (or {@code name=safetensors:path}) and
  * prints one line per case: OK, WARNING or REFUSED with the message. Any other exception
  * escapes with its stack trace (and an OutOfMemoryError ends the JVM), which the test catches.
- * Ends with the peak heap use (summed over the heap pools' peaks: an upper bound).
+ * Starts with the encoding the JVM uses for file names; ends with the peak heap use (summed over the heap pools' peaks: an upper bound).
  */
-public final class HostileInputsMain {
+public final class OpenDatasetsMain {
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        out.println("sun.jnu.encoding=" + System.getProperty("sun.jnu.encoding"));
         for (String arg : args) {
             String name = arg.substring(0, arg.indexOf('='));
             String spec = arg.substring(arg.indexOf('=') + 1);
