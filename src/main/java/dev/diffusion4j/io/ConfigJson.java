@@ -95,7 +95,9 @@ public final class ConfigJson {
         }
         if (e instanceof ValueInstantiationException && e.getCause() != null) {
             // the record's own validation (a value out of range, an unknown name): its message says what is wrong
-            return new ConfigException(source, prefix(path) + e.getCause().getMessage());
+            ConfigException c = new ConfigException(source, prefix(path) + e.getCause().getMessage());
+            c.initCause(e.getCause());
+            return c;
         }
         var expectedType = RecordKeys.typeAt(type, path);
         Object found = RecordKeys.valueAt(json, path);

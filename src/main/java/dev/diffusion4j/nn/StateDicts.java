@@ -1,6 +1,7 @@
 package dev.diffusion4j.nn;
 
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.io.NonFiniteCount;
 import dev.diffusion4j.io.RawTensor;
 import dev.diffusion4j.io.SafeTensors;
 import dev.diffusion4j.io.SafeTensorsException;
@@ -36,11 +37,23 @@ public final class StateDicts {
         SafeTensors.write(file, raw, metadata);
     }
 
-    /** Every tensor of the file as CPU tensors, in file order. */
+    /** Every tensor of the file as CPU tensors, in file order; a tensor holding NaN or infinite values is refused. */
     public static LinkedHashMap<String, Tensor> load(Path file) throws IOException {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
-        for (var e : SafeTensors.read(file).entrySet()) out.put(e.getKey(), RawTensors.fromRaw(e.getValue()));
+        for (var e : SafeTensors.read(file).entrySet()) out.put(e.getKey(), RawTensors.fromRaw(requireFinite(file, e.getKey(), e.getValue())));
         return out;
+    }
+
+    /**
+     * The tensor, if all its values are finite. Weights or optimizer state with NaN or infinities would sample black
+     * images, evaluate to NaN and train on as NaN, all without an error: refuse them where they are loaded.
+     */
+    static RawTensor requireFinite(Path file, String name, RawTensor t) throws SafeTensorsException {
+        NonFiniteCount bad = NonFiniteCount.of(t);
+        if (bad.any())
+            throw new SafeTensorsException(file, name, "holds " + bad + " (of " + t.numel() + "): a damaged checkpoint or a run"
+                    + " that diverged; use an earlier checkpoint");
+        return t;
     }
 
     public static void saveModel(Path file, Module model, Map<String, String> metadata) throws IOException {
@@ -50,6 +63,7 @@ public final class StateDicts {
     /**
      * Loads a model's weights from a file. Names and shapes are checked against the header before any data is read
      * (a wrong file fails fast, naming the first problem); non-strict loads read only the tensors the model has.
+     * Non-finite values are refused as by {@link #load}.
      */
     public static Module.LoadResult loadModel(Path file, Module model, boolean strict) throws IOException {
         LinkedHashMap<String, int[]> expected = new LinkedHashMap<>();
@@ -65,7 +79,7 @@ public final class StateDicts {
             LinkedHashMap<String, Tensor> state = new LinkedHashMap<>();
             List<String> unexpected = new ArrayList<>();
             for (String k : actual.keySet()) {
-                if (expected.containsKey(k)) state.put(k, RawTensors.fromRaw(f.read(k)));
+                if (expected.containsKey(k)) state.put(k, RawTensors.fromRaw(requireFinite(file, k, f.read(k))));
                 else unexpected.add(k);
             }
             Module.LoadResult r = model.loadStateDict(state, strict);

@@ -110,4 +110,30 @@ class StateDictsTest {
         opt.step();
         ema.update(net);
     }
+
+    @Test
+    void nonFiniteValuesAreRefusedOnLoadNamingFileAndTensor() throws Exception {
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        state.put("ok", Tensor.of(new float[] {1, 2, 3}, 3));
+        state.put("bad", Tensor.of(new float[] {Float.NaN, 1, Float.NEGATIVE_INFINITY, Float.NaN}, 2, 2));
+        for (StoreType as : new StoreType[] {null, StoreType.BF16, StoreType.F16}) {
+            Path f = dir.resolve("nan-" + as + ".safetensors");
+            StateDicts.save(f, state, null, as);
+            SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> StateDicts.load(f));
+            assertEquals("bad", e.tensor());
+            assertTrue(e.getMessage().startsWith(f + ": tensor 'bad': holds 2 NaN values and 1 infinite value (of 4)"), e.getMessage());
+        }
+
+        TestNets.Net a = new TestNets.Net(1), b = new TestNets.Net(2);
+        Map<String, Tensor> weights = new LinkedHashMap<>(a.stateDict());
+        String name = weights.keySet().iterator().next();
+        Tensor w = weights.get(name);
+        float[] v = w.toFloatArray();
+        v[v.length - 1] = Float.POSITIVE_INFINITY;
+        weights.put(name, Tensor.of(v, w.shape()));
+        Path f = dir.resolve("inf-model.safetensors");
+        StateDicts.save(f, weights, null);
+        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> StateDicts.loadModel(f, b, true));
+        assertTrue(e.getMessage().contains("tensor '" + name + "': holds 1 infinite value"), e.getMessage());
+    }
 }
