@@ -197,6 +197,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Every option against its allowed range, and the combinations that cannot work, before anything is read or written. */
     private void checkOptions() {
         OptionChecks c = new OptionChecks(spec);
+        if (!resume) c.outputFolder("--out", outDir);
         UNetConfig base = c.parse("--preset", preset, ModelPresets::get);
         if (channels != null) c.require(channels == 1 || channels == 3, "--channels must be 1 (gray) or 3 (RGB), got " + channels);
         if (imageSize != null) {
@@ -209,8 +210,12 @@ public final class TrainCommand implements Callable<Integer> {
          .positive("--lr", lr).atLeast("--warmup", warmup, 0).oneOf("--lr-schedule", lrSchedule, LR_SCHEDULES)
          .nonNegative("--weight-decay", weightDecay).nonNegative("--grad-clip", gradClip).fraction("--ema-decay", emaDecay);
         if (dropout != null) c.fraction("--dropout", dropout);
-        c.parse("--schedule", schedule, NoiseSchedule.Kind::parse);
-        c.between("--timesteps", timesteps, 1, MAX_TIMESTEPS);
+        NoiseSchedule.Kind kind = c.parse("--schedule", schedule, NoiseSchedule.Kind::parse);
+        c.between("--timesteps", timesteps, 1, MAX_TIMESTEPS).require(!zeroTerminalSnr || timesteps >= 2, "--zero-terminal-snr needs --timesteps 2 or more");
+        c.build("--schedule " + schedule + " with --timesteps " + timesteps + (zeroTerminalSnr ? " and --zero-terminal-snr" : ""), () -> {
+            NoiseSchedule ns = NoiseSchedule.of(kind, timesteps);
+            return zeroTerminalSnr ? ns.rescaledToZeroTerminalSnr() : ns;
+        });
         Parameterization p = c.parse("--parameterization", parameterization, Parameterization::parse);
         VarianceType v = c.parse("--variance", variance, VarianceType::parse);
         c.oneOf("--loss", loss, LOSSES).parse("--distance", distance, LossConfig.Distance::parse);
@@ -226,7 +231,6 @@ public final class TrainCommand implements Callable<Integer> {
                   "--variance " + variance + " learns the variance, which needs --loss hybrid or --loss vlb (--loss simple does not train it)")
          .require(!zeroTerminalSnr || !p.id().equals("eps"), "--zero-terminal-snr needs --parameterization v or x0: an eps prediction "
                   + "cannot recover the image at the last step, where no signal is left")
-         .require(!zeroTerminalSnr || timesteps >= 2, "--zero-terminal-snr needs --timesteps 2 or more")
          .require(resume || !lrSchedule.equalsIgnoreCase("restart"), "--lr-schedule restart only applies to the steps that --resume --steps N adds");
     }
 
