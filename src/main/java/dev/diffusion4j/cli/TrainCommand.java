@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
                 "its sample grid shows one row per shape class."},
         footer = {"", "Examples:", "  diffuse train",
                 "  diffuse train --data /usr/share/datasets/fashion-mnist --preset fmnist-small --out runs/fmnist --steps 20000 --device cuda",
-                "  diffuse train --out runs/shapes --resume --steps 4000"})
+                "  diffuse train --out runs/shapes --resume",
+                "  diffuse train --out runs/shapes --resume --steps 4000 --lr-schedule restart"})
 public final class TrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
