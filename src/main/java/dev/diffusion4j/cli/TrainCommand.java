@@ -2,6 +2,10 @@ package dev.diffusion4j.cli;
 
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.diffusion.LossConfig;
+import dev.diffusion4j.diffusion.NoiseSchedule;
+import dev.diffusion4j.diffusion.Parameterization;
+import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.models.ModelPresets;
@@ -9,18 +13,14 @@ import dev.diffusion4j.models.UNetConfig;
 import dev.diffusion4j.train.DiffusionConfig;
 import dev.diffusion4j.train.OptimConfig;
 import dev.diffusion4j.train.RunDir;
+import dev.diffusion4j.train.RunLock;
 import dev.diffusion4j.train.SampleConfig;
 import dev.diffusion4j.train.TrainConfig;
-import dev.diffusion4j.train.RunLock;
 import dev.diffusion4j.train.Trainer;
-import dev.diffusion4j.diffusion.LossConfig;
-import dev.diffusion4j.diffusion.NoiseSchedule;
-import dev.diffusion4j.diffusion.Parameterization;
-import dev.diffusion4j.diffusion.VarianceType;
-import java.util.List;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -312,6 +312,8 @@ public final class TrainCommand implements Callable<Integer> {
                 gamma, timestepSampler, offsetNoise);
         if (d.learnedVariance()) m = m.withLearnSigma(true);
         opened = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
+        new OptionChecks(spec).require(opened.size() >= batchSize, "--batch-size " + batchSize + " is larger than the data (" + opened.size()
+                + " images in " + data + "), so no full batch can be formed; use at most " + opened.size() + ", or more data");
         boolean conditional = classConditional != null ? classConditional : opened.numClasses() >= 2;
         if (conditional) {
             if (opened.numClasses() < 1) throw new IllegalArgumentException("--class-conditional needs labelled data; " + opened.describe() + " has no classes");

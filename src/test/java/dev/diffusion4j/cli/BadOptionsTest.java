@@ -92,6 +92,8 @@ class BadOptionsTest {
         CliRun.of("train", "--out", out.toString(), "--data", tmp.resolve("no-such-folder").toString(), "--device", "cpu")
               .refused(1, "does not exist");
         CliRun.of("train", "--out", out.toString(), "--data", "shapes:many", "--device", "cpu").refused(1, "shapes:many");
+        CliRun.of("train", "--out", out.toString(), "--data", "shapes:3", "--batch-size", "8", "--device", "cpu")
+              .refused(2, "--batch-size 8 is larger than the data (3 images in shapes:3)");
         assertFalse(Files.exists(out), "a refused command left " + out);
     }
 
