@@ -117,7 +117,7 @@ final class ResumeChanges {
         next.add(new RunHistory.BudgetChange(at, saved.steps(), steps, restart));
         LrSchedule plan = LrPlan.of(saved.optim(), steps, next);
         if (restart) return String.format(Locale.ROOT, "a new cosine cycle from %g at step %d down to 0 at step %d", plan.lr(at), at, steps);
-        if (now == 0 && at >= saved.optim().warmup())
+        if (now == 0)         // only a cosine that has run its course is at 0 after step 0
             throw new IllegalArgumentException("the run's cosine learning rate already decayed to 0 by step " + at + ", so more steps would not "
                     + "change the weights; add --lr-schedule restart for a new cosine cycle from " + saved.optim().lr() + " down to 0 at step " + steps);
         return String.format(Locale.ROOT, "the cosine schedule continues from %g at step %d down to 0 at step %d (no jump, no restart)",

@@ -2,6 +2,10 @@ package dev.diffusion4j.cli;
 
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.diffusion.LossConfig;
+import dev.diffusion4j.diffusion.NoiseSchedule;
+import dev.diffusion4j.diffusion.Parameterization;
+import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.models.ModelPresets;
@@ -9,18 +13,14 @@ import dev.diffusion4j.models.UNetConfig;
 import dev.diffusion4j.train.DiffusionConfig;
 import dev.diffusion4j.train.OptimConfig;
 import dev.diffusion4j.train.RunDir;
+import dev.diffusion4j.train.RunLock;
 import dev.diffusion4j.train.SampleConfig;
 import dev.diffusion4j.train.TrainConfig;
-import dev.diffusion4j.train.RunLock;
 import dev.diffusion4j.train.Trainer;
-import dev.diffusion4j.diffusion.LossConfig;
-import dev.diffusion4j.diffusion.NoiseSchedule;
-import dev.diffusion4j.diffusion.Parameterization;
-import dev.diffusion4j.diffusion.VarianceType;
-import java.util.List;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
                 "its sample grid shows one row per shape class."},
         footer = {"", "Examples:", "  diffuse train",
                 "  diffuse train --data /usr/share/datasets/fashion-mnist --preset fmnist-small --out runs/fmnist --steps 20000 --device cuda",
-                "  diffuse train --out runs/shapes --resume --steps 4000"})
+                "  diffuse train --out runs/shapes --resume",
+                "  diffuse train --out runs/shapes --resume --steps 4000 --lr-schedule restart"})
 public final class TrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -197,6 +198,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Every option against its allowed range, and the combinations that cannot work, before anything is read or written. */
     private void checkOptions() {
         OptionChecks c = new OptionChecks(spec);
+        if (!resume) c.outputFolder("--out", outDir);
         UNetConfig base = c.parse("--preset", preset, ModelPresets::get);
         if (channels != null) c.require(channels == 1 || channels == 3, "--channels must be 1 (gray) or 3 (RGB), got " + channels);
         if (imageSize != null) {
@@ -209,8 +211,12 @@ public final class TrainCommand implements Callable<Integer> {
          .positive("--lr", lr).atLeast("--warmup", warmup, 0).oneOf("--lr-schedule", lrSchedule, LR_SCHEDULES)
          .nonNegative("--weight-decay", weightDecay).nonNegative("--grad-clip", gradClip).fraction("--ema-decay", emaDecay);
         if (dropout != null) c.fraction("--dropout", dropout);
-        c.parse("--schedule", schedule, NoiseSchedule.Kind::parse);
-        c.between("--timesteps", timesteps, 1, MAX_TIMESTEPS);
+        NoiseSchedule.Kind kind = c.parse("--schedule", schedule, NoiseSchedule.Kind::parse);
+        c.between("--timesteps", timesteps, 1, MAX_TIMESTEPS).require(!zeroTerminalSnr || timesteps >= 2, "--zero-terminal-snr needs --timesteps 2 or more");
+        c.build("--schedule " + schedule + " with --timesteps " + timesteps + (zeroTerminalSnr ? " and --zero-terminal-snr" : ""), () -> {
+            NoiseSchedule ns = NoiseSchedule.of(kind, timesteps);
+            return zeroTerminalSnr ? ns.rescaledToZeroTerminalSnr() : ns;
+        });
         Parameterization p = c.parse("--parameterization", parameterization, Parameterization::parse);
         VarianceType v = c.parse("--variance", variance, VarianceType::parse);
         c.oneOf("--loss", loss, LOSSES).parse("--distance", distance, LossConfig.Distance::parse);
@@ -226,7 +232,6 @@ public final class TrainCommand implements Callable<Integer> {
                   "--variance " + variance + " learns the variance, which needs --loss hybrid or --loss vlb (--loss simple does not train it)")
          .require(!zeroTerminalSnr || !p.id().equals("eps"), "--zero-terminal-snr needs --parameterization v or x0: an eps prediction "
                   + "cannot recover the image at the last step, where no signal is left")
-         .require(!zeroTerminalSnr || timesteps >= 2, "--zero-terminal-snr needs --timesteps 2 or more")
          .require(resume || !lrSchedule.equalsIgnoreCase("restart"), "--lr-schedule restart only applies to the steps that --resume --steps N adds");
     }
 
@@ -307,6 +312,8 @@ public final class TrainCommand implements Callable<Integer> {
                 gamma, timestepSampler, offsetNoise);
         if (d.learnedVariance()) m = m.withLearnSigma(true);
         opened = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
+        new OptionChecks(spec).require(opened.size() >= batchSize, "--batch-size " + batchSize + " is larger than the data (" + opened.size()
+                + " images in " + data + "), so no full batch can be formed; use at most " + opened.size() + ", or more data");
         boolean conditional = classConditional != null ? classConditional : opened.numClasses() >= 2;
         if (conditional) {
             if (opened.numClasses() < 1) throw new IllegalArgumentException("--class-conditional needs labelled data; " + opened.describe() + " has no classes");

@@ -61,7 +61,7 @@ public final class RunLock implements AutoCloseable {
             return new RunLock(file, ch, lock, stale.isEmpty() ? null : stale);
         } catch (IOException e) {
             closeQuietly(ch);
-            throw new UncheckedIOException("cannot lock run folder " + root + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot lock run folder " + root + ": " + reason(e), e);
         }
     }
 
@@ -96,6 +96,13 @@ public final class RunLock implements AutoCloseable {
         ByteBuffer buf = ByteBuffer.allocate((int) size);
         while (buf.hasRemaining() && ch.read(buf, buf.position()) > 0) { /* fill */ }
         return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).strip();
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException a) return "permission denied on " + a.getFile();
+        if (e instanceof java.nio.file.FileAlreadyExistsException f) return f.getFile() + " exists and is not a folder";
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getFile() + ": " + f.getReason();
+        return e.getMessage();
     }
 
     private static void closeQuietly(FileChannel ch) {

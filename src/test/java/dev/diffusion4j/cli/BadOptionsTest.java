@@ -72,9 +72,11 @@ class BadOptionsTest {
             --variance learned-range     | --variance learned-range learns the variance, which needs --loss hybrid or --loss vlb
             --zero-terminal-snr          | --zero-terminal-snr needs --parameterization v or x0
             --zero-terminal-snr --parameterization v --timesteps 1 | --zero-terminal-snr needs --timesteps 2 or more
+            --schedule linear --timesteps 10 | --schedule linear with --timesteps 10: beta[
             --lr-schedule restart        | --lr-schedule restart only applies to the steps that --resume --steps N adds
             --batch-size abc             | --batch-size
             --bogus-option 3             | --bogus-option
+            --warmup 99999999999         | --warmup
             """)
     void trainRefusesBadOptionsBeforeTheRunFolderExists(String options, String message) {
         Path out = tmp.resolve("run");
@@ -90,7 +92,18 @@ class BadOptionsTest {
         CliRun.of("train", "--out", out.toString(), "--data", tmp.resolve("no-such-folder").toString(), "--device", "cpu")
               .refused(1, "does not exist");
         CliRun.of("train", "--out", out.toString(), "--data", "shapes:many", "--device", "cpu").refused(1, "shapes:many");
+        CliRun.of("train", "--out", out.toString(), "--data", "shapes:3", "--batch-size", "8", "--device", "cpu")
+              .refused(2, "--batch-size 8 is larger than the data (3 images in shapes:3)");
         assertFalse(Files.exists(out), "a refused command left " + out);
+    }
+
+    @Test
+    void trainRefusesAnOutThatIsAFile() throws Exception {
+        Path file = Files.writeString(tmp.resolve("taken"), "x");
+        CliRun.of("train", "--out", file.toString()).refused(2, "--out: " + file + " is an existing file, not a folder");
+        CliRun.of("train", "--out", file.resolve("run").toString()).refused(2, "--out: cannot write under " + file);
+        CliRun.of("train", "--out", file.toString(), "--resume").refused(1, file + " is a file, not a run folder");
+        assertEquals("x", Files.readString(file));
     }
 
     @ParameterizedTest
