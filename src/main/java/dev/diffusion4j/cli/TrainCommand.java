@@ -173,8 +173,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Enlarge grid images N times, nearest neighbour (0 = auto: cells of at least 64 pixels; 1 = off). Default: auto.")
     int gridScale;
 
+    @picocli.CommandLine.Mixin TrainEvalOptions evalOptions = new TrainEvalOptions();
+
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        evalOptions.validate();
         RunDir run;
         if (resume) {
             run = RunDir.open(outDir);
@@ -195,6 +198,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--class-conditional needs labelled data; " + ds.describe() + " has no classes");
         out.println("data: " + ds.describe() + (cfg.classConditional() ? "; class-conditional" : ""));
         Trainer trainer = new Trainer(run, ds);
+        evalOptions.attach(trainer, cfg, out);
         out.printf(Locale.ROOT, "model: %s, %,d parameters, device %s%s%n", preset, trainer.model().numParameters(),
                 cfg.device(), cfg.precision() == Precision.FP32 ? "" : ", precision " + cfg.precision().id());
         if (cfg.precision() != Precision.FP32 && !Device.parse(cfg.device()).isCuda())

@@ -26,9 +26,12 @@ public final class ReferenceCache {
 
     public ReferenceCache(Path dir) { this.dir = dir; }
 
-    /** {@code $DIFFUSION4J_CACHE/reference-stats}, else {@code ~/.cache/diffusion4j/reference-stats}. */
+    /**
+     * {@code reference-stats} under the system property {@code diffusion4j.cache}, else {@code $DIFFUSION4J_CACHE}, else
+     * {@code ~/.cache/diffusion4j}.
+     */
     public static ReferenceCache atDefaultLocation() {
-        String env = System.getenv("DIFFUSION4J_CACHE");
+        String env = System.getProperty("diffusion4j.cache", System.getenv("DIFFUSION4J_CACHE"));
         Path root = env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "diffusion4j");
         return new ReferenceCache(root.resolve("reference-stats"));
     }

@@ -38,7 +38,7 @@ public record SampleQuality(String network, int referenceCount, int generatedCou
 
     /** One line per metric, e.g. {@code FD 12.3456 (pixels-8x8, 1000 generated vs 1000 reference)}. */
     public List<String> lines() {
-        String tail = String.format(Locale.ROOT, " (%s, %d generated vs %d reference)", network, generatedCount, referenceCount);
+        String tail = String.format(Locale.ROOT, " (%s; %d images vs %d reference images)", network, generatedCount, referenceCount);
         List<String> out = new ArrayList<>();
         if (fd != null) out.add(String.format(Locale.ROOT, "%s %.4f%s", fdLabel(network), fd, tail));
         if (kid != null) out.add(String.format(Locale.ROOT, "%s %.6f +/- %.6f (%d subsets of %d)%s", kidLabel(network), kid.mean(), kid.std(),
