@@ -62,8 +62,8 @@ public final class EvalCommand implements Callable<Integer> {
                     + " (precision/recall). fid, kid and pr score --count EMA samples (the run's sampler) against --count images of the data. Default: ${DEFAULT-VALUE}.")
     String metrics;
 
-    @Option(names = "--features", paramLabel = "NET", defaultValue = "pixels",
-            description = "Feature network of fid, kid and pr: " + dev.diffusion4j.train.FeatureNetworks.HELP + ". Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--features", paramLabel = "NET", defaultValue = dev.diffusion4j.train.FeatureNetworks.AUTO,
+            description = "Feature network of fid, kid and pr: " + dev.diffusion4j.train.FeatureNetworks.HELP + ".")
     String features;
 
     @Override public Integer call() {

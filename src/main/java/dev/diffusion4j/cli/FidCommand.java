@@ -38,7 +38,7 @@ public final class FidCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "B", description = "Images to compare with A (e.g. samples written by diffuse sample --images).")
     String b;
 
-    @Option(names = "--features", paramLabel = "NET", defaultValue = "pixels", description = "Feature network: " + FeatureNetworks.HELP + ". Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--features", paramLabel = "NET", defaultValue = FeatureNetworks.AUTO, description = "Feature network: " + FeatureNetworks.HELP + ".")
     String features;
 
     @Option(names = "--metrics", paramLabel = "LIST", defaultValue = "fd", description = "Comma-separated: fd (or fid), kid, pr. Default: ${DEFAULT-VALUE}.")

@@ -26,7 +26,7 @@ public final class TrainEvalOptions {
     @Option(names = "--eval-count", paramLabel = "M", defaultValue = "1000", description = "Generated (and reference) images per evaluation. Default: ${DEFAULT-VALUE}.")
     int count;
 
-    @Option(names = "--eval-features", paramLabel = "NET", defaultValue = "pixels", description = "Feature network: " + FeatureNetworks.HELP + ". Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--eval-features", paramLabel = "NET", defaultValue = FeatureNetworks.AUTO, description = "Feature network: " + FeatureNetworks.HELP + ".")
     String features;
 
     @Option(names = "--eval-metrics", paramLabel = "LIST", defaultValue = "fd,kid", description = "Comma-separated: fd (or fid), kid, pr. Default: ${DEFAULT-VALUE}.")

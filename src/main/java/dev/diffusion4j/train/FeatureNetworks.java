@@ -14,8 +14,12 @@ import java.util.Locale;
  * by {@code diffuse train-features} (its classifier's penultimate layer), or a diffusion run folder (its U-Net encoder).
  */
 public final class FeatureNetworks {
-    public static final String HELP = "pixels (images area-averaged to 8x8; pixels:SIZE for another size), a folder written by"
-            + " diffuse train-features, or a diffusion run folder (its U-Net encoder)";
+    public static final String HELP = "inception (pytorch-fid's FID Inception; inception:FILE for weights elsewhere), pixels (images"
+            + " area-averaged to 8x8; pixels:SIZE for another size), a folder written by diffuse train-features, or a diffusion run"
+            + " folder (its U-Net encoder); default: inception when its weights are found";
+
+    /** What the options' default means: Inception when its weights are found, else a message naming the alternatives. */
+    public static final String AUTO = "auto";
 
     private FeatureNetworks() {}
 
@@ -24,8 +28,7 @@ public final class FeatureNetworks {
         String s = spec.strip();
         String lower = s.toLowerCase(Locale.ROOT);
         if (lower.equals("pixels") || lower.startsWith("pixels:")) return new PixelFeatures(pixelSize(s), channels);
-        if (lower.startsWith("inception"))
-            throw new IllegalArgumentException("Inception features are not available in this version; use --features " + HELP);
+        if (lower.equals(AUTO) || lower.startsWith("inception")) return InceptionWeights.open(inceptionFile(s), device);
         Path dir = Path.of(s);
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("--features " + s + ": no such folder; give " + HELP);
         if (FeatureRun.isFeatureRun(dir)) {
@@ -49,11 +52,19 @@ public final class FeatureNetworks {
             pixelSize(s);
             return;
         }
-        if (lower.startsWith("inception"))
-            throw new IllegalArgumentException("Inception features are not available in this version; use --features " + HELP);
+        if (lower.equals(AUTO) || lower.startsWith("inception")) {
+            InceptionWeights.check(inceptionFile(s));
+            return;
+        }
         Path dir = Path.of(s);
         if (!Files.isRegularFile(dir.resolve("config.json")))
             throw new IllegalArgumentException("--features " + s + " is not a run folder (no config.json); give " + HELP);
+    }
+
+    /** The weights file of {@code inception:FILE}, or the default location for {@code inception} and {@code auto}. */
+    private static Path inceptionFile(String spec) {
+        int colon = spec.indexOf(':');
+        return colon < 0 ? InceptionWeights.defaultFile() : Path.of(spec.substring(colon + 1).strip());
     }
 
     private static int pixelSize(String s) {

@@ -66,8 +66,8 @@ class QualityCliTest {
 
     @Test void fidOfTheSameDistributionIsSmallAndOfAShiftedOneLarge() {
         Path same = pngs("same", 300, 2, 0f), shifted = pngs("shifted", 300, 2, 0.6f);
-        String near = ok("fid", "shapes:300:1", same.toString(), "--image-size", "8", "--metrics", "fd,kid,pr", "--device", "cpu");
-        String far = ok("fid", "shapes:300:1", shifted.toString(), "--image-size", "8", "--device", "cpu");
+        String near = ok("fid", "shapes:300:1", same.toString(), "--image-size", "8", "--metrics", "fd,kid,pr", "--features", "pixels", "--device", "cpu");
+        String far = ok("fid", "shapes:300:1", shifted.toString(), "--image-size", "8", "--features", "pixels", "--device", "cpu");
         double fdNear = number(near, "FD ([0-9.]+) \\(pixels-8x8"), fdFar = number(far, "FD ([0-9.]+) \\(pixels-8x8");
         assertTrue(fdNear * 5 < fdFar, "FD same " + fdNear + " vs shifted " + fdFar);
         assertTrue(near.contains("KD ") && near.contains("precision "), near);
@@ -108,9 +108,10 @@ class QualityCliTest {
         Run r = diffuse("fid", "shapes:10", "shapes:10", "--metrics", "fd,sharpness");
         assertEquals(1, r.rc());
         assertTrue(r.out().contains("unknown metric 'sharpness'"), r.out());
-        r = diffuse("fid", "shapes:10", "shapes:10", "--features", "inception");
+        r = diffuse("fid", "shapes:10", "shapes:10");   // no weights in the test's cache folder: says where to get them
         assertEquals(1, r.rc());
-        assertTrue(r.out().contains("Inception features are not available") && r.out().contains("train-features"), r.out());
+        assertTrue(r.out().contains("Inception weights not found") && r.out().contains("pt_inception-2015-12-05-6726825d.pth")
+                && r.out().contains("convert_fid_inception.py") && r.out().contains("train-features"), r.out());
         r = diffuse("fid", "shapes:10", "shapes:10", "--features", tmp.resolve("nothing").toString());
         assertEquals(1, r.rc());
         assertTrue(r.out().contains("not a run folder"), r.out());
