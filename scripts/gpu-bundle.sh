@@ -1,8 +1,9 @@
 #!/bin/bash
 # Builds .device/gpu, the folder the device tool carries (git-ignored; name ".device/gpu" in carry) for
 # scripts/gpu-run.sh on the lent GPU machine, which has no Java: a jlink'd Temurin 25 runtime (jre.txz, ~22 MB),
-# the shaded jar, the test classes with JUnit's console launcher (GPU tests), Fashion-MNIST's IDX files and the
-# PyTorch reference ../shared/bench/ddpm_unet.py. About 55 MB, under the tool's 64 MiB.
+# the shaded jar, the test classes with JUnit's console launcher (GPU tests), Fashion-MNIST's IDX files, the
+# PyTorch reference ../shared/bench/ddpm_unet.py and the python files of scripts/gpu-quality.sh. About 55 MB, under the
+# tool's 64 MiB.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=$ROOT/.device/gpu
@@ -23,4 +24,8 @@ rm -rf "$B/tc" && cp -r "$ROOT/target/test-classes" "$B/tc"
 cp "$JUNIT_JAR" "$B/junit.jar"
 cp "$FMNIST"/*-ubyte.gz "$B/fmnist/"
 cp "$ROOT/../shared/bench/ddpm_unet.py" "$B/bench/"
+# scripts/gpu-quality.sh: the PyTorch side of the quality table and of the FID Inception parity
+mkdir -p "$B/scripts"
+cp "$ROOT/bench/ddpm_fmnist_train.py" "$ROOT/bench/fid_inception_parity.py" "$B/bench/"
+cp "$ROOT/scripts/safetensors_io.py" "$B/scripts/"
 du -sh "$B"

@@ -59,9 +59,19 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto. Default: ${DEFAULT-VALUE}.")
     String device;
 
+    @Option(names = "--metrics", paramLabel = "LIST", defaultValue = "nll",
+            description = "Comma-separated: nll (the bound above), fid (Fréchet distance; FD unless the features are Inception's), kid, pr"
+                    + " (precision/recall). fid, kid and pr score --count EMA samples (the run's sampler) against --count images of the data. Default: ${DEFAULT-VALUE}.")
+    String metrics;
+
+    @Option(names = "--features", paramLabel = "NET", defaultValue = dev.diffusion4j.train.FeatureNetworks.AUTO,
+            description = "Feature network of fid, kid and pr: " + dev.diffusion4j.train.FeatureNetworks.HELP + ".")
+    String features;
+
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Device dev = checkOptions();
+        EvalQuality quality = EvalQuality.parse(metrics, features);
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();
         var ck = RunCheckpoint.pick(r, checkpoint);
@@ -70,6 +80,8 @@ public final class EvalCommand implements Callable<Integer> {
         int n = count <= 0 ? ds.size() : Math.min(count, ds.size());
         UNet model = Trainer.loadEmaModel(r, ck.dir(), dev);
         GaussianDiffusion diffusion = cfg.diffusion().build();
+        quality.run(out, model, diffusion, cfg, ds, (data != null ? data : cfg.data()) + "|" + split, n, batchSize, seed, dev);
+        if (!quality.nll()) return 0;
         out.printf(Locale.ROOT, "evaluating %s (step %d) on %d images of %s, %d timesteps each, on %s%n", run, ck.step(), n, ds.describe(), diffusion.steps(), dev);
         out.flush();
         NllAccumulator acc = new NllAccumulator(diffusion.steps());

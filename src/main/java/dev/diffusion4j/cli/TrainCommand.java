@@ -182,6 +182,8 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Enlarge grid images N times, nearest neighbour (0 = auto: cells of at least 64 pixels; 1 = off). Default: auto.")
     int gridScale;
 
+    @picocli.CommandLine.Mixin TrainEvalOptions evalOptions = new TrainEvalOptions();
+
     static final int MAX_IMAGE_SIZE = 1024, MAX_BATCH = 65536, MAX_TIMESTEPS = 100_000, MAX_SAMPLE_STEPS = 10_000, MAX_GRID = 1024;
     static final List<String> LR_SCHEDULES = List.of("cosine", "constant", "restart");
     static final List<String> LOSSES = List.of("simple", "hybrid", "vlb");
@@ -198,6 +200,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Every option against its allowed range, and the combinations that cannot work, before anything is read or written. */
     private void checkOptions() {
         OptionChecks c = new OptionChecks(spec);
+        evalOptions.validate();
         if (!resume) c.outputFolder("--out", outDir);
         UNetConfig base = c.parse("--preset", preset, ModelPresets::get);
         if (channels != null) c.require(channels == 1 || channels == 3, "--channels must be 1 (gray) or 3 (RGB), got " + channels);
@@ -276,6 +279,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     private int train(RunDir run, Trainer trainer, Trainer.Position from, PrintWriter out) {
         TrainConfig cfg = trainer.config();
+        evalOptions.attach(trainer, cfg, out);
         out.println("data: " + trainer.data().describe() + (cfg.classConditional() ? "; class-conditional" : ""));
         out.printf(Locale.ROOT, "model: %s, %,d parameters, device %s%s%n", resume ? "saved" : preset, trainer.model().numParameters(),
                 cfg.device(), cfg.precision() == Precision.FP32 ? "" : ", precision " + cfg.precision().id());

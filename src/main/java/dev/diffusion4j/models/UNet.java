@@ -105,13 +105,38 @@ public final class UNet extends Module {
             throw new IllegalArgumentException("U-Net expects [N, " + cfg.inChannels() + ", H, W] input, got " + java.util.Arrays.toString(x.shape()));
         if (x.shape(2) % (1 << (cfg.channelMult().length - 1)) != 0 || x.shape(3) % (1 << (cfg.channelMult().length - 1)) != 0)
             throw new IllegalArgumentException("U-Net input size " + x.shape(2) + "x" + x.shape(3) + " must be divisible by " + (1 << (cfg.channelMult().length - 1)));
+        Tensor e = embed(x, t, labels);
+        Deque<Tensor> hs = new ArrayDeque<>();
+        Tensor h = encoder(x, e, hs);
+        for (ModuleList<Module> blk : up) {
+            if (blk.get(0) instanceof ResBlock) h = runLevel(blk, Tensor.cat(1, h, hs.pop()), e);
+            else h = blk.get(0).forward(h);
+        }
+        return cout.forward(nout.forwardSilu(h));
+    }
+
+    /**
+     * The encoder half: the middle block's activations {@code [N, C, h, w]} for images x at timesteps t (labels as in
+     * {@link #forward}). Feature networks for sample-quality metrics read these.
+     */
+    public Tensor encode(Tensor x, Tensor t, Tensor labels) {
+        if (x.rank() != 4 || x.shape(1) != cfg.inChannels())
+            throw new IllegalArgumentException("U-Net expects [N, " + cfg.inChannels() + ", H, W] input, got " + java.util.Arrays.toString(x.shape()));
+        return encoder(x, embed(x, t, labels), new ArrayDeque<>());
+    }
+
+    private Tensor embed(Tensor x, Tensor t, Tensor labels) {
         Tensor e = temb.forward(TimestepEmbedding.sinusoidal(t, cfg.baseChannels(), x.dtype()));
         if (labelEmb != null) {
             Tensor ids = labels != null ? labels : Tensor.full(cfg.numClasses(), dev.diffusion4j.engine.DType.I64, x.device(), x.shape(0));
             e = e.add(labelEmb.forward(ids));
         }
+        return e;
+    }
+
+    /** Input conv, down levels and middle block; pushes each level's output onto hs for the skip connections. */
+    private Tensor encoder(Tensor x, Tensor e, Deque<Tensor> hs) {
         Tensor h = cin.forward(x);
-        Deque<Tensor> hs = new ArrayDeque<>();
         hs.push(h);
         for (ModuleList<Module> blk : down) {
             h = runLevel(blk, h, e);
@@ -119,12 +144,7 @@ public final class UNet extends Module {
         }
         h = ((ResBlock) mid.get(0)).forward(h, e);
         h = mid.get(1).forward(h);
-        h = ((ResBlock) mid.get(2)).forward(h, e);
-        for (ModuleList<Module> blk : up) {
-            if (blk.get(0) instanceof ResBlock) h = runLevel(blk, Tensor.cat(1, h, hs.pop()), e);
-            else h = blk.get(0).forward(h);
-        }
-        return cout.forward(nout.forwardSilu(h));
+        return ((ResBlock) mid.get(2)).forward(h, e);
     }
 
     private static Tensor runLevel(ModuleList<Module> blk, Tensor h, Tensor e) {

@@ -27,12 +27,20 @@ public final class RunReport {
         h.append("<h1>Training run: ").append(esc(run.root().toString())).append("</h1>");
         if (rows.isEmpty()) h.append("<p>No steps logged yet.</p>");
         else {
-            Map<String, Object> last = rows.get(rows.size() - 1);
+            List<Map<String, Object>> steps = rows.stream().filter(r -> r.containsKey("loss_avg")).toList();
+            Map<String, Object> last = steps.isEmpty() ? rows.get(rows.size() - 1) : steps.get(steps.size() - 1);
             h.append("<table><tr><th>step</th><th>loss (avg)</th><th>lr</th><th>grad norm</th><th>img/s</th><th>images seen</th></tr><tr>")
              .append(td(last.get("step"))).append(td(fmt(last.get("loss_avg")))).append(td(fmt(last.get("lr"))))
              .append(td(fmt(last.get("grad_norm")))).append(td(fmt(last.get("img_per_s")))).append(td(last.get("images_seen")))
              .append("</tr></table>");
             h.append("<h2>Loss</h2>").append(lossCurve(rows));
+            if (rows.stream().anyMatch(r -> r.containsKey("fd"))) {
+                Object net = rows.stream().filter(r -> r.containsKey("eval_features")).reduce((a, b) -> b).map(r -> r.get("eval_features")).orElse("?");
+                h.append("<h2>Sample quality (").append(esc(String.valueOf(net))).append(")</h2>")
+                 .append(curve(rows, "fd", "Fréchet distance of EMA samples (log scale)"));
+                if (rows.stream().anyMatch(r -> r.get("kid") instanceof Number k && k.doubleValue() > 0))
+                    h.append(curve(rows, "kid", "kernel distance of EMA samples (log scale)"));
+            }
         }
         h.append("<h2>EMA samples over training</h2>");
         List<Path> grids = grids(run.samplesDir());
@@ -53,11 +61,16 @@ public final class RunReport {
 
     /** An inline SVG of loss_avg against step on a log scale (losses span decades early in training). */
     static String lossCurve(List<Map<String, Object>> rows) {
+        return curve(rows, "loss_avg", "training loss (log scale)");
+    }
+
+    /** An inline SVG of a positive metric against step on a log scale; rows without the key are skipped. */
+    static String curve(List<Map<String, Object>> rows, String key, String caption) {
         int w = 720, hgt = 260, pad = 48;
         double minS = Double.MAX_VALUE, maxS = -Double.MAX_VALUE, minL = Double.MAX_VALUE, maxL = -Double.MAX_VALUE;
         List<double[]> pts = new ArrayList<>();
         for (Map<String, Object> r : rows) {
-            Object s = r.get("step"), l = r.get("loss_avg");
+            Object s = r.get("step"), l = r.get(key);
             if (!(s instanceof Number sn) || !(l instanceof Number ln) || !(ln.doubleValue() > 0)) continue;
             double x = sn.doubleValue(), y = Math.log10(ln.doubleValue());
             pts.add(new double[] {x, y});
@@ -79,7 +92,7 @@ public final class RunReport {
         sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>", 2, hgt - pad, fmt(Math.pow(10, minL))));
         sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\">step %d</text>", pad, hgt - pad + 18, (long) minS));
         sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">step %d</text>", w - 10, hgt - pad + 18, (long) maxS));
-        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">training loss (log scale)</text>", w / 2, hgt - 8));
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>", w / 2, hgt - 8, esc(caption)));
         return sb.append("</svg>").toString();
     }
 

@@ -49,6 +49,11 @@ public final class Trainer {
 
     public record Result(long steps, double lastLoss, Path lastCheckpoint, Path lastGrid) {}
 
+    /** Periodic evaluation of the EMA model (e.g. sample quality); its keys are logged with the step into metrics.jsonl. */
+    public interface Evaluation {
+        Map<String, Object> evaluate(long step, UNetDenoiser emaModel, GaussianDiffusion diffusion);
+    }
+
     private final RunDir run;
     private final TrainConfig cfg;
     private final ImageDataset data;
@@ -62,6 +67,8 @@ public final class Trainer {
     private final Ema ema;
     private final Generator gen;
     private final Map<String, Dropout> dropouts = new LinkedHashMap<>();
+    private Evaluation evaluation;
+    private int evalEvery;
 
     public Trainer(RunDir run, ImageDataset data) { this(run, run.config(), data); }
 
@@ -88,6 +95,13 @@ public final class Trainer {
     public UNet model() { return model; }
     public TrainConfig config() { return cfg; }
     public ImageDataset data() { return data; }
+
+    /** Runs {@code e} on the EMA weights every {@code every} steps and at the last step. */
+    public void evaluateEvery(int every, Evaluation e) {
+        if (every < 1) throw new IllegalArgumentException("evaluation interval must be >= 1, got " + every);
+        this.evalEvery = every;
+        this.evaluation = e;
+    }
     public Ema ema() { return ema; }
 
     /** Where training starts: a fresh run's step 0, or what a checkpoint restored. */
@@ -181,6 +195,12 @@ public final class Trainer {
                     listener.onGrid(step, lastGrid);
                     windowStart = System.nanoTime();    // sampling time is not training throughput
                 }
+                if (evaluation != null && (step % evalEvery == 0 || step == cfg.steps())) {
+                    Map<String, Object> row = evaluate(step);
+                    log.append(row);
+                    listener.onLog(row);
+                    windowStart = System.nanoTime();
+                }
                 if (step % cfg.checkpointEvery() == 0 || step == cfg.steps()) {
                     lastCheckpoint = save(step, loader, imagesSeen, seconds);
                     listener.onCheckpoint(step, lastCheckpoint);
@@ -210,6 +230,18 @@ public final class Trainer {
             labels[i] = cfg.labelDropout() > 0 && gen.nextDouble() < cfg.labelDropout() ? k : y;
         }
         return Conditioning.of(UNetDenoiser.LABEL, Tensor.ofLongs(labels, labels.length).to(device));
+    }
+
+    private Map<String, Object> evaluate(long step) {
+        model.eval();
+        try (var swap = ema.swapInto(model)) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("step", step);
+            row.putAll(evaluation.evaluate(step, denoiser, diffusion));
+            return row;
+        } finally {
+            model.train();
+        }
     }
 
     private Path writeGrid(long step) {
