@@ -2,8 +2,8 @@ package dev.diffusion4j.cli;
 
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.models.ModelPresets;
-import dev.diffusion4j.models.UNet;
-import dev.diffusion4j.models.UNetConfig;
+import dev.diffusion4j.models.DenoisingNetwork;
+import dev.diffusion4j.models.ModelConfig;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -35,8 +35,8 @@ public final class InspectCommand implements Callable<Integer> {
                 for (Map.Entry<String, String> e : ModelPresets.describe().entrySet()) out.printf("%-14s %s%n", e.getKey(), e.getValue());
             }
             case "model" -> {
-                UNetConfig cfg = run != null ? dev.diffusion4j.train.RunDir.open(run).config().model() : ModelPresets.get(preset);
-                UNet m = new UNet(cfg, new Generator(0));
+                ModelConfig cfg = run != null ? dev.diffusion4j.train.RunDir.open(run).config().model() : ModelPresets.get(preset);
+                DenoisingNetwork m = cfg.build(new Generator(0));
                 out.println(m);
                 out.println("params=" + m.numParameters());
             }

@@ -2,7 +2,7 @@ package dev.diffusion4j.train;
 
 import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.io.Json;
-import dev.diffusion4j.models.UNetConfig;
+import dev.diffusion4j.models.ModelConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,7 +21,7 @@ import java.util.Map;
  * @param keepCheckpoints how many recent checkpoints stay on disk
  * @param sample          what the grids (and {@code diffuse sample} by default) use
  */
-public record TrainConfig(String data, boolean flip, boolean classConditional, double labelDropout, UNetConfig model,
+public record TrainConfig(String data, boolean flip, boolean classConditional, double labelDropout, ModelConfig model,
                           DiffusionConfig diffusion, OptimConfig optim, long steps, long seed, String device,
                           Precision precision, int logEvery, int sampleEvery, int checkpointEvery, int keepCheckpoints, SampleConfig sample) {
 
@@ -63,7 +63,7 @@ public record TrainConfig(String data, boolean flip, boolean classConditional, d
         if (!"diffusion4j-run/1".equals(m.get("format")))
             throw new IllegalArgumentException("not a diffusion4j run config (format '" + m.get("format") + "')");
         return new TrainConfig(Json.requireString(m, "data"), Json.getBoolean(m, "flip", true), Json.getBoolean(m, "class_conditional", false),
-                Json.getDouble(m, "label_dropout", 0.1), UNetConfig.fromJson(Json.getObject(m, "model")),
+                Json.getDouble(m, "label_dropout", 0.1), ModelConfig.fromJson(Json.getObject(m, "model")),
                 DiffusionConfig.fromJson(Json.getObject(m, "diffusion")), OptimConfig.fromJson(Json.getObject(m, "optim")),
                 Json.requireLong(m, "steps"), Json.getLong(m, "seed", 0), Json.getString(m, "device", "cpu"),
                 Precision.parse(Json.getString(m, "precision", "fp32")),
