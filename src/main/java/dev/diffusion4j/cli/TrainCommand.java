@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code diffuse train}: train a diffusion model on images and write checkpoints, sample grids and a report. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a diffusion U-Net on images. With no options it trains the 'tiny' model class-conditionally on the",
+        description = {"Train a diffusion U-Net or DiT on images. With no options it trains the 'tiny' model class-conditionally on the",
                 "built-in shapes data (16x16) on the CPU for 1500 steps (about 8-10 minutes on 2 cores) and writes runs/shapes/;",
                 "its sample grid shows one row per shape class."},
         footer = {"", "Examples:", "  diffuse train",
