@@ -36,6 +36,8 @@ public final class Sampling {
     /**
      * The denoiser to sample a class-conditional model with: classifier-free guidance at scale w (the model's extra
      * label {@code numClasses} is its learned "no class"), or the plain model when w = 1 or the model has no classes.
+     * Every one of the C prediction channels is guided (the DiT reference guides only the first 3 of its 4 latent
+     * channels); a learned variance comes from the conditional branch.
      */
     public static Denoiser guided(Denoiser model, ModelConfig mc, double w) {
         if (mc.numClasses() == 0 || w == 1) return model;

@@ -21,7 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Times what ../shared/bench/ddpm_unet.py times, the same way: training steps (Adam lr 2e-4, gradient clipping at
+ * Times what ../shared/bench/ddpm_unet.py and dit.py time, the same way (class-conditional models get random labels,
+ * a learned variance's extra channels stay out of the loss, as in dit.py): training steps (Adam lr 2e-4, gradient clipping at
  * 1.0, MSE on eps under the linear schedule, T=1000) in images/s, and no-grad sampling forwards at a fixed t in
  * image-NFEs/s, each after warm-up steps, with one device sync at the end of each timed loop.
  */

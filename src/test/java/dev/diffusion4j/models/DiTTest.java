@@ -137,6 +137,20 @@ class DiTTest {
     }
 
     @Test
+    void guidanceExtrapolatesEveryPredictionChannelAndTakesTheVarianceFromTheConditionalBranch() {
+        // the reference's forward_with_cfg guides only the first 3 of 4 latent channels; here all C are guided
+        DiTConfig c = new DiTConfig(4, 4, 2, 8, 1, 2, 4.0, 3, true);
+        DiT m = new DiT(c, new Generator(0));
+        patternWeights(m);
+        Tensor x = pattern(1, 0, 2, 4, 4, 4).to(DType.F32), t = Tensor.ofLongs(new long[] {3, 250}, 2), y = Tensor.ofLongs(new long[] {0, 2}, 2);
+        var guided = dev.diffusion4j.train.Sampling.guided(new NetworkDenoiser(m), c, 3.0);
+        Tensor g = guided.apply(x, t, dev.diffusion4j.diffusion.Conditioning.of(NetworkDenoiser.LABEL, y));
+        Tensor cond = m.forward(x, t, y), uncond = m.forward(x, t, null);
+        Tensor expected = Tensor.cat(1, uncond.slice(1, 0, 4).add(cond.slice(1, 0, 4).sub(uncond.slice(1, 0, 4)).mul(3.0)), cond.slice(1, 4, 8));
+        assertArrayEquals(expected.toFloatArray(), g.toFloatArray(), 1e-5f);
+    }
+
+    @Test
     void fractionalTimestepsInterpolateTheEmbedding() {
         DiT m = new DiT(TINY, new Generator(0));
         patternWeights(m);

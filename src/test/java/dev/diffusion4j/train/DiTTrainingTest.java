@@ -71,17 +71,15 @@ class DiTTrainingTest {
 
     @Test
     void lossFallsUnderAPlainVParameterisation() {
-        for (String p : List.of("v")) {
-            Path r = tmp.resolve(p);
-            List<String> args = trainArgs(r, 60);
-            args.addAll(List.of("--parameterization", p, "--variance", "fixed-small", "--loss", "simple", "--lr", "2e-3"));
-            run(args);
-            assertEquals(false, RunDir.open(r).config().model().learnSigma());
-            List<Double> l = TrainerTest.losses(r);
-            double first = l.subList(0, 10).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-            double last = l.subList(50, 60).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-            assertTrue(last < 0.7 * first, p + ": loss did not fall: first 10 steps " + first + ", last 10 " + last);
-        }
+        Path r = tmp.resolve("v");
+        List<String> args = trainArgs(r, 60);
+        args.addAll(List.of("--parameterization", "v", "--variance", "fixed-small", "--loss", "simple", "--lr", "2e-3"));
+        run(args);
+        assertEquals(false, RunDir.open(r).config().model().learnSigma());
+        List<Double> l = TrainerTest.losses(r);
+        double first = l.subList(0, 10).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        double last = l.subList(50, 60).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        assertTrue(last < 0.7 * first, "loss did not fall: first 10 steps " + first + ", last 10 " + last);
     }
 
     @Test
