@@ -22,7 +22,7 @@ public final class InspectCommand implements Callable<Integer> {
     String what;
 
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny",
-            description = "Model preset for 'model': ddpm-cifar10, fmnist-small or tiny. Default: ${DEFAULT-VALUE}.")
+            description = "Model preset for 'model': a U-Net (ddpm-cifar10, fmnist-small, tiny) or a DiT (dit-tiny, dit-fmnist, dit-s/2 ... dit-xl/8). Default: ${DEFAULT-VALUE}.")
     String preset;
 
     @Option(names = "--run", paramLabel = "DIR", description = "Inspect the model of a training run (its config.json) instead of a preset.")
