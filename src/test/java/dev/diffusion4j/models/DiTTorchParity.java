@@ -21,8 +21,8 @@ import java.util.Map;
  * training step on the same inputs and compares the output, the loss and every gradient with PyTorch's.
  * <pre>java -cp diffusion4j.jar:test-classes dev.diffusion4j.models.DiTTorchParity DIR dit-s/2 cuda fp32|bf16</pre>
  * Bounds: f32 (TF32 off on both sides) output max error 1e-3 of its largest value, loss 1e-4, every gradient within
- * 1e-3 in relative L2; bf16 autocast (rounding differs between the two implementations) output and loss within 2%,
- * all gradients together within 5% in relative L2.
+ * 1e-3 in relative L2; bf16 autocast (rounding differs between the two implementations) output within 5% in relative
+ * L2, loss within 2%, all gradients together within 5% in relative L2.
  */
 public final class DiTTorchParity {
     private DiTTorchParity() {}
@@ -56,7 +56,7 @@ public final class DiTTorchParity {
         String s = String.format(Locale.ROOT, "DiT parity %s %s on %s vs PyTorch: output max rel %.2e (rel L2 %.2e), loss %.6f (rel %.2e), "
                 + "gradients %s", preset, precision.id(), device, outErr, outL2, loss.item(), lossErr, grads);
         boolean ok = f32 ? outErr < 1e-3 && lossErr < 1e-4 && grads.worstRel() < 1e-3
-                : outL2 < 2e-2 && lossErr < 2e-2 && grads.totalRel() < 5e-2;
+                : outL2 < 5e-2 && lossErr < 2e-2 && grads.totalRel() < 5e-2;
         if (!ok) throw new AssertionError("FAILED " + s);
         return "ok " + s;
     }
