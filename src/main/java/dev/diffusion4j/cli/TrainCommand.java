@@ -4,15 +4,15 @@ import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Precision;
-import dev.diffusion4j.models.ModelPresets;
 import dev.diffusion4j.models.ModelConfig;
+import dev.diffusion4j.models.ModelPresets;
 import dev.diffusion4j.models.UNetConfig;
-import dev.diffusion4j.train.TrainDefaults;
 import dev.diffusion4j.train.DiffusionConfig;
 import dev.diffusion4j.train.OptimConfig;
 import dev.diffusion4j.train.RunDir;
 import dev.diffusion4j.train.SampleConfig;
 import dev.diffusion4j.train.TrainConfig;
+import dev.diffusion4j.train.TrainDefaults;
 import dev.diffusion4j.train.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -238,9 +238,8 @@ public final class TrainCommand implements Callable<Integer> {
         m = m.withLearnSigma(d.learnedVariance());
         opened = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
         boolean conditional = classConditional != null ? classConditional : opened.numClasses() >= 2;
-        if (conditional) {
-            if (opened.numClasses() < 1) throw new IllegalArgumentException("--class-conditional needs labelled data; " + opened.describe() + " has no classes");
-        }
+        if (conditional && opened.numClasses() < 1)
+            throw new IllegalArgumentException("--class-conditional needs labelled data; " + opened.describe() + " has no classes");
         m = m.withClasses(conditional ? opened.numClasses() : 0);   // DiT presets come with 1000 classes
         OptimConfig o = new OptimConfig(batchSize, gradAccum, lr != null ? lr : def.lr(), warmup, lrSchedule, weightDecay, 0.9, 0.999, gradClip, emaDecay, true);
         String deviceName = dev.diffusion4j.engine.Device.parse(device).toString();
