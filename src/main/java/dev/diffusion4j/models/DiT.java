@@ -1,5 +1,6 @@
 package dev.diffusion4j.models;
 
+import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Shape;
 import dev.diffusion4j.engine.Tensor;
@@ -36,7 +37,7 @@ public final class DiT extends DenoisingNetwork {
         xEmbedder = registerModule("x_embedder", new PatchEmbed(cfg.inChannels(), d, cfg.patchSize(), gen));
         tEmbedder = registerModule("t_embedder", new TimestepEmbedder(d, gen));
         yEmbedder = cfg.numClasses() > 0 ? registerModule("y_embedder", new LabelEmbedder(cfg.numClasses(), d, gen)) : null;
-        posEmbed = registerParameter("pos_embed", Tensor.of(PositionTable.sinCos2d(d, cfg.gridSize()), 1, cfg.numTokens(), d).to(dev.diffusion4j.engine.DType.F32));
+        posEmbed = registerParameter("pos_embed", Tensor.of(PositionTable.sinCos2d(d, cfg.gridSize()), 1, cfg.numTokens(), d).to(DType.F32));
         posEmbed.requiresGrad(false);
         blocks = registerModule("blocks", new ModuleList<>());
         for (int i = 0; i < cfg.depth(); i++) blocks.add(new DiTBlock(d, cfg.numHeads(), cfg.mlpHidden(), gen));

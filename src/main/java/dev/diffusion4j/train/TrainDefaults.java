@@ -17,8 +17,8 @@ public record TrainDefaults(double lr, String variance, String loss, String weig
 
     public static TrainDefaults of(ModelConfig m) {
         return switch (m) {
-            case UNetConfig u -> new TrainDefaults(1e-3, "fixed-small", "simple", "min-snr");
-            case DiTConfig d -> new TrainDefaults(1e-4, "learned-range", "hybrid", "none");
+            case UNetConfig _ -> new TrainDefaults(1e-3, "fixed-small", "simple", "min-snr");
+            case DiTConfig _ -> new TrainDefaults(1e-4, "learned-range", "hybrid", "none");
         };
     }
 

@@ -1,6 +1,7 @@
 package dev.diffusion4j.models.dit;
 
 import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.nn.Embedding;
@@ -24,7 +25,7 @@ public final class LabelEmbedder extends Module {
     }
 
     /** labels [N] (i64, 0 .. numClasses, the last meaning "no class"), or null for all "no class". */
-    public Tensor forward(Tensor labels, int n, dev.diffusion4j.engine.Device device) {
+    public Tensor forward(Tensor labels, int n, Device device) {
         Tensor ids = labels != null ? labels : Tensor.full(numClasses, DType.I64, device, n);
         return table.forward(ids);
     }

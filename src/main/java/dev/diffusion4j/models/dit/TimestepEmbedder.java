@@ -6,9 +6,9 @@ import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.models.DiTConfig;
 import dev.diffusion4j.nn.Init;
 import dev.diffusion4j.nn.Linear;
+import dev.diffusion4j.nn.Module;
 import dev.diffusion4j.nn.Sequential;
 import dev.diffusion4j.nn.SiLU;
-import dev.diffusion4j.nn.Module;
 
 /**
  * DiT's timestep embedding: 256 sinusoidal features [cos(t f), sin(t f)] with f_i = exp(-ln(10000) i / 128), then
