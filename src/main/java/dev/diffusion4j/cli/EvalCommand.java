@@ -10,8 +10,8 @@ import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
-import dev.diffusion4j.models.UNet;
-import dev.diffusion4j.models.UNetDenoiser;
+import dev.diffusion4j.models.DenoisingNetwork;
+import dev.diffusion4j.models.NetworkDenoiser;
 import dev.diffusion4j.train.RunDir;
 import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.train.Trainer;
@@ -78,7 +78,7 @@ public final class EvalCommand implements Callable<Integer> {
         ImageDataset ds = Datasets.open(data != null ? data : cfg.data(), cfg.model().inChannels(), cfg.model().resolution(), split,
                 w -> out.println("warning: " + w));
         int n = count <= 0 ? ds.size() : Math.min(count, ds.size());
-        UNet model = Trainer.loadEmaModel(r, ck.dir(), dev);
+        DenoisingNetwork model = Trainer.loadEmaModel(r, ck.dir(), dev);
         GaussianDiffusion diffusion = cfg.diffusion().build();
         quality.run(out, model, diffusion, cfg, ds, (data != null ? data : cfg.data()) + "|" + split, n, batchSize, seed, dev);
         if (!quality.nll()) return 0;
@@ -94,7 +94,7 @@ public final class EvalCommand implements Callable<Integer> {
                 Batch b = loader.next();
                 int take = Math.min(b.n(), n - done);
                 Tensor x0 = Tensor.of(b.images(), b.n(), b.c(), b.h(), b.w()).slice(0, 0, take).contiguous().to(dev);
-                acc.add(diffusion.bitsPerDim(new UNetDenoiser(model), x0, null, gen));
+                acc.add(diffusion.bitsPerDim(new NetworkDenoiser(model), x0, null, gen));
                 done += take;
                 bar.step(take, String.format(Locale.ROOT, "%.4f bits/dim", acc.total()));
             }

@@ -7,8 +7,8 @@ import dev.diffusion4j.metrics.QualityMetric;
 import dev.diffusion4j.metrics.ReferenceCache;
 import dev.diffusion4j.metrics.ReferenceSet;
 import dev.diffusion4j.metrics.SampleQuality;
-import dev.diffusion4j.models.UNet;
-import dev.diffusion4j.models.UNetDenoiser;
+import dev.diffusion4j.models.DenoisingNetwork;
+import dev.diffusion4j.models.NetworkDenoiser;
 import dev.diffusion4j.train.FeatureNetworks;
 import dev.diffusion4j.train.GeneratedImages;
 import dev.diffusion4j.train.QualityEvaluator;
@@ -43,7 +43,7 @@ final class EvalQuality {
     boolean nll() { return nll; }
 
     /** Samples {@code count} images from the model with the run's sampler and scores them against {@code reference}. */
-    void run(PrintWriter out, UNet model, GaussianDiffusion diffusion, TrainConfig cfg, ImageDataset reference, String referenceSpec,
+    void run(PrintWriter out, DenoisingNetwork model, GaussianDiffusion diffusion, TrainConfig cfg, ImageDataset reference, String referenceSpec,
              int count, int batchSize, long seed, Device dev) {
         if (quality.isEmpty()) return;
         QualityEvaluator ev = new QualityEvaluator(FeatureNetworks.open(features, cfg.model().inChannels(), dev), quality, reference, referenceSpec,
@@ -59,7 +59,7 @@ final class EvalQuality {
         if (ref.fromCache()) out.println("reference features read from the cache in " + ReferenceCache.atDefaultLocation().dir());
         SampleQuality q;
         try (ProgressBar bar = new ProgressBar(System.out, "samples", ev.count(), "img")) {
-            q = ev.evaluate(new GeneratedImages(new UNetDenoiser(model), diffusion, cfg.sample(), cfg.model(), cfg.classConditional(), dev, seed),
+            q = ev.evaluate(new GeneratedImages(new NetworkDenoiser(model), diffusion, cfg.sample(), cfg.model(), cfg.classConditional(), dev, seed),
                     bar::step, seed);
         }
         for (String w : q.warnings()) out.println("warning: " + w);

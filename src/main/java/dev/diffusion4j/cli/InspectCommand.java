@@ -2,8 +2,8 @@ package dev.diffusion4j.cli;
 
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.models.ModelPresets;
-import dev.diffusion4j.models.UNet;
-import dev.diffusion4j.models.UNetConfig;
+import dev.diffusion4j.models.DenoisingNetwork;
+import dev.diffusion4j.models.ModelConfig;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -23,7 +23,7 @@ public final class InspectCommand implements Callable<Integer> {
     String what;
 
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny",
-            description = "Model preset for 'model': ddpm-cifar10, fmnist-small or tiny. Default: ${DEFAULT-VALUE}.")
+            description = "Model preset for 'model': a U-Net (ddpm-cifar10, fmnist-small, tiny) or a DiT (dit-tiny, dit-fmnist, dit-s/2 ... dit-xl/8). Default: ${DEFAULT-VALUE}.")
     String preset;
 
     @Option(names = "--run", paramLabel = "DIR", description = "Inspect the model of a training run (its config.json) instead of a preset.")
@@ -41,8 +41,8 @@ public final class InspectCommand implements Callable<Integer> {
                 for (Map.Entry<String, String> e : ModelPresets.describe().entrySet()) out.printf("%-14s %s%n", e.getKey(), e.getValue());
             }
             case "model" -> {
-                UNetConfig cfg = run != null ? dev.diffusion4j.train.RunDir.open(run).config().model() : ModelPresets.get(preset);
-                UNet m = new UNet(cfg, new Generator(0));
+                ModelConfig cfg = run != null ? dev.diffusion4j.train.RunDir.open(run).config().model() : ModelPresets.get(preset);
+                DenoisingNetwork m = cfg.build(new Generator(0));
                 out.println(m);
                 out.println("params=" + m.numParameters());
             }

@@ -6,8 +6,8 @@ import dev.diffusion4j.diffusion.StepCallback;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.data.Pngs;
-import dev.diffusion4j.models.UNet;
-import dev.diffusion4j.models.UNetDenoiser;
+import dev.diffusion4j.models.DenoisingNetwork;
+import dev.diffusion4j.models.NetworkDenoiser;
 import dev.diffusion4j.train.RunDir;
 import dev.diffusion4j.train.SampleConfig;
 import dev.diffusion4j.train.SampleImages;
@@ -99,12 +99,12 @@ public final class SampleCommand implements Callable<Integer> {
                 guidance != null ? guidance : base.guidance(), gridScale != null ? gridScale : base.gridScale());
         int k = cfg.model().numClasses();
         long[] labels = classLabels(k);          // null: unconditional
-        UNet model = Trainer.loadEmaModel(r, ck.dir(), dev);
+        DenoisingNetwork model = Trainer.loadEmaModel(r, ck.dir(), dev);
         GaussianDiffusion diffusion = cfg.diffusion().build();
         boolean classRows = labels != null && (label == null || "all".equalsIgnoreCase(label));
         int total = labels == null ? count : labels.length;
         int nrow = classRows ? Sampling.perClass(k, count) : (int) Math.ceil(Math.sqrt(total));
-        var denoiser = labels == null ? new UNetDenoiser(model) : Sampling.guided(new UNetDenoiser(model), cfg.model(), sc.guidance());
+        var denoiser = labels == null ? new NetworkDenoiser(model) : Sampling.guided(new NetworkDenoiser(model), cfg.model(), sc.guidance());
         out.printf("sampling %d images from %s (step %d) with %s, %d steps, %s, on %s%n", total, run, ck.step(), sc.sampler(), sc.steps(),
                 labels == null ? "unconditional" : (classRows ? "one row per class" : "class " + label) + ", guidance " + sc.guidance(), dev);
         out.flush();

@@ -8,6 +8,8 @@ import dev.diffusion4j.diffusion.Parameterization;
 import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Precision;
+import dev.diffusion4j.models.DiTConfig;
+import dev.diffusion4j.models.ModelConfig;
 import dev.diffusion4j.models.ModelPresets;
 import dev.diffusion4j.models.UNetConfig;
 import dev.diffusion4j.train.DiffusionConfig;
@@ -16,6 +18,7 @@ import dev.diffusion4j.train.RunDir;
 import dev.diffusion4j.train.RunLock;
 import dev.diffusion4j.train.SampleConfig;
 import dev.diffusion4j.train.TrainConfig;
+import dev.diffusion4j.train.TrainDefaults;
 import dev.diffusion4j.train.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -31,7 +34,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code diffuse train}: train a diffusion model on images and write checkpoints, sample grids and a report. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a diffusion U-Net on images. With no options it trains the 'tiny' model class-conditionally on the",
+        description = {"Train a diffusion U-Net or DiT on images. With no options it trains the 'tiny' model class-conditionally on the",
                 "built-in shapes data (16x16) on the CPU for 1500 steps (about 8-10 minutes on 2 cores) and writes runs/shapes/;",
                 "its sample grid shows one row per shape class."},
         footer = {"", "Examples:", "  diffuse train",
@@ -53,7 +56,7 @@ public final class TrainCommand implements Callable<Integer> {
             + ResumeChanges.CHANGEABLE_NAMES + " (restart); --steps must be above the checkpoint's step. Other options are refused.")
     boolean resume;
 
-    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny", description = "Model: tiny, fmnist-small or ddpm-cifar10 (see: diffuse inspect presets). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny", description = "Model: tiny, fmnist-small, ddpm-cifar10 (U-Nets), dit-tiny, dit-fmnist, dit-s/2 ... dit-xl/8 (DiTs; see: diffuse inspect presets). Default: ${DEFAULT-VALUE}.")
     String preset;
 
     @Option(names = "--channels", paramLabel = "C", description = "Image channels (1 gray, 3 RGB). Default: the preset's.")
@@ -71,8 +74,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--grad-accum", paramLabel = "K", defaultValue = "1", description = "Micro-batches accumulated per optimizer step. Default: ${DEFAULT-VALUE}.")
     int gradAccum;
 
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "1e-3", description = "Peak learning rate (AdamW). Default: ${DEFAULT-VALUE}.")
-    double lr;
+    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (AdamW). Default: 1e-3 (DiT presets: 1e-4).")
+    Double lr;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "100", description = "Linear warmup steps. Default: ${DEFAULT-VALUE}.")
     int warmup;
@@ -90,7 +93,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--ema-decay", paramLabel = "D", defaultValue = "0.995", description = "EMA decay of the weights used for sampling (with warmup). Default: ${DEFAULT-VALUE}.")
     double emaDecay;
 
-    @Option(names = "--dropout", paramLabel = "P", description = "Dropout in ResNet blocks. Default: the preset's.")
+    @Option(names = "--dropout", paramLabel = "P", description = "Dropout in the U-Net's ResNet blocks (DiT has none). Default: the preset's.")
     Double dropout;
 
     @Option(names = "--schedule", paramLabel = "KIND", defaultValue = "cosine", description = "Noise schedule: linear, cosine, sigmoid, scaled-linear. Default: ${DEFAULT-VALUE}.")
@@ -105,19 +108,20 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--parameterization", paramLabel = "P", defaultValue = "eps", description = "What the model predicts: eps, x0 or v. Default: ${DEFAULT-VALUE}.")
     String parameterization;
 
-    @Option(names = "--variance", paramLabel = "V", defaultValue = "fixed-small",
-            description = "Reverse-process variance: fixed-small, fixed-large or learned-range (doubles the model's output; use --loss hybrid). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--variance", paramLabel = "V",
+            description = "Reverse-process variance: fixed-small, fixed-large or learned-range (doubles the model's output; use --loss hybrid). "
+                    + "Default: fixed-small (DiT presets: learned-range).")
     String variance;
 
-    @Option(names = "--loss", paramLabel = "L", defaultValue = "simple", description = "simple, hybrid (L_simple + 0.001 L_vlb) or vlb. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--loss", paramLabel = "L", description = "simple, hybrid (L_simple + 0.001 L_vlb) or vlb. Default: simple (DiT presets: hybrid).")
     String loss;
 
     @Option(names = "--distance", paramLabel = "D", defaultValue = "l2", description = "Distance of the simple loss: l2, l1 or huber. Default: ${DEFAULT-VALUE}.")
     String distance;
 
-    @Option(names = "--weighting", paramLabel = "W", defaultValue = "min-snr",
+    @Option(names = "--weighting", paramLabel = "W",
             description = "Loss weighting over t: none, min-snr (Hang et al. 2023: weight min(SNR, gamma) / SNR for eps; learns the coarse structure "
-                    + "sooner) or p2. Default: ${DEFAULT-VALUE}.")
+                    + "sooner) or p2. Default: min-snr (DiT presets: none).")
     String weighting;
 
     @Option(names = "--snr-gamma", paramLabel = "G", defaultValue = "5", description = "Gamma of min-snr / p2 weighting. Default: ${DEFAULT-VALUE}.")
@@ -202,14 +206,27 @@ public final class TrainCommand implements Callable<Integer> {
         OptionChecks c = new OptionChecks(spec);
         evalOptions.validate();
         if (!resume) c.outputFolder("--out", outDir);
-        UNetConfig base = c.parse("--preset", preset, ModelPresets::get);
+        ModelConfig base = c.parse("--preset", preset, ModelPresets::get);
         if (channels != null) c.require(channels == 1 || channels == 3, "--channels must be 1 (gray) or 3 (RGB), got " + channels);
         if (imageSize != null) {
-            int halvings = base.channelMult().length - 1, multiple = 1 << halvings;
+            int multiple;
+            String why;
+            if (base instanceof UNetConfig u) {
+                int halvings = u.channelMult().length - 1;
+                multiple = 1 << halvings;
+                why = "its U-Net halves the image " + halvings + " times";
+            } else {
+                multiple = ((DiTConfig) base).patchSize();
+                why = "its DiT cuts the image into " + multiple + "x" + multiple + " patches";
+            }
             c.between("--image-size", imageSize, multiple, MAX_IMAGE_SIZE)
-             .require(imageSize % multiple == 0, "--image-size must be a multiple of " + multiple + " for --preset " + preset + " (its U-Net halves the image "
-                     + halvings + " times), got " + imageSize);
+             .require(imageSize % multiple == 0, "--image-size must be a multiple of " + multiple + " for --preset " + preset + " (" + why + "), got " + imageSize);
         }
+        c.require(dropout == null || base instanceof UNetConfig, "--dropout applies to U-Net presets; the DiT '" + preset + "' has no dropout");
+        TrainDefaults def = TrainDefaults.of(base);
+        String variance = this.variance != null ? this.variance : def.variance(), loss = this.loss != null ? this.loss : def.loss();
+        String weighting = this.weighting != null ? this.weighting : def.weighting();
+        double lr = this.lr != null ? this.lr : def.lr();
         c.atLeast("--steps", steps, 1).between("--batch-size", batchSize, 1, MAX_BATCH).between("--grad-accum", gradAccum, 1, MAX_BATCH)
          .positive("--lr", lr).atLeast("--warmup", warmup, 0).oneOf("--lr-schedule", lrSchedule, LR_SCHEDULES)
          .nonNegative("--weight-decay", weightDecay).nonNegative("--grad-clip", gradClip).fraction("--ema-decay", emaDecay);
@@ -254,7 +271,7 @@ public final class TrainCommand implements Callable<Integer> {
             noteStaleLock(lock, out);
             ResumeChanges changes = resumeChanges(run);   // again, now that no other writer can change the folder
             TrainConfig cfg = changes.config();
-            UNetConfig m = cfg.model();
+            ModelConfig m = cfg.model();
             ImageDataset ds = Datasets.open(cfg.data(), m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
             if (cfg.classConditional() && ds.numClasses() < 1)
                 throw new IllegalArgumentException("the run is class-conditional but its data " + ds.describe() + " has no classes now");
@@ -308,22 +325,25 @@ public final class TrainCommand implements Callable<Integer> {
     private ImageDataset opened;
 
     private TrainConfig buildConfig(PrintWriter out) {
-        UNetConfig m = ModelPresets.get(preset);
+        ModelConfig m = ModelPresets.get(preset);
         if (channels != null || imageSize != null)
             m = m.withInput(channels != null ? channels : m.inChannels(), imageSize != null ? imageSize : m.resolution());
-        if (dropout != null) m = m.withDropout(dropout);
-        DiffusionConfig d = new DiffusionConfig(schedule, timesteps, zeroTerminalSnr, parameterization, variance, loss, distance, weighting,
-                gamma, timestepSampler, offsetNoise);
-        if (d.learnedVariance()) m = m.withLearnSigma(true);
+        if (dropout != null) {
+            if (!(m instanceof UNetConfig u)) throw new IllegalArgumentException("--dropout applies to U-Net presets; the DiT '" + preset + "' has no dropout");
+            m = u.withDropout(dropout);
+        }
+        TrainDefaults def = TrainDefaults.of(m);
+        DiffusionConfig d = new DiffusionConfig(schedule, timesteps, zeroTerminalSnr, parameterization, variance != null ? variance : def.variance(),
+                loss != null ? loss : def.loss(), distance, weighting != null ? weighting : def.weighting(), gamma, timestepSampler, offsetNoise);
+        m = m.withLearnSigma(d.learnedVariance());
         opened = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
         new OptionChecks(spec).require(opened.size() >= batchSize, "--batch-size " + batchSize + " is larger than the data (" + opened.size()
                 + " images in " + data + "), so no full batch can be formed; use at most " + opened.size() + ", or more data");
         boolean conditional = classConditional != null ? classConditional : opened.numClasses() >= 2;
-        if (conditional) {
-            if (opened.numClasses() < 1) throw new IllegalArgumentException("--class-conditional needs labelled data; " + opened.describe() + " has no classes");
-            m = m.withClasses(opened.numClasses());
-        }
-        OptimConfig o = new OptimConfig(batchSize, gradAccum, lr, warmup, lrSchedule, weightDecay, 0.9, 0.999, gradClip, emaDecay, true);
+        if (conditional && opened.numClasses() < 1)
+            throw new IllegalArgumentException("--class-conditional needs labelled data; " + opened.describe() + " has no classes");
+        m = m.withClasses(conditional ? opened.numClasses() : 0);   // DiT presets come with 1000 classes
+        OptimConfig o = new OptimConfig(batchSize, gradAccum, lr != null ? lr : def.lr(), warmup, lrSchedule, weightDecay, 0.9, 0.999, gradClip, emaDecay, true);
         String deviceName = Device.parse(device).toString();
         return new TrainConfig(data, !noFlip, conditional, labelDropout, m, d, o, steps, seed, deviceName, Precision.parse(precision), logEvery,
                 sampleEvery, checkpointEvery, keepCheckpoints, new SampleConfig(sampler, sampleSteps, 0.0, gridSize, 1234, true, guidance, gridScale));

@@ -89,7 +89,7 @@ public final class ConfigJson {
         for (JsonMappingException.Reference r : e.getPath()) path.add(r.getFieldName() != null ? r.getFieldName() : (Object) r.getIndex());
         if (e instanceof UnrecognizedPropertyException u) {
             List<Object> parent = path.isEmpty() ? path : path.subList(0, path.size() - 1);
-            Class<?> owner = RecordKeys.raw(RecordKeys.typeAt(type, parent));
+            Class<?> owner = RecordKeys.raw(RecordKeys.typeAt(type, parent, json));
             String known = owner.isRecord() ? "; known keys: " + String.join(", ", RecordKeys.keys(owner)) : "";
             return new ConfigException(source, prefix(parent) + "unknown key '" + u.getPropertyName() + "'" + known);
         }
@@ -99,7 +99,7 @@ public final class ConfigJson {
             c.initCause(e.getCause());
             return c;
         }
-        var expectedType = RecordKeys.typeAt(type, path);
+        var expectedType = RecordKeys.typeAt(type, path, json);
         Object found = RecordKeys.valueAt(json, path);
         if (expectedType != null) {
             String range = e.getCause() instanceof InputCoercionException ? " (out of range)" : "";

@@ -1,6 +1,8 @@
 package dev.diffusion4j.io;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
@@ -31,10 +33,13 @@ final class RecordKeys {
      * defaults; a missing required key is a ConfigException naming it.
      */
     static void fillDefaults(Map<String, Object> json, Class<?> type, String path, String source) {
+        JsonTypeInfo typeInfo = type.getAnnotation(JsonTypeInfo.class);
+        if (typeInfo != null && !type.isRecord()) type = subtype(type, typeInfo, json, path, source);
         // unknown keys first: a mistyped key is reported as itself, not as the missing key it was meant to be
         List<String> known = keys(type);
+        String typeKey = typeInfo != null ? typeInfo.property() : null;
         for (String k : json.keySet()) {
-            if (!known.contains(k))
+            if (!known.contains(k) && !k.equals(typeKey))
                 throw new ConfigException(source, (path.isEmpty() ? "" : path + ": ") + "unknown key '" + k + "'; known keys: " + String.join(", ", known));
         }
         for (RecordComponent c : type.getRecordComponents()) {
@@ -44,11 +49,28 @@ final class RecordKeys {
                 if (p == null || p.defaultValue().isEmpty()) throw missing(source, path, key, c.getType());
                 json.put(key, defaultValue(c, p.defaultValue()));
             }
-            if (c.getType().isRecord() && json.get(key) instanceof Map<?, ?> nested) {
+            if ((c.getType().isRecord() || c.getType().isAnnotationPresent(JsonTypeInfo.class)) && json.get(key) instanceof Map<?, ?> nested) {
                 @SuppressWarnings("unchecked") Map<String, Object> m = (Map<String, Object>) nested;
                 fillDefaults(m, c.getType(), path.isEmpty() ? key : path + "." + key, source);
             }
         }
+    }
+
+    /**
+     * The record type a polymorphic section stands for (an interface with {@code @JsonTypeInfo} naming its type key and
+     * {@code @JsonSubTypes}): the subtype the type key names, or the declared default when the key is absent.
+     */
+    private static Class<?> subtype(Class<?> type, JsonTypeInfo info, Map<String, Object> json, String path, String source) {
+        Object name = json.get(info.property());
+        if (name == null && info.defaultImpl() != JsonTypeInfo.class) return info.defaultImpl();
+        JsonSubTypes subs = type.getAnnotation(JsonSubTypes.class);
+        List<String> names = new ArrayList<>();
+        for (JsonSubTypes.Type t : subs.value()) {
+            if (t.name().equals(name)) return t.value();
+            names.add(t.name());
+        }
+        throw new ConfigException(source, (path.isEmpty() ? "" : path + ": ") + info.property() + " " + shown(name)
+                + " is not one of " + String.join(", ", names));
     }
 
     /** The default of an optional key as a parsed JSON value (a fresh copy each time: callers may fill it further). */
@@ -62,7 +84,7 @@ final class RecordKeys {
     }
 
     private static ConfigException missing(String source, String path, String key, Class<?> type) {
-        if (path.isEmpty() && type.isRecord()) return new ConfigException(source, " has no '" + key + "' section");
+        if (path.isEmpty() && (type.isRecord() || type.isInterface())) return new ConfigException(source, " has no '" + key + "' section");
         return new ConfigException(source, (path.isEmpty() ? "" : path + ": ") + "missing key '" + key + "'");
     }
 
@@ -77,11 +99,18 @@ final class RecordKeys {
      * The Java type found at a path of keys (String) and indices (Integer) from a record type, or null where the path
      * leaves what the records declare.
      */
-    static Type typeAt(Class<?> root, List<Object> path) {
+    static Type typeAt(Class<?> root, List<Object> path, Object json) {
         Type t = root;
+        Object value = json;
         for (Object step : path) {
+            if (t instanceof Class<?> c && !c.isRecord() && value instanceof Map<?, ?> m
+                    && c.getAnnotation(JsonTypeInfo.class) instanceof JsonTypeInfo info) {
+                @SuppressWarnings("unchecked") Map<String, Object> section = (Map<String, Object>) m;
+                t = subtype(c, info, section, "", "");   // a polymorphic section: the record its type key names
+            }
             t = step(t, step);
             if (t == null) return null;
+            value = valueAt(value, List.of(step));
         }
         return t;
     }

@@ -21,7 +21,7 @@ import java.util.Deque;
  * resolutions) that halve the resolution going down and double it coming up, skip concatenations between
  * matching levels, and a GN-SiLU-conv head. Module names follow ../shared/bench/ddpm_unet.py.
  */
-public final class UNet extends Module {
+public final class UNet extends DenoisingNetwork {
     private final UNetConfig cfg;
     private final Sequential temb;
     private final Embedding labelEmb;
@@ -94,13 +94,13 @@ public final class UNet extends Module {
         return false;
     }
 
-    public UNetConfig config() { return cfg; }
+    @Override public UNetConfig config() { return cfg; }
 
     /**
      * Predicts the model output for noisy images x [N, C, H, W] at timesteps t [N] (integer or fractional);
      * labels [N] (i64) for class-conditional models, null otherwise (or to mean "no class").
      */
-    public Tensor forward(Tensor x, Tensor t, Tensor labels) {
+    @Override public Tensor forward(Tensor x, Tensor t, Tensor labels) {
         if (x.rank() != 4 || x.shape(1) != cfg.inChannels())
             throw new IllegalArgumentException("U-Net expects [N, " + cfg.inChannels() + ", H, W] input, got " + java.util.Arrays.toString(x.shape()));
         if (x.shape(2) % (1 << (cfg.channelMult().length - 1)) != 0 || x.shape(3) % (1 << (cfg.channelMult().length - 1)) != 0)

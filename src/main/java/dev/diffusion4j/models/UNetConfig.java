@@ -28,7 +28,8 @@ import java.util.Objects;
  */
 public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, int numResBlocks, int[] attentionResolutions,
                          int resolution, double dropout, int headChannels, int numHeads, boolean scaleShift, boolean learnSigma,
-                         boolean convResample, boolean zeroInitOutputs, int numClasses, int normGroups) {
+                         boolean convResample, boolean zeroInitOutputs, int numClasses, int normGroups) implements ModelConfig {
+    public static final String ARCH = "unet";
 
     public UNetConfig {
         if (inChannels < 1 || baseChannels < 1 || numResBlocks < 1 || resolution < 1)
@@ -44,20 +45,21 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
         attentionResolutions = attentionResolutions.clone();
     }
 
-    public int outChannels() { return learnSigma ? 2 * inChannels : inChannels; }
+    @Override public String arch() { return ARCH; }
+    @Override public UNet build(dev.diffusion4j.engine.Generator gen) { return new UNet(this, gen); }
     public int timeEmbedChannels() { return 4 * baseChannels; }
 
-    public UNetConfig withLearnSigma(boolean v) {
+    @Override public UNetConfig withLearnSigma(boolean v) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
                 headChannels, numHeads, scaleShift, v, convResample, zeroInitOutputs, numClasses, normGroups);
     }
 
-    public UNetConfig withClasses(int n) {
+    @Override public UNetConfig withClasses(int n) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
                 headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, n, normGroups);
     }
 
-    public UNetConfig withInput(int channels, int res) {
+    @Override public UNetConfig withInput(int channels, int res) {
         return new UNetConfig(channels, baseChannels, channelMult, numResBlocks, attentionResolutions, res, dropout,
                 headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups);
     }
@@ -67,10 +69,9 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
                 headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups);
     }
 
-    public Map<String, Object> toJson() { return ConfigJson.toMap(this); }
+    @Override public Map<String, Object> toJson() { return ConfigJson.toMap(this); }
 
     /** Binds a parsed "model" section strictly: every key is required, none unknown. */
-    public static UNetConfig fromJson(Map<String, Object> m) { return ConfigJson.bind(m, UNetConfig.class, "model config"); }
 
     // the arrays make the generated equals/hashCode compare identities; configs compare by value
     @Override public boolean equals(Object o) {

@@ -1,5 +1,7 @@
 package dev.diffusion4j.train;
 
+import dev.diffusion4j.models.UNet;
+
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.metrics.ClassifierFeatures;
 import dev.diffusion4j.metrics.EncoderFeatures;
@@ -39,7 +41,10 @@ public final class FeatureNetworks {
             RunDir run = RunDir.open(dir);
             var ck = run.checkpoints().latest().orElseThrow(() ->
                     new IllegalArgumentException("--features " + s + ": the run has no checkpoint yet; train it first"));
-            return new EncoderFeatures(Trainer.loadEmaModel(run, ck.dir(), device), dir + "@step" + ck.step(),
+            if (!(Trainer.loadEmaModel(run, ck.dir(), device) instanceof UNet unet))
+                throw new IllegalArgumentException("--features " + s + ": only a U-Net run's encoder can serve as features (this run is a "
+                        + run.config().model().arch() + ")");
+            return new EncoderFeatures(unet, dir + "@step" + ck.step(),
                     FeatureRun.sha256(ck.dir().resolve("ema.safetensors")));
         }
         throw new IllegalArgumentException("--features " + s + " is neither a train-features run nor a diffusion run (no config.json); give " + HELP);

@@ -7,8 +7,8 @@ import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.metrics.FeatureExtraction;
-import dev.diffusion4j.models.UNetConfig;
-import dev.diffusion4j.models.UNetDenoiser;
+import dev.diffusion4j.models.ModelConfig;
+import dev.diffusion4j.models.NetworkDenoiser;
 
 /**
  * Images drawn from a trained model for sample-quality metrics, batch by batch: a class-conditional model draws the
@@ -19,12 +19,12 @@ public final class GeneratedImages implements FeatureExtraction.Batches {
     private final Denoiser model;
     private final GaussianDiffusion diffusion;
     private final SampleConfig sample;
-    private final UNetConfig mc;
+    private final ModelConfig mc;
     private final boolean classConditional;
     private final Device device;
     private final long seed;
 
-    public GeneratedImages(UNetDenoiser model, GaussianDiffusion diffusion, SampleConfig sample, UNetConfig mc, boolean classConditional,
+    public GeneratedImages(NetworkDenoiser model, GaussianDiffusion diffusion, SampleConfig sample, ModelConfig mc, boolean classConditional,
                            Device device, long seed) {
         this.classConditional = classConditional && mc.numClasses() > 0;
         this.model = this.classConditional ? Sampling.guided(model, mc, sample.guidance()) : model;

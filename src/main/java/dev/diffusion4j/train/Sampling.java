@@ -11,8 +11,8 @@ import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.diffusion.guidance.ClassifierFreeGuidance;
 import dev.diffusion4j.diffusion.guidance.NullCondition;
-import dev.diffusion4j.models.UNetConfig;
-import dev.diffusion4j.models.UNetDenoiser;
+import dev.diffusion4j.models.ModelConfig;
+import dev.diffusion4j.models.NetworkDenoiser;
 
 /** Draws images in [-1, 1] from a trained denoiser with the configured sampler, in batches, without autograd. */
 public final class Sampling {
@@ -36,19 +36,21 @@ public final class Sampling {
     /**
      * The denoiser to sample a class-conditional model with: classifier-free guidance at scale w (the model's extra
      * label {@code numClasses} is its learned "no class"), or the plain model when w = 1 or the model has no classes.
+     * Every one of the C prediction channels is guided (the DiT reference guides only the first 3 of its 4 latent
+     * channels); a learned variance comes from the conditional branch.
      */
-    public static Denoiser guided(Denoiser model, UNetConfig mc, double w) {
+    public static Denoiser guided(Denoiser model, ModelConfig mc, double w) {
         if (mc.numClasses() == 0 || w == 1) return model;
-        return new ClassifierFreeGuidance(model, NullCondition.label(UNetDenoiser.LABEL, mc.numClasses()), w);
+        return new ClassifierFreeGuidance(model, NullCondition.label(NetworkDenoiser.LABEL, mc.numClasses()), w);
     }
 
     /** A conditioning carrying the given labels on the device. */
     public static Conditioning labels(long[] labels, Device device) {
-        return Conditioning.of(UNetDenoiser.LABEL, Tensor.ofLongs(labels, labels.length).to(device));
+        return Conditioning.of(NetworkDenoiser.LABEL, Tensor.ofLongs(labels, labels.length).to(device));
     }
 
     /** count images; cond applies to every batch (null for unconditional); callback may be null. */
-    public static Tensor sample(Denoiser model, GaussianDiffusion diffusion, SampleConfig sc, UNetConfig mc, Device device, int count,
+    public static Tensor sample(Denoiser model, GaussianDiffusion diffusion, SampleConfig sc, ModelConfig mc, Device device, int count,
                                 Conditioning cond, StepCallback callback) {
         var sampler = sc.create(diffusion);
         Generator gen = new Generator(sc.seed());

@@ -12,8 +12,8 @@ import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.engine.cuda.LaunchProfile;
-import dev.diffusion4j.models.UNet;
-import dev.diffusion4j.models.UNetConfig;
+import dev.diffusion4j.models.DenoisingNetwork;
+import dev.diffusion4j.models.ModelConfig;
 import dev.diffusion4j.nn.optim.AdamConfig;
 import dev.diffusion4j.nn.optim.AdamW;
 import dev.diffusion4j.nn.optim.GradClip;
@@ -21,7 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Times what ../shared/bench/ddpm_unet.py times, the same way: training steps (Adam lr 2e-4, gradient clipping at
+ * Times what ../shared/bench/ddpm_unet.py and dit.py time, the same way (class-conditional models get random labels,
+ * a learned variance's extra channels stay out of the loss, as in dit.py): training steps (Adam lr 2e-4, gradient clipping at
  * 1.0, MSE on eps under the linear schedule, T=1000) in images/s, and no-grad sampling forwards at a fixed t in
  * image-NFEs/s, each after warm-up steps, with one device sync at the end of each timed loop.
  */
@@ -46,22 +47,23 @@ public final class StepBenchmark {
     }
 
     /** Sets the global TF32 switch for {@code precision} (bf16 runs the forwards under autocast). */
-    public static Result run(String preset, UNetConfig cfg, Device device, Precision precision, int batch, int warmup, int steps,
+    public static Result run(String preset, ModelConfig cfg, Device device, Precision precision, int batch, int warmup, int steps,
                              int sampleBatch, int sampleIters) {
         precision.applyMathMode();
-        UNet model = new UNet(cfg, new Generator(0));
+        DenoisingNetwork model = cfg.build(new Generator(0));
         model.to(device);
         AdamW opt = new AdamW(model.parameters(), new AdamConfig(2e-4, 0.9, 0.999, 1e-8, 0));
         GaussianDiffusion diffusion = new GaussianDiffusion(NoiseSchedule.linear(1000), Parameterization.EPS, VarianceType.FIXED_SMALL);
         Generator gen = new Generator(1);
         int[] shape = {batch, cfg.inChannels(), cfg.resolution(), cfg.resolution()};
         Tensor x0 = Tensor.randn(gen, DType.F32, device, shape);
+        Tensor labels = randomLabels(cfg, gen, device, batch);
         Tensor last = null;
-        for (int i = 0; i < warmup; i++) last = step(model, opt, diffusion, x0, gen, precision);
+        for (int i = 0; i < warmup; i++) last = step(model, opt, diffusion, x0, labels, gen, precision);
         if (last != null) last.item();                      // sync before the clock starts
         LaunchProfile.reset();                              // -Ddiffusion4j.cuda.profile: count the timed steps only
         long t0 = System.nanoTime();
-        for (int i = 0; i < steps; i++) last = step(model, opt, diffusion, x0, gen, precision);
+        for (int i = 0; i < steps; i++) last = step(model, opt, diffusion, x0, labels, gen, precision);
         double loss = last.item();                          // sync: all queued work is done
         double train = (double) batch * steps / ((System.nanoTime() - t0) / 1e9);
         LaunchProfile.report(steps + " training steps");
@@ -71,12 +73,13 @@ public final class StepBenchmark {
         try (var g = GradMode.off(); var ac = precision.autocast()) {
             Tensor xs = Tensor.randn(gen, DType.F32, device, sampleBatch, cfg.inChannels(), cfg.resolution(), cfg.resolution());
             Tensor ts = Tensor.full(500, DType.I64, device, sampleBatch);
+            Tensor ys = randomLabels(cfg, gen, device, sampleBatch);
             Tensor y = null;
-            for (int i = 0; i < 3; i++) y = model.forward(xs, ts, null);
+            for (int i = 0; i < 3; i++) y = model.forward(xs, ts, ys);
             y.sum().item();
             LaunchProfile.reset();
             long s0 = System.nanoTime();
-            for (int i = 0; i < sampleIters; i++) y = model.forward(xs, ts, null);
+            for (int i = 0; i < sampleIters; i++) y = model.forward(xs, ts, ys);
             y.sum().item();
             sample = (double) sampleBatch * sampleIters / ((System.nanoTime() - s0) / 1e9);
             LaunchProfile.report(sampleIters + " sampling forwards");
@@ -84,13 +87,20 @@ public final class StepBenchmark {
         return new Result(preset, device.toString(), precision, model.numParameters(), batch, train, sampleBatch, sample, loss);
     }
 
-    private static Tensor step(UNet model, AdamW opt, GaussianDiffusion d, Tensor x0, Generator gen, Precision precision) {
+    /** Class-conditional models (the DiT presets: 1000 classes, as dit.py times them) get random labels; others none. */
+    private static Tensor randomLabels(ModelConfig cfg, Generator gen, Device device, int n) {
+        return cfg.numClasses() > 0 ? Tensor.randint(gen, 0, cfg.numClasses(), device, n) : null;
+    }
+
+    private static Tensor step(DenoisingNetwork model, AdamW opt, GaussianDiffusion d, Tensor x0, Tensor labels, Generator gen, Precision precision) {
         int n = x0.shape(0);
         Tensor t = Tensor.randint(gen, 0, d.steps(), x0.device(), n);
         Tensor noise = x0.randnLike(gen);
         Tensor loss;
         try (var ac = precision.autocast()) {
-            loss = F.mseLoss(model.forward(d.qSample(x0, t, noise), t, null).to(DType.F32), noise);
+            // a learned-variance model's extra channels are left out, as dit.py's timing loop does
+            Tensor out = model.forward(d.qSample(x0, t, noise), t, labels).slice(1, 0, x0.shape(1));
+            loss = F.mseLoss(out.to(DType.F32), noise);
         }
         opt.zeroGrad();
         loss.backward();

@@ -7,7 +7,7 @@ import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.io.ConfigException;
 import dev.diffusion4j.io.ConfigJson;
 import dev.diffusion4j.io.Json;
-import dev.diffusion4j.models.UNetConfig;
+import dev.diffusion4j.models.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -32,7 +32,7 @@ import java.util.Map;
     "sample_every", "checkpoint_every", "keep_checkpoints"}) // scalars before the sections, as config.json has always listed them
 public record TrainConfig(String data, @JsonProperty(defaultValue = "true") boolean flip,
                           @JsonProperty(defaultValue = "false") boolean classConditional,
-                          @JsonProperty(defaultValue = "0.1") double labelDropout, UNetConfig model,
+                          @JsonProperty(defaultValue = "0.1") double labelDropout, ModelConfig model,
                           DiffusionConfig diffusion, OptimConfig optim, long steps, @JsonProperty(defaultValue = "0") long seed,
                           @JsonProperty(defaultValue = "cpu") String device,
                           @JsonProperty(defaultValue = "fp32") Precision precision, // configs from before --precision

@@ -13,9 +13,9 @@ import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.io.Json;
-import dev.diffusion4j.models.UNet;
-import dev.diffusion4j.models.UNetConfig;
-import dev.diffusion4j.models.UNetDenoiser;
+import dev.diffusion4j.models.DenoisingNetwork;
+import dev.diffusion4j.models.ModelConfig;
+import dev.diffusion4j.models.NetworkDenoiser;
 import dev.diffusion4j.nn.Dropout;
 import dev.diffusion4j.nn.Ema;
 import dev.diffusion4j.nn.StateDicts;
@@ -30,7 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Trains a U-Net with a diffusion objective on an image dataset: AdamW with warmup, gradient clipping and
+ * Trains a U-Net or DiT with a diffusion objective on an image dataset: AdamW with warmup, gradient clipping and
  * accumulation, EMA weights, periodic checkpoints, EMA sample grids, a metrics log and an HTML report.
  * Every random draw comes from seeded Philox streams whose positions are checkpointed, so a resumed run
  * continues exactly as an uninterrupted one would.
@@ -51,15 +51,15 @@ public final class Trainer {
 
     /** Periodic evaluation of the EMA model (e.g. sample quality); its keys are logged with the step into metrics.jsonl. */
     public interface Evaluation {
-        Map<String, Object> evaluate(long step, UNetDenoiser emaModel, GaussianDiffusion diffusion);
+        Map<String, Object> evaluate(long step, NetworkDenoiser emaModel, GaussianDiffusion diffusion);
     }
 
     private final RunDir run;
     private final TrainConfig cfg;
     private final ImageDataset data;
     private final Device device;
-    private final UNet model;
-    private final UNetDenoiser denoiser;
+    private final DenoisingNetwork model;
+    private final NetworkDenoiser denoiser;
     private final GaussianDiffusion diffusion;
     private final LossConfig loss;
     private final TimestepSampler timesteps;
@@ -77,12 +77,12 @@ public final class Trainer {
         this.run = run;
         this.cfg = cfg;
         this.data = data;
-        UNetConfigCheck.matches(cfg.model(), data);
+        ModelConfigCheck.matches(cfg.model(), data);
         this.device = Device.parse(cfg.device());
         cfg.precision().applyMathMode();
-        this.model = new UNet(cfg.model(), new Generator(cfg.seed()).fork(1));
+        this.model = cfg.model().build(new Generator(cfg.seed()).fork(1));
         model.to(device);
-        this.denoiser = new UNetDenoiser(model);
+        this.denoiser = new NetworkDenoiser(model);
         this.diffusion = cfg.diffusion().build();
         this.loss = cfg.diffusion().lossConfig();
         this.timesteps = cfg.diffusion().newTimestepSampler();
@@ -92,7 +92,7 @@ public final class Trainer {
         for (var e : model.namedModules().entrySet()) if (e.getValue() instanceof Dropout d) dropouts.put(e.getKey(), d);
     }
 
-    public UNet model() { return model; }
+    public DenoisingNetwork model() { return model; }
     public TrainConfig config() { return cfg; }
     public ImageDataset data() { return data; }
 
@@ -229,7 +229,7 @@ public final class Trainer {
             // label dropout trains the "no class" label that classifier-free guidance needs
             labels[i] = cfg.labelDropout() > 0 && gen.nextDouble() < cfg.labelDropout() ? k : y;
         }
-        return Conditioning.of(UNetDenoiser.LABEL, Tensor.ofLongs(labels, labels.length).to(device));
+        return Conditioning.of(NetworkDenoiser.LABEL, Tensor.ofLongs(labels, labels.length).to(device));
     }
 
     private Map<String, Object> evaluate(long step) {
@@ -248,7 +248,7 @@ public final class Trainer {
         model.eval();
         try (var swap = ema.swapInto(model)) {
             SampleConfig sc = cfg.sample();
-            UNetConfig mc = cfg.model();
+            ModelConfig mc = cfg.model();
             Tensor imgs;
             int nrow;
             if (cfg.classConditional()) {
@@ -320,9 +320,9 @@ public final class Trainer {
     }
 
     /** The model a run's checkpoint describes, with its EMA weights loaded (what sampling and evaluation use). */
-    public static UNet loadEmaModel(RunDir run, Path checkpoint, Device device) {
+    public static DenoisingNetwork loadEmaModel(RunDir run, Path checkpoint, Device device) {
         TrainConfig cfg = run.config();
-        UNet m = new UNet(cfg.model(), new Generator(0));
+        DenoisingNetwork m = cfg.model().build(new Generator(0));
         try {
             Map<String, Tensor> shadow = StateDicts.load(checkpoint.resolve("ema.safetensors"));
             Map<String, Tensor> weights = new LinkedHashMap<>();

@@ -13,13 +13,13 @@ class UNetTest {
     @Test
     void presetParameterCountsEqualThePyTorchReference() {
         // ../shared/bench/ddpm_unet.py: sum(p.numel() for p in UNet(**CONFIGS[...]).parameters())
-        assertEquals(35_746_307, new UNet(ModelPresets.get("ddpm-cifar10"), new Generator(0)).numParameters());
-        assertEquals(6_469_889, new UNet(ModelPresets.get("fmnist-small"), new Generator(0)).numParameters());
+        assertEquals(35_746_307, new UNet(ModelPresets.unet("ddpm-cifar10"), new Generator(0)).numParameters());
+        assertEquals(6_469_889, new UNet(ModelPresets.unet("fmnist-small"), new Generator(0)).numParameters());
     }
 
     @Test
     void outputShapeAndVariantsRun() {
-        UNetConfig tiny = ModelPresets.get("tiny");
+        UNetConfig tiny = ModelPresets.unet("tiny");
         UNet m = new UNet(tiny, new Generator(1));
         Tensor x = Tensor.randn(new Generator(2), 2, 3, 32, 32);
         Tensor t = Tensor.ofLongs(new long[] {3, 700}, 2);
@@ -32,7 +32,7 @@ class UNetTest {
 
     @Test
     void zeroInitialisedOutputStartsAtZeroAndWrongInputsAreExplained() {
-        UNet m = new UNet(ModelPresets.get("tiny"), new Generator(3));
+        UNet m = new UNet(ModelPresets.unet("tiny"), new Generator(3));
         Tensor out = m.forward(Tensor.randn(new Generator(4), 1, 3, 32, 32), Tensor.ofLongs(new long[] {10}, 1), null);
         assertEquals(0, out.abs().max().item());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

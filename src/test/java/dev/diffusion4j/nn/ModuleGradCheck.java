@@ -12,11 +12,12 @@ import java.util.Map;
 /**
  * Finite-difference check (f64) of a module's gradients with respect to its input and every parameter:
  * GradCheck covers function inputs, but parameters are leaves inside the module, so they are perturbed in place.
+ * Frozen parameters (a fixed position table) get no gradient and are skipped.
  */
-final class ModuleGradCheck {
+public final class ModuleGradCheck {
     private ModuleGradCheck() {}
 
-    static void check(String name, Module m, Tensor x) {
+    public static void check(String name, Module m, Tensor x) {
         m.to(DType.F64);
         m.zeroGrad();
         Tensor xin = x.to(DType.F64).detach().requiresGrad(true);
@@ -26,6 +27,7 @@ final class ModuleGradCheck {
         compare(name + " input", xin.grad(), xin.toDoubleArray(), v -> loss(m, Tensor.of(v, x.shape()), w));
         for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
             Parameter p = e.getValue();
+            if (!p.requiresGrad()) continue;
             double[] base = p.data().toDoubleArray();
             compare(name + " " + e.getKey(), p.grad(), base, v -> {
                 p.copyFrom(Tensor.of(v, p.shape()));

@@ -11,7 +11,7 @@ import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.io.Json;
 import dev.diffusion4j.models.ModelPresets;
 import dev.diffusion4j.models.UNetConfig;
-import dev.diffusion4j.models.UNetDenoiser;
+import dev.diffusion4j.models.NetworkDenoiser;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +30,7 @@ class SamplingTest {
 
     @Test
     void guidanceWrapsOnlyClassConditionalModelsAndOnlyWhenItChangesSomething() {
-        UNetConfig plain = ModelPresets.get("tiny").withInput(3, 8);
+        UNetConfig plain = ModelPresets.unet("tiny").withInput(3, 8);
         Denoiser d = (x, t, c) -> x;
         assertSame(d, Sampling.guided(d, plain, 3));
         UNetConfig cond = plain.withClasses(5);
@@ -42,10 +42,10 @@ class SamplingTest {
     void guidedOutputExtrapolatesFromTheNullClassTowardsTheLabel() {
         // a toy denoiser whose output is the label: guidance gives null + w (label - null), null being class 5
         Denoiser echo = (x, t, c) -> {
-            Tensor y = c.get(UNetDenoiser.LABEL).to(dev.diffusion4j.engine.DType.F32);
+            Tensor y = c.get(NetworkDenoiser.LABEL).to(dev.diffusion4j.engine.DType.F32);
             return y.reshape(y.shape(0), 1, 1, 1).expand(x.shape()).contiguous();
         };
-        UNetConfig cond = ModelPresets.get("tiny").withInput(1, 8).withClasses(5);
+        UNetConfig cond = ModelPresets.unet("tiny").withInput(1, 8).withClasses(5);
         Denoiser g = Sampling.guided(echo, cond, 3);
         Tensor x = Tensor.randn(new Generator(0), 2, 1, 2, 2);
         Conditioning labels = Sampling.labels(new long[] {0, 4}, Device.CPU);

@@ -4,8 +4,8 @@ import dev.diffusion4j.diffusion.Conditioning;
 import dev.diffusion4j.diffusion.Denoiser;
 import dev.diffusion4j.engine.Tensor;
 
-/** Lets the diffusion code call a U-Net: the class label, if any, travels in the conditioning under "label". */
-public record UNetDenoiser(UNet model) implements Denoiser {
+/** Lets the diffusion code call a U-Net or a DiT: the class label, if any, travels in the conditioning under "label". */
+public record NetworkDenoiser(DenoisingNetwork model) implements Denoiser {
     public static final String LABEL = "label";
 
     @Override public Tensor apply(Tensor xt, Tensor t, Conditioning cond) {

@@ -1,13 +1,13 @@
 package dev.diffusion4j.train;
 
 import dev.diffusion4j.data.ImageDataset;
-import dev.diffusion4j.models.UNetConfig;
+import dev.diffusion4j.models.ModelConfig;
 
 /** Catches a model/data mismatch before any training time is spent, with the options that fix it. */
-final class UNetConfigCheck {
-    private UNetConfigCheck() {}
+final class ModelConfigCheck {
+    private ModelConfigCheck() {}
 
-    static void matches(UNetConfig model, ImageDataset data) {
+    static void matches(ModelConfig model, ImageDataset data) {
         if (data.channels() != model.inChannels())
             throw new IllegalArgumentException("the data has " + data.channels() + " channels but the model expects " + model.inChannels()
                     + "; pass --channels " + model.inChannels() + " to convert the images, or pick a matching model");

@@ -1,0 +1,31 @@
+package dev.diffusion4j.models.dit;
+
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.nn.Init;
+import dev.diffusion4j.nn.LayerNorm;
+import dev.diffusion4j.nn.Linear;
+import dev.diffusion4j.nn.Module;
+import dev.diffusion4j.nn.Sequential;
+import dev.diffusion4j.nn.SiLU;
+
+/** LayerNorm, adaLN shift/scale from c, then a zero-initialised Linear(D, p*p*C_out) per token. */
+public final class FinalLayer extends Module {
+    private final LayerNorm norm;
+    private final Linear linear;
+    private final Sequential adaLN;
+
+    public FinalLayer(int hiddenSize, int patchSize, int outChannels, Generator gen) {
+        norm = registerModule("norm_final", new LayerNorm(new int[] {hiddenSize}, 1e-6, false));
+        linear = registerModule("linear", new Linear(hiddenSize, patchSize * patchSize * outChannels, gen));
+        adaLN = registerModule("adaLN_modulation", new Sequential(new SiLU(), new Linear(hiddenSize, 2 * hiddenSize, gen)));
+        Init.zero(linear);
+        Init.zero(adaLN.get(1));
+    }
+
+    /** x [B, L, D], c [B, D] -> [B, L, p*p*C_out]. */
+    public Tensor forward(Tensor x, Tensor c) {
+        Tensor[] m = adaLN.forward(c).chunk(2, 1);
+        return linear.forward(Modulation.modulate(norm.forward(x), m[0], m[1]));
+    }
+}

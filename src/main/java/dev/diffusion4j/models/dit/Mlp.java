@@ -1,0 +1,20 @@
+package dev.diffusion4j.models.dit;
+
+import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.nn.Linear;
+import dev.diffusion4j.nn.Module;
+
+/** The transformer MLP: fc1, tanh-approximated GELU, fc2. */
+public final class Mlp extends Module {
+    private final Linear fc1, fc2;
+
+    public Mlp(int dim, int hidden, Generator gen) {
+        fc1 = registerModule("fc1", new Linear(dim, hidden, gen));
+        fc2 = registerModule("fc2", new Linear(hidden, dim, gen));
+        GlorotLinear.init(gen, fc1, fc2);
+    }
+
+    @Override public Tensor forward(Tensor x) { return fc2.forward(F.geluTanh(fc1.forward(x))); }
+}

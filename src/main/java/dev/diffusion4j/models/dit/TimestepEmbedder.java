@@ -1,0 +1,45 @@
+package dev.diffusion4j.models.dit;
+
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.models.DiTConfig;
+import dev.diffusion4j.nn.Init;
+import dev.diffusion4j.nn.Linear;
+import dev.diffusion4j.nn.Module;
+import dev.diffusion4j.nn.Sequential;
+import dev.diffusion4j.nn.SiLU;
+
+/**
+ * DiT's timestep embedding: 256 sinusoidal features [cos(t f), sin(t f)] with f_i = exp(-ln(10000) i / 128), then
+ * Linear-SiLU-Linear to D. (The U-Net's embedding orders sin first and spaces frequencies by half - 1.)
+ */
+public final class TimestepEmbedder extends Module {
+    private static final int FREQ = DiTConfig.FREQUENCY_EMBEDDING_SIZE;
+    private final Sequential mlp;
+
+    public TimestepEmbedder(int hiddenSize, Generator gen) {
+        mlp = registerModule("mlp", new Sequential(new Linear(FREQ, hiddenSize, gen), new SiLU(), new Linear(hiddenSize, hiddenSize, gen)));
+        for (int i : new int[] {0, 2}) {
+            Linear l = (Linear) mlp.get(i);
+            Init.normal(l.weight(), 0, 0.02, gen);
+            Init.zero(l.bias());
+        }
+    }
+
+    /** t [N] (integer or fractional) -> [N, D], the features computed in {@code dtype}. */
+    public Tensor forward(Tensor t, DType dtype) { return mlp.forward(frequencies(t, dtype)); }
+
+    /** The sinusoidal features [N, 256]; the frequencies are rounded to f32 as the reference computes them. */
+    static Tensor frequencies(Tensor t, DType dtype) {
+        int half = FREQ / 2;
+        double[] f = new double[half];
+        float c = (float) -Math.log(10000);
+        for (int i = 0; i < half; i++) f[i] = (float) Math.exp((c * (float) i) / (float) half);
+        Tensor tf = t.dtype() == dtype ? t : t.to(dtype);
+        Tensor a = tf.reshape(-1, 1).mul(Tensor.of(f, 1, half).to(dtype).to(t.device()));
+        return Tensor.cat(1, a.cos(), a.sin());
+    }
+
+    public Sequential mlp() { return mlp; }
+}
