@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
@@ -66,15 +65,6 @@ final class OptionChecks {
             return parser.apply(value);
         } catch (IllegalArgumentException e) {
             throw fail(flag + ": " + e.getMessage());
-        }
-    }
-
-    /** Builds what several options describe together; the library's refusal becomes a usage error naming them. */
-    <T> T build(String flags, Supplier<T> builder) {
-        try {
-            return builder.get();
-        } catch (IllegalArgumentException e) {
-            throw fail(flags + ": " + e.getMessage());
         }
     }
 

@@ -231,12 +231,8 @@ public final class TrainCommand implements Callable<Integer> {
          .positive("--lr", lr).atLeast("--warmup", warmup, 0).oneOf("--lr-schedule", lrSchedule, LR_SCHEDULES)
          .nonNegative("--weight-decay", weightDecay).nonNegative("--grad-clip", gradClip).fraction("--ema-decay", emaDecay);
         if (dropout != null) c.fraction("--dropout", dropout);
-        NoiseSchedule.Kind kind = c.parse("--schedule", schedule, NoiseSchedule.Kind::parse);
+        c.parse("--schedule", schedule, NoiseSchedule.Kind::parse);
         c.between("--timesteps", timesteps, 1, MAX_TIMESTEPS).require(!zeroTerminalSnr || timesteps >= 2, "--zero-terminal-snr needs --timesteps 2 or more");
-        c.build("--schedule " + schedule + " with --timesteps " + timesteps + (zeroTerminalSnr ? " and --zero-terminal-snr" : ""), () -> {
-            NoiseSchedule ns = NoiseSchedule.of(kind, timesteps);
-            return zeroTerminalSnr ? ns.rescaledToZeroTerminalSnr() : ns;
-        });
         Parameterization p = c.parse("--parameterization", parameterization, Parameterization::parse);
         VarianceType v = c.parse("--variance", variance, VarianceType::parse);
         c.oneOf("--loss", loss, LOSSES).parse("--distance", distance, LossConfig.Distance::parse);
