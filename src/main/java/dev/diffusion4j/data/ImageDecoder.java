@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 
 /**
@@ -80,6 +81,11 @@ final class ImageDecoder {
         if ((long) w * h > limit) {
             return Result.failed(Problem.TOO_LARGE, w + "x" + h + " pixels, more than the limit of " + limit);
         }
+        long raster = rasterBytes(reader, w, h);
+        if (!HeapBudget.fits(raster)) {
+            return Result.failed(Problem.TOO_LARGE, w + "x" + h + " pixels need " + HeapBudget.mib(raster)
+                    + " decoded but " + HeapBudget.shortOf());
+        }
         List<String> warnings = new ArrayList<>();
         reader.addIIOReadWarningListener((r, message) -> warnings.add(message));
         BufferedImage img = reader.read(0);
@@ -89,6 +95,18 @@ final class ImageDecoder {
                     "the decoder had to fill in missing data (" + String.join("; ", warnings) + ")");
         }
         return new Result(img, null);
+    }
+
+    /** Bytes of the raster the reader will allocate: its pixel layout's bits per pixel times the pixels. */
+    private static long rasterBytes(ImageReader reader, int w, int h) throws IOException {
+        Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+        int bits = 32;
+        if (types != null && types.hasNext()) {
+            int[] sizes = types.next().getSampleModel(1, 1).getSampleSize();
+            bits = 0;
+            for (int s : sizes) bits += s;
+        }
+        return (long) w * h * Math.max(1, (bits + 7) / 8);
     }
 
     private static boolean saysCutOff(String warning) {
