@@ -19,14 +19,22 @@ final class HeapBudget {
             throw new DatasetException(what + " needs " + mib(bytes)
                     + " in one block, more than one Java array holds (2 GiB)", "split it into smaller files");
         }
-        if (bytes <= free()) return;
-        System.gc(); // free() counts garbage as used; look again before refusing
-        long free = free();
-        if (bytes > free) {
-            throw new DatasetException(what + " needs " + mib(bytes) + " of memory but only "
-                    + mib(free) + " of the Java heap (" + mib(Runtime.getRuntime().maxMemory()) + ") is free",
+        if (!fits(bytes)) {
+            throw new DatasetException(what + " needs " + mib(bytes) + " of memory but " + shortOf(),
                     "give Java more memory (e.g. DIFFUSE_JAVA_OPTS=-Xmx8g) or use a smaller dataset");
         }
+    }
+
+    /** True if {@code bytes} fit in the free heap, looking again after a collection before saying no. */
+    static boolean fits(long bytes) {
+        if (bytes <= free()) return true;
+        System.gc(); // free() counts garbage as used
+        return bytes <= free();
+    }
+
+    /** "only 200.0 MiB of the Java heap (256.0 MiB) is free" */
+    static String shortOf() {
+        return "only " + mib(free()) + " of the Java heap (" + mib(Runtime.getRuntime().maxMemory()) + ") is free";
     }
 
     private static long free() {

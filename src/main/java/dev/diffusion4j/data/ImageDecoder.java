@@ -5,6 +5,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 
 /**
@@ -53,6 +55,7 @@ final class ImageDecoder {
     }
 
     static Result decode(Path file) {
+        long limit = ImageLimits.maxPixels(); // outside the try: a bad setting is the user's error, not the file's
         try (ImageInputStream in = new ChannelImageInputStream(Files.newByteChannel(file))) {
             String cut = ImageTruncation.check(in);
             if (cut != null) return Result.failed(Problem.TRUNCATED, cut);
@@ -60,25 +63,31 @@ final class ImageDecoder {
             if (!readers.hasNext()) return Result.failed(Problem.NOT_AN_IMAGE, "no image decoder recognises its contents");
             ImageReader reader = readers.next();
             try {
-                return read(reader, in);
+                return read(reader, in, limit);
             } finally {
                 reader.dispose();
             }
         } catch (AccessDeniedException e) {
             return Result.failed(Problem.UNREADABLE, "permission denied");
+        } catch (NoSuchFileException e) {
+            return Result.failed(Problem.UNREADABLE, "it no longer exists");
         } catch (IOException | RuntimeException e) {
             // Decoders throw unchecked exceptions on some corrupt inputs too.
             return Result.failed(endsEarly(e) ? Problem.TRUNCATED : Problem.CORRUPT, reason(e));
         }
     }
 
-    private static Result read(ImageReader reader, ImageInputStream in) throws IOException {
+    private static Result read(ImageReader reader, ImageInputStream in, long limit) throws IOException {
         reader.setInput(in, true, true);
         int w = reader.getWidth(0), h = reader.getHeight(0);
         if (w <= 0 || h <= 0) return Result.failed(Problem.CORRUPT, "its header declares " + w + "x" + h + " pixels");
-        long limit = ImageLimits.maxPixels();
         if ((long) w * h > limit) {
             return Result.failed(Problem.TOO_LARGE, w + "x" + h + " pixels, more than the limit of " + limit);
+        }
+        long raster = rasterBytes(reader, w, h);
+        if (!HeapBudget.fits(raster)) {
+            return Result.failed(Problem.TOO_LARGE, w + "x" + h + " pixels need " + HeapBudget.mib(raster)
+                    + " decoded but " + HeapBudget.shortOf());
         }
         List<String> warnings = new ArrayList<>();
         reader.addIIOReadWarningListener((r, message) -> warnings.add(message));
@@ -86,9 +95,21 @@ final class ImageDecoder {
         if (!warnings.isEmpty()) {
             boolean cutOff = warnings.stream().anyMatch(ImageDecoder::saysCutOff);
             return Result.failed(cutOff ? Problem.TRUNCATED : Problem.CORRUPT,
-                    "the decoder had to fill in missing data (" + String.join("; ", warnings) + ")");
+                    "the decoder reported missing or damaged data (" + String.join("; ", warnings) + ")");
         }
         return new Result(img, null);
+    }
+
+    /** Bytes of the raster the reader will allocate: its pixel layout's bits per pixel times the pixels. */
+    private static long rasterBytes(ImageReader reader, int w, int h) throws IOException {
+        Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+        int bits = 32;
+        if (types != null && types.hasNext()) {
+            int[] sizes = types.next().getSampleModel(1, 1).getSampleSize();
+            bits = 0;
+            for (int s : sizes) bits += s;
+        }
+        return (long) w * h * Math.max(1, (bits + 7) / 8);
     }
 
     private static boolean saysCutOff(String warning) {

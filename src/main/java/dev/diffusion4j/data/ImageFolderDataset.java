@@ -57,6 +57,7 @@ public final class ImageFolderDataset implements ImageDataset {
             throw new DatasetException("an image folder needs a target image size, got " + size,
                     "give an image size such as 32 or 64");
         }
+        ImageLimits.maxPixels(); // a bad limit setting fails here, once, rather than inside the parallel decode
         FolderScan scan = FolderScan.scan(root);
         if (scan.mixedLayout()) {
             warnings.accept("images lie both directly in " + root + " and in its sub-folders, so the"

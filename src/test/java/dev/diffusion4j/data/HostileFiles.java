@@ -38,11 +38,16 @@ final class HostileFiles {
         }
     }
 
-    /** A complete PNG (signature, IHDR, one small IDAT, IEND) whose header declares w x h gray pixels. */
+    /** A complete PNG (signature, IHDR, one small IDAT, IEND) whose header declares w x h 8-bit gray pixels. */
     static byte[] pngDeclaring(int w, int h) {
+        return pngDeclaring(w, h, 0, 8);
+    }
+
+    /** The same with a PNG colour type (0 gray, 2 RGB, 6 RGBA) and bit depth (8 or 16). */
+    static byte[] pngDeclaring(int w, int h, int colourType, int bitDepth) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).put((byte) 0)
+        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) bitDepth).put((byte) colourType)
                 .put((byte) 0).put((byte) 0).put((byte) 0);
         chunk(out, "IHDR", ihdr.array());
         chunk(out, "IDAT", deflate(new byte[4096]));

@@ -32,6 +32,10 @@ class HostileInputsTest {
     @Test
     void hostileInputsEndInOneClearLineWithinASmallHeap() throws Exception {
         Path images = imageFolder(dir.resolve("images"));
+        Path heap = Files.createDirectories(dir.resolve("heap"));
+        Files.write(heap.resolve("good.png"), HostileFiles.encode(HostileFiles.noise(16, 16, 1), "png"));
+        // Within the pixel limit, but 16-bit RGBA: 8 bytes a pixel, more than the child's heap.
+        Files.write(heap.resolve("rgba16.png"), HostileFiles.pngDeclaring(8000, 8000, 6, 16));
         Path lyingGzip = idxImages(dir.resolve("lying/train-images-idx3-ubyte.gz"), new int[] {1, 40000, 40000}, 1000, true);
         Path lyingSmall = idxImages(dir.resolve("lying2/train-images-idx3-ubyte.gz"), new int[] {1, 10000, 10000}, 1000, true);
         Path bomb = idxImages(dir.resolve("bomb/train-images-idx3-ubyte.gz"), new int[] {1, 100, 100}, 300 << 20, true);
@@ -42,7 +46,7 @@ class HostileInputsTest {
         Files.write(st, ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN).putLong(99_000_000L).array());
 
         ChildJvm.Outcome o = ChildJvm.run(OpenDatasetsMain.class, List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError"),
-                Map.of(), "folder=" + images, "idx-lying-gzip=" + lyingGzip, "idx-lying-small=" + lyingSmall,
+                Map.of(), "folder=" + images, "heap=" + heap, "idx-lying-gzip=" + lyingGzip, "idx-lying-small=" + lyingSmall,
                 "idx-gzip-bomb=" + bomb, "idx-overflow=" + overflow, "idx-wide=" + wide, "cifar-length=" + cifar,
                 "safetensors-header=safetensors:" + st);
         String out = o.output();
@@ -55,6 +59,7 @@ class HostileInputsTest {
             assertTrue(folder.contains(part), part + " missing in: " + folder);
         }
         assertTrue(line(out, "folder: OK").contains("1 images"), out);
+        assertTrue(line(out, "heap: WARNING").contains("rgba16.png (too large: 8000x8000 pixels need 488.3 MiB decoded but only"), out);
         assertTrue(line(out, "idx-lying-gzip: REFUSED").contains("(1x40000x40000) needs 1525.9 MiB of memory"), out);
         assertTrue(line(out, "idx-lying-small: REFUSED").contains("compressed data ends early"), out);
         assertTrue(line(out, "idx-gzip-bomb: OK").contains("1 images, 1x100x100"), out);

@@ -134,6 +134,26 @@ class IdxDatasetTest {
     }
 
     @Test
+    void dimensionsWhoseProductOverflowsAreRefused() throws IOException {
+        // 2^21 * 2^21 * 2^22 = 2^64 wraps to 0 in long arithmetic: it was accepted as an empty file.
+        Path f = TestFiles.idx(dir.resolve("o"), IMG, new int[] {2097152, 2097152, 4194304}, new byte[8], false);
+        DatasetException e = assertThrows(DatasetException.class, () -> IdxDataset.fromFiles(f, null));
+        assertTrue(e.getMessage().contains("2097152x2097152x4194304") && e.getMessage().contains("more than 2^63"), e.getMessage());
+        Path g = TestFiles.idx(dir.resolve("g.gz"), IMG, new int[] {3, 65536, 65536}, new byte[8], true);
+        e = assertThrows(DatasetException.class, () -> IdxDataset.fromFiles(g, null));
+        assertTrue(e.getMessage().contains("(12884901888)") && e.getMessage().contains("more than one Java array holds"), e.getMessage());
+    }
+
+    @Test
+    void gzipDataBeyondWhatTheHeaderPromisesIsNotRead() throws IOException {
+        byte[] more = TestFiles.pixels(5, 4);
+        Path f = TestFiles.idx(dir.resolve("more.gz"), IMG, new int[] {2, 2, 2}, more, true);
+        IdxDataset ds = IdxDataset.fromFiles(f, null);
+        assertEquals(2, ds.size());
+        assertPixels(ds, java.util.Arrays.copyOf(more, 8));
+    }
+
+    @Test
     void labelCountMustMatchImageCount() throws IOException {
         Path img = TestFiles.idx(dir.resolve("i"), IMG, new int[] {3, 2, 2}, new byte[12], false);
         Path lab = TestFiles.idx(dir.resolve("l"), LAB, new int[] {4}, new byte[4], false);

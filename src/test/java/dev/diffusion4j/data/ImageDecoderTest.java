@@ -116,7 +116,7 @@ class ImageDecoderTest {
         assertThrows(IllegalArgumentException.class, () -> ImageLimits.setMaxPixels(0, "x"));
         ImageLimits.reset();
         System.setProperty(ImageLimits.PROPERTY, "lots");
-        DatasetException e = assertThrows(DatasetException.class, ImageLimits::maxPixels);
+        DatasetException e = assertThrows(DatasetException.class, () -> ImageDecoder.decode(dir.resolve("a.png")));
         assertTrue(e.getMessage().contains(ImageLimits.PROPERTY + "=lots"), e.getMessage());
     }
 
@@ -125,6 +125,11 @@ class ImageDecoderTest {
         byte[] tif = HostileFiles.tiffDeclaring(16, 16, 256);
         assertNull(decode("ok.tif", tif).failure());
         assertNotNull(decode("cut.tif", Arrays.copyOf(tif, tif.length - 100)).failure());
+    }
+
+    @Test
+    void aMissingFileIsUnreadableNotCorrupt() {
+        assertRefused(Problem.UNREADABLE, ImageDecoder.decode(dir.resolve("gone.png")), "no longer exists");
     }
 
     @Test

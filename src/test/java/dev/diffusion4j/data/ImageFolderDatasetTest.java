@@ -179,6 +179,22 @@ class ImageFolderDatasetTest {
     }
 
     @Test
+    void lazyDecodingFindsTruncatedAndHugeImagesWhenOpening() throws IOException {
+        Path good = TestFiles.image(root.resolve("good.png"), ramp(20, 20), "png");
+        byte[] jpg = HostileFiles.encode(HostileFiles.noise(64, 64, 1), "jpg");
+        TestFiles.bytes(root.resolve("half.jpg"), java.util.Arrays.copyOf(jpg, jpg.length / 2));
+        TestFiles.bytes(root.resolve("huge.gif"), HostileFiles.gifFrameDeclaring(46000, 46000));
+        TestFiles.bytes(root.resolve("photo.webp"), HostileFiles.webpSolid(6, 6, 0xff0000));
+        ImageFolderDataset ds = ImageFolderDataset.open(root, 3, 4, 0, warnings::add);
+        assertTrue(!ds.cached() && ds.size() == 2 && ds.skipped() == 2, ds.describe());
+        assertEquals(good, ds.file(0));
+        assertColour(load(ds, 1), 1f, -1f, -1f, 1e-6f); // the WebP, decoded on load
+        String w = warnings.getFirst();
+        assertTrue(w.contains("skipped 2 of 4 files") && w.contains("1 truncated, 1 too large")
+                && w.contains("huge.gif (too large: 46000x46000 pixels"), w);
+    }
+
+    @Test
     void warningNamesAtMostFiveAndCountsTheRest() throws IOException {
         TestFiles.image(root.resolve("ok.png"), ramp(4, 4), "png");
         for (int i = 0; i < 7; i++) TestFiles.bytes(root.resolve("bad" + i + ".jpg"), new byte[] {9, 9, 9});
