@@ -32,8 +32,18 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
     public static final String ARCH = "unet";
 
     public UNetConfig {
+        // messages name the values, not this: the fields are not assigned until the constructor ends
         if (inChannels < 1 || baseChannels < 1 || numResBlocks < 1 || resolution < 1)
-            throw new IllegalArgumentException("U-Net sizes must be positive: " + this);
+            throw new IllegalArgumentException("U-Net sizes must be positive: in_channels " + inChannels + ", base_channels " + baseChannels
+                    + ", num_res_blocks " + numResBlocks + ", resolution " + resolution);
+        if (channelMult.length == 0 || Arrays.stream(channelMult).anyMatch(m -> m < 1))
+            throw new IllegalArgumentException("channel_mult needs one or more positive multipliers, got " + Arrays.toString(channelMult));
+        if (Arrays.stream(attentionResolutions).anyMatch(a -> a < 1))
+            throw new IllegalArgumentException("attention_resolutions must be positive sizes, got " + Arrays.toString(attentionResolutions));
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        if (headChannels < 0 || numHeads < 1)
+            throw new IllegalArgumentException("attention needs head_channels >= 0 and num_heads >= 1, got " + headChannels + " and " + numHeads);
+        if (numClasses < 0) throw new IllegalArgumentException("num_classes must be >= 0 (0: unconditional), got " + numClasses);
         if (normGroups < 1 || baseChannels % normGroups != 0)
             throw new IllegalArgumentException("base channels (" + baseChannels + ") must be divisible by the GroupNorm groups (" + normGroups + ")");
         int r = resolution;

@@ -1,5 +1,6 @@
 package dev.diffusion4j.train;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.LossConfig;
 import dev.diffusion4j.diffusion.LossWeighting;
@@ -7,7 +8,6 @@ import dev.diffusion4j.diffusion.NoiseSchedule;
 import dev.diffusion4j.diffusion.Parameterization;
 import dev.diffusion4j.diffusion.TimestepSampler;
 import dev.diffusion4j.diffusion.VarianceType;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.diffusion4j.io.ConfigJson;
 import java.util.Locale;
 import java.util.Map;

@@ -1,12 +1,12 @@
 package dev.diffusion4j.train;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.diffusion4j.diffusion.DdimSampler;
 import dev.diffusion4j.diffusion.DdpmSampler;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.KarrasSampler;
 import dev.diffusion4j.diffusion.Sampler;
 import dev.diffusion4j.diffusion.Thresholding;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.diffusion4j.io.ConfigJson;
 import java.util.Locale;
 import java.util.Map;

@@ -115,6 +115,10 @@ class ConfigFilesTest {
         // a value the record itself refuses: its own message, under the key of the section
         assertConfigError("\"sampler\": \"ddim\"", "\"sampler\": \"ddimm\"", "sample: unknown sampler 'ddimm'");
         assertConfigError("\"steps\": 2,", "\"steps\": 0,", "training steps must be >= 1, got 0");
+        assertConfigError("\"resolution\": 8", "\"resolution\": 0", "model: U-Net sizes must be positive: in_channels 3, base_channels 32, num_res_blocks 1, resolution 0");
+        assertConfigError("\"num_heads\": 1", "\"num_heads\": 0", "model: attention needs head_channels >= 0 and num_heads >= 1, got 0 and 0");
+        assertConfigError("\"channel_mult\": [1, 2, 2]", "\"channel_mult\": []", "model: channel_mult needs one or more positive multipliers, got []");
+        assertConfigError("\"dropout\": 0.0", "\"dropout\": 1.5", "model: dropout must be in [0, 1), got 1.5");
     }
 
     @Test
