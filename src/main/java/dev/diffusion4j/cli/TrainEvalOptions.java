@@ -59,6 +59,7 @@ public final class TrainEvalOptions {
             SampleQuality q = ev.evaluate(new GeneratedImages(model, diffusion, cfg.sample(), cfg.model(), cfg.classConditional(), dev, cfg.seed()),
                     null, step);
             out.println();
+            for (String w : q.warnings()) out.println("step " + step + ": warning: " + w);
             for (String line : q.lines()) out.println("step " + step + ": " + line);
             out.flush();
             return q.toRow();

@@ -1,6 +1,9 @@
 package dev.diffusion4j.metrics;
 
 import dev.diffusion4j.data.SplitMix64;
+import java.util.stream.IntStream;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * Kernel distance (KID when the features are Inception's, Bińkowski et al. 2018): the unbiased estimate of the squared
@@ -21,13 +24,13 @@ public final class KernelDistance {
         if (subsets < 1) throw new IllegalArgumentException("KID needs at least 1 subset, got " + subsets);
         int m = Math.min(maxSubsetSize, Math.min(real.count(), fake.count()));
         if (m < 2) throw new IllegalArgumentException("KID needs at least 2 feature vectors in each set");
-        double[] est = new double[subsets];
-        SplitMix64 rng = new SplitMix64(seed);
-        for (int s = 0; s < subsets; s++) {
+        // Subsets run in parallel, each from its own seeded stream, so the result does not depend on thread timing.
+        double[] est = IntStream.range(0, subsets).parallel().mapToDouble(s -> {
+            SplitMix64 rng = SplitMix64.of(seed, s);
             Features x = real.select(sampleWithoutReplacement(real.count(), m, rng));
             Features y = fake.select(sampleWithoutReplacement(fake.count(), m, rng));
-            est[s] = unbiasedMmd2(x, y);
-        }
+            return unbiasedMmd2(x, y);
+        }).toArray();
         double mean = 0;
         for (double e : est) mean += e;
         mean /= subsets;
@@ -39,25 +42,23 @@ public final class KernelDistance {
     /** The unbiased squared MMD between two equal-size sets: off-diagonal means of K_xx and K_yy minus twice the mean of K_xy. */
     static double unbiasedMmd2(Features x, Features y) {
         int m = x.count();
-        double kxx = offDiagonalSum(x, x), kyy = offDiagonalSum(y, y), kxy = 0;
-        for (int i = 0; i < m; i++) for (int j = 0; j < m; j++) kxy += kernel(x, i, y, j);
+        DMatrixRMaj a = DMatrixRMaj.wrap(m, x.dim(), x.values()), b = DMatrixRMaj.wrap(m, y.dim(), y.values());
+        double kxx = kernelSum(a, a, x.dim(), true), kyy = kernelSum(b, b, x.dim(), true), kxy = kernelSum(a, b, x.dim(), false);
         return (kxx + kyy) / ((double) m * (m - 1)) - 2 * kxy / ((double) m * m);
     }
 
-    private static double offDiagonalSum(Features a, Features b) {
-        int m = a.count();
+    /** Sum of (a_i . b_j / d + 1)^3 over all pairs, or over i != j; the dot products come from one matrix product. */
+    private static double kernelSum(DMatrixRMaj a, DMatrixRMaj b, int d, boolean offDiagonal) {
+        DMatrixRMaj dots = new DMatrixRMaj(a.numRows, b.numRows);
+        CommonOps_DDRM.multTransB(a, b, dots);
         double s = 0;
-        for (int i = 0; i < m; i++) for (int j = i + 1; j < m; j++) s += kernel(a, i, b, j);
-        return 2 * s;
-    }
-
-    private static double kernel(Features a, int i, Features b, int j) {
-        int d = a.dim();
-        double[] av = a.values(), bv = b.values();
-        double dot = 0;
-        for (int k = 0; k < d; k++) dot += av[i * d + k] * bv[j * d + k];
-        double t = dot / d + 1;
-        return t * t * t;
+        for (int i = 0; i < a.numRows; i++)
+            for (int j = 0; j < b.numRows; j++) {
+                if (offDiagonal && i == j) continue;
+                double t = dots.unsafe_get(i, j) / d + 1;
+                s += t * t * t;
+            }
+        return s;
     }
 
     /** m distinct indices of 0..n-1 (a partial Fisher-Yates shuffle). */

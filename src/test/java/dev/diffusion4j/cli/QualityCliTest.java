@@ -100,11 +100,13 @@ class QualityCliTest {
         String eval = ok("eval", "--run", run.toString(), "--metrics", "fid,kid", "--count", "20", "--features", "pixels:4", "--device", "cpu");
         assertTrue(eval.contains("FD ") && eval.contains("(pixels-4x4; 20 images vs 20 reference images)"), eval);
         assertFalse(eval.contains("NLL bound"), eval);
+        String encoder = ok("fid", "shapes:64:1", "shapes:64:2", "--image-size", "8", "--features", run.toString(), "--device", "cpu");
+        assertTrue(encoder.contains("FD ") && encoder.contains("(unet-encoder:" + run + "@step4@"), encoder);
         String again = ok("eval", "--run", run.toString(), "--metrics", "fid", "--count", "20", "--features", "pixels:4", "--device", "cpu");
         assertTrue(again.contains("read from the cache"), again);
     }
 
-    @Test void badOptionsFailWithOneLineBeforeWork() {
+    @Test void badOptionsFailWithOneLineBeforeWork() throws Exception {
         Run r = diffuse("fid", "shapes:10", "shapes:10", "--metrics", "fd,sharpness");
         assertEquals(1, r.rc());
         assertTrue(r.out().contains("unknown metric 'sharpness'"), r.out());
@@ -115,6 +117,14 @@ class QualityCliTest {
         r = diffuse("fid", "shapes:10", "shapes:10", "--features", tmp.resolve("nothing").toString());
         assertEquals(1, r.rc());
         assertTrue(r.out().contains("not a run folder"), r.out());
+        r = diffuse("fid", "shapes:10", "shapes:10", "--features", "inception:" + tmp.resolve("absent.safetensors"));
+        assertEquals(1, r.rc());
+        assertTrue(r.out().contains("Inception weights not found at " + tmp.resolve("absent.safetensors")), r.out());
+        Path wrong = tmp.resolve("wrong.safetensors");
+        dev.diffusion4j.nn.StateDicts.save(wrong, Map.of("fc.weight", dev.diffusion4j.engine.Tensor.zeros(2, 2)), null);
+        r = diffuse("fid", "shapes:10", "shapes:10", "--features", "inception:" + wrong);
+        assertEquals(1, r.rc());
+        assertTrue(r.out().contains("not pytorch-fid's FID Inception weights") && r.out().contains("Conv2d_1a_3x3.conv.weight is missing"), r.out());
         Path out = tmp.resolve("never");
         r = diffuse("train", "--out", out.toString(), "--eval-every", "5", "--eval-metrics", "nll");
         assertEquals(1, r.rc());
