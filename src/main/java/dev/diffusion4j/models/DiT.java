@@ -41,7 +41,7 @@ public final class DiT extends DenoisingNetwork {
         posEmbed.requiresGrad(false);
         blocks = registerModule("blocks", new ModuleList<>());
         for (int i = 0; i < cfg.depth(); i++) blocks.add(new DiTBlock(d, cfg.numHeads(), cfg.mlpHidden(), gen));
-        finalLayer = registerModule("final_layer", new FinalLayer(d, cfg.patchSize(), cfg.outChannels(), gen));
+        finalLayer = registerModule("final_layer", new FinalLayer(d, cfg.patchSize(), cfg.outChannels()));
     }
 
     @Override public DiTConfig config() { return cfg; }

@@ -20,6 +20,20 @@ public final class Linear extends Module {
         this.bias = bias ? registerParameter("bias", Init.uniform(gen, bound, outFeatures)) : null;
     }
 
+    /**
+     * A layer holding the given initial values (weight [out, in], bias [out] or null): for models with their own
+     * initialisation, which then draw each weight once rather than over PyTorch's default.
+     */
+    public Linear(Tensor weight, Tensor bias) {
+        if (weight.rank() != 2 || (bias != null && (bias.rank() != 1 || bias.shape(0) != weight.shape(0))))
+            throw new IllegalArgumentException("Linear needs weight [out, in] and bias [out], got " + java.util.Arrays.toString(weight.shape())
+                    + (bias == null ? "" : " and " + java.util.Arrays.toString(bias.shape())));
+        this.inFeatures = weight.shape(1);
+        this.outFeatures = weight.shape(0);
+        this.weight = registerParameter("weight", weight);
+        this.bias = bias == null ? null : registerParameter("bias", bias);
+    }
+
     @Override public Tensor forward(Tensor x) {
         if (x.rank() == 0 || x.shape(-1) != inFeatures)
             throw new IllegalArgumentException("Linear expects inputs [..., " + inFeatures + "], got " + java.util.Arrays.toString(x.shape()));

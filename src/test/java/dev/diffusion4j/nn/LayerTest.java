@@ -105,4 +105,14 @@ class LayerTest {
         var e = assertThrows(UnsupportedOperationException.class, () -> new ModuleList<Linear>().forward(Tensor.zeros(1)));
         assertEquals("ModuleList does not take a single tensor input", e.getMessage());
     }
+
+    @Test
+    void linearFromGivenValuesKeepsThemAndChecksTheirShapes() {
+        Linear l = new Linear(Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3), Tensor.of(new float[] {0.5f, -1}, 2));
+        assertEquals(3, l.inFeatures());
+        assertEquals(2, l.outFeatures());
+        assertArrayEquals(new float[] {14.5f, 31}, l.forward(Tensor.of(new float[] {1, 2, 3}, 1, 3)).toFloatArray());
+        assertEquals(java.util.List.of("weight", "bias"), new java.util.ArrayList<>(l.stateDict().keySet()));
+        assertThrows(IllegalArgumentException.class, () -> new Linear(Tensor.zeros(2, 3), Tensor.zeros(3)));
+    }
 }

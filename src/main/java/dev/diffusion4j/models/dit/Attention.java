@@ -14,9 +14,8 @@ public final class Attention extends Module {
     public Attention(int hiddenSize, int heads, Generator gen) {
         if (hiddenSize % heads != 0) throw new IllegalArgumentException(hiddenSize + " channels cannot be split into " + heads + " heads");
         this.heads = heads;
-        qkv = registerModule("qkv", new Linear(hiddenSize, 3 * hiddenSize, gen));
-        proj = registerModule("proj", new Linear(hiddenSize, hiddenSize, gen));
-        GlorotLinear.init(gen, qkv, proj);
+        qkv = registerModule("qkv", InitLinear.glorot(hiddenSize, 3 * hiddenSize, gen));
+        proj = registerModule("proj", InitLinear.glorot(hiddenSize, hiddenSize, gen));
     }
 
     @Override public Tensor forward(Tensor x) {

@@ -2,9 +2,7 @@ package dev.diffusion4j.models.dit;
 
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
-import dev.diffusion4j.nn.Init;
 import dev.diffusion4j.nn.LayerNorm;
-import dev.diffusion4j.nn.Linear;
 import dev.diffusion4j.nn.Module;
 import dev.diffusion4j.nn.Sequential;
 import dev.diffusion4j.nn.SiLU;
@@ -25,8 +23,7 @@ public final class DiTBlock extends Module {
         attn = registerModule("attn", new Attention(hiddenSize, heads, gen));
         norm2 = registerModule("norm2", new LayerNorm(new int[] {hiddenSize}, LN_EPS, false));
         mlp = registerModule("mlp", new Mlp(hiddenSize, mlpHidden, gen));
-        adaLN = registerModule("adaLN_modulation", new Sequential(new SiLU(), new Linear(hiddenSize, 6 * hiddenSize, gen)));
-        Init.zero(adaLN.get(1));
+        adaLN = registerModule("adaLN_modulation", new Sequential(new SiLU(), InitLinear.zero(hiddenSize, 6 * hiddenSize)));
     }
 
     /** x [B, L, D], c [B, D]. */

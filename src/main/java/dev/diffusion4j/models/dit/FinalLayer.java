@@ -1,8 +1,6 @@
 package dev.diffusion4j.models.dit;
 
-import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
-import dev.diffusion4j.nn.Init;
 import dev.diffusion4j.nn.LayerNorm;
 import dev.diffusion4j.nn.Linear;
 import dev.diffusion4j.nn.Module;
@@ -15,12 +13,10 @@ public final class FinalLayer extends Module {
     private final Linear linear;
     private final Sequential adaLN;
 
-    public FinalLayer(int hiddenSize, int patchSize, int outChannels, Generator gen) {
+    public FinalLayer(int hiddenSize, int patchSize, int outChannels) {
         norm = registerModule("norm_final", new LayerNorm(new int[] {hiddenSize}, 1e-6, false));
-        linear = registerModule("linear", new Linear(hiddenSize, patchSize * patchSize * outChannels, gen));
-        adaLN = registerModule("adaLN_modulation", new Sequential(new SiLU(), new Linear(hiddenSize, 2 * hiddenSize, gen)));
-        Init.zero(linear);
-        Init.zero(adaLN.get(1));
+        linear = registerModule("linear", InitLinear.zero(hiddenSize, patchSize * patchSize * outChannels));
+        adaLN = registerModule("adaLN_modulation", new Sequential(new SiLU(), InitLinear.zero(hiddenSize, 2 * hiddenSize)));
     }
 
     /** x [B, L, D], c [B, D] -> [B, L, p*p*C_out]. */

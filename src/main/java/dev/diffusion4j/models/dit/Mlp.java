@@ -11,9 +11,8 @@ public final class Mlp extends Module {
     private final Linear fc1, fc2;
 
     public Mlp(int dim, int hidden, Generator gen) {
-        fc1 = registerModule("fc1", new Linear(dim, hidden, gen));
-        fc2 = registerModule("fc2", new Linear(hidden, dim, gen));
-        GlorotLinear.init(gen, fc1, fc2);
+        fc1 = registerModule("fc1", InitLinear.glorot(dim, hidden, gen));
+        fc2 = registerModule("fc2", InitLinear.glorot(hidden, dim, gen));
     }
 
     @Override public Tensor forward(Tensor x) { return fc2.forward(F.geluTanh(fc1.forward(x))); }

@@ -4,8 +4,6 @@ import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.models.DiTConfig;
-import dev.diffusion4j.nn.Init;
-import dev.diffusion4j.nn.Linear;
 import dev.diffusion4j.nn.Module;
 import dev.diffusion4j.nn.Sequential;
 import dev.diffusion4j.nn.SiLU;
@@ -19,12 +17,7 @@ public final class TimestepEmbedder extends Module {
     private final Sequential mlp;
 
     public TimestepEmbedder(int hiddenSize, Generator gen) {
-        mlp = registerModule("mlp", new Sequential(new Linear(FREQ, hiddenSize, gen), new SiLU(), new Linear(hiddenSize, hiddenSize, gen)));
-        for (int i : new int[] {0, 2}) {
-            Linear l = (Linear) mlp.get(i);
-            Init.normal(l.weight(), 0, 0.02, gen);
-            Init.zero(l.bias());
-        }
+        mlp = registerModule("mlp", new Sequential(InitLinear.normal(FREQ, hiddenSize, 0.02, gen), new SiLU(), InitLinear.normal(hiddenSize, hiddenSize, 0.02, gen)));
     }
 
     /** t [N] (integer or fractional) -> [N, D], the features computed in {@code dtype}. */
