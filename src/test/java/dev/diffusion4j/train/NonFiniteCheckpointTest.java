@@ -58,7 +58,10 @@ class NonFiniteCheckpointTest {
     @Test
     void everyLoadPathRefusesNonFiniteState() throws IOException {
         Path run = tmp.resolve("run");
-        Outcome trained = diffuse(TrainerTest.trainArgs(run, 1));   // one step: a checkpoint is all this needs
+        // one step is all a checkpoint needs; a constant rate lets --resume --steps 2 go on (a finished cosine is refused)
+        String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(TrainerTest.trainArgs(run, 1)),
+                java.util.stream.Stream.of("--lr-schedule", "constant")).toArray(String[]::new);
+        Outcome trained = diffuse(args);
         assertEquals(0, trained.rc(), trained.output());
         Path ck = run.resolve("checkpoints/step-0000001");
 
