@@ -34,6 +34,7 @@ public final class EvalCommand implements Callable<Integer> {
     static final java.util.List<String> SPLITS = java.util.List.of("train", "test");
 
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin ImageLimitOption imageLimit = new ImageLimitOption();
 
     @Option(names = "--run", paramLabel = "DIR", required = true, description = "Training run folder.")
     Path run;
@@ -71,6 +72,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Device dev = checkOptions();
+        imageLimit.apply(spec);
         EvalQuality quality = EvalQuality.parse(metrics, features);
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();

@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
                 "  diffuse fid real/ generated/ --image-size 32 --count 5000"})
 public final class FidCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin ImageLimitOption imageLimit = new ImageLimitOption();
 
     @Parameters(index = "0", paramLabel = "A", description = "Reference images.")
     String a;
@@ -68,6 +69,7 @@ public final class FidCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        imageLimit.apply(spec);
         EnumSet<QualityMetric> wanted = QualityMetric.parse(metrics, Set.of());
         if (wanted.isEmpty()) throw new IllegalArgumentException("--metrics names no metric; choose from fd, kid, pr");
         if (count < 0 || count == 1) throw new IllegalArgumentException("--count must be 0 (all) or at least 2, got " + count);

@@ -29,7 +29,9 @@ final class ResumeChanges {
     static final String CHANGEABLE_NAMES = "--steps, --device, --precision, --log-every, --sample-every, --checkpoint-every, --keep-checkpoints, "
             + "--sampler, --sample-steps, --grid-size, --guidance, --grid-scale, --lr-schedule";
     static final List<String> CHANGEABLE = List.of(CHANGEABLE_NAMES.split(", "));
-    private static final Set<String> ALWAYS = Set.of("--out", "--resume");
+    /** Options of this invocation alone (nothing of them is saved in config.json), so a resume takes them as given. */
+    private static final Set<String> ALWAYS = Set.of("--out", "--resume", "--max-image-pixels", "--eval-every", "--eval-count",
+            "--eval-features", "--eval-metrics");
 
     private final TrainConfig config;
     private final long at;

@@ -43,6 +43,7 @@ import picocli.CommandLine.Spec;
                 "  diffuse train --out runs/shapes --resume --steps 4000 --lr-schedule restart"})
 public final class TrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin ImageLimitOption imageLimit = new ImageLimitOption();
 
     @Option(names = "--data", paramLabel = "SPEC", defaultValue = "shapes",
             description = "Training images: 'shapes' (built-in, no download), a folder of PNG/JPEG (sub-folders = classes), "
@@ -205,6 +206,7 @@ public final class TrainCommand implements Callable<Integer> {
     private void checkOptions() {
         OptionChecks c = new OptionChecks(spec);
         evalOptions.validate();
+        imageLimit.apply(spec);
         if (!resume) c.outputFolder("--out", outDir);
         ModelConfig base = c.parse("--preset", preset, ModelPresets::get);
         if (channels != null) c.require(channels == 1 || channels == 3, "--channels must be 1 (gray) or 3 (RGB), got " + channels);

@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
                 "  diffuse fid runs/fmnist-samples /usr/share/datasets/fashion-mnist --features runs/features-fmnist"})
 public final class TrainFeaturesCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin ImageLimitOption imageLimit = new ImageLimitOption();
 
     @Option(names = "--data", paramLabel = "SPEC", required = true,
             description = "Labelled training images: a folder with one sub-folder per class, IDX files (e.g. Fashion-MNIST), CIFAR-10 binaries or 'shapes'.")
@@ -65,6 +66,7 @@ public final class TrainFeaturesCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
+        imageLimit.apply(spec);
         if (Files.exists(out.resolve("config.json"))) throw new IllegalArgumentException(out + " already holds a run; choose another --out");
         Device dev = Device.parse(device);
         ImageDataset all = Datasets.open(data, channels, imageSize, "train", w -> o.println("warning: " + w));
