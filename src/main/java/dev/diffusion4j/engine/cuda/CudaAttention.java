@@ -13,11 +13,32 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>What it does not cover, so the backend's composed path runs instead: a mask, f64 (and mixed dtypes), a head dim
  * D or Dv above {@link AttentionTiles#MAX_HEAD_DIM}, empty inputs, and a device whose shared memory per block is
- * below what the tiles need. {@code -Ddiffusion4j.cuda.fusedAttention=false} turns it off (for comparisons).
+ * below what the tiles need.
+ *
+ * <p>When it runs ({@code -Ddiffusion4j.cuda.fusedAttention=auto|always|never}, default auto): measured on an H100
+ * (CudaAttentionBench, 2026-12-05), the composed cuBLAS path is faster for bf16 forward+backward at [64,6,256,64]
+ * (1.16 vs 1.49 ms) and [8,16,1024,72] (2.11 vs 8.76 ms); the fused kernels' gain is memory (73 vs 300 MiB and 109 vs
+ * 1,186 MiB there). So auto runs them only where the composed path's [..., Lq, Lk] probabilities would take more
+ * than {@link #AUTO_MIN_SCORES_BYTES}.
  */
 final class CudaAttention {
     private static final int MAX_GRID_Y = 65535;   // row tiles go along grid y
-    private static volatile boolean enabled = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.fusedAttention"));
+    /** Where auto turns to the fused path: the size of the probabilities the composed path would keep. */
+    static final long AUTO_MIN_SCORES_BYTES = 256L << 20;
+
+    /** When the fused path runs. */
+    enum Use { AUTO, ALWAYS, NEVER }
+
+    private static volatile Use use = parseUse(System.getProperty("diffusion4j.cuda.fusedAttention", "auto"));
+
+    private static Use parseUse(String v) {
+        return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> Use.AUTO;
+            case "always", "true" -> Use.ALWAYS;
+            case "never", "false" -> Use.NEVER;
+            default -> throw new IllegalArgumentException("-Ddiffusion4j.cuda.fusedAttention=" + v + ": expected auto, always or never");
+        };
+    }
 
     private final CudaBackend backend;
     private final CudaKernels kernels;
@@ -30,18 +51,20 @@ final class CudaAttention {
         this.smemLimit = backend.context().properties().sharedMemoryPerBlockOptin();
     }
 
-    /** Turns the fused path on or off for later forwards (a backward follows whatever its forward did). */
-    static void setEnabled(boolean on) { enabled = on; }
-
-    static boolean enabled() { return enabled; }
+    /** Sets when the fused path runs for later forwards (a backward follows whatever its forward did). */
+    static void setUse(Use u) { use = u; }
 
     /** Whether the fused kernels take these operands (see the class comment for what they do not). */
     boolean covers(Tensor q, Tensor k, Tensor v, Tensor mask) {
-        if (!enabled || mask != null) return false;
+        if (use == Use.NEVER || mask != null) return false;
         DType t = q.dtype();
         if ((t != DType.F32 && t != DType.BF16) || k.dtype() != t || v.dtype() != t) return false;
         if (q.numel() == 0 || k.numel() == 0 || v.numel() == 0) return false;
         int r = q.rank();
+        if (use == Use.AUTO) {
+            long lq = q.shape(r - 2), lk = k.shape(r - 2), heads = q.numel() / (lq * q.shape(r - 1));
+            if (heads * lq * lk * (t == DType.BF16 ? 2 : 4) <= AUTO_MIN_SCORES_BYTES) return false;
+        }
         AttentionTiles tiles = AttentionTiles.forHeadDim(Math.max(q.shape(r - 1), v.shape(r - 1)));
         long rows = Math.max(q.numel() / q.shape(r - 1), k.numel() / k.shape(r - 1));   // batch * L within int
         return tiles != null && tiles.maxSmemBytes() <= smemLimit && rows <= Integer.MAX_VALUE

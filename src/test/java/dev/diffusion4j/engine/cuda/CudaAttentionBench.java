@@ -29,11 +29,11 @@ public final class CudaAttentionBench {
         for (int[] s : shapes)
             for (DType dt : new DType[] {DType.BF16, DType.F32})
                 for (boolean fused : new boolean[] {true, false}) run(cuda, s, dt, fused);
-        CudaAttention.setEnabled(true);
+        CudaAttention.setUse(CudaAttention.Use.AUTO);
     }
 
     private static void run(Device cuda, int[] s, DType dt, boolean fused) {
-        CudaAttention.setEnabled(fused);
+        CudaAttention.setUse(fused ? CudaAttention.Use.ALWAYS : CudaAttention.Use.NEVER);
         Generator g = new Generator(1);
         Tensor q = Tensor.randn(g, dt, cuda, s).requiresGrad(true), k = Tensor.randn(g, dt, cuda, s).requiresGrad(true);
         Tensor v = Tensor.randn(g, dt, cuda, s).requiresGrad(true), w = Tensor.randn(g, dt, cuda, s);
