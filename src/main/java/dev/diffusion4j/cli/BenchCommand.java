@@ -22,9 +22,9 @@ import picocli.CommandLine.Spec;
                 "  train  a preset's training step (img/s) and sampling forward (img*NFE/s), like ../shared/bench/ddpm_unet.py and dit.py",
                 "  gemm   CPU sgemm GFLOP/s at the given sizes (default 256 512 1024 2048), like bench/numpy_sgemm.py",
                 "  conv   CPU 3x3 conv2d forward+backward (default batch 32, 128 channels, 32x32), like bench/torch_conv.py"},
-        footer = {"", "Examples:", "  diffuse bench train --preset fmnist-small --batch 32 --device cpu",
-                "  diffuse bench train --preset ddpm-cifar10 --batch 128 --device cuda --precision fp32,tf32,bf16",
-                "  diffuse bench train --preset dit-s/2 --batch 256 --device cuda --precision tf32,bf16", "  diffuse bench gemm 1024 2048"})
+        footer = {"", "Examples:", "  ${sys:diffuse.command:-diffuse} bench train --preset fmnist-small --batch 32 --device cpu",
+                "  ${sys:diffuse.command:-diffuse} bench train --preset ddpm-cifar10 --batch 128 --device cuda --precision fp32,tf32,bf16",
+                "  ${sys:diffuse.command:-diffuse} bench train --preset dit-s/2 --batch 256 --device cuda --precision tf32,bf16", "  ${sys:diffuse.command:-diffuse} bench gemm 1024 2048"})
 public final class BenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
         description = {"Evaluate a trained model's negative log-likelihood bound in bits/dim: prior term + sum of the",
                 "per-timestep KL terms + discretised decoder term, averaged over images (as improved-diffusion reports it).",
                 "Each image costs one model call per timestep T, so the default evaluates a sample of the test split."},
-        footer = {"", "Example:", "  diffuse eval --run runs/fmnist --split test --count 1000 --device cuda"})
+        footer = {"", "Example:", "  ${sys:diffuse.command:-diffuse} eval --run runs/fmnist --split test --count 1000 --device cuda"})
 public final class EvalCommand implements Callable<Integer> {
     static final java.util.List<String> SPLITS = java.util.List.of("train", "test");
 

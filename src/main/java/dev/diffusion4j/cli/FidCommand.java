@@ -27,8 +27,8 @@ import picocli.CommandLine.Spec;
         description = {"Fréchet distance between two image sets (folders of PNG/JPEG, IDX or CIFAR-10 folders, or shapes specs),",
                 "printed as FD with the feature network's name (FID is reserved for Inception features). A is the reference:",
                 "precision is the share of B inside A's manifold, recall the share of A inside B's."},
-        footer = {"", "Examples:", "  diffuse fid /usr/share/datasets/fashion-mnist runs/fmnist/images --features runs/features-fmnist --metrics fd,kid,pr",
-                "  diffuse fid real/ generated/ --image-size 32 --count 5000"})
+        footer = {"", "Examples:", "  ${sys:diffuse.command:-diffuse} fid /usr/share/datasets/fashion-mnist runs/fmnist/images --features runs/features-fmnist --metrics fd,kid,pr",
+                "  ${sys:diffuse.command:-diffuse} fid real/ generated/ --image-size 32 --count 5000"})
 public final class FidCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @picocli.CommandLine.Mixin ImageLimitOption imageLimit = new ImageLimitOption();

@@ -28,9 +28,9 @@ import picocli.CommandLine.Spec;
 /** {@code diffuse sample}: draw images from a trained run's EMA weights. */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Draw images from a trained model (its EMA weights) as a PNG grid, single PNGs and/or a denoising strip.",
-        footer = {"", "Examples:", "  diffuse sample --run runs/shapes",
-                "  diffuse sample --run runs/shapes --sampler dpm++2m --steps 20 --count 16 --strip strip.png",
-                "  diffuse sample --run runs/fmnist --class 3 --count 64"})
+        footer = {"", "Examples:", "  ${sys:diffuse.command:-diffuse} sample --run runs/shapes",
+                "  ${sys:diffuse.command:-diffuse} sample --run runs/shapes --sampler dpm++2m --steps 20 --count 16 --strip strip.png",
+                "  ${sys:diffuse.command:-diffuse} sample --run runs/fmnist --class 3 --count 64"})
 public final class SampleCommand implements Callable<Integer> {
     static final int MAX_COUNT = 1_000_000;
 

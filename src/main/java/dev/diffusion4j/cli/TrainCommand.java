@@ -1,5 +1,7 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.train.Invocation;
+
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.LossConfig;
@@ -37,10 +39,10 @@ import picocli.CommandLine.Spec;
         description = {"Train a diffusion U-Net or DiT on images. With no options it trains the 'tiny' model class-conditionally on the",
                 "built-in shapes data (16x16) on the CPU for 1500 steps (about 8-10 minutes on 2 cores) and writes runs/shapes/;",
                 "its sample grid shows one row per shape class."},
-        footer = {"", "Examples:", "  diffuse train",
-                "  diffuse train --data /usr/share/datasets/fashion-mnist --preset fmnist-small --out runs/fmnist --steps 20000 --device cuda",
-                "  diffuse train --out runs/shapes --resume",
-                "  diffuse train --out runs/shapes --resume --steps 4000 --lr-schedule restart"})
+        footer = {"", "Examples:", "  ${sys:diffuse.command:-diffuse} train",
+                "  ${sys:diffuse.command:-diffuse} train --data /usr/share/datasets/fashion-mnist --preset fmnist-small --out runs/fmnist --steps 20000 --device cuda",
+                "  ${sys:diffuse.command:-diffuse} train --out runs/shapes --resume",
+                "  ${sys:diffuse.command:-diffuse} train --out runs/shapes --resume --steps 4000 --lr-schedule restart"})
 public final class TrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @picocli.CommandLine.Mixin ImageLimitOption imageLimit = new ImageLimitOption();
@@ -314,7 +316,7 @@ public final class TrainCommand implements Callable<Integer> {
                 + (cfg.classConditional() ? " (one row per class, in label order; guidance " + cfg.sample().guidance() + ")" : ""));
         out.println("report:  " + run.reportFile().toAbsolutePath());
         if (result.lastCheckpoint() != null) out.println("checkpoint: " + result.lastCheckpoint().toAbsolutePath());
-        out.println("next: diffuse sample --run " + outDir + "   |   diffuse eval --run " + outDir);
+        out.println("next: " + Invocation.command() + " sample --run " + outDir + "   |   " + Invocation.command() + " eval --run " + outDir);
         out.flush();
         return 0;
     }

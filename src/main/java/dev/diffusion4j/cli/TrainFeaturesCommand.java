@@ -1,5 +1,7 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.train.Invocation;
+
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.data.StridedSplit;
@@ -23,8 +25,8 @@ import picocli.CommandLine.Spec;
         description = {"Train a small image classifier on labelled data; its penultimate layer then serves as the feature network",
                 "of diffuse fid / eval / train --eval-features (FD, KD, precision/recall) on that kind of data, offline.",
                 "Every 10th training image is held out and its accuracy is reported at the end."},
-        footer = {"", "Example:", "  diffuse train-features --data /usr/share/datasets/fashion-mnist --out runs/features-fmnist --device cuda",
-                "  diffuse fid runs/fmnist-samples /usr/share/datasets/fashion-mnist --features runs/features-fmnist"})
+        footer = {"", "Example:", "  ${sys:diffuse.command:-diffuse} train-features --data /usr/share/datasets/fashion-mnist --out runs/features-fmnist --device cuda",
+                "  ${sys:diffuse.command:-diffuse} fid runs/fmnist-samples /usr/share/datasets/fashion-mnist --features runs/features-fmnist"})
 public final class TrainFeaturesCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @picocli.CommandLine.Mixin ImageLimitOption imageLimit = new ImageLimitOption();
@@ -91,7 +93,7 @@ public final class TrainFeaturesCommand implements Callable<Integer> {
         }
         o.printf(Locale.ROOT, "held-out accuracy %.4f on %d images (training batches: %.4f)%n", r.heldOutAccuracy(), r.heldOutCount(), r.trainAccuracy());
         o.println("features: " + run.modelFile().toAbsolutePath() + " (" + featureDim + "-d)");
-        o.println("next: diffuse fid DIR_A DIR_B --features " + out + "   |   diffuse eval --run RUN --metrics fid,kid --features " + out);
+        o.println("next: " + Invocation.command() + " fid DIR_A DIR_B --features " + out + "   |   " + Invocation.command() + " eval --run RUN --metrics fid,kid --features " + out);
         o.flush();
         return 0;
     }

@@ -1,0 +1,48 @@
+package dev.diffusion4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.diffusion4j.train.Invocation;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Hints and help examples start with the command as the user ran it (bin/diffuse passes its path), so they run as printed. */
+class InvocationTest {
+    @TempDir Path tmp;
+
+    @AfterEach
+    void clear() { System.clearProperty(Invocation.PROPERTY); }
+
+    private static String run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.execute(args);
+        return out + "\n" + err;
+    }
+
+    @Test
+    void helpExamplesAndHintsUseTheLauncherPath() {
+        System.setProperty(Invocation.PROPERTY, "bin/diffuse");
+        for (String cmd : new String[] {"train", "sample", "eval", "fid", "train-features", "bench"}) {
+            String help = run(cmd, "--help");
+            assertTrue(help.contains("  bin/diffuse " + cmd), cmd + " --help examples:\n" + help);
+            assertFalse(help.contains("  diffuse " + cmd), cmd + " --help still shows a bare 'diffuse':\n" + help);
+        }
+        String missing = run("sample", "--run", tmp.resolve("none").toString());
+        assertTrue(missing.contains("train one with: bin/diffuse train --out "), missing);
+    }
+
+    @Test
+    void withoutTheLauncherTheProgramIsCalledDiffuse() {
+        assertEquals("diffuse", Invocation.command());
+        assertTrue(run("train", "--help").contains("  diffuse train --out runs/shapes --resume"));
+    }
+}
