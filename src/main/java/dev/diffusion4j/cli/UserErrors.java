@@ -1,5 +1,7 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.train.Invocation;
+
 import java.io.PrintWriter;
 import picocli.CommandLine;
 
@@ -69,7 +71,9 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler {
             String name = cl.getCommandSpec().qualifiedName();
             err.println(name + ": " + oneLine(e.getMessage()));
             CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
-            err.println("See '" + name + " --help' for the options and their allowed values.");
+            int sub = name.indexOf(' ');   // the hint starts with the command as the user ran it (e.g. bin/diffuse)
+            String asRun = Invocation.command() + (sub < 0 ? "" : name.substring(sub));
+            err.println("See '" + asRun + " --help' for the options and their allowed values.");
             if (debug()) e.printStackTrace(err);
             err.flush();
             return USAGE_ERROR;

@@ -36,6 +36,7 @@ class InvocationTest {
             assertTrue(help.contains("  bin/diffuse " + cmd), cmd + " --help examples:\n" + help);
             assertFalse(help.contains("  diffuse " + cmd), cmd + " --help still shows a bare 'diffuse':\n" + help);
         }
+        assertTrue(run("train", "--batch-size", "0").contains("See 'bin/diffuse train --help'"));
         String missing = run("sample", "--run", tmp.resolve("none").toString());
         assertTrue(missing.contains("train one with: bin/diffuse train --out "), missing);
     }
