@@ -20,7 +20,8 @@ public record SampleQuality(String network, int referenceCount, int generatedCou
         Double fd = null;
         if (metrics.contains(QualityMetric.FD)) {
             GaussianStats g = GaussianStats.of(generated);
-            for (GaussianStats s : List.of(ref.stats(), g)) if (s.singularWarning() != null) warnings.add(s.singularWarning());
+            for (GaussianStats s : List.of(ref.stats(), g))   // the same warning for both sets is said once
+                if (s.singularWarning() != null && !warnings.contains(s.singularWarning())) warnings.add(s.singularWarning());
             fd = FrechetDistance.between(ref.stats(), g);
         }
         KernelDistance.Result kid = metrics.contains(QualityMetric.KID)
