@@ -42,7 +42,7 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "STEP", description = "Checkpoint step to use. Default: the latest.")
     Long checkpoint;
 
-    @Option(names = "--count", paramLabel = "N", defaultValue = "64", description = "Number of images. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--count", paramLabel = "N", defaultValue = "64", description = "Number of images (exactly; see --class for how class-conditional runs spread them). Default: ${DEFAULT-VALUE}.")
     int count;
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64", description = "Images sampled at once. Default: ${DEFAULT-VALUE}.")
@@ -64,7 +64,8 @@ public final class SampleCommand implements Callable<Integer> {
     boolean noClip;
 
     @Option(names = "--class", paramLabel = "K|all|none",
-            description = "Class-conditional runs: draw class K, 'all' (one row per class, count/classes images each) or 'none' (unconditional). "
+            description = "Class-conditional runs: draw class K, 'all' (exactly --count images in rows of count/classes per class, in label "
+                    + "order, the remainder starting again at class 0; fewer images than classes: the first classes) or 'none' (unconditional). "
                     + "Default: all for class-conditional runs.")
     String label;
 
@@ -164,10 +165,10 @@ public final class SampleCommand implements Callable<Integer> {
 
     /** The label of every image to draw, or null to draw unconditionally; checks --class against the run. */
     private long[] classLabels(int k) {
-        if (label == null) return k > 0 ? Sampling.classRows(k, count) : null;
+        if (label == null) return k > 0 ? Sampling.classCycle(k, count) : null;
         if ("none".equalsIgnoreCase(label)) return null;
         if (k == 0) throw new IllegalArgumentException("--class needs a class-conditional run; " + run + " was trained without labels");
-        if ("all".equalsIgnoreCase(label)) return Sampling.classRows(k, count);
+        if ("all".equalsIgnoreCase(label)) return Sampling.classCycle(k, count);
         int c;
         try {
             c = Integer.parseInt(label.trim());

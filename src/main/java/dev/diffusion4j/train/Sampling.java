@@ -30,6 +30,19 @@ public final class Sampling {
         return labels;
     }
 
+    /**
+     * Exactly {@code count} labels in rows of {@link #perClass} images per class, in label order, starting again at
+     * class 0 when count is not a multiple of the classes: 3 images of 5 classes are classes 0, 1, 2; 7 of 2 are
+     * 0, 0, 0, 1, 1, 1, 0. What {@code diffuse sample} draws, where --count is a promise.
+     */
+    public static long[] classCycle(int classes, int count) {
+        if (classes < 1) throw new IllegalArgumentException("need at least one class, got " + classes);
+        int per = perClass(classes, count);
+        long[] labels = new long[count];
+        for (int i = 0; i < count; i++) labels[i] = (i / per) % classes;
+        return labels;
+    }
+
     /** Images per class (per grid row) in a class-row grid of about {@code count} images. */
     public static int perClass(int classes, int count) { return Math.max(1, count / classes); }
 

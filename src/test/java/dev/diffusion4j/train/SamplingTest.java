@@ -29,6 +29,17 @@ class SamplingTest {
     }
 
     @Test
+    void classCycleGivesExactlyCountLabelsInLabelOrder() {
+        assertArrayEquals(new long[] {0, 1, 2}, Sampling.classCycle(5, 3), "fewer images than classes: the first classes");
+        assertArrayEquals(new long[] {0, 0, 0, 1, 1, 1, 0}, Sampling.classCycle(2, 7));
+        long[] five = Sampling.classCycle(5, 64);
+        assertEquals(64, five.length);
+        for (int i = 0; i < 60; i++) assertEquals(i / 12, five[i]);
+        for (int i = 60; i < 64; i++) assertEquals(0, five[i], "the remainder starts again at class 0");
+        assertThrows(IllegalArgumentException.class, () -> Sampling.classCycle(0, 4));
+    }
+
+    @Test
     void guidanceWrapsOnlyClassConditionalModelsAndOnlyWhenItChangesSomething() {
         UNetConfig plain = ModelPresets.unet("tiny").withInput(3, 8);
         Denoiser d = (x, t, c) -> x;
