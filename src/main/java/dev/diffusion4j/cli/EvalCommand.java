@@ -45,7 +45,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "SPEC", description = "Dataset to evaluate on. Default: the run's training data spec.")
     String data;
 
-    @Option(names = "--split", paramLabel = "S", defaultValue = "test", description = "Split: train or test (where the data has one). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--split", paramLabel = "S", defaultValue = "test", description = "Split: train or test. An explicit test on data without one (the built-in shapes, an image folder without a test/ "
+                    + "sub-folder) is refused; the default then scores the training images and says so. Default: ${DEFAULT-VALUE}.")
     String split;
 
     @Option(names = "--count", paramLabel = "N", defaultValue = "64", description = "Images to evaluate (0 = all). Default: ${DEFAULT-VALUE}.")
@@ -77,7 +78,15 @@ public final class EvalCommand implements Callable<Integer> {
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();
         var ck = RunCheckpoint.pick(r, checkpoint);
-        ImageDataset ds = Datasets.open(data != null ? data : cfg.data(), cfg.model().inChannels(), cfg.model().resolution(), split,
+        String dataSpec = data != null ? data : cfg.data();
+        if (!split.equalsIgnoreCase("train") && !Datasets.hasSplit(dataSpec, split)) {
+            // no silent scoring of the training images as if they were held out
+            if (spec.commandLine().getParseResult().hasMatchedOption("--split"))
+                throw new OptionChecks(spec).fail("--split " + split + ": the data " + dataSpec + " has no " + split
+                        + " split (only IDX, CIFAR-10 and image folders with a " + split + "/ sub-folder do); use --split train");
+            out.println("note: the data " + dataSpec + " has no " + split + " split; scoring its training images");
+        }
+        ImageDataset ds = Datasets.open(dataSpec, cfg.model().inChannels(), cfg.model().resolution(), split,
                 w -> out.println("warning: " + w));
         int n = count <= 0 ? ds.size() : Math.min(count, ds.size());
         DenoisingNetwork model = Trainer.loadEmaModel(r, ck.dir(), dev);

@@ -44,6 +44,20 @@ public final class Datasets {
         return ConvertedDataset.of(ds, channels, size);
     }
 
+    /**
+     * Whether {@code open} would read a split of that name rather than fall back to all the images: IDX and CIFAR-10
+     * folders (which refuse a missing split themselves) and image folders with a sub-folder of that name. The
+     * built-in shapes, a single IDX or CIFAR file and a plain image folder have one set of images only.
+     */
+    public static boolean hasSplit(String spec, String split) {
+        if (spec == null || spec.isBlank()) return true;      // open names the problem
+        String s = spec.strip();
+        if (s.equals("shapes") || s.startsWith("shapes:")) return false;
+        Path path = FileNames.toPath(s.startsWith("~/") ? System.getProperty("user.home") + s.substring(1) : s, "dataset path");
+        if (!Files.isDirectory(path)) return !Files.exists(path);
+        return hasIdx(path) || Cifar10Dataset.looksLikeCifar(path) || Files.isDirectory(path.resolve(Split.check(split)));
+    }
+
     private static ImageDataset shapes(String spec, int channels, int size) {
         String[] parts = spec.split(":");
         try {

@@ -100,6 +100,9 @@ class QualityCliTest {
         String eval = ok("eval", "--run", run.toString(), "--metrics", "fid,kid", "--count", "20", "--features", "pixels:4", "--device", "cpu");
         assertTrue(eval.contains("FD ") && eval.contains("(pixels-4x4; 20 images vs 20 reference images)"), eval);
         assertFalse(eval.contains("NLL bound"), eval);
+        assertTrue(eval.contains("note: the data shapes:256 has no test split; scoring its training images"), eval);
+        CliRun.of("eval", "--run", run.toString(), "--split", "test", "--metrics", "fid", "--features", "pixels:4", "--device", "cpu")
+              .refused(2, "--split test: the data shapes:256 has no test split");
         String encoder = ok("fid", "shapes:64:1", "shapes:64:2", "--image-size", "8", "--features", run.toString(), "--device", "cpu");
         assertTrue(encoder.contains("FD ") && encoder.contains("(unet-encoder:" + run + "@step4@"), encoder);
         String again = ok("eval", "--run", run.toString(), "--metrics", "fid", "--count", "20", "--features", "pixels:4", "--device", "cpu");

@@ -2,6 +2,7 @@ package dev.diffusion4j.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -87,6 +88,21 @@ class DatasetsTest {
         assertEquals(1, test.size());
         assertEquals(3, test.channels());
         assertEquals(1f, load(test, 0)[0]);
+    }
+
+    @Test
+    void hasSplitTellsARealSplitFromAFallBackToAllImages() throws IOException {
+        assertFalse(Datasets.hasSplit("shapes:64", "test"));
+        Path plain = dir.resolve("plain");
+        TestFiles.image(plain.resolve("a/x.png"), TestFiles.solid(5, 5, 0x00FF00), "png");
+        assertFalse(Datasets.hasSplit(plain.toString(), "test"), "a plain image folder has only its training images");
+        TestFiles.image(dir.resolve("split/test/a/z.png"), TestFiles.solid(5, 5, 0xFF0000), "png");
+        assertTrue(Datasets.hasSplit(dir.resolve("split").toString(), "test"));
+        Path cifar = dir.resolve("cifar");
+        Files.createDirectories(cifar);
+        Cifar10DatasetTest.batch(cifar.resolve("data_batch_1.bin"), 1, 1);
+        assertTrue(Datasets.hasSplit(cifar.toString(), "test"), "CIFAR folders name a missing split themselves");
+        assertFalse(Datasets.hasSplit(cifar.resolve("data_batch_1.bin").toString(), "test"), "a single batch file is one set");
     }
 
     @Test
