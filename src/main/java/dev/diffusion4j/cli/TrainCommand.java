@@ -127,8 +127,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + "sooner) or p2. Default: min-snr (DiT presets: none).")
     String weighting;
 
-    @Option(names = "--snr-gamma", paramLabel = "G", defaultValue = "5", description = "Gamma of min-snr / p2 weighting. Default: ${DEFAULT-VALUE}.")
-    double gamma;
+    @Option(names = "--snr-gamma", paramLabel = "G",
+            description = "Gamma of min-snr / p2 weighting. Default: 5 for min-snr (Hang et al.), 1 for p2 (Choi et al., with k = 1).")
+    Double gamma;
+
+    /** Each weighting's paper default: P2's exponent is not min-SNR's clamp. */
+    static double defaultGamma(String weighting) { return "p2".equalsIgnoreCase(weighting) ? 1.0 : 5.0; }
 
     @Option(names = "--timestep-sampler", paramLabel = "S", defaultValue = "uniform", description = "uniform or loss-second-moment (importance sampling). Default: ${DEFAULT-VALUE}.")
     String timestepSampler;
@@ -240,7 +244,8 @@ public final class TrainCommand implements Callable<Integer> {
         Parameterization p = c.parse("--parameterization", parameterization, Parameterization::parse);
         VarianceType v = c.parse("--variance", variance, VarianceType::parse);
         c.oneOf("--loss", loss, LOSSES).parse("--distance", distance, LossConfig.Distance::parse);
-        c.oneOf("--weighting", weighting, WEIGHTINGS).positive("--snr-gamma", gamma).oneOf("--timestep-sampler", timestepSampler, TIMESTEP_SAMPLERS)
+        if (gamma != null) c.positive("--snr-gamma", gamma);
+        c.oneOf("--weighting", weighting, WEIGHTINGS).oneOf("--timestep-sampler", timestepSampler, TIMESTEP_SAMPLERS)
          .nonNegative("--offset-noise", offsetNoise).fraction("--label-dropout", labelDropout);
         c.device("--device", device);
         c.parse("--precision", precision, Precision::parse);
@@ -333,8 +338,9 @@ public final class TrainCommand implements Callable<Integer> {
             m = u.withDropout(dropout);
         }
         TrainDefaults def = TrainDefaults.of(m);
+        String lw = weighting != null ? weighting : def.weighting();
         DiffusionConfig d = new DiffusionConfig(schedule, timesteps, zeroTerminalSnr, parameterization, variance != null ? variance : def.variance(),
-                loss != null ? loss : def.loss(), distance, weighting != null ? weighting : def.weighting(), gamma, timestepSampler, offsetNoise);
+                loss != null ? loss : def.loss(), distance, lw, gamma != null ? gamma : defaultGamma(lw), timestepSampler, offsetNoise);
         m = m.withLearnSigma(d.learnedVariance());
         opened = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
         new OptionChecks(spec).require(opened.size() >= batchSize, "--batch-size " + batchSize + " is larger than the data (" + opened.size()

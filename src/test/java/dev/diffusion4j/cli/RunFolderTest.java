@@ -51,6 +51,23 @@ class RunFolderTest {
     }
 
     @Test
+    void eachWeightingHasItsPapersGammaAndSavedGammasStay() {
+        assertEquals("min-snr", RunDir.open(trained).config().diffusion().weighting());
+        assertEquals(5.0, RunDir.open(trained).config().diffusion().gamma(), "min-SNR's gamma 5");
+        Path p2 = tmp.resolve("p2");
+        CliRun.of(CliRun.train(p2, "--steps", "1", "--weighting", "p2")).succeeded();
+        assertEquals(1.0, RunDir.open(p2).config().diffusion().gamma(), "P2's gamma 1 (k = 1)");
+        Path half = tmp.resolve("p2-half");
+        CliRun.of(CliRun.train(half, "--steps", "1", "--weighting", "p2", "--snr-gamma", "0.5")).succeeded();
+        assertEquals(0.5, RunDir.open(half).config().diffusion().gamma());
+        // a run saved with p2 and gamma 5 (before p2 had its own default) keeps its 5
+        var json = Json.parseObject(Json.write(RunDir.open(p2).config().toJson()));
+        @SuppressWarnings("unchecked") var diffusion = (Map<String, Object>) json.get("diffusion");
+        diffusion.put("gamma", 5.0);
+        assertEquals(5.0, dev.diffusion4j.train.TrainConfig.fromJson(json).diffusion().gamma());
+    }
+
+    @Test
     void refusedResumesChangeNothing() {
         Path run = copy();
         Map<String, String> before = CliRun.snapshot(run);
