@@ -83,7 +83,8 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--images", paramLabel = "DIR", description = "Also write each image as a PNG into this folder.")
     Path imagesDir;
 
-    @Option(names = "--strip", paramLabel = "PNG", description = "Also write a denoising strip: the predicted x0 of the first image at 10 points of the sampling.")
+    @Option(names = "--strip", paramLabel = "PNG", description = "Also write a denoising strip: the predicted x0 of the first image at 10 points of the sampling, "
+                    + "enlarged like the grid (--grid-scale).")
     Path strip;
 
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto. Default: ${DEFAULT-VALUE}.")
@@ -129,7 +130,8 @@ public final class SampleCommand implements Callable<Integer> {
         }
         Tensor all = Tensor.cat(0, parts.toArray(new Tensor[0]));
         Path gridPath = grid != null ? grid : r.samplesDir().resolve("sample-" + seed + ".png");
-        SampleImages.writeGrid(gridPath, all, nrow, sc.gridScaleFor(cfg.model().resolution(), cfg.model().resolution()));
+        int scale = sc.gridScaleFor(cfg.model().resolution(), cfg.model().resolution());
+        SampleImages.writeGrid(gridPath, all, nrow, scale);
         out.println("grid: " + gridPath.toAbsolutePath());
         if (imagesDir != null) {
             Files.createDirectories(imagesDir);
@@ -141,7 +143,7 @@ public final class SampleCommand implements Callable<Integer> {
         }
         if (strip != null && !stripFrames.isEmpty()) {
             stripFrames.add(all.slice(0, 0, 1));
-            SampleImages.writeStrip(strip, Tensor.cat(0, stripFrames.toArray(new Tensor[0])));
+            SampleImages.writeStrip(strip, Tensor.cat(0, stripFrames.toArray(new Tensor[0])), scale);
             out.println("strip: " + strip.toAbsolutePath() + " (predicted x0 from noise to the final image)");
         }
         out.flush();

@@ -19,8 +19,9 @@ public final class SampleImages {
         Pngs.writeGrid(png, images.toFloatArray(), s[0], s[1], s[2], s[3], nrow, scale);
     }
 
-    public static void writeStrip(Path png, Tensor images) {
+    /** The images side by side in one row, each enlarged {@code scale} times like a grid's cells. */
+    public static void writeStrip(Path png, Tensor images, int scale) {
         int[] s = images.shape();
-        Pngs.writeStrip(png, images.toFloatArray(), s[0], s[1], s[2], s[3]);
+        Pngs.writeGrid(png, images.toFloatArray(), s[0], s[1], s[2], s[3], s[0], scale);
     }
 }

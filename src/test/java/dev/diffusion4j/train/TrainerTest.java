@@ -101,6 +101,9 @@ class TrainerTest {
                 "--strip", tmp.resolve("s.png").toString(), "--device", "cpu");
         assertTrue(Files.size(tmp.resolve("g.png")) > 100 && Files.size(tmp.resolve("s.png")) > 100);
         assertEquals(4 * 66 + 2, dev.diffusion4j.data.Pngs.read(tmp.resolve("g.png"), 3).h(), "default: one row per class, --count 4 of 5 classes: 4 rows");
+        var strip = dev.diffusion4j.data.Pngs.read(tmp.resolve("s.png"), 3);
+        assertEquals(66 + 2, strip.h(), "strip frames enlarged like the grid's cells (8x8 -> 64)");
+        assertTrue(strip.w() > 2 * 66 && (strip.w() - 2) % 66 == 0, "whole 66-pixel frames side by side: " + strip.w());
         run("sample", "--run", a.toString(), "--count", "4", "--steps", "3", "--class", "2", "--guidance", "2", "--grid-scale", "1",
                 "--grid", tmp.resolve("c2.png").toString(), "--device", "cpu");
         var c2 = dev.diffusion4j.data.Pngs.read(tmp.resolve("c2.png"), 3);
