@@ -42,7 +42,8 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "STEP", description = "Checkpoint step to use. Default: the latest.")
     Long checkpoint;
 
-    @Option(names = "--count", paramLabel = "N", defaultValue = "64", description = "Number of images (exactly; see --class for how class-conditional runs spread them). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--count", paramLabel = "N", defaultValue = "64", description = "Number of images (exactly; see --class for how class-conditional runs spread them). Default: ${DEFAULT-VALUE}, "
+                    + "rounded down to whole class rows on class-conditional runs (60 for 5 classes).")
     int count;
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64", description = "Images sampled at once. Default: ${DEFAULT-VALUE}.")
@@ -97,9 +98,12 @@ public final class SampleCommand implements Callable<Integer> {
         TrainConfig cfg = r.config();
         var ck = RunCheckpoint.pick(r, checkpoint);
         SampleConfig base = cfg.sample();
+        int k = cfg.model().numClasses();
+        // the default --count fills whole class rows (64 on 5 classes: 60); a --count the user gives is drawn exactly
+        if (k > 0 && !spec.commandLine().getParseResult().hasMatchedOption("--count") && (label == null || "all".equalsIgnoreCase(label)))
+            count = Math.max(k, count / k * k);
         SampleConfig sc = new SampleConfig(sampler != null ? sampler : base.sampler(), steps != null ? steps : base.steps(), eta, count, seed, !noClip,
                 guidance != null ? guidance : base.guidance(), gridScale != null ? gridScale : base.gridScale());
-        int k = cfg.model().numClasses();
         long[] labels = classLabels(k);          // null: unconditional
         DenoisingNetwork model = Trainer.loadEmaModel(r, ck.dir(), dev);
         GaussianDiffusion diffusion = cfg.diffusion().build();

@@ -111,6 +111,10 @@ class TrainerTest {
         assertEquals(2 * 10 + 2, c2.h());
         run("sample", "--run", a.toString(), "--count", "4", "--steps", "3", "--class", "none", "--grid", tmp.resolve("u.png").toString(), "--device", "cpu");
         assertEquals(2 * 66 + 2, dev.diffusion4j.data.Pngs.read(tmp.resolve("u.png"), 3).w());
+        run("sample", "--run", a.toString(), "--steps", "1", "--grid", tmp.resolve("d.png").toString(), "--device", "cpu");
+        var d = dev.diffusion4j.data.Pngs.read(tmp.resolve("d.png"), 3);
+        assertEquals(5 * 66 + 2, d.h(), "the default count fills whole class rows: 64 on 5 classes gives 5 rows of 12");
+        assertEquals(12 * 66 + 2, d.w());
     }
 
     @Test
