@@ -14,7 +14,7 @@ public final class ClassifierFeatures implements FeatureNetwork {
     public ClassifierFeatures(FeatureClassifier model, String source, String weightsHash) {
         this.model = model;
         this.weightsHash = weightsHash;
-        this.name = "classifier:" + source + "@" + weightsHash.substring(0, Math.min(8, weightsHash.length()));
+        this.name = FeatureNetwork.trainedName("classifier", source, weightsHash);
         model.eval();
     }
 

@@ -18,7 +18,7 @@ public final class EncoderFeatures implements FeatureNetwork {
     public EncoderFeatures(UNet model, String source, String weightsHash) {
         this.model = model;
         this.weightsHash = weightsHash;
-        this.name = "unet-encoder:" + source + "@" + weightsHash.substring(0, Math.min(8, weightsHash.length()));
+        this.name = FeatureNetwork.trainedName("unet-encoder", source, weightsHash);
         model.eval();
     }
 

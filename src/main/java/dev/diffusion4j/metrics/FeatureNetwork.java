@@ -25,4 +25,9 @@ public interface FeatureNetwork {
 
     /** Features of images {@code [N, C, H, W]} in [-1, 1] (any device), as N rows of {@link #dim()} floats. */
     float[] features(Tensor images);
+
+    /** The name of a trained network's features: its kind, where its weights came from and their digest's first 8 digits. */
+    static String trainedName(String kind, String source, String weightsHash) {
+        return kind + ":" + source + "@" + weightsHash.substring(0, Math.min(8, weightsHash.length()));
+    }
 }

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diffusion4j.train.Invocation;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -20,12 +18,8 @@ class InvocationTest {
     void clear() { System.clearProperty(Invocation.PROPERTY); }
 
     private static String run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.execute(args);
-        return out + "\n" + err;
+        CliRun r = CliRun.of(args);
+        return r.out() + "\n" + r.err();
     }
 
     @Test

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.diffusion4j.data.Pngs;
 import dev.diffusion4j.data.ShapesDataset;
 import dev.diffusion4j.train.MetricsLog;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,12 +29,8 @@ class QualityCliTest {
     record Run(int rc, String out) {}
 
     static Run diffuse(String... args) {
-        StringWriter sw = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(sw));
-        cl.setErr(new PrintWriter(sw));
-        int rc = cl.execute(args);
-        return new Run(rc, sw.toString());
+        CliRun r = CliRun.of(args);
+        return new Run(r.status(), r.out() + r.err());
     }
 
     static String ok(String... args) {
