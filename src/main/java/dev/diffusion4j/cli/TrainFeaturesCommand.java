@@ -93,7 +93,9 @@ public final class TrainFeaturesCommand implements Callable<Integer> {
         }
         o.printf(Locale.ROOT, "held-out accuracy %.4f on %d images (training batches: %.4f)%n", r.heldOutAccuracy(), r.heldOutCount(), r.trainAccuracy());
         o.println("features: " + run.modelFile().toAbsolutePath() + " (" + featureDim + "-d)");
-        o.println("next: " + Invocation.command() + " fid DIR_A DIR_B --features " + out + "   |   " + Invocation.command() + " eval --run RUN --metrics fid,kid --features " + out);
+        // a runnable example (the data against itself: FD near 0); with your own sets, pass --features the same way
+        o.println("next: " + Invocation.command() + " fid " + data + " " + data + " --features " + out
+                + "   (also: eval --metrics fid,kid --features " + out + ", train --eval-features " + out + ")");
         o.flush();
         return 0;
     }
