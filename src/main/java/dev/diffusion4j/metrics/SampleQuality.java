@@ -41,8 +41,8 @@ public record SampleQuality(String network, int referenceCount, int generatedCou
     public List<String> lines() {
         String tail = String.format(Locale.ROOT, " (%s; %d images vs %d reference images)", network, generatedCount, referenceCount);
         List<String> out = new ArrayList<>();
-        // + 0.0 turns a -0.0 (a set against itself, rounded) into 0.0 for printing
-        if (fd != null) out.add(String.format(Locale.ROOT, "%s %.4f%s", fdLabel(network), Math.max(0.0, fd) + 0.0, tail));
+        // FD is never negative: a set against itself can round to a tiny negative, printed as -0.0000
+        if (fd != null) out.add(String.format(Locale.ROOT, "%s %.4f%s", fdLabel(network), Math.max(0.0, fd), tail));
         if (kid != null) out.add(String.format(Locale.ROOT, "%s %.6f +/- %.6f (%d subsets of %d)%s", kidLabel(network), kid.mean(), kid.std(),
                 kid.subsets(), kid.subsetSize(), tail));
         if (pr != null) out.add(String.format(Locale.ROOT, "precision %.4f recall %.4f (k=%d)%s", pr.precision(), pr.recall(), pr.k(), tail));
