@@ -62,5 +62,26 @@ case "${1:-parity}" in
     $D eval --run /tmp/dit-fmnist --split test --count 256 --batch-size 256 --device cuda 2>&1 | grep -v WARNING | tail -3
     cp /tmp/dit-fmnist/samples/step-*.png "$OUT/dit-fmnist-grid.png"; cp /tmp/dit-fmnist/metrics.jsonl /tmp/dit-fmnist/config.json "$OUT/"
     ;;
-  *) echo "unknown mode '$1': use parity, bench or train" >&2; exit 2 ;;
+  profile)
+    # where a DiT training step's device time goes: per-kernel / per-library-call counts and CUDA-event times
+    PRESET=${PRESET:-dit-s/2}
+    $J -Ddiffusion4j.cuda.profile=gpu -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main bench train --preset $PRESET --batch ${BATCH:-256} \
+      --precision ${PRECISION:-bf16} --steps ${PSTEPS:-10} --warmup 5 --sample-iters 2 --sample-batch 256 --device cuda 2>&1 | grep -v WARNING \
+      | tee "$OUT/dit-profile.txt" | head -${LINES_SHOWN:-70}
+    ;;
+  cpu-shapes)
+    # dit-tiny on the built-in shapes on the CPU, one 2-core slice per configuration (CONFIGS: ';'-separated option sets)
+    STEPS=${STEPS:-1500}; i=0; core=${FIRST_CORE:-4}
+    IFS=';' read -ra sets <<< "${CONFIGS:---lr 1e-3}"
+    for opts in "${sets[@]}"; do
+      ( taskset -c $core,$((core+1)) $D train --preset dit-tiny --device cpu --out /tmp/dit-shapes-$i --steps $STEPS $opts \
+          --sample-every $STEPS --checkpoint-every $STEPS --grid-size 40 > /tmp/dit-shapes-$i.log 2>&1
+        cp /tmp/dit-shapes-$i/samples/step-*.png "$OUT/dit-shapes-$i.png" 2>/dev/null
+        { echo "## $i: $opts"; grep -v WARNING /tmp/dit-shapes-$i.log | tail -4; } > "$OUT/dit-shapes-$i.txt" ) &
+      i=$((i+1)); core=$((core+2))
+    done
+    wait
+    cat "$OUT"/dit-shapes-*.txt
+    ;;
+  *) echo "unknown mode '$1': use parity, bench, train, profile or cpu-shapes" >&2; exit 2 ;;
 esac
