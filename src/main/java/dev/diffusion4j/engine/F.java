@@ -60,6 +60,15 @@ public final class F {
         return NnOps.attention(q, k, v, mask, scale);
     }
 
+    /**
+     * Unmasked attention over q, k, v packed as qkv [3, ..., L, D] (scale NaN: 1/sqrt(D)): what a transformer's fused
+     * qkv projection gives; its gradient comes back packed too, without the three full-size partial gradients that
+     * slicing q, k and v out of one tensor would cost.
+     */
+    public static Tensor scaledDotProductAttentionPacked(Tensor qkv, double scale) {
+        return NnOps.attentionPacked(qkv, scale);
+    }
+
     /** scaledDotProductAttention with no mask and scale 1/sqrt(D). */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v) {
         return NnOps.attention(q, k, v, null, Double.NaN);

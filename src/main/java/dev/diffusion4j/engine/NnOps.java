@@ -102,6 +102,27 @@ final class NnOps {
                 mask != null && mask.requiresGrad()), q, k, v, mask);
     }
 
+    /**
+     * Attention over a packed qkv [3, ..., L, D] (q, k, v stacked on the first dim, one contiguous tensor): the same
+     * result as attention(qkv[0], qkv[1], qkv[2]), but its backward writes dq, dk, dv into one packed gradient
+     * instead of three zero-filled full-size gradients that then add up.
+     */
+    static Tensor attentionPacked(Tensor qkv0, double scale) {
+        Tensor qkv = Autocast.cast(qkv0);
+        if (qkv.rank() < 3 || qkv.shape[0] != 3)
+            throw new IllegalArgumentException("packed attention expects qkv [3, ..., L, D], got " + Shape.str(qkv.shape));
+        Tensor packed = qkv.detach().contiguous();
+        Tensor q = packed.select(0, 0), k = packed.select(0, 1), v = packed.select(0, 2);
+        double s = Double.isNaN(scale) ? 1 / Math.sqrt(q.shape[q.rank() - 1]) : scale;
+        Backend be = q.backend();
+        Tensor[] res = be.attention(q, k, v, null, s);
+        Tensor out = res[0], aux = res[1];
+        return Autograd.record(out, "attention", g -> {
+            Tensor[] d = be.attentionBackward(g, q, k, v, null, s, out, aux, false);
+            return new Tensor[] {Tensor.stack(0, d[0], d[1], d[2])};
+        }, qkv);
+    }
+
     static Tensor embedding(Tensor weight, Tensor ids) {
         if (weight.rank() != 2) throw new IllegalArgumentException("embedding expects a weight table [V, D], got " + Shape.str(weight.shape));
         if (ids.dtype() != DType.I64)

@@ -52,6 +52,8 @@ final class FunctionalCases {
         Tensor causal = causalMask(4);
         cs.add(c("attention_causal_transposed_k", x -> F.scaledDotProductAttention(x[0], x[1].transpose(2, 3), x[2], causal, Double.NaN),
                 rn(147, 1, 2, 4, 3), rn(148, 1, 2, 3, 4), rn(149, 1, 2, 4, 2)));
+        cs.add(c("attention_packed", x -> F.scaledDotProductAttentionPacked(x[0], Double.NaN), rn(151, 3, 2, 2, 5, 4)));
+        cs.add(c("attention_packed_strided", x -> F.scaledDotProductAttentionPacked(x[0].permute(2, 0, 1, 3), 0.6), rn(152, 2, 5, 3, 4)));
         cs.add(c("embedding", x -> F.embedding(x[0], Tensor.ofLongs(new long[] {3, 0, 3, 1, 4, 2}, 2, 3)), rn(150, 5, 4)));
         return cs;
     }

@@ -5,6 +5,7 @@ import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Shape;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.engine.UnaryOp;
+import java.util.Arrays;
 
 /**
  * Unary maps (and their backward), binary maps with broadcasting, and where: unary.cu, binary.cu,
@@ -13,7 +14,7 @@ import dev.diffusion4j.engine.UnaryOp;
  */
 final class CudaElementwise {
     private static final String[] UNARY_FNS = {"unary_contig_", "unary_strided_", "unary_bwd_contig_", "unary_bwd_strided_"};
-    private static final String[] BINARY_FNS = {"binary_contig_", "binary_strided_"};
+    private static final String[] BINARY_FNS = {"binary_contig_", "binary_strided_", "binary_rows_"};
     private static final int DTYPES = DType.values().length;
 
     private final CudaBackend backend;
@@ -94,10 +95,17 @@ final class CudaElementwise {
         if (l.n == 0) return out;
         TensorPointer o = CudaBackend.base(out);
         boolean fa = l.flat(1), fb = l.flat(2), sa = l.scalar(1), sb = l.scalar(2);
+        int rowB = rowColumns(l, 1, 2), rowA = rowB > 0 ? -1 : rowColumns(l, 2, 1);
         if ((fa || sa) && (fb || sb) && l.rank() == 1) {
             TensorPointer ap = CudaBackend.ptr(a), bp = CudaBackend.ptr(bb);
             int vec = fa && fb && aligned(a.dtype(), ap, bp, o) ? 1 : 0;
             kernels.launch(binaryKernel(op, a.dtype(), 0), vecItems(l.n, vec), ap, bp, o, l.n, fa ? 1 : 0, fb ? 1 : 0, vec);
+        } else if (rowB > 0 || rowA > 0) {
+            boolean rowIsB = rowB > 0;
+            int c = rowIsB ? rowB : rowA, jc = l.shape[l.rank() - 2] * c;
+            TensorPointer full = CudaBackend.ptr(rowIsB ? a : bb), row = CudaBackend.ptr(rowIsB ? bb : a);
+            int vec = c % 4 == 0 && aligned(a.dtype(), full, row, o) ? 1 : 0;
+            kernels.launch(binaryKernel(op, a.dtype(), 2), vecItems(l.n, vec), full, row, o, l.n, c, jc, rowIsB ? 1 : 0, vec);
         } else {
             kernels.launch(binaryKernel(op, a.dtype(), 1), l.n, l.segment(0), CudaBackend.base(a), CudaBackend.base(bb), o);
         }
@@ -118,6 +126,20 @@ final class CudaElementwise {
         kernels.launch(kernels.get("select", "where_" + CudaKernels.suffix(a.dtype())), l.n, l.segment(0),
                 CudaBackend.base(c), CudaBackend.base(a), CudaBackend.base(bb), CudaBackend.base(out));
         return out;
+    }
+
+    /**
+     * C when, over the merged layout [A, J, C] (or [J, C]), operand full is contiguous like the output and operand row
+     * is a contiguous [A, 1, C] repeated over J (binary_rows); else -1.
+     */
+    private static int rowColumns(StridedLayout l, int full, int row) {
+        int r = l.rank();
+        if (r < 2 || r > 3) return -1;
+        int[] o = l.strides[0], f = l.strides[full], w = l.strides[row];
+        if (!Arrays.equals(o, f) || o[r - 1] != 1) return -1;
+        int c = l.shape[r - 1];
+        boolean rowOk = w[r - 1] == 1 && w[r - 2] == 0 && (r == 2 || w[0] == c);
+        return rowOk ? c : -1;
     }
 
     /** The layout, or null when it has more dims than the kernels take (the caller then gathers x first). */

@@ -36,6 +36,8 @@ final class CudaReduce {
             if (red[i]) { redShape[b] = shape[i]; redStrides[b++] = strides[i]; if (keepDim) outShape[i] = 1; }
             else { keptShape[a] = shape[i]; keptStrides[a] = strides[i]; if (!keepDim) outShape[a] = shape[i]; a++; }
         }
+        Tensor byColumns = x.isContiguous() ? columns(op, x, red, outShape) : null;
+        if (byColumns != null) return byColumns;
         StridedLayout kept = StridedLayout.of(keptShape, new int[][] {keptStrides}, new int[] {x.offset()});
         StridedLayout inner = StridedLayout.of(redShape, new int[][] {redStrides}, new int[] {0});
         if (!kept.fits() || !inner.fits()) return reduce(op, backend.contiguous(x), dims, keepDim);
@@ -70,4 +72,44 @@ final class CudaReduce {
         } // closing queues nothing: later users of the block run after these kernels on the same stream
         return out;
     }
+
+    /**
+     * The coalesced path (col_* in reduce.cu) for a contiguous x whose reduced dims are one run with kept dims after
+     * it: x is [A, J, C] reduced over J. Bias gradients and the gradients of broadcasts over tokens take this shape, and
+     * the generic kernel reads them a column at a time, C elements apart. Null when x has another shape.
+     */
+    private Tensor columns(ReduceOp op, Tensor x, boolean[] red, int[] outShape) {
+        int r = red.length, d0 = -1, d1 = -1;
+        for (int i = 0; i < r; i++) if (red[i]) { if (d0 < 0) d0 = i; else if (d1 != i - 1) return null; d1 = i; }
+        if (d0 < 0 || d1 == r - 1) return null;
+        if (d1 < 0) d1 = d0;
+        int[] s = x.shape();
+        long a = 1, j = 1, c = 1;
+        for (int i = 0; i < d0; i++) a *= s[i];
+        for (int i = d0; i <= d1; i++) j *= s[i];
+        for (int i = d1 + 1; i < r; i++) c *= s[i];
+        if (c < COL_MIN_COLUMNS || j < 2 || a > 65535 || a * j * c > Integer.MAX_VALUE) return null;
+        Tensor out = backend.alloc(outShape, x.dtype());
+        if (a * c == 0) return out;
+        int tiles = (int) ((c + COL_TILE - 1) / COL_TILE) * (int) a;
+        int want = 4 * kernels.multiprocessors();
+        int split = (int) Math.max(1, Math.min((want + tiles - 1) / tiles, (j + COL_MIN_ROWS - 1) / COL_MIN_ROWS));
+        int chunk = (int) ((j + split - 1) / split);
+        split = (int) ((j + chunk - 1) / chunk);
+        String sfx = CudaKernels.suffix(x.dtype()), def = "OP_" + op.name();
+        Dim3 grid = Dim3.of((int) ((c + COL_TILE - 1) / COL_TILE), (int) a, split), block = Dim3.of(COL_TILE, COL_ROWS);
+        TensorPointer xp = CudaBackend.ptr(x), o = CudaBackend.base(out);
+        if (split == 1) {
+            kernels.get("reduce", "col_reduce_" + sfx, def).launch(grid, block, 0, xp, o, (int) a, (int) j, (int) c, chunk, (double) j);
+        } else {
+            int n = (int) (a * c);
+            try (DeviceBuffer partial = backend.scratch(8L * split * n)) {
+                kernels.get("reduce", "col_part_" + sfx, def).launch(grid, block, 0, xp, partial, (int) a, (int) j, (int) c, chunk);
+                kernels.launch(kernels.get("reduce", "col_fin_" + sfx, def), n, partial, o, n, split, (double) j);
+            }
+        }
+        return out;
+    }
+
+    private static final int COL_TILE = 64, COL_ROWS = 4, COL_MIN_COLUMNS = 16, COL_MIN_ROWS = 64;
 }

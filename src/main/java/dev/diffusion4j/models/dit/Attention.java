@@ -21,7 +21,7 @@ public final class Attention extends Module {
     @Override public Tensor forward(Tensor x) {
         int b = x.shape(0), l = x.shape(1), d = x.shape(2);
         Tensor parts = qkv.forward(x).reshape(b, l, 3, heads, d / heads).permute(2, 0, 3, 1, 4);   // [3, B, H, L, D/H]
-        Tensor o = F.scaledDotProductAttention(parts.select(0, 0), parts.select(0, 1), parts.select(0, 2));
+        Tensor o = F.scaledDotProductAttentionPacked(parts, Double.NaN);
         return proj.forward(o.transpose(1, 2).reshape(b, l, d));
     }
 

@@ -98,6 +98,11 @@ final class ParityCases {
             cs.add(c(n + ".scalar", "binary reduce", f, a1, b3));
             cs.add(c(n + ".transposed", "binary", x -> binOf(op, x[0], x[1].mT()), a4, b4));
         }
+        // binary_rows: a contiguous [A, J, C] with a [A, 1, C] (or [C]) row repeated over J, either operand order
+        cs.add(c("binary.rows.add.tokens", "binary reduce", x -> x[0].add(x[1]), rn(3004, 3, 50, 36), rn(3005, 3, 1, 36)));
+        cs.add(c("binary.rows.mul.first", "binary reduce", x -> x[1].mul(x[0]), rn(3006, 4, 9, 13), rn(3007, 4, 1, 13)));
+        cs.add(c("binary.rows.sub.bias", "binary reduce", x -> x[0].sub(x[1]), rn(3008, 70, 24), rn(3009, 24)));
+        cs.add(c("binary.rows.div.bias.first", "binary reduce", x -> x[1].div(x[0]), pos(3010, 70, 23), rn(3011, 23)));
         cs.add(c("where.broadcast", "where binary cast", x -> Tensor.where(x[0].gt(0.0), x[0], x[1]), rn(3000, 3, 4, 5), rn(3001, 5)));
         cs.add(c("where.transposed", "where binary cast", x -> Tensor.where(x[1].lt(0.3), x[0].mT(), x[1]), rn(3002, 6, 5), rn(3003, 5, 6)));
         // ---- reductions: warp rows, block rows, split rows, strided and permuted inputs
@@ -110,6 +115,12 @@ final class ParityCases {
         cs.add(c("reduce.sum.rows.block", "reduce", x -> x[0].sum(1, false), rn(3106, 300, 3000)));
         cs.add(c("reduce.max.permuted", "reduce binary", x -> x[0].permute(2, 0, 1).max(new int[] {1, 2}, false), rn(3107, 9, 11, 13)));
         cs.add(c("reduce.min.all.split", "reduce binary", x -> x[0].min(), rn(3108, 4, 300000)));
+        // the column kernel: contiguous [A, J, C] reduced over J (bias gradients; broadcast gradients over tokens)
+        cs.add(c("reduce.sum.columns.split", "reduce", x -> x[0].sum(0, false), rn(3112, 3000, 389)));
+        cs.add(c("reduce.mean.columns.keepdim", "reduce", x -> x[0].mean(1, true), rn(3113, 6, 200, 40)));
+        cs.add(c("reduce.max.columns.run", "reduce binary", x -> x[0].max(new int[] {0, 1}, false), rn(3114, 5, 7, 33)));
+        cs.add(c("reduce.min.columns.split", "reduce binary", x -> x[0].min(1, false), rn(3115, 3, 900, 70)));
+        cs.add(c("reduce.mean.columns.split", "reduce", x -> x[0].mean(new int[] {0, 1}, false), rn(3116, 40, 64, 48)));
         // a conv's bias gradient: two reduced runs (N, H*W), split across blocks at a chunk that is no multiple of H*W,
         // in one block per row with H*W above and below the block size
         cs.add(c("reduce.sum.dims023.split", "reduce", x -> x[0].sum(new int[] {0, 2, 3}, false), rn(3111, 8, 5, 23, 29)));
@@ -191,6 +202,8 @@ final class ParityCases {
                 rn(3626, 2, 3, 9, 16), rn(3627, 2, 3, 11, 16), rn(3628, 2, 3, 11, 8)));
         cs.add(c("attention.mask", "attention attentionBackward matmul softmax softmaxBackward reduce",
                 x -> F.scaledDotProductAttention(x[0], x[1], x[2], x[3], 0.3), rn(3629, 2, 2, 9, 16), rn(3630, 2, 2, 11, 16), rn(3631, 2, 2, 11, 8), rn(3632, 9, 11)));
+        cs.add(c("attention.packed", "attention attentionBackward matmul softmax softmaxBackward",
+                x -> F.scaledDotProductAttentionPacked(x[0].permute(2, 0, 3, 1, 4), Double.NaN), rn(3634, 2, 10, 3, 3, 16)));
         cs.add(c("cross_entropy", "softmax softmaxBackward indexSelect indexAdd reduce",
                 x -> F.crossEntropy(x[0], Tensor.ofLongs(new long[] {2, 0, 1, 3}, 4).to(x[0].device())), rn(3633, 4, 5)));
         cs.add(c32("dropout", "uniform binary", x -> F.dropout(x[0], 0.3, true, new Generator(7)), rn(3634, 6, 50)));

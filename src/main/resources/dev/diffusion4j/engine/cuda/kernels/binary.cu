@@ -77,3 +77,33 @@ __device__ __forceinline__ void binary_contig(const T* a, const T* b, T* o, int 
 BINARY_KERNELS(float, f32)
 BINARY_KERNELS(bf16, bf16)
 BINARY_KERNELS(double, f64)
+
+// Row broadcast: one operand (full) is contiguous over [A, J, C], the other (row) is a contiguous [A, 1, C] repeated
+// over J: a bias or a per-sample modulation added to every token. The strided kernel spends a division per dim per
+// element on this; here element i of full meets row element (i / JC) * C + i % C. rowIsB says which operand is the
+// row; vec (C divisible by 4, every pointer 4-element aligned) moves four elements at a time.
+template <class T>
+__device__ __forceinline__ void binary_rows(const T* full, const T* row, T* o, int n, int C, int JC, int rowIsB, int vec) {
+    if (vec) {
+        GRID_STRIDE(i, n >> 2) {
+            int e = i << 2, r = (e / JC) * C + e % C;
+            Vec4<T> x = reinterpret_cast<const Vec4<T>*>(full)[i], y = *reinterpret_cast<const Vec4<T>*>(row + r), z;
+#pragma unroll
+            for (int k = 0; k < 4; k++) z.v[k] = rowIsB ? bin1(x.v[k], y.v[k]) : bin1(y.v[k], x.v[k]);
+            reinterpret_cast<Vec4<T>*>(o)[i] = z;
+        }
+    } else {
+        GRID_STRIDE(i, n) {
+            T x = full[i], y = row[(i / JC) * C + i % C];
+            o[i] = rowIsB ? bin1(x, y) : bin1(y, x);
+        }
+    }
+}
+
+#define BINARY_ROWS_KERNELS(T, S) \
+    extern "C" __global__ void binary_rows_##S(const T* full, const T* row, T* o, int n, int C, int JC, int rowIsB, int vec) { \
+        binary_rows<T>(full, row, o, n, C, JC, rowIsB, vec); }
+
+BINARY_ROWS_KERNELS(float, f32)
+BINARY_ROWS_KERNELS(bf16, bf16)
+BINARY_ROWS_KERNELS(double, f64)

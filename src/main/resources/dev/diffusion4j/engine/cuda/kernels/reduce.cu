@@ -119,3 +119,62 @@ __device__ __forceinline__ void reduce_items(const Layout& K, const Layout& R, c
 REDUCE_KERNELS(float, f32)
 REDUCE_KERNELS(bf16, bf16)
 REDUCE_KERNELS(double, f64)
+
+// Column reductions: x viewed as contiguous [A, J, C], reduced over J, kept [A, C] (a bias gradient: A = 1; a
+// broadcast's gradient [B, L, D] -> [B, 1, D]: A = B). The generic kernel gives each kept element its own strided
+// walk, so a warp touches 32 rows C apart; here consecutive threads take consecutive columns and walk the rows
+// together (coalesced). Block: COL_TILE columns x COL_ROWS row lanes; grid: (column tiles, A, split chunks of J).
+// With split > 1 the chunks write double partials [split, A, C] that col_fin_* adds up.
+#define COL_TILE 64
+#define COL_ROWS 4
+template <class TI, class TO>
+__device__ __forceinline__ void col_reduce(const TI* x, TO* out, int A, int J, int C, int chunk, double divisor) {
+    __shared__ double part[COL_ROWS][COL_TILE];
+    const int c = blockIdx.x * COL_TILE + threadIdx.x, a = blockIdx.y;
+    const int lo = blockIdx.z * chunk, hi = min(J, lo + chunk);
+    double a0 = red_identity(), a1 = a0;
+    if (c < C) {
+        const TI* p = x + ((long) a * J) * C + c;
+        int j = lo + threadIdx.y;
+        for (; j + COL_ROWS < hi; j += 2 * COL_ROWS) {   // two loads in flight per thread
+            a0 = red_combine(a0, TypeOps<TI>::to_d(p[(long) j * C]));
+            a1 = red_combine(a1, TypeOps<TI>::to_d(p[(long) (j + COL_ROWS) * C]));
+        }
+        if (j < hi) a0 = red_combine(a0, TypeOps<TI>::to_d(p[(long) j * C]));
+    }
+    part[threadIdx.y][threadIdx.x] = red_combine(a0, a1);
+    __syncthreads();
+    if (threadIdx.y == 0 && c < C) {
+        double acc = part[0][threadIdx.x];
+#pragma unroll
+        for (int r = 1; r < COL_ROWS; r++) acc = red_combine(acc, part[r][threadIdx.x]);
+        long o = ((long) blockIdx.z * A + a) * C + c;
+        if (gridDim.z == 1) {
+#if defined(OP_MEAN)
+            acc = acc / divisor;
+#endif
+        }
+        out[o] = TypeOps<TO>::from_d(acc);
+    }
+}
+
+#define COL_KERNELS(T, S) \
+    extern "C" __global__ void col_reduce_##S(const T* x, T* out, int A, int J, int C, int chunk, double divisor) { \
+        col_reduce<T, T>(x, out, A, J, C, chunk, divisor); } \
+    extern "C" __global__ void col_part_##S(const T* x, double* out, int A, int J, int C, int chunk) { \
+        col_reduce<T, double>(x, out, A, J, C, chunk, 1.0); } \
+    extern "C" __global__ void col_fin_##S(const double* part, T* out, int n, int split, double divisor) { \
+        GRID_STRIDE(i, n) { \
+            double acc = red_identity(); \
+            for (int s = 0; s < split; s++) acc = red_combine(acc, part[(long) s * n + i]); \
+            out[i] = TypeOps<T>::from_d(MEAN_DIV(acc, divisor)); } }
+
+#if defined(OP_MEAN)
+#define MEAN_DIV(v, d) ((v) / (d))
+#else
+#define MEAN_DIV(v, d) (v)
+#endif
+
+COL_KERNELS(float, f32)
+COL_KERNELS(bf16, bf16)
+COL_KERNELS(double, f64)
