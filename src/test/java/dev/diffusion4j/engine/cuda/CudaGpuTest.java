@@ -51,7 +51,7 @@ class CudaGpuTest {
         DeviceBuffer b = ctx.allocate(2_990_000); // same size class
         assertEquals(address, b.address());
         CudaAllocator.Stats mid = alloc.stats();
-        assertEquals(before.cacheHits() + 1, mid.cacheHits());
+        assertTrue(mid.cacheHits() >= before.cacheHits() + 1, "the freed block is reused (other threads may allocate meanwhile)");
         assertTrue(mid.peakAllocatedBytes() >= b.capacity());
         b.close();
         alloc.emptyCache();
