@@ -18,4 +18,6 @@ final class Downsample extends Module {
     }
 
     @Override public Tensor forward(Tensor x) { return conv.forward(x.pad(PAD_RIGHT_BOTTOM, 0)); }
+
+    @Override public String typeName() { return "Downsample2D"; }   // diffusers' class, in the printed tree
 }

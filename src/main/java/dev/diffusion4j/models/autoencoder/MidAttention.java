@@ -34,4 +34,6 @@ final class MidAttention extends Module {
         Tensor y = out.forward(a).transpose(1, 2).reshape(n, channels, h, w);
         return x.add(y);
     }
+
+    @Override public String typeName() { return "Attention"; }   // diffusers' class, in the printed tree
 }

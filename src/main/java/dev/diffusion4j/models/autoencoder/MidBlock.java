@@ -23,4 +23,6 @@ final class MidBlock extends Module {
         if (!attentions.isEmpty()) h = attentions.get(0).forward(h);
         return resnets.get(1).forward(h);
     }
+
+    @Override public String typeName() { return "UNetMidBlock2D"; }   // diffusers' class, in the printed tree
 }

@@ -27,4 +27,6 @@ final class ResnetBlock extends Module {
         h = conv2.forward(norm2.forwardSilu(h));
         return (shortcut == null ? x : shortcut.forward(x)).add(h);
     }
+
+    @Override public String typeName() { return "ResnetBlock2D"; }   // diffusers' class, in the printed tree
 }

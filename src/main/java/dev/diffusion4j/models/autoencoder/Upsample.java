@@ -15,4 +15,6 @@ final class Upsample extends Module {
     }
 
     @Override public Tensor forward(Tensor x) { return conv.forward(F.upsampleNearest(x, 2)); }
+
+    @Override public String typeName() { return "Upsample2D"; }   // diffusers' class, in the printed tree
 }
