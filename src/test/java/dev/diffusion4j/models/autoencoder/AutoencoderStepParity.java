@@ -20,11 +20,11 @@ final class AutoencoderStepParity {
     private AutoencoderStepParity() {}
 
     static AutoencoderKL tinyKl() {
-        return AutoencoderGradTest.randomNorms(AutoencoderKLConfig.of(3, List.of(16, 32), 1, 4, 8, 16, 1).build(new Generator(1)), 2);
+        return AutoencoderGradTest.randomNorms(AutoencoderKLConfig.of(3, List.of(8, 16), 1, 4, 4, 8, 1).build(new Generator(1)), 2);
     }
 
     static VQModel tinyVq() {
-        VQModel m = AutoencoderGradTest.randomNorms(VQModelConfig.of(3, List.of(16, 32), 1, 4, 8, 16, 64, 0).build(new Generator(3)), 4);
+        VQModel m = AutoencoderGradTest.randomNorms(VQModelConfig.of(3, List.of(8, 16), 1, 4, 4, 8, 64, 0).build(new Generator(3)), 4);
         m.quantizer().embedding().weight().copyFrom(Tensor.randn(new Generator(5), 64, 4));   // codes near the latents' scale
         return m;
     }
@@ -33,7 +33,7 @@ final class AutoencoderStepParity {
 
     private static Step step(Autoencoder m, Device device) {
         m.to(device);
-        Tensor x = Tensor.rand(new Generator(6), DType.F32, Device.CPU, 2, 3, 16, 16).affine(2, -1).to(device);
+        Tensor x = Tensor.rand(new Generator(6), DType.F32, Device.CPU, 2, 3, 8, 8).affine(2, -1).to(device);
         Autoencoder.Encoding e = m.encode(x);
         Tensor rec = m.decode(e.latents(m instanceof AutoencoderKL ? new Generator(7) : null));
         Tensor loss = F.mseLoss(rec, x).add(e.regularization().mul(m instanceof AutoencoderKL ? 1e-3 : 1));

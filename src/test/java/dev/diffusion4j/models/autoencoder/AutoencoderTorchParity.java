@@ -23,8 +23,8 @@ import java.util.Map;
  * cdist and our matmul distances; f32) and 99% (bf16 encoder outputs). Exit status 1 when any comparison fails.
  */
 public final class AutoencoderTorchParity {
-    private final List<String> lines = new ArrayList<>();
-    private boolean failed;
+    final List<String> lines = new ArrayList<>();
+    boolean failed;
 
     public static void main(String[] args) throws IOException {
         if (args.length != 3) throw new IllegalArgumentException("usage: AutoencoderTorchParity DIR kl|vq DEVICE");
