@@ -2,6 +2,8 @@ package dev.diffusion4j.models.autoencoder;
 
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.io.ConfigJson;
+import dev.diffusion4j.io.SafeTensors;
+import dev.diffusion4j.io.SafeTensorsFile;
 import dev.diffusion4j.io.StoreType;
 import dev.diffusion4j.nn.StateDicts;
 import java.io.IOException;
@@ -13,8 +15,9 @@ import java.util.Map;
 /**
  * A diffusers model folder of an autoencoder: config.json beside diffusion_pytorch_model.safetensors (or the fp16
  * variant diffusion_pytorch_model.fp16.safetensors). Loading is strict: the weights must have exactly the model's
- * parameter names and shapes, else one message names the first mismatch. Saving writes a folder that diffusers'
- * from_pretrained loads.
+ * parameter names and shapes, else one message names the first mismatch (the mid attention's pre-0.14 names query, key,
+ * value and proj_attn are renamed as diffusers renames them: {@link LegacyAttentionNames}). Saving writes a folder that
+ * diffusers' from_pretrained loads.
  */
 public final class DiffusersFolder {
     private DiffusersFolder() {}
@@ -32,14 +35,24 @@ public final class DiffusersFolder {
 
     public static AutoencoderKL loadKL(Path dir) throws IOException {
         AutoencoderKL m = new AutoencoderKL(DiffusersConfigs.readKL(configFile(dir)), new Generator(0));
-        StateDicts.loadModel(weightsFile(dir), m, true);
+        loadWeights(weightsFile(dir), m);
         return m;
     }
 
     public static VQModel loadVQ(Path dir) throws IOException {
         VQModel m = new VQModel(DiffusersConfigs.readVQ(configFile(dir)), new Generator(0));
-        StateDicts.loadModel(weightsFile(dir), m, true);
+        loadWeights(weightsFile(dir), m);
         return m;
+    }
+
+    /** Strict load by name; files that use diffusers' pre-0.14 attention names are renamed as diffusers does. */
+    private static void loadWeights(Path file, Autoencoder m) throws IOException {
+        boolean legacy;
+        try (SafeTensorsFile f = SafeTensors.open(file)) {
+            legacy = LegacyAttentionNames.hasLegacyNames(f.shapes());
+        }
+        if (legacy) LegacyAttentionNames.load(file, m);
+        else StateDicts.loadModel(file, m, true);
     }
 
     /** Writes config.json and the f32 weights. */

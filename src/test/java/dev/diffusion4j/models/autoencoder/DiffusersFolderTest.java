@@ -121,10 +121,10 @@ class DiffusersFolderTest {
         assertTrue(e.getMessage().contains("missing key 'decoder.conv_out.bias'"), e.getMessage());
 
         state = new LinkedHashMap<>(m.stateDict());
-        state.put("encoder.mid_block.attentions.0.query.weight", Tensor.zeros(16, 16));
+        state.put("encoder.mid_block.attentions.0.extra.weight", Tensor.zeros(16, 16));
         StateDicts.save(w, state, Map.of());
         e = assertThrows(SafeTensorsException.class, () -> DiffusersFolder.loadKL(dir));
-        assertTrue(e.getMessage().contains("unexpected key 'encoder.mid_block.attentions.0.query.weight'"), e.getMessage());
+        assertTrue(e.getMessage().contains("unexpected key 'encoder.mid_block.attentions.0.extra.weight'"), e.getMessage());
 
         state = new LinkedHashMap<>(m.stateDict());
         state.put("quant_conv.weight", Tensor.zeros(4, 4, 3, 3));
@@ -138,8 +138,34 @@ class DiffusersFolderTest {
     }
 
     @Test
+    void preDiffusers014AttentionNamesAreRenamedAsDiffusersDoes() throws IOException {
+        AutoencoderKL m = AutoencoderKLTest.tinyConfig().build(new Generator(9));
+        Path dir = tmp.resolve("legacy");
+        DiffusersFolder.save(dir, m);
+        LinkedHashMap<String, Tensor> old = new LinkedHashMap<>();
+        Map<String, String> back = Map.of("to_q", "query", "to_k", "key", "to_v", "value", "to_out.0", "proj_attn");
+        m.stateDict().forEach((k, v) -> {
+            String renamed = k;
+            for (var e : back.entrySet()) renamed = renamed.replace(".attentions.0." + e.getKey() + ".", ".attentions.0." + e.getValue() + ".");
+            boolean convWeight = !renamed.equals(k) && k.endsWith("weight") && k.startsWith("decoder");   // some files hold 1x1 convs
+            old.put(renamed, convWeight ? v.reshape(v.shape(0), v.shape(1), 1, 1) : v);
+        });
+        assertTrue(old.containsKey("encoder.mid_block.attentions.0.proj_attn.bias"));
+        StateDicts.save(dir.resolve(DiffusersFolder.WEIGHTS), old, Map.of());
+        AutoencoderKL loaded = DiffusersFolder.loadKL(dir);
+        Tensor x = Tensor.randn(new Generator(10), 1, 3, 8, 8);
+        try (var g = GradMode.off()) {
+            assertArrayEquals(m.forward(x).toFloatArray(), loaded.forward(x).toFloatArray());
+        }
+        old.put("encoder.mid_block.attentions.0.to_q.weight", m.stateDict().get("encoder.mid_block.attentions.0.to_q.weight"));
+        StateDicts.save(dir.resolve(DiffusersFolder.WEIGHTS), old, Map.of());
+        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> DiffusersFolder.loadKL(dir));
+        assertTrue(e.getMessage().contains("a mix of old and new names"), e.getMessage());
+    }
+
+    @Test
     void vqModelRoundTrip() throws IOException {
-        VQModel m = AutoencoderPresets.vq("vq-f4-tiny").build(new Generator(7));
+        VQModel m = AutoencoderStepParity.tinyVq();
         Path dir = tmp.resolve("vq");
         DiffusersFolder.save(dir, m);
         Map<String, Object> json = Json.parseObject(Files.readString(dir.resolve("config.json")));
@@ -148,7 +174,7 @@ class DiffusersFolderTest {
         Autoencoder back = DiffusersFolder.load(dir);
         assertInstanceOf(VQModel.class, back);
         assertEquals(m.config(), ((VQModel) back).config());
-        Tensor x = Tensor.randn(new Generator(8), 1, 3, 16, 16);
+        Tensor x = Tensor.randn(new Generator(8), 1, 3, 8, 8);
         m.eval();
         back.eval();
         try (var g = GradMode.off()) {

@@ -112,13 +112,14 @@ class VectorQuantizerTest {
 
     @Test
     void vqModelQuantisesOnceAndNamesItsCodebookAsDiffusers() {
-        VQModel m = AutoencoderPresets.vq("vq-f4-tiny").build(new Generator(1));
-        assertTrue(m.stateDict().containsKey("quantize.embedding.weight"));
-        assertArrayEquals(new int[] {256, 4}, m.stateDict().get("quantize.embedding.weight").shape());
-        VQModel.Encoding e = m.encode(Tensor.randn(new Generator(2), 2, 3, 16, 16));
+        VQModel m = AutoencoderStepParity.tinyVq();   // f = 2, 64 codes of width 4
+        for (String k : List.of("quantize.embedding.weight", "quant_conv.weight", "post_quant_conv.bias", "encoder.conv_out.weight"))
+            assertTrue(m.stateDict().containsKey(k), k);
+        assertArrayEquals(new int[] {64, 4}, m.stateDict().get("quantize.embedding.weight").shape());
+        VQModel.Encoding e = m.encode(Tensor.randn(new Generator(2), 2, 3, 8, 8));
         assertArrayEquals(new int[] {2, 4, 4, 4}, e.latents(null).shape());
         Tensor rec = m.decode(e.latents(null));
-        assertArrayEquals(new int[] {2, 3, 16, 16}, rec.shape());
+        assertArrayEquals(new int[] {2, 3, 8, 8}, rec.shape());
         assertSame(e.quantized(), e.quantized());
         assertEquals(e.quantized().loss().item(), e.regularization().item());
     }
