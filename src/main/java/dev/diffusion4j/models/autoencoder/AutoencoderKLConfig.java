@@ -1,13 +1,18 @@
 package dev.diffusion4j.models.autoencoder;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.diffusion4j.engine.Generator;
 import java.util.List;
 
 /**
  * Hyper-parameters of {@link AutoencoderKL}, under the keys diffusers writes to an AutoencoderKL's config.json, with
- * diffusers' defaults for keys a file leaves out. Read and written by {@link DiffusersConfigs}, which also accepts
- * diffusers' bookkeeping keys (_class_name, _diffusers_version, _name_or_path) and JSON null for the optional values.
+ * diffusers' defaults for keys a file leaves out; JSON null where diffusers writes it (shift_factor, latents_mean,
+ * latents_std) reads as "none", and an unset shift factor is left out when writing, so the record also goes through
+ * our own configs. {@link DiffusersConfigs} reads and writes diffusers' config.json (with its bookkeeping keys).
  *
  * @param shiftFactor  the latent shift (SD3, Flux); NaN when the configuration has none (null in diffusers)
  * @param latentsMean  per-channel latent means (SDXL-style normalisation); empty when none (null in diffusers)
@@ -26,9 +31,11 @@ public record AutoencoderKLConfig(
         @JsonProperty(defaultValue = "32") int normNumGroups,
         @JsonProperty(defaultValue = "32") int sampleSize,
         @JsonProperty(defaultValue = "0.18215") double scalingFactor,
-        double shiftFactor,
-        @JsonProperty(defaultValue = "[]") List<Double> latentsMean,
-        @JsonProperty(defaultValue = "[]") List<Double> latentsStd,
+        @JsonProperty(defaultValue = "null") @JsonSetter(nulls = Nulls.SET)
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = NanAsNull.Unset.class)
+        @JsonDeserialize(using = NanAsNull.Deserializer.class) double shiftFactor,
+        @JsonProperty(defaultValue = "[]") @JsonSetter(nulls = Nulls.AS_EMPTY) List<Double> latentsMean,
+        @JsonProperty(defaultValue = "[]") @JsonSetter(nulls = Nulls.AS_EMPTY) List<Double> latentsStd,
         @JsonProperty(defaultValue = "true") boolean forceUpcast,
         @JsonProperty(defaultValue = "true") boolean useQuantConv,
         @JsonProperty(defaultValue = "true") boolean usePostQuantConv,

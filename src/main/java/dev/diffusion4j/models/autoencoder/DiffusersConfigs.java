@@ -24,12 +24,7 @@ public final class DiffusersConfigs {
     private static final List<String> BOOKKEEPING = List.of("_class_name", "_diffusers_version", "_name_or_path");
 
     public static AutoencoderKLConfig readKL(Path file) {
-        Map<String, Object> m = open(file, "AutoencoderKL");
-        Object shift = m.get("shift_factor");
-        m.put("shift_factor", shift == null ? (Object) Double.NaN : shift);   // NaN: none (the record's "unset")
-        dropNull(m, "latents_mean");
-        dropNull(m, "latents_std");
-        return ConfigJson.bind(m, AutoencoderKLConfig.class, file.toString());
+        return ConfigJson.bind(open(file, "AutoencoderKL"), AutoencoderKLConfig.class, file.toString());
     }
 
     public static VQModelConfig readVQ(Path file) {

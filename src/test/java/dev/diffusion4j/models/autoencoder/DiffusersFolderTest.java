@@ -6,6 +6,7 @@ import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.io.ConfigException;
+import dev.diffusion4j.io.ConfigJson;
 import dev.diffusion4j.io.Json;
 import dev.diffusion4j.io.SafeTensorsException;
 import dev.diffusion4j.nn.StateDicts;
@@ -64,6 +65,20 @@ class DiffusersFolderTest {
     }
 
     @Test
+    void configsGoThroughOurOwnJsonBothWays() {
+        AutoencoderKLConfig unset = AutoencoderKLTest.tinyConfig();
+        AutoencoderKLConfig set = new AutoencoderKLConfig(3, 3, unset.downBlockTypes(), unset.upBlockTypes(), unset.blockOutChannels(), 1,
+                "silu", 2, 4, 8, 0.5, 0.25, List.of(0.1, 0.2), List.of(1.0, 2.0), false, true, false, true);
+        for (AutoencoderKLConfig c : List.of(unset, set)) {
+            String text = Json.writePretty(ConfigJson.toMap(c));
+            assertEquals(c, ConfigJson.bind(Json.parseObject(text), AutoencoderKLConfig.class, "test"), text);
+        }
+        assertFalse(ConfigJson.toMap(unset).containsKey("shift_factor"));   // unset: left out, read back as NaN
+        VQModelConfig vq = AutoencoderStepParity.tinyVq().config();
+        assertEquals(vq, ConfigJson.bind(Json.parseObject(Json.writePretty(ConfigJson.toMap(vq))), VQModelConfig.class, "test"));
+    }
+
+    @Test
     void refusesUnknownKeysOtherClassesAndUnsupportedBlocksNamingThem() throws IOException {
         Path f = Files.writeString(tmp.resolve("config.json"), DIFFUSERS_KL_CONFIG.replace("\"act_fn\"", "\"actfn\""));
         ConfigException e = assertThrows(ConfigException.class, () -> DiffusersConfigs.readKL(f));
@@ -74,6 +89,9 @@ class DiffusersFolderTest {
         Files.writeString(f, DIFFUSERS_KL_CONFIG.replace("\"DownEncoderBlock2D\", \"DownEncoderBlock2D\"", "\"DownEncoderBlock2D\", \"AttnDownEncoderBlock2D\""));
         e = assertThrows(ConfigException.class, () -> DiffusersConfigs.readKL(f));
         assertTrue(e.getMessage().contains("'AttnDownEncoderBlock2D'"), e.getMessage());
+        Files.writeString(f, DIFFUSERS_KL_CONFIG.replace("\"shift_factor\": null", "\"shift_factor\": \"abc\""));
+        e = assertThrows(ConfigException.class, () -> DiffusersConfigs.readKL(f));
+        assertTrue(e.getMessage().contains("shift_factor"), e.getMessage());
     }
 
     @Test
