@@ -17,6 +17,7 @@ J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-acc
 CP=$B/diffusion4j.jar:$B/tc
 export DIFFUSION4J_CACHE=/tmp/d4j/cache PYTHONUNBUFFERED=1 PYTHONPATH=$PWD/.device/diffusers/src${PYTHONPATH:+:$PYTHONPATH}
 nvidia-smi -L
+[ -d .device/diffusers/src/diffusers ] || { echo "no diffusers source in .device/diffusers (carry it: .device/diffusers/src/diffusers)" >&2; exit 1; }
 python3 -c "import diffusers, torch; print('diffusers', diffusers.__version__, 'torch', torch.__version__)" || exit 1
 
 case "${1:-parity}" in
