@@ -17,7 +17,7 @@ public final class AutoencoderPresets {
     private static final Map<String, String> ABOUT = new LinkedHashMap<>();
 
     static {
-        add("sd-vae", "Stable Diffusion's KL-f8 VAE layout (diffusers AutoencoderKL, 512x512 RGB -> 64x64x4), load its weights with a folder",
+        add("sd-vae", "Stable Diffusion's KL-f8 VAE layout (diffusers AutoencoderKL, 512x512 RGB -> 64x64x4); released weights load with DiffusersFolder",
                 AutoencoderKLConfig.of(3, List.of(128, 256, 512, 512), 2, 4, 32, 512, 0.18215));
         add("kl-f4-tiny", "tiny KL-f4 autoencoder for 16x16 RGB shapes on a CPU (4x4x4 latents)",
                 AutoencoderKLConfig.of(3, List.of(32, 64, 64), 1, 4, 8, 16, 1.0));
