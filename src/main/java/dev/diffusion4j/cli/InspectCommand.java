@@ -4,6 +4,7 @@ import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.models.ModelPresets;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.ModelConfig;
+import dev.diffusion4j.models.autoencoder.AutoencoderPresets;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -23,7 +24,8 @@ public final class InspectCommand implements Callable<Integer> {
     String what;
 
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny",
-            description = "Model preset for 'model': a U-Net (ddpm-cifar10, fmnist-small, tiny) or a DiT (dit-tiny, dit-fmnist, dit-s/2 ... dit-xl/8). Default: ${DEFAULT-VALUE}.")
+            description = "Model preset for 'model': a U-Net (ddpm-cifar10, fmnist-small, tiny), a DiT (dit-tiny, dit-fmnist, dit-s/2 ... dit-xl/8)"
+                    + " or an autoencoder (sd-vae, kl-f4, kl-f4-tiny, vq-f4-tiny). Default: ${DEFAULT-VALUE}.")
     String preset;
 
     @Option(names = "--run", paramLabel = "DIR", description = "Inspect the model of a training run (its config.json) instead of a preset.")
@@ -35,12 +37,19 @@ public final class InspectCommand implements Callable<Integer> {
         if (what == null) what = run != null ? "model" : null;
         c.require(what != null, "say what to inspect: model or presets (or give --run DIR)");
         c.oneOf("WHAT", what, java.util.List.of("model", "presets"));
-        if (run == null) c.parse("--preset", preset, ModelPresets::get);
+        if (run == null && !AutoencoderPresets.has(preset)) c.parse("--preset", preset, ModelPresets::get);
         switch (what.toLowerCase(java.util.Locale.ROOT)) {
             case "presets" -> {
                 for (Map.Entry<String, String> e : ModelPresets.describe().entrySet()) out.printf("%-14s %s%n", e.getKey(), e.getValue());
+                for (Map.Entry<String, String> e : AutoencoderPresets.describe().entrySet()) out.printf("%-14s %s%n", e.getKey(), e.getValue());
             }
             case "model" -> {
+                if (run == null && AutoencoderPresets.has(preset)) {
+                    var ae = AutoencoderPresets.get(preset).build(new Generator(0));
+                    out.println(ae);
+                    out.println("params=" + ae.numParameters());
+                    break;
+                }
                 ModelConfig cfg = run != null ? dev.diffusion4j.train.RunDir.open(run).config().model() : ModelPresets.get(preset);
                 DenoisingNetwork m = cfg.build(new Generator(0));
                 out.println(m);

@@ -1,0 +1,87 @@
+package dev.diffusion4j.models.autoencoder;
+
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.io.ConfigJson;
+import dev.diffusion4j.io.SafeTensors;
+import dev.diffusion4j.io.SafeTensorsFile;
+import dev.diffusion4j.io.StoreType;
+import dev.diffusion4j.nn.StateDicts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A diffusers model folder of an autoencoder: config.json beside diffusion_pytorch_model.safetensors (or the fp16
+ * variant diffusion_pytorch_model.fp16.safetensors). Loading is strict: the weights must have exactly the model's
+ * parameter names and shapes, else one message names the first mismatch (the mid attention's pre-0.14 names query, key,
+ * value and proj_attn are renamed as diffusers renames them: {@link LegacyAttentionNames}). Saving writes a folder that
+ * diffusers' from_pretrained loads.
+ */
+public final class DiffusersFolder {
+    private DiffusersFolder() {}
+
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "diffusion_pytorch_model.safetensors";
+    public static final String WEIGHTS_FP16 = "diffusion_pytorch_model.fp16.safetensors";
+
+    /** The model a folder holds, of the class its config.json names (AutoencoderKL when it names none). */
+    public static Autoencoder load(Path dir) throws IOException {
+        Path config = configFile(dir);
+        Object name = ConfigJson.readObject(config).get("_class_name");
+        return "VQModel".equals(name) ? loadVQ(dir) : loadKL(dir);
+    }
+
+    public static AutoencoderKL loadKL(Path dir) throws IOException {
+        AutoencoderKL m = new AutoencoderKL(DiffusersConfigs.readKL(configFile(dir)), new Generator(0));
+        loadWeights(weightsFile(dir), m);
+        return m;
+    }
+
+    public static VQModel loadVQ(Path dir) throws IOException {
+        VQModel m = new VQModel(DiffusersConfigs.readVQ(configFile(dir)), new Generator(0));
+        loadWeights(weightsFile(dir), m);
+        return m;
+    }
+
+    /** Strict load by name; files that use diffusers' pre-0.14 attention names are renamed as diffusers does. */
+    private static void loadWeights(Path file, Autoencoder m) throws IOException {
+        boolean legacy;
+        try (SafeTensorsFile f = SafeTensors.open(file)) {
+            legacy = LegacyAttentionNames.hasLegacyNames(f.shapes());
+        }
+        if (legacy) LegacyAttentionNames.load(file, m);
+        else StateDicts.loadModel(file, m, true);
+    }
+
+    /** Writes config.json and the f32 weights. */
+    public static void save(Path dir, Autoencoder model) throws IOException { save(dir, model, false); }
+
+    /** Writes config.json and the weights, in f16 under the fp16 variant's file name when fp16 is set (diffusers' variant="fp16"). */
+    public static void save(Path dir, Autoencoder model, boolean fp16) throws IOException {
+        Files.createDirectories(dir);
+        switch (model) {
+            case AutoencoderKL kl -> DiffusersConfigs.write(dir.resolve(CONFIG), kl.config());
+            case VQModel vq -> DiffusersConfigs.write(dir.resolve(CONFIG), vq.config());
+            default -> throw new IllegalArgumentException("no diffusers folder format for " + model.typeName());
+        }
+        StateDicts.save(dir.resolve(fp16 ? WEIGHTS_FP16 : WEIGHTS), model.stateDict(), Map.of("format", "pt"), fp16 ? StoreType.F16 : null);
+    }
+
+    private static Path configFile(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) throw new NoSuchFileException(dir.toString(), null, "not a folder: give a diffusers autoencoder folder (config.json + "
+                + WEIGHTS + ")");
+        Path c = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(c)) throw new NoSuchFileException(c.toString(), null, "no " + CONFIG + " in the autoencoder folder " + dir);
+        return c;
+    }
+
+    /** The full-precision weights when present, else the fp16 variant. */
+    static Path weightsFile(Path dir) throws IOException {
+        for (String name : new String[] {WEIGHTS, WEIGHTS_FP16}) if (Files.isRegularFile(dir.resolve(name))) return dir.resolve(name);
+        String bin = Files.isRegularFile(dir.resolve("diffusion_pytorch_model.bin"))
+                ? "; it has diffusion_pytorch_model.bin, a pickle that is not read: save it as safetensors in diffusers first" : "";
+        throw new NoSuchFileException(dir.toString(), null, "no " + WEIGHTS + " or " + WEIGHTS_FP16 + " in the autoencoder folder" + bin);
+    }
+}
