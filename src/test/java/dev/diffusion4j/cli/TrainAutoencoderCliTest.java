@@ -69,7 +69,9 @@ class TrainAutoencoderCliTest {
         odd[java.util.Arrays.asList(odd).indexOf("--image-size") + 1] = "9";
         CliRun.of(odd).refused(1, "multiples of 2");
         assertTrue(!Files.exists(out.resolve("config.json")));
-        CliRun.of(train(out, "--steps", "2", "--disc-layers", "3")).refused(1, "too small", "--disc-layers");
+        String[] deep = train(out, "--steps", "2");
+        deep[java.util.Arrays.asList(deep).indexOf("--disc-layers") + 1] = "3";
+        CliRun.of(deep).refused(1, "too small", "--disc-layers");
         CliRun.of("train-autoencoder", "--preset", "no-such", "--out", out.toString()).refused(2, "unknown autoencoder preset", ConvTestAutoencoder.NAME);
         Path done = tmp.resolve("done");
         CliRun.of(train(done, "--steps", "2")).succeeded();
