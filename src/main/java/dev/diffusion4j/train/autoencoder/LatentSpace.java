@@ -1,0 +1,24 @@
+package dev.diffusion4j.train.autoencoder;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * Where a diffusion run's model lives: pixel space (the default, autoencoder "") or the latent space of a trained
+ * autoencoder, recorded in the run's config.json so sampling decodes and a resume can check the autoencoder is unchanged.
+ *
+ * @param autoencoder   the train-autoencoder run folder, as given
+ * @param weightsSha256 SHA-256 of the EMA weights the latents were encoded with
+ * @param scale         the factor latents are multiplied by before diffusion (scaling_factor, or 1/std of the latents)
+ * @param imageSize     the side of the pixel images
+ */
+public record LatentSpace(@JsonProperty(defaultValue = "") String autoencoder, @JsonProperty(defaultValue = "") String weightsSha256,
+                          @JsonProperty(defaultValue = "1.0") double scale, @JsonProperty(defaultValue = "0") int imageSize) {
+    public static final LatentSpace PIXELS = new LatentSpace("", "", 1.0, 0);
+
+    public LatentSpace {
+        if (!(scale > 0) || !Double.isFinite(scale)) throw new IllegalArgumentException("latent scale must be a positive number, got " + scale);
+    }
+
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean isLatent() { return !autoencoder.isEmpty(); }
+}
