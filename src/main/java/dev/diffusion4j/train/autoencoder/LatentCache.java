@@ -50,9 +50,14 @@ public final class LatentCache {
     /** The cached latents of {@code pixels} under {@code root}/KEY, encoding them first (with {@code progress} per image) when absent. */
     public static Latents load(Path root, String weightsSha256, String dataSpec, ImageDataset pixels, Autoencoder ae, Device device,
                                int batchSize, IntConsumer progress) {
+        return load(root, weightsSha256, dataSpec, pixels, ae, device, batchSize, SHARD, progress);
+    }
+
+    static Latents load(Path root, String weightsSha256, String dataSpec, ImageDataset pixels, Autoencoder ae, Device device,
+                        int batchSize, int shard, IntConsumer progress) {
         Path dir = root.resolve(key(weightsSha256, dataSpec, pixels));
         try {
-            if (!Files.isRegularFile(dir.resolve("meta.json"))) encode(dir, weightsSha256, dataSpec, pixels, ae, device, batchSize, progress);
+            if (!Files.isRegularFile(dir.resolve("meta.json"))) encode(dir, weightsSha256, dataSpec, pixels, ae, device, batchSize, shard, progress);
             else return read(dir, true);
             return read(dir, false);
         } catch (IOException e) {
@@ -62,7 +67,7 @@ public final class LatentCache {
     }
 
     private static void encode(Path dir, String hash, String dataSpec, ImageDataset pixels, Autoencoder ae, Device device, int batchSize,
-                               IntConsumer progress) throws IOException {
+                               int shard, IntConsumer progress) throws IOException {
         Path tmp = dir.resolveSibling("." + dir.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         deleteTree(tmp);
         Files.createDirectories(tmp);
@@ -71,8 +76,8 @@ public final class LatentCache {
         double sum = 0, sumSq = 0;
         long count = 0;
         try (var g = GradMode.off()) {
-            for (int s0 = 0; s0 < n; s0 += SHARD) {
-                int sn = Math.min(SHARD, n - s0);
+            for (int s0 = 0; s0 < n; s0 += shard) {
+                int sn = Math.min(shard, n - s0);
                 Tensor[] parts = new Tensor[(sn + batchSize - 1) / batchSize];
                 for (int b = 0; b < parts.length; b++) {
                     int from = s0 + b * batchSize, size = Math.min(batchSize, s0 + sn - from);
