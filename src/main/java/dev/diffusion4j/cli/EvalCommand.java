@@ -2,6 +2,7 @@ package dev.diffusion4j.cli;
 
 import dev.diffusion4j.data.Batch;
 import dev.diffusion4j.data.DataLoader;
+import dev.diffusion4j.data.Background;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
@@ -86,6 +87,7 @@ public final class EvalCommand implements Callable<Integer> {
                         + " split (only IDX, CIFAR-10 and image folders with a " + split + "/ sub-folder do); use --split train");
             out.println("note: the data " + dataSpec + " has no " + split + " split; scoring its training images");
         }
+        Background.set(cfg.background());     // transparent pixels as in training
         if (cfg.latent().isLatent() && !metrics.strip().equalsIgnoreCase("nll"))
             throw new IllegalArgumentException("a latent-diffusion run is evaluated with --metrics nll (bits/dim in latent space) for now; "
                     + "score decoded samples with diffuse sample --images DIR and diffuse fid");

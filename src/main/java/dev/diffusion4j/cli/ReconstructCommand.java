@@ -1,5 +1,6 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.data.Background;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.engine.Device;
@@ -78,6 +79,7 @@ public final class ReconstructCommand implements Callable<Integer> {
         AutoencoderRun run = AutoencoderRun.open(runDir);
         Autoencoder ae = run.load(dev);
         String spec = data != null ? data : run.config().data();
+        Background.set(run.config().background());     // as the autoencoder was trained
         ImageDataset ds = Datasets.open(spec, ae.imageChannels(), run.config().imageSize(), split, w -> o.println("warning: " + w));
         AutoencoderData.check(ae, ds);
         int n = count == 0 ? ds.size() : Math.min(count, ds.size());

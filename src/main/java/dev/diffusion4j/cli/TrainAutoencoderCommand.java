@@ -127,6 +127,10 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
     @Option(names = "--grid-count", paramLabel = "N", defaultValue = "8", description = "Images whose reconstructions the grids show. Default: ${DEFAULT-VALUE}.")
     int gridCount;
 
+    @Option(names = "--background", paramLabel = "COLOR", defaultValue = "white",
+            description = "Colour transparent pixels (RGBA, gray + alpha) are composited on: white, black or #rrggbb. Default: ${DEFAULT-VALUE}.")
+    String background;
+
     /** Options a resume may still give. */
     private static final Set<String> RESUMABLE = Set.of("--out", "--resume", "--steps", "--device", "--max-image-pixels");
 
@@ -142,6 +146,7 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
          .atLeast("--keep-checkpoints", keepCheckpoints, 1).between("--grid-count", gridCount, 1, 64);
         c.device("--device", device);
         c.parse("--precision", precision, Precision::parse);
+        c.parse("--background", background, dev.diffusion4j.data.Background::parse);
         return resume ? resumeRun(out, c) : newRun(out, c);
     }
 
@@ -150,12 +155,13 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
         c.outputFolder("--out", outDir);
         AutoencoderFactory.Entry entry = c.parse("--preset", preset, AutoencoderFactory::get);
         Autoencoder probe = entry.builder().apply(new Generator(seed));
+        dev.diffusion4j.data.Background.set(background);
         ImageDataset ds = Datasets.open(data, probe.imageChannels(), imageSize, "train", w -> out.println("warning: " + w));
         c.require(ds.height() == ds.width(), ds.describe() + " has " + ds.height() + "x" + ds.width() + " images; give --image-size for square ones");
         c.require(ds.size() >= batchSize, "--batch-size " + batchSize + " is larger than the data (" + ds.size() + " images); use at most " + ds.size());
         var loss = new AutoencoderLossConfig(distance, klWeight, codebookWeight, logvarInit, discStart, discWeight, discLayers, discWidth);
         var cfg = new AutoencoderRunConfig(data, preset, ds.height(), !noFlip, steps, batchSize, lr, emaDecay, gradClip, seed,
-                Device.parse(device).toString(), Precision.parse(precision), logEvery, sampleEvery, checkpointEvery, keepCheckpoints, gridCount, loss);
+                Device.parse(device).toString(), Precision.parse(precision), logEvery, sampleEvery, checkpointEvery, keepCheckpoints, gridCount, loss, background);
         AutoencoderData.check(probe, ds);               // unfit data is refused before the folder exists
         AutoencoderTrainer.checkDiscriminatorFits(cfg.loss(), ds);
         try (RunLock lock = RunLock.acquire(outDir)) {
@@ -181,6 +187,7 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
         if (spec.commandLine().getParseResult().hasMatchedOption("--device")) cfg = cfg.withDevice(Device.parse(device).toString());
         try (RunLock lock = run.lock()) {
             Autoencoder probe = AutoencoderFactory.build(cfg.preset(), new Generator(0));
+            dev.diffusion4j.data.Background.set(cfg.background());
             ImageDataset ds = Datasets.open(cfg.data(), probe.imageChannels(), cfg.imageSize(), "train", w -> out.println("warning: " + w));
             AutoencoderTrainer trainer = new AutoencoderTrainer(run, cfg, ds);
             if (!cfg.equals(saved)) writeConfig(run, cfg);

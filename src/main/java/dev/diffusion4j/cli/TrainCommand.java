@@ -200,6 +200,10 @@ public final class TrainCommand implements Callable<Integer> {
                     + "to pixels. --image-size is then the pixel size (default: the autoencoder run's). See docs/latent-diffusion.md.")
     Path autoencoder;
 
+    @Option(names = "--background", paramLabel = "COLOR", defaultValue = "white",
+            description = "Colour transparent pixels (RGBA, gray + alpha) are composited on: white, black or #rrggbb. Default: ${DEFAULT-VALUE}.")
+    String background;
+
     @picocli.CommandLine.Mixin TrainEvalOptions evalOptions = new TrainEvalOptions();
 
     static final int MAX_IMAGE_SIZE = 1024, MAX_BATCH = 65536, MAX_TIMESTEPS = 100_000, MAX_SAMPLE_STEPS = 10_000, MAX_GRID = 1024;
@@ -223,6 +227,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (!resume) c.outputFolder("--out", outDir);
         ModelConfig base = c.parse("--preset", preset, ModelPresets::get);
         if (channels != null) c.require(channels == 1 || channels == 3, "--channels must be 1 (gray) or 3 (RGB), got " + channels);
+        c.parse("--background", background, dev.diffusion4j.data.Background::parse);
         c.require(autoencoder == null || channels == null, "--channels does not apply with --autoencoder: the images get the autoencoder's channels");
         c.require(autoencoder == null || evalOptions.every == 0, "--eval-every is not available with --autoencoder yet; score decoded samples "
                 + "with diffuse sample --images DIR and diffuse fid");
@@ -287,6 +292,7 @@ public final class TrainCommand implements Callable<Integer> {
             ResumeChanges changes = resumeChanges(run);   // again, now that no other writer can change the folder
             TrainConfig cfg = changes.config();
             ModelConfig m = cfg.model();
+            dev.diffusion4j.data.Background.set(cfg.background());
             ImageDataset ds = cfg.latent().isLatent() ? LatentRunSetup.resume(cfg.latent(), cfg.data(), cfg.device(), out)
                     : Datasets.open(cfg.data(), m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
             if (cfg.classConditional() && ds.numClasses() < 1)
@@ -358,6 +364,7 @@ public final class TrainCommand implements Callable<Integer> {
                 loss != null ? loss : def.loss(), distance, lw, gamma != null ? gamma : defaultGamma(lw), timestepSampler, offsetNoise);
         m = m.withLearnSigma(d.learnedVariance());
         LatentSpace latent = LatentSpace.PIXELS;
+        dev.diffusion4j.data.Background.set(background);
         if (autoencoder != null) {
             var prepared = LatentRunSetup.prepare(autoencoder, data, imageSize != null ? imageSize : 0, device, m, out);
             opened = prepared.data();
@@ -375,6 +382,6 @@ public final class TrainCommand implements Callable<Integer> {
         // latents are not clipped to [-1, 1] and not flipped (a flipped latent is not the latent of the flipped image)
         return new TrainConfig(data, !noFlip && !latent.isLatent(), conditional, labelDropout, m, d, o, steps, seed, deviceName, Precision.parse(precision),
                 logEvery, sampleEvery, checkpointEvery, keepCheckpoints,
-                new SampleConfig(sampler, sampleSteps, 0.0, gridSize, 1234, !latent.isLatent(), guidance, gridScale), latent);
+                new SampleConfig(sampler, sampleSteps, 0.0, gridSize, 1234, !latent.isLatent(), guidance, gridScale), latent, background);
     }
 }

@@ -39,7 +39,8 @@ public record TrainConfig(String data, @JsonProperty(defaultValue = "true") bool
                           @JsonProperty(defaultValue = "10") int logEvery, @JsonProperty(defaultValue = "500") int sampleEvery,
                           @JsonProperty(defaultValue = "500") int checkpointEvery, @JsonProperty(defaultValue = "2") int keepCheckpoints,
                           @JsonProperty(defaultValue = "{}") SampleConfig sample,
-                          @JsonProperty(defaultValue = "{}") dev.diffusion4j.train.autoencoder.LatentSpace latent) {
+                          @JsonProperty(defaultValue = "{}") dev.diffusion4j.train.autoencoder.LatentSpace latent,
+                          @JsonProperty(defaultValue = "white") String background) {
     /** The value of config.json's "format" key: what this reader understands. */
     public static final String FORMAT = "diffusion4j-run/1";
 
@@ -60,7 +61,7 @@ public record TrainConfig(String data, @JsonProperty(defaultValue = "true") bool
                        OptimConfig optim, long steps, long seed, String device, Precision precision, int logEvery, int sampleEvery,
                        int checkpointEvery, int keepCheckpoints, SampleConfig sample) {
         this(data, flip, classConditional, labelDropout, model, diffusion, optim, steps, seed, device, precision, logEvery, sampleEvery,
-                checkpointEvery, keepCheckpoints, sample, dev.diffusion4j.train.autoencoder.LatentSpace.PIXELS);
+                checkpointEvery, keepCheckpoints, sample, dev.diffusion4j.train.autoencoder.LatentSpace.PIXELS, dev.diffusion4j.data.Background.WHITE);
     }
 
     /** config.json's content: "format" first, then the fields ("latent" only for latent-diffusion runs). */
@@ -69,6 +70,7 @@ public record TrainConfig(String data, @JsonProperty(defaultValue = "true") bool
         m.put("format", FORMAT);
         m.putAll(ConfigJson.toMap(this));
         if (!latent.isLatent()) m.remove("latent");
+        if (background.equals(dev.diffusion4j.data.Background.WHITE)) m.remove("background");
         return m;
     }
 
@@ -101,11 +103,11 @@ public record TrainConfig(String data, @JsonProperty(defaultValue = "true") bool
     /** The same run with another step budget (e.g. a resumed run that trains longer). */
     public TrainConfig withSteps(long s) {
         return new TrainConfig(data, flip, classConditional, labelDropout, model, diffusion, optim, s, seed, device, precision, logEvery,
-                sampleEvery, checkpointEvery, keepCheckpoints, sample, latent);
+                sampleEvery, checkpointEvery, keepCheckpoints, sample, latent, background);
     }
 
     public TrainConfig withDevice(String d) {
         return new TrainConfig(data, flip, classConditional, labelDropout, model, diffusion, optim, steps, seed, d, precision, logEvery,
-                sampleEvery, checkpointEvery, keepCheckpoints, sample, latent);
+                sampleEvery, checkpointEvery, keepCheckpoints, sample, latent, background);
     }
 }

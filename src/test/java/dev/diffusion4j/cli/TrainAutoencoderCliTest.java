@@ -63,6 +63,20 @@ class TrainAutoencoderCliTest {
         assertTrue(Files.isRegularFile(png));
     }
 
+    @Test void recordsTheBackgroundOfTransparentPixels() {
+        try {
+            Path out = tmp.resolve("black");
+            CliRun.of(train(out, "--steps", "1", "--background", "#000000")).succeeded();
+            assertEquals("#000000", dev.diffusion4j.io.ConfigJson.readObject(out.resolve("config.json")).get("background"));
+            CliRun.of(train(tmp.resolve("bad"), "--steps", "1", "--background", "grey")).refused(2, "--background", "#rrggbb");
+            Path pixels = tmp.resolve("pixels");
+            CliRun.of(CliRun.train(pixels, "--steps", "1", "--background", "black")).succeeded();
+            assertEquals("black", dev.diffusion4j.io.ConfigJson.readObject(pixels.resolve("config.json")).get("background"));
+        } finally {
+            dev.diffusion4j.data.Background.set(dev.diffusion4j.data.Background.WHITE);
+        }
+    }
+
     @Test void refusesUnfitInputsBeforeWork() {
         Path out = tmp.resolve("odd");
         String[] odd = train(out, "--steps", "2");

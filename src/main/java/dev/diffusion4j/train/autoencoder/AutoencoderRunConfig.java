@@ -22,7 +22,8 @@ public record AutoencoderRunConfig(String data, String preset, int imageSize, @J
                                    @JsonProperty(defaultValue = "cpu") String device, @JsonProperty(defaultValue = "fp32") Precision precision,
                                    @JsonProperty(defaultValue = "10") int logEvery, @JsonProperty(defaultValue = "500") int sampleEvery,
                                    @JsonProperty(defaultValue = "500") int checkpointEvery, @JsonProperty(defaultValue = "2") int keepCheckpoints,
-                                   @JsonProperty(defaultValue = "8") int gridCount, AutoencoderLossConfig loss) {
+                                   @JsonProperty(defaultValue = "8") int gridCount, AutoencoderLossConfig loss,
+                                   @JsonProperty(defaultValue = "white") String background) {
     public static final String FORMAT = "diffusion4j-autoencoder-run/1";
 
     public AutoencoderRunConfig {
@@ -34,6 +35,7 @@ public record AutoencoderRunConfig(String data, String preset, int imageSize, @J
         if (logEvery < 1 || sampleEvery < 1 || checkpointEvery < 1) throw new IllegalArgumentException("log/sample/checkpoint intervals must be >= 1");
         if (keepCheckpoints < 1) throw new IllegalArgumentException("keep at least one checkpoint");
         if (gridCount < 1) throw new IllegalArgumentException("grid count must be >= 1");
+        dev.diffusion4j.data.Background.parse(background);
     }
 
     public Map<String, Object> toJson() {
@@ -58,11 +60,11 @@ public record AutoencoderRunConfig(String data, String preset, int imageSize, @J
 
     public AutoencoderRunConfig withSteps(long s) {
         return new AutoencoderRunConfig(data, preset, imageSize, flip, s, batchSize, lr, emaDecay, gradClip, seed, device, precision, logEvery,
-                sampleEvery, checkpointEvery, keepCheckpoints, gridCount, loss);
+                sampleEvery, checkpointEvery, keepCheckpoints, gridCount, loss, background);
     }
 
     public AutoencoderRunConfig withDevice(String d) {
         return new AutoencoderRunConfig(data, preset, imageSize, flip, steps, batchSize, lr, emaDecay, gradClip, seed, d, precision, logEvery,
-                sampleEvery, checkpointEvery, keepCheckpoints, gridCount, loss);
+                sampleEvery, checkpointEvery, keepCheckpoints, gridCount, loss, background);
     }
 }

@@ -39,7 +39,8 @@ public final class LatentCache {
     private LatentCache() {}
 
     public static String key(String weightsSha256, String dataSpec, ImageDataset pixels) {
-        String text = weightsSha256 + "\n" + dataSpec + "\n" + pixels.channels() + "x" + pixels.height() + "x" + pixels.width() + "\n" + pixels.size();
+        // the background of transparent pixels changes the images, so it is part of the key
+        String text = weightsSha256 + "\n" + dataSpec + "\n" + dev.diffusion4j.data.Background.spec() + "\n" + pixels.channels() + "x" + pixels.height() + "x" + pixels.width() + "\n" + pixels.size();
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {
