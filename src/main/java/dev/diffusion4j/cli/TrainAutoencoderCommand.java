@@ -223,7 +223,8 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
         if (result.lastGrid() != null) out.println("reconstructions: " + result.lastGrid().toAbsolutePath() + " (input, reconstruction pairs)");
         out.println("report:  " + run.reportFile().toAbsolutePath());
         if (result.lastCheckpoint() != null) out.println("checkpoint: " + result.lastCheckpoint().toAbsolutePath());
-        out.println("next: " + Invocation.command() + " reconstruct --run " + outDir + " --data " + cfg.data());
+        out.println("next: " + Invocation.command() + " reconstruct --run " + outDir + " --data " + cfg.data() + "   |   "
+                + Invocation.command() + " train --autoencoder " + outDir + " --data " + cfg.data() + " --out " + outDir + "-latent");
         out.flush();
         return 0;
     }
