@@ -151,7 +151,8 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
     }
 
     private int newRun(PrintWriter out, OptionChecks c) {
-        c.require(preset != null, "--preset is required for a new run; known autoencoders: " + String.join(", ", AutoencoderFactory.names()));
+        c.require(preset != null, "--preset is required for a new run; known autoencoders: "
+                + (AutoencoderFactory.names().isEmpty() ? "(none registered)" : String.join(", ", AutoencoderFactory.names())));
         c.outputFolder("--out", outDir);
         AutoencoderFactory.Entry entry = c.parse("--preset", preset, AutoencoderFactory::get);
         Autoencoder probe = entry.builder().apply(new Generator(seed));
