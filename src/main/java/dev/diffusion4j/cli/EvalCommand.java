@@ -2,6 +2,7 @@ package dev.diffusion4j.cli;
 
 import dev.diffusion4j.data.Batch;
 import dev.diffusion4j.data.DataLoader;
+import dev.diffusion4j.data.Background;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
@@ -86,8 +87,12 @@ public final class EvalCommand implements Callable<Integer> {
                         + " split (only IDX, CIFAR-10 and image folders with a " + split + "/ sub-folder do); use --split train");
             out.println("note: the data " + dataSpec + " has no " + split + " split; scoring its training images");
         }
-        ImageDataset ds = Datasets.open(dataSpec, cfg.model().inChannels(), cfg.model().resolution(), split,
-                w -> out.println("warning: " + w));
+        Background.set(cfg.background());     // transparent pixels as in training
+        if (cfg.latent().isLatent() && !metrics.strip().equalsIgnoreCase("nll"))
+            throw new IllegalArgumentException("a latent-diffusion run is evaluated with --metrics nll (bits/dim in latent space) for now; "
+                    + "score decoded samples with diffuse sample --images DIR and diffuse fid");
+        ImageDataset ds = cfg.latent().isLatent() ? LatentRunSetup.evaluation(cfg.latent(), dataSpec, split, dev, out)
+                : Datasets.open(dataSpec, cfg.model().inChannels(), cfg.model().resolution(), split, w -> out.println("warning: " + w));
         int n = count <= 0 ? ds.size() : Math.min(count, ds.size());
         DenoisingNetwork model = Trainer.loadEmaModel(r, ck.dir(), dev);
         GaussianDiffusion diffusion = cfg.diffusion().build();
@@ -111,7 +116,8 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         double vb = acc.total() - acc.prior() - acc.decoder();
-        out.printf(Locale.ROOT, "NLL bound: %.4f bits/dim (+/- %.4f standard error) over %d images%n", acc.total(), acc.totalStdErr(), acc.count());
+        out.printf(Locale.ROOT, "NLL bound: %.4f bits/dim (+/- %.4f standard error) over %d images%s%n", acc.total(), acc.totalStdErr(), acc.count(),
+                cfg.latent().isLatent() ? ", in the autoencoder's latent space (scaled latents, not pixels; not comparable with pixel-space bits/dim)" : "");
         out.printf(Locale.ROOT, "  prior %.5f | sum of KL terms t=2..T %.4f | decoder (t=1) %.4f%n", acc.prior(), vb, acc.decoder());
         out.flush();
         return 0;

@@ -78,7 +78,7 @@ final class ResumeChanges {
                 d.pick("--precision", "precision", Precision.parse(c.precision), saved.precision()),
                 d.pick("--log-every", "log_every", c.logEvery, saved.logEvery()), d.pick("--sample-every", "sample_every", c.sampleEvery, saved.sampleEvery()),
                 d.pick("--checkpoint-every", "checkpoint_every", c.checkpointEvery, saved.checkpointEvery()),
-                d.pick("--keep-checkpoints", "keep_checkpoints", c.keepCheckpoints, saved.keepCheckpoints()), sample);
+                d.pick("--keep-checkpoints", "keep_checkpoints", c.keepCheckpoints, saved.keepCheckpoints()), sample, saved.latent(), saved.background());
         return new ResumeChanges(cfg, at, d.changed, restart, lrNote);
     }
 

@@ -4,6 +4,7 @@ import dev.diffusion4j.diffusion.Conditioning;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.StepCallback;
 import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.train.autoencoder.LatentDecoder;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.data.Pngs;
 import dev.diffusion4j.models.DenoisingNetwork;
@@ -102,7 +103,10 @@ public final class SampleCommand implements Callable<Integer> {
         // the default --count fills whole class rows (64 on 5 classes: 60); a --count the user gives is drawn exactly
         if (k > 0 && !spec.commandLine().getParseResult().hasMatchedOption("--count") && (label == null || "all".equalsIgnoreCase(label)))
             count = Math.max(k, count / k * k);
-        SampleConfig sc = new SampleConfig(sampler != null ? sampler : base.sampler(), steps != null ? steps : base.steps(), eta, count, seed, !noClip,
+        // latents are never clipped to [-1, 1]; a latent run's samples are decoded to pixels
+        LatentDecoder decoder = cfg.latent().isLatent() ? LatentDecoder.open(cfg.latent(), dev) : null;
+        SampleConfig sc = new SampleConfig(sampler != null ? sampler : base.sampler(), steps != null ? steps : base.steps(), eta, count, seed,
+                !noClip && decoder == null,
                 guidance != null ? guidance : base.guidance(), gridScale != null ? gridScale : base.gridScale());
         long[] labels = classLabels(k);          // null: unconditional
         DenoisingNetwork model = Trainer.loadEmaModel(r, ck.dir(), dev);
@@ -133,8 +137,9 @@ public final class SampleCommand implements Callable<Integer> {
             }
         }
         Tensor all = Tensor.cat(0, parts.toArray(new Tensor[0]));
+        if (decoder != null) all = decoder.decode(all).to(Device.CPU);
         Path gridPath = grid != null ? grid : r.samplesDir().resolve("sample-" + seed + ".png");
-        int scale = sc.gridScaleFor(cfg.model().resolution(), cfg.model().resolution());
+        int scale = sc.gridScaleFor(all.shape(2), all.shape(3));
         SampleImages.writeGrid(gridPath, all, nrow, scale);
         out.println("grid: " + gridPath.toAbsolutePath());
         if (imagesDir != null) {
@@ -146,8 +151,9 @@ public final class SampleCommand implements Callable<Integer> {
             out.println("images: " + imagesDir.toAbsolutePath() + " (" + s[0] + " PNG files)");
         }
         if (strip != null && !stripFrames.isEmpty()) {
-            stripFrames.add(all.slice(0, 0, 1));
-            SampleImages.writeStrip(strip, Tensor.cat(0, stripFrames.toArray(new Tensor[0])), scale);
+            Tensor frames = Tensor.cat(0, stripFrames.toArray(new Tensor[0]));
+            if (decoder != null) frames = decoder.decode(frames).to(Device.CPU);
+            SampleImages.writeStrip(strip, Tensor.cat(0, frames, all.slice(0, 0, 1)), scale);
             out.println("strip: " + strip.toAbsolutePath() + " (predicted x0 from noise to the final image)");
         }
         out.flush();

@@ -22,6 +22,7 @@ import dev.diffusion4j.train.SampleConfig;
 import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.train.TrainDefaults;
 import dev.diffusion4j.train.Trainer;
+import dev.diffusion4j.train.autoencoder.LatentSpace;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -193,6 +194,16 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Enlarge grid images N times, nearest neighbour (0 = auto: cells of at least 64 pixels; 1 = off). Default: auto.")
     int gridScale;
 
+    @Option(names = "--autoencoder", paramLabel = "DIR",
+            description = "Latent diffusion: a diffuse train-autoencoder run folder. The data is encoded once into cached latents (reused while the "
+                    + "autoencoder's weights stay the same), scaled by its scaling factor or 1/std, and the model trains on them; grids are decoded "
+                    + "to pixels. --image-size is then the pixel size (default: the autoencoder run's). See docs/latent-diffusion.md.")
+    Path autoencoder;
+
+    @Option(names = "--background", paramLabel = "COLOR", defaultValue = "white",
+            description = "Colour transparent pixels (RGBA, gray + alpha) are composited on: white, black or #rrggbb. Default: ${DEFAULT-VALUE}.")
+    String background;
+
     @picocli.CommandLine.Mixin TrainEvalOptions evalOptions = new TrainEvalOptions();
 
     static final int MAX_IMAGE_SIZE = 1024, MAX_BATCH = 65536, MAX_TIMESTEPS = 100_000, MAX_SAMPLE_STEPS = 10_000, MAX_GRID = 1024;
@@ -216,7 +227,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (!resume) c.outputFolder("--out", outDir);
         ModelConfig base = c.parse("--preset", preset, ModelPresets::get);
         if (channels != null) c.require(channels == 1 || channels == 3, "--channels must be 1 (gray) or 3 (RGB), got " + channels);
-        if (imageSize != null) {
+        c.parse("--background", background, dev.diffusion4j.data.Background::parse);
+        c.require(autoencoder == null || channels == null, "--channels does not apply with --autoencoder: the images get the autoencoder's channels");
+        c.require(autoencoder == null || evalOptions.every == 0, "--eval-every is not available with --autoencoder yet; score decoded samples "
+                + "with diffuse sample --images DIR and diffuse fid");
+        if (imageSize != null && autoencoder == null) {     // a latent run's --image-size is in pixels; its latent side is checked once encoded
             int multiple;
             String why;
             if (base instanceof UNetConfig u) {
@@ -277,7 +292,9 @@ public final class TrainCommand implements Callable<Integer> {
             ResumeChanges changes = resumeChanges(run);   // again, now that no other writer can change the folder
             TrainConfig cfg = changes.config();
             ModelConfig m = cfg.model();
-            ImageDataset ds = Datasets.open(cfg.data(), m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
+            dev.diffusion4j.data.Background.set(cfg.background());
+            ImageDataset ds = cfg.latent().isLatent() ? LatentRunSetup.resume(cfg.latent(), cfg.data(), cfg.device(), out)
+                    : Datasets.open(cfg.data(), m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
             if (cfg.classConditional() && ds.numClasses() < 1)
                 throw new IllegalArgumentException("the run is class-conditional but its data " + ds.describe() + " has no classes now");
             Trainer trainer = new Trainer(run, cfg, ds);
@@ -301,7 +318,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     private int train(RunDir run, Trainer trainer, Trainer.Position from, PrintWriter out) {
         TrainConfig cfg = trainer.config();
+        if (cfg.latent().isLatent() && evalOptions.every > 0)
+            throw new IllegalArgumentException("--eval-every is not available for latent-diffusion runs yet; score decoded samples with "
+                    + "diffuse sample --images DIR and diffuse fid");
         evalOptions.attach(trainer, cfg, out);
+        LatentRunSetup.decodeGrids(trainer, cfg.latent(), cfg.device());
         out.println("data: " + trainer.data().describe() + (cfg.classConditional() ? "; class-conditional" : ""));
         out.printf(Locale.ROOT, "model: %s, %,d parameters, device %s%s%n", resume ? "saved" : preset, trainer.model().numParameters(),
                 cfg.device(), cfg.precision() == Precision.FP32 ? "" : ", precision " + cfg.precision().id());
@@ -331,7 +352,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     private TrainConfig buildConfig(PrintWriter out) {
         ModelConfig m = ModelPresets.get(preset);
-        if (channels != null || imageSize != null)
+        if ((channels != null || imageSize != null) && autoencoder == null)     // a latent run's model input follows the latents
             m = m.withInput(channels != null ? channels : m.inChannels(), imageSize != null ? imageSize : m.resolution());
         if (dropout != null) {
             if (!(m instanceof UNetConfig u)) throw new IllegalArgumentException("--dropout applies to U-Net presets; the DiT '" + preset + "' has no dropout");
@@ -342,7 +363,14 @@ public final class TrainCommand implements Callable<Integer> {
         DiffusionConfig d = new DiffusionConfig(schedule, timesteps, zeroTerminalSnr, parameterization, variance != null ? variance : def.variance(),
                 loss != null ? loss : def.loss(), distance, lw, gamma != null ? gamma : defaultGamma(lw), timestepSampler, offsetNoise);
         m = m.withLearnSigma(d.learnedVariance());
-        opened = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
+        LatentSpace latent = LatentSpace.PIXELS;
+        dev.diffusion4j.data.Background.set(background);
+        if (autoencoder != null) {
+            var prepared = LatentRunSetup.prepare(autoencoder, data, imageSize != null ? imageSize : 0, device, m, out);
+            opened = prepared.data();
+            latent = prepared.space();
+            m = m.withInput(opened.channels(), opened.height());
+        } else opened = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
         new OptionChecks(spec).require(opened.size() >= batchSize, "--batch-size " + batchSize + " is larger than the data (" + opened.size()
                 + " images in " + data + "), so no full batch can be formed; use at most " + opened.size() + ", or more data");
         boolean conditional = classConditional != null ? classConditional : opened.numClasses() >= 2;
@@ -351,7 +379,9 @@ public final class TrainCommand implements Callable<Integer> {
         m = m.withClasses(conditional ? opened.numClasses() : 0);   // DiT presets come with 1000 classes
         OptimConfig o = new OptimConfig(batchSize, gradAccum, lr != null ? lr : def.lr(), warmup, lrSchedule, weightDecay, 0.9, 0.999, gradClip, emaDecay, true);
         String deviceName = Device.parse(device).toString();
-        return new TrainConfig(data, !noFlip, conditional, labelDropout, m, d, o, steps, seed, deviceName, Precision.parse(precision), logEvery,
-                sampleEvery, checkpointEvery, keepCheckpoints, new SampleConfig(sampler, sampleSteps, 0.0, gridSize, 1234, true, guidance, gridScale));
+        // latents are not clipped to [-1, 1] and not flipped (a flipped latent is not the latent of the flipped image)
+        return new TrainConfig(data, !noFlip && !latent.isLatent(), conditional, labelDropout, m, d, o, steps, seed, deviceName, Precision.parse(precision),
+                logEvery, sampleEvery, checkpointEvery, keepCheckpoints,
+                new SampleConfig(sampler, sampleSteps, 0.0, gridSize, 1234, !latent.isLatent(), guidance, gridScale), latent, background);
     }
 }

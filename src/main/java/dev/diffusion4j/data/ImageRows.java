@@ -8,7 +8,7 @@ import java.awt.image.Raster;
 
 /**
  * Rows of a decoded {@link BufferedImage} as floats in [0, 1] with 1 (gray) or 3 (RGB) channels.
- * Transparent pixels are composited over white. Gray images are read from the raster directly:
+ * Transparent pixels are composited over the {@link Background} colour (white by default). Gray images are read from the raster directly:
  * {@code getRGB} would push them through Java's linear-gray colour space and brighten them.
  * 8-bit sRGB images (what PNG and JPEG decode to) are read from the raster too, which is
  * several times faster than {@code getRGB}; other kinds go through {@code getRGB}.
@@ -24,6 +24,8 @@ final class ImageRows implements RowSource {
     private final int[] argb;
     private final int[] gray;
     private final int[] alpha;
+    private final float[] bg = Background.current();
+    private final float bgGray = bg[0] == bg[1] && bg[1] == bg[2] ? bg[0] : Pixels.luma(bg[0], bg[1], bg[2]);
 
     ImageRows(BufferedImage image, int channels) {
         if (channels != 1 && channels != 3) {
@@ -75,9 +77,11 @@ final class ImageRows implements RowSource {
                 float v = gray[x] / grayMax;
                 if (alpha != null) {
                     float a = alpha[x] / grayMax;
-                    v = v * a + (1f - a);
+                    if (channels == 1) dst[x] = v * a + bgGray * (1f - a);
+                    else put(dst, w, x, v * a + bg[0] * (1f - a), v * a + bg[1] * (1f - a), v * a + bg[2] * (1f - a));
+                } else {
+                    for (int ch = 0; ch < channels; ch++) dst[ch * w + x] = v;
                 }
-                for (int ch = 0; ch < channels; ch++) dst[ch * w + x] = v;
             }
             return;
         }
@@ -86,8 +90,8 @@ final class ImageRows implements RowSource {
             image.getRaster().getPixels(0, y, w, 1, samples);
             for (int x = 0, i = 0; x < w; x++, i += bands) {
                 float a = bands == 4 ? samples[i + 3] / 255f : 1f;
-                put(dst, w, x, samples[i] / 255f * a + (1f - a), samples[i + 1] / 255f * a + (1f - a),
-                        samples[i + 2] / 255f * a + (1f - a));
+                put(dst, w, x, samples[i] / 255f * a + bg[0] * (1f - a), samples[i + 1] / 255f * a + bg[1] * (1f - a),
+                        samples[i + 2] / 255f * a + bg[2] * (1f - a));
             }
             return;
         }
@@ -95,9 +99,9 @@ final class ImageRows implements RowSource {
         for (int x = 0; x < w; x++) {
             int p = argb[x];
             float a = (p >>> 24) / 255f;
-            float r = ((p >> 16) & 0xff) / 255f * a + (1f - a);
-            float g = ((p >> 8) & 0xff) / 255f * a + (1f - a);
-            float b = (p & 0xff) / 255f * a + (1f - a);
+            float r = ((p >> 16) & 0xff) / 255f * a + bg[0] * (1f - a);
+            float g = ((p >> 8) & 0xff) / 255f * a + bg[1] * (1f - a);
+            float b = (p & 0xff) / 255f * a + bg[2] * (1f - a);
             put(dst, w, x, r, g, b);
         }
     }

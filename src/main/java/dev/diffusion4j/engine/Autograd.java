@@ -60,7 +60,14 @@ public final class Autograd {
      * input), and only ops on a path from input to root run their backward. The graph is released afterwards.
      * Returns zeros when root does not depend on input.
      */
-    public static Tensor grad(Tensor root, Tensor input) {
+    public static Tensor grad(Tensor root, Tensor input) { return grad(root, input, false); }
+
+    /**
+     * As {@link #grad(Tensor, Tensor)}; with {@code retainGraph} the graph stays, so a later backward (or another grad)
+     * can still run through it: the autoencoder trainer's adaptive GAN weight takes two such gradients at the decoder's
+     * last layer before the full backward of the loss.
+     */
+    public static Tensor grad(Tensor root, Tensor input, boolean retainGraph) {
         if (root.numel() != 1) throw new IllegalArgumentException("grad() needs a scalar root, got shape " + Shape.str(root.shape()));
         if (!input.isLeaf() || !input.requiresGrad()) throw new IllegalArgumentException("grad() input must be a leaf that requires grad");
         Tensor acc = null;
@@ -89,8 +96,7 @@ public final class Autograd {
                         else if (onPath.containsKey(in)) grads.merge(in, gk, Tensor::add);
                     }
                 }
-                node.release();
-                t.gradFn = null;
+                if (!retainGraph) { node.release(); t.gradFn = null; }
             }
         }
         return acc == null ? Backends.get(input.device()).full(input.shape(), input.dtype(), 0.0) : acc.contiguous();

@@ -41,6 +41,11 @@ public final class RunDir {
      * (reported to {@code notes}), never deleted. The caller holds the folder's {@link RunLock}.
      */
     public static RunDir create(Path root, TrainConfig config, Consumer<String> notes) {
+        return create(root, config.toJson(), notes);
+    }
+
+    /** As {@link #create(Path, TrainConfig, Consumer)} for any run kind's config.json content (e.g. an autoencoder run's). */
+    public static RunDir create(Path root, java.util.Map<String, Object> configJson, Consumer<String> notes) {
         RunDir existing = new RunDir(root);
         var latest = existing.checkpoints().latest();
         if (latest.isPresent())
@@ -51,7 +56,7 @@ public final class RunDir {
             if (aside != null) notes.accept(root + " held a run with no checkpoint; starting afresh (its earlier files moved to " + aside + ")");
             Files.createDirectories(root.resolve("samples"));
             Files.createDirectories(root.resolve("checkpoints"));
-            AtomicFiles.writeString(root.resolve("config.json"), Json.writePretty(config.toJson()) + "\n");
+            AtomicFiles.writeString(root.resolve("config.json"), Json.writePretty(configJson) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create run folder " + root + ": " + e.getMessage(), e);
         }

@@ -42,7 +42,11 @@ public final class RunReport {
                     h.append(curve(rows, "kid", "kernel distance of EMA samples (log scale)"));
             }
         }
-        h.append("<h2>EMA samples over training</h2>");
+        boolean autoencoder = rows.stream().anyMatch(r -> r.containsKey("psnr"));   // a train-autoencoder run
+        if (autoencoder)
+            h.append("<h2>Reconstruction quality (EMA weights, grid images)</h2>").append(curve(rows, "psnr", "PSNR of reconstructions in dB (log scale)"))
+             .append(curve(rows, "ssim", "SSIM of reconstructions (log scale)"));
+        h.append(autoencoder ? "<h2>Input / reconstruction pairs over training</h2>" : "<h2>EMA samples over training</h2>");
         List<Path> grids = grids(run.samplesDir());
         if (grids.isEmpty()) h.append("<p>No sample grid yet.</p>");
         for (Path g : grids) {

@@ -38,7 +38,9 @@ public record TrainConfig(String data, @JsonProperty(defaultValue = "true") bool
                           @JsonProperty(defaultValue = "fp32") Precision precision, // configs from before --precision
                           @JsonProperty(defaultValue = "10") int logEvery, @JsonProperty(defaultValue = "500") int sampleEvery,
                           @JsonProperty(defaultValue = "500") int checkpointEvery, @JsonProperty(defaultValue = "2") int keepCheckpoints,
-                          @JsonProperty(defaultValue = "{}") SampleConfig sample) {
+                          @JsonProperty(defaultValue = "{}") SampleConfig sample,
+                          @JsonProperty(defaultValue = "{}") dev.diffusion4j.train.autoencoder.LatentSpace latent,
+                          @JsonProperty(defaultValue = "white") String background) {
     /** The value of config.json's "format" key: what this reader understands. */
     public static final String FORMAT = "diffusion4j-run/1";
 
@@ -54,11 +56,21 @@ public record TrainConfig(String data, @JsonProperty(defaultValue = "true") bool
             throw new IllegalArgumentException("class-conditional training needs a model with num_classes > 0");
     }
 
-    /** config.json's content: "format" first, then the fields. */
+    /** A pixel-space run (no autoencoder). */
+    public TrainConfig(String data, boolean flip, boolean classConditional, double labelDropout, ModelConfig model, DiffusionConfig diffusion,
+                       OptimConfig optim, long steps, long seed, String device, Precision precision, int logEvery, int sampleEvery,
+                       int checkpointEvery, int keepCheckpoints, SampleConfig sample) {
+        this(data, flip, classConditional, labelDropout, model, diffusion, optim, steps, seed, device, precision, logEvery, sampleEvery,
+                checkpointEvery, keepCheckpoints, sample, dev.diffusion4j.train.autoencoder.LatentSpace.PIXELS, dev.diffusion4j.data.Background.WHITE);
+    }
+
+    /** config.json's content: "format" first, then the fields ("latent" only for latent-diffusion runs). */
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
         m.putAll(ConfigJson.toMap(this));
+        if (!latent.isLatent()) m.remove("latent");
+        if (background.equals(dev.diffusion4j.data.Background.WHITE)) m.remove("background");
         return m;
     }
 
@@ -91,11 +103,11 @@ public record TrainConfig(String data, @JsonProperty(defaultValue = "true") bool
     /** The same run with another step budget (e.g. a resumed run that trains longer). */
     public TrainConfig withSteps(long s) {
         return new TrainConfig(data, flip, classConditional, labelDropout, model, diffusion, optim, s, seed, device, precision, logEvery,
-                sampleEvery, checkpointEvery, keepCheckpoints, sample);
+                sampleEvery, checkpointEvery, keepCheckpoints, sample, latent, background);
     }
 
     public TrainConfig withDevice(String d) {
         return new TrainConfig(data, flip, classConditional, labelDropout, model, diffusion, optim, steps, seed, d, precision, logEvery,
-                sampleEvery, checkpointEvery, keepCheckpoints, sample);
+                sampleEvery, checkpointEvery, keepCheckpoints, sample, latent, background);
     }
 }

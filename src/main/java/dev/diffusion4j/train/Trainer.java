@@ -69,6 +69,7 @@ public final class Trainer {
     private final Map<String, Dropout> dropouts = new LinkedHashMap<>();
     private Evaluation evaluation;
     private int evalEvery;
+    private java.util.function.UnaryOperator<Tensor> toPixels = java.util.function.UnaryOperator.identity();
 
     public Trainer(RunDir run, ImageDataset data) { this(run, run.config(), data); }
 
@@ -103,6 +104,9 @@ public final class Trainer {
         this.evaluation = e;
     }
     public Ema ema() { return ema; }
+
+    /** Sample grids go through {@code decoder} first (a latent-diffusion run's autoencoder decoder). */
+    public void decodeGridsWith(java.util.function.UnaryOperator<Tensor> decoder) { this.toPixels = decoder; }
 
     /** Where training starts: a fresh run's step 0, or what a checkpoint restored. */
     public record Position(long step, long imagesSeen, double seconds, long loaderEpoch, int loaderPosition, Path checkpoint) {
@@ -262,7 +266,8 @@ public final class Trainer {
                 nrow = (int) Math.ceil(Math.sqrt(sc.count()));
             }
             Path png = run.gridFor(step);
-            SampleImages.writeGrid(png, imgs.to(Device.CPU), nrow, sc.gridScaleFor(mc.resolution(), mc.resolution()));
+            imgs = toPixels.apply(imgs);
+            SampleImages.writeGrid(png, imgs.to(Device.CPU), nrow, sc.gridScaleFor(imgs.shape(2), imgs.shape(3)));
             return png;
         } finally {
             model.train();

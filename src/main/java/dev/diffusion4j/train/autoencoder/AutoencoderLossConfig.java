@@ -1,0 +1,38 @@
+package dev.diffusion4j.train.autoencoder;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Locale;
+
+/**
+ * The autoencoder objective (LDM's LPIPSWithDiscriminator without the perceptual term, taming's VQ loss for codebook
+ * models): a pixel reconstruction distance, the regulariser's weight, and an optional PatchGAN from {@code discStart}.
+ *
+ * @param distance     l1 or l2, per pixel
+ * @param klWeight     weight of the KL term (KL models; LDM uses 1e-6)
+ * @param codebookWeight weight of the codebook + commitment loss (VQ models; taming uses 1)
+ * @param logvarInit   initial value of the learned log-variance scalar (KL models: nll = rec / exp(logvar) + logvar)
+ * @param discStart    step from which the discriminator trains and the generator loss counts (-1 = never)
+ * @param discWeight   scale of the adaptive generator weight
+ * @param discLayers   stride-2 layers of the PatchGAN (3 in taming)
+ * @param discWidth    channels of its first layer (64 in taming)
+ */
+public record AutoencoderLossConfig(@JsonProperty(defaultValue = "l1") String distance,
+                                    @JsonProperty(defaultValue = "1e-6") double klWeight,
+                                    @JsonProperty(defaultValue = "1.0") double codebookWeight,
+                                    @JsonProperty(defaultValue = "0.0") double logvarInit,
+                                    @JsonProperty(defaultValue = "-1") long discStart,
+                                    @JsonProperty(defaultValue = "0.5") double discWeight,
+                                    @JsonProperty(defaultValue = "3") int discLayers,
+                                    @JsonProperty(defaultValue = "64") int discWidth) {
+    public AutoencoderLossConfig {
+        distance = distance.toLowerCase(Locale.ROOT);
+        if (!distance.equals("l1") && !distance.equals("l2")) throw new IllegalArgumentException("reconstruction distance must be l1 or l2, got '" + distance + "'");
+        if (!(klWeight >= 0) || !(codebookWeight >= 0) || !(discWeight >= 0))
+            throw new IllegalArgumentException("loss weights must be >= 0");
+        if (!Double.isFinite(logvarInit)) throw new IllegalArgumentException("logvar_init must be finite");
+        if (discStart < -1) throw new IllegalArgumentException("disc_start must be a step >= 0, or -1 for no discriminator");
+        if (discLayers < 1 || discWidth < 1) throw new IllegalArgumentException("discriminator layers and width must be >= 1");
+    }
+
+    public boolean usesDiscriminator() { return discStart >= 0; }
+}

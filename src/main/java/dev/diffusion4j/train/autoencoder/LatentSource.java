@@ -1,0 +1,64 @@
+package dev.diffusion4j.train.autoencoder;
+
+import dev.diffusion4j.data.Datasets;
+import dev.diffusion4j.data.ImageDataset;
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.models.autoencoder.Autoencoder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+
+/**
+ * Pixel images and the trained autoencoder that turns them into the latents a latent-diffusion run trains on: opens
+ * both (refusing, before any work, images the autoencoder cannot take), then serves the cached latents, scaled.
+ */
+public record LatentSource(AutoencoderRun run, Autoencoder autoencoder, ImageDataset pixels, String dataSpec, String weightsSha256, Device device) {
+    public static final int ENCODE_BATCH = 64;
+
+    /** @param imageSize the pixel side (0: the autoencoder run's) */
+    public static LatentSource open(Path autoencoderRun, String dataSpec, int imageSize, String split, Device device, Consumer<String> warnings) {
+        AutoencoderRun run = AutoencoderRun.open(autoencoderRun);
+        Autoencoder ae = run.load(device);
+        int size = imageSize > 0 ? imageSize : run.config().imageSize();
+        ImageDataset pixels = Datasets.open(dataSpec, ae.imageChannels(), size, split, warnings);
+        AutoencoderData.check(ae, pixels);
+        return new LatentSource(run, ae, pixels, dataSpec, run.weightsHash(), device);
+    }
+
+    /** Refuses an autoencoder whose weights differ from the ones a run's latents were made with. */
+    public void requireSameAutoencoder(LatentSpace space) {
+        if (!weightsSha256.equals(space.weightsSha256()))
+            throw new IllegalArgumentException("the run was trained on latents of " + space.autoencoder() + " with weights "
+                    + space.weightsSha256().substring(0, Math.min(12, space.weightsSha256().length())) + "..., but that autoencoder now has weights "
+                    + weightsSha256.substring(0, 12) + "... (retrained or replaced); its latents would not match. Restore that autoencoder "
+                    + "checkpoint, or train a new diffusion run on the new autoencoder");
+    }
+
+    public Path cacheRoot() { return run.root().resolve("latents"); }
+
+    /** Whether the latents of these pixels are already on disk. */
+    public boolean cached() {
+        return Files.isRegularFile(cacheRoot().resolve(LatentCache.key(weightsSha256, dataSpec, pixels)).resolve("meta.json"));
+    }
+
+    public LatentCache.Latents latents(IntConsumer progress) {
+        return LatentCache.load(cacheRoot(), weightsSha256, dataSpec, pixels, autoencoder, device, ENCODE_BATCH, progress);
+    }
+
+    /** The scale of a new run: the autoencoder's scaling factor, or 1/std of the encoded latents (LDM's scale_by_std). */
+    public double scaleFor(LatentCache.Latents latents) {
+        double f = autoencoder.scalingFactor();
+        if (Double.isFinite(f) && f > 0) return f;
+        if (!(latents.std() > 0)) throw new IllegalArgumentException("the latents of " + pixels.describe() + " are all equal (std 0); the autoencoder is not usable");
+        return 1 / latents.std();
+    }
+
+    public LatentSpace space(double scale) {
+        return new LatentSpace(run.root().toString(), weightsSha256, scale, pixels.height());
+    }
+
+    public LatentDataset dataset(LatentCache.Latents latents, double scale) {
+        return new LatentDataset(latents, scale, pixels.numClasses(), pixels.describe());
+    }
+}
