@@ -92,6 +92,13 @@ def main():
     for k, v in d.items():
         expected["dtypes:" + k] = v
 
+    # the smallest files, for the fuzz tests that cut a file at every length
+    tiny = {"w": (torch.arange(6, dtype=torch.float32) / 4).reshape(2, 3).t(), "b": torch.tensor([1.5, -2.0]).half()}
+    torch.save(tiny, os.path.join(out, "tiny.pt"))
+    torch.save(tiny, os.path.join(out, "tiny_legacy.pt"), _use_new_zipfile_serialization=False)
+    for k, v in tiny.items():
+        expected["tiny:" + k] = v
+
     n, model = nested()
     torch.save(n, os.path.join(out, "nested.pt"))
     torch.save(n, os.path.join(out, "nested_legacy.pt"), _use_new_zipfile_serialization=False)

@@ -91,7 +91,9 @@ final class ZipCheckpoint implements StorageSource {
         }
         try {
             return entryBytes(e, need);
-        } catch (IllegalArgumentException | IllegalStateException ex) {
+        } catch (TorchCheckpointException ex) {
+            throw ex;
+        } catch (IOException | IllegalArgumentException | IllegalStateException ex) { // the JDK's zip code on damaged headers
             throw new TorchCheckpointException("malformed zip entry " + name + " (" + ex.getMessage() + ")", ex);
         }
     }

@@ -50,6 +50,12 @@ class TorchCheckpointTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"tiny.pt", "tiny_legacy.pt"})
+    void readsTheTinyFixtures(String file) throws IOException {
+        assertEquals(expected("tiny"), WeightsFiles.read(Fixtures.path(file), null));
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"nested.pt", "nested_legacy.pt"})
     void keyPathsPickNestedStateDicts(String file) throws IOException {
         for (String part : List.of("model", "ema")) {
