@@ -105,7 +105,7 @@ final class KeyPaths {
         if (v instanceof TensorRef t) return "tensor " + t.dtype().storeType + " " + java.util.Arrays.toString(t.size());
         if (v instanceof Map<?, ?> m) {
             Map<String, TensorRef> f = flat(m);
-            return f != null ? "dict of " + f.size() + " tensors" : "dict of " + m.size() + " entries";
+            return f != null ? "dict of " + f.size() + " tensors" : "dict of " + m.size() + (m.size() == 1 ? " entry" : " entries");
         }
         if (v instanceof List<?> l) return "list of " + l.size();
         return Unpickler.typeName(v);

@@ -71,7 +71,7 @@ class HandWrittenPickleTest {
         byte[] zip = PickleBytes.zip(pickle, Map.of("0", ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(42).array()));
         assertArrayEquals(new long[] {42}, read(zip, "sd").get("w").toLongs());
         TorchCheckpointException e = org.junit.jupiter.api.Assertions.assertThrows(TorchCheckpointException.class, () -> read(zip, "meta"));
-        for (String part : List.of("bytes (bytes)", "pairs (dict of 1 entries)", "size (tuple)", "big (int)", "half (float)")) {
+        for (String part : List.of("bytes (bytes)", "pairs (dict of 1 entry)", "size (tuple)", "big (int)", "half (float)")) {
             org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(part), part + " missing from " + e.getMessage());
         }
     }

@@ -159,7 +159,7 @@ class HostileCheckpointTest {
         for (int i = 0; i < depth; i++) marks.mark();
         assertMentions(refusedPickle(marks.stop()), "empty stack");
         byte[] cycle = PickleBytes.proto(2).op('}').op('q').raw(0).str("a").op('h').raw(0).op('s').stop();
-        assertMentions(refusedPickle(cycle), "not a flat name -> tensor map", "a (dict of 1 entries)");
+        assertMentions(refusedPickle(cycle), "not a flat name -> tensor map", "a (dict of 1 entry)");
         assertMentions(refusal(PickleBytes.zip(cycle, Map.of()), "a.a.a.a.a.a.a.a.a.a.b"), "has no key 'b'");
         byte[] selfList = PickleBytes.proto(2).op(']').op('q').raw(0).op('h').raw(0).op('a').stop();
         assertMentions(refusedPickle(selfList), "is a list");
