@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
                 "The checkpoint is read by a restricted reader that never runs code from the file: only tensors, dicts, lists,"
                         + " numbers and strings are read, any other Python object is refused by name."})
 public final class ConvertCommand implements Callable<Integer> {
+    private static final long BAR_FROM_BYTES = 64L << 20;
+
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "IN", description = "The checkpoint to read (PyTorch zip or legacy format, or safetensors).")
@@ -58,7 +60,19 @@ public final class ConvertCommand implements Callable<Integer> {
         WeightsFiles.Format format = WeightsFiles.detect(in);
         o.printf("reading %s (%s, %s)%n", in, describe(format), size(Files.size(in)));
         o.flush();
-        Map<String, RawTensor> tensors = WeightsFiles.read(in, key);
+        Map<String, RawTensor> tensors;
+        ProgressBar[] bar = {null};
+        boolean large = Files.size(in) >= BAR_FROM_BYTES;
+        try {
+            // a bar only where reading takes a while; small files finish before it would draw
+            tensors = WeightsFiles.read(in, key, (done, total) -> {
+                if (!large) return;
+                if (bar[0] == null) bar[0] = new ProgressBar(System.out, "tensors", total, "tensors");
+                bar[0].step(1);
+            });
+        } finally {
+            if (bar[0] != null) bar[0].close();
+        }
         StoreType target = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f32" -> StoreType.F32;
             case "bf16" -> StoreType.BF16;

@@ -5,7 +5,8 @@ import java.util.Arrays;
 
 /**
  * Copies a tensor out of its storage's bytes into a contiguous, little-endian {@link RawTensor}, following any strides
- * (transposed, sliced or offset views). Every index the view can reach is checked to lie inside the storage first.
+ * (transposed, sliced or offset views). Every index the view can reach is checked to lie inside the storage first. A
+ * tensor that is its whole storage, in order, takes the storage's array itself (read-only, like every RawTensor's).
  */
 final class TensorViews {
     /** The largest byte[] the JVM reliably allocates. */
@@ -51,6 +52,9 @@ final class TensorViews {
         int e = t.dtype().size();
         int[] shape = new int[t.size().length];
         for (int d = 0; d < shape.length; d++) shape[d] = (int) t.size()[d];
+        if (bytes == storage.length && t.offset() == 0 && isContiguous(t) && !(swap && e > 1)) {
+            return new RawTensor(t.dtype().storeType, shape, storage); // the whole storage as it is: no second copy in memory
+        }
         byte[] out = new byte[(int) bytes];
         if (bytes > 0) {
             if (isContiguous(t)) {

@@ -69,6 +69,16 @@ public final class TorchCheckpoint implements AutoCloseable {
      * contiguous little-endian copy. A path that does not lead to such a map is refused, listing the keys there.
      */
     public Map<String, RawTensor> stateDict(String keyPath) throws IOException {
+        return stateDict(keyPath, (done, total) -> {});
+    }
+
+    /** Told after each tensor is copied out, for a progress bar on large files. */
+    public interface Progress {
+        void tensors(int done, int total);
+    }
+
+    /** As {@link #stateDict(String)}, reporting each tensor to {@code progress}. */
+    public Map<String, RawTensor> stateDict(String keyPath, Progress progress) throws IOException {
         try {
             Map<String, TensorRef> refs = KeyPaths.stateDict(KeyPaths.select(root, keyPath), keyPath);
             Map<TensorRef, RawTensor> done = new IdentityHashMap<>(); // the same tensor object twice is copied once
@@ -80,6 +90,7 @@ public final class TorchCheckpoint implements AutoCloseable {
                     done.put(e.getValue(), t);
                 }
                 out.put(e.getKey(), t);
+                progress.tensors(out.size(), refs.size());
             }
             return out;
         } catch (TorchCheckpointException e) {

@@ -32,9 +32,14 @@ public final class WeightsFiles {
      * Null or empty takes the whole file.
      */
     public static Map<String, RawTensor> read(Path path, String keyPath) throws IOException {
+        return read(path, keyPath, (done, total) -> {});
+    }
+
+    /** As {@link #read(Path, String)}, reporting each tensor of a PyTorch checkpoint as it is copied out. */
+    public static Map<String, RawTensor> read(Path path, String keyPath, TorchCheckpoint.Progress progress) throws IOException {
         if (detect(path) == Format.SAFETENSORS) return withPrefix(path, SafeTensors.read(path), keyPath);
         try (TorchCheckpoint c = TorchCheckpoint.open(path)) {
-            return c.stateDict(keyPath);
+            return c.stateDict(keyPath, progress);
         }
     }
 
