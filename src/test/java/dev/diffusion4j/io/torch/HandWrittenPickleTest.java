@@ -75,4 +75,18 @@ class HandWrittenPickleTest {
             org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(part), part + " missing from " + e.getMessage());
         }
     }
+
+    @Test
+    void keyPathsPreferTheLongestKeyAndReadIntKeys() throws IOException {
+        // {"a": {"b": {"x": tensor}}, "a.b": {"w": tensor}, 3: {"v": tensor}}
+        byte[] pickle = PickleBytes.proto(2).op('}')
+                .str("a").op('}').str("b").mark().str("x").tensor("FloatStorage", "0", 1, 0, new long[] {1}, new long[] {1}).op('d').op('s').op('s')
+                .str("a.b").mark().str("w").tensor("FloatStorage", "0", 1, 0, new long[] {1}, new long[] {1}).op('d').op('s')
+                .integer(3).mark().str("v").tensor("FloatStorage", "0", 1, 0, new long[] {1}, new long[] {1}).op('d').op('s')
+                .stop();
+        byte[] zip = PickleBytes.zip(pickle, Map.of("0", ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(7f).array()));
+        assertEquals(List.of("w"), List.copyOf(read(zip, "a.b").keySet()));
+        assertEquals(List.of("v"), List.copyOf(read(zip, "3").keySet()));
+        assertArrayEquals(new float[] {7f}, read(zip, "3").get("v").toFloats());
+    }
 }
