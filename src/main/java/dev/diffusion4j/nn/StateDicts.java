@@ -7,6 +7,7 @@ import dev.diffusion4j.io.SafeTensors;
 import dev.diffusion4j.io.SafeTensorsException;
 import dev.diffusion4j.io.SafeTensorsFile;
 import dev.diffusion4j.io.StoreType;
+import dev.diffusion4j.io.torch.WeightsFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,6 +42,17 @@ public final class StateDicts {
     public static LinkedHashMap<String, Tensor> load(Path file) throws IOException {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         for (var e : SafeTensors.read(file).entrySet()) out.put(e.getKey(), RawTensors.fromRaw(requireFinite(file, e.getKey(), e.getValue())));
+        return out;
+    }
+
+    /**
+     * Weights a user hands over, whatever wrote them: safetensors or a PyTorch checkpoint (read by io.torch's restricted
+     * reader, which never runs code from the file); {@code keyPath} picks a dict inside a checkpoint ("ema",
+     * "model.state_dict"), null the whole file. Non-finite values are refused as by {@link #load}.
+     */
+    public static LinkedHashMap<String, Tensor> loadWeights(Path file, String keyPath) throws IOException {
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        for (var e : WeightsFiles.read(file, keyPath).entrySet()) out.put(e.getKey(), RawTensors.fromRaw(requireFinite(file, e.getKey(), e.getValue())));
         return out;
     }
 

@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Finds and loads pytorch-fid's Inception weights converted to safetensors. None ship with the project: a missing file
+ * Finds and loads pytorch-fid's Inception weights, converted to safetensors or as the original .pth (read without Python). None ship with the project: a missing file
  * ends in a message saying where to download the original and how to convert it, and which other features work offline.
  */
 public final class InceptionWeights {
@@ -31,14 +31,16 @@ public final class InceptionWeights {
     static void check(Path file) {
         if (Files.isRegularFile(file)) return;
         throw new IllegalArgumentException("Inception weights not found at " + file + ". None ship with diffusion4j: download " + URL
-                + " and convert it with: python3 scripts/convert_fid_inception.py pt_inception-2015-12-05-6726825d.pth " + file
-                + " (needs torch); or use --features pixels, or a feature network trained on your data with diffuse train-features");
+                + " and convert it with: " + Invocation.command() + " convert pt_inception-2015-12-05-6726825d.pth " + file
+                + " (no Python needed; or python3 scripts/convert_fid_inception.py with torch, or use the .pth as it is with"
+                + " --features inception:pt_inception-2015-12-05-6726825d.pth); or use --features pixels, or a feature network"
+                + " trained on your data with diffuse train-features");
     }
 
     static InceptionFeatures open(Path file, Device device) {
         check(file);
         try {
-            var model = FidInceptionV3.fromStateDict(StateDicts.load(file), device);
+            var model = FidInceptionV3.fromStateDict(StateDicts.loadWeights(file, null), device); // safetensors or the .pth itself
             return new InceptionFeatures(model, device, FeatureRun.sha256(file));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read Inception weights " + file + ": " + e.getMessage(), e);
