@@ -168,6 +168,22 @@ class ClipTextModelTest {
         assertTrue(e.getMessage().contains("text-tiny"), e.getMessage());
     }
 
+    /** A diffusers pipeline folder keeps the model in text_encoder/ and the vocabulary in tokenizer/. */
+    @Test
+    void loadsAnEncoderFromTheDiffusersLayout(@TempDir Path dir) throws IOException {
+        ClipTokenizer tok = ClipTokenizer.load(ClipTokenizerTest.VOCAB);
+        ClipTextModel m = new ClipTextModel(ClipTextConfig.preset("text-tiny", tok), new Generator(6));
+        m.save(dir.resolve("text_encoder"));
+        Files.createDirectories(dir.resolve("tokenizer"));
+        for (String f : List.of("vocab.json", "merges.txt")) Files.copy(ClipTokenizerTest.VOCAB.resolve(f), dir.resolve("tokenizer").resolve(f));
+        ClipTextEncoder enc = ClipTextEncoder.load(dir.resolve("text_encoder"));
+        assertEquals(32, enc.maxLength(), "cut to the model's 32 positions");
+        try (var g = GradMode.off()) {
+            assertArrayEquals(m.forward(tok.withMaxLength(32).encodeBatch(List.of("dog face"))).toFloatArray(),
+                    enc.encode(List.of("dog face")).toFloatArray());
+        }
+    }
+
     /** LayerNorm starts at ones and zeros; random values make its gradient path count in the check. */
     private static void perturbNorms(ClipEncoderLayer layer) {
         Generator g = new Generator(11);
