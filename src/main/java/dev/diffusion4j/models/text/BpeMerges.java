@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * The ranked merges of a merges.txt (GPT-2 / CLIP format: a first line that is skipped, "#version: 0.2", then one
- * "left right" pair a line, best first). Like CLIPTokenizer, reads at most the first {@link #MAX_MERGES} pairs.
+ * "left right" pair a line, best first). Like CLIPTokenizer, reads at most the first {@link #MAX_MERGES} lines of pairs.
  */
 public final class BpeMerges {
     /** 49152 - 256 - 2: CLIPTokenizer's cap on merges read (CLIP's own vocabulary has 48894). */
@@ -30,7 +30,9 @@ public final class BpeMerges {
         String text = Files.readString(file, StandardCharsets.UTF_8);
         String[] lines = text.strip().split("\n");
         List<String[]> pairs = new ArrayList<>();
-        for (int i = 1; i < lines.length && pairs.size() < MAX_MERGES; i++) {
+        // like CLIPTokenizer: lines 2 .. MAX_MERGES + 1 are read; a blank one merges nothing
+        for (int i = 1; i < lines.length && i <= MAX_MERGES; i++) {
+            if (lines[i].isBlank()) continue;
             String[] p = lines[i].strip().split("\\s+");
             if (p.length != 2)
                 throw new IOException(file + " line " + (i + 1) + ": expected two symbols separated by a space, got '" + lines[i].strip() + "'");

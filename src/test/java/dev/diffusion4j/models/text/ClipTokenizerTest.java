@@ -110,6 +110,18 @@ class ClipTokenizerTest {
         assertEquals("caf\u00e9 \u5317", tok.decode(tok.ids("CAF\u00c9 \u5317")));
     }
 
+    /** CLIPTokenizer reads merges.txt lines 2 to 48895 only: a pair listed after them never merges. */
+    @Test
+    void mergesPastClipsCapAreIgnored(@TempDir Path dir) throws IOException {
+        StringBuilder sb = new StringBuilder("#version: 0.2\nq r\n\n");
+        sb.append("a b\n".repeat(BpeMerges.MAX_MERGES - 3)).append("x y</w>\n").append("q z</w>\n");
+        Files.writeString(dir.resolve("merges.txt"), sb.toString());
+        BpeMerges m = BpeMerges.read(dir.resolve("merges.txt"));
+        assertEquals(BpeMerges.MAX_MERGES - 1, m.size(), "the blank line counts toward the cap but adds no pair");
+        assertTrue(m.rank("x", "y</w>") > m.rank("q", "r"));
+        assertEquals(-1, m.rank("q", "z</w>"));
+    }
+
     @Test
     void brokenVocabularyFilesAreNamed(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("vocab.json"), "{\"a\": 0, \"b\": 0}");
