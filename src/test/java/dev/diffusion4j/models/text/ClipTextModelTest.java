@@ -168,6 +168,27 @@ class ClipTextModelTest {
         assertTrue(e.getMessage().contains("text-tiny"), e.getMessage());
     }
 
+    /**
+     * Against bench/clip_numpy_reference.py, an independent float64 numpy forward of transformers' CLIPTextModel, on
+     * two committed tiny models (quick_gelu with the first-eos pooling; gelu with legacy eos_token_id 2) whose
+     * LayerNorm parameters and biases were perturbed so that every term counts.
+     */
+    @Test
+    void matchesAnIndependentNumpyForward() throws IOException {
+        for (String name : List.of("quick-gelu", "gelu-legacy-eos")) {
+            Path dir = ClipTokenizerTest.RES.resolve("numpy-reference").resolve(name);
+            ClipTextModel m = ClipTextModel.load(dir);
+            Map<String, Tensor> ref = StateDicts.load(dir.resolve("reference-fp32.safetensors"));
+            ClipTextModel.Output out;
+            try (var g = GradMode.off()) {
+                out = m.run(ref.get("input_ids"));
+            }
+            double[] last = ClipTorchParity.diff(out.lastHiddenState(), ref.get("last_hidden_state"));
+            double[] pooled = ClipTorchParity.diff(out.pooled(), ref.get("pooled"));
+            assertTrue(last[0] < 1e-5 && pooled[0] < 1e-5, name + ": last_hidden_state max rel " + last[0] + ", pooled " + pooled[0]);
+        }
+    }
+
     /** A diffusers pipeline folder keeps the model in text_encoder/ and the vocabulary in tokenizer/. */
     @Test
     void loadsAnEncoderFromTheDiffusersLayout(@TempDir Path dir) throws IOException {
