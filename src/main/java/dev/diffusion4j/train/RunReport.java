@@ -42,6 +42,7 @@ public final class RunReport {
                     h.append(curve(rows, "kid", "kernel distance of EMA samples (log scale)"));
             }
         }
+        h.append(EvalLog.html(run));
         h.append("<h2>EMA samples over training</h2>");
         List<Path> grids = grids(run.samplesDir());
         if (grids.isEmpty()) h.append("<p>No sample grid yet.</p>");
