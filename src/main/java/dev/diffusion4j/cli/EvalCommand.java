@@ -163,18 +163,25 @@ public final class EvalCommand implements Callable<Integer> {
         return Sampling.labels(y, dev);
     }
 
-    /** Appends the results to RUN/eval.jsonl, refreshes report.html and, where the run logs to TensorBoard, writes them there. */
+    /**
+     * Appends the results to RUN/eval.jsonl, refreshes report.html and, where the run logs to TensorBoard, writes them
+     * there. A run folder that cannot be written (read-only, full) costs a warning, not the results just printed.
+     */
     private static void save(PrintWriter out, RunDir r, Map<String, Object> row) {
-        Map<String, Object> written = EvalLog.append(r, row);
-        RunReport.write(r);
-        String where = EvalLog.file(r) + " and " + r.reportFile();
-        if (TensorBoardLog.enabled(r)) {
-            try (TensorBoardLog tb = TensorBoardLog.forEval(r)) {
-                tb.scalars("eval/" + row.get("split") + "/", written);
-                where += " and " + tb.file();
+        try {
+            Map<String, Object> written = EvalLog.append(r, row);
+            RunReport.write(r);
+            String where = EvalLog.file(r) + " and " + r.reportFile();
+            if (TensorBoardLog.enabled(r)) {
+                try (TensorBoardLog tb = TensorBoardLog.forEval(r)) {
+                    tb.scalars("eval/" + row.get("split") + "/", written);
+                    where += " and " + tb.file();
+                }
             }
+            out.println("saved in " + where);
+        } catch (java.io.UncheckedIOException e) {
+            out.println("warning: the results were not saved in the run: " + UserErrors.message(e));
         }
-        out.println("saved in " + where);
         out.flush();
     }
 
