@@ -8,9 +8,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${1:-/work/main/.device/cb}
 JUNIT_JAR=$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/1.11.4/junit-platform-console-standalone-1.11.4.jar
 "$ROOT/scripts/cuda-kernels-check.sh" >/dev/null 2>&1 || { echo "nvcc kernel check failed: run scripts/cuda-kernels-check.sh"; exit 1; }
-(cd "$ROOT" && mvn -q -o package -DskipTests && mvn -q -o test-compile)
+(cd "$ROOT" && mvn -q -o package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true && mvn -q -o test-compile)
 mkdir -p "$DIR"
-cp "$ROOT/target/diffusion4j.jar" "$DIR/"
+cp "$(ls -t "$ROOT"/target/diffusion4j-*-cli.jar | head -n 1)" "$DIR/diffusion4j.jar"   # the runnable -cli jar, under the name the run scripts use
 rm -rf "$DIR/test-classes" && cp -r "$ROOT/target/test-classes" "$DIR/test-classes"
 cp "$JUNIT_JAR" "$DIR/junit.jar"
 cp "$ROOT/scripts/cuda-backend-device-run.sh" "$DIR/run.sh"

@@ -10,7 +10,7 @@ DIR=${1:-$ROOT/.device/cuda}
 JDK=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JUNIT=org.junit.platform:junit-platform-console-standalone:1.11.4
 JUNIT_JAR=$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/1.11.4/junit-platform-console-standalone-1.11.4.jar
-(cd "$ROOT" && mvn -q -o package -DskipTests && mvn -q -o test-compile)
+(cd "$ROOT" && mvn -q -o package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true && mvn -q -o test-compile)
 [ -f "$JUNIT_JAR" ] || mvn -q dependency:get -Dartifact=$JUNIT
 mkdir -p "$DIR"
 if [ ! -f "$DIR/jre.tgz" ]; then
@@ -21,7 +21,7 @@ if [ ! -f "$DIR/jre.tgz" ]; then
   tar czf "$DIR/jre.tgz" -C "$tmp" jre
   rm -rf "$tmp"
 fi
-cp "$ROOT/target/diffusion4j.jar" "$DIR/"
+cp "$(ls -t "$ROOT"/target/diffusion4j-*-cli.jar | head -n 1)" "$DIR/diffusion4j.jar"   # the runnable -cli jar, under the name the run scripts use
 rm -rf "$DIR/test-classes" && cp -r "$ROOT/target/test-classes" "$DIR/test-classes"
 cp "$JUNIT_JAR" "$DIR/junit.jar"
 cp "$ROOT/scripts/cuda-device-run.sh" "$DIR/"

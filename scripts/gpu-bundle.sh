@@ -10,7 +10,7 @@ B=$ROOT/.device/gpu
 JDK=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 FMNIST=${FMNIST:-/usr/share/datasets/fashion-mnist}
 JUNIT_JAR=$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/1.11.4/junit-platform-console-standalone-1.11.4.jar
-(cd "$ROOT" && mvn -q -o package -DskipTests && mvn -q -o test-compile)
+(cd "$ROOT" && mvn -q -o package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true && mvn -q -o test-compile)
 mkdir -p "$B/bench" "$B/fmnist"
 if [ ! -f "$B/jre.txz" ]; then
   TMP=$(mktemp -d)
@@ -19,7 +19,7 @@ if [ ! -f "$B/jre.txz" ]; then
   tar cJf "$B/jre.txz" -C "$TMP" jre3
   rm -rf "$TMP"
 fi
-cp "$ROOT/target/diffusion4j.jar" "$B/"
+cp "$(ls -t "$ROOT"/target/diffusion4j-*-cli.jar | head -n 1)" "$B/diffusion4j.jar"   # the runnable -cli jar, under the name the run scripts use
 rm -rf "$B/tc" && cp -r "$ROOT/target/test-classes" "$B/tc"
 cp "$JUNIT_JAR" "$B/junit.jar"
 cp "$FMNIST"/*-ubyte.gz "$B/fmnist/"

@@ -13,12 +13,20 @@ import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.NetworkDenoiser;
+import dev.diffusion4j.diffusion.Conditioning;
+import dev.diffusion4j.metrics.SampleQuality;
+import dev.diffusion4j.train.EvalLog;
 import dev.diffusion4j.train.RunDir;
+import dev.diffusion4j.train.RunReport;
+import dev.diffusion4j.train.Sampling;
+import dev.diffusion4j.train.TensorBoardLog;
 import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.train.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,7 +37,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Evaluate a trained model's negative log-likelihood bound in bits/dim: prior term + sum of the",
                 "per-timestep KL terms + discretised decoder term, averaged over images (as improved-diffusion reports it).",
-                "Each image costs one model call per timestep T, so the default evaluates a sample of the test split."},
+                "Each image costs one model call per timestep T, so the default evaluates a sample of the test split.",
+                "A class-conditional run is scored as the model given each image's label (--unconditional: its 'no class' branch).",
+                "Results are appended to RUN/eval.jsonl, shown in RUN/report.html and, if the run logs to TensorBoard, written there."},
         footer = {"", "Example:", "  ${sys:diffuse.command:-diffuse} eval --run runs/fmnist --split test --count 1000 --device cuda"})
 public final class EvalCommand implements Callable<Integer> {
     static final java.util.List<String> SPLITS = java.util.List.of("train", "test");
@@ -71,6 +81,11 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Feature network of fid, kid and pr: " + dev.diffusion4j.train.FeatureNetworks.HELP + ".")
     String features;
 
+    @Option(names = "--unconditional", description = "On a class-conditional run, score its 'no class' branch (the model classifier-free "
+            + "guidance starts from) instead of the class-conditional model, which is the default: nll then gives each image its label from "
+            + "the data, and fid, kid and pr draw samples class by class with the run's guidance.")
+    boolean unconditional;
+
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Device dev = checkOptions();
@@ -88,17 +103,36 @@ public final class EvalCommand implements Callable<Integer> {
             out.println("note: the data " + dataSpec + " has no " + split + " split; scoring its training images");
         }
         Background.set(cfg.background());     // transparent pixels as in training
-        if (cfg.latent().isLatent() && !metrics.strip().equalsIgnoreCase("nll"))
+        if (cfg.latent().isLatent() && quality.samples())
             throw new IllegalArgumentException("a latent-diffusion run is evaluated with --metrics nll (bits/dim in latent space) for now; "
                     + "score decoded samples with diffuse sample --images DIR and diffuse fid");
         ImageDataset ds = cfg.latent().isLatent() ? LatentRunSetup.evaluation(cfg.latent(), dataSpec, split, dev, out)
                 : Datasets.open(dataSpec, cfg.model().inChannels(), cfg.model().resolution(), split, w -> out.println("warning: " + w));
+        String scoredSplit = split.equalsIgnoreCase("train") || Datasets.hasSplit(dataSpec, split) ? split.toLowerCase(Locale.ROOT) : "train";
+        EvalTarget target = EvalTarget.of(cfg, unconditional);
+        if (quality.nll()) target.checkLabels(cfg, ds);
+        if (unconditional && !cfg.classConditional()) out.println("note: the run is unconditional; --unconditional changes nothing");
+        out.println("scoring: " + target.description());
         int n = count <= 0 ? ds.size() : Math.min(count, ds.size());
         DenoisingNetwork model = Trainer.loadEmaModel(r, ck.dir(), dev);
         GaussianDiffusion diffusion = cfg.diffusion().build();
-        quality.run(out, model, diffusion, cfg, ds, (data != null ? data : cfg.data()) + "|" + split, n, batchSize, seed, dev);
-        if (!quality.nll()) return 0;
-        out.printf(Locale.ROOT, "evaluating %s (step %d) on %d images of %s, %d timesteps each, on %s%n", run, ck.step(), n, ds.describe(), diffusion.steps(), dev);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("step", ck.step());
+        row.put("split", scoredSplit);
+        row.put("data", dataSpec);
+        row.put("count", n);
+        row.put("scored", target.id());
+        SampleQuality q = quality.run(out, model, diffusion, cfg, target.conditional(), ds, dataSpec + "|" + split, n, batchSize, seed, dev);
+        if (quality.nll()) row.putAll(nll(out, model, diffusion, ds, n, target, ck.step(), cfg.latent().isLatent(), dev));
+        if (q != null) row.putAll(q.toRow());
+        save(out, r, row);
+        return 0;
+    }
+
+    /** The NLL bound over the first {@code n} images, printed and as eval.jsonl keys. */
+    private Map<String, Object> nll(PrintWriter out, DenoisingNetwork model, GaussianDiffusion diffusion, ImageDataset ds, int n, EvalTarget target,
+                                    long step, boolean latent, Device dev) {
+        out.printf(Locale.ROOT, "evaluating %s (step %d) on %d images of %s, %d timesteps each, on %s%n", run, step, n, ds.describe(), diffusion.steps(), dev);
         out.flush();
         NllAccumulator acc = new NllAccumulator(diffusion.steps());
         Generator gen = new Generator(seed);
@@ -110,17 +144,51 @@ public final class EvalCommand implements Callable<Integer> {
                 Batch b = loader.next();
                 int take = Math.min(b.n(), n - done);
                 Tensor x0 = Tensor.of(b.images(), b.n(), b.c(), b.h(), b.w()).slice(0, 0, take).contiguous().to(dev);
-                acc.add(diffusion.bitsPerDim(new NetworkDenoiser(model), x0, null, gen));
+                acc.add(diffusion.bitsPerDim(new NetworkDenoiser(model), x0, target.conditional() ? labels(b, take, dev) : null, gen));
                 done += take;
                 bar.step(take, String.format(Locale.ROOT, "%.4f bits/dim", acc.total()));
             }
         }
         double vb = acc.total() - acc.prior() - acc.decoder();
         out.printf(Locale.ROOT, "NLL bound: %.4f bits/dim (+/- %.4f standard error) over %d images%s%n", acc.total(), acc.totalStdErr(), acc.count(),
-                cfg.latent().isLatent() ? ", in the autoencoder's latent space (scaled latents, not pixels; not comparable with pixel-space bits/dim)" : "");
+                latent ? ", in the autoencoder's latent space (scaled latents, not pixels; not comparable with pixel-space bits/dim)" : "");
         out.printf(Locale.ROOT, "  prior %.5f | sum of KL terms t=2..T %.4f | decoder (t=1) %.4f%n", acc.prior(), vb, acc.decoder());
         out.flush();
-        return 0;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("nll_bpd", acc.total());
+        if (Double.isFinite(acc.totalStdErr())) m.put("nll_bpd_stderr", acc.totalStdErr());
+        m.put("nll_prior_bpd", acc.prior());
+        m.put("nll_decoder_bpd", acc.decoder());
+        return m;
+    }
+
+    /** The first {@code take} labels of the batch as the model's class conditioning. */
+    private static Conditioning labels(Batch b, int take, Device dev) {
+        long[] y = new long[take];
+        for (int i = 0; i < take; i++) y[i] = b.labels()[i];
+        return Sampling.labels(y, dev);
+    }
+
+    /**
+     * Appends the results to RUN/eval.jsonl, refreshes report.html and, where the run logs to TensorBoard, writes them
+     * there. A run folder that cannot be written (read-only, full) costs a warning, not the results just printed.
+     */
+    private static void save(PrintWriter out, RunDir r, Map<String, Object> row) {
+        try {
+            Map<String, Object> written = EvalLog.append(r, row);
+            RunReport.write(r);
+            String where = EvalLog.file(r) + " and " + r.reportFile();
+            if (TensorBoardLog.enabled(r)) {
+                try (TensorBoardLog tb = TensorBoardLog.forEval(r)) {
+                    tb.scalars("eval/" + row.get("split") + "/", written);
+                    where += " and " + tb.file();
+                }
+            }
+            out.println("saved in " + where);
+        } catch (java.io.UncheckedIOException e) {
+            out.println("warning: the results were not saved in the run: " + UserErrors.message(e));
+        }
+        out.flush();
     }
 
     /** Every option against its allowed range before the run or the data is read. */

@@ -42,14 +42,21 @@ final class EvalQuality {
 
     boolean nll() { return nll; }
 
-    /** Samples {@code count} images from the model with the run's sampler and scores them against {@code reference}. */
-    void run(PrintWriter out, DenoisingNetwork model, GaussianDiffusion diffusion, TrainConfig cfg, ImageDataset reference, String referenceSpec,
-             int count, int batchSize, long seed, Device dev) {
-        if (quality.isEmpty()) return;
+    /** Whether a sample metric (fid, kid, pr) was asked for. */
+    boolean samples() { return !quality.isEmpty(); }
+
+    /**
+     * Samples {@code count} images from the model with the run's sampler and scores them against {@code reference};
+     * {@code conditional}: class by class with the run's guidance, else with no class. Null when no sample metric was asked for.
+     */
+    SampleQuality run(PrintWriter out, DenoisingNetwork model, GaussianDiffusion diffusion, TrainConfig cfg, boolean conditional, ImageDataset reference,
+                      String referenceSpec, int count, int batchSize, long seed, Device dev) {
+        if (quality.isEmpty()) return null;
         QualityEvaluator ev = new QualityEvaluator(FeatureNetworks.open(features, cfg.model().inChannels(), dev), quality, reference, referenceSpec,
                 count, batchSize, dev, ReferenceCache.atDefaultLocation());
         out.printf(Locale.ROOT, "sample quality: %d EMA samples (%s, %d steps%s) vs %d images of %s, %s features%n", ev.count(),
-                cfg.sample().sampler(), cfg.sample().steps(), cfg.classConditional() ? ", classes in turn, guidance " + cfg.sample().guidance() : "",
+                cfg.sample().sampler(), cfg.sample().steps(), conditional ? ", classes in turn, guidance " + cfg.sample().guidance()
+                        : cfg.classConditional() ? ", no class" : "",
                 ev.count(), reference.describe(), ev.network().name());
         out.flush();
         ReferenceSet ref;
@@ -59,11 +66,12 @@ final class EvalQuality {
         if (ref.fromCache()) out.println("reference features read from the cache in " + ReferenceCache.atDefaultLocation().dir());
         SampleQuality q;
         try (ProgressBar bar = new ProgressBar(System.out, "samples", ev.count(), "img")) {
-            q = ev.evaluate(new GeneratedImages(new NetworkDenoiser(model), diffusion, cfg.sample(), cfg.model(), cfg.classConditional(), dev, seed),
+            q = ev.evaluate(new GeneratedImages(new NetworkDenoiser(model), diffusion, cfg.sample(), cfg.model(), conditional, dev, seed),
                     bar::step, seed);
         }
         for (String w : q.warnings()) out.println("warning: " + w);
         for (String line : q.lines()) out.println(line);
         out.flush();
+        return q;
     }
 }

@@ -24,6 +24,8 @@ public final class Main implements Runnable {
 
     /** Runs {@code cl} and returns the exit status; Errors (out of memory, a missing module) pass picocli's handlers but still end in one line. */
     static int run(CommandLine cl, String... args) {
+        String noVectors = VectorModuleCheck.problem(java.util.List.of(args), VectorModuleCheck.loaded());
+        if (noVectors != null) return UserErrors.report(new IllegalStateException(noVectors), cl.getCommandSpec().qualifiedName(), cl.getErr());
         try {
             return cl.execute(args);
         } catch (Throwable e) {

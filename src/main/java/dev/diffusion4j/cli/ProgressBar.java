@@ -45,15 +45,41 @@ public final class ProgressBar implements AutoCloseable {
     /** Seconds since the bar started. */
     public double elapsed() { return (System.nanoTime() - start) / 1e9; }
 
-    String render() {
-        double secs = elapsed();
+    /** Longest line drawn: one short of 80 columns, as a full-width line wraps (and then scrolls on each redraw) in some terminals. */
+    static final int WIDTH = 79;
+    private static final int MAX_BAR = 24, MIN_BAR = 8;
+
+    /**
+     * The line, at most {@link #WIDTH} characters, e.g. {@code train [######......] 750/1500 step | 7.89 step/s | 1:35, eta 1:35 | loss 0.0312}:
+     * the bar narrows first, then the elapsed time goes, then the bar, then the extra text; the counts, rate and ETA stay.
+     */
+    String render() { return render(elapsed()); }
+
+    /** The line after {@code secs} seconds. */
+    String render(double secs) {
         double rate = done / Math.max(secs, 1e-9);
         double eta = rate > 0 ? (total - done) / rate : Double.NaN;
-        int width = 24, filled = (int) (width * done / total);
-        return String.format(Locale.ROOT, "%s [%s%s] %d/%d %s | %s | elapsed %s | eta %s%s",
-                label, "#".repeat(filled), ".".repeat(width - filled), done, total, unit,
-                rate >= 10 ? String.format(Locale.ROOT, "%.0f %s/s", rate, unit) : String.format(Locale.ROOT, "%.2f %s/s", rate, unit),
-                clock(secs), done == total ? "0:00" : clock(eta), suffix.isEmpty() ? "" : " | " + suffix);
+        String counts = done + "/" + total + " " + unit;
+        String rateText = rate >= 10 ? String.format(Locale.ROOT, "%.0f %s/s", rate, unit) : String.format(Locale.ROOT, "%.2f %s/s", rate, unit);
+        String etaClock = done == total ? "0:00" : clock(eta);
+        String extra = suffix.isEmpty() ? "" : " | " + suffix;
+        for (int variant = 0; variant < 4; variant++) {
+            boolean withElapsed = variant == 0, withBar = variant <= 1, withExtra = variant <= 2;
+            // time: "1:35, eta 2:10" (elapsed first), or the ETA alone where the line is short of room
+            String time = " | " + (withElapsed ? clock(secs) + ", eta " : "eta ") + etaClock;
+            String tail = " " + counts + " | " + rateText + time + (withExtra ? extra : "");
+            if (!withBar) {
+                if (label.length() + tail.length() <= WIDTH) return label + tail;
+                continue;
+            }
+            int room = Math.min(MAX_BAR, WIDTH - label.length() - 3 - tail.length());
+            if (room >= MIN_BAR) {
+                int filled = (int) (room * (double) done / total);
+                return label + " [" + "#".repeat(filled) + ".".repeat(room - filled) + "]" + tail;
+            }
+        }
+        String line = label + " " + counts + " | " + rateText + " | eta " + etaClock;
+        return line.length() <= WIDTH ? line : line.substring(0, WIDTH);
     }
 
     private void draw(boolean newline) {
@@ -66,6 +92,7 @@ public final class ProgressBar implements AutoCloseable {
     static String clock(double secs) {
         if (Double.isNaN(secs) || Double.isInfinite(secs)) return "?";
         long s = Math.round(secs);
+        if (s >= 100 * 3600) return s / 86400 + "d";    // beyond 99 hours the minutes say nothing
         return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 

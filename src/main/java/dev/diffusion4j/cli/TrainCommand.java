@@ -19,6 +19,7 @@ import dev.diffusion4j.train.OptimConfig;
 import dev.diffusion4j.train.RunDir;
 import dev.diffusion4j.train.RunLock;
 import dev.diffusion4j.train.SampleConfig;
+import dev.diffusion4j.train.TensorBoardLog;
 import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.train.TrainDefaults;
 import dev.diffusion4j.train.Trainer;
@@ -206,6 +207,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin TrainEvalOptions evalOptions = new TrainEvalOptions();
 
+    @Option(names = "--tensorboard", description = "Also write TensorBoard event files into RUN/tensorboard/ (scalars and sample grids; "
+            + "view with: tensorboard --logdir RUN/tensorboard). A resumed run goes on writing them once the folder exists.")
+    boolean tensorboard;
+
     static final int MAX_IMAGE_SIZE = 1024, MAX_BATCH = 65536, MAX_TIMESTEPS = 100_000, MAX_SAMPLE_STEPS = 10_000, MAX_GRID = 1024;
     static final List<String> LR_SCHEDULES = List.of("cosine", "constant", "restart");
     static final List<String> LOSSES = List.of("simple", "hybrid", "vlb");
@@ -330,12 +335,16 @@ public final class TrainCommand implements Callable<Integer> {
             out.println("note: --precision " + cfg.precision().id() + " applies on CUDA; the CPU computes in f32");
         out.flush();
         Trainer.Result result;
-        try (ProgressBar bar = new ProgressBar(System.out, "train", cfg.steps(), "step")) {
-            result = trainer.train(from, new Trainer.Listener() {
+        boolean toTensorBoard = tensorboard || TensorBoardLog.enabled(run);
+        if (toTensorBoard) out.println("tensorboard: " + TensorBoardLog.dir(run) + " (view with: tensorboard --logdir " + TensorBoardLog.dir(run) + ")");
+        try (ProgressBar bar = new ProgressBar(System.out, "train", cfg.steps(), "step");
+             TensorBoardLog board = toTensorBoard ? TensorBoardLog.forTraining(run, from.step()) : null) {
+            Trainer.Listener progress = new Trainer.Listener() {
                 @Override public void onStart(long start, long total) { bar.step(start, null); }
                 @Override public void onStep(long step, double loss) { bar.step(1, String.format(Locale.ROOT, "loss %.4f", loss)); }
                 @Override public void onNote(String message) { out.println("note: " + message); out.flush(); }
-            });
+            };
+            result = trainer.train(from, board == null ? progress : board.after(progress));
         }
         out.printf(Locale.ROOT, "done: %d steps, last loss %.4f%n", result.steps(), result.lastLoss());
         if (result.lastGrid() != null) out.println("samples: " + result.lastGrid().toAbsolutePath()

@@ -9,13 +9,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * metrics.jsonl: one JSON object per logged step (step, loss, lr, grad_norm, img_per_s, ...). A line that is not a
+ * metrics.jsonl: one JSON object per logged step (step, time, loss, lr, grad_norm, img_per_s, ...). "time" is when the
+ * line was written, ISO-8601 in UTC with milliseconds (e.g. {@code "2026-12-05T14:20:01.123Z"}); lines of older runs
+ * have none, so readers take it through {@link #time}. A line that is not a
  * JSON object with a numeric "step" (a torn write after a crash, a hand edit) is damaged: readers skip it, and a
  * resume moves it, with the rows past the checkpoint it continues from, into metrics.set-aside.jsonl. No line is
  * ever deleted.
@@ -63,14 +70,48 @@ public final class MetricsLog implements AutoCloseable {
         return aside.size();
     }
 
-    public void append(Map<String, Object> row) {
+    /** The key of a row's wall-clock time. */
+    public static final String TIME = "time";
+
+    /**
+     * Writes {@code row} as one line, with "time" (now) after "step" unless the row has a time already; returns the
+     * row as written.
+     */
+    public Map<String, Object> append(Map<String, Object> row) {
+        Map<String, Object> stamped = stamped(row, Instant.now());
         try {
             if (out == null) out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            out.write(Json.write(new LinkedHashMap<>(row)));
+            out.write(Json.write(stamped));
             out.write('\n');
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        return stamped;
+    }
+
+    /** {@code row} with "time" set to {@code now} right after "step" (kept as given when the row has one). */
+    static Map<String, Object> stamped(Map<String, Object> row, Instant now) {
+        if (row.containsKey(TIME)) return new LinkedHashMap<>(row);
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (row.containsKey("step")) m.put("step", row.get("step"));
+        m.put(TIME, format(now));
+        m.putAll(row);
+        return m;
+    }
+
+    /** ISO-8601 UTC with milliseconds, the form of "time". */
+    public static String format(Instant t) {
+        return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    /** When a row was written, or empty for a line of an older run (or a time that does not parse). */
+    public static Optional<Instant> time(Map<String, Object> row) {
+        if (!(row.get(TIME) instanceof String s)) return Optional.empty();
+        try {
+            return Optional.of(Instant.parse(s));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
         }
     }
 

@@ -46,6 +46,7 @@ public final class RunReport {
         if (autoencoder)
             h.append("<h2>Reconstruction quality (EMA weights, grid images)</h2>").append(curve(rows, "psnr", "PSNR of reconstructions in dB (log scale)"))
              .append(curve(rows, "ssim", "SSIM of reconstructions (log scale)"));
+        h.append(EvalLog.html(run));
         h.append(autoencoder ? "<h2>Input / reconstruction pairs over training</h2>" : "<h2>EMA samples over training</h2>");
         List<Path> grids = grids(run.samplesDir());
         if (grids.isEmpty()) h.append("<p>No sample grid yet.</p>");

@@ -190,8 +190,7 @@ public final class Trainer {
                     row.put("grad_norm", windowNorm / windowSteps);
                     row.put("img_per_s", windowSteps * (double) n * oc.gradAccum() / Math.max(dt, 1e-9));
                     row.put("images_seen", imagesSeen);
-                    log.append(row);
-                    listener.onLog(row);
+                    listener.onLog(log.append(row));   // the row as written, with its time
                     windowLoss = 0; windowNorm = 0; windowSteps = 0; windowStart = System.nanoTime();
                 }
                 if (step % cfg.sampleEvery() == 0 || step == cfg.steps()) {
@@ -201,8 +200,7 @@ public final class Trainer {
                 }
                 if (evaluation != null && (step % evalEvery == 0 || step == cfg.steps())) {
                     Map<String, Object> row = evaluate(step);
-                    log.append(row);
-                    listener.onLog(row);
+                    listener.onLog(log.append(row));   // the row as written, with its time
                     windowStart = System.nanoTime();
                 }
                 if (step % cfg.checkpointEvery() == 0 || step == cfg.steps()) {

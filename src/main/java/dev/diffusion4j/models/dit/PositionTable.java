@@ -3,7 +3,7 @@ package dev.diffusion4j.models.dit;
 /**
  * The fixed 2-D sin-cos position table [g*g, D] of the DiT reference: for token (i, j) of the g x g grid (row-major),
  * the first D/2 columns encode the row i and the last D/2 the column j, each as [sin(pos w_k), cos(pos w_k)] with
- * w_k = 10000^(-k / (D/4)), k < D/4. Computed in float64 like the reference's numpy code.
+ * w_k = 10000^(-k / (D/4)), k {@literal <} D/4. Computed in float64 like the reference's numpy code.
  */
 public final class PositionTable {
     private PositionTable() {}
