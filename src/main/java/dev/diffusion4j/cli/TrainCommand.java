@@ -194,6 +194,7 @@ public final class TrainCommand implements Callable<Integer> {
     int gridScale;
 
     @picocli.CommandLine.Mixin TrainEvalOptions evalOptions = new TrainEvalOptions();
+    @picocli.CommandLine.Mixin DashboardOptions dashboard = new DashboardOptions();
 
     static final int MAX_IMAGE_SIZE = 1024, MAX_BATCH = 65536, MAX_TIMESTEPS = 100_000, MAX_SAMPLE_STEPS = 10_000, MAX_GRID = 1024;
     static final List<String> LR_SCHEDULES = List.of("cosine", "constant", "restart");
@@ -205,13 +206,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         checkOptions();
-        return resume ? resumeRun(out) : newRun(out);
+        try {
+            return resume ? resumeRun(out) : newRun(out);
+        } finally {
+            dashboard.end(out);      // after the lock is released, so an open page can show how the run ended
+        }
     }
 
     /** Every option against its allowed range, and the combinations that cannot work, before anything is read or written. */
     private void checkOptions() {
         OptionChecks c = new OptionChecks(spec);
         evalOptions.validate();
+        dashboard.validate();
         imageLimit.apply(spec);
         if (!resume) c.outputFolder("--out", outDir);
         ModelConfig base = c.parse("--preset", preset, ModelPresets::get);
@@ -307,6 +313,7 @@ public final class TrainCommand implements Callable<Integer> {
                 cfg.device(), cfg.precision() == Precision.FP32 ? "" : ", precision " + cfg.precision().id());
         if (cfg.precision() != Precision.FP32 && !Device.parse(cfg.device()).isCuda())
             out.println("note: --precision " + cfg.precision().id() + " applies on CUDA; the CPU computes in f32");
+        dashboard.begin(run, trainer.data(), cfg.device(), out);
         out.flush();
         Trainer.Result result;
         try (ProgressBar bar = new ProgressBar(System.out, "train", cfg.steps(), "step")) {
