@@ -40,7 +40,9 @@ public final class DashboardOptions {
 
     /** Checks the options before any work starts. */
     void validate() {
-        if (port != null) new OptionChecks(mixee).between("--dashboard", port, 0, 65535);
+        if (port == null) return;
+        new OptionChecks(mixee).between("--dashboard", port, 0, 65535);
+        DashboardServer.checkFree(host, port);      // a taken port is refused now, not after the run folder is made
     }
 
     /** At the start of training: appends the launch record and, with --dashboard, starts serving and prints the address. */

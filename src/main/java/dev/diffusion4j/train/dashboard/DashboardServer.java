@@ -47,7 +47,8 @@ public final class DashboardServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService pool;
     private final boolean loopbackOnly;
-    private volatile Runnable afterApi = () -> {};
+    private volatile java.util.function.IntConsumer beforeRunAnswer = n -> {};
+    private final java.util.concurrent.atomic.AtomicInteger runAnswers = new java.util.concurrent.atomic.AtomicInteger();
 
     private DashboardServer(RunFolders runs, HttpServer server, ExecutorService pool, boolean loopbackOnly) {
         this.runs = runs;
@@ -58,12 +59,7 @@ public final class DashboardServer implements AutoCloseable {
 
     /** Starts serving {@code root} (a run folder or a folder of runs) on {@code host}:{@code port} (port 0: any free one). */
     public static DashboardServer start(Path root, String host, int port) {
-        InetAddress addr;
-        try {
-            addr = InetAddress.getByName(host);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("dashboard host '" + host + "' is not an address this machine knows: " + e.getMessage());
-        }
+        InetAddress addr = address(host);
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(addr, port), 16);
@@ -85,6 +81,24 @@ public final class DashboardServer implements AutoCloseable {
         return d;
     }
 
+    /** Refuses, as {@link #start} would, an address this machine does not have or a port another program holds. */
+    public static void checkFree(String host, int port) {
+        try (var probe = new java.net.ServerSocket()) {
+            probe.bind(new InetSocketAddress(address(host), port));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot serve the dashboard on " + host + ":" + port + " (" + e.getMessage()
+                    + "); choose another port, or 0 for any free one");
+        }
+    }
+
+    private static InetAddress address(String host) {
+        try {
+            return InetAddress.getByName(host);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("dashboard host '" + host + "' is not an address this machine knows: " + e.getMessage());
+        }
+    }
+
     /** The page's address, e.g. http://127.0.0.1:8700/ (a wildcard bind shows as localhost). */
     public String url() {
         InetSocketAddress a = server.getAddress();
@@ -95,8 +109,8 @@ public final class DashboardServer implements AutoCloseable {
 
     public int port() { return server.getAddress().getPort(); }
 
-    /** Runs {@code r} after each run-detail answer is sent (tests change the run between two polls with it). */
-    void afterApi(Runnable r) { this.afterApi = r; }
+    /** Called with 1, 2, ... before each run-detail answer is read (tests change the run between two polls with it). */
+    void beforeRunAnswer(java.util.function.IntConsumer c) { this.beforeRunAnswer = c; }
 
     @Override public void close() {
         server.stop(0);
@@ -128,8 +142,8 @@ public final class DashboardServer implements AutoCloseable {
             } else if (path.equals("/api/run")) {
                 Path root = runs.find(q.get("name"));
                 if (root == null) { send(ex, 404, "text/plain", "no run called " + q.get("name")); return; }
+                beforeRunAnswer.accept(runAnswers.incrementAndGet());
                 sendJson(ex, RunView.detail(q.get("name"), root, intParam(q.get("from")), longParam(q.get("last"))));
-                afterApi.run();
             } else if (path.equals("/file")) {
                 Path root = runs.find(q.get("run"));
                 Path file = root == null ? null : inside(root, q.get("path"));

@@ -31,7 +31,6 @@ public final class Launches {
         row.put("time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         row.put("command", command);
         row.put("version", BuildInfo.version());
-        row.put("commit", BuildInfo.commit());
         row.put("java", Runtime.version().toString() + " (" + System.getProperty("java.vendor", "?") + ")");
         row.put("host", host());
         row.put("pid", ProcessHandle.current().pid());

@@ -69,7 +69,7 @@ public final class RunView {
         out.put("launch", launches.isEmpty() ? null : launches.get(launches.size() - 1));
         out.put("launch_count", launches.size());
         out.put("viewer_java", Runtime.version().toString());
-        out.put("viewer_version", BuildInfo.version() + " (" + BuildInfo.commit() + ")");
+        out.put("viewer_version", BuildInfo.version());
         out.put("reset", start == 0);
         out.put("from", start);
         out.put("rows", rows.subList(start, rows.size()));

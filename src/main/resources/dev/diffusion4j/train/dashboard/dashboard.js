@@ -113,7 +113,7 @@
       series: [{ label: "step" }].concat(series.map((s, i) => ({
         label: s.label, stroke: s.color || COLORS[i % COLORS.length], width: s.width || 1.5, spanGaps: true,
         points: { show: s.points || false, size: 5 },
-        value: (u, v) => fmt(v),
+        value: (u, v) => v === null || v === undefined ? "–" : fmt(v),
       }))),
       legend: { show: true },
       hooks: { draw: [() => { el.dataset.drawn = String(Number(el.dataset.drawn || 0) + 1); }] },
@@ -299,7 +299,7 @@
     const rows = [
       ["folder", d.path],
       ["command", l.command || "n/a (no launches.jsonl: trained by an older version)"],
-      ["version", l.version ? l.version + " (commit " + (l.commit || "unknown") + ")" : "n/a"],
+      ["version", l.version || "n/a"],
       ["device", d.device + (l.device && l.device !== d.device ? " (launch: " + l.device + ")" : "")],
       ["Java", l.java || "n/a"],
       ["host", l.host ? l.host + " (pid " + l.pid + ", started " + l.time + ")" : "n/a"],
