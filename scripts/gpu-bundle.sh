@@ -14,7 +14,7 @@ JUNIT_JAR=$HOME/.m2/repository/org/junit/platform/junit-platform-console-standal
 mkdir -p "$B/bench" "$B/fmnist"
 if [ ! -f "$B/jre.txz" ]; then
   TMP=$(mktemp -d)
-  "$JDK/bin/jlink" --add-modules java.base,java.logging,java.desktop,jdk.unsupported,jdk.incubator.vector,java.xml \
+  "$JDK/bin/jlink" --add-modules java.base,java.logging,jdk.httpserver,java.desktop,jdk.unsupported,jdk.incubator.vector,java.xml \
     --strip-debug --no-header-files --no-man-pages --output "$TMP/jre3"
   tar cJf "$B/jre.txz" -C "$TMP" jre3
   rm -rf "$TMP"

@@ -16,6 +16,7 @@
     if (typeof v !== "number") return String(v);
     const a = Math.abs(v);
     if (a === 0) return "0";
+    if (Number.isInteger(v) && a < 1e7) return String(v);
     if (a >= 1e5 || a < 1e-3) return v.toExponential(2);
     if (a >= 100) return v.toFixed(1);
     return v.toPrecision(4);
