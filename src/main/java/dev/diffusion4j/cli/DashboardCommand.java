@@ -15,10 +15,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code diffuse dashboard}: the live dashboard over finished or running runs, until Ctrl-C. */
 @Command(name = "dashboard", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serve a dashboard of training runs in the browser: loss (raw and smoothed), learning rate, gradient norm,",
-                "throughput, ETA, GPU memory when logged, sample grids, evaluations, config and command line. It follows runs",
-                "that are training (the page updates every few seconds), says which finished or stopped, and overlays the",
-                "loss curves of several runs. Read-only; serves only files inside the run folders."},
+        description = "Serve a dashboard of training runs in the browser: loss (raw and smoothed), learning rate, gradient norm, "
+                + "throughput, ETA, GPU memory when logged, sample grids, evaluations, config and command line. It follows runs that "
+                + "are training (the page updates every few seconds), says which finished, stopped or were interrupted, and overlays "
+                + "the loss curves of several runs. Read-only; serves only files inside the run folders.",
         footer = {"", "Examples:", "  ${sys:diffuse.command:-diffuse} dashboard runs",
                 "  ${sys:diffuse.command:-diffuse} dashboard runs/shapes --port 0",
                 "  ${sys:diffuse.command:-diffuse} train --dashboard          (live, while training)"})

@@ -29,7 +29,7 @@ public final class DashboardOptions {
 
     @Option(names = "--dashboard", arity = "0..1", paramLabel = "PORT", fallbackValue = "" + DEFAULT_PORT,
             description = "Serve a live dashboard of the run (loss, learning rate, throughput, samples, config) at http://127.0.0.1:PORT/ "
-                    + "while it trains; PORT defaults to " + DEFAULT_PORT + ", 0 picks a free one. Later: diffuse dashboard RUNS_DIR.")
+                    + "while it trains; PORT defaults to " + DEFAULT_PORT + ", 0 picks a free one. Later: ${sys:diffuse.command:-diffuse} dashboard RUNS_DIR.")
     Integer port;
 
     @Option(names = "--dashboard-host", paramLabel = "ADDR", defaultValue = "127.0.0.1",

@@ -44,7 +44,7 @@ class RunStateTest {
     @Test void aLockNamingAProcessThatIsGoneIsInterrupted() throws Exception {
         Path run = RunFixtures.run(dir.resolve("r"), 100, 50);
         RunFixtures.checkpoint(run, 40);
-        Process p = new ProcessBuilder("java", "-version").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-version").redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         p.waitFor();
         String host = InetAddress.getLocalHost().getHostName();
