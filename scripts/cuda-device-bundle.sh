@@ -16,7 +16,7 @@ mkdir -p "$DIR"
 if [ ! -f "$DIR/jre.tgz" ]; then
   tmp=$(mktemp -d)
   # jdk.zipfs: JUnit scans jars through the zip file system.
-  "$JDK/bin/jlink" --add-modules java.base,java.logging,java.desktop,java.management,jdk.unsupported,jdk.incubator.vector,java.xml,java.sql,jdk.zipfs \
+  "$JDK/bin/jlink" --add-modules java.base,java.logging,jdk.httpserver,java.desktop,java.management,jdk.unsupported,jdk.incubator.vector,java.xml,java.sql,jdk.zipfs \
     --strip-debug --no-header-files --no-man-pages --output "$tmp/jre"
   tar czf "$DIR/jre.tgz" -C "$tmp" jre
   rm -rf "$tmp"

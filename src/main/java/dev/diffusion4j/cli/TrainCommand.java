@@ -206,6 +206,7 @@ public final class TrainCommand implements Callable<Integer> {
     String background;
 
     @picocli.CommandLine.Mixin TrainEvalOptions evalOptions = new TrainEvalOptions();
+    @picocli.CommandLine.Mixin DashboardOptions dashboard = new DashboardOptions();
 
     @Option(names = "--tensorboard", description = "Also write TensorBoard event files into RUN/tensorboard/ (scalars and sample grids; "
             + "view with: tensorboard --logdir RUN/tensorboard). A resumed run goes on writing them once the folder exists.")
@@ -221,13 +222,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         checkOptions();
-        return resume ? resumeRun(out) : newRun(out);
+        try {
+            return resume ? resumeRun(out) : newRun(out);
+        } finally {
+            dashboard.end(out);      // after the lock is released, so an open page can show how the run ended
+        }
     }
 
     /** Every option against its allowed range, and the combinations that cannot work, before anything is read or written. */
     private void checkOptions() {
         OptionChecks c = new OptionChecks(spec);
         evalOptions.validate();
+        dashboard.validate();
         imageLimit.apply(spec);
         if (!resume) c.outputFolder("--out", outDir);
         ModelConfig base = c.parse("--preset", preset, ModelPresets::get);
@@ -333,6 +339,7 @@ public final class TrainCommand implements Callable<Integer> {
                 cfg.device(), cfg.precision() == Precision.FP32 ? "" : ", precision " + cfg.precision().id());
         if (cfg.precision() != Precision.FP32 && !Device.parse(cfg.device()).isCuda())
             out.println("note: --precision " + cfg.precision().id() + " applies on CUDA; the CPU computes in f32");
+        dashboard.begin(run, trainer.data(), cfg.device(), out);
         out.flush();
         Trainer.Result result;
         boolean toTensorBoard = tensorboard || TensorBoardLog.enabled(run);
