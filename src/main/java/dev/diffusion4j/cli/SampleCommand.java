@@ -12,6 +12,7 @@ import dev.diffusion4j.train.RunDir;
 import dev.diffusion4j.train.SampleConfig;
 import dev.diffusion4j.train.SampleImages;
 import dev.diffusion4j.train.Sampling;
+import dev.diffusion4j.train.SuperResolutionTask;
 import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.train.Trainer;
 import java.io.PrintWriter;
@@ -91,11 +92,21 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto. Default: ${DEFAULT-VALUE}.")
     String device;
 
+    @Option(names = "--upscale", paramLabel = "SR_RUN", description = "Chain a super-resolution run after this one (repeat for more stages); "
+            + "the grid, --images and a <grid>-cascade.png comparison then show the upscaled images.")
+    List<Path> upscale = new ArrayList<>();
+
+    @Option(names = "--aug-level", paramLabel = "L", description = "With --upscale: noise-augmentation level of each stage's input in [0, 1]. Default: each run's.")
+    Double augLevel;
+
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Device dev = checkOptions();
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();
+        if (SuperResolutionTask.of(r) != null)
+            throw new IllegalArgumentException(run + " is a super-resolution stage; run it with upscale --run " + run + " --input IMAGES, or after a base run: sample --run BASE --upscale " + run);
+        UpscaleChain chain = UpscaleChain.open(upscale, run.toString(), cfg.model().inChannels(), cfg.model().resolution(), augLevel, dev);
         var ck = RunCheckpoint.pick(r, checkpoint);
         SampleConfig base = cfg.sample();
         int k = cfg.model().numClasses();
@@ -135,6 +146,18 @@ public final class SampleCommand implements Callable<Integer> {
         Tensor all = Tensor.cat(0, parts.toArray(new Tensor[0]));
         Path gridPath = grid != null ? grid : r.samplesDir().resolve("sample-" + seed + ".png");
         int scale = sc.gridScaleFor(cfg.model().resolution(), cfg.model().resolution());
+        if (!chain.stages().isEmpty()) {
+            List<Tensor> outs;
+            try (ProgressBar bar = new ProgressBar(System.out, "upscale", chain.totalSteps(total, batchSize), "step")) {
+                outs = chain.run(all, batchSize, seed, dev, () -> bar.step(1));
+            }
+            Path cascade = gridPath.resolveSibling(gridPath.getFileName().toString().replaceFirst("(\\.png)?$", "-cascade.png"));
+            SampleImages.writeGrid(cascade, SuperResolutionTask.sideBySide(8, outs.toArray(new Tensor[0])), outs.size(),
+                    sc.gridScaleFor(chain.outputSize(0), chain.outputSize(0)));
+            out.println("cascade: " + cascade.toAbsolutePath() + " (per row: the base sample, then each stage's output)");
+            all = outs.get(outs.size() - 1);
+            scale = sc.gridScaleFor(all.shape(2), all.shape(3));
+        }
         SampleImages.writeGrid(gridPath, all, nrow, scale);
         out.println("grid: " + gridPath.toAbsolutePath());
         if (imagesDir != null) {

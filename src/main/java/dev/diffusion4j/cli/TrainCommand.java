@@ -19,6 +19,7 @@ import dev.diffusion4j.train.OptimConfig;
 import dev.diffusion4j.train.RunDir;
 import dev.diffusion4j.train.RunLock;
 import dev.diffusion4j.train.SampleConfig;
+import dev.diffusion4j.train.SuperResolutionTask;
 import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.train.TrainDefaults;
 import dev.diffusion4j.train.Trainer;
@@ -194,6 +195,7 @@ public final class TrainCommand implements Callable<Integer> {
     int gridScale;
 
     @picocli.CommandLine.Mixin TrainEvalOptions evalOptions = new TrainEvalOptions();
+    @picocli.CommandLine.Mixin SuperResolutionOptions superRes = new SuperResolutionOptions();
 
     static final int MAX_IMAGE_SIZE = 1024, MAX_BATCH = 65536, MAX_TIMESTEPS = 100_000, MAX_SAMPLE_STEPS = 10_000, MAX_GRID = 1024;
     static final List<String> LR_SCHEDULES = List.of("cosine", "constant", "restart");
@@ -230,6 +232,7 @@ public final class TrainCommand implements Callable<Integer> {
             c.between("--image-size", imageSize, multiple, MAX_IMAGE_SIZE)
              .require(imageSize % multiple == 0, "--image-size must be a multiple of " + multiple + " for --preset " + preset + " (" + why + "), got " + imageSize);
         }
+        if (!resume) superRes.validate(c, base, imageSize != null ? imageSize : base.resolution(), classConditional, evalOptions);
         c.require(dropout == null || base instanceof UNetConfig, "--dropout applies to U-Net presets; the DiT '" + preset + "' has no dropout");
         TrainDefaults def = TrainDefaults.of(base);
         String variance = this.variance != null ? this.variance : def.variance(), loss = this.loss != null ? this.loss : def.loss();
@@ -265,6 +268,7 @@ public final class TrainCommand implements Callable<Integer> {
         try (RunLock lock = RunLock.acquire(outDir)) {
             noteStaleLock(lock, out);
             RunDir run = RunDir.create(outDir, cfg, note -> out.println("note: " + note));
+            SuperResolutionTask.record(run, superRes.taskConfig(), opened);
             return train(run, new Trainer(run, cfg, opened), Trainer.Position.START, out);
         }
     }
@@ -321,7 +325,8 @@ public final class TrainCommand implements Callable<Integer> {
                 + (cfg.classConditional() ? " (one row per class, in label order; guidance " + cfg.sample().guidance() + ")" : ""));
         out.println("report:  " + run.reportFile().toAbsolutePath());
         if (result.lastCheckpoint() != null) out.println("checkpoint: " + result.lastCheckpoint().toAbsolutePath());
-        out.println("next: " + Invocation.command() + " sample --run " + outDir + "   |   " + Invocation.command() + " eval --run " + outDir);
+        if (SuperResolutionTask.of(run) != null) out.println("next: " + SuperResolutionOptions.nextHint(outDir));
+        else out.println("next: " + Invocation.command() + " sample --run " + outDir + "   |   " + Invocation.command() + " eval --run " + outDir);
         out.flush();
         return 0;
     }
@@ -345,7 +350,8 @@ public final class TrainCommand implements Callable<Integer> {
         opened = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
         new OptionChecks(spec).require(opened.size() >= batchSize, "--batch-size " + batchSize + " is larger than the data (" + opened.size()
                 + " images in " + data + "), so no full batch can be formed; use at most " + opened.size() + ", or more data");
-        boolean conditional = classConditional != null ? classConditional : opened.numClasses() >= 2;
+        m = superRes.model(m);
+        boolean conditional = classConditional != null ? classConditional : opened.numClasses() >= 2 && !superRes.superResolution();
         if (conditional && opened.numClasses() < 1)
             throw new IllegalArgumentException("--class-conditional needs labelled data; " + opened.describe() + " has no classes");
         m = m.withClasses(conditional ? opened.numClasses() : 0);   // DiT presets come with 1000 classes
