@@ -29,6 +29,8 @@ public final class ClassifierRun {
     /** A new run folder; one that holds a checkpoint is refused (continue it with --resume). */
     public static ClassifierRun create(Path root, ClassifierRunConfig cfg) {
         ClassifierRun run = new ClassifierRun(root);
+        if (Files.exists(root.resolve("config.json")) && !isClassifierRun(root))
+            throw new IllegalArgumentException(root + " holds another kind of run (its config.json is not a classifier's); choose another --out");
         var latest = run.checkpoints().latest();
         if (latest.isPresent())
             throw new IllegalArgumentException(root + " already holds a run (checkpoint at step " + latest.get().step() + "); continue it with --resume, or choose another --out");

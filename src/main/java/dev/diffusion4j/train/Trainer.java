@@ -102,6 +102,7 @@ public final class Trainer {
     /** Runs {@code e} on the EMA weights every {@code every} steps and at the last step. */
     public void evaluateEvery(int every, Evaluation e) {
         if (every < 1) throw new IllegalArgumentException("evaluation interval must be >= 1, got " + every);
+        if (superRes != null) throw new IllegalArgumentException("--eval-every measures generated images; it does not apply to a super-resolution run");
         this.evalEvery = every;
         this.evaluation = e;
     }

@@ -89,5 +89,7 @@ class ClassifierGuidanceCliTest {
         CliRun.of("sample", "--run", base.toString(), "--classifier", base.toString(), "--device", "cpu").refused(1, "is not a classifier run");
         CliRun.of("sample", "--run", base.toString(), "--classifier", clf.toString(), "--class", "none", "--device", "cpu").refused(1, "drop --class none");
         CliRun.of("train-classifier", "--out", dir.resolve("none").toString()).refused(2, "give --run");
+        CliRun.of("train-classifier", "--run", base.toString(), "--out", other.toString(), "--steps", "1", "--device", "cpu")
+                .refused(1, "holds another kind of run");
     }
 }

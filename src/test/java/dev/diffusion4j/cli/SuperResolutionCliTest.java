@@ -89,5 +89,10 @@ class SuperResolutionCliTest {
         CliRun.of(train(dir.resolve("x"), 32, "--task", "super-resolution")).refused(2, "needs --low-res");
         CliRun.of(train(dir.resolve("y"), 32, "--task", "super-resolution", "--low-res", "12")).refused(2, "must divide the image size 32");
         CliRun.of(train(dir.resolve("z"), 32, "--low-res", "16")).refused(2, "--low-res needs --task super-resolution");
+        CliRun.of(train(dir.resolve("w"), 32, "--task", "super-resolution", "--low-res", "16", "--eval-every", "1", "--eval-features", "pixels")).refused(2, "does not apply");
+        Path copy = dir.resolve("sr-copy");
+        CliRun.copyTree(sr, copy);
+        CliRun.of("train", "--out", copy.toString(), "--resume", "--steps", "3", "--lr-schedule", "restart", "--eval-every", "1", "--eval-features", "pixels", "--device", "cpu")
+                .refused(1, "does not apply to a super-resolution run");
     }
 }
