@@ -9,6 +9,7 @@ import dev.diffusion4j.data.Pngs;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.NetworkDenoiser;
 import dev.diffusion4j.train.ClassifierGuide;
+import dev.diffusion4j.train.Invocation;
 import dev.diffusion4j.train.RunDir;
 import dev.diffusion4j.train.SampleConfig;
 import dev.diffusion4j.train.SampleImages;
@@ -114,7 +115,8 @@ public final class SampleCommand implements Callable<Integer> {
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();
         if (SuperResolutionTask.of(r) != null)
-            throw new IllegalArgumentException(run + " is a super-resolution stage; run it with upscale --run " + run + " --input IMAGES, or after a base run: sample --run BASE --upscale " + run);
+            throw new IllegalArgumentException(run + " is a super-resolution stage: chain it after a base run with --upscale " + run + ", or try it with: "
+                    + Invocation.command() + " upscale --run " + run + " --input " + run.resolve(SuperResolutionTask.EXAMPLES));
         UpscaleChain chain = UpscaleChain.open(upscale, run.toString(), cfg.model().inChannels(), cfg.model().resolution(), augLevel, dev);
         var ck = RunCheckpoint.pick(r, checkpoint);
         SampleConfig base = cfg.sample();
