@@ -9,10 +9,13 @@ import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.data.Pngs;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.NetworkDenoiser;
+import dev.diffusion4j.train.ClassifierGuide;
+import dev.diffusion4j.train.Invocation;
 import dev.diffusion4j.train.RunDir;
 import dev.diffusion4j.train.SampleConfig;
 import dev.diffusion4j.train.SampleImages;
 import dev.diffusion4j.train.Sampling;
+import dev.diffusion4j.train.SuperResolutionTask;
 import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.train.Trainer;
 import java.io.PrintWriter;
@@ -92,14 +95,35 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto. Default: ${DEFAULT-VALUE}.")
     String device;
 
+    @Option(names = "--upscale", paramLabel = "SR_RUN", description = "Chain a super-resolution run after this one (repeat for more stages); "
+            + "the grid, --images and a <grid>-cascade.png comparison then show the upscaled images.")
+    List<Path> upscale = new ArrayList<>();
+
+    @Option(names = "--classifier", paramLabel = "RUN", description = "Classifier guidance with a noisy classifier (diffuse train-classifier) towards --class "
+            + "(default: one row per class); works on unconditional runs too.")
+    Path classifier;
+
+    @Option(names = "--classifier-scale", paramLabel = "S", defaultValue = "1.0",
+            description = "With --classifier: scale of the gradient of log p(class | x_t) (0 = off, larger = more typical of the class). Default: ${DEFAULT-VALUE}.")
+    double classifierScale;
+
+    @Option(names = "--aug-level", paramLabel = "L", description = "With --upscale: noise-augmentation level of each stage's input in [0, 1]. Default: each run's.")
+    Double augLevel;
+
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Device dev = checkOptions();
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();
+        if (SuperResolutionTask.of(r) != null)
+            throw new IllegalArgumentException(run + " is a super-resolution stage: chain it after a base run with --upscale " + run + ", or try it with: "
+                    + Invocation.command() + " upscale --run " + run + " --input " + run.resolve(SuperResolutionTask.EXAMPLES));
+        UpscaleChain chain = UpscaleChain.open(upscale, run.toString(), cfg.model().inChannels(), cfg.model().resolution(), augLevel, dev);
         var ck = RunCheckpoint.pick(r, checkpoint);
         SampleConfig base = cfg.sample();
-        int k = cfg.model().numClasses();
+        ClassifierGuide guide = classifier == null ? null : ClassifierGuide.open(classifier, cfg, classifierScale, dev);
+        // classifier guidance draws classes of an unconditional model too: the classifier's
+        int k = cfg.model().numClasses() > 0 || guide == null ? cfg.model().numClasses() : guide.numClasses();
         // the default --count fills whole class rows (64 on 5 classes: 60); a --count the user gives is drawn exactly
         if (k > 0 && !spec.commandLine().getParseResult().hasMatchedOption("--count") && (label == null || "all".equalsIgnoreCase(label)))
             count = Math.max(k, count / k * k);
@@ -109,14 +133,18 @@ public final class SampleCommand implements Callable<Integer> {
                 !noClip && decoder == null,
                 guidance != null ? guidance : base.guidance(), gridScale != null ? gridScale : base.gridScale());
         long[] labels = classLabels(k);          // null: unconditional
+        if (guide != null && labels == null) throw new IllegalArgumentException("--classifier guides towards classes; drop --class none");
         DenoisingNetwork model = Trainer.loadEmaModel(r, ck.dir(), dev);
         GaussianDiffusion diffusion = cfg.diffusion().build();
         boolean classRows = labels != null && (label == null || "all".equalsIgnoreCase(label));
         int total = labels == null ? count : labels.length;
         int nrow = classRows ? Sampling.perClass(k, count) : (int) Math.ceil(Math.sqrt(total));
         var denoiser = labels == null ? new NetworkDenoiser(model) : Sampling.guided(new NetworkDenoiser(model), cfg.model(), sc.guidance());
+        var sampler = guide == null ? sc.create(diffusion) : guide.guided(sc.create(diffusion), diffusion);
+        String cfgNote = cfg.model().numClasses() > 0 ? ", guidance " + sc.guidance() : "";
         out.printf("sampling %d images from %s (step %d) with %s, %d steps, %s, on %s%n", total, run, ck.step(), sc.sampler(), sc.steps(),
-                labels == null ? "unconditional" : (classRows ? "one row per class" : "class " + label) + ", guidance " + sc.guidance(), dev);
+                labels == null ? "unconditional" : (classRows ? "one row per class" : "class " + label) + cfgNote
+                        + (guide == null ? "" : ", classifier " + classifier + " at scale " + guide.scale()), dev);
         out.flush();
         List<Tensor> parts = new ArrayList<>();
         List<Tensor> stripFrames = new ArrayList<>();
@@ -133,13 +161,25 @@ public final class SampleCommand implements Callable<Integer> {
                         stripFrames.add(s.predX0().slice(0, 0, 1).clamp(-1, 1).to(Device.CPU));
                 };
                 SampleConfig batchCfg = sc.withCountAndSeed(n, seed + b);
-                parts.add(Sampling.sample(denoiser, diffusion, batchCfg, cfg.model(), dev, n, cond, cb).to(Device.CPU));
+                parts.add(Sampling.sample(sampler, denoiser, batchCfg, cfg.model(), dev, n, cond, cb).to(Device.CPU));
             }
         }
         Tensor all = Tensor.cat(0, parts.toArray(new Tensor[0]));
         if (decoder != null) all = decoder.decode(all).to(Device.CPU);
         Path gridPath = grid != null ? grid : r.samplesDir().resolve("sample-" + seed + ".png");
         int scale = sc.gridScaleFor(all.shape(2), all.shape(3));
+        if (!chain.stages().isEmpty()) {
+            List<Tensor> outs;
+            try (ProgressBar bar = new ProgressBar(System.out, "upscale", chain.totalSteps(total, batchSize), "step")) {
+                outs = chain.run(all, batchSize, seed, dev, () -> bar.step(1));
+            }
+            Path cascade = gridPath.resolveSibling(gridPath.getFileName().toString().replaceFirst("(\\.png)?$", "-cascade.png"));
+            SampleImages.writeGrid(cascade, SuperResolutionTask.sideBySide(8, outs.toArray(new Tensor[0])), outs.size(),
+                    sc.gridScaleFor(chain.outputSize(0), chain.outputSize(0)));
+            out.println("cascade: " + cascade.toAbsolutePath() + " (per row: the base sample, then each stage's output)");
+            all = outs.get(outs.size() - 1);
+            scale = sc.gridScaleFor(all.shape(2), all.shape(3));
+        }
         SampleImages.writeGrid(gridPath, all, nrow, scale);
         out.println("grid: " + gridPath.toAbsolutePath());
         if (imagesDir != null) {
@@ -168,6 +208,8 @@ public final class SampleCommand implements Callable<Integer> {
         if (sampler != null) c.oneOf("--sampler", sampler, TrainCommand.SAMPLERS);
         if (steps != null) c.between("--steps", steps, 1, TrainCommand.MAX_SAMPLE_STEPS);
         if (guidance != null) c.nonNegative("--guidance", guidance);
+        c.nonNegative("--classifier-scale", classifierScale);
+        if (augLevel != null) c.unitInterval("--aug-level", augLevel);
         if (gridScale != null) c.between("--grid-scale", gridScale, 0, 32);
         if (grid != null) c.outputFile("--grid", grid);
         if (strip != null) c.outputFile("--strip", strip);
@@ -179,7 +221,7 @@ public final class SampleCommand implements Callable<Integer> {
     private long[] classLabels(int k) {
         if (label == null) return k > 0 ? Sampling.classCycle(k, count) : null;
         if ("none".equalsIgnoreCase(label)) return null;
-        if (k == 0) throw new IllegalArgumentException("--class needs a class-conditional run; " + run + " was trained without labels");
+        if (k == 0) throw new IllegalArgumentException("--class needs a class-conditional run (or --classifier); " + run + " was trained without labels");
         if ("all".equalsIgnoreCase(label)) return Sampling.classCycle(k, count);
         int c;
         try {

@@ -20,6 +20,7 @@ import dev.diffusion4j.train.RunDir;
 import dev.diffusion4j.train.RunLock;
 import dev.diffusion4j.train.SampleConfig;
 import dev.diffusion4j.train.TensorBoardLog;
+import dev.diffusion4j.train.SuperResolutionTask;
 import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.train.TrainDefaults;
 import dev.diffusion4j.train.Trainer;
@@ -211,6 +212,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--tensorboard", description = "Also write TensorBoard event files into RUN/tensorboard/ (scalars and sample grids; "
             + "view with: tensorboard --logdir RUN/tensorboard). A resumed run goes on writing them once the folder exists.")
     boolean tensorboard;
+    @picocli.CommandLine.Mixin SuperResolutionOptions superRes = new SuperResolutionOptions();
 
     static final int MAX_IMAGE_SIZE = 1024, MAX_BATCH = 65536, MAX_TIMESTEPS = 100_000, MAX_SAMPLE_STEPS = 10_000, MAX_GRID = 1024;
     static final List<String> LR_SCHEDULES = List.of("cosine", "constant", "restart");
@@ -256,6 +258,7 @@ public final class TrainCommand implements Callable<Integer> {
             c.between("--image-size", imageSize, multiple, MAX_IMAGE_SIZE)
              .require(imageSize % multiple == 0, "--image-size must be a multiple of " + multiple + " for --preset " + preset + " (" + why + "), got " + imageSize);
         }
+        if (!resume) superRes.validate(c, base, imageSize != null ? imageSize : base.resolution(), classConditional, evalOptions);
         c.require(dropout == null || base instanceof UNetConfig, "--dropout applies to U-Net presets; the DiT '" + preset + "' has no dropout");
         TrainDefaults def = TrainDefaults.of(base);
         String variance = this.variance != null ? this.variance : def.variance(), loss = this.loss != null ? this.loss : def.loss();
@@ -291,6 +294,7 @@ public final class TrainCommand implements Callable<Integer> {
         try (RunLock lock = RunLock.acquire(outDir)) {
             noteStaleLock(lock, out);
             RunDir run = RunDir.create(outDir, cfg, note -> out.println("note: " + note));
+            SuperResolutionTask.record(run, superRes.taskConfig(), opened);
             return train(run, new Trainer(run, cfg, opened), Trainer.Position.START, out);
         }
     }
@@ -358,7 +362,8 @@ public final class TrainCommand implements Callable<Integer> {
                 + (cfg.classConditional() ? " (one row per class, in label order; guidance " + cfg.sample().guidance() + ")" : ""));
         out.println("report:  " + run.reportFile().toAbsolutePath());
         if (result.lastCheckpoint() != null) out.println("checkpoint: " + result.lastCheckpoint().toAbsolutePath());
-        out.println("next: " + Invocation.command() + " sample --run " + outDir + "   |   " + Invocation.command() + " eval --run " + outDir);
+        if (SuperResolutionTask.of(run) != null) out.println("next: " + SuperResolutionOptions.nextHint(outDir));
+        else out.println("next: " + Invocation.command() + " sample --run " + outDir + "   |   " + Invocation.command() + " eval --run " + outDir);
         out.flush();
         return 0;
     }
@@ -389,7 +394,8 @@ public final class TrainCommand implements Callable<Integer> {
         } else opened = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
         new OptionChecks(spec).require(opened.size() >= batchSize, "--batch-size " + batchSize + " is larger than the data (" + opened.size()
                 + " images in " + data + "), so no full batch can be formed; use at most " + opened.size() + ", or more data");
-        boolean conditional = classConditional != null ? classConditional : opened.numClasses() >= 2;
+        m = superRes.model(m);
+        boolean conditional = classConditional != null ? classConditional : opened.numClasses() >= 2 && !superRes.superResolution();
         if (conditional && opened.numClasses() < 1)
             throw new IllegalArgumentException("--class-conditional needs labelled data; " + opened.describe() + " has no classes");
         m = m.withClasses(conditional ? opened.numClasses() : 0);   // DiT presets come with 1000 classes

@@ -24,6 +24,7 @@ import java.util.Deque;
 public final class UNet extends DenoisingNetwork {
     private final UNetConfig cfg;
     private final Sequential temb;
+    private final Sequential augEmb;
     private final Embedding labelEmb;
     private final Conv2d cin, cout;
     private final ModuleList<ModuleList<Module>> down, up;
@@ -35,7 +36,9 @@ public final class UNet extends DenoisingNetwork {
         int ch = cfg.baseChannels(), tdim = cfg.timeEmbedChannels();
         temb = registerModule("temb", new Sequential(new Linear(ch, tdim, gen), new SiLU(), new Linear(tdim, tdim, gen)));
         labelEmb = cfg.numClasses() > 0 ? registerModule("label_emb", new Embedding(cfg.numClasses() + 1, tdim, gen)) : null;
-        cin = registerModule("cin", new Conv2d(cfg.inChannels(), ch, 3, 1, 1, gen));
+        // a super-resolution stage embeds its noise-augmentation level like a timestep, through its own MLP
+        augEmb = cfg.lowResChannels() > 0 ? registerModule("aug_emb", new Sequential(new Linear(ch, tdim, gen), new SiLU(), new Linear(tdim, tdim, gen))) : null;
+        cin = registerModule("cin", new Conv2d(cfg.inChannels() + cfg.lowResChannels(), ch, 3, 1, 1, gen));
         down = registerModule("down", new ModuleList<>());
         Deque<Integer> chans = new ArrayDeque<>();
         chans.push(ch);
@@ -100,12 +103,18 @@ public final class UNet extends DenoisingNetwork {
      * Predicts the model output for noisy images x [N, C, H, W] at timesteps t [N] (integer or fractional);
      * labels [N] (i64) for class-conditional models, null otherwise (or to mean "no class").
      */
-    @Override public Tensor forward(Tensor x, Tensor t, Tensor labels) {
-        if (x.rank() != 4 || x.shape(1) != cfg.inChannels())
-            throw new IllegalArgumentException("U-Net expects [N, " + cfg.inChannels() + ", H, W] input, got " + java.util.Arrays.toString(x.shape()));
+    @Override public Tensor forward(Tensor x, Tensor t, Tensor labels) { return forward(x, t, labels, null); }
+
+    /**
+     * As {@link #forward(Tensor, Tensor, Tensor)}; a super-resolution stage ({@link UNetConfig#lowResChannels} > 0) takes
+     * x_t and the upsampled low-resolution image concatenated along channels, and augLevel [N], the noise-augmentation
+     * level of the low-resolution image in [0, 1] (null: 0, a clean one).
+     */
+    public Tensor forward(Tensor x, Tensor t, Tensor labels, Tensor augLevel) {
+        checkInput(x);
         if (x.shape(2) % (1 << (cfg.channelMult().length - 1)) != 0 || x.shape(3) % (1 << (cfg.channelMult().length - 1)) != 0)
             throw new IllegalArgumentException("U-Net input size " + x.shape(2) + "x" + x.shape(3) + " must be divisible by " + (1 << (cfg.channelMult().length - 1)));
-        Tensor e = embed(x, t, labels);
+        Tensor e = embed(x, t, labels, augLevel);
         Deque<Tensor> hs = new ArrayDeque<>();
         Tensor h = encoder(x, e, hs);
         for (ModuleList<Module> blk : up) {
@@ -120,13 +129,26 @@ public final class UNet extends DenoisingNetwork {
      * {@link #forward}). Feature networks for sample-quality metrics read these.
      */
     public Tensor encode(Tensor x, Tensor t, Tensor labels) {
-        if (x.rank() != 4 || x.shape(1) != cfg.inChannels())
-            throw new IllegalArgumentException("U-Net expects [N, " + cfg.inChannels() + ", H, W] input, got " + java.util.Arrays.toString(x.shape()));
-        return encoder(x, embed(x, t, labels), new ArrayDeque<>());
+        checkInput(x);
+        return encoder(x, embed(x, t, labels, null), new ArrayDeque<>());
     }
 
-    private Tensor embed(Tensor x, Tensor t, Tensor labels) {
+    private void checkInput(Tensor x) {
+        int c = cfg.inChannels() + cfg.lowResChannels();
+        if (x.rank() != 4 || x.shape(1) != c)
+            throw new IllegalArgumentException("U-Net expects [N, " + c + ", H, W] input" + (cfg.lowResChannels() > 0 ? " (x_t and the upsampled low-resolution image)" : "")
+                    + ", got " + java.util.Arrays.toString(x.shape()));
+    }
+
+    /** Levels in [0, 1] are embedded at the timestep scale, where the sinusoid frequencies are spread. */
+    static final double AUG_LEVEL_SCALE = 1000;
+
+    private Tensor embed(Tensor x, Tensor t, Tensor labels, Tensor augLevel) {
         Tensor e = temb.forward(TimestepEmbedding.sinusoidal(t, cfg.baseChannels(), x.dtype()));
+        if (augEmb != null) {
+            Tensor lv = augLevel != null ? augLevel.to(x.dtype()) : Tensor.zeros(x.dtype(), x.device(), x.shape(0));
+            e = e.add(augEmb.forward(TimestepEmbedding.sinusoidal(lv.mul(AUG_LEVEL_SCALE), cfg.baseChannels(), x.dtype())));
+        }
         if (labelEmb != null) {
             Tensor ids = labels != null ? labels : Tensor.full(cfg.numClasses(), dev.diffusion4j.engine.DType.I64, x.device(), x.shape(0));
             e = e.add(labelEmb.forward(ids));

@@ -25,10 +25,15 @@ import java.util.Objects;
  * @param numClasses        class-conditional when > 0 (a label embedding added to the time embedding; label
  *                          numClasses is the "no class" used by classifier-free guidance)
  * @param normGroups        GroupNorm groups (32 in DDPM; fewer suits very narrow models)
+ * @param lowResChannels    super-resolution stage (cascaded diffusion) when > 0: channels of the upsampled low-resolution
+ *                          image concatenated to x_t at the input (the output keeps inChannels), and an embedding of the
+ *                          noise-augmentation level added to the time embedding; 0 for an ordinary U-Net
  */
 public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, int numResBlocks, int[] attentionResolutions,
                          int resolution, double dropout, int headChannels, int numHeads, boolean scaleShift, boolean learnSigma,
-                         boolean convResample, boolean zeroInitOutputs, int numClasses, int normGroups) implements ModelConfig {
+                         boolean convResample, boolean zeroInitOutputs, int numClasses, int normGroups,
+                         @com.fasterxml.jackson.annotation.JsonProperty(defaultValue = "0")
+                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT) int lowResChannels) implements ModelConfig {
     public static final String ARCH = "unet";
 
     public UNetConfig {
@@ -46,6 +51,7 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
         if (numClasses < 0) throw new IllegalArgumentException("num_classes must be >= 0 (0: unconditional), got " + numClasses);
         if (normGroups < 1 || baseChannels % normGroups != 0)
             throw new IllegalArgumentException("base channels (" + baseChannels + ") must be divisible by the GroupNorm groups (" + normGroups + ")");
+        if (lowResChannels < 0) throw new IllegalArgumentException("low_res_channels must be >= 0 (0: not a super-resolution stage), got " + lowResChannels);
         int r = resolution;
         for (int i = 0; i < channelMult.length - 1; i++) {
             if (r % 2 != 0) throw new IllegalArgumentException("resolution " + resolution + " cannot be halved " + (channelMult.length - 1) + " times");
@@ -55,28 +61,42 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
         attentionResolutions = attentionResolutions.clone();
     }
 
+    /** A configuration without a super-resolution input (what every preset is). */
+    public UNetConfig(int inChannels, int baseChannels, int[] channelMult, int numResBlocks, int[] attentionResolutions, int resolution,
+                      double dropout, int headChannels, int numHeads, boolean scaleShift, boolean learnSigma, boolean convResample,
+                      boolean zeroInitOutputs, int numClasses, int normGroups) {
+        this(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout, headChannels, numHeads,
+                scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, 0);
+    }
+
     @Override public String arch() { return ARCH; }
     @Override public UNet build(dev.diffusion4j.engine.Generator gen) { return new UNet(this, gen); }
     public int timeEmbedChannels() { return 4 * baseChannels; }
 
     @Override public UNetConfig withLearnSigma(boolean v) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
-                headChannels, numHeads, scaleShift, v, convResample, zeroInitOutputs, numClasses, normGroups);
+                headChannels, numHeads, scaleShift, v, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels);
     }
 
     @Override public UNetConfig withClasses(int n) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
-                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, n, normGroups);
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, n, normGroups, lowResChannels);
     }
 
     @Override public UNetConfig withInput(int channels, int res) {
         return new UNetConfig(channels, baseChannels, channelMult, numResBlocks, attentionResolutions, res, dropout,
-                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups);
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels);
+    }
+
+    /** This U-Net as a super-resolution stage that reads a low-resolution image of {@code c} channels beside x_t. */
+    public UNetConfig withLowResChannels(int c) {
+        return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, c);
     }
 
     public UNetConfig withDropout(double d) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, d,
-                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups);
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels);
     }
 
     @Override public Map<String, Object> toJson() { return ConfigJson.toMap(this); }
@@ -90,12 +110,13 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
                 && Arrays.equals(attentionResolutions, c.attentionResolutions) && resolution == c.resolution
                 && Double.compare(dropout, c.dropout) == 0 && headChannels == c.headChannels && numHeads == c.numHeads
                 && scaleShift == c.scaleShift && learnSigma == c.learnSigma && convResample == c.convResample
-                && zeroInitOutputs == c.zeroInitOutputs && numClasses == c.numClasses && normGroups == c.normGroups;
+                && zeroInitOutputs == c.zeroInitOutputs && numClasses == c.numClasses && normGroups == c.normGroups
+                && lowResChannels == c.lowResChannels;
     }
 
     @Override public int hashCode() {
         return Objects.hash(inChannels, baseChannels, Arrays.hashCode(channelMult), numResBlocks, Arrays.hashCode(attentionResolutions),
-                resolution, dropout, headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups);
+                resolution, dropout, headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels);
     }
 
     @Override public String toString() { return "UNetConfig" + toJson(); }

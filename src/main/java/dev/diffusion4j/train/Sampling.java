@@ -65,7 +65,12 @@ public final class Sampling {
     /** count images; cond applies to every batch (null for unconditional); callback may be null. */
     public static Tensor sample(Denoiser model, GaussianDiffusion diffusion, SampleConfig sc, ModelConfig mc, Device device, int count,
                                 Conditioning cond, StepCallback callback) {
-        var sampler = sc.create(diffusion);
+        return sample(sc.create(diffusion), model, sc, mc, device, count, cond, callback);
+    }
+
+    /** As above with a given sampler (e.g. one with classifier guidance); sc gives the seed. */
+    public static Tensor sample(dev.diffusion4j.diffusion.Sampler sampler, Denoiser model, SampleConfig sc, ModelConfig mc, Device device, int count,
+                                Conditioning cond, StepCallback callback) {
         Generator gen = new Generator(sc.seed());
         try (var g = GradMode.off()) {
             int[] shape = {count, mc.inChannels(), mc.resolution(), mc.resolution()};

@@ -60,6 +60,7 @@ public final class Trainer {
     private final Device device;
     private final DenoisingNetwork model;
     private final NetworkDenoiser denoiser;
+    private final SuperResolutionTask superRes;     // null: an ordinary diffusion run
     private final GaussianDiffusion diffusion;
     private final LossConfig loss;
     private final TimestepSampler timesteps;
@@ -84,6 +85,8 @@ public final class Trainer {
         this.model = cfg.model().build(new Generator(cfg.seed()).fork(1));
         model.to(device);
         this.denoiser = new NetworkDenoiser(model);
+        this.superRes = SuperResolutionTask.of(run);
+        if (superRes != null) superRes.check(cfg.model());
         this.diffusion = cfg.diffusion().build();
         this.loss = cfg.diffusion().lossConfig();
         this.timesteps = cfg.diffusion().newTimestepSampler();
@@ -100,6 +103,7 @@ public final class Trainer {
     /** Runs {@code e} on the EMA weights every {@code every} steps and at the last step. */
     public void evaluateEvery(int every, Evaluation e) {
         if (every < 1) throw new IllegalArgumentException("evaluation interval must be >= 1, got " + every);
+        if (superRes != null) throw new IllegalArgumentException("--eval-every measures generated images; it does not apply to a super-resolution run");
         this.evalEvery = every;
         this.evaluation = e;
     }
@@ -159,7 +163,8 @@ public final class Trainer {
                     Tensor x0 = Tensor.of(b.images(), b.n(), b.c(), b.h(), b.w()).to(device);
                     Tensor l;
                     try (var ac = cfg.precision().autocast()) {
-                        l = diffusion.trainingLoss(denoiser, x0, conditioning(b), timesteps, gen, loss);
+                        l = superRes == null ? diffusion.trainingLoss(denoiser, x0, conditioning(b), timesteps, gen, loss)
+                                : diffusion.trainingLoss(superRes.denoiser(model), x0, superRes.trainingCondition(x0, gen), timesteps, gen, loss);
                     }
                     double lv = l.item();
                     if (!Double.isFinite(lv)) throw diverged("loss", lv, step + 1, lastCheckpoint);
@@ -253,7 +258,10 @@ public final class Trainer {
             ModelConfig mc = cfg.model();
             Tensor imgs;
             int nrow;
-            if (cfg.classConditional()) {
+            if (superRes != null) {
+                imgs = superRes.gridImages(model, diffusion, sc, data, device);
+                nrow = 3;
+            } else if (cfg.classConditional()) {
                 // one row per class, guided towards it
                 long[] labels = Sampling.classRows(mc.numClasses(), sc.count());
                 imgs = Sampling.sample(Sampling.guided(denoiser, mc, sc.guidance()), diffusion, sc, mc, device, labels.length,
