@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code diffuse} command: train, sample and evaluate diffusion models. */
 @Command(name = "diffuse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train, sample and evaluate denoising diffusion models.",
-        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, FidCommand.class, TrainFeaturesCommand.class, ScheduleCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, FidCommand.class, TrainFeaturesCommand.class, ScheduleCommand.class, EditCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override public void run() { new CommandLine(this).usage(System.out); }
 
