@@ -50,7 +50,7 @@ public final class EditImg2ImgCommand implements Callable<Integer> {
         EditSession s = EditSession.open(opts, dev, null);
         List<EditInputs.Picture> pics = EditInputs.images(opts.images, s.model().inChannels(), s.model().resolution(), opts.resize);
         SampleConfig sc = new SampleConfig(sampler != null ? sampler : s.config.sample().sampler(), s.steps(opts), eta, 1, opts.seed, !noClip);
-        Sampler smp = sc.create(s.diffusion());
+        Sampler smp = c.parse("--steps", sc.sampler(), name -> sc.create(s.diffusion()));   // e.g. no DDIM spacing of that many steps
         int run = ImageToImage.stepsRun(smp, strength);
         Path dir = s.outDir(opts);
         out.printf(Locale.ROOT, "img2img: %d image(s) from %s (step %d), strength %s: the last %d of %d %s steps, %s, on %s%n", pics.size(),
@@ -58,6 +58,7 @@ public final class EditImg2ImgCommand implements Callable<Integer> {
         out.flush();
         Denoiser model = s.denoiser();
         Tensor result;
+        if (run == 0) out.println("strength " + strength + " runs no step: the results are the inputs");
         try (ProgressBar bar = new ProgressBar(System.out, "img2img", (long) run * ((pics.size() + opts.batchSize - 1) / opts.batchSize), "step")) {
             result = s.editAll(pics, opts, bar, (x, cond, gen, cb) -> ImageToImage.sdedit(smp, model, x, strength, cond, gen, cb));
             result = result.clamp(-1, 1);

@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
                 + "new region fits the kept one better, at several times the cost.",
                 "Writes <name>-inpaint.png per input and inpaint-side-by-side.png (input | mask | result) into --out."},
         footer = {"", "Examples:", "  ${sys:diffuse.command:-diffuse} edit inpaint --run runs/shapes --mask hole.png picture.png",
-                "  ${sys:diffuse.command:-diffuse} edit inpaint --run runs/shapes --mask hole.png --method repaint --jump-length 5 --resamplings 5 picture.png"})
+                "  ${sys:diffuse.command:-diffuse} edit inpaint --run runs/shapes --mask hole.png --method repaint \\",
+                "      --jump-length 5 --resamplings 5 picture.png"})
 public final class EditInpaintCommand implements Callable<Integer> {
     static final List<String> METHODS = List.of("replace", "repaint");
 
@@ -44,7 +45,7 @@ public final class EditInpaintCommand implements Callable<Integer> {
 
     @Option(names = "--mask-threshold", paramLabel = "T",
             description = "Brightness in (0, 1) at which the mask is cut into black and white. Without it a mask must be black and white "
-                    + "(at most 10% grey pixels) and is cut at 0.5.")
+                    + "(at most 10%% grey pixels) and is cut at 0.5.")
     Double maskThreshold;
 
     @Option(names = "--method", paramLabel = "M", defaultValue = "replace", description = "replace or repaint. Default: ${DEFAULT-VALUE}.")
@@ -87,7 +88,7 @@ public final class EditInpaintCommand implements Callable<Integer> {
         List<EditInputs.Picture> pics = EditInputs.images(opts.images, ch, size, opts.resize);
         InpaintMask m = EditInputs.mask(mask, pics, size, maskThreshold, invertMask);
         SampleConfig sc = new SampleConfig(repaint ? "ddpm" : sampler != null ? sampler : s.config.sample().sampler(), steps, eta, 1, opts.seed, !noClip);
-        Sampler smp = sc.create(s.diffusion());
+        Sampler smp = c.parse("--steps", sc.sampler(), name -> sc.create(s.diffusion()));   // e.g. no DDIM spacing of that many steps
         long calls = repaint ? RepaintSchedule.modelCalls(smp.steps(), jumpLength, resamplings) : smp.steps();
         out.printf(Locale.ROOT, "inpaint: %d image(s) from %s (step %d), regenerating %.0f%% of the pixels by %s (%d %s steps%s), %s, on %s%n",
                 pics.size(), opts.run, s.checkpoint.step(), 100 * m.regenerateFraction(), method.toLowerCase(Locale.ROOT), smp.steps(), sc.sampler(),

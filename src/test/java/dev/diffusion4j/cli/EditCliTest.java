@@ -116,6 +116,8 @@ class EditCliTest {
         CliRun.of(edit("invert", out, "--inversion-iterations", "-1", p)).refused(2, "--inversion-iterations must be between 0 and 100");
         CliRun.of("edit", "invert", "--run", run.toString(), "--out", out.toString(), "--steps", "600", p)
                 .refused(2, "--steps: no integer stride gives exactly 600 DDIM steps");
+        CliRun.of("edit", "img2img", "--run", run.toString(), "--out", out.toString(), "--sampler", "ddim", "--steps", "600", p)
+                .refused(2, "--steps: no integer stride gives exactly 600 DDIM steps");
         assertFalse(Files.exists(out), "nothing written");
     }
 
