@@ -23,8 +23,8 @@ import java.util.function.DoubleUnaryOperator;
  *       exact, but the unknown region only sees a noisy copy of it and is biased towards the unconditional
  *       distribution (for correlated Gaussian data the bias is a large fraction of the conditional shift);</li>
  *   <li>{@link #repaint}: RePaint's resampling - the chain repeatedly jumps back up {@code jumpLength} levels with
- *       the forward process and re-denoises, which lets the unknown region harmonise with the known one; the bias
- *       shrinks with more resamplings, at that many times the cost;</li>
+ *       the forward process and re-denoises ({@link RepaintSchedule}), which lets the unknown region harmonise with
+ *       the known one; the bias shrinks with more resamplings, at about that many times the cost;</li>
  *   <li>{@link #guided}: reconstruction guidance ({@link ReconstructionGuidance}), exact for Gaussian data with the
  *       exact posterior variance; the known region is pasted at the end.</li>
  * </ul>
@@ -57,29 +57,28 @@ public final class Inpainting {
     }
 
     /**
-     * RePaint: ancestral replacement sampling where every chunk of {@code jumpLength} steps is walked down
-     * {@code resamplings} times, jumping back up with q(x_t | x_{t - jumpLength}) in between; 1 resampling is
-     * {@link #sample}. Costs steps * resamplings model calls.
+     * RePaint: ancestral replacement sampling that walks the chain in {@link RepaintSchedule}'s order - after every
+     * {@code jumpLength} steps down it jumps back up {@code jumpLength} levels with the forward process q(x_t | x_{t-1}),
+     * {@code resamplings} - 1 times, and re-denoises; 1 resampling is replacement with DDPM. Costs
+     * {@link RepaintSchedule#modelCalls} model calls; the callback sees each of them.
      */
     public Tensor repaint(DdpmSampler sampler, Denoiser model, int jumpLength, int resamplings, Conditioning cond, Generator gen, StepCallback callback) {
-        if (jumpLength < 1 || resamplings < 1) throw new IllegalArgumentException("RePaint needs jumpLength >= 1 and resamplings >= 1, got " + jumpLength + ", " + resamplings);
         NoiseSchedule s = sampler.diffusion().schedule();
-        int steps = s.steps(), total = steps * resamplings, done = 0;
+        int steps = s.steps();
+        int[] walk = RepaintSchedule.states(steps, jumpLength, resamplings);
+        int total = (int) RepaintSchedule.modelCalls(steps, jumpLength, resamplings), done = 0;
         try (var g = GradMode.off()) {
-            Tensor x = replaceKnown(original.randnLike(gen), s.alphaBar(steps - 1), gen);
-            for (int top = steps - 1; top >= 0; top -= jumpLength) {
-                int bottom = Math.max(top - jumpLength + 1, 0);
-                for (int r = 0; r < resamplings; r++) {
-                    for (int i = top; i >= bottom; i--) {
-                        DdpmSampler.StepResult step = sampler.step(model, x, i, cond, gen);
-                        x = replaceKnown(step.x(), s.alphaBarPrev(i), gen);
-                        if (callback != null) callback.onStep(new StepCallback.Step(done++, total, sampler.diffusion().modelTimestep(i), x, step.predX0()));
-                    }
-                    if (r < resamplings - 1) {
-                        // back up from level bottom - 1 to level top in one forward jump
-                        double ratio = s.alphaBar(top) / s.alphaBarPrev(bottom);
-                        x = x.mul(Math.sqrt(ratio)).add(x.randnLike(gen).mul(Math.sqrt(1 - ratio)));
-                    }
+            Tensor x = replaceKnown(original.randnLike(gen), s.alphaBar(walk[0]), gen);
+            for (int k = 1; k < walk.length; k++) {
+                int from = walk[k - 1], to = walk[k];
+                if (to < from) {
+                    DdpmSampler.StepResult step = sampler.step(model, x, from, cond, gen);
+                    x = replaceKnown(step.x(), s.alphaBarPrev(from), gen);
+                    if (callback != null) callback.onStep(new StepCallback.Step(done++, total, sampler.diffusion().modelTimestep(from), x, step.predX0()));
+                } else {
+                    // one forward step up: q(x_to | x_from) with alpha = alpha_bar(to) / alpha_bar(from)
+                    double alpha = s.alphaBar(to) / s.alphaBar(from);
+                    x = x.mul(Math.sqrt(alpha)).add(x.randnLike(gen).mul(Math.sqrt(1 - alpha)));
                 }
             }
             return x;

@@ -57,6 +57,19 @@ class ImageToImageTest {
     }
 
     @Test
+    void strengthOneIsPlainSamplingWithTheSameSeed() {
+        GaussianDiffusion d = new GaussianDiffusion(BASE, Parameterization.EPS, VarianceType.FIXED_SMALL);
+        Sampler[] samplers = {new DdpmSampler(d.respaced("20")), new DdimSampler(d.respaced("ddim20"), 0.5), new KarrasSampler(d, KarrasSampler.Method.EULER_ANCESTRAL, 10)};
+        for (Sampler s : samplers) {
+            double[] edited = ImageToImage.sdedit(s, oracle(d), input(50), 1, null, new Generator(7), null).toDoubleArray();
+            Generator gen = new Generator(7);
+            double[] sampled = s.sample(oracle(d), new int[] {50, 2}, DType.F64, Device.CPU, null, gen, null).toDoubleArray();
+            assertArrayEquals(sampled, edited, 0, s.getClass().getSimpleName());
+            assertEquals(s.steps(), ImageToImage.stepsRun(s, 1));
+        }
+    }
+
+    @Test
     void strengthOneIsPlainSamplingInDistribution() {
         // the start x_T = sqrt(ab_T) u + sqrt(1 - ab_T) z differs from plain noise by sqrt(ab_T) = 0.0064 (linear
         // schedule), which the exact reverse chain shrinks further: only Monte-Carlo error remains (4 standard errors)
