@@ -51,5 +51,7 @@ public final class AutoencoderPresets {
         return c;
     }
 
+    public static List<String> names() { return List.copyOf(PRESETS.keySet()); }
+
     public static Map<String, String> describe() { return new LinkedHashMap<>(ABOUT); }
 }

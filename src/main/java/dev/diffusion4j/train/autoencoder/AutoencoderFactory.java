@@ -2,6 +2,9 @@ package dev.diffusion4j.train.autoencoder;
 
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.models.autoencoder.Autoencoder;
+import dev.diffusion4j.models.autoencoder.AutoencoderConfig;
+import dev.diffusion4j.models.autoencoder.AutoencoderPresets;
+import dev.diffusion4j.models.autoencoder.VQModelConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -19,6 +22,13 @@ public final class AutoencoderFactory {
     public record Entry(String name, Regularizer regularizer, Function<Generator, Autoencoder> builder) {}
 
     private static final Map<String, Entry> ENTRIES = new ConcurrentSkipListMap<>();
+
+    static {   // the built-in presets; tests and library users may register more
+        for (String n : AutoencoderPresets.names()) {
+            AutoencoderConfig c = AutoencoderPresets.get(n);
+            register(n, c instanceof VQModelConfig ? Regularizer.CODEBOOK : Regularizer.KL, c::build);
+        }
+    }
 
     private AutoencoderFactory() {}
 
