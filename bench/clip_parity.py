@@ -74,7 +74,8 @@ def main():
     os.makedirs(a.out, exist_ok=True)
 
     tok = CLIPTokenizer(os.path.join(a.vocab, "vocab.json"), os.path.join(a.vocab, "merges.txt"))
-    assert tok.fix_text is None, "ftfy is in use; the comparison needs CLIPTokenizer's BasicTokenizer path"
+    # transformers 4.x keeps fix_text (None without ftfy); 5.x has no such attribute and never applies ftfy
+    assert getattr(tok, "fix_text", None) is None, "ftfy is in use; the comparison needs CLIPTokenizer's BasicTokenizer path"
     strings = json.load(open(a.strings, encoding="utf-8"))
     enc = tok(strings, padding="max_length", max_length=77, truncation=True)
     with open(os.path.join(a.out, "ids.json"), "w", encoding="utf-8") as f:

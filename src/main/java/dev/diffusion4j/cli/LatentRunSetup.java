@@ -22,13 +22,14 @@ final class LatentRunSetup {
     private LatentRunSetup() {}
 
     /** A new run: encodes (or reuses) the latents of {@code dataSpec} and picks the scale; the model must fit the latent shape. */
-    static Prepared prepare(Path autoencoder, String dataSpec, int imageSize, String deviceName, ModelConfig preset, PrintWriter out) {
+    static Prepared prepare(Path autoencoder, String dataSpec, int imageSize, String deviceName, ModelConfig preset, String scaleMode, PrintWriter out) {
         LatentSource src = LatentSource.open(autoencoder, dataSpec, imageSize, "train", Device.parse(deviceName), w -> out.println("warning: " + w));
         LatentCache.Latents lat = latents(src, out);
         checkModelFits(preset, lat.h());
-        double scale = src.scaleFor(lat);
-        out.printf(Locale.ROOT, "latent scale %.6g (%s)%n", scale,
-                Double.isFinite(src.autoencoder().scalingFactor()) ? "the autoencoder's scaling factor" : "1 / std of the encoded latents");
+        double scale = src.scaleFor(lat, scaleMode);
+        boolean fromConfig = scaleMode.equals("config") && Double.isFinite(src.autoencoder().scalingFactor()) && src.autoencoder().scalingFactor() > 0;
+        out.printf(Locale.ROOT, "latent scale %.6g (%s)%n", scale, fromConfig ? "the autoencoder's scaling factor"
+                : scaleMode.equals("std") || scaleMode.equals("config") ? "1 / std of the encoded latents" : "--latent-scale");
         return new Prepared(src.dataset(lat, scale), src.space(scale));
     }
 

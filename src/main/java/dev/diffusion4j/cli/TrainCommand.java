@@ -202,6 +202,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + "to pixels. --image-size is then the pixel size (default: the autoencoder run's). See docs/latent-diffusion.md.")
     Path autoencoder;
 
+    @Option(names = "--latent-scale", paramLabel = "S", defaultValue = "std",
+            description = "With --autoencoder: the factor latents are multiplied by: std (1 / std of the encoded latents, LDM's scale_by_std), "
+                    + "config (the autoencoder's scaling_factor, e.g. 0.18215 for Stable Diffusion's VAE) or a number. Default: ${DEFAULT-VALUE}.")
+    String latentScale;
+
     @Option(names = "--background", paramLabel = "COLOR", defaultValue = "white",
             description = "Colour transparent pixels (RGBA, gray + alpha) are composited on: white, black or #rrggbb. Default: ${DEFAULT-VALUE}.")
     String background;
@@ -241,6 +246,7 @@ public final class TrainCommand implements Callable<Integer> {
         ModelConfig base = c.parse("--preset", preset, ModelPresets::get);
         if (channels != null) c.require(channels == 1 || channels == 3, "--channels must be 1 (gray) or 3 (RGB), got " + channels);
         c.parse("--background", background, dev.diffusion4j.data.Background::parse);
+        c.parse("--latent-scale", latentScale, dev.diffusion4j.train.autoencoder.LatentSource::parseScale);
         c.require(autoencoder == null || channels == null, "--channels does not apply with --autoencoder: the images get the autoencoder's channels");
         c.require(autoencoder == null || evalOptions.every == 0, "--eval-every is not available with --autoencoder yet; score decoded samples "
                 + "with diffuse sample --images DIR and diffuse fid");
@@ -387,7 +393,7 @@ public final class TrainCommand implements Callable<Integer> {
         LatentSpace latent = LatentSpace.PIXELS;
         dev.diffusion4j.data.Background.set(background);
         if (autoencoder != null) {
-            var prepared = LatentRunSetup.prepare(autoencoder, data, imageSize != null ? imageSize : 0, device, m, out);
+            var prepared = LatentRunSetup.prepare(autoencoder, data, imageSize != null ? imageSize : 0, device, m, latentScale, out);
             opened = prepared.data();
             latent = prepared.space();
             m = m.withInput(opened.channels(), opened.height());

@@ -46,12 +46,32 @@ public record LatentSource(AutoencoderRun run, Autoencoder autoencoder, ImageDat
         return LatentCache.load(cacheRoot(), weightsSha256, dataSpec, pixels, autoencoder, device, ENCODE_BATCH, progress);
     }
 
-    /** The scale of a new run: the autoencoder's scaling factor, or 1/std of the encoded latents (LDM's scale_by_std). */
-    public double scaleFor(LatentCache.Latents latents) {
-        double f = autoencoder.scalingFactor();
-        if (Double.isFinite(f) && f > 0) return f;
+    /**
+     * The scale of a new run by {@code mode}: "std", 1/std of the encoded latents (LDM's scale_by_std, right for an
+     * autoencoder trained here, whose latents' spread the KL weight barely constrains); "config", the autoencoder's
+     * scaling_factor (Stable Diffusion's 0.18215 for its VAE; falls back to std when it has none); or a positive number.
+     */
+    public double scaleFor(LatentCache.Latents latents, String mode) {
+        if (mode.equals("config")) {
+            double f = autoencoder.scalingFactor();
+            if (Double.isFinite(f) && f > 0) return f;
+        } else if (!mode.equals("std")) {
+            return parseScale(mode);
+        }
         if (!(latents.std() > 0)) throw new IllegalArgumentException("the latents of " + pixels.describe() + " are all equal (std 0); the autoencoder is not usable");
         return 1 / latents.std();
+    }
+
+    /** A fixed --latent-scale: std, config or a positive finite number; anything else is refused naming the option. */
+    public static double parseScale(String mode) {
+        if (mode.equals("std") || mode.equals("config")) return Double.NaN;
+        try {
+            double v = Double.parseDouble(mode);
+            if (Double.isFinite(v) && v > 0) return v;
+        } catch (NumberFormatException ignored) {
+            // refused below
+        }
+        throw new IllegalArgumentException("--latent-scale " + mode + ": expected std, config or a positive number");
     }
 
     public LatentSpace space(double scale) {
