@@ -16,7 +16,6 @@ import dev.diffusion4j.io.Json;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.ModelConfig;
 import dev.diffusion4j.models.NetworkDenoiser;
-import dev.diffusion4j.nn.Dropout;
 import dev.diffusion4j.nn.Ema;
 import dev.diffusion4j.nn.StateDicts;
 import dev.diffusion4j.nn.optim.AdamW;
@@ -67,7 +66,7 @@ public final class Trainer {
     private final AdamW optimizer;
     private final Ema ema;
     private final Generator gen;
-    private final Map<String, Dropout> dropouts = new LinkedHashMap<>();
+    private final RandomStreams streams;
     private Evaluation evaluation;
     private int evalEvery;
     private java.util.function.UnaryOperator<Tensor> toPixels = java.util.function.UnaryOperator.identity();
@@ -93,7 +92,7 @@ public final class Trainer {
         this.optimizer = new AdamW(model.parameters(), cfg.optim().adam());
         this.ema = new Ema(model, cfg.optim().emaDecay(), cfg.optim().emaWarmup());
         this.gen = new Generator(cfg.seed()).fork(2);
-        for (var e : model.namedModules().entrySet()) if (e.getValue() instanceof Dropout d) dropouts.put(e.getKey(), d);
+        streams = new RandomStreams(gen, model);
     }
 
     public DenoisingNetwork model() { return model; }
@@ -283,9 +282,7 @@ public final class Trainer {
     // ------------------------------------------------------------------ checkpoints
 
     private Path save(long step, DataLoader loader, long imagesSeen, double seconds) {
-        Map<String, Long> drops = new LinkedHashMap<>();
-        for (var e : dropouts.entrySet()) drops.put(e.getKey(), e.getValue().generator().offset());
-        TrainState st = new TrainState(step, gen.offset(), drops, loader.epoch(), loader.position(), imagesSeen, seconds);
+        TrainState st = streams.capture(step, loader, imagesSeen, seconds);
         Map<String, String> meta = new java.util.TreeMap<>(Map.of("step", Long.toString(step), "format", "diffusion4j-checkpoint/1"));
         try {
             return run.checkpoints().write(step, cfg.keepCheckpoints(), dir -> {
@@ -312,11 +309,7 @@ public final class Trainer {
             if (timesteps instanceof LossSecondMomentSampler s && ts != null)
                 s.restore(LossSecondMomentSampler.State.fromArray(ts.toDoubleArray(), cfg.diffusion().steps()));
             TrainState st = TrainState.read(dir.resolve("state.json"));
-            gen.setOffset(st.generatorOffset());
-            for (var e : st.dropoutOffsets().entrySet()) {
-                Dropout d = dropouts.get(e.getKey());
-                if (d != null) d.generator().setOffset(e.getValue());
-            }
+            streams.restore(st);
             return st;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot resume from " + dir + ": " + e.getMessage(), e);

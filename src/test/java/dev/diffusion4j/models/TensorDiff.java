@@ -9,7 +9,7 @@ import java.util.Locale;
  * How far a tensor is from a reference: max |a - r| over max |r|, and the relative L2 norm ||a - r|| / ||r||.
  * Accumulates over several tensors (a model's gradients) and remembers the worst one by name.
  */
-final class TensorDiff {
+public final class TensorDiff {
     private double diff2, ref2, worstRel = -1;
     private String worstName = "";
 
@@ -24,6 +24,12 @@ final class TensorDiff {
         double rel = Math.sqrt(d2 / Math.max(r2, 1e-300));
         if (rel > worstRel) { worstRel = rel; worstName = name; }
         return rel;
+    }
+
+    /** {max |a - r| / max |r|, ||a - r|| / ||r||} of one pair. */
+    public static double[] errors(Tensor actual, Tensor reference) {
+        double rel = new TensorDiff().add("", actual, reference);
+        return new double[] {maxRel(actual, reference), rel};
     }
 
     static double maxRel(Tensor actual, Tensor reference) {

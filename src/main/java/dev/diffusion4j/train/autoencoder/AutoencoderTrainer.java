@@ -10,7 +10,6 @@ import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.io.Json;
 import dev.diffusion4j.models.autoencoder.Autoencoder;
 import dev.diffusion4j.models.autoencoder.PatchDiscriminator;
-import dev.diffusion4j.nn.Dropout;
 import dev.diffusion4j.nn.Ema;
 import dev.diffusion4j.nn.Parameter;
 import dev.diffusion4j.nn.StateDicts;
@@ -20,6 +19,7 @@ import dev.diffusion4j.nn.optim.GradClip;
 import dev.diffusion4j.train.MetricsLog;
 import dev.diffusion4j.train.RunDir;
 import dev.diffusion4j.train.RunReport;
+import dev.diffusion4j.train.RandomStreams;
 import dev.diffusion4j.train.TrainState;
 import dev.diffusion4j.train.Trainer;
 import dev.diffusion4j.train.TrainingDivergedException;
@@ -50,7 +50,7 @@ public final class AutoencoderTrainer {
     private final AdamW optimizer, discOptimizer;
     private final Ema ema;
     private final Generator gen;
-    private final Map<String, Dropout> dropouts = new LinkedHashMap<>();
+    private final RandomStreams streams;
     private final Tensor gridImages;
 
     public AutoencoderTrainer(RunDir run, AutoencoderRunConfig cfg, ImageDataset data) {
@@ -80,7 +80,7 @@ public final class AutoencoderTrainer {
         }
         this.ema = new Ema(model, cfg.emaDecay(), true);
         this.gen = new Generator(cfg.seed()).fork(2);
-        for (var e : model.namedModules().entrySet()) if (e.getValue() instanceof Dropout d) dropouts.put(e.getKey(), d);
+        streams = new RandomStreams(gen, model);
         this.gridImages = AutoencoderData.first(data, Math.min(cfg.gridCount(), data.size())).to(device);
     }
 
@@ -247,9 +247,7 @@ public final class AutoencoderTrainer {
     // ------------------------------------------------------------------ checkpoints
 
     private Path save(long step, DataLoader loader, long imagesSeen, double seconds) {
-        Map<String, Long> drops = new LinkedHashMap<>();
-        for (var e : dropouts.entrySet()) drops.put(e.getKey(), e.getValue().generator().offset());
-        TrainState st = new TrainState(step, gen.offset(), drops, loader.epoch(), loader.position(), imagesSeen, seconds);
+        TrainState st = streams.capture(step, loader, imagesSeen, seconds);
         Map<String, String> meta = new TreeMap<>(Map.of("step", Long.toString(step), "format", "diffusion4j-autoencoder-checkpoint/1"));
         try {
             return run.checkpoints().write(step, cfg.keepCheckpoints(), dir -> {
@@ -283,11 +281,7 @@ public final class AutoencoderTrainer {
                 discOptimizer.loadStateDict(onDevice(StateDicts.load(dir.resolve("disc_optimizer.safetensors"))));
             }
             TrainState st = TrainState.read(dir.resolve("state.json"));
-            gen.setOffset(st.generatorOffset());
-            for (var e : st.dropoutOffsets().entrySet()) {
-                Dropout d = dropouts.get(e.getKey());
-                if (d != null) d.generator().setOffset(e.getValue());
-            }
+            streams.restore(st);
             return new Trainer.Position(st.step(), st.imagesSeen(), st.trainSeconds(), st.loaderEpoch(), st.loaderPosition(), dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot resume from " + dir + ": " + e.getMessage(), e);

@@ -87,17 +87,5 @@ public final class AutoencoderTorchParity {
     }
 
     /** {max |a - r| / max |r|, ||a - r|| / ||r||}. */
-    static double[] errors(Tensor actual, Tensor reference) {
-        double[] a = actual.to(Device.CPU).to(DType.F64).toDoubleArray(), r = reference.to(DType.F64).toDoubleArray();
-        if (a.length != r.length) throw new AssertionError(a.length + " values vs " + r.length + " in the reference");
-        double maxR = 1e-300, maxD = 0, d2 = 0, r2 = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = a[i] - r[i];
-            maxR = Math.max(maxR, Math.abs(r[i]));
-            maxD = Math.max(maxD, Math.abs(d));
-            d2 += d * d;
-            r2 += r[i] * r[i];
-        }
-        return new double[] {maxD / maxR, Math.sqrt(d2 / Math.max(r2, 1e-300))};
-    }
+    static double[] errors(Tensor actual, Tensor reference) { return dev.diffusion4j.models.TensorDiff.errors(actual, reference); }
 }
