@@ -197,7 +197,7 @@ public final class TrainCommand implements Callable<Integer> {
     int gridScale;
 
     @Option(names = "--autoencoder", paramLabel = "DIR",
-            description = "Latent diffusion: a diffuse train-autoencoder run folder. The data is encoded once into cached latents (reused while the "
+            description = "Latent diffusion: a diffuse train-autoencoder run folder, or a diffusers autoencoder folder (config.json naming AutoencoderKL or VQModel + diffusion_pytorch_model.safetensors, e.g. Stable Diffusion's VAE). The data is encoded once into cached latents (reused while the "
                     + "autoencoder's weights stay the same), scaled by its scaling factor or 1/std, and the model trains on them; grids are decoded "
                     + "to pixels. --image-size is then the pixel size (default: the autoencoder run's). See docs/latent-diffusion.md.")
     Path autoencoder;

@@ -3,7 +3,11 @@ package dev.diffusion4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.io.ConfigJson;
+import dev.diffusion4j.models.autoencoder.AutoencoderPresets;
+import dev.diffusion4j.models.autoencoder.DiffusersFolder;
+import dev.diffusion4j.train.FeatureRun;
 import dev.diffusion4j.train.autoencoder.ConvTestAutoencoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,5 +84,28 @@ class LatentDiffusionCliTest {
         args[java.util.Arrays.asList(args).indexOf("--image-size") + 1] = "9";
         CliRun.of(args).refused(1, "multiples of 2");
         assertTrue(!Files.exists(tmp.resolve("odd").resolve("config.json")));
+    }
+
+    @Test void takesADiffusersAutoencoderFolder() throws Exception {
+        Path vae = tmp.resolve("vae");
+        DiffusersFolder.save(vae, AutoencoderPresets.get("kl-f4-tiny").build(new Generator(3)));
+        Path run = tmp.resolve("on-vae");
+        String[] args = latentTrain(run, vae, "--steps", "1", "--latent-scale", "config");
+        args[java.util.Arrays.asList(args).indexOf("--image-size") + 1] = "16";
+        CliRun first = CliRun.of(args).succeeded();
+        assertTrue(first.out().contains("latent scale 1.00000 (the autoencoder's scaling factor)"), first.describe());
+        @SuppressWarnings("unchecked") Map<String, Object> latent = (Map<String, Object>) ConfigJson.readObject(run.resolve("config.json")).get("latent");
+        assertEquals(FeatureRun.sha256(vae.resolve(DiffusersFolder.WEIGHTS)), latent.get("weights_sha256"));
+        @SuppressWarnings("unchecked") Map<String, Object> model = (Map<String, Object>) ConfigJson.readObject(run.resolve("config.json")).get("model");
+        assertEquals(4, ((Number) model.get("in_channels")).intValue());
+        assertEquals(4, ((Number) model.get("resolution")).intValue());    // 16 pixels / f 4
+
+        Path images = tmp.resolve("vae-images");
+        CliRun.of("sample", "--run", run.toString(), "--count", "2", "--steps", "2", "--images", images.toString(), "--device", "cpu").succeeded();
+        assertEquals(16, ImageIO.read(images.resolve("00000.png").toFile()).getWidth());
+
+        // other weights in the folder: the run's latents no longer match, and sampling says so
+        DiffusersFolder.save(vae, AutoencoderPresets.get("kl-f4-tiny").build(new Generator(4)));
+        CliRun.of("sample", "--run", run.toString(), "--count", "2", "--steps", "2", "--device", "cpu").refused(1, "other weights");
     }
 }

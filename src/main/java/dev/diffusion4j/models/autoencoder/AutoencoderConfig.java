@@ -10,6 +10,9 @@ public sealed interface AutoencoderConfig permits AutoencoderKLConfig, VQModelCo
     /** Scalars the built model holds, from the configuration alone. */
     long parameterCount();
 
+    /** The image side the model was configured for (diffusers' sample_size). */
+    int sampleSize();
+
     /** diffusers' class name: AutoencoderKL or VQModel. */
     String className();
 }

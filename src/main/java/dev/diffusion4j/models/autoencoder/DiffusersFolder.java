@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,6 +26,16 @@ public final class DiffusersFolder {
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "diffusion_pytorch_model.safetensors";
     public static final String WEIGHTS_FP16 = "diffusion_pytorch_model.fp16.safetensors";
+
+    /** Whether dir holds a diffusers autoencoder's config.json (its _class_name is AutoencoderKL or VQModel). */
+    public static boolean isAutoencoderFolder(Path dir) {
+        try {
+            return Files.isRegularFile(dir.resolve(CONFIG))
+                    && List.of("AutoencoderKL", "VQModel").contains(ConfigJson.readObject(dir.resolve(CONFIG)).get("_class_name"));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
 
     /** The model a folder holds, of the class its config.json names (AutoencoderKL when it names none). */
     public static Autoencoder load(Path dir) throws IOException {
@@ -78,7 +89,8 @@ public final class DiffusersFolder {
     }
 
     /** The full-precision weights when present, else the fp16 variant. */
-    static Path weightsFile(Path dir) throws IOException {
+    /** The weights file of a folder: the f32 file, else the fp16 variant. */
+    public static Path weightsFile(Path dir) throws IOException {
         for (String name : new String[] {WEIGHTS, WEIGHTS_FP16}) if (Files.isRegularFile(dir.resolve(name))) return dir.resolve(name);
         String bin = Files.isRegularFile(dir.resolve("diffusion_pytorch_model.bin"))
                 ? "; it has diffusion_pytorch_model.bin, a pickle that is not read: save it as safetensors in diffusers first" : "";

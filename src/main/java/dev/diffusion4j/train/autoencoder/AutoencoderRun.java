@@ -19,7 +19,7 @@ import java.util.Map;
  * A finished (or checkpointed) {@code train-autoencoder} run as something to use: its config, its latest checkpoint and
  * the autoencoder with that checkpoint's EMA weights, identified by the SHA-256 of those weights.
  */
-public record AutoencoderRun(Path root, AutoencoderRunConfig config, Checkpoints.Entry checkpoint) {
+public record AutoencoderRun(Path root, AutoencoderRunConfig config, Checkpoints.Entry checkpoint) implements AutoencoderSource {
     /** Opens a run folder, refusing (in one message) a folder that is not an autoencoder run or has no checkpoint. */
     public static AutoencoderRun open(Path root) {
         if (!Files.isRegularFile(root.resolve("config.json")))
@@ -41,13 +41,15 @@ public record AutoencoderRun(Path root, AutoencoderRunConfig config, Checkpoints
         }
     }
 
+    @Override public int imageSize() { return config.imageSize(); }
+
     public Path weightsFile() { return checkpoint.dir().resolve("ema.safetensors"); }
 
     /** SHA-256 (hex) of the EMA weights the autoencoder is loaded with. */
-    public String weightsHash() { return FeatureRun.sha256(weightsFile()); }
+    @Override public String weightsHash() { return FeatureRun.sha256(weightsFile()); }
 
     /** The autoencoder with the checkpoint's EMA weights, in eval mode on {@code device}. */
-    public Autoencoder load(Device device) {
+    @Override public Autoencoder load(Device device) {
         Autoencoder ae = AutoencoderFactory.build(config.preset(), new Generator(0));
         try {
             StateDicts.loadModel(checkpoint.dir().resolve("model.safetensors"), ae, true);   // buffers, then the EMA parameters over it

@@ -20,7 +20,7 @@ public final class LatentDecoder {
 
     /** Loads the run's autoencoder, refusing one whose weights are not those the run was trained on. */
     public static LatentDecoder open(LatentSpace space, Device device) {
-        AutoencoderRun run = AutoencoderRun.open(Path.of(space.autoencoder()));
+        AutoencoderSource run = AutoencoderSource.open(Path.of(space.autoencoder()));
         String hash = run.weightsHash();
         if (!hash.equals(space.weightsSha256()))
             throw new IllegalArgumentException("the run's autoencoder " + space.autoencoder() + " has other weights now than it was trained on "

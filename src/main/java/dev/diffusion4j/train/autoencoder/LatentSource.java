@@ -13,14 +13,14 @@ import java.util.function.IntConsumer;
  * Pixel images and the trained autoencoder that turns them into the latents a latent-diffusion run trains on: opens
  * both (refusing, before any work, images the autoencoder cannot take), then serves the cached latents, scaled.
  */
-public record LatentSource(AutoencoderRun run, Autoencoder autoencoder, ImageDataset pixels, String dataSpec, String weightsSha256, Device device) {
+public record LatentSource(AutoencoderSource run, Autoencoder autoencoder, ImageDataset pixels, String dataSpec, String weightsSha256, Device device) {
     public static final int ENCODE_BATCH = 64;
 
     /** @param imageSize the pixel side (0: the autoencoder run's) */
     public static LatentSource open(Path autoencoderRun, String dataSpec, int imageSize, String split, Device device, Consumer<String> warnings) {
-        AutoencoderRun run = AutoencoderRun.open(autoencoderRun);
+        AutoencoderSource run = AutoencoderSource.open(autoencoderRun);
         Autoencoder ae = run.load(device);
-        int size = imageSize > 0 ? imageSize : run.config().imageSize();
+        int size = imageSize > 0 ? imageSize : run.imageSize();
         ImageDataset pixels = Datasets.open(dataSpec, ae.imageChannels(), size, split, warnings);
         AutoencoderData.check(ae, pixels);
         return new LatentSource(run, ae, pixels, dataSpec, run.weightsHash(), device);
