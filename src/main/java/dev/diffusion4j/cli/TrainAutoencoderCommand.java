@@ -77,6 +77,16 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
     @Option(names = "--codebook-weight", paramLabel = "W", defaultValue = "1.0", description = "Weight of the codebook + commitment loss (VQ models). Default: ${DEFAULT-VALUE}.")
     double codebookWeight;
 
+    @Option(names = "--codebook-ema", paramLabel = "D", defaultValue = "0",
+            description = "VQ models: update the codebook by exponential moving averages with this decay (e.g. 0.99) instead of by the "
+                    + "codebook loss term (0 = off). Default: ${DEFAULT-VALUE}.")
+    double codebookEma;
+
+    @Option(names = "--dead-code-restart", paramLabel = "N", defaultValue = "0",
+            description = "VQ models: re-initialise a code unused for N steps from a random latent of the batch (0 = off). The unused "
+                    + "counts start again from 0 on --resume. Default: ${DEFAULT-VALUE}.")
+    int deadCodeRestart;
+
     @Option(names = "--logvar-init", paramLabel = "V", defaultValue = "0.0", description = "Initial learned log-variance of the reconstruction nll (KL models). Default: ${DEFAULT-VALUE}.")
     double logvarInit;
 
@@ -139,7 +149,8 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
         imageLimit.apply(spec);
         OptionChecks c = new OptionChecks(spec);
         c.atLeast("--steps", steps, 1).between("--batch-size", batchSize, 1, 65536).positive("--lr", lr).oneOf("--distance", distance, List.of("l1", "l2"))
-         .nonNegative("--kl-weight", klWeight).nonNegative("--codebook-weight", codebookWeight).atLeast("--disc-start", discStart, -1)
+         .nonNegative("--kl-weight", klWeight).require(codebookEma >= 0 && codebookEma < 1, "--codebook-ema must be in [0, 1), got " + codebookEma)
+         .atLeast("--dead-code-restart", deadCodeRestart, 0).nonNegative("--codebook-weight", codebookWeight).atLeast("--disc-start", discStart, -1)
          .nonNegative("--disc-weight", discWeight).between("--disc-layers", discLayers, 1, 8).between("--disc-width", discWidth, 1, 1024)
          .fraction("--ema-decay", emaDecay).nonNegative("--grad-clip", gradClip).between("--image-size", imageSize, 0, 4096)
          .atLeast("--log-every", logEvery, 1).atLeast("--sample-every", sampleEvery, 1).atLeast("--checkpoint-every", checkpointEvery, 1)
@@ -156,11 +167,14 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
         c.outputFolder("--out", outDir);
         AutoencoderFactory.Entry entry = c.parse("--preset", preset, AutoencoderFactory::get);
         Autoencoder probe = entry.builder().apply(new Generator(seed));
+        c.require(entry.regularizer() == AutoencoderFactory.Regularizer.CODEBOOK || codebookEma == 0 && deadCodeRestart == 0,
+                "--codebook-ema and --dead-code-restart apply to VQ autoencoders; " + preset + " is a KL autoencoder");
         dev.diffusion4j.data.Background.set(background);
         ImageDataset ds = Datasets.open(data, probe.imageChannels(), imageSize, "train", w -> out.println("warning: " + w));
         c.require(ds.height() == ds.width(), ds.describe() + " has " + ds.height() + "x" + ds.width() + " images; give --image-size for square ones");
         c.require(ds.size() >= batchSize, "--batch-size " + batchSize + " is larger than the data (" + ds.size() + " images); use at most " + ds.size());
-        var loss = new AutoencoderLossConfig(distance, klWeight, codebookWeight, logvarInit, discStart, discWeight, discLayers, discWidth);
+        var loss = new AutoencoderLossConfig(distance, klWeight, codebookWeight, logvarInit, discStart, discWeight, discLayers, discWidth,
+                codebookEma, deadCodeRestart);
         var cfg = new AutoencoderRunConfig(data, preset, ds.height(), !noFlip, steps, batchSize, lr, emaDecay, gradClip, seed,
                 Device.parse(device).toString(), Precision.parse(precision), logEvery, sampleEvery, checkpointEvery, keepCheckpoints, gridCount, loss, background);
         AutoencoderData.check(probe, ds);               // unfit data is refused before the folder exists

@@ -54,6 +54,34 @@ class TrainAutoencoderCliTest {
         assertTrue(report.contains("PSNR"), "report lacks the PSNR curve");
     }
 
+    /** The real vq-f4-tiny preset with EMA codebook updates: codebook use in the metrics, and an exact resume (the EMA buffers are checkpointed). */
+    @Test void vqWithEmaCodebookLogsUsageAndResumesExactly() throws Exception {
+        Path straight = tmp.resolve("vq-straight"), split = tmp.resolve("vq-split");
+        String[] vq = {"--preset", "vq-f4-tiny", "--codebook-ema", "0.9", "--disc-start", "-1"};
+        CliRun.of(withPreset(train(straight, "--steps", "4"), vq)).succeeded();
+        CliRun.of(withPreset(train(split, "--steps", "2"), vq)).succeeded();
+        CliRun.of("train-autoencoder", "--out", split.toString(), "--resume", "--steps", "4").succeeded();
+        var a = StateDicts.load(straight.resolve("checkpoints/step-0000004/model.safetensors"));
+        var b = StateDicts.load(split.resolve("checkpoints/step-0000004/model.safetensors"));
+        assertTrue(a.containsKey("quantize.ema_cluster_size"), a.keySet().toString());
+        for (String k : a.keySet()) assertArrayEquals(a.get(k).toDoubleArray(), b.get(k).toDoubleArray(), 0.0, k);
+        Map<String, Object> row = MetricsLog.read(straight.resolve("metrics.jsonl")).stream().filter(m -> m.containsKey("perplexity")).findFirst().orElseThrow();
+        double perplexity = ((Number) row.get("perplexity")).doubleValue(), used = ((Number) row.get("codes_in_use")).doubleValue();
+        assertTrue(perplexity >= 1 && perplexity <= used && used >= 1 && used <= 256, row.toString());
+        CliRun.of(train(tmp.resolve("kl-ema"), "--steps", "1", "--codebook-ema", "0.9")).refused(2, "apply to VQ autoencoders");
+    }
+
+    /** train()'s arguments with its --preset and --disc-start replaced by those in {@code replace} (pairs). */
+    private static String[] withPreset(String[] args, String... replace) {
+        List<String> a = new ArrayList<>(List.of(args));
+        for (int i = 0; i < replace.length; i += 2) {
+            int at = a.indexOf(replace[i]);
+            if (at >= 0) a.set(at + 1, replace[i + 1]);
+            else { a.add(replace[i]); a.add(replace[i + 1]); }
+        }
+        return a.toArray(new String[0]);
+    }
+
     @Test void reconstructPrintsPsnrSsimAndFd() {
         Path run = tmp.resolve("ae");
         CliRun.of(train(run, "--steps", "2")).succeeded();

@@ -15,6 +15,8 @@ import java.util.Locale;
  * @param discWeight   scale of the adaptive generator weight
  * @param discLayers   stride-2 layers of the PatchGAN (3 in taming)
  * @param discWidth    channels of its first layer (64 in taming)
+ * @param codebookEma  VQ models: decay of EMA codebook updates, which then replace the codebook loss term (0 = off)
+ * @param deadCodeRestart VQ models: re-initialise codes unused for this many steps from current latents (0 = off)
  */
 public record AutoencoderLossConfig(@JsonProperty(defaultValue = "l1") String distance,
                                     @JsonProperty(defaultValue = "1e-6") double klWeight,
@@ -23,7 +25,9 @@ public record AutoencoderLossConfig(@JsonProperty(defaultValue = "l1") String di
                                     @JsonProperty(defaultValue = "-1") long discStart,
                                     @JsonProperty(defaultValue = "0.5") double discWeight,
                                     @JsonProperty(defaultValue = "3") int discLayers,
-                                    @JsonProperty(defaultValue = "64") int discWidth) {
+                                    @JsonProperty(defaultValue = "64") int discWidth,
+                                    @JsonProperty(defaultValue = "0") double codebookEma,
+                                    @JsonProperty(defaultValue = "0") int deadCodeRestart) {
     public AutoencoderLossConfig {
         distance = distance.toLowerCase(Locale.ROOT);
         if (!distance.equals("l1") && !distance.equals("l2")) throw new IllegalArgumentException("reconstruction distance must be l1 or l2, got '" + distance + "'");
@@ -32,6 +36,8 @@ public record AutoencoderLossConfig(@JsonProperty(defaultValue = "l1") String di
         if (!Double.isFinite(logvarInit)) throw new IllegalArgumentException("logvar_init must be finite");
         if (discStart < -1) throw new IllegalArgumentException("disc_start must be a step >= 0, or -1 for no discriminator");
         if (discLayers < 1 || discWidth < 1) throw new IllegalArgumentException("discriminator layers and width must be >= 1");
+        if (!(codebookEma >= 0 && codebookEma < 1)) throw new IllegalArgumentException("codebook_ema must be in [0, 1), got " + codebookEma);
+        if (deadCodeRestart < 0) throw new IllegalArgumentException("dead_code_restart must be >= 0, got " + deadCodeRestart);
     }
 
     public boolean usesDiscriminator() { return discStart >= 0; }

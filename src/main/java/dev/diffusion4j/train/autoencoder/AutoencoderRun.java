@@ -4,6 +4,7 @@ import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.models.autoencoder.Autoencoder;
+import dev.diffusion4j.models.autoencoder.VQModel;
 import dev.diffusion4j.nn.StateDicts;
 import dev.diffusion4j.train.Checkpoints;
 import dev.diffusion4j.train.FeatureRun;
@@ -48,9 +49,22 @@ public record AutoencoderRun(Path root, AutoencoderRunConfig config, Checkpoints
     /** SHA-256 (hex) of the EMA weights the autoencoder is loaded with. */
     @Override public String weightsHash() { return FeatureRun.sha256(weightsFile()); }
 
+    /**
+     * A fresh autoencoder of a run's configuration: the preset, plus, for VQ models, the EMA codebook buffers and
+     * dead-code restarts its loss config asks for (so checkpoints with those buffers load strictly).
+     */
+    static Autoencoder build(AutoencoderRunConfig cfg, Generator gen) {
+        Autoencoder ae = AutoencoderFactory.build(cfg.preset(), gen);
+        if (ae instanceof VQModel vq) {
+            if (cfg.loss().codebookEma() > 0) vq.quantizer().useEma(cfg.loss().codebookEma(), 1e-5);
+            if (cfg.loss().deadCodeRestart() > 0) vq.quantizer().restartDeadCodes(cfg.loss().deadCodeRestart(), new Generator(cfg.seed()).fork(7));
+        }
+        return ae;
+    }
+
     /** The autoencoder with the checkpoint's EMA weights, in eval mode on {@code device}. */
     @Override public Autoencoder load(Device device) {
-        Autoencoder ae = AutoencoderFactory.build(config.preset(), new Generator(0));
+        Autoencoder ae = build(config, new Generator(0));
         try {
             StateDicts.loadModel(checkpoint.dir().resolve("model.safetensors"), ae, true);   // buffers, then the EMA parameters over it
             Map<String, Tensor> weights = new LinkedHashMap<>();

@@ -9,6 +9,7 @@ import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.io.Json;
 import dev.diffusion4j.models.autoencoder.Autoencoder;
+import dev.diffusion4j.models.autoencoder.VQModel;
 import dev.diffusion4j.models.autoencoder.PatchDiscriminator;
 import dev.diffusion4j.nn.Ema;
 import dev.diffusion4j.nn.Parameter;
@@ -60,7 +61,7 @@ public final class AutoencoderTrainer {
         this.device = Device.parse(cfg.device());
         cfg.precision().applyMathMode();
         AutoencoderFactory.Entry entry = AutoencoderFactory.get(cfg.preset());
-        this.model = entry.builder().apply(new Generator(cfg.seed()).fork(1));
+        this.model = AutoencoderRun.build(cfg, new Generator(cfg.seed()).fork(1));
         AutoencoderData.check(model, data);
         model.to(device);
         this.loss = new AutoencoderLoss(cfg.loss(), entry.regularizer());
@@ -125,6 +126,10 @@ public final class AutoencoderTrainer {
                 listener.onStep(step, s.total);
                 if (step % cfg.logEvery() == 0 || step == cfg.steps()) {
                     Map<String, Object> row = w.row(step, cfg.lr(), n, imagesSeen, loss.logvar().data().item());
+                    if (model instanceof VQModel vq) {   // codebook use in this step's batch
+                        row.put("codes_in_use", vq.quantizer().codesInUse());
+                        row.put("perplexity", vq.quantizer().perplexity());
+                    }
                     log.append(row);
                     listener.onLog(row);
                     w = new Window();

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class AutoencoderLossTest {
     static AutoencoderLossConfig cfg(String distance, double logvar) {
-        return new AutoencoderLossConfig(distance, 1e-6, 1.0, logvar, 0, 0.5, 1, 8);
+        return new AutoencoderLossConfig(distance, 1e-6, 1.0, logvar, 0, 0.5, 1, 8, 0, 0);
     }
 
     @Test void klNllIsDistanceOverVariancePlusLogvarSummedPerImage() {
