@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code diffuse} command: train, sample and evaluate diffusion models. */
 @Command(name = "diffuse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train, sample and evaluate denoising diffusion models.",
-        subcommands = {TrainCommand.class, TrainAutoencoderCommand.class, TrainClassifierCommand.class, TrainFeaturesCommand.class, SampleCommand.class, UpscaleCommand.class, EditCommand.class, EvalCommand.class, ReconstructCommand.class, FidCommand.class, ConvertCommand.class, TokenizerCommand.class, DashboardCommand.class, ScheduleCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, TrainAutoencoderCommand.class, TrainClassifierCommand.class, TrainFeaturesCommand.class, SampleCommand.class, UpscaleCommand.class, EditCommand.class, EvalCommand.class, ReconstructCommand.class, FidCommand.class, ConvertCommand.class, ExportCommand.class, TokenizerCommand.class, DashboardCommand.class, ScheduleCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override public void run() { new CommandLine(this).usage(System.out); }
 

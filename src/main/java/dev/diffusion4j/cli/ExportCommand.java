@@ -1,0 +1,55 @@
+package dev.diffusion4j.cli;
+
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.models.autoencoder.Autoencoder;
+import dev.diffusion4j.models.autoencoder.DiffusersFolder;
+import dev.diffusion4j.train.autoencoder.AutoencoderRun;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code diffuse export}: a run's weights in another project's format. */
+@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Write a run in another project's format. --format diffusers: a train-autoencoder run's EMA weights as a diffusers "
+                + "AutoencoderKL / VQModel folder (config.json + diffusion_pytorch_model.safetensors) that diffusers' from_pretrained "
+                + "and diffuse train --autoencoder load. Diffusion (U-Net, DiT) runs cannot be exported yet."},
+        footer = {"", "Example:", "  ${sys:diffuse.command:-diffuse} export --run runs/ae --format diffusers runs/ae-diffusers"})
+public final class ExportCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--run", paramLabel = "DIR", required = true, description = "The run folder to export.")
+    Path run;
+
+    @Option(names = "--format", paramLabel = "F", defaultValue = "diffusers", description = "diffusers. Default: ${DEFAULT-VALUE}.")
+    String format;
+
+    @Option(names = "--fp16", description = "Store the weights in f16 under diffusers' fp16 variant name (diffusion_pytorch_model.fp16.safetensors).")
+    boolean fp16;
+
+    @Parameters(index = "0", paramLabel = "OUT", description = "The folder to write (created if missing; a config.json and weights file already there are replaced).")
+    Path out;
+
+    @Override public Integer call() throws Exception {
+        PrintWriter o = spec.commandLine().getOut();
+        OptionChecks c = new OptionChecks(spec);
+        c.oneOf("--format", format.toLowerCase(Locale.ROOT), List.of("diffusers"));
+        c.outputFolder("OUT", out);
+        c.require(AutoencoderRun.isAutoencoderRun(run), "--run " + run + " is not a train-autoencoder run; only autoencoder runs can be exported "
+                + "to diffusers so far (U-Net and DiT runs cannot yet)");
+        AutoencoderRun r = AutoencoderRun.open(run);
+        Autoencoder ae = r.load(Device.CPU);
+        DiffusersFolder.save(out, ae, fp16);
+        o.printf(Locale.ROOT, "wrote %s: %s (%,d parameters, EMA weights of step %d, %s)%n", out, ae.typeName(),
+                ae.parameters().stream().mapToLong(p -> p.data().numel()).sum(), r.checkpoint().step(), fp16 ? "f16" : "f32");
+        o.println("load it with: diffusers." + ae.typeName() + ".from_pretrained(\"" + out + "\")  |  "
+                + Invocation.command() + " train --autoencoder " + out + " ...");
+        return 0;
+    }
+}
