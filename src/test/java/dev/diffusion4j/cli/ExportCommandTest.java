@@ -34,6 +34,17 @@ class ExportCommandTest {
         assertEquals(4, back.downsampleFactor());
     }
 
+    @Test void aVqRunWithAnEmaCodebookExportsWithoutItsTrainingBuffers() throws Exception {
+        Path run = tmp.resolve("vq"), out = tmp.resolve("vq-diffusers");
+        CliRun.of("train-autoencoder", "--preset", "vq-f4-tiny", "--codebook-ema", "0.9", "--out", run.toString(), "--data", "shapes:16",
+                "--image-size", "8", "--batch-size", "4", "--steps", "1", "--device", "cpu").succeeded();
+        CliRun.of("export", "--run", run.toString(), out.toString()).succeeded();
+        Map<String, Tensor> exported = DiffusersFolder.load(out).stateDict();
+        assertTrue(exported.keySet().stream().noneMatch(k -> k.contains("ema_")), exported.keySet().toString());
+        Map<String, Tensor> trained = AutoencoderRun.open(run).load(Device.CPU).stateDict();
+        assertArrayEquals(trained.get("quantize.embedding.weight").toDoubleArray(), exported.get("quantize.embedding.weight").toDoubleArray(), 0.0);
+    }
+
     @Test void refusesWhatItCannotExport() {
         Path run = tmp.resolve("unet");
         CliRun.of(CliRun.train(run, "--steps", "1")).succeeded();
