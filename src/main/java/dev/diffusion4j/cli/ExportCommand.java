@@ -8,6 +8,7 @@ import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import dev.diffusion4j.train.Invocation;
 import dev.diffusion4j.train.autoencoder.AutoencoderRun;
 import java.io.PrintWriter;
 import java.nio.file.Path;
