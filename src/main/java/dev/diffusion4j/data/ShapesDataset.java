@@ -80,7 +80,7 @@ public final class ShapesDataset implements ImageDataset {
     }
 
     public static String caption(Shape shape, String colour, boolean darkBackground) {
-        return "a " + colour + " " + shape.name().toLowerCase(java.util.Locale.ROOT) + " on a " + (darkBackground ? "dark" : "light") + " background";
+        return ("aeiou".indexOf(colour.charAt(0)) >= 0 ? "an " : "a ") + colour + " " + shape.name().toLowerCase(java.util.Locale.ROOT) + " on a " + (darkBackground ? "dark" : "light") + " background";
     }
 
     /** Hue wraps around; saturation and value in [0, 1]. */

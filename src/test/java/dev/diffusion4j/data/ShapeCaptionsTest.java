@@ -30,7 +30,7 @@ class ShapeCaptionsTest {
         try (DataLoader l = DataLoader.builder(d, 4).seed(3).build()) {
             Batch b = l.next();
             assertEquals(4, b.captions().size());
-            for (String c : b.captions()) assertTrue(c.matches("a \\w+ \\w+ on a (dark|light) background"), c);
+            for (String c : b.captions()) assertTrue(c.matches("an? \\w+ \\w+ on a (dark|light) background"), c);
         }
         assertNull(new Batch(new float[1], new int[] {0}, 1, 1, 1, 1).captions());
     }
