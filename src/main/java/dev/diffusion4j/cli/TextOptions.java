@@ -37,7 +37,7 @@ public final class TextOptions {
 
     boolean enabled() { return encoder != null; }
 
-    void validate(OptionChecks c, ModelConfig preset, Boolean classConditional) {
+    void validate(OptionChecks c, ModelConfig preset, Boolean classConditional, TrainEvalOptions eval) {
         if (!enabled()) {
             c.require(vocab == null, "--vocab needs --text-encoder");
             return;
@@ -45,6 +45,7 @@ public final class TextOptions {
         c.oneOf("--text-encoder", encoder, ClipTextConfig.PRESETS)
          .require(preset instanceof UNetConfig, "--text-encoder needs a U-Net preset (e.g. --preset tiny), not the DiT")
          .require(!Boolean.TRUE.equals(classConditional), "--text-encoder conditions on captions; drop --class-conditional")
+         .require(eval.every == 0, "--eval-every measures unprompted samples; it does not apply to --text-encoder runs yet")
          .fraction("--caption-dropout", captionDropout);
         if (vocab != null)
             c.require(Files.isRegularFile(vocab.resolve("vocab.json")) && Files.isRegularFile(vocab.resolve("merges.txt")),

@@ -266,7 +266,7 @@ public final class TrainCommand implements Callable<Integer> {
              .require(imageSize % multiple == 0, "--image-size must be a multiple of " + multiple + " for --preset " + preset + " (" + why + "), got " + imageSize);
         }
         if (!resume) superRes.validate(c, base, imageSize != null ? imageSize : base.resolution(), classConditional, evalOptions);
-        if (!resume) text.validate(c, base, classConditional);
+        if (!resume) text.validate(c, base, classConditional, evalOptions);
         c.require(dropout == null || base instanceof UNetConfig, "--dropout applies to U-Net presets; the DiT '" + preset + "' has no dropout");
         TrainDefaults def = TrainDefaults.of(base);
         String variance = this.variance != null ? this.variance : def.variance(), loss = this.loss != null ? this.loss : def.loss();
