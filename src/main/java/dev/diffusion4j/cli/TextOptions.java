@@ -59,22 +59,22 @@ public final class TextOptions {
         return ((UNetConfig) m).withContextDim(ClipTextConfig.preset(encoder, tokenizer(data)).hiddenSize());
     }
 
-    private ClipTokenizer learned;
+    private BpeLearner.Vocabulary learned;   // learned once, at start, from the data's captions
 
     private ClipTokenizer tokenizer(ImageDataset data) {
         try {
             if (vocab != null) return ClipTokenizer.load(vocab);
-            if (learned == null) learned = learn(data).tokenizer();
-            return learned;
+            return learned(data).tokenizer();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the vocabulary in " + vocab + ": " + e.getMessage(), e);
         }
     }
 
-    private static BpeLearner.Vocabulary learn(ImageDataset data) {
+    private BpeLearner.Vocabulary learned(ImageDataset data) {
+        if (learned != null) return learned;
         List<String> captions = new ArrayList<>();
         for (int i = 0; i < Math.min(data.size(), VOCAB_CAPTIONS); i++) captions.add(data.caption(i));
-        return BpeLearner.learn(captions, LEARNED_VOCAB_SIZE, 2, null);
+        return learned = BpeLearner.learn(captions, LEARNED_VOCAB_SIZE, 2, null);
     }
 
     /** Records the text encoder and its vocabulary in a new run's folder. */
@@ -84,9 +84,13 @@ public final class TextOptions {
             Path dir = vocab;
             if (dir == null) {
                 dir = Files.createTempDirectory("diffuse-vocab");
-                learn(data).write(dir);
+                learned(data).write(dir);
             }
             TextConditioning.create(run, new TextConditioning.Spec(encoder, captionDropout, TextConditioning.DEFAULT_MAX_LENGTH), dir);
+            if (vocab == null) {
+                for (String f : List.of("vocab.json", "merges.txt")) Files.deleteIfExists(dir.resolve(f));
+                Files.deleteIfExists(dir);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record the text encoder in " + run.root() + ": " + e.getMessage(), e);
         }
