@@ -17,6 +17,7 @@ import dev.diffusion4j.train.SampleImages;
 import dev.diffusion4j.train.Sampling;
 import dev.diffusion4j.train.SuperResolutionTask;
 import dev.diffusion4j.train.TrainConfig;
+import dev.diffusion4j.train.TextConditioning;
 import dev.diffusion4j.train.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -78,6 +79,14 @@ public final class SampleCommand implements Callable<Integer> {
             description = "Classifier-free guidance scale with a class (1 = plain conditional, larger = more typical of the class). Default: the run's (3).")
     Double guidance;
 
+    @Option(names = "--prompt", paramLabel = "TEXT",
+            description = "For a text-to-image run (diffuse train --text-encoder): what to draw. Repeat for several prompts, one row each (--count is split among them).")
+    List<String> prompts;
+
+    @Option(names = "--negative-prompt", paramLabel = "TEXT",
+            description = "With --prompt: what classifier-free guidance steers away from. Default: the empty prompt (what caption dropout trained).")
+    String negativePrompt;
+
     @Option(names = "--grid-scale", paramLabel = "N",
             description = "Enlarge each image N times in the grid, nearest neighbour (0 = auto: cells of at least 64 pixels, 1 = off). Default: the run's (auto).")
     Integer gridScale;
@@ -110,6 +119,13 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--aug-level", paramLabel = "L", description = "With --upscale: noise-augmentation level of each stage's input in [0, 1]. Default: each run's.")
     Double augLevel;
 
+    /** The prompts of images [from, from + n): the --prompt list spread evenly over the total, in order. */
+    private List<String> promptsFor(int from, int n, int total) {
+        List<String> p = new ArrayList<>();
+        for (int i = from; i < from + n; i++) p.add(prompts.get((int) ((long) i * prompts.size() / total)));
+        return p;
+    }
+
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Device dev = checkOptions();
@@ -135,15 +151,20 @@ public final class SampleCommand implements Callable<Integer> {
         long[] labels = classLabels(k);          // null: unconditional
         if (guide != null && labels == null) throw new IllegalArgumentException("--classifier guides towards classes; drop --class none");
         DenoisingNetwork model = Trainer.loadEmaModel(r, ck.dir(), dev);
+        var text = TextConditioning.of(r, cfg, dev);
+        if (text == null && (prompts != null || negativePrompt != null)) throw new IllegalArgumentException("--prompt needs a text-to-image run (diffuse train --text-encoder); " + run + " has no text encoder");
+        if (text != null && prompts == null) throw new IllegalArgumentException(run + " is a text-to-image run: say what to draw with --prompt \"...\"");
+        if (text != null) text.loadEma(ck.dir());
         GaussianDiffusion diffusion = cfg.diffusion().build();
         boolean classRows = labels != null && (label == null || "all".equalsIgnoreCase(label));
         int total = labels == null ? count : labels.length;
-        int nrow = classRows ? Sampling.perClass(k, count) : (int) Math.ceil(Math.sqrt(total));
-        var denoiser = labels == null ? new NetworkDenoiser(model) : Sampling.guided(new NetworkDenoiser(model), cfg.model(), sc.guidance());
+        int nrow = classRows ? Sampling.perClass(k, count) : text != null && prompts.size() > 1 ? Math.max(1, total / prompts.size()) : (int) Math.ceil(Math.sqrt(total));
+        var denoiser = text != null ? text.guided(new NetworkDenoiser(model), sc.guidance(), negativePrompt)
+                : labels == null ? new NetworkDenoiser(model) : Sampling.guided(new NetworkDenoiser(model), cfg.model(), sc.guidance());
         var sampler = guide == null ? sc.create(diffusion) : guide.guided(sc.create(diffusion), diffusion);
         String cfgNote = cfg.model().numClasses() > 0 ? ", guidance " + sc.guidance() : "";
         out.printf("sampling %d images from %s (step %d) with %s, %d steps, %s, on %s%n", total, run, ck.step(), sc.sampler(), sc.steps(),
-                labels == null ? "unconditional" : (classRows ? "one row per class" : "class " + label) + cfgNote
+                text != null ? "prompts " + prompts + ", guidance " + sc.guidance() : labels == null ? "unconditional" : (classRows ? "one row per class" : "class " + label) + cfgNote
                         + (guide == null ? "" : ", classifier " + classifier + " at scale " + guide.scale()), dev);
         out.flush();
         List<Tensor> parts = new ArrayList<>();
@@ -152,7 +173,8 @@ public final class SampleCommand implements Callable<Integer> {
         try (ProgressBar bar = new ProgressBar(System.out, "sample", (long) batches * sc.create(diffusion).steps(), "step")) {
             for (int b = 0; b < batches; b++) {
                 int n = Math.min(batchSize, total - b * batchSize);
-                Conditioning cond = labels == null ? null
+                Conditioning cond = text != null ? text.prompts(promptsFor(b * batchSize, n, total))
+                        : labels == null ? null
                         : Sampling.labels(java.util.Arrays.copyOfRange(labels, b * batchSize, b * batchSize + n), dev);
                 boolean first = b == 0;
                 StepCallback cb = s -> {

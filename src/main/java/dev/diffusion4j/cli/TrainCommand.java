@@ -218,6 +218,7 @@ public final class TrainCommand implements Callable<Integer> {
             + "view with: tensorboard --logdir RUN/tensorboard). A resumed run goes on writing them once the folder exists.")
     boolean tensorboard;
     @picocli.CommandLine.Mixin SuperResolutionOptions superRes = new SuperResolutionOptions();
+    @picocli.CommandLine.Mixin TextOptions text = new TextOptions();
 
     static final int MAX_IMAGE_SIZE = 1024, MAX_BATCH = 65536, MAX_TIMESTEPS = 100_000, MAX_SAMPLE_STEPS = 10_000, MAX_GRID = 1024;
     static final List<String> LR_SCHEDULES = List.of("cosine", "constant", "restart");
@@ -265,6 +266,7 @@ public final class TrainCommand implements Callable<Integer> {
              .require(imageSize % multiple == 0, "--image-size must be a multiple of " + multiple + " for --preset " + preset + " (" + why + "), got " + imageSize);
         }
         if (!resume) superRes.validate(c, base, imageSize != null ? imageSize : base.resolution(), classConditional, evalOptions);
+        if (!resume) text.validate(c, base, classConditional, evalOptions);
         c.require(dropout == null || base instanceof UNetConfig, "--dropout applies to U-Net presets; the DiT '" + preset + "' has no dropout");
         TrainDefaults def = TrainDefaults.of(base);
         String variance = this.variance != null ? this.variance : def.variance(), loss = this.loss != null ? this.loss : def.loss();
@@ -301,6 +303,7 @@ public final class TrainCommand implements Callable<Integer> {
             noteStaleLock(lock, out);
             RunDir run = RunDir.create(outDir, cfg, note -> out.println("note: " + note));
             SuperResolutionTask.record(run, superRes.taskConfig(), opened);
+            text.record(run, opened);
             return train(run, new Trainer(run, cfg, opened), Trainer.Position.START, out);
         }
     }
@@ -400,8 +403,8 @@ public final class TrainCommand implements Callable<Integer> {
         } else opened = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
         new OptionChecks(spec).require(opened.size() >= batchSize, "--batch-size " + batchSize + " is larger than the data (" + opened.size()
                 + " images in " + data + "), so no full batch can be formed; use at most " + opened.size() + ", or more data");
-        m = superRes.model(m);
-        boolean conditional = classConditional != null ? classConditional : opened.numClasses() >= 2 && !superRes.superResolution();
+        m = text.model(superRes.model(m), opened);
+        boolean conditional = classConditional != null ? classConditional : opened.numClasses() >= 2 && !superRes.superResolution() && !text.enabled();
         if (conditional && opened.numClasses() < 1)
             throw new IllegalArgumentException("--class-conditional needs labelled data; " + opened.describe() + " has no classes");
         m = m.withClasses(conditional ? opened.numClasses() : 0);   // DiT presets come with 1000 classes

@@ -66,14 +66,16 @@ final class BatchSource {
         int c = dataset.channels(), h = dataset.height(), w = dataset.width(), len = c * h * w;
         float[] images = new float[count * len];
         int[] labels = new int[count];
+        String[] captions = new String[count];
         for (int i = 0; i < count; i++) {
             int slot = first + i;
             int index = perm[slot];
             load(index, images, i * len);
             labels[i] = dataset.label(index);
+            captions[i] = dataset.caption(index);
             if (transform != null) transform.apply(images, i * len, c, h, w, SplitMix64.of(seed, AUGMENT_STREAM, epoch, slot));
         }
-        Item item = new Item(new Batch(images, labels, count, c, h, w), epoch, position);
+        Item item = new Item(new Batch(images, labels, count > 0 && captions[0] != null ? java.util.Arrays.asList(captions) : null, count, c, h, w), epoch, position);
         if (++position == batchesPerEpoch) {
             position = 0;
             epoch++;

@@ -46,6 +46,7 @@ public final class ConvertedDataset implements ImageDataset {
     }
 
     @Override public int label(int index) { return source.label(index); }
+    @Override public String caption(int index) { return source.caption(index); }
 
     @Override public int size() { return source.size(); }
 

@@ -25,6 +25,9 @@ public interface ImageDataset {
     /** Class of image {@code index} in {@code 0 .. numClasses()-1}, or -1 if unlabeled. */
     int label(int index);
 
+    /** A text description of image {@code index} (text-to-image training), or null when the dataset has no captions. */
+    default String caption(int index) { return null; }
+
     /** One line for logs and the CLI: source, count, shape, classes. */
     String describe();
 

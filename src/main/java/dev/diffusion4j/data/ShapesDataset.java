@@ -64,6 +64,25 @@ public final class ShapesDataset implements ImageDataset {
         return new ShapeScene(shape, cx, cy, r, 0, fg, bg, bg, 1, 0);
     }
 
+    private static final String[] COLOUR_NAMES = {"red", "orange", "yellow", "green", "blue", "purple"};
+
+    /** What image {@code index} shows, e.g. "a green triangle on a light background" (the same draws as {@link #scene}). */
+    @Override
+    public String caption(int index) {
+        SplitMix64 rng = SplitMix64.of(seed, Objects.checkIndex(index, size));
+        Shape shape = SHAPES[rng.nextInt(SHAPES.length)];
+        rng.uniform(0.3, 0.38);
+        rng.uniform(0, 1);
+        rng.uniform(0, 1);
+        boolean darkBg = rng.nextBoolean();
+        String colour = COLOUR_NAMES[rng.nextInt(PALETTE_HUES.length)];
+        return caption(shape, colour, darkBg);
+    }
+
+    public static String caption(Shape shape, String colour, boolean darkBackground) {
+        return ("aeiou".indexOf(colour.charAt(0)) >= 0 ? "an " : "a ") + colour + " " + shape.name().toLowerCase(java.util.Locale.ROOT) + " on a " + (darkBackground ? "dark" : "light") + " background";
+    }
+
     /** Hue wraps around; saturation and value in [0, 1]. */
     static float[] hsv(double h, double s, double v) {
         h = (h % 1 + 1) % 1 * 6;

@@ -38,6 +38,7 @@ public final class StridedSplit implements ImageDataset {
     @Override public int numClasses() { return source.numClasses(); }
     @Override public void load(int index, float[] dst, int dstOff) { source.load(sourceIndex(checked(index)), dst, dstOff); }
     @Override public int label(int index) { return source.label(sourceIndex(checked(index))); }
+    @Override public String caption(int index) { return source.caption(sourceIndex(checked(index))); }
 
     @Override public String describe() {
         return (heldOut ? "held-out 1/" + every + " of " : "all but 1/" + every + " of ") + source.describe() + " (" + size + " images)";

@@ -12,5 +12,14 @@ public abstract class DenoisingNetwork extends Module {
      */
     public abstract Tensor forward(Tensor x, Tensor t, Tensor labels);
 
+    /**
+     * As {@link #forward(Tensor, Tensor, Tensor)} with a context [N, L, D] to cross-attend to (a text encoder's hidden
+     * states); null for none. Networks without cross-attention refuse a context.
+     */
+    public Tensor forwardWithContext(Tensor x, Tensor t, Tensor labels, Tensor context) {
+        if (context != null) throw new IllegalArgumentException(getClass().getSimpleName() + " has no cross-attention; it cannot take a text context");
+        return forward(x, t, labels);
+    }
+
     public abstract ModelConfig config();
 }

@@ -13,6 +13,7 @@ import dev.diffusion4j.nn.ModuleList;
 import dev.diffusion4j.nn.Sequential;
 import dev.diffusion4j.nn.SelfAttention2d;
 import dev.diffusion4j.nn.SiLU;
+import dev.diffusion4j.nn.SpatialTransformer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -49,7 +50,7 @@ public final class UNet extends DenoisingNetwork {
                 ModuleList<Module> blk = new ModuleList<>();
                 blk.add(new ResBlock(c, ch * mult[i], tdim, cfg.dropout(), cfg, gen));
                 c = ch * mult[i];
-                if (contains(cfg.attentionResolutions(), r)) blk.add(attention(c, cfg, gen));
+                if (contains(cfg.attentionResolutions(), r)) addAttention(blk, c, cfg, gen);
                 down.add(blk);
                 chans.push(c);
             }
@@ -65,13 +66,15 @@ public final class UNet extends DenoisingNetwork {
         mid.add(new ResBlock(c, c, tdim, cfg.dropout(), cfg, gen));
         mid.add(attention(c, cfg, gen));
         mid.add(new ResBlock(c, c, tdim, cfg.dropout(), cfg, gen));
+        // mid.3 (runs after mid.1): appended so the unconditional U-Net's names stay as they were
+        if (cfg.contextDim() > 0) mid.add(crossAttention(c, cfg, gen));
         up = registerModule("up", new ModuleList<>());
         for (int i = mult.length - 1; i >= 0; i--) {
             for (int k = 0; k < cfg.numResBlocks() + 1; k++) {
                 ModuleList<Module> blk = new ModuleList<>();
                 blk.add(new ResBlock(c + chans.pop(), ch * mult[i], tdim, cfg.dropout(), cfg, gen));
                 c = ch * mult[i];
-                if (contains(cfg.attentionResolutions(), r)) blk.add(attention(c, cfg, gen));
+                if (contains(cfg.attentionResolutions(), r)) addAttention(blk, c, cfg, gen);
                 up.add(blk);
             }
             if (i != 0) {
@@ -92,6 +95,17 @@ public final class UNet extends DenoisingNetwork {
         return new SelfAttention2d(c, heads, cfg.normGroups(), cfg.zeroInitOutputs(), SelfAttention2d.QkvLayout.QKV_FIRST, gen);
     }
 
+    /** Self-attention, then (text-conditioned) a spatial transformer that cross-attends to the context. */
+    private static void addAttention(ModuleList<Module> blk, int c, UNetConfig cfg, Generator gen) {
+        blk.add(attention(c, cfg, gen));
+        if (cfg.contextDim() > 0) blk.add(crossAttention(c, cfg, gen));
+    }
+
+    private static SpatialTransformer crossAttention(int c, UNetConfig cfg, Generator gen) {
+        int heads = cfg.headChannels() > 0 ? c / cfg.headChannels() : cfg.numHeads();
+        return new SpatialTransformer(c, cfg.contextDim(), heads, 1, cfg.normGroups(), cfg.zeroInitOutputs(), gen);
+    }
+
     private static boolean contains(int[] a, int v) {
         for (int x : a) if (x == v) return true;
         return false;
@@ -103,22 +117,30 @@ public final class UNet extends DenoisingNetwork {
      * Predicts the model output for noisy images x [N, C, H, W] at timesteps t [N] (integer or fractional);
      * labels [N] (i64) for class-conditional models, null otherwise (or to mean "no class").
      */
-    @Override public Tensor forward(Tensor x, Tensor t, Tensor labels) { return forward(x, t, labels, null); }
+    @Override public Tensor forward(Tensor x, Tensor t, Tensor labels) { return forward(x, t, labels, null, null); }
+
+    /** As {@link #forward(Tensor, Tensor, Tensor)} with a context [N, L, contextDim] for a text-conditioned U-Net. */
+    @Override public Tensor forwardWithContext(Tensor x, Tensor t, Tensor labels, Tensor context) {
+        return forward(x, t, labels, null, context);
+    }
+
+    public Tensor forward(Tensor x, Tensor t, Tensor labels, Tensor augLevel) { return forward(x, t, labels, augLevel, null); }
 
     /**
      * As {@link #forward(Tensor, Tensor, Tensor)}; a super-resolution stage ({@link UNetConfig#lowResChannels} > 0) takes
      * x_t and the upsampled low-resolution image concatenated along channels, and augLevel [N], the noise-augmentation
      * level of the low-resolution image in [0, 1] (null: 0, a clean one).
      */
-    public Tensor forward(Tensor x, Tensor t, Tensor labels, Tensor augLevel) {
+    public Tensor forward(Tensor x, Tensor t, Tensor labels, Tensor augLevel, Tensor context) {
         checkInput(x);
+        checkContext(x, context);
         if (x.shape(2) % (1 << (cfg.channelMult().length - 1)) != 0 || x.shape(3) % (1 << (cfg.channelMult().length - 1)) != 0)
             throw new IllegalArgumentException("U-Net input size " + x.shape(2) + "x" + x.shape(3) + " must be divisible by " + (1 << (cfg.channelMult().length - 1)));
         Tensor e = embed(x, t, labels, augLevel);
         Deque<Tensor> hs = new ArrayDeque<>();
-        Tensor h = encoder(x, e, hs);
+        Tensor h = encoder(x, e, hs, context);
         for (ModuleList<Module> blk : up) {
-            if (blk.get(0) instanceof ResBlock) h = runLevel(blk, Tensor.cat(1, h, hs.pop()), e);
+            if (blk.get(0) instanceof ResBlock) h = runLevel(blk, Tensor.cat(1, h, hs.pop()), e, context);
             else h = blk.get(0).forward(h);
         }
         return cout.forward(nout.forwardSilu(h));
@@ -130,7 +152,8 @@ public final class UNet extends DenoisingNetwork {
      */
     public Tensor encode(Tensor x, Tensor t, Tensor labels) {
         checkInput(x);
-        return encoder(x, embed(x, t, labels, null), new ArrayDeque<>());
+        checkContext(x, null);
+        return encoder(x, embed(x, t, labels, null), new ArrayDeque<>(), null);
     }
 
     private void checkInput(Tensor x) {
@@ -138,6 +161,16 @@ public final class UNet extends DenoisingNetwork {
         if (x.rank() != 4 || x.shape(1) != c)
             throw new IllegalArgumentException("U-Net expects [N, " + c + ", H, W] input" + (cfg.lowResChannels() > 0 ? " (x_t and the upsampled low-resolution image)" : "")
                     + ", got " + java.util.Arrays.toString(x.shape()));
+    }
+
+    private void checkContext(Tensor x, Tensor context) {
+        if (cfg.contextDim() == 0) {
+            if (context != null) throw new IllegalArgumentException("this U-Net has no cross-attention (context_dim 0) but was given a context");
+            return;
+        }
+        if (context == null) throw new IllegalArgumentException("this text-conditioned U-Net needs a context [N, L, " + cfg.contextDim() + "] (the empty prompt's for unconditional)");
+        if (context.rank() != 3 || context.shape(0) != x.shape(0) || context.shape(2) != cfg.contextDim())
+            throw new IllegalArgumentException("context must be [" + x.shape(0) + ", L, " + cfg.contextDim() + "], got " + java.util.Arrays.toString(context.shape()));
     }
 
     /** Levels in [0, 1] are embedded at the timestep scale, where the sinusoid frequencies are spread. */
@@ -157,22 +190,24 @@ public final class UNet extends DenoisingNetwork {
     }
 
     /** Input conv, down levels and middle block; pushes each level's output onto hs for the skip connections. */
-    private Tensor encoder(Tensor x, Tensor e, Deque<Tensor> hs) {
+    private Tensor encoder(Tensor x, Tensor e, Deque<Tensor> hs, Tensor context) {
         Tensor h = cin.forward(x);
         hs.push(h);
         for (ModuleList<Module> blk : down) {
-            h = runLevel(blk, h, e);
+            h = runLevel(blk, h, e, context);
             hs.push(h);
         }
         h = ((ResBlock) mid.get(0)).forward(h, e);
         h = mid.get(1).forward(h);
+        if (mid.size() > 3) h = ((SpatialTransformer) mid.get(3)).forward(h, context);
         return ((ResBlock) mid.get(2)).forward(h, e);
     }
 
-    private static Tensor runLevel(ModuleList<Module> blk, Tensor h, Tensor e) {
+    private static Tensor runLevel(ModuleList<Module> blk, Tensor h, Tensor e, Tensor context) {
         if (blk.get(0) instanceof ResBlock rb) {
             h = rb.forward(h, e);
             if (blk.size() > 1) h = blk.get(1).forward(h);
+            if (blk.size() > 2) h = ((SpatialTransformer) blk.get(2)).forward(h, context);
             return h;
         }
         return blk.get(0).forward(h);

@@ -28,12 +28,17 @@ import java.util.Objects;
  * @param lowResChannels    super-resolution stage (cascaded diffusion) when > 0: channels of the upsampled low-resolution
  *                          image concatenated to x_t at the input (the output keeps inChannels), and an embedding of the
  *                          noise-augmentation level added to the time embedding; 0 for an ordinary U-Net
+ * @param contextDim        text-conditioned when > 0: at the attention resolutions (and the middle) a spatial transformer
+ *                          follows the self-attention and cross-attends to a context [N, L, contextDim] (a text encoder's
+ *                          hidden states, under "context" in the conditioning); 0 (not written to JSON) for none
  */
 public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, int numResBlocks, int[] attentionResolutions,
                          int resolution, double dropout, int headChannels, int numHeads, boolean scaleShift, boolean learnSigma,
                          boolean convResample, boolean zeroInitOutputs, int numClasses, int normGroups,
                          @com.fasterxml.jackson.annotation.JsonProperty(defaultValue = "0")
-                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT) int lowResChannels) implements ModelConfig {
+                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT) int lowResChannels,
+                         @com.fasterxml.jackson.annotation.JsonProperty(defaultValue = "0")
+                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT) int contextDim) implements ModelConfig {
     public static final String ARCH = "unet";
 
     public UNetConfig {
@@ -52,6 +57,7 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
         if (normGroups < 1 || baseChannels % normGroups != 0)
             throw new IllegalArgumentException("base channels (" + baseChannels + ") must be divisible by the GroupNorm groups (" + normGroups + ")");
         if (lowResChannels < 0) throw new IllegalArgumentException("low_res_channels must be >= 0 (0: not a super-resolution stage), got " + lowResChannels);
+        if (contextDim < 0) throw new IllegalArgumentException("context_dim must be >= 0 (0: no cross-attention), got " + contextDim);
         int r = resolution;
         for (int i = 0; i < channelMult.length - 1; i++) {
             if (r % 2 != 0) throw new IllegalArgumentException("resolution " + resolution + " cannot be halved " + (channelMult.length - 1) + " times");
@@ -66,7 +72,15 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
                       double dropout, int headChannels, int numHeads, boolean scaleShift, boolean learnSigma, boolean convResample,
                       boolean zeroInitOutputs, int numClasses, int normGroups) {
         this(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout, headChannels, numHeads,
-                scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, 0);
+                scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, 0, 0);
+    }
+
+    /** A configuration without cross-attention. */
+    public UNetConfig(int inChannels, int baseChannels, int[] channelMult, int numResBlocks, int[] attentionResolutions, int resolution,
+                      double dropout, int headChannels, int numHeads, boolean scaleShift, boolean learnSigma, boolean convResample,
+                      boolean zeroInitOutputs, int numClasses, int normGroups, int lowResChannels) {
+        this(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout, headChannels, numHeads,
+                scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, 0);
     }
 
     @Override public String arch() { return ARCH; }
@@ -75,28 +89,34 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
 
     @Override public UNetConfig withLearnSigma(boolean v) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
-                headChannels, numHeads, scaleShift, v, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels);
+                headChannels, numHeads, scaleShift, v, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim);
     }
 
     @Override public UNetConfig withClasses(int n) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
-                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, n, normGroups, lowResChannels);
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, n, normGroups, lowResChannels, contextDim);
     }
 
     @Override public UNetConfig withInput(int channels, int res) {
         return new UNetConfig(channels, baseChannels, channelMult, numResBlocks, attentionResolutions, res, dropout,
-                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels);
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim);
     }
 
     /** This U-Net as a super-resolution stage that reads a low-resolution image of {@code c} channels beside x_t. */
     public UNetConfig withLowResChannels(int c) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
-                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, c);
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, c, contextDim);
+    }
+
+    /** This U-Net with cross-attention to a context of width {@code d} (0: none). */
+    public UNetConfig withContextDim(int d) {
+        return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, d);
     }
 
     public UNetConfig withDropout(double d) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, d,
-                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels);
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim);
     }
 
     @Override public Map<String, Object> toJson() { return ConfigJson.toMap(this); }
@@ -111,12 +131,12 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
                 && Double.compare(dropout, c.dropout) == 0 && headChannels == c.headChannels && numHeads == c.numHeads
                 && scaleShift == c.scaleShift && learnSigma == c.learnSigma && convResample == c.convResample
                 && zeroInitOutputs == c.zeroInitOutputs && numClasses == c.numClasses && normGroups == c.normGroups
-                && lowResChannels == c.lowResChannels;
+                && lowResChannels == c.lowResChannels && contextDim == c.contextDim;
     }
 
     @Override public int hashCode() {
         return Objects.hash(inChannels, baseChannels, Arrays.hashCode(channelMult), numResBlocks, Arrays.hashCode(attentionResolutions),
-                resolution, dropout, headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels);
+                resolution, dropout, headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim);
     }
 
     @Override public String toString() { return "UNetConfig" + toJson(); }

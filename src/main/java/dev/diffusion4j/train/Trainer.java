@@ -60,6 +60,8 @@ public final class Trainer {
     private final DenoisingNetwork model;
     private final NetworkDenoiser denoiser;
     private final SuperResolutionTask superRes;     // null: an ordinary diffusion run
+    private final TextConditioning text;            // null: a run without a text encoder
+    private final java.util.List<dev.diffusion4j.nn.Parameter> trainable;
     private final GaussianDiffusion diffusion;
     private final LossConfig loss;
     private final TimestepSampler timesteps;
@@ -86,10 +88,15 @@ public final class Trainer {
         this.denoiser = new NetworkDenoiser(model);
         this.superRes = SuperResolutionTask.of(run);
         if (superRes != null) superRes.check(cfg.model());
+        this.text = TextConditioning.of(run, cfg, device);
+        if (text != null && !(cfg.model() instanceof dev.diffusion4j.models.UNetConfig u && u.contextDim() == text.contextDim()))
+            throw new IllegalArgumentException("a text-to-image run needs a U-Net with context_dim " + text.contextDim() + " (the text encoder's width)");
+        this.trainable = new java.util.ArrayList<>(model.parameters());
+        if (text != null) trainable.addAll(text.parameters());   // the text encoder trains with the denoiser
         this.diffusion = cfg.diffusion().build();
         this.loss = cfg.diffusion().lossConfig();
         this.timesteps = cfg.diffusion().newTimestepSampler();
-        this.optimizer = new AdamW(model.parameters(), cfg.optim().adam());
+        this.optimizer = new AdamW(trainable, cfg.optim().adam());
         this.ema = new Ema(model, cfg.optim().emaDecay(), cfg.optim().emaWarmup());
         this.gen = new Generator(cfg.seed()).fork(2);
         streams = new RandomStreams(gen, model);
@@ -170,12 +177,13 @@ public final class Trainer {
                     (oc.gradAccum() == 1 ? l : l.div(oc.gradAccum())).backward();
                     stepLoss += lv / oc.gradAccum();
                 }
-                double norm = oc.gradClip() > 0 ? GradClip.clipGradNorm(model, oc.gradClip()) : GradClip.gradNorm(model.parameters());
+                double norm = oc.gradClip() > 0 ? GradClip.clipGradNorm(trainable, oc.gradClip()) : GradClip.gradNorm(trainable);
                 if (!Double.isFinite(norm)) throw diverged("gradient norm", norm, step + 1, lastCheckpoint);
                 double lr = lrSchedule.lr(step);
                 optimizer.setLr(lr);
                 optimizer.step();
                 ema.update(model);
+                if (text != null) text.updateEma();
                 step++;
                 imagesSeen += (long) n * oc.gradAccum();
                 seconds += (System.nanoTime() - t0) / 1e9;
@@ -226,6 +234,7 @@ public final class Trainer {
     }
 
     private Conditioning conditioning(Batch b) {
+        if (text != null) return text.training(b.captions(), gen);
         if (!cfg.classConditional()) return null;
         int k = cfg.model().numClasses();
         long[] labels = new long[b.n()];
@@ -260,6 +269,16 @@ public final class Trainer {
             if (superRes != null) {
                 imgs = superRes.gridImages(model, diffusion, sc, data, device);
                 nrow = 3;
+            } else if (text != null) {
+                // one row per prompt, guided towards it; the prompts are written beside the grid
+                java.util.List<String> prompts = TextConditioning.gridPrompts(data, (int) Math.ceil(Math.sqrt(sc.count())));
+                nrow = Sampling.perClass(prompts.size(), sc.count());
+                java.util.List<String> each = new java.util.ArrayList<>();
+                for (String p : prompts) for (int i = 0; i < nrow; i++) each.add(p);
+                try (var textSwap = text.emaWeights()) {
+                    imgs = Sampling.sample(text.guided(denoiser, sc.guidance(), null), diffusion, sc, mc, device, each.size(), text.prompts(each), null);
+                }
+                writePrompts(run.gridFor(step), prompts, nrow);
             } else if (cfg.classConditional()) {
                 // one row per class, guided towards it
                 long[] labels = Sampling.classRows(mc.numClasses(), sc.count());
@@ -279,6 +298,19 @@ public final class Trainer {
         }
     }
 
+    /** The grid's prompts, one line per row, in a .txt beside the .png. */
+    private static void writePrompts(Path png, java.util.List<String> prompts, int perRow) {
+        String name = png.getFileName().toString().replaceFirst("\\.png$", ".txt");
+        StringBuilder sb = new StringBuilder("# one row of " + perRow + " samples per prompt, top to bottom\n");
+        for (String p : prompts) sb.append(p).append('\n');
+        try {
+            Files.createDirectories(png.getParent());
+            AtomicFiles.writeString(png.resolveSibling(name), sb.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + png.resolveSibling(name) + ": " + e.getMessage(), e);
+        }
+    }
+
     // ------------------------------------------------------------------ checkpoints
 
     private Path save(long step, DataLoader loader, long imagesSeen, double seconds) {
@@ -293,6 +325,7 @@ public final class Trainer {
                     opt.put("timestep_sampler", Tensor.of(s.state().toArray(), s.state().toArray().length));
                 StateDicts.save(dir.resolve("optimizer.safetensors"), opt, meta);
                 AtomicFiles.writeString(dir.resolve("state.json"), Json.writePretty(st.toJson()) + "\n");
+                if (text != null) text.save(dir, meta);
             }).dir();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint for step " + step + " under " + run.checkpointsDir() + ": " + e.getMessage(), e);
@@ -309,6 +342,7 @@ public final class Trainer {
             if (timesteps instanceof LossSecondMomentSampler s && ts != null)
                 s.restore(LossSecondMomentSampler.State.fromArray(ts.toDoubleArray(), cfg.diffusion().steps()));
             TrainState st = TrainState.read(dir.resolve("state.json"));
+            if (text != null) text.restore(dir);
             streams.restore(st);
             return st;
         } catch (IOException e) {

@@ -1,0 +1,65 @@
+package dev.diffusion4j.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.diffusion4j.models.UNetConfig;
+import dev.diffusion4j.train.RunDir;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Text-to-image on the captioned shapes: train with a text encoder, resume exactly, sample with a prompt. */
+class TextToImageCliTest {
+    @TempDir static Path dir;
+    static Path straight;
+
+    static String[] train(Path out, String steps, String... extra) {
+        List<String> a = new java.util.ArrayList<>(List.of(CliRun.train(out, "--text-encoder", "text-tiny", "--steps", steps, "--lr-schedule", "constant")));
+        a.addAll(List.of(extra));
+        return a.toArray(new String[0]);
+    }
+
+    @BeforeAll static void trainStraight() {
+        straight = dir.resolve("straight");
+        CliRun.of(train(straight, "4")).succeeded();
+    }
+
+    @Test void theRunRecordsItsTextEncoderAndGridPrompts() throws Exception {
+        RunDir run = RunDir.open(straight);
+        UNetConfig m = (UNetConfig) run.config().model();
+        assertEquals(64, m.contextDim(), "text-tiny's hidden size");
+        assertFalse(run.config().classConditional());
+        assertTrue(Files.isRegularFile(straight.resolve("text/vocab.json")));
+        assertTrue(Files.readString(straight.resolve("text/text.json")).contains("\"caption_dropout\": 0.1"));
+        assertTrue(Files.isRegularFile(straight.resolve("checkpoints/step-0000004/text_encoder.safetensors")));
+        List<String> prompts = Files.readAllLines(straight.resolve("samples/step-0000004.txt"));
+        assertEquals(6, prompts.size(), "a header and one prompt per shape: " + prompts);
+        for (String shape : List.of("circle", "square", "triangle", "cross", "ring"))
+            assertTrue(prompts.stream().anyMatch(p -> p.contains(shape)), shape + " missing from " + prompts);
+    }
+
+    @Test void resumeContinuesExactly() {
+        Path split = dir.resolve("split");
+        CliRun.of(train(split, "2")).succeeded();
+        CliRun.of("train", "--out", split.toString(), "--resume", "--steps", "4").succeeded();
+        Map<String, String> a = CliRun.snapshot(straight.resolve("checkpoints/step-0000004"));
+        Map<String, String> b = CliRun.snapshot(split.resolve("checkpoints/step-0000004"));
+        for (String f : List.of("model.safetensors", "ema.safetensors", "optimizer.safetensors", "text_encoder.safetensors"))
+            assertEquals(a.get(f), b.get(f), f + " differs after a resume");
+    }
+
+    @Test void sampleDrawsPromptsAndRefusesBadUse() throws Exception {
+        Path grid = dir.resolve("prompted.png");
+        CliRun r = CliRun.of("sample", "--run", straight.toString(), "--prompt", "a red circle on a dark background", "--prompt", "a blue ring",
+                "--negative-prompt", "a square", "--count", "4", "--steps", "2", "--grid", grid.toString(), "--device", "cpu").succeeded();
+        assertTrue(r.out().contains("guidance"), r.describe());
+        assertTrue(Files.size(grid) > 0);
+        CliRun.of("sample", "--run", straight.toString(), "--count", "2", "--steps", "2", "--device", "cpu").refused(1, "--prompt");
+        CliRun.of(CliRun.train(dir.resolve("bad"), "--text-encoder", "text-huge", "--steps", "1")).refused(2, "--text-encoder");
+        CliRun.of(CliRun.train(dir.resolve("bad2"), "--vocab", "x", "--steps", "1")).refused(2, "--vocab needs --text-encoder");
+    }
+}
