@@ -6,32 +6,13 @@ plus expected.safetensors: every tensor the tests look at, made contiguous, unde
 CI has no torch: the outputs are committed (a few KB), and this script is how they were made. Rerun it with any torch
 (1.13 made the committed files); the Java tests compare what they read against expected.safetensors only.
 """
-import json
 import os
-import struct
 import sys
 
 import torch
 
-_NAMES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64",
-          torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8", torch.bool: "BOOL"}
-
-
-def save_expected(tensors, path):
-    header, chunks, offset = {}, [], 0
-    for name, t in tensors.items():
-        t = t.detach().contiguous().cpu()
-        data = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""
-        header[name] = {"dtype": _NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        chunks.append(data)
-        offset += len(data)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for c in chunks:
-            f.write(c)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_io import save as save_expected  # noqa: E402  (the repository's one safetensors writer)
 
 
 def dtypes():
