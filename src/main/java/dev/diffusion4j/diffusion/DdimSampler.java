@@ -55,15 +55,23 @@ public final class DdimSampler implements Sampler {
             for (int i = steps - 1 - startStep; i >= 0; i--) {
                 Tensor t = GaussianDiffusion.timesteps(n, i, x);
                 Prediction p = diffusion.pMeanVariance(model, x, t, cond, thresholding);
-                double ab = s.alphaBar(i), abPrev = s.alphaBarPrev(i);
-                double sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab)) * Math.sqrt(1 - ab / abPrev);
-                x = p.predX0().mul(Math.sqrt(abPrev)).add(p.predEps().mul(Math.sqrt(Math.max(0, 1 - abPrev - sigma * sigma))));
-                if (i > 0 && sigma > 0) x = x.add(x.randnLike(gen).mul(sigma));
+                double abPrev = s.alphaBarPrev(i);
+                x = step(p.predX0(), p.predEps(), s.alphaBar(i), abPrev, eta, gen);   // the first step's abPrev is 1: no noise
                 if (hook != null) x = hook.apply(x, abPrev, gen);
                 if (callback != null) callback.onStep(new StepCallback.Step(steps - 1 - i, steps, diffusion.modelTimestep(i), x, p.predX0()));
             }
             return x;
         }
+    }
+
+    /**
+     * One DDIM step from the estimates x0^ and eps^ at alpha_bar {@code ab} to {@code abPrev}:
+     * sqrt(abPrev) x0^ + sqrt(1 - abPrev - s^2) eps^ + s z, with s = eta sqrt((1 - abPrev)/(1 - ab)) sqrt(1 - ab/abPrev).
+     */
+    static Tensor step(Tensor x0, Tensor eps, double ab, double abPrev, double eta, Generator gen) {
+        double sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab)) * Math.sqrt(1 - ab / abPrev);
+        Tensor x = x0.mul(Math.sqrt(abPrev)).add(eps.mul(Math.sqrt(Math.max(0, 1 - abPrev - sigma * sigma))));
+        return sigma > 0 ? x.add(x.randnLike(gen).mul(sigma)) : x;
     }
 
     /**

@@ -62,10 +62,8 @@ public final class TimestepListDdimSampler implements Sampler {
                 Tensor out = diffusion.modelOutput(model, x, t, cond);
                 Tensor eps = diffusion.predictEps(out, x, t);
                 Tensor x0 = thresholding.apply(diffusion.predictX0(out, x, t));
-                double ab = s.alphaBar(timesteps[i]), abPrev = prevAlphaBar(timesteps[i]);
-                double sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab)) * Math.sqrt(1 - ab / abPrev);
-                x = x0.mul(Math.sqrt(abPrev)).add(eps.mul(Math.sqrt(Math.max(0, 1 - abPrev - sigma * sigma))));
-                if (sigma > 0) x = x.add(x.randnLike(gen).mul(sigma));
+                double abPrev = prevAlphaBar(timesteps[i]);
+                x = DdimSampler.step(x0, eps, s.alphaBar(timesteps[i]), abPrev, eta, gen);
                 if (hook != null) x = hook.apply(x, abPrev, gen);
                 if (callback != null) callback.onStep(new StepCallback.Step(i, timesteps.length, timesteps[i], x, x0));
             }

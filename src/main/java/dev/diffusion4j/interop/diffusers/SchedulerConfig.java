@@ -136,7 +136,9 @@ public record SchedulerConfig(
     }
 
     /** alpha_bar the last DDIM step goes to: 1 with set_alpha_to_one, else alpha_bar(0). */
-    public double finalAlphaBar() { return setAlphaToOne ? 1.0 : schedule().alphaBar(0); }
+    public double finalAlphaBar() { return finalAlphaBar(schedule()); }
+
+    private double finalAlphaBar(NoiseSchedule s) { return setAlphaToOne ? 1.0 : s.alphaBar(0); }
 
     private Thresholding clipping() { return clipSample ? Thresholding.clip(clipSampleRange) : Thresholding.none(); }
 
@@ -147,7 +149,7 @@ public record SchedulerConfig(
     public Sampler sampler(int n, double eta) {
         GaussianDiffusion d = diffusion();
         int[] ts = timesteps(n);
-        if (className.equals("DDIMScheduler")) return new TimestepListDdimSampler(d, ts, finalAlphaBar(), eta, clipping());
+        if (className.equals("DDIMScheduler")) return new TimestepListDdimSampler(d, ts, finalAlphaBar(d.schedule()), eta, clipping());
         int stride = numTrainTimesteps / n;
         for (int i = 0; i + 1 < n; i++)
             if (ts[i] - stride != ts[i + 1])   // diffusers steps DDPM to t - T/n; a respaced DDPM to the next kept timestep
