@@ -3,11 +3,6 @@ package dev.diffusion4j.cli;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.models.autoencoder.Autoencoder;
 import dev.diffusion4j.models.autoencoder.DiffusersFolder;
-import dev.diffusion4j.models.autoencoder.VQModel;
-import dev.diffusion4j.engine.Generator;
-import dev.diffusion4j.engine.Tensor;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import dev.diffusion4j.train.Invocation;
 import dev.diffusion4j.train.autoencoder.AutoencoderRun;
 import java.io.PrintWriter;
@@ -50,22 +45,13 @@ public final class ExportCommand implements Callable<Integer> {
         c.require(AutoencoderRun.isAutoencoderRun(run), "--run " + run + " is not a train-autoencoder run; only autoencoder runs can be exported "
                 + "to diffusers so far (U-Net and DiT runs cannot yet)");
         AutoencoderRun r = AutoencoderRun.open(run);
-        Autoencoder ae = withoutTrainingBuffers(r.load(Device.CPU));
+        Autoencoder ae = r.load(Device.CPU);
         DiffusersFolder.save(out, ae, fp16);
         o.printf(Locale.ROOT, "wrote %s: %s (%,d parameters, EMA weights of step %d, %s)%n", out, ae.typeName(),
                 ae.parameters().stream().mapToLong(p -> p.data().numel()).sum(), r.checkpoint().step(), fp16 ? "f16" : "f32");
-        o.println("load it with: diffusers." + ae.typeName() + ".from_pretrained(\"" + out + "\")  |  "
-                + Invocation.command() + " train --autoencoder " + out + " ...");
+        o.println("in Python: diffusers." + ae.typeName() + ".from_pretrained(\"" + out + "\")");
+        o.println("next: " + Invocation.command() + " train --autoencoder " + out + " --data " + r.config().data() + " --image-size "
+                + r.config().imageSize() + " --out " + out + "-latent");
         return 0;
-    }
-
-    /** A VQ model trained with EMA codebook updates holds their buffers too; diffusers' VQModel has none, so they stay behind. */
-    private static Autoencoder withoutTrainingBuffers(Autoencoder ae) {
-        if (!(ae instanceof VQModel vq)) return ae;
-        VQModel plain = new VQModel(vq.config(), new Generator(0));
-        Map<String, Tensor> state = new LinkedHashMap<>(vq.stateDict());
-        state.keySet().removeIf(k -> k.startsWith("quantize.ema_"));
-        plain.loadStateDict(state, true);
-        return plain;
     }
 }

@@ -69,7 +69,10 @@ public final class DiffusersFolder {
     /** Writes config.json and the f32 weights. */
     public static void save(Path dir, Autoencoder model) throws IOException { save(dir, model, false); }
 
-    /** Writes config.json and the weights, in f16 under the fp16 variant's file name when fp16 is set (diffusers' variant="fp16"). */
+    /**
+     * Writes config.json and the weights diffusers' class holds (not a VQ model's EMA codebook buffers), in f16 under the
+     * fp16 variant's file name when fp16 is set (diffusers' variant="fp16").
+     */
     public static void save(Path dir, Autoencoder model, boolean fp16) throws IOException {
         Files.createDirectories(dir);
         switch (model) {
@@ -77,7 +80,10 @@ public final class DiffusersFolder {
             case VQModel vq -> DiffusersConfigs.write(dir.resolve(CONFIG), vq.config());
             default -> throw new IllegalArgumentException("no diffusers folder format for " + model.typeName());
         }
-        StateDicts.save(dir.resolve(fp16 ? WEIGHTS_FP16 : WEIGHTS), model.stateDict(), Map.of("format", "pt"), fp16 ? StoreType.F16 : null);
+        // a VQ model trained with EMA codebook updates also holds their buffers; diffusers' VQModel has none
+        Map<String, dev.diffusion4j.engine.Tensor> state = new java.util.LinkedHashMap<>(model.stateDict());
+        state.keySet().removeIf(k -> k.startsWith("quantize.ema_"));
+        StateDicts.save(dir.resolve(fp16 ? WEIGHTS_FP16 : WEIGHTS), state, Map.of("format", "pt"), fp16 ? StoreType.F16 : null);
     }
 
     private static Path configFile(Path dir) throws IOException {
