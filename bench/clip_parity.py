@@ -4,8 +4,7 @@ is dev.diffusion4j.models.text.ClipTorchParity):
     python3 bench/clip_parity.py --vocab data/captions/emoji-bpe-2048 \
         --strings src/test/resources/dev/diffusion4j/models/text/parity-strings.json --out DIR
 
-1. CLIPTokenizer(vocab.json, merges.txt) (the slow tokenizer, with ftfy hidden so that it takes the path our Java
-   tokenizer follows) encodes every string with padding="max_length", max_length=77, truncation=True:
+1. CLIPTokenizer(vocab.json, merges.txt) (transformers 5's, backed by the tokenizers library) encodes every string with padding="max_length", max_length=77, truncation=True:
    DIR/ids.json = {"max_length": 77, "ids": [[...], ...]}.
 2. For each config (--configs; small: 2 layers of width 64, quick_gelu; gelu: 3 layers of width 256, gelu;
    sd1: Stable Diffusion 1.x's text encoder size, 12 layers of width 768, quick_gelu, legacy eos_token_id 2) a
@@ -22,7 +21,7 @@ import struct
 import sys
 
 ftfy_installed = importlib.util.find_spec("ftfy") is not None
-sys.modules["ftfy"] = None  # CLIPTokenizer then takes its BasicTokenizer path, the one ClipTokenizer reproduces
+sys.modules["ftfy"] = None  # transformers 4's slow CLIPTokenizer would otherwise run ftfy.fix_text
 
 import torch  # noqa: E402
 import transformers  # noqa: E402
@@ -74,8 +73,7 @@ def main():
     os.makedirs(a.out, exist_ok=True)
 
     tok = CLIPTokenizer(os.path.join(a.vocab, "vocab.json"), os.path.join(a.vocab, "merges.txt"))
-    # transformers 4.x keeps fix_text (None without ftfy); 5.x has no such attribute and never applies ftfy
-    assert getattr(tok, "fix_text", None) is None, "ftfy is in use; the comparison needs CLIPTokenizer's BasicTokenizer path"
+    assert int(transformers.__version__.split(".")[0]) >= 5, "the Java tokenizer follows transformers 5's CLIPTokenizer"
     strings = json.load(open(a.strings, encoding="utf-8"))
     enc = tok(strings, padding="max_length", max_length=77, truncation=True)
     with open(os.path.join(a.out, "ids.json"), "w", encoding="utf-8") as f:

@@ -1,12 +1,13 @@
-"""An independent Python statement of CLIPTokenizer's algorithm (Hugging Face transformers, slow tokenizer, ftfy
-absent), for machines without transformers: it wrote the CPU test's expected ids
+"""An independent Python statement of CLIPTokenizer's algorithm as transformers 5 runs it (its tokenizers-backed
+CLIPTokenizer: NFC, whitespace runs to one space, lower case, CLIP's word pattern, byte-level BPE with "</w>"), for
+machines without transformers: it wrote the CPU test's expected ids
 (src/test/resources/dev/diffusion4j/models/text/expected-ids.json). The real CLIPTokenizer is compared on the GPU
 machine (bench/clip_parity.py). Needs only the `regex` package.
 
     python3 bench/clip_tokenizer_reference.py VOCAB_DIR STRINGS.json OUT.json [--max-length 77]
 
 STRINGS.json is a JSON array of strings; OUT.json gets {"max_length": L, "ids": [[...], ...]} (BOS, ids cut to
-L-2, EOS, padded with <|endoftext|>).
+L-2, EOS, padded with <|endoftext|>). The special tokens count only where the raw text spells them exactly.
 """
 import argparse
 import json
@@ -27,30 +28,15 @@ def byte_symbols():
     return table
 
 
-def is_cjk(cp):
-    ranges = [(0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2B73F), (0x2B740, 0x2B81F),
-              (0x2B820, 0x2CEAF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F)]
-    return any(lo <= cp <= hi for lo, hi in ranges)
-
-
 def normalize(text):
-    chars = []
-    for ch in text:
-        cp, cat = ord(ch), unicodedata.category(ch)
-        if cp == 0 or cp == 0xFFFD or (ch not in "\t\n\r" and cat.startswith("C")):
-            continue
-        if ch in " \t\n\r" or cat == "Zs":
-            chars.append(" ")
-        elif is_cjk(cp):
-            chars.append(" " + ch + " ")
-        else:
-            chars.append(ch)
-    text = unicodedata.normalize("NFC", "".join(chars))
-    return " ".join(piece.lower() for piece in text.split())
+    """NFC, every run of Unicode whitespace (the White_Space property) to one space, then each character lower-cased
+    on its own (full case mapping, no context: "İ" becomes "i" + U+0307, a final "Σ" stays "σ")."""
+    text = regex.sub(r"[\p{White_Space}]+", " ", unicodedata.normalize("NFC", text))
+    return "".join(ch.lower() for ch in text)
 
 
-WORD = regex.compile(r"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+",
-                     regex.IGNORECASE)
+# Case-sensitive: the text is lower-cased already, and "'ſ" is not the contraction "'s".
+WORD = regex.compile(r"'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\p{White_Space}\p{L}\p{N}]+")
 SPECIAL = ("<|startoftext|>", "<|endoftext|>")
 
 
@@ -87,7 +73,7 @@ class Reference:
             hits = [(rest.find(s), s) for s in SPECIAL if rest.find(s) >= 0]
             at, special = min(hits) if hits else (len(rest), None)
             for w in WORD.findall(normalize(rest[:at])):
-                out.extend([w] if w in SPECIAL else self.bpe("".join(self.sym[b] for b in w.encode("utf-8"))))
+                out.extend(self.bpe("".join(self.sym[b] for b in w.encode("utf-8"))))
             if special is None:
                 return out
             out.append(special)

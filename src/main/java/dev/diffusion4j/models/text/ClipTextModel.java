@@ -23,7 +23,8 @@ import java.util.Map;
  */
 public final class ClipTextModel extends Module {
     /** A buffer older transformers versions saved with the weights; it holds 0..L-1 and is not needed. */
-    static final String POSITION_IDS = "text_model.embeddings.position_ids";
+    static final String PREFIX = "text_model.";
+    static final String POSITION_IDS = PREFIX + "embeddings.position_ids";
 
     /** last_hidden_state [N, L, D] and pooler_output [N, D]. */
     public record Output(Tensor lastHiddenState, Tensor pooled) {}
@@ -106,13 +107,18 @@ public final class ClipTextModel extends Module {
 
     /**
      * Loads weights by name, strictly: every parameter present with its shape and nothing else (the old position_ids
-     * buffer excepted); the first mismatch is named before any data is read.
+     * buffer excepted); the first mismatch is named before any data is read. Names may carry the "text_model." prefix
+     * (transformers 4's save_pretrained, Stable Diffusion's text_encoder folders) or not (transformers 5 saves
+     * CLIPTextModel without it).
      */
     public void loadWeights(Path file) throws IOException {
         LinkedHashMap<String, int[]> expected = new LinkedHashMap<>();
         stateDict().forEach((k, v) -> expected.put(k, v.shape()));
+        String prefix;
         try (SafeTensorsFile f = SafeTensors.open(file)) {
-            LinkedHashMap<String, int[]> actual = new LinkedHashMap<>(f.shapes());
+            prefix = f.shapes().keySet().stream().anyMatch(k -> k.startsWith(PREFIX)) ? "" : PREFIX;
+            LinkedHashMap<String, int[]> actual = new LinkedHashMap<>();
+            f.shapes().forEach((k, v) -> actual.put(prefix + k, v));
             actual.remove(POSITION_IDS);
             try {
                 SafeTensors.checkShapes(expected, actual);
@@ -120,6 +126,8 @@ public final class ClipTextModel extends Module {
                 throw new SafeTensorsException(file, null, e.getMessage() + " (not the weights of this CLIP text model config?)");
             }
         }
-        StateDicts.loadModel(file, this, false);
+        LinkedHashMap<String, Tensor> state = StateDicts.withPrefix(prefix, StateDicts.load(file));
+        state.remove(POSITION_IDS);
+        loadStateDict(state, true);
     }
 }

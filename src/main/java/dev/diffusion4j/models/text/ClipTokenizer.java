@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * CLIP's byte-level BPE tokenizer with the semantics of Hugging Face's slow CLIPTokenizer (ftfy absent): text is
- * split at the literal special tokens, each other piece is cleaned and cut into words ({@link ClipPreTokenizer}),
+ * CLIP's byte-level BPE tokenizer with the semantics of Hugging Face's CLIPTokenizer in transformers 5: text is
+ * split at the special tokens spelled exactly, each other piece is cleaned and cut into words ({@link ClipPreTokenizer}),
  * each word's UTF-8 bytes become symbols ({@link ByteSymbols}) that BPE merges by rank; a token missing from the
  * vocabulary becomes the unknown token ("&lt;|endoftext|&gt;"). A sequence is BOS, the ids, EOS; padded sequences
  * are cut to {@link #maxLength()} (keeping BOS and EOS) and filled with the pad token, which is
@@ -113,10 +113,7 @@ public final class ClipTokenizer {
 
     private void tokenizePlain(String text, List<String> out) {
         if (text.isEmpty()) return;
-        for (String word : ClipPreTokenizer.words(ClipPreTokenizer.normalize(text))) {
-            if (word.equals(ClipPreTokenizer.START) || word.equals(ClipPreTokenizer.END)) out.add(word);
-            else out.addAll(bpe.encode(ByteSymbols.encode(word)));
-        }
+        for (String word : ClipPreTokenizer.words(ClipPreTokenizer.normalize(text))) out.addAll(bpe.encode(ByteSymbols.encode(word)));
     }
 
     /** Ids of text's tokens, without start and end tokens. */

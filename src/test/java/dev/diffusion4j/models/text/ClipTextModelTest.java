@@ -124,6 +124,17 @@ class ClipTextModelTest {
         assertTrue(e.getMessage().contains("text_model.encoder.layers.1.mlp.fc2.bias"), e.getMessage());
     }
 
+    /** transformers 5 saves CLIPTextModel without the "text_model." prefix: such a folder loads to the same model. */
+    @Test
+    void loadsWeightsSavedWithoutTheTextModelPrefix(@TempDir Path dir) throws IOException {
+        ClipTextModel m = new ClipTextModel(tiny("gelu", 2), new Generator(5));
+        m.save(dir);
+        StateDicts.save(dir.resolve("model.safetensors"), StateDicts.stripPrefix("text_model.", m.stateDict()), Map.of());
+        ClipTextModel back = ClipTextModel.load(dir);
+        Tensor ids = Tensor.ofLongs(new long[] {18, 1, 2, 19, 19}, 1, 5);
+        assertArrayEquals(m.forward(ids).toFloatArray(), back.forward(ids).toFloatArray());
+    }
+
     /** The text encoder config.json of Stable Diffusion 1.x as transformers wrote it. */
     @Test
     void readsTransformersConfigsAndRefusesUnknownKeys(@TempDir Path dir) throws IOException {
