@@ -8,8 +8,7 @@ import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.engine.Tensor;
-import dev.diffusion4j.nn.Parameter;
-import java.util.Map;
+import dev.diffusion4j.nn.GradientParity;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
@@ -49,28 +48,8 @@ class ClipTextCudaParityTest {
         return m;
     }
 
-    /**
-     * The worst parameter's gradient error, relative to the larger of its own gradient's norm and 1e-3 of the norm of
-     * all gradients: some gradients are zero in exact arithmetic (k_proj's bias: softmax ignores a score added to every
-     * key), and their rounding noise on two devices has no meaningful relative size.
-     */
     static double worstGradRel(ClipTextModel a, ClipTextModel b) {
-        Map<String, Parameter> pb = b.namedParameters();
-        double total = 0;
-        for (Parameter p : pb.values()) total += sq(p.grad());
-        double floor = 1e-3 * Math.sqrt(total), worst = 0;
-        for (var e : a.namedParameters().entrySet()) {
-            Tensor ga = e.getValue().grad(), gb = pb.get(e.getKey()).grad();
-            double err = Math.sqrt(sq(ga.to(Device.CPU).to(DType.F64).sub(gb.to(Device.CPU).to(DType.F64))));
-            worst = Math.max(worst, err / Math.max(Math.sqrt(sq(gb)), floor));
-        }
-        return worst;
-    }
-
-    private static double sq(Tensor t) {
-        double s = 0;
-        for (double v : t.to(Device.CPU).toDoubleArray()) s += v * v;
-        return s;
+        return GradientParity.worst(a.namedParameters(), b.namedParameters()).relL2();
     }
 
     @Test
