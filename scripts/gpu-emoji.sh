@@ -1,0 +1,71 @@
+#!/bin/bash
+# Latent diffusion on real RGBA images (issues 15 and 20) on the lent GPU machine, from the repository root, with the
+# bundle in .device/gpu (scripts/gpu-bundle.sh) and the emoji folder in .device/emoji, made here by
+#   cd /tmp && npm pack emoji-datasource-google@16.0.0
+#   python3 scripts/emoji_folder.py /tmp/emoji-datasource-google-16.0.0.tgz --out .device/emoji
+# (3,786 64x64 PNGs + metadata.jsonl captions; the images are composited on white).
+#   scripts/gpu-emoji.sh ae     train the kl-f4 autoencoder (64x64 RGB -> 16x16x4), reconstruct 512 images (PSNR,
+#                               SSIM, grid), export it as a diffusers folder and reconstruct 64 images with diffusers
+#                               itself (bench/vae_export_check.py; diffusers source in .device/diffusers/src) beside ours
+#   scripts/gpu-emoji.sh text   ae, then a text-conditioned latent U-Net on its cached latents, trained on every
+#                               caption except the held-out ones (HELD_OUT below), then those prompts sampled
+# Results (logs, grids, metrics) go to $OUT. Step counts: AE_STEPS, LDM_STEPS.
+set -uo pipefail
+B=.device/gpu
+OUT=${OUT:-/tmp/out}
+W=/tmp/d4j/emoji
+mkdir -p "$OUT" "$W"
+[ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
+J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g"
+D="$J -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main"
+export DIFFUSION4J_CACHE=/tmp/d4j/cache PYTHONUNBUFFERED=1
+[ -f .device/emoji/metadata.jsonl ] || { echo "no .device/emoji/metadata.jsonl: see the header of $0" >&2; exit 1; }
+nvidia-smi -L
+AE=$W/ae
+# Held-out prompts: skin-tone variants whose emoji and tone are both seen in training, only not together.
+HELD_OUT=("thumbs up sign, people and body (dark skin tone)" "waving hand sign, people and body (light skin tone)"
+  "person raising both hands in celebration, people and body (medium-dark skin tone)" "ok hand sign, people and body (medium skin tone)")
+
+train_ae() {
+  rm -rf "$AE"
+  timeout 330 $D train-autoencoder --preset kl-f4 --data .device/emoji --image-size 64 --out $AE --steps ${AE_STEPS:-3000} \
+    --batch-size 32 --lr 2e-4 --precision bf16 --device cuda --sample-every 1000 --checkpoint-every 1000 --log-every 100 \
+    2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -12
+  timeout 120 $D reconstruct --run $AE --count 512 --out "$OUT/emoji-reconstruct.png" --device cuda 2>&1 | grep -v WARNING | tail -4
+  # the exported diffusers folder, read by diffusers itself, reconstructing the same first 64 images as ours
+  $D export --run $AE --format diffusers $W/ae-diffusers 2>&1 | grep -v WARNING | head -1
+  timeout 60 $D reconstruct --run $AE --count 64 --device cuda 2>&1 | grep PSNR | sed 's/^/diffuse reconstruct, 64 images: /'
+  PYTHONPATH=$PWD/.device/diffusers/src${PYTHONPATH:+:$PYTHONPATH} timeout 90 python3 bench/vae_export_check.py $W/ae-diffusers \
+    .device/emoji --count 64 2>&1 | grep -v -i warn
+  cp $AE/metrics.jsonl "$OUT/ae-metrics.jsonl"; ls $AE/samples | tail -1 | xargs -I{} cp $AE/samples/{} "$OUT/ae-last-grid.png"
+}
+
+case "${1:-ae}" in
+  ae) train_ae 2>&1 | tee "$OUT/emoji-ae.txt" ;;
+  text)
+    {
+      train_ae
+      # the training folder: every image except the held-out captions (links, not copies)
+      python3 - "${HELD_OUT[@]}" <<'EOF'
+import json, os, sys
+held = set(sys.argv[1:]); src = ".device/emoji"; dst = "/tmp/d4j/emoji/train"
+os.makedirs(dst, exist_ok=True); kept = 0; found = set()
+with open(os.path.join(src, "metadata.jsonl")) as f, open(os.path.join(dst, "metadata.jsonl"), "w") as out:
+    for line in f:
+        e = json.loads(line)
+        if e["text"] in held: found.add(e["text"]); continue
+        os.symlink(os.path.abspath(os.path.join(src, e["file_name"])), os.path.join(dst, e["file_name"]))
+        out.write(line); kept += 1
+print(f"training folder: {kept} images; held out {len(found)} of {len(held)} prompts: missing {sorted(held - found)}")
+EOF
+      timeout 400 $D train --autoencoder $AE --data $W/train --image-size 64 --preset ddpm-cifar10 --text-encoder text-tiny \
+        --vocab data/captions/emoji-bpe-2048 --out $W/ldm --steps ${LDM_STEPS:-6000} --batch-size 128 --lr 2e-4 --precision bf16 \
+        --device cuda --sample-every 2000 --log-every 100 --grid-size 16 2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -12
+      for p in "${HELD_OUT[@]}" "grinning face, smileys and emotion" "red apple, food and drink"; do
+        f=$(echo "$p" | tr -c 'a-z0-9' '-' | cut -c1-40)
+        timeout 60 $D sample --run $W/ldm --prompt "$p" --count 8 --guidance 3 --out "$OUT/prompt-$f.png" --device cuda 2>&1 | grep -v WARNING | tail -1
+      done
+      cp $W/ldm/metrics.jsonl "$OUT/ldm-metrics.jsonl"; ls $W/ldm/samples | tail -1 | xargs -I{} cp $W/ldm/samples/{} "$OUT/ldm-last-grid.png"
+    } 2>&1 | tee "$OUT/emoji-text.txt" ;;
+  *) echo "unknown mode '$1': use ae or text" >&2; exit 2 ;;
+esac
