@@ -79,6 +79,8 @@ public record LatentSource(AutoencoderSource run, Autoencoder autoencoder, Image
     }
 
     public LatentDataset dataset(LatentCache.Latents latents, double scale) {
-        return new LatentDataset(latents, scale, pixels.numClasses(), pixels.describe());
+        if (latents.n() != pixels.size()) throw new IllegalStateException("the latent cache " + latents.dir() + " holds " + latents.n()
+                + " latents for " + pixels.size() + " images; delete it to encode afresh");
+        return new LatentDataset(latents, scale, pixels.numClasses(), pixels.describe(), pixels::caption);
     }
 }
