@@ -8,8 +8,8 @@ public final class Captioned {
     public static void require(ImageDataset data, String who) {
         for (int i = 0; i < data.size(); i++) {
             if (data.caption(i) != null) continue;
-            throw new DatasetException(who + " trains on captions, and " + (i == 0 ? "" : "image " + i + " of ") + data.describe()
-                    + " has none",
+            throw new DatasetException(who + " trains on captions, but " + (i == 0 ? "the data has none" : "image " + i + " of the data has none")
+                    + " (" + data.describe() + ")",
                     "caption an image folder with a NAME.txt beside each image or a metadata.jsonl at its root, one "
                             + "{\"file_name\": \"a.png\", \"text\": \"...\"} per line (see docs/text-to-image.md), or train on the built-in shapes");
         }

@@ -101,7 +101,7 @@ class FolderCaptionsTest {
         ImageFolderDataset ds = open();
         assertNull(ds.caption(0));
         DatasetException e = assertThrows(DatasetException.class, () -> Captioned.require(ds, "--text-encoder"));
-        for (String f : List.of("--text-encoder", "has none", "NAME.txt", "metadata.jsonl", "docs/text-to-image.md"))
+        for (String f : List.of("--text-encoder trains on captions, but the data has none", "NAME.txt", "metadata.jsonl", "docs/text-to-image.md"))
             assertTrue(e.getMessage().contains(f), f + " missing from: " + e.getMessage());
         Captioned.require(new ShapesDataset(4, 8, 3, 0), "--text-encoder");   // the shapes are captioned
     }
