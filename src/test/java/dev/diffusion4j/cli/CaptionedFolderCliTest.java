@@ -81,9 +81,18 @@ class CaptionedFolderCliTest {
         assertTrue(Files.size(grid) > 0);
     }
 
-    @Test void trainsOnTxtCaptions() {
-        CliRun r = CliRun.of(train(dir.resolve("run-txt"), sidecars, "--text-encoder", "text-tiny")).succeeded();
+    @Test void trainsOnTxtCaptionsAndAResumeRefusesDataThatLostThem() throws IOException {
+        Path data = dir.resolve("sidecars-copy"), run = dir.resolve("run-txt");
+        Files.createDirectories(data);
+        try (var files = Files.list(sidecars)) {
+            for (Path f : files.toList()) Files.copy(f, data.resolve(f.getFileName()));
+        }
+        CliRun r = CliRun.of(train(run, data, "--text-encoder", "text-tiny")).succeeded();
         assertTrue(r.out().contains("captioned by .txt files"), r.describe());
+        try (var files = Files.list(data)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".txt")).toList()) Files.delete(f);
+        }
+        CliRun.of("train", "--out", run.toString(), "--resume", "--steps", "3").refused(1, "this text-to-image run trains on captions, but the data has none");
     }
 
     @Test void anUncaptionedFolderIsRefusedBeforeAnyWork() {
