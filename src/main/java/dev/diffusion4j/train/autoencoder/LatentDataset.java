@@ -1,28 +1,31 @@
 package dev.diffusion4j.train.autoencoder;
 
 import dev.diffusion4j.data.ImageDataset;
-import java.util.function.IntFunction;
+import java.util.List;
 
 /**
  * Cached latents times the latent scale, served as the "images" a diffusion model trains on. Labels come from the cache;
- * captions from the pixel images' dataset (latent i encodes its image i), so editing captions needs no new encoding.
+ * captions are copied from the pixel images' dataset when the run opens (latent i encodes its image i), so editing
+ * captions needs no new encoding.
  */
 public final class LatentDataset implements ImageDataset {
     private final LatentCache.Latents latents;
     private final float scale;
     private final int numClasses;
     private final String source;
-    private final IntFunction<String> captions;
+    private final List<String> captions;   // null when uncaptioned
 
     /** Without captions. */
     public LatentDataset(LatentCache.Latents latents, double scale, int numClasses, String source) {
-        this(latents, scale, numClasses, source, i -> null);
+        this(latents, scale, numClasses, source, null);
     }
 
-    /** @param captions the caption of image i (null when uncaptioned) */
-    public LatentDataset(LatentCache.Latents latents, double scale, int numClasses, String source, IntFunction<String> captions) {
+    /** @param captions the caption of each image (null when uncaptioned; an element may be null where one lacks a caption) */
+    public LatentDataset(LatentCache.Latents latents, double scale, int numClasses, String source, List<String> captions) {
+        if (captions != null && captions.size() != latents.n())
+            throw new IllegalArgumentException(captions.size() + " captions for " + latents.n() + " latents");
         this.latents = latents;
-        this.captions = captions;
+        this.captions = captions == null ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(captions));
         this.scale = (float) scale;
         this.numClasses = numClasses;
         this.source = source;
@@ -44,7 +47,7 @@ public final class LatentDataset implements ImageDataset {
 
     @Override public String caption(int index) {
         java.util.Objects.checkIndex(index, latents.n());
-        return captions.apply(index);
+        return captions == null ? null : captions.get(index);
     }
 
     @Override public String describe() {
