@@ -21,9 +21,14 @@ final class LatentRunSetup {
 
     private LatentRunSetup() {}
 
-    /** A new run: encodes (or reuses) the latents of {@code dataSpec} and picks the scale; the model must fit the latent shape. */
-    static Prepared prepare(Path autoencoder, String dataSpec, int imageSize, String deviceName, ModelConfig preset, String scaleMode, PrintWriter out) {
+    /**
+     * A new run: encodes (or reuses) the latents of {@code dataSpec} and picks the scale; the model must fit the latent shape.
+     * {@code checkPixels} may refuse the pixel images before any encoding (e.g. uncaptioned data for a text-to-image run).
+     */
+    static Prepared prepare(Path autoencoder, String dataSpec, int imageSize, String deviceName, ModelConfig preset, String scaleMode,
+                            java.util.function.Consumer<ImageDataset> checkPixels, PrintWriter out) {
         LatentSource src = LatentSource.open(autoencoder, dataSpec, imageSize, "train", Device.parse(deviceName), w -> out.println("warning: " + w));
+        checkPixels.accept(src.pixels());
         LatentCache.Latents lat = latents(src, out);
         checkModelFits(preset, lat.h());
         double scale = src.scaleFor(lat, scaleMode);

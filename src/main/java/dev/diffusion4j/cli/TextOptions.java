@@ -1,5 +1,6 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.data.Captioned;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.models.ModelConfig;
 import dev.diffusion4j.models.UNetConfig;
@@ -55,8 +56,13 @@ public final class TextOptions {
     /** The U-Net with cross-attention as wide as the encoder's hidden states. */
     ModelConfig model(ModelConfig m, ImageDataset data) {
         if (!enabled()) return m;
-        if (data.caption(0) == null) throw new IllegalArgumentException("--text-encoder needs captions, and " + data.describe() + " has none");
+        checkCaptions(data);
         return ((UNetConfig) m).withContextDim(ClipTextConfig.preset(encoder, tokenizer(data)).hiddenSize());
+    }
+
+    /** With --text-encoder, refuses data without captions (also called on a latent run's pixels, before encoding them). */
+    void checkCaptions(ImageDataset data) {
+        if (enabled()) Captioned.require(data, "--text-encoder");
     }
 
     private BpeLearner.Vocabulary learned;   // learned once, at start, from the data's captions

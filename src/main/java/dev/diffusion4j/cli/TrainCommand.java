@@ -396,7 +396,7 @@ public final class TrainCommand implements Callable<Integer> {
         LatentSpace latent = LatentSpace.PIXELS;
         dev.diffusion4j.data.Background.set(background);
         if (autoencoder != null) {
-            var prepared = LatentRunSetup.prepare(autoencoder, data, imageSize != null ? imageSize : 0, device, m, latentScale, out);
+            var prepared = LatentRunSetup.prepare(autoencoder, data, imageSize != null ? imageSize : 0, device, m, latentScale, text::checkCaptions, out);
             opened = prepared.data();
             latent = prepared.space();
             m = m.withInput(opened.channels(), opened.height());

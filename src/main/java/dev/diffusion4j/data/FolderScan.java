@@ -9,8 +9,11 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -19,9 +22,12 @@ import java.util.TreeMap;
  * assigns classes: if every image lies in some sub-folder, the immediate sub-folders that hold
  * images are the classes in sorted name order; images directly in the root make it unlabeled.
  * Classes are fixed from file names before decoding, so a corrupt file never shifts them.
+ * Caption files are noted, not counted as other files: the root's {@code metadata.jsonl} and each
+ * {@code NAME.txt} lying beside an image {@code NAME.EXT} (see {@link FolderCaptions}).
  */
 record FolderScan(Path root, List<Path> files, int[] classOf, List<String> classNames,
-                  int otherFiles, List<String> otherExamples, boolean mixedLayout) {
+                  int otherFiles, List<String> otherExamples, boolean mixedLayout,
+                  Path metadata, Map<Path, Path> sidecars) {
 
     static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff");
 
@@ -35,6 +41,8 @@ record FolderScan(Path root, List<Path> files, int[] classOf, List<String> class
                     "give the folder that holds the images");
         }
         List<Path> images = new ArrayList<>();
+        List<Path> texts = new ArrayList<>();
+        Path[] metadata = {null};
         List<String> others = new ArrayList<>();
         int[] otherCount = {0};
         try {
@@ -51,6 +59,10 @@ record FolderScan(Path root, List<Path> files, int[] classOf, List<String> class
                             if (hidden(file) || !a.isRegularFile()) return FileVisitResult.CONTINUE;
                             if (isImageName(file)) {
                                 images.add(file);
+                            } else if (file.equals(root.resolve(FolderCaptions.METADATA))) {
+                                metadata[0] = file;
+                            } else if (extension(file).equals("txt")) {
+                                texts.add(file);   // a caption if an image of the same name lies beside it
                             } else {
                                 otherCount[0]++;
                                 if (others.size() < 3) others.add(root.relativize(file).toString());
@@ -74,10 +86,38 @@ record FolderScan(Path root, List<Path> files, int[] classOf, List<String> class
                     "point at the folder that holds the images, or use an IDX/CIFAR folder or 'shapes'");
         }
         images.sort(null);
-        return assignClasses(root, images, otherCount[0], others);
+        Map<Path, Path> sidecars = sidecars(images, texts);
+        Set<Path> captions = new HashSet<>(sidecars.values());
+        for (Path t : texts) {
+            if (captions.contains(t)) continue;
+            otherCount[0]++;
+            if (others.size() < 3) others.add(root.relativize(t).toString());
+        }
+        return assignClasses(root, images, otherCount[0], others, metadata[0], sidecars);
     }
 
-    private static FolderScan assignClasses(Path root, List<Path> images, int other, List<String> examples) {
+    /** Image -> the .txt of the same name in the same folder, for the images that have one. */
+    private static Map<Path, Path> sidecars(List<Path> images, List<Path> texts) {
+        Map<Stem, Path> byStem = new HashMap<>();
+        for (Path t : texts) byStem.put(Stem.of(t), t);
+        Map<Path, Path> out = new HashMap<>();
+        for (Path img : images) {
+            Path t = byStem.get(Stem.of(img));
+            if (t != null) out.put(img, t);
+        }
+        return Map.copyOf(out);
+    }
+
+    /** A file's folder and name without its extension. Kept as a string, never turned back into a path: under a C locale a non-ASCII name cannot be. */
+    private record Stem(Path dir, String name) {
+        static Stem of(Path p) {
+            String n = p.getFileName().toString();
+            return new Stem(p.getParent(), n.substring(0, n.lastIndexOf('.')));
+        }
+    }
+
+    private static FolderScan assignClasses(Path root, List<Path> images, int other, List<String> examples,
+                                            Path metadata, Map<Path, Path> sidecars) {
         boolean direct = images.stream().anyMatch(p -> p.getParent().equals(root));
         TreeMap<String, Integer> classes = new TreeMap<>();
         if (!direct) {
@@ -90,13 +130,18 @@ record FolderScan(Path root, List<Path> files, int[] classOf, List<String> class
             classOf[i] = direct ? -1 : classes.get(root.relativize(images.get(i)).getName(0).toString());
         }
         boolean mixed = direct && images.stream().anyMatch(p -> !p.getParent().equals(root));
-        return new FolderScan(root, images, classOf, List.copyOf(classes.keySet()), other, examples, mixed);
+        return new FolderScan(root, images, classOf, List.copyOf(classes.keySet()), other, examples, mixed, metadata, sidecars);
     }
 
     static boolean isImageName(Path p) {
+        return EXTENSIONS.contains(extension(p));
+    }
+
+    /** The lower-case extension, or "" when the name has none (".hidden" and "README" have none). */
+    private static String extension(Path p) {
         String name = p.getFileName().toString();
         int dot = name.lastIndexOf('.');
-        return dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+        return dot > 0 ? name.substring(dot + 1).toLowerCase(Locale.ROOT) : "";
     }
 
     private static boolean hidden(Path p) {

@@ -18,6 +18,9 @@ import java.util.stream.IntStream;
  * whatever the folder size. Either way every file is decoded (strictly, see {@link ImageDecoder})
  * when the dataset opens, and files that are truncated, damaged, too large or not images are
  * skipped and reported in one warning line.
+ *
+ * <p>Captions (text-to-image) come from a {@code metadata.jsonl} at the root or a {@code .txt} beside each image;
+ * {@link FolderCaptions} has the rules. A folder with neither is uncaptioned.
  */
 public final class ImageFolderDataset implements ImageDataset {
     private final Path root;
@@ -28,9 +31,11 @@ public final class ImageFolderDataset implements ImageDataset {
     private final List<String> classNames;
     private final byte[][] cache; // null when decoding lazily
     private final int skipped;
+    private final String[] captions;      // null when uncaptioned
+    private final String captionSource;
 
     private ImageFolderDataset(Path root, int channels, int size, List<Path> files, int[] labels,
-                               List<String> classNames, byte[][] cache, int skipped) {
+                               List<String> classNames, byte[][] cache, int skipped, String[] captions, String captionSource) {
         this.root = root;
         this.channels = channels;
         this.size = size;
@@ -39,6 +44,8 @@ public final class ImageFolderDataset implements ImageDataset {
         this.classNames = classNames;
         this.cache = cache;
         this.skipped = skipped;
+        this.captions = captions;
+        this.captionSource = captionSource;
     }
 
     /** Opens with the default cache budget. */
@@ -63,6 +70,8 @@ public final class ImageFolderDataset implements ImageDataset {
             warnings.accept("images lie both directly in " + root + " and in its sub-folders, so the"
                     + " folder is treated as unlabeled; move all images into class sub-folders to get labels");
         }
+        // captions before decoding: a mistake in them is reported at once, not after minutes of decoding
+        FolderCaptions.Captions captions = FolderCaptions.read(scan, warnings);
         int n = scan.files().size();
         long need = (long) n * channels * size * size;
         boolean eager = need <= cacheBytes;
@@ -77,13 +86,15 @@ public final class ImageFolderDataset implements ImageDataset {
                 decoded[i] = toBytes(Resizer.resizeCrop(new ImageRows(r.image(), channels), size));
             }
         });
-        return collect(scan, channels, size, decoded, failures, warnings);
+        return collect(scan, channels, size, decoded, failures, captions, warnings);
     }
 
     private static ImageFolderDataset collect(FolderScan scan, int channels, int size, byte[][] decoded,
-                                              ImageDecoder.Failure[] failures, Consumer<String> warnings) {
+                                              ImageDecoder.Failure[] failures, FolderCaptions.Captions captions,
+                                              Consumer<String> warnings) {
         List<Path> files = new ArrayList<>();
         List<byte[]> cache = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
         int[] labels = new int[failures.length];
         SkipReport skips = new SkipReport(scan.root());
         skips.addOtherFiles(scan.otherFiles(), scan.otherExamples());
@@ -95,6 +106,7 @@ public final class ImageFolderDataset implements ImageDataset {
             labels[files.size()] = scan.classOf()[i];
             files.add(scan.files().get(i));
             if (decoded != null) cache.add(decoded[i]);
+            if (captions != null) texts.add(captions.texts()[i]);
         }
         if (files.isEmpty()) {
             throw new DatasetException("none of the " + failures.length + " image files under " + scan.root()
@@ -106,7 +118,8 @@ public final class ImageFolderDataset implements ImageDataset {
         int[] trimmed = java.util.Arrays.copyOf(labels, files.size());
         byte[][] c = decoded == null ? null : cache.toArray(new byte[0][]);
         return new ImageFolderDataset(scan.root(), channels, size, List.copyOf(files), trimmed,
-                scan.classNames(), c, skips.refused());
+                scan.classNames(), c, skips.refused(), captions == null ? null : texts.toArray(new String[0]),
+                captions == null ? null : captions.source());
     }
 
     static long defaultCacheBytes() {
@@ -166,13 +179,20 @@ public final class ImageFolderDataset implements ImageDataset {
         return labels[Objects.checkIndex(index, files.size())];
     }
 
+    /** The caption of image {@code index} (trimmed, one line, possibly empty), or null when the folder is uncaptioned. */
+    @Override
+    public String caption(int index) {
+        Objects.checkIndex(index, files.size());
+        return captions == null ? null : captions[index];
+    }
+
     @Override
     public String describe() {
         String classes = classNames.isEmpty() ? "unlabeled"
                 : classNames.size() + " classes (" + String.join(", ", classNames.subList(0, Math.min(8, classNames.size())))
                 + (classNames.size() > 8 ? ", ..." : "") + ")";
         return "image folder " + root + ": " + files.size() + " images, " + channels + "x" + size + "x" + size
-                + ", " + classes + (skipped > 0 ? ", " + skipped + " image files skipped" : "")
+                + ", " + classes + (captions != null ? ", captioned by " + captionSource : "") + (skipped > 0 ? ", " + skipped + " image files skipped" : "")
                 + (cache != null ? ", cached in memory" : ", decoded on each load");
     }
 }

@@ -147,16 +147,24 @@ public final class TextConditioning {
 
     /**
      * The prompts of a training grid: for a labelled dataset the first caption of each class (one per shape for the
-     * built-in shapes), otherwise the first {@code rows} captions.
+     * built-in shapes), otherwise {@code rows} captions spread evenly over the data (an image folder sorted by file
+     * name keeps similar images together, so its first captions would say nearly the same thing).
      */
     public static List<String> gridPrompts(dev.diffusion4j.data.ImageDataset data, int rows) {
         List<String> p = new ArrayList<>();
         int k = data.numClasses();
-        boolean[] seen = new boolean[Math.max(k, 0)];
-        for (int i = 0; i < data.size() && p.size() < (k > 0 ? k : rows); i++) {
+        if (k <= 0) {
+            for (int j = 0; j < rows && j < data.size(); j++) {
+                String c = data.caption((int) ((long) j * data.size() / Math.min(rows, data.size())));
+                if (c != null) p.add(c);
+            }
+            return p;
+        }
+        boolean[] seen = new boolean[k];
+        for (int i = 0; i < data.size() && p.size() < k; i++) {
             int y = data.label(i);
-            if (k > 0 && (y < 0 || y >= k || seen[y])) continue;
-            if (k > 0) seen[y] = true;
+            if (y < 0 || y >= k || seen[y]) continue;
+            seen[y] = true;
             if (data.caption(i) != null) p.add(data.caption(i));
         }
         return p;

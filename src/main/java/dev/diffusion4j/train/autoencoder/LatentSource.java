@@ -79,6 +79,12 @@ public record LatentSource(AutoencoderSource run, Autoencoder autoencoder, Image
     }
 
     public LatentDataset dataset(LatentCache.Latents latents, double scale) {
-        return new LatentDataset(latents, scale, pixels.numClasses(), pixels.describe());
+        if (latents.n() != pixels.size()) throw new IllegalStateException("the latent cache " + latents.dir() + " holds " + latents.n()
+                + " latents for " + pixels.size() + " images; delete it to encode afresh");
+        // the captions are copied so that the pixel images (perhaps a GiB held in memory) need not stay reachable
+        java.util.List<String> captions = new java.util.ArrayList<>(pixels.size());
+        for (int i = 0; i < pixels.size(); i++) captions.add(pixels.caption(i));
+        boolean none = captions.stream().allMatch(java.util.Objects::isNull);
+        return new LatentDataset(latents, scale, pixels.numClasses(), pixels.describe(), none ? null : captions);
     }
 }
