@@ -37,7 +37,7 @@ train_ae() {
   timeout 60 $D reconstruct --run $AE --count 64 --device cuda 2>&1 | grep PSNR | sed 's/^/diffuse reconstruct, 64 images: /'
   PYTHONPATH=$PWD/.device/diffusers/src${PYTHONPATH:+:$PYTHONPATH} timeout 90 python3 bench/vae_export_check.py $W/ae-diffusers \
     .device/emoji --count 64 2>&1 | grep -v -i warn
-  cp $AE/metrics.jsonl "$OUT/ae-metrics.jsonl"; ls $AE/samples | tail -1 | xargs -I{} cp $AE/samples/{} "$OUT/ae-last-grid.png"
+  grep -E '"step": ?(500|1000|1500|2000|3000),' $AE/metrics.jsonl | cut -c1-200
 }
 
 case "${1:-ae}" in
@@ -45,27 +45,28 @@ case "${1:-ae}" in
   text)
     {
       train_ae
-      # the training folder: every image except the held-out captions (links, not copies)
+      # the training folder: every image except those of the held-out captions
       python3 - "${HELD_OUT[@]}" <<'EOF'
-import json, os, sys
+import json, os, shutil, sys
 held = set(sys.argv[1:]); src = ".device/emoji"; dst = "/tmp/d4j/emoji/train"
 os.makedirs(dst, exist_ok=True); kept = 0; found = set()
 with open(os.path.join(src, "metadata.jsonl")) as f, open(os.path.join(dst, "metadata.jsonl"), "w") as out:
     for line in f:
         e = json.loads(line)
         if e["text"] in held: found.add(e["text"]); continue
-        os.symlink(os.path.abspath(os.path.join(src, e["file_name"])), os.path.join(dst, e["file_name"]))
+        shutil.copy(os.path.join(src, e["file_name"]), os.path.join(dst, e["file_name"]))
         out.write(line); kept += 1
 print(f"training folder: {kept} images; held out {len(found)} of {len(held)} prompts: missing {sorted(held - found)}")
 EOF
       timeout 400 $D train --autoencoder $AE --data $W/train --image-size 64 --preset ddpm-cifar10 --text-encoder text-tiny \
         --vocab data/captions/emoji-bpe-2048 --out $W/ldm --steps ${LDM_STEPS:-6000} --batch-size 128 --lr 2e-4 --precision bf16 \
         --device cuda --sample-every 2000 --log-every 100 --grid-size 16 2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -12
-      for p in "${HELD_OUT[@]}" "grinning face, smileys and emotion" "red apple, food and drink"; do
-        f=$(echo "$p" | tr -c 'a-z0-9' '-' | cut -c1-40)
-        timeout 60 $D sample --run $W/ldm --prompt "$p" --count 8 --guidance 3 --out "$OUT/prompt-$f.png" --device cuda 2>&1 | grep -v WARNING | tail -1
-      done
-      cp $W/ldm/metrics.jsonl "$OUT/ldm-metrics.jsonl"; ls $W/ldm/samples | tail -1 | xargs -I{} cp $W/ldm/samples/{} "$OUT/ldm-last-grid.png"
+      # one grid: a row of 8 per prompt, the held-out ones first, then two seen in training
+      P=(); for p in "${HELD_OUT[@]}" "grinning face, smileys and emotion" "red apple, food and drink"; do P+=(--prompt "$p"); done
+      timeout 90 $D sample --run $W/ldm "${P[@]}" --count 48 --guidance 3 --grid "$OUT/emoji-prompts.png" --device cuda 2>&1 \
+        | grep -v WARNING | tail -2
+      grep -E '"step": ?(100|1000|2000|3000|4000|5000|6000),' $W/ldm/metrics.jsonl | cut -c1-200
+      ls $W/ldm/samples | tail -1 | xargs -I{} cp $W/ldm/samples/{} "$OUT/emoji-ldm-grid.png"
     } 2>&1 | tee "$OUT/emoji-text.txt" ;;
   *) echo "unknown mode '$1': use ae or text" >&2; exit 2 ;;
 esac

@@ -23,6 +23,7 @@ import dev.diffusion4j.train.TensorBoardLog;
 import dev.diffusion4j.train.SuperResolutionTask;
 import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.train.TrainDefaults;
+import dev.diffusion4j.train.TextConditioning;
 import dev.diffusion4j.train.Trainer;
 import dev.diffusion4j.train.autoencoder.LatentSpace;
 import java.io.PrintWriter;
@@ -371,7 +372,9 @@ public final class TrainCommand implements Callable<Integer> {
                 + (cfg.classConditional() ? " (one row per class, in label order; guidance " + cfg.sample().guidance() + ")" : ""));
         out.println("report:  " + run.reportFile().toAbsolutePath());
         if (result.lastCheckpoint() != null) out.println("checkpoint: " + result.lastCheckpoint().toAbsolutePath());
+        String prompt = TextConditioning.examplePrompt(run, result.lastGrid());
         if (SuperResolutionTask.of(run) != null) out.println("next: " + SuperResolutionOptions.nextHint(outDir));
+        else if (prompt != null) out.println("next: " + Invocation.command() + " sample --run " + outDir + " --prompt " + VectorModuleCheck.quote(prompt));
         else out.println("next: " + Invocation.command() + " sample --run " + outDir + "   |   " + Invocation.command() + " eval --run " + outDir);
         out.flush();
         return 0;

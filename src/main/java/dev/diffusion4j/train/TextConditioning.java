@@ -82,6 +82,22 @@ public final class TextConditioning {
         }
     }
 
+    /**
+     * For the "next:" hint of a text-to-image run: the first prompt of the grid's prompt file beside {@code grid} (a
+     * caption of the data), or a generic one without a grid; null for a run without text.
+     */
+    public static String examplePrompt(RunDir run, Path grid) {
+        if (!Files.isRegularFile(run.root().resolve(DIR).resolve(SPEC))) return null;
+        Path prompts = grid == null ? null : grid.resolveSibling(grid.getFileName().toString().replaceFirst("\\.png$", ".txt"));
+        try {
+            if (prompts != null && Files.isRegularFile(prompts))
+                for (String line : Files.readAllLines(prompts)) if (!line.isBlank() && !line.startsWith("#")) return line;
+        } catch (IOException e) {
+            // the hint then falls back to a generic prompt
+        }
+        return "a picture";
+    }
+
     public Spec spec() { return spec; }
     public ClipTextEncoder encoder() { return encoder; }
     public int contextDim() { return encoder.contextDim(); }

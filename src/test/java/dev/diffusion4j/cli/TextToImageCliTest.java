@@ -25,7 +25,22 @@ class TextToImageCliTest {
 
     @BeforeAll static void trainStraight() {
         straight = dir.resolve("straight");
-        CliRun.of(train(straight, "4")).succeeded();
+        trainOutput = CliRun.of(train(straight, "4")).succeeded().out();
+    }
+
+    static String trainOutput;
+
+    /** The "next:" hint of a text run names a prompt (sample refuses a text run without one) and runs as printed. */
+    @Test void theNextHintSamplesAPromptAsPrinted() {
+        String next = trainOutput.lines().filter(l -> l.startsWith("next: ")).findFirst().orElseThrow();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("'([^']*)'|(\\S+)").matcher(next.substring("next: ".length()));
+        List<String> words = new java.util.ArrayList<>();
+        while (m.find()) words.add(m.group(1) != null ? m.group(1) : m.group(2));
+        assertEquals(List.of("sample", "--run", straight.toString(), "--prompt"), words.subList(1, 5), next);
+        assertTrue(words.get(5).contains(" on a "), "a caption of the shapes: " + next);
+        List<String> args = new java.util.ArrayList<>(words.subList(1, words.size()));
+        args.addAll(List.of("--count", "1", "--steps", "2", "--grid", dir.resolve("hint.png").toString(), "--device", "cpu"));
+        CliRun.of(args.toArray(String[]::new)).succeeded();
     }
 
     @Test void theRunRecordsItsTextEncoderAndGridPrompts() throws Exception {
