@@ -38,6 +38,9 @@ class DiTTextToImageCliTest {
         assertTrue(keys.contains("text_pool_proj.weight"), keys.toString());
         for (int i = 0; i < m.depth(); i++) assertTrue(keys.contains("blocks." + i + ".cross_attn.to_k.weight"), "block " + i + ": " + keys);
         assertTrue(Files.isRegularFile(straight.resolve("checkpoints/step-0000002/text_encoder.safetensors")));
+        List<String> prompts = Files.readAllLines(straight.resolve("samples/step-0000002.txt"));
+        assertTrue(prompts.stream().anyMatch(p -> p.contains("triangle")), "the final grid is labelled with its prompts: " + prompts);
+        assertTrue(Files.size(straight.resolve("samples/step-0000002.png")) > 0);
     }
 
     @Test void resumeContinuesExactly() {

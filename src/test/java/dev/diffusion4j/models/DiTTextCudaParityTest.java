@@ -2,7 +2,9 @@ package dev.diffusion4j.models;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.diffusion4j.engine.Autocast;
 import dev.diffusion4j.engine.Backends;
+import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
@@ -26,7 +28,9 @@ class DiTTextCudaParityTest {
 
     record Step(Tensor out, Tensor loss, DiT model, Tensor context) {}
 
-    static Step step(Device device) {
+    static Step step(Device device) { return step(device, false); }
+
+    static Step step(Device device, boolean bf16) {
         DiT m = new DiT(CFG, new Generator(0));
         Generator w = new Generator(7);
         for (Parameter p : m.parameters()) if (p.requiresGrad()) p.copyFrom(Tensor.randn(w, p.shape()).mul(0.1));
@@ -35,8 +39,11 @@ class DiTTextCudaParityTest {
         Tensor x = Tensor.randn(g, 3, 3, 8, 8).to(device), target = Tensor.randn(g, 3, 6, 8, 8).to(device);
         Tensor ctx = Tensor.randn(g, 3, 7, 48).to(device).detach().requiresGrad(true);
         Tensor t = Tensor.ofLongs(new long[] {1, 400, 999}, 3).to(device);
-        Tensor out = m.forward(x, t, null, ctx);
-        Tensor loss = F.mseLoss(out, target);
+        Tensor out;
+        try (var ac = bf16 ? Autocast.bf16() : null) {
+            out = m.forward(x, t, null, ctx);
+        }
+        Tensor loss = F.mseLoss(out.to(DType.F32), target);
         loss.backward();
         return new Step(out, loss, m, ctx);
     }
@@ -54,12 +61,37 @@ class DiTTextCudaParityTest {
         return s;
     }
 
-    @Test
-    void forwardAndBackwardMatchTheCpu() {
+    /** bf16 autocast vs f32 on the device (DiTStepParity's bounds): output in bf16, loss within 2%, gradients within 5% (relative L2). */
+    static String checkAutocast(Device device) {
+        Step f = step(device, false), b = step(device, true);
+        double lossErr = Math.abs(b.loss().item() - f.loss().item()) / f.loss().item();
+        TensorDiff g = new TensorDiff();
+        Map<String, Parameter> pb = b.model().namedParameters();
+        for (var e : f.model().namedParameters().entrySet())
+            if (e.getValue().requiresGrad()) g.add(e.getKey(), pb.get(e.getKey()).grad(), e.getValue().grad());
+        g.add("context", b.context().grad(), f.context().grad());
+        String s = String.format(Locale.ROOT, "text DiT step under bf16 autocast on %s: output %s, loss rel %.2e, gradients %s", device,
+                b.out().dtype().id(), lossErr, g);
+        if (b.out().dtype() != DType.BF16 || lossErr > 2e-2 || g.totalRel() > 5e-2) throw new AssertionError(s);
+        return s;
+    }
+
+    static void requireCuda() {
         boolean cuda = Backends.cudaAvailable();
         if (!cuda) System.out.println("DiTTextCudaParityTest skipped: no CUDA device");
         Assumptions.assumeTrue(cuda, "no CUDA device");
+    }
+
+    @Test
+    void forwardAndBackwardMatchTheCpu() {
+        requireCuda();
         System.out.println(check(Device.cuda(0), 1e-4));
+    }
+
+    @Test
+    void aStepUnderBf16AutocastStaysCloseToF32() {
+        requireCuda();
+        System.out.println(checkAutocast(Device.cuda(0)));
     }
 
     /** The comparison itself, on the CPU: the same step twice agrees exactly, so a GPU mismatch is the GPU's. */
