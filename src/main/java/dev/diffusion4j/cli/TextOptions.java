@@ -75,6 +75,11 @@ public final class TextOptions {
         return learned = BpeLearner.learn(captions, LEARNED_VOCAB_SIZE, 2, null);
     }
 
+    /** What to run after a text-to-image run: sampling with one of the data's captions (eval draws unprompted samples, which a text run cannot). */
+    static String nextHint(Path out, String examplePrompt) {
+        return dev.diffusion4j.train.Invocation.command() + " sample --run " + out + " --prompt '" + examplePrompt.replace("'", "'\\''") + "' --guidance 3";
+    }
+
     /** Records the text encoder and its vocabulary in a new run's folder. */
     void record(RunDir run, ImageDataset data) {
         if (!enabled()) return;

@@ -372,6 +372,7 @@ public final class TrainCommand implements Callable<Integer> {
         out.println("report:  " + run.reportFile().toAbsolutePath());
         if (result.lastCheckpoint() != null) out.println("checkpoint: " + result.lastCheckpoint().toAbsolutePath());
         if (SuperResolutionTask.of(run) != null) out.println("next: " + SuperResolutionOptions.nextHint(outDir));
+        else if (cfg.model().contextDim() > 0) out.println("next: " + TextOptions.nextHint(outDir, trainer.data().caption(0)));
         else out.println("next: " + Invocation.command() + " sample --run " + outDir + "   |   " + Invocation.command() + " eval --run " + outDir);
         out.flush();
         return 0;

@@ -25,7 +25,8 @@ class DiTTextToImageCliTest {
 
     @BeforeAll static void trainStraight() {
         straight = dir.resolve("straight");
-        CliRun.of(train(straight, "2")).succeeded();
+        CliRun r = CliRun.of(train(straight, "2")).succeeded();
+        assertTrue(r.out().contains(" sample --run " + straight + " --prompt '"), "the hint names a prompt: " + r.describe());
     }
 
     @Test void theRunIsATextDiTWithCrossAttentionInEveryBlock() throws Exception {
