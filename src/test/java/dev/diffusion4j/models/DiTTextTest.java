@@ -75,6 +75,20 @@ class DiTTextTest {
         assertEquals(TEXT.parameterCount(), text.numParameters());
         DiTConfig big = ModelPresets.dit("dit-tiny").withClasses(0).withContextDim(64);
         assertEquals(big.parameterCount(), new DiT(big, new Generator(0)).numParameters());
+        // initialisation: q/k/v Glorot-uniform, the output projection and the pooled projection zero
+        DiT wide = new DiT(new DiTConfig(2, 4, 2, 64, 1, 4, 4.0, 0, true, 48), new Generator(3));
+        for (var e : wide.stateDict().entrySet()) {
+            String k = e.getKey();
+            if (!k.contains("cross_attn") && !k.startsWith("text_pool_proj")) continue;
+            double absMax = 0;
+            for (double v : e.getValue().toDoubleArray()) absMax = Math.max(absMax, Math.abs(v));
+            int[] s = e.getValue().shape();
+            if (k.contains("to_out") || k.startsWith("text_pool_proj")) assertEquals(0, absMax, k + " is zero");
+            else {
+                double bound = Math.sqrt(6.0 / (s[0] + s[1]));
+                assertTrue(absMax <= bound && absMax > 0.9 * bound, k + ": max |w| " + absMax + " vs Glorot bound " + bound);
+            }
+        }
         // the text weights come from a fork of the generator: the rest equals the plain DiT of the same seed
         Map<String, Tensor> a = text.stateDict(), b = plain.stateDict();
         for (String k : keys) assertArrayEquals(b.get(k).toFloatArray(), a.get(k).toFloatArray(), k);
