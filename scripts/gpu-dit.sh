@@ -8,6 +8,8 @@
 #                              dit.py --cfg S/2 and B/2 in tf32, bf16 and bf16-compile; then XL/2 at batch 32 (both sides),
 #                              with the peak GPU memory nvidia-smi saw during each command (ONLY=dit-s/2 runs one model)
 #   scripts/gpu-dit.sh train   class-conditional dit-fmnist on Fashion-MNIST (bf16), then eval (test NLL) and a sample grid
+#   scripts/gpu-dit.sh text    the text DiT's CUDA parity (DiTTextCudaParityTest: f32 vs CPU, bf16 autocast vs f32), then
+#                              dit-tiny + text-tiny on the captioned shapes (STEPS, default 3000) and a prompted grid
 set -uo pipefail
 B=.device/gpu
 OUT=${OUT:-/tmp/out}
@@ -62,6 +64,18 @@ case "${1:-parity}" in
     $D eval --run /tmp/dit-fmnist --split test --count 256 --batch-size 256 --device cuda 2>&1 | grep -v WARNING | tail -3
     cp /tmp/dit-fmnist/samples/step-*.png "$OUT/dit-fmnist-grid.png"; cp /tmp/dit-fmnist/metrics.jsonl /tmp/dit-fmnist/config.json "$OUT/"
     ;;
+  text)
+    timeout 300 $J -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/diffusion4j.jar:$B/tc \
+      --select-class dev.diffusion4j.models.DiTTextCudaParityTest > "$OUT/dit-text-tests.log" 2>&1
+    echo "tests rc=$?"; grep -E "text DiT|✘" "$OUT/dit-text-tests.log" | head; grep -E "tests (successful|failed)" "$OUT/dit-text-tests.log"
+    STEPS=${STEPS:-3000}
+    $D train --preset dit-tiny --text-encoder text-tiny --out /tmp/dit-text --steps $STEPS --batch-size 128 --lr 1e-3 --log-every 100 \
+      --sample-every $STEPS --checkpoint-every $STEPS --grid-size 40 --device cuda 2>&1 | grep -v WARNING | tail -6
+    $D sample --run /tmp/dit-text --prompt "a red circle on a light background" --prompt "a blue square on a dark background" \
+      --prompt "a green triangle on a light background" --prompt "a yellow ring on a dark background" --guidance 3 --count 32 \
+      --grid "$OUT/dit-text-prompted.png" --device cuda 2>&1 | grep -v WARNING | tail -2
+    cp /tmp/dit-text/samples/step-*.png /tmp/dit-text/samples/step-*.txt /tmp/dit-text/metrics.jsonl "$OUT/"
+    ;;
   profile)
     # where a DiT training step's device time goes: per-kernel / per-library-call counts and CUDA-event times
     PRESET=${PRESET:-dit-s/2}
@@ -83,5 +97,5 @@ case "${1:-parity}" in
     wait
     cat "$OUT"/dit-shapes-*.txt
     ;;
-  *) echo "unknown mode '$1': use parity, bench, train, profile or cpu-shapes" >&2; exit 2 ;;
+  *) echo "unknown mode '$1': use parity, bench, train, text, profile or cpu-shapes" >&2; exit 2 ;;
 esac

@@ -3,7 +3,6 @@ package dev.diffusion4j.cli;
 import dev.diffusion4j.data.Captioned;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.models.ModelConfig;
-import dev.diffusion4j.models.UNetConfig;
 import dev.diffusion4j.models.text.BpeLearner;
 import dev.diffusion4j.models.text.ClipTextConfig;
 import dev.diffusion4j.models.text.ClipTokenizer;
@@ -23,8 +22,8 @@ public final class TextOptions {
     static final int VOCAB_CAPTIONS = 20_000, LEARNED_VOCAB_SIZE = 1024;
 
     @Option(names = "--text-encoder", paramLabel = "PRESET",
-            description = "Train text-to-image: a CLIP-like text encoder (text-tiny or text-small), trained from scratch with the U-Net, "
-                    + "whose hidden states the U-Net cross-attends to. Needs captioned data (the built-in shapes; image folders with captions).")
+            description = "Train text-to-image: a CLIP-like text encoder (text-tiny or text-small), trained from scratch with the U-Net or DiT, "
+                    + "whose hidden states the model cross-attends to. Needs captioned data (the built-in shapes; image folders with captions).")
     String encoder;
 
     @Option(names = "--vocab", paramLabel = "DIR",
@@ -44,7 +43,6 @@ public final class TextOptions {
             return;
         }
         c.oneOf("--text-encoder", encoder, ClipTextConfig.PRESETS)
-         .require(preset instanceof UNetConfig, "--text-encoder needs a U-Net preset (e.g. --preset tiny), not the DiT")
          .require(!Boolean.TRUE.equals(classConditional), "--text-encoder conditions on captions; drop --class-conditional")
          .require(eval.every == 0, "--eval-every measures unprompted samples; it does not apply to --text-encoder runs yet")
          .fraction("--caption-dropout", captionDropout);
@@ -53,11 +51,11 @@ public final class TextOptions {
                     "--vocab " + vocab + " must hold vocab.json and merges.txt");
     }
 
-    /** The U-Net with cross-attention as wide as the encoder's hidden states. */
+    /** The U-Net or DiT with cross-attention as wide as the encoder's hidden states. */
     ModelConfig model(ModelConfig m, ImageDataset data) {
         if (!enabled()) return m;
         checkCaptions(data);
-        return ((UNetConfig) m).withContextDim(ClipTextConfig.preset(encoder, tokenizer(data)).hiddenSize());
+        return m.withContextDim(ClipTextConfig.preset(encoder, tokenizer(data)).hiddenSize());
     }
 
     /** With --text-encoder, refuses data without captions (also called on a latent run's pixels, before encoding them). */

@@ -1,6 +1,7 @@
 package dev.diffusion4j.models;
 
 import dev.diffusion4j.engine.Generator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
@@ -16,10 +17,14 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param mlpRatio   MLP hidden width over D
  * @param numClasses class-conditional when > 0 (a label table with one extra "no class" row)
  * @param learnSigma doubled outputs for learned-range variance
+ * @param contextDim text-conditioned when > 0: every block cross-attends to a context [N, L, contextDim] (a text
+ *                   encoder's hidden states) and the context's mean token is added to the conditioning vector; 0 (not
+ *                   written to JSON) for none
  */
 public record DiTConfig(int inChannels, int resolution, int patchSize, int hiddenSize, int depth, int numHeads,
                         @JsonProperty(defaultValue = "4.0") double mlpRatio, @JsonProperty(defaultValue = "0") int numClasses,
-                        @JsonProperty(defaultValue = "false") boolean learnSigma) implements ModelConfig {
+                        @JsonProperty(defaultValue = "false") boolean learnSigma,
+                        @JsonProperty(defaultValue = "0") @JsonInclude(JsonInclude.Include.NON_DEFAULT) int contextDim) implements ModelConfig {
     public static final String ARCH = "dit";
     /** Sinusoidal frequencies fed to the timestep MLP (fixed at 256 in the reference). */
     public static final int FREQUENCY_EMBEDDING_SIZE = 256;
@@ -37,6 +42,13 @@ public record DiTConfig(int inChannels, int resolution, int patchSize, int hidde
             throw new IllegalArgumentException("DiT hidden size " + hiddenSize + " cannot be split into " + numHeads + " heads");
         if (!(mlpRatio > 0) || (int) (hiddenSize * mlpRatio) < 1)
             throw new IllegalArgumentException("DiT MLP ratio must be positive, got " + mlpRatio);
+        if (contextDim < 0) throw new IllegalArgumentException("DiT context_dim must be >= 0 (0: no cross-attention), got " + contextDim);
+    }
+
+    /** A DiT without text conditioning (class-conditional when numClasses > 0, else unconditional). */
+    public DiTConfig(int inChannels, int resolution, int patchSize, int hiddenSize, int depth, int numHeads, double mlpRatio, int numClasses,
+                     boolean learnSigma) {
+        this(inChannels, resolution, patchSize, hiddenSize, depth, numHeads, mlpRatio, numClasses, learnSigma, 0);
     }
 
     /** Tokens per side of the patch grid. */
@@ -51,15 +63,20 @@ public record DiTConfig(int inChannels, int resolution, int patchSize, int hidde
     @Override public DiT build(Generator gen) { return new DiT(this, gen); }
 
     @Override public DiTConfig withLearnSigma(boolean v) {
-        return new DiTConfig(inChannels, resolution, patchSize, hiddenSize, depth, numHeads, mlpRatio, numClasses, v);
+        return new DiTConfig(inChannels, resolution, patchSize, hiddenSize, depth, numHeads, mlpRatio, numClasses, v, contextDim);
     }
 
     @Override public DiTConfig withClasses(int n) {
-        return new DiTConfig(inChannels, resolution, patchSize, hiddenSize, depth, numHeads, mlpRatio, n, learnSigma);
+        return new DiTConfig(inChannels, resolution, patchSize, hiddenSize, depth, numHeads, mlpRatio, n, learnSigma, contextDim);
     }
 
     @Override public DiTConfig withInput(int channels, int res) {
-        return new DiTConfig(channels, res, patchSize, hiddenSize, depth, numHeads, mlpRatio, numClasses, learnSigma);
+        return new DiTConfig(channels, res, patchSize, hiddenSize, depth, numHeads, mlpRatio, numClasses, learnSigma, contextDim);
+    }
+
+    /** This DiT with cross-attention to a context of width {@code d} in every block (0: none). */
+    @Override public DiTConfig withContextDim(int d) {
+        return new DiTConfig(inChannels, resolution, patchSize, hiddenSize, depth, numHeads, mlpRatio, numClasses, learnSigma, d);
     }
 
     /**
@@ -74,6 +91,8 @@ public record DiTConfig(int inChannels, int resolution, int patchSize, int hidde
         long pos = (long) numTokens() * d;
         long block = (3 * d * d + 3 * d) + (d * d + d) + (h * d + h) + (d * h + d) + (6 * d * d + 6 * d);
         long last = d * p * p * outChannels() + p * p * outChannels() + 2 * d * d + 2 * d;
-        return patch + time + label + pos + depth * block + last;
+        long ctx = contextDim;   // text: per block to_q, to_k, to_v (bias-free), to_out.0; once the pooled projection
+        long text = contextDim > 0 ? depth * (d * d + 2 * ctx * d + d * d + d) + ctx * d + d : 0;
+        return patch + time + label + pos + depth * block + last + text;
     }
 }

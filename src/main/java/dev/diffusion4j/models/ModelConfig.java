@@ -28,6 +28,9 @@ public sealed interface ModelConfig permits UNetConfig, DiTConfig {
 
     default int outChannels() { return learnSigma() ? 2 * inChannels() : inChannels(); }
 
+    /** Text-conditioned when > 0: the width of the context [N, L, contextDim] the network cross-attends to. */
+    int contextDim();
+
     /** "unet" or "dit": the family, as written to config.json. */
     String arch();
 
@@ -36,6 +39,9 @@ public sealed interface ModelConfig permits UNetConfig, DiTConfig {
     ModelConfig withClasses(int n);
 
     ModelConfig withInput(int channels, int res);
+
+    /** This network with cross-attention to a context of width d (0: none). */
+    ModelConfig withContextDim(int d);
 
     /** A freshly initialised network of this configuration, drawing its initial weights from gen. */
     DenoisingNetwork build(Generator gen);

@@ -61,7 +61,7 @@ public final class DiffusionPipeline {
     public static DiffusionPipeline load(Path run, Device device) {
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();
-        if (cfg.model() instanceof dev.diffusion4j.models.UNetConfig u && u.contextDim() > 0)
+        if (cfg.model().contextDim() > 0)
             throw new IllegalArgumentException(run + " is a text-conditioned run, which DiffusionPipeline cannot prompt yet; use "
                     + Invocation.command() + " sample --run " + run + " --prompt \"...\"");
         Checkpoints.Entry ck = r.checkpoints().latest().orElseThrow(() -> new IllegalArgumentException(

@@ -29,8 +29,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The text side of a text-to-image run: a CLIP-like text encoder trained from scratch together with the U-Net, whose
- * hidden states reach the U-Net's cross-attention under "context". A run is text-to-image when its folder holds
+ * The text side of a text-to-image run: a CLIP-like text encoder trained from scratch together with the U-Net or DiT,
+ * whose hidden states reach the model's cross-attention under "context". A run is text-to-image when its folder holds
  * text/text.json (the encoder preset, caption dropout, token length) beside the vocabulary it was started with
  * (text/vocab.json, text/merges.txt). Checkpoints hold the encoder's weights and EMA in text_encoder.safetensors.
  */

@@ -90,8 +90,8 @@ public final class Trainer {
         if (superRes != null) superRes.check(cfg.model());
         this.text = TextConditioning.of(run, cfg, device);
         if (text != null) dev.diffusion4j.data.Captioned.require(data, "this text-to-image run");   // e.g. a resume on data that lost its captions
-        if (text != null && !(cfg.model() instanceof dev.diffusion4j.models.UNetConfig u && u.contextDim() == text.contextDim()))
-            throw new IllegalArgumentException("a text-to-image run needs a U-Net with context_dim " + text.contextDim() + " (the text encoder's width)");
+        if (text != null && cfg.model().contextDim() != text.contextDim())
+            throw new IllegalArgumentException("a text-to-image run needs a model with context_dim " + text.contextDim() + " (the text encoder's width)");
         this.trainable = new java.util.ArrayList<>(model.parameters());
         if (text != null) trainable.addAll(text.parameters());   // the text encoder trains with the denoiser
         this.diffusion = cfg.diffusion().build();
