@@ -28,7 +28,7 @@ HELD_OUT=("thumbs up sign, people and body (dark skin tone)" "waving hand sign, 
 
 train_ae() {
   rm -rf "$AE"
-  timeout 330 $D train-autoencoder --preset kl-f4 --data .device/emoji --image-size 64 --out $AE --steps ${AE_STEPS:-3000} \
+  timeout 150 $D train-autoencoder --preset kl-f4 --data .device/emoji --image-size 64 --out $AE --steps ${AE_STEPS:-3000} \
     --batch-size 32 --lr 2e-4 --precision bf16 --device cuda --sample-every 1000 --checkpoint-every 1000 --log-every 100 \
     2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -12
   timeout 120 $D reconstruct --run $AE --count 512 --out "$OUT/emoji-reconstruct.png" --device cuda 2>&1 | grep -v WARNING | tail -4
@@ -58,9 +58,9 @@ with open(os.path.join(src, "metadata.jsonl")) as f, open(os.path.join(dst, "met
         out.write(line); kept += 1
 print(f"training folder: {kept} images; held out {len(found)} of {len(held)} prompts: missing {sorted(held - found)}")
 EOF
-      timeout 400 $D train --autoencoder $AE --data $W/train --image-size 64 --preset ddpm-cifar10 --text-encoder text-tiny \
+      timeout 280 $D train --autoencoder $AE --data $W/train --image-size 64 --preset ddpm-cifar10 --text-encoder text-tiny \
         --vocab data/captions/emoji-bpe-2048 --out $W/ldm --steps ${LDM_STEPS:-6000} --batch-size 128 --lr 2e-4 --precision bf16 \
-        --device cuda --sample-every 2000 --log-every 100 --grid-size 16 2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -12
+        --device cuda --sample-every 2500 --checkpoint-every 1000 --log-every 100 --grid-size 16 2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -12
       # one grid: a row of 8 per prompt, the held-out ones first, then two seen in training
       P=(); for p in "${HELD_OUT[@]}" "grinning face, smileys and emotion" "red apple, food and drink"; do P+=(--prompt "$p"); done
       timeout 90 $D sample --run $W/ldm "${P[@]}" --count 48 --guidance 3 --grid "$OUT/emoji-prompts.png" --device cuda 2>&1 \
