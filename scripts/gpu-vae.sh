@@ -35,7 +35,7 @@ case "${1:-parity}" in
     ;;
   bench)
     $J -cp $CP dev.diffusion4j.models.autoencoder.AutoencoderDecodeBench cuda ${BATCHES:-1,8} ${MODES:-fp32,tf32,bf16} 2>&1 \
-      | grep '^{' | tee "$OUT/vae-bench.txt"
+      | grep -v WARNING | tee "$OUT/vae-bench-java.log" | grep '^{' | tee "$OUT/vae-bench.txt"
     python3 bench/vae_parity.py bench --batches ${BATCHES:-1,8} --modes ${MODES:-fp32,tf32,bf16} 2>/dev/null | grep '^{' | tee -a "$OUT/vae-bench.txt"
     ;;
   *) echo "unknown mode '$1': use parity or bench" >&2; exit 2 ;;

@@ -29,7 +29,11 @@ public final class AutoencoderDecodeBench {
                 int b = Integer.parseInt(bs);
                 Tensor z = Tensor.randn(new Generator(1), dev.diffusion4j.engine.DType.F32, device, b, 4, latent, latent);
                 try (var g = GradMode.off(); var ac = p.autocast()) {
-                    for (int i = 0; i < warmup; i++) m.decode(z).sum().item();
+                    for (int i = 0; i < warmup; i++) {
+                        long w0 = System.nanoTime();
+                        m.decode(z).sum().item();
+                        System.err.printf(Locale.ROOT, "warm-up decode %d (%s, batch %d): %.2f s%n", i, mode, b, (System.nanoTime() - w0) / 1e9);
+                    }
                     long t0 = System.nanoTime();
                     Tensor y = null;
                     for (int i = 0; i < iters; i++) y = m.decode(z);
