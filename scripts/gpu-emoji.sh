@@ -58,7 +58,7 @@ with open(os.path.join(src, "metadata.jsonl")) as f, open(os.path.join(dst, "met
         out.write(line); kept += 1
 print(f"training folder: {kept} images; held out {len(found)} of {len(held)} prompts: missing {sorted(held - found)}")
 EOF
-      timeout 280 $D train --autoencoder $AE --data $W/train --image-size 64 --preset ddpm-cifar10 --text-encoder text-tiny \
+      timeout 480 $D train --autoencoder $AE --data $W/train --image-size 64 --preset ddpm-cifar10 --text-encoder text-tiny \
         --vocab data/captions/emoji-bpe-2048 --out $W/ldm --steps ${LDM_STEPS:-6000} --batch-size 128 --lr 2e-4 --precision bf16 \
         --device cuda --sample-every 2500 --checkpoint-every 1000 --log-every 100 --grid-size 16 2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -12
       # one grid: a row of 8 per prompt, the held-out ones first, then two seen in training
@@ -66,7 +66,7 @@ EOF
       timeout 90 $D sample --run $W/ldm "${P[@]}" --count 48 --guidance 3 --grid "$OUT/emoji-prompts.png" --device cuda 2>&1 \
         | grep -v WARNING | tail -2
       grep -E '"step": ?(100|1000|2000|3000|4000|5000|6000),' $W/ldm/metrics.jsonl | cut -c1-200
-      ls $W/ldm/samples | tail -1 | xargs -I{} cp $W/ldm/samples/{} "$OUT/emoji-ldm-grid.png"
+      cp "$(ls $W/ldm/samples/*.png | tail -1)" "$OUT/emoji-ldm-grid.png"
     } 2>&1 | tee "$OUT/emoji-text.txt" ;;
   *) echo "unknown mode '$1': use ae or text" >&2; exit 2 ;;
 esac
