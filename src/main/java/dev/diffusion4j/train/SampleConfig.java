@@ -23,8 +23,8 @@ import java.util.Map;
  * @param guidance classifier-free guidance scale for class-conditional models (1 = plain conditional sampling)
  * @param gridScale nearest-neighbour upscaling of grid PNGs ({@link #AUTO_SCALE}: enough for cells of 64 pixels)
  */
-public record SampleConfig(@JsonProperty(defaultValue = "ddim") String sampler, @JsonProperty(defaultValue = "50") int steps,
-                           @JsonProperty(defaultValue = "0.0") double eta, @JsonProperty(defaultValue = "64") int count,
+public record SampleConfig(@JsonProperty(defaultValue = Defaults.SAMPLER) String sampler, @JsonProperty(defaultValue = Defaults.SAMPLE_STEPS) int steps,
+                           @JsonProperty(defaultValue = "0.0") double eta, @JsonProperty(defaultValue = Defaults.GRID_SIZE) int count,
                            @JsonProperty(defaultValue = "1234") long seed, @JsonProperty(defaultValue = "true") boolean clipX0,
                            @JsonProperty(defaultValue = "3.0") double guidance, @JsonProperty(defaultValue = "0") int gridScale) {
     public static final double DEFAULT_GUIDANCE = 3.0;
