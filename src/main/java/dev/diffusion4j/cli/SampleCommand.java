@@ -91,6 +91,9 @@ public final class SampleCommand implements Callable<Integer> {
             description = "Enlarge each image N times in the grid, nearest neighbour (0 = auto: cells of at least 64 pixels, 1 = off). Default: the run's (auto).")
     Integer gridScale;
 
+    /** Where the grid goes without --grid. */
+    static Path defaultGrid(Path samplesDir, long seed) { return samplesDir.resolve("sample-" + seed + ".png"); }
+
     @Option(names = "--grid", paramLabel = "PNG", description = "Grid output. Default: <run>/samples/sample-<seed>.png.")
     Path grid;
 
@@ -188,7 +191,7 @@ public final class SampleCommand implements Callable<Integer> {
         }
         Tensor all = Tensor.cat(0, parts.toArray(new Tensor[0]));
         if (decoder != null) all = decoder.decode(all).to(Device.CPU);
-        Path gridPath = grid != null ? grid : r.samplesDir().resolve("sample-" + seed + ".png");
+        Path gridPath = grid != null ? grid : defaultGrid(r.samplesDir(), seed);
         int scale = sc.gridScaleFor(all.shape(2), all.shape(3));
         if (!chain.stages().isEmpty()) {
             List<Tensor> outs;
