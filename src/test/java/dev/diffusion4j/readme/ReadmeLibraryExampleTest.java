@@ -11,7 +11,6 @@ import dev.diffusion4j.diffusion.NoiseSchedule;
 import dev.diffusion4j.diffusion.Parameterization;
 import dev.diffusion4j.diffusion.Sampler;
 import dev.diffusion4j.diffusion.StepCallback;
-import dev.diffusion4j.diffusion.TimestepSampler;
 import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
@@ -43,7 +42,7 @@ class ReadmeLibraryExampleTest {
         UNet model = new UNet(ModelPresets.unet("tiny"), new Generator(0));
         GaussianDiffusion diffusion = new GaussianDiffusion(NoiseSchedule.cosine(1000), Parameterization.EPS, VarianceType.FIXED_SMALL);
         AdamW opt = new AdamW(model.parameters(), new AdamConfig(2e-4, 0.9, 0.999, 1e-8, 0));
-        Tensor loss = diffusion.trainingLoss(new NetworkDenoiser(model), images, null, TimestepSampler.uniform(1000), gen, LossConfig.simple());
+        Tensor loss = diffusion.trainingLoss(new NetworkDenoiser(model), images, null, gen, LossConfig.simple());   // t uniform over its T
         opt.zeroGrad(); loss.backward(); GradClip.clipGradNorm(model, 1.0); opt.step();
 
         // sampling
