@@ -1,5 +1,6 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.pipelines.SampleOptions;
 import dev.diffusion4j.diffusion.Conditioning;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.StepCallback;
@@ -51,7 +52,7 @@ public final class SampleCommand implements Callable<Integer> {
                     + "rounded down to whole class rows on class-conditional runs (60 for 5 classes).")
     int count;
 
-    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64", description = "Images sampled at once. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = SampleOptions.DEFAULT_BATCH_SIZE, description = "Images sampled at once. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
     @Option(names = "--sampler", paramLabel = "S", description = "Sampler: " + SampleConfig.NAMES + ". Default: the run's (ddim).")
@@ -60,10 +61,10 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "Sampler steps. Default: the run's (25 for new runs).")
     Integer steps;
 
-    @Option(names = "--eta", paramLabel = "E", defaultValue = "0", description = "DDIM eta (0 deterministic, 1 DDPM-like). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--eta", paramLabel = "E", defaultValue = SampleOptions.DEFAULT_ETA, description = "DDIM eta (0 deterministic, 1 DDPM-like). Default: ${DEFAULT-VALUE}.")
     double eta;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the sampling noise. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = SampleOptions.DEFAULT_SEED, description = "Seed of the sampling noise. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--no-clip", description = "Do not clip the predicted x0 to [-1, 1] at each step (clipping is on by default).")

@@ -47,6 +47,15 @@ class LibraryDefaultsTest {
         });
     }
 
+    @Test void sampleFlagDefaultsAreThePipelinesSampleOptions() {
+        CommandLine.Model.CommandSpec spec = new CommandLine(new SampleCommand()).getCommandSpec();
+        dev.diffusion4j.pipelines.SampleOptions o = dev.diffusion4j.pipelines.SampleOptions.defaults();
+        assertEquals(o.eta(), Double.parseDouble(spec.findOption("--eta").defaultValue()));
+        assertEquals(o.seed(), Long.parseLong(spec.findOption("--seed").defaultValue()));
+        assertEquals(o.batchSize(), Integer.parseInt(spec.findOption("--batch-size").defaultValue()));
+        assertEquals(true, o.clip(), "clipping on, as without --no-clip");
+    }
+
     @Test void aFlaglessTrainBuildsTheLibrarysDefaultRunForEachModelFamily() {
         for (String preset : new String[] {"tiny", "dit-tiny"}) {
             TrainCommand cmd = new TrainCommand();

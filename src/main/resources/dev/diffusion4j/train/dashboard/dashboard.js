@@ -171,7 +171,7 @@
   function renderRun(c) {
     const d = c.detail, rows = c.rows, tr = trainingRows(rows);
     const last = tr.length ? tr[tr.length - 1] : null;
-    document.title = d.name + " — diffusion4j dashboard";
+    document.title = d.name + " — diffusion4j " + (STATIC ? "run report" : "dashboard");
     $("run-name").textContent = d.name;
     $("state-badge").textContent = d.state;
     $("state-badge").className = "badge " + d.state;
@@ -411,6 +411,7 @@
     $("footer").textContent = "Static report written " + STATIC.written + " by diffusion4j " + (STATIC.run.viewer_version || "") +
       "; charts by uPlot (MIT), inlined. For the live view: diffuse dashboard " + STATIC.run.path;
     document.body.dataset.mode = "static";
+    document.querySelector("header h1 .dim").textContent = "run report";
   }
   tick();
   if (!STATIC) setInterval(tick, refreshMs);

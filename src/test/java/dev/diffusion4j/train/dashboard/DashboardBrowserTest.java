@@ -85,6 +85,7 @@ class DashboardBrowserTest {
         String dom = browser.get().dumpDom(report.toUri().toString(), 3000, profile);
 
         assertEquals("static", attr(dom, "body", "data-mode"));
+        assertTrue(dom.contains("<span class=\"dim\">run report</span>"), "the header names the page");
         assertEquals("1", attr(dom, "body", "data-updated"), "drawn once, from the embedded data; nothing polls");
         assertEquals("40", attr(dom, "stats", "data-step"));
         String loss = element(dom, "chart-loss");
