@@ -111,7 +111,7 @@ public final class RunView {
         return out;
     }
 
-    private static Map<String, Object> lastTraining(List<Map<String, Object>> rows) {
+    static Map<String, Object> lastTraining(List<Map<String, Object>> rows) {
         for (int i = rows.size() - 1; i >= 0; i--) if (rows.get(i).containsKey("loss_avg")) return rows.get(i);
         return null;
     }

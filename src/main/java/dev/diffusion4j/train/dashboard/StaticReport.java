@@ -38,8 +38,14 @@ public final class StaticReport {
         detail.put("state_detail", state.kind() == RunState.Kind.TRAINING
                 ? "training when this report was written (the trainer rewrites it every --log-every steps); " + state.detail()
                 : state.detail());
-        Map<String, Object> summary = RunView.summary(name, root);
+        // the runs list's one line, from the rows already read (a long run's metrics are read once per report)
+        @SuppressWarnings("unchecked") Map<String, Object> last = RunView.lastTraining((List<Map<String, Object>>) detail.get("rows"));
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("name", name);
         summary.put("state", state.kind().id());
+        summary.put("total_steps", total);
+        summary.put("step", last == null ? 0 : last.get("step"));
+        summary.put("loss_avg", last == null ? null : last.get("loss_avg"));
         Map<String, Object> runs = new LinkedHashMap<>();
         runs.put("root", root.toAbsolutePath().normalize().toString());
         runs.put("refresh_ms", 0);

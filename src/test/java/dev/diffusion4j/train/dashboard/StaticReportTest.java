@@ -38,7 +38,12 @@ class StaticReportTest {
         assertEquals(3, Json.getList(detail, "rows").size(), "metrics rows at steps 10, 20, 30");
         assertEquals(List.of(Map.of("step", 20L, "file", "samples/step-0000020.png")), detail.get("grids"));
         assertEquals("stopped", detail.get("state"), "no lock and no final checkpoint");
-        assertEquals(1, Json.getList(Json.getObject(data, "runs"), "runs").size());
+        List<Object> runs = Json.getList(Json.getObject(data, "runs"), "runs");
+        assertEquals(1, runs.size());
+        Map<?, ?> line = (Map<?, ?>) runs.get(0);
+        assertEquals(List.of("demo", "stopped", 100L, 30L), List.of(line.get("name"), line.get("state"), line.get("total_steps"), line.get("step")),
+                "the runs list's line, as the server's summary gives it");
+        assertEquals(RunView.summary("demo", run), line);
     }
 
     @Test void aFinalCheckpointMakesTheReportFinishedAndEvalRecordsAreCarried() throws Exception {
