@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
-import dev.diffusion4j.train.DiffusionConfig;
 import org.junit.jupiter.api.Test;
 
 /** T is stated once, by the schedule: training draws its timesteps from the schedule's T and refuses a sampler of another. */
@@ -29,12 +28,5 @@ class ScheduleTimestepsTest {
         assertTrue(e.getMessage().contains("1000 timesteps but the schedule has 50"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> d.trainingLoss(ZERO, x0, null, TimestepSampler.lossSecondMoment(20), new Generator(7), LossConfig.simple()));
-    }
-
-    @Test void aRunConfigDerivesEveryTFromItsOneStepsField() {
-        DiffusionConfig c = new DiffusionConfig("linear", 40, false, "eps", "fixed-small", "simple", "l2", "none", 5.0, "loss-second-moment", 0.0);
-        assertEquals(40, c.build().steps());
-        assertEquals(40, c.newTimestepSampler().steps());
-        assertEquals(40, c.noiseSchedule().steps());
     }
 }
