@@ -79,6 +79,9 @@ class DashboardBrowserTest {
         Launches.append(run, "diffuse train --out runs/demo --steps 100", "cpu", List.of("circle", "square", "triangle"));
         Files.writeString(run.resolve("eval.jsonl"),
                 "{\"step\":40,\"time\":\"2026-01-02T03:04:05Z\",\"split\":\"test\",\"count\":8,\"scored\":\"conditional\",\"nll_bpd\":3.25}\n");
+        // reconstruction-quality lines, as train-autoencoder logs them with its grids
+        RunFixtures.appendLine(run, "{\"step\":20,\"psnr\":18.5,\"ssim\":0.61}");
+        RunFixtures.appendLine(run, "{\"step\":40,\"psnr\":21.25,\"ssim\":0.72}");
         Path report = run.resolve("report.html");
         Files.writeString(report, StaticReport.html(run));
         Path profile = Files.createDirectories(dir.resolve("profile"));
@@ -99,6 +102,9 @@ class DashboardBrowserTest {
         String evals = element(dom, "cli-evals");
         assertTrue(evals.contains(">3.250<") && evals.contains(">conditional<") && evals.contains("2026-01-02 03:04:05"), evals);
         assertTrue(dom.contains("Static report written"), "the footer says what the page is");
+        assertEquals("2", attr(dom, "chart-psnr", "data-points"), "the PSNR curve");
+        assertEquals("2", attr(dom, "chart-ssim", "data-points"), "the SSIM curve");
+        assertTrue(dom.contains("id=\"grids-title\">Input / reconstruction pairs over training<"), "an autoencoder's grids are pairs");
         assertTrue(dom.contains("&quot;steps&quot;: 100") || dom.contains("\"steps\": 100"), "the config");
     }
 
