@@ -15,6 +15,7 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler(new UserErrors());
         cl.setParameterExceptionHandler(new UserErrors.BadUsage());
         cl.setUsageHelpAutoWidth(true);
+        CommandSummaries.install(cl);
         return cl;
     }
 

@@ -1,5 +1,6 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.pipelines.SampleOptions;
 import dev.diffusion4j.diffusion.Conditioning;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.StepCallback;
@@ -51,7 +52,7 @@ public final class SampleCommand implements Callable<Integer> {
                     + "rounded down to whole class rows on class-conditional runs (60 for 5 classes).")
     int count;
 
-    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64", description = "Images sampled at once. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = SampleOptions.DEFAULT_BATCH_SIZE, description = "Images sampled at once. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
     @Option(names = "--sampler", paramLabel = "S", description = "Sampler: " + SampleConfig.NAMES + ". Default: the run's (ddim).")
@@ -60,10 +61,10 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "Sampler steps. Default: the run's (25 for new runs).")
     Integer steps;
 
-    @Option(names = "--eta", paramLabel = "E", defaultValue = "0", description = "DDIM eta (0 deterministic, 1 DDPM-like). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--eta", paramLabel = "E", defaultValue = SampleOptions.DEFAULT_ETA, description = "DDIM eta (0 deterministic, 1 DDPM-like). Default: ${DEFAULT-VALUE}.")
     double eta;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the sampling noise. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = SampleOptions.DEFAULT_SEED, description = "Seed of the sampling noise. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--no-clip", description = "Do not clip the predicted x0 to [-1, 1] at each step (clipping is on by default).")
@@ -90,6 +91,9 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--grid-scale", paramLabel = "N",
             description = "Enlarge each image N times in the grid, nearest neighbour (0 = auto: cells of at least 64 pixels, 1 = off). Default: the run's (auto).")
     Integer gridScale;
+
+    /** Where the grid goes without --grid. */
+    static Path defaultGrid(Path samplesDir, long seed) { return samplesDir.resolve("sample-" + seed + ".png"); }
 
     @Option(names = "--grid", paramLabel = "PNG", description = "Grid output. Default: <run>/samples/sample-<seed>.png.")
     Path grid;
@@ -188,7 +192,7 @@ public final class SampleCommand implements Callable<Integer> {
         }
         Tensor all = Tensor.cat(0, parts.toArray(new Tensor[0]));
         if (decoder != null) all = decoder.decode(all).to(Device.CPU);
-        Path gridPath = grid != null ? grid : r.samplesDir().resolve("sample-" + seed + ".png");
+        Path gridPath = grid != null ? grid : defaultGrid(r.samplesDir(), seed);
         int scale = sc.gridScaleFor(all.shape(2), all.shape(3));
         if (!chain.stages().isEmpty()) {
             List<Tensor> outs;

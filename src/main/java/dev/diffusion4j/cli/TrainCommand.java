@@ -14,6 +14,7 @@ import dev.diffusion4j.models.DiTConfig;
 import dev.diffusion4j.models.ModelConfig;
 import dev.diffusion4j.models.ModelPresets;
 import dev.diffusion4j.models.UNetConfig;
+import dev.diffusion4j.train.Defaults;
 import dev.diffusion4j.train.DiffusionConfig;
 import dev.diffusion4j.train.OptimConfig;
 import dev.diffusion4j.train.RunDir;
@@ -75,44 +76,44 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", defaultValue = "1500", description = "Optimizer steps. Default: ${DEFAULT-VALUE}.")
     long steps;
 
-    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "Images per step (per micro-batch with --grad-accum). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = Defaults.BATCH_SIZE, description = "Images per step (per micro-batch with --grad-accum). Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--grad-accum", paramLabel = "K", defaultValue = "1", description = "Micro-batches accumulated per optimizer step. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--grad-accum", paramLabel = "K", defaultValue = Defaults.GRAD_ACCUM, description = "Micro-batches accumulated per optimizer step. Default: ${DEFAULT-VALUE}.")
     int gradAccum;
 
     @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (AdamW). Default: 1e-3 (DiT presets: 1e-4).")
     Double lr;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "100", description = "Linear warmup steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = Defaults.WARMUP, description = "Linear warmup steps. Default: ${DEFAULT-VALUE}.")
     int warmup;
 
-    @Option(names = "--lr-schedule", paramLabel = "KIND", defaultValue = "cosine", description = "cosine (to 0 at the last step) or constant. When --resume --steps N changes the budget, a cosine decays on from "
+    @Option(names = "--lr-schedule", paramLabel = "KIND", defaultValue = Defaults.LR_SCHEDULE, description = "cosine (to 0 at the last step) or constant. When --resume --steps N changes the budget, a cosine decays on from "
                     + "the rate it reached to 0 at step N (no jump); 'restart' starts a new cosine cycle from --lr instead. Default: ${DEFAULT-VALUE}.")
     String lrSchedule;
 
-    @Option(names = "--weight-decay", paramLabel = "W", defaultValue = "0", description = "AdamW decoupled weight decay. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--weight-decay", paramLabel = "W", defaultValue = Defaults.WEIGHT_DECAY, description = "AdamW decoupled weight decay. Default: ${DEFAULT-VALUE}.")
     double weightDecay;
 
-    @Option(names = "--grad-clip", paramLabel = "NORM", defaultValue = "1.0", description = "Clip the global gradient norm (0 = off). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--grad-clip", paramLabel = "NORM", defaultValue = Defaults.GRAD_CLIP, description = "Clip the global gradient norm (0 = off). Default: ${DEFAULT-VALUE}.")
     double gradClip;
 
-    @Option(names = "--ema-decay", paramLabel = "D", defaultValue = "0.995", description = "EMA decay of the weights used for sampling (with warmup). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--ema-decay", paramLabel = "D", defaultValue = Defaults.EMA_DECAY, description = "EMA decay of the weights used for sampling (with warmup). Default: ${DEFAULT-VALUE}.")
     double emaDecay;
 
     @Option(names = "--dropout", paramLabel = "P", description = "Dropout in the U-Net's ResNet blocks (DiT has none). Default: the preset's.")
     Double dropout;
 
-    @Option(names = "--schedule", paramLabel = "KIND", defaultValue = "cosine", description = "Noise schedule: linear, cosine, sigmoid, scaled-linear. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--schedule", paramLabel = "KIND", defaultValue = Defaults.SCHEDULE, description = "Noise schedule: linear, cosine, sigmoid, scaled-linear. Default: ${DEFAULT-VALUE}.")
     String schedule;
 
-    @Option(names = "--timesteps", paramLabel = "T", defaultValue = "1000", description = "Diffusion steps T. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--timesteps", paramLabel = "T", defaultValue = Defaults.TIMESTEPS, description = "Diffusion steps T. Default: ${DEFAULT-VALUE}.")
     int timesteps;
 
     @Option(names = "--zero-terminal-snr", description = "Rescale the schedule to zero terminal SNR (use with --parameterization v).")
     boolean zeroTerminalSnr;
 
-    @Option(names = "--parameterization", paramLabel = "P", defaultValue = "eps", description = "What the model predicts: eps, x0 or v. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--parameterization", paramLabel = "P", defaultValue = Defaults.PARAMETERIZATION, description = "What the model predicts: eps, x0 or v. Default: ${DEFAULT-VALUE}.")
     String parameterization;
 
     @Option(names = "--variance", paramLabel = "V",
@@ -123,7 +124,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--loss", paramLabel = "L", description = "simple, hybrid (L_simple + 0.001 L_vlb) or vlb. Default: simple (DiT presets: hybrid).")
     String loss;
 
-    @Option(names = "--distance", paramLabel = "D", defaultValue = "l2", description = "Distance of the simple loss: l2, l1 or huber. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--distance", paramLabel = "D", defaultValue = Defaults.DISTANCE, description = "Distance of the simple loss: l2, l1 or huber. Default: ${DEFAULT-VALUE}.")
     String distance;
 
     @Option(names = "--weighting", paramLabel = "W",
@@ -136,12 +137,12 @@ public final class TrainCommand implements Callable<Integer> {
     Double gamma;
 
     /** Each weighting's paper default: P2's exponent is not min-SNR's clamp. */
-    static double defaultGamma(String weighting) { return "p2".equalsIgnoreCase(weighting) ? 1.0 : 5.0; }
+    static double defaultGamma(String weighting) { return TrainDefaults.gamma(weighting); }
 
-    @Option(names = "--timestep-sampler", paramLabel = "S", defaultValue = "uniform", description = "uniform or loss-second-moment (importance sampling). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--timestep-sampler", paramLabel = "S", defaultValue = Defaults.TIMESTEP_SAMPLER, description = "uniform or loss-second-moment (importance sampling). Default: ${DEFAULT-VALUE}.")
     String timestepSampler;
 
-    @Option(names = "--offset-noise", paramLabel = "S", defaultValue = "0", description = "Offset-noise strength. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--offset-noise", paramLabel = "S", defaultValue = Defaults.OFFSET_NOISE, description = "Offset-noise strength. Default: ${DEFAULT-VALUE}.")
     double offsetNoise;
 
     @Option(names = "--class-conditional", negatable = true,
@@ -150,7 +151,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + "shapes, Fashion-MNIST, CIFAR-10, class sub-folders).")
     Boolean classConditional;
 
-    @Option(names = "--label-dropout", paramLabel = "P", defaultValue = "0.1", description = "With --class-conditional: probability of training on 'no class'. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--label-dropout", paramLabel = "P", defaultValue = Defaults.LABEL_DROPOUT, description = "With --class-conditional: probability of training on 'no class'. Default: ${DEFAULT-VALUE}.")
     double labelDropout;
 
     @Option(names = "--no-flip", description = "Turn off random horizontal flips.")
@@ -164,28 +165,28 @@ public final class TrainCommand implements Callable<Integer> {
                     + "The CPU computes in f32. Default: ${DEFAULT-VALUE}.")
     String precision;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of every random draw (weights, data order, noise). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = Defaults.SEED, description = "Seed of every random draw (weights, data order, noise). Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--log-every", paramLabel = "N", defaultValue = "10", description = "Steps between metrics lines. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--log-every", paramLabel = "N", defaultValue = Defaults.LOG_EVERY, description = "Steps between metrics lines. Default: ${DEFAULT-VALUE}.")
     int logEvery;
 
-    @Option(names = "--sample-every", paramLabel = "N", defaultValue = "500", description = "Steps between EMA sample grids. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sample-every", paramLabel = "N", defaultValue = Defaults.SAMPLE_EVERY, description = "Steps between EMA sample grids. Default: ${DEFAULT-VALUE}.")
     int sampleEvery;
 
-    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "500", description = "Steps between checkpoints (one is always written at the end). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = Defaults.CHECKPOINT_EVERY, description = "Steps between checkpoints (one is always written at the end). Default: ${DEFAULT-VALUE}.")
     int checkpointEvery;
 
-    @Option(names = "--keep-checkpoints", paramLabel = "N", defaultValue = "2", description = "Checkpoints kept on disk. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--keep-checkpoints", paramLabel = "N", defaultValue = Defaults.KEEP_CHECKPOINTS, description = "Checkpoints kept on disk. Default: ${DEFAULT-VALUE}.")
     int keepCheckpoints;
 
-    @Option(names = "--sampler", paramLabel = "S", defaultValue = "ddim", description = "Sampler for the grids: " + SampleConfig.NAMES + ". Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sampler", paramLabel = "S", defaultValue = Defaults.SAMPLER, description = "Sampler for the grids: " + SampleConfig.NAMES + ". Default: ${DEFAULT-VALUE}.")
     String sampler;
 
-    @Option(names = "--sample-steps", paramLabel = "N", defaultValue = "25", description = "Sampler steps for the grids. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sample-steps", paramLabel = "N", defaultValue = Defaults.SAMPLE_STEPS, description = "Sampler steps for the grids. Default: ${DEFAULT-VALUE}.")
     int sampleSteps;
 
-    @Option(names = "--grid-size", paramLabel = "N", defaultValue = "64",
+    @Option(names = "--grid-size", paramLabel = "N", defaultValue = Defaults.GRID_SIZE,
             description = "Images per grid (class-conditional: N / classes per class row). Default: ${DEFAULT-VALUE}.")
     int gridSize;
 
@@ -383,7 +384,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** The dataset opened while building a new run's config, reused for training. */
     private ImageDataset opened;
 
-    private TrainConfig buildConfig(PrintWriter out) {
+    TrainConfig buildConfig(PrintWriter out) {   // package-private: LibraryDefaultsTest builds a flagless config
         ModelConfig m = ModelPresets.get(preset);
         if ((channels != null || imageSize != null) && autoencoder == null)     // a latent run's model input follows the latents
             m = m.withInput(channels != null ? channels : m.inChannels(), imageSize != null ? imageSize : m.resolution());

@@ -14,7 +14,7 @@ import java.util.Arrays;
  * ({@link #respaced}) runs on fewer steps but calls the model with the original training timesteps.
  * <pre>{@code
  * var diffusion = new GaussianDiffusion(NoiseSchedule.cosine(4000), Parameterization.EPS, VarianceType.LEARNED_RANGE);
- * Tensor loss = diffusion.trainingLoss(model, x0, null, TimestepSampler.uniform(4000), gen, LossConfig.hybrid());
+ * Tensor loss = diffusion.trainingLoss(model, x0, null, gen, LossConfig.hybrid());   // t uniform over the schedule's T
  * loss.backward();
  * }</pre>
  */
@@ -325,11 +325,19 @@ public final class GaussianDiffusion {
         return new LossTerms(loss, simple, vb);
     }
 
+    /** {@link #trainingLoss(Denoiser, Tensor, Conditioning, TimestepSampler, Generator, LossConfig)} with t uniform over this schedule's T. */
+    public Tensor trainingLoss(Denoiser model, Tensor x0, Conditioning cond, Generator gen, LossConfig cfg) {
+        return trainingLoss(model, x0, cond, TimestepSampler.uniform(steps()), gen, cfg);
+    }
+
     /**
      * One training step's scalar loss: draws t from {@code sampler} and noise from {@code gen}, computes the losses,
      * weights them by the sampler's importance weights, feeds the per-sample losses back to the sampler and returns the mean.
      */
     public Tensor trainingLoss(Denoiser model, Tensor x0, Conditioning cond, TimestepSampler sampler, Generator gen, LossConfig cfg) {
+        if (sampler.steps() != steps())   // T is the schedule's: a sampler built for another T would skip or overrun timesteps
+            throw new IllegalArgumentException("the timestep sampler draws from " + sampler.steps() + " timesteps but the schedule has "
+                    + steps() + "; build it from the schedule's T (diffusion.steps()), or use trainingLoss without a sampler");
         TimestepSampler.Draw draw = sampler.sample(x0.shape(0), gen);
         Tensor t = draw.timesteps(x0.device());
         Tensor noise = trainingNoise(x0, gen, cfg.offsetNoise());

@@ -40,6 +40,8 @@ public final class LossSecondMomentSampler implements TimestepSampler {
     }
 
     private final int steps, historyPerTerm;
+
+    @Override public int steps() { return steps; }
     private final double uniformProb;
     private final double[][] history;
     private final int[] counts;

@@ -18,6 +18,9 @@ public interface TimestepSampler {
 
     Draw sample(int batch, Generator gen);
 
+    /** T: the sampler draws t from 0 .. T-1, so it must match the diffusion it trains (see GaussianDiffusion#trainingLoss). */
+    int steps();
+
     /** Per-sample losses observed at timesteps t (loss-aware samplers learn from them; others ignore them). */
     default void update(long[] t, double[] losses) {}
 

@@ -9,6 +9,8 @@ import java.util.Arrays;
 public final class UniformTimestepSampler implements TimestepSampler {
     private final int steps;
 
+    @Override public int steps() { return steps; }
+
     public UniformTimestepSampler(int steps) {
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
         this.steps = steps;

@@ -15,7 +15,7 @@ import dev.diffusion4j.engine.Tensor;
  * from {@code gen}, exactly as {@link Sampler#sample} does, so it is plain sampling with the same seed (the input is
  * not used: at the top of the schedule it would add only sqrt(alpha_bar_T) of itself, a few thousandths or nothing).
  * <pre>{@code
- * Tensor edited = ImageToImage.sdedit(new DdimSampler(d.respaced("ddim50"), 0), model, sketch, 0.6, null, gen, null);
+ * Tensor edited = ImageToImage.sdedit(Samplers.create("ddim", d, 50, 0, true), model, sketch, 0.6, null, gen, null);
  * }</pre>
  */
 public final class ImageToImage {

@@ -9,6 +9,8 @@ import dev.diffusion4j.train.SampleConfig;
 public final class SampleOptions {
     /** What the label option means: every class in rows (the CLI's default on class-conditional runs), none, or one. */
     public static final int ALL_CLASSES = -1, UNCONDITIONAL = -2;
+    /** The defaults, stated once for this class and {@code diffuse sample}'s options (text: option defaults are constants). */
+    public static final String DEFAULT_ETA = "0.0", DEFAULT_SEED = "0", DEFAULT_BATCH_SIZE = "64";
 
     final String sampler;
     final Integer steps;
@@ -32,6 +34,11 @@ public final class SampleOptions {
 
     public static Builder builder() { return new Builder(); }
 
+    public double eta() { return eta; }
+    public long seed() { return seed; }
+    public int batchSize() { return batchSize; }
+    public boolean clip() { return clip; }
+
     /** Every option at its default (the run's sampler, steps and guidance; seed 0; eta 0; clipping on). */
     public static SampleOptions defaults() { return builder().build(); }
 
@@ -44,12 +51,12 @@ public final class SampleOptions {
     public static final class Builder {
         private String sampler;
         private Integer steps;
-        private double eta = 0;
-        private long seed = 0;
+        private double eta = Double.parseDouble(DEFAULT_ETA);
+        private long seed = Long.parseLong(DEFAULT_SEED);
         private Double guidance;
         private int label = ALL_CLASSES;
         private boolean clip = true;
-        private int batchSize = 64;
+        private int batchSize = Integer.parseInt(DEFAULT_BATCH_SIZE);
 
         private Builder() {}
 

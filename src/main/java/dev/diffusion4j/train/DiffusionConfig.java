@@ -25,13 +25,13 @@ import java.util.Map;
  * @param gamma            min-SNR gamma / P2 gamma
  * @param timestepSampler  uniform or loss-second-moment
  */
-public record DiffusionConfig(@JsonProperty(defaultValue = "cosine") String schedule, @JsonProperty(defaultValue = "1000") int steps,
+public record DiffusionConfig(@JsonProperty(defaultValue = Defaults.SCHEDULE) String schedule, @JsonProperty(defaultValue = Defaults.TIMESTEPS) int steps,
                               @JsonProperty(defaultValue = "false") boolean zeroTerminalSnr,
-                              @JsonProperty(defaultValue = "eps") String parameterization,
-                              @JsonProperty(defaultValue = "fixed-small") String variance, @JsonProperty(defaultValue = "simple") String loss,
-                              @JsonProperty(defaultValue = "l2") String distance, @JsonProperty(defaultValue = "none") String weighting,
-                              @JsonProperty(defaultValue = "5.0") double gamma, @JsonProperty(defaultValue = "uniform") String timestepSampler,
-                              @JsonProperty(defaultValue = "0.0") double offsetNoise) {
+                              @JsonProperty(defaultValue = Defaults.PARAMETERIZATION) String parameterization,
+                              @JsonProperty(defaultValue = Defaults.VARIANCE) String variance, @JsonProperty(defaultValue = Defaults.LOSS) String loss,
+                              @JsonProperty(defaultValue = Defaults.DISTANCE) String distance, @JsonProperty(defaultValue = Defaults.WEIGHTING) String weighting,
+                              @JsonProperty(defaultValue = Defaults.MIN_SNR_GAMMA) double gamma, @JsonProperty(defaultValue = Defaults.TIMESTEP_SAMPLER) String timestepSampler,
+                              @JsonProperty(defaultValue = Defaults.OFFSET_NOISE) double offsetNoise) {
 
     /** Every field at its declared default (each key of the JSON form is optional). */
     public static DiffusionConfig defaults() {

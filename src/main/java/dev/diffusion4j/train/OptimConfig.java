@@ -14,11 +14,11 @@ import java.util.Map;
  * @param lrSchedule  constant (after warmup) or cosine (decays to 0 at the last step)
  * @param gradClip    global-norm clipping threshold (0 disables)
  */
-public record OptimConfig(@JsonProperty(defaultValue = "32") int batchSize, @JsonProperty(defaultValue = "1") int gradAccum,
-                          @JsonProperty(defaultValue = "2e-4") double lr, @JsonProperty(defaultValue = "100") int warmup,
-                          @JsonProperty(defaultValue = "constant") String lrSchedule, @JsonProperty(defaultValue = "0.0") double weightDecay,
+public record OptimConfig(@JsonProperty(defaultValue = Defaults.BATCH_SIZE) int batchSize, @JsonProperty(defaultValue = Defaults.GRAD_ACCUM) int gradAccum,
+                          @JsonProperty(defaultValue = Defaults.LR) double lr, @JsonProperty(defaultValue = Defaults.WARMUP) int warmup,
+                          @JsonProperty(defaultValue = Defaults.LR_SCHEDULE) String lrSchedule, @JsonProperty(defaultValue = Defaults.WEIGHT_DECAY) double weightDecay,
                           @JsonProperty(defaultValue = "0.9") double beta1, @JsonProperty(defaultValue = "0.999") double beta2,
-                          @JsonProperty(defaultValue = "1.0") double gradClip, @JsonProperty(defaultValue = "0.999") double emaDecay,
+                          @JsonProperty(defaultValue = Defaults.GRAD_CLIP) double gradClip, @JsonProperty(defaultValue = Defaults.EMA_DECAY) double emaDecay,
                           @JsonProperty(defaultValue = "true") boolean emaWarmup) {
 
     /** Every field at its declared default (each key of the JSON form is optional). */

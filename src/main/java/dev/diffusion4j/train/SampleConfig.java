@@ -1,14 +1,10 @@
 package dev.diffusion4j.train;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.diffusion4j.diffusion.DdimSampler;
-import dev.diffusion4j.diffusion.DdpmSampler;
+import dev.diffusion4j.diffusion.Samplers;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
-import dev.diffusion4j.diffusion.KarrasSampler;
 import dev.diffusion4j.diffusion.Sampler;
-import dev.diffusion4j.diffusion.Thresholding;
 import dev.diffusion4j.io.ConfigJson;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -23,8 +19,8 @@ import java.util.Map;
  * @param guidance classifier-free guidance scale for class-conditional models (1 = plain conditional sampling)
  * @param gridScale nearest-neighbour upscaling of grid PNGs ({@link #AUTO_SCALE}: enough for cells of 64 pixels)
  */
-public record SampleConfig(@JsonProperty(defaultValue = "ddim") String sampler, @JsonProperty(defaultValue = "50") int steps,
-                           @JsonProperty(defaultValue = "0.0") double eta, @JsonProperty(defaultValue = "64") int count,
+public record SampleConfig(@JsonProperty(defaultValue = Defaults.SAMPLER) String sampler, @JsonProperty(defaultValue = Defaults.SAMPLE_STEPS) int steps,
+                           @JsonProperty(defaultValue = "0.0") double eta, @JsonProperty(defaultValue = Defaults.GRID_SIZE) int count,
                            @JsonProperty(defaultValue = "1234") long seed, @JsonProperty(defaultValue = "true") boolean clipX0,
                            @JsonProperty(defaultValue = "3.0") double guidance, @JsonProperty(defaultValue = "0") int gridScale) {
     public static final double DEFAULT_GUIDANCE = 3.0;
@@ -40,14 +36,14 @@ public record SampleConfig(@JsonProperty(defaultValue = "ddim") String sampler, 
         this(sampler, steps, eta, count, seed, clipX0, DEFAULT_GUIDANCE, AUTO_SCALE);
     }
 
-    public static final String NAMES = "ddpm, ddim, euler, euler-a, heun, dpm++2m";
+    public static final String NAMES = Samplers.NAMES;
 
     public SampleConfig {
         if (steps < 1 || count < 1) throw new IllegalArgumentException("sampling steps and count must be >= 1");
         if (!Double.isFinite(guidance) || guidance < 0) throw new IllegalArgumentException("guidance scale must be >= 0, got " + guidance);
         if (gridScale < 0 || gridScale > 32) throw new IllegalArgumentException("grid scale must be 0 (auto) to 32, got " + gridScale);
-        if (!java.util.List.of(NAMES.split(", ")).contains(sampler.toLowerCase(Locale.ROOT)))
-            throw new IllegalArgumentException("unknown sampler '" + sampler + "': use " + NAMES);
+        String unknown = Samplers.check(sampler);
+        if (unknown != null) throw new IllegalArgumentException(unknown);
     }
 
     /** The same settings with another image count and noise seed (e.g. one batch of a larger sample). */
@@ -58,21 +54,8 @@ public record SampleConfig(@JsonProperty(defaultValue = "ddim") String sampler, 
         return gridScale != AUTO_SCALE ? gridScale : Math.max(1, (64 + Math.max(h, w) - 1) / Math.max(h, w));
     }
 
-    /** The sampler over the given (unrespaced) training diffusion. */
-    public Sampler create(GaussianDiffusion diffusion) {
-        Thresholding th = clipX0 ? Thresholding.clip() : Thresholding.none();
-        int t = diffusion.steps();
-        int n = Math.min(steps, t);
-        return switch (sampler.toLowerCase(Locale.ROOT)) {
-            case "ddpm" -> new DdpmSampler(n == t ? diffusion : diffusion.respaced(Integer.toString(n))).withThresholding(th);
-            case "ddim" -> new DdimSampler(diffusion.respaced("ddim" + n), eta).withThresholding(th);
-            case "euler" -> new KarrasSampler(diffusion, KarrasSampler.Method.EULER, steps).withThresholding(th);
-            case "euler-a" -> new KarrasSampler(diffusion, KarrasSampler.Method.EULER_ANCESTRAL, steps).withThresholding(th);
-            case "heun" -> new KarrasSampler(diffusion, KarrasSampler.Method.HEUN, steps).withThresholding(th);
-            case "dpm++2m" -> new KarrasSampler(diffusion, KarrasSampler.Method.DPMPP_2M, steps).withThresholding(th);
-            default -> throw new AssertionError(sampler);
-        };
-    }
+    /** The sampler over the given (unrespaced) training diffusion ({@link Samplers#create}). */
+    public Sampler create(GaussianDiffusion diffusion) { return Samplers.create(sampler, diffusion, steps, eta, clipX0); }
 
     public Map<String, Object> toJson() { return ConfigJson.toMap(this); }
 

@@ -32,12 +32,12 @@ import java.util.Map;
     "sample_every", "checkpoint_every", "keep_checkpoints"}) // scalars before the sections, as config.json has always listed them
 public record TrainConfig(String data, @JsonProperty(defaultValue = "true") boolean flip,
                           @JsonProperty(defaultValue = "false") boolean classConditional,
-                          @JsonProperty(defaultValue = "0.1") double labelDropout, ModelConfig model,
-                          DiffusionConfig diffusion, OptimConfig optim, long steps, @JsonProperty(defaultValue = "0") long seed,
+                          @JsonProperty(defaultValue = Defaults.LABEL_DROPOUT) double labelDropout, ModelConfig model,
+                          DiffusionConfig diffusion, OptimConfig optim, long steps, @JsonProperty(defaultValue = Defaults.SEED) long seed,
                           @JsonProperty(defaultValue = "cpu") String device,
                           @JsonProperty(defaultValue = "fp32") Precision precision, // configs from before --precision
-                          @JsonProperty(defaultValue = "10") int logEvery, @JsonProperty(defaultValue = "500") int sampleEvery,
-                          @JsonProperty(defaultValue = "500") int checkpointEvery, @JsonProperty(defaultValue = "2") int keepCheckpoints,
+                          @JsonProperty(defaultValue = Defaults.LOG_EVERY) int logEvery, @JsonProperty(defaultValue = Defaults.SAMPLE_EVERY) int sampleEvery,
+                          @JsonProperty(defaultValue = Defaults.CHECKPOINT_EVERY) int checkpointEvery, @JsonProperty(defaultValue = Defaults.KEEP_CHECKPOINTS) int keepCheckpoints,
                           @JsonProperty(defaultValue = "{}") SampleConfig sample,
                           @JsonProperty(defaultValue = "{}") dev.diffusion4j.train.autoencoder.LatentSpace latent,
                           @JsonProperty(defaultValue = "white") String background) {
@@ -97,6 +97,16 @@ public record TrainConfig(String data, @JsonProperty(defaultValue = "true") bool
             throw new ConfigException(source, "not a diffusion4j run config (format " + (m.containsKey("format") ? "'" + m.get("format") + "'" : "missing") + ", expected '" + FORMAT + "')");
         Map<String, Object> fields = new LinkedHashMap<>(m);
         fields.remove("format");
+        if (fields.get("model") instanceof Map<?, ?> model) {   // keys left out take the model family's defaults, as diffuse train's flags do
+            @SuppressWarnings("unchecked") Map<String, Object> mm = (Map<String, Object>) model;
+            ModelConfig family = null;
+            try {
+                family = ConfigJson.bind(mm, ModelConfig.class, source);
+            } catch (RuntimeException bad) {
+                // the whole-file binding below names the faulty key with its section
+            }
+            if (family != null) fields = TrainDefaults.completed(fields, family);
+        }
         return ConfigJson.bind(fields, TrainConfig.class, source);
     }
 

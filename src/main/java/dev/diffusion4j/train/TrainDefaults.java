@@ -3,10 +3,15 @@ package dev.diffusion4j.train;
 import dev.diffusion4j.models.DiTConfig;
 import dev.diffusion4j.models.ModelConfig;
 import dev.diffusion4j.models.UNetConfig;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 
 /**
- * Training settings whose good value depends on the model family, used where the user gave none. A DiT trains as
- * the paper does: AdamW at 1e-4 without weight decay, learned-range variance with L_hybrid, no loss weighting.
+ * Training settings whose good value depends on the model family, used where the user gave none: by {@code diffuse
+ * train}, by a config.json that leaves them out, and by a library user through {@link #optim()} and {@link
+ * #diffusion()}. A U-Net takes {@link Defaults}' values; a DiT trains as the paper does: AdamW at 1e-4 without weight
+ * decay, learned-range variance with L_hybrid, no loss weighting.
  *
  * @param lr        peak learning rate
  * @param variance  reverse-process variance (learned-range doubles the model's output)
@@ -17,9 +22,57 @@ public record TrainDefaults(double lr, String variance, String loss, String weig
 
     public static TrainDefaults of(ModelConfig m) {
         return switch (m) {
-            case UNetConfig _ -> new TrainDefaults(1e-3, "fixed-small", "simple", "min-snr");
+            case UNetConfig _ -> new TrainDefaults(Double.parseDouble(Defaults.LR), Defaults.VARIANCE, Defaults.LOSS, Defaults.WEIGHTING);
             case DiTConfig _ -> new TrainDefaults(1e-4, "learned-range", "hybrid", "none");
         };
     }
 
+    /** Each weighting's paper default: P2's exponent (Choi et al. 2022, k = 1) is not min-SNR's clamp (Hang et al. 2023). */
+    public static double gamma(String weighting) {
+        return "p2".equals(weighting.toLowerCase(Locale.ROOT)) ? 1.0 : Double.parseDouble(Defaults.MIN_SNR_GAMMA);
+    }
+
+    /** The optimiser settings {@code diffuse train} uses for this family when no flag is given. */
+    public OptimConfig optim() {
+        OptimConfig o = OptimConfig.defaults();
+        return new OptimConfig(o.batchSize(), o.gradAccum(), lr, o.warmup(), o.lrSchedule(), o.weightDecay(), o.beta1(), o.beta2(),
+                o.gradClip(), o.emaDecay(), o.emaWarmup());
+    }
+
+    /** The diffusion settings {@code diffuse train} uses for this family when no flag is given. */
+    public DiffusionConfig diffusion() {
+        DiffusionConfig d = DiffusionConfig.defaults();
+        return new DiffusionConfig(d.schedule(), d.steps(), d.zeroTerminalSnr(), d.parameterization(), variance, loss, d.distance(), weighting,
+                gamma(weighting), d.timestepSampler(), d.offsetNoise());
+    }
+
+    /**
+     * A config.json's fields with the family's values put in where the file leaves the key out, so that a config
+     * written by hand for a DiT gets a DiT's learning rate, not the U-Net's. Sections that are not objects are left
+     * to the binder to refuse.
+     */
+    static Map<String, Object> completed(Map<String, Object> fields, ModelConfig model) {
+        TrainDefaults def = of(model);
+        Map<String, Object> out = new LinkedHashMap<>(fields);
+        if (fields.get("optim") instanceof Map<?, ?> o) {
+            Map<String, Object> optim = copy(o);
+            optim.putIfAbsent("lr", def.lr);
+            out.put("optim", optim);
+        }
+        if (fields.get("diffusion") instanceof Map<?, ?> d) {
+            Map<String, Object> diffusion = copy(d);
+            diffusion.putIfAbsent("variance", def.variance);
+            diffusion.putIfAbsent("loss", def.loss);
+            diffusion.putIfAbsent("weighting", def.weighting);
+            if (diffusion.get("weighting") instanceof String w) diffusion.putIfAbsent("gamma", gamma(w));
+            out.put("diffusion", diffusion);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> copy(Map<?, ?> m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(String.valueOf(k), v));
+        return out;
+    }
 }

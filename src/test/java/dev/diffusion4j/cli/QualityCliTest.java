@@ -1,5 +1,6 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.train.dashboard.StaticReport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -89,7 +90,9 @@ class QualityCliTest {
         assertEquals(List.of(2L, 4L), rows.stream().map(r -> ((Number) r.get("step")).longValue()).toList());
         assertTrue(rows.get(0).get("eval_features").toString().startsWith("classifier:"), rows.toString());
         assertTrue(rows.get(1).containsKey("precision") && rows.get(1).containsKey("kid"), rows.toString());
-        assertTrue(Files.readString(run.resolve("report.html")).contains("Sample quality"));
+        List<?> shown = dev.diffusion4j.io.Json.getList(dev.diffusion4j.io.Json.getObject(
+                StaticReport.embeddedData(Files.readString(run.resolve("report.html"))), "run"), "rows");
+        assertEquals(2, shown.stream().filter(r -> ((Map<?, ?>) r).containsKey("fd")).count(), "report.html carries the FD points");
 
         String eval = ok("eval", "--run", run.toString(), "--metrics", "fid,kid", "--count", "20", "--features", "pixels:4", "--device", "cpu");
         assertTrue(eval.contains("FD ") && eval.contains("(pixels-4x4; 20 images vs 20 reference images)"), eval);

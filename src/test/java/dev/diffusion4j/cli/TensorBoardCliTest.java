@@ -1,5 +1,6 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.train.dashboard.StaticReport;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.diffusion4j.io.tensorboard.EventFileReader;
@@ -102,8 +103,8 @@ class TensorBoardCliTest {
         assertTrue(c > 0 && u > 0 && c != u, "the two branches give different bounds: " + c + " vs " + u);
         assertEquals(referenceBpd(run, 4, 2, 0, true), c, 1e-9, "the conditional score is the bound given each image's label");
         assertEquals(referenceBpd(run, 4, 2, 0, false), u, 1e-9, "the unconditional score is the bound with no class");
-        String report = Files.readString(run.resolve("report.html"));
-        assertTrue(report.contains("Evaluations (diffuse eval)") && report.contains("unconditional-branch") && report.contains("nll_bpd"), report);
+        Map<String, Object> shown = dev.diffusion4j.io.Json.getObject(StaticReport.embeddedData(Files.readString(run.resolve("report.html"))), "run");
+        assertEquals(evals, shown.get("evals"), "report.html carries both evaluations for its table");
 
         List<Path> files = eventFiles(run.resolve("tensorboard/eval"));
         assertEquals(2, files.size());

@@ -1,5 +1,6 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.train.dashboard.StaticReport;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,8 +51,9 @@ class TrainAutoencoderCliTest {
         assertTrue(((Number) rows.stream().filter(m -> ((Number) m.get("step")).longValue() == 3 && m.containsKey("adaptive_weight"))
                 .findFirst().orElseThrow().get("adaptive_weight")).doubleValue() > 0);
         assertTrue(Files.isRegularFile(straight.resolve("samples/step-0000004.png")));
-        String report = Files.readString(straight.resolve("report.html"));
-        assertTrue(report.contains("PSNR"), "report lacks the PSNR curve");
+        Map<String, Object> shown = dev.diffusion4j.io.Json.getObject(StaticReport.embeddedData(Files.readString(straight.resolve("report.html"))), "run");
+        assertEquals(rows.stream().filter(m -> m.containsKey("psnr")).count(),
+                ((List<?>) shown.get("rows")).stream().filter(m -> ((Map<?, ?>) m).containsKey("psnr")).count(), "report.html carries the PSNR points");
     }
 
     /** The real vq-f4-tiny preset with EMA codebook updates: codebook use in the metrics, and an exact resume (the EMA buffers are checkpointed). */

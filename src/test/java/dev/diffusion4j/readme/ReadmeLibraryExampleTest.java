@@ -11,7 +11,6 @@ import dev.diffusion4j.diffusion.NoiseSchedule;
 import dev.diffusion4j.diffusion.Parameterization;
 import dev.diffusion4j.diffusion.Sampler;
 import dev.diffusion4j.diffusion.StepCallback;
-import dev.diffusion4j.diffusion.TimestepSampler;
 import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
@@ -20,7 +19,7 @@ import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.models.ModelPresets;
 import dev.diffusion4j.models.NetworkDenoiser;
 import dev.diffusion4j.models.UNet;
-import dev.diffusion4j.nn.optim.AdamConfig;
+import dev.diffusion4j.train.OptimConfig;
 import dev.diffusion4j.nn.optim.AdamW;
 import dev.diffusion4j.nn.optim.GradClip;
 import org.junit.jupiter.api.Test;
@@ -42,8 +41,8 @@ class ReadmeLibraryExampleTest {
         // a U-Net, a diffusion process, a training step
         UNet model = new UNet(ModelPresets.unet("tiny"), new Generator(0));
         GaussianDiffusion diffusion = new GaussianDiffusion(NoiseSchedule.cosine(1000), Parameterization.EPS, VarianceType.FIXED_SMALL);
-        AdamW opt = new AdamW(model.parameters(), new AdamConfig(2e-4, 0.9, 0.999, 1e-8, 0));
-        Tensor loss = diffusion.trainingLoss(new NetworkDenoiser(model), images, null, TimestepSampler.uniform(1000), gen, LossConfig.simple());
+        AdamW opt = new AdamW(model.parameters(), OptimConfig.defaults().adam());   // diffuse train's AdamW settings
+        Tensor loss = diffusion.trainingLoss(new NetworkDenoiser(model), images, null, gen, LossConfig.simple());   // t uniform over its T
         opt.zeroGrad(); loss.backward(); GradClip.clipGradNorm(model, 1.0); opt.step();
 
         // sampling

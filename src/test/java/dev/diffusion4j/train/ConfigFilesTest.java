@@ -89,10 +89,10 @@ class ConfigFilesTest {
 
     @Test
     void declaredDefaultsAreTheLibraryDefaults() {
-        assertEquals(new DiffusionConfig("cosine", 1000, false, "eps", "fixed-small", "simple", "l2", "none", 5.0, "uniform", 0.0),
+        assertEquals(new DiffusionConfig("cosine", 1000, false, "eps", "fixed-small", "simple", "l2", "min-snr", 5.0, "uniform", 0.0),
                 DiffusionConfig.defaults());
-        assertEquals(new OptimConfig(32, 1, 2e-4, 100, "constant", 0.0, 0.9, 0.999, 1.0, 0.999, true), OptimConfig.defaults());
-        assertEquals(new SampleConfig("ddim", 50, 0.0, 64, 1234, true, SampleConfig.DEFAULT_GUIDANCE, SampleConfig.AUTO_SCALE),
+        assertEquals(new OptimConfig(32, 1, 1e-3, 100, "cosine", 0.0, 0.9, 0.999, 1.0, 0.995, true), OptimConfig.defaults());
+        assertEquals(new SampleConfig("ddim", 25, 0.0, 64, 1234, true, SampleConfig.DEFAULT_GUIDANCE, SampleConfig.AUTO_SCALE),
                 SampleConfig.defaults());
     }
 

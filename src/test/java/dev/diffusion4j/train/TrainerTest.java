@@ -1,5 +1,6 @@
 package dev.diffusion4j.train;
 
+import dev.diffusion4j.train.dashboard.StaticReport;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.diffusion4j.cli.Main;
@@ -81,8 +82,11 @@ class TrainerTest {
         double last = l.subList(50, 60).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         assertTrue(last < 0.6 * first, "loss did not fall: first 10 steps " + first + ", last 10 " + last);
         assertTrue(Files.size(a.resolve("samples/step-0000060.png")) > 100);
-        String report = Files.readString(a.resolve("report.html"));
-        assertTrue(report.contains("<svg") && report.contains("samples/step-0000060.png"), "report has the curve and the grid");
+        // report.html: the dashboard page with the run's curves and grids embedded (DashboardBrowserTest draws it)
+        Map<String, Object> run = dev.diffusion4j.io.Json.getObject(StaticReport.embeddedData(Files.readString(a.resolve("report.html"))), "run");
+        assertEquals("finished", run.get("state"), "the last write follows the final checkpoint");
+        assertEquals(60L, ((List<?>) run.get("rows")).stream().filter(r -> ((Map<?, ?>) r).containsKey("loss")).count(), "every logged step");
+        assertTrue(run.get("grids").toString().contains("samples/step-0000060.png"), "report has the grid: " + run.get("grids"));
         // labelled data trains class-conditionally by default; the grid has one row per class (5 shapes, 4 / 5 -> 1 column),
         // each 8x8 image enlarged 8 times (auto: cells of 64 pixels) with 2px padding
         TrainConfig cfg = RunDir.open(a).config();

@@ -43,14 +43,18 @@ public record RunState(Kind kind, String detail) {
             Optional<String> live = liveHolder(owner);
             if (live.isPresent()) return new RunState(Kind.TRAINING, live.get());
         }
-        if (checkpointStep >= totalSteps)
-            return new RunState(Kind.FINISHED, "finished: checkpoint at its last step " + checkpointStep);
+        if (checkpointStep >= totalSteps) return finished(checkpointStep);
         String at = checkpointStep < 0 ? "no checkpoint yet" : "last checkpoint at step " + checkpointStep + " of " + totalSteps;
         if (!owner.isEmpty())
             return new RunState(Kind.INTERRUPTED, "interrupted (killed, Ctrl-C or crashed): train.lock still names " + owner
                     + ", which is gone; " + at + "; continue with --resume");
         return new RunState(Kind.STOPPED, "stopped before its last step (the trainer ended early, e.g. on an error); " + at
                 + (checkpointStep < 0 ? "" : "; continue with --resume"));
+    }
+
+    /** A run whose newest complete checkpoint, at {@code checkpointStep}, is at or past its last step. */
+    static RunState finished(long checkpointStep) {
+        return new RunState(Kind.FINISHED, "finished: checkpoint at its last step " + checkpointStep);
     }
 
     /** "pid N on HOST" when the owner text names a process that still runs (or one that cannot be checked from here). */

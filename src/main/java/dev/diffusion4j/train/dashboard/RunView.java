@@ -74,17 +74,21 @@ public final class RunView {
         out.put("from", start);
         out.put("rows", rows.subList(start, rows.size()));
         out.put("grids", grids(root));
+        out.put("evals", MetricsLog.read(root.resolve("eval.jsonl")));   // diffuse eval's records (train.EvalLog)
         return out;
     }
 
     static RunState state(Path root, long totalSteps) {
-        long ckpt = -1;
+        return RunState.of(root, totalSteps, checkpointStep(root));
+    }
+
+    /** The step of the newest complete checkpoint, -1 when none. */
+    static long checkpointStep(Path root) {
         try {
-            ckpt = RunDir.open(root).checkpoints().latest().map(e -> e.step()).orElse(-1L);
+            return RunDir.open(root).checkpoints().latest().map(e -> e.step()).orElse(-1L);
         } catch (RuntimeException e) {
-            // no config.json yet, or an unreadable checkpoints folder: no checkpoint known
+            return -1;   // no config.json yet, or an unreadable checkpoints folder: no checkpoint known
         }
-        return RunState.of(root, totalSteps, ckpt);
     }
 
     /** Sample grids oldest first, each with its step and its address on the dashboard. */
@@ -107,7 +111,7 @@ public final class RunView {
         return out;
     }
 
-    private static Map<String, Object> lastTraining(List<Map<String, Object>> rows) {
+    static Map<String, Object> lastTraining(List<Map<String, Object>> rows) {
         for (int i = rows.size() - 1; i >= 0; i--) if (rows.get(i).containsKey("loss_avg")) return rows.get(i);
         return null;
     }

@@ -1,4 +1,6 @@
 // diffusion4j live dashboard: polls the server's JSON API and draws the run's curves with uPlot.
+// The same page is report.html: there the run's data is embedded as window.D4J_STATIC (what the API would answer),
+// sample grids are read beside the file, and nothing polls.
 // Each chart's element records what was drawn (data-points, data-xticks, data-yticks) so a headless browser test can
 // check the rendered page from its DOM.
 "use strict";
@@ -8,6 +10,7 @@
   const caches = {};        // run name -> {rows, from, last, detail}
   const charts = {};        // element id -> {plot, key}
   let refreshMs = 2000, selected = null, compare = new Set(), shownGrid = null;
+  const STATIC = window.D4J_STATIC || null;   // {runs: answer of api/runs, run: answer of api/run, written: ISO time}
 
   // ---------------------------------------------------------------- formatting
   function num(v) { return typeof v === "number" && isFinite(v) ? v : null; }
@@ -124,6 +127,11 @@
 
   // ---------------------------------------------------------------- fetching
   async function getJson(url) {
+    if (STATIC) {
+      if (url.startsWith("api/runs")) return STATIC.runs;
+      if (url.startsWith("api/run?")) return STATIC.run;
+      throw new Error(url + ": not in this static report");
+    }
     const r = await fetch(url, { cache: "no-store" });
     if (!r.ok) throw new Error(url + ": HTTP " + r.status);
     return r.json();
@@ -163,7 +171,7 @@
   function renderRun(c) {
     const d = c.detail, rows = c.rows, tr = trainingRows(rows);
     const last = tr.length ? tr[tr.length - 1] : null;
-    document.title = d.name + " — diffusion4j dashboard";
+    document.title = d.name + " — diffusion4j " + (STATIC ? "run report" : "dashboard");
     $("run-name").textContent = d.name;
     $("state-badge").textContent = d.state;
     $("state-badge").className = "badge " + d.state;
@@ -182,7 +190,8 @@
       ["images/s", fmt(last && last.img_per_s)], ["images seen", last && last.images_seen !== undefined ? String(last.images_seen) : "n/a"],
       ["ETA", d.state === "training" ? duration(eta) : d.state === "finished" ? "done" : "n/a (" + d.state + ")"],
       ["wall-clock time", t0 !== null && t1 !== null ? duration(t1 - t0) + " (first to last metrics line)" : "n/a (no time fields)"],
-      ["last metrics update", d.updated_seconds_ago === null ? "n/a" : duration(d.updated_seconds_ago) + " ago"],
+      STATIC ? ["report written", STATIC.written.replace("T", " ").replace(/\.\d+Z$|Z$/, "") + " UTC"]
+        : ["last metrics update", d.updated_seconds_ago === null ? "n/a" : duration(d.updated_seconds_ago) + " ago"],
       ["GPU memory", lastMem],
     ];
     const sb = document.querySelector("#stats tbody");
@@ -215,13 +224,43 @@
     $("chart-mem").hidden = mk.length === 0;
     if (mk.length) drawChart("chart-mem", memRows.map((r) => r.step), mk.map((k) => ({ label: k + " (MiB)", values: memRows.map((r) => num(r[k]) === null ? null : memMiB(k, r[k])) })), { yLabel: "MiB" });
 
-    renderEval(evalRows(rows));
+    const recon = rows.filter((r) => typeof r.psnr === "number");
+    $("recon-section").hidden = recon.length === 0;
+    if (recon.length) {
+      drawChart("chart-psnr", recon.map((r) => r.step), [{ label: "PSNR (dB)", values: recon.map((r) => positive(r.psnr)), points: true }], { log: true, yLabel: "dB" });
+      drawChart("chart-ssim", recon.map((r) => r.step), [{ label: "SSIM", values: recon.map((r) => positive(r.ssim)), points: true }], { log: true, yLabel: "SSIM" });
+    }
+    $("grids-title").textContent = recon.length ? "Input / reconstruction pairs over training" : "EMA samples";
+    renderEval(evalRows(rows), d.evals || []);
     renderGrids(d);
     renderInfo(d);
   }
 
-  function renderEval(ev) {
-    $("eval-none").hidden = ev.length > 0;
+  // eval.jsonl: one row per `diffuse eval` of the run, newest last
+  function renderCliEvals(evals) {
+    $("cli-evals-box").hidden = evals.length === 0;
+    const head = document.querySelector("#cli-evals thead"), body = document.querySelector("#cli-evals tbody");
+    head.innerHTML = ""; body.innerHTML = "";
+    if (!evals.length) return;
+    const described = ["step", "time", "split", "data", "count", "scored", "eval_features", "eval_count"];
+    const metrics = [];
+    for (const r of evals) for (const k in r) if (!described.includes(k) && typeof r[k] === "number" && !metrics.includes(k)) metrics.push(k);
+    const cols = [["time (UTC)", (r) => typeof r.time === "string" ? r.time.replace("T", " ").replace("Z", "") : ""],
+      ["checkpoint", (r) => r.step], ["split", (r) => r.split], ["images", (r) => r.count], ["scored", (r) => r.scored],
+      ["features", (r) => r.eval_features]].concat(metrics.map((m) => [m, (r) => typeof r[m] === "number" ? fmt(r[m]) : ""]));
+    const hr = document.createElement("tr");
+    for (const [name] of cols) { const th = document.createElement("th"); th.textContent = name; hr.appendChild(th); }
+    head.appendChild(hr);
+    for (const r of evals) {
+      const row = document.createElement("tr");
+      for (const [, get] of cols) { const td = document.createElement("td"); const v = get(r); td.textContent = v === undefined || v === null ? "" : String(v); row.appendChild(td); }
+      body.appendChild(row);
+    }
+  }
+
+  function renderEval(ev, cliEvals) {
+    renderCliEvals(cliEvals);
+    $("eval-none").hidden = ev.length > 0 || cliEvals.length > 0;
     $("eval-table").hidden = ev.length === 0;
     const keys = [];
     for (const r of ev) for (const k in r) if (k !== "step" && k !== "time" && !keys.includes(k)) keys.push(k);
@@ -254,7 +293,10 @@
     return out;
   }
 
-  function fileUrl(d, path) { return "file?run=" + encodeURIComponent(d.name) + "&path=" + encodeURIComponent(path); }
+  // report.html lies in the run folder, so there a grid's path inside the run is its address
+  function fileUrl(d, path, version) {
+    return STATIC ? path : "file?run=" + encodeURIComponent(d.name) + "&path=" + encodeURIComponent(path) + "&v=" + version;
+  }
 
   function renderGrids(d) {
     const grids = d.grids || [];
@@ -275,7 +317,7 @@
         view.appendChild(col);
       }
       const img = document.createElement("img");
-      img.src = fileUrl(d, g.file) + "&v=" + g.step; img.alt = "EMA samples at step " + g.step; img.id = "grid-image";
+      img.src = fileUrl(d, g.file, g.step); img.alt = "EMA samples at step " + g.step; img.id = "grid-image";
       view.appendChild(img);
       const cap = document.createElement("figcaption");
       cap.id = "grid-caption";
@@ -286,7 +328,7 @@
       for (const t of grids) {
         const f = document.createElement("figure");
         if (t.step === g.step) f.className = "current";
-        const im = document.createElement("img"); im.src = fileUrl(d, t.file) + "&v=" + t.step; im.alt = "step " + t.step; im.loading = "lazy";
+        const im = document.createElement("img"); im.src = fileUrl(d, t.file, t.step); im.alt = "step " + t.step; im.loading = "lazy";
         const c = document.createElement("figcaption"); c.textContent = "step " + t.step;
         f.append(im, c);
         f.onclick = () => { shownGrid = t.step === newest.step ? null : t.step; box.dataset.key = ""; renderGrids(d); };
@@ -365,6 +407,12 @@
   if (fromHash) selected = decodeURIComponent(fromHash[1]);
   $("smoothing").onchange = () => { for (const id in charts) { charts[id].plot.destroy(); delete charts[id]; } tick(); };
   window.addEventListener("resize", () => { for (const id in charts) { const el = $(id); charts[id].plot.setSize({ width: Math.max(320, el.clientWidth), height: charts[id].plot.height }); } });
+  if (STATIC) {
+    $("footer").textContent = "Static report written " + STATIC.written + " by diffusion4j " + (STATIC.run.viewer_version || "") +
+      "; charts by uPlot (MIT), inlined. For the live view: diffuse dashboard " + STATIC.run.path;
+    document.body.dataset.mode = "static";
+    document.querySelector("header h1 .dim").textContent = "run report";
+  }
   tick();
-  setInterval(tick, refreshMs);
+  if (!STATIC) setInterval(tick, refreshMs);
 })();

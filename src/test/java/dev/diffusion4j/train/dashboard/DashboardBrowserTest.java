@@ -69,6 +69,45 @@ class DashboardBrowserTest {
         }
     }
 
+    /** report.html opened from disk (file://, no server): the same page draws the embedded curves, grid and evaluations. */
+    @Test void theStaticReportDrawsTheRunFromDisk() throws Exception {
+        Optional<HeadlessChromium> browser = HeadlessChromium.find();
+        Assumptions.assumeTrue(browser.isPresent(), "no chromium on PATH (apt-get install chromium, or set CHROMIUM)");
+
+        Path run = RunFixtures.run(dir.resolve("demo"), 100, 40);
+        RunFixtures.grid(run, 20);
+        Launches.append(run, "diffuse train --out runs/demo --steps 100", "cpu", List.of("circle", "square", "triangle"));
+        Files.writeString(run.resolve("eval.jsonl"),
+                "{\"step\":40,\"time\":\"2026-01-02T03:04:05Z\",\"split\":\"test\",\"count\":8,\"scored\":\"conditional\",\"nll_bpd\":3.25}\n");
+        // reconstruction-quality lines, as train-autoencoder logs them with its grids
+        RunFixtures.appendLine(run, "{\"step\":20,\"psnr\":18.5,\"ssim\":0.61}");
+        RunFixtures.appendLine(run, "{\"step\":40,\"psnr\":21.25,\"ssim\":0.72}");
+        Path report = run.resolve("report.html");
+        Files.writeString(report, StaticReport.html(run));
+        Path profile = Files.createDirectories(dir.resolve("profile"));
+        String dom = browser.get().dumpDom(report.toUri().toString(), 3000, profile);
+
+        assertEquals("static", attr(dom, "body", "data-mode"));
+        assertTrue(dom.contains("<span class=\"dim\">run report</span>"), "the header names the page");
+        assertEquals("1", attr(dom, "body", "data-updated"), "drawn once, from the embedded data; nothing polls");
+        assertEquals("40", attr(dom, "stats", "data-step"));
+        String loss = element(dom, "chart-loss");
+        assertEquals("12", attr(loss, "chart-loss", "data-points"), "3 loss series x 4 logged steps");
+        assertTrue(loss.contains("<canvas"), "uPlot drew on a canvas: " + loss);
+        assertTrue(List.of(attr(loss, "chart-loss", "data-xticks").split(" ")).contains("40"), "step axis");
+        assertFalse(attr(loss, "chart-loss", "data-yticks").isBlank(), "loss axis has ticks");
+        assertEquals("4", attr(dom, "chart-speed", "data-points"), "throughput");
+        assertTrue(dom.contains("src=\"samples/step-0000020.png\""), "the grid, read beside report.html:\n" + dom);
+        assertTrue(dom.contains("latest: step 20") && dom.contains("0: circle"), "grid caption and class labels");
+        String evals = element(dom, "cli-evals");
+        assertTrue(evals.contains(">3.250<") && evals.contains(">conditional<") && evals.contains("2026-01-02 03:04:05"), evals);
+        assertTrue(dom.contains("Static report written"), "the footer says what the page is");
+        assertEquals("2", attr(dom, "chart-psnr", "data-points"), "the PSNR curve");
+        assertEquals("2", attr(dom, "chart-ssim", "data-points"), "the SSIM curve");
+        assertTrue(dom.contains("id=\"grids-title\">Input / reconstruction pairs over training<"), "an autoencoder's grids are pairs");
+        assertTrue(dom.contains("&quot;steps&quot;: 100") || dom.contains("\"steps\": 100"), "the config");
+    }
+
     /** The opening tag of the element with {@code id} and what follows it up to the next section. */
     private static String element(String dom, String id) {
         int i = dom.indexOf("id=\"" + id + "\"");
