@@ -8,7 +8,9 @@ import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.LossConfig;
 import dev.diffusion4j.diffusion.LossSecondMomentSampler;
 import dev.diffusion4j.diffusion.TimestepSampler;
+import dev.diffusion4j.engine.Backends;
 import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.MemoryUsage;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.io.AtomicFiles;
@@ -203,6 +205,7 @@ public final class Trainer {
                     row.put("grad_norm", windowNorm / windowSteps);
                     row.put("img_per_s", windowSteps * (double) n * oc.gradAccum() / Math.max(dt, 1e-9));
                     row.put("images_seen", imagesSeen);
+                    putMemory(row, Backends.get(device).memoryUsage());
                     listener.onLog(log.append(row));   // the row as written, with its time
                     windowLoss = 0; windowNorm = 0; windowSteps = 0; windowStart = System.nanoTime();
                 }
@@ -297,6 +300,14 @@ public final class Trainer {
         } finally {
             model.train();
         }
+    }
+
+    /** GPU memory for the metrics row (the dashboard charts gpu_mem*_bytes keys in MiB); nothing on the CPU. */
+    static void putMemory(Map<String, Object> row, MemoryUsage m) {
+        if (m == null) return;
+        row.put("gpu_mem_bytes", m.allocatedBytes());
+        row.put("gpu_mem_peak_bytes", m.peakAllocatedBytes());
+        row.put("gpu_mem_reserved_bytes", m.reservedBytes());
     }
 
     /** The grid's prompts, one line per row, in a .txt beside the .png. */

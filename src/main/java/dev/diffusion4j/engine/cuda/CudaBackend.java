@@ -75,6 +75,12 @@ public final class CudaBackend implements Backend {
     /** The caching allocator's counters (bytes held by live tensors, reserved, peaks). */
     public CudaAllocator.Stats memoryStats() { return context.allocator().stats(); }
 
+    @Override
+    public dev.diffusion4j.engine.MemoryUsage memoryUsage() {
+        CudaAllocator.Stats s = memoryStats();
+        return new dev.diffusion4j.engine.MemoryUsage(s.allocatedBytes(), s.peakAllocatedBytes(), s.reservedBytes());
+    }
+
     /** Forces a collection so that dropped tensors return their memory now. */
     public void collectGarbage() { memory.collect(); }
 
