@@ -14,6 +14,32 @@ import java.io.UncheckedIOException;
 public final class RunReport {
     private RunReport() {}
 
+    /**
+     * Rewrites report.html during training at most once per interval: each write embeds the whole metrics log, so
+     * writing it at every logged step would cost time that grows with the run (quadratic over a long run). The
+     * trainers write it unconditionally after a grid or a checkpoint and at the end; the live page is the dashboard.
+     */
+    public static final class Throttled {
+        private final RunDir run;
+        private final long intervalNanos;
+        private long last = Long.MIN_VALUE;
+
+        public Throttled(RunDir run, java.time.Duration interval) {
+            this.run = run;
+            this.intervalNanos = interval.toNanos();
+        }
+
+        /** Writes the report if the interval has passed since the last write. */
+        public void maybeWrite() {
+            if (last == Long.MIN_VALUE || System.nanoTime() - last >= intervalNanos) write();
+        }
+
+        public void write() {
+            RunReport.write(run);
+            last = System.nanoTime();
+        }
+    }
+
     public static void write(RunDir run) {
         String html = StaticReport.html(run.root());
         try {

@@ -143,6 +143,9 @@ public final class Trainer {
     }
 
     /** Trains from {@code from} up to the config's step count; the metrics log is first rewound to {@code from}'s step. */
+    /** The least time between report.html rewrites at logged steps (grids, checkpoints and the end always write it). */
+    public static final java.time.Duration REPORT_INTERVAL = java.time.Duration.ofSeconds(30);
+
     public Result train(Position from, Listener listener) {
         long step = from.step(), imagesSeen = from.imagesSeen();
         double seconds = from.seconds();
@@ -158,6 +161,7 @@ public final class Trainer {
         double lastLoss = Double.NaN, windowLoss = 0, windowNorm = 0;
         int windowSteps = 0;
         long windowStart = System.nanoTime();
+        RunReport.Throttled report = new RunReport.Throttled(run, REPORT_INTERVAL);
         Path lastGrid = null;
         try (DataLoader loader = DataLoader.builder(data, n).seed(cfg.seed()).flip(cfg.flip())
                 .startAt(from.loaderEpoch(), from.loaderPosition()).build();
@@ -212,6 +216,7 @@ public final class Trainer {
                 if (step % cfg.sampleEvery() == 0 || step == cfg.steps()) {
                     lastGrid = writeGrid(step);
                     listener.onGrid(step, lastGrid);
+                    report.write();
                     windowStart = System.nanoTime();    // sampling time is not training throughput
                 }
                 if (evaluation != null && (step % evalEvery == 0 || step == cfg.steps())) {
@@ -222,12 +227,13 @@ public final class Trainer {
                 if (step % cfg.checkpointEvery() == 0 || step == cfg.steps()) {
                     lastCheckpoint = save(step, loader, imagesSeen, seconds);
                     listener.onCheckpoint(step, lastCheckpoint);
+                    report.write();
                     windowStart = System.nanoTime();
                 }
-                if (step % cfg.logEvery() == 0 || step == cfg.steps()) RunReport.write(run);
+                if (step % cfg.logEvery() == 0) report.maybeWrite();
             }
         }
-        RunReport.write(run);
+        report.write();
         return new Result(step, lastLoss, lastCheckpoint, lastGrid);
     }
 

@@ -109,6 +109,7 @@ public final class AutoencoderTrainer {
         int n = cfg.batchSize();
         double lastLoss = Double.NaN;
         Window w = new Window();
+        RunReport.Throttled report = new RunReport.Throttled(run, Trainer.REPORT_INTERVAL);
         try (DataLoader loader = DataLoader.builder(data, n).seed(cfg.seed()).flip(cfg.flip()).startAt(from.loaderEpoch(), from.loaderPosition()).build();
              MetricsLog log = new MetricsLog(run.metricsFile())) {
             model.train();
@@ -140,17 +141,19 @@ public final class AutoencoderTrainer {
                     log.append(row);
                     listener.onLog(row);
                     listener.onGrid(step, lastGrid);
+                    report.write();
                     w.restartClock();
                 }
                 if (step % cfg.checkpointEvery() == 0 || step == cfg.steps()) {
                     lastCheckpoint = save(step, loader, imagesSeen, seconds);
                     listener.onCheckpoint(step, lastCheckpoint);
+                    report.write();
                     w.restartClock();
                 }
-                if (step % cfg.logEvery() == 0 || step == cfg.steps()) RunReport.write(run);
+                if (step % cfg.logEvery() == 0) report.maybeWrite();
             }
         }
-        RunReport.write(run);
+        report.write();
         return new Trainer.Result(step, lastLoss, lastCheckpoint, lastGrid);
     }
 

@@ -63,4 +63,18 @@ class StaticReportTest {
         assertFalse(html.contains("alert(1)</script>"), "the config's text stays inside the data");
         assertEquals(config, Json.getObject(StaticReport.embeddedData(html), "run").get("config_text"), "and reads back unchanged");
     }
+
+    /** During training the report is rewritten at logged steps at most once per interval; write() always writes. */
+    @Test void theTrainersReportWritesAreThrottled() throws Exception {
+        Path root = RunFixtures.run(dir.resolve("throttled"), 100, 30);
+        dev.diffusion4j.train.RunDir run = dev.diffusion4j.train.RunDir.open(root);
+        var report = new dev.diffusion4j.train.RunReport.Throttled(run, java.time.Duration.ofHours(1));
+        report.maybeWrite();
+        assertTrue(Files.isRegularFile(run.reportFile()), "the first logged step writes it");
+        Files.delete(run.reportFile());
+        report.maybeWrite();
+        assertFalse(Files.exists(run.reportFile()), "not again within the interval");
+        report.write();
+        assertTrue(Files.isRegularFile(run.reportFile()), "a grid, a checkpoint or the end always writes it");
+    }
 }
