@@ -123,12 +123,6 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--aug-level", paramLabel = "L", description = "With --upscale: noise-augmentation level of each stage's input in [0, 1]. Default: each run's.")
     Double augLevel;
 
-    /** The prompts of images [from, from + n): the --prompt list spread evenly over the total, in order. */
-    private List<String> promptsFor(int from, int n, int total) {
-        List<String> p = new ArrayList<>();
-        for (int i = from; i < from + n; i++) p.add(prompts.get((int) ((long) i * prompts.size() / total)));
-        return p;
-    }
 
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -177,7 +171,7 @@ public final class SampleCommand implements Callable<Integer> {
         try (ProgressBar bar = new ProgressBar(System.out, "sample", (long) batches * sc.create(diffusion).steps(), "step")) {
             for (int b = 0; b < batches; b++) {
                 int n = Math.min(batchSize, total - b * batchSize);
-                Conditioning cond = text != null ? text.prompts(promptsFor(b * batchSize, n, total))
+                Conditioning cond = text != null ? text.prompts(TextConditioning.spread(prompts, b * batchSize, n, total))
                         : labels == null ? null
                         : Sampling.labels(java.util.Arrays.copyOfRange(labels, b * batchSize, b * batchSize + n), dev);
                 boolean first = b == 0;

@@ -19,6 +19,7 @@ import dev.diffusion4j.train.Invocation;
 import dev.diffusion4j.train.RunDir;
 import dev.diffusion4j.train.SampleConfig;
 import dev.diffusion4j.train.SampleImages;
+import dev.diffusion4j.train.TextConditioning;
 import dev.diffusion4j.train.Sampling;
 import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.train.Trainer;
@@ -34,8 +35,9 @@ import java.util.Map;
 
 /**
  * A trained diffusion4j run ready to use from Java: its latest checkpoint's EMA weights and its config (schedule,
- * parameterisation, variance, classes, latent autoencoder). {@link #sample}, {@link #img2img} and {@link #inpaint} do
- * what {@code diffuse sample} and {@code diffuse edit} do, with the same samplers, defaults and seeds.
+ * parameterisation, variance, classes, latent autoencoder, text encoder). {@link #sample}, {@link #img2img} and
+ * {@link #inpaint} do what {@code diffuse sample} and {@code diffuse edit} do, with the same samplers, defaults and
+ * seeds; a text-to-image run draws what {@link SampleOptions.Builder#prompt} says.
  */
 public final class DiffusionPipeline {
     private final TrainConfig config;
@@ -44,14 +46,25 @@ public final class DiffusionPipeline {
     private final Path checkpoint;          // the folder the weights came from: its state.json marks a saved checkpoint complete
     private final Device device;
     private final LatentDecoder decoder;    // null: a pixel-space run
+    private final TextConditioning text;     // null: a run without a text encoder
+    private final Path runRoot;
 
-    private DiffusionPipeline(TrainConfig config, DenoisingNetwork model, Checkpoints.Entry ck, Device device) {
+    private DiffusionPipeline(RunDir run, TrainConfig config, DenoisingNetwork model, Checkpoints.Entry ck, Device device) {
+        this.runRoot = run.root();
         this.config = config;
         this.checkpoint = ck.dir();
         this.model = model;
         this.step = ck.step();
         this.device = device;
         this.decoder = config.latent().isLatent() ? LatentDecoder.open(config.latent(), device) : null;
+        this.text = TextConditioning.of(run, config, device);
+        if (text != null) {
+            try {
+                text.loadEma(ck.dir());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the text encoder of " + ck.dir() + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /** The run folder's latest checkpoint on the CPU. */
@@ -61,12 +74,9 @@ public final class DiffusionPipeline {
     public static DiffusionPipeline load(Path run, Device device) {
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();
-        if (cfg.model().contextDim() > 0)
-            throw new IllegalArgumentException(run + " is a text-conditioned run, which DiffusionPipeline cannot prompt yet; use "
-                    + Invocation.command() + " sample --run " + run + " --prompt \"...\"");
         Checkpoints.Entry ck = r.checkpoints().latest().orElseThrow(() -> new IllegalArgumentException(
                 run + " has no checkpoint yet; train it first (" + Invocation.command() + " train --out " + run + ")"));
-        return new DiffusionPipeline(cfg, Trainer.loadEmaModel(r, ck.dir(), device), ck, device);
+        return new DiffusionPipeline(r, cfg, Trainer.loadEmaModel(r, ck.dir(), device), ck, device);
     }
 
     public TrainConfig config() { return config; }
@@ -87,13 +97,16 @@ public final class DiffusionPipeline {
     public Tensor sample(int count, SampleOptions o) {
         if (count < 1) throw new IllegalArgumentException("count must be >= 1, got " + count);
         SampleConfig sc = o.resolve(config.sample(), count, decoder != null);
-        long[] labels = labels(o, count);
-        Denoiser denoiser = labels == null ? new NetworkDenoiser(model) : Sampling.guided(new NetworkDenoiser(model), config.model(), sc.guidance());
+        checkPrompts(o);
+        long[] labels = text != null ? null : labels(o, count);
+        Denoiser denoiser = text != null ? text.guided(new NetworkDenoiser(model), sc.guidance(), o.negativePrompt)
+                : labels == null ? new NetworkDenoiser(model) : Sampling.guided(new NetworkDenoiser(model), config.model(), sc.guidance());
         Sampler smp = sc.create(diffusion());
         List<Tensor> parts = new ArrayList<>();
         for (int from = 0, b = 0; from < count; from += o.batchSize, b++) {
             int n = Math.min(o.batchSize, count - from);
-            Conditioning cond = labels == null ? null : Sampling.labels(Arrays.copyOfRange(labels, from, from + n), device);
+            Conditioning cond = text != null ? text.prompts(TextConditioning.spread(o.prompts, from, n, count))
+                    : labels == null ? null : Sampling.labels(Arrays.copyOfRange(labels, from, from + n), device);
             parts.add(Sampling.sample(smp, denoiser, sc.withCountAndSeed(n, o.seed + b), config.model(), device, n, cond, null).to(Device.CPU));
         }
         Tensor all = Tensor.cat(0, parts.toArray(new Tensor[0]));
@@ -148,15 +161,18 @@ public final class DiffusionPipeline {
     /**
      * Writes a run folder that {@link #load} and {@code diffuse sample --run} read: this run's config.json and one
      * checkpoint holding the EMA weights and the
-     * source checkpoint's state.json (what marks a checkpoint complete). Refuses a folder that already holds a run with a checkpoint. A latent run's
-     * autoencoder is referenced as its config names it, not copied.
+     * source checkpoint's state.json (what marks a checkpoint complete), and for a text run its text encoder and
+     * vocabulary. Refuses a folder that already holds a run with a checkpoint. A latent run's autoencoder is referenced
+     * as its config names it, not copied.
      */
     public void save(Path folder) {
         RunDir r = RunDir.create(folder, config);
         try {
+            if (text != null) TextConditioning.create(r, text.spec(), runRoot.resolve("text"));   // its vocabulary and preset
             Map<String, Tensor> shadow = StateDicts.withPrefix("shadow.", model.stateDict());
             r.checkpoints().write(step, 1, dir -> {
                 StateDicts.save(dir.resolve("ema.safetensors"), shadow, Map.of());
+                if (text != null) text.save(dir, Map.of());
                 Files.copy(checkpoint.resolve("state.json"), dir.resolve("state.json"));
             });
         } catch (IOException e) {
@@ -175,6 +191,8 @@ public final class DiffusionPipeline {
     /** Edits are unconditional unless a class is given (then guided towards it), as in diffuse edit. */
     private Denoiser editDenoiser(SampleOptions o) {
         Denoiser plain = new NetworkDenoiser(model);
+        checkPrompts(o);
+        if (text != null) return text.guided(plain, o.guidance != null ? o.guidance : config.sample().guidance(), o.negativePrompt);
         if (o.label < 0) return plain;
         checkLabel(o.label);
         return Sampling.guided(plain, config.model(), o.guidance != null ? o.guidance : config.sample().guidance());
@@ -190,7 +208,8 @@ public final class DiffusionPipeline {
                 int n = Math.min(o.batchSize, total - from);
                 Tensor x = images.slice(0, from, from + n).to(DType.F32).to(device);
                 Conditioning cond = null;
-                if (o.label >= 0) {
+                if (text != null) cond = text.prompts(TextConditioning.spread(o.prompts, from, n, total));
+                else if (o.label >= 0) {
                     long[] l = new long[n];
                     Arrays.fill(l, o.label);
                     cond = Sampling.labels(l, device);
@@ -210,6 +229,14 @@ public final class DiffusionPipeline {
         long[] l = new long[count];
         Arrays.fill(l, o.label);
         return l;
+    }
+
+    /** A text run needs a prompt and a run without text takes none: refused before any work, naming the fix. */
+    private void checkPrompts(SampleOptions o) {
+        if (text != null && o.prompts == null)
+            throw new IllegalArgumentException(runRoot + " is a text-to-image run: say what to draw with SampleOptions.builder().prompt(\"...\")");
+        if (text == null && (o.prompts != null || o.negativePrompt != null))
+            throw new IllegalArgumentException("a prompt needs a text-to-image run (diffuse train --text-encoder); " + runRoot + " has no text encoder");
     }
 
     private void checkLabel(int label) {

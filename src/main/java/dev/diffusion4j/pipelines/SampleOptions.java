@@ -20,6 +20,8 @@ public final class SampleOptions {
     final int label;
     final boolean clip;
     final int batchSize;
+    final java.util.List<String> prompts;   // null: no prompt (runs without text)
+    final String negativePrompt;
 
     private SampleOptions(Builder b) {
         sampler = b.sampler;
@@ -30,6 +32,8 @@ public final class SampleOptions {
         label = b.label;
         clip = b.clip;
         batchSize = b.batchSize;
+        prompts = b.prompts.isEmpty() ? null : java.util.List.copyOf(b.prompts);
+        negativePrompt = b.negativePrompt;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -57,6 +61,8 @@ public final class SampleOptions {
         private int label = ALL_CLASSES;
         private boolean clip = true;
         private int batchSize = Integer.parseInt(DEFAULT_BATCH_SIZE);
+        private final java.util.List<String> prompts = new java.util.ArrayList<>();
+        private String negativePrompt;
 
         private Builder() {}
 
@@ -113,6 +119,18 @@ public final class SampleOptions {
             batchSize = b;
             return this;
         }
+
+        /**
+         * For a text-to-image run: what to draw. Several prompts share the images evenly, in order (one row each when
+         * the count is a multiple), as repeated {@code --prompt} options do.
+         */
+        public Builder prompt(String... texts) {
+            for (String t : texts) prompts.add(java.util.Objects.requireNonNull(t, "prompt"));
+            return this;
+        }
+
+        /** With a prompt: what classifier-free guidance steers away from (default: the empty prompt). */
+        public Builder negativePrompt(String text) { negativePrompt = text; return this; }
 
         public SampleOptions build() { return new SampleOptions(this); }
     }

@@ -111,6 +111,16 @@ public final class TextConditioning {
         return Conditioning.of(NetworkDenoiser.CONTEXT, encoder.encode(kept));
     }
 
+    /**
+     * The prompts of images [from, from + n) of {@code total}: the prompt list spread evenly over them, in order (one row
+     * each when the total is a multiple of the list), as {@code diffuse sample --prompt A --prompt B} draws them.
+     */
+    public static List<String> spread(List<String> prompts, int from, int n, int total) {
+        List<String> p = new ArrayList<>(n);
+        for (int i = from; i < from + n; i++) p.add(prompts.get((int) ((long) i * prompts.size() / total)));
+        return p;
+    }
+
     /** The conditioning for prompts at sampling time (no gradients recorded). */
     public Conditioning prompts(List<String> prompts) {
         try (var g = GradMode.off()) { return Conditioning.of(NetworkDenoiser.CONTEXT, encoder.encode(prompts)); }
