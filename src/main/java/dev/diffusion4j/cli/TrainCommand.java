@@ -82,7 +82,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--grad-accum", paramLabel = "K", defaultValue = Defaults.GRAD_ACCUM, description = "Micro-batches accumulated per optimizer step. Default: ${DEFAULT-VALUE}.")
     int gradAccum;
 
-    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (AdamW). Default: 1e-3 (DiT presets: 1e-4).")
+    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (AdamW). Default: 1e-3 (DiT presets but dit-tiny: 1e-4).")
     Double lr;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = Defaults.WARMUP, description = "Linear warmup steps. Default: ${DEFAULT-VALUE}.")
@@ -118,10 +118,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--variance", paramLabel = "V",
             description = "Reverse-process variance: fixed-small, fixed-large or learned-range (doubles the model's output; use --loss hybrid). "
-                    + "Default: fixed-small (DiT presets: learned-range).")
+                    + "Default: fixed-small (DiT presets but dit-tiny: learned-range).")
     String variance;
 
-    @Option(names = "--loss", paramLabel = "L", description = "simple, hybrid (L_simple + 0.001 L_vlb) or vlb. Default: simple (DiT presets: hybrid).")
+    @Option(names = "--loss", paramLabel = "L", description = "simple, hybrid (L_simple + 0.001 L_vlb) or vlb. Default: simple (DiT presets but dit-tiny: hybrid).")
     String loss;
 
     @Option(names = "--distance", paramLabel = "D", defaultValue = Defaults.DISTANCE, description = "Distance of the simple loss: l2, l1 or huber. Default: ${DEFAULT-VALUE}.")
@@ -129,7 +129,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--weighting", paramLabel = "W",
             description = "Loss weighting over t: none, min-snr (Hang et al. 2023: weight min(SNR, gamma) / SNR for eps; learns the coarse structure "
-                    + "sooner) or p2. Default: min-snr (DiT presets: none).")
+                    + "sooner) or p2. Default: min-snr (DiT presets but dit-tiny: none).")
     String weighting;
 
     @Option(names = "--snr-gamma", paramLabel = "G",
@@ -270,7 +270,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (!resume) superRes.validate(c, base, imageSize != null ? imageSize : base.resolution(), classConditional, evalOptions);
         if (!resume) text.validate(c, base, classConditional, evalOptions);
         c.require(dropout == null || base instanceof UNetConfig, "--dropout applies to U-Net presets; the DiT '" + preset + "' has no dropout");
-        TrainDefaults def = TrainDefaults.of(base);
+        TrainDefaults def = TrainDefaults.of(preset, base);
         String variance = this.variance != null ? this.variance : def.variance(), loss = this.loss != null ? this.loss : def.loss();
         String weighting = this.weighting != null ? this.weighting : def.weighting();
         double lr = this.lr != null ? this.lr : def.lr();
@@ -392,7 +392,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (!(m instanceof UNetConfig u)) throw new IllegalArgumentException("--dropout applies to U-Net presets; the DiT '" + preset + "' has no dropout");
             m = u.withDropout(dropout);
         }
-        TrainDefaults def = TrainDefaults.of(m);
+        TrainDefaults def = TrainDefaults.of(preset, m);
         String lw = weighting != null ? weighting : def.weighting();
         DiffusionConfig d = new DiffusionConfig(schedule, timesteps, zeroTerminalSnr, parameterization, variance != null ? variance : def.variance(),
                 loss != null ? loss : def.loss(), distance, lw, gamma != null ? gamma : defaultGamma(lw), timestepSampler, offsetNoise);
