@@ -57,7 +57,8 @@ public record TrainDefaults(double lr, String variance, String loss, String weig
     /**
      * A config.json's fields with the family's values put in where the file leaves the key out, so that a config
      * written by hand for a DiT gets a DiT's learning rate, not the U-Net's. Sections that are not objects are left
-     * to the binder to refuse.
+     * to the binder to refuse. A config.json does not name its preset, so this is the family's recipe (a hand-written
+     * config of a dit-tiny-shaped model gets a DiT's); configs the trainer writes hold every key.
      */
     static Map<String, Object> completed(Map<String, Object> fields, ModelConfig model) {
         TrainDefaults def = of(model);

@@ -57,7 +57,7 @@ class LibraryDefaultsTest {
     }
 
     @Test void aFlaglessTrainBuildsTheLibrarysDefaultRunForEachModelFamily() {
-        for (String preset : new String[] {"tiny", "dit-tiny"}) {
+        for (String preset : new String[] {"tiny", "dit-fmnist"}) {
             TrainCommand cmd = new TrainCommand();
             new CommandLine(cmd).parseArgs("--preset", preset, "--data", "shapes", "--device", "cpu", "--out", "unused");
             TrainConfig cli = cmd.buildConfig(new PrintWriter(new StringWriter()));
@@ -82,6 +82,17 @@ class LibraryDefaultsTest {
             assertEquals(cli.keepCheckpoints(), read.keepCheckpoints());
             assertEquals(cli.labelDropout(), read.labelDropout());
         }
+    }
+
+    /** dit-tiny's own recipe (see TrainDefaults) reaches a flagless train and the library alike. */
+    @Test void ditTinyTakesItsPresetsDefaultsInTheCliAndTheLibrary() {
+        TrainCommand cmd = new TrainCommand();
+        new CommandLine(cmd).parseArgs("--preset", "dit-tiny", "--data", "shapes", "--device", "cpu", "--out", "unused");
+        TrainConfig cli = cmd.buildConfig(new PrintWriter(new StringWriter()));
+        TrainDefaults def = TrainDefaults.of("dit-tiny", ModelPresets.get("dit-tiny"));
+        assertEquals(def.optim(), cli.optim());
+        assertEquals(def.diffusion(), cli.diffusion());
+        assertEquals(1e-3, cli.optim().lr());
     }
 
     @Test void p2WeightingTakesItsOwnGammaInTheLibraryToo() {
