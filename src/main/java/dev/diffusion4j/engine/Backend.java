@@ -17,9 +17,6 @@ public interface Backend {
      * unfilled. The default fills zeros.
      */
     default Tensor empty(int[] shape, DType dtype) { return full(shape, dtype, 0); }
-
-    /** The device's memory as this backend's allocator counts it, or null where it keeps no count (the CPU). */
-    default MemoryUsage memoryUsage() { return null; }
     /** A tensor holding a copy of a host array: float[] (F32), double[] (F64), long[] (I64), int[] (I32), short[] (BF16/F16 bits). */
     Tensor fromArray(Object hostArray, int[] shape, DType dtype);
     /** A contiguous host copy of {@code t} in the array type of its dtype (see {@link #fromArray}). */

@@ -18,6 +18,11 @@ public final class Backends {
         return CACHE.computeIfAbsent(device, Backends::createCuda);
     }
 
+    /** The device's memory as its backend counts it, or null where it keeps no count (the CPU). */
+    public static MemoryUsage memoryUsage(Device device) {
+        return get(device) instanceof MemoryUsage.Reporter r ? r.memoryUsage() : null;
+    }
+
     /** True when a CUDA backend is built in and a device is usable; never throws. */
     public static boolean cudaAvailable() {
         try {

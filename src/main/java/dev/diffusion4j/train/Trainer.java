@@ -209,7 +209,7 @@ public final class Trainer {
                     row.put("grad_norm", windowNorm / windowSteps);
                     row.put("img_per_s", windowSteps * (double) n * oc.gradAccum() / Math.max(dt, 1e-9));
                     row.put("images_seen", imagesSeen);
-                    putMemory(row, Backends.get(device).memoryUsage());
+                    putMemory(row, Backends.memoryUsage(device));
                     listener.onLog(log.append(row));   // the row as written, with its time
                     windowLoss = 0; windowNorm = 0; windowSteps = 0; windowStart = System.nanoTime();
                 }

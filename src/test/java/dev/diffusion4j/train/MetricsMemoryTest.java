@@ -20,8 +20,8 @@ class MetricsMemoryTest {
         assertEquals(5L << 20, row.get("gpu_mem_peak_bytes"));
 
         Map<String, Object> cpu = new LinkedHashMap<>();
-        Trainer.putMemory(cpu, Backends.cpu().memoryUsage());
-        assertNull(Backends.cpu().memoryUsage());
+        Trainer.putMemory(cpu, Backends.memoryUsage(dev.diffusion4j.engine.Device.CPU));
+        assertNull(Backends.memoryUsage(dev.diffusion4j.engine.Device.CPU));
         assertEquals(Map.of(), cpu);
     }
 }

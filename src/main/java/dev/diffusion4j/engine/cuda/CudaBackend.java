@@ -20,7 +20,7 @@ import java.util.List;
  * what they share: memory, kernels, the cuBLAS handle, the host-transfer staging and the error
  * flag that index kernels raise.
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend implements Backend, dev.diffusion4j.engine.MemoryUsage.Reporter {
     private final Device device;
     private final CudaContext context;
     private final DeviceMemory memory;
