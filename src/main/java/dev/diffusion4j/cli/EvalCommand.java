@@ -21,9 +21,12 @@ import dev.diffusion4j.train.RunReport;
 import dev.diffusion4j.train.Sampling;
 import dev.diffusion4j.train.TensorBoardLog;
 import dev.diffusion4j.train.TrainConfig;
+import dev.diffusion4j.train.Invocation;
+import dev.diffusion4j.train.TextConditioning;
 import dev.diffusion4j.train.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -38,7 +41,8 @@ import picocli.CommandLine.Spec;
         description = {"Evaluate a trained model's negative log-likelihood bound in bits/dim: prior term + sum of the",
                 "per-timestep KL terms + discretised decoder term, averaged over images (as improved-diffusion reports it).",
                 "Each image costs one model call per timestep T, so the default evaluates a sample of the test split.",
-                "A class-conditional run is scored as the model given each image's label (--unconditional: its 'no class' branch).",
+                "A class-conditional run is scored as the model given each image's label (--unconditional: its 'no class' branch);",
+                "a text-to-image run (nll only) as the model given each image's caption (--unconditional: the empty prompt).",
                 "Results are appended to RUN/eval.jsonl, shown in RUN/report.html and, if the run logs to TensorBoard, written there."},
         footer = {"", "Example:", "  ${sys:diffuse.command:-diffuse} eval --run runs/fmnist --split test --count 1000 --device cuda"})
 public final class EvalCommand implements Callable<Integer> {
@@ -83,10 +87,11 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--unconditional", description = "On a class-conditional run, score its 'no class' branch (the model classifier-free "
             + "guidance starts from) instead of the class-conditional model, which is the default: nll then gives each image its label from "
-            + "the data, and fid, kid and pr draw samples class by class with the run's guidance.")
+            + "the data, and fid, kid and pr draw samples class by class with the run's guidance. On a text-to-image run, score the model "
+            + "given the empty prompt instead of each image's caption.")
     boolean unconditional;
 
-    @Override public Integer call() {
+    @Override public Integer call() throws java.io.IOException {
         PrintWriter out = spec.commandLine().getOut();
         Device dev = checkOptions();
         imageLimit.apply(spec);
@@ -109,12 +114,17 @@ public final class EvalCommand implements Callable<Integer> {
         ImageDataset ds = cfg.latent().isLatent() ? LatentRunSetup.evaluation(cfg.latent(), dataSpec, split, dev, out)
                 : Datasets.open(dataSpec, cfg.model().inChannels(), cfg.model().resolution(), split, w -> out.println("warning: " + w));
         String scoredSplit = split.equalsIgnoreCase("train") || Datasets.hasSplit(dataSpec, split) ? split.toLowerCase(Locale.ROOT) : "train";
-        EvalTarget target = EvalTarget.of(cfg, unconditional);
+        TextConditioning text = TextConditioning.of(r, cfg, dev);
+        if (text != null && quality.samples())
+            throw new IllegalArgumentException("a text-to-image run is evaluated with --metrics nll for now; score prompted samples with "
+                    + Invocation.command() + " sample --run " + run + " --prompt \"...\" --images DIR and " + Invocation.command() + " fid");
+        EvalTarget target = EvalTarget.of(cfg, unconditional, text != null);
         if (quality.nll()) target.checkLabels(cfg, ds);
-        if (unconditional && !cfg.classConditional()) out.println("note: the run is unconditional; --unconditional changes nothing");
+        if (unconditional && !cfg.classConditional() && text == null) out.println("note: the run is unconditional; --unconditional changes nothing");
         out.println("scoring: " + target.description());
         int n = count <= 0 ? ds.size() : Math.min(count, ds.size());
         DenoisingNetwork model = Trainer.loadEmaModel(r, ck.dir(), dev);
+        if (text != null) text.loadEma(ck.dir());
         GaussianDiffusion diffusion = cfg.diffusion().build();
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("step", ck.step());
@@ -123,14 +133,14 @@ public final class EvalCommand implements Callable<Integer> {
         row.put("count", n);
         row.put("scored", target.id());
         SampleQuality q = quality.run(out, model, diffusion, cfg, target.conditional(), ds, dataSpec + "|" + split, n, batchSize, seed, dev);
-        if (quality.nll()) row.putAll(nll(out, model, diffusion, ds, n, target, ck.step(), cfg.latent().isLatent(), dev));
+        if (quality.nll()) row.putAll(nll(out, model, text, diffusion, ds, n, target, ck.step(), cfg.latent().isLatent(), dev));
         if (q != null) row.putAll(q.toRow());
         save(out, r, row);
         return 0;
     }
 
     /** The NLL bound over the first {@code n} images, printed and as eval.jsonl keys. */
-    private Map<String, Object> nll(PrintWriter out, DenoisingNetwork model, GaussianDiffusion diffusion, ImageDataset ds, int n, EvalTarget target,
+    private Map<String, Object> nll(PrintWriter out, DenoisingNetwork model, TextConditioning text, GaussianDiffusion diffusion, ImageDataset ds, int n, EvalTarget target,
                                     long step, boolean latent, Device dev) {
         out.printf(Locale.ROOT, "evaluating %s (step %d) on %d images of %s, %d timesteps each, on %s%n", run, step, n, ds.describe(), diffusion.steps(), dev);
         out.flush();
@@ -144,7 +154,9 @@ public final class EvalCommand implements Callable<Integer> {
                 Batch b = loader.next();
                 int take = Math.min(b.n(), n - done);
                 Tensor x0 = Tensor.of(b.images(), b.n(), b.c(), b.h(), b.w()).slice(0, 0, take).contiguous().to(dev);
-                acc.add(diffusion.bitsPerDim(new NetworkDenoiser(model), x0, target.conditional() ? labels(b, take, dev) : null, gen));
+                Conditioning cond = text != null ? text.prompts(target.conditional() ? b.captions().subList(0, take) : Collections.nCopies(take, ""))
+                        : target.conditional() ? labels(b, take, dev) : null;
+                acc.add(diffusion.bitsPerDim(new NetworkDenoiser(model), x0, cond, gen));
                 done += take;
                 bar.step(take, String.format(Locale.ROOT, "%.4f bits/dim", acc.total()));
             }

@@ -57,6 +57,18 @@ class TextToImageCliTest {
             assertTrue(prompts.stream().anyMatch(p -> p.contains(shape)), shape + " missing from " + prompts);
     }
 
+    /** eval scores the text model given each image's caption (or the empty prompt); sample metrics are refused for now. */
+    @Test void evalScoresTheCaptionConditionalModel() throws Exception {
+        CliRun r = CliRun.of("eval", "--run", straight.toString(), "--count", "4", "--batch-size", "4", "--device", "cpu").succeeded();
+        assertTrue(r.out().contains("given each image's caption") && r.out().contains("NLL bound"), r.describe());
+        CliRun u = CliRun.of("eval", "--run", straight.toString(), "--count", "4", "--batch-size", "4", "--device", "cpu", "--unconditional").succeeded();
+        assertTrue(u.out().contains("empty prompt"), u.describe());
+        List<String> lines = Files.readAllLines(straight.resolve("eval.jsonl"));
+        assertTrue(lines.get(lines.size() - 2).contains("\"scored\":\"caption-conditional\""), lines.toString());
+        assertTrue(lines.get(lines.size() - 1).contains("\"scored\":\"empty-prompt\""), lines.toString());
+        CliRun.of("eval", "--run", straight.toString(), "--metrics", "fd", "--features", "pixels", "--device", "cpu").refused(1, "--metrics nll");
+    }
+
     @Test void resumeContinuesExactly() {
         Path split = dir.resolve("split");
         CliRun.of(train(split, "2")).succeeded();
