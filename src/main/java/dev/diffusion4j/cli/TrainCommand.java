@@ -304,6 +304,9 @@ public final class TrainCommand implements Callable<Integer> {
         try (RunLock lock = RunLock.acquire(outDir)) {
             noteStaleLock(lock, out);
             RunDir run = RunDir.create(outDir, cfg, note -> out.println("note: " + note));
+            if (TrainDefaults.DIT_TINY.equals(preset) && steps < TrainDefaults.DIT_TINY_STEPS)
+                out.println("note: dit-tiny draws the shapes recognisably only after about " + TrainDefaults.DIT_TINY_STEPS
+                        + " steps (docs/dit.md); for that, run with --steps " + TrainDefaults.DIT_TINY_STEPS);
             SuperResolutionTask.record(run, superRes.taskConfig(), opened);
             text.record(run, opened);
             return train(run, new Trainer(run, cfg, opened), Trainer.Position.START, out);

@@ -27,6 +27,8 @@ import java.util.Map;
 public record TrainDefaults(double lr, String variance, String loss, String weighting) {
     /** The preset whose defaults differ from its family's. */
     public static final String DIT_TINY = "dit-tiny";
+    /** Steps after which dit-tiny's grid of the built-in shapes is recognisable on the CPU (measured, docs/dit.md). */
+    public static final long DIT_TINY_STEPS = 8000;
 
     public static TrainDefaults of(ModelConfig m) {
         return switch (m) {

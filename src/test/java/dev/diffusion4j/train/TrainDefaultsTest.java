@@ -2,6 +2,7 @@ package dev.diffusion4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diffusion4j.models.DiTConfig;
 import dev.diffusion4j.models.ModelPresets;
@@ -31,7 +32,8 @@ class TrainDefaultsTest {
     @Test
     void aPlainDitTinyRunUsesItsDefaults() {
         Path r = tmp.resolve("r");
-        DiTTrainingTest.run(DiTTrainingTest.trainArgs(r, 2));
+        String out = DiTTrainingTest.run(DiTTrainingTest.trainArgs(r, 2));
+        assertTrue(out.contains("note: dit-tiny draws the shapes recognisably only after about 8000 steps (docs/dit.md); for that, run with --steps 8000"), out);
         TrainConfig cfg = RunDir.open(r).config();
         DiTConfig m = (DiTConfig) cfg.model();
         assertEquals(1e-3, cfg.optim().lr());
