@@ -1,5 +1,6 @@
 package dev.diffusion4j.nn;
 
+import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.io.NonFiniteCount;
 import dev.diffusion4j.io.RawTensor;
@@ -103,6 +104,16 @@ public final class StateDicts {
     private static Map<String, int[]> common(Map<String, int[]> a, Map<String, int[]> b) {
         LinkedHashMap<String, int[]> out = new LinkedHashMap<>();
         a.forEach((k, v) -> { if (b.containsKey(k)) out.put(k, v); });
+        return out;
+    }
+
+    /**
+     * The same tensors with the floating ones moved to {@code device}, for restoring optimizer, EMA and model state on
+     * the device that trains; integer tensors (step counters) stay where they are.
+     */
+    public static LinkedHashMap<String, Tensor> floatsTo(Device device, Map<String, Tensor> state) {
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        state.forEach((k, v) -> out.put(k, v.dtype().isFloating() ? v.to(device) : v));
         return out;
     }
 

@@ -172,10 +172,7 @@ public final class ClassifierTrainer {
     private TrainState restore(Path dir) {
         try {
             StateDicts.loadModel(dir.resolve("model.safetensors"), model, true);
-            Map<String, Tensor> opt = new LinkedHashMap<>();
-            for (var e : StateDicts.load(dir.resolve("optimizer.safetensors")).entrySet())
-                opt.put(e.getKey(), e.getValue().dtype().isFloating() ? e.getValue().to(device) : e.getValue());
-            optimizer.loadStateDict(opt);
+            optimizer.loadStateDict(StateDicts.floatsTo(device, StateDicts.load(dir.resolve("optimizer.safetensors"))));
             TrainState st = TrainState.read(dir.resolve("state.json"));
             gen.setOffset(st.generatorOffset());
             return st;

@@ -154,8 +154,8 @@ public final class TextConditioning {
     public void restore(Path checkpointDir) throws IOException {
         Map<String, Tensor> all = StateDicts.load(checkpointDir.resolve(WEIGHTS));
         Device device = encoder.model().parameters().getFirst().device();
-        encoder.model().loadStateDict(onDevice(StateDicts.stripPrefix("model.", all), device), true);
-        ema.loadStateDict(onDevice(StateDicts.stripPrefix("ema.", all), device));
+        encoder.model().loadStateDict(StateDicts.floatsTo(device, StateDicts.stripPrefix("model.", all)), true);
+        ema.loadStateDict(StateDicts.floatsTo(device, StateDicts.stripPrefix("ema.", all)));
     }
 
     /** Loads a checkpoint's EMA weights into the encoder, for sampling. */
@@ -163,12 +163,6 @@ public final class TextConditioning {
         restore(checkpointDir);
         ema.copyTo(encoder.model());
         encoder.model().eval();
-    }
-
-    private static Map<String, Tensor> onDevice(Map<String, Tensor> m, Device device) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (var e : m.entrySet()) out.put(e.getKey(), e.getValue().dtype().isFloating() ? e.getValue().to(device) : e.getValue());
-        return out;
     }
 
     /**

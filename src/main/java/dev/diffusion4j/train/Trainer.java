@@ -353,8 +353,8 @@ public final class Trainer {
     private TrainState restore(Path dir) {
         try {
             StateDicts.loadModel(dir.resolve("model.safetensors"), model, true);
-            ema.loadStateDict(onDevice(StateDicts.load(dir.resolve("ema.safetensors"))));
-            Map<String, Tensor> opt = onDevice(StateDicts.load(dir.resolve("optimizer.safetensors")));
+            ema.loadStateDict(StateDicts.floatsTo(device, StateDicts.load(dir.resolve("ema.safetensors"))));
+            Map<String, Tensor> opt = StateDicts.floatsTo(device, StateDicts.load(dir.resolve("optimizer.safetensors")));
             Tensor ts = opt.remove("timestep_sampler");
             optimizer.loadStateDict(opt);
             if (timesteps instanceof LossSecondMomentSampler s && ts != null)
@@ -366,13 +366,6 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot resume from " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-
-    private Map<String, Tensor> onDevice(Map<String, Tensor> m) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (var e : m.entrySet()) out.put(e.getKey(), e.getValue().dtype().isFloating() ? e.getValue().to(device) : e.getValue());
-        return out;
     }
 
     /** The model a run's checkpoint describes, with its EMA weights loaded (what sampling and evaluation use). */

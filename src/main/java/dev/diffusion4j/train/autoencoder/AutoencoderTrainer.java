@@ -281,12 +281,12 @@ public final class AutoencoderTrainer {
         Path dir = latest.get().dir();
         try {
             StateDicts.loadModel(dir.resolve("model.safetensors"), model, true);
-            ema.loadStateDict(onDevice(StateDicts.load(dir.resolve("ema.safetensors"))));
+            ema.loadStateDict(StateDicts.floatsTo(device, StateDicts.load(dir.resolve("ema.safetensors"))));
             StateDicts.loadModel(dir.resolve("loss.safetensors"), loss, true);
-            optimizer.loadStateDict(onDevice(StateDicts.load(dir.resolve("optimizer.safetensors"))));
+            optimizer.loadStateDict(StateDicts.floatsTo(device, StateDicts.load(dir.resolve("optimizer.safetensors"))));
             if (disc != null && java.nio.file.Files.exists(dir.resolve("discriminator.safetensors"))) {
                 StateDicts.loadModel(dir.resolve("discriminator.safetensors"), disc, true);
-                discOptimizer.loadStateDict(onDevice(StateDicts.load(dir.resolve("disc_optimizer.safetensors"))));
+                discOptimizer.loadStateDict(StateDicts.floatsTo(device, StateDicts.load(dir.resolve("disc_optimizer.safetensors"))));
             }
             TrainState st = TrainState.read(dir.resolve("state.json"));
             streams.restore(st);
@@ -294,11 +294,5 @@ public final class AutoencoderTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot resume from " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    private Map<String, Tensor> onDevice(Map<String, Tensor> m) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (var e : m.entrySet()) out.put(e.getKey(), e.getValue().dtype().isFloating() ? e.getValue().to(device) : e.getValue());
-        return out;
     }
 }
