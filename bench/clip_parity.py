@@ -17,7 +17,6 @@ import argparse
 import importlib.util
 import json
 import os
-import struct
 import sys
 
 ftfy_installed = importlib.util.find_spec("ftfy") is not None
@@ -27,24 +26,8 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer  # noqa: E402
 
-
-def save(path, tensors):
-    # safetensors by hand (8-byte header length, JSON header, raw little-endian data)
-    header, blobs, off = {}, [], 0
-    for k, t in tensors.items():
-        a = t.detach().cpu().contiguous().numpy()
-        dt = {"float32": "F32", "int64": "I64"}[str(a.dtype)]
-        b = a.tobytes()
-        header[k] = {"dtype": dt, "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    h = json.dumps(header).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import safetensors_io  # noqa: E402
 
 
 def configs(tok):
@@ -99,8 +82,8 @@ def main():
         for precision in ("fp32", "bf16"):
             with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=precision == "bf16"):
                 out = model(input_ids=ids.cuda())
-            save(os.path.join(d, f"reference-{precision}.safetensors"),
-                 dict(input_ids=ids, last_hidden_state=out.last_hidden_state.float(), pooled=out.pooler_output.float()))
+            safetensors_io.save(dict(input_ids=ids, last_hidden_state=out.last_hidden_state.float(), pooled=out.pooler_output.float()),
+                                os.path.join(d, f"reference-{precision}.safetensors"))
         print(json.dumps(dict(config=name, rows=len(ids), layers=cfg.num_hidden_layers, width=cfg.hidden_size,
                               act=cfg.hidden_act, attn=getattr(model.config, "_attn_implementation", None))))
 
