@@ -2,7 +2,7 @@
 # CLIP text encoder parity on the lent GPU machine (issue 20), from the repository root with the bundle in .device/gpu
 # (scripts/gpu-bundle.sh: JRE, shaded jar, test classes, JUnit). Needs python3 with torch and transformers. Results go
 # to $OUT/clip-parity.txt.
-#   1. bench/clip_parity.py: the real CLIPTokenizer on the committed emoji vocabulary and 297 varied strings, and
+#   1. bench/clip_parity.py: the real CLIPTokenizer on the committed emoji vocabulary and 301 varied strings, and
 #      random-weight CLIPTextModels (small quick_gelu, gelu, SD-1.x size) written with save_pretrained and run in fp32
 #      and bf16 autocast
 #   2. ClipTorchParity: our ids must equal CLIPTokenizer's; our ClipTextModel loads each save_pretrained folder
