@@ -9,7 +9,11 @@
 #                               itself (bench/vae_export_check.py; diffusers source in .device/diffusers/src) beside ours
 #   scripts/gpu-emoji.sh text   ae, then a text-conditioned latent U-Net on its cached latents, trained on every
 #                               caption except the held-out ones (HELD_OUT below), then those prompts sampled
-# Results (logs, grids, metrics) go to $OUT. Step counts: AE_STEPS, LDM_STEPS.
+#   scripts/gpu-emoji.sh sr     cascaded super-resolution in pixel space (issue 20): a 16x16 base model and a 16 -> 64
+#                               stage trained on every image except 64 held out; the held-out images are upscaled from
+#                               their 16x16 versions (PSNR against the originals beside bilinear and bicubic), and base
+#                               samples are chained through the stage
+# Results (logs, grids, metrics) go to $OUT. Step counts: AE_STEPS, LDM_STEPS, BASE_STEPS, SR_STEPS.
 set -uo pipefail
 B=.device/gpu
 OUT=${OUT:-/tmp/out}
@@ -68,5 +72,52 @@ EOF
       grep -E '"step": ?(100|1000|2000|3000|4000|5000|6000),' $W/ldm/metrics.jsonl | cut -c1-200
       cp "$(ls $W/ldm/samples/*.png | tail -1)" "$OUT/emoji-ldm-grid.png"
     } 2>&1 | tee "$OUT/emoji-text.txt" ;;
-  *) echo "unknown mode '$1': use ae or text" >&2; exit 2 ;;
+  sr)
+    {
+      # 64 held-out images (every 59th) that neither stage sees; their 16x16 area-downsampled versions are the inputs
+      python3 - <<'EOF'
+import json, os, shutil
+from PIL import Image
+src = ".device/emoji"; dst = "/tmp/d4j/emoji/sr-train"; held = "/tmp/d4j/emoji/sr-held"
+for d in (dst, held, held + "-16"): os.makedirs(d, exist_ok=True)
+names = sorted(json.loads(l)["file_name"] for l in open(os.path.join(src, "metadata.jsonl")))
+kept = 0
+for i, n in enumerate(names):
+    if i % 59 == 0 and i // 59 < 64:
+        im = Image.open(os.path.join(src, n)).convert("RGB"); im.save(os.path.join(held, n))
+        im.resize((16, 16), Image.BOX).save(os.path.join(held + "-16", n))
+    else:
+        shutil.copy(os.path.join(src, n), os.path.join(dst, n)); kept += 1
+print(f"sr training folder: {kept} images; held out {len(os.listdir(held))}")
+EOF
+      timeout 150 $D train --data $W/sr-train --image-size 16 --preset ddpm-cifar10 --no-class-conditional --out $W/base16 \
+        --steps ${BASE_STEPS:-3000} --batch-size 128 --lr 2e-4 --precision bf16 --device cuda --sample-every 1000 \
+        --checkpoint-every 500 --log-every 100 --sampler ddim --sample-steps 50 2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -4
+      timeout 330 $D train --task super-resolution --low-res 16 --data $W/sr-train --image-size 64 --preset ddpm-cifar10 \
+        --out $W/sr16-64 --steps ${SR_STEPS:-4000} --batch-size 64 --lr 1e-4 --precision bf16 --device cuda --sample-every 1000 \
+        --checkpoint-every 500 --log-every 100 --sampler ddim --sample-steps 50 2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -4
+      grep -E '"step": ?(100|1000|2000|3000|4000),' $W/sr16-64/metrics.jsonl | cut -c1-220
+      timeout 60 $D upscale --run $W/sr16-64 --input $W/sr-held-16 --out $W/up --device cuda 2>&1 | grep -v WARNING | tail -2
+      cp $W/up/comparison.png "$OUT/emoji-sr-held-out.png"
+      python3 - <<'EOF'
+import os, numpy as np
+from PIL import Image
+held = "/tmp/d4j/emoji/sr-held"; up = "/tmp/d4j/emoji/up"
+def psnr(a, b): return 10 * np.log10(255.0 ** 2 / np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+rows = {"diffusion SR stage": [], "bilinear": [], "bicubic": []}
+for n in sorted(os.listdir(held)):
+    ref = np.asarray(Image.open(os.path.join(held, n)).convert("RGB"))
+    low = Image.open(os.path.join(held + "-16", n)).convert("RGB")
+    outs = [f for f in os.listdir(up) if f.startswith(os.path.splitext(n)[0] + "-")]
+    if not outs: continue
+    rows["diffusion SR stage"].append(psnr(np.asarray(Image.open(os.path.join(up, outs[0])).convert("RGB")), ref))
+    rows["bilinear"].append(psnr(np.asarray(low.resize((64, 64), Image.BILINEAR)), ref))
+    rows["bicubic"].append(psnr(np.asarray(low.resize((64, 64), Image.BICUBIC)), ref))
+for k, v in rows.items(): print(f"held-out 16->64 PSNR, {k}: {np.mean(v):.2f} dB over {len(v)} images")
+EOF
+      timeout 90 $D sample --run $W/base16 --upscale $W/sr16-64 --count 16 --grid "$OUT/emoji-base16-sr64.png" --device cuda 2>&1 \
+        | grep -v WARNING | tail -2
+      cp "$(ls $W/sr16-64/samples/*.png | tail -1)" "$OUT/emoji-sr-grid.png"
+    } 2>&1 | tee "$OUT/emoji-sr.txt" ;;
+  *) echo "unknown mode '$1': use ae, text or sr" >&2; exit 2 ;;
 esac
