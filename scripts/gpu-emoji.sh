@@ -90,10 +90,10 @@ for i, n in enumerate(names):
         shutil.copy(os.path.join(src, n), os.path.join(dst, n)); kept += 1
 print(f"sr training folder: {kept} images; held out {len(os.listdir(held))}")
 EOF
-      timeout 150 $D train --data $W/sr-train --image-size 16 --preset ddpm-cifar10 --no-class-conditional --out $W/base16 \
+      timeout 110 $D train --data $W/sr-train --image-size 16 --preset ddpm-cifar10 --no-class-conditional --out $W/base16 \
         --steps ${BASE_STEPS:-3000} --batch-size 128 --lr 2e-4 --precision bf16 --device cuda --sample-every 1000 \
         --checkpoint-every 500 --log-every 100 --sampler ddim --sample-steps 50 2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -4
-      timeout 330 $D train --task super-resolution --low-res 16 --data $W/sr-train --image-size 64 --preset ddpm-cifar10 \
+      timeout 290 $D train --task super-resolution --low-res 16 --data $W/sr-train --image-size 64 --preset ddpm-cifar10 \
         --out $W/sr16-64 --steps ${SR_STEPS:-4000} --batch-size 64 --lr 1e-4 --precision bf16 --device cuda --sample-every 1000 \
         --checkpoint-every 500 --log-every 100 --sampler ddim --sample-steps 50 2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -4
       grep -E '"step": ?(100|1000|2000|3000|4000),' $W/sr16-64/metrics.jsonl | cut -c1-220
@@ -115,7 +115,7 @@ for n in sorted(os.listdir(held)):
     rows["bicubic"].append(psnr(np.asarray(low.resize((64, 64), Image.BICUBIC)), ref))
 for k, v in rows.items(): print(f"held-out 16->64 PSNR, {k}: {np.mean(v):.2f} dB over {len(v)} images")
 EOF
-      timeout 90 $D sample --run $W/base16 --upscale $W/sr16-64 --count 16 --grid "$OUT/emoji-base16-sr64.png" --device cuda 2>&1 \
+      timeout 60 $D sample --run $W/base16 --upscale $W/sr16-64 --count 16 --grid "$OUT/emoji-base16-sr64.png" --device cuda 2>&1 \
         | grep -v WARNING | tail -2
       cp "$(ls $W/sr16-64/samples/*.png | tail -1)" "$OUT/emoji-sr-grid.png"
     } 2>&1 | tee "$OUT/emoji-sr.txt" ;;
