@@ -3,7 +3,7 @@
 # bundle in .device/gpu (scripts/gpu-bundle.sh) and the emoji folder in .device/emoji, made here by
 #   cd /tmp && npm pack emoji-datasource-google@16.0.0
 #   python3 scripts/emoji_folder.py /tmp/emoji-datasource-google-16.0.0.tgz --out .device/emoji
-# (3,786 64x64 PNGs + metadata.jsonl captions; the images are composited on white).
+# (3,786 64x64 RGBA PNGs + metadata.jsonl captions; diffuse composites them on white when it loads them).
 #   scripts/gpu-emoji.sh ae     train the kl-f4 autoencoder (64x64 RGB -> 16x16x4), reconstruct 512 images (PSNR,
 #                               SSIM, grid), export it as a diffusers folder and reconstruct 64 images with diffusers
 #                               itself (bench/vae_export_check.py; diffusers source in .device/diffusers/src) beside ours
@@ -84,7 +84,10 @@ names = sorted(json.loads(l)["file_name"] for l in open(os.path.join(src, "metad
 kept = 0
 for i, n in enumerate(names):
     if i % 59 == 0 and i // 59 < 64:
-        im = Image.open(os.path.join(src, n)).convert("RGB"); im.save(os.path.join(held, n))
+        # on white, as diffuse's loader composites RGBA for RGB models
+        rgba = Image.open(os.path.join(src, n)).convert("RGBA")
+        im = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
+        im.save(os.path.join(held, n))
         im.resize((16, 16), Image.BOX).save(os.path.join(held + "-16", n))
     else:
         shutil.copy(os.path.join(src, n), os.path.join(dst, n)); kept += 1
@@ -93,7 +96,7 @@ EOF
       timeout 110 $D train --data $W/sr-train --image-size 16 --preset ddpm-cifar10 --no-class-conditional --out $W/base16 \
         --steps ${BASE_STEPS:-3000} --batch-size 128 --lr 2e-4 --precision bf16 --device cuda --sample-every 1000 \
         --checkpoint-every 500 --log-every 100 --sampler ddim --sample-steps 50 2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -4
-      timeout 290 $D train --task super-resolution --low-res 16 --data $W/sr-train --image-size 64 --preset ddpm-cifar10 \
+      timeout 300 $D train --task super-resolution --low-res 16 --data $W/sr-train --image-size 64 --preset ddpm-cifar10 \
         --out $W/sr16-64 --steps ${SR_STEPS:-4000} --batch-size 64 --lr 1e-4 --precision bf16 --device cuda --sample-every 1000 \
         --checkpoint-every 500 --log-every 100 --sampler ddim --sample-steps 50 2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -4
       grep -E '"step": ?(100|1000|2000|3000|4000),' $W/sr16-64/metrics.jsonl | cut -c1-220
