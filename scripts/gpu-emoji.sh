@@ -13,7 +13,8 @@
 #                               stage trained on every image except 64 held out; the held-out images are upscaled from
 #                               their 16x16 versions (PSNR against the originals beside bilinear and bicubic), and base
 #                               samples are chained through the stage
-# Results (logs, grids, metrics) go to $OUT. Step counts: AE_STEPS, LDM_STEPS, BASE_STEPS, SR_STEPS.
+# Results (logs, grids, metrics) go to $OUT. Step counts: AE_STEPS, LDM_STEPS, BASE_STEPS, SR_STEPS; LDM_TIMEOUT (s);
+# GUIDANCE (text mode's sampling scales, e.g. "3 5"); AE_CHECKS=0 skips the autoencoder's reconstruction checks.
 set -uo pipefail
 B=.device/gpu
 OUT=${OUT:-/tmp/out}
@@ -35,6 +36,7 @@ train_ae() {
   timeout 150 $D train-autoencoder --preset kl-f4 --data .device/emoji --image-size 64 --out $AE --steps ${AE_STEPS:-3000} \
     --batch-size 32 --lr 2e-4 --precision bf16 --device cuda --sample-every 1000 --checkpoint-every 1000 --log-every 100 \
     2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -12
+  [ "${AE_CHECKS:-1}" = 0 ] && return 0   # text runs that need the device time for the latent model skip the checks below
   timeout 120 $D reconstruct --run $AE --count 512 --out "$OUT/emoji-reconstruct.png" --device cuda 2>&1 | grep -v WARNING | tail -4
   # the exported diffusers folder, read by diffusers itself, reconstructing the same first 64 images as ours
   $D export --run $AE --format diffusers $W/ae-diffusers 2>&1 | grep -v WARNING | head -1
@@ -62,13 +64,15 @@ with open(os.path.join(src, "metadata.jsonl")) as f, open(os.path.join(dst, "met
         out.write(line); kept += 1
 print(f"training folder: {kept} images; held out {len(found)} of {len(held)} prompts: missing {sorted(held - found)}")
 EOF
-      timeout 480 $D train --autoencoder $AE --data $W/train --image-size 64 --preset ddpm-cifar10 --text-encoder text-tiny \
+      timeout ${LDM_TIMEOUT:-480} $D train --autoencoder $AE --data $W/train --image-size 64 --preset ddpm-cifar10 --text-encoder text-tiny \
         --vocab data/captions/emoji-bpe-2048 --out $W/ldm --steps ${LDM_STEPS:-6000} --batch-size 128 --lr 2e-4 --precision bf16 \
         --device cuda --sample-every 2500 --checkpoint-every 1000 --log-every 100 --grid-size 16 2>&1 | grep -v WARNING | grep -v '\[.*%' | tail -12
       # one grid: a row of 8 per prompt, the held-out ones first, then two seen in training
       P=(); for p in "${HELD_OUT[@]}" "grinning face, smileys and emotion" "red apple, food and drink"; do P+=(--prompt "$p"); done
-      timeout 90 $D sample --run $W/ldm "${P[@]}" --count 48 --guidance 3 --grid "$OUT/emoji-prompts.png" --device cuda 2>&1 \
-        | grep -v WARNING | tail -2
+      for g in ${GUIDANCE:-3}; do
+        timeout 90 $D sample --run $W/ldm "${P[@]}" --count 48 --guidance $g --grid "$OUT/emoji-prompts-g$g.png" --device cuda 2>&1 \
+          | grep -v WARNING | tail -2
+      done
       grep -E '"step": ?(100|1000|2000|3000|4000|5000|6000),' $W/ldm/metrics.jsonl | cut -c1-200
       cp "$(ls $W/ldm/samples/*.png | tail -1)" "$OUT/emoji-ldm-grid.png"
     } 2>&1 | tee "$OUT/emoji-text.txt" ;;
