@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 /** Random VGG16 / LPIPS state dicts with torchvision's and lpips' names, for narrow test networks. */
-final class LpipsWeightsForTests {
+public final class LpipsWeightsForTests {
     private LpipsWeightsForTests() {}
 
     /** features.N.weight (Kaiming fan-out scale, as torchvision initialises) and .bias (around 0.05, so stages stay alive). */
-    static Map<String, Tensor> vgg(List<Integer> widths, long seed) {
+    public static Map<String, Tensor> vgg(List<Integer> widths, long seed) {
         Generator gen = new Generator(seed);
         Map<String, Tensor> m = new LinkedHashMap<>();
         int in = 3;
@@ -28,7 +28,7 @@ final class LpipsWeightsForTests {
     }
 
     /** lin0..lin4.model.1.weight, uniform in [0, 0.2) like lpips' (non-negative) channel weights. */
-    static Map<String, Tensor> lins(List<Integer> widths, long seed) {
+    public static Map<String, Tensor> lins(List<Integer> widths, long seed) {
         Generator gen = new Generator(seed);
         Map<String, Tensor> m = new LinkedHashMap<>();
         for (int k = 0; k < widths.size(); k++) m.put("lin" + k + ".model.1.weight", Tensor.rand(gen, 1, widths.get(k), 1, 1).mul(0.2));
