@@ -11,13 +11,15 @@ DIR/vgg16.pth      VGG16's features as torchvision names them (features.{0,2,5,.
 DIR/lpips.pth      lin0..lin4.model.1.weight ([1, C, 1, 1], non-negative), saved in torch's legacy (pre-1.6) format
                    like the 2018 lpips release files, so both checkpoint readers are exercised.
 DIR/reference.safetensors  x, y (images in [-1, 1]), lpips = LPIPS(x, y) [N] and grad_y = d sum(lpips) / dy in f32
-                   (TF32 off); on CUDA also lpips_bf16 and grad_y_bf16 under bf16 autocast.
+                   (TF32 off) on --device; lpips_f64 and grad_y_f64 in float64 on the CPU (the exact-math check);
+                   on CUDA also lpips_bf16 and grad_y_bf16 under bf16 autocast.
 
 Runs on the CPU with torch 1.13 alone (no torchvision: the features are built from nn.Conv2d with torchvision's module
 indices) and on the GPU machine with torch 2.x. The tiny fixture of the unit tests (src/test/resources/lpips) is
    python3 bench/lpips_parity.py src/test/resources/lpips --widths 4,4,4,4,4 --size 16 --batch 2 --seed 3
 """
 import argparse
+import copy
 import json
 import os
 import sys
@@ -124,6 +126,11 @@ def main():
     ref = dict(x=x, y=y)
     x, y = x.to(a.device), y.to(a.device)
     modes = [("", False)] + ([("_bf16", True)] if a.device.startswith("cuda") else [])
+    cpu64 = copy.deepcopy(model).cpu().double()
+    yy = ref["y"].double().requires_grad_(True)
+    d = cpu64(ref["x"].double(), yy)
+    d.sum().backward()
+    ref["lpips_f64"], ref["grad_y_f64"] = d.detach(), yy.grad.detach()
     for suffix, autocast in modes:
         yy = y.clone().requires_grad_(True)
         if autocast:

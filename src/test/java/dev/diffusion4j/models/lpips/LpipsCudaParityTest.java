@@ -24,7 +24,10 @@ class LpipsCudaParityTest {
         Assumptions.assumeTrue(cuda, "no CUDA device");
     }
 
-    /** f32 (TF32 off): relative L2 under 1e-4; bf16 autocast: under 5e-2 for the distances and 1e-1 for the gradient. */
+    /**
+     * f32 (TF32 off): relative L2 of the distances under 1e-4, of the input gradient under 1e-2 (a ReLU input within
+     * rounding of 0 may open on one device only; see LpipsTorchParity); bf16 autocast: 5e-2 and 1e-1.
+     */
     @Test
     void distanceAndGradientMatchTheCpu() {
         requireCuda();
@@ -38,7 +41,7 @@ class LpipsCudaParityTest {
         double[] d32 = {rel(f32[0], ref[0]), rel(f32[1], ref[1])}, d16 = {rel(bf16[0], ref[0]), rel(bf16[1], ref[1])};
         String s = String.format(Locale.ROOT, "lpips cuda vs cpu: f32 distance %.2e, gradient %.2e; bf16 distance %.2e, gradient %.2e", d32[0], d32[1], d16[0], d16[1]);
         System.out.println(s);
-        assertTrue(d32[0] < 1e-4 && d32[1] < 1e-4 && d16[0] < 5e-2 && d16[1] < 1e-1, s);
+        assertTrue(d32[0] < 1e-4 && d32[1] < 1e-2 && d16[0] < 5e-2 && d16[1] < 1e-1, s);
     }
 
     private static Tensor[] run(Lpips lpips, Tensor x, Tensor y, boolean bf16) {
