@@ -44,6 +44,26 @@ class LpipsCudaParityTest {
         assertTrue(d32[0] < 1e-4 && d32[1] < 1e-2 && d16[0] < 5e-2 && d16[1] < 1e-1, s);
     }
 
+    /**
+     * train-autoencoder with the perceptual term on CUDA under bf16 autocast (VGG16's real shapes, random weights, 32x32
+     * shapes, 3 steps): it runs, and every logged p_loss is finite and positive.
+     */
+    @Test
+    void anAutoencoderTrainsWithTheTermUnderBf16OnCuda(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        requireCuda();
+        java.nio.file.Path vgg = tmp.resolve("vgg16.safetensors"), lins = tmp.resolve("lpips.safetensors"), out = tmp.resolve("ae");
+        dev.diffusion4j.nn.StateDicts.save(vgg, LpipsWeightsForTests.vgg(Vgg16Features.WIDTHS, 31), java.util.Map.of());
+        dev.diffusion4j.nn.StateDicts.save(lins, LpipsWeightsForTests.lins(Vgg16Features.WIDTHS, 32), java.util.Map.of());
+        int rc = dev.diffusion4j.cli.Main.commandLine().execute("train-autoencoder", "--preset", "kl-f4-tiny", "--data", "shapes:16", "--image-size", "32",
+                "--out", out.toString(), "--steps", "3", "--batch-size", "4", "--log-every", "1", "--device", "cuda", "--precision", "bf16",
+                "--perceptual-weight", "1", "--vgg-weights", vgg.toString(), "--lpips-weights", lins.toString());
+        assertTrue(rc == 0, "train-autoencoder exit status " + rc);
+        var rows = dev.diffusion4j.train.MetricsLog.read(out.resolve("metrics.jsonl")).stream().filter(m -> m.containsKey("p_loss")).toList();
+        System.out.println("bf16 CUDA p_loss: " + rows.stream().map(m -> m.get("p_loss")).toList());
+        assertTrue(rows.size() == 3 && rows.stream().allMatch(m -> ((Number) m.get("p_loss")).doubleValue() > 0
+                && Double.isFinite(((Number) m.get("p_loss")).doubleValue())), rows.toString());
+    }
+
     private static Tensor[] run(Lpips lpips, Tensor x, Tensor y, boolean bf16) {
         Tensor yy = y.detach().requiresGrad(true), d;
         try (var ac = bf16 ? Autocast.bf16() : null) {
