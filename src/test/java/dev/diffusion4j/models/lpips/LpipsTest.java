@@ -87,6 +87,20 @@ class LpipsTest {
     }
 
     @Test
+    void refusesWeightsThatAreNotLpips() {
+        Vgg16Features vgg = Vgg16Features.fromStateDict(LpipsWeightsForTests.vgg(NARROW, 15), NARROW);
+        java.util.Map<String, Tensor> lins = new java.util.LinkedHashMap<>(LpipsWeightsForTests.lins(NARROW, 16));
+        lins.put("lin3.model.1.weight", lins.get("lin3.model.1.weight").sub(1));
+        var negative = assertThrows(IllegalArgumentException.class, () -> Lpips.fromStateDicts(vgg, lins, NARROW));
+        assertTrue(negative.getMessage().contains("lin3.model.1.weight has negative entries"), negative.getMessage());
+        lins.remove("lin3.model.1.weight");
+        var missing = assertThrows(IllegalArgumentException.class, () -> Lpips.fromStateDicts(vgg, lins, NARROW));
+        assertEquals("no tensor 'lin3.model.1.weight'", missing.getMessage());
+        var vggKey = assertThrows(IllegalArgumentException.class, () -> Vgg16Features.fromStateDict(java.util.Map.of(), NARROW));
+        assertEquals("no tensor 'features.0.weight'", vggKey.getMessage());
+    }
+
+    @Test
     void refusesImagesItCannotRead() {
         Lpips lpips = LpipsWeightsForTests.random(NARROW, 14, DType.F32);
         var small = assertThrows(IllegalArgumentException.class, () -> lpips.distance(Tensor.zeros(1, 3, 8, 16), Tensor.zeros(1, 3, 8, 16)));
