@@ -59,6 +59,10 @@ class TrainAutoencoderPerceptualCliTest {
         assertEquals(vgg.toAbsolutePath().toString(), perceptual.get("vgg_weights"));
         CliRun.of("train-autoencoder", "--out", out.toString(), "--resume", "--steps", "3").succeeded();
         assertTrue(MetricsLog.read(out.resolve("metrics.jsonl")).stream().anyMatch(m -> ((Number) m.get("step")).longValue() == 3 && m.containsKey("p_loss")));
+        // reconstruct reports LPIPS with the files the run trained with
+        String rec = CliRun.of("reconstruct", "--run", out.toString(), "--count", "4", "--features", "none", "--device", "cpu").succeeded().out();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("LPIPS (\\d+\\.\\d+) \\(VGG16").matcher(rec);
+        assertTrue(m.find() && Double.parseDouble(m.group(1)) > 0, rec);
     }
 
     @Test void offByDefaultAndTheHelpSaysSo() {
@@ -67,6 +71,11 @@ class TrainAutoencoderPerceptualCliTest {
         assertTrue(MetricsLog.read(out.resolve("metrics.jsonl")).stream().noneMatch(m -> m.containsKey("p_loss")));
         String help = CliRun.of("train-autoencoder", "--help").succeeded().out().replaceAll("\\s+", " ");
         assertTrue(help.contains("--perceptual-weight") && help.contains("0 = off, the default: no VGG/LPIPS weights ship with diffusion4j"), help);
+        // reconstruct: no LPIPS for a run without the term, unless the files are given (both)
+        assertFalse(CliRun.of("reconstruct", "--run", out.toString(), "--count", "2", "--features", "none", "--device", "cpu").succeeded().out().contains("LPIPS"));
+        assertTrue(CliRun.of("reconstruct", "--run", out.toString(), "--count", "2", "--features", "none", "--device", "cpu",
+                "--vgg-weights", vgg.toString(), "--lpips-weights", lins.toString()).succeeded().out().contains("LPIPS "));
+        CliRun.of("reconstruct", "--run", out.toString(), "--count", "2", "--features", "none", "--vgg-weights", vgg.toString()).refused(2, "--lpips-weights");
     }
 
     @Test void refusesMissingOrWrongWeightsBeforeWork() throws Exception {
