@@ -65,6 +65,13 @@ class TrainAutoencoderPerceptualCliTest {
         assertTrue(m.find() && Double.parseDouble(m.group(1)) > 0, rec);
     }
 
+    @Test void aResumeWhoseWeightFileIsGoneSaysWhich() throws Exception {
+        Path out = tmp.resolve("moved"), copy = Files.copy(vgg, tmp.resolve("vgg-copy.safetensors"));
+        CliRun.of(train(out, "--steps", "1", "--perceptual-weight", "1", "--vgg-weights", copy.toString(), "--lpips-weights", lins.toString())).succeeded();
+        Files.delete(copy);
+        CliRun.of("train-autoencoder", "--out", out.toString(), "--resume", "--steps", "2").refused(1, "VGG16 weights file not found", "vgg-copy.safetensors");
+    }
+
     @Test void offByDefaultAndTheHelpSaysSo() {
         Path out = tmp.resolve("off");
         CliRun.of(train(out, "--steps", "1")).succeeded();
