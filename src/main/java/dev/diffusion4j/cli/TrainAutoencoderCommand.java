@@ -17,6 +17,8 @@ import dev.diffusion4j.train.autoencoder.AutoencoderFactory;
 import dev.diffusion4j.train.autoencoder.AutoencoderLossConfig;
 import dev.diffusion4j.train.autoencoder.AutoencoderRunConfig;
 import dev.diffusion4j.train.autoencoder.AutoencoderTrainer;
+import dev.diffusion4j.train.autoencoder.PerceptualLossConfig;
+import dev.diffusion4j.models.lpips.Lpips;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,7 +35,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "train-autoencoder", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train an image autoencoder (the first stage of latent diffusion): a pixel reconstruction loss (L1 or L2) with LDM's",
                 "learned log-variance, the KL weight (KL models) or the codebook loss (VQ models), and an optional PatchGAN discriminator",
-                "(hinge loss, adaptive weight) from --disc-start on. No perceptual (LPIPS) loss: no LPIPS/VGG weights ship with diffusion4j.",
+                "(hinge loss, adaptive weight) from --disc-start on, and an optional perceptual (LPIPS, VGG16) loss: off by default, since no",
+                "VGG/LPIPS weights ship with diffusion4j; give --perceptual-weight 1.0 --vgg-weights FILE --lpips-weights FILE to turn it on.",
                 "Writes checkpoints, grids of input/reconstruction pairs with PSNR/SSIM, metrics.jsonl and report.html to --out."},
         footer = {"", "Examples:", "  ${sys:diffuse.command:-diffuse} train-autoencoder --preset NAME --data /usr/share/datasets/cifar10 --out runs/ae --device cuda",
                 "  ${sys:diffuse.command:-diffuse} train-autoencoder --out runs/ae --resume --steps 20000",
@@ -104,6 +107,19 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
     @Option(names = "--disc-width", paramLabel = "C", defaultValue = "64", description = "Channels of the discriminator's first layer. Default: ${DEFAULT-VALUE}.")
     int discWidth;
 
+    @Option(names = "--perceptual-weight", paramLabel = "W", defaultValue = "0",
+            description = "Weight of the perceptual (LPIPS, VGG16) loss added to each pixel's distance, as LDM and taming do (they use 1.0). "
+                    + "0 = off, the default: no VGG/LPIPS weights ship with diffusion4j; above 0 needs --vgg-weights and --lpips-weights. Default: ${DEFAULT-VALUE}.")
+    double perceptualWeight;
+
+    @Option(names = "--vgg-weights", paramLabel = "FILE",
+            description = "torchvision's VGG16 state dict (vgg16-397923af.pth; .pth/.pt/.ckpt or .safetensors; only its features.* are used) for the perceptual loss.")
+    Path vggWeights;
+
+    @Option(names = "--lpips-weights", paramLabel = "FILE",
+            description = "lpips' v0.1 VGG channel weights (weights/v0.1/vgg.pth of richzhang/PerceptualSimilarity; lin0..lin4) for the perceptual loss.")
+    Path lpipsWeights;
+
     @Option(names = "--ema-decay", paramLabel = "D", defaultValue = "0.999", description = "EMA decay of the weights used for grids and reconstruction (with warmup). Default: ${DEFAULT-VALUE}.")
     double emaDecay;
 
@@ -152,7 +168,7 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
          .nonNegative("--kl-weight", klWeight).require(codebookEma >= 0 && codebookEma < 1, "--codebook-ema must be in [0, 1), got " + codebookEma)
          .atLeast("--dead-code-restart", deadCodeRestart, 0).nonNegative("--codebook-weight", codebookWeight).atLeast("--disc-start", discStart, -1)
          .nonNegative("--disc-weight", discWeight).between("--disc-layers", discLayers, 1, 8).between("--disc-width", discWidth, 1, 1024)
-         .fraction("--ema-decay", emaDecay).nonNegative("--grad-clip", gradClip).between("--image-size", imageSize, 0, 4096)
+         .nonNegative("--perceptual-weight", perceptualWeight).fraction("--ema-decay", emaDecay).nonNegative("--grad-clip", gradClip).between("--image-size", imageSize, 0, 4096)
          .atLeast("--log-every", logEvery, 1).atLeast("--sample-every", sampleEvery, 1).atLeast("--checkpoint-every", checkpointEvery, 1)
          .atLeast("--keep-checkpoints", keepCheckpoints, 1).between("--grid-count", gridCount, 1, 64);
         c.device("--device", device);
@@ -173,17 +189,37 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
         ImageDataset ds = Datasets.open(data, probe.imageChannels(), imageSize, "train", w -> out.println("warning: " + w));
         c.require(ds.height() == ds.width(), ds.describe() + " has " + ds.height() + "x" + ds.width() + " images; give --image-size for square ones");
         c.require(ds.size() >= batchSize, "--batch-size " + batchSize + " is larger than the data (" + ds.size() + " images); use at most " + ds.size());
+        PerceptualLossConfig perceptual = perceptualOption(c, ds);
         var loss = new AutoencoderLossConfig(distance, klWeight, codebookWeight, logvarInit, discStart, discWeight, discLayers, discWidth,
-                codebookEma, deadCodeRestart);
+                codebookEma, deadCodeRestart, perceptual);
         var cfg = new AutoencoderRunConfig(data, preset, ds.height(), !noFlip, steps, batchSize, lr, emaDecay, gradClip, seed,
                 Device.parse(device).toString(), Precision.parse(precision), logEvery, sampleEvery, checkpointEvery, keepCheckpoints, gridCount, loss, background);
         AutoencoderData.check(probe, ds);               // unfit data is refused before the folder exists
         AutoencoderTrainer.checkDiscriminatorFits(cfg.loss(), ds);
+        Lpips lpips = perceptual.on() ? perceptual.load(Device.CPU) : null;   // a wrong file is refused before the folder exists
         try (RunLock lock = RunLock.acquire(outDir)) {
             RunDir run = RunDir.create(outDir, cfg.toJson(), note -> out.println("note: " + note));
-            AutoencoderTrainer trainer = new AutoencoderTrainer(run, cfg, ds);
+            AutoencoderTrainer trainer = new AutoencoderTrainer(run, cfg, ds, lpips);
             return train(run, cfg, trainer, false, out, trainer.model().numParameters());
         }
+    }
+
+    /** The perceptual term the options ask for: off, or both weight files present and the images fit for LPIPS. */
+    private PerceptualLossConfig perceptualOption(OptionChecks c, ImageDataset ds) {
+        if (perceptualWeight == 0) {
+            c.require(vggWeights == null && lpipsWeights == null, "--vgg-weights and --lpips-weights are for the perceptual loss; give --perceptual-weight W (> 0, e.g. 1.0) too");
+            return PerceptualLossConfig.OFF;
+        }
+        c.require(vggWeights != null && lpipsWeights != null, "--perceptual-weight " + perceptualWeight + " needs both --vgg-weights FILE (torchvision's "
+                + "vgg16-397923af.pth) and --lpips-weights FILE (lpips' v0.1 vgg.pth); none ship with diffusion4j");
+        c.require(java.nio.file.Files.isRegularFile(vggWeights), "--vgg-weights: no such file: " + vggWeights);
+        c.require(java.nio.file.Files.isRegularFile(lpipsWeights), "--lpips-weights: no such file: " + lpipsWeights);
+        try {
+            Lpips.checkSize(ds.channels(), ds.height(), ds.width());
+        } catch (IllegalArgumentException e) {
+            throw c.fail(e.getMessage());
+        }
+        return new PerceptualLossConfig(perceptualWeight, vggWeights.toAbsolutePath().toString(), lpipsWeights.toAbsolutePath().toString());
     }
 
     private int resumeRun(PrintWriter out, OptionChecks c) {
@@ -223,18 +259,21 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "autoencoder: %s, %,d parameters, device %s%s%n", cfg.preset(), params, cfg.device(),
                 cfg.precision() == Precision.FP32 ? "" : ", precision " + cfg.precision().id());
         if (cfg.loss().usesDiscriminator()) out.println("discriminator: PatchGAN, " + cfg.loss().discLayers() + " layers, from step " + cfg.loss().discStart());
+        if (cfg.loss().perceptual().on()) out.println("perceptual loss: LPIPS (VGG16), weight " + cfg.loss().perceptual().weight() + ", logged as p_loss");
         out.flush();
         Trainer.Result result;
-        double[] psnr = {Double.NaN};
+        double[] psnr = {Double.NaN}, lpips = {Double.NaN};
         try (ProgressBar bar = new ProgressBar(System.out, "train-autoencoder", cfg.steps(), "step")) {
             result = trainer.train(resume, new Trainer.Listener() {
                 @Override public void onStart(long start, long total) { bar.step(start, null); }
                 @Override public void onStep(long step, double loss) { bar.step(1, String.format(Locale.ROOT, "loss %.4f", loss)); }
-                @Override public void onLog(java.util.Map<String, Object> row) { if (row.get("psnr") instanceof Number n) psnr[0] = n.doubleValue(); }
+                @Override public void onLog(java.util.Map<String, Object> row) { if (row.get("psnr") instanceof Number n) psnr[0] = n.doubleValue();
+                    if (row.get("p_loss") instanceof Number p) lpips[0] = p.doubleValue(); }
                 @Override public void onNote(String message) { out.println("note: " + message); out.flush(); }
             });
         }
-        out.printf(Locale.ROOT, "done: %d steps, last loss %.4f, PSNR %.2f dB on %d grid images%n", result.steps(), result.lastLoss(), psnr[0], cfg.gridCount());
+        out.printf(Locale.ROOT, "done: %d steps, last loss %.4f, PSNR %.2f dB on %d grid images%s%n", result.steps(), result.lastLoss(), psnr[0], cfg.gridCount(),
+                Double.isNaN(lpips[0]) ? "" : String.format(Locale.ROOT, ", LPIPS %.4f (last logged training batches)", lpips[0]));
         if (result.lastGrid() != null) out.println("reconstructions: " + result.lastGrid().toAbsolutePath() + " (input, reconstruction pairs)");
         out.println("report:  " + run.reportFile().toAbsolutePath());
         if (result.lastCheckpoint() != null) out.println("checkpoint: " + result.lastCheckpoint().toAbsolutePath());

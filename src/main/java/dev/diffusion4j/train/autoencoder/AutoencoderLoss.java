@@ -11,7 +11,8 @@ import dev.diffusion4j.nn.Parameter;
  * autoencoder). KL models follow LDM: per-pixel distance r, nll = r / exp(logvar) + logvar summed over the pixels and
  * averaged over the batch, plus klWeight * KL. Codebook models follow taming: the mean distance plus codebookWeight *
  * codebook loss, no logvar. The GAN part is the generator loss -mean(D(x_hat)) weighted adaptively, and a hinge loss
- * for the discriminator. No perceptual (LPIPS) term: no LPIPS/VGG weights ship with diffusion4j.
+ * for the discriminator. The optional perceptual term (LPIPS, when the user supplies its weights) is added per image
+ * to every pixel's distance before the nll, as LDM and taming add it: r = d + perceptualWeight * LPIPS(x, x_hat).
  */
 public final class AutoencoderLoss extends Module {
     /** Bounds of the adaptive weight, as in taming / LDM. */
@@ -36,8 +37,15 @@ public final class AutoencoderLoss extends Module {
     }
 
     /** The reconstruction term (nll for KL models, mean distance for codebook models). */
-    public Tensor reconstruction(Tensor x, Tensor xHat) {
+    public Tensor reconstruction(Tensor x, Tensor xHat) { return reconstruction(x, xHat, null); }
+
+    /**
+     * The reconstruction term with the per-image perceptual distances {@code perceptual} ({@code [N]}, or null for none)
+     * weighted by the config's perceptual weight and added to each pixel's distance.
+     */
+    public Tensor reconstruction(Tensor x, Tensor xHat, Tensor perceptual) {
         Tensor d = distance(x, xHat);
+        if (perceptual != null) d = d.add(perceptual.to(d.dtype()).mul(cfg.perceptual().weight()).reshape(x.shape(0), 1, 1, 1));
         if (regularizer == AutoencoderFactory.Regularizer.CODEBOOK) return d.mean();
         Tensor lv = logvar.data().to(d.dtype());
         return d.mul(lv.neg().exp()).add(lv).sum().div(x.shape(0));

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Locale;
 
 /**
- * The autoencoder objective (LDM's LPIPSWithDiscriminator without the perceptual term, taming's VQ loss for codebook
- * models): a pixel reconstruction distance, the regulariser's weight, and an optional PatchGAN from {@code discStart}.
+ * The autoencoder objective (LDM's LPIPSWithDiscriminator, taming's VQ loss for codebook models): a pixel
+ * reconstruction distance, the regulariser's weight, an optional PatchGAN from {@code discStart} and an optional
+ * perceptual (LPIPS) term when the user supplies its weights.
  *
  * @param distance     l1 or l2, per pixel
  * @param klWeight     weight of the KL term (KL models; LDM uses 1e-6)
@@ -17,6 +18,7 @@ import java.util.Locale;
  * @param discWidth    channels of its first layer (64 in taming)
  * @param codebookEma  VQ models: decay of EMA codebook updates, which then replace the codebook loss term (0 = off)
  * @param deadCodeRestart VQ models: re-initialise codes unused for this many steps from current latents (0 = off)
+ * @param perceptual  the LPIPS term ({@link PerceptualLossConfig#OFF} unless weights are given)
  */
 public record AutoencoderLossConfig(@JsonProperty(defaultValue = "l1") String distance,
                                     @JsonProperty(defaultValue = "1e-6") double klWeight,
@@ -27,7 +29,8 @@ public record AutoencoderLossConfig(@JsonProperty(defaultValue = "l1") String di
                                     @JsonProperty(defaultValue = "3") int discLayers,
                                     @JsonProperty(defaultValue = "64") int discWidth,
                                     @JsonProperty(defaultValue = "0") double codebookEma,
-                                    @JsonProperty(defaultValue = "0") int deadCodeRestart) {
+                                    @JsonProperty(defaultValue = "0") int deadCodeRestart,
+                                    @JsonProperty(defaultValue = PerceptualLossConfig.OFF_JSON) PerceptualLossConfig perceptual) {
     public AutoencoderLossConfig {
         distance = distance.toLowerCase(Locale.ROOT);
         if (!distance.equals("l1") && !distance.equals("l2")) throw new IllegalArgumentException("reconstruction distance must be l1 or l2, got '" + distance + "'");
@@ -41,4 +44,11 @@ public record AutoencoderLossConfig(@JsonProperty(defaultValue = "l1") String di
     }
 
     public boolean usesDiscriminator() { return discStart >= 0; }
+
+    /** Without the perceptual term. */
+    public AutoencoderLossConfig(String distance, double klWeight, double codebookWeight, double logvarInit, long discStart, double discWeight,
+                                 int discLayers, int discWidth, double codebookEma, int deadCodeRestart) {
+        this(distance, klWeight, codebookWeight, logvarInit, discStart, discWeight, discLayers, discWidth, codebookEma, deadCodeRestart,
+                PerceptualLossConfig.OFF);
+    }
 }

@@ -11,6 +11,7 @@ import dev.diffusion4j.io.Json;
 import dev.diffusion4j.models.autoencoder.Autoencoder;
 import dev.diffusion4j.models.autoencoder.VQModel;
 import dev.diffusion4j.models.autoencoder.PatchDiscriminator;
+import dev.diffusion4j.models.lpips.Lpips;
 import dev.diffusion4j.nn.Ema;
 import dev.diffusion4j.nn.Parameter;
 import dev.diffusion4j.nn.StateDicts;
@@ -36,7 +37,7 @@ import java.util.TreeMap;
 /**
  * Trains an {@link Autoencoder} on images with {@link AutoencoderLoss}: Adam (betas 0.5, 0.9 as LDM) for the
  * autoencoder and the loss's log-variance, a second Adam for the optional {@link PatchDiscriminator} from the loss's
- * disc_start on, EMA weights, periodic checkpoints, grids of input/reconstruction pairs with their PSNR/SSIM, the
+ * disc_start on, the optional perceptual (LPIPS) term with the user's frozen VGG16 / LPIPS weights, EMA weights, periodic checkpoints, grids of input/reconstruction pairs with their PSNR/SSIM, the
  * metrics log and report.html of diffusion runs ({@link RunDir}, {@link MetricsLog}, {@link RunReport}).
  * Random streams and the data position are checkpointed, so a resumed run continues exactly.
  */
@@ -48,13 +49,21 @@ public final class AutoencoderTrainer {
     private final Autoencoder model;
     private final AutoencoderLoss loss;
     private final PatchDiscriminator disc;
+    private final Lpips perceptual;   // null when the perceptual term is off
     private final AdamW optimizer, discOptimizer;
     private final Ema ema;
     private final Generator gen;
     private final RandomStreams streams;
     private final Tensor gridImages;
 
-    public AutoencoderTrainer(RunDir run, AutoencoderRunConfig cfg, ImageDataset data) {
+    public AutoencoderTrainer(RunDir run, AutoencoderRunConfig cfg, ImageDataset data) { this(run, cfg, data, null); }
+
+    /**
+     * As {@link #AutoencoderTrainer(RunDir, AutoencoderRunConfig, ImageDataset)} with the perceptual network already
+     * loaded (by the caller that checked the weight files before the run folder existed); null loads it from the
+     * config's files when its perceptual weight is above 0.
+     */
+    public AutoencoderTrainer(RunDir run, AutoencoderRunConfig cfg, ImageDataset data, Lpips loadedPerceptual) {
         this.run = run;
         this.cfg = cfg;
         this.data = data;
@@ -79,6 +88,10 @@ public final class AutoencoderTrainer {
             this.disc = null;
             this.discOptimizer = null;
         }
+        if (cfg.loss().perceptual().on()) {
+            Lpips.checkSize(data.channels(), data.height(), data.width());
+            this.perceptual = (loadedPerceptual != null ? loadedPerceptual : cfg.loss().perceptual().load(Device.CPU)).to(device, dev.diffusion4j.engine.DType.F32);
+        } else this.perceptual = null;
         this.ema = new Ema(model, cfg.emaDecay(), true);
         this.gen = new Generator(cfg.seed()).fork(2);
         streams = new RandomStreams(gen, model);
@@ -157,17 +170,18 @@ public final class AutoencoderTrainer {
         return new Trainer.Result(step, lastLoss, lastCheckpoint, lastGrid);
     }
 
-    record StepLosses(double total, double rec, double reg, double gen, double adaptive, double disc, double gradNorm) {}
+    record StepLosses(double total, double rec, double reg, double gen, double adaptive, double disc, double gradNorm, double perceptual) {}
 
     /** One optimizer step of the autoencoder (and, with the GAN on, of the discriminator). */
     private StepLosses step(Tensor x, boolean gan, long stepNumber, Path lastCheckpoint) {
         optimizer.zeroGrad();
-        Tensor xHat, rec, reg, total, g = null;
+        Tensor xHat, rec, reg, total, g = null, p = null;
         double adaptive = 0;
         try (var ac = cfg.precision().autocast()) {
             Autoencoder.Encoding enc = model.encode(x);
             xHat = model.decode(enc.latents(gen));
-            rec = loss.reconstruction(x, xHat);
+            if (perceptual != null) p = perceptual.distanceToFixed(x, xHat);   // [N]; no graph through the inputs' features
+            rec = loss.reconstruction(x, xHat, p);
             reg = loss.regularization(enc.regularization());
             total = rec.add(reg);
             if (gan) {
@@ -178,7 +192,7 @@ public final class AutoencoderTrainer {
         }
         double tv = total.item();
         if (!Double.isFinite(tv)) throw diverged(tv, stepNumber, lastCheckpoint);
-        double recV = rec.item(), regV = reg.item(), gV = g == null ? 0 : g.item();
+        double recV = rec.item(), regV = reg.item(), gV = g == null ? 0 : g.item(), pV = p == null ? Double.NaN : p.mean().item();
         total.backward();
         double norm = cfg.gradClip() > 0 ? GradClip.clipGradNorm(model, cfg.gradClip()) : GradClip.gradNorm(model.parameters());
         optimizer.step();
@@ -195,7 +209,7 @@ public final class AutoencoderTrainer {
             d.backward();
             discOptimizer.step();
         }
-        return new StepLosses(tv, recV, regV, gV, adaptive, dV, norm);
+        return new StepLosses(tv, recV, regV, gV, adaptive, dV, norm, pV);
     }
 
     private TrainingDivergedException diverged(double v, long step, Path lastCheckpoint) {
@@ -206,12 +220,13 @@ public final class AutoencoderTrainer {
 
     /** Averages over the steps since the last metrics line. */
     private static final class Window {
-        double total, rec, reg, gen, adaptive, disc, norm;
+        double total, rec, reg, gen, adaptive, disc, norm, perceptual;
         int steps;
         long start = System.nanoTime();
 
         void add(StepLosses s) {
             total += s.total; rec += s.rec; reg += s.reg; gen += s.gen; adaptive += s.adaptive; disc += s.disc; norm += s.gradNorm;
+            perceptual += s.perceptual;   // NaN when the term is off: then left out of the row
             steps++;
         }
 
@@ -224,6 +239,7 @@ public final class AutoencoderTrainer {
             r.put("loss_avg", total / steps);
             r.put("rec_loss", rec / steps);
             r.put("reg_loss", reg / steps);
+            if (!Double.isNaN(perceptual)) r.put("p_loss", perceptual / steps);   // mean LPIPS of the batches, unweighted
             r.put("logvar", logvar);
             r.put("g_loss", gen / steps);
             r.put("adaptive_weight", adaptive / steps);

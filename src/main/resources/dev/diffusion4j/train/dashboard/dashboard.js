@@ -229,6 +229,10 @@
     if (recon.length) {
       drawChart("chart-psnr", recon.map((r) => r.step), [{ label: "PSNR (dB)", values: recon.map((r) => positive(r.psnr)), points: true }], { log: true, yLabel: "dB" });
       drawChart("chart-ssim", recon.map((r) => r.step), [{ label: "SSIM", values: recon.map((r) => positive(r.ssim)), points: true }], { log: true, yLabel: "SSIM" });
+      // train-autoencoder with the perceptual loss logs p_loss, the batch-mean LPIPS of each log window
+      const lp = tr.filter((r) => typeof r.p_loss === "number");
+      $("lpips-box").hidden = lp.length === 0;
+      if (lp.length) drawChart("chart-lpips", lp.map((r) => r.step), [{ label: "LPIPS (training batches)", values: lp.map((r) => positive(r.p_loss)) }], { log: true, yLabel: "LPIPS" });
     }
     $("grids-title").textContent = recon.length ? "Input / reconstruction pairs over training" : "EMA samples";
     renderEval(evalRows(rows), d.evals || []);
