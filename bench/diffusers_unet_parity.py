@@ -68,13 +68,13 @@ CASES = {
 }
 # the CPU unit test's fixture: the two layouts at the smallest widths (a few hundred KB in all)
 FIXTURE = {
-    "ddpm_attn_tiny": (UNet2DModel, dict(sample_size=8, in_channels=3, out_channels=3, block_out_channels=[16, 32], layers_per_block=1,
+    "ddpm_attn_tiny": (UNet2DModel, dict(sample_size=8, in_channels=3, out_channels=3, block_out_channels=[8, 16], layers_per_block=1,
                                          down_block_types=["DownBlock2D", "AttnDownBlock2D"], up_block_types=["AttnUpBlock2D", "UpBlock2D"],
-                                         attention_head_dim=8, norm_num_groups=8, num_class_embeds=4), 2, 0),
-    "cond_tiny": (UNet2DConditionModel, dict(sample_size=8, in_channels=4, out_channels=4, block_out_channels=[16, 32], layers_per_block=1,
+                                         attention_head_dim=4, norm_num_groups=4, num_class_embeds=4), 2, 0),
+    "cond_tiny": (UNet2DConditionModel, dict(sample_size=8, in_channels=4, out_channels=4, block_out_channels=[8, 16], layers_per_block=1,
                                              down_block_types=["CrossAttnDownBlock2D", "DownBlock2D"],
-                                             up_block_types=["UpBlock2D", "CrossAttnUpBlock2D"], cross_attention_dim=12,
-                                             attention_head_dim=2, norm_num_groups=8), 2, 3),
+                                             up_block_types=["UpBlock2D", "CrossAttnUpBlock2D"], cross_attention_dim=6,
+                                             attention_head_dim=2, norm_num_groups=4), 2, 3),
 }
 
 
