@@ -13,7 +13,7 @@ import java.util.Map;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "arch", defaultImpl = UNetConfig.class)
 @JsonSubTypes({@JsonSubTypes.Type(value = UNetConfig.class, name = UNetConfig.ARCH), @JsonSubTypes.Type(value = DiTConfig.class, name = DiTConfig.ARCH)})
-public sealed interface ModelConfig permits UNetConfig, DiTConfig {
+public sealed interface ModelConfig permits UNetConfig, DiTConfig, UNet2DConfig {
     /** Image (or latent) channels of the input. */
     int inChannels();
 

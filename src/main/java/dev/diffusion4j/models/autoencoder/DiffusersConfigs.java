@@ -47,7 +47,11 @@ public final class DiffusersConfigs {
         AtomicFiles.writeString(file, Json.writePretty(m) + "\n");
     }
 
-    private static Map<String, Object> open(Path file, String className) {
+    /**
+     * A diffusers config.json as parsed JSON without its bookkeeping keys, after checking that its _class_name (when
+     * present) is className.
+     */
+    public static Map<String, Object> open(Path file, String className) {
         Map<String, Object> m = ConfigJson.readObject(file);
         Object name = m.get("_class_name");
         if (name != null && !className.equals(name))
@@ -57,11 +61,15 @@ public final class DiffusersConfigs {
         return m;
     }
 
+    /** Writes a config map as config.json (atomically). */
+    public static void write(Path file, Map<String, Object> m) throws IOException { AtomicFiles.writeString(file, Json.writePretty(m) + "\n"); }
+
     private static void dropNull(Map<String, Object> m, String key) {
         if (m.containsKey(key) && m.get(key) == null) m.remove(key);
     }
 
-    private static Map<String, Object> sorted(Record c, String className) {
+    /** A config record under diffusers' keys, sorted as diffusers writes them, with the bookkeeping keys added. */
+    public static Map<String, Object> sorted(Record c, String className) {
         Map<String, Object> m = new TreeMap<>(ConfigJson.toMap(c));
         m.put("_class_name", className);
         m.put("_diffusers_version", DIFFUSERS_VERSION);

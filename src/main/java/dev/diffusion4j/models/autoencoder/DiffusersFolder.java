@@ -18,7 +18,8 @@ import java.util.Map;
  * variant diffusion_pytorch_model.fp16.safetensors). Loading is strict: the weights must have exactly the model's
  * parameter names and shapes, else one message names the first mismatch (the mid attention's pre-0.14 names query, key,
  * value and proj_attn are renamed as diffusers renames them: {@link LegacyAttentionNames}). Saving writes a folder that
- * diffusers' from_pretrained loads.
+ * diffusers' from_pretrained loads. The folder checks and the weights file are shared with the U-Net folders
+ * ({@code models.unet2d.UNet2DFolder}): {@link #configFile}, {@link #weightsFile}, {@link #saveWeights}.
  */
 public final class DiffusersFolder {
     private DiffusersFolder() {}
@@ -39,20 +40,20 @@ public final class DiffusersFolder {
 
     /** The model a folder holds, of the class its config.json names (AutoencoderKL when it names none). */
     public static Autoencoder load(Path dir) throws IOException {
-        Path config = configFile(dir);
+        Path config = configFile(dir, "autoencoder");
         Object name = ConfigJson.readObject(config).get("_class_name");
         return "VQModel".equals(name) ? loadVQ(dir) : loadKL(dir);
     }
 
     public static AutoencoderKL loadKL(Path dir) throws IOException {
-        AutoencoderKL m = new AutoencoderKL(DiffusersConfigs.readKL(configFile(dir)), new Generator(0));
-        loadWeights(weightsFile(dir), m);
+        AutoencoderKL m = new AutoencoderKL(DiffusersConfigs.readKL(configFile(dir, "autoencoder")), new Generator(0));
+        loadWeights(weightsFile(dir, "autoencoder"), m);
         return m;
     }
 
     public static VQModel loadVQ(Path dir) throws IOException {
-        VQModel m = new VQModel(DiffusersConfigs.readVQ(configFile(dir)), new Generator(0));
-        loadWeights(weightsFile(dir), m);
+        VQModel m = new VQModel(DiffusersConfigs.readVQ(configFile(dir, "autoencoder")), new Generator(0));
+        loadWeights(weightsFile(dir, "autoencoder"), m);
         return m;
     }
 
@@ -83,23 +84,31 @@ public final class DiffusersFolder {
         // a VQ model trained with EMA codebook updates also holds their buffers; diffusers' VQModel has none
         Map<String, dev.diffusion4j.engine.Tensor> state = new java.util.LinkedHashMap<>(model.stateDict());
         state.keySet().removeIf(k -> k.startsWith("quantize.ema_"));
+        saveWeights(dir, state, fp16);
+    }
+
+    /** Writes a model's weights as diffusers names the file: f32, or f16 under the fp16 variant's name when fp16 is set. */
+    public static void saveWeights(Path dir, Map<String, dev.diffusion4j.engine.Tensor> state, boolean fp16) throws IOException {
         StateDicts.save(dir.resolve(fp16 ? WEIGHTS_FP16 : WEIGHTS), state, Map.of("format", "pt"), fp16 ? StoreType.F16 : null);
     }
 
-    private static Path configFile(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) throw new NoSuchFileException(dir.toString(), null, "not a folder: give a diffusers autoencoder folder (config.json + "
+    /** The config.json of a diffusers folder of a model of the given kind (named in the messages: "autoencoder", "U-Net"). */
+    public static Path configFile(Path dir, String kind) throws IOException {
+        if (!Files.isDirectory(dir)) throw new NoSuchFileException(dir.toString(), null, "not a folder: give a diffusers " + kind + " folder (config.json + "
                 + WEIGHTS + ")");
         Path c = dir.resolve(CONFIG);
-        if (!Files.isRegularFile(c)) throw new NoSuchFileException(c.toString(), null, "no " + CONFIG + " in the autoencoder folder " + dir);
+        if (!Files.isRegularFile(c)) throw new NoSuchFileException(c.toString(), null, "no " + CONFIG + " in the " + kind + " folder " + dir);
         return c;
     }
 
-    /** The full-precision weights when present, else the fp16 variant. */
-    /** The weights file of a folder: the f32 file, else the fp16 variant. */
-    public static Path weightsFile(Path dir) throws IOException {
+    /** The weights file of an autoencoder folder: the f32 file, else the fp16 variant. */
+    public static Path weightsFile(Path dir) throws IOException { return weightsFile(dir, "autoencoder"); }
+
+    /** The weights file of a diffusers folder of a model of the given kind: the f32 file, else the fp16 variant. */
+    public static Path weightsFile(Path dir, String kind) throws IOException {
         for (String name : new String[] {WEIGHTS, WEIGHTS_FP16}) if (Files.isRegularFile(dir.resolve(name))) return dir.resolve(name);
         String bin = Files.isRegularFile(dir.resolve("diffusion_pytorch_model.bin"))
                 ? "; it has diffusion_pytorch_model.bin, a pickle that is not read: save it as safetensors in diffusers first" : "";
-        throw new NoSuchFileException(dir.toString(), null, "no " + WEIGHTS + " or " + WEIGHTS_FP16 + " in the autoencoder folder" + bin);
+        throw new NoSuchFileException(dir.toString(), null, "no " + WEIGHTS + " or " + WEIGHTS_FP16 + " in the " + kind + " folder" + bin);
     }
 }

@@ -7,10 +7,10 @@ import dev.diffusion4j.nn.Conv2d;
 import dev.diffusion4j.nn.Module;
 
 /** Doubles the resolution: nearest-neighbour x2, then a 3x3 conv (diffusers' Upsample2D with use_conv). Child conv. */
-final class Upsample extends Module {
+public final class Upsample extends Module {
     private final Conv2d conv;
 
-    Upsample(int channels, Generator gen) {
+    public Upsample(int channels, Generator gen) {
         conv = registerModule("conv", new Conv2d(channels, channels, 3, 1, 1, gen));
     }
 
