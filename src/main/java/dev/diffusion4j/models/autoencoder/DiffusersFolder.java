@@ -86,20 +86,25 @@ public final class DiffusersFolder {
         StateDicts.save(dir.resolve(fp16 ? WEIGHTS_FP16 : WEIGHTS), state, Map.of("format", "pt"), fp16 ? StoreType.F16 : null);
     }
 
-    private static Path configFile(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) throw new NoSuchFileException(dir.toString(), null, "not a folder: give a diffusers autoencoder folder (config.json + "
+    private static Path configFile(Path dir) throws IOException { return configFile(dir, "autoencoder"); }
+
+    /** dir's config.json; kind ("autoencoder", "DiT") names the folder in the messages. Shared by the diffusers folder readers. */
+    public static Path configFile(Path dir, String kind) throws IOException {
+        if (!Files.isDirectory(dir)) throw new NoSuchFileException(dir.toString(), null, "not a folder: give a diffusers " + kind + " folder (config.json + "
                 + WEIGHTS + ")");
         Path c = dir.resolve(CONFIG);
-        if (!Files.isRegularFile(c)) throw new NoSuchFileException(c.toString(), null, "no " + CONFIG + " in the autoencoder folder " + dir);
+        if (!Files.isRegularFile(c)) throw new NoSuchFileException(c.toString(), null, "no " + CONFIG + " in the " + kind + " folder " + dir);
         return c;
     }
 
-    /** The full-precision weights when present, else the fp16 variant. */
     /** The weights file of a folder: the f32 file, else the fp16 variant. */
-    public static Path weightsFile(Path dir) throws IOException {
+    public static Path weightsFile(Path dir) throws IOException { return weightsFile(dir, "autoencoder"); }
+
+    /** As {@link #weightsFile(Path)}; kind names the folder in the message. */
+    public static Path weightsFile(Path dir, String kind) throws IOException {
         for (String name : new String[] {WEIGHTS, WEIGHTS_FP16}) if (Files.isRegularFile(dir.resolve(name))) return dir.resolve(name);
         String bin = Files.isRegularFile(dir.resolve("diffusion_pytorch_model.bin"))
                 ? "; it has diffusion_pytorch_model.bin, a pickle that is not read: save it as safetensors in diffusers first" : "";
-        throw new NoSuchFileException(dir.toString(), null, "no " + WEIGHTS + " or " + WEIGHTS_FP16 + " in the autoencoder folder" + bin);
+        throw new NoSuchFileException(dir.toString(), null, "no " + WEIGHTS + " or " + WEIGHTS_FP16 + " in the " + kind + " folder" + bin);
     }
 }
