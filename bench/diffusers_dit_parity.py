@@ -98,7 +98,13 @@ def make(a):
         inputs = dict(x=x, t=t, y=y)
         save(inputs, os.path.join(d, "inputs.safetensors"))
         m = m.to(a.device)
-        ref = {f"output_{dt}": forward(m, inputs, a.device, dt) for dt in a.dtype.split(",")}
+        ref = {}
+        for dt in a.dtype.split(","):
+            out = forward(m, inputs, a.device, dt)
+            if torch.isfinite(out).all():
+                ref[f"output_{dt}"] = out
+            else:   # seen with torch 1.13's CPU bf16 autocast; the Java side then has nothing to compare for this dtype
+                print(f"note: {name} {dt} on {a.device}: diffusers' output is not finite; not saved, not compared")
         save(ref, os.path.join(d, "reference.safetensors"))
         print(json.dumps(dict(config=name, parameters=sum(p.numel() for p in m.parameters()), dtypes=a.dtype, device=a.device,
                               torch=torch.__version__)))

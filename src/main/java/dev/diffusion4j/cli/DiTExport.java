@@ -80,7 +80,7 @@ final class DiTExport {
         if (d != null)
             o.printf(Locale.ROOT, "the export differs from the run's model: relative L2 %.2e (max |diff| %.2e) of the predictions on %d noised training "
                     + "images at t = 0 .. %d, because diffusers' DiT computes its timestep features with frequency shift 1 where the DiT "
-                    + "reference and this run use 0 (docs/dit.md)%n", d[0], d[1], MEASURE, cfg.diffusion().steps() - 1);
+                    + "reference and this run use 0%s (docs/dit.md)%n", d[0], d[1], MEASURE, cfg.diffusion().steps() - 1, fp16 ? ", and of the f16 weights" : "");
         o.println("in Python: diffusers.DiTTransformer2DModel.from_pretrained(\"" + out + "\", subfolder=\"transformer\"), "
                 + "diffusers.DDPMScheduler.from_pretrained(\"" + out + "\", subfolder=\"scheduler\")");
         return 0;
