@@ -20,7 +20,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a run in another project's format. --format diffusers: a train-autoencoder run's EMA weights as a diffusers "
                 + "AutoencoderKL / VQModel folder (config.json + diffusion_pytorch_model.safetensors) that diffusers' from_pretrained "
-                + "and diffuse train --autoencoder load. Diffusion (U-Net, DiT) runs cannot be exported yet."},
+                + "and diffuse train --autoencoder load. A class-conditional DiT run: OUT/transformer (DiTTransformer2DModel) and "
+                + "OUT/scheduler/scheduler_config.json (DDPMScheduler); the command prints how far the export is from the run's model "
+                + "(diffusers' timestep frequency shift, see docs/dit.md). U-Net runs cannot be exported yet."},
         footer = {"", "Example:", "  ${sys:diffuse.command:-diffuse} export --run runs/ae --format diffusers runs/ae-diffusers"})
 public final class ExportCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -42,8 +44,9 @@ public final class ExportCommand implements Callable<Integer> {
         OptionChecks c = new OptionChecks(spec);
         c.oneOf("--format", format.toLowerCase(Locale.ROOT), List.of("diffusers"));
         c.outputFolder("OUT", out);
-        c.require(AutoencoderRun.isAutoencoderRun(run), "--run " + run + " is not a train-autoencoder run; only autoencoder runs can be exported "
-                + "to diffusers so far (U-Net and DiT runs cannot yet)");
+        if (DiTExport.isDiTRun(run)) return DiTExport.export(run, out, fp16, o);
+        c.require(AutoencoderRun.isAutoencoderRun(run), "--run " + run + " is not a train-autoencoder run; only autoencoder runs and class-conditional DiT runs can be exported "
+                + "to diffusers so far (U-Net runs cannot yet)");
         AutoencoderRun r = AutoencoderRun.open(run);
         Autoencoder ae = r.load(Device.CPU);
         DiffusersFolder.save(out, ae, fp16);

@@ -6,7 +6,7 @@ import dev.diffusion4j.engine.Tensor;
 
 /**
  * Multi-head attention of query tokens [N, L, C] over a context [N, M, Dctx] (itself when the context is null):
- * bias-free to_q/to_k/to_v, and to_out.0 with bias (index 1 of diffusers' to_out is a dropout, here an identity).
+ * to_q/to_k/to_v (bias-free unless asked), and to_out.0 with bias (index 1 of diffusers' to_out is a dropout, here an identity).
  */
 public final class CrossAttention extends Module {
     private final int heads, headDim;
@@ -14,14 +14,17 @@ public final class CrossAttention extends Module {
     private final Sequential toOut;
 
     /** @param contextDim width of the context vectors; queryDim for self-attention */
-    public CrossAttention(int queryDim, int contextDim, int heads, int headDim, Generator gen) {
+    public CrossAttention(int queryDim, int contextDim, int heads, int headDim, Generator gen) { this(queryDim, contextDim, heads, headDim, false, gen); }
+
+    /** @param qkvBias whether to_q/to_k/to_v have biases (diffusers' attention_bias, as in its DiT) */
+    public CrossAttention(int queryDim, int contextDim, int heads, int headDim, boolean qkvBias, Generator gen) {
         if (heads < 1 || headDim < 1) throw new IllegalArgumentException("CrossAttention needs heads >= 1 and head dim >= 1, got " + heads + " and " + headDim);
         this.heads = heads;
         this.headDim = headDim;
         int inner = heads * headDim;
-        toQ = registerModule("to_q", new Linear(queryDim, inner, false, gen));
-        toK = registerModule("to_k", new Linear(contextDim, inner, false, gen));
-        toV = registerModule("to_v", new Linear(contextDim, inner, false, gen));
+        toQ = registerModule("to_q", new Linear(queryDim, inner, qkvBias, gen));
+        toK = registerModule("to_k", new Linear(contextDim, inner, qkvBias, gen));
+        toV = registerModule("to_v", new Linear(contextDim, inner, qkvBias, gen));
         toOut = registerModule("to_out", new Sequential(new Linear(inner, queryDim, gen), new Identity()));
     }
 

@@ -49,9 +49,9 @@ public final class DiTBlock extends Module {
         if ((crossAttn == null) != (context == null))
             throw new IllegalArgumentException(crossAttn == null ? "this DiT block has no cross-attention but was given a context" : "this DiT block needs a context");
         Tensor[] m = adaLN.forward(c).chunk(6, 1);
-        x = x.add(m[2].unsqueeze(1).mul(attn.forward(Modulation.modulate(norm1.forward(x), m[0], m[1]))));
+        x = Modulation.gatedResidual(x, norm1, m[0], m[1], m[2], attn::forward);
         if (crossAttn != null) x = x.add(crossAttn.forward(x, context));
-        return x.add(m[5].unsqueeze(1).mul(mlp.forward(Modulation.modulate(norm2.forward(x), m[3], m[4]))));
+        return Modulation.gatedResidual(x, norm2, m[3], m[4], m[5], mlp::forward);
     }
 
     /** The cross-attention sublayer, or null without text. */

@@ -24,14 +24,22 @@ public final class TimestepEmbedder extends Module {
     public Tensor forward(Tensor t, DType dtype) { return mlp.forward(frequencies(t, dtype)); }
 
     /** The sinusoidal features [N, 256]; the frequencies are rounded to f32 as the reference computes them. */
-    static Tensor frequencies(Tensor t, DType dtype) {
+    static Tensor frequencies(Tensor t, DType dtype) { return frequencies(t, 0, dtype, dtype); }
+
+    /**
+     * The features with frequencies f_i = exp(-ln(10000) i / (128 - shift)): shift 0 is the DiT reference's, shift 1
+     * diffusers' (its downscale_freq_shift). The products t f and their sines are computed in {@code compute} (the
+     * reference: the model's dtype; diffusers: f32) and returned in {@code out}.
+     */
+    static Tensor frequencies(Tensor t, int shift, DType compute, DType out) {
         int half = FREQ / 2;
         double[] f = new double[half];
         float c = (float) -Math.log(10000);
-        for (int i = 0; i < half; i++) f[i] = (float) Math.exp((c * (float) i) / (float) half);
-        Tensor tf = t.dtype() == dtype ? t : t.to(dtype);
-        Tensor a = tf.reshape(-1, 1).mul(Tensor.of(f, 1, half).to(dtype).to(t.device()));
-        return Tensor.cat(1, a.cos(), a.sin());
+        for (int i = 0; i < half; i++) f[i] = (float) Math.exp((c * (float) i) / (float) (half - shift));
+        Tensor tf = t.dtype() == compute ? t : t.to(compute);
+        Tensor a = tf.reshape(-1, 1).mul(Tensor.of(f, 1, half).to(compute).to(t.device()));
+        Tensor features = Tensor.cat(1, a.cos(), a.sin());
+        return features.dtype() == out ? features : features.to(out);
     }
 
     public Sequential mlp() { return mlp; }
