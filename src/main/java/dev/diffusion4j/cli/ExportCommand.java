@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a run in another project's format. --format diffusers: a train-autoencoder run's EMA weights as a diffusers "
                 + "AutoencoderKL / VQModel folder (config.json + diffusion_pytorch_model.safetensors) that diffusers' from_pretrained "
-                + "and diffuse train --autoencoder load. Diffusion (U-Net, DiT) runs cannot be exported yet."},
+                + "and diffuse train --autoencoder load; a pixel-space U-Net diffusion run as a DDPMPipeline folder (model_index.json, "
+                + "unet/ as UNet2DModel, scheduler/ as DDPMScheduler with the run's schedule)."},
         footer = {"", "Example:", "  ${sys:diffuse.command:-diffuse} export --run runs/ae --format diffusers runs/ae-diffusers"})
 public final class ExportCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -42,8 +43,9 @@ public final class ExportCommand implements Callable<Integer> {
         OptionChecks c = new OptionChecks(spec);
         c.oneOf("--format", format.toLowerCase(Locale.ROOT), List.of("diffusers"));
         c.outputFolder("OUT", out);
-        c.require(AutoencoderRun.isAutoencoderRun(run), "--run " + run + " is not a train-autoencoder run; only autoencoder runs can be exported "
-                + "to diffusers so far (U-Net and DiT runs cannot yet)");
+        if (UNetDiffusersExport.isUNetRun(run)) return UNetDiffusersExport.export(o, run, out, fp16);
+        c.require(AutoencoderRun.isAutoencoderRun(run), "--run " + run + " is neither a train-autoencoder run nor a U-Net diffusion run; only those "
+                + "can be exported to diffusers so far");
         AutoencoderRun r = AutoencoderRun.open(run);
         Autoencoder ae = r.load(Device.CPU);
         DiffusersFolder.save(out, ae, fp16);
