@@ -4,6 +4,10 @@ UNet2DModel's outputs on the recorded inputs with our forward's (whole and fract
 model has them), and the scheduler's betas with the run's.
 
     python bench/diffusers_unet_export_check.py FIXTURES [--device cuda] [--dtype float32|bfloat16] [--tol 1e-4]
+    python bench/diffusers_unet_export_check.py FIXTURES --write-keys src/test/resources/diffusers/unet2d_keys.json
+
+--write-keys builds UNet2DModel from each exported unet/config.json and records diffusers' own parameter names and
+shapes with the config (the fixture DiffusersUNet2DTest checks our name mapping against without Python).
 
 Exit status 0 when every case agrees within --tol (max |diff| / max(1, max |ours|)).
 """
@@ -24,8 +28,20 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
     ap.add_argument("--tol", type=float, default=None, help="default 1e-4 (f32), 5e-2 (bf16/f16)")
+    ap.add_argument("--write-keys", help="write diffusers' parameter names and shapes per case to this JSON file and stop")
     a = ap.parse_args()
     from diffusers import DDPMScheduler, UNet2DModel
+    if a.write_keys:
+        cases = {}
+        for name in open(os.path.join(a.fixtures, "cases.txt")).read().split():
+            config = json.load(open(os.path.join(a.fixtures, name, "unet", "config.json")))
+            model = UNet2DModel.from_config(config)
+            cases[name] = {"config": config, "keys": {k: list(v.shape) for k, v in model.state_dict().items()}}
+        with open(a.write_keys, "w") as f:
+            json.dump(cases, f, indent=None, separators=(",", ":"))
+            f.write("\n")
+        print(f"wrote {a.write_keys}: {len(cases)} UNet2DModel key lists")
+        return
     try:
         from diffusers import DDPMPipeline
     except Exception as e:  # a minimal local install may lack the pipelines' own imports
