@@ -62,6 +62,8 @@ public final class SigmaListSampler implements Sampler {
             if (!(timesteps[i] >= 0 && timesteps[i] <= diffusion.steps() - 1))
                 throw new IllegalArgumentException("timestep " + timesteps[i] + " outside [0, " + (diffusion.steps() - 1) + "]");
         }
+        if (method == Method.HEUN && sigmas[n] != 0)
+            throw new IllegalArgumentException("Heun's last step goes to sigma 0 (its corrector needs the next level's timestep), got " + sigmas[n]);
         if (!(initNoiseScale > 0)) throw new IllegalArgumentException("initial noise scale must be positive, got " + initNoiseScale);
         this.diffusion = diffusion;
         this.method = method;
