@@ -13,6 +13,7 @@ Exit status 0 when every case agrees within --tol (max |diff| / max(1, max |ours
 """
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -73,7 +74,8 @@ def main():
                 t = check["t_" + key].to(a.device)
                 got = unet(check["x"].to(a.device, dtype), t, class_labels=labels).sample.float().cpu()
                 want = check["out_" + key].float()
-                diffs.append((got - want).abs().max().item() / max(1.0, want.abs().max().item()))
+                d = (got - want).abs().max().item() / max(1.0, want.abs().max().item())
+                diffs.append(d if math.isfinite(d) else math.inf)   # a NaN output is a mismatch, not a pass
         d = max(diffs)
         worst = max(worst, d, beta_diff)
         print(f"{name:28s} UNet2DModel vs ours: max rel diff {diffs[0]:.3g} (whole t), {diffs[1]:.3g} (fractional t); "
