@@ -141,7 +141,7 @@ public record SchedulerConfig(
     }
 
     /**
-     * Reads scheduler_config.json; "_class_name" picks the class (and its defaults), "_diffusers_version" is ignored, and
+     * Reads scheduler_config.json; "_class_name" picks the class (and its defaults), other "_" keys are ignored, and
      * the bare -Infinity diffusers writes for lambda_min_clipped is read as the text "-Infinity".
      */
     public static SchedulerConfig read(Path file) {
@@ -165,7 +165,7 @@ public record SchedulerConfig(
     public static SchedulerConfig fromMap(Map<String, ?> json, String source) {
         Map<String, Object> m = new LinkedHashMap<>(json);
         Object cls = m.remove("_class_name");
-        m.remove("_diffusers_version");
+        m.keySet().removeIf(k -> k.startsWith("_"));   // _diffusers_version and other loader notes
         String name = cls == null ? DDIM : cls.toString();
         if (!CLASSES.contains(name))
             throw new ConfigException(source, "scheduler " + name + " is not supported; supported: " + String.join(", ", CLASSES));

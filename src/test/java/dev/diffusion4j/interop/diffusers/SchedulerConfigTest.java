@@ -111,6 +111,14 @@ class SchedulerConfigTest {
                  "variance_type": null, "skip_prk_steps": true, "set_alpha_to_one": false, "trained_betas": null}""");
         assertEquals("linspace", c.timestepSpacing());      // this class's default, not DDIM's
         assertEquals(10, c.sampler(10).steps());
+        // Stable Diffusion XL's scheduler_config.json: PNDM/DDIM keys ride along and are ignored
+        SchedulerConfig sdxl = read("""
+                {"_class_name": "EulerDiscreteScheduler", "_diffusers_version": "0.19.0.dev0", "beta_end": 0.012, "beta_schedule": "scaled_linear",
+                 "beta_start": 0.00085, "clip_sample": false, "interpolation_type": "linear", "num_train_timesteps": 1000,
+                 "prediction_type": "epsilon", "sample_max_value": 1.0, "set_alpha_to_one": false, "skip_prk_steps": true,
+                 "steps_offset": 1, "timestep_spacing": "leading", "trained_betas": null, "use_karras_sigmas": false}""");
+        assertArrayEquals(new double[] {801, 601, 401, 201, 1}, sdxl.inferenceTimesteps(5), 0.0);
+        assertEquals(Math.sqrt(1 / sdxl.schedule().alphaBar(801) - 1), sdxl.sigmas(5)[0], 1e-5);
         SchedulerConfig heun = read("{\"_class_name\": \"HeunDiscreteScheduler\"}");
         assertEquals(0.00085, heun.betaStart());
         assertEquals(Thresholding.none(), heun.x0Treatment());
