@@ -20,9 +20,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a run in another project's format. --format diffusers: a train-autoencoder run's EMA weights as a diffusers "
                 + "AutoencoderKL / VQModel folder (config.json + diffusion_pytorch_model.safetensors) that diffusers' from_pretrained "
-                + "and diffuse train --autoencoder load. A class-conditional DiT run: OUT/transformer (DiTTransformer2DModel) and "
-                + "OUT/scheduler/scheduler_config.json (DDPMScheduler); the command prints how far the export is from the run's model "
-                + "(diffusers' timestep frequency shift, see docs/dit.md). U-Net runs cannot be exported yet."},
+                + "and diffuse train --autoencoder load; a pixel-space U-Net diffusion run as a DDPMPipeline folder (model_index.json, "
+                + "unet/ as UNet2DModel, scheduler/ as DDPMScheduler with the run's schedule); a class-conditional DiT run as OUT/transformer "
+                + "(DiTTransformer2DModel) and OUT/scheduler/scheduler_config.json (DDPMScheduler), printing how far the export is from the "
+                + "run's model (diffusers' timestep frequency shift, see docs/dit.md)."},
         footer = {"", "Example:", "  ${sys:diffuse.command:-diffuse} export --run runs/ae --format diffusers runs/ae-diffusers"})
 public final class ExportCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -45,8 +46,9 @@ public final class ExportCommand implements Callable<Integer> {
         c.oneOf("--format", format.toLowerCase(Locale.ROOT), List.of("diffusers"));
         c.outputFolder("OUT", out);
         if (DiTExport.isDiTRun(run)) return DiTExport.export(run, out, fp16, o);
-        c.require(AutoencoderRun.isAutoencoderRun(run), "--run " + run + " is not a train-autoencoder run; only autoencoder runs and class-conditional DiT runs can be exported "
-                + "to diffusers so far (U-Net runs cannot yet)");
+        if (UNetDiffusersExport.isUNetRun(run)) return UNetDiffusersExport.export(o, run, out, fp16);
+        c.require(AutoencoderRun.isAutoencoderRun(run), "--run " + run + " is not a train-autoencoder run, a U-Net diffusion run or a class-conditional DiT run; only those "
+                + "can be exported to diffusers so far");
         AutoencoderRun r = AutoencoderRun.open(run);
         Autoencoder ae = r.load(Device.CPU);
         DiffusersFolder.save(out, ae, fp16);

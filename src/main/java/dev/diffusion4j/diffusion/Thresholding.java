@@ -5,27 +5,32 @@ import java.util.Arrays;
 
 /**
  * What samplers do to each predicted x_0 before using it: nothing, clip to [-limit, limit], or Imagen's dynamic
- * thresholding (per sample s = max(percentile of |x_0|, 1), then clamp to [-s, s] and divide by s).
+ * thresholding (per sample s = the percentile of |x_0| kept within [1, max], then clamp to [-s, s] and divide by s;
+ * max is unbounded unless given, as diffusers' sample_max_value gives it).
  * <pre>{@code new DdpmSampler(diffusion).withThresholding(Thresholding.dynamic(0.995))}</pre>
  */
-public record Thresholding(Kind kind, double limit, double percentile) {
+public record Thresholding(Kind kind, double limit, double percentile, double max) {
     public enum Kind { NONE, CLIP, DYNAMIC }
 
     public Thresholding {
         if (kind == Kind.CLIP && !(limit > 0)) throw new IllegalArgumentException("clip limit must be positive, got " + limit);
         if (kind == Kind.DYNAMIC && !(percentile > 0 && percentile <= 1))
             throw new IllegalArgumentException("dynamic-threshold percentile must be in (0, 1], got " + percentile);
+        if (kind == Kind.DYNAMIC && !(max >= limit)) throw new IllegalArgumentException("dynamic-threshold maximum must be >= " + limit + ", got " + max);
     }
 
-    public static Thresholding none() { return new Thresholding(Kind.NONE, 0, 0); }
+    public static Thresholding none() { return new Thresholding(Kind.NONE, 0, 0, 0); }
 
     /** Clip to [-1, 1] (pixel data). */
     public static Thresholding clip() { return clip(1); }
 
-    public static Thresholding clip(double limit) { return new Thresholding(Kind.CLIP, limit, 0); }
+    public static Thresholding clip(double limit) { return new Thresholding(Kind.CLIP, limit, 0, 0); }
 
     /** Dynamic thresholding at the given percentile of |x_0| (Imagen uses 0.995). */
-    public static Thresholding dynamic(double percentile) { return new Thresholding(Kind.DYNAMIC, 1, percentile); }
+    public static Thresholding dynamic(double percentile) { return dynamic(percentile, Double.POSITIVE_INFINITY); }
+
+    /** Dynamic thresholding whose per-sample s is at most {@code max} (diffusers' sample_max_value). */
+    public static Thresholding dynamic(double percentile, double max) { return new Thresholding(Kind.DYNAMIC, 1, percentile, max); }
 
     public Tensor apply(Tensor x0) {
         return switch (kind) {
@@ -44,7 +49,7 @@ public record Thresholding(Kind kind, double limit, double percentile) {
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < per; j++) row[j] = Math.abs(v[i * per + j]);
             Arrays.sort(row);
-            s[i] = Math.max(quantile(row, percentile), limit);
+            s[i] = Math.min(Math.max(quantile(row, percentile), limit), max);
         }
         int[] shape = new int[x0.rank()];
         Arrays.fill(shape, 1);

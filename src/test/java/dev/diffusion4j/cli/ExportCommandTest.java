@@ -45,11 +45,36 @@ class ExportCommandTest {
         assertArrayEquals(trained.get("quantize.embedding.weight").toDoubleArray(), exported.get("quantize.embedding.weight").toDoubleArray(), 0.0);
     }
 
-    @Test void refusesWhatItCannotExport() {
+    @Test void aUNetRunBecomesADdpmPipelineFolder() throws Exception {
+        Path run = tmp.resolve("unet"), out = tmp.resolve("unet-diffusers");
+        CliRun.of(CliRun.train(run, "--steps", "1", "--parameterization", "v")).succeeded();
+        CliRun e = CliRun.of("export", "--run", run.toString(), out.toString()).succeeded();
+        assertTrue(e.out().contains("DDPMPipeline") && e.out().contains("from_pretrained"), e.describe());
+        var index = dev.diffusion4j.interop.diffusers.ModelIndex.read(out.resolve("model_index.json"));
+        assertEquals("DDPMPipeline", index.className());
+        assertEquals("UNet2DModel", index.component("unet").className());
+        assertEquals("DDPMScheduler", index.component("scheduler").className());
+        assertEquals("v_prediction", dev.diffusion4j.io.ConfigJson.readObject(out.resolve("scheduler/scheduler_config.json")).get("prediction_type"));
+        assertEquals("scale_shift", dev.diffusion4j.io.ConfigJson.readObject(out.resolve("unet/config.json")).get("resnet_time_scale_shift"));
+        var model = dev.diffusion4j.train.Trainer.loadEmaModel(dev.diffusion4j.train.RunDir.open(run),
+                dev.diffusion4j.train.RunDir.open(run).checkpoints().list().getLast().dir(), Device.CPU);
+        Map<String, Tensor> written = dev.diffusion4j.nn.StateDicts.load(out.resolve("unet/diffusion_pytorch_model.safetensors"));
+        assertArrayEquals(model.stateDict().get("cin.weight").toDoubleArray(), written.get("conv_in.weight").toDoubleArray(), 0.0);
+        // qkv's 3C output rows split three ways: one more tensor per attention block, no weight lost
+        long ours = model.parameters().stream().mapToLong(p -> p.data().numel()).sum();
+        assertEquals(ours, written.values().stream().mapToLong(Tensor::numel).sum());
+    }
+
+    @Test void refusesWhatItCannotExport() throws Exception {
         Path run = tmp.resolve("unet");
         CliRun.of(CliRun.train(run, "--steps", "1")).succeeded();
-        CliRun.of("export", "--run", run.toString(), tmp.resolve("x").toString()).refused(2, "only autoencoder runs");
-        assertTrue(!Files.exists(tmp.resolve("x")));
         CliRun.of("export", "--run", run.toString(), "--format", "onnx", tmp.resolve("y").toString()).refused(2, "--format");
+        // a U-Net diffusers cannot express (average-pool downsampling) is refused before anything is written
+        Path config = run.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"conv_resample\" : true", "\"conv_resample\" : false").replace("\"conv_resample\": true", "\"conv_resample\": false"));
+        CliRun r = CliRun.of("export", "--run", run.toString(), tmp.resolve("x").toString());
+        assertTrue(r.status() != 0 && r.err().contains("average pooling"), r.describe());
+        assertTrue(!Files.exists(tmp.resolve("x").resolve("model_index.json")));
+        CliRun.of("export", "--run", tmp.resolve("missing").toString(), tmp.resolve("z").toString()).refused(2, "neither a train-autoencoder run nor a U-Net");
     }
 }

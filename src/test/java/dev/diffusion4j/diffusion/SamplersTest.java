@@ -43,7 +43,7 @@ class SamplersTest {
     @Test void noOtherCodeConstructsASamplerItself() throws IOException {
         Path main = Path.of("src/main/java/dev/diffusion4j");
         List<Path> allowed = List.of(main.resolve("interop/diffusers/SchedulerConfig.java"), main.resolve("pipelines/DdimInversion.java"));
-        Pattern ctor = Pattern.compile("new (Ddpm|Ddim|Karras|TimestepListDdim)Sampler\\(");
+        Pattern ctor = Pattern.compile("new (Ddpm|Ddim|Karras|TimestepListDdim|SigmaList|Pndm)Sampler\\(");
         List<String> found;
         try (Stream<Path> files = Files.walk(main)) {
             found = files.filter(p -> p.toString().endsWith(".java") && !p.startsWith(main.resolve("diffusion")) && !allowed.contains(p))

@@ -3,16 +3,23 @@ package dev.diffusion4j.interop.diffusers;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
-import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.DdpmSampler;
+import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.NoiseSchedule;
 import dev.diffusion4j.diffusion.Parameterization;
+import dev.diffusion4j.diffusion.PndmSampler;
 import dev.diffusion4j.diffusion.Sampler;
+import dev.diffusion4j.diffusion.SigmaListSampler;
 import dev.diffusion4j.diffusion.Thresholding;
 import dev.diffusion4j.diffusion.TimestepListDdimSampler;
 import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.io.ConfigException;
 import dev.diffusion4j.io.ConfigJson;
+import dev.diffusion4j.io.Json;
+import dev.diffusion4j.io.JsonException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -20,10 +27,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A diffusers {@code scheduler/scheduler_config.json} of a DDIMScheduler or DDPMScheduler, bound strictly (unknown keys
- * are refused by name), and what it means here: the training schedule, the parameterisation, the inference timesteps
- * its {@code timestep_spacing} and {@code steps_offset} give, and a sampler that steps them as diffusers does.
- * Other scheduler classes and dynamic thresholding are refused by name.
+ * A diffusers {@code scheduler/scheduler_config.json}, bound strictly, and what it means here: the training schedule,
+ * the parameterisation, the inference timesteps (and noise levels) that {@code set_timesteps(n)} gives, and a sampler
+ * that steps them as the scheduler does. Supported classes: {@link #CLASSES}. A key no supported class knows is
+ * refused by name; a key of another class is ignored, as diffusers ignores it; an option of this class that cannot be
+ * reproduced is refused by name with what is supported. Defaults are each class's own (e.g. timestep_spacing is
+ * "leading" for DDIM, DDPM and PNDM and "linspace" for the others).
  */
 public record SchedulerConfig(
         @JsonProperty(defaultValue = "1000") int numTrainTimesteps,
@@ -41,10 +50,46 @@ public record SchedulerConfig(
         @JsonProperty(defaultValue = "1.0") double sampleMaxValue,
         @JsonProperty(defaultValue = "leading") String timestepSpacing,
         @JsonProperty(defaultValue = "false") boolean rescaleBetasZeroSnr,
-        @JsonProperty(defaultValue = "fixed_small") String varianceType,
-        @JsonProperty(defaultValue = "DDIMScheduler") String className) {
+        @JsonProperty(defaultValue = "fixed_small") @JsonSetter(nulls = Nulls.AS_EMPTY) String varianceType,
+        @JsonProperty(defaultValue = "DDIMScheduler") String className,
+        // EulerDiscrete, HeunDiscrete, DPMSolverMultistep
+        @JsonProperty(defaultValue = "false") boolean useKarrasSigmas,
+        @JsonProperty(defaultValue = "false") boolean useExponentialSigmas,
+        @JsonProperty(defaultValue = "false") boolean useBetaSigmas,
+        @JsonProperty(defaultValue = "zero") String finalSigmasType,
+        // EulerDiscrete
+        @JsonProperty(defaultValue = "linear") String interpolationType,
+        @JsonProperty(defaultValue = "discrete") String timestepType,
+        @JsonProperty(defaultValue = "0") @JsonSetter(nulls = Nulls.AS_EMPTY) double sigmaMin,
+        @JsonProperty(defaultValue = "0") @JsonSetter(nulls = Nulls.AS_EMPTY) double sigmaMax,
+        // DPMSolverMultistep
+        @JsonProperty(defaultValue = "2") int solverOrder,
+        @JsonProperty(defaultValue = "dpmsolver++") String algorithmType,
+        @JsonProperty(defaultValue = "midpoint") String solverType,
+        @JsonProperty(defaultValue = "true") boolean lowerOrderFinal,
+        @JsonProperty(defaultValue = "false") boolean eulerAtFinal,
+        @JsonProperty(defaultValue = "false") boolean useLuLambdas,
+        @JsonProperty(defaultValue = "false") boolean useFlowSigmas,
+        @JsonProperty(defaultValue = "1.0") double flowShift,
+        @JsonProperty(defaultValue = "false") boolean useDynamicShifting,
+        @JsonProperty(defaultValue = "exponential") String timeShiftType,
+        @JsonProperty(defaultValue = "-Infinity") String lambdaMinClipped,
+        // PNDM
+        @JsonProperty(defaultValue = "false") boolean skipPrkSteps) {
 
-    public static final List<String> CLASSES = List.of("DDIMScheduler", "DDPMScheduler");
+    public static final String DDIM = "DDIMScheduler", DDPM = "DDPMScheduler", EULER = "EulerDiscreteScheduler",
+            EULER_ANCESTRAL = "EulerAncestralDiscreteScheduler", HEUN = "HeunDiscreteScheduler", DPM = "DPMSolverMultistepScheduler",
+            PNDM = "PNDMScheduler";
+    public static final List<String> CLASSES = List.of(DDIM, DDPM, EULER, EULER_ANCESTRAL, HEUN, DPM, PNDM);
+
+    /** Where a class's defaults differ from the record's (which are DDIM's). */
+    private static final Map<String, Map<String, Object>> CLASS_DEFAULTS = Map.of(
+            DDPM, Map.of(),
+            EULER, Map.of("timestep_spacing", "linspace"),
+            EULER_ANCESTRAL, Map.of("timestep_spacing", "linspace"),
+            HEUN, Map.of("timestep_spacing", "linspace", "clip_sample", false, "beta_start", 0.00085, "beta_end", 0.012),
+            DPM, Map.of("timestep_spacing", "linspace", "variance_type", ""),
+            PNDM, Map.of("set_alpha_to_one", false));
 
     public SchedulerConfig {
         trainedBetas = List.copyOf(trainedBetas);
@@ -57,22 +102,80 @@ public record SchedulerConfig(
             throw new IllegalArgumentException("trained_betas has " + trainedBetas.size() + " values for " + numTrainTimesteps + " timesteps");
         if (!List.of("linspace", "leading", "trailing").contains(timestepSpacing))
             throw new IllegalArgumentException("timestep_spacing " + timestepSpacing + " is not supported; supported: linspace, leading, trailing");
-        if (thresholding) throw new IllegalArgumentException("thresholding (diffusers' dynamic thresholding) is not supported yet");
-        if (!List.of("fixed_small", "fixed_large", "learned_range").contains(varianceType))
-            throw new IllegalArgumentException("variance_type " + varianceType + " is not supported; supported: fixed_small, fixed_large, learned_range");
         parameterization(predictionType);
+        if (className.equals(PNDM) && predictionType.equals("sample"))
+            throw new IllegalArgumentException("prediction_type sample is not supported by PNDMScheduler; supported: epsilon, v_prediction");
+        boolean usesThresholding = List.of(DDIM, DDPM, DPM).contains(className);
+        if (usesThresholding && thresholding && !(dynamicThresholdingRatio > 0 && dynamicThresholdingRatio <= 1 && sampleMaxValue >= 1))
+            throw new IllegalArgumentException("thresholding needs dynamic_thresholding_ratio in (0, 1] and sample_max_value >= 1, got "
+                    + dynamicThresholdingRatio + " and " + sampleMaxValue);
+        if (className.equals(DDPM) && !List.of("fixed_small", "fixed_large", "learned_range").contains(varianceType))
+            throw new IllegalArgumentException("variance_type " + varianceType + " is not supported; supported: fixed_small, fixed_large, learned_range");
+        if (List.of(EULER, HEUN, DPM).contains(className)) {
+            if (useExponentialSigmas) throw unsupported("use_exponential_sigmas", "false");
+            if (useBetaSigmas) throw unsupported("use_beta_sigmas", "false");
+        }
+        if (List.of(EULER, DPM).contains(className) && !List.of("zero", "sigma_min").contains(finalSigmasType))
+            throw new IllegalArgumentException("final_sigmas_type " + finalSigmasType + " is not supported; supported: zero, sigma_min");
+        if (className.equals(EULER)) {
+            if (!interpolationType.equals("linear")) throw unsupported("interpolation_type " + interpolationType, "linear");
+            if (!timestepType.equals("discrete")) throw unsupported("timestep_type " + timestepType, "discrete");
+        }
+        if (className.equals(DPM)) {
+            if (solverOrder != 1 && solverOrder != 2) throw unsupported("solver_order " + solverOrder, "1, 2");
+            if (!algorithmType.equals("dpmsolver++")) throw unsupported("algorithm_type " + algorithmType, "dpmsolver++");
+            if (!List.of("midpoint", "heun").contains(solverType)) throw unsupported("solver_type " + solverType, "midpoint, heun");
+            if (useLuLambdas) throw unsupported("use_lu_lambdas", "false");
+            if (useFlowSigmas) throw unsupported("use_flow_sigmas", "false");
+            if (useDynamicShifting) throw unsupported("use_dynamic_shifting", "false");
+            if (!lambdaMinClipped.equals("-Infinity")) throw unsupported("lambda_min_clipped " + lambdaMinClipped, "-inf");
+            if (!List.of("", "learned", "learned_range").contains(varianceType))
+                throw unsupported("variance_type " + varianceType, "null, learned, learned_range");
+            if (!varianceType.isEmpty() && !predictionType.equals("epsilon"))
+                throw unsupported("variance_type " + varianceType + " with prediction_type " + predictionType, "a learned variance with epsilon only");
+        }
     }
 
-    /** Reads scheduler_config.json; "_class_name" picks the class, "_diffusers_version" is ignored. */
+    private static IllegalArgumentException unsupported(String what, String supported) {
+        return new IllegalArgumentException(what + " is not supported; supported: " + supported);
+    }
+
+    /**
+     * Reads scheduler_config.json; "_class_name" picks the class (and its defaults), other "_" keys are ignored, and
+     * the bare -Infinity diffusers writes for lambda_min_clipped is read as the text "-Infinity".
+     */
     public static SchedulerConfig read(Path file) {
-        Map<String, Object> m = new LinkedHashMap<>(ConfigJson.readObject(file));
-        Object cls = m.remove("_class_name");
-        m.remove("_diffusers_version");
-        if (cls != null) m.put("class_name", cls);
+        String text;
         try {
-            return ConfigJson.bind(m, SchedulerConfig.class, file.toString());
-        } catch (IllegalArgumentException e) {
+            if (Files.size(file) > ConfigJson.MAX_BYTES) throw new ConfigException(file.toString(), "is far larger than any scheduler config");
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        Map<String, Object> m;
+        try {
+            m = new LinkedHashMap<>(Json.parseObject(text.replaceAll("(:\\s*)(-?Infinity|NaN)(\\s*[,}])", "$1\"$2\"$3")));
+        } catch (JsonException e) {
             throw new ConfigException(file.toString(), e.getMessage());
+        }
+        return fromMap(m, file.toString());
+    }
+
+    /** Binds a parsed scheduler config (keys as diffusers writes them); {@code source} names it in messages. */
+    public static SchedulerConfig fromMap(Map<String, ?> json, String source) {
+        Map<String, Object> m = new LinkedHashMap<>(json);
+        Object cls = m.remove("_class_name");
+        m.keySet().removeIf(k -> k.startsWith("_"));   // _diffusers_version and other loader notes
+        String name = cls == null ? DDIM : cls.toString();
+        if (!CLASSES.contains(name))
+            throw new ConfigException(source, "scheduler " + name + " is not supported; supported: " + String.join(", ", CLASSES));
+        m.put("class_name", name);
+        CLASS_DEFAULTS.getOrDefault(name, Map.of()).forEach(m::putIfAbsent);
+        m.replaceAll((k, v) -> k.equals("lambda_min_clipped") && v instanceof Number n ? n.toString() : v);
+        try {
+            return ConfigJson.bind(m, SchedulerConfig.class, source);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source, e.getMessage());
         }
     }
 
@@ -95,7 +198,10 @@ public record SchedulerConfig(
         return withZeroSnr(NoiseSchedule.fromBetas(b));
     }
 
-    private NoiseSchedule withZeroSnr(NoiseSchedule s) { return rescaleBetasZeroSnr ? s.rescaledToZeroTerminalSnr() : s; }
+    /** Heun and PNDM have no rescale_betas_zero_snr (diffusers ignores the key there). */
+    private NoiseSchedule withZeroSnr(NoiseSchedule s) {
+        return rescaleBetasZeroSnr && !className.equals(HEUN) && !className.equals(PNDM) ? s.rescaledToZeroTerminalSnr() : s;
+    }
 
     public Parameterization parameterization() { return parameterization(predictionType); }
 
@@ -109,6 +215,8 @@ public record SchedulerConfig(
     }
 
     public VarianceType variance() {
+        if (className.equals(DPM)) return varianceType.isEmpty() ? VarianceType.FIXED_SMALL : VarianceType.LEARNED_RANGE;
+        if (!className.equals(DDPM)) return VarianceType.FIXED_SMALL;
         return switch (varianceType) {
             case "fixed_large" -> VarianceType.FIXED_LARGE;
             case "learned_range" -> VarianceType.LEARNED_RANGE;
@@ -118,10 +226,35 @@ public record SchedulerConfig(
 
     public GaussianDiffusion diffusion() { return new GaussianDiffusion(schedule(), parameterization(), variance()); }
 
-    /** The descending training timesteps of an n-step run, as diffusers' set_timesteps computes them. */
+    private boolean sigmaScheduler() { return List.of(EULER, EULER_ANCESTRAL, HEUN, DPM).contains(className); }
+
+    /**
+     * The model timesteps of an n-step run, in the order they are first used, as set_timesteps computes them (Euler
+     * and Heun: fractional for linspace spacing or Karras sigmas; Heun lists each only once here; PNDM: see
+     * {@link PndmSampler}). For DDIM, DDPM and PNDM these are whole numbers.
+     */
+    public double[] inferenceTimesteps(int n) {
+        checkSteps(n);
+        if (className.equals(DPM)) return dpmGrid(n)[1];
+        if (sigmaScheduler()) return eulerGrid(n)[1];
+        return Arrays.stream(timesteps(n)).asDoubleStream().toArray();
+    }
+
+    /** The n + 1 noise levels (sigma = sqrt((1 - ab)/ab), descending) of an Euler, Heun or DPM-Solver run of n steps. */
+    public double[] sigmas(int n) {
+        checkSteps(n);
+        if (!sigmaScheduler()) throw new IllegalArgumentException(className + " has no sigma list; " + EULER + ", " + EULER_ANCESTRAL + ", " + HEUN + " and " + DPM + " do");
+        return className.equals(DPM) ? dpmGrid(n)[0] : eulerGrid(n)[0];
+    }
+
+    private void checkSteps(int n) {
+        if (n < 1 || n > numTrainTimesteps) throw new IllegalArgumentException("inference steps must be in [1, " + numTrainTimesteps + "], got " + n);
+    }
+
+    /** The descending whole training timesteps of an n-step DDIM, DDPM or PNDM run (PNDM: before its own repetitions). */
     public int[] timesteps(int n) {
+        checkSteps(n);
         int t = numTrainTimesteps;
-        if (n < 1 || n > t) throw new IllegalArgumentException("inference steps must be in [1, " + t + "], got " + n);
         int[] r = new int[n];
         switch (timestepSpacing) {
             case "linspace" -> { for (int i = 0; i < n; i++) r[n - 1 - i] = (int) Math.rint(n == 1 ? 0 : (double) (t - 1) * i / (n - 1)); }
@@ -135,28 +268,152 @@ public record SchedulerConfig(
         return r;
     }
 
-    /** alpha_bar the last DDIM step goes to: 1 with set_alpha_to_one, else alpha_bar(0). */
+    /** The training sigma table, as diffusers computes it in f32 (alpha_bar floored at 2^-24 under zero terminal SNR). */
+    private double[] sigmaTable() {
+        double[] ab = schedule().alphaBars();
+        double[] s = new double[ab.length];
+        for (int i = 0; i < ab.length; i++) {
+            float a = (float) (rescaleBetasZeroSnr ? Math.max(ab[i], 0x1p-24) : ab[i]);
+            s[i] = (float) Math.sqrt((1 - a) / a);
+        }
+        return s;
+    }
+
+    /** np.interp over the table at (possibly fractional) t. */
+    private static double interp(double[] table, double t) {
+        if (t <= 0) return table[0];
+        if (t >= table.length - 1) return table[table.length - 1];
+        int lo = (int) Math.floor(t);
+        double w = t - lo;
+        return table[lo] + w * (table[lo + 1] - table[lo]);
+    }
+
+    /** The timestep whose log sigma, interpolated linearly in the table, is log(sigma) (diffusers' _sigma_to_t). */
+    private static double sigmaToT(double[] table, double sigma) {
+        double ls = Math.log(Math.max(sigma, 1e-10));
+        int lo = 0;
+        for (int i = 0; i < table.length; i++) if (ls - Math.log(table[i]) >= 0) lo = i;
+        lo = Math.min(lo, table.length - 2);
+        double low = Math.log(table[lo]), high = Math.log(table[lo + 1]);
+        double w = Math.clamp((low - ls) / (low - high), 0, 1);
+        return (1 - w) * lo + w * (lo + 1);
+    }
+
+    /** Karras et al.'s rho = 7 ramp from smax to smin over n levels. */
+    private static double[] karras(double smin, double smax, int n) {
+        double lo = Math.pow(smin, 1 / 7.0), hi = Math.pow(smax, 1 / 7.0);
+        double[] s = new double[n];
+        for (int i = 0; i < n; i++) s[i] = Math.pow(hi + (n == 1 ? 0 : (double) i / (n - 1)) * (lo - hi), 7);
+        return s;
+    }
+
+    /** {sigmas (n + 1), timesteps (n)} of EulerDiscrete, EulerAncestralDiscrete and HeunDiscrete. */
+    private double[][] eulerGrid(int n) {
+        int t = numTrainTimesteps;
+        double[] ts = new double[n];
+        switch (timestepSpacing) {
+            case "linspace" -> { for (int i = 0; i < n; i++) ts[n - 1 - i] = (float) (n == 1 ? 0 : (double) (t - 1) * i / (n - 1)); }
+            case "leading" -> { int ratio = t / n; for (int i = 0; i < n; i++) ts[n - 1 - i] = i * ratio + stepsOffset; }
+            default -> { double ratio = (double) t / n; for (int i = 0; i < n; i++) ts[i] = Math.rint(t - i * ratio) - 1; }
+        }
+        for (double v : ts) if (v < 0 || v > t - 1) throw new IllegalArgumentException("steps_offset " + stepsOffset + " puts timestep " + v + " outside [0, " + (t - 1) + "]");
+        double[] table = sigmaTable();
+        double[] s = new double[n];
+        for (int i = 0; i < n; i++) s[i] = interp(table, ts[i]);
+        boolean karras = useKarrasSigmas && !className.equals(EULER_ANCESTRAL);
+        if (karras) {
+            // EulerDiscrete honours sigma_min / sigma_max; HeunDiscrete has no such keys and ramps over its own range
+            boolean own = className.equals(EULER);
+            s = karras(own && sigmaMin > 0 ? sigmaMin : s[n - 1], own && sigmaMax > 0 ? sigmaMax : s[0], n);
+            for (int i = 0; i < n; i++) ts[i] = (float) sigmaToT(table, s[i]);
+        }
+        double last = className.equals(EULER) && finalSigmasType.equals("sigma_min") ? table[0] : 0;
+        return new double[][] {withLast(s, last), ts};
+    }
+
+    /** {sigmas (n + 1), timesteps (n)} of DPMSolverMultistep: whole timesteps, Karras ones rounded. */
+    private double[][] dpmGrid(int n) {
+        int t = numTrainTimesteps;
+        double[] ts = new double[n];
+        switch (timestepSpacing) {
+            case "linspace" -> { for (int i = 0; i < n; i++) ts[i] = Math.rint((double) (t - 1) * (n - i) / n); }
+            case "leading" -> { int ratio = t / (n + 1); for (int i = 0; i < n; i++) ts[i] = (double) (n - i) * ratio + stepsOffset; }
+            default -> { double ratio = (double) t / n; for (int i = 0; i < n; i++) ts[i] = Math.rint(t - i * ratio) - 1; }
+        }
+        for (double v : ts) if (v < 0 || v > t - 1) throw new IllegalArgumentException("steps_offset " + stepsOffset + " puts timestep " + v + " outside [0, " + (t - 1) + "]");
+        double[] table = sigmaTable();
+        double[] s = new double[n];
+        if (useKarrasSigmas) {
+            s = karras(table[0], table[t - 1], n);
+            for (int i = 0; i < n; i++) {
+                double v = sigmaToT(table, s[i]);
+                ts[i] = betaSchedule.equals("squaredcos_cap_v2") && trainedBetas.isEmpty() ? Math.floor(v) : Math.rint(v);   // int64 cast truncates
+            }
+        } else {
+            for (int i = 0; i < n; i++) s[i] = table[(int) ts[i]];
+        }
+        return new double[][] {withLast(s, finalSigmasType.equals("sigma_min") ? table[0] : 0), ts};
+    }
+
+    private static double[] withLast(double[] s, double last) {
+        double[] r = Arrays.copyOf(s, s.length + 1);
+        for (int i = 0; i < s.length; i++) r[i] = (float) s[i];
+        r[s.length] = (float) last;
+        return r;
+    }
+
+    /** alpha_bar the last DDIM (and PNDM) step goes to: 1 with set_alpha_to_one, else alpha_bar(0). */
     public double finalAlphaBar() { return finalAlphaBar(schedule()); }
 
     private double finalAlphaBar(NoiseSchedule s) { return setAlphaToOne ? 1.0 : s.alphaBar(0); }
 
-    private Thresholding clipping() { return clipSample ? Thresholding.clip(clipSampleRange) : Thresholding.none(); }
+    /** What DDIM, DDPM, Heun and DPM-Solver do to x0^: dynamic thresholding where it is on, else clipping where on. */
+    public Thresholding x0Treatment() {
+        if (thresholding && List.of(DDIM, DDPM, DPM).contains(className)) return Thresholding.dynamic(dynamicThresholdingRatio, sampleMaxValue);
+        if (clipSample && List.of(DDIM, DDPM, HEUN).contains(className)) return Thresholding.clip(clipSampleRange);
+        return Thresholding.none();
+    }
+
+    /** DDIM's eta is the only free sampling parameter; the other classes are deterministic or fully ancestral. */
+    public Sampler sampler(int n) { return sampler(n, 0); }
 
     /**
-     * The sampler stepping an n-step run as this scheduler would: DDIM over {@link #timesteps} (eta as given), or DDPM
-     * on the kept timesteps (when they are T/n apart, so that each step's previous timestep is the next kept one).
+     * The sampler stepping an n-step run as this scheduler would: DDIM over {@link #timesteps} (eta as given); DDPM on
+     * the kept timesteps (when they are T/n apart, so that each step's previous timestep is the next kept one); Euler,
+     * Euler ancestral, Heun and DPM-Solver++ over {@link #sigmas} and {@link #inferenceTimesteps}; PNDM's PLMS with or
+     * without its Runge-Kutta warm-up. eta applies to DDIM only.
      */
     public Sampler sampler(int n, double eta) {
         GaussianDiffusion d = diffusion();
-        int[] ts = timesteps(n);
-        if (className.equals("DDIMScheduler")) return new TimestepListDdimSampler(d, ts, finalAlphaBar(d.schedule()), eta, clipping());
-        int stride = numTrainTimesteps / n;
-        for (int i = 0; i + 1 < n; i++)
-            if (ts[i] - stride != ts[i + 1])   // diffusers steps DDPM to t - T/n; a respaced DDPM to the next kept timestep
-                throw new IllegalArgumentException("DDPMScheduler with " + timestepSpacing + " spacing over " + n + " of " + numTrainTimesteps
-                        + " steps is not supported (its steps are not " + stride + " apart); use a step count that divides " + numTrainTimesteps);
-        int[] keep = ts.clone();
-        Arrays.sort(keep);
-        return new DdpmSampler(n == numTrainTimesteps ? d : d.respaced(keep)).withThresholding(clipping());
+        Thresholding th = x0Treatment();
+        switch (className) {
+            case DDIM -> { return new TimestepListDdimSampler(d, timesteps(n), finalAlphaBar(d.schedule()), eta, th); }
+            case DDPM -> {
+                int[] ts = timesteps(n);
+                int stride = numTrainTimesteps / n;
+                for (int i = 0; i + 1 < n; i++)
+                    if (ts[i] - stride != ts[i + 1])   // diffusers steps DDPM to t - T/n; a respaced DDPM to the next kept timestep
+                        throw new IllegalArgumentException("DDPMScheduler with " + timestepSpacing + " spacing over " + n + " of " + numTrainTimesteps
+                                + " steps is not supported (its steps are not " + stride + " apart); use a step count that divides " + numTrainTimesteps);
+                int[] keep = ts.clone();
+                Arrays.sort(keep);
+                return new DdpmSampler(n == numTrainTimesteps ? d : d.respaced(keep)).withThresholding(th);
+            }
+            case PNDM -> { return new PndmSampler(d, timesteps(n), numTrainTimesteps / n, finalAlphaBar(d.schedule()), skipPrkSteps); }
+            default -> {
+                double[][] grid = className.equals(DPM) ? dpmGrid(n) : eulerGrid(n);
+                double[] s = grid[0];
+                double init = className.equals(DPM) || timestepSpacing.equals("leading") ? Math.sqrt(s[0] * s[0] + 1) : s[0];
+                SigmaListSampler.Method m = switch (className) {
+                    case EULER -> SigmaListSampler.Method.EULER;
+                    case EULER_ANCESTRAL -> SigmaListSampler.Method.EULER_ANCESTRAL;
+                    case HEUN -> SigmaListSampler.Method.HEUN;
+                    default -> solverOrder == 1 ? SigmaListSampler.Method.DPMPP_1
+                            : solverType.equals("heun") ? SigmaListSampler.Method.DPMPP_2M_HEUN : SigmaListSampler.Method.DPMPP_2M_MIDPOINT;
+                };
+                boolean firstOrderLast = eulerAtFinal || (lowerOrderFinal && n < 15) || finalSigmasType.equals("zero");
+                return new SigmaListSampler(d, m, s, grid[1], init, firstOrderLast, th);
+            }
+        }
     }
 }

@@ -12,6 +12,7 @@ import dev.diffusion4j.diffusion.Denoiser;
 import dev.diffusion4j.diffusion.NoiseSchedule;
 import dev.diffusion4j.diffusion.Parameterization;
 import dev.diffusion4j.diffusion.Sampler;
+import dev.diffusion4j.diffusion.Thresholding;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 import java.nio.file.Files;
@@ -103,11 +104,48 @@ class SchedulerConfigTest {
         assertTrue(e.getMessage().contains("not 333 apart"), e.getMessage());
     }
 
+    /** diffusers writes lambda_min_clipped's default as a bare -Infinity; other classes' keys are ignored, as diffusers ignores them. */
+    @Test void readsWhatDiffusersWrites() throws Exception {
+        SchedulerConfig c = read("""
+                {"_class_name": "DPMSolverMultistepScheduler", "_diffusers_version": "0.30.0", "lambda_min_clipped": -Infinity,
+                 "variance_type": null, "skip_prk_steps": true, "set_alpha_to_one": false, "trained_betas": null}""");
+        assertEquals("linspace", c.timestepSpacing());      // this class's default, not DDIM's
+        assertEquals(10, c.sampler(10).steps());
+        // Stable Diffusion XL's scheduler_config.json: PNDM/DDIM keys ride along and are ignored
+        SchedulerConfig sdxl = read("""
+                {"_class_name": "EulerDiscreteScheduler", "_diffusers_version": "0.19.0.dev0", "beta_end": 0.012, "beta_schedule": "scaled_linear",
+                 "beta_start": 0.00085, "clip_sample": false, "interpolation_type": "linear", "num_train_timesteps": 1000,
+                 "prediction_type": "epsilon", "sample_max_value": 1.0, "set_alpha_to_one": false, "skip_prk_steps": true,
+                 "steps_offset": 1, "timestep_spacing": "leading", "trained_betas": null, "use_karras_sigmas": false}""");
+        assertArrayEquals(new double[] {801, 601, 401, 201, 1}, sdxl.inferenceTimesteps(5), 0.0);
+        assertEquals(Math.sqrt(1 / sdxl.schedule().alphaBar(801) - 1), sdxl.sigmas(5)[0], 1e-5);
+        SchedulerConfig heun = read("{\"_class_name\": \"HeunDiscreteScheduler\"}");
+        assertEquals(0.00085, heun.betaStart());
+        assertEquals(Thresholding.none(), heun.x0Treatment());
+        assertEquals(Thresholding.dynamic(0.9, 1.5),
+                read("{\"_class_name\": \"DDIMScheduler\", \"thresholding\": true, \"dynamic_thresholding_ratio\": 0.9, \"sample_max_value\": 1.5}").x0Treatment());
+    }
+
+    @Test void dynamicThresholdingKeepsItsScaleWithinOneAndTheMaximum() {
+        // per sample: s = quantile(|x|, 0.5) clamped to [1, 1.5]; rows {4, -4, 0.5, 0.5} -> s 1.5 ... {0.2, 0.1, -0.3, 0.1} -> s 1
+        Tensor x = Tensor.of(new double[] {4, -4, 0.5, 0.5, 0.2, 0.1, -0.3, 0.1, 1.2, -1.3, 1.25, 0}, 3, 4);
+        double[] got = Thresholding.dynamic(0.5, 1.5).apply(x).toDoubleArray();
+        double[] want = {1.5 / 1.5, -1, 0.5 / 1.5, 0.5 / 1.5, 0.2, 0.1, -0.3, 0.1, 1.2 / 1.225, -1.225 / 1.225, 1.225 / 1.225, 0};
+        assertArrayEquals(want, got, 1e-6);
+    }
+
     @Test void refusesWhatItDoesNotKnowByName() {
         for (String[] bad : new String[][] {
-                {"{\"_class_name\": \"PNDMScheduler\"}", "PNDMScheduler is not supported"},
+                {"{\"_class_name\": \"LMSDiscreteScheduler\"}", "LMSDiscreteScheduler is not supported; supported: DDIMScheduler"},
                 {"{\"_class_name\": \"DDIMScheduler\", \"beta_shedule\": \"linear\"}", "beta_shedule"},
-                {"{\"_class_name\": \"DDIMScheduler\", \"thresholding\": true}", "thresholding"},
+                {"{\"_class_name\": \"DDIMScheduler\", \"thresholding\": true, \"sample_max_value\": 0.5}", "sample_max_value >= 1"},
+                {"{\"_class_name\": \"DPMSolverMultistepScheduler\", \"solver_order\": 3}", "solver_order 3 is not supported; supported: 1, 2"},
+                {"{\"_class_name\": \"DPMSolverMultistepScheduler\", \"algorithm_type\": \"sde-dpmsolver++\"}", "algorithm_type sde-dpmsolver++"},
+                {"{\"_class_name\": \"DPMSolverMultistepScheduler\", \"lambda_min_clipped\": -5.1}", "lambda_min_clipped -5.1"},
+                {"{\"_class_name\": \"EulerDiscreteScheduler\", \"interpolation_type\": \"log_linear\"}", "interpolation_type log_linear"},
+                {"{\"_class_name\": \"EulerDiscreteScheduler\", \"timestep_type\": \"continuous\"}", "timestep_type continuous"},
+                {"{\"_class_name\": \"HeunDiscreteScheduler\", \"use_exponential_sigmas\": true}", "use_exponential_sigmas"},
+                {"{\"_class_name\": \"PNDMScheduler\", \"prediction_type\": \"sample\"}", "prediction_type sample is not supported by PNDMScheduler"},
                 {"{\"_class_name\": \"DDIMScheduler\", \"prediction_type\": \"flow\"}", "prediction_type flow"},
                 {"{\"_class_name\": \"DDIMScheduler\", \"timestep_spacing\": \"karras\"}", "timestep_spacing karras"}}) {
             RuntimeException e = assertThrows(RuntimeException.class, () -> read(bad[0]));

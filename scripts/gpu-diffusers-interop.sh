@@ -1,0 +1,31 @@
+#!/bin/bash
+# diffusers interoperability checks of issue 16 (scheduler configs, U-Net export) on the lent GPU machine, from the
+# repository root with the bundle in .device/gpu (scripts/gpu-bundle.sh: JRE, shaded jar, test classes) and the diffusers
+# source in .device/diffusers (its src/ goes on PYTHONPATH). bench/*.py are read from the checkout. Results go to $OUT.
+#   1. bench/diffusers_scheduler_parity.py --check: diffusers' DDIM / Euler / Euler ancestral / Heun / DPM-Solver / PNDM
+#      runs recomputed on the GPU (f32) against the committed fixture that SchedulerParityTest replays in Java
+#   2. UNetExportFixtures (Java, forward on cuda): five small U-Nets written as DDPMPipeline folders with our outputs;
+#      bench/diffusers_unet_export_check.py loads each with UNet2DModel / DDPMPipeline.from_pretrained and compares,
+#      in f32 and in bf16
+set -uo pipefail
+B=.device/gpu
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT" /tmp/d4j
+[ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
+J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx16g"
+CP=$B/diffusion4j.jar:$B/tc
+export DIFFUSION4J_CACHE=/tmp/d4j/cache PYTHONUNBUFFERED=1 PYTHONPATH=$PWD/.device/diffusers/src${PYTHONPATH:+:$PYTHONPATH}
+nvidia-smi -L
+[ -d .device/diffusers/src/diffusers ] || { echo "no diffusers source in .device/diffusers (carry it: .device/diffusers/src/diffusers)" >&2; exit 1; }
+python3 -c "import diffusers, torch; print('diffusers', diffusers.__version__, 'torch', torch.__version__)" || exit 1
+rc=0
+python3 bench/diffusers_scheduler_parity.py --check src/test/resources/diffusers/scheduler_parity.json --device cuda 2>&1 \
+  | grep -v Warning | tee "$OUT/scheduler-parity.txt"; [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+dir=/tmp/d4j/unet-export
+rm -rf $dir
+$J -cp $CP dev.diffusion4j.interop.diffusers.UNetExportFixtures $dir cuda 2>&1 | grep -v WARNING | tee "$OUT/unet-export.txt"
+for dt in float32 bfloat16; do
+  python3 bench/diffusers_unet_export_check.py $dir --device cuda --dtype $dt 2>&1 | grep -E "vs ours|exported|cannot be imported" \
+    | tee -a "$OUT/unet-export.txt"; [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+done
+exit $rc

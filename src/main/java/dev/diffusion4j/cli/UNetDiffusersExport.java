@@ -1,0 +1,56 @@
+package dev.diffusion4j.cli;
+
+import dev.diffusion4j.diffusion.Parameterization;
+import dev.diffusion4j.diffusion.VarianceType;
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.interop.diffusers.DdpmPipelineFolder;
+import dev.diffusion4j.interop.diffusers.DiffusersUNet2D;
+import dev.diffusion4j.models.UNet;
+import dev.diffusion4j.models.UNetConfig;
+import dev.diffusion4j.train.RunDir;
+import dev.diffusion4j.train.TrainConfig;
+import dev.diffusion4j.train.Trainer;
+import dev.diffusion4j.train.autoencoder.AutoencoderRun;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** {@code diffuse export --format diffusers} of a U-Net diffusion run: a DDPMPipeline folder (see interop.diffusers.DdpmPipelineFolder). */
+final class UNetDiffusersExport {
+    private UNetDiffusersExport() {}
+
+    /** A diffusion run (not an autoencoder run) whose model is a U-Net. */
+    static boolean isUNetRun(Path run) {
+        if (!Files.isRegularFile(run.resolve("config.json")) || AutoencoderRun.isAutoencoderRun(run)) return false;
+        try {
+            return RunDir.open(run).config().model() instanceof UNetConfig;
+        } catch (RuntimeException e) {
+            return false;   // another kind of run: the caller's message names what can be exported
+        }
+    }
+
+    static int export(PrintWriter o, Path run, Path out, boolean fp16) throws IOException {
+        if (fp16) throw new IllegalArgumentException("--fp16 is for autoencoder exports; a U-Net run is written in f32");
+        RunDir r = RunDir.open(run);
+        TrainConfig cfg = r.config();
+        UNetConfig mc = (UNetConfig) cfg.model();
+        if (cfg.latent().isLatent())
+            throw new IllegalArgumentException(run + " is a latent diffusion run; a DDPMPipeline folder holds a pixel-space U-Net only (latent pipelines are not written yet)");
+        String why = DiffusersUNet2D.unsupported(mc);
+        if (why != null) throw new IllegalArgumentException(run + " cannot be written as a diffusers UNet2DModel: " + why);
+        var ck = RunCheckpoint.pick(r, null);
+        UNet model = (UNet) Trainer.loadEmaModel(r, ck.dir(), Device.CPU);
+        var d = cfg.diffusion();
+        DdpmPipelineFolder.write(out, model, d.noiseSchedule(), d.zeroTerminalSnr(), Parameterization.parse(d.parameterization()),
+                VarianceType.parse(d.variance()), cfg.sample().clipX0());
+        long params = model.parameters().stream().mapToLong(p -> p.data().numel()).sum();
+        o.printf(Locale.ROOT, "wrote %s: DDPMPipeline (UNet2DModel, %,d parameters, EMA weights of step %d; DDPMScheduler, %d steps, %s)%n",
+                out, params, ck.step(), d.steps(), d.parameterization());
+        o.println("in Python: diffusers.DDPMPipeline.from_pretrained(\"" + out + "\")" + (mc.numClasses() > 0
+                ? "; class-conditional: call pipe.unet(x, t, class_labels=y) with y in [0, " + mc.numClasses() + "], " + mc.numClasses() + " meaning no class"
+                : ""));
+        return 0;
+    }
+}
