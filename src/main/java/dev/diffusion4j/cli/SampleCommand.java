@@ -42,8 +42,13 @@ public final class SampleCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--run", paramLabel = "DIR", required = true, description = "Training run folder (written by diffuse train).")
+    @Option(names = "--run", paramLabel = "DIR", description = "Training run folder (written by diffuse train).")
     Path run;
+
+    @Option(names = "--pretrained", paramLabel = "DIR", description = "Instead of --run: a Hugging Face diffusers pipeline folder (model_index.json: "
+            + "DDPMPipeline, DiTPipeline or StableDiffusionPipeline), sampled with its own scheduler; --steps defaults to diffusers' (1000 for "
+            + "DDPMPipeline, else 50), --guidance to diffusers' (DiT 4, Stable Diffusion 7.5).")
+    Path pretrained;
 
     @Option(names = "--checkpoint", paramLabel = "STEP", description = "Checkpoint step to use. Default: the latest.")
     Long checkpoint;
@@ -126,6 +131,11 @@ public final class SampleCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (pretrained != null) {
+            PretrainedSample.checkOptions(this, new OptionChecks(spec));
+            return PretrainedSample.run(this, checkOptions(), out);
+        }
+        new OptionChecks(spec).require(run != null, "give --run DIR (a training run) or --pretrained DIR (a diffusers pipeline folder)");
         Device dev = checkOptions();
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();

@@ -1,0 +1,107 @@
+package dev.diffusion4j.cli;
+
+import dev.diffusion4j.data.Pngs;
+import dev.diffusion4j.diffusion.Sampler;
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.pipelines.PretrainedPipeline;
+import dev.diffusion4j.train.SampleImages;
+import dev.diffusion4j.train.Sampling;
+import dev.diffusion4j.train.TextConditioning;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code diffuse sample --pretrained DIR}: a diffusers pipeline folder sampled with the options of {@link SampleCommand}. */
+final class PretrainedSample {
+    private PretrainedSample() {}
+
+    /** The sample options that belong to training runs only, refused with --pretrained before anything is read. */
+    static void checkOptions(SampleCommand c, OptionChecks checks) {
+        var pr = c.spec.commandLine().getParseResult();
+        for (String o : List.of("--run", "--checkpoint", "--sampler", "--no-clip", "--strip", "--upscale", "--classifier", "--classifier-scale", "--aug-level"))
+            checks.require(!pr.hasMatchedOption(o), o + " applies to training runs, not to --pretrained (the folder's scheduler_config.json "
+                    + "chooses the sampler; --steps sets its number of steps)");
+    }
+
+    static int run(SampleCommand c, Device dev, PrintWriter out) throws Exception {
+        Path dir = c.pretrained;
+        PretrainedPipeline.readIndex(dir);   // the pipeline class is checked before any weights are read
+        out.println("loading " + dir + " ...");
+        out.flush();
+        PretrainedPipeline p = PretrainedPipeline.load(dir, dev);
+        if (p.takesPrompts() && c.prompts == null)
+            throw new IllegalArgumentException(dir + " is a " + p.className() + ": say what to draw with --prompt \"...\"");
+        if (!p.takesPrompts() && (c.prompts != null || c.negativePrompt != null))
+            throw new IllegalArgumentException("--prompt needs a text-to-image pipeline; " + dir + " is a " + p.className());
+        long[] labels = labels(c, p);
+        int total = labels != null ? labels.length : c.count;
+        int steps = c.steps != null ? c.steps : p.defaultSteps();
+        double guidance = c.guidance != null ? c.guidance : p.defaultGuidance();
+        Sampler sampler = p.sampler(steps, c.eta);
+        out.printf(Locale.ROOT, "sampling %d images from %s (%s, %d x %d) with its %s, %d steps, %s, on %s%n", total, dir, p.className(),
+                p.imageSize(), p.imageSize(), p.scheduler().className(), sampler.steps(),
+                p.takesPrompts() ? "prompts " + c.prompts + ", guidance " + guidance
+                        : labels != null ? "classes " + describe(labels) + ", guidance " + guidance : "unconditional", dev);
+        out.flush();
+        List<Tensor> parts = new ArrayList<>();
+        int batches = (total + c.batchSize - 1) / c.batchSize;
+        try (ProgressBar bar = new ProgressBar(System.out, "sample", (long) batches * sampler.steps(), "step")) {
+            for (int b = 0; b < batches; b++) {
+                int from = b * c.batchSize, n = Math.min(c.batchSize, total - from);
+                List<String> prompts = p.takesPrompts() ? TextConditioning.spread(c.prompts, from, n, total) : null;
+                long[] l = labels == null ? null : Arrays.copyOfRange(labels, from, from + n);
+                parts.add(p.sample(sampler, n, prompts, c.negativePrompt, l, guidance, c.seed + b, s -> bar.step(1)));
+            }
+        }
+        Tensor all = Tensor.cat(0, parts.toArray(new Tensor[0]));
+        Path grid = c.grid != null ? c.grid : Path.of(dir.toAbsolutePath().normalize().getFileName() + "-sample-" + c.seed + ".png");
+        int size = all.shape(2);
+        int scale = c.gridScale != null && c.gridScale > 0 ? c.gridScale : Math.max(1, (64 + size - 1) / size);
+        int nrow = p.takesPrompts() && c.prompts.size() > 1 ? Math.max(1, total / c.prompts.size())
+                : labels != null && c.label == null ? Math.min(total, 8) : (int) Math.ceil(Math.sqrt(total));
+        SampleImages.writeGrid(grid, all, nrow, scale);
+        out.println("grid: " + grid.toAbsolutePath());
+        if (c.imagesDir != null) {
+            Files.createDirectories(c.imagesDir);
+            float[] data = all.toFloatArray();
+            int[] s = all.shape();
+            int per = s[1] * s[2] * s[3];
+            for (int i = 0; i < s[0]; i++) Pngs.writeImage(c.imagesDir.resolve(String.format("%05d.png", i)), data, i * per, s[1], s[2], s[3]);
+            out.println("images: " + c.imagesDir.toAbsolutePath() + " (" + s[0] + " PNG files)");
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** --class against the pipeline: class-conditional pipelines draw --class K, or by default classes 0, 1, 2, ... in turn. */
+    private static long[] labels(SampleCommand c, PretrainedPipeline p) {
+        int k = p.takesPrompts() ? 0 : p.numClasses();
+        if (k == 0) {
+            if (c.label != null) throw new IllegalArgumentException("--class needs a class-conditional pipeline; " + p.folder() + " is a " + p.className());
+            return null;
+        }
+        if (c.label == null || "all".equalsIgnoreCase(c.label)) return Sampling.classCycle(k, c.count);
+        if ("none".equalsIgnoreCase(c.label))
+            throw new IllegalArgumentException("--class none: a " + p.className() + " needs a class for each image (it draws unconditionally only inside guidance)");
+        int label;
+        try {
+            label = Integer.parseInt(c.label.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--class takes a class number or 'all', not '" + c.label + "'");
+        }
+        if (label < 0 || label >= k) throw new IllegalArgumentException("--class must be in [0, " + k + "), got " + label);
+        long[] l = new long[c.count];
+        Arrays.fill(l, label);
+        return l;
+    }
+
+    private static String describe(long[] labels) {
+        long first = labels[0];
+        return Arrays.stream(labels).allMatch(x -> x == first) ? String.valueOf(first) : "0.." + Arrays.stream(labels).max().orElse(0) + " in turn";
+    }
+}
