@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * diffusers DiT folders in and out. The fixture (src/test/resources/diffusers-dit, made on the CPU by
  * {@code bench/diffusers_dit_parity.py make --out DIR}) holds three small diffusers models with every parameter drawn
  * (DiTTransformer2DModel with learned sigma and patch 2; patch 4 with exact GELU, no q/k/v bias and out_channels =
- * in_channels; the older Transformer2DModel), inputs, and diffusers' f32 outputs.
+ * in_channels; the older Transformer2DModel with interpolation_scale 2), inputs, and diffusers' f32 outputs.
  */
 class DiffusersDiTTest {
     @TempDir Path tmp;
@@ -56,6 +56,8 @@ class DiffusersDiTTest {
         assertEquals(LS_P2, ls.model().config());
         DiffusersDiTFolder.Loaded legacy = DiffusersDiTFolder.load(fixture().resolve("legacy/model"));
         assertEquals(3, legacy.model().config().numClasses());
+        assertEquals(2.0, legacy.config().positionScale(true), "Transformer2DModel's interpolation_scale divides the positions");
+        assertEquals(1.0, ls.config().positionScale(false));
         DiTConfig p4 = DiffusersDiTFolder.load(fixture().resolve("p4/model")).model().config();
         assertFalse(p4.learnSigma());
         assertEquals(4, p4.patchSize());
