@@ -67,6 +67,22 @@ class DiffusersDiTTest {
         assertFalse(DiffusersDiTFolder.isDiTFolder(fixture()));
     }
 
+    /** The transformer/config.json that facebook/DiT-XL-2-256 ships (diffusers 0.12 wrote it) binds to DiT-XL/2's shape. */
+    @Test void theReleasedXl2ConfigBindsToDiTXl2() throws IOException {
+        Path f = tmp.resolve("config.json");
+        Files.writeString(f, """
+                {"_class_name": "Transformer2DModel", "_diffusers_version": "0.12.0.dev0", "activation_fn": "gelu-approximate",
+                 "attention_bias": true, "attention_head_dim": 72, "cross_attention_dim": null, "dropout": 0.0, "in_channels": 4,
+                 "norm_elementwise_affine": false, "norm_num_groups": 32, "norm_type": "ada_norm_zero", "num_attention_heads": 16,
+                 "num_embeds_ada_norm": 1000, "num_layers": 28, "num_vector_embeds": null, "only_cross_attention": false,
+                 "out_channels": 8, "patch_size": 2, "sample_size": 32, "upcast_attention": false, "use_linear_projection": false}
+                """);
+        DiffusersDiTConfig c = DiffusersDiTConfig.read(f).checkSupported();
+        assertEquals(new DiTConfig(4, 32, 2, 1152, 28, 16, 4.0, 1000, true), c.toDiTConfig());
+        assertEquals(1.0, c.positionScale(true), "max(32 / 64, 1)");
+        assertEquals(1e-5, c.normEps());
+    }
+
     /** At t = 0 every sinusoidal feature is cos 0 or sin 0 whatever the frequencies, so there the export must equal the DiT. */
     @Test void theExportComputesTheDiTExceptForTheTimestepFrequencies() throws IOException {
         for (boolean columnFirst : new boolean[] {false, true}) {
