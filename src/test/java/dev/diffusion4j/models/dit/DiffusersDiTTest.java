@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.diffusion.NoiseSchedule;
+import dev.diffusion4j.diffusion.Parameterization;
+import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Generator;
@@ -16,11 +20,14 @@ import dev.diffusion4j.io.ConfigJson;
 import dev.diffusion4j.io.Json;
 import dev.diffusion4j.models.DiT;
 import dev.diffusion4j.models.DiTConfig;
+import dev.diffusion4j.models.NetworkDenoiser;
 import dev.diffusion4j.models.TensorDiff;
 import dev.diffusion4j.models.autoencoder.DiffusersFolder;
 import dev.diffusion4j.nn.Module;
 import dev.diffusion4j.nn.ModuleGradCheck;
 import dev.diffusion4j.nn.StateDicts;
+import dev.diffusion4j.train.SampleConfig;
+import dev.diffusion4j.train.Sampling;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -65,6 +72,17 @@ class DiffusersDiTTest {
         assertFalse(ls.model().stateDict().keySet().stream().anyMatch(k -> k.contains("positions")), "the position table is not saved");
         assertTrue(DiffusersDiTFolder.isDiTFolder(fixture().resolve("legacy/model")));
         assertFalse(DiffusersDiTFolder.isDiTFolder(fixture()));
+    }
+
+    /** What diffuse sample --pretrained will do with a loaded folder: guided DDIM through the library's samplers. */
+    @Test void aLoadedFolderSamplesWithGuidanceThroughTheLibrary() throws Exception {
+        DiffusersDiT m = DiffusersDiTFolder.load(fixture().resolve("ls_p2/model")).model();
+        var denoiser = Sampling.guided(new NetworkDenoiser(m), m.config(), 3.0);
+        SampleConfig sc = new SampleConfig("ddim", 3, 0, 2, 7);
+        Tensor x = Sampling.sample(denoiser, new GaussianDiffusion(NoiseSchedule.linear(1000), Parameterization.EPS, VarianceType.LEARNED_RANGE),
+                sc, m.config(), Device.CPU, 2, Sampling.labels(new long[] {0, 4}, Device.CPU), null);
+        assertArrayEquals(new int[] {2, 4, 8, 8}, x.shape());
+        for (double v : x.toDoubleArray()) assertTrue(Double.isFinite(v) && Math.abs(v) <= 1);
     }
 
     /** The transformer/config.json that facebook/DiT-XL-2-256 ships (diffusers 0.12 wrote it) binds to DiT-XL/2's shape. */
