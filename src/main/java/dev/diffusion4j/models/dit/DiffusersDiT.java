@@ -19,7 +19,8 @@ import dev.diffusion4j.nn.ModuleList;
  * scale come from block 0's conditioning vector (proj_out_1), and the position table (the released DiT's, column
  * first) is recomputed, never saved. The layers it shares with {@link dev.diffusion4j.models.DiT} are
  * {@link PatchEmbed}, {@link LabelEmbedder}, the timestep features and the adaLN-Zero residual branches.
- * Load one with {@link DiffusersDiTFolder#load}; {@link #config()} gives its shape in diffusion4j's terms.
+ * Load one with {@link DiffusersDiTFolder#load}; {@link #config()} gives its shape in diffusion4j's terms (its
+ * {@code build} makes a reference-layout {@link dev.diffusion4j.models.DiT}, not this class).
  */
 public final class DiffusersDiT extends DenoisingNetwork {
     private final DiffusersDiTConfig diffusersConfig;

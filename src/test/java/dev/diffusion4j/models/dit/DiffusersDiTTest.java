@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.diffusion.NoiseSchedule;
+import dev.diffusion4j.diffusion.Parameterization;
+import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Generator;
@@ -16,11 +20,14 @@ import dev.diffusion4j.io.ConfigJson;
 import dev.diffusion4j.io.Json;
 import dev.diffusion4j.models.DiT;
 import dev.diffusion4j.models.DiTConfig;
+import dev.diffusion4j.models.NetworkDenoiser;
 import dev.diffusion4j.models.TensorDiff;
 import dev.diffusion4j.models.autoencoder.DiffusersFolder;
 import dev.diffusion4j.nn.Module;
 import dev.diffusion4j.nn.ModuleGradCheck;
 import dev.diffusion4j.nn.StateDicts;
+import dev.diffusion4j.train.SampleConfig;
+import dev.diffusion4j.train.Sampling;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -34,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * diffusers DiT folders in and out. The fixture (src/test/resources/diffusers-dit, made on the CPU by
  * {@code bench/diffusers_dit_parity.py make --out DIR}) holds three small diffusers models with every parameter drawn
  * (DiTTransformer2DModel with learned sigma and patch 2; patch 4 with exact GELU, no q/k/v bias and out_channels =
- * in_channels; the older Transformer2DModel), inputs, and diffusers' f32 outputs.
+ * in_channels; the older Transformer2DModel with interpolation_scale 2), inputs, and diffusers' f32 outputs.
  */
 class DiffusersDiTTest {
     @TempDir Path tmp;
@@ -56,6 +63,8 @@ class DiffusersDiTTest {
         assertEquals(LS_P2, ls.model().config());
         DiffusersDiTFolder.Loaded legacy = DiffusersDiTFolder.load(fixture().resolve("legacy/model"));
         assertEquals(3, legacy.model().config().numClasses());
+        assertEquals(2.0, legacy.config().positionScale(true), "Transformer2DModel's interpolation_scale divides the positions");
+        assertEquals(1.0, ls.config().positionScale(false));
         DiTConfig p4 = DiffusersDiTFolder.load(fixture().resolve("p4/model")).model().config();
         assertFalse(p4.learnSigma());
         assertEquals(4, p4.patchSize());
@@ -63,6 +72,33 @@ class DiffusersDiTTest {
         assertFalse(ls.model().stateDict().keySet().stream().anyMatch(k -> k.contains("positions")), "the position table is not saved");
         assertTrue(DiffusersDiTFolder.isDiTFolder(fixture().resolve("legacy/model")));
         assertFalse(DiffusersDiTFolder.isDiTFolder(fixture()));
+    }
+
+    /** What diffuse sample --pretrained will do with a loaded folder: guided DDIM through the library's samplers. */
+    @Test void aLoadedFolderSamplesWithGuidanceThroughTheLibrary() throws Exception {
+        DiffusersDiT m = DiffusersDiTFolder.load(fixture().resolve("ls_p2/model")).model();
+        var denoiser = Sampling.guided(new NetworkDenoiser(m), m.config(), 3.0);
+        SampleConfig sc = new SampleConfig("ddim", 3, 0, 2, 7);
+        Tensor x = Sampling.sample(denoiser, new GaussianDiffusion(NoiseSchedule.linear(1000), Parameterization.EPS, VarianceType.LEARNED_RANGE),
+                sc, m.config(), Device.CPU, 2, Sampling.labels(new long[] {0, 4}, Device.CPU), null);
+        assertArrayEquals(new int[] {2, 4, 8, 8}, x.shape());
+        for (double v : x.toDoubleArray()) assertTrue(Double.isFinite(v) && Math.abs(v) <= 1);
+    }
+
+    /** The transformer/config.json that facebook/DiT-XL-2-256 ships (diffusers 0.12 wrote it) binds to DiT-XL/2's shape. */
+    @Test void theReleasedXl2ConfigBindsToDiTXl2() throws IOException {
+        Path f = tmp.resolve("config.json");
+        Files.writeString(f, """
+                {"_class_name": "Transformer2DModel", "_diffusers_version": "0.12.0.dev0", "activation_fn": "gelu-approximate",
+                 "attention_bias": true, "attention_head_dim": 72, "cross_attention_dim": null, "dropout": 0.0, "in_channels": 4,
+                 "norm_elementwise_affine": false, "norm_num_groups": 32, "norm_type": "ada_norm_zero", "num_attention_heads": 16,
+                 "num_embeds_ada_norm": 1000, "num_layers": 28, "num_vector_embeds": null, "only_cross_attention": false,
+                 "out_channels": 8, "patch_size": 2, "sample_size": 32, "upcast_attention": false, "use_linear_projection": false}
+                """);
+        DiffusersDiTConfig c = DiffusersDiTConfig.read(f).checkSupported();
+        assertEquals(new DiTConfig(4, 32, 2, 1152, 28, 16, 4.0, 1000, true), c.toDiTConfig());
+        assertEquals(1.0, c.positionScale(true), "max(32 / 64, 1)");
+        assertEquals(1e-5, c.normEps());
     }
 
     /** At t = 0 every sinusoidal feature is cos 0 or sin 0 whatever the frequencies, so there the export must equal the DiT. */
