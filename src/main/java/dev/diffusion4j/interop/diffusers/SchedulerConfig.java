@@ -112,8 +112,8 @@ public record SchedulerConfig(
         if (className.equals(DDPM) && !List.of("fixed_small", "fixed_large", "learned_range").contains(varianceType))
             throw new IllegalArgumentException("variance_type " + varianceType + " is not supported; supported: fixed_small, fixed_large, learned_range");
         if (List.of(EULER, HEUN, DPM).contains(className)) {
-            if (useExponentialSigmas) throw unsupported("use_exponential_sigmas", "false");
-            if (useBetaSigmas) throw unsupported("use_beta_sigmas", "false");
+            if (useBetaSigmas) throw unsupported("use_beta_sigmas", "false (or use_karras_sigmas, use_exponential_sigmas)");
+            if (useKarrasSigmas && useExponentialSigmas) throw unsupported("use_karras_sigmas with use_exponential_sigmas", "one of them");
         }
         if (List.of(EULER, DPM).contains(className) && !List.of("zero", "sigma_min").contains(finalSigmasType))
             throw new IllegalArgumentException("final_sigmas_type " + finalSigmasType + " is not supported; supported: zero, sigma_min");
@@ -307,6 +307,13 @@ public record SchedulerConfig(
         return s;
     }
 
+    /** n levels from smax to smin evenly spaced in log sigma. */
+    private static double[] exponential(double smin, double smax, int n) {
+        double[] s = new double[n];
+        for (int i = 0; i < n; i++) s[i] = Math.exp(Math.log(smax) + (n == 1 ? 0 : (double) i / (n - 1)) * (Math.log(smin) - Math.log(smax)));
+        return s;
+    }
+
     /** {sigmas (n + 1), timesteps (n)} of EulerDiscrete, EulerAncestralDiscrete and HeunDiscrete. */
     private double[][] eulerGrid(int n) {
         int t = numTrainTimesteps;
@@ -320,11 +327,11 @@ public record SchedulerConfig(
         double[] table = sigmaTable();
         double[] s = new double[n];
         for (int i = 0; i < n; i++) s[i] = interp(table, ts[i]);
-        boolean karras = useKarrasSigmas && !className.equals(EULER_ANCESTRAL);
-        if (karras) {
-            // EulerDiscrete honours sigma_min / sigma_max; HeunDiscrete has no such keys and ramps over its own range
+        if ((useKarrasSigmas || useExponentialSigmas) && !className.equals(EULER_ANCESTRAL)) {
+            // EulerDiscrete honours sigma_min / sigma_max; HeunDiscrete has no such keys and spans its own range
             boolean own = className.equals(EULER);
-            s = karras(own && sigmaMin > 0 ? sigmaMin : s[n - 1], own && sigmaMax > 0 ? sigmaMax : s[0], n);
+            double lo = own && sigmaMin > 0 ? sigmaMin : s[n - 1], hi = own && sigmaMax > 0 ? sigmaMax : s[0];
+            s = useKarrasSigmas ? karras(lo, hi, n) : exponential(lo, hi, n);
             for (int i = 0; i < n; i++) ts[i] = (float) sigmaToT(table, s[i]);
         }
         double last = className.equals(EULER) && finalSigmasType.equals("sigma_min") ? table[0] : 0;
@@ -349,6 +356,9 @@ public record SchedulerConfig(
                 double v = sigmaToT(table, s[i]);
                 ts[i] = betaSchedule.equals("squaredcos_cap_v2") && trainedBetas.isEmpty() ? Math.floor(v) : Math.rint(v);   // int64 cast truncates
             }
+        } else if (useExponentialSigmas) {
+            s = exponential(table[0], table[t - 1], n);
+            for (int i = 0; i < n; i++) ts[i] = Math.floor(sigmaToT(table, s[i]));   // not rounded: the int64 cast truncates
         } else {
             for (int i = 0; i < n; i++) s[i] = table[(int) ts[i]];
         }
