@@ -32,7 +32,6 @@ final class UNetDiffusersExport {
     }
 
     static int export(PrintWriter o, Path run, Path out, boolean fp16) throws IOException {
-        if (fp16) throw new IllegalArgumentException("--fp16 is for autoencoder exports; a U-Net run is written in f32");
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();
         UNetConfig mc = (UNetConfig) cfg.model();
@@ -44,11 +43,11 @@ final class UNetDiffusersExport {
         UNet model = (UNet) Trainer.loadEmaModel(r, ck.dir(), Device.CPU);
         var d = cfg.diffusion();
         DdpmPipelineFolder.write(out, model, d.noiseSchedule(), d.zeroTerminalSnr(), Parameterization.parse(d.parameterization()),
-                VarianceType.parse(d.variance()), cfg.sample().clipX0());
+                VarianceType.parse(d.variance()), cfg.sample().clipX0(), fp16);
         long params = model.parameters().stream().mapToLong(p -> p.data().numel()).sum();
-        o.printf(Locale.ROOT, "wrote %s: DDPMPipeline (UNet2DModel, %,d parameters, EMA weights of step %d; DDPMScheduler, %d steps, %s)%n",
-                out, params, ck.step(), d.steps(), d.parameterization());
-        o.println("in Python: diffusers.DDPMPipeline.from_pretrained(\"" + out + "\")" + (mc.numClasses() > 0
+        o.printf(Locale.ROOT, "wrote %s: DDPMPipeline (UNet2DModel, %,d parameters, EMA weights of step %d, %s; DDPMScheduler, %d steps, %s)%n",
+                out, params, ck.step(), fp16 ? "f16" : "f32", d.steps(), d.parameterization());
+        o.println("in Python: diffusers.DDPMPipeline.from_pretrained(\"" + out + "\"" + (fp16 ? ", variant=\"fp16\"" : "") + ")" + (mc.numClasses() > 0
                 ? "; class-conditional: call pipe.unet(x, t, class_labels=y) with y in [0, " + mc.numClasses() + "], " + mc.numClasses() + " meaning no class"
                 : ""));
         return 0;

@@ -75,6 +75,7 @@ public final class PndmSampler implements Sampler {
 
     @Override public double startAlphaBar(int step) {
         StartStep.check(step, steps());
+        if (step == steps()) return 1;
         if (step != 0) throw new IllegalArgumentException("PNDM starts from noise only (its multistep history cannot start part-way)");
         return diffusion.schedule().alphaBar(modelTimesteps()[0]);
     }
@@ -91,6 +92,7 @@ public final class PndmSampler implements Sampler {
 
     @Override public Tensor sampleFrom(Denoiser model, Tensor x, int startStep, Conditioning cond, Generator gen, StepCallback callback, StateHook hook) {
         startAlphaBar(startStep);
+        if (startStep == steps()) return x;
         if (diffusion.parameterization() == Parameterization.X0) throw new IllegalArgumentException("PNDM steps eps or v predictions, not x0");
         try (var g = GradMode.off()) {
             int[] ts = modelTimesteps();

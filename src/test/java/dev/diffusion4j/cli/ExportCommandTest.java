@@ -63,6 +63,13 @@ class ExportCommandTest {
         // qkv's 3C output rows split three ways: one more tensor per attention block, no weight lost
         long ours = model.parameters().stream().mapToLong(p -> p.data().numel()).sum();
         assertEquals(ours, written.values().stream().mapToLong(Tensor::numel).sum());
+
+        Path half = tmp.resolve("unet-fp16");
+        CliRun h = CliRun.of("export", "--run", run.toString(), "--fp16", half.toString()).succeeded();
+        assertTrue(h.out().contains("variant=\"fp16\""), h.describe());
+        try (var f = dev.diffusion4j.io.SafeTensors.open(half.resolve("unet/diffusion_pytorch_model.fp16.safetensors"))) {
+            assertEquals(dev.diffusion4j.io.StoreType.F16, f.info("conv_in.weight").type());
+        }
     }
 
     @Test void refusesWhatItCannotExport() throws Exception {

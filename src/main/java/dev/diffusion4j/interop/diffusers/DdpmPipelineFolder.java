@@ -24,10 +24,16 @@ public final class DdpmPipelineFolder {
 
     public static void write(Path out, UNet model, NoiseSchedule schedule, boolean zeroTerminalSnr, Parameterization p, VarianceType v,
                              boolean clipSample) throws IOException {
+        write(out, model, schedule, zeroTerminalSnr, p, v, clipSample, false);
+    }
+
+    /** As above; {@code fp16} stores the U-Net's weights in f16 under diffusers' fp16 variant name (load with variant="fp16"). */
+    public static void write(Path out, UNet model, NoiseSchedule schedule, boolean zeroTerminalSnr, Parameterization p, VarianceType v,
+                             boolean clipSample, boolean fp16) throws IOException {
         Map<String, Object> scheduler = schedulerConfig(schedule, zeroTerminalSnr, p, v, clipSample);
         DiffusersUNet2D.config(model.config());   // refuses an inexpressible U-Net before anything is written
         Files.createDirectories(out);
-        DiffusersUNet2D.save(out.resolve("unet"), model);
+        DiffusersUNet2D.save(out.resolve("unet"), model, fp16);
         Files.createDirectories(out.resolve("scheduler"));
         AtomicFiles.writeString(out.resolve("scheduler").resolve("scheduler_config.json"), Json.writePretty(scheduler) + "\n");
         Map<String, ModelIndex.Component> parts = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package dev.diffusion4j.interop.diffusers;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.io.Json;
+import dev.diffusion4j.io.StoreType;
 import dev.diffusion4j.models.UNet;
 import dev.diffusion4j.models.UNetConfig;
 import dev.diffusion4j.nn.StateDicts;
@@ -24,7 +25,8 @@ import java.util.Map;
  * model is the last of num_class_embeds = classes + 1.
  */
 public final class DiffusersUNet2D {
-    public static final String CONFIG = "config.json", WEIGHTS = "diffusion_pytorch_model.safetensors";
+    public static final String CONFIG = "config.json", WEIGHTS = "diffusion_pytorch_model.safetensors",
+            WEIGHTS_FP16 = "diffusion_pytorch_model.fp16.safetensors";
 
     private DiffusersUNet2D() {}
 
@@ -180,12 +182,12 @@ public final class DiffusersUNet2D {
         }
     }
 
-    /** Writes config.json and the weights (f32) into {@code dir}. */
-    public static void save(Path dir, UNet model) throws IOException {
+    /** Writes config.json and the weights into {@code dir}: f32, or f16 under diffusers' fp16 variant name. */
+    public static void save(Path dir, UNet model, boolean fp16) throws IOException {
         Map<String, Object> cfg = config(model.config());
         LinkedHashMap<String, Tensor> state = stateDict(model);
         Files.createDirectories(dir);
         AtomicFiles.writeString(dir.resolve(CONFIG), Json.writePretty(cfg) + "\n");
-        StateDicts.save(dir.resolve(WEIGHTS), state, Map.of("format", "pt"));
+        StateDicts.save(dir.resolve(fp16 ? WEIGHTS_FP16 : WEIGHTS), state, Map.of("format", "pt"), fp16 ? StoreType.F16 : null);
     }
 }

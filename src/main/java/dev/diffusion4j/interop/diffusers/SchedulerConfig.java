@@ -112,8 +112,8 @@ public record SchedulerConfig(
         if (className.equals(DDPM) && !List.of("fixed_small", "fixed_large", "learned_range").contains(varianceType))
             throw new IllegalArgumentException("variance_type " + varianceType + " is not supported; supported: fixed_small, fixed_large, learned_range");
         if (List.of(EULER, HEUN, DPM).contains(className)) {
-            if (useExponentialSigmas) throw unsupported("use_exponential_sigmas", "false");
-            if (useBetaSigmas) throw unsupported("use_beta_sigmas", "false");
+            if (useBetaSigmas) throw unsupported("use_beta_sigmas", "false (or use_karras_sigmas, use_exponential_sigmas)");
+            if (useKarrasSigmas && useExponentialSigmas) throw unsupported("use_karras_sigmas with use_exponential_sigmas", "one of them");
         }
         if (List.of(EULER, DPM).contains(className) && !List.of("zero", "sigma_min").contains(finalSigmasType))
             throw new IllegalArgumentException("final_sigmas_type " + finalSigmasType + " is not supported; supported: zero, sigma_min");
@@ -279,34 +279,6 @@ public record SchedulerConfig(
         return s;
     }
 
-    /** np.interp over the table at (possibly fractional) t. */
-    private static double interp(double[] table, double t) {
-        if (t <= 0) return table[0];
-        if (t >= table.length - 1) return table[table.length - 1];
-        int lo = (int) Math.floor(t);
-        double w = t - lo;
-        return table[lo] + w * (table[lo + 1] - table[lo]);
-    }
-
-    /** The timestep whose log sigma, interpolated linearly in the table, is log(sigma) (diffusers' _sigma_to_t). */
-    private static double sigmaToT(double[] table, double sigma) {
-        double ls = Math.log(Math.max(sigma, 1e-10));
-        int lo = 0;
-        for (int i = 0; i < table.length; i++) if (ls - Math.log(table[i]) >= 0) lo = i;
-        lo = Math.min(lo, table.length - 2);
-        double low = Math.log(table[lo]), high = Math.log(table[lo + 1]);
-        double w = Math.clamp((low - ls) / (low - high), 0, 1);
-        return (1 - w) * lo + w * (lo + 1);
-    }
-
-    /** Karras et al.'s rho = 7 ramp from smax to smin over n levels. */
-    private static double[] karras(double smin, double smax, int n) {
-        double lo = Math.pow(smin, 1 / 7.0), hi = Math.pow(smax, 1 / 7.0);
-        double[] s = new double[n];
-        for (int i = 0; i < n; i++) s[i] = Math.pow(hi + (n == 1 ? 0 : (double) i / (n - 1)) * (lo - hi), 7);
-        return s;
-    }
-
     /** {sigmas (n + 1), timesteps (n)} of EulerDiscrete, EulerAncestralDiscrete and HeunDiscrete. */
     private double[][] eulerGrid(int n) {
         int t = numTrainTimesteps;
@@ -319,13 +291,13 @@ public record SchedulerConfig(
         for (double v : ts) if (v < 0 || v > t - 1) throw new IllegalArgumentException("steps_offset " + stepsOffset + " puts timestep " + v + " outside [0, " + (t - 1) + "]");
         double[] table = sigmaTable();
         double[] s = new double[n];
-        for (int i = 0; i < n; i++) s[i] = interp(table, ts[i]);
-        boolean karras = useKarrasSigmas && !className.equals(EULER_ANCESTRAL);
-        if (karras) {
-            // EulerDiscrete honours sigma_min / sigma_max; HeunDiscrete has no such keys and ramps over its own range
+        for (int i = 0; i < n; i++) s[i] = SigmaGrids.interp(table, ts[i]);
+        if ((useKarrasSigmas || useExponentialSigmas) && !className.equals(EULER_ANCESTRAL)) {
+            // EulerDiscrete honours sigma_min / sigma_max; HeunDiscrete has no such keys and spans its own range
             boolean own = className.equals(EULER);
-            s = karras(own && sigmaMin > 0 ? sigmaMin : s[n - 1], own && sigmaMax > 0 ? sigmaMax : s[0], n);
-            for (int i = 0; i < n; i++) ts[i] = (float) sigmaToT(table, s[i]);
+            double lo = own && sigmaMin > 0 ? sigmaMin : s[n - 1], hi = own && sigmaMax > 0 ? sigmaMax : s[0];
+            s = useKarrasSigmas ? SigmaGrids.karras(lo, hi, n) : SigmaGrids.exponential(lo, hi, n);
+            for (int i = 0; i < n; i++) ts[i] = (float) SigmaGrids.sigmaToT(table, s[i]);
         }
         double last = className.equals(EULER) && finalSigmasType.equals("sigma_min") ? table[0] : 0;
         return new double[][] {withLast(s, last), ts};
@@ -344,11 +316,14 @@ public record SchedulerConfig(
         double[] table = sigmaTable();
         double[] s = new double[n];
         if (useKarrasSigmas) {
-            s = karras(table[0], table[t - 1], n);
+            s = SigmaGrids.karras(table[0], table[t - 1], n);
             for (int i = 0; i < n; i++) {
-                double v = sigmaToT(table, s[i]);
+                double v = SigmaGrids.sigmaToT(table, s[i]);
                 ts[i] = betaSchedule.equals("squaredcos_cap_v2") && trainedBetas.isEmpty() ? Math.floor(v) : Math.rint(v);   // int64 cast truncates
             }
+        } else if (useExponentialSigmas) {
+            s = SigmaGrids.exponential(table[0], table[t - 1], n);
+            for (int i = 0; i < n; i++) ts[i] = Math.floor(SigmaGrids.sigmaToT(table, s[i]));   // not rounded: the int64 cast truncates
         } else {
             for (int i = 0; i < n; i++) s[i] = table[(int) ts[i]];
         }

@@ -144,7 +144,8 @@ class SchedulerConfigTest {
                 {"{\"_class_name\": \"DPMSolverMultistepScheduler\", \"lambda_min_clipped\": -5.1}", "lambda_min_clipped -5.1"},
                 {"{\"_class_name\": \"EulerDiscreteScheduler\", \"interpolation_type\": \"log_linear\"}", "interpolation_type log_linear"},
                 {"{\"_class_name\": \"EulerDiscreteScheduler\", \"timestep_type\": \"continuous\"}", "timestep_type continuous"},
-                {"{\"_class_name\": \"HeunDiscreteScheduler\", \"use_exponential_sigmas\": true}", "use_exponential_sigmas"},
+                {"{\"_class_name\": \"HeunDiscreteScheduler\", \"use_beta_sigmas\": true}", "use_beta_sigmas is not supported"},
+                {"{\"_class_name\": \"EulerDiscreteScheduler\", \"use_karras_sigmas\": true, \"use_exponential_sigmas\": true}", "one of them"},
                 {"{\"_class_name\": \"PNDMScheduler\", \"prediction_type\": \"sample\"}", "prediction_type sample is not supported by PNDMScheduler"},
                 {"{\"_class_name\": \"DDIMScheduler\", \"prediction_type\": \"flow\"}", "prediction_type flow"},
                 {"{\"_class_name\": \"DDIMScheduler\", \"timestep_spacing\": \"karras\"}", "timestep_spacing karras"}}) {
