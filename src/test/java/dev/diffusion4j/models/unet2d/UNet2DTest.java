@@ -159,6 +159,27 @@ class UNet2DTest {
         assertTrue(io.getMessage().contains("U-Net folder"), io.getMessage());
     }
 
+    /** google/ddpm-* files name the attention query, key, value and proj_attn (pre-0.14); they load as diffusers renames them. */
+    @Test
+    void legacyAttentionNamesLoadAsDiffusersRenamesThem() throws IOException {
+        Path dir = copyFixture("ddpm_attn_tiny");
+        Path w = dir.resolve(DiffusersFolder.WEIGHTS);
+        Map<String, Tensor> old = new LinkedHashMap<>();
+        Map<String, String> names = Map.of("to_q", "query", "to_k", "key", "to_v", "value", "to_out.0", "proj_attn");
+        for (var e : StateDicts.load(w).entrySet()) {
+            String k = e.getKey();
+            for (var n : names.entrySet()) k = k.replace(".attentions.0." + n.getKey() + ".", ".attentions.0." + n.getValue() + ".");
+            old.put(k, e.getValue());
+        }
+        assertTrue(old.containsKey("mid_block.attentions.0.proj_attn.weight"));
+        StateDicts.save(w, old, Map.of());
+        Map<String, Tensor> in = StateDicts.load(fixture("ddpm_attn_tiny").resolve("inputs.safetensors"));
+        try (var g = GradMode.off()) {
+            assertArrayEquals(UNet2DDiffusersParity.run(UNet2DFolder.load(fixture("ddpm_attn_tiny").resolve("model")), in, dev.diffusion4j.engine.Device.CPU)
+                    .toFloatArray(), UNet2DDiffusersParity.run(UNet2DFolder.load(dir), in, dev.diffusion4j.engine.Device.CPU).toFloatArray());
+        }
+    }
+
     @Test
     void configRefusalsNameTheKeyAndWhatIsSupported() throws IOException {
         String cond = Files.readString(fixture("cond_tiny").resolve("model/config.json"));
