@@ -58,6 +58,7 @@ public final class UNet2DFolder {
         Map<String, Object> m = DiffusersConfigs.open(file, (String) name);
         for (String k : NULL_AS_ZERO) if (m.containsKey(k) && m.get(k) == null) m.put(k, 0);
         for (String k : NULL_AS_EMPTY) if (m.containsKey(k) && m.get(k) == null) m.put(k, "");
+        m.putIfAbsent("class_embed_type", "");   // diffusers' default, null (a record default cannot be an empty name)
         if (name.equals(UNet2DModelConfig.CLASS_NAME)) return checked(ConfigJson.bind(m, UNet2DModelConfig.class, file.toString()), file);
         for (var e : UNet2DConditionConfig.FIXED_KEYS.entrySet()) {
             if (!m.containsKey(e.getKey())) continue;
