@@ -33,6 +33,19 @@ from safetensors_io import load, save  # noqa: E402
 from diffusers import UNet2DConditionModel, UNet2DModel  # noqa: E402
 
 JAVA_MAIN = "dev.diffusion4j.models.unet2d.UNet2DDiffusersParity"
+
+if int(torch.__version__.split(".")[0]) < 2:
+    # torch 1.x has no SDPA, so diffusers' attention falls back to baddbmm over torch.empty with beta 0, and torch 1.13's
+    # CPU baddbmm then lets the empty tensor's NaN through for small shapes (a 2x2 mid block). Only the local torch 1.13
+    # reference needs this; torch 2.x (the GPU machine) takes SDPA and never reaches it.
+    _baddbmm = torch.baddbmm
+
+    def _baddbmm_beta0(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+        if beta == 0 and out is None:
+            return alpha * torch.bmm(batch1, batch2)
+        return _baddbmm(input, batch1, batch2, beta=beta, alpha=alpha, out=out)
+
+    torch.baddbmm = _baddbmm_beta0
 TOL = {"float32": 1e-4, "bfloat16": 5e-2}
 
 # name -> (class, config, batch, context length); small enough for a CPU, covering each supported option

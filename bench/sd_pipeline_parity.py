@@ -22,6 +22,7 @@ uncond + w (text - uncond), scheduler.step with eta 0), written out so no VAE, t
 Needs torch and the diffusers source on PYTHONPATH (PYTHONPATH=<diffusers>/src).
 """
 import argparse
+import copy
 import json
 import os
 import shlex
@@ -119,11 +120,15 @@ def bench(a):
     sched = DDIMScheduler(**SD_DDIM)
     torch.manual_seed(0)
     base = UNet2DConditionModel(**SD1).eval()
-    variants = {"autocast": (lambda: base.to(a.device), True, torch.float32),
-                "eager_bf16": (lambda: base.to(a.device, torch.bfloat16), False, torch.bfloat16),
-                "compile_bf16": (lambda: torch.compile(base.to(a.device, torch.bfloat16)), False, torch.bfloat16)}
+    # each mode gets its own copy of the same f32 weights (moving base itself to bf16 would change the next mode)
+    variants = {"autocast": (lambda: copy.deepcopy(base).to(a.device), True, torch.float32),
+                "eager_bf16": (lambda: copy.deepcopy(base).to(a.device, torch.bfloat16), False, torch.bfloat16),
+                "compile_bf16": (lambda: torch.compile(copy.deepcopy(base).to(a.device, torch.bfloat16)), False, torch.bfloat16)}
+    unet = None
     for mode in a.modes.split(","):
         make, autocast, dtype = variants[mode]
+        del unet
+        torch.cuda.empty_cache()
         unet = make()
         for b in [int(x) for x in a.batches.split(",")]:
             g = torch.Generator().manual_seed(1)
@@ -160,7 +165,7 @@ def main():
     ap.add_argument("--steps", type=int, default=None, help="DDIM steps (parity 5, bench 50)")
     ap.add_argument("--guidance", type=float, default=7.5)
     ap.add_argument("--batches", default="1,4")
-    ap.add_argument("--modes", default="eager_bf16,autocast,compile_bf16")
+    ap.add_argument("--modes", default="eager_bf16,autocast,compile_bf16", help="comma-separated: eager_bf16, autocast, compile_bf16")
     a = ap.parse_args()
     a.dtypes = a.dtype.split(",")
     if any(dt not in TOL for dt in a.dtypes):
@@ -171,6 +176,9 @@ def main():
         a.steps = a.steps or 5
         parity(a)
     else:
+        bad = [m for m in a.modes.split(",") if m not in ("eager_bf16", "autocast", "compile_bf16")]
+        if bad:
+            ap.error(f"--modes {bad[0]}: use eager_bf16, autocast, compile_bf16")
         if a.device != "cuda":
             ap.error("bench times on a GPU: --device cuda")
         a.steps = a.steps or 50

@@ -9,7 +9,7 @@
 #   scripts/gpu-unet2d.sh sd      the SD 1.x-layout U-Net (859,520,964 parameters, random weights) + SD's DDIM config:
 #                                 5 steps, guidance 7.5, batch 2, 64x64 latents: Java vs diffusers latents, f32 and bf16
 #   scripts/gpu-unet2d.sh bench   50 DDIM steps with guidance 7.5 at 512x512, batch 1 and 4 (BATCHES), bf16: Java beside
-#                                 diffusers eager (bf16 weights), eager autocast and torch.compile
+#                                 diffusers eager (bf16 weights), eager autocast and torch.compile (MODES picks among them)
 set -uo pipefail
 B=.device/gpu
 OUT=${OUT:-/tmp/out}
@@ -38,7 +38,7 @@ case "${1:-parity}" in
     rm -rf /tmp/d4j/sd-parity
     ;;
   bench)
-    python3 bench/sd_pipeline_parity.py bench --device cuda --batches ${BATCHES:-1,4} --steps ${STEPS:-50} --java "$J -cp $CP" 2>&1 \
+    python3 bench/sd_pipeline_parity.py bench --device cuda --batches ${BATCHES:-1,4} --steps ${STEPS:-50} --modes ${MODES:-eager_bf16,autocast,compile_bf16} --java "$J -cp $CP" 2>&1 \
       | grep -v "Warning\|WARNING" | tee "$OUT/sd-bench.log" | grep '^{' | tee "$OUT/sd-bench.txt"
     ;;
   *) echo "unknown mode '$1': use parity, sd or bench" >&2; exit 2 ;;

@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * The hyper-parameters of a denoising network of either family (U-Net or DiT): what the trainer, samplers and CLI
  * need to know about a model without caring which one it is, and how to build it. Written to config.json with an
- * "arch" key ("unet" or "dit"); configs written before DiT existed have none and mean a U-Net.
+ * "arch" key ("unet" or "dit"); configs written before DiT existed have none and mean a U-Net. A diffusers U-Net
+ * ({@link UNet2DConfig}) is the third kind: it is read from diffusers' own config.json, never from a run's.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "arch", defaultImpl = UNetConfig.class)
 @JsonSubTypes({@JsonSubTypes.Type(value = UNetConfig.class, name = UNetConfig.ARCH), @JsonSubTypes.Type(value = DiTConfig.class, name = DiTConfig.ARCH)})

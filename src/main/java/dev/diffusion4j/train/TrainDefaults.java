@@ -2,6 +2,7 @@ package dev.diffusion4j.train;
 
 import dev.diffusion4j.models.DiTConfig;
 import dev.diffusion4j.models.ModelConfig;
+import dev.diffusion4j.models.UNet2DConfig;
 import dev.diffusion4j.models.UNetConfig;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -34,7 +35,7 @@ public record TrainDefaults(double lr, String variance, String loss, String weig
         return switch (m) {
             case UNetConfig _ -> new TrainDefaults(Double.parseDouble(Defaults.LR), Defaults.VARIANCE, Defaults.LOSS, Defaults.WEIGHTING);
             case DiTConfig _ -> new TrainDefaults(1e-4, "learned-range", "hybrid", "none");
-            case dev.diffusion4j.models.UNet2DConfig _ -> new TrainDefaults(Double.parseDouble(Defaults.LR), Defaults.VARIANCE, Defaults.LOSS, Defaults.WEIGHTING);
+            case UNet2DConfig _ -> new TrainDefaults(Double.parseDouble(Defaults.LR), Defaults.VARIANCE, Defaults.LOSS, Defaults.WEIGHTING);
         };
     }
 

@@ -58,7 +58,7 @@ public final class DiffusersFolder {
     }
 
     /** Strict load by name; files that use diffusers' pre-0.14 attention names are renamed as diffusers does. */
-    private static void loadWeights(Path file, Autoencoder m) throws IOException {
+    public static void loadWeights(Path file, dev.diffusion4j.nn.Module m) throws IOException {
         boolean legacy;
         try (SafeTensorsFile f = SafeTensors.open(file)) {
             legacy = LegacyAttentionNames.hasLegacyNames(f.shapes());

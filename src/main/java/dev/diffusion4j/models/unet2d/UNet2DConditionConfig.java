@@ -44,7 +44,7 @@ public record UNet2DConditionConfig(
         @JsonProperty(defaultValue = "[8]") List<Integer> attentionHeadDim,
         @JsonProperty(defaultValue = "0") int numAttentionHeads,
         @JsonProperty(defaultValue = "false") boolean useLinearProjection,
-        @JsonProperty(defaultValue = "") String classEmbedType,
+        String classEmbedType,
         @JsonProperty(defaultValue = "0") int numClassEmbeds,
         @JsonProperty(defaultValue = "false") boolean upcastAttention,
         @JsonProperty(defaultValue = "default") String resnetTimeScaleShift,

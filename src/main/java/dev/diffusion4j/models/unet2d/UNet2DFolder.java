@@ -7,7 +7,6 @@ import dev.diffusion4j.io.Json;
 import dev.diffusion4j.models.UNet2DConfig;
 import dev.diffusion4j.models.autoencoder.DiffusersConfigs;
 import dev.diffusion4j.models.autoencoder.DiffusersFolder;
-import dev.diffusion4j.nn.StateDicts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +18,8 @@ import java.util.Map;
  * beside diffusion_pytorch_model.safetensors or its fp16 variant, as {@link DiffusersFolder} finds and writes them for
  * the autoencoders. Loading is strict: the config's keys must be diffusers' (unknown keys and unsupported values are
  * refused by name) and the weights must have exactly the network's parameter names and shapes, else one message names
- * the first mismatch. Saving writes a folder that diffusers' from_pretrained loads.
+ * the first mismatch (the self-attention's pre-0.14 names query, key, value and proj_attn, as the google/ddpm-* files have
+ * them, are renamed as diffusers renames them). Saving writes a folder that diffusers' from_pretrained loads.
  */
 public final class UNet2DFolder {
     private UNet2DFolder() {}
@@ -44,7 +44,7 @@ public final class UNet2DFolder {
     /** The network a folder holds, with its weights. */
     public static UNet2D load(Path dir) throws IOException {
         UNet2D m = new UNet2D(readConfig(DiffusersFolder.configFile(dir, KIND)), new Generator(0));
-        StateDicts.loadModel(DiffusersFolder.weightsFile(dir, KIND), m, true);
+        DiffusersFolder.loadWeights(DiffusersFolder.weightsFile(dir, KIND), m);   // also the pre-0.14 attention names of google/ddpm-*
         return m;
     }
 
@@ -58,6 +58,7 @@ public final class UNet2DFolder {
         Map<String, Object> m = DiffusersConfigs.open(file, (String) name);
         for (String k : NULL_AS_ZERO) if (m.containsKey(k) && m.get(k) == null) m.put(k, 0);
         for (String k : NULL_AS_EMPTY) if (m.containsKey(k) && m.get(k) == null) m.put(k, "");
+        m.putIfAbsent("class_embed_type", "");   // diffusers' default, null (a record default cannot be an empty name)
         if (name.equals(UNet2DModelConfig.CLASS_NAME)) return checked(ConfigJson.bind(m, UNet2DModelConfig.class, file.toString()), file);
         for (var e : UNet2DConditionConfig.FIXED_KEYS.entrySet()) {
             if (!m.containsKey(e.getKey())) continue;

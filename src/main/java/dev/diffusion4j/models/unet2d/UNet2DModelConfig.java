@@ -43,7 +43,7 @@ public record UNet2DModelConfig(
         @JsonProperty(defaultValue = "1e-5") double normEps,
         @JsonProperty(defaultValue = "default") String resnetTimeScaleShift,
         @JsonProperty(defaultValue = "true") boolean addAttention,
-        @JsonProperty(defaultValue = "") String classEmbedType,
+        String classEmbedType,
         @JsonProperty(defaultValue = "0") int numClassEmbeds,
         @JsonProperty(defaultValue = "0") int numTrainTimesteps) implements UNet2DConfig {
 

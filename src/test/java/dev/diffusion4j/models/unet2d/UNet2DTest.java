@@ -57,6 +57,32 @@ class UNet2DTest {
         assertEquals(1280, l.timeEmbedDim());
     }
 
+    /** Stable Diffusion 1.5's and 2.1's unet/config.json as their repositories hold them (older diffusers, fewer keys). */
+    @Test
+    void publishedStableDiffusionConfigsReadWithTheirCounts() throws IOException {
+        String sd15 = """
+                {"_class_name": "UNet2DConditionModel", "_diffusers_version": "0.6.0", "act_fn": "silu", "attention_head_dim": 8,
+                 "block_out_channels": [320, 640, 1280, 1280], "center_input_sample": false, "cross_attention_dim": 768,
+                 "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
+                 "downsample_padding": 1, "flip_sin_to_cos": true, "freq_shift": 0, "in_channels": 4, "layers_per_block": 2,
+                 "mid_block_scale_factor": 1, "norm_eps": 1e-05, "norm_num_groups": 32, "out_channels": 4, "sample_size": 64,
+                 "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"]}
+                """;
+        Path f = Files.writeString(tmp.resolve("config.json"), sd15);
+        UNet2DConfig c = UNet2DFolder.readConfig(f);
+        assertEquals(UNet2DConditionConfig.sd1(), c);
+        assertEquals(859_520_964L, c.parameterCount());
+        String sd21 = sd15.replace("\"_diffusers_version\": \"0.6.0\"", "\"_diffusers_version\": \"0.10.0.dev0\"")
+                .replace("\"attention_head_dim\": 8", "\"attention_head_dim\": [5, 10, 20, 20], \"dual_cross_attention\": false,"
+                        + " \"num_class_embeds\": null, \"only_cross_attention\": false, \"upcast_attention\": true, \"use_linear_projection\": true")
+                .replace("\"cross_attention_dim\": 768", "\"cross_attention_dim\": 1024").replace("\"sample_size\": 64", "\"sample_size\": 96");
+        Files.writeString(f, sd21);
+        UNet2DConditionConfig c21 = (UNet2DConditionConfig) UNet2DFolder.readConfig(f);
+        assertEquals(865_910_724L, c21.parameterCount());   // diffusers' count for this config
+        assertEquals(List.of(5, 10, 20, 20), c21.layout().down().stream().map(b -> b.attention() == Attention.NONE ? 20 : b.heads()).toList());
+        assertTrue(c21.layout().linearProjection());
+    }
+
     /** The count from the layout is the count of the built network, over every kind of block and option. */
     @Test
     void parameterCountFromTheConfigIsTheBuiltNetworksCount() throws IOException {
@@ -157,6 +183,27 @@ class UNet2DTest {
         Files.delete(w);
         var io = assertThrows(java.nio.file.NoSuchFileException.class, () -> UNet2DFolder.load(dir));
         assertTrue(io.getMessage().contains("U-Net folder"), io.getMessage());
+    }
+
+    /** google/ddpm-* files name the attention query, key, value and proj_attn (pre-0.14); they load as diffusers renames them. */
+    @Test
+    void legacyAttentionNamesLoadAsDiffusersRenamesThem() throws IOException {
+        Path dir = copyFixture("ddpm_attn_tiny");
+        Path w = dir.resolve(DiffusersFolder.WEIGHTS);
+        Map<String, Tensor> old = new LinkedHashMap<>();
+        Map<String, String> names = Map.of("to_q", "query", "to_k", "key", "to_v", "value", "to_out.0", "proj_attn");
+        for (var e : StateDicts.load(w).entrySet()) {
+            String k = e.getKey();
+            for (var n : names.entrySet()) k = k.replace(".attentions.0." + n.getKey() + ".", ".attentions.0." + n.getValue() + ".");
+            old.put(k, e.getValue());
+        }
+        assertTrue(old.containsKey("mid_block.attentions.0.proj_attn.weight"));
+        StateDicts.save(w, old, Map.of());
+        Map<String, Tensor> in = StateDicts.load(fixture("ddpm_attn_tiny").resolve("inputs.safetensors"));
+        try (var g = GradMode.off()) {
+            assertArrayEquals(UNet2DDiffusersParity.run(UNet2DFolder.load(fixture("ddpm_attn_tiny").resolve("model")), in, dev.diffusion4j.engine.Device.CPU)
+                    .toFloatArray(), UNet2DDiffusersParity.run(UNet2DFolder.load(dir), in, dev.diffusion4j.engine.Device.CPU).toFloatArray());
+        }
     }
 
     @Test
