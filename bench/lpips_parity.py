@@ -59,6 +59,29 @@ def vgg_features(widths):
     return holder, False
 
 
+class NetLin(nn.Module):
+    """lpips' NetLinLayer: dropout (inactive in eval mode) and a 1x1 conv to one channel without bias, as `model`."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.model = nn.Sequential(nn.Dropout(), nn.Conv2d(channels, 1, 1, bias=False))
+
+    def forward(self, x):
+        return self.model(x)
+
+
+class LinLayers(nn.Module):
+    """lin0 ... lin4, so that state_dict() names them as lpips' vgg.pth does (lin0.model.1.weight ...)."""
+
+    def __init__(self, widths):
+        super().__init__()
+        for k, c in enumerate(widths):
+            setattr(self, "lin%d" % k, NetLin(c))
+
+    def layers(self):
+        return [getattr(self, "lin%d" % k) for k in range(5)]
+
+
 class Lpips(nn.Module):
     """lpips.LPIPS(net='vgg', version='0.1') restated: ScalingLayer, the five VGG slices, normalize_tensor, the lin
     layers (Dropout + 1x1 conv without bias; eval mode, so no dropout), spatial average, sum over the taps."""
@@ -68,7 +91,7 @@ class Lpips(nn.Module):
         self.slices = nn.ModuleList([nn.Sequential(*[features[i] for i in range(a, b)]) for a, b in SLICES])
         self.register_buffer("shift", torch.tensor([-.030, -.088, -.188])[None, :, None, None])
         self.register_buffer("scale", torch.tensor([.458, .448, .450])[None, :, None, None])
-        self.lins = nn.ModuleList([nn.Sequential(nn.Dropout(), nn.Conv2d(c, 1, 1, bias=False)) for c in widths])
+        self.lin = LinLayers(widths)
 
     def taps(self, x):
         h, out = (x - self.shift) / self.scale, []
@@ -83,7 +106,7 @@ class Lpips(nn.Module):
 
     def forward(self, x, y):
         total = 0
-        for lin, a, b in zip(self.lins, self.taps(x), self.taps(y)):
+        for lin, a, b in zip(self.lin.layers(), self.taps(x), self.taps(y)):
             total = total + lin((self.normalize(a) - self.normalize(b)) ** 2).mean([2, 3], keepdim=True)
         return total.reshape(-1)
 
@@ -109,16 +132,16 @@ def main():
                 m.bias.copy_(0.05 + 0.05 * torch.randn(m.bias.shape, generator=g))
     model = Lpips(net.features, widths)
     with torch.no_grad():   # lpips' lin weights are non-negative
-        for lin in model.lins:
-            lin[1].weight.copy_(0.2 * torch.rand(lin[1].weight.shape, generator=g))
+        for lin in model.lin.layers():
+            lin.model[1].weight.copy_(0.2 * torch.rand(lin.model[1].weight.shape, generator=g))
     model = model.to(a.device).eval()
     for p in model.parameters():
         p.requires_grad_(False)
 
     os.makedirs(a.out, exist_ok=True)
-    vgg_state = net.state_dict() if from_torchvision else {"features." + k: v for k, v in net.features.state_dict().items()}
-    torch.save({k: v.detach().cpu().contiguous() for k, v in vgg_state.items()}, os.path.join(a.out, "vgg16.pth"))
-    lin_state = {"lin%d.model.1.weight" % k: lin[1].weight.detach().cpu().contiguous() for k, lin in enumerate(model.lins)}
+    # state_dict()s (OrderedDicts with their _metadata), as the released files hold them
+    torch.save(copy.deepcopy(net).cpu().state_dict(), os.path.join(a.out, "vgg16.pth"))
+    lin_state = copy.deepcopy(model.lin).cpu().state_dict()
     torch.save(lin_state, os.path.join(a.out, "lpips.pth"), _use_new_zipfile_serialization=False)
 
     x = torch.rand(a.batch, 3, a.size, a.size, generator=g) * 2 - 1

@@ -37,8 +37,9 @@ import java.util.TreeMap;
 /**
  * Trains an {@link Autoencoder} on images with {@link AutoencoderLoss}: Adam (betas 0.5, 0.9 as LDM) for the
  * autoencoder and the loss's log-variance, a second Adam for the optional {@link PatchDiscriminator} from the loss's
- * disc_start on, the optional perceptual (LPIPS) term with the user's frozen VGG16 / LPIPS weights, EMA weights, periodic checkpoints, grids of input/reconstruction pairs with their PSNR/SSIM, the
- * metrics log and report.html of diffusion runs ({@link RunDir}, {@link MetricsLog}, {@link RunReport}).
+ * disc_start on, the optional perceptual (LPIPS) term with the user's frozen VGG16 / LPIPS weights, EMA weights,
+ * periodic checkpoints, grids of input/reconstruction pairs with their PSNR/SSIM, the metrics log and report.html of
+ * diffusion runs ({@link RunDir}, {@link MetricsLog}, {@link RunReport}).
  * Random streams and the data position are checkpointed, so a resumed run continues exactly.
  */
 public final class AutoencoderTrainer {
