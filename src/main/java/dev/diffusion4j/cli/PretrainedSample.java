@@ -30,18 +30,20 @@ final class PretrainedSample {
 
     static int run(SampleCommand c, Device dev, PrintWriter out) throws Exception {
         Path dir = c.pretrained;
-        PretrainedPipeline.readIndex(dir);   // the pipeline class is checked before any weights are read
+        String kind = PretrainedPipeline.readIndex(dir).className();   // checked before any weights are read
+        boolean text = kind.equals(PretrainedPipeline.STABLE_DIFFUSION);
+        if (text && c.prompts == null) throw new IllegalArgumentException(dir + " is a " + kind + ": say what to draw with --prompt \"...\"");
+        if (!text && (c.prompts != null || c.negativePrompt != null))
+            throw new IllegalArgumentException("--prompt needs a text-to-image pipeline; " + dir + " is a " + kind);
         out.println("loading " + dir + " ...");
         out.flush();
         PretrainedPipeline p = PretrainedPipeline.load(dir, dev);
-        if (p.takesPrompts() && c.prompts == null)
-            throw new IllegalArgumentException(dir + " is a " + p.className() + ": say what to draw with --prompt \"...\"");
-        if (!p.takesPrompts() && (c.prompts != null || c.negativePrompt != null))
-            throw new IllegalArgumentException("--prompt needs a text-to-image pipeline; " + dir + " is a " + p.className());
         long[] labels = labels(c, p);
         int total = labels != null ? labels.length : c.count;
         int steps = c.steps != null ? c.steps : p.defaultSteps();
         double guidance = c.guidance != null ? c.guidance : p.defaultGuidance();
+        if (guidance != 1 && !p.guidable())
+            throw new IllegalArgumentException("--guidance: a " + p.className() + " has no unconditional branch to guide away from; leave --guidance out (or 1)");
         Sampler sampler = p.sampler(steps, c.eta);
         out.printf(Locale.ROOT, "sampling %d images from %s (%s, %d x %d) with its %s, %d steps, %s, on %s%n", total, dir, p.className(),
                 p.imageSize(), p.imageSize(), p.scheduler().className(), sampler.steps(),

@@ -141,7 +141,7 @@ public final class PretrainedPipeline {
     public Tensor sampleFrom(Sampler sampler, Tensor noise, List<String> prompts, String negativePrompt, long[] labels, double guidance,
                              Generator gen, StepCallback callback) {
         int n = noise.shape(0);
-        checkConditioning(n, prompts, labels);
+        checkConditioning(n, prompts, labels, guidance);
         try (var g = GradMode.off()) {
             Denoiser net = new NetworkDenoiser(model);
             Conditioning cond = null;
@@ -170,7 +170,15 @@ public final class PretrainedPipeline {
     /** The VAE's scaling_factor (1 where its config has none, as diffusers' VQModel folders may). */
     private double latentScale() { return Double.isNaN(vae.scalingFactor()) ? 1.0 : vae.scalingFactor(); }
 
-    private void checkConditioning(int n, List<String> prompts, long[] labels) {
+    /**
+     * Whether classifier-free guidance applies: text pipelines (the empty or negative prompt) and DiT (its label table's
+     * extra "no class" row); a class-conditional UNet2DModel has no such row.
+     */
+    public boolean guidable() { return text != null || className().equals(DIT); }
+
+    private void checkConditioning(int n, List<String> prompts, long[] labels, double guidance) {
+        if (guidance != 1 && !guidable())
+            throw new IllegalArgumentException(className() + " has no unconditional branch to guide away from: use guidance 1 (got " + guidance + ")");
         if (text != null && (prompts == null || prompts.size() != n))
             throw new IllegalArgumentException(className() + " draws from prompts: give " + n + " prompts");
         if (text == null && prompts != null) throw new IllegalArgumentException(className() + " takes no prompts");
