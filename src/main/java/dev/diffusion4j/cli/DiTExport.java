@@ -3,12 +3,14 @@ package dev.diffusion4j.cli;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
-import dev.diffusion4j.diffusion.NoiseSchedule;
+import dev.diffusion4j.diffusion.Parameterization;
+import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.interop.diffusers.DdpmPipelineFolder;
 import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.io.Json;
 import dev.diffusion4j.models.DenoisingNetwork;
@@ -27,7 +29,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * {@code diffuse export --format diffusers} for a class-conditional DiT run: OUT/transformer (a DiTTransformer2DModel
@@ -132,45 +133,12 @@ final class DiTExport {
     }
 
     /**
-     * A DDPMScheduler config for the run's process: its betas as trained_betas (exact for every schedule, zero terminal
-     * SNR included), the schedule's diffusers name where it has one, prediction type and variance type in diffusers'
-     * words, and clipping of x0 to [-1, 1] for pixel runs (as diffuse sample does) but not for latent runs.
+     * A DDPMScheduler config for the run's process (the one writer U-Net exports use too): betas by diffusers' name where
+     * one gives them exactly, else trained_betas; prediction and variance type in diffusers' words; clipping of x0 to
+     * [-1, 1] for pixel runs (as diffuse sample does) but not for latent runs.
      */
     static Map<String, Object> schedulerConfig(DiffusionConfig d, boolean clip) {
-        NoiseSchedule s = d.noiseSchedule();
-        Map<String, Object> m = new TreeMap<>();
-        m.put("_class_name", "DDPMScheduler");
-        m.put("_diffusers_version", DiffusersDiTConfig.DIFFUSERS_VERSION);
-        m.put("num_train_timesteps", s.steps());
-        m.put("beta_schedule", switch (NoiseSchedule.Kind.parse(d.schedule())) {
-            case LINEAR -> "linear";
-            case COSINE -> "squaredcos_cap_v2";
-            case SCALED_LINEAR -> "scaled_linear";
-            case SIGMOID -> "sigmoid";
-        });
-        m.put("beta_start", s.beta(0));
-        m.put("beta_end", s.beta(s.steps() - 1));
-        m.put("trained_betas", java.util.Arrays.stream(s.betas()).boxed().toList());
-        m.put("prediction_type", switch (d.parameterization().toLowerCase(Locale.ROOT)) {
-            case "eps" -> "epsilon";
-            case "x0" -> "sample";
-            case "v" -> "v_prediction";
-            default -> throw new IllegalArgumentException("no diffusers prediction_type for parameterization " + d.parameterization());
-        });
-        m.put("variance_type", switch (d.variance().toLowerCase(Locale.ROOT)) {
-            case "fixed-small" -> "fixed_small";
-            case "fixed-large" -> "fixed_large";
-            case "learned-range" -> "learned_range";
-            default -> throw new IllegalArgumentException("no diffusers variance_type for variance " + d.variance());
-        });
-        m.put("clip_sample", clip);
-        m.put("clip_sample_range", 1.0);
-        m.put("thresholding", false);
-        m.put("dynamic_thresholding_ratio", 0.995);
-        m.put("sample_max_value", 1.0);
-        m.put("timestep_spacing", "leading");
-        m.put("steps_offset", 0);
-        m.put("rescale_betas_zero_snr", false);
-        return m;
+        return DdpmPipelineFolder.schedulerConfig(d.noiseSchedule(), d.zeroTerminalSnr(), Parameterization.parse(d.parameterization()),
+                VarianceType.parse(d.variance()), clip);
     }
 }

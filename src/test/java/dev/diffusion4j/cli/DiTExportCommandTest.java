@@ -55,10 +55,10 @@ class DiTExportCommandTest {
     @Test void theSchedulerConfigCarriesTheRunsBetasAndWords() {
         DiffusionConfig d = DiffusionConfig.defaults();
         Map<String, Object> linear = DiTExport.schedulerConfig(withSchedule(d, "linear", "v", "learned-range"), false);
-        List<?> betas = (List<?>) linear.get("trained_betas");
+        double[] betas = dev.diffusion4j.interop.diffusers.SchedulerConfig.fromMap(linear, "export").schedule().betas();
         double[] expected = NoiseSchedule.linear(1000).betas();
-        assertEquals(1000, betas.size());
-        for (int i = 0; i < expected.length; i++) assertEquals(expected[i], ((Number) betas.get(i)).doubleValue(), 0.0);
+        assertEquals(1000, betas.length);
+        for (int i = 0; i < expected.length; i++) assertEquals(expected[i], betas[i], 1e-15);
         assertEquals(1e-4, (double) linear.get("beta_start"), 1e-12);
         assertEquals(0.02, (double) linear.get("beta_end"), 1e-12);
         assertEquals("linear", linear.get("beta_schedule"));

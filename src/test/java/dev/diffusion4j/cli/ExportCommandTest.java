@@ -82,6 +82,6 @@ class ExportCommandTest {
         CliRun r = CliRun.of("export", "--run", run.toString(), tmp.resolve("x").toString());
         assertTrue(r.status() != 0 && r.err().contains("average pooling"), r.describe());
         assertTrue(!Files.exists(tmp.resolve("x").resolve("model_index.json")));
-        CliRun.of("export", "--run", tmp.resolve("missing").toString(), tmp.resolve("z").toString()).refused(2, "neither a train-autoencoder run nor a U-Net");
+        CliRun.of("export", "--run", tmp.resolve("missing").toString(), tmp.resolve("z").toString()).refused(2, "is not a train-autoencoder run, a U-Net diffusion run or a class-conditional DiT run");
     }
 }
