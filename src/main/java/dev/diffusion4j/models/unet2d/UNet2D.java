@@ -1,11 +1,11 @@
 package dev.diffusion4j.models.unet2d;
 
-import dev.diffusion4j.models.UNet2DConfig;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Shape;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.models.DenoisingNetwork;
+import dev.diffusion4j.models.UNet2DConfig;
 import dev.diffusion4j.nn.Conv2d;
 import dev.diffusion4j.nn.Embedding;
 import dev.diffusion4j.nn.GroupNorm;
