@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * The config.json of a diffusers U-Net, bound under diffusers' own keys: {@link UNet2DModelConfig} (the google/ddpm-*
- * layout) or {@link UNet2DConditionConfig} (Stable Diffusion's); implemented only by those two (package models.unet2d). Both build a {@link UNet2D} from the same
- * {@link UNet2DLayout}; {@link dev.diffusion4j.models.unet2d.UNet2DFolder} reads and writes them.
+ * layout) or {@link UNet2DConditionConfig} (Stable Diffusion's), its only implementations (non-sealed only because a
+ * sealed interface's subtypes must share its package). Both build a {@link UNet2D} from the same {@link UNet2DLayout};
+ * {@link dev.diffusion4j.models.unet2d.UNet2DFolder} reads and writes them.
  */
 public non-sealed interface UNet2DConfig extends ModelConfig {
     /** diffusers' class name, written as _class_name. */

@@ -1,11 +1,11 @@
 package dev.diffusion4j.models.unet2d;
 
-import dev.diffusion4j.models.UNet2DConfig;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Shape;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.models.DenoisingNetwork;
+import dev.diffusion4j.models.UNet2DConfig;
 import dev.diffusion4j.nn.Conv2d;
 import dev.diffusion4j.nn.Embedding;
 import dev.diffusion4j.nn.GroupNorm;
@@ -66,7 +66,8 @@ public final class UNet2D extends DenoisingNetwork {
             throw new IllegalArgumentException("timesteps must be [" + n + "] or [1], got " + Shape.str(t.shape()));
         if (layout.centerInput()) x = x.mul(2).sub(1);
         Tensor tt = t.shape(0) == n ? t : t.expand(n);
-        Tensor temb = timeEmbedding.forward(TimeProjection.embed(tt, layout.blockOutChannels().getFirst(), layout.flipSinToCos(), layout.freqShift()));
+        Tensor proj = TimeProjection.embed(tt, layout.blockOutChannels().getFirst(), layout.flipSinToCos(), layout.freqShift());
+        Tensor temb = timeEmbedding.forward(proj.dtype() == x.dtype() ? proj : proj.to(x.dtype()));   // f32, then the sample's dtype, as diffusers
         if (classEmbedding != null) {
             if (labels == null) throw new IllegalArgumentException("this " + cfg.className() + " is class-conditional (num_class_embeds "
                     + layout.numClassEmbeds() + "): give a label per image; it has no 'no class' label");

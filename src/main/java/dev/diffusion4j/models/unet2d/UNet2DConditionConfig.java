@@ -1,8 +1,8 @@
 package dev.diffusion4j.models.unet2d;
 
-import dev.diffusion4j.models.UNet2DConfig;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.diffusion4j.models.UNet2DConfig;
 import dev.diffusion4j.models.unet2d.UNet2DLayout.Attention;
 import dev.diffusion4j.models.unet2d.UNet2DLayout.Block;
 import java.util.ArrayList;

@@ -114,6 +114,25 @@ class UNet2DTest {
         }
     }
 
+    /** Converted to f64 (as for gradient checks) the network gives the f32 outputs up to f32 rounding. */
+    @Test
+    void runsInFloat64() throws IOException {
+        for (String name : CASES) {
+            UNet2D m = UNet2DFolder.load(fixture(name).resolve("model"));
+            Map<String, Tensor> in = StateDicts.load(fixture(name).resolve("inputs.safetensors"));
+            try (var g = GradMode.off()) {
+                Tensor f32 = UNet2DDiffusersParity.run(m, in, dev.diffusion4j.engine.Device.CPU);
+                m.to(dev.diffusion4j.engine.DType.F64);
+                Map<String, Tensor> in64 = new LinkedHashMap<>(in);
+                for (String k : List.of("sample", "encoder_hidden_states"))
+                    if (in.containsKey(k)) in64.put(k, in.get(k).to(dev.diffusion4j.engine.DType.F64));
+                Tensor f64 = UNet2DDiffusersParity.run(m, in64, dev.diffusion4j.engine.Device.CPU);
+                assertEquals(dev.diffusion4j.engine.DType.F64, f64.dtype());
+                assertTrue(TensorDiff.errors(f32, f64)[1] < 1e-5, name);
+            }
+        }
+    }
+
     @Test
     void modulesAndHeadsFollowDiffusers() throws IOException {
         UNet2D ddpm = UNet2DFolder.load(fixture("ddpm_attn_tiny").resolve("model"));
