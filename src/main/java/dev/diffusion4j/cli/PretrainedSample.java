@@ -52,7 +52,8 @@ final class PretrainedSample {
         out.flush();
         List<Tensor> parts = new ArrayList<>();
         int batches = (total + c.batchSize - 1) / c.batchSize;
-        try (ProgressBar bar = new ProgressBar(System.out, "sample", (long) batches * sampler.steps(), "step")) {
+        try (ProgressBar bar = new ProgressBar(System.out, "sample", (long) batches * sampler.steps(), "step");
+             var ac = c.mathMode.autocast()) {
             for (int b = 0; b < batches; b++) {
                 int from = b * c.batchSize, n = Math.min(c.batchSize, total - from);
                 List<String> prompts = p.takesPrompts() ? TextConditioning.spread(c.prompts, from, n, total) : null;

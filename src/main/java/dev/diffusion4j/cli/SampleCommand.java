@@ -5,6 +5,7 @@ import dev.diffusion4j.diffusion.Conditioning;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.StepCallback;
 import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.train.autoencoder.LatentDecoder;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.data.Pngs;
@@ -113,6 +114,14 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto. Default: ${DEFAULT-VALUE}.")
     String device;
 
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
+            description = "GPU math while sampling: fp32, tf32 (TF32 tensor cores for f32 products and convolutions) or bf16 (bf16 autocast). "
+                    + "The CPU computes in f32. Default: ${DEFAULT-VALUE}.")
+    String precision;
+
+    /** The parsed --precision, its TF32 switch applied (checked with the other options). */
+    Precision mathMode;
+
     @Option(names = "--upscale", paramLabel = "SR_RUN", description = "Chain a super-resolution run after this one (repeat for more stages); "
             + "the grid, --images and a <grid>-cascade.png comparison then show the upscaled images.")
     List<Path> upscale = new ArrayList<>();
@@ -133,10 +142,10 @@ public final class SampleCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (pretrained != null) {
             PretrainedSample.checkOptions(this, new OptionChecks(spec));
-            return PretrainedSample.run(this, checkOptions(), out);
+            return PretrainedSample.run(this, checkOptionsAndNote(out), out);
         }
         new OptionChecks(spec).require(run != null, "give --run DIR (a training run) or --pretrained DIR (a diffusers pipeline folder)");
-        Device dev = checkOptions();
+        Device dev = checkOptionsAndNote(out);
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();
         if (SuperResolutionTask.of(r) != null)
@@ -178,7 +187,8 @@ public final class SampleCommand implements Callable<Integer> {
         List<Tensor> parts = new ArrayList<>();
         List<Tensor> stripFrames = new ArrayList<>();
         int batches = (total + batchSize - 1) / batchSize;
-        try (ProgressBar bar = new ProgressBar(System.out, "sample", (long) batches * sc.create(diffusion).steps(), "step")) {
+        try (ProgressBar bar = new ProgressBar(System.out, "sample", (long) batches * sc.create(diffusion).steps(), "step");
+             var ac = mathMode.autocast()) {
             for (int b = 0; b < batches; b++) {
                 int n = Math.min(batchSize, total - b * batchSize);
                 Conditioning cond = text != null ? text.prompts(TextConditioning.spread(prompts, b * batchSize, n, total))
@@ -230,6 +240,12 @@ public final class SampleCommand implements Callable<Integer> {
         return 0;
     }
 
+    private Device checkOptionsAndNote(PrintWriter out) {
+        Device dev = checkOptions();
+        if (mathMode != Precision.FP32 && !dev.isCuda()) out.println("note: --precision " + mathMode.id() + " applies on CUDA; the CPU computes in f32");
+        return dev;
+    }
+
     /** Every option against its allowed range, and the output paths, before the run is read or anything is written. */
     private Device checkOptions() {
         OptionChecks c = new OptionChecks(spec);
@@ -244,6 +260,8 @@ public final class SampleCommand implements Callable<Integer> {
         if (grid != null) c.outputFile("--grid", grid);
         if (strip != null) c.outputFile("--strip", strip);
         if (imagesDir != null) c.outputFolder("--images", imagesDir);
+        mathMode = c.parse("--precision", precision, Precision::parse);
+        mathMode.applyMathMode();
         return c.device("--device", device);
     }
 

@@ -91,8 +91,9 @@ class PretrainedSampleCliTest {
         Path dir = sdFolder(), grid = tmp.resolve("sd.png"), images = tmp.resolve("imgs");
         CliRun r = CliRun.of("sample", "--pretrained", dir.toString(), "--prompt", "red apple", "--prompt", "grinning face",
                 "--negative-prompt", "blurry", "--count", "2", "--steps", "2", "--guidance", "5", "--grid", grid.toString(),
-                "--images", images.toString(), "--device", "cpu");
+                "--images", images.toString(), "--device", "cpu", "--precision", "bf16");
         assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("note: --precision bf16 applies on CUDA"), r.out());
         assertTrue(r.out().contains("StableDiffusionPipeline, 16 x 16"), r.out());
         var one = ImageIO.read(images.resolve("00000.png").toFile());
         assertEquals(16, one.getWidth());
