@@ -27,6 +27,8 @@ public final class DiffusersFolder {
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "diffusion_pytorch_model.safetensors";
     public static final String WEIGHTS_FP16 = "diffusion_pytorch_model.fp16.safetensors";
+    /** The PyTorch-pickle weights of older hub folders, read when neither safetensors file is there. */
+    public static final String WEIGHTS_BIN = "diffusion_pytorch_model.bin";
 
     /** Whether dir holds a diffusers autoencoder's config.json (its _class_name is AutoencoderKL or VQModel). */
     public static boolean isAutoencoderFolder(Path dir) {
@@ -57,8 +59,19 @@ public final class DiffusersFolder {
         return m;
     }
 
-    /** Strict load by name; files that use diffusers' pre-0.14 attention names are renamed as diffusers does. */
+    /**
+     * Strict load by name; files that use diffusers' pre-0.14 attention names are renamed as diffusers does. A
+     * diffusion_pytorch_model.bin (a PyTorch pickle, as older hub folders such as google/ddpm-* ship) is read by the
+     * restricted checkpoint reader, which builds tensors only and never runs code from the file.
+     */
     public static void loadWeights(Path file, dev.diffusion4j.nn.Module m) throws IOException {
+        if (file.getFileName().toString().equals(WEIGHTS_BIN)) {
+            Map<String, dev.diffusion4j.io.RawTensor> all = dev.diffusion4j.io.torch.WeightsFiles.read(file, null);
+            Map<String, int[]> shapes = new java.util.LinkedHashMap<>();
+            all.forEach((k, v) -> shapes.put(k, v.shape()));
+            LegacyAttentionNames.load(file, shapes, all::get, m);
+            return;
+        }
         boolean legacy;
         try (SafeTensorsFile f = SafeTensors.open(file)) {
             legacy = LegacyAttentionNames.hasLegacyNames(f.shapes());
@@ -104,11 +117,9 @@ public final class DiffusersFolder {
     /** The weights file of an autoencoder folder: the f32 file, else the fp16 variant. */
     public static Path weightsFile(Path dir) throws IOException { return weightsFile(dir, "autoencoder"); }
 
-    /** The weights file of a diffusers folder of a model of the given kind: the f32 file, else the fp16 variant. */
+    /** The weights file of a diffusers folder of a model of the given kind: the f32 file, else the fp16 variant, else the .bin pickle. */
     public static Path weightsFile(Path dir, String kind) throws IOException {
-        for (String name : new String[] {WEIGHTS, WEIGHTS_FP16}) if (Files.isRegularFile(dir.resolve(name))) return dir.resolve(name);
-        String bin = Files.isRegularFile(dir.resolve("diffusion_pytorch_model.bin"))
-                ? "; it has diffusion_pytorch_model.bin, a pickle that is not read: save it as safetensors in diffusers first" : "";
-        throw new NoSuchFileException(dir.toString(), null, "no " + WEIGHTS + " or " + WEIGHTS_FP16 + " in the " + kind + " folder" + bin);
+        for (String name : new String[] {WEIGHTS, WEIGHTS_FP16, WEIGHTS_BIN}) if (Files.isRegularFile(dir.resolve(name))) return dir.resolve(name);
+        throw new NoSuchFileException(dir.toString(), null, "no " + WEIGHTS + ", " + WEIGHTS_FP16 + " or " + WEIGHTS_BIN + " in the " + kind + " folder");
     }
 }

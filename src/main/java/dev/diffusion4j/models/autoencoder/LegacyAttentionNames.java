@@ -38,34 +38,48 @@ final class LegacyAttentionNames {
         return false;
     }
 
-    /** Loads the file into the model under the current names, strictly (names, shapes, finite values). */
+    /** Reads one tensor of a weights file by its key in the file. */
+    interface Reader {
+        RawTensor read(String key) throws IOException;
+    }
+
+    /** Loads the safetensors file into the model under the current names, strictly (names, shapes, finite values). */
     static void load(Path file, Module model) throws IOException {
+        try (SafeTensorsFile f = SafeTensors.open(file)) {
+            load(file, f.shapes(), f::read, model);
+        }
+    }
+
+    /**
+     * Loads weights whose file keys and shapes are {@code fileShapes} (any format) into the model under the current
+     * names, strictly: names and shapes are checked before any tensor is read, then every value must be finite.
+     */
+    static void load(Path file, Map<String, int[]> fileShapes, Reader reader, Module model) throws IOException {
         LinkedHashMap<String, int[]> expected = new LinkedHashMap<>();
         model.stateDict().forEach((k, v) -> expected.put(k, v.shape()));
-        try (SafeTensorsFile f = SafeTensors.open(file)) {
-            LinkedHashMap<String, int[]> renamed = new LinkedHashMap<>();
-            Map<String, String> fileKey = new LinkedHashMap<>();
-            for (var e : f.shapes().entrySet()) {
-                String k = e.getKey(), now = rename(k);
-                int[] shape = e.getValue();
-                if (fileKey.containsKey(now))
-                    throw new SafeTensorsException(file, k, "names the same weight as '" + fileKey.get(now) + "' (" + now + "): a mix of old and new names");
-                renamed.put(now, !now.equals(k) && shape.length == 4 ? new int[] {shape[0], shape[1]} : shape);   // 1x1 conv -> linear
-                fileKey.put(now, k);
-            }
-            try {
-                SafeTensors.checkShapes(expected, renamed);
-            } catch (SafeTensorsException e) {
-                throw new SafeTensorsException(file, null, e.getMessage() + " (legacy attention names renamed)");
-            }
-            LinkedHashMap<String, Tensor> state = new LinkedHashMap<>();
-            for (var e : fileKey.entrySet()) {
-                RawTensor raw = f.read(e.getValue());
-                NonFiniteCount bad = NonFiniteCount.of(raw);
-                if (bad.any()) throw new SafeTensorsException(file, e.getValue(), "holds " + bad + " (of " + raw.numel() + "): damaged weights");
-                state.put(e.getKey(), RawTensors.fromRaw(raw).reshape(renamed.get(e.getKey())));
-            }
-            model.loadStateDict(state, true);
+        LinkedHashMap<String, int[]> renamed = new LinkedHashMap<>();
+        Map<String, String> fileKey = new LinkedHashMap<>();
+        boolean legacy = hasLegacyNames(fileShapes);
+        for (var e : fileShapes.entrySet()) {
+            String k = e.getKey(), now = rename(k);
+            int[] shape = e.getValue();
+            if (fileKey.containsKey(now))
+                throw new SafeTensorsException(file, k, "names the same weight as '" + fileKey.get(now) + "' (" + now + "): a mix of old and new names");
+            renamed.put(now, !now.equals(k) && shape.length == 4 ? new int[] {shape[0], shape[1]} : shape);   // 1x1 conv -> linear
+            fileKey.put(now, k);
         }
+        try {
+            SafeTensors.checkShapes(expected, renamed);
+        } catch (SafeTensorsException e) {
+            throw new SafeTensorsException(file, null, e.getMessage() + (legacy ? " (legacy attention names renamed)" : ""));
+        }
+        LinkedHashMap<String, Tensor> state = new LinkedHashMap<>();
+        for (var e : fileKey.entrySet()) {
+            RawTensor raw = reader.read(e.getValue());
+            NonFiniteCount bad = NonFiniteCount.of(raw);
+            if (bad.any()) throw new SafeTensorsException(file, e.getValue(), "holds " + bad + " (of " + raw.numel() + "): damaged weights");
+            state.put(e.getKey(), RawTensors.fromRaw(raw).reshape(renamed.get(e.getKey())));
+        }
+        model.loadStateDict(state, true);
     }
 }

@@ -52,7 +52,7 @@ public final class DiffusersDiTFolder {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(configFile + ": " + e.getMessage(), e);
         }
-        StateDicts.loadModel(DiffusersFolder.weightsFile(dir, "DiT"), m, true);
+        DiffusersFolder.loadWeights(DiffusersFolder.weightsFile(dir, "DiT"), m);
         m.eval();
         return new Loaded(m, cfg);
     }

@@ -225,6 +225,20 @@ class UNet2DTest {
         }
     }
 
+    /**
+     * Older hub folders ship diffusion_pytorch_model.bin (a torch.save pickle) with the pre-0.14 attention names: the
+     * fixture made from ddpm_attn_tiny by scripts/make_legacy_unet_bin.py loads through the restricted checkpoint reader
+     * and computes exactly what the safetensors folder does.
+     */
+    @Test
+    void aTorchPickleFolderWithLegacyNamesLoadsLikeTheSafetensorsOne() throws IOException {
+        Map<String, Tensor> in = StateDicts.load(fixture("ddpm_attn_tiny").resolve("inputs.safetensors"));
+        try (var g = GradMode.off()) {
+            assertArrayEquals(UNet2DDiffusersParity.run(UNet2DFolder.load(fixture("ddpm_attn_tiny").resolve("model")), in, dev.diffusion4j.engine.Device.CPU)
+                    .toFloatArray(), UNet2DDiffusersParity.run(UNet2DFolder.load(fixture("ddpm_attn_tiny_bin")), in, dev.diffusion4j.engine.Device.CPU).toFloatArray());
+        }
+    }
+
     @Test
     void configRefusalsNameTheKeyAndWhatIsSupported() throws IOException {
         String cond = Files.readString(fixture("cond_tiny").resolve("model/config.json"));
