@@ -68,7 +68,11 @@ public final class Sampling {
         return sample(sc.create(diffusion), model, sc, mc, device, count, cond, callback);
     }
 
-    /** As above with a given sampler (e.g. one with classifier guidance); sc gives the seed. */
+    /**
+     * As above with a given sampler (e.g. one with classifier guidance); sc gives the seed. Pixel samples (x0 clipping
+     * on, as pixel runs train) end clamped to [-1, 1]; latents (clipping off) are returned as they are, because their
+     * range is not [-1, 1] (unit std under scale_by_std) and their decoder clamps the pixels it makes.
+     */
     public static Tensor sample(dev.diffusion4j.diffusion.Sampler sampler, Denoiser model, SampleConfig sc, ModelConfig mc, Device device, int count,
                                 Conditioning cond, StepCallback callback) {
         Generator gen = new Generator(sc.seed());
@@ -76,7 +80,7 @@ public final class Sampling {
             int[] shape = {count, mc.inChannels(), mc.resolution(), mc.resolution()};
             Tensor noise = Tensor.randn(gen, DType.F32, device, shape);
             Tensor x = sampler.sample(model, noise, cond, gen, callback == null ? StepCallback.none() : callback);
-            return x.clamp(-1, 1);
+            return sc.clipX0() ? x.clamp(-1, 1) : x;
         }
     }
 }

@@ -84,4 +84,21 @@ class SamplingTest {
         assertThrows(IllegalArgumentException.class, () -> new SampleConfig("ddim", 50, 0, 64, 1, true, -1, 0));
         assertThrows(IllegalArgumentException.class, () -> new SampleConfig("ddim", 50, 0, 64, 1, true, 3, -2));
     }
+
+    /** Latent samples (x0 clipping off) keep their range; pixel samples end in [-1, 1]. */
+    @Test
+    void latentSamplesAreNotClampedPixelSamplesAre() {
+        UNetConfig mc = (UNetConfig) ModelPresets.get("tiny");
+        var diffusion = new dev.diffusion4j.diffusion.GaussianDiffusion(dev.diffusion4j.diffusion.NoiseSchedule.linear(100),
+                dev.diffusion4j.diffusion.Parameterization.EPS, dev.diffusion4j.diffusion.VarianceType.FIXED_SMALL);
+        Denoiser zeroEps = (x, t, c) -> Tensor.zeros(x.shape());   // x0^ = x_t / sqrt(ab): the noise scaled up, well past 1
+        for (boolean clip : new boolean[] {true, false}) {
+            SampleConfig sc = new SampleConfig("ddim", 5, 0.0, 2, 3, clip);
+            float[] v = Sampling.sample(zeroEps, diffusion, sc, mc, Device.CPU, 2, null, null).toFloatArray();
+            float max = 0;
+            for (float f : v) max = Math.max(max, Math.abs(f));
+            if (clip) assertTrue(max <= 1f, "pixels end in [-1, 1], max " + max);
+            else assertTrue(max > 1.5f, "latents keep their range, max " + max);
+        }
+    }
 }
