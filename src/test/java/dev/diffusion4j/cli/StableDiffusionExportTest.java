@@ -86,10 +86,11 @@ class StableDiffusionExportTest {
     }
 
     /**
-     * The run's own DDIM (its respaced "ddim5" over its diffusion) and the folder's DDIMScheduler (leading timesteps,
-     * set_alpha_to_one) step the same 5 timesteps; the run's denoiser, text encoder and decoder against the folder's.
-     * Latents are decoded unclamped on both sides: diffusion4j's sampling loop clamps its output to [-1, 1] before a
-     * latent run decodes it, StableDiffusionPipeline does not (docs/diffusers.md says where they part).
+     * The folder's DDIMScheduler steps the run's DDIM timesteps plus steps_offset 1 (what StableDiffusionPipeline
+     * forces); with that one sampler on both sides, the run's denoiser, text encoder (with and without guidance) and
+     * decoder make the folder's images from the same noise and prompts. Latents are decoded unclamped on both sides:
+     * diffusion4j's sampling loop clamps its output to [-1, 1] before a latent run decodes it, StableDiffusionPipeline
+     * does not (docs/diffusers.md says where they part).
      */
     @Test void theFolderSamplesTheRunsImagesFromTheSameNoiseAndPrompts() throws Exception {
         List<String> prompts = List.of("a red circle", "a blue square");
@@ -99,15 +100,17 @@ class StableDiffusionExportTest {
         text.loadEma(r.checkpoints().latest().orElseThrow().dir());
         LatentDecoder decoder = LatentDecoder.open(r.config().latent(), Device.CPU);
         PretrainedPipeline theirs = PretrainedPipeline.load(out, Device.CPU);
+        int[] runs = dev.diffusion4j.diffusion.Respacing.timesteps("ddim5", r.config().diffusion().steps()), folder = theirs.scheduler().timesteps(5);
+        for (int i = 0; i < 5; i++) assertEquals(runs[4 - i] + 1, folder[i], "step " + i);
+        Sampler sampler = theirs.sampler(5, 0);
         for (double w : new double[] {1.0, 3.0}) {
-            Sampler runs = ours.sampler(SampleOptions.builder().sampler("ddim").steps(5).build());
             Tensor noise = Tensor.randn(new Generator(11), DType.F32, Device.CPU, 2, 4, 8, 8);
             Tensor a;
             try (var off = GradMode.off()) {
                 Denoiser d = text.guided(new NetworkDenoiser(ours.model()), w, null);
-                a = decoder.decode(runs.sample(d, noise, text.prompts(prompts), new Generator(1), StepCallback.none()));
+                a = decoder.decode(sampler.sample(d, noise, text.prompts(prompts), new Generator(1), StepCallback.none()));
             }
-            Tensor b = theirs.sampleFrom(theirs.sampler(5, 0), noise, prompts, null, null, w, new Generator(1), null);
+            Tensor b = theirs.sampleFrom(sampler, noise, prompts, null, null, w, new Generator(1), null);
             assertEquals(0, maxDiff(a, b), 2e-5, "guidance " + w);
         }
     }

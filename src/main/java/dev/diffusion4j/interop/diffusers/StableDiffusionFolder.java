@@ -22,8 +22,7 @@ import java.util.Map;
  * UNet2DConditionModel, {@link DiffusersUNet2D}), vae/ (the run's AutoencoderKL with scaling_factor = the run's latent
  * scale, so the pipeline divides latents by what the run multiplied them by), text_encoder/ (transformers'
  * CLIPTextModel layout), tokenizer/ ({@link ClipTokenizerFolder}, padding to the run's max length), scheduler/ (a
- * DDIMScheduler with the training schedule; set_alpha_to_one, as our DDIM's last step goes to x0) and no safety
- * checker or feature extractor.
+ * DDIMScheduler with the training schedule, {@link #schedulerConfig}) and no safety checker or feature extractor.
  */
 public final class StableDiffusionFolder {
     private StableDiffusionFolder() {}
@@ -73,12 +72,16 @@ public final class StableDiffusionFolder {
     /**
      * DDIMScheduler's config for the training schedule: DDPMScheduler's (the one writer of betas and prediction type)
      * without its variance, latents unclipped, and the last step going to x0 (set_alpha_to_one), as our DDIM's does.
+     * steps_offset is 1 because StableDiffusionPipeline rewrites any other value to 1 when it loads the scheduler: the
+     * folder then steps t = k T/n + 1 (41, 31, ..., 1 for 5 of 50) in diffusers and in Java alike, one step later than the
+     * run's own DDIM (40, ..., 0).
      */
     public static Map<String, Object> schedulerConfig(NoiseSchedule schedule, boolean zeroTerminalSnr, Parameterization param) {
         Map<String, Object> m = new LinkedHashMap<>(DdpmPipelineFolder.schedulerConfig(schedule, zeroTerminalSnr, param, VarianceType.FIXED_SMALL, false));
         m.put("_class_name", SchedulerConfig.DDIM);
         m.remove("variance_type");
         m.put("set_alpha_to_one", true);
+        m.put("steps_offset", 1);
         return m;
     }
 }
