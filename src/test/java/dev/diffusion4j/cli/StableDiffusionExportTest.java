@@ -136,7 +136,8 @@ class StableDiffusionExportTest {
     @Test void samplePretrainedRunsTheFolder() {
         Path images = tmp.resolve("images");
         CliRun.of("sample", "--pretrained", out.toString(), "--prompt", "a red circle", "--count", "2", "--steps", "3", "--images", images.toString(),
-                "--device", "cpu").succeeded();
+                "--grid", tmp.resolve("grid.png").toString(), "--device", "cpu").succeeded();
+        assertTrue(java.nio.file.Files.isRegularFile(tmp.resolve("grid.png")));
     }
 
     @Test void refusesRunsDiffusersCannotHold() {
