@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
         description = {"Write a run in another project's format. --format diffusers: a train-autoencoder run's EMA weights as a diffusers "
                 + "AutoencoderKL / VQModel folder (config.json + diffusion_pytorch_model.safetensors) that diffusers' from_pretrained "
                 + "and diffuse train --autoencoder load; a pixel-space U-Net diffusion run as a DDPMPipeline folder (model_index.json, "
-                + "unet/ as UNet2DModel, scheduler/ as DDPMScheduler with the run's schedule); a class-conditional DiT run as OUT/transformer "
+                + "unet/ as UNet2DModel, scheduler/ as DDPMScheduler with the run's schedule); a latent text-to-image run trained with --sd-unet as a "
+                + "StableDiffusionPipeline folder (unet/ as UNet2DConditionModel, vae/ with the run's latent scale, text_encoder/ and tokenizer/ "
+                + "for transformers' CLIPTextModel and CLIPTokenizer, scheduler/ as DDIMScheduler; see docs/diffusers.md); a class-conditional DiT run as OUT/transformer "
                 + "(DiTTransformer2DModel) and OUT/scheduler/scheduler_config.json (DDPMScheduler), printing how far the export is from the "
                 + "run's model (diffusers' timestep frequency shift, see docs/dit.md)."},
         footer = {"", "Example:", "  ${sys:diffuse.command:-diffuse} export --run runs/ae --format diffusers runs/ae-diffusers"})

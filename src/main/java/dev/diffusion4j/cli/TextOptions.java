@@ -3,6 +3,7 @@ package dev.diffusion4j.cli;
 import dev.diffusion4j.data.Captioned;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.models.ModelConfig;
+import dev.diffusion4j.models.UNetConfig;
 import dev.diffusion4j.models.text.BpeLearner;
 import dev.diffusion4j.models.text.ClipTextConfig;
 import dev.diffusion4j.models.text.ClipTokenizer;
@@ -35,17 +36,25 @@ public final class TextOptions {
             description = "With --text-encoder: probability of training on the empty prompt (what classifier-free guidance steers away from). Default: ${DEFAULT-VALUE}.")
     double captionDropout;
 
+    @Option(names = "--sd-unet",
+            description = "With --text-encoder and a U-Net: Stable Diffusion's attention layout, where each attention level holds only a "
+                    + "spatial transformer (self-attention, cross-attention, feed-forward) and no separate self-attention block before it. "
+                    + "Such a run exports as a diffusers UNet2DConditionModel (a latent one as a StableDiffusionPipeline): diffuse export.")
+    boolean sdUnet;
+
     boolean enabled() { return encoder != null; }
 
     void validate(OptionChecks c, ModelConfig preset, Boolean classConditional, TrainEvalOptions eval) {
         if (!enabled()) {
             c.require(vocab == null, "--vocab needs --text-encoder");
+            c.require(!sdUnet, "--sd-unet needs --text-encoder");
             return;
         }
         c.oneOf("--text-encoder", encoder, ClipTextConfig.PRESETS)
          .require(!Boolean.TRUE.equals(classConditional), "--text-encoder conditions on captions; drop --class-conditional")
          .require(eval.every == 0, "--eval-every measures unprompted samples; it does not apply to --text-encoder runs yet")
-         .fraction("--caption-dropout", captionDropout);
+         .fraction("--caption-dropout", captionDropout)
+         .require(!sdUnet || preset instanceof UNetConfig, "--sd-unet lays out a U-Net's attention; this run's model is a " + preset.arch());
         if (vocab != null)
             c.require(Files.isRegularFile(vocab.resolve("vocab.json")) && Files.isRegularFile(vocab.resolve("merges.txt")),
                     "--vocab " + vocab + " must hold vocab.json and merges.txt");
@@ -55,7 +64,8 @@ public final class TextOptions {
     ModelConfig model(ModelConfig m, ImageDataset data) {
         if (!enabled()) return m;
         checkCaptions(data);
-        return m.withContextDim(ClipTextConfig.preset(encoder, tokenizer(data)).hiddenSize());
+        ModelConfig text = m.withContextDim(ClipTextConfig.preset(encoder, tokenizer(data)).hiddenSize());
+        return sdUnet && text instanceof UNetConfig u ? u.withTransformerOnly(true) : text;
     }
 
     /** With --text-encoder, refuses data without captions (also called on a latent run's pixels, before encoding them). */

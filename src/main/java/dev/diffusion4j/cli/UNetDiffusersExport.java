@@ -17,7 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** {@code diffuse export --format diffusers} of a U-Net diffusion run: a DDPMPipeline folder (see interop.diffusers.DdpmPipelineFolder). */
+/**
+ * {@code diffuse export --format diffusers} of a U-Net diffusion run: a DDPMPipeline folder (see interop.diffusers.DdpmPipelineFolder),
+ * or for a latent text-to-image run a StableDiffusionPipeline folder ({@link StableDiffusionExport}).
+ */
 final class UNetDiffusersExport {
     private UNetDiffusersExport() {}
 
@@ -35,8 +38,10 @@ final class UNetDiffusersExport {
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();
         UNetConfig mc = (UNetConfig) cfg.model();
-        if (cfg.latent().isLatent())
-            throw new IllegalArgumentException(run + " is a latent diffusion run; a DDPMPipeline folder holds a pixel-space U-Net only (latent pipelines are not written yet)");
+        if (cfg.latent().isLatent()) return StableDiffusionExport.export(o, r, out, fp16);
+        if (mc.contextDim() > 0)
+            throw new IllegalArgumentException(run + " is a pixel-space text-to-image run; diffusers has no pipeline for a U-Net with a text encoder "
+                    + "but no VAE (StableDiffusionPipeline is latent), so only latent text runs (train --autoencoder ... --text-encoder ... --sd-unet) export");
         String why = DiffusersUNet2D.unsupported(mc);
         if (why != null) throw new IllegalArgumentException(run + " cannot be written as a diffusers UNet2DModel: " + why);
         var ck = RunCheckpoint.pick(r, null);

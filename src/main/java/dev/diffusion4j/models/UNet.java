@@ -64,10 +64,10 @@ public final class UNet extends DenoisingNetwork {
         }
         mid = registerModule("mid", new ModuleList<>());
         mid.add(new ResBlock(c, c, tdim, cfg.dropout(), cfg, gen));
-        mid.add(attention(c, cfg, gen));
+        mid.add(cfg.transformerOnly() ? crossAttention(c, cfg, gen) : attention(c, cfg, gen));
         mid.add(new ResBlock(c, c, tdim, cfg.dropout(), cfg, gen));
         // mid.3 (runs after mid.1): appended so the unconditional U-Net's names stay as they were
-        if (cfg.contextDim() > 0) mid.add(crossAttention(c, cfg, gen));
+        if (cfg.contextDim() > 0 && !cfg.transformerOnly()) mid.add(crossAttention(c, cfg, gen));
         up = registerModule("up", new ModuleList<>());
         for (int i = mult.length - 1; i >= 0; i--) {
             for (int k = 0; k < cfg.numResBlocks() + 1; k++) {
@@ -95,9 +95,9 @@ public final class UNet extends DenoisingNetwork {
         return new SelfAttention2d(c, heads, cfg.normGroups(), cfg.zeroInitOutputs(), SelfAttention2d.QkvLayout.QKV_FIRST, gen);
     }
 
-    /** Self-attention, then (text-conditioned) a spatial transformer that cross-attends to the context. */
+    /** Self-attention (not in the transformer-only layout), then (text-conditioned) a spatial transformer that cross-attends to the context. */
     private static void addAttention(ModuleList<Module> blk, int c, UNetConfig cfg, Generator gen) {
-        blk.add(attention(c, cfg, gen));
+        if (!cfg.transformerOnly()) blk.add(attention(c, cfg, gen));
         if (cfg.contextDim() > 0) blk.add(crossAttention(c, cfg, gen));
     }
 
@@ -198,7 +198,7 @@ public final class UNet extends DenoisingNetwork {
             hs.push(h);
         }
         h = ((ResBlock) mid.get(0)).forward(h, e);
-        h = mid.get(1).forward(h);
+        h = mid.get(1) instanceof SpatialTransformer st ? st.forward(h, context) : mid.get(1).forward(h);
         if (mid.size() > 3) h = ((SpatialTransformer) mid.get(3)).forward(h, context);
         return ((ResBlock) mid.get(2)).forward(h, e);
     }
@@ -206,8 +206,8 @@ public final class UNet extends DenoisingNetwork {
     private static Tensor runLevel(ModuleList<Module> blk, Tensor h, Tensor e, Tensor context) {
         if (blk.get(0) instanceof ResBlock rb) {
             h = rb.forward(h, e);
-            if (blk.size() > 1) h = blk.get(1).forward(h);
-            if (blk.size() > 2) h = ((SpatialTransformer) blk.get(2)).forward(h, context);
+            for (int i = 1; i < blk.size(); i++)
+                h = blk.get(i) instanceof SpatialTransformer st ? st.forward(h, context) : blk.get(i).forward(h);
             return h;
         }
         return blk.get(0).forward(h);

@@ -31,6 +31,9 @@ import java.util.Objects;
  * @param contextDim        text-conditioned when > 0: at the attention resolutions (and the middle) a spatial transformer
  *                          follows the self-attention and cross-attends to a context [N, L, contextDim] (a text encoder's
  *                          hidden states, under "context" in the conditioning); 0 (not written to JSON) for none
+ * @param transformerOnly   with a context: Stable Diffusion's layout, where an attention level holds only the spatial
+ *                          transformer (whose attn1 is the self-attention), no separate self-attention block before it;
+ *                          false (not written to JSON): self-attention, then the spatial transformer
  */
 public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, int numResBlocks, int[] attentionResolutions,
                          int resolution, double dropout, int headChannels, int numHeads, boolean scaleShift, boolean learnSigma,
@@ -38,7 +41,9 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
                          @com.fasterxml.jackson.annotation.JsonProperty(defaultValue = "0")
                          @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT) int lowResChannels,
                          @com.fasterxml.jackson.annotation.JsonProperty(defaultValue = "0")
-                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT) int contextDim) implements ModelConfig {
+                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT) int contextDim,
+                         @com.fasterxml.jackson.annotation.JsonProperty(defaultValue = "false")
+                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT) boolean transformerOnly) implements ModelConfig {
     public static final String ARCH = "unet";
 
     public UNetConfig {
@@ -58,6 +63,7 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
             throw new IllegalArgumentException("base channels (" + baseChannels + ") must be divisible by the GroupNorm groups (" + normGroups + ")");
         if (lowResChannels < 0) throw new IllegalArgumentException("low_res_channels must be >= 0 (0: not a super-resolution stage), got " + lowResChannels);
         if (contextDim < 0) throw new IllegalArgumentException("context_dim must be >= 0 (0: no cross-attention), got " + contextDim);
+        if (transformerOnly && contextDim == 0) throw new IllegalArgumentException("transformer_only (Stable Diffusion's attention layout) needs a context_dim > 0");
         int r = resolution;
         for (int i = 0; i < channelMult.length - 1; i++) {
             if (r % 2 != 0) throw new IllegalArgumentException("resolution " + resolution + " cannot be halved " + (channelMult.length - 1) + " times");
@@ -72,7 +78,7 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
                       double dropout, int headChannels, int numHeads, boolean scaleShift, boolean learnSigma, boolean convResample,
                       boolean zeroInitOutputs, int numClasses, int normGroups) {
         this(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout, headChannels, numHeads,
-                scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, 0, 0);
+                scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, 0, 0, false);
     }
 
     /** A configuration without cross-attention. */
@@ -80,7 +86,7 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
                       double dropout, int headChannels, int numHeads, boolean scaleShift, boolean learnSigma, boolean convResample,
                       boolean zeroInitOutputs, int numClasses, int normGroups, int lowResChannels) {
         this(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout, headChannels, numHeads,
-                scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, 0);
+                scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, 0, false);
     }
 
     @Override public String arch() { return ARCH; }
@@ -89,34 +95,48 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
 
     @Override public UNetConfig withLearnSigma(boolean v) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
-                headChannels, numHeads, scaleShift, v, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim);
+                headChannels, numHeads, scaleShift, v, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim, transformerOnly);
     }
 
     @Override public UNetConfig withClasses(int n) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
-                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, n, normGroups, lowResChannels, contextDim);
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, n, normGroups, lowResChannels, contextDim, transformerOnly);
     }
 
     @Override public UNetConfig withInput(int channels, int res) {
         return new UNetConfig(channels, baseChannels, channelMult, numResBlocks, attentionResolutions, res, dropout,
-                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim);
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim, transformerOnly);
     }
 
     /** This U-Net as a super-resolution stage that reads a low-resolution image of {@code c} channels beside x_t. */
     public UNetConfig withLowResChannels(int c) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
-                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, c, contextDim);
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, c, contextDim, transformerOnly);
+    }
+
+    /** A configuration in the layout text-conditioned U-Nets had before transformer_only. */
+    public UNetConfig(int inChannels, int baseChannels, int[] channelMult, int numResBlocks, int[] attentionResolutions, int resolution,
+                      double dropout, int headChannels, int numHeads, boolean scaleShift, boolean learnSigma, boolean convResample,
+                      boolean zeroInitOutputs, int numClasses, int normGroups, int lowResChannels, int contextDim) {
+        this(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout, headChannels, numHeads,
+                scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim, false);
+    }
+
+    /** This text-conditioned U-Net in Stable Diffusion's attention layout (only a spatial transformer per attention) or not. */
+    public UNetConfig withTransformerOnly(boolean v) {
+        return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim, v);
     }
 
     /** This U-Net with cross-attention to a context of width {@code d} (0: none). */
     public UNetConfig withContextDim(int d) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, dropout,
-                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, d);
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, d, transformerOnly && d > 0);
     }
 
     public UNetConfig withDropout(double d) {
         return new UNetConfig(inChannels, baseChannels, channelMult, numResBlocks, attentionResolutions, resolution, d,
-                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim);
+                headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim, transformerOnly);
     }
 
     @Override public Map<String, Object> toJson() { return ConfigJson.toMap(this); }
@@ -131,12 +151,12 @@ public record UNetConfig(int inChannels, int baseChannels, int[] channelMult, in
                 && Double.compare(dropout, c.dropout) == 0 && headChannels == c.headChannels && numHeads == c.numHeads
                 && scaleShift == c.scaleShift && learnSigma == c.learnSigma && convResample == c.convResample
                 && zeroInitOutputs == c.zeroInitOutputs && numClasses == c.numClasses && normGroups == c.normGroups
-                && lowResChannels == c.lowResChannels && contextDim == c.contextDim;
+                && lowResChannels == c.lowResChannels && contextDim == c.contextDim && transformerOnly == c.transformerOnly;
     }
 
     @Override public int hashCode() {
         return Objects.hash(inChannels, baseChannels, Arrays.hashCode(channelMult), numResBlocks, Arrays.hashCode(attentionResolutions),
-                resolution, dropout, headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim);
+                resolution, dropout, headChannels, numHeads, scaleShift, learnSigma, convResample, zeroInitOutputs, numClasses, normGroups, lowResChannels, contextDim, transformerOnly);
     }
 
     @Override public String toString() { return "UNetConfig" + toJson(); }

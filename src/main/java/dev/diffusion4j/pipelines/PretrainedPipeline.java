@@ -11,6 +11,7 @@ import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.interop.diffusers.ClipTokenizerFolder;
 import dev.diffusion4j.interop.diffusers.ModelIndex;
 import dev.diffusion4j.interop.diffusers.SchedulerConfig;
 import dev.diffusion4j.models.DenoisingNetwork;
@@ -74,8 +75,10 @@ public final class PretrainedPipeline {
         Autoencoder vae = index.className().equals(DDPM) ? null : DiffusersFolder.load(componentDir(dir, index, "vae"));
         ClipTextEncoder text = null;
         if (index.className().equals(STABLE_DIFFUSION)) {
-            componentDir(dir, index, "tokenizer");
-            text = ClipTextEncoder.load(componentDir(dir, index, "text_encoder"));
+            Path tokenizer = componentDir(dir, index, "tokenizer");
+            ClipTextEncoder loaded = ClipTextEncoder.load(componentDir(dir, index, "text_encoder"));
+            // prompts are padded to tokenizer_config.json's model_max_length, as StableDiffusionPipeline pads them
+            text = new ClipTextEncoder(ClipTokenizerFolder.configured(tokenizer, loaded.tokenizer()), loaded.model());
         }
         model.to(device).eval();
         if (vae != null) vae.to(device).eval();

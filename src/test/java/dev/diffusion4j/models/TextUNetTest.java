@@ -40,6 +40,32 @@ class TextUNetTest {
         assertThrows(IllegalArgumentException.class, () -> new UNet(PLAIN, new Generator(1)).forwardWithContext(x, t, null, Tensor.zeros(2, 3, 6)));
     }
 
+    static final UNetConfig SD = TEXT.withTransformerOnly(true);
+
+    /** Stable Diffusion's layout: the spatial transformer alone at down.k.1 and mid.1, no qkv self-attention, no mid.3. */
+    @Test
+    void transformerOnlyLayoutHasNoSeparateSelfAttention() {
+        UNet m = new UNet(SD, new Generator(1));
+        var keys = m.stateDict().keySet();
+        assertTrue(keys.contains("down.2.1.transformer_blocks.0.attn2.to_k.weight"), keys.toString());
+        assertTrue(keys.contains("mid.1.proj_in.weight"));
+        assertTrue(keys.stream().noneMatch(k -> k.contains("qkv") || k.startsWith("mid.3")), keys.toString());
+        assertEquals(true, SD.toJson().get("transformer_only"));
+        assertFalse(TEXT.toJson().containsKey("transformer_only"));
+        assertEquals(SD, ModelConfig.fromJson(SD.toJson()));
+        assertThrows(IllegalArgumentException.class, () -> PLAIN.withTransformerOnly(true));
+        // dropping the context drops the layout with it
+        assertEquals(PLAIN, SD.withContextDim(0));
+    }
+
+    @Test
+    void transformerOnlyGradientsReachTheInputAndContextInFloat64() {
+        UNet m = new UNet(SD, new Generator(9));
+        m.to(DType.F64);
+        Tensor t = Tensor.ofLongs(new long[] {40}, 1);
+        GradCheck.check("sd-layout unet", in -> m.forwardWithContext(in[0], t, null, in[1]), GradCheck.randn(10, 1, 1, 8, 8), GradCheck.randn(11, 1, 2, 6));
+    }
+
     @Test
     void gradientReachesTheContextInFloat64() {
         UNet m = new UNet(TEXT, new Generator(6));

@@ -16,11 +16,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Our U-Net ({@link UNet}) as a diffusers {@code UNet2DModel} folder: its config.json and its weights under diffusers'
- * parameter names. The two compute the same function when: the first level keeps the base width (diffusers' conv_in
+ * Our U-Net ({@link UNet}) as a diffusers {@code UNet2DModel} folder, or, text-conditioned, a {@code UNet2DConditionModel}
+ * one: its config.json and its weights under diffusers' parameter names. The two compute the same function when: the first level keeps the base width (diffusers' conv_in
  * writes block_out_channels[0]); resampling is by strided conv / nearest + conv (diffusers has no average-pool
  * DownBlock2D); every attention block (the middle one included) has the same head width, or one head each; and the
- * model has no cross-attention and no super-resolution input. Our sinusoid is [sin, cos] with frequencies
+ * model has no super-resolution input. A text-conditioned U-Net needs Stable Diffusion's attention layout
+ * ({@link UNetConfig#transformerOnly}): its spatial transformers already carry diffusers' Transformer2DModel names, the
+ * attended levels become CrossAttn*Block2D and the middle UNetMidBlock2DCrossAttn; attention_head_dim there is the
+ * NUMBER of heads per level (diffusers' naming trap), so any head width is expressible. Our sinusoid is [sin, cos] with frequencies
  * 10000^(-i/(half - 1)): diffusers' flip_sin_to_cos false, freq_shift 1. The null label row of a class-conditional
  * model is the last of num_class_embeds = classes + 1.
  */
@@ -32,11 +35,14 @@ public final class DiffusersUNet2D {
 
     /** Null when UNet2DModel can express this U-Net exactly, else why not. */
     public static String unsupported(UNetConfig c) {
-        if (c.contextDim() > 0) return "it cross-attends to text (context_dim " + c.contextDim() + "); UNet2DModel has no cross-attention (UNet2DConditionModel is not written yet)";
+        if (c.contextDim() > 0 && !c.transformerOnly())
+            return "each attention level runs a self-attention block before its spatial transformer; diffusers' CrossAttnDownBlock2D, "
+                    + "CrossAttnUpBlock2D and UNetMidBlock2DCrossAttn hold the transformer alone (its attn1 is the self-attention). "
+                    + "Train with --sd-unet for Stable Diffusion's layout, which exports as a UNet2DConditionModel";
         if (c.lowResChannels() > 0) return "it is a super-resolution stage (low_res_channels " + c.lowResChannels() + "); UNet2DModel has no noise-augmentation embedding";
         if (!c.convResample()) return "it resamples by average pooling (conv_resample false); UNet2DModel's down blocks downsample by strided conv";
         if (c.channelMult()[0] != 1) return "its first level widens to " + c.channelMult()[0] + "x the base channels; UNet2DModel's conv_in writes the first level's width";
-        if (c.headChannels() == 0 && c.numHeads() > 1) {
+        if (c.contextDim() == 0 && c.headChannels() == 0 && c.numHeads() > 1) {
             int width = -1;
             for (int ch : attentionWidths(c)) {
                 int d = ch / c.numHeads();
@@ -68,12 +74,67 @@ public final class DiffusersUNet2D {
 
     private static void check(UNetConfig c) {
         String why = unsupported(c);
-        if (why != null) throw new IllegalArgumentException("this U-Net cannot be written as a diffusers UNet2DModel: " + why);
+        if (why != null) throw new IllegalArgumentException("this U-Net cannot be written as a diffusers " + className(c) + ": " + why);
     }
 
-    /** UNet2DModel's config.json for this U-Net. */
+    /** UNet2DConditionModel for a text-conditioned U-Net, else UNet2DModel. */
+    public static String className(UNetConfig c) { return c.contextDim() > 0 ? "UNet2DConditionModel" : "UNet2DModel"; }
+
+    /** Heads of the attention at each level: what UNet2DConditionModel's attention_head_dim holds. */
+    private static List<Integer> headsPerLevel(UNetConfig c) {
+        List<Integer> heads = new ArrayList<>();
+        for (int m : c.channelMult()) heads.add(c.headChannels() > 0 ? c.baseChannels() * m / c.headChannels() : c.numHeads());
+        return heads;
+    }
+
+    /** UNet2DConditionModel's config.json for a text-conditioned U-Net in Stable Diffusion's layout. */
+    private static Map<String, Object> conditionConfig(UNetConfig c) {
+        int levels = c.channelMult().length;
+        List<String> down = new ArrayList<>(), up = new ArrayList<>();
+        List<Integer> widths = new ArrayList<>();
+        for (int i = 0; i < levels; i++) {
+            down.add(attends(c, i) ? "CrossAttnDownBlock2D" : "DownBlock2D");
+            up.add(attends(c, levels - 1 - i) ? "CrossAttnUpBlock2D" : "UpBlock2D");
+            widths.add(c.baseChannels() * c.channelMult()[i]);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("_class_name", "UNet2DConditionModel");
+        m.put("_diffusers_version", ModelIndex.DIFFUSERS_VERSION);
+        m.put("sample_size", c.resolution());
+        m.put("in_channels", c.inChannels());
+        m.put("out_channels", c.outChannels());
+        m.put("center_input_sample", false);
+        m.put("flip_sin_to_cos", false);
+        m.put("freq_shift", 1);
+        m.put("down_block_types", down);
+        m.put("mid_block_type", "UNetMidBlock2DCrossAttn");
+        m.put("up_block_types", up);
+        m.put("only_cross_attention", false);
+        m.put("block_out_channels", widths);
+        m.put("layers_per_block", c.numResBlocks());
+        m.put("downsample_padding", 1);
+        m.put("mid_block_scale_factor", 1);
+        m.put("dropout", c.dropout());
+        m.put("act_fn", "silu");
+        m.put("norm_num_groups", c.normGroups());
+        m.put("norm_eps", 1e-5);
+        m.put("cross_attention_dim", c.contextDim());
+        m.put("transformer_layers_per_block", 1);
+        m.put("attention_head_dim", headsPerLevel(c));   // the number of heads, as diffusers reads it when num_attention_heads is null
+        m.put("num_attention_heads", null);
+        m.put("use_linear_projection", false);
+        m.put("class_embed_type", null);
+        m.put("num_class_embeds", c.numClasses() > 0 ? Integer.valueOf(c.numClasses() + 1) : null);
+        m.put("upcast_attention", false);
+        m.put("resnet_time_scale_shift", c.scaleShift() ? "scale_shift" : "default");
+        m.put("time_embedding_type", "positional");
+        return m;
+    }
+
+    /** The config.json for this U-Net: UNet2DModel's, or UNet2DConditionModel's for a text-conditioned one. */
     public static Map<String, Object> config(UNetConfig c) {
         check(c);
+        if (c.contextDim() > 0) return conditionConfig(c);
         int levels = c.channelMult().length;
         List<String> down = new ArrayList<>(), up = new ArrayList<>();
         List<Integer> widths = new ArrayList<>();
@@ -139,17 +200,18 @@ public final class DiffusersUNet2D {
                     int k = Integer.parseInt(p[1]), level = k / (blocks + 1), j = k % (blocks + 1);
                     String prefix = "down_blocks." + level + ".";
                     if (j == blocks) out.put(prefix + "downsamplers.0.conv." + p[4], v);
-                    else block(out, prefix, j, p, v);
+                    else block(out, prefix, j, p, v, c.transformerOnly());
                 }
                 case "up" -> {
                     int k = Integer.parseInt(p[1]), u = k / (blocks + 2), j = k % (blocks + 2);
                     String prefix = "up_blocks." + u + ".";
                     if (j == blocks + 1) out.put(prefix + "upsamplers.0.conv." + p[4], v);
-                    else block(out, prefix, j, p, v);
+                    else block(out, prefix, j, p, v, c.transformerOnly());
                 }
                 case "mid" -> {
                     int k = Integer.parseInt(p[1]);   // 0 and 2: ResBlocks, 1: attention
-                    if (k == 1) attention(out, "mid_block.attentions.0.", String.join(".", java.util.Arrays.copyOfRange(p, 2, p.length)), v);
+                    if (k == 1 && c.transformerOnly()) out.put("mid_block.attentions.0." + rest(p, 2), v);
+                    else if (k == 1) attention(out, "mid_block.attentions.0.", rest(p, 2), v);
                     else out.put("mid_block.resnets." + (k / 2) + "." + RES.get(p[2]) + "." + p[3], v);
                 }
                 default -> throw new IllegalStateException("unexpected U-Net parameter " + e.getKey());
@@ -158,11 +220,17 @@ public final class DiffusersUNet2D {
         return out;
     }
 
-    /** down.k.0.* (a ResBlock) and down.k.1.* (its attention) of entry j of a level. */
-    private static void block(Map<String, Tensor> out, String prefix, int j, String[] p, Tensor v) {
+    /**
+     * down.k.0.* (a ResBlock) and down.k.1.* (its attention: a self-attention, or in the transformer-only layout a spatial
+     * transformer, already under Transformer2DModel's names) of entry j of a level.
+     */
+    private static void block(Map<String, Tensor> out, String prefix, int j, String[] p, Tensor v, boolean transformer) {
         if (p[2].equals("0")) out.put(prefix + "resnets." + j + "." + RES.get(p[3]) + "." + p[4], v);
+        else if (transformer) out.put(prefix + "attentions." + j + "." + rest(p, 3), v);
         else attention(out, prefix + "attentions." + j + ".", p[3] + "." + p[4], v);
     }
+
+    private static String rest(String[] p, int from) { return String.join(".", java.util.Arrays.copyOfRange(p, from, p.length)); }
 
     /** norm -> group_norm; qkv [3C, C, 1, 1] ([q | k | v], heads inside each) -> to_q, to_k, to_v; proj_out -> to_out.0. */
     private static void attention(Map<String, Tensor> out, String prefix, String name, Tensor v) {

@@ -12,8 +12,9 @@ import dev.diffusion4j.nn.Module;
 /**
  * diffusers' ResnetBlock2D: GN-SiLU-conv3x3 twice, plus a 1x1 conv_shortcut on the skip path when the width changes,
  * and the sum divided by an output scale. The autoencoders use it without a time embedding; the diffusers U-Nets add
- * one (time_emb_proj of silu(temb), added per channel after conv1, resnet_time_scale_shift "default") and may
- * drop out before conv2. Children norm1, conv1, time_emb_proj, norm2, conv2, conv_shortcut.
+ * one (time_emb_proj of silu(temb): added per channel after conv1 with resnet_time_scale_shift "default"; with
+ * "scale_shift" twice as wide, [scale | shift] applied to norm2's output as h (1 + scale) + shift) and may drop out
+ * before conv2. Children norm1, conv1, time_emb_proj, norm2, conv2, conv_shortcut.
  */
 public final class ResnetBlock extends Module {
     private final GroupNorm norm1, norm2;
@@ -21,6 +22,7 @@ public final class ResnetBlock extends Module {
     private final Linear timeEmbProj;   // null: no time embedding
     private final Dropout dropout;      // null: none
     private final double outputScale;
+    private final boolean scaleShift;
 
     ResnetBlock(int cin, int cout, int groups, Generator gen) { this(cin, cout, groups, AutoencoderShape.EPS, 0, 0, 1, gen); }
 
@@ -29,9 +31,16 @@ public final class ResnetBlock extends Module {
      * @param outputScale  diffusers' output_scale_factor: (skip + residual) / outputScale
      */
     public ResnetBlock(int cin, int cout, int groups, double eps, int tembChannels, double dropout, double outputScale, Generator gen) {
+        this(cin, cout, groups, eps, tembChannels, dropout, outputScale, false, gen);
+    }
+
+    /** @param scaleShift diffusers' resnet_time_scale_shift "scale_shift" (needs a time embedding) */
+    public ResnetBlock(int cin, int cout, int groups, double eps, int tembChannels, double dropout, double outputScale, boolean scaleShift, Generator gen) {
+        if (scaleShift && tembChannels == 0) throw new IllegalArgumentException("a scale-shift ResnetBlock2D needs a time embedding");
+        this.scaleShift = scaleShift;
         norm1 = registerModule("norm1", new GroupNorm(groups, cin, eps, true));
         conv1 = registerModule("conv1", new Conv2d(cin, cout, 3, 1, 1, gen));
-        timeEmbProj = tembChannels > 0 ? registerModule("time_emb_proj", new Linear(tembChannels, cout, gen)) : null;
+        timeEmbProj = tembChannels > 0 ? registerModule("time_emb_proj", new Linear(tembChannels, scaleShift ? 2 * cout : cout, gen)) : null;
         norm2 = registerModule("norm2", new GroupNorm(groups, cout, eps, true));
         this.dropout = dropout > 0 ? new Dropout(dropout, gen.fork(0xD70F)) : null;   // no weights: not registered under a name
         conv2 = registerModule("conv2", new Conv2d(cout, cout, 3, 1, 1, gen));
@@ -46,11 +55,18 @@ public final class ResnetBlock extends Module {
         if ((temb == null) != (timeEmbProj == null))
             throw new IllegalArgumentException(timeEmbProj == null ? "this ResnetBlock2D has no time embedding" : "this ResnetBlock2D needs a time embedding");
         Tensor h = conv1.forward(norm1.forwardSilu(x));
-        if (timeEmbProj != null) {
+        if (scaleShift) {
             Tensor e = timeEmbProj.forward(F.silu(temb));
-            h = h.add(e.reshape(e.shape(0), e.shape(1), 1, 1));
+            int c = e.shape(1) / 2;
+            Tensor scale = e.slice(1, 0, c).reshape(e.shape(0), c, 1, 1), shift = e.slice(1, c, 2 * c).reshape(e.shape(0), c, 1, 1);
+            h = F.silu(norm2.forward(h).mul(scale.add(1.0)).add(shift));
+        } else {
+            if (timeEmbProj != null) {
+                Tensor e = timeEmbProj.forward(F.silu(temb));
+                h = h.add(e.reshape(e.shape(0), e.shape(1), 1, 1));
+            }
+            h = norm2.forwardSilu(h);
         }
-        h = norm2.forwardSilu(h);
         if (dropout != null) h = dropout.forward(h);
         h = conv2.forward(h);
         Tensor out = (shortcut == null ? x : shortcut.forward(x)).add(h);

@@ -177,6 +177,8 @@ public final class ClipTokenizer {
     public int bosId() { return bos; }
     public int eosId() { return eos; }
     public int padId() { return pad; }
+    /** The pad token as spelled in the vocabulary. */
+    public String padToken() { return byId.get(pad); }
     /** The id of a token, or -1. */
     public int id(String token) { return vocab.getOrDefault(token, -1); }
 }

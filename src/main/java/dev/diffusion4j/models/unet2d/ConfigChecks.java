@@ -20,7 +20,8 @@ final class ConfigChecks {
                         + groups + ", " + c + " is not");
         if (!"silu".equals(actFn) && !"swish".equals(actFn)) throw UNet2DConfig.unsupported("act_fn", actFn, "silu (swish)");
         if (!"positional".equals(timeEmbeddingType)) throw UNet2DConfig.unsupported("time_embedding_type", timeEmbeddingType, "positional");
-        if (!"default".equals(timeScaleShift)) throw UNet2DConfig.unsupported("resnet_time_scale_shift", timeScaleShift, "default");
+        if (!"default".equals(timeScaleShift) && !"scale_shift".equals(timeScaleShift))
+            throw UNet2DConfig.unsupported("resnet_time_scale_shift", timeScaleShift, "default, scale_shift");
         if (timeEmbeddingDim < 0) throw new IllegalArgumentException("time_embedding_dim must be positive or null, got " + timeEmbeddingDim);
         if (!classEmbedType.isEmpty()) throw UNet2DConfig.unsupported("class_embed_type", classEmbedType, "null (a class_embedding table when num_class_embeds is set)");
         if (numClassEmbeds < 0) throw new IllegalArgumentException("num_class_embeds must be positive or null, got " + numClassEmbeds);

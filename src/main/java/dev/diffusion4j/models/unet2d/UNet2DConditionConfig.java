@@ -139,7 +139,8 @@ public record UNet2DConditionConfig(
         int temb = c.timeEmbeddingDim > 0 ? c.timeEmbeddingDim : 4 * c.blockOutChannels.getFirst();
         return new UNet2DLayout(c.inChannels, c.outChannels, c.centerInputSample, c.flipSinToCos, c.freqShift, temb, c.blockOutChannels,
                 c.layersPerBlock, down, mid, up, c.normNumGroups, c.normEps, c.dropout, c.downsamplePadding,
-                c.numClassEmbeds, c.crossAttentionDim, c.useLinearProjection);
+                c.numClassEmbeds, c.crossAttentionDim, c.useLinearProjection,
+                "scale_shift".equals(c.resnetTimeScaleShift));
     }
 
     /** The number of heads at a level (the attention_head_dim trap: a count of heads, not their width). */

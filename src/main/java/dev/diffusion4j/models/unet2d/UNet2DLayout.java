@@ -13,10 +13,12 @@ import java.util.List;
  * @param up               the up blocks, in order (widths reversed)
  * @param numClassEmbeds   rows of class_embedding (num_class_embeds), 0 for none
  * @param contextDim       cross_attention_dim of the transformer blocks, 0 without cross-attention
+ * @param scaleShift       resnet_time_scale_shift "scale_shift": the time embedding scales and shifts norm2's output
  */
 public record UNet2DLayout(int inChannels, int outChannels, boolean centerInput, boolean flipSinToCos, double freqShift, int timeEmbedDim,
                            List<Integer> blockOutChannels, int layersPerBlock, List<Block> down, Mid mid, List<Block> up, int groups,
-                           double eps, double dropout, int downsamplePadding, int numClassEmbeds, int contextDim, boolean linearProjection) {
+                           double eps, double dropout, int downsamplePadding, int numClassEmbeds, int contextDim, boolean linearProjection,
+                           boolean scaleShift) {
 
     /** What attends inside a block: nothing (DownBlock2D, UpBlock2D), self-attention (Attn*), or a Transformer2DModel (CrossAttn*). */
     public enum Attention { NONE, SELF, CROSS }
@@ -80,7 +82,7 @@ public record UNet2DLayout(int inChannels, int outChannels, boolean centerInput,
     }
 
     private long resnet(int cin, int cout) {
-        return 2L * cin + conv(cin, cout, 3) + linear(timeEmbedDim, cout, true) + 2L * cout + conv(cout, cout, 3) + (cin != cout ? conv(cin, cout, 1) : 0);
+        return 2L * cin + conv(cin, cout, 3) + linear(timeEmbedDim, scaleShift ? 2 * cout : cout, true) + 2L * cout + conv(cout, cout, 3) + (cin != cout ? conv(cin, cout, 1) : 0);
     }
 
     private long attention(Attention kind, int c, int depth) {

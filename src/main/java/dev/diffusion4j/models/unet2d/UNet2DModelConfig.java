@@ -90,7 +90,7 @@ public record UNet2DModelConfig(
         int temb = c.timeEmbeddingDim > 0 ? c.timeEmbeddingDim : 4 * c.blockOutChannels.getFirst();
         return new UNet2DLayout(c.inChannels, c.outChannels, c.centerInputSample, c.flipSinToCos, c.freqShift, temb, c.blockOutChannels,
                 c.layersPerBlock, down, mid, up, c.normNumGroups, c.normEps, c.dropout, c.downsamplePadding,
-                c.numClassEmbeds, 0, false);
+                c.numClassEmbeds, 0, false, "scale_shift".equals(c.resnetTimeScaleShift));
     }
 
     /** Heads of a self-attention over `channels`: attention_head_dim is a head's width here. */

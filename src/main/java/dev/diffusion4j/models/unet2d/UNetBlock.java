@@ -61,7 +61,7 @@ final class UNetBlock extends Module {
     }
 
     static ResnetBlock resnet(UNet2DLayout l, int cin, int cout, double outputScale, Generator gen) {
-        return new ResnetBlock(cin, cout, l.groups(), l.eps(), l.timeEmbedDim(), l.dropout(), outputScale, gen);
+        return new ResnetBlock(cin, cout, l.groups(), l.eps(), l.timeEmbedDim(), l.dropout(), outputScale, l.scaleShift(), gen);
     }
 
     /** A self-attention (diffusers' Attention with group_norm) or a Transformer2DModel over `channels`. */

@@ -66,7 +66,7 @@ class DiffusersUNet2DTest {
     @Test void refusesWhatUNet2DModelCannotExpress() {
         UNetConfig base = UNetExportFixtures.CASES[0].config();
         Object[][] bad = {
-                {base.withContextDim(16), "cross-attends"},
+                {base.withContextDim(16), "self-attention block before its spatial transformer"},
                 {base.withLowResChannels(3), "super-resolution"},
                 {new UNetConfig(3, 16, new int[] {1, 2}, 1, new int[] {4}, 8, 0, 0, 1, false, false, false, false, 0, 4), "average pooling"},
                 {new UNetConfig(3, 16, new int[] {2, 2}, 1, new int[] {4}, 8, 0, 0, 1, false, false, true, false, 0, 4), "first level widens"},
@@ -75,7 +75,8 @@ class DiffusersUNet2DTest {
             String why = DiffusersUNet2D.unsupported((UNetConfig) b[0]);
             assertTrue(why != null && why.contains((String) b[1]), b[1] + " not in " + why);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DiffusersUNet2D.config((UNetConfig) b[0]));
-            assertTrue(e.getMessage().startsWith("this U-Net cannot be written as a diffusers UNet2DModel: "), e.getMessage());
+            String cls = ((UNetConfig) b[0]).contextDim() > 0 ? "UNet2DConditionModel" : "UNet2DModel";
+            assertTrue(e.getMessage().startsWith("this U-Net cannot be written as a diffusers " + cls + ": "), e.getMessage());
         }
         assertNull(DiffusersUNet2D.unsupported(base));
     }

@@ -36,6 +36,15 @@ class UNet2DBlocksGradTest {
         ModuleGradCheck.check("resnet temb", new WithTemb(b, Tensor.randn(gen, 2, 5)), Tensor.randn(new Generator(2), 2, 4, 3, 3));
     }
 
+    /** resnet_time_scale_shift "scale_shift": the embedding's [scale | shift] on norm2's output. */
+    @Test
+    void resnetWithScaleShiftTimeEmbedding() {
+        Generator gen = new Generator(11);
+        ResnetBlock b = new ResnetBlock(4, 4, 2, 1e-5, 5, 0, 1, true, gen);
+        UNet2DDiffusersParity.randomise(b, gen);
+        ModuleGradCheck.check("resnet scale-shift", new WithTemb(b, Tensor.randn(gen, 2, 5)), Tensor.randn(new Generator(12), 2, 4, 3, 3));
+    }
+
     @Test
     void multiHeadSelfAttentionWithRescale() {
         Generator gen = new Generator(3);

@@ -251,8 +251,8 @@ class UNet2DTest {
         refused(cond.replace("\"num_attention_heads\": null", "\"num_attention_heads\": 2"), "num_attention_heads must be null");
         refused(cond.replace("\"attention_head_dim\": 2", "\"attention_head_dim\": 3"), "attention_head_dim 3 (the number of heads");
         refused(cond.replace("\"UNet2DConditionModel\"", "\"UNet3DConditionModel\""), "supported: UNet2DModel, UNet2DConditionModel");
-        refused(ddpm.replace("\"resnet_time_scale_shift\": \"default\"", "\"resnet_time_scale_shift\": \"scale_shift\""),
-                "resnet_time_scale_shift 'scale_shift' is not supported; supported: default");
+        refused(ddpm.replace("\"resnet_time_scale_shift\": \"default\"", "\"resnet_time_scale_shift\": \"ada_group\""),
+                "resnet_time_scale_shift 'ada_group' is not supported; supported: default, scale_shift");
         refused(ddpm.replace("\"AttnDownBlock2D\"", "\"SkipDownBlock2D\""), "block type 'SkipDownBlock2D' is not supported; supported: DownBlock2D, AttnDownBlock2D");
         refused(ddpm.replace("\"class_embed_type\": null", "\"class_embed_type\": \"timestep\""), "class_embed_type 'timestep' is not supported");
         refused(ddpm.replace("\"attention_head_dim\": 4", "\"attention_head_dim\": 3"), "attention_head_dim 3 (the width of a head");
