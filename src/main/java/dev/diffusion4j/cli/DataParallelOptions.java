@@ -57,7 +57,12 @@ final class DataParallelOptions {
                 "--devices lists a GPU twice; each rank needs its own GPU");
         c.require(ds.stream().allMatch(Device::isCuda) || ds.stream().noneMatch(Device::isCuda),
                 "--devices mixes CPU and GPU ranks; use all cpu (simulated) or all cuda:N");
-        c.require(!ds.get(0).isCuda(), "several GPU ranks need the NCCL bindings, which this build does not have yet; --devices cpu,cpu simulates ranks on the CPU");
+        if (ds.get(0).isCuda()) {
+            int visible = Backends.cudaAvailable() ? dev.diffusion4j.engine.cuda.Nccl.visibleGpus() : 0;
+            int highest = ds.stream().mapToInt(Device::index).max().orElse(0);
+            c.require(highest < visible, ds.size() + " GPUs requested (up to cuda:" + highest + ") but " + visible + " visible here"
+                    + (visible == 0 ? "; --simulate-ranks " + ds.size() + " runs the same ranks on the CPU" : ""));
+        }
         c.require(batchSize % ds.size() == 0, "--batch-size " + batchSize + " does not split evenly over " + ds.size()
                 + " ranks; use a multiple of " + ds.size() + " (it is the global batch; each rank trains on batch/" + ds.size() + ")");
     }
@@ -73,6 +78,11 @@ final class DataParallelOptions {
                     + "; list " + lead.device() + " first, or resume with --device " + ds.get(0));
         long bucketBytes = Math.max(1, (long) (bucketMb * 1024 * 1024));
         IntFunction<Trainer> byRank = r -> makeRank.apply(ds.get(r));
+        if (ds.get(0).isCuda()) {
+            try (var group = dev.diffusion4j.engine.cuda.Nccl.group(ds)) {
+                return DataParallelRun.train(lead, byRank, group.communicators(), bucketBytes, from, listener, group::abort);
+            }
+        }
         List<Communicator> comms = LocalGroup.create(ds.size(), COLLECTIVE_TIMEOUT);
         LocalGroup g = LocalGroup.of(comms.get(0));
         return DataParallelRun.train(lead, byRank, comms, bucketBytes, from, listener, () -> g.abort("another rank failed"));
