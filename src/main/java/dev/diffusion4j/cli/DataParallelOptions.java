@@ -42,8 +42,11 @@ final class DataParallelOptions {
         return out;
     }
 
-    /** The option checks: one way of naming the ranks, devices that exist, a global batch the ranks divide, no conflicting flags. */
-    void validate(OptionChecks c, int batchSize, String device, boolean deviceGiven) {
+    /**
+     * The option checks: one way of naming the ranks, devices that exist, a global batch the ranks divide, no dropout
+     * ({@code newModel}: the preset of a new run, null on resume, where the trainer checks the saved model), no conflicting flags.
+     */
+    void validate(OptionChecks c, int batchSize, boolean deviceGiven, dev.diffusion4j.models.ModelConfig newModel, Double dropout) {
         int ways = (gpus != null ? 1 : 0) + (devices != null ? 1 : 0) + (simulateRanks != null ? 1 : 0);
         c.require(ways <= 1, "use one of --gpus, --devices and --simulate-ranks");
         if (gpus != null) c.between("--gpus", gpus, 1, 64);
@@ -63,8 +66,19 @@ final class DataParallelOptions {
             c.require(highest < visible, ds.size() + " GPUs requested (up to cuda:" + highest + ") but " + visible + " visible here"
                     + (visible == 0 ? "; --simulate-ranks " + ds.size() + " runs the same ranks on the CPU" : ""));
         }
+        double p = dropout != null ? dropout : newModel instanceof dev.diffusion4j.models.UNetConfig u ? u.dropout() : 0;
+        c.require(p == 0, "several ranks need --dropout 0 for now (this model's dropout is " + p + "): dropout masks are not yet drawn "
+                + "per global sample, so a several-rank step would differ from the one-rank step");
         c.require(batchSize % ds.size() == 0, "--batch-size " + batchSize + " does not split evenly over " + ds.size()
                 + " ranks; use a multiple of " + ds.size() + " (it is the global batch; each rank trains on batch/" + ds.size() + ")");
+    }
+
+    /** One line for the user: the ranks, their devices and each one's share of the global batch. */
+    String describe(int globalBatch) {
+        List<Device> ds = ranks();
+        return "data-parallel: " + ds.size() + " ranks on " + ds.stream().map(Device::toString).collect(java.util.stream.Collectors.joining(","))
+                + " (" + (ds.get(0).isCuda() ? "NCCL" : "simulated in-process") + "), global batch " + globalBatch + " = "
+                + globalBatch / ds.size() + " per rank; rank 0 writes logs, grids and checkpoints";
     }
 
     /** The device rank 0 trains on: the first listed, or {@code device} when one rank. */

@@ -288,7 +288,7 @@ public final class TrainCommand implements Callable<Integer> {
         c.oneOf("--weighting", weighting, WEIGHTINGS).oneOf("--timestep-sampler", timestepSampler, TIMESTEP_SAMPLERS)
          .nonNegative("--offset-noise", offsetNoise).fraction("--label-dropout", labelDropout);
         c.device("--device", device);
-        parallel.validate(c, batchSize, device, spec.commandLine().getParseResult().hasMatchedOption("--device"));
+        parallel.validate(c, batchSize, spec.commandLine().getParseResult().hasMatchedOption("--device"), resume ? null : base, dropout);
         c.parse("--precision", precision, Precision::parse);
         c.atLeast("--log-every", logEvery, 1).atLeast("--sample-every", sampleEvery, 1).atLeast("--checkpoint-every", checkpointEvery, 1)
          .atLeast("--keep-checkpoints", keepCheckpoints, 1).oneOf("--sampler", sampler, SAMPLERS)
@@ -359,6 +359,7 @@ public final class TrainCommand implements Callable<Integer> {
                 cfg.device(), cfg.precision() == Precision.FP32 ? "" : ", precision " + cfg.precision().id());
         if (cfg.precision() != Precision.FP32 && !Device.parse(cfg.device()).isCuda())
             out.println("note: --precision " + cfg.precision().id() + " applies on CUDA; the CPU computes in f32");
+        if (parallel.active()) out.println(parallel.describe(cfg.optim().batchSize()));
         dashboard.begin(run, trainer.data(), cfg.device(), out);
         out.flush();
         Trainer.Result result;
