@@ -46,7 +46,7 @@ final class DataParallelOptions {
      * The option checks: one way of naming the ranks, devices that exist, a global batch the ranks divide, no dropout
      * ({@code newModel}: the preset of a new run, null on resume, where the trainer checks the saved model), no conflicting flags.
      */
-    void validate(OptionChecks c, int batchSize, boolean deviceGiven, dev.diffusion4j.models.ModelConfig newModel, Double dropout) {
+    void validate(OptionChecks c, int batchSize, String device, boolean deviceGiven, dev.diffusion4j.models.ModelConfig newModel, Double dropout) {
         int ways = (gpus != null ? 1 : 0) + (devices != null ? 1 : 0) + (simulateRanks != null ? 1 : 0);
         c.require(ways <= 1, "use one of --gpus, --devices and --simulate-ranks");
         if (gpus != null) c.between("--gpus", gpus, 1, 64);
@@ -54,8 +54,9 @@ final class DataParallelOptions {
         c.positive("--bucket-mb", bucketMb);
         if (devices != null) for (String d : devices) c.parse("--devices", d, Device::parse);
         List<Device> ds = ranks();
-        if (ds.size() <= 1) return;
-        c.require(!deviceGiven, "--device names one device; with --gpus, --devices or --simulate-ranks the ranks' devices are given there");
+        if (ds.isEmpty()) return;
+        c.require(!deviceGiven || Device.parse(device).equals(ds.get(0)), "--device " + device + " is not the first rank's device " + ds.get(0)
+                + "; leave --device out with --gpus, --devices or --simulate-ranks (or give the first rank's, e.g. to resume a run saved on it)");
         c.require(ds.stream().distinct().count() == ds.size() || ds.stream().noneMatch(Device::isCuda),
                 "--devices lists a GPU twice; each rank needs its own GPU");
         c.require(ds.stream().allMatch(Device::isCuda) || ds.stream().noneMatch(Device::isCuda),
@@ -66,6 +67,7 @@ final class DataParallelOptions {
             c.require(highest < visible, ds.size() + " GPUs requested (up to cuda:" + highest + ") but " + visible + " visible here"
                     + (visible == 0 ? "; --simulate-ranks " + ds.size() + " runs the same ranks on the CPU" : ""));
         }
+        if (ds.size() == 1) return;
         double p = dropout != null ? dropout : newModel instanceof dev.diffusion4j.models.UNetConfig u ? u.dropout() : 0;
         c.require(p == 0, "several ranks need --dropout 0 for now (this model's dropout is " + p + "): dropout masks are not yet drawn "
                 + "per global sample, so a several-rank step would differ from the one-rank step");
@@ -81,15 +83,15 @@ final class DataParallelOptions {
                 + globalBatch / ds.size() + " per rank; rank 0 writes logs, grids and checkpoints";
     }
 
-    /** The device rank 0 trains on: the first listed, or {@code device} when one rank. */
-    String leadDevice(String device) { return active() ? ranks().get(0).toString() : device; }
+    /** The device rank 0 trains on: the first listed, or {@code device} when none is. */
+    String leadDevice(String device) { return ranks().isEmpty() ? device : ranks().get(0).toString(); }
 
     /** Trains {@code lead} as rank 0 of the asked-for ranks; rank r > 0 is built by {@code makeRank} on its device. */
     Trainer.Result train(Trainer lead, java.util.function.Function<Device, Trainer> makeRank, Trainer.Position from, Trainer.Listener listener) {
         List<Device> ds = ranks();
         if (!lead.device().equals(ds.get(0)))
             throw new IllegalArgumentException("the run trains on " + lead.device() + " but the first rank device is " + ds.get(0)
-                    + "; list " + lead.device() + " first, or resume with --device " + ds.get(0));
+                    + "; list " + lead.device() + " first, or resume with --device " + ds.get(0) + " beside them");
         long bucketBytes = Math.max(1, (long) (bucketMb * 1024 * 1024));
         IntFunction<Trainer> byRank = r -> makeRank.apply(ds.get(r));
         if (ds.get(0).isCuda()) {

@@ -288,7 +288,7 @@ public final class TrainCommand implements Callable<Integer> {
         c.oneOf("--weighting", weighting, WEIGHTINGS).oneOf("--timestep-sampler", timestepSampler, TIMESTEP_SAMPLERS)
          .nonNegative("--offset-noise", offsetNoise).fraction("--label-dropout", labelDropout);
         c.device("--device", device);
-        parallel.validate(c, batchSize, spec.commandLine().getParseResult().hasMatchedOption("--device"), resume ? null : base, dropout);
+        parallel.validate(c, batchSize, device, spec.commandLine().getParseResult().hasMatchedOption("--device"), resume ? null : base, dropout);
         c.parse("--precision", precision, Precision::parse);
         c.atLeast("--log-every", logEvery, 1).atLeast("--sample-every", sampleEvery, 1).atLeast("--checkpoint-every", checkpointEvery, 1)
          .atLeast("--keep-checkpoints", keepCheckpoints, 1).oneOf("--sampler", sampler, SAMPLERS)

@@ -6,10 +6,8 @@ import dev.diffusion4j.engine.Tensor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BrokenBarrierException;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * N ranks in one process (one thread each) that exchange tensors through shared arrays: the CPU stand-in for NCCL,
@@ -19,16 +17,18 @@ import java.util.concurrent.TimeoutException;
  */
 public final class LocalGroup {
     private final int size;
-    private final CyclicBarrier barrier;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition tripped = lock.newCondition();
+    private int arrived;
+    private long generation;
     private final long timeoutNanos;
     private final float[][] slots;
     private float[] result;
-    private volatile String abortReason;
+    private volatile String abortReason;    // written under lock
 
     private LocalGroup(int size, Duration timeout) {
         if (size < 1) throw new IllegalArgumentException("a group needs at least one rank, got " + size);
         this.size = size;
-        this.barrier = new CyclicBarrier(size);
         this.timeoutNanos = timeout.isZero() ? Long.MAX_VALUE : timeout.toNanos();
         this.slots = new float[size][];
     }
@@ -43,26 +43,48 @@ public final class LocalGroup {
 
     /** Breaks the group: collectives waiting now or called later throw with {@code reason}. */
     public void abort(String reason) {
-        if (abortReason == null) abortReason = reason;
-        barrier.reset();
+        lock.lock();
+        try {
+            if (abortReason == null) abortReason = reason;
+            tripped.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
+    /** A barrier that an abort always wakes: returns when all ranks arrived, throws when the group is (or gets) aborted. */
     private void await(int rank) {
-        String why = abortReason;
-        if (why != null) throw new CollectiveAbortedException(why);
+        lock.lock();
         try {
-            barrier.await(timeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            abort("rank " + rank + " waited more than " + Duration.ofNanos(timeoutNanos) + " for the other ranks at a collective (a rank hangs)");
-            throw new CollectiveAbortedException(abortReason);
-        } catch (BrokenBarrierException e) {
-            throw new CollectiveAbortedException(abortReason != null ? abortReason : "the group was aborted");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            abort("rank " + rank + " was interrupted at a collective");
-            throw new CollectiveAbortedException(abortReason);
+            if (abortReason != null) throw new CollectiveAbortedException(abortReason);
+            long gen = generation;
+            if (++arrived == size) {
+                arrived = 0;
+                generation++;
+                tripped.signalAll();
+                return;
+            }
+            long left = timeoutNanos;
+            while (gen == generation) {
+                if (abortReason != null) throw new CollectiveAbortedException(abortReason);
+                if (left <= 0) {
+                    abortReason = "rank " + rank + " waited more than " + Duration.ofNanos(timeoutNanos)
+                            + " for the other ranks at a collective (a rank hangs)";
+                    tripped.signalAll();
+                    throw new CollectiveAbortedException(abortReason);
+                }
+                try {
+                    left = tripped.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    if (abortReason == null) abortReason = "rank " + rank + " was interrupted at a collective";
+                    tripped.signalAll();
+                    throw new CollectiveAbortedException(abortReason);
+                }
+            }
+        } finally {
+            lock.unlock();
         }
-        if (abortReason != null) throw new CollectiveAbortedException(abortReason);
     }
 
     private final class Rank implements Communicator {
