@@ -100,6 +100,14 @@ class DataParallelTrainingTest {
     }
 
     @Test
+    void gradientAccumulationSyncsOncePerStepAndAgrees() throws Exception {
+        Path one = tmp.resolve("a1"), two = tmp.resolve("a2");
+        run(args(one, 2, "--grad-accum", "2"), 0);
+        run(args(two, 2, "--grad-accum", "2", "--simulate-ranks", "2"), 0);
+        assertSameRun(one, two, 2);
+    }
+
+    @Test
     void classConditionalRunsWithLabelDropoutAgreeToo() throws Exception {
         Path one = tmp.resolve("c1"), two = tmp.resolve("c2");
         String[] cond = {"--class-conditional", "--label-dropout", "0.3"};
