@@ -75,6 +75,15 @@ final class DataParallelOptions {
                 + " ranks; use a multiple of " + ds.size() + " (it is the global batch; each rank trains on batch/" + ds.size() + ")");
     }
 
+    /** The features that train on one device for now (the trainer refuses them too, e.g. on resume), refused before any work. */
+    void refuseOneDeviceFeatures(OptionChecks c, boolean textEncoder, boolean superResolution, String timestepSampler) {
+        if (!active()) return;
+        c.require(!textEncoder && !superResolution, "several ranks train unconditional and class-conditional diffusion runs; "
+                + "text-to-image and super-resolution runs train on one device for now");
+        c.require(!"loss-second-moment".equalsIgnoreCase(timestepSampler), "--timestep-sampler loss-second-moment trains on one device for now "
+                + "(it learns from per-sample losses only one rank would see); use --timestep-sampler uniform with several ranks");
+    }
+
     /** One line for the user: the ranks, their devices and each one's share of the global batch. */
     String describe(int globalBatch) {
         List<Device> ds = ranks();

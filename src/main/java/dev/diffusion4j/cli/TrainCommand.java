@@ -289,6 +289,7 @@ public final class TrainCommand implements Callable<Integer> {
          .nonNegative("--offset-noise", offsetNoise).fraction("--label-dropout", labelDropout);
         c.device("--device", device);
         parallel.validate(c, batchSize, device, spec.commandLine().getParseResult().hasMatchedOption("--device"), resume ? null : base, dropout);
+        if (!resume) parallel.refuseOneDeviceFeatures(c, text.enabled(), SuperResolutionOptions.SUPER_RESOLUTION.equals(superRes.task), timestepSampler);
         c.parse("--precision", precision, Precision::parse);
         c.atLeast("--log-every", logEvery, 1).atLeast("--sample-every", sampleEvery, 1).atLeast("--checkpoint-every", checkpointEvery, 1)
          .atLeast("--keep-checkpoints", keepCheckpoints, 1).oneOf("--sampler", sampler, SAMPLERS)

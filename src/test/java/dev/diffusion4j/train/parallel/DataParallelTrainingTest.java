@@ -143,7 +143,9 @@ class DataParallelTrainingTest {
         assertTrue(out.contains("2 GPUs requested (up to cuda:1) but 0 visible here") || dev.diffusion4j.engine.Backends.cudaAvailable(), out);
         out = run(args(tmp.resolve("m"), 2, "--devices", "cpu,cuda:0"), 2);
         assertTrue(out.contains("mixes CPU and GPU ranks"), out);
-        for (String d : List.of("x", "y", "d", "g", "m")) assertFalse(Files.exists(tmp.resolve(d)), d + " was created");
+        out = run(args(tmp.resolve("t"), 2, "--simulate-ranks", "2", "--timestep-sampler", "loss-second-moment"), 2);
+        assertTrue(out.contains("loss-second-moment trains on one device"), out);
+        for (String d : List.of("x", "y", "d", "g", "m", "t")) assertFalse(Files.exists(tmp.resolve(d)), d + " was created");
     }
 
     @Test
