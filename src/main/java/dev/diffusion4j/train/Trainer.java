@@ -128,7 +128,6 @@ public final class Trainer {
         this.dp = rank;
     }
     public Device device() { return device; }
-    public java.util.List<dev.diffusion4j.nn.Parameter> trainable() { return java.util.List.copyOf(trainable); }
 
     /** Sample grids go through {@code decoder} first (a latent-diffusion run's autoencoder decoder). */
     public void decodeGridsWith(java.util.function.UnaryOperator<Tensor> decoder) { this.toPixels = decoder; }
