@@ -31,7 +31,8 @@ final class ResumeChanges {
     static final List<String> CHANGEABLE = List.of(CHANGEABLE_NAMES.split(", "));
     /** Options of this invocation alone (nothing of them is saved in config.json), so a resume takes them as given. */
     private static final Set<String> ALWAYS = Set.of("--out", "--resume", "--max-image-pixels", "--eval-every", "--eval-count",
-            "--eval-features", "--eval-metrics", "--tensorboard", "--dashboard", "--dashboard-host");
+            "--eval-features", "--eval-metrics", "--tensorboard", "--dashboard", "--dashboard-host",
+            "--gpus", "--devices", "--simulate-ranks", "--bucket-mb");   // data parallelism: any world size that divides the batch resumes alike
 
     private final TrainConfig config;
     private final long at;

@@ -221,6 +221,7 @@ public final class TrainCommand implements Callable<Integer> {
     boolean tensorboard;
     @picocli.CommandLine.Mixin SuperResolutionOptions superRes = new SuperResolutionOptions();
     @picocli.CommandLine.Mixin TextOptions text = new TextOptions();
+    @picocli.CommandLine.Mixin DataParallelOptions parallel = new DataParallelOptions();
 
     static final int MAX_IMAGE_SIZE = 1024, MAX_BATCH = 65536, MAX_TIMESTEPS = 100_000, MAX_SAMPLE_STEPS = 10_000, MAX_GRID = 1024;
     static final List<String> LR_SCHEDULES = List.of("cosine", "constant", "restart");
@@ -287,6 +288,8 @@ public final class TrainCommand implements Callable<Integer> {
         c.oneOf("--weighting", weighting, WEIGHTINGS).oneOf("--timestep-sampler", timestepSampler, TIMESTEP_SAMPLERS)
          .nonNegative("--offset-noise", offsetNoise).fraction("--label-dropout", labelDropout);
         c.device("--device", device);
+        parallel.validate(c, batchSize, device, spec.commandLine().getParseResult().hasMatchedOption("--device"), resume ? null : base, dropout);
+        if (!resume) parallel.refuseOneDeviceFeatures(c, text.enabled(), SuperResolutionOptions.SUPER_RESOLUTION.equals(superRes.task), timestepSampler);
         c.parse("--precision", precision, Precision::parse);
         c.atLeast("--log-every", logEvery, 1).atLeast("--sample-every", sampleEvery, 1).atLeast("--checkpoint-every", checkpointEvery, 1)
          .atLeast("--keep-checkpoints", keepCheckpoints, 1).oneOf("--sampler", sampler, SAMPLERS)
@@ -357,6 +360,7 @@ public final class TrainCommand implements Callable<Integer> {
                 cfg.device(), cfg.precision() == Precision.FP32 ? "" : ", precision " + cfg.precision().id());
         if (cfg.precision() != Precision.FP32 && !Device.parse(cfg.device()).isCuda())
             out.println("note: --precision " + cfg.precision().id() + " applies on CUDA; the CPU computes in f32");
+        if (parallel.active()) out.println(parallel.describe(cfg.optim().batchSize()));
         dashboard.begin(run, trainer.data(), cfg.device(), out);
         out.flush();
         Trainer.Result result;
@@ -369,7 +373,9 @@ public final class TrainCommand implements Callable<Integer> {
                 @Override public void onStep(long step, double loss) { bar.step(1, String.format(Locale.ROOT, "loss %.4f", loss)); }
                 @Override public void onNote(String message) { out.println("note: " + message); out.flush(); }
             };
-            result = trainer.train(from, board == null ? progress : board.after(progress));
+            Trainer.Listener listener = board == null ? progress : board.after(progress);
+            result = parallel.active() ? parallel.train(trainer, d -> new Trainer(run, cfg.withDevice(d.toString()), trainer.data()), from, listener)
+                    : trainer.train(from, listener);
         }
         out.printf(Locale.ROOT, "done: %d steps, last loss %.4f%n", result.steps(), result.lastLoss());
         if (result.lastGrid() != null) out.println("samples: " + result.lastGrid().toAbsolutePath()
@@ -416,7 +422,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--class-conditional needs labelled data; " + opened.describe() + " has no classes");
         m = m.withClasses(conditional ? opened.numClasses() : 0);   // DiT presets come with 1000 classes
         OptimConfig o = new OptimConfig(batchSize, gradAccum, lr != null ? lr : def.lr(), warmup, lrSchedule, weightDecay, 0.9, 0.999, gradClip, emaDecay, true);
-        String deviceName = Device.parse(device).toString();
+        String deviceName = Device.parse(parallel.leadDevice(device)).toString();
         // latents are not clipped to [-1, 1] and not flipped (a flipped latent is not the latent of the flipped image)
         return new TrainConfig(data, !noFlip && !latent.isLatent(), conditional, labelDropout, m, d, o, steps, seed, deviceName, Precision.parse(precision),
                 logEvery, sampleEvery, checkpointEvery, keepCheckpoints,

@@ -74,6 +74,7 @@ public final class Trainer {
     private Evaluation evaluation;
     private int evalEvery;
     private java.util.function.UnaryOperator<Tensor> toPixels = java.util.function.UnaryOperator.identity();
+    private dev.diffusion4j.train.parallel.DataParallel dp;   // null: a one-rank run
 
     public Trainer(RunDir run, ImageDataset data) { this(run, run.config(), data); }
 
@@ -118,6 +119,16 @@ public final class Trainer {
     }
     public Ema ema() { return ema; }
 
+    /** Makes this trainer one rank of a data-parallel run (see train.parallel.DataParallelRun); rank 0 alone writes. */
+    public void joinDataParallel(dev.diffusion4j.train.parallel.DataParallel rank) {
+        if (superRes != null || text != null)
+            throw new IllegalArgumentException("several ranks train unconditional and class-conditional diffusion runs; super-resolution and text-to-image runs train on one device for now");
+        if (timesteps.learnsFromLosses())
+            throw new IllegalArgumentException("a timestep sampler that learns from the losses trains on one device for now; use --timestep-sampler uniform with several ranks");
+        this.dp = rank;
+    }
+    public Device device() { return device; }
+
     /** Sample grids go through {@code decoder} first (a latent-diffusion run's autoencoder decoder). */
     public void decodeGridsWith(java.util.function.UnaryOperator<Tensor> decoder) { this.toPixels = decoder; }
 
@@ -150,7 +161,8 @@ public final class Trainer {
         long step = from.step(), imagesSeen = from.imagesSeen();
         double seconds = from.seconds();
         Path lastCheckpoint = from.checkpoint();
-        int setAside = new MetricsLog(run.metricsFile()).rewindTo(step);
+        boolean lead = dp == null || dp.lead();
+        int setAside = lead ? new MetricsLog(run.metricsFile()).rewindTo(step) : 0;
         if (setAside > 0)
             listener.onNote(setAside + " line(s) of " + run.metricsFile().getFileName() + " (damaged, or past step " + step
                     + ") moved to " + MetricsLog.setAsideFile(run.metricsFile()));
@@ -165,8 +177,9 @@ public final class Trainer {
         Path lastGrid = null;
         try (DataLoader loader = DataLoader.builder(data, n).seed(cfg.seed()).flip(cfg.flip())
                 .startAt(from.loaderEpoch(), from.loaderPosition()).build();
-             MetricsLog log = new MetricsLog(run.metricsFile())) {
+             MetricsLog log = lead ? new MetricsLog(run.metricsFile()) : null) {
             model.train();
+            if (dp != null) dp.start(trainable);
             while (step < cfg.steps()) {
                 long t0 = System.nanoTime();
                 optimizer.zeroGrad();
@@ -176,7 +189,8 @@ public final class Trainer {
                     Tensor x0 = Tensor.of(b.images(), b.n(), b.c(), b.h(), b.w()).to(device);
                     Tensor l;
                     try (var ac = cfg.precision().autocast()) {
-                        l = superRes == null ? diffusion.trainingLoss(denoiser, x0, conditioning(b), timesteps, gen, loss)
+                        l = dp != null ? dp.shardLoss(diffusion, denoiser, x0, conditioning(b), timesteps, gen, loss)
+                                : superRes == null ? diffusion.trainingLoss(denoiser, x0, conditioning(b), timesteps, gen, loss)
                                 : diffusion.trainingLoss(superRes.denoiser(model), x0, superRes.trainingCondition(x0, gen), timesteps, gen, loss);
                     }
                     double lv = l.item();
@@ -184,12 +198,13 @@ public final class Trainer {
                     (oc.gradAccum() == 1 ? l : l.div(oc.gradAccum())).backward();
                     stepLoss += lv / oc.gradAccum();
                 }
+                if (dp != null) stepLoss = dp.syncGradients(stepLoss);
                 double norm = oc.gradClip() > 0 ? GradClip.clipGradNorm(trainable, oc.gradClip()) : GradClip.gradNorm(trainable);
                 if (!Double.isFinite(norm)) throw diverged("gradient norm", norm, step + 1, lastCheckpoint);
                 double lr = lrSchedule.lr(step);
                 optimizer.setLr(lr);
                 optimizer.step();
-                ema.update(model);
+                if (lead) ema.update(model);
                 if (text != null) text.updateEma();
                 step++;
                 imagesSeen += (long) n * oc.gradAccum();
@@ -199,6 +214,7 @@ public final class Trainer {
                 windowNorm += norm;
                 windowSteps++;
                 listener.onStep(step, stepLoss);
+                if (!lead) continue;    // the other ranks of a data-parallel run only train
                 if (step % cfg.logEvery() == 0 || step == cfg.steps()) {
                     double dt = (System.nanoTime() - windowStart) / 1e9;
                     Map<String, Object> row = new LinkedHashMap<>();
@@ -233,7 +249,7 @@ public final class Trainer {
                 if (step % cfg.logEvery() == 0) report.maybeWrite();
             }
         }
-        report.write();
+        if (lead) report.write();
         return new Result(step, lastLoss, lastCheckpoint, lastGrid);
     }
 

@@ -33,6 +33,8 @@ public final class CudaLibraries {
             "Install the CUDA toolkit (or pip install nvidia-cublas), or point CUDA_HOME or DIFFUSION4J_CUDA_LIBS at the folder that holds it.");
     static final LibrarySearch.Spec CUDNN = new LibrarySearch.Spec("cuDNN", "libcudnn.so", List.of(9),
             "Install cuDNN 9 (or pip install nvidia-cudnn-cu13), or point DIFFUSION4J_CUDA_LIBS at the folder that holds it.");
+    static final LibrarySearch.Spec NCCL = new LibrarySearch.Spec("NCCL", "libnccl.so", List.of(2),
+            "Install NCCL 2 (or pip install nvidia-nccl-cu13 / nvidia-nccl-cu12), or point DIFFUSION4J_CUDA_LIBS at the folder that holds it.");
     /** cuDNN 9 opens these by soname from libcudnn.so.9; cuDNN's legacy convolution lives in _cnn. */
     private static final List<String> CUDNN_PARTS = List.of("libcudnn_graph.so", "libcudnn_ops.so", "libcudnn_cnn.so",
             "libcudnn_heuristic.so", "libcudnn_engines_precompiled.so", "libcudnn_engines_runtime_compiled.so");
@@ -46,6 +48,7 @@ public final class CudaLibraries {
     private static final Supplier<Object> CUBLAS_LIB = memoResult(() -> loadCublas());
     private static final Supplier<Object> CUDNN_LIB = memoResult(() -> load(CUDNN, CUDNN_PARTS.stream()
             .map(stem -> new LibrarySearch.Spec(stem, stem, List.of(9), "")).toList()));
+    private static final Supplier<Object> NCCL_LIB = memoResult(() -> load(NCCL, List.of()));
     private static volatile String unavailableReason;
     private static volatile Boolean available;
 
@@ -102,6 +105,8 @@ public final class CudaLibraries {
     public static NativeLibrary cublasLt() { return get(CUBLAS_LT_LIB); }
     public static NativeLibrary cublas() { return get(CUBLAS_LIB); }
     public static NativeLibrary cudnn() { return get(CUDNN_LIB); }
+    /** NCCL, for data-parallel training on several GPUs; loaded on first use only. */
+    public static NativeLibrary nccl() { return get(NCCL_LIB); }
 
     /** cuBLAS needs the cuBLASLt of its own release: take it from cuBLAS's folder when it is there. */
     private static NativeLibrary loadCublas() {
