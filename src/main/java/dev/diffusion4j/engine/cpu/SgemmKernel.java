@@ -142,7 +142,8 @@ final class SgemmKernel {
 
     /**
      * As {@link #mergeBias} for tile columns tc .. tc+len-1 only (len <= NR), stored at C columns
-     * 0 .. len-1; masked vectors cover a run of any length without a scalar tail.
+     * 0 .. len-1; masked stores cover a run of any length without a scalar tail. The tile is read
+     * with whole vectors (its buffer has L floats of slack past the last row; see GemmDriver.Work).
      */
     static void mergeBiasRun(float[] t, int tc, float[] c, int co, int ldc, int rows, int len, boolean first, float[] bias, int bo) {
         if (first) {
@@ -151,7 +152,7 @@ final class SgemmKernel {
                 float bv = bias == null ? 0f : bias[bo + r];
                 for (int v = 0; v < len; v += L) {
                     VectorMask<Float> m = S.indexInRange(v, len);
-                    FloatVector.fromArray(S, t, ti + v, m).add(bv).intoArray(c, ci + v, m);
+                    FloatVector.fromArray(S, t, ti + v).add(bv).intoArray(c, ci + v, m);
                 }
             }
         } else {
@@ -159,7 +160,7 @@ final class SgemmKernel {
                 int ci = co + r * ldc, ti = r * NR + tc;
                 for (int v = 0; v < len; v += L) {
                     VectorMask<Float> m = S.indexInRange(v, len);
-                    FloatVector.fromArray(S, t, ti + v, m).add(FloatVector.fromArray(S, c, ci + v, m)).intoArray(c, ci + v, m);
+                    FloatVector.fromArray(S, t, ti + v).add(FloatVector.fromArray(S, c, ci + v, m)).intoArray(c, ci + v, m);
                 }
             }
         }
