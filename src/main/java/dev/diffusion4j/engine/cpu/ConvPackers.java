@@ -142,4 +142,22 @@ final class ConvPackers {
                     bias, bias == null ? 0 : biasOff.applyAsInt(b) + i0);
         }
     }
+
+    /**
+     * As {@link ConvOut} for C columns over output rows of padded width wp (column j is oy = j / wp,
+     * ox = j % wp): columns with ox >= ow are dropped, the others are written in runs within a row.
+     */
+    record ConvOutPadded(float[] y, IntUnaryOperator base, int ohw, int ow, int wp, float[] bias, IntUnaryOperator biasOff)
+            implements GemmWriter {
+        @Override public void write(int b, int i0, int j0, int rows, int cols, float[] tile, boolean first) {
+            int yb = base.applyAsInt(b) + i0 * ohw, bo = bias == null ? 0 : biasOff.applyAsInt(b) + i0;
+            for (int c = 0; c < cols; ) {
+                int j = j0 + c, oy = j / wp, ox = j % wp;
+                if (ox >= ow) { c += wp - ox; continue; }
+                int len = Math.min(cols - c, ow - ox);
+                SgemmKernel.mergeBiasRun(tile, c, y, yb + oy * ow + ox, ohw, rows, len, first, bias, bo);
+                c += len;
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.diffusion4j.engine.cpu;
 
 import java.util.Arrays;
+import java.util.function.IntUnaryOperator;
 
 /**
  * 2-D convolution on contiguous NCHW arrays (offset 0): x is n x cIn x h x w, w is
@@ -91,10 +92,18 @@ public final class CpuConv2d {
                     bufBase = 0;
                 }
                 int bb = bufBase;
-                GemmPacker cols = new ConvPackers.ShiftedRows(buf, b -> bb + (b / groups) * img + (b % groups) * cg * plane, shift, ow, wp);
-                GemmWriter out = new ConvPackers.ConvOut(y, b -> ((n0 + b / groups) * g.cOut() + (b % groups) * og) * oh * ow,
-                        oh * ow, bias, b -> (b % groups) * og);
-                GemmDriver.run(count * groups, og, oh * ow, k, weights, cols, out);
+                IntUnaryOperator outBase = b -> ((n0 + b / groups) * g.cOut() + (b % groups) * og) * oh * ow;
+                IntUnaryOperator biasOff = b -> (b % groups) * og;
+                if (wp == ow || ow % SgemmKernel.NR == 0) { // slivers are whole output rows already: no extra columns
+                    GemmPacker cols = new ConvPackers.ShiftedRows(buf, b -> bb + (b / groups) * img + (b % groups) * cg * plane, shift, ow, wp);
+                    GemmDriver.run(count * groups, og, oh * ow, k, weights, cols, new ConvPackers.ConvOut(y, outBase, oh * ow, bias, biasOff));
+                } else {
+                    // GEMM columns run over output rows of padded width wp: every sliver is one contiguous
+                    // copy of the padded image; the wp - ow extra columns per row are computed and dropped.
+                    GemmPacker cols = new ConvPackers.ShiftedRows(buf, b -> bb + (b / groups) * img + (b % groups) * cg * plane, shift, wp, wp);
+                    GemmDriver.run(count * groups, og, (oh - 1) * wp + ow, k, weights, cols,
+                            new ConvPackers.ConvOutPadded(y, outBase, oh * ow, ow, wp, bias, biasOff));
+                }
             }
         });
     }

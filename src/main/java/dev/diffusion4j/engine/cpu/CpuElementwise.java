@@ -127,6 +127,10 @@ final class CpuElementwise {
                 new int[] {dst.offset(), src.offset()});
         int so = loop.inner[0], ss = loop.inner[1];
         Object o = st(dst).array(), s = st(src).array();
+        if (so == 1 && ss == 1) { // contiguous rows (concatenation, contiguous()): the JDK's copy
+            loop.runAll((io, is, u, n) -> System.arraycopy(s, is, o, io, n));
+            return;
+        }
         switch (dst.dtype()) {
             case F32 -> { float[] d = (float[]) o, x = (float[]) s; loop.runAll((io, is, u, n) -> { for (int i = 0; i < n; i++) d[io + i * so] = x[is + i * ss]; }); }
             case F64 -> { double[] d = (double[]) o, x = (double[]) s; loop.runAll((io, is, u, n) -> { for (int i = 0; i < n; i++) d[io + i * so] = x[is + i * ss]; }); }

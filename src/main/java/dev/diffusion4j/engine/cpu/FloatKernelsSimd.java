@@ -124,18 +124,19 @@ final class FloatKernelsSimd {
     static void siluGradMoments(float[] x, int xo, float[] gy, int go, float[] out, int oo, int n, float a, float b, double[] mom) {
         FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b), one = FloatVector.broadcast(S, 1f);
         DoubleVector s1 = DoubleVector.zero(D), s2 = s1;
-        int parts = L / HL, i = 0, ub = S.loopBound(n);
+        int i = 0, ub = S.loopBound(n); // a float vector widens into exactly two double vectors (same shape)
         for (; i < ub; i += L) {
             FloatVector xv = FloatVector.fromArray(S, x, xo + i);
             FloatVector z = xv.fma(va, vb);
             FloatVector s = one.div(VecMath.exp(z.neg()).add(one));
             FloatVector gz = FloatVector.fromArray(S, gy, go + i).mul(s.mul(z.mul(one.sub(s)).add(one)));
             gz.intoArray(out, oo + i);
-            for (int p = 0; p < parts; p++) {
-                DoubleVector gd = (DoubleVector) gz.convertShape(VectorOperators.F2D, D, p);
-                s1 = s1.add(gd);
-                s2 = gd.fma((DoubleVector) xv.convertShape(VectorOperators.F2D, D, p), s2);
-            }
+            // parts 0 and 1 as constants: a part index that is a loop variable is not intrinsified (boxes every vector)
+            DoubleVector g0 = (DoubleVector) gz.convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector g1 = (DoubleVector) gz.convertShape(VectorOperators.F2D, D, 1);
+            s1 = s1.add(g0).add(g1);
+            s2 = g0.fma((DoubleVector) xv.convertShape(VectorOperators.F2D, D, 0), s2);
+            s2 = g1.fma((DoubleVector) xv.convertShape(VectorOperators.F2D, D, 1), s2);
         }
         double t1 = VecMath.sum(s1), t2 = VecMath.sum(s2);
         for (; i < n; i++) {

@@ -28,7 +28,8 @@ final class GemmDriver {
     /** Per-thread packing buffers, grown on demand and reused between calls. */
     static final class Work {
         float[] a = new float[0], b = new float[0];
-        final float[] tile = new float[MR * NR];
+        /** L floats of slack: writers may load a full vector from any column of the last row. */
+        final float[] tile = new float[MR * NR + SgemmKernel.L];
 
         float[] a(int size) { return a.length >= size + GemmPacker.SLACK ? a : (a = new float[size + GemmPacker.SLACK]); }
         float[] b(int size) { return b.length >= size + GemmPacker.SLACK ? b : (b = new float[size + GemmPacker.SLACK]); }

@@ -1,6 +1,7 @@
 package dev.diffusion4j.engine.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -135,6 +136,32 @@ final class SgemmKernel {
                 for (int j = 0; j < cols; j++) c[ci + j] = t[ti + j] + bv;
             } else {
                 for (int j = 0; j < cols; j++) c[ci + j] += t[ti + j];
+            }
+        }
+    }
+
+    /**
+     * As {@link #mergeBias} for tile columns tc .. tc+len-1 only (len <= NR), stored at C columns
+     * 0 .. len-1; masked stores cover a run of any length without a scalar tail. The tile is read
+     * with whole vectors (its buffer has L floats of slack past the last row; see GemmDriver.Work).
+     */
+    static void mergeBiasRun(float[] t, int tc, float[] c, int co, int ldc, int rows, int len, boolean first, float[] bias, int bo) {
+        if (first) {
+            for (int r = 0; r < rows; r++) {
+                int ci = co + r * ldc, ti = r * NR + tc;
+                float bv = bias == null ? 0f : bias[bo + r];
+                for (int v = 0; v < len; v += L) {
+                    VectorMask<Float> m = S.indexInRange(v, len);
+                    FloatVector.fromArray(S, t, ti + v).add(bv).intoArray(c, ci + v, m);
+                }
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                int ci = co + r * ldc, ti = r * NR + tc;
+                for (int v = 0; v < len; v += L) {
+                    VectorMask<Float> m = S.indexInRange(v, len);
+                    FloatVector.fromArray(S, t, ti + v).add(FloatVector.fromArray(S, c, ci + v, m)).intoArray(c, ci + v, m);
+                }
             }
         }
     }

@@ -21,6 +21,9 @@ class CpuConv2dTest {
         ConvGeometry.of(4, 32, 16, 16, 48, 3, 3, 1, 1),                  // full register tiles, parallel GEMM
         new ConvGeometry(2, 64, 8, 8, 64, 3, 3, 2, 2, 1, 1, 1, 1, 2),    // stride 2 with groups, 32-channel groups
         new ConvGeometry(1, 3, 12, 10, 5, 3, 2, 3, 2, 2, 0, 2, 3, 1),    // stride 3x2, dilation 2x3
+        ConvGeometry.of(3, 16, 7, 7, 24, 3, 3, 1, 1),                    // padded-width columns: slivers span rows
+        ConvGeometry.of(1, 8, 14, 14, 13, 3, 3, 1, 1),                   // padded-width, one image (tiles split columns)
+        new ConvGeometry(2, 8, 4, 5, 8, 3, 3, 1, 1, 2, 1, 1, 1, 2),      // padded-width, groups, uneven padding
     };
 
     @Test void forwardMatchesDirectConvolution() {
