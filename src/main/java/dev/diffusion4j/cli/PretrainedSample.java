@@ -1,15 +1,14 @@
 package dev.diffusion4j.cli;
 
-import dev.diffusion4j.data.Pngs;
 import dev.diffusion4j.diffusion.Sampler;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.pipelines.DiffusionPipeline;
 import dev.diffusion4j.pipelines.PretrainedPipeline;
 import dev.diffusion4j.train.SampleImages;
 import dev.diffusion4j.train.Sampling;
 import dev.diffusion4j.train.TextConditioning;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -70,12 +69,8 @@ final class PretrainedSample {
         SampleImages.writeGrid(grid, all, nrow, scale);
         out.println("grid: " + grid.toAbsolutePath());
         if (c.imagesDir != null) {
-            Files.createDirectories(c.imagesDir);
-            float[] data = all.toFloatArray();
-            int[] s = all.shape();
-            int per = s[1] * s[2] * s[3];
-            for (int i = 0; i < s[0]; i++) Pngs.writeImage(c.imagesDir.resolve(String.format("%05d.png", i)), data, i * per, s[1], s[2], s[3]);
-            out.println("images: " + c.imagesDir.toAbsolutePath() + " (" + s[0] + " PNG files)");
+            DiffusionPipeline.writeImages(c.imagesDir, all);
+            out.println("images: " + c.imagesDir.toAbsolutePath() + " (" + all.shape(0) + " PNG files)");
         }
         out.flush();
         return 0;

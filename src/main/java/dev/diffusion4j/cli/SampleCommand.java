@@ -1,5 +1,6 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.pipelines.DiffusionPipeline;
 import dev.diffusion4j.pipelines.SampleOptions;
 import dev.diffusion4j.diffusion.Conditioning;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
@@ -8,7 +9,6 @@ import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.train.autoencoder.LatentDecoder;
 import dev.diffusion4j.engine.Tensor;
-import dev.diffusion4j.data.Pngs;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.NetworkDenoiser;
 import dev.diffusion4j.train.ClassifierGuide;
@@ -22,7 +22,6 @@ import dev.diffusion4j.train.TrainConfig;
 import dev.diffusion4j.train.TextConditioning;
 import dev.diffusion4j.train.Trainer;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -223,12 +222,8 @@ public final class SampleCommand implements Callable<Integer> {
         SampleImages.writeGrid(gridPath, all, nrow, scale);
         out.println("grid: " + gridPath.toAbsolutePath());
         if (imagesDir != null) {
-            Files.createDirectories(imagesDir);
-            float[] data = all.toFloatArray();
-            int[] s = all.shape();
-            int per = s[1] * s[2] * s[3];
-            for (int i = 0; i < s[0]; i++) Pngs.writeImage(imagesDir.resolve(String.format("%05d.png", i)), data, i * per, s[1], s[2], s[3]);
-            out.println("images: " + imagesDir.toAbsolutePath() + " (" + s[0] + " PNG files)");
+            DiffusionPipeline.writeImages(imagesDir, all);
+            out.println("images: " + imagesDir.toAbsolutePath() + " (" + all.shape(0) + " PNG files)");
         }
         if (strip != null && !stripFrames.isEmpty()) {
             Tensor frames = Tensor.cat(0, stripFrames.toArray(new Tensor[0]));
