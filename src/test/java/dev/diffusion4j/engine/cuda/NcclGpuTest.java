@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.engine.dist.Communicator;
-import java.util.ArrayList;
+import dev.diffusion4j.engine.dist.RankThreads;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -36,19 +33,6 @@ class NcclGpuTest {
         gpus = Nccl.visibleGpus();
     }
 
-    private static <T> List<T> onEachRank(List<Communicator> comms, java.util.function.Function<Communicator, T> body) throws Exception {
-        ExecutorService ex = Executors.newFixedThreadPool(comms.size());
-        try {
-            List<Future<T>> fs = new ArrayList<>();
-            for (Communicator c : comms) fs.add(ex.submit(() -> body.apply(c)));
-            List<T> out = new ArrayList<>();
-            for (Future<T> f : fs) out.add(f.get());
-            return out;
-        } finally {
-            ex.shutdownNow();
-        }
-    }
-
     @Test
     void aOneRankGroupReducesAndBroadcastsToItself() throws Exception {
         try (var g = Nccl.group(List.of(Device.cuda(0)))) {
@@ -65,13 +49,13 @@ class NcclGpuTest {
     void twoGpusSumAndBroadcast() throws Exception {
         Assumptions.assumeTrue(gpus >= 2, "needs 2 GPUs, " + gpus + " visible");
         try (var g = Nccl.group(List.of(Device.cuda(0), Device.cuda(1)))) {
-            List<float[]> sums = onEachRank(g.communicators(), c -> c.allReduceSum(
+            List<float[]> sums = RankThreads.onEachRank(g.communicators(), c -> c.allReduceSum(
                     Tensor.of(new float[] {c.rank() + 1, 10 * (c.rank() + 1)}, 2).to(Device.cuda(c.rank()))).toFloatArray());
             for (float[] s : sums) assertArrayEquals(new float[] {3, 30}, s);
-            List<float[]> bc = onEachRank(g.communicators(), c -> c.broadcast(
+            List<float[]> bc = RankThreads.onEachRank(g.communicators(), c -> c.broadcast(
                     Tensor.of(new float[] {c.rank(), 5}, 2).to(Device.cuda(c.rank())), 1).toFloatArray());
             for (float[] b : bc) assertArrayEquals(new float[] {1, 5}, b);
-            onEachRank(g.communicators(), c -> { c.barrier(); return 0; });
+            RankThreads.onEachRank(g.communicators(), c -> { c.barrier(); return 0; });
         }
     }
 

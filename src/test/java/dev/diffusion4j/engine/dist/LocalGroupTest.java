@@ -4,45 +4,30 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.diffusion4j.engine.Tensor;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** The in-process communicator: sums in rank order, broadcasts from the root, and a failed or hung rank aborts the rest. */
 class LocalGroupTest {
-    private static <T> List<T> onEachRank(List<Communicator> comms, Function<Communicator, T> body) throws Exception {
-        ExecutorService ex = Executors.newFixedThreadPool(comms.size());
-        try {
-            List<Future<T>> fs = new ArrayList<>();
-            for (Communicator c : comms) fs.add(ex.submit(() -> body.apply(c)));
-            List<T> out = new ArrayList<>();
-            for (Future<T> f : fs) out.add(f.get());
-            return out;
-        } finally {
-            ex.shutdownNow();
-        }
-    }
-
     @Test
     void allReduceSumsInRankOrderAndEveryRankGetsTheSameBits() throws Exception {
         List<Communicator> comms = LocalGroup.create(3, Duration.ofSeconds(20));
         // 1e8 + 1 - 1e8 in f32 depends on the order: rank order gives (1e8 + 1) - 1e8 = 0
         float[][] vals = {{1e8f, 2}, {1, 3}, {-1e8f, 4}};
-        List<float[]> sums = onEachRank(comms, c -> c.allReduceSum(Tensor.of(vals[c.rank()], 2)).toFloatArray());
+        List<float[]> sums = RankThreads.onEachRank(comms, c -> c.allReduceSum(Tensor.of(vals[c.rank()], 2)).toFloatArray());
         for (float[] s : sums) assertArrayEquals(new float[] {((1e8f + 1f) + -1e8f), 9}, s);
         // repeated collectives reuse the slots
-        List<Double> again = onEachRank(comms, c -> c.allReduceSum(Tensor.of(new float[] {c.rank() + 1}, 1)).item());
+        List<Double> again = RankThreads.onEachRank(comms, c -> c.allReduceSum(Tensor.of(new float[] {c.rank() + 1}, 1)).item());
         assertEquals(List.of(6.0, 6.0, 6.0), again);
     }
 
     @Test
     void broadcastGivesEveryRankTheRootsValues() throws Exception {
         List<Communicator> comms = LocalGroup.create(4, Duration.ofSeconds(20));
-        List<float[]> got = onEachRank(comms, c -> c.broadcast(Tensor.of(new float[] {c.rank(), 10 + c.rank()}, 2), 2).toFloatArray());
+        List<float[]> got = RankThreads.onEachRank(comms, c -> c.broadcast(Tensor.of(new float[] {c.rank(), 10 + c.rank()}, 2), 2).toFloatArray());
         for (float[] g : got) assertArrayEquals(new float[] {2, 12}, g);
     }
 
