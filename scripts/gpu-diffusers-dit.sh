@@ -6,17 +6,8 @@
 #      loaded by DiffusersDiTFolder; outputs compared in f32 (TF32 off) and bf16 autocast, on cuda
 #   2. Java -> diffusers: DiTs exported by DiffusersDiTFolder, loaded by DiTTransformer2DModel.from_pretrained; diffusers'
 #      outputs compared with Java's forward of the exported model (f32 and bf16), and the export's distance to the DiT
-set -uo pipefail
-B=.device/gpu
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT" /tmp/d4j
-[ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
-J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx16g"
-CP=$B/diffusion4j.jar:$B/tc
-export DIFFUSION4J_CACHE=/tmp/d4j/cache PYTHONUNBUFFERED=1 PYTHONPATH=$PWD/.device/diffusers/src${PYTHONPATH:+:$PYTHONPATH}
-nvidia-smi -L
-[ -d .device/diffusers/src/diffusers ] || { echo "no diffusers source in .device/diffusers (carry it: .device/diffusers/src/diffusers)" >&2; exit 1; }
-python3 -c "import diffusers, torch; print('diffusers', diffusers.__version__, 'torch', torch.__version__)" || exit 1
+source "$(dirname "$0")/gpu-env.sh"
+need_diffusers
 D=/tmp/d4j/ddit
 rm -rf $D
 {

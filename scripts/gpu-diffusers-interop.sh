@@ -10,17 +10,8 @@
 #   3. StableDiffusionExportFixtures (Java, on cuda): small latent text-to-image models written as StableDiffusionPipeline
 #      folders with our outputs and images; bench/diffusers_sd_export_check.py compares UNet2DConditionModel, AutoencoderKL,
 #      DDIMScheduler, CLIPTokenizer, CLIPTextModel and StableDiffusionPipeline.from_pretrained (f32; bf16 at tolerance 0.1)
-set -uo pipefail
-B=.device/gpu
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT" /tmp/d4j
-[ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
-J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx16g"
-CP=$B/diffusion4j.jar:$B/tc
-export DIFFUSION4J_CACHE=/tmp/d4j/cache PYTHONUNBUFFERED=1 PYTHONPATH=$PWD/.device/diffusers/src${PYTHONPATH:+:$PYTHONPATH}
-nvidia-smi -L
-[ -d .device/diffusers/src/diffusers ] || { echo "no diffusers source in .device/diffusers (carry it: .device/diffusers/src/diffusers)" >&2; exit 1; }
-python3 -c "import diffusers, torch; print('diffusers', diffusers.__version__, 'torch', torch.__version__)" || exit 1
+source "$(dirname "$0")/gpu-env.sh"
+need_diffusers
 rc=0
 python3 bench/diffusers_scheduler_parity.py --check src/test/resources/diffusers/scheduler_parity.json --device cuda 2>&1 \
   | grep -v Warning | tee "$OUT/scheduler-parity.txt"; [ "${PIPESTATUS[0]}" = 0 ] || rc=1

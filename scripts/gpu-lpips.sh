@@ -5,15 +5,7 @@
 #   scripts/gpu-lpips.sh   PyTorch vs Java on the same random VGG16 / LPIPS weights (written with torch.save, read by
 #                          Lpips.load): 64x64 and 256x256 pairs, distances and input gradient, f32 (TF32 off) and bf16
 #                          autocast on CUDA, the CPU and float64 at 64x64; then LpipsCudaParityTest (CUDA vs CPU)
-set -uo pipefail
-B=.device/gpu
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT" /tmp/d4j
-[ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
-J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g"
-CP=$B/diffusion4j.jar:$B/tc
-export PYTHONUNBUFFERED=1
-nvidia-smi -L
+XMX=48g source "$(dirname "$0")/gpu-env.sh"
 python3 -c "import torch; print('torch', torch.__version__)" || exit 1
 for size in ${SIZES:-64 256}; do
   dir=/tmp/d4j/lpips-parity-$size

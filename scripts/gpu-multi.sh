@@ -10,15 +10,8 @@
 #   scripts/gpu-multi.sh scaling   img/s of diffuse train --gpus N (N in 1 2 4 8 up to what is visible) for ddpm-cifar10 at
 #                                  batch 128 per GPU and dit-b/2 at batch 256 per GPU, beside torchrun + DDP
 #                                  (bench/ddp_bench.py) on the same models; efficiency = per-GPU img/s at N / img/s at 1
-set -uo pipefail
-B=.device/gpu
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT" /tmp/d4j
-[ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
-J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx96g -XX:+ExplicitGCInvokesConcurrent"
+XMX=96g JAVA_OPTS=-XX:+ExplicitGCInvokesConcurrent source "$(dirname "$0")/gpu-env.sh"
 D="$J -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main"
-export DIFFUSION4J_CACHE=/tmp/d4j/cache PYTHONUNBUFFERED=1
-nvidia-smi -L
 GPUS=$(nvidia-smi -L | grep -c '^GPU')
 # img/s of a finished run: the mean of its metrics rows after the first (the first window holds the warm-up)
 img_per_s() {

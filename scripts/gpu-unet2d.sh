@@ -10,17 +10,8 @@
 #                                 5 steps, guidance 7.5, batch 2, 64x64 latents: Java vs diffusers latents, f32 and bf16
 #   scripts/gpu-unet2d.sh bench   50 DDIM steps with guidance 7.5 at 512x512, batch 1 and 4 (BATCHES), bf16: Java beside
 #                                 diffusers eager (bf16 weights), eager autocast and torch.compile (MODES picks among them)
-set -uo pipefail
-B=.device/gpu
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT" /tmp/d4j
-[ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
-J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g"
-CP=$B/diffusion4j.jar:$B/tc
-export DIFFUSION4J_CACHE=/tmp/d4j/cache PYTHONUNBUFFERED=1 PYTHONPATH=$PWD/.device/diffusers/src${PYTHONPATH:+:$PYTHONPATH}
-nvidia-smi -L
-[ -d .device/diffusers/src/diffusers ] || { echo "no diffusers source in .device/diffusers (carry it: .device/diffusers/src/diffusers)" >&2; exit 1; }
-python3 -c "import diffusers, torch; print('diffusers', diffusers.__version__, 'torch', torch.__version__)" || exit 1
+XMX=48g source "$(dirname "$0")/gpu-env.sh"
+need_diffusers
 
 case "${1:-parity}" in
   parity)
