@@ -27,6 +27,8 @@ class TrainDefaultsTest {
         assertEquals(new TrainDefaults(4e-3, "fixed-small", "simple", "min-snr", "v"), TrainDefaults.of("dit-tiny", ModelPresets.get("dit-tiny")));
         // the same config under another name gets the family's defaults: it is the preset, not the shape, that decides
         assertEquals(1e-4, TrainDefaults.of("custom", ModelPresets.get("dit-tiny")).lr());
+        // diffuse inspect presets states the preset's own step count
+        assertTrue(ModelPresets.describe().get("dit-tiny").contains("trains " + TrainDefaults.DIT_TINY_STEPS + " steps by default"));
     }
 
     @Test
