@@ -73,7 +73,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--image-size", paramLabel = "N", description = "Square image size the data is resized and cropped to. Default: the preset's.")
     Integer imageSize;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "1500", description = "Optimizer steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "1500",
+            description = "Optimizer steps. Default: ${DEFAULT-VALUE} (dit-tiny: " + TrainDefaults.DIT_TINY_STEPS + ").")
     long steps;
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = Defaults.BATCH_SIZE, description = "Images per step (per micro-batch with --grad-accum). Default: ${DEFAULT-VALUE}.")
@@ -82,7 +83,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--grad-accum", paramLabel = "K", defaultValue = Defaults.GRAD_ACCUM, description = "Micro-batches accumulated per optimizer step. Default: ${DEFAULT-VALUE}.")
     int gradAccum;
 
-    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (AdamW). Default: 1e-3 (DiT presets but dit-tiny: 1e-4).")
+    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (AdamW). Default: 1e-3 (DiT presets but dit-tiny: 1e-4; dit-tiny: 4e-3).")
     Double lr;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = Defaults.WARMUP, description = "Linear warmup steps. Default: ${DEFAULT-VALUE}.")
@@ -113,7 +114,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--zero-terminal-snr", description = "Rescale the schedule to zero terminal SNR (use with --parameterization v).")
     boolean zeroTerminalSnr;
 
-    @Option(names = "--parameterization", paramLabel = "P", defaultValue = Defaults.PARAMETERIZATION, description = "What the model predicts: eps, x0 or v. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--parameterization", paramLabel = "P", description = "What the model predicts: eps, x0 or v. Default: eps (dit-tiny: v).")
     String parameterization;
 
     @Option(names = "--variance", paramLabel = "V",
@@ -191,7 +192,7 @@ public final class TrainCommand implements Callable<Integer> {
     int gridSize;
 
     @Option(names = "--guidance", paramLabel = "W", defaultValue = "" + SampleConfig.DEFAULT_GUIDANCE,
-            description = "Classifier-free guidance scale of class-conditional grids (1 = none). Default: ${DEFAULT-VALUE}.")
+            description = "Classifier-free guidance scale of class-conditional grids (1 = none). Default: ${DEFAULT-VALUE} (dit-tiny: " + TrainDefaults.DIT_TINY_GUIDANCE + ").")
     double guidance;
 
     @Option(names = "--grid-scale", paramLabel = "N", defaultValue = "0",
@@ -281,7 +282,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (dropout != null) c.fraction("--dropout", dropout);
         c.parse("--schedule", schedule, NoiseSchedule.Kind::parse);
         c.between("--timesteps", timesteps, 1, MAX_TIMESTEPS).require(!zeroTerminalSnr || timesteps >= 2, "--zero-terminal-snr needs --timesteps 2 or more");
-        Parameterization p = c.parse("--parameterization", parameterization, Parameterization::parse);
+        Parameterization p = c.parse("--parameterization", parameterization != null ? parameterization : def.parameterization(), Parameterization::parse);
         VarianceType v = c.parse("--variance", variance, VarianceType::parse);
         c.oneOf("--loss", loss, LOSSES).parse("--distance", distance, LossConfig.Distance::parse);
         if (gamma != null) c.positive("--snr-gamma", gamma);
@@ -307,9 +308,9 @@ public final class TrainCommand implements Callable<Integer> {
         try (RunLock lock = RunLock.acquire(outDir)) {
             noteStaleLock(lock, out);
             RunDir run = RunDir.create(outDir, cfg, note -> out.println("note: " + note));
-            if (TrainDefaults.DIT_TINY.equals(preset) && steps < TrainDefaults.DIT_TINY_STEPS)
+            if (TrainDefaults.DIT_TINY.equals(preset) && cfg.steps() < TrainDefaults.DIT_TINY_STEPS)
                 out.println("note: dit-tiny draws the shapes recognisably only after about " + TrainDefaults.DIT_TINY_STEPS
-                        + " steps (docs/dit.md); for that, run with --steps " + TrainDefaults.DIT_TINY_STEPS);
+                        + " steps, its default (docs/dit.md)");
             SuperResolutionTask.record(run, superRes.taskConfig(), opened);
             text.record(run, opened);
             return train(run, new Trainer(run, cfg, opened), Trainer.Position.START, out);
@@ -390,6 +391,17 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** --steps as given, else the preset's own step count (dit-tiny's differs from the others'). */
+    private long steps() { return given("--steps") || !TrainDefaults.DIT_TINY.equals(preset) ? steps : TrainDefaults.DIT_TINY_STEPS; }
+
+    /** --guidance as given, else the preset's own grid guidance. */
+    private double guidance() { return given("--guidance") || !TrainDefaults.DIT_TINY.equals(preset) ? guidance : TrainDefaults.DIT_TINY_GUIDANCE; }
+
+    private boolean given(String option) {
+        var parsed = spec.commandLine().getParseResult();
+        return parsed != null && parsed.hasMatchedOption(option);
+    }
+
     /** The dataset opened while building a new run's config, reused for training. */
     private ImageDataset opened;
 
@@ -403,7 +415,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         TrainDefaults def = TrainDefaults.of(preset, m);
         String lw = weighting != null ? weighting : def.weighting();
-        DiffusionConfig d = new DiffusionConfig(schedule, timesteps, zeroTerminalSnr, parameterization, variance != null ? variance : def.variance(),
+        DiffusionConfig d = new DiffusionConfig(schedule, timesteps, zeroTerminalSnr, parameterization != null ? parameterization : def.parameterization(),
+                variance != null ? variance : def.variance(),
                 loss != null ? loss : def.loss(), distance, lw, gamma != null ? gamma : defaultGamma(lw), timestepSampler, offsetNoise);
         m = m.withLearnSigma(d.learnedVariance());
         LatentSpace latent = LatentSpace.PIXELS;
@@ -424,8 +437,8 @@ public final class TrainCommand implements Callable<Integer> {
         OptimConfig o = new OptimConfig(batchSize, gradAccum, lr != null ? lr : def.lr(), warmup, lrSchedule, weightDecay, 0.9, 0.999, gradClip, emaDecay, true);
         String deviceName = Device.parse(parallel.leadDevice(device)).toString();
         // latents are not clipped to [-1, 1] and not flipped (a flipped latent is not the latent of the flipped image)
-        return new TrainConfig(data, !noFlip && !latent.isLatent(), conditional, labelDropout, m, d, o, steps, seed, deviceName, Precision.parse(precision),
+        return new TrainConfig(data, !noFlip && !latent.isLatent(), conditional, labelDropout, m, d, o, steps(), seed, deviceName, Precision.parse(precision),
                 logEvery, sampleEvery, checkpointEvery, keepCheckpoints,
-                new SampleConfig(sampler, sampleSteps, 0.0, gridSize, 1234, !latent.isLatent(), guidance, gridScale), latent, background);
+                new SampleConfig(sampler, sampleSteps, 0.0, gridSize, 1234, !latent.isLatent(), guidance(), gridScale), latent, background);
     }
 }

@@ -15,28 +15,36 @@ import java.util.Map;
  * decay, learned-range variance with L_hybrid, no loss weighting.
  * The CPU demo preset dit-tiny is the exception ({@link #of(String, ModelConfig)}). The paper's recipe is set for 400k
  * steps at batch 256; a CPU demo has a few thousand at batch 32, and AdamW moves a weight by about the rate per step,
- * so at 1e-4 the zero-initialised adaLN and output layers stay near zero for the whole run. dit-tiny trains with the
- * U-Net's recipe instead: 1e-3, a fixed variance and the simple loss with min-SNR weighting (which Hang et al. 2023
- * found to speed up ViT denoisers several times); the grids' DDIM does not use a learned variance, and L_vlb's early
- * spikes (hybrid losses of 20 and more in the first 50 steps at 1e-3) only add noise to so short a run.
+ * so at 1e-4 the zero-initialised adaLN and output layers stay near zero for the whole run. dit-tiny trains instead
+ * with a fixed variance and the simple loss with min-SNR weighting (which Hang et al. 2023 found to speed up ViT
+ * denoisers several times), predicting v at 4e-3: the grids' DDIM does not use a learned variance, L_vlb's early spikes
+ * (hybrid losses of 20 and more in the first 50 steps at 1e-3) only add noise to so short a run, an eps prediction
+ * left colour casts and blotches at equal steps, and the loss fell faster at each doubling of the rate from 1e-3.
  *
  * @param lr        peak learning rate
  * @param variance  reverse-process variance (learned-range doubles the model's output)
  * @param loss      simple, hybrid or vlb
  * @param weighting loss weighting over t
+ * @param parameterization what the model predicts: eps, x0 or v
  */
-public record TrainDefaults(double lr, String variance, String loss, String weighting) {
+public record TrainDefaults(double lr, String variance, String loss, String weighting, String parameterization) {
     /** The preset whose defaults differ from its family's. */
     public static final String DIT_TINY = "dit-tiny";
-    /** Steps after which dit-tiny's grid of the built-in shapes is recognisable on the CPU (measured, docs/dit.md). */
-    public static final long DIT_TINY_STEPS = 8000;
+    /** dit-tiny's own step count: its grid of the built-in shapes is recognisable after it, about 5 CPU minutes (docs/dit.md). */
+    public static final long DIT_TINY_STEPS = 4000;
+    /** dit-tiny's own grid guidance: at 3 its cross and ring rows were still mostly smudges (docs/dit.md). */
+    public static final double DIT_TINY_GUIDANCE = 4.5;
 
     public static TrainDefaults of(ModelConfig m) {
         return switch (m) {
-            case UNetConfig _ -> new TrainDefaults(Double.parseDouble(Defaults.LR), Defaults.VARIANCE, Defaults.LOSS, Defaults.WEIGHTING);
-            case DiTConfig _ -> new TrainDefaults(1e-4, "learned-range", "hybrid", "none");
-            case UNet2DConfig _ -> new TrainDefaults(Double.parseDouble(Defaults.LR), Defaults.VARIANCE, Defaults.LOSS, Defaults.WEIGHTING);
+            case UNetConfig _ -> unet();
+            case DiTConfig _ -> new TrainDefaults(1e-4, "learned-range", "hybrid", "none", Defaults.PARAMETERIZATION);
+            case UNet2DConfig _ -> unet();
         };
+    }
+
+    private static TrainDefaults unet() {
+        return new TrainDefaults(Double.parseDouble(Defaults.LR), Defaults.VARIANCE, Defaults.LOSS, Defaults.WEIGHTING, Defaults.PARAMETERIZATION);
     }
 
     /** Each weighting's paper default: P2's exponent (Choi et al. 2022, k = 1) is not min-SNR's clamp (Hang et al. 2023). */
@@ -54,7 +62,7 @@ public record TrainDefaults(double lr, String variance, String loss, String weig
     /** The diffusion settings {@code diffuse train} uses for this family when no flag is given. */
     public DiffusionConfig diffusion() {
         DiffusionConfig d = DiffusionConfig.defaults();
-        return new DiffusionConfig(d.schedule(), d.steps(), d.zeroTerminalSnr(), d.parameterization(), variance, loss, d.distance(), weighting,
+        return new DiffusionConfig(d.schedule(), d.steps(), d.zeroTerminalSnr(), parameterization, variance, loss, d.distance(), weighting,
                 gamma(weighting), d.timestepSampler(), d.offsetNoise());
     }
 
@@ -74,6 +82,7 @@ public record TrainDefaults(double lr, String variance, String loss, String weig
         }
         if (fields.get("diffusion") instanceof Map<?, ?> d) {
             Map<String, Object> diffusion = copy(d);
+            diffusion.putIfAbsent("parameterization", def.parameterization);
             diffusion.putIfAbsent("variance", def.variance);
             diffusion.putIfAbsent("loss", def.loss);
             diffusion.putIfAbsent("weighting", def.weighting);
@@ -91,7 +100,7 @@ public record TrainDefaults(double lr, String variance, String loss, String weig
 
     /** The defaults of preset {@code name} (built as {@code m}): its family's, except for dit-tiny. */
     public static TrainDefaults of(String name, ModelConfig m) {
-        if (DIT_TINY.equals(name)) return new TrainDefaults(1e-3, "fixed-small", "simple", "min-snr");
+        if (DIT_TINY.equals(name)) return new TrainDefaults(4e-3, "fixed-small", "simple", "min-snr", "v");
         return of(m);
     }
 }

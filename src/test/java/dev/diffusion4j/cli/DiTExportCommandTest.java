@@ -47,7 +47,7 @@ class DiTExportCommandTest {
 
         Map<String, Object> s = ConfigJson.readObject(out.resolve("scheduler/scheduler_config.json"));
         assertEquals("DDPMScheduler", s.get("_class_name"));
-        assertEquals("epsilon", s.get("prediction_type"));
+        assertEquals("v_prediction", s.get("prediction_type"), "dit-tiny predicts v by default");
         assertEquals(true, s.get("clip_sample"));
         assertEquals(1000, ((Number) s.get("num_train_timesteps")).intValue());
     }

@@ -22,7 +22,7 @@ import picocli.CommandLine;
  * the config records' defaults (and from a config.json that leaves the keys out), for both model families.
  */
 class LibraryDefaultsTest {
-    /** Each train flag with a fixed default, and the library record's value it must equal. */
+    /** Each train flag with a fixed default, and the library record's value it must equal (--parameterization is dit-tiny's own). */
     private static Map<String, Object> libraryValues() {
         OptimConfig o = OptimConfig.defaults();
         DiffusionConfig d = DiffusionConfig.defaults();
@@ -31,7 +31,7 @@ class LibraryDefaultsTest {
         m.put("--batch-size", o.batchSize()); m.put("--grad-accum", o.gradAccum()); m.put("--warmup", o.warmup());
         m.put("--lr-schedule", o.lrSchedule()); m.put("--weight-decay", o.weightDecay()); m.put("--grad-clip", o.gradClip());
         m.put("--ema-decay", o.emaDecay());
-        m.put("--schedule", d.schedule()); m.put("--timesteps", d.steps()); m.put("--parameterization", d.parameterization());
+        m.put("--schedule", d.schedule()); m.put("--timesteps", d.steps());
         m.put("--distance", d.distance()); m.put("--timestep-sampler", d.timestepSampler()); m.put("--offset-noise", d.offsetNoise());
         m.put("--sampler", s.sampler()); m.put("--sample-steps", s.steps()); m.put("--grid-size", s.count());
         m.put("--guidance", s.guidance());
@@ -92,7 +92,19 @@ class LibraryDefaultsTest {
         TrainDefaults def = TrainDefaults.of("dit-tiny", ModelPresets.get("dit-tiny"));
         assertEquals(def.optim(), cli.optim());
         assertEquals(def.diffusion(), cli.diffusion());
-        assertEquals(1e-3, cli.optim().lr());
+        assertEquals(4e-3, cli.optim().lr());
+        assertEquals("v", cli.diffusion().parameterization());
+        assertEquals(TrainDefaults.DIT_TINY_GUIDANCE, cli.sample().guidance());
+        assertEquals(TrainDefaults.DIT_TINY_STEPS, cli.steps(), "the preset's own step count");
+    }
+
+    @Test void anExplicitStepCountWinsOverDitTinysOwn() {
+        TrainCommand cmd = new TrainCommand();
+        new CommandLine(cmd).parseArgs("--preset", "dit-tiny", "--data", "shapes", "--device", "cpu", "--out", "unused", "--steps", "1500");
+        assertEquals(1500, cmd.buildConfig(new PrintWriter(new StringWriter())).steps());
+        TrainCommand unet = new TrainCommand();
+        new CommandLine(unet).parseArgs("--data", "shapes", "--device", "cpu", "--out", "unused");
+        assertEquals(1500, unet.buildConfig(new PrintWriter(new StringWriter())).steps(), "the U-Net tiny keeps 1500");
     }
 
     @Test void p2WeightingTakesItsOwnGammaInTheLibraryToo() {

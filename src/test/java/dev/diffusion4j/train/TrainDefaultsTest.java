@@ -17,26 +17,30 @@ class TrainDefaultsTest {
 
     @Test
     void ditPresetsKeepThePapersRecipeAndUNetsTheirs() {
-        TrainDefaults paper = new TrainDefaults(1e-4, "learned-range", "hybrid", "none");
+        TrainDefaults paper = new TrainDefaults(1e-4, "learned-range", "hybrid", "none", "eps");
         for (String name : List.of("dit-fmnist", "dit-s/2", "dit-xl/8")) assertEquals(paper, TrainDefaults.of(name, ModelPresets.get(name)), name);
-        assertEquals(new TrainDefaults(1e-3, "fixed-small", "simple", "min-snr"), TrainDefaults.of("tiny", ModelPresets.get("tiny")));
+        assertEquals(new TrainDefaults(1e-3, "fixed-small", "simple", "min-snr", "eps"), TrainDefaults.of("tiny", ModelPresets.get("tiny")));
     }
 
     @Test
-    void ditTinyTrainsWithTheUNetsRecipe() {
-        assertEquals(new TrainDefaults(1e-3, "fixed-small", "simple", "min-snr"), TrainDefaults.of("dit-tiny", ModelPresets.get("dit-tiny")));
+    void ditTinyTrainsWithItsOwnRecipe() {
+        assertEquals(new TrainDefaults(4e-3, "fixed-small", "simple", "min-snr", "v"), TrainDefaults.of("dit-tiny", ModelPresets.get("dit-tiny")));
         // the same config under another name gets the family's defaults: it is the preset, not the shape, that decides
         assertEquals(1e-4, TrainDefaults.of("custom", ModelPresets.get("dit-tiny")).lr());
+        // diffuse inspect presets states the preset's own step count
+        assertTrue(ModelPresets.describe().get("dit-tiny").contains("trains " + TrainDefaults.DIT_TINY_STEPS + " steps by default"));
     }
 
     @Test
     void aPlainDitTinyRunUsesItsDefaults() {
         Path r = tmp.resolve("r");
         String out = DiTTrainingTest.run(DiTTrainingTest.trainArgs(r, 2));
-        assertTrue(out.contains("note: dit-tiny draws the shapes recognisably only after about 8000 steps (docs/dit.md); for that, run with --steps 8000"), out);
+        assertTrue(out.contains("note: dit-tiny draws the shapes recognisably only after about 4000 steps, its default (docs/dit.md)"), out);
         TrainConfig cfg = RunDir.open(r).config();
         DiTConfig m = (DiTConfig) cfg.model();
-        assertEquals(1e-3, cfg.optim().lr());
+        assertEquals(4e-3, cfg.optim().lr());
+        assertEquals("v", cfg.diffusion().parameterization());
+        assertEquals(4.5, cfg.sample().guidance(), "dit-tiny's own grid guidance");
         assertEquals("fixed-small", cfg.diffusion().variance());
         assertEquals("simple", cfg.diffusion().loss());
         assertEquals("min-snr", cfg.diffusion().weighting());
