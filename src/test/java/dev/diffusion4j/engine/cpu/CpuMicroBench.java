@@ -12,7 +12,7 @@ import java.util.Locale;
  *   mvn -q -o test-compile && java --add-modules jdk.incubator.vector -Ddiffusion4j.threads=1 \
  *     -cp target/classes:target/test-classes dev.diffusion4j.engine.cpu.CpuMicroBench [gemm|conv|all]
  * </pre>
- * Conv shapes are those of a fmnist-small training step at batch 8 (3x3, pad 1, stride 1).
+ * (java: a JDK 25.) Conv shapes are those of a fmnist-small training step at batch 8 (3x3, pad 1, stride 1).
  */
 public final class CpuMicroBench {
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();

@@ -10,9 +10,11 @@ import java.lang.management.ManagementFactory;
  * What one CPU training step costs the calling thread, as CPU time and bytes allocated (a test-side main):
  * StepBenchmark's steps on the calling thread only, so run with {@code -Ddiffusion4j.threads=1}:
  * <pre>
- *   java --add-modules jdk.incubator.vector -Ddiffusion4j.threads=1 -cp target/classes:target/test-classes:$(cat cp.txt) \
+ *   mvn -q -o test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ *   java --add-modules jdk.incubator.vector -Ddiffusion4j.threads=1 -cp target/classes:target/test-classes:$(cat target/cp.txt) \
  *     dev.diffusion4j.engine.cpu.CpuStepCost fmnist-small 32 [rounds]
  * </pre>
+ * (java: a JDK 25, as bin/diffuse finds it.) To time an older build, put its -cli jar in place of target/classes.
  * Each round runs 1 warm-up and 2 timed steps (and one sampling forward) and prints the round's totals.
  */
 public final class CpuStepCost {
