@@ -21,29 +21,26 @@ final class ConvWeightGrad {
         int cols = kk * cg, size = groups * og * cols, n = g.n();
         int threads = Parallel.threads();
         int parts = n >= threads && !Parallel.inParallel() ? Math.min(n, 4 * threads) : 1;
-        float[][] partial = new float[parts][];
+        // part p's partial sum at sum[p * size ..], in the calling thread's scratch (every part has an
+        // image, and its first GEMM overwrites, so stale scratch contents never leak in)
+        float[] sum = CpuConv2d.scratch(CpuConv2d.WGRAD, parts * size);
         Parallel.forChunks(parts, parts, (lo, hi) -> {
             for (int part = lo; part < hi; part++) {
-                float[] acc = new float[size];
-                partial[part] = acc;
                 int i0 = (int) ((long) n * part / parts), i1 = (int) ((long) n * (part + 1) / parts);
                 for (int s = i0; s < i1; s += IMAGES_PER_GEMM)
-                    gemm(g, x, gy, s, Math.min(IMAGES_PER_GEMM, i1 - s), acc, s == i0);
+                    gemm(g, x, gy, s, Math.min(IMAGES_PER_GEMM, i1 - s), sum, part * size, s == i0);
             }
         });
-        float[] sum = partial[0];
-        for (int p = 1; p < parts; p++) {
-            float[] q = partial[p];
-            for (int i = 0; i < size; i++) sum[i] += q[i];
-        }
+        for (int p = 1; p < parts; p++)
+            for (int i = 0, o = p * size; i < size; i++) sum[i] += sum[o + i];
         // [group][co][(ky, kx, ci)] -> [group*og + co][ci][ky][kx]
         for (int r = 0; r < groups * og; r++)
             for (int q = 0; q < kk; q++)
                 for (int ci = 0; ci < cg; ci++) gw[(r * cg + ci) * kk + q] = sum[r * cols + q * cg + ci];
     }
 
-    /** acc (+)= the gradient contribution of images n0 .. n0+count-1. */
-    private static void gemm(ConvGeometry g, float[] x, float[] gy, int n0, int count, float[] acc, boolean first) {
+    /** acc[accOff ..] (+)= the gradient contribution of images n0 .. n0+count-1. */
+    private static void gemm(ConvGeometry g, float[] x, float[] gy, int n0, int count, float[] acc, int accOff, boolean first) {
         int hp = g.h() + 2 * g.ph(), wp = g.w() + 2 * g.pw(), ohw = g.outH() * g.outW();
         int og = g.cOutPerGroup(), cols = g.kh() * g.kw() * g.cInPerGroup();
         float[] xt = CpuConv2d.scratch(CpuConv2d.XT, count * hp * wp * g.cIn());
@@ -51,7 +48,7 @@ final class ConvWeightGrad {
         GemmPacker a = new ConvPackers.ImageRows(gy, n0, g.cOut(), og, ohw);
         GemmPacker b = new ConvPackers.ChannelsLast(xt, g, hp, wp);
         GemmDriver.run(g.groups(), og, cols, count * ohw, a, b,
-                new GemmWriter.Matrix(acc, gr -> gr * og * cols, cols, 1f, first ? 0f : 1f));
+                new GemmWriter.Matrix(acc, gr -> accOff + gr * og * cols, cols, 1f, first ? 0f : 1f));
     }
 
     /** Image img of x as [hp][wp][cIn] at dst[off], zero outside the input. */

@@ -15,8 +15,8 @@ import java.util.function.IntUnaryOperator;
  */
 public final class CpuConv2d {
     /** Per-thread scratch slots (padded images, channels-last copies, column buffers), reused between calls. */
-    static final int PAD = 0, XT = 1, COL = 2;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][]);
+    static final int PAD = 0, XT = 1, COL = 2, WPACK = 3, FLIP = 4, WGRAD = 5;
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[6][]);
 
     private CpuConv2d() {}
 
@@ -75,7 +75,10 @@ public final class CpuConv2d {
             for (int ky = 0; ky < g.kh(); ky++)
                 for (int kx = 0; kx < g.kw(); kx++) shift[q++] = ci * plane + ky * g.dh() * wp + kx * g.dw();
         boolean copy = g.ph() > 0 || g.pw() > 0;
-        GemmPacker weights = GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, SgemmKernel.MR);
+        // packed weights and (below) flipped kernels live in the calling thread's scratch: a conv's
+        // per-call temporaries were a steady share of a training step's allocation (and so of GC work)
+        GemmPacker weights = GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, SgemmKernel.MR,
+                scratch(WPACK, GemmPacker.prepackSize(groups, og, k, SgemmKernel.MR)));
         // One image (or a few) per task keeps its padded copy in L2; a small batch shares one copy and splits tiles.
         int threads = Parallel.threads(), n = g.n();
         boolean perImage = n >= 2 * threads || Parallel.inParallel();
@@ -128,7 +131,7 @@ public final class CpuConv2d {
     /** w'[g*cg + ci][co][ky][kx] = w[g*og + co][ci][kh-1-ky][kw-1-kx]: the kernel of the data gradient. */
     static float[] flipTranspose(ConvGeometry g, float[] w) {
         int cg = g.cInPerGroup(), og = g.cOutPerGroup(), kk = g.kh() * g.kw();
-        float[] t = new float[w.length];
+        float[] t = scratch(FLIP, g.weightSize());
         for (int gr = 0; gr < g.groups(); gr++)
             for (int co = 0; co < og; co++)
                 for (int ci = 0; ci < cg; ci++) {
@@ -143,7 +146,8 @@ public final class CpuConv2d {
     static void forwardGeneral(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
         int groups = g.groups(), cg = g.cInPerGroup(), og = g.cOutPerGroup(), ohw = g.outH() * g.outW();
         int k = cg * g.kh() * g.kw(), img = g.cIn() * g.h() * g.w();
-        GemmPacker weights = GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, SgemmKernel.MR);
+        GemmPacker weights = GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, SgemmKernel.MR,
+                scratch(WPACK, GemmPacker.prepackSize(groups, og, k, SgemmKernel.MR)));
         GemmPacker cols = new ConvPackers.Im2col(x, b -> (b / groups) * img + (b % groups) * cg * g.h() * g.w(), g);
         GemmWriter out = new ConvPackers.ConvOut(y, b -> ((b / groups) * g.cOut() + (b % groups) * og) * ohw,
                 ohw, bias, b -> (b % groups) * og);

@@ -24,6 +24,8 @@ final class CpuReduce {
         int[] outShape = keepDim ? shape.clone() : new int[keptRank];
         if (keepDim) for (int d : dims) outShape[d] = 1;
         else for (int i = 0; i < keptRank; i++) outShape[i] = shape[perm[i]];
+        Tensor direct = keptBlock(op, x, red, outShape);
+        if (direct != null) return direct;
         Tensor xp = CpuElementwise.contiguous(x.detach().permute(perm));
         Tensor out = CpuElementwise.alloc(outShape, x.dtype());
         int rows = (int) out.numel();
@@ -40,6 +42,48 @@ final class CpuReduce {
                 for (int row = lo; row < hi; row++) o[row] = reduceRow(op, a, off + row * len, len);
             });
         }
+        return out;
+    }
+
+    /**
+     * A contiguous f32 tensor whose kept dims are one run between reduced ones (a bias gradient: sum of
+     * [N, C, H, W] over N, H and W) is reduced in place, without the permuted copy: output k combines the
+     * rows x[o][k][..] over o, each row reduced as reduceRow does. Null when the layout does not fit.
+     */
+    private static Tensor keptBlock(ReduceOp op, Tensor x, boolean[] red, int[] outShape) {
+        if (x.dtype() != DType.F32 || !x.isContiguous()) return null;
+        int r = x.rank(), a = 0, b;
+        while (a < r && red[a]) a++;
+        b = a;
+        while (b < r && !red[b]) b++;
+        for (int i = b; i < r; i++) if (!red[i]) return null;
+        if (a == 0 || b == a) return null; // nothing reduced in front (the permuted view is x itself), or all reduced
+        int[] shape = x.shape();
+        int outer = 1, kept = 1, inner = 1;
+        for (int i = 0; i < a; i++) outer *= shape[i];
+        for (int i = a; i < b; i++) kept *= shape[i];
+        for (int i = b; i < r; i++) inner *= shape[i];
+        if (outer == 0 || inner == 0) return null; // empty reductions keep the general path's identities
+        Tensor out = CpuElementwise.alloc(outShape, DType.F32);
+        float[] xs = CpuElementwise.st(x).f32(), o = CpuElementwise.st(out).f32();
+        int off = x.offset(), rowLen = inner, k0 = kept, outerN = outer;
+        long count = (long) outer * inner;
+        ReduceOp rowOp = op == ReduceOp.MEAN ? ReduceOp.SUM : op;
+        Parallel.forRange(kept, Math.max(1, 4096 / (int) Math.max(1, Math.min(count, 4096))), (lo, hi) -> {
+            for (int k = lo; k < hi; k++) {
+                double acc = reduceRow(rowOp, xs, off + k * rowLen, rowLen);
+                for (int q = 1; q < outerN; q++) {
+                    double v = reduceRow(rowOp, xs, off + (q * k0 + k) * rowLen, rowLen);
+                    acc = switch (rowOp) {
+                        case SUM -> acc + v;
+                        case MAX -> v > acc || Double.isNaN(v) ? v : acc;
+                        case MIN -> v < acc || Double.isNaN(v) ? v : acc;
+                        default -> throw new AssertionError(rowOp);
+                    };
+                }
+                o[k] = (float) (op == ReduceOp.MEAN ? acc / count : acc);
+            }
+        });
         return out;
     }
 

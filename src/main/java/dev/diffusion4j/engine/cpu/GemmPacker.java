@@ -28,8 +28,22 @@ interface GemmPacker {
      * Batch item b reads packed batch b % batches (so per-group weights serve every image).
      */
     static Packed prepack(GemmPacker src, int batches, int rows, int k, int w) {
-        int slivers = (rows + w - 1) / w, per = slivers * k * w;
-        float[] data = new float[batches * per + SLACK], tmp = batches == 1 ? data : new float[per + SLACK];
+        return prepack(src, batches, rows, k, w, null);
+    }
+
+    /** Floats {@link #prepack} needs for its result. */
+    static int prepackSize(int batches, int rows, int k, int w) {
+        return batches * ((rows + w - 1) / w) * k * w + SLACK;
+    }
+
+    /**
+     * As {@link #prepack(GemmPacker, int, int, int, int)}, packing into {@code reuse} when it holds
+     * {@link #prepackSize} floats (a caller's scratch, so the result is valid only while the caller uses it).
+     */
+    static Packed prepack(GemmPacker src, int batches, int rows, int k, int w, float[] reuse) {
+        int slivers = (rows + w - 1) / w, per = slivers * k * w, size = prepackSize(batches, rows, k, w);
+        float[] data = reuse != null && reuse.length >= size ? reuse : new float[size];
+        float[] tmp = batches == 1 ? data : new float[per + SLACK];
         for (int b = 0; b < batches; b++) {
             src.pack(b, 0, rows, 0, k, w, tmp);
             if (tmp != data) System.arraycopy(tmp, 0, data, b * per, per);

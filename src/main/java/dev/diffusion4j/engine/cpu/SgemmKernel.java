@@ -146,22 +146,24 @@ final class SgemmKernel {
      * with whole vectors (its buffer has L floats of slack past the last row; see GemmDriver.Work).
      */
     static void mergeBiasRun(float[] t, int tc, float[] c, int co, int ldc, int rows, int len, boolean first, float[] bias, int bo) {
-        if (first) {
-            for (int r = 0; r < rows; r++) {
-                int ci = co + r * ldc, ti = r * NR + tc;
+        // Whole vectors unmasked, then one masked tail whose mask is made once: a mask per vector, and
+        // masked accesses that reach past the end of c (a slow checked path), cost more than the adds.
+        // No vector flows through a join (C2 would box it).
+        int full = len & -L, tail = len - full;
+        VectorMask<Float> m = S.indexInRange(0, tail);
+        for (int r = 0; r < rows; r++) {
+            int ci = co + r * ldc, ti = r * NR + tc, o = ci + full;
+            boolean vecTail = tail > 0 && o + L <= c.length;
+            if (first) {
                 float bv = bias == null ? 0f : bias[bo + r];
-                for (int v = 0; v < len; v += L) {
-                    VectorMask<Float> m = S.indexInRange(v, len);
-                    FloatVector.fromArray(S, t, ti + v).add(bv).intoArray(c, ci + v, m);
-                }
-            }
-        } else {
-            for (int r = 0; r < rows; r++) {
-                int ci = co + r * ldc, ti = r * NR + tc;
-                for (int v = 0; v < len; v += L) {
-                    VectorMask<Float> m = S.indexInRange(v, len);
-                    FloatVector.fromArray(S, t, ti + v).add(FloatVector.fromArray(S, c, ci + v, m)).intoArray(c, ci + v, m);
-                }
+                for (int v = 0; v < full; v += L) FloatVector.fromArray(S, t, ti + v).add(bv).intoArray(c, ci + v);
+                if (vecTail) FloatVector.fromArray(S, t, ti + full).add(bv).intoArray(c, o, m);
+                else for (int j = 0; j < tail; j++) c[o + j] = t[ti + full + j] + bv;
+            } else {
+                for (int v = 0; v < full; v += L)
+                    FloatVector.fromArray(S, t, ti + v).add(FloatVector.fromArray(S, c, ci + v)).intoArray(c, ci + v);
+                if (vecTail) FloatVector.fromArray(S, t, ti + full).add(FloatVector.fromArray(S, c, o, m)).intoArray(c, o, m);
+                else for (int j = 0; j < tail; j++) c[o + j] += t[ti + full + j];
             }
         }
     }

@@ -41,16 +41,14 @@ final class VecMath {
      * compiled intrinsic do differ, so it is avoided wherever results must repeat bit for bit.
      */
     static float sum(FloatVector v) {
-        float[] a = v.toArray();
         float s = 0;
-        for (float x : a) s += x;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i); // lane extracts: no toArray() allocation per call
         return s;
     }
 
     static double sum(DoubleVector v) {
-        double[] a = v.toArray();
         double s = 0;
-        for (double x : a) s += x;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
         return s;
     }
 }
