@@ -15,17 +15,11 @@
 #                               samples are chained through the stage
 # Results (logs, grids, metrics) go to $OUT. Step counts: AE_STEPS, LDM_STEPS, BASE_STEPS, SR_STEPS; LDM_TIMEOUT (s);
 # GUIDANCE (text mode's sampling scales, e.g. "3 5"); AE_CHECKS=0 skips the autoencoder's reconstruction checks.
-set -uo pipefail
-B=.device/gpu
-OUT=${OUT:-/tmp/out}
-W=/tmp/d4j/emoji
-mkdir -p "$OUT" "$W"
-[ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
-J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g"
-D="$J -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main"
-export DIFFUSION4J_CACHE=/tmp/d4j/cache PYTHONUNBUFFERED=1
 [ -f .device/emoji/metadata.jsonl ] || { echo "no .device/emoji/metadata.jsonl: see the header of $0" >&2; exit 1; }
-nvidia-smi -L
+XMX=24g source "$(dirname "$0")/gpu-env.sh"
+W=/tmp/d4j/emoji
+mkdir -p "$W"
+D="$J -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main"
 AE=$W/ae
 # Held-out prompts: skin-tone variants whose emoji and tone are both seen in training, only not together.
 HELD_OUT=("thumbs up sign, people and body (dark skin tone)" "waving hand sign, people and body (light skin tone)"

@@ -8,17 +8,8 @@
 #                              CPU-vs-CUDA autoencoder parity tests (forward and backward)
 #   scripts/gpu-vae.sh bench   decode of [B, 4, 64, 64] latents (512x512 images) with the SD layout, B = 1 and 8,
 #                              fp32 / tf32 / bf16, Java (AutoencoderDecodeBench) beside diffusers on the same GPU
-set -uo pipefail
-B=.device/gpu
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT" /tmp/d4j
-[ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
-J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g"
-CP=$B/diffusion4j.jar:$B/tc
-export DIFFUSION4J_CACHE=/tmp/d4j/cache PYTHONUNBUFFERED=1 PYTHONPATH=$PWD/.device/diffusers/src${PYTHONPATH:+:$PYTHONPATH}
-nvidia-smi -L
-[ -d .device/diffusers/src/diffusers ] || { echo "no diffusers source in .device/diffusers (carry it: .device/diffusers/src/diffusers)" >&2; exit 1; }
-python3 -c "import diffusers, torch; print('diffusers', diffusers.__version__, 'torch', torch.__version__)" || exit 1
+XMX=48g source "$(dirname "$0")/gpu-env.sh"
+need_diffusers
 
 case "${1:-parity}" in
   parity)
