@@ -83,7 +83,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--grad-accum", paramLabel = "K", defaultValue = Defaults.GRAD_ACCUM, description = "Micro-batches accumulated per optimizer step. Default: ${DEFAULT-VALUE}.")
     int gradAccum;
 
-    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (AdamW). Default: 1e-3 (DiT presets but dit-tiny: 1e-4; dit-tiny: 4e-3).")
+    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (AdamW). Default: 1e-3 (dit-tiny: 4e-3; other DiT presets: 1e-4).")
     Double lr;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = Defaults.WARMUP, description = "Linear warmup steps. Default: ${DEFAULT-VALUE}.")
