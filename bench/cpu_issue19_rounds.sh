@@ -4,7 +4,8 @@
 # the core it picks is named on its first line). The load average is printed before each pair.
 #   bench/cpu_issue19_rounds.sh              2 rounds, the bench's usual 2 warm-up + 5 timed steps
 #   ROUNDS=3 bench/cpu_issue19_rounds.sh
-#   LONG=1 bench/cpu_issue19_rounds.sh       also fmnist-small with 6 warm-up + 15 timed steps (C2 and GC settled)
+#   LONG=1 bench/cpu_issue19_rounds.sh       also fmnist-small with 6 warm-up + 15 timed steps (C2 and GC settled),
+#                                            and tiny (both sides) with 20 warm-up + 30 timed steps and forwards
 # Needs the jar (mvn -q -o package -DskipTests) and Debian's python with torch (see ../shared/bench/README.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +21,10 @@ for r in $(seq 1 "${ROUNDS:-2}"); do
   fi
   load; bin/diffuse bench train --preset tiny --batch 32 --steps 5 --warmup 2 --sample-batch 32 --sample-iters 5 --device cpu
   /usr/bin/python3 bench/cpu_step_tiny.py 32
+  if [[ -n "${LONG:-}" ]]; then
+    load; bin/diffuse bench train --preset tiny --batch 32 --steps 30 --warmup 20 --sample-batch 32 --sample-iters 30 --device cpu
+    /usr/bin/python3 bench/cpu_step_tiny.py 32 20 30
+  fi
   load; bin/diffuse bench gemm
   OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/numpy_sgemm.py
   /usr/bin/python3 bench/numpy_sgemm.py

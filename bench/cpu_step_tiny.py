@@ -3,7 +3,11 @@
 ../shared/bench/cpu_step.py times fmnist (Adam 2e-4, MSE on eps, linear schedule T=1000, 2 threads,
 2 warm-up steps then 5 timed; 5 no-grad forwards at t=500).
 
-    /usr/bin/python3 bench/cpu_step_tiny.py [batch]          (default 32, the `diffuse train` default)
+    /usr/bin/python3 bench/cpu_step_tiny.py [batch [warmup [steps]]]   (defaults 32, 2, 5; batch 32 is `diffuse train`'s)
+
+The JVM needs more warm-up than PyTorch (its JIT compiles the hot loops during the first steps), so steady-state
+comparisons give both sides the same longer warm-up, e.g. `cpu_step_tiny.py 32 20 30` beside
+`diffuse bench train --preset tiny --batch 32 --warmup 20 --steps 30 --sample-iters 30 --device cpu`.
 
 ../shared/bench/ddpm_unet.py's UNet cannot express `tiny` (it fixes GroupNorm at 32 groups and adds the
 time embedding without scale-shift), so the network is restated here from `diffuse inspect model --preset
@@ -102,6 +106,8 @@ class TinyUNet(nn.Module):
 
 def main():
     batch = int(sys.argv[1]) if len(sys.argv) > 1 else 32
+    warmup = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     torch.set_num_threads(2); torch.manual_seed(0)
     m = TinyUNet(); params = sum(p.numel() for p in m.parameters())
     opt = torch.optim.Adam(m.parameters(), 2e-4)
@@ -112,8 +118,8 @@ def main():
         t = torch.randint(0, 1000, (batch,)); e = torch.randn_like(x0); a = abar[t][:, None, None, None]
         loss = F.mse_loss(m(a.sqrt() * x0 + (1 - a).sqrt() * e, t), e); opt.zero_grad(); loss.backward(); opt.step()
 
-    for _ in range(2): step()
-    n = 5; t0 = time.time()
+    for _ in range(warmup): step()
+    t0 = time.time()
     for _ in range(n): step()
     tr = (time.time() - t0) / n
     m.eval()
@@ -123,6 +129,7 @@ def main():
         for _ in range(n): m(xs, ts)
         fw = (time.time() - t0) / n
     print(json.dumps(dict(torch=torch.__version__, threads=torch.get_num_threads(), cfg="tiny", params=params, batch=batch,
+                          warmup=warmup, steps=n,
                           train_step_s=round(tr, 4), train_img_per_s=round(batch / tr, 1), forward_img_per_s=round(batch / fw, 1))))
 
 

@@ -55,8 +55,8 @@ public final class CpuBench {
 
     /** For each n: warm up, then rounds over blocking configurations; prints each one's best GFLOP/s. */
     static void tune(int[] sizes, int repeats, long warmupMs) {
-        int[][] configs = {{256, 240, 512}, {192, 240, 512}, {320, 240, 512}, {384, 240, 512}, {256, 120, 512},
-            {256, 480, 512}, {256, 240, 256}, {256, 240, 1024}, {256, 240, 4096}, {384, 480, 4096}};
+        int[][] configs = {{256, 240, 512}, {256, 360, 512}, {256, 480, 512}, {256, 600, 512}, {256, 720, 512},
+            {320, 480, 512}, {384, 480, 512}, {256, 480, 256}, {256, 480, 1024}, {192, 480, 512}};
         int[] saved = {GemmDriver.KC, GemmDriver.MC, GemmDriver.NC};
         for (int n : sizes) {
             float[] a = random(n * n, 1), b = random(n * n, 2), c = new float[n * n];

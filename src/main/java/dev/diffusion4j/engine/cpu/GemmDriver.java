@@ -12,10 +12,14 @@ import static dev.diffusion4j.engine.cpu.SgemmKernel.NR;
  */
 final class GemmDriver {
     // Blocking, read once per call (not final so that CpuBench's tune mode can sweep them in one JVM).
-    /** Depth block: a kc x NR sliver of B (32 KiB) stays in L1 while A slivers stream from L2. */
-    static int KC = Integer.getInteger("diffusion4j.gemm.kc", 256);
-    /** Tile rows: the packed A block (MC x KC) stays in L2. */
-    static int MC = Integer.getInteger("diffusion4j.gemm.mc", 240);
+    /**
+     * Depth block: a kc x NR sliver of B (48 KiB with AVX-512) stays in L1 while A slivers stream from L2.
+     * KC 384 / MC 480 were 8-15% faster than 256 / 240 at n = 1024 and 2048 on the 2-core AVX-512 EPYC
+     * (`CpuBench tune`, BENCHMARKS.md), the same at n = 256 and 512.
+     */
+    static int KC = Integer.getInteger("diffusion4j.gemm.kc", 384);
+    /** Tile rows: the packed A block (MC x KC, 720 KiB) stays in a 1 MiB L2. */
+    static int MC = Integer.getInteger("diffusion4j.gemm.mc", 480);
     /** Tile columns: the packed B panel (KC x NC) stays in L2 beside it. */
     static int NC = Integer.getInteger("diffusion4j.gemm.nc", 512);
     /** Below this many flops one thread is faster than waking the pool. */
