@@ -39,7 +39,7 @@ public final class ModelPresets {
         // Its training defaults (v, 4e-3, 4000 steps) live in train/TrainDefaults; TrainDefaultsTest keeps this line true.
         DiTConfig tiny = new DiTConfig(3, 16, 4, 128, 4, 4, 4.0, 0, true);
         add("dit-tiny", String.format(Locale.ROOT, "tiny DiT for the built-in shapes demo on a CPU, 16x16 RGB, patch 4 (16 tokens), D 128, depth 4, %,d parameters; "
-                + "trains 4000 steps by default (an estimated 5 minutes on 2 idle cores, docs/dit.md)", tiny.parameterCount()), tiny);
+                + "trains 4000 steps by default (under 6 minutes on 2 idle cores, docs/dit.md)", tiny.parameterCount()), tiny);
     }
 
     private static void add(String name, String about, ModelConfig c) { PRESETS.put(name, c); ABOUT.put(name, about); }

@@ -30,7 +30,7 @@ import java.util.Map;
 public record TrainDefaults(double lr, String variance, String loss, String weighting, String parameterization) {
     /** The preset whose defaults differ from its family's. */
     public static final String DIT_TINY = "dit-tiny";
-    /** dit-tiny's own step count: its grid of the built-in shapes is recognisable after it (16 min 45 s measured on a loaded 2-core machine, an estimated 5 on an idle one; docs/dit.md). */
+    /** dit-tiny's own step count: its grid of the built-in shapes is recognisable after it (5 min 39 s measured on an idle 2-core machine, 16 min 45 s on a loaded one; docs/dit.md). */
     public static final long DIT_TINY_STEPS = 4000;
     /** dit-tiny's own grid guidance: at 3 its cross and ring rows were still mostly smudges (docs/dit.md). */
     public static final double DIT_TINY_GUIDANCE = 4.5;
