@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 19's CPU bars, measured back to back: for each round, ours then PyTorch 1.13 CPU on fmnist-small b32 and on
-# tiny b32 (the default batch), then sgemm beside NumPy/OpenBLAS (SkylakeX kernels, and OPENBLAS_CORETYPE unset so
-# the core it picks is named on its first line). The load average is printed before each pair.
+# tiny b32 (the default batch), then sgemm beside NumPy/OpenBLAS (SkylakeX kernels, and OPENBLAS_CORETYPE unset so the
+# core it picks is named on its first line). The load average is printed before each pair. Warm-up is by step count
+# only (--warmup-seconds 0), as the PyTorch twins warm up.
 #   bench/cpu_issue19_rounds.sh              2 rounds, the bench's usual 2 warm-up + 5 timed steps
 #   ROUNDS=3 bench/cpu_issue19_rounds.sh
 #   LONG=1 bench/cpu_issue19_rounds.sh       also fmnist-small with 6 warm-up + 15 timed steps (C2 and GC settled),
@@ -14,15 +15,15 @@ shared="${SHARED_BENCH:-$root/../shared/bench}"
 load() { echo "# $(date -u +%H:%M:%S) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"; }
 for r in $(seq 1 "${ROUNDS:-2}"); do
   echo "## round $r"
-  load; bin/diffuse bench train --preset fmnist-small --batch 32 --steps 5 --warmup 2 --sample-batch 32 --sample-iters 5 --device cpu
+  load; bin/diffuse bench train --preset fmnist-small --batch 32 --steps 5 --warmup 2 --warmup-seconds 0 --sample-batch 32 --sample-iters 5 --device cpu
   (cd "$shared" && /usr/bin/python3 cpu_step.py fmnist 32)
   if [[ -n "${LONG:-}" ]]; then
-    load; bin/diffuse bench train --preset fmnist-small --batch 32 --steps 15 --warmup 6 --sample-batch 32 --sample-iters 5 --device cpu
+    load; bin/diffuse bench train --preset fmnist-small --batch 32 --steps 15 --warmup 6 --warmup-seconds 0 --sample-batch 32 --sample-iters 5 --device cpu
   fi
-  load; bin/diffuse bench train --preset tiny --batch 32 --steps 5 --warmup 2 --sample-batch 32 --sample-iters 5 --device cpu
+  load; bin/diffuse bench train --preset tiny --batch 32 --steps 5 --warmup 2 --warmup-seconds 0 --sample-batch 32 --sample-iters 5 --device cpu
   /usr/bin/python3 bench/cpu_step_tiny.py 32
   if [[ -n "${LONG:-}" ]]; then
-    load; bin/diffuse bench train --preset tiny --batch 32 --steps 30 --warmup 20 --sample-batch 32 --sample-iters 30 --device cpu
+    load; bin/diffuse bench train --preset tiny --batch 32 --steps 30 --warmup 20 --warmup-seconds 0 --sample-batch 32 --sample-iters 30 --device cpu
     /usr/bin/python3 bench/cpu_step_tiny.py 32 20 30
   fi
   load; bin/diffuse bench gemm

@@ -43,8 +43,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", defaultValue = "10", description = "Timed training steps. Default: ${DEFAULT-VALUE}.")
     int steps;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed warm-up steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed warm-up steps (and at least 3 warm-up sampling forwards). Default: ${DEFAULT-VALUE}.")
     int warmup;
+
+    @Option(names = "--warmup-seconds", paramLabel = "S", description = "Keep warming up (steps, then forwards) until S seconds have passed, "
+            + "past --warmup: the JVM compiles its hot loops during a run's first seconds. Default: 10 on the CPU, 0 on CUDA.")
+    Double warmupSeconds;
 
     @Option(names = "--sample-batch", paramLabel = "B", defaultValue = "32", description = "Batch of the sampling forwards. Default: ${DEFAULT-VALUE}.")
     int sampleBatch;
@@ -72,9 +76,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
             case "train" -> {
                 Device dev = Device.parse(device);
+                double warmS = warmupSeconds != null ? warmupSeconds : dev.equals(Device.CPU) ? 10 : 0;
                 List<Precision> modes = precision.stream().map(Precision::parse).toList();
                 for (Precision p : modes) {
-                    var r = StepBenchmark.run(preset, ModelPresets.get(preset), dev, p, batch, warmup, steps, sampleBatch, sampleIters);
+                    var r = StepBenchmark.run(preset, ModelPresets.get(preset), dev, p, batch, warmup, warmS, steps, sampleBatch, sampleIters);
                     out.println(Json.write(r.toJson()));
                     out.flush();
                 }
@@ -103,6 +108,7 @@ public final class BenchCommand implements Callable<Integer> {
         c.between("--batch", batch, 1, TrainCommand.MAX_BATCH).atLeast("--steps", steps, 1).atLeast("--warmup", warmup, 0)
          .between("--sample-batch", sampleBatch, 1, TrainCommand.MAX_BATCH).atLeast("--sample-iters", sampleIters, 1);
         for (String p : precision) c.parse("--precision", p, Precision::parse);
+        if (warmupSeconds != null) c.require(warmupSeconds >= 0 && warmupSeconds <= 3600, "--warmup-seconds must be between 0 and 3600, got " + warmupSeconds);
         if (kind.equalsIgnoreCase("train")) c.device("--device", device);
     }
 }

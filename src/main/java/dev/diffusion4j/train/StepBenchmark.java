@@ -25,12 +25,16 @@ import java.util.Map;
  * a learned variance's extra channels stay out of the loss, as in dit.py): training steps (Adam lr 2e-4, gradient clipping at
  * 1.0, MSE on eps under the linear schedule, T=1000) in images/s, and no-grad sampling forwards at a fixed t in
  * image-NFEs/s, each after warm-up steps, with one device sync at the end of each timed loop.
+ *
+ * <p>Each warm-up runs at least its count and, when {@code warmupSeconds} is positive, until that much time has passed:
+ * on the CPU the JVM compiles the hot loops during a run's first seconds, so a count fit for PyTorch (2-3 steps) times
+ * the compiler rather than the step (BENCHMARKS.md, issue 19's CPU rounds).
  */
 public final class StepBenchmark {
     private StepBenchmark() {}
 
-    public record Result(String preset, String device, Precision precision, long params, int batch, double trainImgPerS, int sampleBatch,
-                         double sampleImgNfePerS, double loss) {
+    public record Result(String preset, String device, Precision precision, long params, int batch, int warmupSteps, double trainImgPerS,
+                         int sampleBatch, double sampleImgNfePerS, double loss) {
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("cfg", preset);
@@ -38,6 +42,7 @@ public final class StepBenchmark {
             m.put("mode", precision.id());
             m.put("params", params);
             m.put("batch", batch);
+            m.put("warmup_steps", warmupSteps);
             m.put("train_img_per_s", Math.round(trainImgPerS * 10) / 10.0);
             m.put("sample_batch", sampleBatch);
             m.put("sample_img_nfe_per_s", Math.round(sampleImgNfePerS * 10) / 10.0);
@@ -47,8 +52,8 @@ public final class StepBenchmark {
     }
 
     /** Sets the global TF32 switch for {@code precision} (bf16 runs the forwards under autocast). */
-    public static Result run(String preset, ModelConfig cfg, Device device, Precision precision, int batch, int warmup, int steps,
-                             int sampleBatch, int sampleIters) {
+    public static Result run(String preset, ModelConfig cfg, Device device, Precision precision, int batch, int warmup,
+                             double warmupSeconds, int steps, int sampleBatch, int sampleIters) {
         precision.applyMathMode();
         DenoisingNetwork model = cfg.build(new Generator(0));
         model.to(device);
@@ -59,7 +64,9 @@ public final class StepBenchmark {
         Tensor x0 = Tensor.randn(gen, DType.F32, device, shape);
         Tensor labels = randomLabels(cfg, gen, device, batch);
         Tensor last = null;
-        for (int i = 0; i < warmup; i++) last = step(model, opt, diffusion, x0, labels, gen, precision);
+        int warmed = 0;
+        for (long w0 = System.nanoTime(); warmed < warmup || System.nanoTime() - w0 < warmupSeconds * 1e9; warmed++)
+            last = step(model, opt, diffusion, x0, labels, gen, precision);
         if (last != null) last.item();                      // sync before the clock starts
         LaunchProfile.reset();                              // -Ddiffusion4j.cuda.profile: count the timed steps only
         long t0 = System.nanoTime();
@@ -75,7 +82,8 @@ public final class StepBenchmark {
             Tensor ts = Tensor.full(500, DType.I64, device, sampleBatch);
             Tensor ys = randomLabels(cfg, gen, device, sampleBatch);
             Tensor y = null;
-            for (int i = 0; i < 3; i++) y = model.forward(xs, ts, ys);
+            for (long w0 = System.nanoTime(), i = 0; i < 3 || System.nanoTime() - w0 < warmupSeconds * 1e9; i++)
+                y = model.forward(xs, ts, ys);
             y.sum().item();
             LaunchProfile.reset();
             long s0 = System.nanoTime();
@@ -84,7 +92,7 @@ public final class StepBenchmark {
             sample = (double) sampleBatch * sampleIters / ((System.nanoTime() - s0) / 1e9);
             LaunchProfile.report(sampleIters + " sampling forwards");
         }
-        return new Result(preset, device.toString(), precision, model.numParameters(), batch, train, sampleBatch, sample, loss);
+        return new Result(preset, device.toString(), precision, model.numParameters(), batch, warmed, train, sampleBatch, sample, loss);
     }
 
     /** Class-conditional models (the DiT presets: 1000 classes, as dit.py times them) get random labels; others none. */

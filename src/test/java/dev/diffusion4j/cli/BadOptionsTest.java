@@ -159,6 +159,7 @@ class BadOptionsTest {
             bench train --batch 0            | --batch must be between 1 and
             bench train --steps 0            | --steps must be at least 1
             bench train --precision fp8      | --precision: unknown precision 'fp8'
+            bench train --warmup-seconds -1  | --warmup-seconds must be between 0 and 3600
             bench gemm -5                    | N must be between 1 and
             bench gemm big                   | sizes are whole numbers, got 'big'
             bench fft                        | KIND must be one of train, gemm, conv

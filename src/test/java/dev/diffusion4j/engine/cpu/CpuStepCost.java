@@ -27,7 +27,7 @@ public final class CpuStepCost {
         long tid = Thread.currentThread().threadId();
         for (int r = 0; r < rounds; r++) {
             long cpu = mx.getCurrentThreadCpuTime(), bytes = mx.getThreadAllocatedBytes(tid), wall = System.nanoTime();
-            var res = StepBenchmark.run(preset, ModelPresets.get(preset), Device.CPU, Precision.FP32, batch, 1, 2, batch, 1);
+            var res = StepBenchmark.run(preset, ModelPresets.get(preset), Device.CPU, Precision.FP32, batch, 1, 0, 2, batch, 1);
             System.out.printf("round %d: thread CPU %.2f s, allocated %.0f MB, wall %.2f s (train %.1f img/s)%n", r,
                     (mx.getCurrentThreadCpuTime() - cpu) / 1e9, (mx.getThreadAllocatedBytes(tid) - bytes) / 1e6,
                     (System.nanoTime() - wall) / 1e9, res.trainImgPerS());
