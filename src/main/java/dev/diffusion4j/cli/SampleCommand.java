@@ -164,6 +164,7 @@ public final class SampleCommand implements Callable<Integer> {
         SampleConfig sc = new SampleConfig(sampler != null ? sampler : base.sampler(), steps != null ? steps : base.steps(), eta, count, seed,
                 !noClip && decoder == null,
                 guidance != null ? guidance : base.guidance(), gridScale != null ? gridScale : base.gridScale());
+        new OptionChecks(spec).etaOnlyWithDdim(sc.sampler());
         long[] labels = classLabels(k);          // null: unconditional
         if (guide != null && labels == null) throw new IllegalArgumentException("--classifier guides towards classes; drop --class none");
         DenoisingNetwork model = Trainer.loadEmaModel(r, ck.dir(), dev);

@@ -98,6 +98,19 @@ class EditCliTest {
     }
 
     @Test
+    void etaWithASamplerOtherThanDdimIsRefusedNotIgnored() {
+        Path out = tmp.resolve("never-eta");
+        String p = picture.toString();
+        CliRun.of(edit("img2img", out, "--sampler", "euler", "--eta", "0.5", p)).refused(2, "--eta applies to the ddim sampler only", "euler");
+        CliRun.of(edit("inpaint", out, "--mask", mask.toString(), "--method", "repaint", "--jump-length", "2", "--eta", "1", p)).refused(2, "--eta applies to the ddim sampler only", "ddpm");
+        CliRun.of("sample", "--run", run.toString(), "--device", "cpu", "--sampler", "dpm++2m", "--eta", "0.3", "--grid", out.resolve("g.png").toString())
+                .refused(2, "--eta applies to the ddim sampler only", "dpm++2m");
+        assertFalse(java.nio.file.Files.exists(out), "nothing written");
+        CliRun.of("sample", "--run", run.toString(), "--device", "cpu", "--eta", "0.5", "--steps", "2", "--count", "1",
+                "--grid", tmp.resolve("eta-ddim/g.png").toString()).succeeded();   // the run's sampler is ddim
+    }
+
+    @Test
     void badOptionsAreUsageErrors() {
         Path out = tmp.resolve("never");
         String p = picture.toString();
