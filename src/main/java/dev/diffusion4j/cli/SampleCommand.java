@@ -100,7 +100,7 @@ public final class SampleCommand implements Callable<Integer> {
     /** Where the grid goes without --grid. */
     static Path defaultGrid(Path samplesDir, long seed) { return samplesDir.resolve("sample-" + seed + ".png"); }
 
-    @Option(names = "--grid", paramLabel = "PNG", description = "Grid output. Default: <run>/samples/sample-<seed>.png.")
+    @Option(names = "--grid", paramLabel = "PNG", description = "Grid output. Default: <run>/samples/sample-<seed>.png (with --pretrained: <folder name>-sample-<seed>.png in the current folder).")
     Path grid;
 
     @Option(names = "--images", paramLabel = "DIR", description = "Also write each image as a PNG into this folder.")
