@@ -162,6 +162,9 @@ class BadOptionsTest {
             bench gemm -5                    | N must be between 1 and
             bench gemm big                   | sizes are whole numbers, got 'big'
             bench fft                        | KIND must be one of train, gemm, conv
+            bench conv 4                     | bench conv takes BATCH CHANNELS SIZE [KERNEL], e.g. 32 128 32; got 1 number(s)
+            bench conv 2 8                   | got 2 number(s)
+            bench train 64                   | bench train takes no sizes (N)
             schedule --steps 0               | --steps must be at least 1
             """)
     void otherCommandsRefuseBadArguments(String command, String message) {
