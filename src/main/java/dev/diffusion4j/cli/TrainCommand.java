@@ -61,7 +61,8 @@ public final class TrainCommand implements Callable<Integer> {
     Path outDir;
 
     @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint with its saved config. Only these may change: "
-            + ResumeChanges.CHANGEABLE_NAMES + " (restart); --steps must be above the checkpoint's step. Other options are refused.")
+            + ResumeChanges.CHANGEABLE_NAMES + " (restart); --steps must be above the checkpoint's step. Options of this invocation alone (--eval-*, --tensorboard, --dashboard, "
+            + "data parallelism, --max-image-pixels) are taken as given; any other is refused.")
     boolean resume;
 
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny", description = "Model: tiny, fmnist-small, ddpm-cifar10 (U-Nets), dit-tiny, dit-fmnist, dit-s/2 ... dit-xl/8 (DiTs; see: diffuse inspect presets). Default: ${DEFAULT-VALUE}.")
