@@ -189,7 +189,7 @@ public final class TrainCommand implements Callable<Integer> {
     int sampleSteps;
 
     @Option(names = "--grid-size", paramLabel = "N", defaultValue = Defaults.GRID_SIZE,
-            description = "Images per grid (class-conditional: N / classes per class row). Default: ${DEFAULT-VALUE}.")
+            description = "Images per grid (class-conditional: N / classes per class row, at least one). Default: ${DEFAULT-VALUE}.")
     int gridSize;
 
     @Option(names = "--guidance", paramLabel = "W", defaultValue = "" + SampleConfig.DEFAULT_GUIDANCE,
