@@ -127,6 +127,7 @@ class EditCliTest {
                 .refused(2, "--jump-length 4 leaves no room to jump back within 4 steps");
         CliRun.of(edit("inpaint", out, "--mask", mask.toString(), "--mask-threshold", "1", p)).refused(2, "--mask-threshold must be in (0, 1)");
         CliRun.of(edit("invert", out, "--inversion-iterations", "-1", p)).refused(2, "--inversion-iterations must be between 0 and 100");
+        CliRun.of(edit("invert", out, "--seed", "7", p)).refused(2, "--seed has no effect on invert");
         CliRun.of("edit", "invert", "--run", run.toString(), "--out", out.toString(), "--steps", "600", p)
                 .refused(2, "--steps: no integer stride gives exactly 600 DDIM steps");
         CliRun.of("edit", "img2img", "--run", run.toString(), "--out", out.toString(), "--sampler", "ddim", "--steps", "600", p)
