@@ -110,5 +110,10 @@ final class OptionChecks {
                 "--eta applies to the ddim sampler only; this would sample with " + sampler + " (add --sampler ddim, or drop --eta)");
     }
 
+    /** Refuses {@code option} if the user gave it: it only works with another option that is off, and would be ignored in silence. */
+    OptionChecks absent(String option, String message) {
+        return require(!spec.commandLine().getParseResult().hasMatchedOption(option), message);
+    }
+
     ParameterException fail(String message) { return new ParameterException(spec.commandLine(), message); }
 }

@@ -256,6 +256,9 @@ public final class TrainCommand implements Callable<Integer> {
         c.require(autoencoder == null || channels == null, "--channels does not apply with --autoencoder: the images get the autoencoder's channels");
         c.require(autoencoder == null || evalOptions.every == 0, "--eval-every is not available with --autoencoder yet; score decoded samples "
                 + "with diffuse sample --images DIR and diffuse fid");
+        if (autoencoder == null) c.absent("--latent-scale", "--latent-scale needs --autoencoder");
+        if (evalOptions.every == 0) for (String o : List.of("--eval-count", "--eval-features", "--eval-metrics")) c.absent(o, o + " needs --eval-every N");
+        if (dashboard.port == null) c.absent("--dashboard-host", "--dashboard-host needs --dashboard");
         if (imageSize != null && autoencoder == null) {     // a latent run's --image-size is in pixels; its latent side is checked once encoded
             int multiple;
             String why;

@@ -76,6 +76,13 @@ class BadOptionsTest {
             --batch-size abc             | --batch-size
             --bogus-option 3             | --bogus-option
             --warmup 99999999999         | --warmup
+            --aug-max-level 0.3          | --aug-max-level needs --task super-resolution
+            --caption-dropout 0.2        | --caption-dropout needs --text-encoder
+            --latent-scale 2             | --latent-scale needs --autoencoder
+            --eval-count 10              | --eval-count needs --eval-every N
+            --eval-features pixels       | --eval-features needs --eval-every N
+            --eval-metrics fd            | --eval-metrics needs --eval-every N
+            --dashboard-host 0.0.0.0     | --dashboard-host needs --dashboard
             """)
     void trainRefusesBadOptionsBeforeTheRunFolderExists(String options, String message) {
         Path out = tmp.resolve("run");
