@@ -72,7 +72,7 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = SampleOptions.DEFAULT_SEED, description = "Seed of the sampling noise. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--no-clip", description = "Do not clip the predicted x0 to [-1, 1] at each step (clipping is on by default).")
+    @Option(names = "--no-clip", description = "Do not clip the predicted x0 to [-1, 1] at each step (clipping is on by default; latent runs are never clipped).")
     boolean noClip;
 
     @Option(names = "--class", paramLabel = "K|all|none",
