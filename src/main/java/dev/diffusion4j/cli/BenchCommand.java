@@ -31,7 +31,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "KIND", description = "train, gemm or conv.")
     String kind;
 
-    @Parameters(index = "1..*", paramLabel = "N", description = "Sizes for gemm / conv.")
+    @Parameters(index = "1..*", paramLabel = "N", description = "gemm: the matrix sizes; conv: BATCH CHANNELS SIZE [KERNEL] (default 32 128 32 3).")
     List<String> sizes = new ArrayList<>();
 
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "fmnist-small", description = "Model for 'train'. Default: ${DEFAULT-VALUE}.")
@@ -104,6 +104,10 @@ public final class BenchCommand implements Callable<Integer> {
             });
             c.between("N", n, 1, 1 << 15);
         }
+        String k = kind.toLowerCase(java.util.Locale.ROOT);
+        c.require(!k.equals("train") || sizes.isEmpty(), "bench train takes no sizes (N): pick the model with --preset and the batch with --batch");
+        c.require(!k.equals("conv") || sizes.isEmpty() || sizes.size() == 3 || sizes.size() == 4,
+                "bench conv takes BATCH CHANNELS SIZE [KERNEL], e.g. 32 128 32; got " + sizes.size() + " number(s)");
         c.parse("--preset", preset, ModelPresets::get);
         c.between("--batch", batch, 1, TrainCommand.MAX_BATCH).atLeast("--steps", steps, 1).atLeast("--warmup", warmup, 0)
          .between("--sample-batch", sampleBatch, 1, TrainCommand.MAX_BATCH).atLeast("--sample-iters", sampleIters, 1);

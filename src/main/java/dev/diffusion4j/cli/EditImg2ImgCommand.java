@@ -50,6 +50,7 @@ public final class EditImg2ImgCommand implements Callable<Integer> {
         EditSession s = EditSession.open(opts, dev, null);
         List<EditInputs.Picture> pics = EditInputs.images(opts.images, s.model().inChannels(), s.model().resolution(), opts.resize);
         SampleConfig sc = new SampleConfig(sampler != null ? sampler : s.config.sample().sampler(), s.steps(opts), eta, 1, opts.seed, !noClip);
+        c.etaOnlyWithDdim(sc.sampler());
         Sampler smp = c.parse("--steps", sc.sampler(), name -> sc.create(s.diffusion()));   // e.g. no DDIM spacing of that many steps
         int run = ImageToImage.stepsRun(smp, strength);
         Path dir = s.outDir(opts);

@@ -88,6 +88,7 @@ public final class EditInpaintCommand implements Callable<Integer> {
         List<EditInputs.Picture> pics = EditInputs.images(opts.images, ch, size, opts.resize);
         InpaintMask m = EditInputs.mask(mask, pics, size, maskThreshold, invertMask);
         SampleConfig sc = new SampleConfig(repaint ? "ddpm" : sampler != null ? sampler : s.config.sample().sampler(), steps, eta, 1, opts.seed, !noClip);
+        c.etaOnlyWithDdim(sc.sampler());
         Sampler smp = c.parse("--steps", sc.sampler(), name -> sc.create(s.diffusion()));   // e.g. no DDIM spacing of that many steps
         long calls = repaint ? RepaintSchedule.modelCalls(smp.steps(), jumpLength, resamplings) : smp.steps();
         out.printf(Locale.ROOT, "inpaint: %d image(s) from %s (step %d), regenerating %.0f%% of the pixels by %s (%d %s steps%s), %s, on %s%n",

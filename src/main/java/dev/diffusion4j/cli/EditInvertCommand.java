@@ -41,6 +41,8 @@ public final class EditInvertCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         OptionChecks c = new OptionChecks(spec);
         c.between("--inversion-iterations", iterations, 0, 100);
+        c.require(!spec.commandLine().getParseResult().hasMatchedOption("--seed"),
+                "--seed has no effect on invert: DDIM inversion and the reconstruction from x_T draw no noise; drop --seed");
         Device dev = opts.check(c);
         EditSession s = EditSession.open(opts, dev, 1.0);
         int ch = s.model().inChannels(), size = s.model().resolution();

@@ -16,6 +16,7 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler(new UserErrors.BadUsage());
         cl.setUsageHelpAutoWidth(true);
         CommandSummaries.install(cl);
+        SubcommandVersions.install(cl);
         return cl;
     }
 

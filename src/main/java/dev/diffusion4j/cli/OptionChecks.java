@@ -103,5 +103,17 @@ final class OptionChecks {
         return this;
     }
 
+    /** --eta is DDIM's noise level: given with another sampler it would be ignored in silence, so it is refused. */
+    OptionChecks etaOnlyWithDdim(String sampler) {
+        boolean given = spec.commandLine().getParseResult().hasMatchedOption("--eta");
+        return require(!given || "ddim".equalsIgnoreCase(sampler),
+                "--eta applies to the ddim sampler only; this would sample with " + sampler + " (add --sampler ddim, or drop --eta)");
+    }
+
+    /** Refuses {@code option} if the user gave it: it only works with another option that is off, and would be ignored in silence. */
+    OptionChecks absent(String option, String message) {
+        return require(!spec.commandLine().getParseResult().hasMatchedOption(option), message);
+    }
+
     ParameterException fail(String message) { return new ParameterException(spec.commandLine(), message); }
 }

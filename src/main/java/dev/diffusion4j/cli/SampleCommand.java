@@ -72,7 +72,7 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = SampleOptions.DEFAULT_SEED, description = "Seed of the sampling noise. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--no-clip", description = "Do not clip the predicted x0 to [-1, 1] at each step (clipping is on by default).")
+    @Option(names = "--no-clip", description = "Do not clip the predicted x0 to [-1, 1] at each step (clipping is on by default; latent runs are never clipped).")
     boolean noClip;
 
     @Option(names = "--class", paramLabel = "K|all|none",
@@ -100,7 +100,7 @@ public final class SampleCommand implements Callable<Integer> {
     /** Where the grid goes without --grid. */
     static Path defaultGrid(Path samplesDir, long seed) { return samplesDir.resolve("sample-" + seed + ".png"); }
 
-    @Option(names = "--grid", paramLabel = "PNG", description = "Grid output. Default: <run>/samples/sample-<seed>.png.")
+    @Option(names = "--grid", paramLabel = "PNG", description = "Grid output. Default: <run>/samples/sample-<seed>.png (with --pretrained: <folder name>-sample-<seed>.png in the current folder).")
     Path grid;
 
     @Option(names = "--images", paramLabel = "DIR", description = "Also write each image as a PNG into this folder.")
@@ -164,6 +164,7 @@ public final class SampleCommand implements Callable<Integer> {
         SampleConfig sc = new SampleConfig(sampler != null ? sampler : base.sampler(), steps != null ? steps : base.steps(), eta, count, seed,
                 !noClip && decoder == null,
                 guidance != null ? guidance : base.guidance(), gridScale != null ? gridScale : base.gridScale());
+        new OptionChecks(spec).etaOnlyWithDdim(sc.sampler());
         long[] labels = classLabels(k);          // null: unconditional
         if (guide != null && labels == null) throw new IllegalArgumentException("--classifier guides towards classes; drop --class none");
         DenoisingNetwork model = Trainer.loadEmaModel(r, ck.dir(), dev);

@@ -30,6 +30,7 @@ public final class SuperResolutionOptions {
         c.oneOf("--task", task, List.of(DIFFUSION, SUPER_RESOLUTION));
         if (!superResolution()) {
             c.require(lowRes == null, "--low-res needs --task super-resolution");
+            c.absent("--aug-max-level", "--aug-max-level needs --task super-resolution");
             return;
         }
         c.require(lowRes != null, "--task super-resolution needs --low-res N, the side of the low-resolution input (e.g. --low-res 16 for 16 -> 32)");

@@ -48,6 +48,7 @@ public final class TextOptions {
         if (!enabled()) {
             c.require(vocab == null, "--vocab needs --text-encoder");
             c.require(!sdUnet, "--sd-unet needs --text-encoder");
+            c.absent("--caption-dropout", "--caption-dropout needs --text-encoder");
             return;
         }
         c.oneOf("--text-encoder", encoder, ClipTextConfig.PRESETS)

@@ -61,7 +61,8 @@ public final class TrainCommand implements Callable<Integer> {
     Path outDir;
 
     @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint with its saved config. Only these may change: "
-            + ResumeChanges.CHANGEABLE_NAMES + " (restart); --steps must be above the checkpoint's step. Other options are refused.")
+            + ResumeChanges.CHANGEABLE_NAMES + " (restart); --steps must be above the checkpoint's step. Options of this invocation alone (--eval-*, --tensorboard, --dashboard, "
+            + "data parallelism, --max-image-pixels) are taken as given; any other is refused.")
     boolean resume;
 
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny", description = "Model: tiny, fmnist-small, ddpm-cifar10 (U-Nets), dit-tiny, dit-fmnist, dit-s/2 ... dit-xl/8 (DiTs; see: diffuse inspect presets). Default: ${DEFAULT-VALUE}.")
@@ -188,7 +189,7 @@ public final class TrainCommand implements Callable<Integer> {
     int sampleSteps;
 
     @Option(names = "--grid-size", paramLabel = "N", defaultValue = Defaults.GRID_SIZE,
-            description = "Images per grid (class-conditional: N / classes per class row). Default: ${DEFAULT-VALUE}.")
+            description = "Images per grid (class-conditional: N / classes per class row, at least one). Default: ${DEFAULT-VALUE}.")
     int gridSize;
 
     @Option(names = "--guidance", paramLabel = "W", defaultValue = "" + SampleConfig.DEFAULT_GUIDANCE,
@@ -255,6 +256,9 @@ public final class TrainCommand implements Callable<Integer> {
         c.require(autoencoder == null || channels == null, "--channels does not apply with --autoencoder: the images get the autoencoder's channels");
         c.require(autoencoder == null || evalOptions.every == 0, "--eval-every is not available with --autoencoder yet; score decoded samples "
                 + "with diffuse sample --images DIR and diffuse fid");
+        if (autoencoder == null) c.absent("--latent-scale", "--latent-scale needs --autoencoder");
+        if (evalOptions.every == 0) for (String o : List.of("--eval-count", "--eval-features", "--eval-metrics")) c.absent(o, o + " needs --eval-every N");
+        if (dashboard.port == null) c.absent("--dashboard-host", "--dashboard-host needs --dashboard");
         if (imageSize != null && autoencoder == null) {     // a latent run's --image-size is in pixels; its latent side is checked once encoded
             int multiple;
             String why;

@@ -76,6 +76,13 @@ class BadOptionsTest {
             --batch-size abc             | --batch-size
             --bogus-option 3             | --bogus-option
             --warmup 99999999999         | --warmup
+            --aug-max-level 0.3          | --aug-max-level needs --task super-resolution
+            --caption-dropout 0.2        | --caption-dropout needs --text-encoder
+            --latent-scale 2             | --latent-scale needs --autoencoder
+            --eval-count 10              | --eval-count needs --eval-every N
+            --eval-features pixels       | --eval-features needs --eval-every N
+            --eval-metrics fd            | --eval-metrics needs --eval-every N
+            --dashboard-host 0.0.0.0     | --dashboard-host needs --dashboard
             """)
     void trainRefusesBadOptionsBeforeTheRunFolderExists(String options, String message) {
         Path out = tmp.resolve("run");
@@ -163,6 +170,9 @@ class BadOptionsTest {
             bench gemm -5                    | N must be between 1 and
             bench gemm big                   | sizes are whole numbers, got 'big'
             bench fft                        | KIND must be one of train, gemm, conv
+            bench conv 4                     | bench conv takes BATCH CHANNELS SIZE [KERNEL], e.g. 32 128 32; got 1 number(s)
+            bench conv 2 8                   | got 2 number(s)
+            bench train 64                   | bench train takes no sizes (N)
             schedule --steps 0               | --steps must be at least 1
             """)
     void otherCommandsRefuseBadArguments(String command, String message) {

@@ -98,6 +98,19 @@ class EditCliTest {
     }
 
     @Test
+    void etaWithASamplerOtherThanDdimIsRefusedNotIgnored() {
+        Path out = tmp.resolve("never-eta");
+        String p = picture.toString();
+        CliRun.of(edit("img2img", out, "--sampler", "euler", "--eta", "0.5", p)).refused(2, "--eta applies to the ddim sampler only", "euler");
+        CliRun.of(edit("inpaint", out, "--mask", mask.toString(), "--method", "repaint", "--jump-length", "2", "--eta", "1", p)).refused(2, "--eta applies to the ddim sampler only", "ddpm");
+        CliRun.of("sample", "--run", run.toString(), "--device", "cpu", "--sampler", "dpm++2m", "--eta", "0.3", "--grid", out.resolve("g.png").toString())
+                .refused(2, "--eta applies to the ddim sampler only", "dpm++2m");
+        assertFalse(java.nio.file.Files.exists(out), "nothing written");
+        CliRun.of("sample", "--run", run.toString(), "--device", "cpu", "--eta", "0.5", "--steps", "2", "--count", "1",
+                "--grid", tmp.resolve("eta-ddim/g.png").toString()).succeeded();   // the run's sampler is ddim
+    }
+
+    @Test
     void badOptionsAreUsageErrors() {
         Path out = tmp.resolve("never");
         String p = picture.toString();
@@ -114,6 +127,7 @@ class EditCliTest {
                 .refused(2, "--jump-length 4 leaves no room to jump back within 4 steps");
         CliRun.of(edit("inpaint", out, "--mask", mask.toString(), "--mask-threshold", "1", p)).refused(2, "--mask-threshold must be in (0, 1)");
         CliRun.of(edit("invert", out, "--inversion-iterations", "-1", p)).refused(2, "--inversion-iterations must be between 0 and 100");
+        CliRun.of(edit("invert", out, "--seed", "7", p)).refused(2, "--seed has no effect on invert");
         CliRun.of("edit", "invert", "--run", run.toString(), "--out", out.toString(), "--steps", "600", p)
                 .refused(2, "--steps: no integer stride gives exactly 600 DDIM steps");
         CliRun.of("edit", "img2img", "--run", run.toString(), "--out", out.toString(), "--sampler", "ddim", "--steps", "600", p)

@@ -84,6 +84,14 @@ class TrainAutoencoderCliTest {
         return a.toArray(new String[0]);
     }
 
+    @Test void aFolderThatIsNoAutoencoderRunGetsAHintThatRuns() throws Exception {
+        Path missing = tmp.resolve("missing"), empty = java.nio.file.Files.createDirectories(tmp.resolve("empty"));
+        String hint = " train-autoencoder --preset kl-f4-tiny --out ";
+        CliRun.of("reconstruct", "--run", missing.toString()).refused(1, missing + " does not exist", hint + missing);
+        CliRun.of("reconstruct", "--run", empty.toString()).refused(1, empty + " is not an autoencoder run (no config.json)", hint + empty);
+        assertTrue(dev.diffusion4j.cli.CliRun.of("train-autoencoder", "--help").out().contains("--preset"), "the hint's options exist");
+    }
+
     @Test void reconstructPrintsPsnrSsimAndFd() {
         Path run = tmp.resolve("ae");
         CliRun.of(train(run, "--steps", "2")).succeeded();

@@ -19,11 +19,11 @@ public final class AutoencoderPresets {
     static {
         add("sd-vae", "Stable Diffusion's KL-f8 VAE layout (diffusers AutoencoderKL, 512x512 RGB -> 64x64x4); released weights load with DiffusersFolder",
                 AutoencoderKLConfig.of(3, List.of(128, 256, 512, 512), 2, 4, 32, 512, 0.18215));
-        add("kl-f4-tiny", "tiny KL-f4 autoencoder for 16x16 RGB shapes on a CPU (4x4x4 latents)",
+        add("kl-f4-tiny", "tiny KL-f4 autoencoder for the built-in RGB shapes on a CPU (32x32, their own size -> 8x8x4 latents; 16x16 -> 4x4x4)",
                 AutoencoderKLConfig.of(3, List.of(32, 64, 64), 1, 4, 8, 16, 1.0));
         add("kl-f4", "KL-f4 autoencoder for 64x64 RGB (emoji) on a GPU (16x16x4 latents)",
                 AutoencoderKLConfig.of(3, List.of(64, 128, 256), 2, 4, 32, 64, 1.0));
-        add("vq-f4-tiny", "tiny VQ-f4 autoencoder for 16x16 RGB shapes on a CPU (4x4 codes of 256, width 4)",
+        add("vq-f4-tiny", "tiny VQ-f4 autoencoder for the built-in RGB shapes on a CPU (32x32 -> 8x8 codes of 256, width 4; 16x16 -> 4x4)",
                 VQModelConfig.of(3, List.of(32, 64, 64), 1, 4, 8, 16, 256, 0));
     }
 

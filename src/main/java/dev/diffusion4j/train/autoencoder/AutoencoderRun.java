@@ -8,6 +8,7 @@ import dev.diffusion4j.models.autoencoder.VQModel;
 import dev.diffusion4j.nn.StateDicts;
 import dev.diffusion4j.train.Checkpoints;
 import dev.diffusion4j.train.FeatureRun;
+import dev.diffusion4j.train.Invocation;
 import dev.diffusion4j.train.RunDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +25,8 @@ public record AutoencoderRun(Path root, AutoencoderRunConfig config, Checkpoints
     /** Opens a run folder, refusing (in one message) a folder that is not an autoencoder run or has no checkpoint. */
     public static AutoencoderRun open(Path root) {
         if (!Files.isRegularFile(root.resolve("config.json")))
-            throw new IllegalArgumentException(root + " is not an autoencoder run (no config.json); train one with diffuse train-autoencoder --out " + root);
+            throw new IllegalArgumentException(root + (Files.isDirectory(root) ? " is not an autoencoder run (no config.json)" : " does not exist")
+                    + "; train one, e.g. for the built-in shapes: " + Invocation.command() + " train-autoencoder --preset kl-f4-tiny --out " + root);
         RunDir run = RunDir.open(root);
         AutoencoderRunConfig cfg = AutoencoderRunConfig.read(run.configFile());
         var ck = run.checkpoints().latest().orElseThrow(() ->

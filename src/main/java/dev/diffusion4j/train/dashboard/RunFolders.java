@@ -1,5 +1,6 @@
 package dev.diffusion4j.train.dashboard;
 
+import dev.diffusion4j.train.RunLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +49,14 @@ public final class RunFolders {
         }
     }
 
-    static boolean isRun(Path dir) { return Files.isRegularFile(dir.resolve("config.json")); }
+    /**
+     * A run folder: config.json beside what a trainer leaves from its start (its lock, metrics or checkpoints). A
+     * diffusers folder written by diffuse export also holds a config.json, but no training: it is not listed.
+     */
+    static boolean isRun(Path dir) {
+        return Files.isRegularFile(dir.resolve("config.json")) && (Files.exists(dir.resolve(RunLock.FILE))
+                || Files.exists(dir.resolve("metrics.jsonl")) || Files.isDirectory(dir.resolve("checkpoints")));
+    }
 
     /** The short lines of every run. */
     public java.util.List<Map<String, Object>> summaries() {

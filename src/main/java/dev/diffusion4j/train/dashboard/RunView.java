@@ -1,6 +1,7 @@
 package dev.diffusion4j.train.dashboard;
 
 import dev.diffusion4j.io.Json;
+import dev.diffusion4j.train.FeatureRun;
 import dev.diffusion4j.train.MetricsLog;
 import dev.diffusion4j.train.RunDir;
 import java.io.IOException;
@@ -79,6 +80,9 @@ public final class RunView {
     }
 
     static RunState state(Path root, long totalSteps) {
+        // a feature-network run keeps no checkpoints: its one model file is written at its last step
+        if (FeatureRun.isFeatureRun(root) && Files.isRegularFile(root.resolve("model.safetensors")))
+            return RunState.finished(totalSteps);
         return RunState.of(root, totalSteps, checkpointStep(root));
     }
 

@@ -65,6 +65,26 @@ class DashboardServerTest {
         assertTrue(server.url().startsWith("http://127.0.0.1:"), server.url());
     }
 
+    @Test void anExportedDiffusersFolderIsNoRunAndAFeatureRunWithItsModelIsFinished() throws Exception {
+        Path unet = Files.createDirectories(runs.resolve("exported").resolve("unet"));   // what diffuse export writes
+        Files.writeString(unet.resolve("config.json"), "{\"_class_name\": \"UNet2DModel\"}");
+        Files.writeString(unet.resolve("diffusion_pytorch_model.safetensors"), "");
+        Path feat = Files.createDirectories(runs.resolve("feat"));                         // what diffuse train-features writes
+        Files.writeString(feat.resolve("config.json"), "{\"format\": \"diffusion4j-features/1\", \"steps\": 5}");
+        RunFixtures.appendLine(feat, "{\"step\":5,\"loss_avg\":1.5,\"train_accuracy\":0.3,\"lr\":0.0002}");
+        Map<?, ?> before = runNamed("feat");
+        assertEquals("stopped", before.get("state"), "no model file yet: the trainer did not reach its end");
+        Files.writeString(feat.resolve("model.safetensors"), "");
+        List<Object> rs = Json.getList(json("api/runs"), "runs");
+        assertEquals(List.of("a", "feat", "sweep/b"), rs.stream().map(o -> ((Map<?, ?>) o).get("name")).toList());
+        assertEquals("finished", runNamed("feat").get("state"));
+    }
+
+    Map<?, ?> runNamed(String name) throws Exception {
+        for (Object o : Json.getList(json("api/runs"), "runs")) if (name.equals(((Map<?, ?>) o).get("name"))) return (Map<?, ?>) o;
+        throw new AssertionError("no run " + name);
+    }
+
     @Test void aRunFolderGivenDirectlyIsTheOneRun() throws Exception {
         try (DashboardServer one = DashboardServer.start(run, "127.0.0.1", 0)) {
             String body = http.send(HttpRequest.newBuilder(URI.create(one.url() + "api/runs")).build(), HttpResponse.BodyHandlers.ofString()).body();
