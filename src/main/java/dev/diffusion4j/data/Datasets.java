@@ -58,6 +58,15 @@ public final class Datasets {
         return hasIdx(path) || Cifar10Dataset.looksLikeCifar(path) || Files.isDirectory(path.resolve(Split.check(split)));
     }
 
+    /** Whether {@code spec} names a folder of image files (which {@code open} needs a target size for), not shapes, IDX or CIFAR-10. */
+    public static boolean isImageFolder(String spec) {
+        if (spec == null || spec.isBlank()) return false;
+        String s = spec.strip();
+        if (s.equals("shapes") || s.startsWith("shapes:")) return false;
+        Path path = FileNames.toPath(s.startsWith("~/") ? System.getProperty("user.home") + s.substring(1) : s, "dataset path");
+        return Files.isDirectory(path) && !hasIdx(path) && !Cifar10Dataset.looksLikeCifar(path);
+    }
+
     private static ImageDataset shapes(String spec, int channels, int size) {
         String[] parts = spec.split(":");
         try {
