@@ -185,6 +185,8 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
         Autoencoder probe = entry.builder().apply(new Generator(seed));
         c.require(entry.regularizer() == AutoencoderFactory.Regularizer.CODEBOOK || codebookEma == 0 && deadCodeRestart == 0,
                 "--codebook-ema and --dead-code-restart apply to VQ autoencoders; " + preset + " is a KL autoencoder");
+        String sizeless = FolderImageSize.missing(data, imageSize, "train-autoencoder");
+        c.require(sizeless == null, sizeless);
         dev.diffusion4j.data.Background.set(background);
         ImageDataset ds = Datasets.open(data, probe.imageChannels(), imageSize, "train", w -> out.println("warning: " + w));
         c.require(ds.height() == ds.width(), ds.describe() + " has " + ds.height() + "x" + ds.width() + " images; give --image-size for square ones");

@@ -71,6 +71,8 @@ public final class TrainFeaturesCommand implements Callable<Integer> {
         imageLimit.apply(spec);
         if (Files.exists(out.resolve("config.json"))) throw new IllegalArgumentException(out + " already holds a run; choose another --out");
         Device dev = Device.parse(device);
+        String sizeless = FolderImageSize.missing(data, imageSize, "train-features");
+        if (sizeless != null) throw new IllegalArgumentException(sizeless);
         ImageDataset all = Datasets.open(data, channels, imageSize, "train", w -> o.println("warning: " + w));
         if (all.numClasses() < 2)
             throw new IllegalArgumentException("train-features needs labelled data with at least 2 classes; " + all.describe()
