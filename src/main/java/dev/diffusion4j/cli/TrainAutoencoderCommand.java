@@ -279,8 +279,8 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
         if (result.lastGrid() != null) out.println("reconstructions: " + result.lastGrid().toAbsolutePath() + " (input, reconstruction pairs)");
         out.println("report:  " + run.reportFile().toAbsolutePath());
         if (result.lastCheckpoint() != null) out.println("checkpoint: " + result.lastCheckpoint().toAbsolutePath());
-        out.println("next: " + Invocation.command() + " reconstruct --run " + outDir + " --data " + cfg.data() + "   |   "
-                + Invocation.command() + " train --autoencoder " + outDir + " --data " + cfg.data() + " --out " + outDir + "-latent");
+        out.println("next: " + Invocation.command() + " reconstruct --run " + Invocation.quote(outDir) + " --data " + Invocation.quote(cfg.data()) + "   |   "
+                + Invocation.command() + " train --autoencoder " + Invocation.quote(outDir) + " --data " + Invocation.quote(cfg.data()) + " --out " + Invocation.quote(outDir + "-latent"));
         out.flush();
         return 0;
     }

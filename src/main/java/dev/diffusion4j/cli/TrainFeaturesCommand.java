@@ -96,8 +96,8 @@ public final class TrainFeaturesCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "held-out accuracy %.4f on %d images (training batches: %.4f)%n", r.heldOutAccuracy(), r.heldOutCount(), r.trainAccuracy());
         o.println("features: " + run.modelFile().toAbsolutePath() + " (" + featureDim + "-d)");
         // a runnable example (the data against itself: FD near 0); with your own sets, pass --features the same way
-        o.println("next: " + Invocation.command() + " fid " + data + " " + data + " --features " + out
-                + "   (also: eval --metrics fid,kid --features " + out + ", train --eval-features " + out + ")");
+        o.println("next: " + Invocation.command() + " fid " + Invocation.quote(data) + " " + Invocation.quote(data) + " --features " + Invocation.quote(out)
+                + "   (also: eval --metrics fid,kid --features " + Invocation.quote(out) + ", train --eval-features " + Invocation.quote(out) + ")");
         o.flush();
         return 0;
     }
