@@ -231,6 +231,14 @@ class ImageFolderDatasetTest {
     }
 
     @Test
+    void folderOfOnlyHiddenImagesSaysTheyAreLeftOutRatherThanEmpty() throws IOException {
+        TestFiles.image(root.resolve("._photo.png"), TestFiles.solid(2, 2, 0), "png");
+        DatasetException e = assertThrows(DatasetException.class, () -> ImageFolderDataset.open(root, 3, 32, warnings::add));
+        assertTrue(e.getMessage().contains("found only hidden entries") && e.getMessage().contains("._photo.png")
+                && !e.getMessage().contains("empty"), e.getMessage());
+    }
+
+    @Test
     void folderWithoutImagesListsWhatItHolds() throws IOException {
         TestFiles.bytes(root.resolve("a.csv"), new byte[] {1});
         TestFiles.bytes(root.resolve("b/c.npy"), new byte[] {1});
