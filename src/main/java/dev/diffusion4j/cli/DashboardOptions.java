@@ -50,7 +50,7 @@ public final class DashboardOptions {
         Launches.append(run.root(), commandLine(), device, classNames(data));
         if (port == null) return;
         server = DashboardServer.start(run.root(), host, port);
-        out.println("dashboard: " + server.url() + "  (serves while training; afterwards: " + Invocation.command() + " dashboard " + run.root() + ")");
+        out.println("dashboard: " + server.url() + "  (serves while training; afterwards: " + Invocation.command() + " dashboard " + Invocation.quote(run.root()) + ")");
         out.flush();
     }
 

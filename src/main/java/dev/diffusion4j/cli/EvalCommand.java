@@ -117,7 +117,7 @@ public final class EvalCommand implements Callable<Integer> {
         TextConditioning text = TextConditioning.of(r, cfg, dev);
         if (text != null && quality.samples())
             throw new IllegalArgumentException("a text-to-image run is evaluated with --metrics nll for now; score prompted samples with "
-                    + Invocation.command() + " sample --run " + run + " --prompt \"...\" --images DIR and " + Invocation.command() + " fid");
+                    + Invocation.command() + " sample --run " + Invocation.quote(run) + " --prompt \"...\" --images DIR and " + Invocation.command() + " fid");
         EvalTarget target = EvalTarget.of(cfg, unconditional, text != null);
         if (quality.nll()) target.checkLabels(cfg, ds);
         if (unconditional && !cfg.classConditional() && text == null) out.println("note: the run is unconditional; --unconditional changes nothing");

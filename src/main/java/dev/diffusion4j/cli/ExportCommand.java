@@ -57,8 +57,8 @@ public final class ExportCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "wrote %s: %s (%,d parameters, EMA weights of step %d, %s)%n", out, ae.typeName(),
                 ae.parameters().stream().mapToLong(p -> p.data().numel()).sum(), r.checkpoint().step(), fp16 ? "f16" : "f32");
         o.println("in Python: diffusers." + ae.typeName() + ".from_pretrained(\"" + out + "\")");
-        o.println("next: " + Invocation.command() + " train --autoencoder " + out + " --data " + r.config().data() + " --image-size "
-                + r.config().imageSize() + " --out " + out + "-latent");
+        o.println("next: " + Invocation.command() + " train --autoencoder " + Invocation.quote(out) + " --data " + Invocation.quote(r.config().data()) + " --image-size "
+                + r.config().imageSize() + " --out " + Invocation.quote(out + "-latent"));
         return 0;
     }
 }

@@ -79,6 +79,8 @@ public final class FidCommand implements Callable<Integer> {
         // A network with a fixed input decides the shape; pixels take A's own (or the options').
         FeatureNetwork net = features.strip().startsWith("pixels") ? null : FeatureNetworks.open(features, 0, dev);
         int c = net != null ? net.inputChannels() : channels, size = net != null ? net.inputSize() : imageSize;
+        String sizeless = FolderImageSize.missing(a, size, "the " + features.strip() + " feature network");
+        if (sizeless != null) throw new IllegalArgumentException(sizeless);
         ImageDataset da = Datasets.open(a, c, size, split, w -> out.println("warning: " + w));
         if (net == null) net = FeatureNetworks.open(features, da.channels(), dev);
         ImageDataset db = Datasets.open(b, da.channels(), da.height(), split, w -> out.println("warning: " + w));

@@ -11,7 +11,7 @@ final class RunCheckpoint {
     static Checkpoints.Entry pick(RunDir run, Long step) {
         var all = run.checkpoints().list();
         if (all.isEmpty())
-            throw new IllegalArgumentException(run.root() + " has no checkpoint yet; train it first (" + dev.diffusion4j.train.Invocation.command() + " train --out " + run.root() + ")");
+            throw new IllegalArgumentException(run.root() + " has no checkpoint yet; train it first (" + dev.diffusion4j.train.Invocation.command() + " train --out " + dev.diffusion4j.train.Invocation.quote(run.root()) + ")");
         if (step == null) return all.get(all.size() - 1);
         for (var e : all) if (e.step() == step) return e;
         throw new IllegalArgumentException("no checkpoint for step " + step + " in " + run.root() + "; available: "

@@ -149,7 +149,7 @@ public final class SampleCommand implements Callable<Integer> {
         TrainConfig cfg = r.config();
         if (SuperResolutionTask.of(r) != null)
             throw new IllegalArgumentException(run + " is a super-resolution stage: chain it after a base run with --upscale " + run + ", or try it with: "
-                    + Invocation.command() + " upscale --run " + run + " --input " + run.resolve(SuperResolutionTask.EXAMPLES));
+                    + Invocation.command() + " upscale --run " + Invocation.quote(run) + " --input " + Invocation.quote(run.resolve(SuperResolutionTask.EXAMPLES)));
         UpscaleChain chain = UpscaleChain.open(upscale, run.toString(), cfg.model().inChannels(), cfg.model().resolution(), augLevel, dev);
         var ck = RunCheckpoint.pick(r, checkpoint);
         SampleConfig base = cfg.sample();

@@ -49,7 +49,7 @@ final class StableDiffusionExport {
                         + "scaling_factor %.6g; CLIPTextModel; CLIPTokenizer, prompts padded to %d tokens; DDIMScheduler, %d steps, %s)%n",
                 out, params, ck.step(), fp16 ? "f16" : "f32", space.scale(), text.encoder().maxLength(), d.steps(), d.parameterization());
         o.println("in Python: diffusers.StableDiffusionPipeline.from_pretrained(\"" + out + "\"" + (fp16 ? ", variant=\"fp16\"" : "") + ")");
-        o.println("next: " + dev.diffusion4j.train.Invocation.command() + " sample --pretrained " + out + " --prompt \""
+        o.println("next: " + dev.diffusion4j.train.Invocation.command() + " sample --pretrained " + dev.diffusion4j.train.Invocation.quote(out) + " --prompt \""
                 + TextConditioning.examplePrompt(r, null) + "\"");
         return 0;
     }

@@ -50,8 +50,8 @@ public final class SuperResolutionOptions {
     /** What to run after training a stage: upscale a few of the training images, or chain it after a base run. */
     static String nextHint(java.nio.file.Path out) {
         String d = dev.diffusion4j.train.Invocation.command();
-        return d + " upscale --run " + out + " --input " + out.resolve(SuperResolutionTask.EXAMPLES) + "   (or chain it: " + d
-                + " sample --run BASE_RUN --upscale " + out + ")";
+        return d + " upscale --run " + dev.diffusion4j.train.Invocation.quote(out) + " --input " + dev.diffusion4j.train.Invocation.quote(out.resolve(SuperResolutionTask.EXAMPLES)) + "   (or chain it: " + d
+                + " sample --run BASE_RUN --upscale " + dev.diffusion4j.train.Invocation.quote(out) + ")";
     }
 
     /** The task to record in the run folder, or null for plain diffusion. */

@@ -185,6 +185,8 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
         Autoencoder probe = entry.builder().apply(new Generator(seed));
         c.require(entry.regularizer() == AutoencoderFactory.Regularizer.CODEBOOK || codebookEma == 0 && deadCodeRestart == 0,
                 "--codebook-ema and --dead-code-restart apply to VQ autoencoders; " + preset + " is a KL autoencoder");
+        String sizeless = FolderImageSize.missing(data, imageSize, "train-autoencoder");
+        c.require(sizeless == null, sizeless);
         dev.diffusion4j.data.Background.set(background);
         ImageDataset ds = Datasets.open(data, probe.imageChannels(), imageSize, "train", w -> out.println("warning: " + w));
         c.require(ds.height() == ds.width(), ds.describe() + " has " + ds.height() + "x" + ds.width() + " images; give --image-size for square ones");
@@ -277,8 +279,8 @@ public final class TrainAutoencoderCommand implements Callable<Integer> {
         if (result.lastGrid() != null) out.println("reconstructions: " + result.lastGrid().toAbsolutePath() + " (input, reconstruction pairs)");
         out.println("report:  " + run.reportFile().toAbsolutePath());
         if (result.lastCheckpoint() != null) out.println("checkpoint: " + result.lastCheckpoint().toAbsolutePath());
-        out.println("next: " + Invocation.command() + " reconstruct --run " + outDir + " --data " + cfg.data() + "   |   "
-                + Invocation.command() + " train --autoencoder " + outDir + " --data " + cfg.data() + " --out " + outDir + "-latent");
+        out.println("next: " + Invocation.command() + " reconstruct --run " + Invocation.quote(outDir) + " --data " + Invocation.quote(cfg.data()) + "   |   "
+                + Invocation.command() + " train --autoencoder " + Invocation.quote(outDir) + " --data " + Invocation.quote(cfg.data()) + " --out " + Invocation.quote(outDir + "-latent"));
         out.flush();
         return 0;
     }

@@ -151,7 +151,7 @@ public final class TrainClassifierCommand implements Callable<Integer> {
             o.print(r.accuracy().table());
             o.println("checkpoint: " + r.lastCheckpoint().toAbsolutePath());
             if (!cfg.guides().isEmpty())
-                o.println("next: " + Invocation.command() + " sample --run " + cfg.guides() + " --classifier " + out + " --classifier-scale 1");
+                o.println("next: " + Invocation.command() + " sample --run " + Invocation.quote(cfg.guides()) + " --classifier " + Invocation.quote(out) + " --classifier-scale 1");
             o.flush();
         }
         return 0;

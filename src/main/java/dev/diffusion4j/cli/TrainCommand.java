@@ -370,7 +370,7 @@ public final class TrainCommand implements Callable<Integer> {
         out.flush();
         Trainer.Result result;
         boolean toTensorBoard = tensorboard || TensorBoardLog.enabled(run);
-        if (toTensorBoard) out.println("tensorboard: " + TensorBoardLog.dir(run) + " (view with: tensorboard --logdir " + TensorBoardLog.dir(run) + ")");
+        if (toTensorBoard) out.println("tensorboard: " + TensorBoardLog.dir(run) + " (view with: tensorboard --logdir " + Invocation.quote(TensorBoardLog.dir(run)) + ")");
         try (ProgressBar bar = new ProgressBar(System.out, "train", cfg.steps(), "step");
              TensorBoardLog board = toTensorBoard ? TensorBoardLog.forTraining(run, from.step()) : null) {
             Trainer.Listener progress = new Trainer.Listener() {
@@ -389,8 +389,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (result.lastCheckpoint() != null) out.println("checkpoint: " + result.lastCheckpoint().toAbsolutePath());
         String prompt = TextConditioning.examplePrompt(run, result.lastGrid());
         if (SuperResolutionTask.of(run) != null) out.println("next: " + SuperResolutionOptions.nextHint(outDir));
-        else if (prompt != null) out.println("next: " + Invocation.command() + " sample --run " + outDir + " --prompt " + VectorModuleCheck.quote(prompt));
-        else out.println("next: " + Invocation.command() + " sample --run " + outDir + "   |   " + Invocation.command() + " eval --run " + outDir);
+        else if (prompt != null) out.println("next: " + Invocation.command() + " sample --run " + Invocation.quote(outDir) + " --prompt " + Invocation.quote(prompt));
+        else out.println("next: " + Invocation.command() + " sample --run " + Invocation.quote(outDir) + "   |   " + Invocation.command() + " eval --run " + Invocation.quote(outDir));
         out.flush();
         return 0;
     }

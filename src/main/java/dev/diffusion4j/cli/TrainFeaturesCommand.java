@@ -71,6 +71,8 @@ public final class TrainFeaturesCommand implements Callable<Integer> {
         imageLimit.apply(spec);
         if (Files.exists(out.resolve("config.json"))) throw new IllegalArgumentException(out + " already holds a run; choose another --out");
         Device dev = Device.parse(device);
+        String sizeless = FolderImageSize.missing(data, imageSize, "train-features");
+        if (sizeless != null) throw new IllegalArgumentException(sizeless);
         ImageDataset all = Datasets.open(data, channels, imageSize, "train", w -> o.println("warning: " + w));
         if (all.numClasses() < 2)
             throw new IllegalArgumentException("train-features needs labelled data with at least 2 classes; " + all.describe()
@@ -94,8 +96,8 @@ public final class TrainFeaturesCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "held-out accuracy %.4f on %d images (training batches: %.4f)%n", r.heldOutAccuracy(), r.heldOutCount(), r.trainAccuracy());
         o.println("features: " + run.modelFile().toAbsolutePath() + " (" + featureDim + "-d)");
         // a runnable example (the data against itself: FD near 0); with your own sets, pass --features the same way
-        o.println("next: " + Invocation.command() + " fid " + data + " " + data + " --features " + out
-                + "   (also: eval --metrics fid,kid --features " + out + ", train --eval-features " + out + ")");
+        o.println("next: " + Invocation.command() + " fid " + Invocation.quote(data) + " " + Invocation.quote(data) + " --features " + Invocation.quote(out)
+                + "   (also: eval --metrics fid,kid --features " + Invocation.quote(out) + ", train --eval-features " + Invocation.quote(out) + ")");
         o.flush();
         return 0;
     }

@@ -55,7 +55,7 @@ final class UNetDiffusersExport {
         o.println("in Python: diffusers.DDPMPipeline.from_pretrained(\"" + out + "\"" + (fp16 ? ", variant=\"fp16\"" : "") + ")" + (mc.numClasses() > 0
                 ? "; class-conditional: call pipe.unet(x, t, class_labels=y) with y in [0, " + mc.numClasses() + "], " + mc.numClasses() + " meaning no class"
                 : ""));
-        o.println("next: " + dev.diffusion4j.train.Invocation.command() + " sample --pretrained " + out + " --steps 50");
+        o.println("next: " + dev.diffusion4j.train.Invocation.command() + " sample --pretrained " + dev.diffusion4j.train.Invocation.quote(out) + " --steps 50");
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.data.ImageFiles;
 import dev.diffusion4j.data.Pngs;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.F;
@@ -13,8 +14,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -36,7 +39,7 @@ public final class UpscaleCommand implements Callable<Integer> {
             description = "Super-resolution run folder; repeat to chain stages (each stage's low resolution = the previous one's output size).")
     List<Path> runs;
 
-    @Option(names = "--input", paramLabel = "IMG|DIR", required = true, description = "An image file (PNG, JPEG, BMP) or a folder of them (not recursive).")
+    @Option(names = "--input", paramLabel = "IMG|DIR", required = true, description = "An image file (PNG, JPEG, BMP, GIF, TIFF, WebP) or a folder of them (not recursive; hidden files are left out).")
     Path input;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder. Default: <first run>/upscaled.")
@@ -96,7 +99,7 @@ public final class UpscaleCommand implements Callable<Integer> {
         float[] px = result.toFloatArray();
         int per = channels * hi * hi;
         for (int i = 0; i < files.size(); i++) {
-            String name = files.get(i).getFileName().toString().replaceFirst("\\.[^.]*$", "");
+            String name = EditOutputs.stem(files.get(i));
             Pngs.writeImage(outDir.resolve(name + "-" + hi + ".png"), px, i * per, channels, hi, hi);
         }
         Path grid = outDir.resolve("comparison.png");
@@ -117,14 +120,20 @@ public final class UpscaleCommand implements Callable<Integer> {
         return F.upsampleBilinear(sq.contiguous(), low, low);
     }
 
-    private static List<Path> inputFiles(Path input) {
+    /** The images to upscale: the file, or the folder's visible image files in name order; refuses names whose outputs would collide. */
+    static List<Path> inputFiles(Path input) {
         if (Files.isRegularFile(input)) return List.of(input);
         if (!Files.isDirectory(input)) throw new IllegalArgumentException("--input " + input + " does not exist; give an image file or a folder of images");
         try (Stream<Path> s = Files.list(input)) {
-            List<Path> files = s.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT)
-                    .matches(".*\\.(png|jpe?g|bmp|gif)")).sorted().toList();
-            if (files.isEmpty()) throw new IllegalArgumentException("--input " + input + " holds no PNG, JPEG, BMP or GIF files");
+            List<Path> files = s.filter(Files::isRegularFile).filter(ImageFiles::isImage).sorted().toList();
+            if (files.isEmpty()) throw new IllegalArgumentException("--input " + input + " holds no image files (" + ImageFiles.extensions() + ")");
             if (files.size() > MAX_INPUTS) throw new IllegalArgumentException("--input " + input + " holds " + files.size() + " images; upscale at most " + MAX_INPUTS + " at a time");
+            Map<String, Path> stems = new HashMap<>();
+            for (Path f : files) {
+                Path before = stems.put(EditOutputs.stem(f), f);
+                if (before != null) throw new IllegalArgumentException("two input images share the name '" + EditOutputs.stem(f) + "' ("
+                        + before.getFileName() + ", " + f.getFileName() + "), so their results would overwrite each other; rename one");
+            }
             return files;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + input + ": " + e.getMessage(), e);

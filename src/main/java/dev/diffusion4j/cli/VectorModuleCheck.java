@@ -37,6 +37,6 @@ final class VectorModuleCheck {
 
     /** {@code s} as one shell word. */
     static String quote(String s) {
-        return !s.isEmpty() && s.matches("[A-Za-z0-9_./:=,+@%-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
+        return dev.diffusion4j.train.Invocation.quote(s);
     }
 }

@@ -58,6 +58,15 @@ public final class Datasets {
         return hasIdx(path) || Cifar10Dataset.looksLikeCifar(path) || Files.isDirectory(path.resolve(Split.check(split)));
     }
 
+    /** Whether {@code spec} names a folder of image files (which {@code open} needs a target size for), not shapes, IDX or CIFAR-10. */
+    public static boolean isImageFolder(String spec) {
+        if (spec == null || spec.isBlank()) return false;
+        String s = spec.strip();
+        if (s.equals("shapes") || s.startsWith("shapes:")) return false;
+        Path path = FileNames.toPath(s.startsWith("~/") ? System.getProperty("user.home") + s.substring(1) : s, "dataset path");
+        return Files.isDirectory(path) && !hasIdx(path) && !Cifar10Dataset.looksLikeCifar(path);
+    }
+
     private static ImageDataset shapes(String spec, int channels, int size) {
         String[] parts = spec.split(":");
         try {
@@ -82,9 +91,11 @@ public final class Datasets {
 
     private static ImageDataset openFile(Path file, String split) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".tar.gz") || name.endsWith(".tgz") || name.endsWith(".zip") || name.endsWith(".tar")) {
+        boolean zip = name.endsWith(".zip");
+        if (zip || name.matches(".*\\.(tar|tgz|tar\\.(gz|bz2|xz))")) {
+            // GNU tar finds a tarball's compression itself; a zip needs unzip
             throw new DatasetException(file + " is an archive",
-                    "extract it first (e.g. tar xzf " + file.getFileName() + ") and give the extracted folder");
+                    "extract it first (e.g. " + (zip ? "unzip " : "tar xf ") + shellWord(file.toString()) + ") and give the extracted folder");
         }
         if (name.contains("idx3") || startsWithIdxMagic(file)) return IdxDataset.open(file, split);
         if (name.endsWith(".bin")) return Cifar10Dataset.open(file, split);
@@ -94,6 +105,11 @@ public final class Datasets {
         }
         throw new DatasetException("cannot tell what kind of dataset " + file + " is",
                 "give an IDX images file, a CIFAR-10 .bin batch, or a folder (of images, IDX or CIFAR-10 files)");
+    }
+
+    /** {@code s} as one shell word, so the hint runs as printed. */
+    private static String shellWord(String s) {
+        return s.matches("[A-Za-z0-9_./:=,+@%-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     private static boolean hasIdx(Path dir) {

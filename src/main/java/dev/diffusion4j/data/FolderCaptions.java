@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.text.Normalizer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -54,8 +55,8 @@ final class FolderCaptions {
 
     private static String[] fromMetadata(FolderScan scan) {
         Path root = scan.root().normalize();
-        Map<Path, Integer> index = new HashMap<>();
-        for (int i = 0; i < scan.files().size(); i++) index.put(scan.files().get(i).normalize(), i);
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < scan.files().size(); i++) index.put(key(scan.files().get(i)), i);
         String[] texts = new String[scan.files().size()];
         int[] lineOf = new int[texts.length];
         Path file = scan.metadata();
@@ -109,7 +110,15 @@ final class FolderCaptions {
                 : " has no \"" + key + "\""), "give each line a \"file_name\" (the image's path in the folder) and a \"text\" (its caption), both strings");
     }
 
-    private static int imageIndex(Path file, int lineNo, Path root, String name, Map<Path, Integer> index) {
+    /**
+     * An image's lookup key: its normalised path in Unicode NFC. macOS often names files in decomposed form (u + combining
+     * diaeresis) while metadata.jsonl written by a script holds the composed one; both mean the same name to a user.
+     */
+    private static String key(Path p) {
+        return Normalizer.normalize(p.normalize().toString(), Normalizer.Form.NFC);
+    }
+
+    private static int imageIndex(Path file, int lineNo, Path root, String name, Map<String, Integer> index) {
         Path target;
         try {
             target = root.resolve(name).normalize();
@@ -117,7 +126,7 @@ final class FolderCaptions {
             throw new DatasetException(file + " line " + lineNo + " names " + name + ", which is not a valid path here", "give the image's path relative to " + root
                     + " (a name that is not ASCII needs a UTF-8 locale, e.g. LANG=C.UTF-8)", e);
         }
-        Integer i = index.get(target);
+        Integer i = index.get(key(target));
         if (i != null) return i;
         String why = !target.startsWith(root) || name.isBlank() ? "which is not inside " + root
                 : !Files.exists(target) ? "which does not exist"

@@ -45,18 +45,24 @@ record FolderScan(Path root, List<Path> files, int[] classOf, List<String> class
         Path[] metadata = {null};
         List<String> others = new ArrayList<>();
         int[] otherCount = {0};
+        List<String> hiddenNames = new ArrayList<>();   // only for the message of a folder with nothing else
         try {
             Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
                     new SimpleFileVisitor<>() {
                         @Override
                         public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes a) {
-                            return !dir.equals(root) && hidden(dir) ? FileVisitResult.SKIP_SUBTREE
-                                    : FileVisitResult.CONTINUE;
+                            if (dir.equals(root) || !hidden(dir)) return FileVisitResult.CONTINUE;
+                            if (hiddenNames.size() < 3) hiddenNames.add(root.relativize(dir) + "/");
+                            return FileVisitResult.SKIP_SUBTREE;
                         }
 
                         @Override
                         public FileVisitResult visitFile(Path file, BasicFileAttributes a) {
-                            if (hidden(file) || !a.isRegularFile()) return FileVisitResult.CONTINUE;
+                            if (!a.isRegularFile()) return FileVisitResult.CONTINUE;
+                            if (hidden(file)) {
+                                if (hiddenNames.size() < 3) hiddenNames.add(root.relativize(file).toString());
+                                return FileVisitResult.CONTINUE;
+                            }
                             if (isImageName(file)) {
                                 images.add(file);
                             } else if (file.equals(root.resolve(FolderCaptions.METADATA))) {
@@ -79,8 +85,9 @@ record FolderScan(Path root, List<Path> files, int[] classOf, List<String> class
             throw new DatasetException("could not list " + root + ": " + e, "check the folder's permissions", e);
         }
         if (images.isEmpty()) {
-            String found = otherCount[0] == 0 ? "the folder is empty"
-                    : "found " + otherCount[0] + " other files, e.g. " + String.join(", ", others);
+            String found = otherCount[0] > 0 ? "found " + otherCount[0] + " other files, e.g. " + String.join(", ", others)
+                    : hiddenNames.isEmpty() ? "the folder is empty"
+                    : "found only hidden entries (names starting with '.', which are left out), e.g. " + String.join(", ", hiddenNames);
             throw new DatasetException("no image files (" + String.join("/", new java.util.TreeSet<>(EXTENSIONS))
                     + ") under " + root + ": " + found,
                     "point at the folder that holds the images, or use an IDX/CIFAR folder or 'shapes'");

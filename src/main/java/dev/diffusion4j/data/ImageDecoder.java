@@ -27,7 +27,7 @@ final class ImageDecoder {
 
     /** Why a file was refused, in the words of the summary line ("2 truncated, 1 too large"). */
     enum Problem {
-        TRUNCATED("truncated"), TOO_LARGE("too large"), CORRUPT("corrupt"),
+        EMPTY("empty"), TRUNCATED("truncated"), TOO_LARGE("too large"), CORRUPT("corrupt"),
         NOT_AN_IMAGE("not a readable image"), UNREADABLE("unreadable");
 
         final String label;
@@ -57,6 +57,7 @@ final class ImageDecoder {
     static Result decode(Path file) {
         long limit = ImageLimits.maxPixels(); // outside the try: a bad setting is the user's error, not the file's
         try (ImageInputStream in = new ChannelImageInputStream(Files.newByteChannel(file))) {
+            if (in.length() == 0) return Result.failed(Problem.EMPTY, "the file has 0 bytes (a copy or download that did not finish?)");
             String cut = ImageTruncation.check(in);
             if (cut != null) return Result.failed(Problem.TRUNCATED, cut);
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);

@@ -116,10 +116,27 @@ public final class ImageFolderDataset implements ImageDataset {
         String line = skips.line(failures.length + scan.otherFiles());
         if (line != null) warnings.accept(line);
         int[] trimmed = java.util.Arrays.copyOf(labels, files.size());
+        String empty = emptyClasses(scan.classNames(), trimmed);
+        if (empty != null) warnings.accept(empty);
         byte[][] c = decoded == null ? null : cache.toArray(new byte[0][]);
         return new ImageFolderDataset(scan.root(), channels, size, List.copyOf(files), trimmed,
                 scan.classNames(), c, skips.refused(), captions == null ? null : texts.toArray(new String[0]),
                 captions == null ? null : captions.source());
+    }
+
+    /**
+     * The warning for classes all of whose files were skipped, or null. Such a class keeps its label (labels come from
+     * the sub-folder names, so the others keep theirs), but the model sees no image of it.
+     */
+    private static String emptyClasses(List<String> classNames, int[] labels) {
+        int[] count = new int[classNames.size()];
+        for (int l : labels) if (l >= 0) count[l]++;
+        List<String> empty = new ArrayList<>();
+        for (int k = 0; k < count.length; k++) if (count[k] == 0) empty.add(classNames.get(k));
+        if (empty.isEmpty()) return null;
+        return (empty.size() == 1 ? "class " + empty.get(0) + " has" : "classes " + String.join(", ", empty) + " have")
+                + " no usable image (every file in " + (empty.size() == 1 ? "its sub-folder" : "their sub-folders") + " was skipped):"
+                + " the label stays, but nothing of it is learned; repair those files or move the sub-folder out";
     }
 
     static long defaultCacheBytes() {

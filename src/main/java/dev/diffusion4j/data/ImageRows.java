@@ -11,13 +11,17 @@ import java.awt.image.Raster;
  * Transparent pixels are composited over the {@link Background} colour (white by default). Gray images are read from the raster directly:
  * {@code getRGB} would push them through Java's linear-gray colour space and brighten them.
  * 8-bit sRGB images (what PNG and JPEG decode to) are read from the raster too, which is
- * several times faster than {@code getRGB}; other kinds go through {@code getRGB}.
+ * several times faster than {@code getRGB}; other kinds go through {@code getRGB}, except CMYK (JPEGs saved for
+ * print): Java's CMYK colour space converts them far too bright, so they are converted here as PIL does,
+ * R = (1 - C)(1 - K) and so on.
  */
 final class ImageRows implements RowSource {
     private final BufferedImage image;
     private final int channels;
     private final boolean rawGray;
     private final boolean rawRgb;
+    private final boolean cmyk;
+    private final float cmykMax;
     private final int bands;
     private final int[] samples;
     private final float grayMax;
@@ -40,8 +44,11 @@ final class ImageRows implements RowSource {
         this.rawRgb = !rawGray && cm.getColorSpace().isCS_sRGB() && !(cm instanceof IndexColorModel)
                 && !cm.isAlphaPremultiplied() && eightBit(cm)
                 && (cm.getNumComponents() == 3 || (cm.getNumComponents() == 4 && cm.hasAlpha()));
+        this.cmyk = !rawGray && cm.getColorSpace().getType() == ColorSpace.TYPE_CMYK && !(cm instanceof IndexColorModel)
+                && cm.getNumComponents() == 4 && !cm.hasAlpha();
+        this.cmykMax = cmyk ? (float) ((1L << cm.getComponentSize(0)) - 1) : 1f;
         this.bands = cm.getNumComponents();
-        this.samples = rawRgb ? new int[w * bands] : null;
+        this.samples = rawRgb || cmyk ? new int[w * bands] : null;
         if (rawGray) {
             this.grayMax = (float) ((1L << cm.getComponentSize(0)) - 1);
             this.gray = new int[w];
@@ -92,6 +99,15 @@ final class ImageRows implements RowSource {
                 float a = bands == 4 ? samples[i + 3] / 255f : 1f;
                 put(dst, w, x, samples[i] / 255f * a + bg[0] * (1f - a), samples[i + 1] / 255f * a + bg[1] * (1f - a),
                         samples[i + 2] / 255f * a + bg[2] * (1f - a));
+            }
+            return;
+        }
+        if (cmyk) {
+            image.getRaster().getPixels(0, y, w, 1, samples);
+            for (int x = 0, i = 0; x < w; x++, i += 4) {
+                float k = 1f - samples[i + 3] / cmykMax;
+                put(dst, w, x, (1f - samples[i] / cmykMax) * k, (1f - samples[i + 1] / cmykMax) * k,
+                        (1f - samples[i + 2] / cmykMax) * k);
             }
             return;
         }

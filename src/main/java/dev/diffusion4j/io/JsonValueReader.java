@@ -111,11 +111,19 @@ final class JsonValueReader {
     /** A Jackson read error as a JsonException with its line, column and offset. */
     static JsonException translate(StreamReadException e) {
         JsonLocation loc = e.getLocation();
-        if (loc == null) return new JsonException("JSON error: " + e.getOriginalMessage());
+        if (loc == null) return new JsonException("JSON error: " + withoutSource(e.getOriginalMessage()));
         long offset = loc.getCharOffset() >= 0 ? loc.getCharOffset() : Math.max(0, loc.getByteOffset());
         int line = Math.max(1, loc.getLineNr());
         int column = Math.max(1, loc.getColumnNr());
         return new JsonException("JSON error at line " + line + ", column " + column + " (offset " + offset + "): "
-                + e.getOriginalMessage(), offset, line, column);
+                + withoutSource(e.getOriginalMessage()), offset, line, column);
+    }
+
+    /**
+     * Jackson names a second position inside its message as "[Source: REDACTED (`StreamReadFeature...` disabled); line: 1,
+     * column: 1]" (an unclosed object's start); the user needs only the line and column.
+     */
+    static String withoutSource(String message) {
+        return message == null ? null : message.replaceAll("\\[Source: [^;\\]]*; (line: \\d+, column: \\d+)]", "$1");
     }
 }

@@ -75,7 +75,7 @@ public final class DiffusionPipeline {
         RunDir r = RunDir.open(run);
         TrainConfig cfg = r.config();
         Checkpoints.Entry ck = r.checkpoints().latest().orElseThrow(() -> new IllegalArgumentException(
-                run + " has no checkpoint yet; train it first (" + Invocation.command() + " train --out " + run + ")"));
+                run + " has no checkpoint yet; train it first (" + Invocation.command() + " train --out " + Invocation.quote(run) + ")"));
         return new DiffusionPipeline(r, cfg, Trainer.loadEmaModel(r, ck.dir(), device), ck, device);
     }
 

@@ -38,7 +38,7 @@ public final class ClassifierGuide {
         if (c.model().inChannels() != m.inChannels() || c.model().resolution() != m.resolution())
             throw new IllegalArgumentException("the classifier " + dir + " reads " + c.model().resolution() + "x" + c.model().resolution() + " images with "
                     + c.model().inChannels() + " channel(s), but the run samples " + m.resolution() + "x" + m.resolution() + " with " + m.inChannels()
-                    + "; train one for this run: " + Invocation.command() + " train-classifier --run RUN --out " + dir);
+                    + "; train one for this run: " + Invocation.command() + " train-classifier --run RUN --out " + Invocation.quote(dir));
         if (!sameSchedule(c.diffusion().noiseSchedule(), base.diffusion().noiseSchedule()))
             throw new IllegalArgumentException("the classifier " + dir + " was trained on another noise schedule (" + c.diffusion().schedule() + ", "
                     + c.diffusion().steps() + " steps) than the run (" + base.diffusion().schedule() + ", " + base.diffusion().steps()

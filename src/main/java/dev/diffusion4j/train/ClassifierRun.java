@@ -47,7 +47,7 @@ public final class ClassifierRun {
     /** An existing classifier run; a missing folder or another kind of run is refused with how to make one. */
     public static ClassifierRun open(Path root) {
         if (!isClassifierRun(root))
-            throw new IllegalArgumentException(root + " is not a classifier run; train one with " + Invocation.command() + " train-classifier --run BASE_RUN --out " + root);
+            throw new IllegalArgumentException(root + " is not a classifier run; train one with " + Invocation.command() + " train-classifier --run BASE_RUN --out " + Invocation.quote(root));
         return new ClassifierRun(root);
     }
 

@@ -44,7 +44,7 @@ public final class FeatureRun {
     }
 
     public static FeatureRun open(Path root) {
-        if (!isFeatureRun(root)) throw new IllegalArgumentException(root + " is not a feature-network run (train one with " + Invocation.command() + " train-features --out " + root + ")");
+        if (!isFeatureRun(root)) throw new IllegalArgumentException(root + " is not a feature-network run (train one with " + Invocation.command() + " train-features --out " + Invocation.quote(root) + ")");
         if (!Files.isRegularFile(root.resolve("model.safetensors")))
             throw new IllegalArgumentException(root + " has no model.safetensors: its diffuse train-features run did not finish");
         return new FeatureRun(root);

@@ -15,4 +15,10 @@ public final class Invocation {
         String c = System.getProperty(PROPERTY);
         return c == null || c.isBlank() ? "diffuse" : c;
     }
+
+    /** {@code word} (a path, a prompt) as one shell word: as it is when that is safe, else in single quotes. */
+    public static String quote(Object word) {
+        String s = String.valueOf(word);
+        return !s.isEmpty() && s.matches("[A-Za-z0-9_./:=,+@%-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
+    }
 }

@@ -26,7 +26,7 @@ public final class RunDir {
     public static RunDir open(Path root) {
         if (Files.exists(root) && !Files.isDirectory(root))
             throw new IllegalArgumentException(root + " is a file, not a run folder; point at the folder diffuse train wrote");
-        if (!Files.isDirectory(root)) throw new IllegalArgumentException("run folder " + root + " does not exist; train one with: " + Invocation.command() + " train --out " + root);
+        if (!Files.isDirectory(root)) throw new IllegalArgumentException("run folder " + root + " does not exist; train one with: " + Invocation.command() + " train --out " + Invocation.quote(root));
         if (!Files.isRegularFile(root.resolve("config.json")))
             throw new IllegalArgumentException(root + " is not a training run (no config.json); point at the folder diffuse train wrote");
         return new RunDir(root);

@@ -36,6 +36,18 @@ class InvocationTest {
     }
 
     @Test
+    void pathsInHintsAreOneShellWord() {
+        assertEquals("runs/a-1_b.c", Invocation.quote(Path.of("runs/a-1_b.c")));
+        assertEquals("'my runs/caf\u00e9'", Invocation.quote("my runs/caf\u00e9"));
+        assertEquals("'it'\\''s'", Invocation.quote("it's"));
+        assertEquals("''", Invocation.quote(""));
+        System.setProperty(Invocation.PROPERTY, "bin/diffuse");
+        Path run = tmp.resolve("my run");
+        String missing = run("sample", "--run", run.toString());
+        assertTrue(missing.contains("train one with: bin/diffuse train --out '" + run + "'"), missing);
+    }
+
+    @Test
     void withoutTheLauncherTheProgramIsCalledDiffuse() {
         assertEquals("diffuse", Invocation.command());
         assertTrue(run("train", "--help").contains("  diffuse train --out runs/shapes --resume"));

@@ -106,6 +106,15 @@ class QualityCliTest {
         assertTrue(again.contains("read from the cache"), again);
     }
 
+    @Test void pixelFeaturesOnImageFoldersAskForImageSizeByItsOptionName() {
+        String a = pngs("sizeless-a", 3, 1, 0f).toString(), b = pngs("sizeless-b", 3, 2, 0f).toString();
+        Run r = diffuse("fid", a, b, "--features", "pixels", "--device", "cpu");
+        assertEquals(1, r.rc(), r.out());
+        assertTrue(r.out().contains(a + " is a folder of image files") && r.out().contains("give --image-size N (e.g. --image-size 32)"), r.out());
+        String fd = ok("fid", a, b, "--features", "pixels", "--device", "cpu", "--image-size", "32");   // the hint, as printed
+        assertTrue(fd.contains("A: image folder") && fd.contains("3x32x32") && fd.contains("FD "), fd);
+    }
+
     @Test void badOptionsFailWithOneLineBeforeWork() throws Exception {
         Run r = diffuse("fid", "shapes:10", "shapes:10", "--metrics", "fd,sharpness");
         assertEquals(1, r.rc());

@@ -111,7 +111,10 @@ class DatasetsTest {
         assertTrue(missing.getMessage().contains("does not exist") && missing.getMessage().contains("'shapes'"), missing.getMessage());
         Path archive = TestFiles.bytes(dir.resolve("cifar-10-binary.tar.gz"), new byte[] {0x1f, (byte) 0x8b, 8});
         DatasetException tar = assertThrows(DatasetException.class, () -> open(archive, 3, 32, "train"));
-        assertTrue(tar.getMessage().contains("extract it first"), tar.getMessage());
+        assertTrue(tar.getMessage().contains("extract it first (e.g. tar xf " + archive + ")"), tar.getMessage());
+        Path zip = TestFiles.bytes(dir.resolve("my photos.zip"), new byte[] {'P', 'K', 3, 4});
+        DatasetException unzip = assertThrows(DatasetException.class, () -> open(zip, 3, 32, "train"));
+        assertTrue(unzip.getMessage().contains("(e.g. unzip '" + zip + "')"), unzip.getMessage());   // tar cannot read a zip
         Path png = TestFiles.image(dir.resolve("one.png"), TestFiles.solid(2, 2, 0), "png");
         DatasetException single = assertThrows(DatasetException.class, () -> open(png, 3, 32, "train"));
         assertTrue(single.getMessage().contains("single image"), single.getMessage());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +71,15 @@ class FolderCaptionsTest {
         assertEquals(1, ds.skipped());
         ImageFolderDataset lazy = ImageFolderDataset.open(root, 3, 4, 0, warnings::add);
         assertEquals(List.of("a cat", "a dog"), captions(lazy), "the same captions when decoding on each load");
+    }
+
+    @Test void metadataFindsImagesWhoseNamesAreDecomposedUnicodeOnDisk() throws IOException {
+        assumeTrue("UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding")), "non-ASCII file names need a UTF-8 locale");
+        png("u\u0308ber.png", 0xFF0000);          // as macOS names it: u + combining diaeresis
+        png("cafe\u0301 2.png", 0x00FF00);
+        text("metadata.jsonl", "{\"file_name\": \"\u00fcber.png\", \"text\": \"\u00fcber\"}\n"   // as a script writes it: composed
+                + "{\"file_name\": \"caf\u00e9 2.png\", \"text\": \"caf\u00e9\"}\n");
+        assertEquals(List.of("caf\u00e9", "\u00fcber"), captions(open()));
     }
 
     @Test void txtSidecarsCaptionTheImageOfTheSameName() throws IOException {

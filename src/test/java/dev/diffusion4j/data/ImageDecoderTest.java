@@ -37,6 +37,12 @@ class ImageDecoderTest {
     }
 
     @Test
+    void aZeroByteFileIsCalledEmpty() throws IOException {
+        assertRefused(Problem.EMPTY, decode("cut.png", new byte[0]), "0 bytes");
+        assertEquals("empty", Problem.EMPTY.label);
+    }
+
+    @Test
     void everyFormatDecodesWhole() throws IOException {
         BufferedImage img = HostileFiles.noise(24, 16, 3);
         for (String f : new String[] {"png", "jpg", "bmp", "gif", "tiff"}) {

@@ -45,6 +45,19 @@ class ImageFolderDatasetTest {
     }
 
     @Test
+    void aClassWhoseFilesAreAllSkippedKeepsItsLabelWithAWarning() throws IOException {
+        TestFiles.image(root.resolve("ants/a.png"), TestFiles.solid(4, 4, 0xFF0000), "png");
+        TestFiles.bytes(root.resolve("bees/empty.png"), new byte[0]);
+        TestFiles.image(root.resolve("cows/c.png"), TestFiles.solid(4, 4, 0x00FF00), "png");
+        ImageFolderDataset ds = ImageFolderDataset.open(root, 3, 4, warnings::add);
+        assertEquals(List.of("ants", "bees", "cows"), ds.classNames());
+        assertArrayEquals(new int[] {0, 2}, new int[] {ds.label(0), ds.label(1)});
+        assertEquals(2, warnings.size(), warnings.toString());
+        String w = warnings.get(1);
+        assertTrue(w.startsWith("class bees has no usable image") && w.contains("move the sub-folder out"), w);
+    }
+
+    @Test
     void labelsFromSubFoldersAndCorruptFileSkippedWithWarning() throws IOException {
         classFolders();
         ImageFolderDataset ds = ImageFolderDataset.open(root, 3, 4, warnings::add);
@@ -215,6 +228,14 @@ class ImageFolderDatasetTest {
     void emptyFolderSaysSo() {
         DatasetException e = assertThrows(DatasetException.class, () -> ImageFolderDataset.open(root, 3, 32, warnings::add));
         assertTrue(e.getMessage().contains("no image files") && e.getMessage().contains("the folder is empty"), e.getMessage());
+    }
+
+    @Test
+    void folderOfOnlyHiddenImagesSaysTheyAreLeftOutRatherThanEmpty() throws IOException {
+        TestFiles.image(root.resolve("._photo.png"), TestFiles.solid(2, 2, 0), "png");
+        DatasetException e = assertThrows(DatasetException.class, () -> ImageFolderDataset.open(root, 3, 32, warnings::add));
+        assertTrue(e.getMessage().contains("found only hidden entries") && e.getMessage().contains("._photo.png")
+                && !e.getMessage().contains("empty"), e.getMessage());
     }
 
     @Test

@@ -93,6 +93,9 @@ class JsonTest {
         assertError("{\"a\": 1, \"a\": 2}", "column 13", "Duplicate field 'a'");
         assertError("\uFEFF{}", "column 1", "0xfeff");
         assertError("[\n  1,\n  @]", "line 3, column 3", "Unexpected character ('@'");
+        // an unclosed object (a metadata.jsonl line cut short) names where it started, without Jackson's source note
+        String cut = assertThrows(JsonException.class, () -> Json.parse("{\"a\": 1")).getMessage();
+        assertTrue(cut.endsWith("expected close marker for Object (start marker at line: 1, column: 1)"), cut);
     }
 
     @Test
