@@ -77,8 +77,8 @@ public final class CpuConv2d {
         boolean copy = g.ph() > 0 || g.pw() > 0;
         // packed weights and (below) flipped kernels live in the calling thread's scratch: a conv's
         // per-call temporaries were a steady share of a training step's allocation (and so of GC work)
-        GemmPacker weights = GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, SgemmKernel.MR,
-                scratch(WPACK, GemmPacker.prepackSize(groups, og, k, SgemmKernel.MR)));
+        GemmPacker weights = GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, SgemmKernel.rowsFor(og),
+                scratch(WPACK, GemmPacker.prepackSize(groups, og, k, SgemmKernel.rowsFor(og))));
         // One image (or a few) per task keeps its padded copy in L2; a small batch shares one copy and splits tiles.
         int threads = Parallel.threads(), n = g.n();
         boolean perImage = n >= 2 * threads || Parallel.inParallel();
@@ -146,8 +146,8 @@ public final class CpuConv2d {
     static void forwardGeneral(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
         int groups = g.groups(), cg = g.cInPerGroup(), og = g.cOutPerGroup(), ohw = g.outH() * g.outW();
         int k = cg * g.kh() * g.kw(), img = g.cIn() * g.h() * g.w();
-        GemmPacker weights = GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, SgemmKernel.MR,
-                scratch(WPACK, GemmPacker.prepackSize(groups, og, k, SgemmKernel.MR)));
+        GemmPacker weights = GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, SgemmKernel.rowsFor(og),
+                scratch(WPACK, GemmPacker.prepackSize(groups, og, k, SgemmKernel.rowsFor(og))));
         GemmPacker cols = new ConvPackers.Im2col(x, b -> (b / groups) * img + (b % groups) * cg * g.h() * g.w(), g);
         GemmWriter out = new ConvPackers.ConvOut(y, b -> ((b / groups) * g.cOut() + (b % groups) * og) * ohw,
                 ohw, bias, b -> (b % groups) * og);

@@ -45,47 +45,49 @@ final class GemmDriver {
         if (k <= 0) throw new IllegalArgumentException("k must be positive: " + k);
         long flops = 2L * batch * m * n * k;
         boolean parallel = Parallel.threads() > 1 && flops >= PARALLEL_FLOPS && !Parallel.inParallel();
+        // pre-packed A (convolution weights) brings its own sliver height
+        int mr = pa instanceof GemmPacker.Packed p && SgemmKernel.supports(p.w()) ? p.w() : MR;
         // One thread: one region per batch item (A packed once, B once per MC rows).
-        int[] tiles = parallel ? tiles(batch, m, n, Parallel.threads()) : new int[] {m, n};
+        int[] tiles = parallel ? tiles(batch, m, n, Parallel.threads(), mr) : new int[] {m, n};
         int mt = tiles[0], nt = tiles[1];
         int mTiles = ceilDiv(m, mt), nTiles = ceilDiv(n, nt);
-        int kBlocks = ceilDiv(k, KC), kcMax = ceilDiv(k, kBlocks), mcBlock = MC, ncBlock = NC;
+        int kBlocks = ceilDiv(k, KC), kcMax = ceilDiv(k, kBlocks), mcBlock = roundUp(MC, mr), ncBlock = NC;
         int tasks = batch * mTiles * nTiles;
         Parallel.forChunks(tasks, parallel ? tasks : 1, (lo, hi) -> {
             Work w = WORK.get();
-            float[] ap = w.a(roundUp(Math.min(mt, mcBlock), MR) * kcMax), bp = w.b(roundUp(Math.min(nt, ncBlock), NR) * kcMax);
+            float[] ap = w.a(roundUp(Math.min(mt, mcBlock), mr) * kcMax), bp = w.b(roundUp(Math.min(nt, ncBlock), NR) * kcMax);
             for (int t = lo; t < hi; t++) {
                 int b = t / (mTiles * nTiles), r = t % (mTiles * nTiles);
                 int i0 = (r % mTiles) * mt, j0 = (r / mTiles) * nt;
-                region(b, i0, Math.min(mt, m - i0), j0, Math.min(nt, n - j0), k, kcMax, mcBlock, ncBlock, pa, pb, out, ap, bp, w.tile);
+                region(b, i0, Math.min(mt, m - i0), j0, Math.min(nt, n - j0), k, kcMax, mr, mcBlock, ncBlock, pa, pb, out, ap, bp, w.tile);
             }
         });
     }
 
     /**
      * One region of C. Per depth block: each MC-row block of A is packed once (or read in place when
-     * pre-packed), each NC-column panel of B once per row block; then NR-wide columns x MR-tall rows.
+     * pre-packed), each NC-column panel of B once per row block; then NR-wide columns x mr-tall rows.
      */
-    private static void region(int b, int i0, int m, int j0, int n, int k, int kcMax, int MC, int NC,
+    private static void region(int b, int i0, int m, int j0, int n, int k, int kcMax, int mr, int MC, int NC,
                                GemmPacker pa, GemmPacker pb, GemmWriter out, float[] ap, float[] bp, float[] tile) {
-        GemmPacker.Packed pre = pa instanceof GemmPacker.Packed p && p.w() == MR ? p : null;
+        GemmPacker.Packed pre = pa instanceof GemmPacker.Packed p && p.w() == mr ? p : null;
         for (int p0 = 0; p0 < k; p0 += kcMax) {
             int kc = Math.min(kcMax, k - p0);
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = Math.min(MC, m - ic);
                 float[] a = ap;
                 int aBase = 0;
-                if (pre == null) pa.pack(b, i0 + ic, mc, p0, kc, MR, ap);
-                else { a = pre.data(); aBase = pre.offset(b, (i0 + ic) / MR, p0); }
-                int aStep = pre == null ? kc * MR : pre.k() * MR;
+                if (pre == null) pa.pack(b, i0 + ic, mc, p0, kc, mr, ap);
+                else { a = pre.data(); aBase = pre.offset(b, (i0 + ic) / mr, p0); }
+                int aStep = pre == null ? kc * mr : pre.k() * mr;
                 for (int jc = 0; jc < n; jc += NC) {
                     int nc = Math.min(NC, n - jc);
                     pb.pack(b, j0 + jc, nc, p0, kc, NR, bp);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int bo = jr * kc, cols = Math.min(NR, nc - jr);
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            SgemmKernel.kernel(a, aBase + (ir / MR) * aStep, bp, bo, kc, tile);
-                            out.write(b, i0 + ic + ir, j0 + jc + jr, Math.min(MR, mc - ir), cols, tile, p0 == 0);
+                        for (int ir = 0; ir < mc; ir += mr) {
+                            SgemmKernel.kernel(mr, a, aBase + (ir / mr) * aStep, bp, bo, kc, tile);
+                            out.write(b, i0 + ic + ir, j0 + jc + jr, Math.min(mr, mc - ir), cols, tile, p0 == 0);
                         }
                     }
                 }
@@ -99,14 +101,14 @@ final class GemmDriver {
      * thin; until the task count is a multiple of the thread count, or large enough that the
      * remainder hardly matters.
      */
-    static int[] tiles(int batch, int m, int n, int threads) {
+    static int[] tiles(int batch, int m, int n, int threads, int mr) {
         int mParts = ceilDiv(m, MC), nParts = 1;
         while (true) {
-            int mt = roundUp(ceilDiv(m, mParts), MR), nt = roundUp(ceilDiv(n, nParts), NR);
+            int mt = roundUp(ceilDiv(m, mParts), mr), nt = roundUp(ceilDiv(n, nParts), NR);
             long tasks = (long) batch * ceilDiv(m, mt) * ceilDiv(n, nt);
             if (threads <= 1 || tasks >= 8L * threads || (tasks >= threads && tasks % threads == 0))
                 return new int[] {mt, nt};
-            if (mt > 8 * MR || (nt <= NR && mt > MR)) mParts++;
+            if (mt > 8 * mr || (nt <= NR && mt > mr)) mParts++;
             else if (nt > NR) nParts++;
             else return new int[] {mt, nt};
         }

@@ -22,9 +22,23 @@ final class SgemmKernel {
 
     private SgemmKernel() {}
 
-    /** tile[r*NR + j] = sum_p a[ao + p*MR + r] * b[bo + p*NR + j]. */
-    static void kernel(float[] a, int ao, float[] b, int bo, int kc, float[] tile) {
-        if (MR == 12) kernel12(a, ao, b, bo, kc, tile);
+    /**
+     * Row slivers for an A of m rows that is packed once and reused (convolution weights): 8 where 12-row slivers
+     * would compute more padding rows (32 or 64 output channels: 36 or 72 rows computed for 32 or 64). The 8-row
+     * kernel runs as fast as the 12-row one on L1-resident panels; with 8 rows for every GEMM, tiny's training steps
+     * were slower (its backward GEMMs), so only the convolution forward takes it (BENCHMARKS.md, issue 19's CPU part).
+     */
+    static int rowsFor(int m) {
+        return MR == 12 && GemmDriver.roundUp(m, 8) < GemmDriver.roundUp(m, 12) ? 8 : MR;
+    }
+
+    /** Whether {@link #kernel} has an mr-row variant. */
+    static boolean supports(int mr) { return mr == MR || (mr == 8 && MR == 12); }
+
+    /** tile[r*NR + j] = sum_p a[ao + p*mr + r] * b[bo + p*NR + j], mr one of {@link #supports}. */
+    static void kernel(int mr, float[] a, int ao, float[] b, int bo, int kc, float[] tile) {
+        if (mr == 12) kernel12(a, ao, b, bo, kc, tile);
+        else if (mr == 8) kernel8(a, ao, b, bo, kc, tile);
         else kernel6(a, ao, b, bo, kc, tile);
     }
 
@@ -62,6 +76,33 @@ final class SgemmKernel {
         c90.intoArray(t, 9 * NR);      c91.intoArray(t, 9 * NR + L);
         ca0.intoArray(t, 10 * NR);     ca1.intoArray(t, 10 * NR + L);
         cb0.intoArray(t, 11 * NR);     cb1.intoArray(t, 11 * NR + L);
+    }
+
+    private static void kernel8(float[] a, int ao, float[] b, int bo, int kc, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR, ai = ao + p * 8;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);      c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ai + 1]);  c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ai + 2]);  c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ai + 3]);  c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ai + 4]);  c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ai + 5]);  c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[ai + 6]);  c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[ai + 7]);  c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(t, 0);           c01.intoArray(t, L);
+        c10.intoArray(t, NR);          c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR);      c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);      c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR);      c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR);      c51.intoArray(t, 5 * NR + L);
+        c60.intoArray(t, 6 * NR);      c61.intoArray(t, 6 * NR + L);
+        c70.intoArray(t, 7 * NR);      c71.intoArray(t, 7 * NR + L);
     }
 
     private static void kernel6(float[] a, int ao, float[] b, int bo, int kc, float[] t) {

@@ -25,6 +25,7 @@ class CpuConv2dTest {
         ConvGeometry.of(1, 8, 14, 14, 13, 3, 3, 1, 1),                   // padded-width, one image (tiles split columns)
         new ConvGeometry(2, 8, 4, 5, 8, 3, 3, 1, 1, 2, 1, 1, 1, 2),      // padded-width, groups, uneven padding
         ConvGeometry.of(2, 32, 20, 20, 16, 3, 3, 1, 1),                  // padded-width, rows of a vector + tail, two depth blocks
+        ConvGeometry.of(2, 48, 6, 6, 40, 3, 3, 1, 1),                    // 8-row weight slivers (40 channels), two depth blocks
     };
 
     @Test void forwardMatchesDirectConvolution() {
