@@ -31,6 +31,10 @@ def main():
     ap.add_argument("--tol", type=float, default=None, help="default 1e-4 (f32), 5e-2 (bf16/f16)")
     ap.add_argument("--write-keys", help="write diffusers' parameter names and shapes per case to this JSON file and stop")
     a = ap.parse_args()
+    import torch
+    # PyTorch runs cuDNN convolutions in TF32 by default (0.05% off on the GPU); the f32 comparison wants f32 on both sides
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
     from diffusers import DDPMScheduler, UNet2DModel
     if a.write_keys:
         cases = {}

@@ -14,4 +14,4 @@ step lpips ${T_LPIPS:-100} bash scripts/gpu-lpips.sh 2>&1 | grep -v WARNING | ta
 step pipeline ${T_PIPE:-70} python3 bench/diffusers_pipeline_parity.py --out /tmp/d4j/pipeline-parity --device cuda --java "$J -cp $CP" 2>&1 | grep '^{\|worst\|Error' | tee "$OUT/pipeline-parity.txt"
 step dit ${T_DIT:-80} bash scripts/gpu-diffusers-dit.sh 2>&1 | grep -v WARNING | tail -20
 step unet ${T_UNET:-80} bash scripts/gpu-unet2d.sh parity 2>&1 | grep -v WARNING | tail -20
-step interop ${T_INTEROP:-60} bash scripts/gpu-diffusers-interop.sh 2>&1 | grep -v WARNING | tail -20
+step interop ${T_INTEROP:-150} bash scripts/gpu-diffusers-interop.sh 2>&1 | grep -v WARNING | tail -20
