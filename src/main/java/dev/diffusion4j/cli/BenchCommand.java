@@ -113,6 +113,6 @@ public final class BenchCommand implements Callable<Integer> {
          .between("--sample-batch", sampleBatch, 1, TrainCommand.MAX_BATCH).atLeast("--sample-iters", sampleIters, 1);
         for (String p : precision) c.parse("--precision", p, Precision::parse);
         if (warmupSeconds != null) c.require(warmupSeconds >= 0 && warmupSeconds <= 3600, "--warmup-seconds must be between 0 and 3600, got " + warmupSeconds);
-        if (kind.equalsIgnoreCase("train")) c.device("--device", device);
+        if (k.equals("train")) c.device("--device", device);
     }
 }

@@ -395,11 +395,11 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** --steps as given, else the preset's own step count (dit-tiny's differs from the others'). */
-    private long steps() { return given("--steps") || !TrainDefaults.DIT_TINY.equals(preset) ? steps : TrainDefaults.DIT_TINY_STEPS; }
+    /** --steps as given, else the preset's own step count. */
+    private long steps() { return given("--steps") ? steps : TrainDefaults.steps(preset, steps); }
 
     /** --guidance as given, else the preset's own grid guidance. */
-    private double guidance() { return given("--guidance") || !TrainDefaults.DIT_TINY.equals(preset) ? guidance : TrainDefaults.DIT_TINY_GUIDANCE; }
+    private double guidance() { return given("--guidance") ? guidance : TrainDefaults.guidance(preset, guidance); }
 
     private boolean given(String option) {
         var parsed = spec.commandLine().getParseResult();

@@ -1,5 +1,6 @@
 package dev.diffusion4j.data;
 
+import dev.diffusion4j.io.ShellWords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,7 +96,7 @@ public final class Datasets {
         if (zip || name.matches(".*\\.(tar|tgz|tar\\.(gz|bz2|xz))")) {
             // GNU tar finds a tarball's compression itself; a zip needs unzip
             throw new DatasetException(file + " is an archive",
-                    "extract it first (e.g. " + (zip ? "unzip " : "tar xf ") + shellWord(file.toString()) + ") and give the extracted folder");
+                    "extract it first (e.g. " + (zip ? "unzip " : "tar xf ") + ShellWords.quote(file) + ") and give the extracted folder");
         }
         if (name.contains("idx3") || startsWithIdxMagic(file)) return IdxDataset.open(file, split);
         if (name.endsWith(".bin")) return Cifar10Dataset.open(file, split);
@@ -105,11 +106,6 @@ public final class Datasets {
         }
         throw new DatasetException("cannot tell what kind of dataset " + file + " is",
                 "give an IDX images file, a CIFAR-10 .bin batch, or a folder (of images, IDX or CIFAR-10 files)");
-    }
-
-    /** {@code s} as one shell word, so the hint runs as printed. */
-    private static String shellWord(String s) {
-        return s.matches("[A-Za-z0-9_./:=,+@%-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     private static boolean hasIdx(Path dir) {

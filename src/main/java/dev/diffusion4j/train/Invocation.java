@@ -17,8 +17,5 @@ public final class Invocation {
     }
 
     /** {@code word} (a path, a prompt) as one shell word: as it is when that is safe, else in single quotes. */
-    public static String quote(Object word) {
-        String s = String.valueOf(word);
-        return !s.isEmpty() && s.matches("[A-Za-z0-9_./:=,+@%-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
-    }
+    public static String quote(Object word) { return dev.diffusion4j.io.ShellWords.quote(word); }
 }

@@ -65,7 +65,7 @@ public final class StepBenchmark {
         Tensor labels = randomLabels(cfg, gen, device, batch);
         Tensor last = null;
         int warmed = 0;
-        for (long w0 = System.nanoTime(); warmed < warmup || System.nanoTime() - w0 < warmupSeconds * 1e9; warmed++)
+        for (long w0 = System.nanoTime(); warming(warmed, warmup, w0, warmupSeconds); warmed++)
             last = step(model, opt, diffusion, x0, labels, gen, precision);
         if (last != null) last.item();                      // sync before the clock starts
         LaunchProfile.reset();                              // -Ddiffusion4j.cuda.profile: count the timed steps only
@@ -82,8 +82,7 @@ public final class StepBenchmark {
             Tensor ts = Tensor.full(500, DType.I64, device, sampleBatch);
             Tensor ys = randomLabels(cfg, gen, device, sampleBatch);
             Tensor y = null;
-            for (long w0 = System.nanoTime(), i = 0; i < 3 || System.nanoTime() - w0 < warmupSeconds * 1e9; i++)
-                y = model.forward(xs, ts, ys);
+            for (long w0 = System.nanoTime(), i = 0; warming(i, 3, w0, warmupSeconds); i++) y = model.forward(xs, ts, ys);
             y.sum().item();
             LaunchProfile.reset();
             long s0 = System.nanoTime();
@@ -93,6 +92,11 @@ public final class StepBenchmark {
             LaunchProfile.report(sampleIters + " sampling forwards");
         }
         return new Result(preset, device.toString(), precision, model.numParameters(), batch, warmed, train, sampleBatch, sample, loss);
+    }
+
+    /** Whether a warm-up that began at {@code since} (nanoTime) and has run {@code done} goes on: until both minima are met. */
+    private static boolean warming(long done, int minCount, long since, double minSeconds) {
+        return done < minCount || System.nanoTime() - since < minSeconds * 1e9;
     }
 
     /** Class-conditional models (the DiT presets: 1000 classes, as dit.py times them) get random labels; others none. */

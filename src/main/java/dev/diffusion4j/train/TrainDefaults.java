@@ -98,6 +98,12 @@ public record TrainDefaults(double lr, String variance, String loss, String weig
         return out;
     }
 
+    /** The step count of preset {@code name} when none is given: {@code shared} (diffuse train's), except for dit-tiny. */
+    public static long steps(String name, long shared) { return DIT_TINY.equals(name) ? DIT_TINY_STEPS : shared; }
+
+    /** The grid guidance of preset {@code name} when none is given: {@code shared}, except for dit-tiny. */
+    public static double guidance(String name, double shared) { return DIT_TINY.equals(name) ? DIT_TINY_GUIDANCE : shared; }
+
     /** The defaults of preset {@code name} (built as {@code m}): its family's, except for dit-tiny. */
     public static TrainDefaults of(String name, ModelConfig m) {
         if (DIT_TINY.equals(name)) return new TrainDefaults(4e-3, "fixed-small", "simple", "min-snr", "v");

@@ -75,10 +75,7 @@ public final class CpuConv2d {
             for (int ky = 0; ky < g.kh(); ky++)
                 for (int kx = 0; kx < g.kw(); kx++) shift[q++] = ci * plane + ky * g.dh() * wp + kx * g.dw();
         boolean copy = g.ph() > 0 || g.pw() > 0;
-        // packed weights and (below) flipped kernels live in the calling thread's scratch: a conv's
-        // per-call temporaries were a steady share of a training step's allocation (and so of GC work)
-        GemmPacker weights = GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, SgemmKernel.rowsFor(og),
-                scratch(WPACK, GemmPacker.prepackSize(groups, og, k, SgemmKernel.rowsFor(og))));
+        GemmPacker weights = packedWeights(w, groups, og, k);
         // One image (or a few) per task keeps its padded copy in L2; a small batch shares one copy and splits tiles.
         int threads = Parallel.threads(), n = g.n();
         boolean perImage = n >= 2 * threads || Parallel.inParallel();
@@ -128,6 +125,16 @@ public final class CpuConv2d {
         }
     }
 
+    /**
+     * The weights [groups*og, k] packed once for the forward GEMMs, in slivers of SgemmKernel.rowsFor(og) rows, in the
+     * calling thread's scratch (as the flipped kernels below): a conv's per-call temporaries were a steady share of a
+     * training step's allocation, and so of GC work.
+     */
+    private static GemmPacker packedWeights(float[] w, int groups, int og, int k) {
+        int mr = SgemmKernel.rowsFor(og);
+        return GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, mr, scratch(WPACK, GemmPacker.prepackSize(groups, og, k, mr)));
+    }
+
     /** w'[g*cg + ci][co][ky][kx] = w[g*og + co][ci][kh-1-ky][kw-1-kx]: the kernel of the data gradient. */
     static float[] flipTranspose(ConvGeometry g, float[] w) {
         int cg = g.cInPerGroup(), og = g.cOutPerGroup(), kk = g.kh() * g.kw();
@@ -146,8 +153,7 @@ public final class CpuConv2d {
     static void forwardGeneral(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
         int groups = g.groups(), cg = g.cInPerGroup(), og = g.cOutPerGroup(), ohw = g.outH() * g.outW();
         int k = cg * g.kh() * g.kw(), img = g.cIn() * g.h() * g.w();
-        GemmPacker weights = GemmPacker.prepack(GemmPacker.matrix(w, 0, k, og * k, true), groups, og, k, SgemmKernel.rowsFor(og),
-                scratch(WPACK, GemmPacker.prepackSize(groups, og, k, SgemmKernel.rowsFor(og))));
+        GemmPacker weights = packedWeights(w, groups, og, k);
         GemmPacker cols = new ConvPackers.Im2col(x, b -> (b / groups) * img + (b % groups) * cg * g.h() * g.w(), g);
         GemmWriter out = new ConvPackers.ConvOut(y, b -> ((b / groups) * g.cOut() + (b % groups) * og) * ohw,
                 ohw, bias, b -> (b % groups) * og);
