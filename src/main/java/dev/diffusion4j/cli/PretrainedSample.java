@@ -38,16 +38,17 @@ final class PretrainedSample {
         out.flush();
         PretrainedPipeline p = PretrainedPipeline.load(dir, dev);
         long[] labels = labels(c, p);
+        boolean classRows = labels != null && (c.label == null || "all".equalsIgnoreCase(c.label));
         int total = labels != null ? labels.length : c.count;
         int steps = c.steps != null ? c.steps : p.defaultSteps();
         double guidance = c.guidance != null ? c.guidance : p.defaultGuidance();
         if (guidance != 1 && !p.guidable())
-            throw new IllegalArgumentException("--guidance: a " + p.className() + " has no unconditional branch to guide away from; leave --guidance out (or 1)");
+            throw new IllegalArgumentException("--guidance " + guidance + ": " + p.whyNotGuidable() + "; leave --guidance out (or 1)");
         Sampler sampler = p.sampler(steps, c.eta);
         out.printf(Locale.ROOT, "sampling %d images from %s (%s, %d x %d) with its %s, %d steps, %s, on %s%n", total, dir, p.className(),
                 p.imageSize(), p.imageSize(), p.scheduler().className(), sampler.steps(),
                 p.takesPrompts() ? "prompts " + c.prompts + ", guidance " + guidance
-                        : labels != null ? "classes " + describe(labels) + ", guidance " + guidance : "unconditional", dev);
+                        : labels != null ? describe(labels, classRows) + ", guidance " + guidance : "unconditional", dev);
         out.flush();
         List<Tensor> parts = new ArrayList<>();
         int batches = (total + c.batchSize - 1) / c.batchSize;
@@ -65,7 +66,7 @@ final class PretrainedSample {
         int size = all.shape(2);
         int scale = c.gridScale != null && c.gridScale > 0 ? c.gridScale : Math.max(1, (64 + size - 1) / size);
         int nrow = p.takesPrompts() && c.prompts.size() > 1 ? Math.max(1, total / c.prompts.size())
-                : labels != null && c.label == null ? Math.min(total, 8) : (int) Math.ceil(Math.sqrt(total));
+                : classRows ? Sampling.perClass(p.numClasses(), total) : (int) Math.ceil(Math.sqrt(total));
         SampleImages.writeGrid(grid, all, nrow, scale);
         out.println("grid: " + grid.toAbsolutePath());
         if (c.imagesDir != null) {
@@ -76,7 +77,7 @@ final class PretrainedSample {
         return 0;
     }
 
-    /** --class against the pipeline: class-conditional pipelines draw --class K, or by default classes 0, 1, 2, ... in turn. */
+    /** --class against the pipeline: class-conditional pipelines draw --class K, or by default every class in turn (Sampling.classCycle). */
     private static long[] labels(SampleCommand c, PretrainedPipeline p) {
         int k = p.takesPrompts() ? 0 : p.numClasses();
         if (k == 0) {
@@ -98,8 +99,8 @@ final class PretrainedSample {
         return l;
     }
 
-    private static String describe(long[] labels) {
-        long first = labels[0];
-        return Arrays.stream(labels).allMatch(x -> x == first) ? String.valueOf(first) : "0.." + Arrays.stream(labels).max().orElse(0) + " in turn";
+    /** Every class drawn (one grid row each, as diffuse sample --run lays them out), or the one --class. */
+    private static String describe(long[] labels, boolean classRows) {
+        return classRows ? "classes 0.." + Arrays.stream(labels).max().orElse(0) + ", one row per class" : "class " + labels[0];
     }
 }

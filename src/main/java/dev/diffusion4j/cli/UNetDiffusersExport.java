@@ -55,7 +55,11 @@ final class UNetDiffusersExport {
         o.println("in Python: diffusers.DDPMPipeline.from_pretrained(\"" + out + "\"" + (fp16 ? ", variant=\"fp16\"" : "") + ")" + (mc.numClasses() > 0
                 ? "; class-conditional: call pipe.unet(x, t, class_labels=y) with y in [0, " + mc.numClasses() + "], " + mc.numClasses() + " meaning no class"
                 : ""));
-        o.println("next: " + dev.diffusion4j.train.Invocation.command() + " sample --pretrained " + dev.diffusion4j.train.Invocation.quote(out) + " --steps 50");
+        // the folder keeps no sampling defaults: a guided run's scale goes into the hint (DDPMPipeline's default is none)
+        double w = cfg.sample().guidance();
+        boolean guided = mc.numClasses() > 0 && cfg.labelDropout() > 0 && w != 1;
+        o.println("next: " + dev.diffusion4j.train.Invocation.command() + " sample --pretrained " + dev.diffusion4j.train.Invocation.quote(out) + " --steps 50"
+                + (guided ? " --guidance " + w : ""));
         return 0;
     }
 }

@@ -17,6 +17,16 @@ public non-sealed interface UNet2DConfig extends ModelConfig {
     /** diffusers' class name, written as _class_name. */
     String className();
 
+    /**
+     * config.json key that marks the last class_embedding row as a trained "no class" label (what diffuse export writes
+     * for a class-conditional run: num_class_embeds = classes + 1). diffusers drops keys that start with "_" before it
+     * builds the model, so the file still loads there; a folder without it has num_class_embeds real classes.
+     */
+    String NULL_CLASS_KEY = "_diffusion4j_null_class";
+
+    /** Whether label {@link #numClasses()} is a "no class" row (see {@link #NULL_CLASS_KEY}): classifier-free guidance needs one. */
+    boolean nullClass();
+
     /** What the network is made of, with every diffusers default and naming trap resolved. */
     UNet2DLayout layout();
 

@@ -16,6 +16,7 @@ import dev.diffusion4j.interop.diffusers.ModelIndex;
 import dev.diffusion4j.interop.diffusers.SchedulerConfig;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.NetworkDenoiser;
+import dev.diffusion4j.models.UNet2DConfig;
 import dev.diffusion4j.models.autoencoder.Autoencoder;
 import dev.diffusion4j.models.autoencoder.DiffusersFolder;
 import dev.diffusion4j.models.dit.DiffusersDiTFolder;
@@ -155,7 +156,7 @@ public final class PretrainedPipeline {
                 if (guidance != 1) d = new ClassifierFreeGuidance(net, x -> Conditioning.of(NetworkDenoiser.CONTEXT, negative), guidance);
             } else if (labels != null) {
                 cond = Conditioning.of(NetworkDenoiser.LABEL, Tensor.ofLongs(labels, labels.length).to(device));
-                // the label table's extra row is diffusers' "no class" as it is ours
+                // label numClasses() is the table's "no class" row: DiT's, or the one a diffuse export marks (guidable() checked it)
                 if (guidance != 1) d = new ClassifierFreeGuidance(net, NullCondition.label(NetworkDenoiser.LABEL, numClasses()), guidance);
             }
             if (model.config().learnSigma() && !scheduler.variance().learned()) {
@@ -174,14 +175,25 @@ public final class PretrainedPipeline {
     private double latentScale() { return Double.isNaN(vae.scalingFactor()) ? 1.0 : vae.scalingFactor(); }
 
     /**
-     * Whether classifier-free guidance applies: text pipelines (the empty or negative prompt) and DiT (its label table's
-     * extra "no class" row); a class-conditional UNet2DModel has no such row.
+     * Whether classifier-free guidance applies: text pipelines (the empty or negative prompt), DiT (its label table's
+     * extra "no class" row) and a class-conditional U-Net exported by diffuse (its last class row, marked in
+     * config.json); a class-conditional UNet2DModel of diffusers' own has no such row.
      */
-    public boolean guidable() { return text != null || className().equals(DIT); }
+    public boolean guidable() { return whyNotGuidable() == null; }
+
+    /** Null when {@link #guidable()}, else why not, in words for the user. */
+    public String whyNotGuidable() {
+        if (text != null || className().equals(DIT)) return null;
+        if (!(model.config() instanceof UNet2DConfig u) || u.numClasses() == 0)
+            return "this " + className() + "'s U-Net is unconditional: there is no class to guide towards";
+        if (u.nullClass()) return null;
+        return "its " + u.className() + "'s num_class_embeds (" + u.numClasses() + ") are all real classes, with no 'no class' row to guide away "
+                + "from (a folder written by diffuse export marks its extra row with " + UNet2DConfig.NULL_CLASS_KEY + " in unet/config.json)";
+    }
 
     private void checkConditioning(int n, List<String> prompts, long[] labels, double guidance) {
-        if (guidance != 1 && !guidable())
-            throw new IllegalArgumentException(className() + " has no unconditional branch to guide away from: use guidance 1 (got " + guidance + ")");
+        String why = guidance != 1 ? whyNotGuidable() : null;
+        if (why != null) throw new IllegalArgumentException("classifier-free guidance " + guidance + " is not possible: " + why + "; use guidance 1");
         if (text != null && (prompts == null || prompts.size() != n))
             throw new IllegalArgumentException(className() + " draws from prompts: give " + n + " prompts");
         if (text == null && prompts != null) throw new IllegalArgumentException(className() + " takes no prompts");

@@ -72,6 +72,31 @@ class ExportCommandTest {
         }
     }
 
+    /**
+     * The path a user takes: a class-conditional run (shapes: 5 classes, label dropout, grid guidance 3) exported, then
+     * sampled with --pretrained. The folder reads back 5 classes (its 6th row is "no class"), draws one image per class
+     * by default, guides as the export hint says, and refuses the "no class" row as a --class.
+     */
+    @Test void aClassConditionalRunSamplesBackWithItsClassesAndGuidance() throws Exception {
+        Path run = tmp.resolve("cc"), out = tmp.resolve("cc-diffusers"), images = tmp.resolve("imgs");
+        CliRun.of(CliRun.train(run, "--steps", "1")).succeeded();
+        CliRun e = CliRun.of("export", "--run", run.toString(), out.toString()).succeeded();
+        assertTrue(e.out().contains("class_labels=y) with y in [0, 5], 5 meaning no class"), e.describe());
+        assertTrue(e.out().contains("sample --pretrained " + out + " --steps 50 --guidance 3.0"), e.describe());
+        assertEquals(true, dev.diffusion4j.io.ConfigJson.readObject(out.resolve("unet/config.json")).get("_diffusion4j_null_class"));
+
+        CliRun s = CliRun.of("sample", "--pretrained", out.toString(), "--steps", "2", "--count", "5", "--guidance", "3",
+                "--grid", tmp.resolve("g.png").toString(), "--images", images.toString(), "--device", "cpu").succeeded();
+        assertTrue(s.out().contains("sampling 5 images") && s.out().contains("classes 0..4, one row per class, guidance 3.0"), s.describe());
+        try (var files = Files.list(images)) {
+            assertEquals(5, files.count());
+        }
+        CliRun.of("sample", "--pretrained", out.toString(), "--class", "5", "--steps", "2", "--device", "cpu")
+              .refused(1, "--class must be in [0, 5), got 5");
+        CliRun.of("sample", "--pretrained", out.toString(), "--class", "4", "--count", "1", "--steps", "2", "--guidance", "2",
+                "--grid", tmp.resolve("k.png").toString(), "--device", "cpu").succeeded();
+    }
+
     @Test void refusesWhatItCannotExport() throws Exception {
         Path run = tmp.resolve("unet");
         CliRun.of(CliRun.train(run, "--steps", "1")).succeeded();

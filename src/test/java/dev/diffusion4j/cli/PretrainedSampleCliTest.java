@@ -79,7 +79,7 @@ class PretrainedSampleCliTest {
         CliRun r = CliRun.of("sample", "--pretrained", dir.toString(), "--count", "4", "--steps", "3", "--grid", grid.toString(),
                 "--images", tmp.resolve("imgs").toString(), "--device", "cpu");
         assertEquals(0, r.status(), r.err());
-        assertTrue(r.out().contains("DDPMPipeline") && r.out().contains("DDIMScheduler, 3 steps") && r.out().contains("classes 0..3 in turn"), r.out());
+        assertTrue(r.out().contains("DDPMPipeline") && r.out().contains("DDIMScheduler, 3 steps") && r.out().contains("classes 0..3, one row per class"), r.out());
         assertEquals(8, ImageIO.read(tmp.resolve("imgs/00003.png").toFile()).getWidth());
         CliRun r2 = CliRun.of("sample", "--pretrained", dir.toString(), "--count", "4", "--steps", "3", "--grid", again.toString(), "--device", "cpu");
         assertEquals(0, r2.status(), r2.err());
@@ -115,7 +115,11 @@ class PretrainedSampleCliTest {
         assertTrue(notAFolder.err().contains("no model_index.json") && notAFolder.err().contains("StableDiffusionPipeline"), notAFolder.err());
         CliRun guided = CliRun.of("sample", "--pretrained", dir.toString(), "--guidance", "3", "--steps", "2", "--device", "cpu");
         assertEquals(1, guided.status());
-        assertTrue(guided.err().contains("no unconditional branch"), guided.err());
+        // diffusers' own class-conditional UNet2DModel: its 4 rows are all classes, none is "no class"
+        assertTrue(guided.err().contains("num_class_embeds (4) are all real classes, with no 'no class' row")
+                && guided.err().contains("_diffusion4j_null_class"), guided.err());
+        CliRun tooHigh = CliRun.of("sample", "--pretrained", dir.toString(), "--class", "4", "--steps", "2", "--device", "cpu");
+        assertTrue(tooHigh.status() == 1 && tooHigh.err().contains("--class must be in [0, 4), got 4"), tooHigh.describe());
         CliRun prompt = CliRun.of("sample", "--pretrained", dir.toString(), "--prompt", "x", "--device", "cpu");
         assertTrue(prompt.err().contains("--prompt needs a text-to-image pipeline"), prompt.err());
         Path other = Files.createDirectories(tmp.resolve("other"));

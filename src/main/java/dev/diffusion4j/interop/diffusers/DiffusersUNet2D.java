@@ -5,6 +5,7 @@ import dev.diffusion4j.io.AtomicFiles;
 import dev.diffusion4j.io.Json;
 import dev.diffusion4j.io.StoreType;
 import dev.diffusion4j.models.UNet;
+import dev.diffusion4j.models.UNet2DConfig;
 import dev.diffusion4j.models.UNetConfig;
 import dev.diffusion4j.nn.StateDicts;
 import java.io.IOException;
@@ -25,7 +26,8 @@ import java.util.Map;
  * attended levels become CrossAttn*Block2D and the middle UNetMidBlock2DCrossAttn; attention_head_dim there is the
  * NUMBER of heads per level (diffusers' naming trap), so any head width is expressible. Our sinusoid is [sin, cos] with frequencies
  * 10000^(-i/(half - 1)): diffusers' flip_sin_to_cos false, freq_shift 1. The null label row of a class-conditional
- * model is the last of num_class_embeds = classes + 1.
+ * model is the last of num_class_embeds = classes + 1, marked by {@link UNet2DConfig#NULL_CLASS_KEY} so that
+ * {@code UNet2DFolder} reads back the run's class count and guides against that row.
  */
 public final class DiffusersUNet2D {
     public static final String CONFIG = "config.json", WEIGHTS = "diffusion_pytorch_model.safetensors",
@@ -124,7 +126,7 @@ public final class DiffusersUNet2D {
         m.put("num_attention_heads", null);
         m.put("use_linear_projection", false);
         m.put("class_embed_type", null);
-        m.put("num_class_embeds", c.numClasses() > 0 ? Integer.valueOf(c.numClasses() + 1) : null);
+        classes(m, c);
         m.put("upcast_attention", false);
         m.put("resnet_time_scale_shift", c.scaleShift() ? "scale_shift" : "default");
         m.put("time_embedding_type", "positional");
@@ -174,9 +176,18 @@ public final class DiffusersUNet2D {
         m.put("resnet_time_scale_shift", c.scaleShift() ? "scale_shift" : "default");
         m.put("add_attention", true);
         m.put("class_embed_type", null);
-        m.put("num_class_embeds", c.numClasses() > 0 ? Integer.valueOf(c.numClasses() + 1) : null);
+        classes(m, c);
         m.put("num_train_timesteps", null);
         return m;
+    }
+
+    /**
+     * num_class_embeds = classes + 1 (the last row is our "no class"), and the key that tells our reader so: diffusers
+     * drops keys starting with "_" when it builds the model, so without it the row would read back as a real class.
+     */
+    private static void classes(Map<String, Object> m, UNetConfig c) {
+        m.put("num_class_embeds", c.numClasses() > 0 ? Integer.valueOf(c.numClasses() + 1) : null);
+        if (c.numClasses() > 0) m.put(UNet2DConfig.NULL_CLASS_KEY, true);
     }
 
     private static final Map<String, String> RES = Map.of("n1", "norm1", "c1", "conv1", "t", "time_emb_proj", "n2", "norm2", "c2", "conv2", "skip", "conv_shortcut");

@@ -20,7 +20,7 @@ import java.util.Deque;
  * default initialisation drawn from the generator, not diffusers' own draws.
  *
  * <p>forward(x, t, labels): labels are needed exactly when the config has num_class_embeds (diffusers' class-conditional
- * models have no "no class" label); forwardWithContext takes the text encoder's hidden states [N, L, cross_attention_dim]
+ * models have no "no class" label; ours, exported by diffuse, have it as their last row: {@link UNet2DConfig#nullClass()}); forwardWithContext takes the text encoder's hidden states [N, L, cross_attention_dim]
  * for a UNet2DConditionModel, which needs them.
  */
 public final class UNet2D extends DenoisingNetwork {
@@ -70,7 +70,8 @@ public final class UNet2D extends DenoisingNetwork {
         Tensor temb = timeEmbedding.forward(proj.dtype() == x.dtype() ? proj : proj.to(x.dtype()));   // f32, then the sample's dtype, as diffusers
         if (classEmbedding != null) {
             if (labels == null) throw new IllegalArgumentException("this " + cfg.className() + " is class-conditional (num_class_embeds "
-                    + layout.numClassEmbeds() + "): give a label per image; it has no 'no class' label");
+                    + layout.numClassEmbeds() + "): give a label per image; " + (cfg.nullClass() ? "label " + cfg.numClasses() + " is its 'no class'"
+                    : "it has no 'no class' label"));
             if (labels.rank() != 1 || labels.shape(0) != n)
                 throw new IllegalArgumentException("labels must be [" + n + "], got " + Shape.str(labels.shape()));
             Tensor c = classEmbedding.forward(labels.dtype() == DType.I64 ? labels : labels.to(DType.I64));

@@ -18,7 +18,8 @@ import java.util.Map;
  * all levels, or one per level); num_attention_heads must stay null, as diffusers itself requires. The keys of
  * {@link #FIXED_KEYS} (SDXL's added embeddings, other attention kinds, time-embedding variants...) are accepted only at
  * the value this implementation builds; any other value is refused naming the key. Where diffusers writes null, the
- * record holds 0 (numbers) or "" (names): {@link UNet2DFolder} translates both ways.
+ * record holds 0 (numbers) or "" (names): {@link UNet2DFolder} translates both ways. The one key of our own,
+ * {@link UNet2DConfig#NULL_CLASS_KEY}, says the last class row is "no class".
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NONE)
 public record UNet2DConditionConfig(
@@ -49,7 +50,8 @@ public record UNet2DConditionConfig(
         @JsonProperty(defaultValue = "false") boolean upcastAttention,
         @JsonProperty(defaultValue = "default") String resnetTimeScaleShift,
         @JsonProperty(defaultValue = "positional") String timeEmbeddingType,
-        @JsonProperty(defaultValue = "0") int timeEmbeddingDim) implements UNet2DConfig {
+        @JsonProperty(defaultValue = "0") int timeEmbeddingDim,
+        @JsonProperty(value = UNet2DConfig.NULL_CLASS_KEY, defaultValue = "false") boolean nullClass) implements UNet2DConfig {
 
     public static final String CLASS_NAME = "UNet2DConditionModel";
     static final List<String> DOWN_TYPES = List.of("CrossAttnDownBlock2D", "DownBlock2D");
@@ -100,7 +102,7 @@ public record UNet2DConditionConfig(
         return new UNet2DConditionConfig(64, 4, 4, false, true, 0, List.of("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
                 "DownBlock2D"), "UNetMidBlock2DCrossAttn", List.of("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
                 List.of(320, 640, 1280, 1280), 2, 1, 1, 0, "silu", 32, 1e-5, 768, 1, List.of(8), 0, false, "", 0, false, "default",
-                "positional", 0);
+                "positional", 0, false);
     }
 
     @Override public String className() { return CLASS_NAME; }
@@ -109,7 +111,7 @@ public record UNet2DConditionConfig(
 
     private static UNet2DLayout layout(UNet2DConditionConfig c) {
         ConfigChecks.check(c.sampleSize, c.inChannels, c.outChannels, c.blockOutChannels, c.layersPerBlock, c.normNumGroups, c.actFn,
-                c.timeEmbeddingType, c.resnetTimeScaleShift, c.timeEmbeddingDim, c.numClassEmbeds, c.classEmbedType);
+                c.timeEmbeddingType, c.resnetTimeScaleShift, c.timeEmbeddingDim, c.numClassEmbeds, c.classEmbedType, c.nullClass);
         if (c.numAttentionHeads != 0)
             throw new IllegalArgumentException("num_attention_heads must be null in a UNet2DConditionModel config (diffusers itself refuses it);"
                     + " attention_head_dim gives the number of heads");
@@ -152,7 +154,8 @@ public record UNet2DConditionConfig(
         return heads;
     }
 
-    @Override public int numClasses() { return numClassEmbeds; }
+    /** The real classes: the table's rows less the "no class" row where it has one. */
+    @Override public int numClasses() { return nullClass ? numClassEmbeds - 1 : numClassEmbeds; }
 
     @Override public int contextDim() { return crossAttentionDim; }
 
@@ -162,17 +165,25 @@ public record UNet2DConditionConfig(
         return with(channels, learnSigma() ? 2 * channels : channels, res, numClassEmbeds, crossAttentionDim);
     }
 
-    @Override public UNet2DConditionConfig withClasses(int n) { return with(inChannels, outChannels, sampleSize, Math.max(0, n), crossAttentionDim); }
+    /** n real classes, keeping the "no class" row if this config has one. */
+    @Override public UNet2DConditionConfig withClasses(int n) {
+        return n > 0 ? with(inChannels, outChannels, sampleSize, n + (nullClass ? 1 : 0), crossAttentionDim, nullClass)
+                : with(inChannels, outChannels, sampleSize, 0, crossAttentionDim, false);
+    }
 
     @Override public UNet2DConditionConfig withContextDim(int d) {
         if (d < 1) throw new IllegalArgumentException("a UNet2DConditionModel always cross-attends: its context width must be positive, got " + d);
         return with(inChannels, outChannels, sampleSize, numClassEmbeds, d);
     }
 
-    private UNet2DConditionConfig with(int in, int out, int size, int classes, int context) {
+    private UNet2DConditionConfig with(int in, int out, int size, int classEmbeds, int context) {
+        return with(in, out, size, classEmbeds, context, nullClass);
+    }
+
+    private UNet2DConditionConfig with(int in, int out, int size, int classEmbeds, int context, boolean nullRow) {
         return new UNet2DConditionConfig(size, in, out, centerInputSample, flipSinToCos, freqShift, downBlockTypes, midBlockType, upBlockTypes,
                 blockOutChannels, layersPerBlock, downsamplePadding, midBlockScaleFactor, dropout, actFn, normNumGroups, normEps, context,
-                transformerLayersPerBlock, attentionHeadDim, numAttentionHeads, useLinearProjection, classEmbedType, classes, upcastAttention,
-                resnetTimeScaleShift, timeEmbeddingType, timeEmbeddingDim);
+                transformerLayersPerBlock, attentionHeadDim, numAttentionHeads, useLinearProjection, classEmbedType, classEmbeds, upcastAttention,
+                resnetTimeScaleShift, timeEmbeddingType, timeEmbeddingDim, nullRow);
     }
 }

@@ -19,7 +19,9 @@ import java.util.Map;
  * the autoencoders. Loading is strict: the config's keys must be diffusers' (unknown keys and unsupported values are
  * refused by name) and the weights must have exactly the network's parameter names and shapes, else one message names
  * the first mismatch (the self-attention's pre-0.14 names query, key, value and proj_attn, as the google/ddpm-* files have
- * them, are renamed as diffusers renames them). Saving writes a folder that diffusers' from_pretrained loads.
+ * them, are renamed as diffusers renames them). Saving writes a folder that diffusers' from_pretrained loads. Our one
+ * key of our own, {@link UNet2DConfig#NULL_CLASS_KEY} (a folder of diffuse export), is read and written back; diffusers
+ * ignores it.
  */
 public final class UNet2DFolder {
     private UNet2DFolder() {}
@@ -102,6 +104,7 @@ public final class UNet2DFolder {
         Map<String, Object> m = DiffusersConfigs.sorted((Record) c, c.className());
         for (String k : NULL_AS_ZERO) if (m.get(k) instanceof Number n && n.intValue() == 0) m.put(k, null);
         for (String k : NULL_AS_EMPTY) if ("".equals(m.get(k))) m.put(k, null);
+        if (!c.nullClass()) m.remove(UNet2DConfig.NULL_CLASS_KEY);   // diffusers' own files have no such key
         if (c instanceof UNet2DConditionConfig) {
             UNet2DConditionConfig.FIXED_KEYS.forEach((k, v) -> m.put(k, v.getFirst()));
             if (m.get("attention_head_dim") instanceof List<?> heads && heads.size() == 1) m.put("attention_head_dim", heads.getFirst());

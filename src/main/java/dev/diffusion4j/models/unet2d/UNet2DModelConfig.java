@@ -14,7 +14,7 @@ import java.util.List;
  * build (another block or time-embedding type, scale-shift norms, resnet or fir resampling, class_embed_type) are
  * refused naming the key and what is supported. Where diffusers writes null, the record holds 0 (numbers) or "" (names):
  * {@link UNet2DFolder} translates both ways. attention_head_dim is the width of one head here (null: one head
- * as wide as the block).
+ * as wide as the block). The one key of our own, {@link UNet2DConfig#NULL_CLASS_KEY}, says the last class row is "no class".
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NONE)
 public record UNet2DModelConfig(
@@ -45,7 +45,8 @@ public record UNet2DModelConfig(
         @JsonProperty(defaultValue = "true") boolean addAttention,
         String classEmbedType,
         @JsonProperty(defaultValue = "0") int numClassEmbeds,
-        @JsonProperty(defaultValue = "0") int numTrainTimesteps) implements UNet2DConfig {
+        @JsonProperty(defaultValue = "0") int numTrainTimesteps,
+        @JsonProperty(value = UNet2DConfig.NULL_CLASS_KEY, defaultValue = "false") boolean nullClass) implements UNet2DConfig {
 
     public static final String CLASS_NAME = "UNet2DModel";
     static final List<String> DOWN_TYPES = List.of("DownBlock2D", "AttnDownBlock2D");
@@ -63,7 +64,7 @@ public record UNet2DModelConfig(
 
     private static UNet2DLayout layout(UNet2DModelConfig c) {
         ConfigChecks.check(c.sampleSize, c.inChannels, c.outChannels, c.blockOutChannels, c.layersPerBlock, c.normNumGroups, c.actFn,
-                c.timeEmbeddingType, c.resnetTimeScaleShift, c.timeEmbeddingDim, c.numClassEmbeds, c.classEmbedType);
+                c.timeEmbeddingType, c.resnetTimeScaleShift, c.timeEmbeddingDim, c.numClassEmbeds, c.classEmbedType, c.nullClass);
         if (!"conv".equals(c.downsampleType)) throw UNet2DConfig.unsupported("downsample_type", c.downsampleType, "conv");
         if (!"conv".equals(c.upsampleType)) throw UNet2DConfig.unsupported("upsample_type", c.upsampleType, "conv");
         if (!c.midBlockType.isEmpty() && !"UNetMidBlock2D".equals(c.midBlockType))
@@ -102,7 +103,8 @@ public record UNet2DModelConfig(
         return channels / c.attentionHeadDim;
     }
 
-    @Override public int numClasses() { return numClassEmbeds; }
+    /** The real classes: the table's rows less the "no class" row where it has one. */
+    @Override public int numClasses() { return nullClass ? numClassEmbeds - 1 : numClassEmbeds; }
 
     @Override public int contextDim() { return 0; }
 
@@ -110,11 +112,13 @@ public record UNet2DModelConfig(
 
     @Override public UNet2DModelConfig withInput(int channels, int res) { return withChannels(channels, learnSigma() ? 2 * channels : channels, res); }
 
+    /** n real classes, keeping the "no class" row if this config has one. */
     @Override public UNet2DModelConfig withClasses(int n) {
+        boolean keepNull = nullClass && n > 0;
         return new UNet2DModelConfig(sampleSize, inChannels, outChannels, centerInputSample, timeEmbeddingType, timeEmbeddingDim, freqShift,
                 flipSinToCos, downBlockTypes, midBlockType, upBlockTypes, blockOutChannels, layersPerBlock, midBlockScaleFactor, downsamplePadding,
                 downsampleType, upsampleType, dropout, actFn, attentionHeadDim, normNumGroups, attnNormNumGroups, normEps, resnetTimeScaleShift,
-                addAttention, classEmbedType, Math.max(0, n), numTrainTimesteps);
+                addAttention, classEmbedType, Math.max(0, n) + (keepNull ? 1 : 0), numTrainTimesteps, keepNull);
     }
 
     @Override public UNet2DModelConfig withContextDim(int d) {
@@ -126,6 +130,6 @@ public record UNet2DModelConfig(
         return new UNet2DModelConfig(size, in, out, centerInputSample, timeEmbeddingType, timeEmbeddingDim, freqShift,
                 flipSinToCos, downBlockTypes, midBlockType, upBlockTypes, blockOutChannels, layersPerBlock, midBlockScaleFactor, downsamplePadding,
                 downsampleType, upsampleType, dropout, actFn, attentionHeadDim, normNumGroups, attnNormNumGroups, normEps, resnetTimeScaleShift,
-                addAttention, classEmbedType, numClassEmbeds, numTrainTimesteps);
+                addAttention, classEmbedType, numClassEmbeds, numTrainTimesteps, nullClass);
     }
 }

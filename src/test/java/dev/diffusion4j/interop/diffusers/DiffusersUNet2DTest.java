@@ -6,15 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.diffusion4j.diffusion.Conditioning;
 import dev.diffusion4j.diffusion.NoiseSchedule;
 import dev.diffusion4j.diffusion.Parameterization;
+import dev.diffusion4j.diffusion.Sampler;
+import dev.diffusion4j.diffusion.StepCallback;
 import dev.diffusion4j.diffusion.VarianceType;
+import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.io.ConfigJson;
 import dev.diffusion4j.io.Json;
+import dev.diffusion4j.models.NetworkDenoiser;
 import dev.diffusion4j.models.UNet;
+import dev.diffusion4j.models.UNet2DConfig;
 import dev.diffusion4j.models.UNetConfig;
+import dev.diffusion4j.models.unet2d.UNet2D;
+import dev.diffusion4j.models.unet2d.UNet2DFolder;
+import dev.diffusion4j.pipelines.PretrainedPipeline;
+import dev.diffusion4j.train.Sampling;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -46,6 +57,71 @@ class DiffusersUNet2DTest {
             DiffusersUNet2D.stateDict(new UNet(c.config(), new Generator(1))).forEach((k, v) -> got.put(k, Arrays.stream(v.shape()).boxed().toList()));
             assertEquals(wantKeys, got, c.name() + " parameter names and shapes");
         }
+    }
+
+    /**
+     * A class-conditional U-Net written as a DDPMPipeline folder reads back with the run's class count (its extra row is
+     * "no class", marked by _diffusion4j_null_class), computes our forward for every label including that row, and
+     * samples with classifier-free guidance exactly as our own guided sampler does: the same null row.
+     */
+    @Test void aClassConditionalExportReadsBackWithItsClassesAndGuidesAgainstItsNullRow() throws Exception {
+        UNetExportFixtures.Case c = UNetExportFixtures.CASES[3];
+        int classes = c.config().numClasses(), n = 3, r = c.config().resolution();
+        assertEquals(5, classes);
+        UNet ours = new UNet(c.config(), new Generator(42));
+        ours.eval();
+        Path dir = tmp.resolve("class-conditional");
+        DdpmPipelineFolder.write(dir, ours, c.schedule(), c.zeroSnr(), c.p(), c.v(), true);
+        Map<String, Object> written = ConfigJson.readObject(dir.resolve("unet/config.json"));
+        assertEquals(classes + 1, ((Number) written.get("num_class_embeds")).intValue());
+        assertEquals(true, written.get(UNet2DConfig.NULL_CLASS_KEY));
+
+        PretrainedPipeline p = PretrainedPipeline.load(dir, Device.CPU);
+        UNet2DConfig back = (UNet2DConfig) p.model().config();
+        assertTrue(back.nullClass());
+        assertEquals(classes, back.numClasses());
+        assertEquals(classes, p.numClasses());
+        assertTrue(p.guidable(), p.whyNotGuidable());
+        Tensor x = Tensor.randn(new Generator(7), n, 3, r, r), t = Tensor.ofLongs(new long[] {3, 500, 999}, n);
+        Tensor y = Tensor.ofLongs(new long[] {0, classes - 1, classes}, n);   // the last: the "no class" row
+        try (var g = GradMode.off()) {
+            assertArrayEquals(ours.forward(x, t, y).toFloatArray(), p.model().forward(x, t, y).toFloatArray(), 1e-5f);
+        }
+
+        long[] labels = {0, 2, 4};
+        Sampler s = p.sampler(4, 0);
+        Tensor noise = Tensor.randn(new Generator(9), n, 3, r, r);
+        Tensor theirs = p.sampleFrom(s, noise, null, null, labels, 3.0, new Generator(11), null);
+        Tensor mine, plain;
+        try (var g = GradMode.off()) {
+            Conditioning cond = Conditioning.of(NetworkDenoiser.LABEL, Tensor.ofLongs(labels, n));
+            mine = s.sample(Sampling.guided(new NetworkDenoiser(ours), c.config(), 3.0), noise, cond, new Generator(11), StepCallback.none()).clamp(-1, 1);
+            plain = s.sample(new NetworkDenoiser(ours), noise, cond, new Generator(11), StepCallback.none()).clamp(-1, 1);
+        }
+        assertArrayEquals(mine.toFloatArray(), theirs.toFloatArray(), 1e-4f);
+        assertTrue(maxAbsDiff(plain, theirs) > 1e-2, "guidance 3 changed nothing: the comparison would not see a wrong null row");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> p.sampleFrom(s, noise, null, null, new long[] {0, 1, classes}, 1.0, new Generator(1), null));
+        assertTrue(e.getMessage().contains("class labels must be in [0, " + classes + "), got " + classes), e.getMessage());
+
+        // saved again from the loaded network (UNet2DFolder.save), the mark stays; without it the row is a class like the others
+        UNet2DFolder.save(tmp.resolve("again"), (UNet2D) p.model());
+        assertEquals(true, ConfigJson.readObject(tmp.resolve("again/config.json")).get(UNet2DConfig.NULL_CLASS_KEY));
+        Map<String, Object> unmarked = new LinkedHashMap<>(written);
+        unmarked.remove(UNet2DConfig.NULL_CLASS_KEY);
+        Path plainConfig = tmp.resolve("unmarked.json");
+        Files.writeString(plainConfig, Json.write(unmarked));
+        UNet2DConfig foreign = UNet2DFolder.readConfig(plainConfig);
+        assertEquals(classes + 1, foreign.numClasses());
+        assertTrue(!foreign.nullClass());
+    }
+
+    private static double maxAbsDiff(Tensor a, Tensor b) {
+        float[] x = a.toFloatArray(), y = b.toFloatArray();
+        double m = 0;
+        for (int i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
+        return m;
     }
 
     @Test void qkvSplitsIntoQueryKeyValueRowsAndConvWeightsBecomeLinear() {

@@ -92,10 +92,10 @@ class UNet2DTest {
         configs.add(cond.withClasses(3).withContextDim(5));
         configs.add(new UNet2DConditionConfig(8, 4, 4, false, true, 0, List.of("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"), "",
                 List.of("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"), List.of(8, 16, 16), 2, 1, 1, 0, "silu", 4, 1e-5, 6, 2,
-                List.of(2, 4, 4), 0, true, "", 0, false, "default", "positional", 24));
+                List.of(2, 4, 4), 0, true, "", 0, false, "default", "positional", 24, false));
         configs.add(new UNet2DModelConfig(8, 1, 2, true, "positional", 0, 1, false, List.of("AttnDownBlock2D", "DownBlock2D", "DownBlock2D"),
                 "UNetMidBlock2D", List.of("UpBlock2D", "UpBlock2D", "AttnUpBlock2D"), List.of(8, 16, 24), 1, 1.5, 0, "conv", "conv", 0, "silu",
-                0, 4, 2, 1e-6, "default", false, "", 5, 0));
+                0, 4, 2, 1e-6, "default", false, "", 5, 0, true));   // 4 classes and a "no class" row
         for (UNet2DConfig c : configs) assertEquals(c.build(new Generator(1)).numParameters(), c.parameterCount(), c.toString());
     }
 
@@ -256,6 +256,39 @@ class UNet2DTest {
         refused(ddpm.replace("\"AttnDownBlock2D\"", "\"SkipDownBlock2D\""), "block type 'SkipDownBlock2D' is not supported; supported: DownBlock2D, AttnDownBlock2D");
         refused(ddpm.replace("\"class_embed_type\": null", "\"class_embed_type\": \"timestep\""), "class_embed_type 'timestep' is not supported");
         refused(ddpm.replace("\"attention_head_dim\": 4", "\"attention_head_dim\": 3"), "attention_head_dim 3 (the width of a head");
+        refused(ddpm.replace("\"num_class_embeds\": 4", "\"num_class_embeds\": 1, \"_diffusion4j_null_class\": true"),
+                "_diffusion4j_null_class true marks the last of num_class_embeds rows as 'no class', so it needs at least 2 (a class and the 'no class' row), got 1");
+        refused(ddpm.replace("\"num_class_embeds\": 4", "\"num_class_embeds\": null, \"_diffusion4j_null_class\": true"), "got null");
+        refused(ddpm.replace("\"num_class_embeds\": 4", "\"num_class_embeds\": 4, \"_diffusion4j_null_class\": \"yes\""), "_diffusion4j_null_class");
+    }
+
+    /**
+     * diffuse export marks a class-conditional U-Net's last class row as "no class" (_diffusion4j_null_class, which
+     * diffusers ignores): read with it, the config counts one class fewer and says so; written back, the key stays,
+     * and a config without it is written without it, as diffusers writes its own.
+     */
+    @Test
+    void theNullClassMarkCountsTheClassesWithoutTheNoClassRow() throws IOException {
+        String ddpm = Files.readString(fixture("ddpm_attn_tiny").resolve("model/config.json"));
+        Path marked = Files.writeString(tmp.resolve("marked.json"), ddpm.replace("\"num_class_embeds\": 4", "\"num_class_embeds\": 4, \"_diffusion4j_null_class\": true"));
+        UNet2DConfig c = UNet2DFolder.readConfig(marked), plain = UNet2DFolder.readConfig(fixture("ddpm_attn_tiny").resolve("model/config.json"));
+        assertTrue(c.nullClass());
+        assertEquals(3, c.numClasses());
+        assertEquals(4, c.layout().numClassEmbeds());
+        assertTrue(!plain.nullClass());
+        assertEquals(4, plain.numClasses());
+        assertEquals(c.parameterCount(), plain.parameterCount());
+        assertEquals(6, ((UNet2DConfig) c.withClasses(5)).layout().numClassEmbeds(), "5 classes and the 'no class' row");
+        assertTrue(!((UNet2DConfig) c.withClasses(0)).nullClass());
+        Path again = tmp.resolve("again.json"), plainAgain = tmp.resolve("plain-again.json");
+        UNet2DFolder.writeConfig(again, c);
+        UNet2DFolder.writeConfig(plainAgain, plain);
+        assertEquals(true, ConfigJson.readObject(again).get("_diffusion4j_null_class"));
+        assertEquals(c, UNet2DFolder.readConfig(again));
+        assertTrue(!ConfigJson.readObject(plainAgain).containsKey("_diffusion4j_null_class"));
+        UNet2D net = new UNet2D(c, new Generator(1));
+        var e = assertThrows(IllegalArgumentException.class, () -> net.forward(Tensor.zeros(1, 3, 8, 8), Tensor.ofLongs(new long[] {5}, 1), null));
+        assertTrue(e.getMessage().contains("label 3 is its 'no class'"), e.getMessage());
     }
 
     private void refused(String json, String expected) throws IOException {
