@@ -275,6 +275,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (!resume) superRes.validate(c, base, imageSize != null ? imageSize : base.resolution(), classConditional, evalOptions);
         if (!resume) text.validate(c, base, classConditional, evalOptions);
+        if (!resume) LabelDropoutCheck.options(c, classConditional, superRes.superResolution(), text.enabled());
         c.require(dropout == null || base instanceof UNetConfig, "--dropout applies to U-Net presets; the DiT '" + preset + "' has no dropout");
         TrainDefaults def = TrainDefaults.of(preset, base);
         String variance = this.variance != null ? this.variance : def.variance(), loss = this.loss != null ? this.loss : def.loss();
@@ -426,11 +427,17 @@ public final class TrainCommand implements Callable<Integer> {
         LatentSpace latent = LatentSpace.PIXELS;
         dev.diffusion4j.data.Background.set(background);
         if (autoencoder != null) {
-            var prepared = LatentRunSetup.prepare(autoencoder, data, imageSize != null ? imageSize : 0, device, m, latentScale, text::checkCaptions, out);
+            var prepared = LatentRunSetup.prepare(autoencoder, data, imageSize != null ? imageSize : 0, device, m, latentScale, pixels -> {
+                text.checkCaptions(pixels);
+                LabelDropoutCheck.data(new OptionChecks(spec), classConditional, pixels);
+            }, out);
             opened = prepared.data();
             latent = prepared.space();
             m = m.withInput(opened.channels(), opened.height());
-        } else opened = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
+        } else {
+            opened = Datasets.open(data, m.inChannels(), m.resolution(), "train", w -> out.println("warning: " + w));
+            LabelDropoutCheck.data(new OptionChecks(spec), classConditional, opened);
+        }
         new OptionChecks(spec).require(opened.size() >= batchSize, "--batch-size " + batchSize + " is larger than the data (" + opened.size()
                 + " images in " + data + "), so no full batch can be formed; use at most " + opened.size() + ", or more data");
         m = text.model(superRes.model(m), opened);

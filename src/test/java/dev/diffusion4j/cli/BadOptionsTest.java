@@ -78,6 +78,9 @@ class BadOptionsTest {
             --warmup 99999999999         | --warmup
             --aug-max-level 0.3          | --aug-max-level needs --task super-resolution
             --caption-dropout 0.2        | --caption-dropout needs --text-encoder
+            --no-class-conditional --label-dropout 0.2 | --label-dropout applies to class-conditional runs only, and this one is unconditional (--no-class-conditional): drop --label-dropout
+            --text-encoder text-tiny --label-dropout 0.1 | unconditional (--text-encoder conditions on captions; their dropout is --caption-dropout)
+            --task super-resolution --low-res 8 --label-dropout 0.1 | unconditional (--task super-resolution trains an unconditional stage)
             --latent-scale 2             | --latent-scale needs --autoencoder
             --eval-count 10              | --eval-count needs --eval-every N
             --eval-features pixels       | --eval-features needs --eval-every N
@@ -91,6 +94,21 @@ class BadOptionsTest {
         args.addAll(List.of(options.strip().split("\\s+")));
         CliRun.of(args.toArray(new String[0])).refused(2, message, "diffuse train: ");
         assertFalse(Files.exists(out), "a refused command left " + out);
+    }
+
+    /**
+     * Without --class-conditional either way the data decides: a folder without class subfolders makes the run
+     * unconditional, so --label-dropout is refused once the data is open, before the run folder exists.
+     */
+    @Test
+    void labelDropoutOnDataWithoutClassesIsRefusedBeforeTheRunFolderExists() throws Exception {
+        Path data = tmp.resolve("flat"), out = tmp.resolve("run");
+        for (int i = 0; i < 8; i++) CaptionedFolderCliTest.image(data.resolve(i + ".png"), 0x3060C0 + 0x100000 * i, i % 2 == 0);
+        CliRun.of(CaptionedFolderCliTest.train(out, data, "--label-dropout", "0.2"))
+              .refused(2, "--label-dropout applies to class-conditional runs only, and this one is unconditional: ", "has no class labels");
+        assertFalse(Files.exists(out), "a refused command left " + out);
+        CliRun ok = CliRun.of(CaptionedFolderCliTest.train(out, data)).succeeded();   // the same run without it trains
+        assertFalse(ok.out().contains("class-conditional"), ok.describe());
     }
 
     @Test
