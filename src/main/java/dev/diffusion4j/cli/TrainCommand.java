@@ -153,7 +153,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + "shapes, Fashion-MNIST, CIFAR-10, class sub-folders).")
     Boolean classConditional;
 
-    @Option(names = "--label-dropout", paramLabel = "P", defaultValue = Defaults.LABEL_DROPOUT, description = "With --class-conditional: probability of training on 'no class'. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--label-dropout", paramLabel = "P", defaultValue = Defaults.LABEL_DROPOUT, description = "With --class-conditional: probability of training on 'no class' (refused on an unconditional run). Default: ${DEFAULT-VALUE}.")
     double labelDropout;
 
     @Option(names = "--no-flip", description = "Turn off random horizontal flips.")
