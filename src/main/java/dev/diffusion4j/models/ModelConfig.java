@@ -21,7 +21,10 @@ public sealed interface ModelConfig permits UNetConfig, DiTConfig, UNet2DConfig 
     /** Square input size the model is built for. */
     int resolution();
 
-    /** Class-conditional when > 0; label numClasses is then the "no class" of classifier-free guidance. */
+    /**
+     * Class-conditional when > 0; label numClasses is then the "no class" of classifier-free guidance (a diffusers U-Net
+     * has that label only where {@link UNet2DConfig#nullClass()} says so).
+     */
     int numClasses();
 
     /** Doubled output channels: the prediction, then the learned-range variance values. */
