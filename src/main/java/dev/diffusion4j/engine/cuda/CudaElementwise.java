@@ -102,10 +102,10 @@ final class CudaElementwise {
             kernels.launch(binaryKernel(op, a.dtype(), 0), vecItems(l.n, vec), ap, bp, o, l.n, fa ? 1 : 0, fb ? 1 : 0, vec);
         } else if (rowB > 0 || rowA > 0) {
             boolean rowIsB = rowB > 0;
-            int c = rowIsB ? rowB : rowA, jc = l.shape[l.rank() - 2] * c;
+            int c = rowIsB ? rowB : rowA, jc = l.shape[l.rank() - 2] * c, rs = l.rank() == 3 ? l.strides[rowIsB ? 2 : 1][0] : 0;
             TensorPointer full = CudaBackend.ptr(rowIsB ? a : bb), row = CudaBackend.ptr(rowIsB ? bb : a);
-            int vec = c % 4 == 0 && aligned(a.dtype(), full, row, o) ? 1 : 0;
-            kernels.launch(binaryKernel(op, a.dtype(), 2), vecItems(l.n, vec), full, row, o, l.n, c, jc, rowIsB ? 1 : 0, vec);
+            int vec = c % 4 == 0 && rs % 4 == 0 && aligned(a.dtype(), full, row, o) ? 1 : 0;
+            kernels.launch(binaryKernel(op, a.dtype(), 2), vecItems(l.n, vec), full, row, o, l.n, c, jc, rs, rowIsB ? 1 : 0, vec);
         } else {
             kernels.launch(binaryKernel(op, a.dtype(), 1), l.n, l.segment(0), CudaBackend.base(a), CudaBackend.base(bb), o);
         }
@@ -130,7 +130,7 @@ final class CudaElementwise {
 
     /**
      * C when, over the merged layout [A, J, C] (or [J, C]), operand full is contiguous like the output and operand row
-     * is a contiguous [A, 1, C] repeated over J (binary_rows); else -1.
+     * is an [A, 1, C] with adjacent columns, rows any (positive) stride apart, repeated over J (binary_rows); else -1.
      */
     private static int rowColumns(StridedLayout l, int full, int row) {
         int r = l.rank();
@@ -138,7 +138,7 @@ final class CudaElementwise {
         int[] o = l.strides[0], f = l.strides[full], w = l.strides[row];
         if (!Arrays.equals(o, f) || o[r - 1] != 1) return -1;
         int c = l.shape[r - 1];
-        boolean rowOk = w[r - 1] == 1 && w[r - 2] == 0 && (r == 2 || w[0] == c);
+        boolean rowOk = w[r - 1] == 1 && w[r - 2] == 0 && (r == 2 || w[0] >= c);
         return rowOk ? c : -1;
     }
 

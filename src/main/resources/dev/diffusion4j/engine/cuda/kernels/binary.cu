@@ -78,15 +78,16 @@ BINARY_KERNELS(float, f32)
 BINARY_KERNELS(bf16, bf16)
 BINARY_KERNELS(double, f64)
 
-// Row broadcast: one operand (full) is contiguous over [A, J, C], the other (row) is a contiguous [A, 1, C] repeated
+// Row broadcast: one operand (full) is contiguous over [A, J, C], the other (row) is an [A, 1, C] with adjacent
+// columns and rows RS apart (a chunk of a wider tensor, such as one of adaLN's six modulations, included), repeated
 // over J: a bias or a per-sample modulation added to every token. The strided kernel spends a division per dim per
-// element on this; here element i of full meets row element (i / JC) * C + i % C. rowIsB says which operand is the
-// row; vec (C divisible by 4, every pointer 4-element aligned) moves four elements at a time.
+// element on this; here element i of full meets row element (i / JC) * RS + i % C. rowIsB says which operand is the
+// row; vec (C and RS divisible by 4, every pointer 4-element aligned) moves four elements at a time.
 template <class T>
-__device__ __forceinline__ void binary_rows(const T* full, const T* row, T* o, int n, int C, int JC, int rowIsB, int vec) {
+__device__ __forceinline__ void binary_rows(const T* full, const T* row, T* o, int n, int C, int JC, int RS, int rowIsB, int vec) {
     if (vec) {
         GRID_STRIDE(i, n >> 2) {
-            int e = i << 2, r = (e / JC) * C + e % C;
+            int e = i << 2, r = (e / JC) * RS + e % C;
             Vec4<T> x = reinterpret_cast<const Vec4<T>*>(full)[i], y = *reinterpret_cast<const Vec4<T>*>(row + r), z;
 #pragma unroll
             for (int k = 0; k < 4; k++) z.v[k] = rowIsB ? bin1(x.v[k], y.v[k]) : bin1(y.v[k], x.v[k]);
@@ -94,15 +95,15 @@ __device__ __forceinline__ void binary_rows(const T* full, const T* row, T* o, i
         }
     } else {
         GRID_STRIDE(i, n) {
-            T x = full[i], y = row[(i / JC) * C + i % C];
+            T x = full[i], y = row[(i / JC) * RS + i % C];
             o[i] = rowIsB ? bin1(x, y) : bin1(y, x);
         }
     }
 }
 
 #define BINARY_ROWS_KERNELS(T, S) \
-    extern "C" __global__ void binary_rows_##S(const T* full, const T* row, T* o, int n, int C, int JC, int rowIsB, int vec) { \
-        binary_rows<T>(full, row, o, n, C, JC, rowIsB, vec); }
+    extern "C" __global__ void binary_rows_##S(const T* full, const T* row, T* o, int n, int C, int JC, int RS, int rowIsB, int vec) { \
+        binary_rows<T>(full, row, o, n, C, JC, RS, rowIsB, vec); }
 
 BINARY_ROWS_KERNELS(float, f32)
 BINARY_ROWS_KERNELS(bf16, bf16)
