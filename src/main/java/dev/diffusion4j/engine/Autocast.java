@@ -42,6 +42,12 @@ public final class Autocast implements AutoCloseable {
         return x.to(t);
     }
 
+    /** The type an op that feeds a Linear should return for x: the active type for an f32 CUDA tensor in a scope, else x's. */
+    static DType outputType(Tensor x) {
+        DType t = ACTIVE.get();
+        return t != null && x.dtype() == DType.F32 && x.device().isCuda() ? t : x.dtype();
+    }
+
     @Override
     public void close() {
         if (previous == null) ACTIVE.remove();

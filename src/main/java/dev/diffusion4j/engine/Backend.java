@@ -84,6 +84,29 @@ public interface Backend {
     Tensor[] layerNormForward(Tensor x, int normalizedDims, Tensor weight, Tensor bias, double eps);
     /** Gradients of {@link #layerNormForward}: {dx, dweight or null, dbias or null}. */
     Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int normalizedDims);
+    /**
+     * Layer norm over the last dim (no affine) with adaLN's per-sample modulation, y = norm(x) * (1 + scale) + shift for
+     * x [B, L, C] and shift, scale [B, C] (any strides, of one float type), y in {@code outType}: {y, mean, rstd}. This
+     * default composes the backend's own ops; a backend overrides it and {@link #layerNormModulateBackward} with one pass.
+     */
+    default Tensor[] layerNormModulate(Tensor x, Tensor shift, Tensor scale, double eps, DType outType) {
+        try (var off = GradMode.off()) {
+            Tensor[] r = layerNormForward(x, 1, null, null, eps);
+            Tensor y = r[0].mul(scale.to(x.dtype()).add(1).unsqueeze(1)).add(shift.to(x.dtype()).unsqueeze(1));
+            return new Tensor[] {y.to(outType), r[1], r[2]};
+        }
+    }
+
+    /** Gradients of {@link #layerNormModulate}: {dx in x's type, dshift and dscale in scale's}. */
+    default Tensor[] layerNormModulateBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor scale) {
+        try (var off = GradMode.off()) {
+            Tensor g = gy.to(x.dtype());
+            Tensor dx = layerNormBackward(g.mul(scale.to(x.dtype()).add(1).unsqueeze(1)), x, mean, rstd, null, null, 1)[0];
+            Tensor normed = x.sub(mean.to(x.dtype()).unsqueeze(-1)).mul(rstd.to(x.dtype()).unsqueeze(-1));
+            return new Tensor[] {dx, g.sum(1, false).to(scale.dtype()), g.mul(normed).sum(1, false).to(scale.dtype())};
+        }
+    }
+
     /** Softmax (or log-softmax) along dim, numerically stable; a row of all -inf gives 0 (log: -inf), not NaN. */
     Tensor softmax(Tensor x, int dim, boolean log);
     /** dx from the forward's output y and the gradient gy (the input is not needed). */
@@ -118,6 +141,23 @@ public interface Backend {
         Tensor dk = unary(UnaryOp.AFFINE, matmul(ds.mT(), q), scale, 0);
         Tensor dmask = maskGrad && mask != null ? ds.detach().sumTo(mask.shape()) : null;
         return new Tensor[] {dq, dk, dv, dmask};
+    }
+
+    /**
+     * Unmasked {@link #attention} over q, k, v packed as qkv [3, ..., L, D] (any strides): {out, aux, packed}, where
+     * packed is the qkv the backend read (this default makes it contiguous once) and goes back to
+     * {@link #attentionPackedBackward} with out and aux. A backend whose kernels read strided views overrides both.
+     */
+    default Tensor[] attentionPacked(Tensor qkv, double scale) {
+        Tensor packed = contiguous(qkv);
+        Tensor[] r = attention(packed.select(0, 0), packed.select(0, 1), packed.select(0, 2), null, scale);
+        return new Tensor[] {r[0], r[1], packed};
+    }
+
+    /** The gradient of {@link #attentionPacked} with respect to qkv, one tensor of packed's shape. */
+    default Tensor attentionPackedBackward(Tensor gOut, Tensor packed, double scale, Tensor out, Tensor aux) {
+        Tensor[] d = attentionBackward(gOut, packed.select(0, 0), packed.select(0, 1), packed.select(0, 2), null, scale, out, aux, false);
+        return Tensor.stack(0, d[0], d[1], d[2]);
     }
 
     // ------------------------------------------------------------------ in-place updates (optimizers, EMA)

@@ -52,6 +52,15 @@ public final class F {
     }
 
     /**
+     * adaLN's modulated layer norm: norm(x) * (1 + scale) + shift, x [B, L, C] normalised over C without affine
+     * parameters, shift and scale [B, C] per sample (broadcast over the L tokens). One fused op on CUDA. Under autocast
+     * an f32 x gives the result in the autocast type, as the Linear it feeds would cast it.
+     */
+    public static Tensor layerNormModulate(Tensor x, Tensor shift, Tensor scale, double eps) {
+        return NnOps.layerNormModulate(x, shift, scale, eps);
+    }
+
+    /**
      * softmax(q k^T * scale + mask) v for q [..., Lq, D], k [..., Lk, D], v [..., Lk, Dv] (typically [B, H, L, D]);
      * mask is additive (use -inf to block), broadcastable to [..., Lq, Lk], or null; scale NaN means 1/sqrt(D).
      * One backend op (a GPU backend may fuse it); memory O(Lq * Lk) per batch-head on CPU.

@@ -63,6 +63,24 @@ final class NnOps {
                 gy -> be.layerNormBackward(gy, x, mean, rstd, weight, bias, normalizedDims), x, weight, bias);
     }
 
+    static Tensor layerNormModulate(Tensor x, Tensor shift0, Tensor scale0, double eps) {
+        if (x.rank() != 3 || !x.dtype().isFloating())
+            throw new IllegalArgumentException("layerNormModulate expects float tokens x [B, L, C], got " + x.dtype().id() + " " + Shape.str(x.shape));
+        if (!(eps >= 0)) throw new IllegalArgumentException("layerNormModulate: eps must be >= 0, got " + eps);
+        DType out = Autocast.outputType(x);
+        Tensor shift = shift0.dtype() == out ? shift0 : shift0.to(out), scale = scale0.dtype() == out ? scale0 : scale0.to(out);
+        int[] rows = {x.shape[0], x.shape[2]};
+        for (Tensor p : new Tensor[] {shift, scale}) {
+            if (!p.device().equals(x.device()))
+                throw new IllegalArgumentException("layerNormModulate: shift and scale must be on the input's device " + x.device() + ", got " + p.device());
+            paramShape(p, rows, "layerNormModulate", p == shift ? "shift" : "scale");
+        }
+        Backend be = x.backend();
+        Tensor[] r = be.layerNormModulate(x, shift, scale, eps, out);
+        Tensor mean = r[1], rstd = r[2];
+        return Autograd.record(r[0], "layer_norm_modulate", gy -> be.layerNormModulateBackward(gy, x, mean, rstd, scale), x, shift, scale);
+    }
+
     static Tensor softmax(Tensor x, int dim, boolean log) {
         if (x.rank() == 0) throw new IllegalArgumentException((log ? "logSoftmax" : "softmax") + " needs at least one dim");
         int d = Shape.dim(dim, x.rank());
@@ -111,16 +129,11 @@ final class NnOps {
         Tensor qkv = Autocast.cast(qkv0);
         if (qkv.rank() < 3 || qkv.shape[0] != 3)
             throw new IllegalArgumentException("packed attention expects qkv [3, ..., L, D], got " + Shape.str(qkv.shape));
-        Tensor packed = qkv.detach().contiguous();
-        Tensor q = packed.select(0, 0), k = packed.select(0, 1), v = packed.select(0, 2);
-        double s = Double.isNaN(scale) ? 1 / Math.sqrt(q.shape[q.rank() - 1]) : scale;
-        Backend be = q.backend();
-        Tensor[] res = be.attention(q, k, v, null, s);
-        Tensor out = res[0], aux = res[1];
-        return Autograd.record(out, "attention", g -> {
-            Tensor[] d = be.attentionBackward(g, q, k, v, null, s, out, aux, false);
-            return new Tensor[] {Tensor.stack(0, d[0], d[1], d[2])};
-        }, qkv);
+        double s = Double.isNaN(scale) ? 1 / Math.sqrt(qkv.shape[qkv.rank() - 1]) : scale;
+        Backend be = qkv.backend();
+        Tensor[] res = be.attentionPacked(qkv.detach(), s);
+        Tensor out = res[0], aux = res[1], packed = res[2];
+        return Autograd.record(out, "attention", g -> new Tensor[] {be.attentionPackedBackward(g, packed, s, out, aux)}, qkv);
     }
 
     static Tensor embedding(Tensor weight, Tensor ids) {

@@ -43,6 +43,8 @@ final class FunctionalCases {
                 rn(135, 2, 6, 3, 2), rn(136, 6), rn(137, 6)));
         cs.add(c("layer_norm", x -> F.layerNorm(x[0], 1, x[1], x[2], 1e-5), rn(123, 2, 3, 5), rn(124, 5), rn(125, 5)));
         cs.add(c("layer_norm_2dims", x -> F.layerNorm(x[0], 2, x[1], x[2], 1e-5), rn(126, 3, 2, 4), rn(127, 2, 4), rn(128, 2, 4)));
+        cs.add(c("layer_norm_modulate", x -> F.layerNormModulate(x[0], x[1], x[2], 1e-6), rn(130, 2, 3, 5), rn(131, 2, 5), rn(132, 2, 5)));
+        cs.add(c("layer_norm_modulate_chunks", x -> F.layerNormModulate(x[0], x[1].chunk(3, 1)[2], x[1].chunk(3, 1)[0], 1e-5), rn(133, 2, 4, 3), rn(134, 2, 9)));
         cs.add(c("layer_norm_no_affine_noncontiguous", x -> F.layerNorm(x[0].transpose(0, 1), 1, null, null, 1e-5), rn(129, 4, 3)));
         // attention: learned additive mask (gets a gradient), default scale, 4-D [B, H, L, D]
         cs.add(c("attention", x -> F.scaledDotProductAttention(x[0], x[1], x[2], x[3], Double.NaN),

@@ -309,13 +309,34 @@ class NnOpsTest {
         }
     }
 
+    /** The fused adaLN norm gives what the composed ops give: values exactly, gradients to rounding. */
+    @Test
+    void layerNormModulateMatchesTheComposedOps() {
+        Tensor x = Tensor.randn(new Generator(11), 2, 7, 12), mod = Tensor.randn(new Generator(12), 2, 36);
+        Tensor[] a = {x.detach().requiresGrad(true), mod.detach().requiresGrad(true)};
+        Tensor[] b = {x.detach().requiresGrad(true), mod.detach().requiresGrad(true)};
+        Tensor w = Tensor.randn(new Generator(13), 2, 7, 12);
+        Tensor ya = F.layerNormModulate(a[0], a[1].chunk(3, 1)[1], a[1].chunk(3, 1)[2], 1e-6);
+        Tensor[] m = b[1].chunk(3, 1);
+        Tensor yb = F.layerNorm(b[0], 1, null, null, 1e-6).mul(m[2].add(1).unsqueeze(1)).add(m[1].unsqueeze(1));
+        assertArrayEquals(yb.toFloatArray(), ya.toFloatArray());
+        ya.mul(w).sum().backward();
+        yb.mul(w).sum().backward();
+        close("dx", a[0].grad().toDoubleArray(), b[0].grad().toDoubleArray());
+        close("dshift, dscale", a[1].grad().toDoubleArray(), b[1].grad().toDoubleArray());
+        assertEquals(0.0, a[1].grad().chunk(3, 1)[0].abs().sum().item(), "the unused chunk gets no gradient");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> F.layerNormModulate(x, Tensor.zeros(2, 11), Tensor.zeros(2, 12), 1e-6));
+        assertTrue(e.getMessage().contains("shift has shape [2, 11], expected [2, 12]"), e.getMessage());
+    }
+
     @Test
     void everyFusedOpHasAGradientCheck() {
         Set<String> names = new HashSet<>();
         for (OpGradTest.Case k : FunctionalCases.cases()) names.add(k.name());
         for (String op : new String[] {"group_norm", "group_norm_no_affine", "group_norm_noncontiguous", "group_norm_silu",
                 "group_norm_silu_no_affine_3d", "layer_norm", "layer_norm_no_affine_noncontiguous", "softmax", "softmax_last_dim",
-                "log_softmax", "attention", "attention_causal_transposed_k", "embedding"})
+                "log_softmax", "attention", "attention_causal_transposed_k", "embedding", "layer_norm_modulate", "layer_norm_modulate_chunks"})
             assertTrue(names.contains(op), "no gradient check for " + op);
     }
 }

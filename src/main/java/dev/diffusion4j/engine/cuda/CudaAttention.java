@@ -15,11 +15,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * D or Dv above {@link AttentionTiles#MAX_HEAD_DIM}, empty inputs, and a device whose shared memory per block is
  * below what the tiles need.
  *
- * <p>When it runs ({@code -Ddiffusion4j.cuda.fusedAttention=auto|always|never}, default auto): measured on an H100
- * (CudaAttentionBench, 2026-12-05), the composed cuBLAS path is faster for bf16 forward+backward at [64,6,256,64]
- * (1.16 vs 1.49 ms) and [8,16,1024,72] (2.11 vs 8.76 ms); the fused kernels' gain is memory (73 vs 300 MiB and 109 vs
+ * <p>Two sets of kernels: for bf16 with head dims up to {@link #TENSOR_CORE_MAX_HEAD_DIM} on sm_80 and later, the
+ * tensor-core kernels of attention_mma.cu, which also write their outputs in the inputs' memory order (a head split of a
+ * fused qkv [B, L, 3, H, D] gives out, dq, dk and dv laid out as [B, L, H, D], so merging the heads back costs no copy);
+ * otherwise the f32-arithmetic kernels of attention.cu. {@code -Ddiffusion4j.cuda.tensorCoreAttention=false} turns the
+ * first off.
+ *
+ * <p>When the f32-arithmetic kernels run ({@code -Ddiffusion4j.cuda.fusedAttention=auto|always|never}, default auto):
+ * measured on an H100 (CudaAttentionBench, 2026-12-05), the composed cuBLAS path is faster for bf16 forward+backward at
+ * [64,6,256,64] (1.16 vs 1.49 ms) and [8,16,1024,72] (2.11 vs 8.76 ms); their gain is memory (73 vs 300 MiB and 109 vs
  * 1,186 MiB there). So auto runs them only where the composed path's [..., Lq, Lk] probabilities would take more
- * than {@link #AUTO_MIN_SCORES_BYTES}.
+ * than {@link #AUTO_MIN_SCORES_BYTES}. {@code never} turns both sets off.
  */
 final class CudaAttention {
     private static final int MAX_GRID_Y = 65535;   // row tiles go along grid y
@@ -30,6 +36,12 @@ final class CudaAttention {
     enum Use { AUTO, ALWAYS, NEVER }
 
     private static volatile Use use = parseUse(System.getProperty("diffusion4j.cuda.fusedAttention", "auto"));
+    private static volatile boolean tensorCores = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.tensorCoreAttention", "true").strip());
+
+    /** The largest head dims (D and Dv) the tensor-core forward and backward take (attention_mma.cu's DP bounds). */
+    static final int TENSOR_CORE_MAX_HEAD_DIM = 256, TENSOR_CORE_MAX_HEAD_DIM_BACKWARD = 128;
+    /** Rows of a tensor-core tile (query rows per block, keys per step) and threads per block: attention_mma.cu's TILE and NTHREADS. */
+    private static final int MMA_TILE = 64, MMA_THREADS = 128;
 
     private static Use parseUse(String v) {
         return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
@@ -43,16 +55,35 @@ final class CudaAttention {
     private final CudaBackend backend;
     private final CudaKernels kernels;
     private final int smemLimit;
+    private final boolean hasTensorCores;
     private final Set<Kernel> smemRaised = ConcurrentHashMap.newKeySet();
 
     CudaAttention(CudaBackend backend, CudaKernels kernels) {
         this.backend = backend;
         this.kernels = kernels;
         this.smemLimit = backend.context().properties().sharedMemoryPerBlockOptin();
+        this.hasTensorCores = backend.context().properties().computeCapability() >= 80;   // mma.sync with bf16 operands
     }
 
     /** Sets when the fused path runs for later forwards (a backward follows whatever its forward did). */
     static void setUse(Use u) { use = u; }
+
+    /** Turns the tensor-core kernels on or off for later calls (both kinds of forward keep the same log-sum-exp). */
+    static void setTensorCores(boolean on) { tensorCores = on; }
+
+    /** Whether the tensor-core forward takes operands of this dtype, head dims and lengths. */
+    private boolean onTensorCores(DType t, int d, int dv, int lq, int lk) {
+        return tensorCores && use != Use.NEVER && hasTensorCores && t == DType.BF16 && Math.max(d, dv) <= TENSOR_CORE_MAX_HEAD_DIM
+                && Math.max(lq, lk) <= (long) MAX_GRID_Y * MMA_TILE && smemBytes(MmaKernel.FWD, padded(Math.max(d, dv))) <= smemLimit;
+    }
+
+    private boolean onTensorCores(Shapes s) { return onTensorCores(s.dtype, s.d, s.dv, s.lq, s.lk); }
+
+    /** Whether the tensor-core backward takes them too (else attention.cu's backward runs on the same log-sum-exp). */
+    private boolean backwardOnTensorCores(Shapes s) {
+        int dp = padded(Math.max(s.d, s.dv));
+        return onTensorCores(s) && dp <= TENSOR_CORE_MAX_HEAD_DIM_BACKWARD && smemBytes(MmaKernel.DKDV, dp) <= smemLimit;
+    }
 
     /** Whether the fused kernels take these operands (see the class comment for what they do not). */
     boolean covers(Tensor q, Tensor k, Tensor v, Tensor mask) {
@@ -61,6 +92,8 @@ final class CudaAttention {
         if ((t != DType.F32 && t != DType.BF16) || k.dtype() != t || v.dtype() != t) return false;
         if (q.numel() == 0 || k.numel() == 0 || v.numel() == 0) return false;
         int r = q.rank();
+        if (k.dtype() == t && v.dtype() == t && onTensorCores(t, q.shape(r - 1), v.shape(r - 1), q.shape(r - 2), k.shape(r - 2))
+                && q.numel() / q.shape(r - 1) <= Integer.MAX_VALUE && k.numel() / k.shape(r - 1) <= Integer.MAX_VALUE) return true;
         if (use == Use.AUTO) {
             long lq = q.shape(r - 2), lk = k.shape(r - 2), heads = q.numel() / (lq * q.shape(r - 1));
             if (heads * lq * lk * (t == DType.BF16 ? 2 : 4) <= AUTO_MIN_SCORES_BYTES) return false;
@@ -77,6 +110,7 @@ final class CudaAttention {
     /** {out, lse}: out [..., Lq, Dv] in q's dtype, lse [..., Lq] f32. */
     Tensor[] forward(Tensor q, Tensor k, Tensor v, double scale) {
         Shapes s = new Shapes(q, k, v);
+        if (onTensorCores(s)) return forwardOnTensorCores(s, q, k, v, scale);
         Tensor[] in = operands("attention", q, k, v);
         BatchFold fold = fold(s.batch, in);
         Tensor out = backend.alloc(s.withRows(s.lq, s.dv), s.dtype), lse = backend.alloc(s.withRows(s.lq), DType.F32);
@@ -90,9 +124,13 @@ final class CudaAttention {
     /** {dq, dk, dv, null} from the output gradient and what {@link #forward} returned. */
     Tensor[] backward(Tensor gOut, Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
         Shapes s = new Shapes(q, k, v);
+        if (backwardOnTensorCores(s)) {
+            Tensor dq = allocInOrderOf(q, s.dtype), dk = allocInOrderOf(k, s.dtype), dv = allocInOrderOf(v, s.dtype);
+            backwardOnTensorCores(s, gOut, q, k, v, scale, out, lse, dq, dk, dv);
+            return new Tensor[] {dq, dk, dv, null};
+        }
         Tensor g = gOut.dtype() == s.dtype ? gOut : backend.cast(gOut, s.dtype);
-        Tensor[] in = operands("attention backward", q, k, v, g);
-        Tensor o = backend.contiguous(backend.onThisDevice(out, "attention backward"));
+        Tensor[] in = operands("attention backward", q, k, v, g, out);
         Tensor l = backend.contiguous(backend.onThisDevice(lse, "attention backward"));
         BatchFold fold = fold(s.batch, in);
         int rows = fold.count() * s.lq;
@@ -100,9 +138,7 @@ final class CudaAttention {
         Tensor dv = backend.alloc(s.withRows(s.lk, s.dv), s.dtype);
         Object[] qv = fold.view(0, in[0]), kv = fold.view(1, in[1]), vv = fold.view(2, in[2]), gv = fold.view(3, in[3]);
         try (DeviceBuffer di = backend.scratch(4L * rows)) {
-            Object[] dot = concat(gv, new Object[] {CudaBackend.ptr(o), di, fold.n2, s.lq, s.dv, rows});
-            kernels.launchBlocks(kernels.get("attention", "attn_bwd_dot_" + CudaKernels.suffix(s.dtype), s.tiles.defines()),
-                    (rows + 7L) / 8, dot);   // a warp per row, 8 warps a block
+            launchDot(s, fold, gv, fold.view(4, in[4]), di, rows);
             Object[] tail = {CudaBackend.ptr(l), di};
             launch(kernel("attn_bwd_dq_", s, s.tiles.dqSmemBytes()), fold.count(), s.lq, s.tiles.fwdQueryRows(), s.tiles.dqSmemBytes(),
                     qv, kv, vv, gv, tail, new Object[] {CudaBackend.ptr(dq), fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
@@ -110,6 +146,130 @@ final class CudaAttention {
                     qv, kv, vv, gv, tail, new Object[] {CudaBackend.ptr(dk), CudaBackend.ptr(dv), fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
         }
         return new Tensor[] {dq, dk, dv, null};
+    }
+
+    /**
+     * Whether the tensor-core kernels would take q, k and v split from one packed qkv: then the packed path reads them in
+     * place and writes the gradient packed ({@link #backwardPacked}).
+     */
+    boolean coversPacked(Tensor q, Tensor k, Tensor v) { return covers(q, k, v, null) && backwardOnTensorCores(new Shapes(q, k, v)); }
+
+    /** The gradient of attention over q, k, v = qkv[0], qkv[1], qkv[2], written into one tensor laid out as qkv is. */
+    Tensor backwardPacked(Tensor gOut, Tensor qkv, double scale, Tensor out, Tensor lse) {
+        Tensor q = qkv.select(0, 0), k = qkv.select(0, 1), v = qkv.select(0, 2);
+        Tensor grad = allocInOrderOf(qkv, qkv.dtype());
+        backwardOnTensorCores(new Shapes(q, k, v), gOut, q, k, v, scale, out, lse, grad.select(0, 0), grad.select(0, 1), grad.select(0, 2));
+        return grad;
+    }
+
+    private Tensor[] forwardOnTensorCores(Shapes s, Tensor q, Tensor k, Tensor v, double scale) {
+        Tensor[] in = rowMajorOperands("attention", q, k, v);
+        Tensor out = allocInOrderOf(in[0], s.withRows(s.lq, s.dv), s.dtype), lse = backend.alloc(s.withRows(s.lq), DType.F32);
+        Tensor[] all = {in[0], in[1], in[2], out};
+        BatchFold fold = BatchFold.of(s.batch, all);
+        if (fold == null) {   // batch dims that do not fold: run on contiguous copies
+            for (int i = 0; i < 3; i++) all[i] = backend.contiguous(all[i]);
+            out = all[3] = backend.alloc(s.withRows(s.lq, s.dv), s.dtype);
+            fold = BatchFold.of(s.batch, all);
+        }
+        int dp = padded(Math.max(s.d, s.dv));
+        launchMma(MmaKernel.FWD, dp, fold.count(), s.lq, fold.view(0, all[0]), fold.view(1, all[1]), fold.view(2, all[2]),
+                fold.view(3, all[3]), new Object[] {CudaBackend.ptr(lse), fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
+        return new Tensor[] {out, lse};
+    }
+
+    /** Writes dq, dk and dv (tensors of q's, k's and v's shapes, any strides) for the tensor-core forward's out and lse. */
+    private void backwardOnTensorCores(Shapes s, Tensor gOut, Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse,
+                                       Tensor dq, Tensor dk, Tensor dv) {
+        Tensor g = gOut.dtype() == s.dtype ? gOut : backend.cast(gOut, s.dtype);
+        Tensor[] in = rowMajorOperands("attention backward", q, k, v, g, out);
+        Tensor l = backend.contiguous(backend.onThisDevice(lse, "attention backward"));
+        Tensor[] dst = {dq, dk, dv}, all = {in[0], in[1], in[2], in[3], in[4], dq, dk, dv};
+        boolean direct = dq.strides()[dq.rank() - 1] == 1 && dk.strides()[dk.rank() - 1] == 1 && dv.strides()[dv.rank() - 1] == 1;
+        BatchFold fold = direct ? BatchFold.of(s.batch, all) : null;
+        if (fold == null) {   // compute on contiguous copies into contiguous gradients, then copy those into place
+            for (int i = 0; i < 5; i++) all[i] = backend.contiguous(all[i]);
+            for (int i = 0; i < 3; i++) all[5 + i] = backend.alloc(dst[i].shape(), s.dtype);
+            fold = BatchFold.of(s.batch, all);
+        }
+        int rows = fold.count() * s.lq, dp = padded(Math.max(s.d, s.dv));
+        Object[][] view = new Object[all.length][];
+        for (int i = 0; i < all.length; i++) view[i] = fold.view(i, all[i]);
+        try (DeviceBuffer di = backend.scratch(4L * rows)) {
+            launchDot(s, fold, view[3], view[4], di, rows);
+            Object[] tail = {CudaBackend.ptr(l), di};
+            launchMma(MmaKernel.DQ, dp, fold.count(), s.lq, view[0], view[1], view[2], view[3], tail, view[5],
+                    new Object[] {fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
+            launchMma(MmaKernel.DKDV, dp, fold.count(), s.lk, view[0], view[1], view[2], view[3], tail, view[6], view[7],
+                    new Object[] {fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
+        }
+        for (int i = 0; i < 3; i++) if (all[5 + i] != dst[i]) backend.copyInto(dst[i], all[5 + i]);
+    }
+
+    /** di = rowsum(dO * O) per query row (attention.cu's attn_bwd_dot, a warp per row, 8 warps a block). */
+    private void launchDot(Shapes s, BatchFold fold, Object[] gView, Object[] outView, DeviceBuffer di, int rows) {
+        Kernel dot = kernels.get("attention", "attn_bwd_dot_" + CudaKernels.suffix(s.dtype),
+                AttentionTiles.forHeadDim(Math.min(Math.max(s.d, s.dv), AttentionTiles.MAX_HEAD_DIM)).defines());
+        kernels.launchBlocks(dot, (rows + 7L) / 8, concat(gView, outView, new Object[] {di, fold.n2, s.lq, s.dv, rows}));
+    }
+
+    /** The three tensor-core kernels and their shared memory (attention_mma.cu's FWD_SMEM, DQ_SMEM and DKDV_SMEM). */
+    private enum MmaKernel {
+        FWD("mma_attn_fwd"), DQ("mma_attn_bwd_dq"), DKDV("mma_attn_bwd_dkdv");
+        final String name;
+        MmaKernel(String name) { this.name = name; }
+    }
+
+    /** Head dims padded to the tensor-core kernels' multiple of 16. */
+    private static int padded(int d) { return (d + 15) / 16 * 16; }
+
+    static int smemBytes(MmaKernel k, int dp) {
+        int lds = dp + 8, ldt = MMA_TILE + 8;
+        return switch (k) {
+            case FWD -> 2 * (2 * MMA_TILE * lds + dp * ldt);
+            case DQ -> 2 * (4 * MMA_TILE * lds + dp * ldt);
+            case DKDV -> 2 * (4 * MMA_TILE * lds + 2 * dp * ldt) + 2 * MMA_TILE * 4;
+        };
+    }
+
+    /** A grid of (batch, 64-row tiles along rows) blocks of four warps. */
+    private void launchMma(MmaKernel which, int dp, int batch, int rows, Object[]... args) {
+        Kernel k = kernels.get("attention_mma", which.name, "DP=" + dp);
+        int smem = smemBytes(which, dp);
+        if (smemRaised.add(k)) k.setMaxDynamicSharedMemory(smem);
+        k.launch(Dim3.of(batch, (rows + MMA_TILE - 1) / MMA_TILE), Dim3.of(MMA_THREADS), smem, concat(args));
+    }
+
+    /** The operands on this device, each copied to contiguous memory unless its columns are adjacent already. */
+    private Tensor[] rowMajorOperands(String op, Tensor... ts) {
+        Tensor[] r = operands(op, ts);
+        for (int i = 0; i < r.length; i++) if (r[i].strides()[r[i].rank() - 1] != 1 && r[i].shape(r[i].rank() - 1) > 1) r[i] = backend.contiguous(r[i]);
+        return r;
+    }
+
+    /** A new dense tensor of {@code like}'s shape whose dims lie in memory in the order of {@code like}'s strides. */
+    private Tensor allocInOrderOf(Tensor like, DType dtype) { return allocInOrderOf(like, like.shape(), dtype); }
+
+    /**
+     * A new dense tensor of the given shape (like's rank) laid out in like's dim order: largest stride outermost, the last
+     * dim innermost, ties in dim order. A head split [B, L, H, D].permute(0, 2, 1, 3) gives [B, H, L, D] stored as
+     * [B, L, H, D].
+     */
+    private Tensor allocInOrderOf(Tensor like, int[] shape, DType dtype) {
+        int r = shape.length;
+        int[] st = like.strides();
+        Integer[] order = new Integer[r - 1];
+        for (int i = 0; i < r - 1; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Long.compare(st[b], st[a]));   // stable: ties keep dim order
+        int[] dense = new int[r], inverse = new int[r];
+        for (int i = 0; i < r - 1; i++) {
+            dense[i] = shape[order[i]];
+            inverse[order[i]] = i;
+        }
+        dense[r - 1] = shape[r - 1];
+        inverse[r - 1] = r - 1;
+        Tensor t = backend.alloc(dense, dtype);
+        return t.permute(inverse);
     }
 
     /** q, k, v [..., L, D] shapes and the tile configuration they fall in. */

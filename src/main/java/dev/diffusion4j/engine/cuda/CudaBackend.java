@@ -212,6 +212,15 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
     @Override public Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int normalizedDims) {
         return norm.layerNormBackward(gy, x, mean, rstd, weight, bias, normalizedDims);
     }
+    @Override public Tensor[] layerNormModulate(Tensor x, Tensor shift, Tensor scale, double eps, DType outType) {
+        if (!CudaNorm.modulates(x.dtype(), outType) || shift.dtype() != outType || scale.dtype() != outType)
+            return Backend.super.layerNormModulate(x, shift, scale, eps, outType);
+        return norm.layerNormModulate(x, shift, scale, eps, outType);
+    }
+    @Override public Tensor[] layerNormModulateBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor scale) {
+        if (!CudaNorm.modulates(x.dtype(), scale.dtype())) return Backend.super.layerNormModulateBackward(gy, x, mean, rstd, scale);
+        return norm.layerNormModulateBackward(gy, x, mean, rstd, scale);
+    }
     @Override public Tensor softmax(Tensor x, int dim, boolean log) { return softmax.forward(x, dim, log); }
     @Override public Tensor softmaxBackward(Tensor y, Tensor gy, int dim, boolean log) { return softmax.backward(y, gy, dim, log); }
 
@@ -226,6 +235,21 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
                                                 Tensor out, Tensor aux, boolean maskGrad) {
         if (CudaAttention.holdsLse(aux, q)) return attention.backward(gOut, q, k, v, scale, out, aux);
         return Backend.super.attentionBackward(gOut, q, k, v, mask, scale, out, aux, maskGrad);
+    }
+
+    /** The tensor-core kernels read q, k and v in place from a strided qkv and write its gradient packed; else the default. */
+    @Override public Tensor[] attentionPacked(Tensor qkv, double scale) {
+        Tensor q = qkv.select(0, 0), k = qkv.select(0, 1), v = qkv.select(0, 2);
+        if (!attention.coversPacked(q, k, v)) return Backend.super.attentionPacked(qkv, scale);
+        Tensor[] r = attention.forward(q, k, v, scale);
+        return new Tensor[] {r[0], r[1], qkv};
+    }
+
+    @Override public Tensor attentionPackedBackward(Tensor gOut, Tensor packed, double scale, Tensor out, Tensor aux) {
+        Tensor q = packed.select(0, 0);
+        if (CudaAttention.holdsLse(aux, q) && attention.coversPacked(q, packed.select(0, 1), packed.select(0, 2)))
+            return attention.backwardPacked(gOut, packed, scale, out, aux);
+        return Backend.super.attentionPackedBackward(gOut, packed, scale, out, aux);
     }
 
     @Override public String toString() { return "CudaBackend[" + context + "]"; }

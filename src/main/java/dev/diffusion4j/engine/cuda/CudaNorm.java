@@ -120,6 +120,65 @@ final class CudaNorm {
         }
     }
 
+    /** Whether ln_mod_* is compiled for tokens of type x and modulation and output of type out. */
+    static boolean modulates(DType x, DType out) {
+        return x == out ? x == DType.F32 || x == DType.BF16 || x == DType.F64 : x == DType.F32 && out == DType.BF16;
+    }
+
+    private static String modSuffix(DType x, DType out) { return CudaKernels.suffix(x) + "_" + CudaKernels.suffix(out); }
+
+    /** shift or scale [B, C] read in place when its columns are adjacent (a chunk of adaLN's output), else copied. */
+    private Tensor rows(Tensor p, String what) {
+        Tensor c = backend.onThisDevice(p, what);
+        return c.strides()[1] == 1 || c.shape(1) == 1 ? c : backend.contiguous(c);
+    }
+
+    private static long rowStride(Tensor p) { return p.shape(0) == 1 ? 0 : p.strides()[0]; }
+
+    /** norm(x) * (1 + scale) + shift in one pass (see Backend#layerNormModulate); out must satisfy {@link #modulates}. */
+    Tensor[] layerNormModulate(Tensor x, Tensor shift, Tensor scale, double eps, DType out) {
+        Tensor xc = input(x, "layerNormModulate"), h = rows(shift, "layerNormModulate shift"), sc = rows(scale, "layerNormModulate scale");
+        int[] shape = xc.shape();
+        int d = shape[2], rows = shape[0] * shape[1];
+        Tensor y = backend.alloc(shape, out);
+        Tensor mean = backend.alloc(new int[] {shape[0], shape[1]}, statType(xc.dtype())), rstd = backend.alloc(new int[] {shape[0], shape[1]}, statType(xc.dtype()));
+        boolean warp = d <= WARP_ROW_LIMIT;
+        if (rows > 0 && d > 0) kernels.launchBlocks(kernels.get("norm", "ln_mod_fwd_" + modSuffix(xc.dtype(), out)), warp ? (rows + 7) / 8 : rows,
+                ptr(xc), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h), rowStride(sc), eps, warp ? 1 : 0);
+        return new Tensor[] {y, mean, rstd};
+    }
+
+    /** {dx, dshift, dscale} of {@link #layerNormModulate}: dx in one pass, dshift and dscale from double partials per sample. */
+    Tensor[] layerNormModulateBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor scale) {
+        Tensor xc = input(x, "layerNormModulate backward"), sc = rows(scale, "layerNormModulate scale");
+        DType out = sc.dtype();
+        Tensor g = input(gy.dtype() == out ? gy : backend.cast(gy, out), "layerNormModulate backward");
+        int[] shape = xc.shape();
+        int b = shape[0], l = shape[1], d = shape[2], rows = b * l;
+        Tensor mu = stats(mean, xc.dtype()), rs = stats(rstd, xc.dtype());
+        Tensor dx = backend.alloc(shape, xc.dtype());
+        String sfx = modSuffix(xc.dtype(), out);
+        boolean warp = d <= WARP_ROW_LIMIT;
+        if (rows > 0 && d > 0) kernels.launchBlocks(kernels.get("norm", "ln_mod_bwd_" + sfx), warp ? (rows + 7) / 8 : rows,
+                ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(sc), ptr(dx), rows, d, l, rowStride(sc), warp ? 1 : 0);
+        // chunks of each sample's rows: enough blocks to fill the device
+        int colBlocks = (d + CudaKernels.BLOCK - 1) / CudaKernels.BLOCK;
+        int chunks = Math.max(1, Math.min(l, 4 * kernels.multiprocessors() / Math.max(1, colBlocks * b)));
+        int perChunk = (l + chunks - 1) / chunks;
+        chunks = Math.max(1, (l + perChunk - 1) / Math.max(1, perChunk));
+        long cols = (long) b * d;
+        Tensor dshift = backend.alloc(new int[] {b, d}, out), dscale = backend.alloc(new int[] {b, d}, out);
+        try (DeviceBuffer pw = backend.scratch(8L * chunks * cols); DeviceBuffer pb = backend.scratch(8L * chunks * cols)) {
+            if (rows > 0 && d > 0) {
+                kernels.get("norm", "ln_mod_partials_" + sfx).launch(Dim3.of(colBlocks, chunks, b), Dim3.of(CudaKernels.BLOCK), 0,
+                        ptr(g), ptr(xc), ptr(mu), ptr(rs), pw.address(), pb.address(), d, l, b, perChunk);
+                kernels.get("norm", "param_grad_" + CudaKernels.suffix(out)).launch(Dim3.of((int) ((cols + 31) / 32)), Dim3.of(CudaKernels.BLOCK), 0,
+                        pw.address(), pb.address(), ptr(dscale), ptr(dshift), chunks, (int) cols);
+            }
+        }
+        return new Tensor[] {dx, dshift, dscale};
+    }
+
     /** {dweight, dbias} [cols] from double partials [rows, cols]; null where the param is absent. */
     private Tensor[] paramGrads(DeviceBuffer pw, DeviceBuffer pb, int rows, int cols, Tensor weight, Tensor bias, DType dtype, String sfx) {
         if (weight == null && bias == null) return new Tensor[2];

@@ -62,7 +62,7 @@ public final class DiffusersDiT extends DenoisingNetwork {
         h = h.dtype() == pos.dtype() ? h.add(pos) : h.to(pos.dtype()).add(pos).to(h.dtype());   // diffusers adds in f32, then casts
         for (AdaNormZeroBlock b : blocks) h = b.forward(h, t, labels);
         Tensor[] m = projOut1.forward(F.silu(blocks.get(0).conditioning(t, labels, h.dtype()))).chunk(2, 1);
-        h = projOut2.forward(Modulation.modulate(normOut.forward(h), m[0], m[1]));            // [N, g*g, p*p*out]
+        h = projOut2.forward(Modulation.modulatedNorm(normOut, h, m[0], m[1]));            // [N, g*g, p*p*out]
         return h.reshape(n, g, g, p, p, out).permute(0, 5, 1, 3, 2, 4).reshape(n, out, r, r);
     }
 

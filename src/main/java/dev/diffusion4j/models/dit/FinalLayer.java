@@ -22,6 +22,6 @@ public final class FinalLayer extends Module {
     /** x [B, L, D], c [B, D] -> [B, L, p*p*C_out]. */
     public Tensor forward(Tensor x, Tensor c) {
         Tensor[] m = adaLN.forward(c).chunk(2, 1);
-        return linear.forward(Modulation.modulate(norm.forward(x), m[0], m[1]));
+        return linear.forward(Modulation.modulatedNorm(norm, x, m[0], m[1]));
     }
 }

@@ -10,7 +10,8 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Times fused against composed attention (not a test): forward, and forward + backward of sum(out * w), through
+ * Times the attention paths against each other (not a test): the tensor-core kernels (bf16 only), the f32-arithmetic
+ * fused kernels and the composed cuBLAS path; forward, and forward + backward of sum(out * w), through
  * F.scaledDotProductAttention, median of 5 runs of 20 calls between CUDA events after warm-up, plus the peak of live
  * device memory for one forward + backward. Default shapes: [64,6,256,64] (DiT-S/2 at batch 64) and [8,16,1024,72]
  * (DiT-XL/2 at 64x64), bf16 and f32.
@@ -28,12 +29,15 @@ public final class CudaAttentionBench {
         System.out.printf(Locale.ROOT, "%-28s %-9s %10s %10s %12s %12s %10s%n", "shape", "path", "fwd ms", "fwd+bwd ms", "fwd TFLOP/s", "f+b TFLOP/s", "peak MiB");
         for (int[] s : shapes)
             for (DType dt : new DType[] {DType.BF16, DType.F32})
-                for (boolean fused : new boolean[] {true, false}) run(cuda, s, dt, fused);
+                for (String path : dt == DType.BF16 ? new String[] {"tensor", "fused", "composed"} : new String[] {"fused", "composed"})
+                    run(cuda, s, dt, path);
         CudaAttention.setUse(CudaAttention.Use.AUTO);
+        CudaAttention.setTensorCores(true);
     }
 
-    private static void run(Device cuda, int[] s, DType dt, boolean fused) {
-        CudaAttention.setUse(fused ? CudaAttention.Use.ALWAYS : CudaAttention.Use.NEVER);
+    private static void run(Device cuda, int[] s, DType dt, String path) {
+        CudaAttention.setUse(path.equals("composed") ? CudaAttention.Use.NEVER : CudaAttention.Use.ALWAYS);
+        CudaAttention.setTensorCores(path.equals("tensor"));
         Generator g = new Generator(1);
         Tensor q = Tensor.randn(g, dt, cuda, s).requiresGrad(true), k = Tensor.randn(g, dt, cuda, s).requiresGrad(true);
         Tensor v = Tensor.randn(g, dt, cuda, s).requiresGrad(true), w = Tensor.randn(g, dt, cuda, s);
@@ -54,7 +58,7 @@ public final class CudaAttentionBench {
         long peak = gpu.memoryStats().peakAllocatedBytes() - before;
         double flops = 4.0 * s[0] * s[1] * (double) s[2] * s[2] * s[3];
         System.out.printf(Locale.ROOT, "%-28s %-9s %10.3f %10.3f %12.1f %12.1f %10.1f%n", Arrays.toString(s) + " " + dt.id(),
-                fused ? "fused" : "composed", fwd, fb, flops / fwd / 1e9, 2.5 * flops / fb / 1e9, peak / 1048576.0);
+                path, fwd, fb, flops / fwd / 1e9, 2.5 * flops / fb / 1e9, peak / 1048576.0);
     }
 
     private static double medianMillis(Runnable op) {

@@ -83,6 +83,8 @@ class CudaAttentionTest {
                 new Case("DiT-XL 64x64/p2 [1,6,1024,72]", Operand.dense(1, 6, 1024, 72), Operand.dense(1, 6, 1024, 72), Operand.dense(1, 6, 1024, 72)),
                 new Case("Lq 64, Lk 77 [3,2,*,32]", Operand.dense(3, 2, 64, 32), Operand.dense(3, 2, 77, 32), Operand.dense(3, 2, 77, 32)),
                 new Case("Lq 77, Lk 64, D 40, Dv 24", Operand.dense(2, 3, 77, 40), Operand.dense(2, 3, 64, 40), Operand.dense(2, 3, 64, 24)),
+                new Case("SD cross-attention D 40, Lk 77 [2,4,150,40]", Operand.dense(2, 4, 150, 40), Operand.dense(2, 4, 77, 40), Operand.dense(2, 4, 77, 40)),
+                new Case("SD head dim 160 [1,2,90,160]", Operand.dense(1, 2, 90, 160), Operand.dense(1, 2, 90, 160), Operand.dense(1, 2, 90, 160)),
                 new Case("head dim 128 [2,2,100,128]", Operand.dense(2, 2, 100, 128), Operand.dense(2, 2, 100, 128), Operand.dense(2, 2, 100, 128)),
                 new Case("head dim 256 [1,2,130,256]", Operand.dense(1, 2, 130, 256), Operand.dense(1, 2, 130, 256), Operand.dense(1, 2, 130, 256)),
                 new Case("rank 3, D 8, L 5 [3,5,8]", Operand.dense(3, 5, 8), Operand.dense(3, 5, 8), Operand.dense(3, 5, 8)),
@@ -100,13 +102,25 @@ class CudaAttentionTest {
                         Operand.dense(2, 3, 4, 50, 32), Operand.dense(2, 3, 4, 50, 32)));
     }
 
+    /** Each case in f32, in bf16 on the tensor-core kernels, and in bf16 on the f32-arithmetic kernels. */
     @TestFactory
     Stream<DynamicTest> parityWithTheCpu() {
-        return cases().stream().flatMap(c -> Stream.of(DType.F32, DType.BF16)
-                .map(dt -> DynamicTest.dynamicTest(c.name() + " " + dt.id(), () -> check(c, dt))));
+        return cases().stream().flatMap(c -> Stream.of(
+                DynamicTest.dynamicTest(c.name() + " f32", () -> check(c, DType.F32, "")),
+                DynamicTest.dynamicTest(c.name() + " bf16 tensor cores", () -> withTensorCores(true, () -> check(c, DType.BF16, " tc"))),
+                DynamicTest.dynamicTest(c.name() + " bf16", () -> withTensorCores(false, () -> check(c, DType.BF16, "")))));
     }
 
-    private static void check(Case c, DType dt) {
+    private static void withTensorCores(boolean on, Runnable r) {
+        CudaAttention.setTensorCores(on);
+        try {
+            r.run();
+        } finally {
+            CudaAttention.setTensorCores(true);
+        }
+    }
+
+    private static void check(Case c, DType dt, String tag) {
         long seed = c.name().hashCode();
         Operand[] ops = {c.q(), c.k(), c.v()};
         Tensor[] ref = new Tensor[3], dev = new Tensor[3];
@@ -137,7 +151,7 @@ class CudaAttentionTest {
             assertEquals(dt, dev[i].grad().dtype());
             err[2 + i] = CudaParityTest.relErr(ref[i].grad().toDoubleArray(), dev[i].grad().toDoubleArray());
         }
-        RESULTS.put(c.name() + " " + dt.id(), String.format(Locale.ROOT, "%9.2e %9.2e %9.2e %9.2e %9.2e", err[0], err[1], err[2], err[3], err[4]));
+        RESULTS.put(c.name() + " " + dt.id() + tag, String.format(Locale.ROOT, "%9.2e %9.2e %9.2e %9.2e %9.2e", err[0], err[1], err[2], err[3], err[4]));
         double outTol = dt == DType.BF16 ? BF16_TOL : F32_OUT_TOL, gradTol = dt == DType.BF16 ? BF16_TOL : F32_GRAD_TOL;
         assertTrue(err[0] <= outTol, c.name() + " " + dt.id() + ": output error " + err[0] + " > " + outTol);
         assertTrue(err[1] <= LSE_TOL, c.name() + " " + dt.id() + ": log-sum-exp error " + err[1] + " > " + LSE_TOL);
@@ -152,6 +166,34 @@ class CudaAttentionTest {
             Tensor s = ref[0].detach().matmul(ref[1].detach().mT()).mul(scale);
             return s.exp().sum(s.rank() - 1, false).log();
         }
+    }
+
+    /**
+     * DiT's packed attention: qkv [B, L, 3, H, D] from one projection, split into heads as a view. The tensor-core kernels
+     * read it in place, write out laid out as [B, L, H, D] (so merging the heads is free) and the gradient laid out as
+     * qkv; values against the CPU in f64.
+     */
+    @Test
+    void packedQkvIsReadAndWrittenInPlace() {
+        int b = 2, l = 100, h = 3, d = 64;
+        Tensor base = Tensor.randn(new Generator(80), b, l, 3, h, d).to(DType.BF16).to(DType.F32);
+        Tensor w = Tensor.randn(new Generator(81), b, h, l, d).to(DType.BF16).to(DType.F32);
+        Tensor ref = base.to(DType.F64).requiresGrad(true), dev = base.to(DType.BF16).to(cuda).requiresGrad(true);
+        Tensor yRef = F.scaledDotProductAttentionPacked(ref.permute(2, 0, 3, 1, 4), Double.NaN);
+        Tensor yDev = F.scaledDotProductAttentionPacked(dev.permute(2, 0, 3, 1, 4), Double.NaN);
+        assertTrue(yDev.transpose(1, 2).isContiguous(), "out is laid out as [B, L, H, D]");
+        yRef.mul(w.to(DType.F64)).sum().backward();
+        yDev.mul(w.to(DType.BF16).to(cuda)).sum().backward();
+        double eOut = CudaParityTest.relErr(yRef.toDoubleArray(), yDev.toDoubleArray());
+        double eGrad = CudaParityTest.relErr(ref.grad().toDoubleArray(), dev.grad().toDoubleArray());
+        RESULTS.put("packed qkv [2,100,3,3,64] bf16 tc", String.format(Locale.ROOT, "%9.2e %9s %9.2e (dqkv)", eOut, "", eGrad));
+        assertTrue(eOut <= BF16_TOL, "output error " + eOut);
+        assertTrue(eGrad <= BF16_TOL, "qkv gradient error " + eGrad);
+        Tensor qkv = dev.detach().permute(2, 0, 3, 1, 4);
+        Tensor[] fwd = gpu.attentionPacked(qkv, 0.125);
+        assertTrue(fwd[2] == qkv, "the tensor-core path reads the strided qkv without a copy");
+        Tensor grad = gpu.attentionPackedBackward(w.to(DType.BF16).to(cuda), qkv, 0.125, fwd[0], fwd[1]);
+        assertArrayEquals(qkv.strides(), grad.strides(), "the gradient is laid out as qkv");
     }
 
     /** Under bf16 autocast, f32 leaves reach the kernels as bf16 and get f32 gradients back. */

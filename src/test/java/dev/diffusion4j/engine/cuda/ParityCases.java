@@ -103,6 +103,9 @@ final class ParityCases {
         cs.add(c("binary.rows.mul.first", "binary reduce", x -> x[1].mul(x[0]), rn(3006, 4, 9, 13), rn(3007, 4, 1, 13)));
         cs.add(c("binary.rows.sub.bias", "binary reduce", x -> x[0].sub(x[1]), rn(3008, 70, 24), rn(3009, 24)));
         cs.add(c("binary.rows.div.bias.first", "binary reduce", x -> x[1].div(x[0]), pos(3010, 70, 23), rn(3011, 23)));
+        // the row a chunk of a wider [A, 6C] (adaLN's gate): rows 6C apart, vectorised (C 16) and not (C 13)
+        cs.add(c("binary.rows.mul.chunk", "binary reduce", x -> x[0].mul(x[1].chunk(6, 1)[2].unsqueeze(1)), rn(3012, 3, 20, 16), rn(3013, 3, 96)));
+        cs.add(c("binary.rows.add.chunk.first", "binary reduce", x -> x[1].chunk(6, 1)[5].unsqueeze(1).add(x[0]), rn(3014, 2, 7, 13), rn(3015, 2, 78)));
         cs.add(c("where.broadcast", "where binary cast", x -> Tensor.where(x[0].gt(0.0), x[0], x[1]), rn(3000, 3, 4, 5), rn(3001, 5)));
         cs.add(c("where.transposed", "where binary cast", x -> Tensor.where(x[1].lt(0.3), x[0].mT(), x[1]), rn(3002, 6, 5), rn(3003, 5, 6)));
         // ---- reductions: warp rows, block rows, split rows, strided and permuted inputs
@@ -193,6 +196,11 @@ final class ParityCases {
         cs.add(c("layer_norm.wide_block", "layerNormForward layerNormBackward", x -> F.layerNorm(x[0], 1, x[1], x[2], 1e-5),
                 rn(3617, 6, 2000), rn(3618, 2000).add(1), rn(3619, 2000)));
         cs.add(c("layer_norm.no_affine", "layerNormForward layerNormBackward", x -> F.layerNorm(x[0], 1, null, null, 1e-5), rn(3620, 9, 40)));
+        // adaLN: shift and scale are chunks of one [B, 6C] modulation (rows 6C apart); warp rows (C 48) and block rows (C 1030)
+        cs.add(c("layer_norm_modulate.chunks", "layerNormModulate layerNormModulateBackward",
+                x -> F.layerNormModulate(x[0], x[1].chunk(6, 1)[0], x[1].chunk(6, 1)[1], 1e-6), rn(3672, 3, 20, 48), rn(3673, 3, 288)));
+        cs.add(c("layer_norm_modulate.wide", "layerNormModulate layerNormModulateBackward",
+                x -> F.layerNormModulate(x[0], x[1], x[2], 1e-6), rn(3674, 2, 5, 1030), rn(3675, 2, 1030), rn(3676, 2, 1030)));
         cs.add(c("softmax.last", "softmax softmaxBackward", x -> F.softmax(x[0], -1), rn(3621, 4, 6, 50).mul(3)));
         cs.add(c("softmax.middle", "softmax softmaxBackward", x -> F.softmax(x[0], 1), rn(3622, 3, 7, 5)));
         cs.add(c("log_softmax.last", "softmax softmaxBackward", x -> F.logSoftmax(x[0], -1), rn(3623, 5, 33)));
@@ -202,7 +210,7 @@ final class ParityCases {
                 rn(3626, 2, 3, 9, 16), rn(3627, 2, 3, 11, 16), rn(3628, 2, 3, 11, 8)));
         cs.add(c("attention.mask", "attention attentionBackward matmul softmax softmaxBackward reduce",
                 x -> F.scaledDotProductAttention(x[0], x[1], x[2], x[3], 0.3), rn(3629, 2, 2, 9, 16), rn(3630, 2, 2, 11, 16), rn(3631, 2, 2, 11, 8), rn(3632, 9, 11)));
-        cs.add(c("attention.packed", "attention attentionBackward matmul softmax softmaxBackward",
+        cs.add(c("attention.packed", "attentionPacked attentionPackedBackward attention attentionBackward matmul softmax softmaxBackward",
                 x -> F.scaledDotProductAttentionPacked(x[0].permute(2, 0, 3, 1, 4), Double.NaN), rn(3634, 2, 10, 3, 3, 16)));
         cs.add(c("cross_entropy", "softmax softmaxBackward indexSelect indexAdd reduce",
                 x -> F.crossEntropy(x[0], Tensor.ofLongs(new long[] {2, 0, 1, 3}, 4).to(x[0].device())), rn(3633, 4, 5)));

@@ -30,21 +30,7 @@
 
 static_assert(DP % TS == 0, "DP must be a multiple of 16");
 
-// One operand's [L, cols] matrices: element (b, row, col) sits at p[b1 * s1 + b2 * s2 + row * r + col * c]
-// with b = b1 * nb2 + b2 (the batch dims folded into at most two strides by CudaAttention).
-template <class T> struct View {
-    const T* p;
-    long long s1, s2, r, c;
-    __device__ __forceinline__ long long base(int b, int nb2) const {
-        return (long long)(b / nb2) * s1 + (long long)(b % nb2) * s2;
-    }
-};
-
-__device__ __forceinline__ void require_smem(int floats) {
-    unsigned int have;
-    asm volatile("mov.u32 %0, %%dynamic_smem_size;" : "=r"(have));
-    if (have < (unsigned int)floats * 4u) __trap();   // a launch with the wrong size would corrupt memory
-}
+__device__ __forceinline__ void require_smem(int floats) { require_smem_bytes((unsigned int)floats * 4u); }
 
 __device__ __forceinline__ float half_warp_max(float a) {
 #pragma unroll
@@ -204,15 +190,16 @@ __device__ __forceinline__ void attn_fwd(View<T> q, View<T> k, View<T> v, T* out
 
 // ---------------------------------------------------------------------------------------------- backward
 
-// di[b, row] = sum over c of dO[b, row, c] * O[b, row, c]; O is the forward's contiguous output. A warp per row.
+// di[b, row] = sum over c of dO[b, row, c] * O[b, row, c], both read through views (the tensor-core forward writes O
+// in its input's memory order). A warp per row.
 template <class T>
-__device__ __forceinline__ void attn_bwd_dot(View<T> go, const T* out, float* di, int nb2, int Lq, int Dv, int rows) {
+__device__ __forceinline__ void attn_bwd_dot(View<T> go, View<T> out, float* di, int nb2, int Lq, int Dv, int rows) {
     ROW_LOOP(true, row, rows) {
         const int b = row / Lq, r = row - b * Lq;
-        const long long gb = go.base(b, nb2) + (long long)r * go.r;
-        const T* o = out + (long long)row * Dv;
+        const long long gb = go.base(b, nb2) + (long long)r * go.r, ob = out.base(b, nb2) + (long long)r * out.r;
         float s = 0.f;
-        for (int c = tid_; c < Dv; c += nth_) s += TypeOps<T>::to_c(go.p[gb + (long long)c * go.c]) * TypeOps<T>::to_c(o[c]);
+        for (int c = tid_; c < Dv; c += nth_)
+            s += TypeOps<T>::to_c(go.p[gb + (long long)c * go.c]) * TypeOps<T>::to_c(out.p[ob + (long long)c * out.c]);
 #pragma unroll
         for (int off = 16; off > 0; off >>= 1) s += __shfl_xor_sync(0xffffffffu, s, off);
         if (tid_ == 0) di[row] = s;
@@ -329,15 +316,12 @@ __device__ __forceinline__ void attn_bwd_dkdv(View<T> q, View<T> k, View<T> v, V
 
 // ---------------------------------------------------------------------------------------------- entry points
 
-#define VIEW_PARAMS(T, n) const T* n, long long n##_s1, long long n##_s2, long long n##_r, long long n##_c
-#define VIEW_OF(T, n) View<T>{n, n##_s1, n##_s2, n##_r, n##_c}
-
 #define ATTENTION_KERNELS(T, SFX) \
     extern "C" __global__ void __launch_bounds__(NT) attn_fwd_##SFX(VIEW_PARAMS(T, q), VIEW_PARAMS(T, k), VIEW_PARAMS(T, v), \
             T* out, float* lse, int nb2, int Lq, int Lk, int D, int Dv, float scale) { \
         attn_fwd<T>(VIEW_OF(T, q), VIEW_OF(T, k), VIEW_OF(T, v), out, lse, nb2, Lq, Lk, D, Dv, scale); } \
-    extern "C" __global__ void attn_bwd_dot_##SFX(VIEW_PARAMS(T, go), const T* out, float* di, int nb2, int Lq, int Dv, int rows) { \
-        attn_bwd_dot<T>(VIEW_OF(T, go), out, di, nb2, Lq, Dv, rows); } \
+    extern "C" __global__ void attn_bwd_dot_##SFX(VIEW_PARAMS(T, go), VIEW_PARAMS(T, out), float* di, int nb2, int Lq, int Dv, int rows) { \
+        attn_bwd_dot<T>(VIEW_OF(T, go), VIEW_OF(T, out), di, nb2, Lq, Dv, rows); } \
     extern "C" __global__ void __launch_bounds__(NT) attn_bwd_dq_##SFX(VIEW_PARAMS(T, q), VIEW_PARAMS(T, k), VIEW_PARAMS(T, v), \
             VIEW_PARAMS(T, go), const float* lse, const float* di, T* dq, int nb2, int Lq, int Lk, int D, int Dv, float scale) { \
         attn_bwd_dq<T>(VIEW_OF(T, q), VIEW_OF(T, k), VIEW_OF(T, v), VIEW_OF(T, go), lse, di, dq, nb2, Lq, Lk, D, Dv, scale); } \

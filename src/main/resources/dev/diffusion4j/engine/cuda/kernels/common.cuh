@@ -91,6 +91,26 @@ template <> struct TypeOps<int> {
     static __device__ __forceinline__ int from_d(double v) { return d_to_i32(v); }
 };
 
+// One operand's [L, cols] matrices in the attention kernels: element (b, row, col) sits at
+// p[b1 * s1 + b2 * s2 + row * r + col * c] with b = b1 * nb2 + b2 (the batch dims folded into at most two strides,
+// BatchFold.java). Kernel parameters spell a view out as five arguments (VIEW_PARAMS); outputs cast p back to T*.
+template <class T> struct View {
+    const T* p;
+    long long s1, s2, r, c;
+    __device__ __forceinline__ long long base(int b, int nb2) const {
+        return (long long)(b / nb2) * s1 + (long long)(b % nb2) * s2;
+    }
+};
+#define VIEW_PARAMS(T, n) const T* n, long long n##_s1, long long n##_s2, long long n##_r, long long n##_c
+#define VIEW_OF(T, n) View<T>{n, n##_s1, n##_s2, n##_r, n##_c}
+
+// Traps unless the launch gave at least this much dynamic shared memory: a smaller one would corrupt memory.
+__device__ __forceinline__ void require_smem_bytes(unsigned int bytes) {
+    unsigned int have;
+    asm volatile("mov.u32 %0, %%dynamic_smem_size;" : "=r"(have));
+    if (have < bytes) __trap();
+}
+
 // A strided iteration space of up to 4 operands over one shape (StridedLayout.java writes it).
 // Dims are right-aligned: the innermost is slot MAX_RANK-1, and only the last `rank` slots are
 // used, so the unrolled loops below index the arrays with compile-time constants only.

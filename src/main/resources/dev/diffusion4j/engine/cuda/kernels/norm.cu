@@ -279,6 +279,98 @@ __device__ __forceinline__ void param_grad(const double* pw, const double* pb, T
     }
 }
 
+// ---- layer norm with adaLN's per-sample modulation: y = norm(x) * (1 + scale[b]) + shift[b] ----
+// x [B * L, d] rows (T); shift and scale [B, d] rows hs and ss elements apart (chunks of adaLN's modulation output
+// are read in place), y and the gradients of shift and scale in O (the autocast dtype under autocast). One pass
+// instead of a norm, two row-broadcast maps and a cast.
+
+template <class T, class O, class S, bool WARP>
+__device__ __forceinline__ void ln_mod_fwd(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, int d,
+                                           int L, long long hs, long long ss, double eps) {
+    typedef typename TypeOps<O>::C C;   // f32, or f64 for f64
+    __shared__ double shm[64];
+    ROW_LOOP(WARP, row, rows) {
+        const long long base = (long long)row * d;
+        const O* h = shift + (long long)(row / L) * hs;
+        const O* sc = scale + (long long)(row / L) * ss;
+        double mu, rs;
+        row_moments<T, WARP>(x + base, d, eps, tid_, nth_, shm, mu, rs);
+        if (tid_ == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
+        const C cm = (C)mu, cr = (C)rs;
+#pragma unroll 4
+        for (int i = tid_; i < d; i += nth_) {
+            const C z = ((C)TypeOps<T>::to_c(x[base + i]) - cm) * cr;
+            y[base + i] = TypeOps<O>::from_c(z * (C(1) + TypeOps<O>::to_c(sc[i])) + TypeOps<O>::to_c(h[i]));
+        }
+    }
+}
+
+// dx of ln_mod_fwd: the layer-norm backward with the weight 1 + scale[b].
+template <class T, class O, class S, bool WARP>
+__device__ __forceinline__ void ln_mod_bwd(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, int rows, int d,
+                                           int L, long long ss) {
+    __shared__ double shm[64];
+    ROW_LOOP(WARP, row, rows) {
+        const long long base = (long long)row * d;
+        const O* sc = scale + (long long)(row / L) * ss;
+        const double mu = (double)mean[row], rs = (double)rstd[row];
+        double sum1 = 0, sum2 = 0;
+#pragma unroll 4
+        for (int i = tid_; i < d; i += nth_) {
+            const double wg = (1.0 + TypeOps<O>::to_d(sc[i])) * TypeOps<O>::to_d(gy[base + i]);
+            sum1 += wg;
+            sum2 += wg * (TypeOps<T>::to_d(x[base + i]) - mu) * rs;
+        }
+        row_sum2<WARP>(sum1, sum2, shm);
+        const double m1 = sum1 / d, m2 = sum2 / d;
+#pragma unroll 4
+        for (int i = tid_; i < d; i += nth_) {
+            const double wg = (1.0 + TypeOps<O>::to_d(sc[i])) * TypeOps<O>::to_d(gy[base + i]);
+            const double xh = (TypeOps<T>::to_d(x[base + i]) - mu) * rs;
+            dx[base + i] = TypeOps<T>::from_d(rs * (wg - m1 - xh * m2));
+        }
+    }
+}
+
+// Partials of dscale = sum over a sample's L rows of gy * norm(x) and dshift = sum of gy: block (cx, k, b) sums rows
+// [k * rowsPerChunk, ...) of sample b for columns cx * blockDim.x + threadIdx.x into pw/pb [chunks, B * d] at b * d + col,
+// so that param_grad then gives [B, d].
+template <class T, class O, class S>
+__device__ __forceinline__ void ln_mod_partials(const O* gy, const T* x, const S* mean, const S* rstd, double* pw, double* pb,
+                                                int d, int L, int B, int rowsPerChunk) {
+    const int col = blockIdx.x * blockDim.x + threadIdx.x, k = blockIdx.y, b = blockIdx.z;
+    if (col >= d) return;
+    const int r0 = b * L + k * rowsPerChunk, r1 = min(b * L + L, r0 + rowsPerChunk);
+    double sw = 0, sb = 0;
+    for (int r = r0; r < r1; r++) {
+        const long long i = (long long)r * d + col;
+        const double g = TypeOps<O>::to_d(gy[i]);
+        sw += g * (TypeOps<T>::to_d(x[i]) - (double)mean[r]) * (double)rstd[r];
+        sb += g;
+    }
+    const long long at = (long long)k * B * d + (long long)b * d + col;
+    pw[at] = sw;
+    pb[at] = sb;
+}
+
+#define LN_MOD_KERNELS(T, O, S, SFX) \
+    extern "C" __global__ void ln_mod_fwd_##SFX(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, int d, \
+                                                int L, long long hs, long long ss, double eps, int warp) { \
+        if (warp) ln_mod_fwd<T, O, S, true>(x, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); \
+        else ln_mod_fwd<T, O, S, false>(x, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); } \
+    extern "C" __global__ void ln_mod_bwd_##SFX(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, int rows, \
+                                                int d, int L, long long ss, int warp) { \
+        if (warp) ln_mod_bwd<T, O, S, true>(gy, x, mean, rstd, scale, dx, rows, d, L, ss); \
+        else ln_mod_bwd<T, O, S, false>(gy, x, mean, rstd, scale, dx, rows, d, L, ss); } \
+    extern "C" __global__ void ln_mod_partials_##SFX(const O* gy, const T* x, const S* mean, const S* rstd, double* pw, double* pb, \
+                                                     int d, int L, int B, int rowsPerChunk) { \
+        ln_mod_partials<T, O, S>(gy, x, mean, rstd, pw, pb, d, L, B, rowsPerChunk); }
+
+LN_MOD_KERNELS(float, float, float, f32_f32)
+LN_MOD_KERNELS(float, bf16, float, f32_bf16)
+LN_MOD_KERNELS(bf16, bf16, float, bf16_bf16)
+LN_MOD_KERNELS(double, double, double, f64_f64)
+
 #define NORM_KERNELS(T, S, SFX) \
     extern "C" __global__ void gn_fwd_##SFX(const T* x, const T* w, const T* b, T* y, S* mean, S* rstd, int rows, int groups, \
                                             int cg, int spatial, double eps, int silu) { \

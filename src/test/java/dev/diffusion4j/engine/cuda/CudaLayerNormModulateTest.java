@@ -1,0 +1,54 @@
+package dev.diffusion4j.engine.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.diffusion4j.engine.Autocast;
+import dev.diffusion4j.engine.Backends;
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.Tensor;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * F.layerNormModulate under bf16 autocast, as DiT runs it: f32 tokens, bf16 shift and scale read as chunks of one
+ * modulation, a bf16 result from the f32-to-bf16 kernel; values and gradients against the CPU in f64 from the same
+ * inputs. (The same-type kernels are in ParityCases.)
+ */
+@Tag("gpu")
+class CudaLayerNormModulateTest {
+    @Test
+    void autocastGivesBf16FromF32Tokens() {
+        Assumptions.assumeTrue(CudaBackendFactory.available(), () -> "no CUDA device: " + CudaLibraries.unavailableReason());
+        Device cuda = Device.cuda(0);
+        Backends.get(cuda);
+        int b = 3, l = 70, c = 384;
+        Tensor x = Tensor.randn(new Generator(1), b, l, c).mul(2).add(0.5);
+        Tensor mod = Tensor.randn(new Generator(2), b, 6 * c).mul(0.3).to(DType.BF16).to(DType.F32);
+        Tensor w = Tensor.randn(new Generator(3), b, l, c).to(DType.BF16).to(DType.F32);
+        Tensor xr = x.to(DType.F64).requiresGrad(true), mr = mod.to(DType.F64).requiresGrad(true);
+        Tensor xd = x.to(cuda).requiresGrad(true), md = mod.to(DType.BF16).to(cuda).requiresGrad(true);
+        Tensor[] chunks = mr.chunk(6, 1);
+        Tensor yr = F.layerNormModulate(xr, chunks[3], chunks[4], 1e-6);
+        Tensor yd;
+        try (var ac = Autocast.bf16()) {
+            Tensor[] cd = md.chunk(6, 1);
+            yd = F.layerNormModulate(xd, cd[3], cd[4], 1e-6);
+        }
+        assertEquals(DType.BF16, yd.dtype());
+        yr.mul(w.to(DType.F64)).sum().backward();
+        yd.mul(w.to(DType.BF16).to(cuda)).sum().backward();
+        assertEquals(DType.F32, xd.grad().dtype());
+        double ey = CudaParityTest.relErr(yr.toDoubleArray(), yd.toDoubleArray());
+        double ex = CudaParityTest.relErr(xr.grad().toDoubleArray(), xd.grad().toDoubleArray());
+        double em = CudaParityTest.relErr(mr.grad().toDoubleArray(), md.grad().toDoubleArray());
+        System.out.printf("layerNormModulate autocast bf16 vs CPU f64: y %.2e, dx %.2e, dshift/dscale %.2e%n", ey, ex, em);
+        assertTrue(ey <= CudaParityTest.BF16_TOL, "y " + ey);
+        assertTrue(ex <= CudaParityTest.BF16_TOL, "dx " + ex);
+        assertTrue(em <= CudaParityTest.BF16_TOL, "dshift/dscale " + em);
+    }
+}
