@@ -15,8 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * D or Dv above {@link AttentionTiles#MAX_HEAD_DIM}, empty inputs, and a device whose shared memory per block is
  * below what the tiles need.
  *
- * <p>Two sets of kernels: for bf16 with head dims up to {@link #TENSOR_CORE_MAX_HEAD_DIM} on sm_80 and later, the
- * tensor-core kernels of attention_mma.cu, which also write their outputs in the inputs' memory order (a head split of a
+ * <p>Two sets of kernels: for bf16, and for f32 where TF32 math is allowed ({@link CudaBackend#allowTf32}), with head
+ * dims up to {@link #TENSOR_CORE_MAX_HEAD_DIM} on sm_80 and later, the tensor-core kernels of attention_mma.cu, which
+ * also write their outputs in the inputs' memory order (a head split of a
  * fused qkv [B, L, 3, H, D] gives out, dq, dk and dv laid out as [B, L, H, D], so merging the heads back costs no copy);
  * otherwise the f32-arithmetic kernels of attention.cu. {@code -Ddiffusion4j.cuda.tensorCoreAttention=false} turns the
  * first off.
@@ -73,8 +74,9 @@ final class CudaAttention {
 
     /** Whether the tensor-core forward takes operands of this dtype, head dims and lengths. */
     private boolean onTensorCores(DType t, int d, int dv, int lq, int lk) {
-        return tensorCores && use != Use.NEVER && hasTensorCores && t == DType.BF16 && Math.max(d, dv) <= TENSOR_CORE_MAX_HEAD_DIM
-                && Math.max(lq, lk) <= (long) MAX_GRID_Y * MMA_TILE && smemBytes(MmaKernel.FWD, padded(Math.max(d, dv))) <= smemLimit;
+        return tensorCores && use != Use.NEVER && hasTensorCores && (t == DType.BF16 || t == DType.F32 && CudaBackend.allowTf32())
+                && Math.max(d, dv) <= TENSOR_CORE_MAX_HEAD_DIM && Math.max(lq, lk) <= (long) MAX_GRID_Y * MMA_TILE
+                && smemBytes(MmaKernel.FWD, t, padded(Math.max(d, dv))) <= smemLimit;
     }
 
     private boolean onTensorCores(Shapes s) { return onTensorCores(s.dtype, s.d, s.dv, s.lq, s.lk); }
@@ -82,7 +84,7 @@ final class CudaAttention {
     /** Whether the tensor-core backward takes them too (else attention.cu's backward runs on the same log-sum-exp). */
     private boolean backwardOnTensorCores(Shapes s) {
         int dp = padded(Math.max(s.d, s.dv));
-        return onTensorCores(s) && dp <= TENSOR_CORE_MAX_HEAD_DIM_BACKWARD && smemBytes(MmaKernel.DKDV, dp) <= smemLimit;
+        return onTensorCores(s) && dp <= TENSOR_CORE_MAX_HEAD_DIM_BACKWARD && smemBytes(MmaKernel.DKDV, s.dtype, dp) <= smemLimit;
     }
 
     /** Whether the fused kernels take these operands (see the class comment for what they do not). */
@@ -173,7 +175,7 @@ final class CudaAttention {
             fold = BatchFold.of(s.batch, all);
         }
         int dp = padded(Math.max(s.d, s.dv));
-        launchMma(MmaKernel.FWD, dp, fold.count(), s.lq, fold.view(0, all[0]), fold.view(1, all[1]), fold.view(2, all[2]),
+        launchMma(MmaKernel.FWD, s.dtype, dp, fold.count(), s.lq, fold.view(0, all[0]), fold.view(1, all[1]), fold.view(2, all[2]),
                 fold.view(3, all[3]), new Object[] {CudaBackend.ptr(lse), fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
         return new Tensor[] {out, lse};
     }
@@ -198,9 +200,9 @@ final class CudaAttention {
         try (DeviceBuffer di = backend.scratch(4L * rows)) {
             launchDot(s, fold, view[3], view[4], di, rows);
             Object[] tail = {CudaBackend.ptr(l), di};
-            launchMma(MmaKernel.DQ, dp, fold.count(), s.lq, view[0], view[1], view[2], view[3], tail, view[5],
+            launchMma(MmaKernel.DQ, s.dtype, dp, fold.count(), s.lq, view[0], view[1], view[2], view[3], tail, view[5],
                     new Object[] {fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
-            launchMma(MmaKernel.DKDV, dp, fold.count(), s.lk, view[0], view[1], view[2], view[3], tail, view[6], view[7],
+            launchMma(MmaKernel.DKDV, s.dtype, dp, fold.count(), s.lk, view[0], view[1], view[2], view[3], tail, view[6], view[7],
                     new Object[] {fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
         }
         for (int i = 0; i < 3; i++) if (all[5 + i] != dst[i]) backend.copyInto(dst[i], all[5 + i]);
@@ -223,19 +225,20 @@ final class CudaAttention {
     /** Head dims padded to the tensor-core kernels' multiple of 16. */
     private static int padded(int d) { return (d + 15) / 16 * 16; }
 
-    static int smemBytes(MmaKernel k, int dp) {
-        int lds = dp + 8, ldt = MMA_TILE + 8;
+    /** attention_mma.cu's Tiles: bf16 tiles of 2-byte elements with rows padded by 8, TF32 ones of 4 bytes padded by 4. */
+    static int smemBytes(MmaKernel k, DType t, int dp) {
+        int eb = t == DType.BF16 ? 2 : 4, pad = t == DType.BF16 ? 8 : 4, lds = dp + pad, ldt = MMA_TILE + pad;
         return switch (k) {
-            case FWD -> 2 * (2 * MMA_TILE * lds + dp * ldt);
-            case DQ -> 2 * (4 * MMA_TILE * lds + dp * ldt);
-            case DKDV -> 2 * (4 * MMA_TILE * lds + 2 * dp * ldt) + 2 * MMA_TILE * 4;
+            case FWD -> eb * (2 * MMA_TILE * lds + dp * ldt);
+            case DQ -> eb * (4 * MMA_TILE * lds + dp * ldt);
+            case DKDV -> eb * (4 * MMA_TILE * lds + 2 * dp * ldt) + 2 * MMA_TILE * 4;
         };
     }
 
     /** A grid of (batch, 64-row tiles along rows) blocks of four warps. */
-    private void launchMma(MmaKernel which, int dp, int batch, int rows, Object[]... args) {
-        Kernel k = kernels.get("attention_mma", which.name, "DP=" + dp);
-        int smem = smemBytes(which, dp);
+    private void launchMma(MmaKernel which, DType t, int dp, int batch, int rows, Object[]... args) {
+        Kernel k = kernels.get("attention_mma", which.name + "_" + CudaKernels.suffix(t), "DP=" + dp);
+        int smem = smemBytes(which, t, dp);
         if (smemRaised.add(k)) k.setMaxDynamicSharedMemory(smem);
         k.launch(Dim3.of(batch, (rows + MMA_TILE - 1) / MMA_TILE), Dim3.of(MMA_THREADS), smem, concat(args));
     }

@@ -10,7 +10,7 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Times the attention paths against each other (not a test): the tensor-core kernels (bf16 only), the f32-arithmetic
+ * Times the attention paths against each other (not a test): the tensor-core kernels (bf16, and TF32 for f32), the f32-arithmetic
  * fused kernels and the composed cuBLAS path; forward, and forward + backward of sum(out * w), through
  * F.scaledDotProductAttention, median of 5 runs of 20 calls between CUDA events after warm-up, plus the peak of live
  * device memory for one forward + backward. Default shapes: [64,6,256,64] (DiT-S/2 at batch 64) and [8,16,1024,72]
@@ -29,13 +29,15 @@ public final class CudaAttentionBench {
         System.out.printf(Locale.ROOT, "%-28s %-9s %10s %10s %12s %12s %10s%n", "shape", "path", "fwd ms", "fwd+bwd ms", "fwd TFLOP/s", "f+b TFLOP/s", "peak MiB");
         for (int[] s : shapes)
             for (DType dt : new DType[] {DType.BF16, DType.F32})
-                for (String path : dt == DType.BF16 ? new String[] {"tensor", "fused", "composed"} : new String[] {"fused", "composed"})
+                for (String path : new String[] {"tensor", "fused", "composed"})
                     run(cuda, s, dt, path);
         CudaAttention.setUse(CudaAttention.Use.AUTO);
         CudaAttention.setTensorCores(true);
     }
 
+    /** f32 runs with TF32 allowed (the tensor-core path needs it; cuBLAS then uses it too in the composed path). */
     private static void run(Device cuda, int[] s, DType dt, String path) {
+        CudaBackend.setAllowTf32(true);
         CudaAttention.setUse(path.equals("composed") ? CudaAttention.Use.NEVER : CudaAttention.Use.ALWAYS);
         CudaAttention.setTensorCores(path.equals("tensor"));
         Generator g = new Generator(1);

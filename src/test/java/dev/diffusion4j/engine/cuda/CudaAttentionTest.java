@@ -42,7 +42,7 @@ import org.junit.jupiter.api.TestFactory;
 @Tag("gpu")
 class CudaAttentionTest {
     private static final double F32_OUT_TOL = 1e-5, F32_GRAD_TOL = 5e-5, LSE_TOL = 1e-5;
-    private static final double BF16_TOL = CudaParityTest.BF16_TOL;
+    private static final double BF16_TOL = CudaParityTest.BF16_TOL, TF32_TOL = BF16_TOL / 4;
     private static final Map<String, String> RESULTS = new ConcurrentSkipListMap<>();
     private static CudaBackend gpu;
     private static Device cuda;
@@ -102,13 +102,23 @@ class CudaAttentionTest {
                         Operand.dense(2, 3, 4, 50, 32), Operand.dense(2, 3, 4, 50, 32)));
     }
 
-    /** Each case in f32, in bf16 on the tensor-core kernels, and in bf16 on the f32-arithmetic kernels. */
+    /** Each case in f32 (exact and TF32) and in bf16, on the tensor-core kernels and on the f32-arithmetic ones. */
     @TestFactory
     Stream<DynamicTest> parityWithTheCpu() {
         return cases().stream().flatMap(c -> Stream.of(
                 DynamicTest.dynamicTest(c.name() + " f32", () -> check(c, DType.F32, "")),
+                DynamicTest.dynamicTest(c.name() + " f32 TF32 tensor cores", () -> withTf32(() -> check(c, DType.F32, " tf32"))),
                 DynamicTest.dynamicTest(c.name() + " bf16 tensor cores", () -> withTensorCores(true, () -> check(c, DType.BF16, " tc"))),
                 DynamicTest.dynamicTest(c.name() + " bf16", () -> withTensorCores(false, () -> check(c, DType.BF16, "")))));
+    }
+
+    private static void withTf32(Runnable r) {
+        CudaBackend.setAllowTf32(true);
+        try {
+            r.run();
+        } finally {
+            CudaBackend.setAllowTf32(false);
+        }
     }
 
     private static void withTensorCores(boolean on, Runnable r) {
@@ -152,9 +162,11 @@ class CudaAttentionTest {
             err[2 + i] = CudaParityTest.relErr(ref[i].grad().toDoubleArray(), dev[i].grad().toDoubleArray());
         }
         RESULTS.put(c.name() + " " + dt.id() + tag, String.format(Locale.ROOT, "%9.2e %9.2e %9.2e %9.2e %9.2e", err[0], err[1], err[2], err[3], err[4]));
-        double outTol = dt == DType.BF16 ? BF16_TOL : F32_OUT_TOL, gradTol = dt == DType.BF16 ? BF16_TOL : F32_GRAD_TOL;
+        boolean tf32 = tag.equals(" tf32");   // operands rounded to 10 mantissa bits: a quarter of bf16's error bound
+        double outTol = dt == DType.BF16 ? BF16_TOL : tf32 ? TF32_TOL : F32_OUT_TOL, gradTol = dt == DType.BF16 ? BF16_TOL : tf32 ? TF32_TOL : F32_GRAD_TOL;
         assertTrue(err[0] <= outTol, c.name() + " " + dt.id() + ": output error " + err[0] + " > " + outTol);
-        assertTrue(err[1] <= LSE_TOL, c.name() + " " + dt.id() + ": log-sum-exp error " + err[1] + " > " + LSE_TOL);
+        double lseTol = tf32 ? TF32_TOL : LSE_TOL;   // bf16 inputs are exact in the f32 products; TF32 rounds f32 inputs
+        assertTrue(err[1] <= lseTol, c.name() + " " + dt.id() + tag + ": log-sum-exp error " + err[1] + " > " + lseTol);
         String[] names = {"dq", "dk", "dv"};
         for (int i = 0; i < 3; i++)
             assertTrue(err[2 + i] <= gradTol, c.name() + " " + dt.id() + ": " + names[i] + " error " + err[2 + i] + " > " + gradTol);
