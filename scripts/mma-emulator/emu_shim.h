@@ -1,0 +1,82 @@
+// SIMT emulation of the CUDA pieces attention_mma.cu uses (scripts/mma-emulator/run.sh): 128 CPU threads per block
+// with barriers for __syncthreads and per warp for shuffles and mma.sync, whose fragment layouts follow the PTX ISA.
+#include <barrier>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+#include <algorithm>
+struct dim3u { unsigned x = 0, y = 0, z = 0; };
+thread_local dim3u threadIdx, blockIdx;
+#define __device__
+#define __global__
+#define __forceinline__ inline
+#define __align__(n) alignas(n)
+#define __launch_bounds__(n)
+#define __CUDA_ARCH__ 900
+static unsigned int emu_smem_size;
+alignas(16) static unsigned char smem_raw[240 * 1024];
+static std::barrier<>* block_bar;
+static std::barrier<>* warp_bar[4];
+inline void __syncthreads() { block_bar->arrive_and_wait(); }
+inline void __trap() { fprintf(stderr, "trap\n"); abort(); }
+inline float __int_as_float(int i) { float f; memcpy(&f, &i, 4); return f; }
+inline float __uint_as_float(unsigned u) { float f; memcpy(&f, &u, 4); return f; }
+inline unsigned __float_as_uint(float f) { unsigned u; memcpy(&u, &f, 4); return u; }
+inline double __longlong_as_double(long long l) { double d; memcpy(&d, &l, 8); return d; }
+struct uint4 { unsigned x, y, z, w; };
+inline uint4 make_uint4(unsigned a, unsigned b, unsigned c, unsigned d) { return {a, b, c, d}; }
+static float xch_f[4][32];
+inline float __shfl_sync(unsigned, float v, int src) {
+    int w = threadIdx.x / 32, l = threadIdx.x % 32;
+    xch_f[w][l] = v; warp_bar[w]->arrive_and_wait();
+    float r = xch_f[w][src & 31]; warp_bar[w]->arrive_and_wait();
+    return r;
+}
+inline float __shfl_xor_sync(unsigned m, float v, int x) { return __shfl_sync(m, v, (threadIdx.x % 32) ^ x); }
+inline unsigned short emu_bf16(float f) {   // round to nearest even
+    unsigned u = __float_as_uint(f);
+    return (unsigned short)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+inline unsigned emu_pack_bf16(float hi, float lo) { return (unsigned)emu_bf16(lo) | ((unsigned)emu_bf16(hi) << 16); }
+inline unsigned emu_tf32(float f) {  // round to nearest, ties away: keep 10 mantissa bits
+    unsigned u = __float_as_uint(f);
+    return (u + 0x1000u) & 0xffffe000u;
+}
+inline float bf(unsigned short h) { return __uint_as_float(((unsigned)h) << 16); }
+static unsigned xa[4][32][4], xb[4][32][2];
+// the PTX fragment layouts, in the words of the ISA's figures
+inline void emu_mma(float (&c)[4], const unsigned (&a)[4], const unsigned (&b)[2], int K) {
+    int w = threadIdx.x / 32, l = threadIdx.x % 32;
+    for (int i = 0; i < 4; i++) xa[w][l][i] = a[i];
+    xb[w][l][0] = b[0]; xb[w][l][1] = b[1];
+    warp_bar[w]->arrive_and_wait();
+    float A[16][16] = {}, B[16][8] = {};
+    for (int ln = 0; ln < 32; ln++) {
+        int g = ln >> 2, t = ln & 3;
+        if (K == 16) {
+            auto lo = [](unsigned v) { return bf(v & 0xffff); };
+            auto hi = [](unsigned v) { return bf(v >> 16); };
+            A[g][2 * t] = lo(xa[w][ln][0]); A[g][2 * t + 1] = hi(xa[w][ln][0]);
+            A[g + 8][2 * t] = lo(xa[w][ln][1]); A[g + 8][2 * t + 1] = hi(xa[w][ln][1]);
+            A[g][2 * t + 8] = lo(xa[w][ln][2]); A[g][2 * t + 9] = hi(xa[w][ln][2]);
+            A[g + 8][2 * t + 8] = lo(xa[w][ln][3]); A[g + 8][2 * t + 9] = hi(xa[w][ln][3]);
+            B[2 * t][g] = lo(xb[w][ln][0]); B[2 * t + 1][g] = hi(xb[w][ln][0]);
+            B[2 * t + 8][g] = lo(xb[w][ln][1]); B[2 * t + 9][g] = hi(xb[w][ln][1]);
+        } else {
+            A[g][t] = __uint_as_float(xa[w][ln][0]); A[g + 8][t] = __uint_as_float(xa[w][ln][1]);
+            A[g][t + 4] = __uint_as_float(xa[w][ln][2]); A[g + 8][t + 4] = __uint_as_float(xa[w][ln][3]);
+            B[t][g] = __uint_as_float(xb[w][ln][0]); B[t + 4][g] = __uint_as_float(xb[w][ln][1]);
+        }
+    }
+    warp_bar[w]->arrive_and_wait();
+    int g = l >> 2, t = l & 3;
+    int rows[4] = {g, g, g + 8, g + 8}, cols[4] = {2 * t, 2 * t + 1, 2 * t, 2 * t + 1};
+    for (int e = 0; e < 4; e++) {
+        double s = c[e];
+        for (int k = 0; k < K; k++) s += (double)A[rows[e]][k] * B[k][cols[e]];
+        c[e] = (float)s;
+    }
+}
