@@ -1,6 +1,7 @@
 package dev.diffusion4j.engine.cuda;
 
 import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
 import java.util.Arrays;
 import java.util.Set;
@@ -87,6 +88,15 @@ final class CudaAttention {
         return onTensorCores(s) && dp <= TENSOR_CORE_MAX_HEAD_DIM_BACKWARD && smemBytes(MmaKernel.DKDV, s.dtype, dp) <= smemLimit;
     }
 
+    /**
+     * Whether the forward runs on the tensor cores: beyond the tensor-core backward's head dims only when no gradient
+     * will be asked of it, since attention.cu's backward is slower there than the composed path's.
+     */
+    private boolean takesTensorCores(Tensor q, Tensor k, Tensor v, Shapes s) {
+        boolean differentiated = GradMode.isEnabled() && (q.requiresGrad() || k.requiresGrad() || v.requiresGrad());
+        return onTensorCores(s) && (!differentiated || backwardOnTensorCores(s));
+    }
+
     /** Whether the fused kernels take these operands (see the class comment for what they do not). */
     boolean covers(Tensor q, Tensor k, Tensor v, Tensor mask) {
         if (use == Use.NEVER || mask != null) return false;
@@ -94,7 +104,7 @@ final class CudaAttention {
         if ((t != DType.F32 && t != DType.BF16) || k.dtype() != t || v.dtype() != t) return false;
         if (q.numel() == 0 || k.numel() == 0 || v.numel() == 0) return false;
         int r = q.rank();
-        if (k.dtype() == t && v.dtype() == t && onTensorCores(t, q.shape(r - 1), v.shape(r - 1), q.shape(r - 2), k.shape(r - 2))
+        if (takesTensorCores(q, k, v, new Shapes(q, k, v))
                 && q.numel() / q.shape(r - 1) <= Integer.MAX_VALUE && k.numel() / k.shape(r - 1) <= Integer.MAX_VALUE) return true;
         if (use == Use.AUTO) {
             long lq = q.shape(r - 2), lk = k.shape(r - 2), heads = q.numel() / (lq * q.shape(r - 1));
@@ -112,7 +122,7 @@ final class CudaAttention {
     /** {out, lse}: out [..., Lq, Dv] in q's dtype, lse [..., Lq] f32. */
     Tensor[] forward(Tensor q, Tensor k, Tensor v, double scale) {
         Shapes s = new Shapes(q, k, v);
-        if (onTensorCores(s)) return forwardOnTensorCores(s, q, k, v, scale);
+        if (takesTensorCores(q, k, v, s)) return forwardOnTensorCores(s, q, k, v, scale);
         Tensor[] in = operands("attention", q, k, v);
         BatchFold fold = fold(s.batch, in);
         Tensor out = backend.alloc(s.withRows(s.lq, s.dv), s.dtype), lse = backend.alloc(s.withRows(s.lq), DType.F32);

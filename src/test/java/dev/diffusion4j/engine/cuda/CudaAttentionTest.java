@@ -154,7 +154,10 @@ class CudaAttentionTest {
         yDev.mul(w.to(dt).to(cuda)).sum().backward();
 
         double[] err = new double[5];
-        err[0] = CudaParityTest.relErr(yRef.toDoubleArray(), yDev.toDoubleArray());
+        // the larger of the differentiated forward's error and the detached one's (beyond 128 head dims only the
+        // latter runs on the tensor cores)
+        err[0] = Math.max(CudaParityTest.relErr(yRef.toDoubleArray(), yDev.toDoubleArray()),
+                CudaParityTest.relErr(yRef.toDoubleArray(), fwd[0].toDoubleArray()));
         err[1] = CudaParityTest.relErr(lse(ref, scale).toDoubleArray(), fwd[1].toDoubleArray());
         for (int i = 0; i < 3; i++) {
             assertNotNull(dev[i].grad(), c.name() + ": no gradient for input " + i);
