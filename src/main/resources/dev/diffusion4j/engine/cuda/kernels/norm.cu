@@ -186,9 +186,10 @@ __device__ __forceinline__ void gn_bwd(const T* gy, const T* x, const S* mean, c
 
 // ---- layer norm ----
 
-template <class T, class S, bool WARP>
-__device__ __forceinline__ void ln_fwd(const T* x, const T* w, const T* b, T* y, S* mean, S* rstd, int rows, int d, double eps) {
-    typedef typename TypeOps<T>::C C;
+// y = affine(row, i, norm(x)) per row, in O (computed in O's compute type).
+template <class T, class O, class S, bool WARP, class A>
+__device__ __forceinline__ void ln_fwd_rows(const T* x, O* y, S* mean, S* rstd, int rows, int d, double eps, A affine) {
+    typedef typename TypeOps<O>::C C;
     __shared__ double shm[64];
     ROW_LOOP(WARP, row, rows) {
         const long long base = (long long)row * d;
@@ -197,17 +198,23 @@ __device__ __forceinline__ void ln_fwd(const T* x, const T* w, const T* b, T* y,
         if (tid_ == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
         const C cm = (C)mu, cr = (C)rs;
 #pragma unroll 4
-        for (int i = tid_; i < d; i += nth_) {
-            C z = (TypeOps<T>::to_c(x[base + i]) - cm) * cr;
-            if (w) z *= TypeOps<T>::to_c(w[i]);
-            if (b) z += TypeOps<T>::to_c(b[i]);
-            y[base + i] = TypeOps<T>::from_c(z);
-        }
+        for (int i = tid_; i < d; i += nth_) y[base + i] = TypeOps<O>::from_c(affine(row, i, ((C)TypeOps<T>::to_c(x[base + i]) - cm) * cr));
     }
 }
 
 template <class T, class S, bool WARP>
-__device__ __forceinline__ void ln_bwd(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, T* dx, int rows, int d) {
+__device__ __forceinline__ void ln_fwd(const T* x, const T* w, const T* b, T* y, S* mean, S* rstd, int rows, int d, double eps) {
+    typedef typename TypeOps<T>::C C;
+    ln_fwd_rows<T, T, S, WARP>(x, y, mean, rstd, rows, d, eps, [=](int, int i, C z) {
+        if (w) z *= TypeOps<T>::to_c(w[i]);
+        if (b) z += TypeOps<T>::to_c(b[i]);
+        return z;
+    });
+}
+
+// dx of a layer norm whose output was scaled by weight(row, i) (gy of type G), per row.
+template <class T, class G, class S, bool WARP, class W>
+__device__ __forceinline__ void ln_bwd_rows(const G* gy, const T* x, const S* mean, const S* rstd, T* dx, int rows, int d, W weight) {
     __shared__ double shm[64];
     ROW_LOOP(WARP, row, rows) {
         const long long base = (long long)row * d;
@@ -215,7 +222,7 @@ __device__ __forceinline__ void ln_bwd(const T* gy, const T* x, const S* mean, c
         double sum1 = 0, sum2 = 0;
 #pragma unroll 4
         for (int i = tid_; i < d; i += nth_) {
-            double wg = (w ? TypeOps<T>::to_d(w[i]) : 1.0) * TypeOps<T>::to_d(gy[base + i]);
+            double wg = weight(row, i) * TypeOps<G>::to_d(gy[base + i]);
             sum1 += wg;
             sum2 += wg * (TypeOps<T>::to_d(x[base + i]) - mu) * rs;
         }
@@ -223,11 +230,16 @@ __device__ __forceinline__ void ln_bwd(const T* gy, const T* x, const S* mean, c
         const double m1 = sum1 / d, m2 = sum2 / d;
 #pragma unroll 4
         for (int i = tid_; i < d; i += nth_) {
-            double wg = (w ? TypeOps<T>::to_d(w[i]) : 1.0) * TypeOps<T>::to_d(gy[base + i]);
+            double wg = weight(row, i) * TypeOps<G>::to_d(gy[base + i]);
             double xh = (TypeOps<T>::to_d(x[base + i]) - mu) * rs;
             dx[base + i] = TypeOps<T>::from_d(rs * (wg - m1 - xh * m2));
         }
     }
+}
+
+template <class T, class S, bool WARP>
+__device__ __forceinline__ void ln_bwd(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, T* dx, int rows, int d) {
+    ln_bwd_rows<T, T, S, WARP>(gy, x, mean, rstd, dx, rows, d, [=](int, int i) { return w ? TypeOps<T>::to_d(w[i]) : 1.0; });
 }
 
 // Column partials for the layer-norm affine gradients: block (cx, chunk) sums rows
@@ -288,48 +300,18 @@ template <class T, class O, class S, bool WARP>
 __device__ __forceinline__ void ln_mod_fwd(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, int d,
                                            int L, long long hs, long long ss, double eps) {
     typedef typename TypeOps<O>::C C;   // f32, or f64 for f64
-    __shared__ double shm[64];
-    ROW_LOOP(WARP, row, rows) {
-        const long long base = (long long)row * d;
-        const O* h = shift + (long long)(row / L) * hs;
-        const O* sc = scale + (long long)(row / L) * ss;
-        double mu, rs;
-        row_moments<T, WARP>(x + base, d, eps, tid_, nth_, shm, mu, rs);
-        if (tid_ == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
-        const C cm = (C)mu, cr = (C)rs;
-#pragma unroll 4
-        for (int i = tid_; i < d; i += nth_) {
-            const C z = ((C)TypeOps<T>::to_c(x[base + i]) - cm) * cr;
-            y[base + i] = TypeOps<O>::from_c(z * (C(1) + TypeOps<O>::to_c(sc[i])) + TypeOps<O>::to_c(h[i]));
-        }
-    }
+    ln_fwd_rows<T, O, S, WARP>(x, y, mean, rstd, rows, d, eps, [=](int row, int i, C z) {
+        const long long b = row / L;
+        return z * (C(1) + TypeOps<O>::to_c(scale[b * ss + i])) + TypeOps<O>::to_c(shift[b * hs + i]);
+    });
 }
 
 // dx of ln_mod_fwd: the layer-norm backward with the weight 1 + scale[b].
 template <class T, class O, class S, bool WARP>
 __device__ __forceinline__ void ln_mod_bwd(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, int rows, int d,
                                            int L, long long ss) {
-    __shared__ double shm[64];
-    ROW_LOOP(WARP, row, rows) {
-        const long long base = (long long)row * d;
-        const O* sc = scale + (long long)(row / L) * ss;
-        const double mu = (double)mean[row], rs = (double)rstd[row];
-        double sum1 = 0, sum2 = 0;
-#pragma unroll 4
-        for (int i = tid_; i < d; i += nth_) {
-            const double wg = (1.0 + TypeOps<O>::to_d(sc[i])) * TypeOps<O>::to_d(gy[base + i]);
-            sum1 += wg;
-            sum2 += wg * (TypeOps<T>::to_d(x[base + i]) - mu) * rs;
-        }
-        row_sum2<WARP>(sum1, sum2, shm);
-        const double m1 = sum1 / d, m2 = sum2 / d;
-#pragma unroll 4
-        for (int i = tid_; i < d; i += nth_) {
-            const double wg = (1.0 + TypeOps<O>::to_d(sc[i])) * TypeOps<O>::to_d(gy[base + i]);
-            const double xh = (TypeOps<T>::to_d(x[base + i]) - mu) * rs;
-            dx[base + i] = TypeOps<T>::from_d(rs * (wg - m1 - xh * m2));
-        }
-    }
+    ln_bwd_rows<T, O, S, WARP>(gy, x, mean, rstd, dx, rows, d,
+                               [=](int row, int i) { return 1.0 + TypeOps<O>::to_d(scale[(long long)(row / L) * ss + i]); });
 }
 
 // Partials of dscale = sum over a sample's L rows of gy * norm(x) and dshift = sum of gy: block (cx, k, b) sums rows
