@@ -4,23 +4,30 @@
 #include "emu_shim.h"
 #include "kern.inc"
 #include <functional>
+#include <memory>
 #include <random>
 static int failures = 0;
 
-// Runs a kernel over a grid, 128 emulated threads per block, blocks one after another.
-static void launch(int gx, int gy, unsigned smem, const std::function<void()>& body) {
+// Runs a kernel over a grid, `threads` emulated threads per block (a multiple of 32), blocks one after another.
+static void launch3(int gx, int gy, int gz, int threads, unsigned smem, const std::function<void()>& body) {
     emu_smem_size = smem;
-    for (int by = 0; by < gy; by++)
-        for (int bx = 0; bx < gx; bx++) {
-            std::barrier<> bb(128);
-            std::barrier<> w0(32), w1(32), w2(32), w3(32);
-            block_bar = &bb; warp_bar[0] = &w0; warp_bar[1] = &w1; warp_bar[2] = &w2; warp_bar[3] = &w3;
-            memset(smem_raw, 0xcd, sizeof smem_raw);   // garbage, as on a GPU
-            std::vector<std::thread> ts;
-            for (int t = 0; t < 128; t++) ts.emplace_back([&, t] { threadIdx = {(unsigned)t, 0, 0}; blockIdx = {(unsigned)bx, (unsigned)by, 0}; body(); });
-            for (auto& th : ts) th.join();
-        }
+    blockDim = {(unsigned)threads, 1, 1};
+    gridDim = {(unsigned)gx, (unsigned)gy, (unsigned)gz};
+    for (int bz = 0; bz < gz; bz++)
+        for (int by = 0; by < gy; by++)
+            for (int bx = 0; bx < gx; bx++) {
+                std::barrier<> bb(threads);
+                std::vector<std::unique_ptr<std::barrier<>>> wb;
+                for (int w = 0; w < threads / 32; w++) { wb.emplace_back(new std::barrier<>(32)); warp_bar[w] = wb.back().get(); }
+                block_bar = &bb;
+                memset(smem_raw, 0xcd, sizeof smem_raw);   // garbage, as on a GPU
+                std::vector<std::thread> ts;
+                for (int t = 0; t < threads; t++)
+                    ts.emplace_back([&, t] { threadIdx = {(unsigned)t, 0, 0}; blockIdx = {(unsigned)bx, (unsigned)by, (unsigned)bz}; body(); });
+                for (auto& th : ts) th.join();
+            }
 }
+static void launch(int gx, int gy, unsigned smem, const std::function<void()>& body) { launch3(gx, gy, 1, 128, smem, body); }
 template <class T> static float val(T v);
 template <> float val<bf16>(bf16 v) { return bf(v.x); }
 template <> float val<float>(float v) { return v; }

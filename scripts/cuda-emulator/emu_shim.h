@@ -1,5 +1,5 @@
-// SIMT emulation of the CUDA pieces attention_mma.cu uses (scripts/mma-emulator/run.sh): 128 CPU threads per block
-// with barriers for __syncthreads and per warp for shuffles and mma.sync, whose fragment layouts follow the PTX ISA.
+// SIMT emulation of the CUDA pieces the emulated kernels use (scripts/cuda-emulator/run.sh): a CPU thread per GPU thread
+// of a block, barriers for __syncthreads and per warp for shuffles and mma.sync, whose fragment layouts follow the PTX ISA.
 #include <barrier>
 #include <cmath>
 #include <cstdio>
@@ -10,6 +10,7 @@
 #include <algorithm>
 struct dim3u { unsigned x = 0, y = 0, z = 0; };
 thread_local dim3u threadIdx, blockIdx;
+static dim3u blockDim{128, 1, 1}, gridDim{1, 1, 1};
 #define __device__
 #define __global__
 #define __forceinline__ inline
@@ -19,8 +20,10 @@ thread_local dim3u threadIdx, blockIdx;
 static unsigned int emu_smem_size;
 alignas(16) static unsigned char smem_raw[240 * 1024];
 static std::barrier<>* block_bar;
-static std::barrier<>* warp_bar[4];
+static std::barrier<>* warp_bar[8];
 inline void __syncthreads() { block_bar->arrive_and_wait(); }
+using std::min;
+using std::max;
 inline void __trap() { fprintf(stderr, "trap\n"); abort(); }
 inline float __int_as_float(int i) { float f; memcpy(&f, &i, 4); return f; }
 inline float __uint_as_float(unsigned u) { float f; memcpy(&f, &u, 4); return f; }
@@ -28,14 +31,14 @@ inline unsigned __float_as_uint(float f) { unsigned u; memcpy(&u, &f, 4); return
 inline double __longlong_as_double(long long l) { double d; memcpy(&d, &l, 8); return d; }
 struct uint4 { unsigned x, y, z, w; };
 inline uint4 make_uint4(unsigned a, unsigned b, unsigned c, unsigned d) { return {a, b, c, d}; }
-static float xch_f[4][32];
-inline float __shfl_sync(unsigned, float v, int src) {
+static double xch_d[8][32];
+template <class V> inline V __shfl_sync(unsigned, V v, int src) {
     int w = threadIdx.x / 32, l = threadIdx.x % 32;
-    xch_f[w][l] = v; warp_bar[w]->arrive_and_wait();
-    float r = xch_f[w][src & 31]; warp_bar[w]->arrive_and_wait();
+    xch_d[w][l] = (double)v; warp_bar[w]->arrive_and_wait();
+    V r = (V)xch_d[w][src & 31]; warp_bar[w]->arrive_and_wait();
     return r;
 }
-inline float __shfl_xor_sync(unsigned m, float v, int x) { return __shfl_sync(m, v, (threadIdx.x % 32) ^ x); }
+template <class V> inline V __shfl_xor_sync(unsigned m, V v, int x) { return __shfl_sync(m, v, (int)(threadIdx.x % 32) ^ x); }
 inline unsigned short emu_bf16(float f) {   // round to nearest even
     unsigned u = __float_as_uint(f);
     return (unsigned short)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
@@ -46,7 +49,7 @@ inline unsigned emu_tf32(float f) {  // round to nearest, ties away: keep 10 man
     return (u + 0x1000u) & 0xffffe000u;
 }
 inline float bf(unsigned short h) { return __uint_as_float(((unsigned)h) << 16); }
-static unsigned xa[4][32][4], xb[4][32][2];
+static unsigned xa[8][32][4], xb[8][32][2];
 // the PTX fragment layouts, in the words of the ISA's figures
 inline void emu_mma(float (&c)[4], const unsigned (&a)[4], const unsigned (&b)[2], int K) {
     int w = threadIdx.x / 32, l = threadIdx.x % 32;

@@ -1,0 +1,97 @@
+// Runs norm.cu's adaLN-modulated layer norm (ln_mod_fwd, ln_mod_bwd, ln_mod_partials and param_grad, launched as
+// CudaNorm launches them) on the CPU under emu_shim.h and compares y, dx, dshift and dscale with a double reference,
+// for f32 and bf16 outputs and for warp rows (C 384) and block rows (C 1100); shift and scale are chunks of one
+// [B, 6C] tensor. Exits 1 when an error is over its bound.
+#include "emu_shim.h"
+#include "kern.inc"
+#include <functional>
+#include <memory>
+#include <random>
+static int failures = 0;
+static void launch3(int gx, int gy, int gz, int threads, const std::function<void()>& body) {
+    blockDim = {(unsigned)threads, 1, 1};
+    gridDim = {(unsigned)gx, (unsigned)gy, (unsigned)gz};
+    for (int bz = 0; bz < gz; bz++)
+        for (int by = 0; by < gy; by++)
+            for (int bx = 0; bx < gx; bx++) {
+                std::barrier<> bb(threads);
+                std::vector<std::unique_ptr<std::barrier<>>> wb;
+                for (int w = 0; w < threads / 32; w++) { wb.emplace_back(new std::barrier<>(32)); warp_bar[w] = wb.back().get(); }
+                block_bar = &bb;
+                std::vector<std::thread> ts;
+                for (int t = 0; t < threads; t++)
+                    ts.emplace_back([&, t] { threadIdx = {(unsigned)t, 0, 0}; blockIdx = {(unsigned)bx, (unsigned)by, (unsigned)bz}; body(); });
+                for (auto& th : ts) th.join();
+            }
+}
+template <class O> static double val(O v);
+template <> double val<float>(float v) { return v; }
+template <> double val<bf16>(bf16 v) { return bf(v.x); }
+template <class O> static O mk(double f);
+template <> float mk<float>(double f) { return (float)f; }
+template <> bf16 mk<bf16>(double f) { bf16 b; b.x = emu_bf16((float)f); return b; }
+
+template <class O, class FWD, class BWD, class PART, class PG>
+static void run(const char* name, int B, int L, int C, FWD fwd, BWD bwd, PART part, PG pg, double bound) {
+    std::mt19937 rng(7);
+    std::normal_distribution<double> nd;
+    int rows = B * L;
+    std::vector<float> x((size_t)rows * C), mean(rows), rstd(rows), dx((size_t)rows * C);
+    for (auto& v : x) v = (float)(nd(rng) * 2 + 0.5);
+    std::vector<O> mod((size_t)B * 6 * C), gy((size_t)rows * C), y((size_t)rows * C), dshift((size_t)B * C), dscale((size_t)B * C);
+    for (auto& v : mod) v = mk<O>(nd(rng) * 0.3);
+    for (auto& v : gy) v = mk<O>(nd(rng));
+    const O* shift = mod.data() + 3 * C;   // chunks 3 and 4 of [B, 6C]
+    const O* scale = mod.data() + 4 * C;
+    long long rs = 6LL * C;
+    bool warp = C <= 1024;
+    int blocks = warp ? (rows + 7) / 8 : rows;
+    launch3(blocks, 1, 1, 256, [&] { fwd(x.data(), shift, scale, y.data(), mean.data(), rstd.data(), rows, C, L, rs, rs, 1e-6, warp ? 1 : 0); });
+    launch3(blocks, 1, 1, 256, [&] { bwd(gy.data(), x.data(), mean.data(), rstd.data(), scale, dx.data(), rows, C, L, rs, warp ? 1 : 0); });
+    int colBlocks = (C + 255) / 256, chunks = 3, per = (L + chunks - 1) / chunks;
+    std::vector<double> pw((size_t)chunks * B * C), pb((size_t)chunks * B * C);
+    launch3(colBlocks, chunks, B, 256, [&] { part(gy.data(), x.data(), mean.data(), rstd.data(), pw.data(), pb.data(), C, L, B, per); });
+    int cols = B * C;
+    launch3((cols + 31) / 32, 1, 1, 256, [&] { pg(pw.data(), pb.data(), dscale.data(), dshift.data(), chunks, cols); });
+    double ey = 0, my = 0, ex = 0, mx = 0, eh = 0, mh = 0, es = 0, ms = 0;
+    for (int b = 0; b < B; b++) {
+        std::vector<double> sh(C, 0), ss(C, 0);
+        for (int l = 0; l < L; l++) {
+            int r = b * L + l;
+            double mu = 0, var = 0;
+            for (int c = 0; c < C; c++) mu += x[(size_t)r * C + c];
+            mu /= C;
+            for (int c = 0; c < C; c++) var += (x[(size_t)r * C + c] - mu) * (x[(size_t)r * C + c] - mu);
+            double rsd = 1 / std::sqrt(var / C + 1e-6), m1 = 0, m2 = 0;
+            std::vector<double> xh(C), wg(C);
+            for (int c = 0; c < C; c++) {
+                xh[c] = (x[(size_t)r * C + c] - mu) * rsd;
+                double sc = val(scale[b * rs + c]), h = val(shift[b * rs + c]), g = val(gy[(size_t)r * C + c]);
+                double yy = xh[c] * (1 + sc) + h;
+                ey = std::max(ey, std::fabs(yy - val(y[(size_t)r * C + c]))); my = std::max(my, std::fabs(yy));
+                wg[c] = (1 + sc) * g; m1 += wg[c]; m2 += wg[c] * xh[c];
+                sh[c] += g; ss[c] += g * xh[c];
+            }
+            m1 /= C; m2 /= C;
+            for (int c = 0; c < C; c++) {
+                double d = rsd * (wg[c] - m1 - xh[c] * m2);
+                ex = std::max(ex, std::fabs(d - dx[(size_t)r * C + c])); mx = std::max(mx, std::fabs(d));
+            }
+        }
+        for (int c = 0; c < C; c++) {
+            eh = std::max(eh, std::fabs(sh[c] - val(dshift[(size_t)b * C + c]))); mh = std::max(mh, std::fabs(sh[c]));
+            es = std::max(es, std::fabs(ss[c] - val(dscale[(size_t)b * C + c]))); ms = std::max(ms, std::fabs(ss[c]));
+        }
+    }
+    double e[4] = {ey / my, ex / mx, eh / mh, es / ms};
+    printf("%-9s B %d L %3d C %4d  y %.2e dx %.2e dshift %.2e dscale %.2e\n", name, B, L, C, e[0], e[1], e[2], e[3]);
+    for (double v : e) if (!(v <= bound)) { printf("FAILED: over %.0e\n", bound); failures++; break; }
+}
+
+int main() {
+    for (int C : {384, 1100}) {
+        run<float>("f32>f32", 3, 70, C, ln_mod_fwd_f32_f32, ln_mod_bwd_f32_f32, ln_mod_partials_f32_f32, param_grad_f32, 1e-5);
+        run<bf16>("f32>bf16", 3, 70, C, ln_mod_fwd_f32_bf16, ln_mod_bwd_f32_bf16, ln_mod_partials_f32_bf16, param_grad_bf16, 1e-2);
+    }
+    return failures == 0 ? 0 : 1;
+}
