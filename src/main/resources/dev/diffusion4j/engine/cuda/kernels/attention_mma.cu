@@ -3,7 +3,7 @@
 // q [B, Lq, D], k [B, Lk, D], v [B, Lk, Dv] read through views (common.cuh) whose columns are contiguous, and
 // outputs written through views too, so a head split or merge of a fused qkv costs no copy. The same algorithm as
 // attention.cu (FlashAttention-2: online softmax, no [Lq, Lk] matrix, the backward recomputing P from the log-sum-exp,
-// dQ and dK/dV in two kernels so the result is deterministic), with the products done by mma.sync m16n8k16:
+// dQ and dK/dV in two kernels so the result is deterministic), with the products done by mma.sync:
 //   a block is 4 warps over a 64-row tile; each warp owns 16 rows and never needs another warp's values.
 //   S = Q K^T, dP = dO V^T and the transposed S^T = K Q^T, dP^T = V dO^T read both operands from shared tiles whose
 //   rows run along the reduction; P V, dS K, P^T dO and dS^T Q take P or dS from the accumulator registers (for bf16 an
@@ -13,8 +13,9 @@
 //
 // Compiled per padded head dim DP (a multiple of 16; D and Dv are padded with zeros up to it): the forward up to 256,
 // the backward up to 128 (beyond, its accumulators would not fit in registers; CudaAttention then runs attention.cu's
-// backward, which takes the same log-sum-exp). The shared-memory sizes here must match CudaAttention.smemBytes; each
-// kernel traps when given less.
+// backward, which takes the same log-sum-exp; it also leaves a differentiated forward beyond 128 to the composed path).
+// The shared-memory sizes here must match CudaAttention.smemBytes; each kernel traps when given less.
+// scripts/cuda-emulator runs these kernels on the CPU against a double reference.
 
 #if !defined(DP)
 #error "attention_mma.cu needs DP (see CudaAttention)"
