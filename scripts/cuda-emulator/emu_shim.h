@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 #include <algorithm>
+#include <functional>
+#include <memory>
 struct dim3u { unsigned x = 0, y = 0, z = 0; };
 thread_local dim3u threadIdx, blockIdx;
 static dim3u blockDim{128, 1, 1}, gridDim{1, 1, 1};
@@ -82,4 +84,24 @@ inline void emu_mma(float (&c)[4], const unsigned (&a)[4], const unsigned (&b)[2
         for (int k = 0; k < K; k++) s += (double)A[rows[e]][k] * B[k][cols[e]];
         c[e] = (float)s;
     }
+}
+
+// Runs a kernel over a grid, `threads` emulated threads per block (a multiple of 32), blocks one after another.
+static void launch3(int gx, int gy, int gz, int threads, unsigned smem, const std::function<void()>& body) {
+    emu_smem_size = smem;
+    blockDim = {(unsigned)threads, 1, 1};
+    gridDim = {(unsigned)gx, (unsigned)gy, (unsigned)gz};
+    for (int bz = 0; bz < gz; bz++)
+        for (int by = 0; by < gy; by++)
+            for (int bx = 0; bx < gx; bx++) {
+                std::barrier<> bb(threads);
+                std::vector<std::unique_ptr<std::barrier<>>> wb;
+                for (int w = 0; w < threads / 32; w++) { wb.emplace_back(new std::barrier<>(32)); warp_bar[w] = wb.back().get(); }
+                block_bar = &bb;
+                memset(smem_raw, 0xcd, sizeof smem_raw);   // garbage, as on a GPU
+                std::vector<std::thread> ts;
+                for (int t = 0; t < threads; t++)
+                    ts.emplace_back([&, t] { threadIdx = {(unsigned)t, 0, 0}; blockIdx = {(unsigned)bx, (unsigned)by, (unsigned)bz}; body(); });
+                for (auto& th : ts) th.join();
+            }
 }

@@ -8,25 +8,6 @@
 #include <random>
 static int failures = 0;
 
-// Runs a kernel over a grid, `threads` emulated threads per block (a multiple of 32), blocks one after another.
-static void launch3(int gx, int gy, int gz, int threads, unsigned smem, const std::function<void()>& body) {
-    emu_smem_size = smem;
-    blockDim = {(unsigned)threads, 1, 1};
-    gridDim = {(unsigned)gx, (unsigned)gy, (unsigned)gz};
-    for (int bz = 0; bz < gz; bz++)
-        for (int by = 0; by < gy; by++)
-            for (int bx = 0; bx < gx; bx++) {
-                std::barrier<> bb(threads);
-                std::vector<std::unique_ptr<std::barrier<>>> wb;
-                for (int w = 0; w < threads / 32; w++) { wb.emplace_back(new std::barrier<>(32)); warp_bar[w] = wb.back().get(); }
-                block_bar = &bb;
-                memset(smem_raw, 0xcd, sizeof smem_raw);   // garbage, as on a GPU
-                std::vector<std::thread> ts;
-                for (int t = 0; t < threads; t++)
-                    ts.emplace_back([&, t] { threadIdx = {(unsigned)t, 0, 0}; blockIdx = {(unsigned)bx, (unsigned)by, (unsigned)bz}; body(); });
-                for (auto& th : ts) th.join();
-            }
-}
 static void launch(int gx, int gy, unsigned smem, const std::function<void()>& body) { launch3(gx, gy, 1, 128, smem, body); }
 template <class T> static float val(T v);
 template <> float val<bf16>(bf16 v) { return bf(v.x); }

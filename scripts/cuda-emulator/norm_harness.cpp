@@ -8,22 +8,6 @@
 #include <memory>
 #include <random>
 static int failures = 0;
-static void launch3(int gx, int gy, int gz, int threads, const std::function<void()>& body) {
-    blockDim = {(unsigned)threads, 1, 1};
-    gridDim = {(unsigned)gx, (unsigned)gy, (unsigned)gz};
-    for (int bz = 0; bz < gz; bz++)
-        for (int by = 0; by < gy; by++)
-            for (int bx = 0; bx < gx; bx++) {
-                std::barrier<> bb(threads);
-                std::vector<std::unique_ptr<std::barrier<>>> wb;
-                for (int w = 0; w < threads / 32; w++) { wb.emplace_back(new std::barrier<>(32)); warp_bar[w] = wb.back().get(); }
-                block_bar = &bb;
-                std::vector<std::thread> ts;
-                for (int t = 0; t < threads; t++)
-                    ts.emplace_back([&, t] { threadIdx = {(unsigned)t, 0, 0}; blockIdx = {(unsigned)bx, (unsigned)by, (unsigned)bz}; body(); });
-                for (auto& th : ts) th.join();
-            }
-}
 template <class O> static double val(O v);
 template <> double val<float>(float v) { return v; }
 template <> double val<bf16>(bf16 v) { return bf(v.x); }
@@ -46,13 +30,13 @@ static void run(const char* name, int B, int L, int C, FWD fwd, BWD bwd, PART pa
     long long rs = 6LL * C;
     bool warp = C <= 1024;
     int blocks = warp ? (rows + 7) / 8 : rows;
-    launch3(blocks, 1, 1, 256, [&] { fwd(x.data(), shift, scale, y.data(), mean.data(), rstd.data(), rows, C, L, rs, rs, 1e-6, warp ? 1 : 0); });
-    launch3(blocks, 1, 1, 256, [&] { bwd(gy.data(), x.data(), mean.data(), rstd.data(), scale, dx.data(), rows, C, L, rs, warp ? 1 : 0); });
+    launch3(blocks, 1, 1, 256, 0, [&] { fwd(x.data(), shift, scale, y.data(), mean.data(), rstd.data(), rows, C, L, rs, rs, 1e-6, warp ? 1 : 0); });
+    launch3(blocks, 1, 1, 256, 0, [&] { bwd(gy.data(), x.data(), mean.data(), rstd.data(), scale, dx.data(), rows, C, L, rs, warp ? 1 : 0); });
     int colBlocks = (C + 255) / 256, chunks = 3, per = (L + chunks - 1) / chunks;
     std::vector<double> pw((size_t)chunks * B * C), pb((size_t)chunks * B * C);
-    launch3(colBlocks, chunks, B, 256, [&] { part(gy.data(), x.data(), mean.data(), rstd.data(), pw.data(), pb.data(), C, L, B, per); });
+    launch3(colBlocks, chunks, B, 256, 0, [&] { part(gy.data(), x.data(), mean.data(), rstd.data(), pw.data(), pb.data(), C, L, B, per); });
     int cols = B * C;
-    launch3((cols + 31) / 32, 1, 1, 256, [&] { pg(pw.data(), pb.data(), dscale.data(), dshift.data(), chunks, cols); });
+    launch3((cols + 31) / 32, 1, 1, 256, 0, [&] { pg(pw.data(), pb.data(), dscale.data(), dshift.data(), chunks, cols); });
     double ey = 0, my = 0, ex = 0, mx = 0, eh = 0, mh = 0, es = 0, ms = 0;
     for (int b = 0; b < B; b++) {
         std::vector<double> sh(C, 0), ss(C, 0);
