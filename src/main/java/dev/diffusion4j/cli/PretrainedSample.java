@@ -42,13 +42,15 @@ final class PretrainedSample {
         int total = labels != null ? labels.length : c.count;
         int steps = c.steps != null ? c.steps : p.defaultSteps();
         double guidance = c.guidance != null ? c.guidance : p.defaultGuidance();
+        if (guidance != 1 && labels != null && labels[0] == p.numClasses())
+            throw new IllegalArgumentException("--guidance " + guidance + " with --class none: guidance steers towards a class; leave --guidance out (or 1)");
         if (guidance != 1 && !p.guidable())
             throw new IllegalArgumentException("--guidance " + guidance + ": " + p.whyNotGuidable() + "; leave --guidance out (or 1)");
         Sampler sampler = p.sampler(steps, c.eta);
         out.printf(Locale.ROOT, "sampling %d images from %s (%s, %d x %d) with its %s, %d steps, %s, on %s%n", total, dir, p.className(),
                 p.imageSize(), p.imageSize(), p.scheduler().className(), sampler.steps(),
                 p.takesPrompts() ? "prompts " + c.prompts + ", guidance " + guidance
-                        : labels != null ? describe(labels, classRows) + ", guidance " + guidance : "unconditional", dev);
+                        : labels != null ? describe(labels, classRows, p.numClasses()) + ", guidance " + guidance : "unconditional", dev);
         out.flush();
         List<Tensor> parts = new ArrayList<>();
         int batches = (total + c.batchSize - 1) / c.batchSize;
@@ -85,8 +87,14 @@ final class PretrainedSample {
             return null;
         }
         if (c.label == null || "all".equalsIgnoreCase(c.label)) return Sampling.classCycle(k, c.count);
-        if ("none".equalsIgnoreCase(c.label))
-            throw new IllegalArgumentException("--class none: a " + p.className() + " needs a class for each image (it draws unconditionally only inside guidance)");
+        if ("none".equalsIgnoreCase(c.label)) {
+            // the table's "no class" row (label k): DiT's, or the one a diffuse export marks
+            if (!p.guidable())
+                throw new IllegalArgumentException("--class none: " + p.whyNotGuidable() + "; give a class for each image");
+            long[] none = new long[c.count];
+            Arrays.fill(none, k);
+            return none;
+        }
         int label;
         try {
             label = Integer.parseInt(c.label.trim());
@@ -100,7 +108,8 @@ final class PretrainedSample {
     }
 
     /** Every class drawn (one grid row each, as diffuse sample --run lays them out), or the one --class. */
-    private static String describe(long[] labels, boolean classRows) {
+    private static String describe(long[] labels, boolean classRows, int classes) {
+        if (labels[0] == classes) return "no class (unconditional)";
         return classRows ? "classes 0.." + Arrays.stream(labels).max().orElse(0) + ", one row per class" : "class " + labels[0];
     }
 }

@@ -77,7 +77,8 @@ public final class SampleCommand implements Callable<Integer> {
 
     @Option(names = "--class", paramLabel = "K|all|none",
             description = "Class-conditional runs: draw class K, 'all' (exactly --count images in rows of count/classes per class, in label "
-                    + "order, the remainder starting again at class 0; fewer images than classes: the first classes) or 'none' (unconditional). "
+                    + "order, the remainder starting again at class 0; fewer images than classes: the first classes) or 'none' (unconditional; with --pretrained, "
+                    + "a DiT or an exported U-Net with a 'no class' row). "
                     + "Default: all for class-conditional runs.")
     String label;
 

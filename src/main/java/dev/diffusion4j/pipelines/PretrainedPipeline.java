@@ -201,7 +201,8 @@ public final class PretrainedPipeline {
             throw new IllegalArgumentException(className() + " is class-conditional (" + numClasses() + " classes): give a label per image");
         if (labels != null) {
             if (numClasses() == 0) throw new IllegalArgumentException(className() + " takes no class labels");
-            for (long l : labels) if (l < 0 || l >= numClasses()) throw new IllegalArgumentException("class labels must be in [0, " + numClasses() + "), got " + l);
+            int top = guidable() ? numClasses() : numClasses() - 1;   // numClasses() itself is the "no class" row where there is one
+            for (long l : labels) if (l < 0 || l > top) throw new IllegalArgumentException("class labels must be in [0, " + top + "], got " + l);
         }
     }
 }

@@ -75,7 +75,8 @@ class ExportCommandTest {
     /**
      * The path a user takes: a class-conditional run (shapes: 5 classes, label dropout, grid guidance 3) exported, then
      * sampled with --pretrained. The folder reads back 5 classes (its 6th row is "no class"), draws one image per class
-     * by default, guides as the export hint says, and refuses the "no class" row as a --class.
+     * by default, guides as the export hint says, refuses a class past the last, and draws from the "no class" row with
+     * --class none.
      */
     @Test void aClassConditionalRunSamplesBackWithItsClassesAndGuidance() throws Exception {
         Path run = tmp.resolve("cc"), out = tmp.resolve("cc-diffusers"), images = tmp.resolve("imgs");
@@ -95,6 +96,11 @@ class ExportCommandTest {
               .refused(1, "--class must be in [0, 5), got 5");
         CliRun.of("sample", "--pretrained", out.toString(), "--class", "4", "--count", "1", "--steps", "2", "--guidance", "2",
                 "--grid", tmp.resolve("k.png").toString(), "--device", "cpu").succeeded();
+        CliRun u = CliRun.of("sample", "--pretrained", out.toString(), "--class", "none", "--count", "2", "--steps", "2",
+                "--grid", tmp.resolve("u.png").toString(), "--device", "cpu").succeeded();
+        assertTrue(u.out().contains("no class (unconditional)"), u.describe());
+        CliRun.of("sample", "--pretrained", out.toString(), "--class", "none", "--steps", "2", "--guidance", "3", "--device", "cpu")
+              .refused(1, "--guidance 3.0 with --class none: guidance steers towards a class");
     }
 
     @Test void refusesWhatItCannotExport() throws Exception {

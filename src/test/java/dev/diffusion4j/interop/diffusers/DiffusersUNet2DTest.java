@@ -101,9 +101,17 @@ class DiffusersUNet2DTest {
         assertArrayEquals(mine.toFloatArray(), theirs.toFloatArray(), 1e-4f);
         assertTrue(maxAbsDiff(plain, theirs) > 1e-2, "guidance 3 changed nothing: the comparison would not see a wrong null row");
 
+        // label `classes` is the "no class" row (sample --pretrained --class none); one past it is refused
+        Tensor none = p.sampleFrom(s, noise.slice(0, 0, 1), null, null, new long[] {classes}, 1.0, new Generator(1), null);
+        Tensor noneOurs;
+        try (var g = GradMode.off()) {
+            noneOurs = s.sample(new NetworkDenoiser(ours), noise.slice(0, 0, 1), Conditioning.of(NetworkDenoiser.LABEL, Tensor.ofLongs(new long[] {classes}, 1)),
+                    new Generator(1), StepCallback.none()).clamp(-1, 1);
+        }
+        assertArrayEquals(noneOurs.toFloatArray(), none.toFloatArray(), 1e-4f);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> p.sampleFrom(s, noise, null, null, new long[] {0, 1, classes}, 1.0, new Generator(1), null));
-        assertTrue(e.getMessage().contains("class labels must be in [0, " + classes + "), got " + classes), e.getMessage());
+                () -> p.sampleFrom(s, noise, null, null, new long[] {0, 1, classes + 1}, 1.0, new Generator(1), null));
+        assertTrue(e.getMessage().contains("class labels must be in [0, " + classes + "], got " + (classes + 1)), e.getMessage());
 
         // saved again from the loaded network (UNet2DFolder.save), the mark stays; without it the row is a class like the others
         UNet2DFolder.save(tmp.resolve("again"), (UNet2D) p.model());
