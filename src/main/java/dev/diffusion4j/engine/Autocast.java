@@ -37,9 +37,9 @@ public final class Autocast implements AutoCloseable {
 
     /** x cast (differentiably) to the active type when a scope is open, x is an f32 CUDA tensor; else x itself. */
     static Tensor cast(Tensor x) {
-        DType t = ACTIVE.get();
-        if (t == null || x == null || x.dtype() != DType.F32 || !x.device().isCuda()) return x;
-        return x.to(t);
+        if (x == null) return null;
+        DType t = outputType(x);
+        return t == x.dtype() ? x : x.to(t);
     }
 
     /** The type an op that feeds a Linear should return for x: the active type for an f32 CUDA tensor in a scope, else x's. */

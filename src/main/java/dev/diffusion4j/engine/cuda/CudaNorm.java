@@ -105,11 +105,7 @@ final class CudaNorm {
         kernels.launchBlocks(kernels.get("norm", "ln_bwd_" + sfx), warp ? (rows + 7) / 8 : rows,
                 ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(w), ptr(dx), rows, d, warp ? 1 : 0);
         if (weight == null && bias == null) return new Tensor[] {dx, null, null};
-        // enough row chunks to fill the device; each block sums its chunk for 256 columns
-        int colBlocks = (d + CudaKernels.BLOCK - 1) / CudaKernels.BLOCK;
-        int chunks = Math.max(1, Math.min(rows, 4 * kernels.multiprocessors() / Math.max(1, colBlocks)));
-        int perChunk = (rows + chunks - 1) / chunks;
-        chunks = Math.max(1, (rows + perChunk - 1) / Math.max(1, perChunk));
+        int colBlocks = (d + CudaKernels.BLOCK - 1) / CudaKernels.BLOCK, perChunk = rowsPerChunk(rows, colBlocks), chunks = chunks(rows, perChunk);
         try (DeviceBuffer pw = backend.scratch(8L * chunks * d); DeviceBuffer pb = backend.scratch(8L * chunks * d)) {
             if (rows > 0 && d > 0) kernels.get("norm", "ln_param_partials_" + sfx).launch(Dim3.of(colBlocks, chunks), Dim3.of(CudaKernels.BLOCK), 0,
                     ptr(g), ptr(xc), ptr(mu), ptr(rs), pw.address(), pb.address(), rows, d, perChunk);
@@ -161,19 +157,14 @@ final class CudaNorm {
         boolean warp = d <= WARP_ROW_LIMIT;
         if (rows > 0 && d > 0) kernels.launchBlocks(kernels.get("norm", "ln_mod_bwd_" + sfx), warp ? (rows + 7) / 8 : rows,
                 ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(sc), ptr(dx), rows, d, l, rowStride(sc), warp ? 1 : 0);
-        // chunks of each sample's rows: enough blocks to fill the device
-        int colBlocks = (d + CudaKernels.BLOCK - 1) / CudaKernels.BLOCK;
-        int chunks = Math.max(1, Math.min(l, 4 * kernels.multiprocessors() / Math.max(1, colBlocks * b)));
-        int perChunk = (l + chunks - 1) / chunks;
-        chunks = Math.max(1, (l + perChunk - 1) / Math.max(1, perChunk));
+        int colBlocks = (d + CudaKernels.BLOCK - 1) / CudaKernels.BLOCK, perChunk = rowsPerChunk(l, colBlocks * b), chunks = chunks(l, perChunk);
         long cols = (long) b * d;
         Tensor dshift = backend.alloc(new int[] {b, d}, out), dscale = backend.alloc(new int[] {b, d}, out);
         try (DeviceBuffer pw = backend.scratch(8L * chunks * cols); DeviceBuffer pb = backend.scratch(8L * chunks * cols)) {
             if (rows > 0 && d > 0) {
                 kernels.get("norm", "ln_mod_partials_" + sfx).launch(Dim3.of(colBlocks, chunks, b), Dim3.of(CudaKernels.BLOCK), 0,
                         ptr(g), ptr(xc), ptr(mu), ptr(rs), pw.address(), pb.address(), d, l, b, perChunk);
-                kernels.get("norm", "param_grad_" + CudaKernels.suffix(out)).launch(Dim3.of((int) ((cols + 31) / 32)), Dim3.of(CudaKernels.BLOCK), 0,
-                        pw.address(), pb.address(), ptr(dscale), ptr(dshift), chunks, (int) cols);
+                launchParamGrad(pw, pb, chunks, (int) cols, dscale, dshift, CudaKernels.suffix(out));
             }
         }
         return new Tensor[] {dx, dshift, dscale};
@@ -184,11 +175,27 @@ final class CudaNorm {
         if (weight == null && bias == null) return new Tensor[2];
         Tensor dw = weight == null ? null : backend.alloc(new int[] {cols}, dtype);
         Tensor db = bias == null ? null : backend.alloc(new int[] {cols}, dtype);
-        // a block of 8 warps per 32 columns (see norm.cu)
-        if (cols > 0) kernels.get("norm", "param_grad_" + sfx).launch(Dim3.of((cols + 31) / 32), Dim3.of(CudaKernels.BLOCK), 0,
-                pw.address(), pb.address(), ptr(dw), ptr(db), rows, cols);
+        if (cols > 0) launchParamGrad(pw, pb, rows, cols, dw, db, sfx);
         return new Tensor[] {dw, db};
     }
+
+    /** dw[c] and db[c] (either may be null) = the sums over rows of double partials pw, pb [rows, cols]. */
+    private void launchParamGrad(DeviceBuffer pw, DeviceBuffer pb, int rows, int cols, Tensor dw, Tensor db, String sfx) {
+        // a block of 8 warps per 32 columns (see norm.cu)
+        kernels.get("norm", "param_grad_" + sfx).launch(Dim3.of((cols + 31) / 32), Dim3.of(CudaKernels.BLOCK), 0,
+                pw.address(), pb.address(), ptr(dw), ptr(db), rows, cols);
+    }
+
+    /**
+     * Rows per chunk of the column partials (ln_partials): enough chunks of {@code rows} that, with {@code blocks}
+     * blocks per chunk, the device fills (about four blocks per multiprocessor).
+     */
+    private int rowsPerChunk(int rows, int blocks) {
+        int chunks = Math.max(1, Math.min(rows, 4 * kernels.multiprocessors() / Math.max(1, blocks)));
+        return Math.max(1, (rows + chunks - 1) / chunks);
+    }
+
+    private static int chunks(int rows, int perChunk) { return Math.max(1, (rows + perChunk - 1) / perChunk); }
 
     /** Statistics from this backend's forward (f32 or f64); anything else (e.g. from another backend) is converted. */
     private Tensor stats(Tensor s, DType x) {

@@ -242,25 +242,6 @@ __device__ __forceinline__ void ln_bwd(const T* gy, const T* x, const S* mean, c
     ln_bwd_rows<T, T, S, WARP>(gy, x, mean, rstd, dx, rows, d, [=](int, int i) { return w ? TypeOps<T>::to_d(w[i]) : 1.0; });
 }
 
-// Column partials for the layer-norm affine gradients: block (cx, chunk) sums rows
-// [chunk*rowsPerChunk, ...) for columns cx*blockDim.x + threadIdx.x into pw/pb [chunks, d].
-template <class T, class S>
-__device__ __forceinline__ void ln_param_partials(const T* gy, const T* x, const S* mean, const S* rstd, double* pw, double* pb,
-                                                  int rows, int d, int rowsPerChunk) {
-    const int col = blockIdx.x * blockDim.x + threadIdx.x, chunk = blockIdx.y;
-    if (col >= d) return;
-    const int r0 = chunk * rowsPerChunk, r1 = min(rows, r0 + rowsPerChunk);
-    double sw = 0, sb = 0;
-    for (int r = r0; r < r1; r++) {
-        long long i = (long long)r * d + col;
-        double g = TypeOps<T>::to_d(gy[i]);
-        sw += g * (TypeOps<T>::to_d(x[i]) - (double)mean[r]) * (double)rstd[r];
-        sb += g;
-    }
-    pw[(long long)chunk * d + col] = sw;
-    pb[(long long)chunk * d + col] = sb;
-}
-
 // dw[c] = sum over rows of pw[row, c] (likewise db); either output may be null. A block of 8 warps per 32 columns:
 // lanes read consecutive columns (coalesced), warp w sums rows w, w+8, ...; the 8 partials are added in order.
 template <class T>
@@ -314,19 +295,20 @@ __device__ __forceinline__ void ln_mod_bwd(const O* gy, const T* x, const S* mea
                                [=](int row, int i) { return 1.0 + TypeOps<O>::to_d(scale[(long long)(row / L) * ss + i]); });
 }
 
-// Partials of dscale = sum over a sample's L rows of gy * norm(x) and dshift = sum of gy: block (cx, k, b) sums rows
-// [k * rowsPerChunk, ...) of sample b for columns cx * blockDim.x + threadIdx.x into pw/pb [chunks, B * d] at b * d + col,
-// so that param_grad then gives [B, d].
-template <class T, class O, class S>
-__device__ __forceinline__ void ln_mod_partials(const O* gy, const T* x, const S* mean, const S* rstd, double* pw, double* pb,
-                                                int d, int L, int B, int rowsPerChunk) {
+// Column partials of sum over rows of gy * norm(x) (into pw) and of gy (into pb), per sample of L rows: block
+// (cx, k, b) sums rows [k * rowsPerChunk, ...) of sample b for columns cx * blockDim.x + threadIdx.x into pw/pb
+// [chunks, B * d] at b * d + col, so that param_grad then gives [B, d]. One sample of all the rows (B 1) gives the plain
+// layer norm's weight and bias gradients; several give adaLN's per-sample dscale and dshift.
+template <class T, class G, class S>
+__device__ __forceinline__ void ln_partials(const G* gy, const T* x, const S* mean, const S* rstd, double* pw, double* pb,
+                                            int d, int L, int B, int rowsPerChunk) {
     const int col = blockIdx.x * blockDim.x + threadIdx.x, k = blockIdx.y, b = blockIdx.z;
     if (col >= d) return;
     const int r0 = b * L + k * rowsPerChunk, r1 = min(b * L + L, r0 + rowsPerChunk);
     double sw = 0, sb = 0;
     for (int r = r0; r < r1; r++) {
         const long long i = (long long)r * d + col;
-        const double g = TypeOps<O>::to_d(gy[i]);
+        const double g = TypeOps<G>::to_d(gy[i]);
         sw += g * (TypeOps<T>::to_d(x[i]) - (double)mean[r]) * (double)rstd[r];
         sb += g;
     }
@@ -346,7 +328,7 @@ __device__ __forceinline__ void ln_mod_partials(const O* gy, const T* x, const S
         else ln_mod_bwd<T, O, S, false>(gy, x, mean, rstd, scale, dx, rows, d, L, ss); } \
     extern "C" __global__ void ln_mod_partials_##SFX(const O* gy, const T* x, const S* mean, const S* rstd, double* pw, double* pb, \
                                                      int d, int L, int B, int rowsPerChunk) { \
-        ln_mod_partials<T, O, S>(gy, x, mean, rstd, pw, pb, d, L, B, rowsPerChunk); }
+        ln_partials<T, O, S>(gy, x, mean, rstd, pw, pb, d, L, B, rowsPerChunk); }
 
 LN_MOD_KERNELS(float, float, float, f32_f32)
 LN_MOD_KERNELS(float, bf16, float, f32_bf16)
@@ -372,7 +354,7 @@ LN_MOD_KERNELS(double, double, double, f64_f64)
         else ln_bwd<T, S, false>(gy, x, mean, rstd, w, dx, rows, d); } \
     extern "C" __global__ void ln_param_partials_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, double* pw, \
                                                        double* pb, int rows, int d, int rowsPerChunk) { \
-        ln_param_partials<T, S>(gy, x, mean, rstd, pw, pb, rows, d, rowsPerChunk); } \
+        ln_partials<T, T, S>(gy, x, mean, rstd, pw, pb, d, rows, 1, rowsPerChunk); } \
     extern "C" __global__ void param_grad_##SFX(const double* pw, const double* pb, T* dw, T* db, int rows, int cols) { \
         param_grad<T>(pw, pb, dw, db, rows, cols); }
 
