@@ -11,7 +11,8 @@ import java.util.TreeMap;
  * a closed buffer goes back to its class's free list and the next request of that class reuses
  * it without a driver call. Reuse is safe without events because all work runs on the context's
  * single stream: work queued after the reuse runs after the work that used the block before.
- * On out-of-memory the cache is emptied and the allocation retried once.
+ * On out-of-memory cached blocks go back to the driver, largest first, until the request fits or the cache is empty:
+ * a run at the edge of the device's memory keeps its small blocks cached instead of re-allocating all of them.
  */
 public final class CudaAllocator {
     static final long SMALL_LIMIT = 1L << 20;
@@ -73,11 +74,7 @@ public final class CudaAllocator {
         } else {
             misses++;
             address = memory.tryAllocate(size);
-            if (address == 0) {
-                emptyCache();
-                address = memory.tryAllocate(size);
-                if (address == 0) throw outOfMemory(bytes, size);
-            }
+            if (address == 0) address = allocateAfterEvicting(bytes, size);
             mallocs++;
             reserved += size;
             peakReserved = Math.max(peakReserved, reserved);
@@ -111,6 +108,35 @@ public final class CudaAllocator {
         allocated -= size;
         live--;
         cached++;
+    }
+
+    /**
+     * Frees cached blocks, largest class first, retrying the request each time the freed bytes reach its size (the
+     * driver maps pages, so freed bytes need not be adjacent); throws where even an empty cache leaves it unmet.
+     */
+    private long allocateAfterEvicting(long bytes, long size) {
+        if (cached > 0) memory.synchronize();   // the blocks' last users must be done
+        long freed = 0;
+        while (cached > 0) {
+            Map.Entry<Long, ArrayDeque<Long>> largest = free.lastEntry();
+            if (largest.getValue().isEmpty()) {
+                free.pollLastEntry();
+                continue;
+            }
+            memory.free(largest.getValue().pop());
+            cached--;
+            frees++;
+            reserved -= largest.getKey();
+            freed += largest.getKey();
+            if (freed >= size || cached == 0) {
+                long address = memory.tryAllocate(size);
+                if (address != 0) return address;
+                freed = 0;
+            }
+        }
+        long address = memory.tryAllocate(size);
+        if (address == 0) throw outOfMemory(bytes, size);
+        return address;
     }
 
     /** Returns every cached block to the driver (after the stream drains), keeping live buffers. */

@@ -129,6 +129,30 @@ class CudaAllocatorTest {
     }
 
     @Test
+    void outOfMemoryFreesTheLargestCachedBlocksOnlyUntilTheRequestFits() {
+        FakeMemory mem = new FakeMemory(16L << 20);
+        CudaAllocator alloc = new CudaAllocator(mem);
+        DeviceBuffer live = alloc.allocate(1L << 20);
+        DeviceBuffer[] blocks = {alloc.allocate(1L << 20), alloc.allocate(2L << 20), alloc.allocate(4L << 20), alloc.allocate(8L << 20)};
+        long smallAddress = blocks[0].address();
+        for (DeviceBuffer b : blocks) b.close();   // 15 MiB cached, 1 MiB live: the device is full
+        DeviceBuffer req = alloc.allocate(6L << 20);   // needs the 8 MiB block back, nothing else
+        CudaAllocator.Stats s = alloc.stats();
+        assertEquals(1, s.deviceFrees());
+        assertEquals(3, s.cachedBlocks());
+        assertEquals(1, mem.syncs);
+        assertTrue(alloc.cached(1L << 20) && alloc.cached(2L << 20) && alloc.cached(4L << 20));
+        DeviceBuffer again = alloc.allocate(1L << 20);
+        assertEquals(smallAddress, again.address(), "the small block stayed cached");
+        // 14 of 16 MiB held (8 live, 2 + 4 cached): 5 MiB fits once both cached blocks are gone
+        DeviceBuffer five = alloc.allocate(5L << 20);
+        assertEquals(3, alloc.stats().deviceFrees());
+        assertEquals(0, alloc.stats().cachedBlocks());
+        assertEquals(13L << 20, alloc.stats().reservedBytes());
+        for (DeviceBuffer b : new DeviceBuffer[] {live, req, again, five}) b.close();
+    }
+
+    @Test
     void outOfMemoryMessageNamesSizesAndTheFix() {
         FakeMemory mem = new FakeMemory(8L << 20);
         CudaAllocator alloc = new CudaAllocator(mem);
