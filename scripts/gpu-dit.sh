@@ -48,7 +48,7 @@ case "${1:-parity}" in
       [ -n "${ONLY:-}" ] && [ "$1" != "$ONLY" ] && continue
       for pr in ${PRECISIONS:-tf32 bf16}; do
         with_peak_mem $D bench train --preset $1 --batch $3 --precision $pr --steps 30 --warmup 10 --sample-batch 256 --sample-iters 20 \
-          --device cuda 2>&1 | grep -E '^\{|^peak' | sed "s/^/java /"
+          --device cuda 2>&1 | grep -E '^\{|^peak|^allocator' | sed "s/^/java /"
       done
       modes=${TORCH_MODES:-tf32,bf16,bf16-compile}
       for m in ${modes//,/ }; do

@@ -4,13 +4,16 @@ import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.NoiseSchedule;
 import dev.diffusion4j.diffusion.Parameterization;
 import dev.diffusion4j.diffusion.VarianceType;
+import dev.diffusion4j.engine.Backends;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.MemoryUsage;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.engine.cuda.CudaBackend;
 import dev.diffusion4j.engine.cuda.LaunchProfile;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.ModelConfig;
@@ -34,7 +37,7 @@ public final class StepBenchmark {
     private StepBenchmark() {}
 
     public record Result(String preset, String device, Precision precision, long params, int batch, int warmupSteps, double trainImgPerS,
-                         int sampleBatch, double sampleImgNfePerS, double loss) {
+                         int sampleBatch, double sampleImgNfePerS, double loss, MemoryUsage memory) {
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("cfg", preset);
@@ -47,6 +50,10 @@ public final class StepBenchmark {
             m.put("sample_batch", sampleBatch);
             m.put("sample_img_nfe_per_s", Math.round(sampleImgNfePerS * 10) / 10.0);
             m.put("loss", loss);
+            if (memory != null) {   // the allocator's view after the timed steps: live tensors at the peak, and live + cache
+                m.put("gpu_mem_peak_allocated_mib", memory.peakAllocatedBytes() >> 20);
+                m.put("gpu_mem_reserved_mib", memory.reservedBytes() >> 20);
+            }
             return m;
         }
     }
@@ -74,6 +81,8 @@ public final class StepBenchmark {
         double loss = last.item();                          // sync: all queued work is done
         double train = (double) batch * steps / ((System.nanoTime() - t0) / 1e9);
         LaunchProfile.report(steps + " training steps");
+        MemoryUsage memory = Backends.memoryUsage(device);
+        if (Backends.get(device) instanceof CudaBackend cuda) System.err.println("allocator after the training steps: " + cuda.memoryStats() + ", " + cuda.forcedCollections() + " forced collections");
 
         model.eval();
         double sample;
@@ -91,7 +100,7 @@ public final class StepBenchmark {
             sample = (double) sampleBatch * sampleIters / ((System.nanoTime() - s0) / 1e9);
             LaunchProfile.report(sampleIters + " sampling forwards");
         }
-        return new Result(preset, device.toString(), precision, model.numParameters(), batch, warmed, train, sampleBatch, sample, loss);
+        return new Result(preset, device.toString(), precision, model.numParameters(), batch, warmed, train, sampleBatch, sample, loss, memory);
     }
 
     /** Whether a warm-up that began at {@code since} (nanoTime) and has run {@code done} goes on: until both minima are met. */
