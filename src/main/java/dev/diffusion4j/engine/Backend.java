@@ -133,7 +133,24 @@ public interface Backend {
      */
     default Tensor[] attentionBackward(Tensor gOut, Tensor q, Tensor k, Tensor v, Tensor mask, double scale,
                                        Tensor out, Tensor aux, boolean maskGrad) {
-        Tensor p = aux.detach();
+        return composedAttentionBackward(gOut, q, k, v, mask, scale, aux.detach(), maskGrad);
+    }
+
+    /**
+     * Gradients {dq, dk, dv} of unmasked attention from the per-row log-sum-exp of its scaled scores (lse [..., Lq], as a
+     * fused forward keeps it) rather than from the probabilities: P = exp(q k^T * scale - lse) is recomputed with the
+     * backend's matmul and the backward then runs as the composed path's does. Its [..., Lq, Lk] temporaries live only
+     * during this call. A backend takes this where its matmuls beat its fused backward (CUDA's TF32 attention).
+     */
+    default Tensor[] attentionBackwardFromLse(Tensor gOut, Tensor q, Tensor k, Tensor v, double scale, Tensor lse) {
+        Tensor s = matmul(unary(UnaryOp.AFFINE, q.detach(), scale, 0), k.detach().mT());
+        Tensor p = unary(UnaryOp.EXP, binary(BinaryOp.SUB, s, lse.detach().unsqueeze(lse.rank())), 0, 0);
+        Tensor[] d = composedAttentionBackward(gOut, q, k, v, null, scale, p, false);
+        return new Tensor[] {d[0], d[1], d[2]};
+    }
+
+    private Tensor[] composedAttentionBackward(Tensor gOut, Tensor q, Tensor k, Tensor v, Tensor mask, double scale,
+                                               Tensor p, boolean maskGrad) {
         Tensor dv = matmul(p.mT(), gOut);
         Tensor dp = matmul(gOut, v.detach().mT());
         Tensor ds = softmaxBackward(p, dp, p.rank() - 1, false);   // gradient at the (scaled, masked) scores

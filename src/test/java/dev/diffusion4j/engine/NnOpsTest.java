@@ -168,6 +168,39 @@ class NnOpsTest {
                 .toDoubleArray(), ref);
     }
 
+    @Test
+    void attentionBackwardFromTheLogSumExpEqualsTheComposedBackward() {
+        int b = 2, h = 3, lq = 5, lk = 7, d = 4, dv = 6;
+        double scale = 0.45;
+        Tensor q = rn(34, b, h, lq, d), k = rn(35, b, h, lk, d), v = rn(36, b, h, lk, dv), g = rn(37, b, h, lq, dv);
+        Backend be = q.backend();
+        Tensor[] fwd = be.attention(q, k, v, null, scale);
+        Tensor[] ref = be.attentionBackward(g, q, k, v, null, scale, fwd[0], fwd[1], false);
+        // the log-sum-exp of the scaled scores, as a fused forward keeps it, from the explicit scores
+        double[] qa = q.toDoubleArray(), ka = k.toDoubleArray(), lse = new double[b * h * lq];
+        for (int z = 0; z < b * h; z++)
+            for (int i = 0; i < lq; i++) {
+                double sum = 0;
+                for (int j = 0; j < lk; j++) {
+                    double dot = 0;
+                    for (int t = 0; t < d; t++) dot += qa[(z * lq + i) * d + t] * ka[(z * lk + j) * d + t];
+                    sum += Math.exp(dot * scale);
+                }
+                lse[z * lq + i] = Math.log(sum);
+            }
+        Tensor[] got = be.attentionBackwardFromLse(g, q, k, v, scale, Tensor.of(lse, b, h, lq));
+        assertEquals(3, got.length);
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(ref[i].shape(), got[i].shape());
+            assertArrayEquals(ref[i].toDoubleArray(), got[i].toDoubleArray(), 1e-12, "gradient " + "qkv".charAt(i));
+        }
+        // and on strided views (k as a transposed [.., D, Lk] tensor), in f32
+        Tensor kt = k.mT().contiguous().mT();
+        Tensor[] f32 = be.attentionBackwardFromLse(g.to(DType.F32), q.to(DType.F32), kt.to(DType.F32), v.to(DType.F32), scale,
+                Tensor.of(lse, b, h, lq).to(DType.F32));
+        for (int i = 0; i < 3; i++) close("from lse f32 " + "qkv".charAt(i), f32[i].toDoubleArray(), ref[i].toDoubleArray());
+    }
+
     /** out[i] = sum_j softmax_j(q_i . k_j * scale + mask_ij) v_j, per batch-head, in plain loops. */
     private static double[] attentionRef(Tensor q, Tensor k, Tensor v, double[] mask, double scale) {
         int[] qs = q.shape();

@@ -23,7 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * merging the heads back costs no copy). Otherwise the f32-arithmetic kernels of attention.cu.
  * {@code -Ddiffusion4j.cuda.tensorCoreAttention=false} turns the first off. Measured on an H100 (CudaAttentionBench,
  * 2026-12-06): bf16 [256,6,256,64] forward+backward 1.61 ms against the composed path's 2.01 (forward 0.33 vs 1.30);
- * TF32 forward 0.79 vs 1.64 ms but forward+backward 5.1 vs 3.5 (BENCHMARKS.md).
+ * TF32 forward 0.79 vs 1.64 ms but forward+backward 5.1 vs 3.5 with the tensor-core backward, so in TF32 the backward
+ * recomputes the probabilities from the log-sum-exp and runs the composed backward on them (BENCHMARKS.md).
  *
  * <p>When the f32-arithmetic kernels run ({@code -Ddiffusion4j.cuda.fusedAttention=auto|always|never}, default auto):
  * measured on an H100 (CudaAttentionBench, 2026-12-05), the composed cuBLAS path is faster for bf16 forward+backward at
@@ -84,19 +85,34 @@ final class CudaAttention {
 
     private boolean onTensorCores(Shapes s) { return onTensorCores(s.dtype, s.d, s.dv, s.lq, s.lk); }
 
-    /** Whether the tensor-core backward takes them too (else attention.cu's backward runs on the same log-sum-exp). */
+    /**
+     * Whether the tensor-core backward kernels take them too: bf16 only. Their TF32 version (f32 tiles, half the blocks
+     * per SM, shuffles to rearrange P and dS) was slower than the composed path on an H100 (5.1 against 3.5 ms forward +
+     * backward at [256,6,256,64]), so a TF32 forward's gradient comes from {@link #recomputes} instead.
+     */
     private boolean backwardOnTensorCores(Shapes s) {
         int dp = padded(Math.max(s.d, s.dv));
-        return onTensorCores(s) && dp <= TENSOR_CORE_MAX_HEAD_DIM_BACKWARD && smemBytes(MmaKernel.DKDV, s.dtype, dp) <= smemLimit;
+        return s.dtype == DType.BF16 && onTensorCores(s) && dp <= TENSOR_CORE_MAX_HEAD_DIM_BACKWARD
+                && smemBytes(MmaKernel.DKDV, s.dtype, dp) <= smemLimit;
     }
 
     /**
-     * Whether the forward runs on the tensor cores: beyond the tensor-core backward's head dims only when no gradient
-     * will be asked of it, since attention.cu's backward is slower there than the composed path's.
+     * Whether the backward of a tensor-core forward recomputes the probabilities from its log-sum-exp with cuBLAS and
+     * runs the composed backward on them ({@link dev.diffusion4j.engine.Backend#attentionBackwardFromLse}): the TF32 case,
+     * where the matmuls beat the f32-tile kernels and the [..., Lq, Lk] temporaries live only during the backward.
+     */
+    private boolean recomputes(Shapes s) { return s.dtype == DType.F32 && onTensorCores(s); }
+
+    /** Whether a tensor-core forward's gradient has a fast path: the tensor-core kernels or the recomputation. */
+    private boolean backwardAfterTensorCores(Shapes s) { return backwardOnTensorCores(s) || recomputes(s); }
+
+    /**
+     * Whether the forward runs on the tensor cores: where a gradient will be asked of it, only when that gradient has a
+     * fast path (beyond the bf16 backward's head dims attention.cu's backward is slower than the composed path's).
      */
     private boolean takesTensorCores(Tensor q, Tensor k, Tensor v, Shapes s) {
         boolean differentiated = GradMode.isEnabled() && (q.requiresGrad() || k.requiresGrad() || v.requiresGrad());
-        return onTensorCores(s) && (!differentiated || backwardOnTensorCores(s));
+        return onTensorCores(s) && (!differentiated || backwardAfterTensorCores(s));
     }
 
     /** Whether the fused kernels take these operands (see the class comment for what they do not). */
@@ -138,6 +154,7 @@ final class CudaAttention {
     /** {dq, dk, dv, null} from the output gradient and what {@link #forward} returned. */
     Tensor[] backward(Tensor gOut, Tensor q, Tensor k, Tensor v, double scale, Tensor out, Tensor lse) {
         Shapes s = new Shapes(q, k, v);
+        if (recomputes(s)) return backend.attentionBackwardFromLse(gOut, q, k, v, scale, lse);
         if (backwardOnTensorCores(s)) {
             Tensor dq = allocInOrderOf(q, s.dtype), dk = allocInOrderOf(k, s.dtype), dv = allocInOrderOf(v, s.dtype);
             backwardOnTensorCores(s, gOut, q, k, v, scale, out, lse, dq, dk, dv);
@@ -166,13 +183,20 @@ final class CudaAttention {
      * Whether the tensor-core kernels would take q, k and v split from one packed qkv: then the packed path reads them in
      * place and writes the gradient packed ({@link #backwardPacked}).
      */
-    boolean coversPacked(Tensor q, Tensor k, Tensor v) { return covers(q, k, v, null) && backwardOnTensorCores(new Shapes(q, k, v)); }
+    boolean coversPacked(Tensor q, Tensor k, Tensor v) { return covers(q, k, v, null) && backwardAfterTensorCores(new Shapes(q, k, v)); }
 
     /** The gradient of attention over q, k, v = qkv[0], qkv[1], qkv[2], written into one tensor laid out as qkv is. */
     Tensor backwardPacked(Tensor gOut, Tensor qkv, double scale, Tensor out, Tensor lse) {
         Tensor q = qkv.select(0, 0), k = qkv.select(0, 1), v = qkv.select(0, 2);
+        Shapes s = new Shapes(q, k, v);
         Tensor grad = allocInOrderOf(qkv, qkv.dtype());
-        backwardOnTensorCores(new Shapes(q, k, v), gOut, q, k, v, scale, out, lse, grad.select(0, 0), grad.select(0, 1), grad.select(0, 2));
+        Tensor[] dst = {grad.select(0, 0), grad.select(0, 1), grad.select(0, 2)};
+        if (recomputes(s)) {
+            Tensor[] d = backend.attentionBackwardFromLse(gOut, q, k, v, scale, lse);
+            for (int i = 0; i < 3; i++) backend.copyInto(dst[i], d[i]);
+        } else {
+            backwardOnTensorCores(s, gOut, q, k, v, scale, out, lse, dst[0], dst[1], dst[2]);
+        }
         return grad;
     }
 

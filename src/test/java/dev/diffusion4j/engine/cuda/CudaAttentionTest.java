@@ -186,28 +186,34 @@ class CudaAttentionTest {
     /**
      * DiT's packed attention: qkv [B, L, 3, H, D] from one projection, split into heads as a view. The tensor-core kernels
      * read it in place, write out laid out as [B, L, H, D] (so merging the heads is free) and the gradient laid out as
-     * qkv; values against the CPU in f64.
+     * qkv; values against the CPU in f64. In TF32 the gradient comes from the probabilities recomputed with cuBLAS and is
+     * written into the same packed layout.
      */
-    @Test
-    void packedQkvIsReadAndWrittenInPlace() {
+    @TestFactory
+    Stream<DynamicTest> packedQkvIsReadAndWrittenInPlace() {
+        return Stream.of(DynamicTest.dynamicTest("bf16", () -> packed(DType.BF16, "bf16 tc", BF16_TOL)),
+                DynamicTest.dynamicTest("f32 TF32", () -> withTf32(() -> packed(DType.F32, "f32 tf32", TF32_TOL))));
+    }
+
+    private void packed(DType dt, String label, double tol) {
         int b = 2, l = 100, h = 3, d = 64;
         Tensor base = Tensor.randn(new Generator(80), b, l, 3, h, d).to(DType.BF16).to(DType.F32);
         Tensor w = Tensor.randn(new Generator(81), b, h, l, d).to(DType.BF16).to(DType.F32);
-        Tensor ref = base.to(DType.F64).requiresGrad(true), dev = base.to(DType.BF16).to(cuda).requiresGrad(true);
+        Tensor ref = base.to(DType.F64).requiresGrad(true), dev = base.to(dt).to(cuda).requiresGrad(true);
         Tensor yRef = F.scaledDotProductAttentionPacked(ref.permute(2, 0, 3, 1, 4), Double.NaN);
         Tensor yDev = F.scaledDotProductAttentionPacked(dev.permute(2, 0, 3, 1, 4), Double.NaN);
         assertTrue(yDev.transpose(1, 2).isContiguous(), "out is laid out as [B, L, H, D]");
         yRef.mul(w.to(DType.F64)).sum().backward();
-        yDev.mul(w.to(DType.BF16).to(cuda)).sum().backward();
+        yDev.mul(w.to(dt).to(cuda)).sum().backward();
         double eOut = CudaParityTest.relErr(yRef.toDoubleArray(), yDev.toDoubleArray());
         double eGrad = CudaParityTest.relErr(ref.grad().toDoubleArray(), dev.grad().toDoubleArray());
-        RESULTS.put("packed qkv [2,100,3,3,64] bf16 tc", String.format(Locale.ROOT, "%9.2e %9s %9.2e (dqkv)", eOut, "", eGrad));
-        assertTrue(eOut <= BF16_TOL, "output error " + eOut);
-        assertTrue(eGrad <= BF16_TOL, "qkv gradient error " + eGrad);
+        RESULTS.put("packed qkv [2,100,3,3,64] " + label, String.format(Locale.ROOT, "%9.2e %9s %9.2e (dqkv)", eOut, "", eGrad));
+        assertTrue(eOut <= tol, "output error " + eOut);
+        assertTrue(eGrad <= tol, "qkv gradient error " + eGrad);
         Tensor qkv = dev.detach().permute(2, 0, 3, 1, 4);
         Tensor[] fwd = gpu.attentionPacked(qkv, 0.125);
         assertTrue(fwd[2] == qkv, "the tensor-core path reads the strided qkv without a copy");
-        Tensor grad = gpu.attentionPackedBackward(w.to(DType.BF16).to(cuda), qkv, 0.125, fwd[0], fwd[1]);
+        Tensor grad = gpu.attentionPackedBackward(w.to(dt).to(cuda), qkv, 0.125, fwd[0], fwd[1]);
         assertArrayEquals(qkv.strides(), grad.strides(), "the gradient is laid out as qkv");
     }
 
