@@ -58,7 +58,12 @@ case "${1:-parity}" in
     ;;
   train)
     STEPS=${STEPS:-3000}
-    $D train --data $B/fmnist --preset dit-fmnist --precision ${PRECISION:-bf16} --out /tmp/dit-fmnist --steps $STEPS --batch-size 128 \
+    FM=$B/fmnist
+    if ls $FM/*.xz >/dev/null 2>&1; then   # xz-compressed to fit the carry limit: unpack to raw IDX files (read as they are)
+      FM=/tmp/d4j/fmnist; mkdir -p $FM
+      for f in $B/fmnist/*; do case $f in *.xz) xz -dc $f > $FM/$(basename $f .xz) ;; *) cp $f $FM/ ;; esac; done
+    fi
+    $D train --data $FM --preset dit-fmnist --precision ${PRECISION:-bf16} --out /tmp/dit-fmnist --steps $STEPS --batch-size 128 \
       --lr ${LR:-3e-4} --warmup 200 --ema-decay 0.999 --log-every 100 --class-conditional \
       --sample-every $STEPS --checkpoint-every $STEPS --grid-size 100 --sample-steps 50 --device cuda 2>&1 | grep -v WARNING | tail -8
     $D eval --run /tmp/dit-fmnist --split test --count 256 --batch-size 256 --device cuda 2>&1 | grep -v WARNING | tail -3

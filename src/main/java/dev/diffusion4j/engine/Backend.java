@@ -143,9 +143,14 @@ public interface Backend {
      * during this call. A backend takes this where its matmuls beat its fused backward (CUDA's TF32 attention).
      */
     default Tensor[] attentionBackwardFromLse(Tensor gOut, Tensor q, Tensor k, Tensor v, double scale, Tensor lse) {
-        Tensor s = matmul(unary(UnaryOp.AFFINE, q.detach(), scale, 0), k.detach().mT());
-        Tensor p = unary(UnaryOp.EXP, binary(BinaryOp.SUB, s, lse.detach().unsqueeze(lse.rank())), 0, 0);
+        Tensor qs = unary(UnaryOp.AFFINE, q.detach(), scale, 0);
+        Tensor s = matmul(qs, k.detach().mT());
+        Tensor shifted = binary(BinaryOp.SUB, s, lse.detach().unsqueeze(lse.rank()));
+        releaseNow(qs, s);
+        Tensor p = unary(UnaryOp.EXP, shifted, 0, 0);
+        releaseNow(shifted);
         Tensor[] d = composedAttentionBackward(gOut, q, k, v, null, scale, p, false);
+        releaseNow(p);
         return new Tensor[] {d[0], d[1], d[2]};
     }
 
@@ -154,9 +159,13 @@ public interface Backend {
         Tensor dv = matmul(p.mT(), gOut);
         Tensor dp = matmul(gOut, v.detach().mT());
         Tensor ds = softmaxBackward(p, dp, p.rank() - 1, false);   // gradient at the (scaled, masked) scores
-        Tensor dq = unary(UnaryOp.AFFINE, matmul(ds, k), scale, 0);
-        Tensor dk = unary(UnaryOp.AFFINE, matmul(ds.mT(), q), scale, 0);
+        releaseNow(dp);
+        Tensor dsk = matmul(ds, k), dsq = matmul(ds.mT(), q);
+        Tensor dq = unary(UnaryOp.AFFINE, dsk, scale, 0);
+        Tensor dk = unary(UnaryOp.AFFINE, dsq, scale, 0);
+        releaseNow(dsk, dsq);
         Tensor dmask = maskGrad && mask != null ? ds.detach().sumTo(mask.shape()) : null;
+        if (dmask == null || dmask.storage() != ds.storage()) releaseNow(ds);   // sumTo may hand ds itself back
         return new Tensor[] {dq, dk, dv, dmask};
     }
 
@@ -176,6 +185,15 @@ public interface Backend {
         Tensor[] d = attentionBackward(gOut, packed.select(0, 0), packed.select(0, 1), packed.select(0, 2), null, scale, out, aux, false);
         return Tensor.stack(0, d[0], d[1], d[2]);
     }
+
+    /**
+     * Gives the memory of temporaries back now rather than when the garbage collector finds them unreachable: for
+     * tensors the caller made itself (each owning its storage) that nothing outlives the call with, views included.
+     * Large [..., L, L] temporaries that wait for the collector make it run more often, and each run ages the step's
+     * live activations towards the old generation, where they are freed late. The CPU backend leaves its arrays to the
+     * collector (this default).
+     */
+    default void releaseNow(Tensor... temporaries) {}
 
     // ------------------------------------------------------------------ in-place updates (optimizers, EMA)
     // These write into their first operands and record no graph. The defaults compose the backend's own ops;

@@ -81,6 +81,10 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
         return new dev.diffusion4j.engine.MemoryUsage(s.allocatedBytes(), s.peakAllocatedBytes(), s.reservedBytes());
     }
 
+    @Override public void releaseNow(Tensor... temporaries) {
+        for (Tensor t : temporaries) if (t.storage() instanceof CudaStorage s && s.backend() == this) memory.releaseNow(s);
+    }
+
     /** Forces a collection so that dropped tensors return their memory now. */
     public void collectGarbage() { memory.collect(); }
 

@@ -31,4 +31,11 @@ public final class CudaStorage extends Storage {
 
     /** Bytes held in the allocator for this storage (its size class). */
     long capacity() { return buffer.capacity(); }
+
+    /** Returns the block to the allocator now (stream order keeps queued users safe); the cleaner's later close is a no-op. */
+    boolean releaseNow() {
+        if (buffer.isClosed()) return false;
+        buffer.close();
+        return true;
+    }
 }

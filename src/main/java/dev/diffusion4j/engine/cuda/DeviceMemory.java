@@ -115,6 +115,15 @@ final class DeviceMemory {
         if (LaunchProfile.ENABLED) LaunchProfile.record("(waited for a collection)", System.nanoTime() - t0);
     }
 
+    /**
+     * Returns a storage's block at once ({@link CudaBackend#releaseNow}); its bytes no longer count towards the next
+     * collection, which would only have found them.
+     */
+    void releaseNow(CudaStorage s) {
+        long bytes = s.capacity();
+        if (s.releaseNow()) sinceGc.updateAndGet(v -> Math.max(0, v - bytes));
+    }
+
     /** Runs a full GC and waits until the cleaner has returned what it found. */
     void collect() { collect(true); }
 
