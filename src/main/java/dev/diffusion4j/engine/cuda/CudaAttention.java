@@ -24,7 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code -Ddiffusion4j.cuda.tensorCoreAttention=false} turns the first off. Measured on an H100 (CudaAttentionBench,
  * 2026-12-06): bf16 [256,6,256,64] forward+backward 1.61 ms against the composed path's 2.01 (forward 0.33 vs 1.30);
  * TF32 forward 0.79 vs 1.64 ms but forward+backward 5.1 vs 3.5 with the tensor-core backward, so in TF32 the backward
- * recomputes the probabilities from the log-sum-exp and runs the composed backward on them (BENCHMARKS.md).
+ * recomputes the probabilities from the log-sum-exp and runs the composed backward on them where they take at most
+ * {@link #RECOMPUTE_MAX_SCORES_BYTES} (BENCHMARKS.md).
  *
  * <p>When the f32-arithmetic kernels run ({@code -Ddiffusion4j.cuda.fusedAttention=auto|always|never}, default auto):
  * measured on an H100 (CudaAttentionBench, 2026-12-05), the composed cuBLAS path is faster for bf16 forward+backward at
@@ -36,6 +37,9 @@ final class CudaAttention {
     private static final int MAX_GRID_Y = 65535;   // row tiles go along grid y
     /** Where auto turns to the fused path: the size of the probabilities the composed path would keep. */
     static final long AUTO_MIN_SCORES_BYTES = 256L << 20;
+    /** The largest [..., Lq, Lk] f32 scores a TF32 backward recomputes (DiT-B/2 at batch 256: 805 MB); beyond, the kernels run. */
+    static final long RECOMPUTE_MAX_SCORES_BYTES = 1L << 30;
+    private static volatile long recomputeMaxScoresBytes = RECOMPUTE_MAX_SCORES_BYTES;
 
     /** When the fused path runs. */
     enum Use { AUTO, ALWAYS, NEVER }
@@ -73,6 +77,9 @@ final class CudaAttention {
     /** Sets when the fused path runs for later forwards (a backward follows whatever its forward did). */
     static void setUse(Use u) { use = u; }
 
+    /** Sets the recomputation's bound for later backwards (tests: 0 sends every TF32 backward to the kernels). */
+    static void setRecomputeMaxScoresBytes(long bytes) { recomputeMaxScoresBytes = bytes; }
+
     /** Turns the tensor-core kernels on or off for later calls (both kinds of forward keep the same log-sum-exp). */
     static void setTensorCores(boolean on) { tensorCores = on; }
 
@@ -86,22 +93,24 @@ final class CudaAttention {
     private boolean onTensorCores(Shapes s) { return onTensorCores(s.dtype, s.d, s.dv, s.lq, s.lk); }
 
     /**
-     * Whether the tensor-core backward kernels take them too: bf16 only. Their TF32 version (f32 tiles, half the blocks
-     * per SM, shuffles to rearrange P and dS) was slower than the composed path on an H100 (5.1 against 3.5 ms forward +
-     * backward at [256,6,256,64]), so a TF32 forward's gradient comes from {@link #recomputes} instead.
+     * Whether the tensor-core backward kernels take them too. In TF32 only where {@link #recomputes} does not: their f32
+     * tiles (half the blocks per SM, shuffles to rearrange P and dS) were slower than the composed path on an H100 (5.1
+     * against 3.5 ms forward + backward at [256,6,256,64]), but they need no [..., Lq, Lk] memory.
      */
     private boolean backwardOnTensorCores(Shapes s) {
         int dp = padded(Math.max(s.d, s.dv));
-        return s.dtype == DType.BF16 && onTensorCores(s) && dp <= TENSOR_CORE_MAX_HEAD_DIM_BACKWARD
+        return onTensorCores(s) && !recomputes(s) && dp <= TENSOR_CORE_MAX_HEAD_DIM_BACKWARD
                 && smemBytes(MmaKernel.DKDV, s.dtype, dp) <= smemLimit;
     }
 
     /**
-     * Whether the backward of a tensor-core forward recomputes the probabilities from its log-sum-exp with cuBLAS and
-     * runs the composed backward on them ({@link dev.diffusion4j.engine.Backend#attentionBackwardFromLse}): the TF32 case,
-     * where the matmuls beat the f32-tile kernels and the [..., Lq, Lk] temporaries live only during the backward.
+     * Whether the backward of a TF32 tensor-core forward recomputes the probabilities from its log-sum-exp with cuBLAS
+     * and runs the composed backward on them ({@link dev.diffusion4j.engine.Backend#attentionBackwardFromLse}): where
+     * those [..., Lq, Lk] f32 temporaries (alive only during the backward) stay within {@link #recomputeMaxScoresBytes}.
      */
-    private boolean recomputes(Shapes s) { return s.dtype == DType.F32 && onTensorCores(s); }
+    private boolean recomputes(Shapes s) {
+        return s.dtype == DType.F32 && onTensorCores(s) && 4L * s.batchCount() * s.lq * s.lk <= recomputeMaxScoresBytes;
+    }
 
     /** Whether a tensor-core forward's gradient has a fast path: the tensor-core kernels or the recomputation. */
     private boolean backwardAfterTensorCores(Shapes s) { return backwardOnTensorCores(s) || recomputes(s); }
@@ -330,6 +339,12 @@ final class CudaAttention {
             d = q.shape(r - 1);
             dv = v.shape(r - 1);
             tiles = AttentionTiles.forHeadDim(Math.max(d, dv));
+        }
+
+        long batchCount() {
+            long n = 1;
+            for (int b : batch) n *= b;
+            return n;
         }
 
         int[] withRows(int... tail) {

@@ -108,6 +108,8 @@ class CudaAttentionTest {
         return cases().stream().flatMap(c -> Stream.of(
                 DynamicTest.dynamicTest(c.name() + " f32", () -> check(c, DType.F32, "")),
                 DynamicTest.dynamicTest(c.name() + " f32 TF32 tensor cores", () -> withTf32(() -> check(c, DType.F32, " tf32"))),
+                DynamicTest.dynamicTest(c.name() + " f32 TF32 tensor-core backward", () -> withTf32(() -> withoutRecomputation(
+                        () -> check(c, DType.F32, " tf32 kernels")))),
                 DynamicTest.dynamicTest(c.name() + " bf16 tensor cores", () -> withTensorCores(true, () -> check(c, DType.BF16, " tc"))),
                 DynamicTest.dynamicTest(c.name() + " bf16", () -> withTensorCores(false, () -> check(c, DType.BF16, "")))));
     }
@@ -118,6 +120,16 @@ class CudaAttentionTest {
             r.run();
         } finally {
             CudaBackend.setAllowTf32(false);
+        }
+    }
+
+    /** Every TF32 backward on the tensor-core kernels rather than on probabilities recomputed with cuBLAS. */
+    private static void withoutRecomputation(Runnable r) {
+        CudaAttention.setRecomputeMaxScoresBytes(0);
+        try {
+            r.run();
+        } finally {
+            CudaAttention.setRecomputeMaxScoresBytes(CudaAttention.RECOMPUTE_MAX_SCORES_BYTES);
         }
     }
 
