@@ -212,6 +212,14 @@ final class ParityCases {
                 x -> F.scaledDotProductAttention(x[0], x[1], x[2], x[3], 0.3), rn(3629, 2, 2, 9, 16), rn(3630, 2, 2, 11, 16), rn(3631, 2, 2, 11, 8), rn(3632, 9, 11)));
         cs.add(c("attention.packed", "attentionPacked attentionPackedBackward attention attentionBackward matmul softmax softmaxBackward",
                 x -> F.scaledDotProductAttentionPacked(x[0].permute(2, 0, 3, 1, 4), Double.NaN), rn(3634, 2, 10, 3, 3, 16)));
+        // the backward from a log-sum-exp (what a TF32 tensor-core forward leaves), called directly; it also frees its temporaries
+        cs.add(fwd("attention.backward_from_lse", "attentionBackwardFromLse releaseNow matmul unary binary softmaxBackward reduce", x -> {
+            double scale = 0.3;
+            Tensor s = x[0].matmul(x[1].mT()).mul(scale);
+            Tensor lse = s.exp().sum(-1, false).log();
+            Tensor[] d = x[0].backend().attentionBackwardFromLse(x[3], x[0], x[1], x[2], scale, lse);
+            return Tensor.cat(0, d[0].flatten(), d[1].flatten(), d[2].flatten());
+        }, rn(3637, 2, 3, 9, 16), rn(3638, 2, 3, 11, 16), rn(3639, 2, 3, 11, 8), rn(3640, 2, 3, 9, 8)));
         cs.add(c("cross_entropy", "softmax softmaxBackward indexSelect indexAdd reduce",
                 x -> F.crossEntropy(x[0], Tensor.ofLongs(new long[] {2, 0, 1, 3}, 4).to(x[0].device())), rn(3633, 4, 5)));
         cs.add(c32("dropout", "uniform binary", x -> F.dropout(x[0], 0.3, true, new Generator(7)), rn(3634, 6, 50)));
