@@ -6,7 +6,10 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Records ops on a tape (each non-leaf tensor points at the node that made it) and runs reverse-mode backward. */
+/**
+ * Records ops on a tape (each non-leaf tensor points at the node that made it; nodes point at their inputs' nodes, not at
+ * the input tensors) and runs reverse-mode backward over the nodes.
+ */
 public final class Autograd {
     private Autograd() {}
 
@@ -24,34 +27,37 @@ public final class Autograd {
         if (!root.requiresGrad()) throw new IllegalStateException("backward() on a tensor that does not require grad");
         if (!java.util.Arrays.equals(root.shape(), seed.shape()))
             throw new IllegalArgumentException("gradient shape " + Shape.str(seed.shape()) + " differs from tensor shape " + Shape.str(root.shape()));
-        List<Tensor> order = topologicalOrder(root);
-        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
-        grads.put(root, seed);
+        Node rootNode = root.gradFn();
+        if (rootNode == null) {   // a leaf that requires grad: the seed is its gradient
+            root.grad = root.grad == null ? seed.contiguous() : root.grad.add(seed);
+            return;
+        }
+        List<Node> order = topologicalOrder(rootNode);
+        Map<Node, Tensor> grads = new IdentityHashMap<>();
+        grads.put(rootNode, seed);
         try (var g = GradMode.off()) {
             for (int i = order.size() - 1; i >= 0; i--) {
-                Tensor t = order.get(i);
-                Tensor gt = grads.remove(t);
-                Node node = t.gradFn;
-                if (gt == null || node == null || node.backward == null) continue;
-                if (t.retainGrad) t.grad = t.grad == null ? gt : t.grad.add(gt);
+                Node node = order.get(i);
+                Tensor gt = grads.remove(node);
+                if (gt == null || node.released()) continue;
+                if (node.retained != null) node.retained.grad = node.retained.grad == null ? gt : node.retained.grad.add(gt);
                 Tensor[] gin = node.backward.apply(gt);
-                for (int k = 0; k < node.inputs.length; k++) {
-                    Tensor in = node.inputs[k];
-                    if (in == null || k >= gin.length || gin[k] == null || !in.requiresGrad()) continue;
-                    Tensor gk = inDtypeOf(in, gin[k]);
-                    if (!java.util.Arrays.equals(gk.shape(), in.shape()))
-                        throw new IllegalStateException("backward of " + node.name + " produced gradient " + Shape.str(gk.shape())
-                                + " for input " + Shape.str(in.shape()));
-                    if (in.gradFn == null) {
-                        in.grad = in.grad == null ? gk.contiguous() : in.grad.add(gk);
+                for (int k = 0; k < node.inputCount() && k < gin.length; k++) {
+                    Node made = node.inputNodes[k];
+                    Tensor leaf = node.leaves[k];
+                    if (gin[k] == null || made == null && leaf == null) continue;
+                    Tensor gk = checked(node, k, gin[k]);
+                    if (leaf != null) {
+                        leaf.grad = leaf.grad == null ? gk.contiguous() : leaf.grad.add(gk);
                     } else {
-                        Tensor prev = grads.get(in);
-                        grads.put(in, prev == null ? gk : prev.add(gk));
+                        Tensor prev = grads.get(made);
+                        grads.put(made, prev == null ? gk : prev.add(gk));
                     }
                 }
-                if (!retainGraph) { node.release(); t.gradFn = null; }
+                if (!retainGraph) node.release();
             }
         }
+        if (!retainGraph) root.gradFn = null;
     }
 
     /**
@@ -72,64 +78,74 @@ public final class Autograd {
         if (!input.isLeaf() || !input.requiresGrad()) throw new IllegalArgumentException("grad() input must be a leaf that requires grad");
         Tensor acc = null;
         if (root == input) return Backends.get(input.device()).full(input.shape(), input.dtype(), 1.0);
-        if (root.gradFn == null) return Backends.get(input.device()).full(input.shape(), input.dtype(), 0.0);
-        List<Tensor> order = topologicalOrder(root);
+        Node rootNode = root.gradFn();
+        if (rootNode == null) return Backends.get(input.device()).full(input.shape(), input.dtype(), 0.0);
+        List<Node> order = topologicalOrder(rootNode);
         // a node matters when one of its inputs is the input or a node that matters (order lists inputs first)
-        Map<Tensor, Boolean> onPath = new IdentityHashMap<>();
-        for (Tensor t : order)
-            for (Tensor in : t.gradFn.inputs)
-                if (in != null && (in == input || onPath.containsKey(in))) { onPath.put(t, Boolean.TRUE); break; }
-        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
-        grads.put(root, Backends.get(root.device()).full(root.shape(), root.dtype(), 1.0));
+        Map<Node, Boolean> onPath = new IdentityHashMap<>();
+        for (Node n : order)
+            for (int k = 0; k < n.inputCount(); k++)
+                if (n.leaves[k] == input || n.inputNodes[k] != null && onPath.containsKey(n.inputNodes[k])) { onPath.put(n, Boolean.TRUE); break; }
+        Map<Node, Tensor> grads = new IdentityHashMap<>();
+        grads.put(rootNode, Backends.get(root.device()).full(root.shape(), root.dtype(), 1.0));
         try (var g = GradMode.off()) {
             for (int i = order.size() - 1; i >= 0; i--) {
-                Tensor t = order.get(i);
-                Tensor gt = grads.remove(t);
-                Node node = t.gradFn;
-                if (gt != null && onPath.containsKey(t) && node.backward != null) {
+                Node node = order.get(i);
+                Tensor gt = grads.remove(node);
+                if (gt != null && onPath.containsKey(node) && !node.released()) {
                     Tensor[] gin = node.backward.apply(gt);
-                    for (int k = 0; k < node.inputs.length && k < gin.length; k++) {
-                        Tensor in = node.inputs[k];
-                        if (in == null || gin[k] == null) continue;
-                        Tensor gk = inDtypeOf(in, gin[k]);
-                        if (in == input) acc = acc == null ? gk : acc.add(gk);
-                        else if (onPath.containsKey(in)) grads.merge(in, gk, Tensor::add);
+                    for (int k = 0; k < node.inputCount() && k < gin.length; k++) {
+                        if (gin[k] == null) continue;
+                        if (node.leaves[k] == input) {
+                            Tensor gk = checked(node, k, gin[k]);
+                            acc = acc == null ? gk : acc.add(gk);
+                        } else if (node.inputNodes[k] != null && onPath.containsKey(node.inputNodes[k])) {
+                            grads.merge(node.inputNodes[k], checked(node, k, gin[k]), Tensor::add);
+                        }
                     }
                 }
-                if (!retainGraph) { node.release(); t.gradFn = null; }
+                if (!retainGraph) node.release();
             }
         }
+        if (!retainGraph) root.gradFn = null;
         return acc == null ? Backends.get(input.device()).full(input.shape(), input.dtype(), 0.0) : acc.contiguous();
+    }
+
+    /** Input k's gradient in its dtype, after checking that it has the input's shape. */
+    private static Tensor checked(Node node, int k, Tensor g) {
+        Tensor gk = inDtypeOf(node.dtypes[k], g);
+        if (!java.util.Arrays.equals(gk.shape(), node.shapes[k]))
+            throw new IllegalStateException("backward of " + node.name + " produced gradient " + Shape.str(gk.shape())
+                    + " for input " + Shape.str(node.shapes[k]));
+        return gk;
     }
 
     /**
      * A gradient always has its tensor's dtype: an op with mixed-precision operands (a bf16 group norm with f32
      * weights under autocast, say) may compute a parameter's gradient in the narrower type.
      */
-    private static Tensor inDtypeOf(Tensor in, Tensor g) {
-        return g.dtype() == in.dtype() || !g.dtype().isFloating() ? g : g.backend().cast(g, in.dtype());
+    private static Tensor inDtypeOf(DType dtype, Tensor g) {
+        return g.dtype() == dtype || !g.dtype().isFloating() ? g : g.backend().cast(g, dtype);
     }
 
-    /** Non-leaf tensors reachable from root, each after all of its inputs (iterative DFS: graphs can be deep). */
-    private static List<Tensor> topologicalOrder(Tensor root) {
-        List<Tensor> order = new ArrayList<>();
-        Map<Tensor, Boolean> seen = new IdentityHashMap<>();
+    /** Nodes reachable from root, each after the nodes of all its inputs (iterative DFS: graphs can be deep). */
+    private static List<Node> topologicalOrder(Node root) {
+        List<Node> order = new ArrayList<>();
+        Map<Node, Boolean> seen = new IdentityHashMap<>();
         ArrayDeque<Object[]> stack = new ArrayDeque<>();
         stack.push(new Object[] {root, 0});
         seen.put(root, Boolean.TRUE);
         while (!stack.isEmpty()) {
             Object[] top = stack.peek();
-            Tensor t = (Tensor) top[0];
+            Node n = (Node) top[0];
             int next = (Integer) top[1];
-            Node n = t.gradFn;
-            Tensor[] ins = n == null || n.inputs == null ? new Tensor[0] : n.inputs;
-            if (next < ins.length) {
+            if (next < n.inputCount()) {
                 top[1] = next + 1;
-                Tensor in = ins[next];
-                if (in != null && in.gradFn != null && seen.put(in, Boolean.TRUE) == null) stack.push(new Object[] {in, 0});
+                Node in = n.inputNodes[next];
+                if (in != null && seen.put(in, Boolean.TRUE) == null) stack.push(new Object[] {in, 0});
             } else {
                 stack.pop();
-                order.add(t);
+                order.add(n);
             }
         }
         return order;

@@ -37,11 +37,19 @@ final class ElementwiseOps {
         Backend be = backendOf(a, b);
         Tensor out = be.binary(op, a, b);
         if (op.isComparison()) return out;
-        return Autograd.record(out, op.name().toLowerCase(), gy -> binaryBackward(op, a, b, out, gy), a, b);
+        if (!GradMode.isEnabled() || !a.requiresGrad() && !b.requiresGrad()) return out;
+        // the closure keeps only what this op's derivative reads: an add or a subtraction needs neither operand
+        boolean ga = a.requiresGrad(), gb = b.requiresGrad();
+        int[] as = a.shape, bs = b.shape;
+        Tensor sa = switch (op) { case MUL -> gb ? a : null; case POW, MAXIMUM, MINIMUM -> a; default -> null; };
+        Tensor sb = switch (op) { case MUL -> ga ? b : null; case DIV, POW, MAXIMUM, MINIMUM -> b; default -> null; };
+        Tensor so = op == BinaryOp.DIV && gb || op == BinaryOp.POW && gb ? out : null;
+        return Autograd.record(out, op.name().toLowerCase(), gy -> binaryBackward(op, ga, gb, as, bs, sa, sb, so, gy), a, b);
     }
 
-    private static Tensor[] binaryBackward(BinaryOp op, Tensor a, Tensor b, Tensor out, Tensor gy) {
-        boolean ga = a.requiresGrad(), gb = b.requiresGrad();
+    /** Gradients of a op b from gy; a, b and out are those the op's derivative reads (else null), as and bs the shapes. */
+    private static Tensor[] binaryBackward(BinaryOp op, boolean ga, boolean gb, int[] as, int[] bs, Tensor a, Tensor b, Tensor out,
+                                           Tensor gy) {
         Tensor da = null, db = null;
         switch (op) {
             case ADD -> { da = ga ? gy : null; db = gb ? gy : null; }
@@ -66,7 +74,7 @@ final class ElementwiseOps {
             }
             default -> throw new AssertionError(op);
         }
-        return new Tensor[] {da == null ? null : da.sumTo(a.shape), db == null ? null : db.sumTo(b.shape)};
+        return new Tensor[] {da == null ? null : da.sumTo(as), db == null ? null : db.sumTo(bs)};
     }
 
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
@@ -79,11 +87,13 @@ final class ElementwiseOps {
         if (!cond.device().equals(a.device())) throw new IllegalArgumentException("where: condition on " + cond.device() + ", values on " + a.device());
         Tensor c = cond.dtype() == a.dtype() ? cond : be.cast(cond, a.dtype());
         Tensor out = be.where(c, a, b);
+        boolean ga = a.requiresGrad(), gb = b.requiresGrad();
+        int[] as = a.shape, bs = b.shape;
         return Autograd.record(out, "where", gy -> {
             Tensor zero = gy.scalarLike(0);
             return new Tensor[] {
-                a.requiresGrad() ? be.where(c, gy, zero).sumTo(a.shape) : null,
-                b.requiresGrad() ? be.where(c, zero, gy).sumTo(b.shape) : null};
+                ga ? be.where(c, gy, zero).sumTo(as) : null,
+                gb ? be.where(c, zero, gy).sumTo(bs) : null};
         }, a, b);
     }
 

@@ -25,18 +25,19 @@ final class ReduceOps {
     static Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepDim) {
         int[] d = normDims(dims, x.rank());
         Tensor out = x.backend().reduce(op, x, d, keepDim);
-        int[] kept = keptShape(x.shape, d);
+        int[] kept = keptShape(x.shape, d), shape = x.shape;
+        Tensor extremes = op == ReduceOp.SUM || op == ReduceOp.MEAN ? null : x;   // a sum's or mean's backward needs only the shape
         return Autograd.record(out, op.name().toLowerCase(), gy -> {
             Tensor g = gy.reshape(kept);
             switch (op) {
-                case SUM: return new Tensor[] {g.expand(x.shape)};
+                case SUM: return new Tensor[] {g.expand(shape)};
                 case MEAN: {
-                    long n = x.numel() / Math.max(1, Shape.numel(kept));
-                    return new Tensor[] {g.mul(1.0 / n).expand(x.shape)};
+                    long n = Shape.numel(shape) / Math.max(1, Shape.numel(kept));
+                    return new Tensor[] {g.mul(1.0 / n).expand(shape)};
                 }
                 default: {
                     // gradient flows to the extreme elements; ties share it evenly
-                    Tensor mask = x.detach().eq(out.detach().reshape(kept));
+                    Tensor mask = extremes.detach().eq(out.detach().reshape(kept));
                     Tensor count = mask.sum(d, true);
                     return new Tensor[] {mask.div(count).mul(g)};
                 }

@@ -163,7 +163,8 @@ final class ShapeOps {
         }
         Tensor out = x.backend().full(s, x.dtype(), value);
         out.backend().copyInto(region(out, starts, x.shape), x);
-        return Autograd.record(out, "pad", gy -> new Tensor[] {region(gy, starts, x.shape)}, x);
+        int[] shape = x.shape;
+        return Autograd.record(out, "pad", gy -> new Tensor[] {region(gy, starts, shape)}, x);
     }
 
     /** A view of t starting at {@code starts} with extent {@code size} (no graph). */
@@ -200,13 +201,20 @@ final class ShapeOps {
             out.backend().copyInto(region(out, starts, ts[k].shape), ts[k]);
             starts[d] += ts[k].shape[d];
         }
+        // the closure keeps the pieces' shapes, not the pieces
+        int[][] shapes = new int[ts.length][];
+        boolean[] needs = new boolean[ts.length];
+        for (int k = 0; k < ts.length; k++) {
+            shapes[k] = ts[k].shape;
+            needs[k] = ts[k].requiresGrad();
+        }
         return Autograd.record(out, "cat", gy -> {
-            Tensor[] g = new Tensor[ts.length];
-            for (int k = 0; k < ts.length; k++) {
-                if (!ts[k].requiresGrad()) continue;
+            Tensor[] g = new Tensor[shapes.length];
+            for (int k = 0; k < shapes.length; k++) {
+                if (!needs[k]) continue;
                 int[] st = new int[s.length];
                 st[d] = offsets[k];
-                g[k] = region(gy, st, ts[k].shape);
+                g[k] = region(gy, st, shapes[k]);
             }
             return g;
         }, ts);

@@ -13,7 +13,6 @@ public final class Tensor {
     final int[] strides;
     final int offset;
     boolean leafRequiresGrad;
-    boolean retainGrad;
     Tensor grad;
     Node gradFn;
 
@@ -97,10 +96,10 @@ public final class Tensor {
     // ------------------------------------------------------------------ autograd
 
     /** True for leaves marked with {@link #requiresGrad(boolean)} and for results of ops on such tensors. */
-    public boolean requiresGrad() { return leafRequiresGrad || gradFn != null; }
+    public boolean requiresGrad() { return leafRequiresGrad || gradFn() != null; }
 
     public Tensor requiresGrad(boolean value) {
-        if (gradFn != null) throw new IllegalStateException("requiresGrad can only be set on leaf tensors; use detach() first");
+        if (gradFn() != null) throw new IllegalStateException("requiresGrad can only be set on leaf tensors; use detach() first");
         if (value && !dtype().isFloating()) throw new IllegalArgumentException("only floating tensors can require grad, not " + dtype().id());
         leafRequiresGrad = value;
         return this;
@@ -109,11 +108,21 @@ public final class Tensor {
     public Tensor grad() { return grad; }
     public void setGrad(Tensor g) { grad = g; }
     public void zeroGrad() { grad = null; }
-    public Node gradFn() { return gradFn; }
-    public boolean isLeaf() { return gradFn == null; }
+    /** The op that made this tensor, or null for a leaf and once a backward has released the graph. */
+    public Node gradFn() {
+        Node n = gradFn;
+        if (n != null && n.released()) gradFn = n = null;
+        return n;
+    }
+
+    public boolean isLeaf() { return gradFn() == null; }
 
     /** Keeps this non-leaf tensor's gradient in {@link #grad()} during backward (for inspection). */
-    public Tensor retainGrad() { retainGrad = true; return this; }
+    public Tensor retainGrad() {
+        Node n = gradFn();
+        if (n != null) n.retained = this;
+        return this;
+    }
 
     public void backward() {
         if (numel() != 1) throw new IllegalStateException("backward() without a gradient needs a scalar, got shape " + Shape.str(shape));

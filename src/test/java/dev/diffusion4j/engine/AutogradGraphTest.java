@@ -1,0 +1,47 @@
+package dev.diffusion4j.engine;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.lang.ref.WeakReference;
+import org.junit.jupiter.api.Test;
+
+/** What the recorded graph holds on to: only the tensors some backward reads, and retained gradients where asked. */
+class AutogradGraphTest {
+    @Test
+    void anIntermediateNoBackwardReadsIsFreedBeforeTheBackward() throws InterruptedException {
+        Tensor x = Tensor.randn(new Generator(1), 4096).requiresGrad(true);
+        Tensor a = x.mul(x);                       // mul keeps x (a leaf), not its own output
+        WeakReference<Storage> aStorage = new WeakReference<>(a.storage());
+        Tensor y = a.add(x.sin()).sum();           // the add keeps neither operand, the sum only the shape
+        a = null;
+        for (int i = 0; i < 20 && aStorage.get() != null; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertNull(aStorage.get(), "the graph kept an operand alive that no backward reads");
+        y.backward();
+        double[] xs = x.toDoubleArray(), g = x.grad().toDoubleArray();
+        for (int i = 0; i < xs.length; i++) assertEquals(2 * xs[i] + Math.cos(xs[i]), g[i], 1e-5);
+    }
+
+    @Test
+    void retainedGradientsAndTheReleasedGraph() {
+        Tensor x = Tensor.of(new double[] {1, -2, 3}, 3).requiresGrad(true);
+        Tensor y = x.mul(x).retainGrad();
+        Tensor z = y.mul(y).sum();                 // dz/dy = 2y
+        z.backward();
+        assertArrayEquals(new double[] {2, 8, 18}, y.grad().toDoubleArray(), 1e-12);
+        assertArrayEquals(new double[] {4, -32, 108}, x.grad().toDoubleArray(), 1e-12);   // 2y * 2x
+        assertNull(y.gradFn(), "the backward released y's node");
+        assertTrue(y.isLeaf());
+        assertFalse(y.requiresGrad());
+        assertThrows(IllegalStateException.class, z::backward, "the released graph cannot run again");
+    }
+
+    @Test
+    void aLeafRootGetsTheSeedAsItsGradient() {
+        Tensor x = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
+        x.backward(Tensor.of(new double[] {0.5, -1}, 2));
+        assertArrayEquals(new double[] {0.5, -1}, x.grad().toDoubleArray(), 1e-12);
+    }
+}
