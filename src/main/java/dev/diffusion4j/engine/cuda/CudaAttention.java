@@ -203,6 +203,7 @@ final class CudaAttention {
         if (recomputes(s)) {
             Tensor[] d = backend.attentionBackwardFromLse(gOut, q, k, v, scale, lse);
             for (int i = 0; i < 3; i++) backend.copyInto(dst[i], d[i]);
+            backend.releaseNow(d);
         } else {
             backwardOnTensorCores(s, gOut, q, k, v, scale, out, lse, dst[0], dst[1], dst[2]);
         }
