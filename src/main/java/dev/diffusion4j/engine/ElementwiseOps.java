@@ -23,9 +23,18 @@ final class ElementwiseOps {
     }
 
     static Tensor unary(UnaryOp op, Tensor x, double p, double q) {
-        Tensor y = x.backend().unary(op, x, p, q);
-        return Autograd.record(y, op.name().toLowerCase(), gy -> new Tensor[] {
-            x.backend().unaryBackward(op, x, y, gy, p, q)}, x);
+        Backend be = x.backend();
+        Tensor y = be.unary(op, x, p, q);
+        if (!GradMode.isEnabled() || !x.requiresGrad()) return y;
+        // the closure keeps only what the derivative reads; an operand it ignores is stood in for by one of the same
+        // shape (the kept one, or the gradient itself when it reads neither, as an affine map's does)
+        boolean readsX = op.derivativeReadsInput(), readsY = op.derivativeReadsOutput();
+        Tensor keptX = readsX ? x : null, keptY = readsY ? y : null;
+        DType type = y.dtype();
+        return Autograd.record(y, op.name().toLowerCase(), gy -> {
+            Tensor stand = keptX != null ? keptX : keptY != null ? keptY : gy.dtype() == type ? gy : be.cast(gy, type);
+            return new Tensor[] {be.unaryBackward(op, keptX != null ? keptX : stand, keptY != null ? keptY : stand, gy, p, q)};
+        }, x);
     }
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {

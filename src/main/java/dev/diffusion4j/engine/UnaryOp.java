@@ -42,6 +42,22 @@ public enum UnaryOp {
         }
     }
 
+    /** Whether {@link #derivative} reads x (the backward keeps only the operands the derivative reads). */
+    public boolean derivativeReadsInput() {
+        return switch (this) {
+            case AFFINE, NEG, SIGN, EXP, SQRT, RECIPROCAL, TANH, SIGMOID -> false;
+            default -> true;
+        };
+    }
+
+    /** Whether {@link #derivative} reads y = apply(x). */
+    public boolean derivativeReadsOutput() {
+        return switch (this) {
+            case EXP, SQRT, RSQRT, RECIPROCAL, TANH, SIGMOID -> true;
+            default -> false;
+        };
+    }
+
     /** dy/dx at x (y = apply(x) is passed to save recomputation). */
     public double derivative(double x, double y, double p, double q) {
         switch (this) {

@@ -25,6 +25,26 @@ class AutogradGraphTest {
     }
 
     @Test
+    void unaryMapsKeepOnlyTheOperandTheirDerivativeReads() throws InterruptedException {
+        Tensor x = Tensor.randn(new Generator(2), 4096).requiresGrad(true);
+        Tensor a = x.sin(), b = x.cos();
+        WeakReference<Storage> aStorage = new WeakReference<>(a.storage()), bStorage = new WeakReference<>(b.storage());
+        Tensor y = a.mul(3.0).add(b.exp()).sum();   // an affine map reads neither x nor y; exp reads only its output
+        a = null;
+        b = null;
+        for (int i = 0; i < 20 && (aStorage.get() != null || bStorage.get() != null); i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertNull(aStorage.get(), "the affine map kept its input");
+        assertNull(bStorage.get(), "exp kept its input");
+        y.backward();
+        double[] xs = x.toDoubleArray(), g = x.grad().toDoubleArray();
+        for (int i = 0; i < xs.length; i++)
+            assertEquals(3 * Math.cos(xs[i]) - Math.sin(xs[i]) * Math.exp(Math.cos(xs[i])), g[i], 1e-4);
+    }
+
+    @Test
     void retainedGradientsAndTheReleasedGraph() {
         Tensor x = Tensor.of(new double[] {1, -2, 3}, 3).requiresGrad(true);
         Tensor y = x.mul(x).retainGrad();
