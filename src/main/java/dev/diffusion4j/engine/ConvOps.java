@@ -4,6 +4,11 @@ package dev.diffusion4j.engine;
 final class ConvOps {
     private ConvOps() {}
 
+    /** Each output element of a convolution with weight [Cout, Cin/groups, kh, kw] takes Cin/groups * kh * kw multiply-adds. */
+    private static void countConv(Tensor out, Tensor w) {
+        if (FlopCounter.counting()) FlopCounter.multiplyAdds(out.numel() * (long) w.shape[1] * w.shape[2] * w.shape[3]);
+    }
+
     static Tensor conv2d(Tensor x0, Tensor w0, Tensor bias0, Conv2dParams p) {
         Tensor x = Autocast.cast(x0), w = Autocast.cast(w0), bias = Autocast.cast(bias0);
         Backend be = ElementwiseOps.backendOf(x, w);
@@ -11,6 +16,7 @@ final class ConvOps {
         if (bias != null && (bias.rank() != 1 || bias.shape[0] != w.shape[0]))
             throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape) + " does not match " + w.shape[0] + " output channels");
         Tensor y = be.conv2d(x, w, bias, p);
+        countConv(y, w);
         int[] xs = x.shape, ws = w.shape;
         return Autograd.record(y, "conv2d", gy0 -> {
             Tensor gy = gy0.isContiguous() ? gy0 : be.contiguous(gy0); // once, not in each of the three consumers
@@ -32,6 +38,7 @@ final class ConvOps {
         int wd = (x.shape[3] - 1) * p.strideW() - 2 * p.padW() + p.dilationW() * (w.shape[3] - 1) + outPadW + 1;
         int[] ys = {x.shape[0], w.shape[1] * g, h, wd};
         Tensor y = be.conv2dBackwardInput(x, w, ys, p);
+        countConv(x, w);   // the products of the convolution it transposes, whose output has x's shape
         if (bias != null) y = be.binary(BinaryOp.ADD, y, bias.reshape(1, -1, 1, 1));
         int[] ws = w.shape;
         return Autograd.record(y, "conv_transpose2d", gy -> new Tensor[] {

@@ -16,6 +16,7 @@ final class LinalgOps {
                 if (a.shape[i] != b.shape[i]) throw new IllegalArgumentException("matmul: batch dims differ: " + Shape.str(a.shape) + " @ " + Shape.str(b.shape));
         }
         Tensor out = a.backend().matmul(a, b);
+        if (FlopCounter.counting()) FlopCounter.multiplyAdds(out.numel() * a.shape(-1));
         return Autograd.record(out, "matmul", gy -> {
             Tensor ga = a.requiresGrad() ? gy.matmul(b.mT()) : null;
             Tensor gb = null;

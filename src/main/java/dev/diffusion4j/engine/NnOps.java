@@ -116,6 +116,7 @@ final class NnOps {
         Backend be = q.backend();
         Tensor[] res = be.attention(q, k, v, mask, s);
         Tensor out = res[0], aux = res[1];
+        countAttention(q, k, v);
         return Autograd.record(out, "attention", g -> be.attentionBackward(g, q, k, v, mask, s, out, aux,
                 mask != null && mask.requiresGrad()), q, k, v, mask);
     }
@@ -133,7 +134,16 @@ final class NnOps {
         Backend be = qkv.backend();
         Tensor[] res = be.attentionPacked(qkv.detach(), s);
         Tensor out = res[0], aux = res[1], packed = res[2];
+        countAttention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2));
         return Autograd.record(out, "attention", g -> new Tensor[] {be.attentionPackedBackward(g, packed, s, out, aux)}, qkv);
+    }
+
+    /** q k^T and P v: Lq * Lk * (D + Dv) multiply-adds per head. */
+    private static void countAttention(Tensor q, Tensor k, Tensor v) {
+        if (!FlopCounter.counting()) return;
+        int r = q.rank();
+        long heads = q.numel() / ((long) q.shape[r - 2] * q.shape[r - 1]);
+        FlopCounter.multiplyAdds(heads * q.shape[r - 2] * k.shape[r - 2] * (q.shape[r - 1] + (long) v.shape[r - 1]));
     }
 
     static Tensor embedding(Tensor weight, Tensor ids) {

@@ -8,6 +8,7 @@ import dev.diffusion4j.engine.Backends;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.FlopCounter;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.MemoryUsage;
 import dev.diffusion4j.engine.GradMode;
@@ -29,6 +30,12 @@ import java.util.Map;
  * 1.0, MSE on eps under the linear schedule, T=1000) in images/s, and no-grad sampling forwards at a fixed t in
  * image-NFEs/s, each after warm-up steps, with one device sync at the end of each timed loop.
  *
+ * <p>The first sampling forward is counted by a {@link FlopCounter}: its FLOPs per image (matmuls, convolutions and
+ * attention products, 2 per multiply-add; DiT-S/2 gives 12.11 GFLOP, twice the DiT paper's 6.06 G multiply-adds) turn
+ * the rates into achieved FLOP/s (a training step as three forwards) and, on GPUs whose datasheet peak is known
+ * ({@link dev.diffusion4j.engine.cuda.DeviceProperties#peakBf16DenseFlops}), into model FLOPs utilisation against the
+ * dense bf16 peak. The same FLOPs per image serve for the PyTorch twins, which run the same architecture.
+ *
  * <p>Each warm-up runs at least its count and, when {@code warmupSeconds} is positive, until that much time has passed:
  * on the CPU the JVM compiles the hot loops during a run's first seconds, so a count fit for PyTorch (2-3 steps) times
  * the compiler rather than the step (BENCHMARKS.md, issue 19's CPU rounds).
@@ -37,7 +44,13 @@ public final class StepBenchmark {
     private StepBenchmark() {}
 
     public record Result(String preset, String device, Precision precision, long params, int batch, int warmupSteps, double trainImgPerS,
-                         int sampleBatch, double sampleImgNfePerS, double loss, MemoryUsage memory) {
+                         int sampleBatch, double sampleImgNfePerS, double loss, MemoryUsage memory, double forwardFlopsPerImage,
+                         double peakFlops) {
+        /** Achieved training FLOP/s, a step taken as three forwards' worth (forward, and a backward of twice the products). */
+        public double trainFlops() { return 3 * forwardFlopsPerImage * trainImgPerS; }
+
+        public double sampleFlops() { return forwardFlopsPerImage * sampleImgNfePerS; }
+
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("cfg", preset);
@@ -50,6 +63,13 @@ public final class StepBenchmark {
             m.put("sample_batch", sampleBatch);
             m.put("sample_img_nfe_per_s", Math.round(sampleImgNfePerS * 10) / 10.0);
             m.put("loss", loss);
+            m.put("fwd_gflop_per_img", Math.round(forwardFlopsPerImage / 1e6) / 1e3);
+            m.put("train_tflops", Math.round(trainFlops() / 1e10) / 100.0);
+            m.put("sample_tflops", Math.round(sampleFlops() / 1e10) / 100.0);
+            if (peakFlops > 0) {   // model FLOPs utilisation against the device's dense bf16 peak, whatever the precision
+                m.put("train_mfu_bf16_peak", Math.round(trainFlops() / peakFlops * 1e4) / 1e4);
+                m.put("sample_mfu_bf16_peak", Math.round(sampleFlops() / peakFlops * 1e4) / 1e4);
+            }
             if (memory != null) {   // the allocator's view after the timed steps: live tensors at the peak, and live + cache
                 m.put("gpu_mem_peak_allocated_mib", memory.peakAllocatedBytes() >> 20);
                 m.put("gpu_mem_reserved_mib", memory.reservedBytes() >> 20);
@@ -85,13 +105,17 @@ public final class StepBenchmark {
         if (Backends.get(device) instanceof CudaBackend cuda) System.err.println("allocator after the training steps: " + cuda.memoryStats() + ", " + cuda.forcedCollections() + " forced collections");
 
         model.eval();
-        double sample;
+        double sample, forwardFlops;
         try (var g = GradMode.off(); var ac = precision.autocast()) {
             Tensor xs = Tensor.randn(gen, DType.F32, device, sampleBatch, cfg.inChannels(), cfg.resolution(), cfg.resolution());
             Tensor ts = Tensor.full(500, DType.I64, device, sampleBatch);
             Tensor ys = randomLabels(cfg, gen, device, sampleBatch);
-            Tensor y = null;
-            for (long w0 = System.nanoTime(), i = 0; warming(i, 3, w0, warmupSeconds); i++) y = model.forward(xs, ts, ys);
+            Tensor y;
+            try (FlopCounter count = FlopCounter.start()) {   // the first warm-up forward also counts the model's FLOPs
+                y = model.forward(xs, ts, ys);
+                forwardFlops = (double) count.flops() / sampleBatch;
+            }
+            for (long w0 = System.nanoTime(), i = 1; warming(i, 3, w0, warmupSeconds); i++) y = model.forward(xs, ts, ys);
             y.sum().item();
             LaunchProfile.reset();
             long s0 = System.nanoTime();
@@ -100,7 +124,9 @@ public final class StepBenchmark {
             sample = (double) sampleBatch * sampleIters / ((System.nanoTime() - s0) / 1e9);
             LaunchProfile.report(sampleIters + " sampling forwards");
         }
-        return new Result(preset, device.toString(), precision, model.numParameters(), batch, warmed, train, sampleBatch, sample, loss, memory);
+        double peak = Backends.get(device) instanceof CudaBackend cuda ? cuda.context().properties().peakBf16DenseFlops() : 0;
+        return new Result(preset, device.toString(), precision, model.numParameters(), batch, warmed, train, sampleBatch, sample, loss, memory,
+                forwardFlops, peak);
     }
 
     /** Whether a warm-up that began at {@code since} (nanoTime) and has run {@code done} goes on: until both minima are met. */

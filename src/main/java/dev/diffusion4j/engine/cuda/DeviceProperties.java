@@ -31,6 +31,19 @@ public record DeviceProperties(
         return 2.0 * memoryClockKHz * 1e3 * memoryBusWidthBits / 8.0;
     }
 
+    /**
+     * The dense bf16 tensor-core peak in FLOP/s from NVIDIA's datasheets (half the "with sparsity" figure), for the
+     * devices we measure on; 0 where the name is not one of them. H100 SXM and H200: 989.5 TFLOP/s; H100 PCIe: 756.5;
+     * H100 NVL: 835.5; A100: 312.
+     */
+    public double peakBf16DenseFlops() {
+        String n = name.toUpperCase(java.util.Locale.ROOT);
+        if (n.contains("H200")) return 989.5e12;
+        if (n.contains("H100")) return n.contains("PCIE") ? 756.5e12 : n.contains("NVL") ? 835.5e12 : 989.5e12;
+        if (n.contains("A100")) return 312e12;
+        return 0;
+    }
+
     static DeviceProperties query(int index, int device) {
         return new DeviceProperties(index, DriverApi.deviceName(device),
                 DriverApi.deviceAttribute(DriverApi.ATTR_COMPUTE_CAPABILITY_MAJOR, device),
