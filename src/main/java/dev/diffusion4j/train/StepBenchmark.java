@@ -64,8 +64,8 @@ public final class StepBenchmark {
             m.put("sample_img_nfe_per_s", Math.round(sampleImgNfePerS * 10) / 10.0);
             m.put("loss", loss);
             m.put("fwd_gflop_per_img", Math.round(forwardFlopsPerImage / 1e6) / 1e3);
-            m.put("train_tflops", Math.round(trainFlops() / 1e10) / 100.0);
-            m.put("sample_tflops", Math.round(sampleFlops() / 1e10) / 100.0);
+            m.put("train_tflops", Math.round(trainFlops() / 1e9) / 1e3);
+            m.put("sample_tflops", Math.round(sampleFlops() / 1e9) / 1e3);
             if (peakFlops > 0) {   // model FLOPs utilisation against the device's dense bf16 peak, whatever the precision
                 m.put("train_mfu_bf16_peak", Math.round(trainFlops() / peakFlops * 1e4) / 1e4);
                 m.put("sample_mfu_bf16_peak", Math.round(sampleFlops() / peakFlops * 1e4) / 1e4);
