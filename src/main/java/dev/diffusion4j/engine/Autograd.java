@@ -28,8 +28,11 @@ public final class Autograd {
         if (!java.util.Arrays.equals(root.shape(), seed.shape()))
             throw new IllegalArgumentException("gradient shape " + Shape.str(seed.shape()) + " differs from tensor shape " + Shape.str(root.shape()));
         Node rootNode = root.gradFn();
-        if (rootNode == null) {   // a leaf that requires grad: the seed is its gradient
-            root.grad = root.grad == null ? seed.contiguous() : root.grad.add(seed);
+        if (rootNode == null) {   // a leaf that requires grad: the seed, in the leaf's dtype, is its gradient
+            if (!seed.device().equals(root.device()))
+                throw new IllegalArgumentException("gradient on " + seed.device() + " for a tensor on " + root.device());
+            Tensor g = inDtypeOf(root.dtype(), seed);
+            root.grad = root.grad == null ? g.contiguous() : root.grad.add(g);
             return;
         }
         List<Node> order = topologicalOrder(rootNode);
@@ -45,7 +48,8 @@ public final class Autograd {
                 for (int k = 0; k < node.inputCount() && k < gin.length; k++) {
                     Node made = node.inputNodes[k];
                     Tensor leaf = node.leaves[k];
-                    if (gin[k] == null || made == null && leaf == null) continue;
+                    // a leaf frozen (requiresGrad(false)) after the forward gets no gradient, as in PyTorch
+                    if (gin[k] == null || made == null && (leaf == null || !leaf.requiresGrad())) continue;
                     Tensor gk = checked(node, k, gin[k]);
                     if (leaf != null) {
                         leaf.grad = leaf.grad == null ? gk.contiguous() : leaf.grad.add(gk);

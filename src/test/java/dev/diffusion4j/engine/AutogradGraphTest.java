@@ -59,9 +59,23 @@ class AutogradGraphTest {
     }
 
     @Test
-    void aLeafRootGetsTheSeedAsItsGradient() {
+    void aLeafRootGetsTheSeedAsItsGradientInItsDtype() {
         Tensor x = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
         x.backward(Tensor.of(new double[] {0.5, -1}, 2));
         assertArrayEquals(new double[] {0.5, -1}, x.grad().toDoubleArray(), 1e-12);
+        Tensor f = Tensor.of(new double[] {2}, 1).to(DType.F32).requiresGrad(true);
+        f.backward(Tensor.of(new double[] {1.5}, 1));
+        assertEquals(DType.F32, f.grad().dtype());
+    }
+
+    @Test
+    void aLeafFrozenAfterTheForwardGetsNoGradient() {
+        Tensor x = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
+        Tensor w = Tensor.of(new double[] {3, 4}, 2).requiresGrad(true);
+        Tensor y = x.mul(w).sum();
+        w.requiresGrad(false);
+        y.backward();
+        assertNull(w.grad(), "as in PyTorch, the flag at backward time counts");
+        assertArrayEquals(new double[] {3, 4}, x.grad().toDoubleArray(), 1e-12);
     }
 }
