@@ -140,7 +140,9 @@ public interface Backend {
      * Gradients {dq, dk, dv} of unmasked attention from the per-row log-sum-exp of its scaled scores (lse [..., Lq], as a
      * fused forward keeps it) rather than from the probabilities: P = exp(q k^T * scale - lse) is recomputed with the
      * backend's matmul and the backward then runs as the composed path's does. Its [..., Lq, Lk] temporaries live only
-     * during this call. A backend takes this where its matmuls beat its fused backward (CUDA's TF32 attention).
+     * during this call. A backend takes this where its matmuls beat its fused backward (CUDA's TF32 attention). It gives
+     * those temporaries back with {@link #releaseNow}, so it relies on the backend's matmul, unary, binary and
+     * softmaxBackward returning new storage, never an operand or a view of one.
      */
     default Tensor[] attentionBackwardFromLse(Tensor gOut, Tensor q, Tensor k, Tensor v, double scale, Tensor lse) {
         Tensor qs = unary(UnaryOp.AFFINE, q.detach(), scale, 0);

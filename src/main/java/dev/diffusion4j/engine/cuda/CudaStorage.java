@@ -34,8 +34,12 @@ public final class CudaStorage extends Storage {
 
     /** Returns the block to the allocator now (stream order keeps queued users safe); the cleaner's later close is a no-op. */
     boolean releaseNow() {
-        if (buffer.isClosed()) return false;
-        buffer.close();
-        return true;
+        try {
+            if (buffer.isClosed()) return false;
+            buffer.close();
+            return true;
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(this);   // no cleaner run for this storage before we are done
+        }
     }
 }

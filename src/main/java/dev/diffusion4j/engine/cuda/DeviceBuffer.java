@@ -54,8 +54,11 @@ public final class DeviceBuffer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
+        // one caller wins: an early release (CudaStorage.releaseNow) may race the cleaner for the same block
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+        }
         owner.release(address, capacity);
     }
 
