@@ -15,7 +15,7 @@ public final class FlopCounter implements AutoCloseable {
 
     private FlopCounter(FlopCounter outer) { this.outer = outer; }
 
-    /** Starts counting on this thread until {@link #close()}. */
+    /** Starts counting on this thread until {@link #close()} (close nested counters innermost first, as try-with-resources does). */
     public static FlopCounter start() {
         FlopCounter c = new FlopCounter(ACTIVE.get());
         ACTIVE.set(c);

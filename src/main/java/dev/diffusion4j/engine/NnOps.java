@@ -142,7 +142,8 @@ final class NnOps {
     private static void countAttention(Tensor q, Tensor k, Tensor v) {
         if (!FlopCounter.counting()) return;
         int r = q.rank();
-        long heads = q.numel() / ((long) q.shape[r - 2] * q.shape[r - 1]);
+        long heads = 1;
+        for (int i = 0; i < r - 2; i++) heads *= q.shape[i];
         FlopCounter.multiplyAdds(heads * q.shape[r - 2] * k.shape[r - 2] * (q.shape[r - 1] + (long) v.shape[r - 1]));
     }
 

@@ -33,6 +33,12 @@ class FlopCounterTest {
                     "an outer counter sees what inner ones counted");
         }
         rn(11, 2, 2).matmul(rn(12, 2, 2));                                   // no counter open: nothing to count, no error
+        try (FlopCounter c = FlopCounter.start()) {                          // empty attention counts nothing and does not fail
+            Tensor empty = Tensor.zeros(1, 0, 4);
+            F.scaledDotProductAttention(empty, Tensor.zeros(1, 3, 4), Tensor.zeros(1, 3, 4));
+            F.scaledDotProductAttention(Tensor.zeros(1, 2, 0), Tensor.zeros(1, 3, 0), Tensor.zeros(1, 3, 4));
+            assertEquals(2L * 2 * 3 * 4, c.flops(), "the second, with D = 0, still has P v: 2 x 3 x 4 multiply-adds");
+        }
     }
 
     /** Peebles and Xie (2023), Table 4, count multiply-adds as "Gflops": DiT-S/2 6.06, DiT-S/4 1.41 per 256x256 image. */
