@@ -26,7 +26,8 @@ final class ReduceOps {
         int[] d = normDims(dims, x.rank());
         Tensor out = x.backend().reduce(op, x, d, keepDim);
         int[] kept = keptShape(x.shape, d), shape = x.shape;
-        Tensor extremes = op == ReduceOp.SUM || op == ReduceOp.MEAN ? null : x;   // a sum's or mean's backward needs only the shape
+        boolean sumOrMean = op == ReduceOp.SUM || op == ReduceOp.MEAN;   // their backward needs only the shape
+        Tensor extremes = sumOrMean ? null : x, reduced = sumOrMean ? null : out;
         return Autograd.record(out, op.name().toLowerCase(), gy -> {
             Tensor g = gy.reshape(kept);
             switch (op) {
@@ -37,7 +38,7 @@ final class ReduceOps {
                 }
                 default: {
                     // gradient flows to the extreme elements; ties share it evenly
-                    Tensor mask = extremes.detach().eq(out.detach().reshape(kept));
+                    Tensor mask = extremes.detach().eq(reduced.detach().reshape(kept));
                     Tensor count = mask.sum(d, true);
                     return new Tensor[] {mask.div(count).mul(g)};
                 }

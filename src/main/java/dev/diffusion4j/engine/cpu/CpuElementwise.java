@@ -53,17 +53,17 @@ final class CpuElementwise {
                 new int[] {0, x.offset(), gy.offset()});
         int so = loop.inner[0], sx = loop.inner[1], sg = loop.inner[2];
         // y is contiguous (a kernel output), so it shares the output's offsets
+        Tensor yc = y.contiguous();
+        int yo = yc.offset();
         if (x.dtype() == DType.F32) {
-            float[] o = st(out).f32(), a = st(x).f32(), yy = st(y.contiguous()).f32(), g = st(gy).f32();
-            int yo = y.contiguous().offset();
+            float[] o = st(out).f32(), a = st(x).f32(), yy = st(yc).f32(), g = st(gy).f32();
             if (so == 1 && sx == 1 && sg == 1 && VectorRows.hasUnaryBackward(op))
                 loop.runAll((io, ix, ig, n) -> VectorRows.unaryBackward(op, a, ix, yy, yo + io, g, ig, o, io, n));
             else loop.runAll((io, ix, ig, n) -> {
                 for (int i = 0; i < n; i++) o[io + i * so] = (float) (g[ig + i * sg] * op.derivative(a[ix + i * sx], yy[yo + io + i * so], p, q));
             });
         } else {
-            double[] o = st(out).f64(), a = st(x).f64(), yy = st(y.contiguous()).f64(), g = st(gy).f64();
-            int yo = y.contiguous().offset();
+            double[] o = st(out).f64(), a = st(x).f64(), yy = st(yc).f64(), g = st(gy).f64();
             loop.runAll((io, ix, ig, n) -> {
                 for (int i = 0; i < n; i++) o[io + i * so] = g[ig + i * sg] * op.derivative(a[ix + i * sx], yy[yo + io + i * so], p, q);
             });
