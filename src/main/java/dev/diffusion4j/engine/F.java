@@ -23,6 +23,12 @@ public final class F {
         return bias == null ? y : y.add(Autocast.cast(bias));   // under autocast the output stays in its type
     }
 
+    /**
+     * linear(op(h), weight, bias) for an elementwise activation op, with the activation recomputed in the backward
+     * rather than kept from the forward: what a transformer MLP's second layer does without holding its widest tensor.
+     */
+    public static Tensor linearOf(UnaryOp op, Tensor h, Tensor weight, Tensor bias) { return NnOps.linearOfUnary(op, h, weight, bias); }
+
     /** Softmax along dim (fused, numerically stable; a row of all -inf gives zeros rather than NaN). */
     public static Tensor softmax(Tensor x, int dim) { return NnOps.softmax(x, dim, false); }
 

@@ -138,6 +138,41 @@ final class NnOps {
         return Autograd.record(out, "attention", g -> new Tensor[] {be.attentionPackedBackward(g, packed, s, out, aux)}, qkv);
     }
 
+    /**
+     * linear(op(h), weight, bias) whose backward recomputes op(h) from h instead of keeping it: a transformer MLP's
+     * activation output (as wide as its hidden layer) is then not held from the forward to the backward, for one more
+     * elementwise pass. Same values and gradients as the composed ops, autocast included (the product in the scope's
+     * type, the weight's and bias's gradients back in theirs).
+     */
+    static Tensor linearOfUnary(UnaryOp op, Tensor h, Tensor weight, Tensor bias) {
+        if (weight.rank() != 2 || h.rank() < 1 || h.shape[h.rank() - 1] != weight.shape[1])
+            throw new IllegalArgumentException("linear: input " + Shape.str(h.shape) + " does not fit weight " + Shape.str(weight.shape));
+        if (bias != null && (bias.rank() != 1 || bias.shape[0] != weight.shape[0]))
+            throw new IllegalArgumentException("linear: bias " + Shape.str(bias.shape) + " does not fit weight " + Shape.str(weight.shape));
+        Backend be = ElementwiseOps.backendOf(h, weight);
+        DType actType = Autocast.outputType(h), wType = Autocast.outputType(weight);
+        Tensor w = castWithoutGraph(weight, wType), b = bias == null ? null : castWithoutGraph(bias, Autocast.outputType(bias));
+        Tensor a = castWithoutGraph(be.unary(op, h, 0, 0), actType);
+        Tensor y = be.matmul(a, w.mT());
+        if (FlopCounter.counting()) FlopCounter.multiplyAdds(y.numel() * h.shape[h.rank() - 1]);
+        if (b != null) y = be.binary(BinaryOp.ADD, y, b);
+        boolean gh = h.requiresGrad(), gw = weight.requiresGrad(), gb = bias != null && bias.requiresGrad();
+        int in = weight.shape[1], out = weight.shape[0];
+        return Autograd.record(y, "linear_of_" + op.name().toLowerCase(), gy -> {
+            Tensor g2 = gy.reshape(-1, out), dh = null, dw = null, db = null;
+            Tensor act = be.unary(op, h, 0, 0);   // the recomputation
+            if (gw) dw = be.matmul(g2.mT(), castWithoutGraph(act, actType).reshape(-1, in));
+            if (gb) db = be.reduce(ReduceOp.SUM, g2, new int[] {0}, false);
+            if (gh) {
+                Tensor da = castWithoutGraph(be.matmul(gy, w), act.dtype());
+                dh = be.unaryBackward(op, h, act, da, 0, 0);
+            }
+            return new Tensor[] {dh, dw, db};
+        }, h, weight, bias);
+    }
+
+    private static Tensor castWithoutGraph(Tensor x, DType t) { return x.dtype() == t ? x : x.backend().cast(x, t); }
+
     /** q k^T and P v: Lq * Lk * (D + Dv) multiply-adds per head. */
     private static void countAttention(Tensor q, Tensor k, Tensor v) {
         if (!FlopCounter.counting()) return;

@@ -220,6 +220,8 @@ final class ParityCases {
             Tensor[] d = x[0].backend().attentionBackwardFromLse(x[3], x[0], x[1], x[2], scale, lse);
             return Tensor.cat(0, d[0].flatten(), d[1].flatten(), d[2].flatten());
         }, rn(3637, 2, 3, 9, 16), rn(3638, 2, 3, 11, 16), rn(3639, 2, 3, 11, 8), rn(3640, 2, 3, 9, 8)));
+        cs.add(c("linear_of_gelu", "unary unaryBackward matmul binary reduce",
+                x -> F.linearOf(UnaryOp.GELU_TANH, x[0], x[1], x[2]), rn(3641, 2, 5, 24), rn(3642, 7, 24), rn(3643, 7)));
         cs.add(c("cross_entropy", "softmax softmaxBackward indexSelect indexAdd reduce",
                 x -> F.crossEntropy(x[0], Tensor.ofLongs(new long[] {2, 0, 1, 3}, 4).to(x[0].device())), rn(3633, 4, 5)));
         cs.add(c32("dropout", "uniform binary", x -> F.dropout(x[0], 0.3, true, new Generator(7)), rn(3634, 6, 50)));
