@@ -3,6 +3,7 @@ package dev.diffusion4j.nn;
 import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.engine.UnaryOp;
 
 /** y = x W^T + b over the last dim; weight [out, in], bias [out]. */
 public final class Linear extends Module {
@@ -38,6 +39,16 @@ public final class Linear extends Module {
         if (x.rank() == 0 || x.shape(-1) != inFeatures)
             throw new IllegalArgumentException("Linear expects inputs [..., " + inFeatures + "], got " + java.util.Arrays.toString(x.shape()));
         return F.linear(x, weight.data(), bias == null ? null : bias.data());
+    }
+
+    /**
+     * forward(op(h)) with op recomputed in the backward rather than kept ({@link F#linearOf}): for an activation
+     * between two Linear layers, whose output is the widest tensor of a transformer MLP.
+     */
+    public Tensor forwardOf(UnaryOp op, Tensor h) {
+        if (h.rank() == 0 || h.shape(-1) != inFeatures)
+            throw new IllegalArgumentException("Linear expects inputs [..., " + inFeatures + "], got " + java.util.Arrays.toString(h.shape()));
+        return F.linearOf(op, h, weight.data(), bias == null ? null : bias.data());
     }
 
     public Parameter weight() { return weight; }
