@@ -37,7 +37,7 @@ public final class Node {
             Node made = in.gradFn();
             if (made != null) inputNodes[k] = made;
             else if (in.requiresGrad()) leaves[k] = in;
-            shapes[k] = in.shape();
+            shapes[k] = in.shape;   // shapes are never written after construction: no copy per recorded op
             dtypes[k] = in.dtype();
         }
     }

@@ -36,9 +36,7 @@ public final class Linear extends Module {
     }
 
     @Override public Tensor forward(Tensor x) {
-        if (x.rank() == 0 || x.shape(-1) != inFeatures)
-            throw new IllegalArgumentException("Linear expects inputs [..., " + inFeatures + "], got " + java.util.Arrays.toString(x.shape()));
-        return F.linear(x, weight.data(), bias == null ? null : bias.data());
+        return F.linear(checkInput(x), weight.data(), bias == null ? null : bias.data());
     }
 
     /**
@@ -46,9 +44,13 @@ public final class Linear extends Module {
      * between two Linear layers, whose output is the widest tensor of a transformer MLP.
      */
     public Tensor forwardOf(UnaryOp op, Tensor h) {
-        if (h.rank() == 0 || h.shape(-1) != inFeatures)
-            throw new IllegalArgumentException("Linear expects inputs [..., " + inFeatures + "], got " + java.util.Arrays.toString(h.shape()));
-        return F.linearOf(op, h, weight.data(), bias == null ? null : bias.data());
+        return F.linearOf(op, checkInput(h), weight.data(), bias == null ? null : bias.data());
+    }
+
+    private Tensor checkInput(Tensor x) {
+        if (x.rank() == 0 || x.shape(-1) != inFeatures)
+            throw new IllegalArgumentException("Linear expects inputs [..., " + inFeatures + "], got " + java.util.Arrays.toString(x.shape()));
+        return x;
     }
 
     public Parameter weight() { return weight; }

@@ -118,16 +118,7 @@ public final class CudaAllocator {
         if (cached > 0) memory.synchronize();   // the blocks' last users must be done
         long freed = 0;
         while (cached > 0) {
-            Map.Entry<Long, ArrayDeque<Long>> largest = free.lastEntry();
-            if (largest.getValue().isEmpty()) {
-                free.pollLastEntry();
-                continue;
-            }
-            memory.free(largest.getValue().pop());
-            cached--;
-            frees++;
-            reserved -= largest.getKey();
-            freed += largest.getKey();
+            freed += evictLargest();
             if (freed >= size || cached == 0) {
                 long address = memory.tryAllocate(size);
                 if (address != 0) return address;
@@ -139,19 +130,26 @@ public final class CudaAllocator {
         return address;
     }
 
+    /** Gives one cached block of the largest class back to the driver (the stream must have drained); returns its size. */
+    private long evictLargest() {
+        Map.Entry<Long, ArrayDeque<Long>> largest = free.lastEntry();
+        while (largest.getValue().isEmpty()) {
+            free.pollLastEntry();
+            largest = free.lastEntry();
+        }
+        memory.free(largest.getValue().pop());
+        cached--;
+        frees++;
+        reserved -= largest.getKey();
+        return largest.getKey();
+    }
+
     /** Returns every cached block to the driver (after the stream drains), keeping live buffers. */
     public synchronized void emptyCache() {
         if (cached == 0) return;
         memory.synchronize();
-        for (Map.Entry<Long, ArrayDeque<Long>> e : free.entrySet()) {
-            for (long address : e.getValue()) {
-                memory.free(address);
-                frees++;
-                reserved -= e.getKey();
-            }
-        }
+        while (cached > 0) evictLargest();
         free.clear();
-        cached = 0;
     }
 
     /** Frees the cache for good; buffers closed later are ignored (their context is destroyed). */
