@@ -149,8 +149,13 @@ final class NnOps {
             throw new IllegalArgumentException("linear: input " + Shape.str(h.shape) + " does not fit weight " + Shape.str(weight.shape));
         if (bias != null && (bias.rank() != 1 || bias.shape[0] != weight.shape[0]))
             throw new IllegalArgumentException("linear: bias " + Shape.str(bias.shape) + " does not fit weight " + Shape.str(weight.shape));
-        Backend be = ElementwiseOps.backendOf(h, weight);
+        // under autocast h may already be bf16 (a previous product's output) while the weights stay f32: the types are
+        // compared after autocast's casts, as the composed ops would
+        ElementwiseOps.requireSameDevice(h, weight);
+        Backend be = h.backend();
         DType actType = Autocast.outputType(h), wType = Autocast.outputType(weight);
+        if (actType != wType)
+            throw new IllegalArgumentException("dtype mismatch: " + actType.id() + " and " + wType.id() + "; convert one with .to(dtype)");
         Tensor w = castWithoutGraph(weight, wType), b = bias == null ? null : castWithoutGraph(bias, Autocast.outputType(bias));
         Tensor a = castWithoutGraph(be.unary(op, h, 0, 0), actType);
         Tensor y = be.matmul(a, w.mT());
