@@ -8,6 +8,8 @@
 #                              dit.py --cfg S/2 and B/2 in tf32, bf16 and bf16-compile; then XL/2 at batch 32 (both sides),
 #                              with the peak GPU memory nvidia-smi saw during each command (ONLY=dit-s/2 runs one model)
 #   scripts/gpu-dit.sh train   class-conditional dit-fmnist on Fashion-MNIST (bf16), then eval (test NLL) and a sample grid
+#   scripts/gpu-dit.sh profile where a training step's GPU time goes (PRESET, PRECISION): our per-call CUDA-event report, then
+#                              bench/dit_profile.py's torch.profiler table for PyTorch eager's same step
 #   scripts/gpu-dit.sh text    the text DiT's CUDA parity (DiTTextCudaParityTest: f32 vs CPU, bf16 autocast vs f32), then
 #                              dit-tiny + text-tiny on the captioned shapes (STEPS, default 3000) and a prompted grid
 set -uo pipefail
@@ -87,6 +89,9 @@ case "${1:-parity}" in
     $J -Ddiffusion4j.cuda.profile=gpu -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main bench train --preset $PRESET --batch ${BATCH:-256} \
       --precision ${PRECISION:-bf16} --steps ${PSTEPS:-10} --warmup 5 --sample-iters 2 --sample-batch 256 --device cuda 2>&1 | grep -v WARNING \
       | tee "$OUT/dit-profile.txt" | head -${LINES_SHOWN:-70}
+    # the same step in PyTorch eager, kernels by CUDA time (torch.profiler)
+    cfg=$(echo ${PRESET#dit-} | tr 'a-z' 'A-Z')
+    python3 $B/bench/dit_profile.py --cfg $cfg --batch ${BATCH:-256} --mode ${PRECISION:-bf16} 2>/dev/null | tee "$OUT/dit-profile-torch.txt" | head -${LINES_SHOWN:-70}
     ;;
   cpu-shapes)
     # dit-tiny on the built-in shapes on the CPU, one 2-core slice per configuration (CONFIGS: ';'-separated option sets)
