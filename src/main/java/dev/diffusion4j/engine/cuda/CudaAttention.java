@@ -200,8 +200,10 @@ final class CudaAttention {
         Shapes s = new Shapes(q, k, v);
         Tensor grad = allocInOrderOf(qkv, qkv.dtype());
         Tensor[] dst = {grad.select(0, 0), grad.select(0, 1), grad.select(0, 2)};
-        if (recomputes(s)) {
-            Tensor[] d = backend.attentionBackwardFromLse(gOut, q, k, v, scale, lse);
+        if (recomputes(s)) {   // one copy of a head-split qkv serves all the products (cuBLAS reads dense rows in place)
+            Tensor dense = qkv.isContiguous() ? qkv : backend.contiguous(qkv);
+            Tensor[] d = backend.attentionBackwardFromLse(gOut, dense.select(0, 0), dense.select(0, 1), dense.select(0, 2), scale, lse);
+            if (dense != qkv) backend.releaseNow(dense);
             for (int i = 0; i < 3; i++) backend.copyInto(dst[i], d[i]);
             backend.releaseNow(d);
         } else {

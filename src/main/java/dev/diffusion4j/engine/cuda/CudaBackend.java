@@ -39,6 +39,7 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
     private final CudaNorm norm;
     private final CudaSoftmax softmax;
     private final CudaAttention attention;
+    private final RecomputedAttentionBackward recomputedAttention;
     private final CudaUpdates updates;
     private volatile CudaConv conv;
 
@@ -62,6 +63,7 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
         this.norm = new CudaNorm(this, kernels);
         this.softmax = new CudaSoftmax(this, kernels);
         this.attention = new CudaAttention(this, kernels);
+        this.recomputedAttention = new RecomputedAttentionBackward(this, softmax);
         this.updates = new CudaUpdates(this, kernels);
     }
 
@@ -239,6 +241,10 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
                                                 Tensor out, Tensor aux, boolean maskGrad) {
         if (CudaAttention.holdsLse(aux, q)) return attention.backward(gOut, q, k, v, scale, out, aux);
         return Backend.super.attentionBackward(gOut, q, k, v, mask, scale, out, aux, maskGrad);
+    }
+
+    @Override public Tensor[] attentionBackwardFromLse(Tensor gOut, Tensor q, Tensor k, Tensor v, double scale, Tensor lse) {
+        return recomputedAttention.backward(gOut, q, k, v, scale, lse);
     }
 
     /** The tensor-core kernels read q, k and v in place from a strided qkv and write its gradient packed; else the default. */

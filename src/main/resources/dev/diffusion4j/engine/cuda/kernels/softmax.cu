@@ -57,9 +57,11 @@ __device__ __forceinline__ void softmax_fwd(const T* x, T* y, int rows, int n, i
     }
 }
 
-// softmax: dx = y (gy - sum(gy y)); log-softmax: dx = gy - exp(y) sum(gy).
+// softmax: dx = scale y (gy - sum(gy y)); log-softmax: dx = scale (gy - exp(y) sum(gy)). scale is 1 but for
+// attention's recomputed backward, which folds the scores' scale in. dx may be gy (each element is read, then
+// written, by one thread after the row's sum).
 template <class T, bool WARP>
-__device__ __forceinline__ void softmax_bwd(const T* y, const T* gy, T* dx, int rows, int n, int inner, int logMode) {
+__device__ __forceinline__ void softmax_bwd(const T* y, const T* gy, T* dx, int rows, int n, int inner, int logMode, double scale) {
     typedef typename TypeOps<T>::C C;
     __shared__ double shm[32];
     ROW_LOOP(WARP, row, rows) {
@@ -72,13 +74,27 @@ __device__ __forceinline__ void softmax_bwd(const T* y, const T* gy, T* dx, int 
             s += logMode ? g : g * TypeOps<T>::to_d(y[k]);
         }
         s = row_sum<WARP>(s, shm);
-        const C cs = (C)s;
+        const C cs = (C)s, sc = (C)scale;
 #pragma unroll 4
         for (int j = tid_; j < n; j += nth_) {
             long long k = base + (long long)j * inner;
             C yk = TypeOps<T>::to_c(y[k]), gk = TypeOps<T>::to_c(gy[k]);
-            dx[k] = TypeOps<T>::from_c(logMode ? gk - m_exp(yk) * cs : yk * (gk - cs));
+            dx[k] = TypeOps<T>::from_c(sc * (logMode ? gk - m_exp(yk) * cs : yk * (gk - cs)));
         }
+    }
+}
+
+// Attention's probabilities recomputed from the forward's log-sum-exp, in place over the raw scores s = q k^T of a
+// contiguous [rows, n]: p = exp(scale s - lse[row]), one pass where scaling, the shift and exp would take three.
+template <class T, bool WARP>
+__device__ __forceinline__ void probs_from_lse(T* s, const float* lse, int rows, int n, double scale) {
+    typedef typename TypeOps<T>::C C;
+    const C sc = (C)scale;
+    ROW_LOOP(WARP, row, rows) {
+        T* r = s + (long long)row * n;
+        const C l = (C)lse[row];
+#pragma unroll 4
+        for (int j = tid_; j < n; j += nth_) r[j] = TypeOps<T>::from_c(m_exp(sc * TypeOps<T>::to_c(r[j]) - l));
     }
 }
 
@@ -86,9 +102,13 @@ __device__ __forceinline__ void softmax_bwd(const T* y, const T* gy, T* dx, int 
     extern "C" __global__ void softmax_fwd_##SFX(const T* x, T* y, int rows, int n, int inner, int logMode, int warp) { \
         if (warp) softmax_fwd<T, true>(x, y, rows, n, inner, logMode); \
         else softmax_fwd<T, false>(x, y, rows, n, inner, logMode); } \
-    extern "C" __global__ void softmax_bwd_##SFX(const T* y, const T* gy, T* dx, int rows, int n, int inner, int logMode, int warp) { \
-        if (warp) softmax_bwd<T, true>(y, gy, dx, rows, n, inner, logMode); \
-        else softmax_bwd<T, false>(y, gy, dx, rows, n, inner, logMode); }
+    extern "C" __global__ void softmax_bwd_##SFX(const T* y, const T* gy, T* dx, int rows, int n, int inner, int logMode, int warp, \
+                                                 double scale) { \
+        if (warp) softmax_bwd<T, true>(y, gy, dx, rows, n, inner, logMode, scale); \
+        else softmax_bwd<T, false>(y, gy, dx, rows, n, inner, logMode, scale); } \
+    extern "C" __global__ void probs_from_lse_##SFX(T* s, const float* lse, int rows, int n, int warp, double scale) { \
+        if (warp) probs_from_lse<T, true>(s, lse, rows, n, scale); \
+        else probs_from_lse<T, false>(s, lse, rows, n, scale); }
 
 SOFTMAX_KERNELS(float, f32)
 SOFTMAX_KERNELS(bf16, bf16)
