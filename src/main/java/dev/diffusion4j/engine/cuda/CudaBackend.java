@@ -243,7 +243,9 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
         return Backend.super.attentionBackward(gOut, q, k, v, mask, scale, out, aux, maskGrad);
     }
 
+    /** The fused passes for f32 (what the TF32 forward leaves: an f32 lse); other types take the composed default. */
     @Override public Tensor[] attentionBackwardFromLse(Tensor gOut, Tensor q, Tensor k, Tensor v, double scale, Tensor lse) {
+        if (q.dtype() != DType.F32 || lse.dtype() != DType.F32) return Backend.super.attentionBackwardFromLse(gOut, q, k, v, scale, lse);
         return recomputedAttention.backward(gOut, q, k, v, scale, lse);
     }
 

@@ -3,7 +3,6 @@ package dev.diffusion4j.models.dit;
 import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
-import dev.diffusion4j.engine.UnaryOp;
 import dev.diffusion4j.nn.Identity;
 import dev.diffusion4j.nn.Linear;
 import dev.diffusion4j.nn.Module;
@@ -24,8 +23,7 @@ final class FeedForward extends Module {
         net = registerModule("net", new Sequential(in, new Identity(), out));
     }
 
-    /** net's layers in order, with the activation recomputed in the backward (Linear.forwardOf) rather than kept. */
-    @Override public Tensor forward(Tensor x) { return out.forwardOf(in.activation(), in.proj.forward(x)); }
+    @Override public Tensor forward(Tensor x) { return net.forward(x); }
 
     Linear proj() { return in.proj; }
     Linear out() { return out; }
@@ -39,8 +37,6 @@ final class FeedForward extends Module {
             this.tanh = tanh;
             proj = registerModule("proj", InitLinear.glorot(in, out, gen));
         }
-
-        UnaryOp activation() { return tanh ? UnaryOp.GELU_TANH : UnaryOp.GELU_ERF; }
 
         @Override public Tensor forward(Tensor x) {
             Tensor h = proj.forward(x);

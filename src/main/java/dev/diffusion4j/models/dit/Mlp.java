@@ -1,12 +1,12 @@
 package dev.diffusion4j.models.dit;
 
+import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
-import dev.diffusion4j.engine.UnaryOp;
 import dev.diffusion4j.nn.Linear;
 import dev.diffusion4j.nn.Module;
 
-/** The transformer MLP: fc1, tanh-approximated GELU, fc2 (the GELU recomputed in the backward, so its output is not kept). */
+/** The transformer MLP: fc1, tanh-approximated GELU, fc2. */
 public final class Mlp extends Module {
     private final Linear fc1, fc2;
 
@@ -15,5 +15,5 @@ public final class Mlp extends Module {
         fc2 = registerModule("fc2", InitLinear.glorot(hidden, dim, gen));
     }
 
-    @Override public Tensor forward(Tensor x) { return fc2.forwardOf(UnaryOp.GELU_TANH, fc1.forward(x)); }
+    @Override public Tensor forward(Tensor x) { return fc2.forward(F.geluTanh(fc1.forward(x))); }
 }
