@@ -151,7 +151,7 @@ public final class StepBenchmark {
         }
         opt.zeroGrad();
         loss.backward();
-        GradClip.clipGradNorm(model, 1.0);
+        GradClip.clipGradNormOnDevice(model, 1.0);   // as clip_grad_norm_: the norm stays on the device, no wait
         opt.step();
         return loss;
     }

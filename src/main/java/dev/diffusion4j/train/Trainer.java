@@ -9,6 +9,7 @@ import dev.diffusion4j.diffusion.LossConfig;
 import dev.diffusion4j.diffusion.LossSecondMomentSampler;
 import dev.diffusion4j.diffusion.TimestepSampler;
 import dev.diffusion4j.engine.Backends;
+import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.MemoryUsage;
 import dev.diffusion4j.engine.Generator;
@@ -170,8 +171,7 @@ public final class Trainer {
         listener.onStart(step, cfg.steps());
         OptimConfig oc = cfg.optim();
         int n = oc.batchSize();
-        double lastLoss = Double.NaN, windowLoss = 0, windowNorm = 0;
-        int windowSteps = 0;
+        LossWindow window = new LossWindow();
         long windowStart = System.nanoTime();
         RunReport.Throttled report = new RunReport.Throttled(run, REPORT_INTERVAL);
         Path lastGrid = null;
@@ -180,10 +180,15 @@ public final class Trainer {
              MetricsLog log = lead ? new MetricsLog(run.metricsFile()) : null) {
             model.train();
             if (dp != null) dp.start(trainable);
+            // A step's loss and gradient norm stay on the device until the next step has been queued, so a GPU is never
+            // left waiting while the host reads them (issue 19); steps that log, sample, evaluate or checkpoint, the last
+            // step and every step of a data-parallel run (which reads its loss to all-reduce it) are read at once.
+            PendingStep pending = null;
+            double stepLoss = Double.NaN, lr = Double.NaN;
             while (step < cfg.steps()) {
                 long t0 = System.nanoTime();
                 optimizer.zeroGrad();
-                double stepLoss = 0;
+                Tensor lossSum = null;
                 for (int a = 0; a < oc.gradAccum(); a++) {
                     Batch b = loader.next();
                     Tensor x0 = Tensor.of(b.images(), b.n(), b.c(), b.h(), b.w()).to(device);
@@ -193,41 +198,44 @@ public final class Trainer {
                                 : superRes == null ? diffusion.trainingLoss(denoiser, x0, conditioning(b), timesteps, gen, loss)
                                 : diffusion.trainingLoss(superRes.denoiser(model), x0, superRes.trainingCondition(x0, gen), timesteps, gen, loss);
                     }
-                    double lv = l.item();
-                    if (!Double.isFinite(lv)) throw diverged("loss", lv, step + 1, lastCheckpoint);
-                    (oc.gradAccum() == 1 ? l : l.div(oc.gradAccum())).backward();
-                    stepLoss += lv / oc.gradAccum();
+                    Tensor part = oc.gradAccum() == 1 ? l : l.div(oc.gradAccum());
+                    part.backward();
+                    lossSum = lossSum == null ? part.detach() : lossSum.add(part.detach());
                 }
-                if (dp != null) stepLoss = dp.syncGradients(stepLoss);
-                double norm = oc.gradClip() > 0 ? GradClip.clipGradNorm(trainable, oc.gradClip()) : GradClip.gradNorm(trainable);
-                if (!Double.isFinite(norm)) throw diverged("gradient norm", norm, step + 1, lastCheckpoint);
-                double lr = lrSchedule.lr(step);
+                if (dp != null) lossSum = Tensor.full(dp.syncGradients(lossSum.item()), DType.F64, Device.CPU);
+                Tensor norm = oc.gradClip() > 0 ? GradClip.clipGradNormOnDevice(trainable, oc.gradClip()) : GradClip.gradNormOnDevice(trainable);
+                lr = lrSchedule.lr(step);
                 optimizer.setLr(lr);
                 optimizer.step();
                 if (lead) ema.update(model);
                 if (text != null) text.updateEma();
                 step++;
                 imagesSeen += (long) n * oc.gradAccum();
-                seconds += (System.nanoTime() - t0) / 1e9;
-                lastLoss = stepLoss;
-                windowLoss += stepLoss;
-                windowNorm += norm;
-                windowSteps++;
-                listener.onStep(step, stepLoss);
+                if (pending != null) window.add(read(pending, lastCheckpoint), listener);   // the previous step, while this one runs
+                pending = new PendingStep(step, lossSum, norm);
+                boolean boundary = dp != null || step == cfg.steps() || step % cfg.logEvery() == 0 || step % cfg.sampleEvery() == 0
+                        || step % cfg.checkpointEvery() == 0 || evaluation != null && step % evalEvery == 0;
+                if (boundary) {
+                    stepLoss = window.add(read(pending, lastCheckpoint), listener);
+                    pending = null;
+                }
+                seconds += (System.nanoTime() - t0) / 1e9;   // after the reads, so waiting for the device counts
+                if (!boundary) continue;
                 if (!lead) continue;    // the other ranks of a data-parallel run only train
                 if (step % cfg.logEvery() == 0 || step == cfg.steps()) {
                     double dt = (System.nanoTime() - windowStart) / 1e9;
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("step", step);
                     row.put("loss", stepLoss);
-                    row.put("loss_avg", windowLoss / windowSteps);
+                    row.put("loss_avg", window.loss / window.steps);
                     row.put("lr", lr);
-                    row.put("grad_norm", windowNorm / windowSteps);
-                    row.put("img_per_s", windowSteps * (double) n * oc.gradAccum() / Math.max(dt, 1e-9));
+                    row.put("grad_norm", window.norm / window.steps);
+                    row.put("img_per_s", window.steps * (double) n * oc.gradAccum() / Math.max(dt, 1e-9));
                     row.put("images_seen", imagesSeen);
                     putMemory(row, Backends.memoryUsage(device));
                     listener.onLog(log.append(row));   // the row as written, with its time
-                    windowLoss = 0; windowNorm = 0; windowSteps = 0; windowStart = System.nanoTime();
+                    window.clear();
+                    windowStart = System.nanoTime();
                 }
                 if (step % cfg.sampleEvery() == 0 || step == cfg.steps()) {
                     lastGrid = writeGrid(step);
@@ -250,7 +258,40 @@ public final class Trainer {
             }
         }
         if (lead) report.write();
-        return new Result(step, lastLoss, lastCheckpoint, lastGrid);
+        return new Result(step, window.last, lastCheckpoint, lastGrid);
+    }
+
+    /** A queued step whose loss (the accumulated micro-batch losses) and gradient norm are still on the device. */
+    private record PendingStep(long step, Tensor loss, Tensor norm) {}
+
+    /** A step's values read back. */
+    private record StepValues(long step, double loss, double norm) {}
+
+    /** Reads a queued step's loss and norm (waiting for it to finish); a non-finite one stops the run. */
+    private StepValues read(PendingStep p, Path lastCheckpoint) {
+        double loss = p.loss().item();
+        if (!Double.isFinite(loss)) throw diverged("loss", loss, p.step(), lastCheckpoint);
+        double norm = p.norm().item();
+        if (!Double.isFinite(norm)) throw diverged("gradient norm", norm, p.step(), lastCheckpoint);
+        return new StepValues(p.step(), loss, norm);
+    }
+
+    /** The steps read since the last metrics row: their summed loss and norm, and the newest loss. */
+    private static final class LossWindow {
+        double loss, norm, last = Double.NaN;
+        int steps;
+
+        /** Adds a step's values, tells the listener, and returns the step's loss. */
+        double add(StepValues v, Listener listener) {
+            loss += v.loss();
+            norm += v.norm();
+            steps++;
+            last = v.loss();
+            listener.onStep(v.step(), v.loss());
+            return v.loss();
+        }
+
+        void clear() { loss = 0; norm = 0; steps = 0; }
     }
 
     private TrainingDivergedException diverged(String what, double v, long step, Path lastCheckpoint) {

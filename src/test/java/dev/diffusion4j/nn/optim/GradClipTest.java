@@ -61,4 +61,31 @@ class GradClipTest {
         assertTrue(Double.isInfinite(GradClip.gradNorm(List.of(b))));
         assertThrows(IllegalArgumentException.class, () -> GradClip.clipGradNorm(List.of(a), 0));
     }
+
+    @Test
+    void onDeviceClippingGivesTheSameGradientsAndNormWithoutReadingIt() {
+        for (double maxNorm : new double[] {6.5, 100}) {   // clipped, and left alone (a factor of exactly 1)
+            Parameter a = withGrad(new float[] {3, 4}, 2), b = withGrad(new float[] {12}, 1, 1), none = new Parameter("n", Tensor.zeros(2));
+            Parameter a2 = withGrad(new float[] {3, 4}, 2), b2 = withGrad(new float[] {12}, 1, 1);
+            Tensor norm = GradClip.clipGradNormOnDevice(List.of(a, b, none), maxNorm);
+            double hostNorm = GradClip.clipGradNorm(List.of(a2, b2), maxNorm);
+            assertEquals(0, norm.rank());
+            assertEquals(hostNorm, norm.item(), 0);
+            assertArrayEquals(a2.grad().toFloatArray(), a.grad().toFloatArray(), 0f);
+            assertArrayEquals(b2.grad().toFloatArray(), b.grad().toFloatArray(), 0f);
+            assertNull(none.grad());
+        }
+    }
+
+    @Test
+    void onDeviceClippingScalesASharedGradientOnceAndReportsNonFiniteNorms() {
+        Parameter a = new Parameter("a", Tensor.zeros(4)), b = new Parameter("b", Tensor.zeros(4));
+        a.data().add(b.data()).mul(Tensor.of(new float[] {1, 2, 3, 4}, 4)).sum().backward();
+        assertEquals(Math.sqrt(2 * 30), GradClip.clipGradNormOnDevice(List.of(a, b), 1).item(), 1e-6);
+        assertEquals(1, GradClip.gradNorm(List.of(a, b)), 1e-5);
+        assertTrue(Double.isNaN(GradClip.clipGradNormOnDevice(List.of(withGrad(new float[] {Float.NaN, 1}, 2)), 1).item()));
+        assertTrue(Double.isInfinite(GradClip.gradNormOnDevice(List.of(withGrad(new float[] {Float.POSITIVE_INFINITY, 1}, 2))).item()));
+        assertEquals(0, GradClip.gradNormOnDevice(List.of(new Parameter("n", Tensor.zeros(2)))).item());
+        assertThrows(IllegalArgumentException.class, () -> GradClip.clipGradNormOnDevice(List.of(a), 0));
+    }
 }
