@@ -51,8 +51,11 @@ final class CudaSoftmax {
     void scaledBackwardInPlace(Tensor p, Tensor dp, double scale) {
         requireDenseRows(p, "attention scores gradient");
         requireDenseRows(dp, "attention scores gradient");
-        int n = p.shape(-1), rows = n == 0 ? 0 : (int) (p.numel() / n);
-        launch("softmax_bwd_", p, rows, n, 1, false, new Object[] {ptr(p), ptr(dp), ptr(dp)}, scale);
+        if (!java.util.Arrays.equals(p.shape(), dp.shape()) || p.dtype() != dp.dtype())
+            throw new IllegalArgumentException("attention scores gradient: p " + Shape.str(p.shape()) + " " + p.dtype().id()
+                    + " and dp " + Shape.str(dp.shape()) + " " + dp.dtype().id() + " differ");
+        int n = p.shape(-1);
+        launch("softmax_bwd_", p, rows(p, n), n, 1, false, new Object[] {ptr(p), ptr(dp), ptr(dp)}, scale);
     }
 
     /**
@@ -65,10 +68,17 @@ final class CudaSoftmax {
         if (l.dtype() != DType.F32 || l.numel() * s.shape(-1) != s.numel())
             throw new IllegalArgumentException("attention probabilities: lse " + Shape.str(l.shape()) + " " + l.dtype().id()
                     + " does not fit scores " + Shape.str(s.shape()));
-        int n = s.shape(-1), rows = n == 0 ? 0 : (int) (s.numel() / n);
+        int n = s.shape(-1), rows = rows(s, n);
         boolean warp = n <= WARP_ROW_LIMIT;
         kernels.launchBlocks(kernels.get("softmax", "probs_from_lse_" + CudaKernels.suffix(s.dtype())), blocks(rows, warp),
                 ptr(s), ptr(l), rows, n, warp ? 1 : 0, scale);
+    }
+
+    /** The rows of t read as [rows, n]; the kernels index rows with an int. */
+    private static int rows(Tensor t, int n) {
+        long rows = n == 0 ? 0 : t.numel() / n;
+        if (rows > Integer.MAX_VALUE) throw new IllegalArgumentException("attention: " + rows + " score rows exceed the kernels' int range");
+        return (int) rows;
     }
 
     private static void requireDenseRows(Tensor t, String op) {
