@@ -1,5 +1,6 @@
 package dev.diffusion4j.diffusion;
 
+import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
@@ -84,7 +85,7 @@ public final class GaussianDiffusion {
      * when all t_n are equal (sampler steps), which {@link Coefs} multiplies as a scalar.
      */
     Tensor coef(double[] table, Tensor t, Tensor like) {
-        long[] ts = t.toLongArray();
+        long[] ts = HostTimesteps.of(t);
         double[] v = new double[ts.length];
         boolean uniform = true;
         for (int i = 0; i < ts.length; i++) {
@@ -103,16 +104,22 @@ public final class GaussianDiffusion {
     public static Tensor timesteps(int n, int i, Tensor like) {
         long[] v = new long[n];
         Arrays.fill(v, i);
-        return Tensor.ofLongs(v, n).to(like.device());
+        return timesteps(v, like.device());
     }
+
+    /**
+     * Timesteps [N] on device whose values this class reads from the host copy, never back from the device (which would
+     * wait for the work queued before): how samplers and trainers should pass t. {@code values} must not change after.
+     */
+    public static Tensor timesteps(long[] values, Device device) { return HostTimesteps.upload(values, device); }
 
     /** t mapped to the model's training timesteps (identity unless respaced). */
     public Tensor modelTimesteps(Tensor t) {
         if (timestepMap == null) return t;
-        long[] ts = t.toLongArray();
+        long[] ts = HostTimesteps.of(t);
         long[] m = new long[ts.length];
         for (int i = 0; i < ts.length; i++) m[i] = timestepMap[(int) ts[i]];
-        return Tensor.ofLongs(m, m.length).to(t.device());
+        return timesteps(m, t.device());
     }
 
     /** Calls the model at schedule indices t (mapping them to training timesteps). */
@@ -236,7 +243,7 @@ public final class GaussianDiffusion {
                 ? GaussianMath.gaussianLogDensity(x0, p.mean(), p.logVariance())
                 : GaussianMath.discretizedGaussianLogLikelihood(x0, p.mean(), p.logVariance().mul(0.5), 256);
         Tensor nll = ll.meanFlat().mul(-1 / LN2);
-        long[] ts = t.toLongArray();
+        long[] ts = HostTimesteps.of(t);
         double[] first = new double[ts.length];
         boolean any = false;
         for (int i = 0; i < ts.length; i++) if (ts[i] == 0) { first[i] = 1; any = true; }
@@ -347,7 +354,7 @@ public final class GaussianDiffusion {
     }
 
     private Tensor weights(Tensor t, LossWeighting w, Tensor like) {
-        long[] ts = t.toLongArray();
+        long[] ts = HostTimesteps.of(t);
         double[] v = new double[ts.length];
         for (int i = 0; i < ts.length; i++) v[i] = w.weight(schedule.snr[(int) ts[i]], parameterization);
         return Tensor.of(v, v.length).to(like.dtype()).to(like.device());

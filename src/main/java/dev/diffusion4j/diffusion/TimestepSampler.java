@@ -12,7 +12,8 @@ import dev.diffusion4j.engine.Tensor;
 public interface TimestepSampler {
     /** Timesteps [N] and their importance weights [N]. */
     record Draw(long[] t, double[] weights) {
-        public Tensor timesteps(Device device) { return Tensor.ofLongs(t, t.length).to(device); }
+        /** t on device, its values known on the host (GaussianDiffusion#timesteps(long[], Device)). */
+        public Tensor timesteps(Device device) { return GaussianDiffusion.timesteps(t, device); }
         public Tensor weights(DType dtype, Device device) { return Tensor.of(weights, weights.length).to(dtype).to(device); }
     }
 

@@ -192,11 +192,15 @@ final class NnOps {
         if (ids.dtype() != DType.I64)
             throw new IllegalArgumentException("embedding ids must be i64, got " + ids.dtype().id() + "; convert them with .to(DType.I64)");
         int vocab = weight.shape[0];
-        long[] v = ids.toLongArray();
-        for (int i = 0; i < v.length; i++)
-            if (v[i] < 0 || v[i] >= vocab)
-                throw new IllegalArgumentException("embedding id " + v[i] + " (element " + i + " of ids " + Shape.str(ids.shape)
-                        + ") is outside the table of " + vocab + " rows; ids must lie in [0, " + vocab + ")");
+        // host ids are checked here, naming the one out of range; on a GPU reading them would wait for the device in
+        // every forward, so there the index kernel flags an id out of range and the next read from the device reports it
+        if (!ids.device().isCuda()) {
+            long[] v = ids.toLongArray();
+            for (int i = 0; i < v.length; i++)
+                if (v[i] < 0 || v[i] >= vocab)
+                    throw new IllegalArgumentException("embedding id " + v[i] + " (element " + i + " of ids " + Shape.str(ids.shape)
+                            + ") is outside the table of " + vocab + " rows; ids must lie in [0, " + vocab + ")");
+        }
         int[] outShape = Arrays.copyOf(ids.shape, ids.rank() + 1);
         outShape[ids.rank()] = weight.shape[1];
         return weight.indexSelect(0, ids.reshape(-1)).reshape(outShape);

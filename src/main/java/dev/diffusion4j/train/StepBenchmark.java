@@ -141,7 +141,8 @@ public final class StepBenchmark {
 
     private static Tensor step(DenoisingNetwork model, AdamW opt, GaussianDiffusion d, Tensor x0, Tensor labels, Generator gen, Precision precision) {
         int n = x0.shape(0);
-        Tensor t = Tensor.randint(gen, 0, d.steps(), x0.device(), n);
+        // drawn on the host (the same Philox values as on the device) so that q_sample's coefficients need no read back
+        Tensor t = GaussianDiffusion.timesteps(Tensor.randint(gen, 0, d.steps(), Device.CPU, n).toLongArray(), x0.device());
         Tensor noise = x0.randnLike(gen);
         Tensor loss;
         try (var ac = precision.autocast()) {
