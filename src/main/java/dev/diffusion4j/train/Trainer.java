@@ -154,10 +154,15 @@ public final class Trainer {
         return new Position(st.step(), st.imagesSeen(), st.trainSeconds(), st.loaderEpoch(), st.loaderPosition(), latest.get().dir());
     }
 
-    /** Trains from {@code from} up to the config's step count; the metrics log is first rewound to {@code from}'s step. */
     /** The least time between report.html rewrites at logged steps (grids, checkpoints and the end always write it). */
     public static final java.time.Duration REPORT_INTERVAL = java.time.Duration.ofSeconds(30);
 
+    /**
+     * Trains from {@code from} up to the config's step count; the metrics log is first rewound to {@code from}'s step.
+     * A non-finite loss or gradient norm stops the run with a {@link TrainingDivergedException} naming its step, before
+     * anything after that step is saved; since a step's values are read once the next step is queued, the model in
+     * memory has by then taken that step's (and possibly the next one's) update: continue from the last checkpoint.
+     */
     public Result train(Position from, Listener listener) {
         long step = from.step(), imagesSeen = from.imagesSeen();
         double seconds = from.seconds();

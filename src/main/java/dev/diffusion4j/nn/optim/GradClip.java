@@ -76,11 +76,13 @@ public final class GradClip {
         Tensor norm = gradNormOnDevice(params);
         try (var g = GradMode.off()) {
             Tensor coef = Tensor.full(maxNorm, DType.F64, norm.device()).div(norm.add(1e-6)).clamp(Double.NEGATIVE_INFINITY, 1);
-            Map<DType, Tensor> coefIn = new LinkedHashMap<>();   // one cast per gradient dtype
+            // one copy of the factor per gradient device and dtype (a bf16 gradient takes it rounded to bf16, as a
+            // multiply in its own type does)
+            Map<List<Object>, Tensor> coefIn = new LinkedHashMap<>();
             for (Parameter p : params) {
                 Tensor gr = p.grad();
                 if (gr == null) continue;
-                Tensor c = coefIn.computeIfAbsent(gr.dtype(), t -> coef.to(gr.device()).to(t));
+                Tensor c = coefIn.computeIfAbsent(List.of(gr.device(), gr.dtype()), k -> coef.to(gr.device()).to(gr.dtype()));
                 p.setGrad(gr.detach().mul(c));
             }
         }

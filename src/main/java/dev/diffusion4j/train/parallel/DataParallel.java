@@ -56,10 +56,11 @@ public final class DataParallel {
                             Generator gen, LossConfig loss) {
         int n = x0.shape(0), lo = shard.start(n), hi = shard.end(n);
         TimestepSampler.Draw draw = sampler.sample(n, gen);
-        Tensor t = draw.timesteps(x0.device());
+        // the shard's timesteps made from the host draw, so their values are known without a read from the device
+        Tensor t = GaussianDiffusion.timesteps(java.util.Arrays.copyOfRange(draw.t(), lo, hi), x0.device());
         Tensor noise = GaussianDiffusion.trainingNoise(x0, gen, loss.offsetNoise());
         Tensor w = draw.weights(x0.dtype(), x0.device());
-        var terms = diffusion.trainingLosses(model, cut(x0, lo, hi), cut(t, lo, hi), cut(cond, lo, hi), cut(noise, lo, hi), loss);
+        var terms = diffusion.trainingLosses(model, cut(x0, lo, hi), t, cut(cond, lo, hi), cut(noise, lo, hi), loss);
         return terms.loss().mul(cut(w, lo, hi)).mean();
     }
 
