@@ -3,6 +3,7 @@ package dev.diffusion4j.train;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
 import dev.diffusion4j.diffusion.NoiseSchedule;
 import dev.diffusion4j.diffusion.Parameterization;
+import dev.diffusion4j.diffusion.TimestepSampler;
 import dev.diffusion4j.diffusion.VarianceType;
 import dev.diffusion4j.engine.Backends;
 import dev.diffusion4j.engine.DType;
@@ -141,8 +142,9 @@ public final class StepBenchmark {
 
     private static Tensor step(DenoisingNetwork model, AdamW opt, GaussianDiffusion d, Tensor x0, Tensor labels, Generator gen, Precision precision) {
         int n = x0.shape(0);
-        // drawn on the host (the same Philox values as on the device) so that q_sample's coefficients need no read back
-        Tensor t = GaussianDiffusion.timesteps(Tensor.randint(gen, 0, d.steps(), Device.CPU, n).toLongArray(), x0.device());
+        // the trainer's uniform draw, made on the host (the same Philox values as on the device), so that q_sample's
+        // coefficients need no read back
+        Tensor t = TimestepSampler.uniform(d.steps()).sample(n, gen).timesteps(x0.device());
         Tensor noise = x0.randnLike(gen);
         Tensor loss;
         try (var ac = precision.autocast()) {

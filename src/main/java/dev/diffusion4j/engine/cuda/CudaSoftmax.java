@@ -72,6 +72,7 @@ final class CudaSoftmax {
         boolean warp = n <= WARP_ROW_LIMIT;
         kernels.launchBlocks(kernels.get("softmax", "probs_from_lse_" + CudaKernels.suffix(s.dtype())), blocks(rows, warp),
                 ptr(s), ptr(l), rows, n, warp ? 1 : 0, scale);
+        if (l != lse) backend.releaseNow(l);
     }
 
     /** The rows of t read as [rows, n]; the kernels index rows with an int. */
