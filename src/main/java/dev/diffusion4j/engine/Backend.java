@@ -56,6 +56,14 @@ public interface Backend {
     // ---- convolution, pooling, resampling (NCHW) ----
     /** y = conv2d(x, w) + bias (bias [Cout] or null). */
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p);
+
+    /**
+     * y = conv2d(x, w) + bias + residual (residual of the output's shape; its dtype promotes as {@code add} does): a
+     * residual connection's add, which a backend may fold into the bias pass.
+     */
+    default Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
+        return binary(BinaryOp.ADD, conv2d(x, w, bias, p), residual);
+    }
     /** dL/dx of conv2d given dL/dy (also the forward of a transposed convolution). */
     Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p);
     /** dL/dw of conv2d given the input and dL/dy. */
@@ -235,6 +243,21 @@ public interface Backend {
         try (var gm = GradMode.off()) {
             Tensor d = dst.detach();
             copyInto(dst, d.add(src.detach().to(dst.dtype()).sub(d).mul(weight)));
+        }
+    }
+
+    /**
+     * Gradient clipping's scaling: xs[i] * min(1, maxNorm / (norm + 1e-6)) for each tensor, as new tensors (the inputs
+     * are only read), with {@code norm} a 0-d f64 tensor on this backend that is not read back. The factor is computed
+     * in f64 and rounded to each tensor's dtype, as a multiply in that dtype does; a NaN norm gives NaN.
+     */
+    default java.util.List<Tensor> clipScaleAll(java.util.List<Tensor> xs, Tensor norm, double maxNorm) {
+        try (var gm = GradMode.off()) {
+            Tensor coef = full(new int[0], DType.F64, maxNorm).div(norm.add(1e-6)).clamp(Double.NEGATIVE_INFINITY, 1);
+            java.util.Map<DType, Tensor> coefIn = new java.util.EnumMap<>(DType.class);
+            java.util.List<Tensor> out = new java.util.ArrayList<>(xs.size());
+            for (Tensor x : xs) out.add(x.detach().mul(coefIn.computeIfAbsent(x.dtype(), coef::to)));
+            return out;
         }
     }
 

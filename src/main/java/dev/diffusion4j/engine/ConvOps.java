@@ -9,22 +9,32 @@ final class ConvOps {
         if (FlopCounter.counting()) FlopCounter.multiplyAdds(out.numel() * (long) w.shape[1] * w.shape[2] * w.shape[3]);
     }
 
-    static Tensor conv2d(Tensor x0, Tensor w0, Tensor bias0, Conv2dParams p) {
+    static Tensor conv2d(Tensor x0, Tensor w0, Tensor bias0, Conv2dParams p) { return conv2dAdd(x0, w0, bias0, p, null); }
+
+    /**
+     * conv2d(x, w) + bias + residual (residual null: none). A residual of the output's shape and dtype goes to the
+     * backend with the convolution, which may add it in the bias pass; any other is added afterwards, promoting.
+     */
+    static Tensor conv2dAdd(Tensor x0, Tensor w0, Tensor bias0, Conv2dParams p, Tensor residual) {
         Tensor x = Autocast.cast(x0), w = Autocast.cast(w0), bias = Autocast.cast(bias0);
         Backend be = ElementwiseOps.backendOf(x, w);
-        p.outputShape(x.shape, w.shape);
+        int[] ys = p.outputShape(x.shape, w.shape);
         if (bias != null && (bias.rank() != 1 || bias.shape[0] != w.shape[0]))
             throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape) + " does not match " + w.shape[0] + " output channels");
-        Tensor y = be.conv2d(x, w, bias, p);
+        if (residual != null && (residual.dtype() != x.dtype() || !java.util.Arrays.equals(residual.shape, ys)
+                || residual.backend() != be)) return conv2dAdd(x, w, bias, p, null).add(residual);
+        Tensor y = residual == null ? be.conv2d(x, w, bias, p) : be.conv2d(x, w, bias, p, residual);
         countConv(y, w);
         int[] xs = x.shape, ws = w.shape;
-        return Autograd.record(y, "conv2d", gy0 -> {
+        boolean residualGrad = residual != null && residual.requiresGrad();   // the flag, not the tensor: nothing kept for it
+        return Autograd.record(y, residual == null ? "conv2d" : "conv2d_add", gy0 -> {
             Tensor gy = gy0.isContiguous() ? gy0 : be.contiguous(gy0); // once, not in each of the three consumers
             return new Tensor[] {
                 x.requiresGrad() ? be.conv2dBackwardInput(gy, w, xs, p) : null,
                 w.requiresGrad() ? be.conv2dBackwardWeight(x, gy, ws, p) : null,
-                bias != null && bias.requiresGrad() ? gy.sum(new int[] {0, 2, 3}, false) : null};
-        }, x, w, bias);
+                bias != null && bias.requiresGrad() ? gy.sum(new int[] {0, 2, 3}, false) : null,
+                residualGrad ? gy0 : null};
+        }, x, w, bias, residual);
     }
 
     /** Transposed convolution: weight [Cin, Cout/groups, kh, kw] as in PyTorch. */

@@ -119,6 +119,14 @@ public final class F {
 
     public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) { return ConvOps.conv2d(x, w, bias, p); }
 
+    /**
+     * conv2d(x, w, bias) + residual in one op: a residual connection (residual of the output's shape) whose add a GPU
+     * does in the bias pass. The same values as {@code conv2d(...).add(residual)}; a residual of another dtype promotes.
+     */
+    public static Tensor conv2dAdd(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
+        return ConvOps.conv2dAdd(x, w, bias, p, java.util.Objects.requireNonNull(residual, "residual"));
+    }
+
     /** Transposed convolution with weight [Cin, Cout/groups, kh, kw]. */
     public static Tensor convTranspose2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, int outputPadding) {
         return ConvOps.convTranspose2d(x, w, bias, p, outputPadding, outputPadding);

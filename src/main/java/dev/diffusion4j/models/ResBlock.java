@@ -36,17 +36,22 @@ public final class ResBlock extends Module {
     }
 
     public Tensor forward(Tensor x, Tensor temb) {
-        Tensor h = c1.forward(n1.forwardSilu(x));
         Tensor e = t.forward(F.silu(temb));
-        int n = h.shape(0);
-        if (scaleShift) {
-            Tensor scale = e.slice(1, 0, outChannels).reshape(n, outChannels, 1, 1);
-            Tensor shift = e.slice(1, outChannels, 2 * outChannels).reshape(n, outChannels, 1, 1);
-            h = F.silu(n2.forward(h).mul(scale.add(1.0)).add(shift));
-        } else {
-            h = n2.forwardSilu(h.add(e.reshape(n, outChannels, 1, 1)));
+        if (!scaleShift) {
+            // c1's bias joins the embedding ([N, C], small) so the feature map takes one add, not two
+            Tensor h = c1.forwardWithoutBias(n1.forwardSilu(x));
+            Tensor shift = e.add(c1.bias().data().to(e.dtype())).reshape(h.shape(0), outChannels, 1, 1);
+            return out(x, n2.forwardSilu(h.add(shift)));
         }
-        h = c2.forward(drop.forward(h));
-        return (skip == null ? x : skip.forward(x)).add(h);
+        Tensor h = c1.forward(n1.forwardSilu(x));
+        int n = h.shape(0);
+        Tensor scale = e.slice(1, 0, outChannels).reshape(n, outChannels, 1, 1);
+        Tensor shift = e.slice(1, outChannels, 2 * outChannels).reshape(n, outChannels, 1, 1);
+        return out(x, F.silu(n2.forward(h).mul(scale.add(1.0)).add(shift)));
+    }
+
+    /** The second half: dropout, c2, plus the (projected) input. */
+    private Tensor out(Tensor x, Tensor h) {
+        return c2.forwardAdd(drop.forward(h), skip == null ? x : skip.forward(x));
     }
 }

@@ -38,6 +38,17 @@ public final class Conv2d extends Module {
 
     @Override public Tensor forward(Tensor x) { return F.conv2d(x, weight.data(), bias == null ? null : bias.data(), params); }
 
+    /**
+     * The convolution without its bias, for a caller that adds the bias together with another per-channel term (one
+     * pass over the output instead of two); {@link #bias()} is then the caller's to add.
+     */
+    public Tensor forwardWithoutBias(Tensor x) { return F.conv2d(x, weight.data(), null, params); }
+
+    /** forward(x) + residual as one op ({@link F#conv2dAdd}): the add of a residual connection folded into the bias pass. */
+    public Tensor forwardAdd(Tensor x, Tensor residual) {
+        return F.conv2dAdd(x, weight.data(), bias == null ? null : bias.data(), params, residual);
+    }
+
     public Parameter weight() { return weight; }
     /** Null when built without bias. */
     public Parameter bias() { return bias; }

@@ -65,7 +65,7 @@ public final class SelfAttention2d extends Module {
         Tensor v = parts.select(splitDim, 2).transpose(-1, -2);
         Tensor a = F.scaledDotProductAttention(q, k, v, null, Double.NaN);   // [N, heads, L, D]
         Tensor merged = a.transpose(-1, -2).reshape(n, channels, h, w);
-        return x.add(projOut.forward(merged));
+        return projOut.forwardAdd(merged, x);
     }
 
     public int channels() { return channels; }

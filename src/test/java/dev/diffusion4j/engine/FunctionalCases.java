@@ -24,6 +24,8 @@ final class FunctionalCases {
         cs.add(c("conv2d", x -> F.conv2d(x[0], x[1], x[2], 1, 1), rn(110, 2, 3, 5, 4), rn(111, 4, 3, 3, 3), rn(112, 4)));
         cs.add(c("conv2d_strided_grouped_dilated", x -> F.conv2d(x[0], x[1], null, new Conv2dParams(2, 1, 1, 2, 1, 2, 2)),
                 rn(113, 2, 4, 7, 6), rn(114, 6, 2, 3, 2)));
+        cs.add(c("conv2d_add", x -> F.conv2dAdd(x[0], x[1], x[2], Conv2dParams.of(1, 1), x[3]), rn(117, 2, 3, 5, 4), rn(118, 4, 3, 3, 3), rn(119, 4),
+                rn(120, 2, 4, 5, 4)));
         cs.add(c("conv2d_1x1", x -> F.conv2d(x[0], x[1], null, 1, 0), rn(115, 2, 3, 3, 3), rn(116, 5, 3, 1, 1)));
         cs.add(c("conv_transpose2d", x -> F.convTranspose2d(x[0], x[1], x[2], Conv2dParams.of(2, 1), 1), rn(117, 2, 3, 4, 3), rn(118, 3, 2, 3, 3), rn(119, 2)));
         cs.add(c("avg_pool2d", x -> F.avgPool2d(x[0], 2, 2), rn(120, 2, 3, 4, 6)));

@@ -191,6 +191,7 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
     @Override public Tensor indexAdd(int[] shape, int dim, Tensor index, Tensor src) { return indexing.indexAdd(shape, dim, index, src); }
 
     @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) { return conv().conv2d(x, w, bias, p); }
+    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) { return conv().conv2d(x, w, bias, p, residual); }
     @Override public Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p) {
         return conv().conv2dBackwardInput(gy, w, xShape, p);
     }
@@ -300,6 +301,27 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
             }
         }
         updates.lerp(d, s, weight);
+    }
+
+    @Override public List<Tensor> clipScaleAll(List<Tensor> xs, Tensor norm, double maxNorm) {
+        List<Tensor> out = new ArrayList<>(xs.size()), src = new ArrayList<>(), dst = new ArrayList<>(), rest = new ArrayList<>();
+        for (Tensor x : xs) {
+            if (updates.fusable(x) && norm.dtype() == DType.F64 && norm.numel() == 1 && updates.fusable(norm)) {
+                Tensor y = alloc(x.shape(), x.dtype());
+                src.add(x);
+                dst.add(y);
+                out.add(y);
+            } else {
+                rest.add(x);
+                out.add(null);
+            }
+        }
+        updates.clipScale(src, dst, norm, maxNorm);
+        if (!rest.isEmpty()) {
+            List<Tensor> composed = Backend.super.clipScaleAll(rest, norm, maxNorm);
+            for (int i = 0, j = 0; i < out.size(); i++) if (out.get(i) == null) out.set(i, composed.get(j++));
+        }
+        return out;
     }
 
     @Override public Tensor sumOfSquares(List<Tensor> xs) {

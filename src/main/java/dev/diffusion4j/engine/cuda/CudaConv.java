@@ -79,7 +79,13 @@ final class CudaConv implements AutoCloseable {
 
     private static long ptr(Tensor t) { return CudaBackend.ptr(t).deviceAddress(); }
 
-    Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) {
+    Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) { return conv2d(x, w, bias, p, null); }
+
+    /**
+     * conv2d(x, w) + bias + residual, the bias and the residual added in one pass (residual null: none); a residual of
+     * another dtype or shape, or a missing bias, takes a separate add.
+     */
+    Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
         int[] ys = p.outputShape(x.shape(), w.shape());
         Tensor xc = input(x, x.dtype(), "conv2d"), wc = input(w, x.dtype(), "conv2d");
         Convolution2d conv = plan(xc.shape(), wc.shape(), p, x.dtype());
@@ -87,7 +93,10 @@ final class CudaConv implements AutoCloseable {
         conv.forward(ptr(xc), ptr(wc), ptr(y));
         Reference.reachabilityFence(xc); // the library call took raw addresses: keep the storages until it is queued
         Reference.reachabilityFence(wc);
-        if (bias != null) resample.addBias(y, bias);
+        boolean fuse = residual != null && bias != null && residual.dtype() == y.dtype() && java.util.Arrays.equals(residual.shape(), ys);
+        Tensor r = fuse ? backend.contiguous(backend.onThisDevice(residual, "conv2d residual")) : null;
+        if (bias != null) resample.addBias(y, bias, r);
+        if (residual != null && !fuse) return backend.binary(dev.diffusion4j.engine.BinaryOp.ADD, y, residual);
         return y;
     }
 

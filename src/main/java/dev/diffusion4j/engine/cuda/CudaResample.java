@@ -73,11 +73,15 @@ final class CudaResample {
         return accType == g.dtype() ? acc : backend.cast(acc, g.dtype());
     }
 
-    /** y += bias per channel, in place (y is a fresh contiguous convolution output). */
-    void addBias(Tensor y, Tensor bias) {
+    /**
+     * y += bias per channel (+ residual, when not null), in place (y is a fresh contiguous convolution output; the
+     * residual contiguous, of y's shape and dtype).
+     */
+    void addBias(Tensor y, Tensor bias, Tensor residual) {
         Tensor b = backend.contiguous(backend.onThisDevice(bias, "conv2d bias"));
         if (b.dtype() != y.dtype()) b = backend.cast(b, y.dtype());
         int[] ys = y.shape();
-        kernels.launch(kernels.get("resample", fn("bias_add", y)), y.numel(), ptr(y), ptr(b), ys[1], ys[2] * ys[3], (int) y.numel());
+        kernels.launch(kernels.get("resample", fn("bias_add", y)), y.numel(), ptr(y), ptr(b), residual == null ? (Object) 0L : ptr(residual),
+                ys[1], ys[2] * ys[3], (int) y.numel());
     }
 }

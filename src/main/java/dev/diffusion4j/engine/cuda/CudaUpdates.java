@@ -62,6 +62,12 @@ final class CudaUpdates {
                 Dim3.of(CudaKernels.BLOCK), 0, table, w));
     }
 
+    /** dsts[i] = srcs[i] * min(1, maxNorm / (norm + 1e-6)), norm a 0-d f64 tensor on this device (each pair fusable). */
+    synchronized void clipScale(List<Tensor> srcs, List<Tensor> dsts, Tensor norm, double maxNorm) {
+        forEachLaunch(List.of(srcs, dsts), (sfx, blocks) -> kernels.get("optim", "clip_scale_multi_" + sfx).launch(Dim3.of(blocks),
+                Dim3.of(CudaKernels.BLOCK), 0, table, CudaBackend.ptr(norm), maxNorm));
+    }
+
     /** Adds the sum of squares of all tensors (each fusable) into the 0-d f64 tensor {@code acc}: per-chunk partials, summed in order. */
     synchronized void sumOfSquaresInto(List<Tensor> xs, Tensor acc) {
         long chunks = 0;

@@ -74,17 +74,14 @@ public final class GradClip {
     public static Tensor clipGradNormOnDevice(List<Parameter> params, double maxNorm) {
         requirePositive(maxNorm);
         Tensor norm = gradNormOnDevice(params);
-        try (var g = GradMode.off()) {
-            Tensor coef = Tensor.full(maxNorm, DType.F64, norm.device()).div(norm.add(1e-6)).clamp(Double.NEGATIVE_INFINITY, 1);
-            // one copy of the factor per gradient device and dtype (a bf16 gradient takes it rounded to bf16, as a
-            // multiply in its own type does)
-            Map<List<Object>, Tensor> coefIn = new LinkedHashMap<>();
-            for (Parameter p : params) {
-                Tensor gr = p.grad();
-                if (gr == null) continue;
-                Tensor c = coefIn.computeIfAbsent(List.of(gr.device(), gr.dtype()), k -> coef.to(gr.device()).to(gr.dtype()));
-                p.setGrad(gr.detach().mul(c));
-            }
+        // scaled on each gradient's device in one call per device (one launch per group of gradients on a GPU)
+        Map<Device, List<Parameter>> byDevice = new LinkedHashMap<>();
+        for (Parameter p : params) if (p.grad() != null) byDevice.computeIfAbsent(p.grad().device(), d -> new ArrayList<>()).add(p);
+        for (var e : byDevice.entrySet()) {
+            List<Tensor> grads = new ArrayList<>();
+            for (Parameter p : e.getValue()) grads.add(p.grad().detach());
+            List<Tensor> scaled = grads.get(0).backend().clipScaleAll(grads, norm.to(e.getKey()), maxNorm);
+            for (int i = 0; i < grads.size(); i++) e.getValue().get(i).setGrad(scaled.get(i));
         }
         return norm;
     }

@@ -142,6 +142,10 @@ final class ParityCases {
         cs.add(c("contiguous.expand", "contiguous reduce", x -> x[0].expand(4, 3, 5).contiguous().mul(x[1]), rn(3204, 3, 1), rn(3205, 4, 3, 5)));
         cs.add(c("slice.step", "copyInto full", x -> x[0].slice(2, 1, 9, 3).square(), rn(3206, 3, 4, 10)));
         cs.add(c("cat", "copyInto empty", x -> Tensor.cat(1, x[0], x[1], x[0]).square(), rn(3207, 2, 3, 2), rn(3208, 2, 1, 2)));
+        // whole 16-byte rows (copy_rows16: a U-Net's skip concatenation) and tiled transposes with ragged tiles (copy_transpose)
+        cs.add(c("cat.rows", "copyInto empty", x -> Tensor.cat(1, x[0], x[1]).square(), rn(3212, 2, 8, 4, 4), rn(3213, 2, 16, 4, 4)));
+        cs.add(c("contiguous.transpose", "contiguous", x -> x[0].transpose(1, 2).contiguous().mul(x[1]), rn(3214, 3, 37, 45), rn(3215, 3, 45, 37)));
+        cs.add(c("contiguous.transpose_2d", "contiguous", x -> x[0].mT().contiguous().mul(x[1]), rn(3216, 70, 33), rn(3217, 33, 70)));
         cs.add(c("stack", "copyInto empty", x -> Tensor.stack(0, x[0], x[1].mul(x[0])), rn(3209, 3, 2), rn(3210, 3, 2)));
         cs.add(c("pad", "copyInto full", x -> x[0].pad(new int[] {1, 2, 0, 1}, 0.5).square(), rn(3211, 2, 3, 2)));
         cs.add(c("cast.f64.roundtrip", "cast unary", x -> x[0].to(DType.F64).square().to(x[0].dtype()), rn(3212, 4, 9)));
@@ -160,6 +164,11 @@ final class ParityCases {
         // ---- convolution, pooling, resampling
         cs.add(c("conv2d.3x3.bias", "conv2d conv2dBackwardInput conv2dBackwardWeight reduce", x -> F.conv2d(x[0], x[1], x[2], 1, 1),
                 rn(3500, 2, 16, 12, 12), rn(3501, 32, 16, 3, 3), rn(3502, 32)));
+        // a residual added in the bias pass: 16-byte vectors (12x12 planes) and the element path (5x5), and a transposed residual (copied)
+        cs.add(c("conv2d_add.vector", "conv2d conv2dBackwardInput conv2dBackwardWeight reduce",
+                x -> F.conv2dAdd(x[0], x[1], x[2], Conv2dParams.of(1, 1), x[3]), rn(3518, 2, 16, 12, 12), rn(3519, 32, 16, 3, 3), rn(3520, 32), rn(3521, 2, 32, 12, 12)));
+        cs.add(c("conv2d_add.elements", "conv2d conv2dBackwardInput conv2dBackwardWeight reduce contiguous",
+                x -> F.conv2dAdd(x[0], x[1], x[2], Conv2dParams.of(1, 0), x[3].transpose(2, 3)), rn(3522, 2, 3, 5, 5), rn(3523, 5, 3, 1, 1), rn(3524, 5), rn(3525, 2, 5, 5, 5)));
         cs.add(c("conv2d.strided_grouped_dilated", "conv2d conv2dBackwardInput conv2dBackwardWeight",
                 x -> F.conv2d(x[0], x[1], null, new Conv2dParams(2, 1, 1, 2, 1, 2, 2)), rn(3503, 2, 4, 7, 6), rn(3504, 6, 2, 3, 2)));
         cs.add(c("conv2d.1x1", "conv2d conv2dBackwardInput conv2dBackwardWeight", x -> F.conv2d(x[0], x[1], null, 1, 0), rn(3505, 2, 3, 5, 5), rn(3506, 5, 3, 1, 1)));
@@ -252,6 +261,13 @@ final class ParityCases {
         }, rn(3645, 37, 29), rn(3646, 37, 29)));
         cs.add(fwd("sum_of_squares", "sumOfSquares", x -> x[0].backend().sumOfSquares(List.of(x[0], x[1], x[2].mT())).to(x[0].dtype()).reshape(1),
                 rn(3647, 300, 301), rn(3648, 7), rn(3649, 5, 9)));
+        // gradient clipping's scaling by a norm left on the device; more tensors than one launch takes, one strided (composed)
+        cs.add(fwd("clip_scale_all", "clipScaleAll sumOfSquares unary", x -> {
+            List<Tensor> g = pieces(x[0]);
+            g.set(5, g.get(5).reshape(g.get(5).shape(1), g.get(5).shape(0)).mT());
+            Tensor norm = x[0].backend().sumOfSquares(g).sqrt();
+            return Tensor.cat(0, flat(x[0].backend().clipScaleAll(g, norm, 3.0)));
+        }, rn(3664, PIECES_TOTAL)));
         // whole-model batches: more tensors than one multi-tensor launch takes, one spanning several chunks, one strided
         cs.add(fwd("adam_update_all", "adamUpdateAll", x -> {
             List<Tensor> p = pieces(x[0].mul(1)), g = pieces(x[1]), m = pieces(x[2].mul(0.1)), v = pieces(x[3].square().mul(0.01));

@@ -82,6 +82,21 @@ __device__ __forceinline__ void sumsq_multi(const MultiTensor& t, double* partia
     if (threadIdx.x == 0) partial[blockIdx.x] = s;
 }
 
+// Table a/b: src, dst; dst = src * min(1, max_norm / (norm[0] + 1e-6)) (gradient clipping's scaling, the factor
+// computed in double on the device and rounded to T, as a multiply in T does; a NaN norm gives a NaN factor).
+template <class T>
+__device__ __forceinline__ void clip_scale_multi(const MultiTensor& t, const double* norm, double max_norm) {
+    typedef typename TypeOps<T>::C C;
+    double r = max_norm / (norm[0] + 1e-6);
+    if (r > 1.0) r = 1.0;
+    const C f = TypeOps<T>::to_c(TypeOps<T>::from_d(r));
+    int start, end;
+    const int k = mt_chunk(t, start, end);
+    const T* x = (const T*)t.a[k];
+    T* y = (T*)t.b[k];
+    for (int i = start + threadIdx.x; i < end; i += blockDim.x) y[i] = TypeOps<T>::from_c(TypeOps<T>::to_c(x[i]) * f);
+}
+
 // acc[0] += partial[0] + ... + partial[n-1] by one block, in a fixed order (the same total every run).
 extern "C" __global__ void sum_partials(const double* partial, int n, double* acc) {
     __shared__ double shm[32];
@@ -96,7 +111,9 @@ extern "C" __global__ void sum_partials(const double* partial, int n, double* ac
                                               double eps, double step, double inv_bc2) { \
         adam_multi<T>(t, b1, b2, decay, l2, eps, step, inv_bc2); } \
     extern "C" __global__ void lerp_multi_##S(const __grid_constant__ MultiTensor t, double w) { lerp_multi<T>(t, w); } \
-    extern "C" __global__ void sumsq_multi_##S(const __grid_constant__ MultiTensor t, double* partial) { sumsq_multi<T>(t, partial); }
+    extern "C" __global__ void sumsq_multi_##S(const __grid_constant__ MultiTensor t, double* partial) { sumsq_multi<T>(t, partial); } \
+    extern "C" __global__ void clip_scale_multi_##S(const __grid_constant__ MultiTensor t, const double* norm, double max_norm) { \
+        clip_scale_multi<T>(t, norm, max_norm); }
 
 OPTIM_KERNELS(float, f32)
 OPTIM_KERNELS(bf16, bf16)

@@ -99,12 +99,34 @@ __device__ __forceinline__ void bilinear_bwd(const T* gy, A* acc, int nc, int h,
     }
 }
 
-// y [N, C, HW] += bias [C], in place after a convolution.
+// y [N, C, HW] += bias [C] (+ z, a residual of y's shape, when not null), in place after a convolution, summed in the
+// compute type. Whole 16-byte vectors where a channel's plane holds whole vectors: one element and two integer
+// divisions per thread left it well below the memory bandwidth (issue 19).
 template <class T>
-__device__ __forceinline__ void bias_add(T* y, const T* b, int c, int hw, int n) {
+__device__ __forceinline__ void bias_add(T* y, const T* b, const T* z, int c, int hw, int n) {
+    typedef typename TypeOps<T>::C C;
+    constexpr int V = 16 / sizeof(T);
+    if (hw % V == 0 && ((unsigned long long)y | (unsigned long long)z) % 16 == 0) {
+        const int hwv = hw / V;
+        GRID_STRIDE(i, n / V) {
+            const C bc = TypeOps<T>::to_c(b[((int)i / hwv) % c]);
+            Vec16<T> v = ((const Vec16<T>*)y)[i];
+            if (z) {
+                const Vec16<T> r = ((const Vec16<T>*)z)[i];
+#pragma unroll
+                for (int l = 0; l < V; l++) v.v[l] = TypeOps<T>::from_c(TypeOps<T>::to_c(v.v[l]) + bc + TypeOps<T>::to_c(r.v[l]));
+            } else {
+#pragma unroll
+                for (int l = 0; l < V; l++) v.v[l] = TypeOps<T>::from_c(TypeOps<T>::to_c(v.v[l]) + bc);
+            }
+            ((Vec16<T>*)y)[i] = v;
+        }
+        return;
+    }
     GRID_STRIDE(i, n) {
-        int ch = ((int)i / hw) % c;
-        y[i] = TypeOps<T>::from_c(TypeOps<T>::to_c(y[i]) + TypeOps<T>::to_c(b[ch]));
+        C s = TypeOps<T>::to_c(y[i]) + TypeOps<T>::to_c(b[((int)i / hw) % c]);
+        if (z) s += TypeOps<T>::to_c(z[i]);
+        y[i] = TypeOps<T>::from_c(s);
     }
 }
 
@@ -119,7 +141,7 @@ __device__ __forceinline__ void bias_add(T* y, const T* b, int c, int hw, int n)
         bilinear_fwd<T>(x, y, nc, h, w, oh, ow); } \
     extern "C" __global__ void bilinear_bwd_##S(const T* gy, A* acc, int nc, int h, int w, int oh, int ow) { \
         bilinear_bwd<T, A>(gy, acc, nc, h, w, oh, ow); } \
-    extern "C" __global__ void bias_add_##S(T* y, const T* b, int c, int hw, int n) { bias_add<T>(y, b, c, hw, n); }
+    extern "C" __global__ void bias_add_##S(T* y, const T* b, const T* z, int c, int hw, int n) { bias_add<T>(y, b, z, c, hw, n); }
 
 RESAMPLE_KERNELS(float, float, f32)
 RESAMPLE_KERNELS(bf16, float, bf16)
