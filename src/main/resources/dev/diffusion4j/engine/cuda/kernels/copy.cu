@@ -27,3 +27,35 @@ extern "C" __global__ void copy_strided(const __grid_constant__ Layout L, const 
 extern "C" __global__ void copy_contig(const SRC_T* src, DST_T* dst, int n) {
     GRID_STRIDE(i, n) dst[i] = convert<SRC_T, DST_T>(src[i]);
 }
+
+// Fast paths CudaCopy picks where the generic walk above wastes bandwidth (one element and a chain of divisions per
+// thread): same-type rows of whole 16-byte words, and batched transposes.
+
+// dst[r * dld + c] = src[r * sld + c] over rows x cols 16-byte words (SRC_T == DST_T, 16-byte aligned): a piece of a
+// cat written into its channel slice, a contiguous() of an offset or row-strided view.
+extern "C" __global__ void copy_rows16(const uint4* __restrict__ src, uint4* __restrict__ dst, int rows, int cols, int sld, int dld) {
+    GRID_STRIDE(i, rows * cols) {
+        const int r = i / cols, c = i - r * cols;
+        dst[(long long)r * dld + c] = src[(long long)r * sld + c];
+    }
+}
+
+// dst[b, r, c] = src[b, r, c] where the destination walks c with stride 1 and the source walks r with stride 1: a
+// 32 x 32 tile goes through shared memory so both sides read and write whole rows (a head split or merge, [C, L] <->
+// [L, C]). Grid (ceil(cols / 32), ceil(rows / 32), batch), block 32 x 8.
+extern "C" __global__ void copy_transpose(const SRC_T* __restrict__ src, DST_T* __restrict__ dst, int rows, int cols,
+                                          long long sb, int sc, long long db, int dr) {
+    __shared__ DST_T tile[32][33];
+    const int r0 = blockIdx.y * 32, c0 = blockIdx.x * 32;
+    const SRC_T* s = src + blockIdx.z * sb;
+    DST_T* d = dst + blockIdx.z * db;
+    for (int j = threadIdx.y; j < 32; j += 8) {
+        const int r = r0 + threadIdx.x, c = c0 + j;
+        if (r < rows && c < cols) tile[threadIdx.x][j] = convert<SRC_T, DST_T>(s[r + (long long)c * sc]);
+    }
+    __syncthreads();
+    for (int j = threadIdx.y; j < 32; j += 8) {
+        const int r = r0 + j, c = c0 + threadIdx.x;
+        if (r < rows && c < cols) d[(long long)r * dr + c] = tile[j][threadIdx.x];
+    }
+}
