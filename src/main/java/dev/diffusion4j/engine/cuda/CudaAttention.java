@@ -121,7 +121,17 @@ final class CudaAttention {
      */
     private boolean takesTensorCores(Tensor q, Tensor k, Tensor v, Shapes s) {
         boolean differentiated = GradMode.isEnabled() && (q.requiresGrad() || k.requiresGrad() || v.requiresGrad());
-        return onTensorCores(s) && (!differentiated || backwardAfterTensorCores(s));
+        return onTensorCores(s) && (!differentiated || backwardAfterTensorCores(s)) && (use == Use.ALWAYS || !wideHeads(s));
+    }
+
+    /**
+     * Head dims beyond the backward's (padded above 128), where the forward's tiles run at a fraction of cuBLAS's rate
+     * (an H100, the DDPM U-Net's attention [256, 1, 256, 256] bf16: BENCHMARKS.md, issue 19): there auto leaves the
+     * forward to the composed path unless its [..., Lq, Lk] probabilities would take more than {@link #AUTO_MIN_SCORES_BYTES}.
+     */
+    private boolean wideHeads(Shapes s) {
+        return padded(Math.max(s.d, s.dv)) > TENSOR_CORE_MAX_HEAD_DIM_BACKWARD
+                && s.batchCount() * s.lq * s.lk * (s.dtype == DType.BF16 ? 2 : 4) <= AUTO_MIN_SCORES_BYTES;
     }
 
     /** Whether the fused kernels take these operands (see the class comment for what they do not). */
