@@ -14,14 +14,24 @@ package dev.diffusion4j.engine;
  * loss.backward();
  * }</pre>
  * Scopes nest and belong to the thread that opened them.
+ *
+ * <p>As torch.autocast's cast cache: without gradient recording ({@link GradMode#off}), the cast of a parameter (a
+ * leaf that requires grad) is made once per outermost scope and reused by every later forward in it, so a sampling
+ * loop casts the weights once, not at every step. The cache goes when the outermost scope closes; a parameter written
+ * in place inside a scope is not seen by it (load or update weights outside the scope).
  */
 public final class Autocast implements AutoCloseable {
     private static final ThreadLocal<DType> ACTIVE = new ThreadLocal<>();
+    /** The outermost scope's cast cache: parameter tensor (by identity) to its casts by type. */
+    private static final ThreadLocal<java.util.IdentityHashMap<Tensor, java.util.EnumMap<DType, Tensor>>> CASTS = new ThreadLocal<>();
 
     private final DType previous;
+    private final boolean outermost;
 
     private Autocast(DType type) {
         previous = ACTIVE.get();
+        outermost = CASTS.get() == null;
+        if (outermost) CASTS.set(new java.util.IdentityHashMap<>());
         if (type == null) ACTIVE.remove();
         else ACTIVE.set(type);
     }
@@ -39,7 +49,17 @@ public final class Autocast implements AutoCloseable {
     static Tensor cast(Tensor x) {
         if (x == null) return null;
         DType t = outputType(x);
-        return t == x.dtype() ? x : x.to(t);
+        return t == x.dtype() ? x : castParameter(x, t);
+    }
+
+    /**
+     * p.to(t), made once per outermost scope when no gradient is recorded and p is a parameter (a leaf that requires
+     * grad): the cast cache (see the class comment). Anything else is cast anew.
+     */
+    static Tensor castParameter(Tensor p, DType t) {
+        var cache = CASTS.get();
+        if (cache == null || GradMode.isEnabled() || !p.isLeaf() || !p.requiresGrad()) return p.to(t);
+        return cache.computeIfAbsent(p, k -> new java.util.EnumMap<>(DType.class)).computeIfAbsent(t, p::to);
     }
 
     /** The type an op that feeds a Linear should return for x: the active type for an f32 CUDA tensor in a scope, else x's. */
@@ -50,6 +70,7 @@ public final class Autocast implements AutoCloseable {
 
     @Override
     public void close() {
+        if (outermost) CASTS.remove();
         if (previous == null) ACTIVE.remove();
         else ACTIVE.set(previous);
     }

@@ -19,7 +19,7 @@ final class NnOps {
      * differentiably, so their gradients come back in f32; an integer parameter stays and is refused by sameDevice.
      */
     private static Tensor inputType(Tensor x, Tensor p) {
-        return p == null || p.dtype() == x.dtype() || !p.dtype().isFloating() || !x.dtype().isFloating() ? p : p.to(x.dtype());
+        return p == null || p.dtype() == x.dtype() || !p.dtype().isFloating() || !x.dtype().isFloating() ? p : Autocast.castParameter(p, x.dtype());
     }
 
     private static void paramShape(Tensor p, int[] expected, String op, String what) {
