@@ -23,7 +23,7 @@ cp "$(ls -t "$ROOT"/target/diffusion4j-*-cli.jar | head -n 1)" "$B/diffusion4j.j
 rm -rf "$B/tc" && cp -r "$ROOT/target/test-classes" "$B/tc"
 cp "$JUNIT_JAR" "$B/junit.jar"
 cp "$FMNIST"/*-ubyte.gz "$B/fmnist/"
-cp "$ROOT/../shared/bench/ddpm_unet.py" "$ROOT/../shared/bench/dit.py" "$ROOT/bench/dit_parity.py" "$ROOT/bench/dit_profile.py" "$B/bench/"
+cp "$ROOT/../shared/bench/ddpm_unet.py" "$ROOT/../shared/bench/dit.py" "$ROOT/bench/dit_parity.py" "$ROOT/bench/dit_profile.py" "$ROOT/bench/unet_profile.py" "$B/bench/"
 # scripts/gpu-quality.sh: the PyTorch side of the quality table and of the FID Inception parity
 mkdir -p "$B/scripts"
 cp "$ROOT/bench/ddpm_fmnist_train.py" "$ROOT/bench/fid_inception_parity.py" "$B/bench/"

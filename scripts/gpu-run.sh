@@ -6,6 +6,8 @@
 #   scripts/gpu-run.sh bench   diffuse bench train beside ../shared/bench/ddpm_unet.py, same machine, same call: per
 #                              model and batch each precision in its own JVM, then PyTorch; ROUNDS (default "1 2") times,
 #                              PRECISIONS (default "fp32 tf32 bf16")
+#   scripts/gpu-run.sh profile where a U-Net training step's and sampling forward's GPU time goes (PRESET, BATCH, PRECISION,
+#                              TORCH_MODES): our per-call CUDA-event report, then bench/unet_profile.py's torch.profiler tables
 #   scripts/gpu-run.sh train   Fashion-MNIST fmnist-small training on the GPU, then sample and eval
 set -uo pipefail
 B=.device/gpu
@@ -25,7 +27,8 @@ case "${1:-check}" in
     ;;
   tests)
     timeout 300 $J -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/diffusion4j.jar:$B/tc \
-      --select-package dev.diffusion4j.engine.cuda --select-class dev.diffusion4j.models.UNetCudaParityTest > "$OUT/tests.log" 2>&1
+      --select-package dev.diffusion4j.engine.cuda --select-class dev.diffusion4j.models.UNetCudaParityTest \
+      --select-class dev.diffusion4j.engine.AutocastCastCacheTest > "$OUT/tests.log" 2>&1
     echo "tests rc=$?"; grep -E "✘" "$OUT/tests.log" | head; grep -E "tests (successful|failed)" "$OUT/tests.log"
     ;;
   bench)
@@ -40,6 +43,17 @@ case "${1:-check}" in
         python3 $B/bench/ddpm_unet.py --cfg $2 --batch $3 --modes ${P// /,} --steps 30 2>/dev/null | grep '^{' | sed "s/^/r$round torch /"
       done
     done | tee "$OUT/bench.txt"
+    ;;
+  profile)
+    PRESET=${PRESET:-ddpm-cifar10}; cfg=$([ $PRESET = ddpm-cifar10 ] && echo cifar || echo fmnist)
+    $J -Ddiffusion4j.cuda.profile=gpu -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main bench train --preset $PRESET --batch ${BATCH:-128} \
+      --precision ${PRECISION:-bf16} --steps ${PSTEPS:-10} --warmup 5 --sample-iters ${PSTEPS:-10} --sample-batch 256 --device cuda 2>&1 \
+      | grep -v WARNING > "$OUT/unet-profile.txt"
+    head -${LINES_SHOWN:-80} "$OUT/unet-profile.txt"
+    for m in ${TORCH_MODES:-bf16 bf16-compile}; do
+      python3 $B/bench/unet_profile.py --cfg $cfg --batch ${BATCH:-128} --mode $m 2>/dev/null > "$OUT/unet-profile-torch-$m.txt"
+      head -${LINES_SHOWN:-80} "$OUT/unet-profile-torch-$m.txt"
+    done
     ;;
   train)
     STEPS=${STEPS:-3000}
