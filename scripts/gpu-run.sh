@@ -5,7 +5,8 @@
 #   scripts/gpu-run.sh tests   the GPU test classes (CUDA package, U-Net parity) through JUnit; parity table in $OUT
 #   scripts/gpu-run.sh bench   diffuse bench train beside ../shared/bench/ddpm_unet.py, same machine, same call: per
 #                              model and batch each precision in its own JVM, then PyTorch; ROUNDS (default "1 2") times,
-#                              PRECISIONS (default "fp32 tf32 bf16")
+#                              PRECISIONS (default "fp32 tf32 bf16"), TORCH_MODES (default: PRECISIONS; bf16-compile adds
+#                              torch.compile), CFGS (e.g. "ddpm-cifar10:cifar:128")
 #   scripts/gpu-run.sh profile where a U-Net training step's and sampling forward's GPU time goes (PRESET, BATCH, PRECISION,
 #                              TORCH_MODES): our per-call CUDA-event report, then bench/unet_profile.py's torch.profiler tables
 #   scripts/gpu-run.sh train   Fashion-MNIST fmnist-small training on the GPU, then sample and eval
@@ -33,14 +34,17 @@ case "${1:-check}" in
     ;;
   bench)
     for round in ${ROUNDS:-1 2}; do
-      for cfg in "fmnist-small fmnist 128" "fmnist-small fmnist 32" "ddpm-cifar10 cifar 128"; do
-        set -- $cfg
+      for cfg in ${CFGS:-fmnist-small:fmnist:128 fmnist-small:fmnist:32 ddpm-cifar10:cifar:128}; do
+        set -- ${cfg//:/ }
         P="${PRECISIONS:-fp32 tf32 bf16}"
         for pr in $P; do
           $D bench train --preset $1 --batch $3 --precision $pr --steps 30 --warmup 10 --sample-batch 256 --sample-iters 20 \
             --device cuda 2>&1 | grep '^{' | sed "s/^/r$round java /"
         done
-        python3 $B/bench/ddpm_unet.py --cfg $2 --batch $3 --modes ${P// /,} --steps 30 2>/dev/null | grep '^{' | sed "s/^/r$round torch /"
+        TM=${TORCH_MODES:-${P// /,}}
+        for m in ${TM//,/ }; do   # one process per mode: a torch.compile run does not share its process with the others
+          python3 $B/bench/ddpm_unet.py --cfg $2 --batch $3 --modes $m --steps 30 2>/dev/null | grep '^{' | sed "s/^/r$round torch /"
+        done
       done
     done | tee "$OUT/bench.txt"
     ;;

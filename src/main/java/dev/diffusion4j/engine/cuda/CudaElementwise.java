@@ -14,7 +14,7 @@ import java.util.Arrays;
  */
 final class CudaElementwise {
     private static final String[] UNARY_FNS = {"unary_contig_", "unary_strided_", "unary_bwd_contig_", "unary_bwd_strided_"};
-    private static final String[] BINARY_FNS = {"binary_contig_", "binary_strided_", "binary_rows_"};
+    private static final String[] BINARY_FNS = {"binary_contig_", "binary_strided_", "binary_rows_", "binary_planes_"};
     private static final int DTYPES = DType.values().length;
 
     private final CudaBackend backend;
@@ -96,6 +96,7 @@ final class CudaElementwise {
         TensorPointer o = CudaBackend.base(out);
         boolean fa = l.flat(1), fb = l.flat(2), sa = l.scalar(1), sb = l.scalar(2);
         int rowB = rowColumns(l, 1, 2), rowA = rowB > 0 ? -1 : rowColumns(l, 2, 1);
+        int planeB = rowB > 0 || rowA > 0 ? -1 : planeStride(l, 1, 2), planeA = rowB > 0 || rowA > 0 || planeB >= 0 ? -1 : planeStride(l, 2, 1);
         if ((fa || sa) && (fb || sb) && l.rank() == 1) {
             TensorPointer ap = CudaBackend.ptr(a), bp = CudaBackend.ptr(bb);
             int vec = fa && fb && aligned(a.dtype(), ap, bp, o) ? 1 : 0;
@@ -106,6 +107,13 @@ final class CudaElementwise {
             TensorPointer full = CudaBackend.ptr(rowIsB ? a : bb), row = CudaBackend.ptr(rowIsB ? bb : a);
             int vec = c % 4 == 0 && rs % 4 == 0 && aligned(a.dtype(), full, row, o) ? 1 : 0;
             kernels.launch(binaryKernel(op, a.dtype(), 2), vecItems(l.n, vec), full, row, o, l.n, c, jc, rs, rowIsB ? 1 : 0, vec);
+        } else if (planeB >= 0 || planeA >= 0) {
+            boolean planeIsB = planeB >= 0;
+            int s = l.shape[1];
+            TensorPointer full = CudaBackend.ptr(planeIsB ? a : bb), plane = CudaBackend.ptr(planeIsB ? bb : a);
+            int vec = s % 4 == 0 && aligned(a.dtype(), full, o) ? 1 : 0;
+            kernels.launch(binaryKernel(op, a.dtype(), 3), vecItems(l.n, vec), full, plane, o, l.n, s, planeIsB ? planeB : planeA,
+                    planeIsB ? 1 : 0, vec);
         } else {
             kernels.launch(binaryKernel(op, a.dtype(), 1), l.n, l.segment(0), CudaBackend.base(a), CudaBackend.base(bb), o);
         }
@@ -148,6 +156,16 @@ final class CudaElementwise {
     }
 
     /** Items a vectorised launch loops over (four elements each). */
+    /**
+     * The plane stride when, over the merged layout [P, S], operand full is contiguous like the output and operand plane
+     * holds one value per plane (stride 0 along S; binary_planes); else -1.
+     */
+    private static int planeStride(StridedLayout l, int full, int plane) {
+        if (l.rank() != 2) return -1;
+        int[] o = l.strides[0], f = l.strides[full], p = l.strides[plane];
+        return Arrays.equals(o, f) && o[1] == 1 && o[0] == l.shape[1] && p[1] == 0 && p[0] > 0 ? p[0] : -1;
+    }
+
     private static long vecItems(int n, int vec) { return vec == 1 ? Math.max(1, n / 4) : n; }
 
     /** True when every address is aligned for a 4-element access of this dtype. */

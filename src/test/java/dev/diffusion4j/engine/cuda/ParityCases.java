@@ -111,6 +111,11 @@ final class ParityCases {
         // the row a chunk of a wider [A, 6C] (adaLN's gate): rows 6C apart, vectorised (C 16) and not (C 13)
         cs.add(c("binary.rows.mul.chunk", "binary reduce", x -> x[0].mul(x[1].chunk(6, 1)[2].unsqueeze(1)), rn(3012, 3, 20, 16), rn(3013, 3, 96)));
         cs.add(c("binary.rows.add.chunk.first", "binary reduce", x -> x[1].chunk(6, 1)[5].unsqueeze(1).add(x[0]), rn(3014, 2, 7, 13), rn(3015, 2, 78)));
+        // binary_planes: [N, C, H, W] with one value per (n, c) plane, vectorised (4x4) and not (5x5), either order; and
+        // plane values that are a chunk of a wider [N, 2C] (a scale-shift half: dims that do not merge, the strided path)
+        cs.add(c("binary.planes.add", "binary reduce", x -> x[0].add(x[1]), rn(3016, 2, 3, 4, 4), rn(3017, 2, 3, 1, 1)));
+        cs.add(c("binary.planes.sub.first", "binary reduce", x -> x[1].sub(x[0]), rn(3018, 2, 3, 5, 5), rn(3019, 2, 3, 1, 1)));
+        cs.add(c("binary.planes.mul.chunk", "binary reduce", x -> x[0].mul(x[1].slice(1, 3, 6).reshape(2, 3, 1, 1)), rn(3020, 2, 3, 4, 4), rn(3021, 2, 6)));
         cs.add(c("where.broadcast", "where binary cast", x -> Tensor.where(x[0].gt(0.0), x[0], x[1]), rn(3000, 3, 4, 5), rn(3001, 5)));
         cs.add(c("where.transposed", "where binary cast", x -> Tensor.where(x[1].lt(0.3), x[0].mT(), x[1]), rn(3002, 6, 5), rn(3003, 5, 6)));
         // ---- reductions: warp rows, block rows, split rows, strided and permuted inputs

@@ -101,9 +101,32 @@ __device__ __forceinline__ void binary_rows(const T* full, const T* row, T* o, i
     }
 }
 
+// Plane broadcast: full is contiguous over [P, PL], the other operand holds one value per plane, planes PS apart ([N,
+// C, H, W] with [N, C, 1, 1]: a per-sample, per-channel shift such as a time embedding); element i meets plane value
+// (i / PL) * PS. vec: PL divisible by 4 and the full and output pointers 4-element aligned.
+template <class T>
+__device__ __forceinline__ void binary_planes(const T* full, const T* plane, T* o, int n, int PL, int PS, int planeIsB, int vec) {
+    if (vec) {
+        GRID_STRIDE(i, n >> 2) {
+            const T y = plane[(int)((i << 2) / PL) * PS];
+            Vec4<T> x = reinterpret_cast<const Vec4<T>*>(full)[i], z;
+#pragma unroll
+            for (int k = 0; k < 4; k++) z.v[k] = planeIsB ? bin1(x.v[k], y) : bin1(y, x.v[k]);
+            reinterpret_cast<Vec4<T>*>(o)[i] = z;
+        }
+    } else {
+        GRID_STRIDE(i, n) {
+            T x = full[i], y = plane[(int)(i / PL) * PS];
+            o[i] = planeIsB ? bin1(x, y) : bin1(y, x);
+        }
+    }
+}
+
 #define BINARY_ROWS_KERNELS(T, S) \
     extern "C" __global__ void binary_rows_##S(const T* full, const T* row, T* o, int n, int C, int JC, int RS, int rowIsB, int vec) { \
-        binary_rows<T>(full, row, o, n, C, JC, RS, rowIsB, vec); }
+        binary_rows<T>(full, row, o, n, C, JC, RS, rowIsB, vec); } \
+    extern "C" __global__ void binary_planes_##S(const T* full, const T* plane, T* o, int n, int PL, int PS, int planeIsB, int vec) { \
+        binary_planes<T>(full, plane, o, n, PL, PS, planeIsB, vec); }
 
 BINARY_ROWS_KERNELS(float, f32)
 BINARY_ROWS_KERNELS(bf16, bf16)
