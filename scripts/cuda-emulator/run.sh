@@ -3,6 +3,7 @@
 # emulated on CPU threads by emu_shim.h, and the kernels' results are compared with a double-precision reference:
 #   harness.cpp       the tensor-core attention (attention_mma.cu), head dims 8, 40, 64, 72 and 128, bf16 and TF32
 #   norm_harness.cpp  the adaLN-modulated layer norm (norm.cu's ln_mod_*), f32 and bf16 outputs, warp and block rows
+#   gn_harness.cpp    the split group norm (norm.cu's gn_stats, gn_apply, gn_bwd_planes/rows/apply), with and without SiLU
 # Needs g++ with C++20 and python3; about three minutes on two cores. From anywhere: bash scripts/cuda-emulator/run.sh
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -11,10 +12,12 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 python3 "$HERE/prep.py" "$K" "$W/kern.inc"
 cp "$HERE/emu_shim.h" "$HERE/harness.cpp" "$W/"
-mkdir -p "$W/norm" && python3 "$HERE/prep.py" "$K" "$W/norm/kern.inc" norm && cp "$HERE/emu_shim.h" "$HERE/norm_harness.cpp" "$W/norm/"
+mkdir -p "$W/norm" && python3 "$HERE/prep.py" "$K" "$W/norm/kern.inc" norm && cp "$HERE/emu_shim.h" "$HERE/norm_harness.cpp" "$HERE/gn_harness.cpp" "$W/norm/"
 rc=0
 g++ -std=c++20 -O1 -pthread "$W/norm/norm_harness.cpp" -o "$W/norm/n"
 "$W/norm/n" || rc=1
+g++ -std=c++20 -O1 -pthread "$W/norm/gn_harness.cpp" -o "$W/norm/g"
+"$W/norm/g" || rc=1
 for cfg in "16 8" "48 40" "64 64" "80 72" "128 128"; do
   set -- $cfg
   g++ -std=c++20 -O1 -pthread -DDP=$1 -DDEF_D=$2 "$W/harness.cpp" -o "$W/h$1"

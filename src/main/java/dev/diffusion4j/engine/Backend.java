@@ -30,6 +30,16 @@ public interface Backend {
     // ---- random numbers (Philox 4x32-10 streams; identical on every backend) ----
     Tensor normal(int[] shape, DType dtype, long seed, long offset);
     Tensor uniform(int[] shape, DType dtype, long seed, long offset);
+
+    /**
+     * Inverted dropout's mask: 1 / (1 - p) where the uniform draw {@code uniform(shape, dtype, seed, offset)} is at
+     * least p (both in dtype), else 0: the same values as composing that draw, a comparison and a scaling, which a
+     * backend may do in one pass.
+     */
+    default Tensor dropoutMask(int[] shape, DType dtype, long seed, long offset, double p) {
+        Tensor u = uniform(shape, dtype, seed, offset);
+        return unary(UnaryOp.AFFINE, binary(BinaryOp.GE, u, full(new int[0], dtype, p)), 1 / (1 - p), 0);
+    }
     /** Integers in [low, high) as I64. */
     Tensor randint(int[] shape, long low, long high, long seed, long offset);
 
@@ -128,11 +138,18 @@ public interface Backend {
      * methods (and may keep, say, per-row log-sum-exp instead).
      */
     default Tensor[] attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
-        // scaling q costs Lq*D instead of Lq*Lk for the scores
-        Tensor s = matmul(unary(UnaryOp.AFFINE, q, scale, 0), k.detach().mT());
+        Tensor s = attentionScores(q, k, scale);
         if (mask != null) s = binary(BinaryOp.ADD, s, mask);
         Tensor p = softmax(s, s.rank() - 1, false);
         return new Tensor[] {matmul(p, v), p};
+    }
+
+    /**
+     * The composed attention's scores, q k^T * scale ([..., Lq, Lk]). This default scales q first (Lq*D multiplies
+     * instead of Lq*Lk); a backend may fold the scale into the product instead.
+     */
+    default Tensor attentionScores(Tensor q, Tensor k, double scale) {
+        return matmul(unary(UnaryOp.AFFINE, q, scale, 0), k.detach().mT());
     }
 
     /**

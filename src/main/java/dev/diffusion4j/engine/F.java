@@ -99,8 +99,8 @@ public final class F {
     public static Tensor dropout(Tensor x, double p, boolean training, Generator gen) {
         if (!training || p == 0) return x;
         if (p < 0 || p >= 1) throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
-        Tensor keep = Tensor.rand(gen, x.dtype(), x.device(), x.shape()).ge(x.scalarLike(p));
-        return x.mul(keep.mul(1.0 / (1 - p)));
+        Tensor mask = Backends.get(x.device()).dropoutMask(x.shape(), x.dtype(), gen.seed(), gen.advance(Philox.countersFor(x.numel())), p);
+        return x.mul(mask);
     }
 
     public static Tensor mseLoss(Tensor input, Tensor target) { return input.sub(target).square().mean(); }

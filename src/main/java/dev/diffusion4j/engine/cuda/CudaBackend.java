@@ -171,6 +171,10 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
 
     @Override public Tensor normal(int[] shape, DType dtype, long seed, long offset) { return random.normal(shape, dtype, seed, offset); }
     @Override public Tensor uniform(int[] shape, DType dtype, long seed, long offset) { return random.uniform(shape, dtype, seed, offset); }
+    @Override public Tensor dropoutMask(int[] shape, DType dtype, long seed, long offset, double p) {
+        Tensor m = random.dropoutMask(shape, dtype, seed, offset, p);
+        return m != null ? m : Backend.super.dropoutMask(shape, dtype, seed, offset, p);
+    }
     @Override public Tensor randint(int[] shape, long low, long high, long seed, long offset) { return random.randint(shape, low, high, seed, offset); }
 
     @Override public Tensor unary(UnaryOp op, Tensor x, double p, double q) { return elementwise.unary(op, onThisDevice(x, op.name()), p, q); }
@@ -235,6 +239,12 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
     @Override public Tensor[] attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
         if (attention.covers(q, k, v, mask)) return attention.forward(q, k, v, scale);
         return Backend.super.attention(q, k, v, mask, scale);
+    }
+
+    /** The scale goes into cuBLAS's alpha (no pass over a scaled copy of q, often a strided head split); f64 as the default. */
+    @Override public Tensor attentionScores(Tensor q, Tensor k, double scale) {
+        if (q.dtype() == DType.F64) return Backend.super.attentionScores(q, k, scale);
+        return linalg.matmul(onThisDevice(q, "attention"), k.detach().mT(), (float) scale);
     }
 
     /** Follows the forward's path, told apart by its aux: the fused forward keeps a log-sum-exp, the default P. */

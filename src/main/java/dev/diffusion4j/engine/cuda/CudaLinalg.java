@@ -41,7 +41,10 @@ final class CudaLinalg {
         return new Operand(c, false, Math.max(1, cols), r > 2 ? (long) rows * cols : 0);
     }
 
-    Tensor matmul(Tensor a, Tensor b) {
+    Tensor matmul(Tensor a, Tensor b) { return matmul(a, b, 1f); }
+
+    /** alpha * (a @ b), the scaling inside cuBLAS's product (f32 and bf16: alpha is a float there). */
+    Tensor matmul(Tensor a, Tensor b, float alpha) {
         CudaKernels.requireCompute(a.dtype(), "matmul");
         Tensor bb = backend.onThisDevice(b, "matmul");
         if (bb.dtype() != a.dtype()) throw new IllegalArgumentException("matmul: dtypes " + a.dtype().id() + " and " + bb.dtype().id() + " differ");
@@ -62,9 +65,9 @@ final class CudaLinalg {
         long ap = CudaBackend.ptr(A.t).deviceAddress(), bp = CudaBackend.ptr(B.t).deviceAddress();
         long cp = CudaBackend.base(out).deviceAddress();
         if (batch == 1 || (bStride == 0 && !A.trans && A.batchStride == (long) m * A.ld)) {
-            cublas.gemm(A.trans, B.trans, batch * m, n, k, 1f, ap, type, A.ld, bp, type, B.ld, 0f, cp, type, n);
+            cublas.gemm(A.trans, B.trans, batch * m, n, k, alpha, ap, type, A.ld, bp, type, B.ld, 0f, cp, type, n);
         } else {
-            cublas.gemmStridedBatched(A.trans, B.trans, m, n, k, 1f, ap, type, A.ld, A.batchStride, bp, type, B.ld, bStride,
+            cublas.gemmStridedBatched(A.trans, B.trans, m, n, k, alpha, ap, type, A.ld, A.batchStride, bp, type, B.ld, bStride,
                     0f, cp, type, n, (long) m * n, batch);
         }
         Reference.reachabilityFence(A.t); // cuBLAS took raw addresses: keep the storages until the call is queued

@@ -12,6 +12,16 @@ import java.util.Arrays;
  */
 final class CudaNorm {
     private static final int WARP_ROW_LIMIT = 1024;
+    /**
+     * Group norm's forward as statistics then an elementwise map (norm.cu's gn_stats and gn_apply) rather than one
+     * block per row doing both (gn_fwd), and its backward as per-plane sums, per-row terms and an elementwise map
+     * (gn_bwd_planes, gn_bwd_rows, gn_bwd_apply) rather than gn_bwd; {@code -Ddiffusion4j.cuda.groupNormSplit=false}
+     * takes the one-kernel forms.
+     */
+    private static volatile boolean splitForward = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.groupNormSplit", "true").strip());
+
+    /** Sets the forward's and backward's form for later calls (tests run both). */
+    static void setSplitForward(boolean on) { splitForward = on; }
 
     private final CudaBackend backend;
     private final CudaKernels kernels;
@@ -57,8 +67,15 @@ final class CudaNorm {
         int rows = shape[0] * groups, cg = shape[1] / groups;
         Tensor y = backend.alloc(shape, xc.dtype());
         Tensor mean = backend.alloc(new int[] {shape[0], groups}, statType(xc.dtype())), rstd = backend.alloc(new int[] {shape[0], groups}, statType(xc.dtype()));
-        kernels.launchBlocks(kernels.get("norm", "gn_fwd_" + CudaKernels.suffix(xc.dtype())), rows,
-                ptr(xc), ptr(w), ptr(b), ptr(y), ptr(mean), ptr(rstd), rows, groups, cg, spatial(shape), eps, silu ? 1 : 0);
+        String sfx = CudaKernels.suffix(xc.dtype());
+        if (splitForward) {
+            kernels.launchBlocks(kernels.get("norm", "gn_stats_" + sfx), rows, ptr(xc), ptr(mean), ptr(rstd), rows, cg * spatial(shape), eps);
+            kernels.launch(kernels.get("norm", "gn_apply_" + sfx), xc.numel(), ptr(xc), ptr(w), ptr(b), ptr(y), ptr(mean), ptr(rstd),
+                    shape[1], cg, spatial(shape), (int) xc.numel(), silu ? 1 : 0);
+        } else {
+            kernels.launchBlocks(kernels.get("norm", "gn_fwd_" + sfx), rows,
+                    ptr(xc), ptr(w), ptr(b), ptr(y), ptr(mean), ptr(rstd), rows, groups, cg, spatial(shape), eps, silu ? 1 : 0);
+        }
         return new Tensor[] {y, mean, rstd};
     }
 
@@ -72,8 +89,20 @@ final class CudaNorm {
         Tensor dx = backend.alloc(shape, xc.dtype());
         String sfx = CudaKernels.suffix(xc.dtype());
         try (DeviceBuffer pw = backend.scratch(8L * n * c); DeviceBuffer pb = backend.scratch(8L * n * c)) {
-            kernels.launchBlocks(kernels.get("norm", "gn_bwd_" + sfx), rows, ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(w), ptr(b), ptr(dx),
-                    pw.address(), pb.address(), rows, groups, cg, spatial(shape), silu ? 1 : 0);
+            int sp = spatial(shape);
+            if (splitForward) {
+                try (DeviceBuffer m1 = backend.scratch(8L * rows); DeviceBuffer m2 = backend.scratch(8L * rows)) {
+                    kernels.launchBlocks(kernels.get("norm", "gn_bwd_planes_" + sfx), (n * c + 7L) / 8, ptr(g), ptr(xc), ptr(mu), ptr(rs),
+                            ptr(w), ptr(b), pw.address(), pb.address(), c, cg, sp, n * c, silu ? 1 : 0);
+                    kernels.launch(kernels.get("norm", "gn_bwd_rows_" + sfx), rows, ptr(w), pw.address(), pb.address(), m1.address(),
+                            m2.address(), rows, c, cg, sp);
+                    kernels.launch(kernels.get("norm", "gn_bwd_apply_" + sfx), xc.numel(), ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(w), ptr(b),
+                            m1.address(), m2.address(), ptr(dx), c, cg, sp, (int) xc.numel(), silu ? 1 : 0);
+                }
+            } else {
+                kernels.launchBlocks(kernels.get("norm", "gn_bwd_" + sfx), rows, ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(w), ptr(b), ptr(dx),
+                        pw.address(), pb.address(), rows, groups, cg, sp, silu ? 1 : 0);
+            }
             Tensor[] pg = paramGrads(pw, pb, n, c, weight, bias, xc.dtype(), sfx);
             return new Tensor[] {dx, pg[0], pg[1]};
         }

@@ -17,6 +17,16 @@ final class CudaRandom {
 
     Tensor uniform(int[] shape, DType dtype, long seed, long offset) { return fill("uniform_", shape, dtype, seed, offset); }
 
+    /** Backend.dropoutMask in one pass (random.cu's dropout_mask: the uniform draw, compared and scaled in place). */
+    Tensor dropoutMask(int[] shape, DType dtype, long seed, long offset, double p) {
+        if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F64) return null;
+        Tensor out = backend.alloc(shape, dtype);
+        int n = (int) out.numel();
+        kernels.launch(kernels.get("random", "dropout_mask_" + CudaKernels.suffix(dtype)), (n + 3L) / 4, CudaBackend.base(out), n, seed, offset,
+                p, 1 / (1 - p));
+        return out;
+    }
+
     private Tensor fill(String kind, int[] shape, DType dtype, long seed, long offset) {
         if (!dtype.isFloating()) throw new IllegalArgumentException(kind + "draws are floating point, not " + dtype.id() + "; use randint");
         Tensor out = backend.alloc(shape, dtype);

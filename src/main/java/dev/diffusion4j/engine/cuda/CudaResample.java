@@ -44,7 +44,7 @@ final class CudaResample {
         Tensor c = input(x, "upsampleNearest2d");
         int[] xs = c.shape();
         Tensor y = backend.alloc(new int[] {xs[0], xs[1], xs[2] * f, xs[3] * f}, c.dtype());
-        kernels.launch(kernels.get("resample", fn("nearest_fwd", c)), y.numel(), ptr(c), ptr(y), xs[0] * xs[1], xs[2], xs[3], f);
+        kernels.launch(kernels.get("resample", fn("nearest_fwd", c)), c.numel(), ptr(c), ptr(y), xs[0] * xs[1], xs[2], xs[3], f);
         return y;
     }
 

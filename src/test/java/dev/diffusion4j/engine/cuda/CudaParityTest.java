@@ -115,6 +115,21 @@ class CudaParityTest {
 
     private static final double[] F64_WORST = new double[3];
 
+    /** The group-norm cases again with the one-kernel forward and backward (gn_fwd, gn_bwd) instead of the default split forms. */
+    @TestFactory
+    Stream<DynamicTest> groupNormOneKernelForms() {
+        return ParityCases.cases().stream().filter(k -> k.methods().contains("groupNormForward"))
+                .map(k -> DynamicTest.dynamicTest(k.name() + " one kernel", () -> {
+                    CudaNorm.setSplitForward(false);   // global, but either form gives the same values to anything running beside
+                    try {
+                        check(k.name() + " one-kernel f32", run(k, DType.F32), k.tol32());
+                        check(k.name() + " one-kernel bf16", run(k, DType.BF16), BF16_TOL);
+                    } finally {
+                        CudaNorm.setSplitForward(true);
+                    }
+                }));
+    }
+
     private static void check(String what, double[] err, double tol) {
         assertTrue(err[0] <= tol, what + ": output error " + err[0] + " > " + tol);
         if (err[1] >= 0) assertTrue(err[1] <= tol, what + ": gradient error " + err[1] + " > " + tol);

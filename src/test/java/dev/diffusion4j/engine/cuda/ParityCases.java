@@ -184,6 +184,7 @@ final class ParityCases {
         cs.add(c("avg_pool2d", "avgPool2d avgPool2dBackward", x -> F.avgPool2d(x[0], 2, 2), rn(3512, 2, 3, 8, 6)));
         cs.add(c("avg_pool2d.overlapping", "avgPool2d avgPool2dBackward", x -> F.avgPool2d(x[0], 3, 2), rn(3513, 2, 3, 9, 7)));
         cs.add(c("upsample_nearest", "upsampleNearest2d upsampleNearest2dBackward", x -> F.upsampleNearest(x[0], 2), rn(3514, 2, 3, 5, 4)));
+        cs.add(c("upsample_nearest.x3", "upsampleNearest2d upsampleNearest2dBackward", x -> F.upsampleNearest(x[0], 3), rn(3526, 1, 2, 3, 5)));
         cs.add(c("upsample_bilinear.up", "upsampleBilinear2d upsampleBilinear2dBackward", x -> F.upsampleBilinear(x[0], 7, 9), rn(3515, 2, 2, 3, 4)));
         cs.add(c("upsample_bilinear.down", "upsampleBilinear2d upsampleBilinear2dBackward", x -> F.upsampleBilinear(x[0], 2, 3), rn(3516, 1, 2, 5, 7)));
         // ---- fused NN ops
@@ -225,9 +226,9 @@ final class ParityCases {
         cs.add(c("log_softmax.last", "softmax softmaxBackward", x -> F.logSoftmax(x[0], -1), rn(3623, 5, 33)));
         cs.add(c("softmax.wide_block", "softmax softmaxBackward", x -> F.softmax(x[0], -1), rn(3624, 4, 3000)));
         cs.add(c("log_softmax.middle_wide", "softmax softmaxBackward", x -> F.logSoftmax(x[0], 0), rn(3625, 1500, 3)));
-        cs.add(c("attention", "attention attentionBackward matmul softmax softmaxBackward", x -> F.scaledDotProductAttention(x[0], x[1], x[2]),
+        cs.add(c("attention", "attention attentionScores attentionBackward matmul softmax softmaxBackward", x -> F.scaledDotProductAttention(x[0], x[1], x[2]),
                 rn(3626, 2, 3, 9, 16), rn(3627, 2, 3, 11, 16), rn(3628, 2, 3, 11, 8)));
-        cs.add(c("attention.mask", "attention attentionBackward matmul softmax softmaxBackward reduce",
+        cs.add(c("attention.mask", "attention attentionScores attentionBackward matmul softmax softmaxBackward reduce",
                 x -> F.scaledDotProductAttention(x[0], x[1], x[2], x[3], 0.3), rn(3629, 2, 2, 9, 16), rn(3630, 2, 2, 11, 16), rn(3631, 2, 2, 11, 8), rn(3632, 9, 11)));
         cs.add(c("attention.packed", "attentionPacked attentionPackedBackward attention attentionBackward matmul softmax softmaxBackward",
                 x -> F.scaledDotProductAttentionPacked(x[0].permute(2, 0, 3, 1, 4), Double.NaN), rn(3634, 2, 10, 3, 3, 16)));
@@ -244,7 +245,7 @@ final class ParityCases {
                 x -> F.linearOf(UnaryOp.GELU_TANH, x[0], x[1], x[2]), rn(3641, 2, 5, 24), rn(3642, 7, 24), rn(3643, 7)));
         cs.add(c("cross_entropy", "softmax softmaxBackward indexSelect indexAdd reduce",
                 x -> F.crossEntropy(x[0], Tensor.ofLongs(new long[] {2, 0, 1, 3}, 4).to(x[0].device())), rn(3633, 4, 5)));
-        cs.add(c32("dropout", "uniform binary", x -> F.dropout(x[0], 0.3, true, new Generator(7)), rn(3634, 6, 50)));
+        cs.add(c32("dropout", "dropoutMask binary", x -> F.dropout(x[0], 0.3, true, new Generator(7)), rn(3634, 6, 50)));
         cs.add(c("mse_loss", "binary unary reduce", x -> F.mseLoss(x[0], x[1]), rn(3635, 3, 40), rn(3636, 3, 40)));
         // ---- in-place optimizer / EMA updates (on copies, so the inputs stay as they were); ragged sizes
         AdamUpdate adam = new AdamUpdate(3e-2, 0.9, 0.999, 1e-8, 0.997, 0.01, 0.271, Math.sqrt(0.003));

@@ -146,6 +146,55 @@ __device__ __forceinline__ void gn_fwd(const T* x, const T* w, const T* b, T* y,
     }
 }
 
+// The forward in two launches (CudaNorm's default since issue 19): gn_stats gives each (n, group) row's mean and rstd,
+// one block per row reading it once; gn_apply then maps every element on its own, 16-byte vectors where a channel plane
+// holds whole vectors, like any elementwise kernel. gn_fwd's block per row paid its reduction, barriers and the
+// per-channel coefficients between the two passes over each row, which left it at about a third of the bandwidth.
+template <class T, class S>
+__device__ __forceinline__ void gn_stats(const T* x, S* mean, S* rstd, int rows, int m, double eps) {
+    __shared__ double shm[64];
+    const bool vec = m % (16 / (int)sizeof(T)) == 0 && (unsigned long long)x % 16 == 0;
+    ROW_LOOP(false, row, rows) {
+        double mu, rs;
+        if (vec) row_moments_vec<T>(x + (long long)row * m, m, eps, tid_, nth_, shm, mu, rs);
+        else row_moments<T, false>(x + (long long)row * m, m, eps, tid_, nth_, shm, mu, rs);
+        if (tid_ == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
+    }
+}
+
+// y = (x - mean) * rstd * w + b (then SiLU) per element of [N, C, spatial]; plane n * C + ch belongs to row
+// n * groups + ch / cg, which is plane / cg since C = groups * cg.
+template <class T, class S, bool SILU>
+__device__ __forceinline__ void gn_apply(const T* x, const T* w, const T* b, T* y, const S* mean, const S* rstd, int c, int cg,
+                                         int spatial, int n) {
+    typedef typename TypeOps<T>::C C;
+    constexpr int V = 16 / sizeof(T);
+    if (spatial % V == 0 && ((unsigned long long)x | (unsigned long long)y) % 16 == 0) {
+        const int sv = spatial / V;
+        GRID_STRIDE(i, n / V) {
+            const int plane = (int)i / sv, ch = plane % c, row = plane / cg;   // plane = n * C + ch; row = n * groups + ch / cg
+            const double a = (w ? TypeOps<T>::to_d(w[ch]) : 1.0) * (double)rstd[row];
+            const C ca = (C)a, cc = (C)((b ? TypeOps<T>::to_d(b[ch]) : 0.0) - (double)mean[row] * a);
+            Vec16<T> v = ((const Vec16<T>*)x)[i];
+#pragma unroll
+            for (int l = 0; l < V; l++) {
+                C z = ca * TypeOps<T>::to_c(v.v[l]) + cc;
+                if (SILU) z = z * sigm(z);
+                v.v[l] = TypeOps<T>::from_c(z);
+            }
+            ((Vec16<T>*)y)[i] = v;
+        }
+        return;
+    }
+    GRID_STRIDE(i, n) {
+        const int plane = (int)i / spatial, ch = plane % c, row = plane / cg;
+        const double a = (w ? TypeOps<T>::to_d(w[ch]) : 1.0) * (double)rstd[row];
+        C z = (C)a * TypeOps<T>::to_c(x[i]) + (C)((b ? TypeOps<T>::to_d(b[ch]) : 0.0) - (double)mean[row] * a);
+        if (SILU) z = z * sigm(z);
+        y[i] = TypeOps<T>::from_c(z);
+    }
+}
+
 // dx for one (n, group) row; per-channel sums of gz and gz*xhat go to pb/pw [N, C] (gz: the
 // gradient at the affine output, i.e. gy times SiLU' when fused). The block works on several channels at once:
 // tpc (a power of two) threads per channel, so small spatial sizes (4x4, 7x7) keep the block busy and every
@@ -224,6 +273,114 @@ __device__ __forceinline__ void gn_bwd(const T* gy, const T* x, const S* mean, c
                 dx[o + s] = TypeOps<T>::from_c(rs * (wc * g - m1 - xh * m2));
             }
         }
+    }
+}
+
+// The backward in three launches (CudaNorm's default since issue 19, beside gn_bwd's block per row):
+// gn_bwd_planes sums gz and gz * xhat over each (n, channel) plane into pb/pw [N, C] (one warp per plane, 16-byte
+// vectors where the plane holds whole vectors); gn_bwd_rows turns them into each row's m1 = sum_j w_j pb / m and
+// m2 = sum_j w_j pw / m; gn_bwd_apply maps every element: dx = rstd (w gz - m1 - xhat m2).
+template <class T, bool SILU>
+__device__ __forceinline__ typename TypeOps<T>::C gn_gz(typename TypeOps<T>::C xh, typename TypeOps<T>::C g,
+                                                        typename TypeOps<T>::C wc, typename TypeOps<T>::C bc) {
+    typedef typename TypeOps<T>::C C;
+    if (SILU) {
+        C z = xh * wc + bc, q = sigm(z);
+        g *= q * (C(1) + z * (C(1) - q));
+    }
+    return g;
+}
+
+template <class T, class S, bool SILU>
+__device__ __forceinline__ void gn_bwd_planes(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b,
+                                              double* pw, double* pb, int c, int cg, int spatial, int planes) {
+    typedef typename TypeOps<T>::C C;
+    constexpr int V = 16 / sizeof(T);
+    const int lane = threadIdx.x & 31, warps = blockDim.x >> 5;
+    const bool vec = spatial % V == 0 && ((unsigned long long)x | (unsigned long long)gy) % 16 == 0;
+    for (int p = blockIdx.x * warps + (threadIdx.x >> 5); p < planes; p += gridDim.x * warps) {
+        const int ch = p % c, row = p / cg;
+        const C mu = (C)mean[row], rs = (C)rstd[row];
+        const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
+        const long long base = (long long)p * spatial;
+        double sg = 0, sgx = 0;
+        if (vec) {
+            for (int s = lane * V; s < spatial; s += 32 * V) {
+                const Vec16<T> xv = *(const Vec16<T>*)(x + base + s), gv = *(const Vec16<T>*)(gy + base + s);
+                C ag = C(0), agx = C(0);   // a vector's few terms in C, then into the double sums
+#pragma unroll
+                for (int l = 0; l < V; l++) {
+                    const C xh = (TypeOps<T>::to_c(xv.v[l]) - mu) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gv.v[l]), wc, bc);
+                    ag += g;
+                    agx += g * xh;
+                }
+                sg += (double)ag;
+                sgx += (double)agx;
+            }
+        } else {
+            for (int s = lane; s < spatial; s += 32) {
+                const C xh = (TypeOps<T>::to_c(x[base + s]) - mu) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gy[base + s]), wc, bc);
+                sg += (double)g;
+                sgx += (double)(g * xh);
+            }
+        }
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) {
+            sg += __shfl_xor_sync(0xffffffffu, sg, o);
+            sgx += __shfl_xor_sync(0xffffffffu, sgx, o);
+        }
+        if (lane == 0) { pb[p] = sg; pw[p] = sgx; }
+    }
+}
+
+// m1[row] = sum over the row's channels of w_j * pb / m, m2 likewise with pw (one thread per row): row r = (n, g)
+// owns planes r * cg ... r * cg + cg - 1, channels (r * cg + j) % C.
+template <class T>
+__device__ __forceinline__ void gn_bwd_rows(const T* w, const double* pw, const double* pb, double* m1, double* m2, int rows, int c,
+                                            int cg, int spatial) {
+    const double m = (double)cg * spatial;
+    GRID_STRIDE(r, rows) {
+        double s1 = 0, s2 = 0;
+        for (int j = 0; j < cg; j++) {
+            const long long p = (long long)r * cg + j;
+            const double wj = w ? TypeOps<T>::to_d(w[(int)(p % c)]) : 1.0;
+            s1 += wj * pb[p];
+            s2 += wj * pw[p];
+        }
+        m1[r] = s1 / m;
+        m2[r] = s2 / m;
+    }
+}
+
+// dx = rstd * (w gz - m1 - xhat m2) per element of [N, C, spatial], as gn_bwd's second pass.
+template <class T, class S, bool SILU>
+__device__ __forceinline__ void gn_bwd_apply(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b,
+                                             const double* m1, const double* m2, T* dx, int c, int cg, int spatial, int n) {
+    typedef typename TypeOps<T>::C C;
+    constexpr int V = 16 / sizeof(T);
+    if (spatial % V == 0 && ((unsigned long long)x | (unsigned long long)gy | (unsigned long long)dx) % 16 == 0) {
+        const int sv = spatial / V;
+        GRID_STRIDE(i, n / V) {
+            const int plane = (int)i / sv, ch = plane % c, row = plane / cg;
+            const C mu = (C)mean[row], rs = (C)rstd[row], a1 = (C)m1[row], a2 = (C)m2[row];
+            const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
+            const Vec16<T> xv = ((const Vec16<T>*)x)[i], gv = ((const Vec16<T>*)gy)[i];
+            Vec16<T> out;
+#pragma unroll
+            for (int l = 0; l < V; l++) {
+                const C xh = (TypeOps<T>::to_c(xv.v[l]) - mu) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gv.v[l]), wc, bc);
+                out.v[l] = TypeOps<T>::from_c(rs * (wc * g - a1 - xh * a2));
+            }
+            ((Vec16<T>*)dx)[i] = out;
+        }
+        return;
+    }
+    GRID_STRIDE(i, n) {
+        const int plane = (int)i / spatial, ch = plane % c, row = plane / cg;
+        const C mu = (C)mean[row], rs = (C)rstd[row];
+        const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
+        const C xh = (TypeOps<T>::to_c(x[i]) - mu) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gy[i]), wc, bc);
+        dx[i] = TypeOps<T>::from_c(rs * (wc * g - (C)m1[row] - xh * (C)m2[row]));
     }
 }
 
@@ -383,6 +540,23 @@ LN_MOD_KERNELS(double, double, double, f64_f64)
                                             int cg, int spatial, double eps, int silu) { \
         if (silu) gn_fwd<T, S, true>(x, w, b, y, mean, rstd, rows, groups, cg, spatial, eps); \
         else gn_fwd<T, S, false>(x, w, b, y, mean, rstd, rows, groups, cg, spatial, eps); } \
+    extern "C" __global__ void gn_stats_##SFX(const T* x, S* mean, S* rstd, int rows, int m, double eps) { \
+        gn_stats<T, S>(x, mean, rstd, rows, m, eps); } \
+    extern "C" __global__ void gn_apply_##SFX(const T* x, const T* w, const T* b, T* y, const S* mean, const S* rstd, int c, int cg, \
+                                              int spatial, int n, int silu) { \
+        if (silu) gn_apply<T, S, true>(x, w, b, y, mean, rstd, c, cg, spatial, n); \
+        else gn_apply<T, S, false>(x, w, b, y, mean, rstd, c, cg, spatial, n); } \
+    extern "C" __global__ void gn_bwd_planes_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, \
+                                                   double* pw, double* pb, int c, int cg, int spatial, int planes, int silu) { \
+        if (silu) gn_bwd_planes<T, S, true>(gy, x, mean, rstd, w, b, pw, pb, c, cg, spatial, planes); \
+        else gn_bwd_planes<T, S, false>(gy, x, mean, rstd, w, b, pw, pb, c, cg, spatial, planes); } \
+    extern "C" __global__ void gn_bwd_rows_##SFX(const T* w, const double* pw, const double* pb, double* m1, double* m2, int rows, \
+                                                 int c, int cg, int spatial) { \
+        gn_bwd_rows<T>(w, pw, pb, m1, m2, rows, c, cg, spatial); } \
+    extern "C" __global__ void gn_bwd_apply_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, \
+                                                  const double* m1, const double* m2, T* dx, int c, int cg, int spatial, int n, int silu) { \
+        if (silu) gn_bwd_apply<T, S, true>(gy, x, mean, rstd, w, b, m1, m2, dx, c, cg, spatial, n); \
+        else gn_bwd_apply<T, S, false>(gy, x, mean, rstd, w, b, m1, m2, dx, c, cg, spatial, n); } \
     extern "C" __global__ void gn_bwd_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, T* dx, \
                                             double* pw, double* pb, int rows, int groups, int cg, int spatial, int silu) { \
         if (silu) gn_bwd<T, S, true>(gy, x, mean, rstd, w, b, dx, pw, pb, rows, groups, cg, spatial); \

@@ -54,11 +54,40 @@ __device__ __forceinline__ void fill_random(T* out, int n, unsigned long long se
     }
 }
 
+// Inverted dropout's mask from the uniform draw fill_random<T, false> makes at the same offset, as the composed
+// uniform >= p (each rounded to T, compared in the compute type) times 1 / (1 - p) (a scaling in the compute type).
+template <class T>
+__device__ __forceinline__ void dropout_mask(T* out, int n, unsigned long long seed, unsigned long long offset, double p, double scale) {
+    typedef typename TypeOps<T>::C C;
+    const C pt = TypeOps<T>::to_c(TypeOps<T>::from_d(p)), sc = (C)scale;
+    int counters = (n + 3) >> 2;
+    GRID_STRIDE(c, counters) {
+        unsigned int bits[4];
+        philox4x32_10((unsigned int)seed, (unsigned int)(seed >> 32), offset + c, bits);
+#pragma unroll
+        for (int l = 0; l < 4; l++) {
+            int i = 4 * (int)c + l;
+            if (i < n) {
+                const C u = TypeOps<T>::to_c(TypeOps<T>::from_d(uniform_bits(bits[l])));
+                out[i] = TypeOps<T>::from_c((u >= pt ? C(1) : C(0)) * sc + C(0));
+            }
+        }
+    }
+}
+
 #define RANDOM_KERNELS(T, S) \
     extern "C" __global__ void normal_##S(T* out, int n, unsigned long long seed, unsigned long long offset) { \
         fill_random<T, true>(out, n, seed, offset); } \
     extern "C" __global__ void uniform_##S(T* out, int n, unsigned long long seed, unsigned long long offset) { \
         fill_random<T, false>(out, n, seed, offset); }
+
+#define DROPOUT_KERNELS(T, S) \
+    extern "C" __global__ void dropout_mask_##S(T* out, int n, unsigned long long seed, unsigned long long offset, double p, double scale) { \
+        dropout_mask<T>(out, n, seed, offset, p, scale); }
+
+DROPOUT_KERNELS(float, f32)
+DROPOUT_KERNELS(bf16, bf16)
+DROPOUT_KERNELS(double, f64)
 
 RANDOM_KERNELS(float, f32)
 RANDOM_KERNELS(bf16, bf16)

@@ -33,12 +33,17 @@ __device__ __forceinline__ void avgpool_bwd(const T* gy, T* dx, int nc, int h, i
     }
 }
 
+// One thread per input element, writing its f x f block (neighbouring threads write neighbouring runs of a row): the
+// divisions are paid once per input element instead of once per output element.
 template <class T>
 __device__ __forceinline__ void nearest_fwd(const T* x, T* y, int nc, int h, int w, int f) {
-    int oh = h * f, ow = w * f;
-    GRID_STRIDE(i, nc * oh * ow) {
-        int ox = (int)i % ow, t = (int)i / ow, oy = t % oh, p = t / oh;
-        y[i] = x[((long long)p * h + oy / f) * w + ox / f];
+    const int ow = w * f;
+    GRID_STRIDE(i, nc * h * w) {
+        const int ix = (int)i % w, t = (int)i / w;   // t = p * h + iy: output row block t * f
+        const T v = x[i];
+        T* o = y + (long long)t * f * ow + ix * f;
+        for (int dy = 0; dy < f; dy++)
+            for (int dx = 0; dx < f; dx++) o[dy * ow + dx] = v;
     }
 }
 
