@@ -19,7 +19,7 @@ public final class F {
 
     /** y = x W^T + b for x [..., in], W [out, in], b [out] or null. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        Tensor y = x.matmul(weight.mT());
+        Tensor y = x.matmul(Autocast.cast(weight).mT());   // the weight itself, not its transposed view: autocast's cast cache keys on it
         return bias == null ? y : y.add(Autocast.cast(bias));   // under autocast the output stays in its type
     }
 
