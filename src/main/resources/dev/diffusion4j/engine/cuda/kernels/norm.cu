@@ -34,31 +34,17 @@ template <class C> __device__ __forceinline__ C sigm(C z) {
     return e / (C(1) + e);
 }
 
-// mean and rstd of x[0, m) (shifted by x[0] against cancellation); every thread gets them.
-template <class T, bool WARP>
+// V elements of T as one access (alignas: V * sizeof(T) bytes).
+template <class T, int V> struct alignas(V * sizeof(T)) Pack { T v[V]; };
+
+// mean and rstd of x[0, m) (shifted by x[0] against cancellation); every thread gets them. V > 1 reads V elements at a
+// time (x aligned to them, m a multiple of V): 16-byte vectors for the group norm's statistics.
+template <class T, bool WARP, int V = 1>
 __device__ __forceinline__ void row_moments(const T* x, int m, double eps, int tid, int nth, double* shm, double& mu, double& rs) {
     double shift = m > 0 ? TypeOps<T>::to_d(x[0]) : 0.0, s1 = 0, s2 = 0;
 #pragma unroll 4
-    for (int i = tid; i < m; i += nth) {
-        double d = TypeOps<T>::to_d(x[i]) - shift;
-        s1 += d;
-        s2 += d * d;
-    }
-    row_sum2<WARP>(s1, s2, shm);
-    double d = m > 0 ? s1 / m : 0.0;
-    double var = m > 0 ? fmax(0.0, s2 / m - d * d) : 0.0;
-    mu = shift + d;
-    rs = 1.0 / sqrt(var + eps);
-}
-
-// row_moments over 16-byte vectors (x 16-byte aligned, m a multiple of the vector's length).
-template <class T>
-__device__ __forceinline__ void row_moments_vec(const T* x, int m, double eps, int tid, int nth, double* shm, double& mu, double& rs) {
-    constexpr int V = 16 / sizeof(T);
-    double shift = m > 0 ? TypeOps<T>::to_d(x[0]) : 0.0, s1 = 0, s2 = 0;
-#pragma unroll 2
     for (int i = tid * V; i < m; i += nth * V) {
-        const Vec16<T> a = *(const Vec16<T>*)(x + i);
+        const Pack<T, V> a = *(const Pack<T, V>*)(x + i);
 #pragma unroll
         for (int l = 0; l < V; l++) {
             double d = TypeOps<T>::to_d(a.v[l]) - shift;
@@ -66,7 +52,7 @@ __device__ __forceinline__ void row_moments_vec(const T* x, int m, double eps, i
             s2 += d * d;
         }
     }
-    row_sum2<false>(s1, s2, shm);
+    row_sum2<WARP>(s1, s2, shm);
     double d = m > 0 ? s1 / m : 0.0;
     double var = m > 0 ? fmax(0.0, s2 / m - d * d) : 0.0;
     mu = shift + d;
@@ -91,7 +77,7 @@ __device__ __forceinline__ void gn_fwd(const T* x, const T* w, const T* b, T* y,
     ROW_LOOP(false, row, rows) {
         const long long base = (long long)row * m;
         double mu, rs;
-        if (vec) row_moments_vec<T>(x + base, m, eps, tid_, nth_, shm, mu, rs);
+        if (vec) row_moments<T, false, 16 / sizeof(T)>(x + base, m, eps, tid_, nth_, shm, mu, rs);
         else row_moments<T, false>(x + base, m, eps, tid_, nth_, shm, mu, rs);
         if (tid_ == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
         const int ch0 = (row % groups) * cg;
@@ -156,7 +142,7 @@ __device__ __forceinline__ void gn_stats(const T* x, S* mean, S* rstd, int rows,
     const bool vec = m % (16 / (int)sizeof(T)) == 0 && (unsigned long long)x % 16 == 0;
     ROW_LOOP(false, row, rows) {
         double mu, rs;
-        if (vec) row_moments_vec<T>(x + (long long)row * m, m, eps, tid_, nth_, shm, mu, rs);
+        if (vec) row_moments<T, false, 16 / sizeof(T)>(x + (long long)row * m, m, eps, tid_, nth_, shm, mu, rs);
         else row_moments<T, false>(x + (long long)row * m, m, eps, tid_, nth_, shm, mu, rs);
         if (tid_ == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
     }

@@ -25,22 +25,28 @@ __device__ __forceinline__ void philox4x32_10(unsigned int k0, unsigned int k1, 
 __device__ __forceinline__ double uniform_bits(unsigned int b) { return (double)(b >> 8) * TWO_POW_M24; }
 __device__ __forceinline__ double uniform_open_zero(unsigned int b) { return (double)((b >> 8) + 1) * TWO_POW_M24; }
 
-template <class T, bool NORMAL>
-__device__ __forceinline__ void fill_random(T* out, int n, unsigned long long seed, unsigned long long offset) {
+// What a draw makes of its Philox bits: normals (Box-Muller on pairs), uniforms, or inverted dropout's mask (the
+// uniform rounded to T, compared with p in the compute type as the composed uniform >= p does, times 1 / (1 - p)).
+enum Draw { NORMAL, UNIFORM, DROPOUT };
+
+template <class T, Draw KIND>
+__device__ __forceinline__ void fill_random(T* out, int n, unsigned long long seed, unsigned long long offset, double p, double scale) {
+    typedef typename TypeOps<T>::C C;
+    const C pt = TypeOps<T>::to_c(TypeOps<T>::from_d(p)), sc = (C)scale;
     int counters = (n + 3) >> 2;
     GRID_STRIDE(c, counters) {
         unsigned int bits[4];
         philox4x32_10((unsigned int)seed, (unsigned int)(seed >> 32), offset + c, bits);
         double z[4];
-        if (NORMAL) {
+        if (KIND == NORMAL) {
 #pragma unroll
-            for (int p = 0; p < 2; p++) {
-                double u1 = uniform_open_zero(bits[2 * p]);
-                double u2 = uniform_bits(bits[2 * p + 1]);
+            for (int q = 0; q < 2; q++) {
+                double u1 = uniform_open_zero(bits[2 * q]);
+                double u2 = uniform_bits(bits[2 * q + 1]);
                 double r = sqrt(-2.0 * log(u1));
                 double th = TWO_PI_D * u2;
-                z[2 * p] = r * cos(th);
-                z[2 * p + 1] = r * sin(th);
+                z[2 * q] = r * cos(th);
+                z[2 * q + 1] = r * sin(th);
             }
         } else {
 #pragma unroll
@@ -49,41 +55,22 @@ __device__ __forceinline__ void fill_random(T* out, int n, unsigned long long se
 #pragma unroll
         for (int l = 0; l < 4; l++) {
             int i = 4 * (int)c + l;
-            if (i < n) out[i] = TypeOps<T>::from_d(z[l]);
-        }
-    }
-}
-
-// Inverted dropout's mask from the uniform draw fill_random<T, false> makes at the same offset, as the composed
-// uniform >= p (each rounded to T, compared in the compute type) times 1 / (1 - p) (a scaling in the compute type).
-template <class T>
-__device__ __forceinline__ void dropout_mask(T* out, int n, unsigned long long seed, unsigned long long offset, double p, double scale) {
-    typedef typename TypeOps<T>::C C;
-    const C pt = TypeOps<T>::to_c(TypeOps<T>::from_d(p)), sc = (C)scale;
-    int counters = (n + 3) >> 2;
-    GRID_STRIDE(c, counters) {
-        unsigned int bits[4];
-        philox4x32_10((unsigned int)seed, (unsigned int)(seed >> 32), offset + c, bits);
-#pragma unroll
-        for (int l = 0; l < 4; l++) {
-            int i = 4 * (int)c + l;
-            if (i < n) {
-                const C u = TypeOps<T>::to_c(TypeOps<T>::from_d(uniform_bits(bits[l])));
-                out[i] = TypeOps<T>::from_c((u >= pt ? C(1) : C(0)) * sc + C(0));
-            }
+            if (i >= n) continue;
+            if (KIND == DROPOUT) out[i] = TypeOps<T>::from_c((TypeOps<T>::to_c(TypeOps<T>::from_d(z[l])) >= pt ? C(1) : C(0)) * sc + C(0));
+            else out[i] = TypeOps<T>::from_d(z[l]);
         }
     }
 }
 
 #define RANDOM_KERNELS(T, S) \
     extern "C" __global__ void normal_##S(T* out, int n, unsigned long long seed, unsigned long long offset) { \
-        fill_random<T, true>(out, n, seed, offset); } \
+        fill_random<T, NORMAL>(out, n, seed, offset, 0, 0); } \
     extern "C" __global__ void uniform_##S(T* out, int n, unsigned long long seed, unsigned long long offset) { \
-        fill_random<T, false>(out, n, seed, offset); }
+        fill_random<T, UNIFORM>(out, n, seed, offset, 0, 0); }
 
 #define DROPOUT_KERNELS(T, S) \
     extern "C" __global__ void dropout_mask_##S(T* out, int n, unsigned long long seed, unsigned long long offset, double p, double scale) { \
-        dropout_mask<T>(out, n, seed, offset, p, scale); }
+        fill_random<T, DROPOUT>(out, n, seed, offset, p, scale); }
 
 DROPOUT_KERNELS(float, f32)
 DROPOUT_KERNELS(bf16, bf16)
