@@ -12,7 +12,7 @@ el() { echo "## $(( $(date +%s) - T0 )) s: $*"; }
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 el tests
 bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU" | tee $OUT/tests-summary.txt
-grep -q "0 tests failed" $OUT/tests-summary.txt || { el "tests failed: stop"; exit 1; }
+grep -qE "\[ +0 tests failed" $OUT/tests-summary.txt || { el "tests failed: stop"; exit 1; }
 b() { $J $1 -cp $B/$2.jar dev.diffusion4j.cli.Main bench train --preset ddpm-cifar10 --batch 128 --precision $3 --steps 30 --warmup 10 \
       --sample-batch 256 --sample-iters 20 --device cuda 2>&1 | grep -E '^\{' | sed 's/"fwd_gflop_per_img[^}]*"train_mfu_bf16_peak/"train_mfu_bf16_peak/' | sed "s|^|$4 |"; }
 t() { python3 $B/bench/ddpm_unet.py --cfg cifar --batch 128 --modes $1 --steps 30 2>/dev/null | grep '^{' | sed "s/^/$2 torch /"; }

@@ -17,8 +17,9 @@ package dev.diffusion4j.engine;
  *
  * <p>As torch.autocast's cast cache: without gradient recording ({@link GradMode#off}), the cast of a parameter (a
  * leaf that requires grad) is made once per outermost scope and reused by every later forward in it, so a sampling
- * loop casts the weights once, not at every step. The cache goes when the outermost scope closes; a parameter written
- * in place inside a scope is not seen by it (load or update weights outside the scope).
+ * loop casts the weights once, not at every step. The cache goes when the outermost bf16 scope closes, and whenever
+ * weights are written in place ({@link #forgetCasts}: Parameter.copyFrom, an EMA swap, an optimizer step); inside an
+ * {@link #off} scope nothing is cached.
  */
 public final class Autocast implements AutoCloseable {
     private static final ThreadLocal<DType> ACTIVE = new ThreadLocal<>();
@@ -30,7 +31,7 @@ public final class Autocast implements AutoCloseable {
 
     private Autocast(DType type) {
         previous = ACTIVE.get();
-        outermost = CASTS.get() == null;
+        outermost = type != null && CASTS.get() == null;
         if (outermost) CASTS.set(new java.util.IdentityHashMap<>());
         if (type == null) ACTIVE.remove();
         else ACTIVE.set(type);
@@ -58,8 +59,17 @@ public final class Autocast implements AutoCloseable {
      */
     static Tensor castParameter(Tensor p, DType t) {
         var cache = CASTS.get();
-        if (cache == null || GradMode.isEnabled() || !p.isLeaf() || !p.requiresGrad()) return p.to(t);
+        if (cache == null || ACTIVE.get() == null || GradMode.isEnabled() || !p.isLeaf() || !p.requiresGrad()) return p.to(t);
         return cache.computeIfAbsent(p, k -> new java.util.EnumMap<>(DType.class)).computeIfAbsent(t, p::to);
+    }
+
+    /**
+     * Drops this thread's cached casts: weights were written in place (Parameter.copyFrom, an optimizer step), so the
+     * next cast in the open scope casts them anew. Nothing happens outside a scope.
+     */
+    public static void forgetCasts() {
+        var cache = CASTS.get();
+        if (cache != null) cache.clear();
     }
 
     /** The type an op that feeds a Linear should return for x: the active type for an f32 CUDA tensor in a scope, else x's. */

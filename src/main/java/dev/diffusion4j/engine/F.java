@@ -121,7 +121,9 @@ public final class F {
 
     /**
      * conv2d(x, w, bias) + residual in one op: a residual connection (residual of the output's shape) whose add a GPU
-     * does in the bias pass. The same values as {@code conv2d(...).add(residual)}; a residual of another dtype promotes.
+     * does in the bias pass. The values of {@code conv2d(...).add(residual)} on the CPU and in f32; in bf16 on a GPU
+     * the three terms are summed before one rounding where the composed form rounds twice. A residual of another
+     * dtype promotes.
      */
     public static Tensor conv2dAdd(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
         return ConvOps.conv2dAdd(x, w, bias, p, java.util.Objects.requireNonNull(residual, "residual"));

@@ -1,5 +1,6 @@
 package dev.diffusion4j.nn;
 
+import dev.diffusion4j.engine.Autocast;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.GradMode;
@@ -62,7 +63,10 @@ public final class Parameter {
     }
 
     /** Overwrites the values in place (converting dtype and device), keeping this tensor object. */
-    public void copyFrom(Tensor src) { Slots.copyInto(data, src, "parameter '" + name + "'"); }
+    public void copyFrom(Tensor src) {
+        Slots.copyInto(data, src, "parameter '" + name + "'");
+        Autocast.forgetCasts();   // an open autocast scope's bf16 copy of the old values must not be reused
+    }
 
     @Override public String toString() {
         return "Parameter(" + name + ", " + Shape.str(data.shape()) + ", " + data.dtype().id() + ", " + data.device() + ")";

@@ -244,6 +244,7 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
     /** The scale goes into cuBLAS's alpha (no pass over a scaled copy of q, often a strided head split); f64 as the default. */
     @Override public Tensor attentionScores(Tensor q, Tensor k, double scale) {
         if (q.dtype() == DType.F64) return Backend.super.attentionScores(q, k, scale);
+        cublas.setAllowTf32(allowTf32());   // as matmul: this thread's math mode, not the last product's
         return linalg.matmul(onThisDevice(q, "attention"), k.detach().mT(), (float) scale);
     }
 

@@ -155,7 +155,6 @@ final class CudaElementwise {
         return l.fits() || x.isContiguous() ? l : null;
     }
 
-    /** Items a vectorised launch loops over (four elements each). */
     /**
      * The plane stride when, over the merged layout [P, S], operand full is contiguous like the output and operand plane
      * holds one value per plane (stride 0 along S; binary_planes); else -1.
@@ -166,6 +165,7 @@ final class CudaElementwise {
         return Arrays.equals(o, f) && o[1] == 1 && o[0] == l.shape[1] && p[1] == 0 && p[0] > 0 ? p[0] : -1;
     }
 
+    /** Items a vectorised launch loops over (four elements each). */
     private static long vecItems(int n, int vec) { return vec == 1 ? Math.max(1, n / 4) : n; }
 
     /** True when every address is aligned for a 4-element access of this dtype. */

@@ -1,6 +1,7 @@
 package dev.diffusion4j.nn.optim;
 
 import dev.diffusion4j.engine.AdamUpdate;
+import dev.diffusion4j.engine.Autocast;
 import dev.diffusion4j.engine.Backend;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.GradMode;
@@ -75,6 +76,7 @@ public abstract sealed class AdamBase extends Optimizer permits Adam, AdamW {
             }
         }
         batches.forEach((k, b) -> k.backend().adamUpdateAll(b.params, b.grads, b.expAvgs, b.expAvgSqs, k.update()));
+        Autocast.forgetCasts();   // the weights changed in place
     }
 
     private record BatchKey(Backend backend, AdamUpdate update) {}

@@ -148,7 +148,8 @@ final class ParityCases {
         cs.add(c("slice.step", "copyInto full", x -> x[0].slice(2, 1, 9, 3).square(), rn(3206, 3, 4, 10)));
         cs.add(c("cat", "copyInto empty", x -> Tensor.cat(1, x[0], x[1], x[0]).square(), rn(3207, 2, 3, 2), rn(3208, 2, 1, 2)));
         // whole 16-byte rows (copy_rows16: a U-Net's skip concatenation) and tiled transposes with ragged tiles (copy_transpose)
-        cs.add(c("cat.rows", "copyInto empty", x -> Tensor.cat(1, x[0], x[1]).square(), rn(3212, 2, 8, 4, 4), rn(3213, 2, 16, 4, 4)));
+        cs.add(c("cat.rows", "copyInto empty", x -> Tensor.cat(1, x[0], x[1]).square(), rn(3230, 2, 8, 4, 4), rn(3231, 2, 16, 4, 4)));
+        cs.add(c("contiguous.expand_rows", "contiguous", x -> x[0].expand(4, 3, 8).contiguous().mul(x[1]), rn(3232, 1, 3, 8), rn(3233, 4, 3, 8)));
         cs.add(c("contiguous.transpose", "contiguous", x -> x[0].transpose(1, 2).contiguous().mul(x[1]), rn(3214, 3, 37, 45), rn(3215, 3, 45, 37)));
         cs.add(c("contiguous.transpose_2d", "contiguous", x -> x[0].mT().contiguous().mul(x[1]), rn(3216, 70, 33), rn(3217, 33, 70)));
         cs.add(c("stack", "copyInto empty", x -> Tensor.stack(0, x[0], x[1].mul(x[0])), rn(3209, 3, 2), rn(3210, 3, 2)));
@@ -174,6 +175,8 @@ final class ParityCases {
                 x -> F.conv2dAdd(x[0], x[1], x[2], Conv2dParams.of(1, 1), x[3]), rn(3518, 2, 16, 12, 12), rn(3519, 32, 16, 3, 3), rn(3520, 32), rn(3521, 2, 32, 12, 12)));
         cs.add(c("conv2d_add.elements", "conv2d conv2dBackwardInput conv2dBackwardWeight reduce contiguous",
                 x -> F.conv2dAdd(x[0], x[1], x[2], Conv2dParams.of(1, 0), x[3].transpose(2, 3)), rn(3522, 2, 3, 5, 5), rn(3523, 5, 3, 1, 1), rn(3524, 5), rn(3525, 2, 5, 5, 5)));
+        cs.add(c("conv2d_add.no_bias", "conv2d conv2dBackwardInput conv2dBackwardWeight binary",
+                x -> F.conv2dAdd(x[0], x[1], null, Conv2dParams.of(1, 1), x[2]), rn(3527, 2, 4, 6, 6), rn(3528, 8, 4, 3, 3), rn(3529, 2, 8, 6, 6)));
         cs.add(c("conv2d.strided_grouped_dilated", "conv2d conv2dBackwardInput conv2dBackwardWeight",
                 x -> F.conv2d(x[0], x[1], null, new Conv2dParams(2, 1, 1, 2, 1, 2, 2)), rn(3503, 2, 4, 7, 6), rn(3504, 6, 2, 3, 2)));
         cs.add(c("conv2d.1x1", "conv2d conv2dBackwardInput conv2dBackwardWeight", x -> F.conv2d(x[0], x[1], null, 1, 0), rn(3505, 2, 3, 5, 5), rn(3506, 5, 3, 1, 1)));
