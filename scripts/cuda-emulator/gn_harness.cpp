@@ -4,15 +4,10 @@
 // vectors (4x4 in f32, 8x8 in bf16) and not (5x5). Exits 1 when an error is over its bound.
 #include "emu_shim.h"
 #include "kern.inc"
+#include "harness_values.h"
 #include <random>
 static int failures = 0;
 
-template <class T> static double val(T v);
-template <> double val<float>(float v) { return v; }
-template <> double val<bf16>(bf16 v) { return bf(v.x); }
-template <class T> static T mk(double f);
-template <> float mk<float>(double f) { return (float)f; }
-template <> bf16 mk<bf16>(double f) { bf16 r; r.x = emu_bf16((float)f); return r; }
 
 // The five kernels of one storage type, as CudaNorm launches them.
 struct F32 { decltype(&gn_stats_f32) stats = gn_stats_f32; decltype(&gn_apply_f32) apply = gn_apply_f32;

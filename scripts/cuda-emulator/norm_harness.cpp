@@ -4,16 +4,11 @@
 // [B, 6C] tensor. Exits 1 when an error is over its bound.
 #include "emu_shim.h"
 #include "kern.inc"
+#include "harness_values.h"
 #include <functional>
 #include <memory>
 #include <random>
 static int failures = 0;
-template <class O> static double val(O v);
-template <> double val<float>(float v) { return v; }
-template <> double val<bf16>(bf16 v) { return bf(v.x); }
-template <class O> static O mk(double f);
-template <> float mk<float>(double f) { return (float)f; }
-template <> bf16 mk<bf16>(double f) { bf16 b; b.x = emu_bf16((float)f); return b; }
 
 template <class O, class FWD, class BWD, class PART, class PG>
 static void run(const char* name, int B, int L, int C, FWD fwd, BWD bwd, PART part, PG pg, double bound) {

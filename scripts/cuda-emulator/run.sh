@@ -12,7 +12,7 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 python3 "$HERE/prep.py" "$K" "$W/kern.inc"
 cp "$HERE/emu_shim.h" "$HERE/harness.cpp" "$W/"
-mkdir -p "$W/norm" && python3 "$HERE/prep.py" "$K" "$W/norm/kern.inc" norm && cp "$HERE/emu_shim.h" "$HERE/norm_harness.cpp" "$HERE/gn_harness.cpp" "$W/norm/"
+mkdir -p "$W/norm" && python3 "$HERE/prep.py" "$K" "$W/norm/kern.inc" norm && cp "$HERE/emu_shim.h" "$HERE/harness_values.h" "$HERE/norm_harness.cpp" "$HERE/gn_harness.cpp" "$W/norm/"
 rc=0
 g++ -std=c++20 -O1 -pthread "$W/norm/norm_harness.cpp" -o "$W/norm/n"
 "$W/norm/n" || rc=1
