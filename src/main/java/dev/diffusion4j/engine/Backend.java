@@ -68,8 +68,8 @@ public interface Backend {
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p);
 
     /**
-     * y = conv2d(x, w) + bias + residual (residual of the output's shape; its dtype promotes as {@code add} does): a
-     * residual connection's add, which a backend may fold into the bias pass.
+     * y = conv2d(x, w) + bias + residual (residual of the output's shape and dtype: F.conv2dAdd promotes other dtypes
+     * before it gets here): a residual connection's add, which a backend may fold into the bias pass.
      */
     default Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
         return binary(BinaryOp.ADD, conv2d(x, w, bias, p), residual);

@@ -186,9 +186,12 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
 
     @Override public Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepDim) { return reduce.reduce(op, onThisDevice(x, op.name()), dims, keepDim); }
 
-    @Override public Tensor matmul(Tensor a, Tensor b) {
+    @Override public Tensor matmul(Tensor a, Tensor b) { return product(a, b, 1f); }
+
+    /** alpha * (a @ b) through cuBLAS in this thread's math mode (TF32 or not), whatever the last product used. */
+    private Tensor product(Tensor a, Tensor b, float alpha) {
         cublas.setAllowTf32(allowTf32());
-        return linalg.matmul(onThisDevice(a, "matmul"), b);
+        return linalg.matmul(onThisDevice(a, "matmul"), b, alpha);
     }
 
     @Override public Tensor indexSelect(Tensor x, int dim, Tensor index) { return indexing.indexSelect(onThisDevice(x, "indexSelect"), dim, index); }
@@ -244,8 +247,7 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
     /** The scale goes into cuBLAS's alpha (no pass over a scaled copy of q, often a strided head split); f64 as the default. */
     @Override public Tensor attentionScores(Tensor q, Tensor k, double scale) {
         if (q.dtype() == DType.F64) return Backend.super.attentionScores(q, k, scale);
-        cublas.setAllowTf32(allowTf32());   // as matmul: this thread's math mode, not the last product's
-        return linalg.matmul(onThisDevice(q, "attention"), k.detach().mT(), (float) scale);
+        return product(q, k.detach().mT(), (float) scale);
     }
 
     /** Follows the forward's path, told apart by its aux: the fused forward keeps a log-sum-exp, the default P. */
@@ -315,9 +317,10 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
     }
 
     @Override public List<Tensor> clipScaleAll(List<Tensor> xs, Tensor norm, double maxNorm) {
+        if (norm.dtype() != DType.F64 || norm.numel() != 1 || !updates.fusable(norm)) return Backend.super.clipScaleAll(xs, norm, maxNorm);
         List<Tensor> out = new ArrayList<>(xs.size()), src = new ArrayList<>(), dst = new ArrayList<>(), rest = new ArrayList<>();
         for (Tensor x : xs) {
-            if (updates.fusable(x) && norm.dtype() == DType.F64 && norm.numel() == 1 && updates.fusable(norm)) {
+            if (updates.fusable(x)) {
                 Tensor y = alloc(x.shape(), x.dtype());
                 src.add(x);
                 dst.add(y);

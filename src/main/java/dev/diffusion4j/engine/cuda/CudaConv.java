@@ -82,8 +82,8 @@ final class CudaConv implements AutoCloseable {
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) { return conv2d(x, w, bias, p, null); }
 
     /**
-     * conv2d(x, w) + bias + residual, the bias and the residual added in one pass (residual null: none); a residual of
-     * another dtype or shape, or a missing bias, takes a separate add.
+     * conv2d(x, w) + bias + residual (null: none; else of the output's shape and dtype), the bias and the residual added
+     * in one pass; without a bias the residual takes its own add.
      */
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
         int[] ys = p.outputShape(x.shape(), w.shape());
@@ -93,10 +93,11 @@ final class CudaConv implements AutoCloseable {
         conv.forward(ptr(xc), ptr(wc), ptr(y));
         Reference.reachabilityFence(xc); // the library call took raw addresses: keep the storages until it is queued
         Reference.reachabilityFence(wc);
-        boolean fuse = residual != null && bias != null && residual.dtype() == y.dtype() && java.util.Arrays.equals(residual.shape(), ys);
-        Tensor r = fuse ? backend.contiguous(backend.onThisDevice(residual, "conv2d residual")) : null;
-        if (bias != null) resample.addBias(y, bias, r);
-        if (residual != null && !fuse) return backend.binary(dev.diffusion4j.engine.BinaryOp.ADD, y, residual);
+        if (residual != null && (residual.dtype() != y.dtype() || !java.util.Arrays.equals(residual.shape(), ys)))
+            throw new IllegalArgumentException("conv2d residual " + residual.dtype().id() + " " + java.util.Arrays.toString(residual.shape())
+                    + " does not match the output " + y.dtype().id() + " " + java.util.Arrays.toString(ys));
+        if (bias == null) return residual == null ? y : backend.binary(dev.diffusion4j.engine.BinaryOp.ADD, y, residual);
+        resample.addBias(y, bias, residual == null ? null : backend.contiguous(backend.onThisDevice(residual, "conv2d residual")));
         return y;
     }
 

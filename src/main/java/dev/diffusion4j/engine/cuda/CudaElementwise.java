@@ -96,7 +96,7 @@ final class CudaElementwise {
         TensorPointer o = CudaBackend.base(out);
         boolean fa = l.flat(1), fb = l.flat(2), sa = l.scalar(1), sb = l.scalar(2);
         int rowB = rowColumns(l, 1, 2), rowA = rowB > 0 ? -1 : rowColumns(l, 2, 1);
-        int planeB = rowB > 0 || rowA > 0 ? -1 : planeStride(l, 1, 2), planeA = rowB > 0 || rowA > 0 || planeB >= 0 ? -1 : planeStride(l, 2, 1);
+        int planeB = planeStride(l, 1, 2), planeA = planeB >= 0 ? -1 : planeStride(l, 2, 1);   // never a row layout: stride 0 inside
         if ((fa || sa) && (fb || sb) && l.rank() == 1) {
             TensorPointer ap = CudaBackend.ptr(a), bp = CudaBackend.ptr(bb);
             int vec = fa && fb && aligned(a.dtype(), ap, bp, o) ? 1 : 0;

@@ -18,10 +18,10 @@ final class CudaNorm {
      * (gn_bwd_planes, gn_bwd_rows, gn_bwd_apply) rather than gn_bwd; {@code -Ddiffusion4j.cuda.groupNormSplit=false}
      * takes the one-kernel forms.
      */
-    private static volatile boolean splitForward = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.groupNormSplit", "true").strip());
+    private static volatile boolean splitKernels = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.groupNormSplit", "true").strip());
 
     /** Sets the forward's and backward's form for later calls (tests run both). */
-    static void setSplitForward(boolean on) { splitForward = on; }
+    static void setSplitKernels(boolean on) { splitKernels = on; }
 
     private final CudaBackend backend;
     private final CudaKernels kernels;
@@ -68,7 +68,7 @@ final class CudaNorm {
         Tensor y = backend.alloc(shape, xc.dtype());
         Tensor mean = backend.alloc(new int[] {shape[0], groups}, statType(xc.dtype())), rstd = backend.alloc(new int[] {shape[0], groups}, statType(xc.dtype()));
         String sfx = CudaKernels.suffix(xc.dtype());
-        if (splitForward) {
+        if (splitKernels) {
             kernels.launchBlocks(kernels.get("norm", "gn_stats_" + sfx), rows, ptr(xc), ptr(mean), ptr(rstd), rows, cg * spatial(shape), eps);
             kernels.launch(kernels.get("norm", "gn_apply_" + sfx), xc.numel(), ptr(xc), ptr(w), ptr(b), ptr(y), ptr(mean), ptr(rstd),
                     shape[1], cg, spatial(shape), (int) xc.numel(), silu ? 1 : 0);
@@ -90,7 +90,7 @@ final class CudaNorm {
         String sfx = CudaKernels.suffix(xc.dtype());
         try (DeviceBuffer pw = backend.scratch(8L * n * c); DeviceBuffer pb = backend.scratch(8L * n * c)) {
             int sp = spatial(shape);
-            if (splitForward) {
+            if (splitKernels) {
                 try (DeviceBuffer m1 = backend.scratch(8L * rows); DeviceBuffer m2 = backend.scratch(8L * rows)) {
                     kernels.launchBlocks(kernels.get("norm", "gn_bwd_planes_" + sfx), (n * c + 7L) / 8, ptr(g), ptr(xc), ptr(mu), ptr(rs),
                             ptr(w), ptr(b), pw.address(), pb.address(), c, cg, sp, n * c, silu ? 1 : 0);

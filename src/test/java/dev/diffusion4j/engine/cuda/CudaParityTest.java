@@ -120,12 +120,12 @@ class CudaParityTest {
     Stream<DynamicTest> groupNormOneKernelForms() {
         return ParityCases.cases().stream().filter(k -> k.methods().contains("groupNormForward"))
                 .map(k -> DynamicTest.dynamicTest(k.name() + " one kernel", () -> {
-                    CudaNorm.setSplitForward(false);   // global: a test running beside this one gets the other form, within the same tolerances
+                    CudaNorm.setSplitKernels(false);   // global: a test running beside this one gets the other form, within the same tolerances
                     try {
                         check(k.name() + " one-kernel f32", run(k, DType.F32), k.tol32());
                         check(k.name() + " one-kernel bf16", run(k, DType.BF16), BF16_TOL);
                     } finally {
-                        CudaNorm.setSplitForward(true);
+                        CudaNorm.setSplitKernels(true);
                     }
                 }));
     }

@@ -144,10 +144,10 @@ __device__ __forceinline__ void layout_offsets(const Layout& L, int i, int* off)
     }
 }
 
-// Four consecutive elements as one aligned access (16 bytes for f32, 8 for bf16).
-template <class T> struct alignas(4 * sizeof(T)) Vec4 { T v[4]; };
-// 16 bytes of T as one aligned access.
-template <class T> struct alignas(16) Vec16 { T v[16 / sizeof(T)]; };
+// V consecutive elements as one aligned access: Vec4 (16 bytes for f32, 8 for bf16) and Vec16 (16 bytes of any type).
+template <class T, int V> struct alignas(V * sizeof(T)) Pack { T v[V]; };
+template <class T> using Vec4 = Pack<T, 4>;
+template <class T> using Vec16 = Pack<T, 16 / sizeof(T)>;
 
 // Grid-stride loop; unsigned so i + stride cannot overflow for any n below 2^31.
 #define GRID_STRIDE(i, n) \

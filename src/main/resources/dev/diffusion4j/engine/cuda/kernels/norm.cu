@@ -34,9 +34,6 @@ template <class C> __device__ __forceinline__ C sigm(C z) {
     return e / (C(1) + e);
 }
 
-// V elements of T as one access (alignas: V * sizeof(T) bytes).
-template <class T, int V> struct alignas(V * sizeof(T)) Pack { T v[V]; };
-
 // mean and rstd of x[0, m) (shifted by x[0] against cancellation); every thread gets them. V > 1 reads V elements at a
 // time (x aligned to them, m a multiple of V): 16-byte vectors for the group norm's statistics.
 template <class T, bool WARP, int V = 1>
@@ -70,15 +67,10 @@ __device__ __forceinline__ void gn_fwd(const T* x, const T* w, const T* b, T* y,
     __shared__ double shm[64];
     __shared__ C sa[GN_FWD_CH], sc[GN_FWD_CH];
     const int m = cg * spatial;
-    constexpr int V = 16 / sizeof(T);
-    // whole 16-byte vectors, each within one channel: 2-byte bf16 loads one by one left the kernel at a third of the
-    // memory bandwidth (issue 19)
-    const bool vec = cg <= GN_FWD_CH && spatial % V == 0 && ((unsigned long long)x | (unsigned long long)y) % 16 == 0;
     ROW_LOOP(false, row, rows) {
         const long long base = (long long)row * m;
         double mu, rs;
-        if (vec) row_moments<T, false, 16 / sizeof(T)>(x + base, m, eps, tid_, nth_, shm, mu, rs);
-        else row_moments<T, false>(x + base, m, eps, tid_, nth_, shm, mu, rs);
+        row_moments<T, false>(x + base, m, eps, tid_, nth_, shm, mu, rs);
         if (tid_ == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
         const int ch0 = (row % groups) * cg;
         if (cg <= GN_FWD_CH) {
@@ -91,22 +83,6 @@ __device__ __forceinline__ void gn_fwd(const T* x, const T* w, const T* b, T* y,
                 sc[j] = (C)((b ? TypeOps<T>::to_d(b[ch0 + j]) : 0.0) - mu * a);
             }
             __syncthreads();
-            if (vec) {
-#pragma unroll 2
-                for (int i = tid_ * V; i < m; i += nth_ * V) {
-                    const int j = i / spatial;
-                    const C a = sa[j], c = sc[j];
-                    Vec16<T> v = *(const Vec16<T>*)(x + base + i);
-#pragma unroll
-                    for (int l = 0; l < V; l++) {
-                        C z = a * TypeOps<T>::to_c(v.v[l]) + c;
-                        if (SILU) z = z * sigm(z);
-                        v.v[l] = TypeOps<T>::from_c(z);
-                    }
-                    *(Vec16<T>*)(y + base + i) = v;
-                }
-                continue;
-            }
             const int dq = nth_ / spatial, dr = nth_ - dq * spatial;
             int j = tid_ / spatial, s = tid_ - j * spatial;
 #pragma unroll 4
