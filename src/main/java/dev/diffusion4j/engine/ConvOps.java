@@ -16,25 +16,52 @@ final class ConvOps {
      * backend with the convolution, which may add it in the bias pass; any other is added afterwards, promoting.
      */
     static Tensor conv2dAdd(Tensor x0, Tensor w0, Tensor bias0, Conv2dParams p, Tensor residual) {
+        return conv2dAdd(x0, w0, bias0, p, residual, MemoryFormat.CHANNELS_FIRST);
+    }
+
+    /**
+     * As {@link #conv2dAdd(Tensor, Tensor, Tensor, Conv2dParams, Tensor)} in either format. Channels-last runs natively
+     * where the backend has {@link ChannelsLastKernels}, else by permuting to channels-first around the ordinary kernel.
+     */
+    static Tensor conv2dAdd(Tensor x0, Tensor w0, Tensor bias0, Conv2dParams p, Tensor residual, MemoryFormat format) {
+        if (format == MemoryFormat.CHANNELS_LAST) {
+            if (x0.rank() != 4) throw new IllegalArgumentException("conv2d channels-last expects [N, H, W, C], got " + Shape.str(x0.shape));
+            Tensor x = Autocast.cast(x0), w = Autocast.cast(w0);
+            if (!(ElementwiseOps.backendOf(x, w) instanceof ChannelsLastKernels)) {
+                int[] first = MemoryFormat.toFirst(4);
+                Tensor y = conv2dAdd(x.permute(first), w, bias0, p, residual == null ? null : residual.permute(first));
+                return y.permute(MemoryFormat.toLast(4));
+            }
+        }
         Tensor x = Autocast.cast(x0), w = Autocast.cast(w0), bias = Autocast.cast(bias0);
         Backend be = ElementwiseOps.backendOf(x, w);
-        int[] ys = p.outputShape(x.shape, w.shape);
+        boolean last = format == MemoryFormat.CHANNELS_LAST;
+        int[] ys = last ? channelsLastOutput(x.shape, w.shape, p) : p.outputShape(x.shape, w.shape);
         if (bias != null && (bias.rank() != 1 || bias.shape[0] != w.shape[0]))
             throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape) + " does not match " + w.shape[0] + " output channels");
         if (residual != null && (residual.dtype() != x.dtype() || !java.util.Arrays.equals(residual.shape, ys)
-                || residual.backend() != be)) return conv2dAdd(x, w, bias, p, null).add(residual);
-        Tensor y = residual == null ? be.conv2d(x, w, bias, p) : be.conv2d(x, w, bias, p, residual);
+                || residual.backend() != be)) return conv2dAdd(x, w, bias, p, null, format).add(residual);
+        ChannelsLastKernels cl = last ? (ChannelsLastKernels) be : null;
+        Tensor y = last ? cl.conv2dChannelsLast(x, w, bias, p, residual)
+                : residual == null ? be.conv2d(x, w, bias, p) : be.conv2d(x, w, bias, p, residual);
         countConv(y, w);
         int[] xs = x.shape, ws = w.shape;
+        int[] biasDims = last ? new int[] {0, 1, 2} : new int[] {0, 2, 3};
         boolean residualGrad = residual != null && residual.requiresGrad();   // the flag, not the tensor: nothing kept for it
         return Autograd.record(y, residual == null ? "conv2d" : "conv2d_add", gy0 -> {
             Tensor gy = gy0.isContiguous() ? gy0 : be.contiguous(gy0); // once, not in each of the three consumers
             return new Tensor[] {
-                x.requiresGrad() ? be.conv2dBackwardInput(gy, w, xs, p) : null,
-                w.requiresGrad() ? be.conv2dBackwardWeight(x, gy, ws, p) : null,
-                bias != null && bias.requiresGrad() ? gy.sum(new int[] {0, 2, 3}, false) : null,
+                !x.requiresGrad() ? null : last ? cl.conv2dChannelsLastBackwardInput(gy, w, xs, p) : be.conv2dBackwardInput(gy, w, xs, p),
+                !w.requiresGrad() ? null : last ? cl.conv2dChannelsLastBackwardWeight(x, gy, ws, p) : be.conv2dBackwardWeight(x, gy, ws, p),
+                bias != null && bias.requiresGrad() ? gy.sum(biasDims, false) : null,
                 residualGrad ? gy0 : null};
         }, x, w, bias, residual);
+    }
+
+    /** The [N, H', W', Cout] output of a channels-last convolution of x [N, H, W, C]. */
+    static int[] channelsLastOutput(int[] x, int[] w, Conv2dParams p) {
+        int[] y = p.outputShape(new int[] {x[0], x[3], x[1], x[2]}, w);
+        return new int[] {y[0], y[2], y[3], y[1]};
     }
 
     /** Transposed convolution: weight [Cin, Cout/groups, kh, kw] as in PyTorch. */

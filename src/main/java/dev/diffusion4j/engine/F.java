@@ -49,6 +49,11 @@ public final class F {
         return NnOps.groupNorm(x, groups, weight, bias, eps, true);
     }
 
+    /** groupNorm, or with {@code silu} groupNormSilu, of x in the given format ([N, C, *] or [N, *, C]). */
+    public static Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu, MemoryFormat format) {
+        return NnOps.groupNorm(x, groups, weight, bias, eps, silu, format);
+    }
+
     /**
      * Layer normalisation over the last {@code normalizedDims} dims of x, with elementwise weight and bias of that
      * trailing shape (either may be null).
@@ -127,6 +132,15 @@ public final class F {
      */
     public static Tensor conv2dAdd(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
         return ConvOps.conv2dAdd(x, w, bias, p, java.util.Objects.requireNonNull(residual, "residual"));
+    }
+
+    /**
+     * conv2d of x in the given format ([N, C, H, W], or channels-last [N, H, W, C] with the output likewise), plus bias
+     * and residual (either may be null; a residual has the output's shape and format). The weight is [Cout, Cin/groups,
+     * kh, kw] in both.
+     */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual, MemoryFormat format) {
+        return ConvOps.conv2dAdd(x, w, bias, p, residual, format);
     }
 
     /** Transposed convolution with weight [Cin, Cout/groups, kh, kw]. */

@@ -28,10 +28,21 @@ final class NnOps {
     }
 
     static Tensor groupNorm(Tensor x, int groups, Tensor weight0, Tensor bias0, double eps, boolean silu) {
+        return groupNorm(x, groups, weight0, bias0, eps, silu, MemoryFormat.CHANNELS_FIRST);
+    }
+
+    /**
+     * Group norm of x [N, C, *] or, channels-last, [N, *, C]: natively where the backend has {@link ChannelsLastKernels},
+     * else by permuting to channels-first around the ordinary kernel.
+     */
+    static Tensor groupNorm(Tensor x, int groups, Tensor weight0, Tensor bias0, double eps, boolean silu, MemoryFormat format) {
+        boolean last = format == MemoryFormat.CHANNELS_LAST;
+        if (last && x.rank() >= 2 && !(x.backend() instanceof ChannelsLastKernels))
+            return groupNorm(x.permute(MemoryFormat.toFirst(x.rank())), groups, weight0, bias0, eps, silu).permute(MemoryFormat.toLast(x.rank()));
         Tensor weight = inputType(x, weight0), bias = inputType(x, bias0);
         String op = silu ? "groupNormSilu" : "groupNorm";
         if (x.rank() < 2) throw new IllegalArgumentException(op + " expects x [N, C, *], got " + Shape.str(x.shape));
-        int c = x.shape[1];
+        int c = x.shape[format.channelDim(x.rank())];
         if (groups <= 0 || c % groups != 0)
             throw new IllegalArgumentException(op + ": " + c + " channels cannot be split into " + groups + " groups; pick a divisor of " + c);
         if (!(eps >= 0)) throw new IllegalArgumentException(op + ": eps must be >= 0, got " + eps);
@@ -40,6 +51,13 @@ final class NnOps {
         paramShape(weight, new int[] {c}, op, "weight");
         paramShape(bias, new int[] {c}, op, "bias");
         Backend be = x.backend();
+        if (last) {
+            ChannelsLastKernels cl = (ChannelsLastKernels) be;
+            Tensor[] r = cl.groupNormChannelsLastForward(x, groups, weight, bias, eps, silu);
+            Tensor mean = r[1], rstd = r[2];
+            return Autograd.record(r[0], silu ? "group_norm_silu" : "group_norm",
+                    gy -> cl.groupNormChannelsLastBackward(gy, x, mean, rstd, weight, bias, groups, silu), x, weight, bias);
+        }
         Tensor[] r = be.groupNormForward(x, groups, weight, bias, eps, silu);
         Tensor mean = r[1], rstd = r[2];
         return Autograd.record(r[0], silu ? "group_norm_silu" : "group_norm",

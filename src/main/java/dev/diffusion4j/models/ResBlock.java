@@ -1,6 +1,7 @@
 package dev.diffusion4j.models;
 
 import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.MemoryFormat;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.nn.Conv2d;
@@ -35,23 +36,31 @@ public final class ResBlock extends Module {
         skip = cin != cout ? registerModule("skip", new Conv2d(cin, cout, 1, 1, 0, gen)) : null;
     }
 
-    public Tensor forward(Tensor x, Tensor temb) {
+    public Tensor forward(Tensor x, Tensor temb) { return forward(x, temb, MemoryFormat.CHANNELS_FIRST); }
+
+    /** As {@link #forward(Tensor, Tensor)} on x in the given format (channels-last: [N, H, W, C]). */
+    public Tensor forward(Tensor x, Tensor temb, MemoryFormat format) {
         Tensor e = t.forward(F.silu(temb));
+        int n = x.shape(0);
         if (!scaleShift) {
             // c1's bias joins the embedding ([N, C], small) so the feature map takes one add, not two
-            Tensor h = c1.forwardWithoutBias(n1.forwardSilu(x));
-            Tensor shift = e.add(c1.bias().data().to(e.dtype())).reshape(h.shape(0), outChannels, 1, 1);
-            return out(x, n2.forwardSilu(h.add(shift)));
+            Tensor h = c1.forward(n1.forward(x, true, format), null, false, format);
+            Tensor shift = perChannel(e.add(c1.bias().data().to(e.dtype())), n, format);
+            return out(x, n2.forward(h.add(shift), true, format), format);
         }
-        Tensor h = c1.forward(n1.forwardSilu(x));
-        int n = h.shape(0);
-        Tensor scale = e.slice(1, 0, outChannels).reshape(n, outChannels, 1, 1);
-        Tensor shift = e.slice(1, outChannels, 2 * outChannels).reshape(n, outChannels, 1, 1);
-        return out(x, F.silu(n2.forward(h).mul(scale.add(1.0)).add(shift)));
+        Tensor h = c1.forward(n1.forward(x, true, format), null, true, format);
+        Tensor scale = perChannel(e.slice(1, 0, outChannels), n, format);
+        Tensor shift = perChannel(e.slice(1, outChannels, 2 * outChannels), n, format);
+        return out(x, F.silu(n2.forward(h, false, format).mul(scale.add(1.0)).add(shift)), format);
+    }
+
+    /** [N, C] as a per-channel term of a feature map in the given format. */
+    private Tensor perChannel(Tensor v, int n, MemoryFormat format) {
+        return format == MemoryFormat.CHANNELS_LAST ? v.reshape(n, 1, 1, outChannels) : v.reshape(n, outChannels, 1, 1);
     }
 
     /** The second half: dropout, c2, plus the (projected) input. */
-    private Tensor out(Tensor x, Tensor h) {
-        return c2.forwardAdd(drop.forward(h), skip == null ? x : skip.forward(x));
+    private Tensor out(Tensor x, Tensor h, MemoryFormat format) {
+        return c2.forward(drop.forward(h), skip == null ? x : skip.forward(x, null, true, format), true, format);
     }
 }

@@ -1,6 +1,8 @@
 package dev.diffusion4j.models;
 
+import dev.diffusion4j.engine.ChannelsLastKernels;
 import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.MemoryFormat;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.nn.Conv2d;
@@ -138,12 +140,33 @@ public final class UNet extends DenoisingNetwork {
             throw new IllegalArgumentException("U-Net input size " + x.shape(2) + "x" + x.shape(3) + " must be divisible by " + (1 << (cfg.channelMult().length - 1)));
         Tensor e = embed(x, t, labels, augLevel);
         Deque<Tensor> hs = new ArrayDeque<>();
-        Tensor h = encoder(x, e, hs, context);
+        MemoryFormat f = memoryFormat(x);
+        Tensor h = encoder(f.fromChannelsFirst(x), e, hs, context, f);
         for (ModuleList<Module> blk : up) {
-            if (blk.get(0) instanceof ResBlock) h = runLevel(blk, Tensor.cat(1, h, hs.pop()), e, context);
-            else h = blk.get(0).forward(h);
+            if (blk.get(0) instanceof ResBlock) h = runLevel(blk, Tensor.cat(f.channelDim(4), h, hs.pop()), e, context, f);
+            else h = layer(blk.get(0), h, context, f);
         }
-        return cout.forward(nout.forwardSilu(h));
+        return f.toChannelsFirst(cout.forward(nout.forward(h, true, f), null, true, f));
+    }
+
+    /**
+     * Which memory format the activations take: null (the default) picks channels-last where the backend has native
+     * channels-last convolutions (CUDA), as -Ddiffusion4j.channelsLast=auto; true or false there forces one. The
+     * values are the same either way up to float rounding order.
+     */
+    public void setMemoryFormat(MemoryFormat format) { this.format = format; }
+
+    private MemoryFormat format;
+    private static final String CHANNELS_LAST = System.getProperty("diffusion4j.channelsLast", "auto").strip();
+
+    private MemoryFormat memoryFormat(Tensor x) {
+        if (format != null) return format;
+        return switch (CHANNELS_LAST) {
+            case "true" -> MemoryFormat.CHANNELS_LAST;
+            case "false" -> MemoryFormat.CHANNELS_FIRST;
+            case "auto" -> x.backend() instanceof ChannelsLastKernels ? MemoryFormat.CHANNELS_LAST : MemoryFormat.CHANNELS_FIRST;
+            default -> throw new IllegalArgumentException("-Ddiffusion4j.channelsLast must be auto, true or false, not " + CHANNELS_LAST);
+        };
     }
 
     /**
@@ -153,7 +176,7 @@ public final class UNet extends DenoisingNetwork {
     public Tensor encode(Tensor x, Tensor t, Tensor labels) {
         checkInput(x);
         checkContext(x, null);
-        return encoder(x, embed(x, t, labels, null), new ArrayDeque<>(), null);
+        return encoder(x, embed(x, t, labels, null), new ArrayDeque<>(), null, MemoryFormat.CHANNELS_FIRST);
     }
 
     private void checkInput(Tensor x) {
@@ -189,28 +212,39 @@ public final class UNet extends DenoisingNetwork {
         return e;
     }
 
-    /** Input conv, down levels and middle block; pushes each level's output onto hs for the skip connections. */
-    private Tensor encoder(Tensor x, Tensor e, Deque<Tensor> hs, Tensor context) {
-        Tensor h = cin.forward(x);
+    /** Input conv, down levels and middle block (x and the result in format f); pushes each level's output onto hs for the skip connections. */
+    private Tensor encoder(Tensor x, Tensor e, Deque<Tensor> hs, Tensor context, MemoryFormat f) {
+        Tensor h = cin.forward(x, null, true, f);
         hs.push(h);
         for (ModuleList<Module> blk : down) {
-            h = runLevel(blk, h, e, context);
+            h = runLevel(blk, h, e, context, f);
             hs.push(h);
         }
-        h = ((ResBlock) mid.get(0)).forward(h, e);
-        h = mid.get(1) instanceof SpatialTransformer st ? st.forward(h, context) : mid.get(1).forward(h);
-        if (mid.size() > 3) h = ((SpatialTransformer) mid.get(3)).forward(h, context);
-        return ((ResBlock) mid.get(2)).forward(h, e);
+        h = ((ResBlock) mid.get(0)).forward(h, e, f);
+        h = layer(mid.get(1), h, context, f);
+        if (mid.size() > 3) h = layer(mid.get(3), h, context, f);
+        return ((ResBlock) mid.get(2)).forward(h, e, f);
     }
 
-    private static Tensor runLevel(ModuleList<Module> blk, Tensor h, Tensor e, Tensor context) {
+    private static Tensor runLevel(ModuleList<Module> blk, Tensor h, Tensor e, Tensor context, MemoryFormat f) {
         if (blk.get(0) instanceof ResBlock rb) {
-            h = rb.forward(h, e);
-            for (int i = 1; i < blk.size(); i++)
-                h = blk.get(i) instanceof SpatialTransformer st ? st.forward(h, context) : blk.get(i).forward(h);
+            h = rb.forward(h, e, f);
+            for (int i = 1; i < blk.size(); i++) h = layer(blk.get(i), h, context, f);
             return h;
         }
-        return blk.get(0).forward(h);
+        return layer(blk.get(0), h, context, f);
+    }
+
+    /** One attention, cross-attention or resampling layer on h in format f. */
+    private static Tensor layer(Module m, Tensor h, Tensor context, MemoryFormat f) {
+        return switch (m) {
+            case SelfAttention2d a -> a.forward(h, f);
+            // the text transformer works on tokens of channels-first maps; channels-last pays a transpose each way
+            case SpatialTransformer st -> f.fromChannelsFirst(st.forward(f.toChannelsFirst(h), context));
+            case Downsample d -> d.forward(h, f);
+            case Upsample u -> u.forward(h, f);
+            default -> throw new IllegalStateException("unexpected U-Net layer " + m.getClass().getSimpleName());
+        };
     }
 
     /** Halves the resolution: stride-2 3x3 conv, or 2x2 average pooling. */
@@ -221,7 +255,14 @@ public final class UNet extends DenoisingNetwork {
             conv = useConv ? registerModule("conv", new Conv2d(c, c, 3, 2, 1, gen)) : null;
         }
 
-        @Override public Tensor forward(Tensor x) { return conv != null ? conv.forward(x) : F.avgPool2d(x, 2, 2); }
+        @Override public Tensor forward(Tensor x) { return forward(x, MemoryFormat.CHANNELS_FIRST); }
+
+        Tensor forward(Tensor x, MemoryFormat f) {
+            if (conv != null) return conv.forward(x, null, true, f);
+            if (f == MemoryFormat.CHANNELS_FIRST) return F.avgPool2d(x, 2, 2);
+            int n = x.shape(0), h = x.shape(1), w = x.shape(2), c = x.shape(3);   // 2x2 means of [N, H, W, C] (H, W even)
+            return x.reshape(n, h / 2, 2, w / 2, 2, c).mean(new int[] {2, 4}, false);
+        }
     }
 
     /** Doubles the resolution: nearest neighbour, then a 3x3 conv when enabled. */
@@ -232,9 +273,16 @@ public final class UNet extends DenoisingNetwork {
             conv = useConv ? registerModule("conv", new Conv2d(c, c, 3, 1, 1, gen)) : null;
         }
 
-        @Override public Tensor forward(Tensor x) {
-            Tensor u = F.upsampleNearest(x, 2);
-            return conv != null ? conv.forward(u) : u;
+        @Override public Tensor forward(Tensor x) { return forward(x, MemoryFormat.CHANNELS_FIRST); }
+
+        Tensor forward(Tensor x, MemoryFormat f) {
+            Tensor u;
+            if (f == MemoryFormat.CHANNELS_FIRST) u = F.upsampleNearest(x, 2);
+            else {   // each pixel of [N, H, W, C] repeated 2x2
+                int n = x.shape(0), h = x.shape(1), w = x.shape(2), c = x.shape(3);
+                u = x.reshape(n, h, 1, w, 1, c).expand(n, h, 2, w, 2, c).reshape(n, 2 * h, 2 * w, c);
+            }
+            return conv != null ? conv.forward(u, null, true, f) : u;
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.diffusion4j.nn;
 
 import dev.diffusion4j.engine.Conv2dParams;
 import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.MemoryFormat;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 
@@ -47,6 +48,15 @@ public final class Conv2d extends Module {
     /** forward(x) + residual as one op ({@link F#conv2dAdd}): the add of a residual connection folded into the bias pass. */
     public Tensor forwardAdd(Tensor x, Tensor residual) {
         return F.conv2dAdd(x, weight.data(), bias == null ? null : bias.data(), params, residual);
+    }
+
+    /**
+     * The convolution of x in the given format (channels-last: x [N, H, W, C], output likewise) plus, when given, the
+     * residual, added in the bias pass; with {@code withBias} false the bias is the caller's to add, as
+     * {@link #forwardWithoutBias}.
+     */
+    public Tensor forward(Tensor x, Tensor residual, boolean withBias, MemoryFormat format) {
+        return F.conv2d(x, weight.data(), bias == null || !withBias ? null : bias.data(), params, residual, format);
     }
 
     public Parameter weight() { return weight; }

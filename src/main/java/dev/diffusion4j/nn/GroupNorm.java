@@ -1,6 +1,7 @@
 package dev.diffusion4j.nn;
 
 import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.MemoryFormat;
 import dev.diffusion4j.engine.Tensor;
 
 /** Group normalisation over [N, C, *] with per-channel affine weight (ones) and bias (zeros). */
@@ -25,6 +26,9 @@ public final class GroupNorm extends Module {
 
     /** silu(forward(x)) in one fused kernel: the norm-activation pair that opens every U-Net residual block. */
     public Tensor forwardSilu(Tensor x) { return F.groupNormSilu(x, groups, w(), b(), eps); }
+
+    /** forward, or with {@code silu} forwardSilu, of x in the given format ([N, C, *] or channels-last [N, *, C]). */
+    public Tensor forward(Tensor x, boolean silu, MemoryFormat format) { return F.groupNorm(x, groups, w(), b(), eps, silu, format); }
 
     private Tensor w() { return weight == null ? null : weight.data(); }
     private Tensor b() { return bias == null ? null : bias.data(); }

@@ -1,6 +1,7 @@
 package dev.diffusion4j.nn;
 
 import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.MemoryFormat;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 
@@ -51,21 +52,26 @@ public final class SelfAttention2d extends Module {
         return new SelfAttention2d(channels, channels / headChannels, normGroups, zeroInitOut, gen);
     }
 
-    @Override public Tensor forward(Tensor x) {
-        if (x.rank() != 4 || x.shape(1) != channels)
-            throw new IllegalArgumentException("SelfAttention2d expects [N, " + channels + ", H, W], got " + java.util.Arrays.toString(x.shape()));
-        int n = x.shape(0), h = x.shape(2), w = x.shape(3), l = h * w, d = channels / heads;
-        Tensor t = qkv.forward(norm.forward(x));
-        // split into q, k, v of [N, heads, D, L], then tokens-major [N, heads, L, D] for attention
+    @Override public Tensor forward(Tensor x) { return forward(x, MemoryFormat.CHANNELS_FIRST); }
+
+    /** As {@link #forward(Tensor)} on x in the given format (channels-last: [N, H, W, C], where pixels are already tokens). */
+    public Tensor forward(Tensor x, MemoryFormat format) {
+        boolean last = format == MemoryFormat.CHANNELS_LAST;
+        if (x.rank() != 4 || x.shape(format.channelDim(4)) != channels)
+            throw new IllegalArgumentException("SelfAttention2d expects " + (last ? "[N, H, W, " + channels + "]" : "[N, " + channels + ", H, W]")
+                    + ", got " + java.util.Arrays.toString(x.shape()));
+        int n = x.shape(0), h = x.shape(last ? 1 : 2), w = x.shape(last ? 2 : 3), l = h * w, d = channels / heads;
+        Tensor t = qkv.forward(norm.forward(x, false, format), null, true, format);
+        // split into q, k, v of tokens-major [N, heads, L, D]: from [N, heads, D, L] channels-first, [N, L, heads, D] channels-last
         boolean headsFirst = layout == QkvLayout.HEADS_FIRST;
-        Tensor parts = headsFirst ? t.reshape(n, heads, 3, d, l) : t.reshape(n, 3, heads, d, l);
-        int splitDim = headsFirst ? 2 : 1;
-        Tensor q = parts.select(splitDim, 0).transpose(-1, -2);
-        Tensor k = parts.select(splitDim, 1).transpose(-1, -2);
-        Tensor v = parts.select(splitDim, 2).transpose(-1, -2);
-        Tensor a = F.scaledDotProductAttention(q, k, v, null, Double.NaN);   // [N, heads, L, D]
-        Tensor merged = a.transpose(-1, -2).reshape(n, channels, h, w);
-        return projOut.forwardAdd(merged, x);
+        Tensor parts = last ? (headsFirst ? t.reshape(n, l, heads, 3, d) : t.reshape(n, l, 3, heads, d))
+                : (headsFirst ? t.reshape(n, heads, 3, d, l) : t.reshape(n, 3, heads, d, l));
+        int splitDim = last ? (headsFirst ? 3 : 2) : (headsFirst ? 2 : 1);
+        Tensor[] qkvParts = new Tensor[3];
+        for (int i = 0; i < 3; i++) qkvParts[i] = last ? parts.select(splitDim, i).transpose(1, 2) : parts.select(splitDim, i).transpose(-1, -2);
+        Tensor a = F.scaledDotProductAttention(qkvParts[0], qkvParts[1], qkvParts[2], null, Double.NaN);   // [N, heads, L, D]
+        Tensor merged = last ? a.transpose(1, 2).reshape(n, h, w, channels) : a.transpose(-1, -2).reshape(n, channels, h, w);
+        return projOut.forward(merged, x, true, format);
     }
 
     public int channels() { return channels; }
