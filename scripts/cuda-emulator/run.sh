@@ -3,7 +3,8 @@
 # emulated on CPU threads by emu_shim.h, and the kernels' results are compared with a double-precision reference:
 #   harness.cpp       the tensor-core attention (attention_mma.cu), head dims 8, 40, 64, 72 and 128, bf16 and TF32
 #   norm_harness.cpp  the adaLN-modulated layer norm (norm.cu's ln_mod_*), f32 and bf16 outputs, warp and block rows
-#   gn_harness.cpp    the split group norm (norm.cu's gn_stats, gn_apply, gn_bwd_planes/rows/apply), with and without SiLU
+#   gn_harness.cpp    the split group norm (norm.cu's gn_stats, gn_apply, gn_bwd_planes/rows/apply) and its
+#                     channels-last kernels (*_cl), with and without SiLU
 # Needs g++ with C++20 and python3; about three minutes on two cores. From anywhere: bash scripts/cuda-emulator/run.sh
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)

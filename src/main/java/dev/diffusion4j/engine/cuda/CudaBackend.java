@@ -20,7 +20,7 @@ import java.util.List;
  * what they share: memory, kernels, the cuBLAS handle, the host-transfer staging and the error
  * flag that index kernels raise.
  */
-public final class CudaBackend implements Backend, dev.diffusion4j.engine.MemoryUsage.Reporter {
+public final class CudaBackend implements Backend, dev.diffusion4j.engine.ChannelsLastKernels, dev.diffusion4j.engine.MemoryUsage.Reporter {
     private final Device device;
     private final CudaContext context;
     private final DeviceMemory memory;
@@ -214,6 +214,22 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Memory
     @Override public Tensor upsampleBilinear2d(Tensor x, int outH, int outW) { return resample.upsampleBilinear2d(x, outH, outW); }
     @Override public Tensor upsampleBilinear2dBackward(Tensor gy, int[] xShape) { return resample.upsampleBilinear2dBackward(gy, xShape); }
 
+    @Override public Tensor conv2dChannelsLast(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
+        return conv().conv2dChannelsLast(x, w, bias, p, residual);
+    }
+    @Override public Tensor conv2dChannelsLastBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p) {
+        return conv().conv2dChannelsLastBackwardInput(gy, w, xShape, p);
+    }
+    @Override public Tensor conv2dChannelsLastBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p) {
+        return conv().conv2dChannelsLastBackwardWeight(x, gy, wShape, p);
+    }
+    @Override public Tensor[] groupNormChannelsLastForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
+        return norm.groupNormChannelsLastForward(x, groups, weight, bias, eps, silu);
+    }
+    @Override public Tensor[] groupNormChannelsLastBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                            int groups, boolean silu) {
+        return norm.groupNormChannelsLastBackward(gy, x, mean, rstd, weight, bias, groups, silu);
+    }
     @Override public Tensor[] groupNormForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
         return norm.groupNormForward(x, groups, weight, bias, eps, silu);
     }

@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * layer once. f32 runs strict FP32 unless TF32 is allowed; bf16 stores bf16 and accumulates in f32.
  */
 final class CudaConv implements AutoCloseable {
-    private record Key(ConvGeometry geometry, Convolution2d.Precision precision) {}
+    private record Key(ConvGeometry geometry, Convolution2d.Precision precision, boolean channelsLast) {}
 
     private final CudaBackend backend;
     private final Cudnn cudnn;
@@ -40,7 +40,8 @@ final class CudaConv implements AutoCloseable {
         this.resample = resample;
     }
 
-    private Convolution2d plan(int[] xs, int[] ws, Conv2dParams p, DType dtype) {
+    /** The plan for input dims xs [N, C, H, W] (also for channels-last, whose memory is [N, H, W, C]) and weight ws. */
+    private Convolution2d plan(int[] xs, int[] ws, Conv2dParams p, DType dtype, boolean channelsLast) {
         Convolution2d.Precision precision = switch (dtype) {
             case F32 -> backend.allowTf32() ? Convolution2d.Precision.TF32 : Convolution2d.Precision.FP32;
             case BF16 -> Convolution2d.Precision.BF16;
@@ -49,7 +50,7 @@ final class CudaConv implements AutoCloseable {
         };
         ConvGeometry g = new ConvGeometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], p.padH(), p.padW(),
                 p.strideH(), p.strideW(), p.dilationH(), p.dilationW(), p.groups());
-        return plans.computeIfAbsent(new Key(g, precision), k -> {
+        return plans.computeIfAbsent(new Key(g, precision, channelsLast), k -> {
             boolean fp32 = k.precision() == Convolution2d.Precision.FP32;
             Set<CudnnApi.Direction> timed = switch (benchmark) {
                 case "true" -> EnumSet.allOf(CudnnApi.Direction.class);
@@ -62,12 +63,12 @@ final class CudaConv implements AutoCloseable {
             boolean legacy = switch (api) {
                 case "legacy" -> true;
                 case "graph" -> false;
-                case "auto" -> fp32;
+                case "auto" -> fp32 && !k.channelsLast();   // the legacy API's NHWC choice for FP32 is thin
                 default -> throw new IllegalArgumentException("-Ddiffusion4j.cudnn.api must be auto, graph or legacy, not " + api);
             };
             // the legacy API picks one algorithm per geometry for all directions: it times all or none
-            return legacy ? new CudnnConvolution(cudnn, k.geometry(), k.precision(), timed.equals(EnumSet.allOf(CudnnApi.Direction.class)))
-                    : new CudnnGraphConvolution(cudnn, k.geometry(), k.precision(), timed);
+            return legacy ? new CudnnConvolution(cudnn, k.geometry(), k.precision(), timed.equals(EnumSet.allOf(CudnnApi.Direction.class)), k.channelsLast())
+                    : new CudnnGraphConvolution(cudnn, k.geometry(), k.precision(), timed, k.channelsLast());
         });
     }
 
@@ -88,14 +89,12 @@ final class CudaConv implements AutoCloseable {
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
         int[] ys = p.outputShape(x.shape(), w.shape());
         Tensor xc = input(x, x.dtype(), "conv2d"), wc = input(w, x.dtype(), "conv2d");
-        Convolution2d conv = plan(xc.shape(), wc.shape(), p, x.dtype());
+        Convolution2d conv = plan(xc.shape(), wc.shape(), p, x.dtype(), false);
         Tensor y = backend.alloc(ys, x.dtype());
         conv.forward(ptr(xc), ptr(wc), ptr(y));
         Reference.reachabilityFence(xc); // the library call took raw addresses: keep the storages until it is queued
         Reference.reachabilityFence(wc);
-        if (residual != null && (residual.dtype() != y.dtype() || !java.util.Arrays.equals(residual.shape(), ys)))
-            throw new IllegalArgumentException("conv2d residual " + residual.dtype().id() + " " + java.util.Arrays.toString(residual.shape())
-                    + " does not match the output " + y.dtype().id() + " " + java.util.Arrays.toString(ys));
+        checkResidual(residual, y, ys);
         if (bias == null) return residual == null ? y : backend.binary(dev.diffusion4j.engine.BinaryOp.ADD, y, residual);
         resample.addBias(y, bias, residual == null ? null : backend.contiguous(backend.onThisDevice(residual, "conv2d residual")));
         return y;
@@ -104,7 +103,7 @@ final class CudaConv implements AutoCloseable {
     Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p) {
         Tensor g = input(gy, gy.dtype(), "conv2dBackwardInput"), wc = input(w, gy.dtype(), "conv2dBackwardInput");
         checkOutput(p.outputShape(xShape, wc.shape()), g.shape(), "conv2dBackwardInput");
-        Convolution2d conv = plan(xShape, wc.shape(), p, gy.dtype());
+        Convolution2d conv = plan(xShape, wc.shape(), p, gy.dtype(), false);
         Tensor dx = backend.alloc(xShape.clone(), gy.dtype());
         conv.backwardData(ptr(wc), ptr(g), ptr(dx));
         Reference.reachabilityFence(wc);
@@ -115,12 +114,67 @@ final class CudaConv implements AutoCloseable {
     Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p) {
         Tensor xc = input(x, x.dtype(), "conv2dBackwardWeight"), g = input(gy, x.dtype(), "conv2dBackwardWeight");
         checkOutput(p.outputShape(xc.shape(), wShape), g.shape(), "conv2dBackwardWeight");
-        Convolution2d conv = plan(xc.shape(), wShape, p, x.dtype());
+        Convolution2d conv = plan(xc.shape(), wShape, p, x.dtype(), false);
         Tensor dw = backend.alloc(wShape.clone(), x.dtype());
         conv.backwardFilter(ptr(xc), ptr(g), ptr(dw), false);
         Reference.reachabilityFence(xc);
         Reference.reachabilityFence(g);
         return dw;
+    }
+
+    // ---- channels-last: x, y and their gradients [N, H, W, C]; cuDNN reads the filter as KRSC, a copy of [K, C, R, S]
+
+    private static int[] nchw(int[] nhwc) { return new int[] {nhwc[0], nhwc[3], nhwc[1], nhwc[2]}; }
+
+    private static int[] nhwc(int[] nchw) { return new int[] {nchw[0], nchw[2], nchw[3], nchw[1]}; }
+
+    /** The filter [K, C, R, S] as contiguous KRSC memory (shape [K, R, S, C]). */
+    private Tensor krsc(Tensor w) {
+        int[] sh = w.shape(), st = w.strides();
+        return backend.contiguous(new Tensor(w.storage(), new int[] {sh[0], sh[2], sh[3], sh[1]}, new int[] {st[0], st[2], st[3], st[1]}, w.offset()));
+    }
+
+    Tensor conv2dChannelsLast(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
+        int[] ys = nhwc(p.outputShape(nchw(x.shape()), w.shape()));
+        Tensor xc = input(x, x.dtype(), "conv2d"), wc = krsc(input(w, x.dtype(), "conv2d"));
+        Convolution2d conv = plan(nchw(xc.shape()), w.shape(), p, x.dtype(), true);
+        Tensor y = backend.alloc(ys, x.dtype());
+        conv.forward(ptr(xc), ptr(wc), ptr(y));
+        Reference.reachabilityFence(xc);
+        Reference.reachabilityFence(wc);
+        checkResidual(residual, y, ys);
+        if (bias == null) return residual == null ? y : backend.binary(dev.diffusion4j.engine.BinaryOp.ADD, y, residual);
+        resample.addBiasChannelsLast(y, bias, residual == null ? null : backend.contiguous(backend.onThisDevice(residual, "conv2d residual")));
+        return y;
+    }
+
+    Tensor conv2dChannelsLastBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p) {
+        Tensor g = input(gy, gy.dtype(), "conv2dBackwardInput"), wc = krsc(input(w, gy.dtype(), "conv2dBackwardInput"));
+        checkOutput(nhwc(p.outputShape(nchw(xShape), w.shape())), g.shape(), "conv2dBackwardInput");
+        Convolution2d conv = plan(nchw(xShape), w.shape(), p, gy.dtype(), true);
+        Tensor dx = backend.alloc(xShape.clone(), gy.dtype());
+        conv.backwardData(ptr(wc), ptr(g), ptr(dx));
+        Reference.reachabilityFence(wc);
+        Reference.reachabilityFence(g);
+        return dx;
+    }
+
+    Tensor conv2dChannelsLastBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p) {
+        Tensor xc = input(x, x.dtype(), "conv2dBackwardWeight"), g = input(gy, x.dtype(), "conv2dBackwardWeight");
+        checkOutput(nhwc(p.outputShape(nchw(xc.shape()), wShape)), g.shape(), "conv2dBackwardWeight");
+        Convolution2d conv = plan(nchw(xc.shape()), wShape, p, x.dtype(), true);
+        Tensor dw = backend.alloc(new int[] {wShape[0], wShape[2], wShape[3], wShape[1]}, x.dtype());   // KRSC
+        conv.backwardFilter(ptr(xc), ptr(g), ptr(dw), false);
+        Reference.reachabilityFence(xc);
+        Reference.reachabilityFence(g);
+        int[] st = dw.strides();
+        return backend.contiguous(new Tensor(dw.storage(), wShape.clone(), new int[] {st[0], st[3], st[1], st[2]}, 0));
+    }
+
+    private static void checkResidual(Tensor residual, Tensor y, int[] ys) {
+        if (residual != null && (residual.dtype() != y.dtype() || !Arrays.equals(residual.shape(), ys)))
+            throw new IllegalArgumentException("conv2d residual " + residual.dtype().id() + " " + Arrays.toString(residual.shape())
+                    + " does not match the output " + y.dtype().id() + " " + Arrays.toString(ys));
     }
 
     private static void checkOutput(int[] expected, int[] got, String op) {

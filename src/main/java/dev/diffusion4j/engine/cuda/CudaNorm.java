@@ -95,7 +95,7 @@ final class CudaNorm {
                     kernels.launchBlocks(kernels.get("norm", "gn_bwd_planes_" + sfx), (n * c + 7L) / 8, ptr(g), ptr(xc), ptr(mu), ptr(rs),
                             ptr(w), ptr(b), pw.address(), pb.address(), c, cg, sp, n * c, silu ? 1 : 0);
                     kernels.launch(kernels.get("norm", "gn_bwd_rows_" + sfx), rows, ptr(w), pw.address(), pb.address(), m1.address(),
-                            m2.address(), rows, c, cg, sp);
+                            m2.address(), rows, c, cg, sp, 1);
                     kernels.launch(kernels.get("norm", "gn_bwd_apply_" + sfx), xc.numel(), ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(w), ptr(b),
                             m1.address(), m2.address(), ptr(dx), c, cg, sp, (int) xc.numel(), silu ? 1 : 0);
                 }
@@ -104,6 +104,72 @@ final class CudaNorm {
                         pw.address(), pb.address(), rows, groups, cg, sp, silu ? 1 : 0);
             }
             Tensor[] pg = paramGrads(pw, pb, n, c, weight, bias, xc.dtype(), sfx);
+            return new Tensor[] {dx, pg[0], pg[1]};
+        }
+    }
+
+    // ---- group norm on channels-last x [N, *, C] (norm.cu's *_cl kernels): column sums, per-row terms, elementwise maps
+
+    private static void requireGroupsLast(int[] shape, int groups) {
+        if (shape.length < 2 || groups <= 0 || shape[shape.length - 1] % groups != 0)
+            throw new IllegalArgumentException("groupNorm channels-last: shape " + Arrays.toString(shape) + " does not split into " + groups + " groups");
+    }
+
+    /** The pixels of a channels-last shape [N, *, C]. */
+    private static int pixels(int[] shape) {
+        int s = 1;
+        for (int i = 1; i < shape.length - 1; i++) s *= shape[i];
+        return s;
+    }
+
+    Tensor[] groupNormChannelsLastForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
+        Tensor xc = input(x, "groupNorm");
+        int[] shape = xc.shape();
+        requireGroupsLast(shape, groups);
+        Tensor w = param(weight, xc.dtype(), "groupNorm weight"), b = param(bias, xc.dtype(), "groupNorm bias");
+        int n = shape[0], c = shape[shape.length - 1], l = pixels(shape), rows = n * groups, cg = c / groups;
+        DType st = statType(xc.dtype());
+        Tensor y = backend.alloc(shape, xc.dtype());
+        Tensor mean = backend.alloc(new int[] {n, groups}, st), rstd = backend.alloc(new int[] {n, groups}, st);
+        if (xc.numel() == 0) return new Tensor[] {y, mean, rstd};
+        String sfx = CudaKernels.suffix(xc.dtype());
+        int colBlocks = (c + 31) / 32, perChunk = rowsPerChunk(l, colBlocks * n), chunks = chunks(l, perChunk);
+        try (DeviceBuffer s1 = backend.scratch(8L * chunks * n * c); DeviceBuffer s2 = backend.scratch(8L * chunks * n * c)) {
+            kernels.get("norm", "gn_cols_stats_cl_" + sfx).launch(Dim3.of(colBlocks, n, chunks), Dim3.of(CudaKernels.BLOCK), 0,
+                    ptr(xc), s1.address(), s2.address(), l, c, perChunk);
+            kernels.launch(kernels.get("norm", "gn_stats_cl_" + sfx), rows, ptr(xc), s1.address(), s2.address(), ptr(mean), ptr(rstd),
+                    rows, l, c, cg, chunks, eps);
+        }
+        kernels.launch(kernels.get("norm", "gn_apply_cl_" + sfx), xc.numel(), ptr(xc), ptr(w), ptr(b), ptr(y), ptr(mean), ptr(rstd),
+                c, cg, l * c, (int) xc.numel(), silu ? 1 : 0);
+        return new Tensor[] {y, mean, rstd};
+    }
+
+    Tensor[] groupNormChannelsLastBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups, boolean silu) {
+        Tensor xc = input(x, "groupNorm backward"), g = input(gy, "groupNorm backward");
+        int[] shape = xc.shape();
+        requireGroupsLast(shape, groups);
+        Tensor w = param(weight, xc.dtype(), "groupNorm weight"), b = param(bias, xc.dtype(), "groupNorm bias");
+        Tensor mu = stats(mean, xc.dtype()), rs = stats(rstd, xc.dtype());
+        int n = shape[0], c = shape[shape.length - 1], l = pixels(shape), rows = n * groups, cg = c / groups;
+        Tensor dx = backend.alloc(shape, xc.dtype());
+        String sfx = CudaKernels.suffix(xc.dtype());
+        int colBlocks = (c + 31) / 32, perChunk = rowsPerChunk(l, colBlocks * n), chunks = chunks(l, perChunk);
+        try (DeviceBuffer pw = backend.scratch(8L * chunks * n * c); DeviceBuffer pb = backend.scratch(8L * chunks * n * c);
+             DeviceBuffer m1 = backend.scratch(8L * rows); DeviceBuffer m2 = backend.scratch(8L * rows)) {
+            if (xc.numel() > 0) {
+                kernels.get("norm", "gn_bwd_cols_cl_" + sfx).launch(Dim3.of(colBlocks, n, chunks), Dim3.of(CudaKernels.BLOCK), 0,
+                        ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(w), ptr(b), pw.address(), pb.address(), l, c, cg, perChunk, silu ? 1 : 0);
+                kernels.launch(kernels.get("norm", "gn_bwd_rows_" + sfx), rows, ptr(w), pw.address(), pb.address(), m1.address(),
+                        m2.address(), rows, c, cg, l, chunks);
+                kernels.launch(kernels.get("norm", "gn_bwd_apply_cl_" + sfx), xc.numel(), ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(w), ptr(b),
+                        m1.address(), m2.address(), ptr(dx), c, cg, l * c, (int) xc.numel(), silu ? 1 : 0);
+            } else {
+                backend.context().fill32(pw.address(), 0, 2L * chunks * n * c);
+                backend.context().fill32(pb.address(), 0, 2L * chunks * n * c);
+            }
+            // the partials [chunks][N][C] are chunks * N rows of C columns: param_grad sums them all
+            Tensor[] pg = paramGrads(pw, pb, chunks * n, c, weight, bias, xc.dtype(), sfx);
             return new Tensor[] {dx, pg[0], pg[1]};
         }
     }

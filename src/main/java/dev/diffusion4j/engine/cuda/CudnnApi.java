@@ -21,6 +21,7 @@ final class CudnnApi {
     private CudnnApi() {}
 
     static final int CUDNN_TENSOR_NCHW = 0;
+    static final int CUDNN_TENSOR_NHWC = 1;
     static final int CUDNN_DATA_FLOAT = 0;
     static final int CUDNN_DATA_HALF = 2;
     static final int CUDNN_DATA_BFLOAT16 = 9;
@@ -168,10 +169,11 @@ final class CudnnApi {
 
     // ---- descriptors ----
 
-    static long tensor4d(int dataType, int n, int c, int h, int w) {
+    /** A packed tensor descriptor of dims n, c, h, w in the given format (CUDNN_TENSOR_NCHW or _NHWC). */
+    static long tensor4d(int format, int dataType, int n, int c, int h, int w) {
         long d = handleOut(createTensor, "cudnnCreateTensorDescriptor");
         try {
-            check((int) setTensor4d.invokeExact(d, CUDNN_TENSOR_NCHW, dataType, n, c, h, w),
+            check((int) setTensor4d.invokeExact(d, format, dataType, n, c, h, w),
                     "cudnnSetTensor4dDescriptor(" + n + "x" + c + "x" + h + "x" + w + ")");
             return d;
         } catch (Throwable t) {
@@ -184,10 +186,11 @@ final class CudnnApi {
         call(destroyTensor, d, "cudnnDestroyTensorDescriptor");
     }
 
-    static long filter4d(int dataType, int k, int c, int r, int s) {
+    /** A filter descriptor of dims k, c, r, s in the given format (NCHW: KCRS memory; NHWC: KRSC). */
+    static long filter4d(int format, int dataType, int k, int c, int r, int s) {
         long d = handleOut(createFilter, "cudnnCreateFilterDescriptor");
         try {
-            check((int) setFilter4d.invokeExact(d, dataType, CUDNN_TENSOR_NCHW, k, c, r, s),
+            check((int) setFilter4d.invokeExact(d, dataType, format, k, c, r, s),
                     "cudnnSetFilter4dDescriptor(" + k + "x" + c + "x" + r + "x" + s + ")");
             return d;
         } catch (Throwable t) {

@@ -36,6 +36,11 @@ public final class CudnnConvolution implements Convolution2d {
     private boolean closed;
 
     public CudnnConvolution(Cudnn cudnn, ConvGeometry g, Precision precision, boolean benchmark) {
+        this(cudnn, g, precision, benchmark, false);
+    }
+
+    /** As above, on NHWC activations and a KRSC filter when {@code channelsLast}. */
+    public CudnnConvolution(Cudnn cudnn, ConvGeometry g, Precision precision, boolean benchmark, boolean channelsLast) {
         this.cudnn = cudnn;
         this.g = g;
         this.benchmark = benchmark;
@@ -52,8 +57,9 @@ public final class CudnnConvolution implements Convolution2d {
         cudnn.handle(); // makes the context current
         long x = 0, y = 0, w = 0, conv = 0;
         try {
-            x = CudnnApi.tensor4d(dataType, g.n(), g.c(), g.h(), g.w());
-            w = CudnnApi.filter4d(dataType, g.k(), g.c() / g.groups(), g.r(), g.s());
+            int format = channelsLast ? CudnnApi.CUDNN_TENSOR_NHWC : CudnnApi.CUDNN_TENSOR_NCHW;
+            x = CudnnApi.tensor4d(format, dataType, g.n(), g.c(), g.h(), g.w());
+            w = CudnnApi.filter4d(format, dataType, g.k(), g.c() / g.groups(), g.r(), g.s());
             conv = CudnnApi.convolution2d(g.padH(), g.padW(), g.strideH(), g.strideW(), g.dilationH(), g.dilationW(),
                     CudnnApi.CUDNN_DATA_FLOAT, math, g.groups());
             int[] out = CudnnApi.outputDim(conv, x, w);
@@ -61,7 +67,7 @@ public final class CudnnConvolution implements Convolution2d {
                 throw new CudaException("cuDNN's output shape " + List.of(out[0], out[1], out[2], out[3]) + " differs from "
                         + List.of(g.n(), g.k(), g.outH(), g.outW()) + " for " + g);
             }
-            y = CudnnApi.tensor4d(dataType, g.n(), g.k(), g.outH(), g.outW());
+            y = CudnnApi.tensor4d(format, dataType, g.n(), g.k(), g.outH(), g.outW());
         } catch (RuntimeException e) {
             if (x != 0) CudnnApi.destroyTensor(x);
             if (w != 0) CudnnApi.destroyFilter(w);

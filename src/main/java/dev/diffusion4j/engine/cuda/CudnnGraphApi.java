@@ -211,15 +211,28 @@ final class CudnnGraphApi {
         }
     }
 
-    /** A fully packed (NCHW / KCRS) 4-D tensor descriptor, finalized. */
-    static long tensor(int dataType, long uid, int alignment, long... dims) {
+    /**
+     * A fully packed 4-D tensor descriptor of dims [n, c, h, w] (or [k, c, r, s]), finalized: NCHW, or with
+     * {@code channelsLast} NHWC (KRSC) memory, the channels innermost.
+     */
+    static long tensor(int dataType, long uid, int alignment, boolean channelsLast, long... dims) {
         long d = create(TENSOR_DESCRIPTOR);
         try {
             long[] strides = new long[dims.length];
             long s = 1;
-            for (int i = dims.length - 1; i >= 0; i--) {
-                strides[i] = s;
-                s *= dims[i];
+            if (channelsLast) {
+                strides[1] = 1;
+                s = dims[1];
+                for (int i = dims.length - 1; i >= 2; i--) {
+                    strides[i] = s;
+                    s *= dims[i];
+                }
+                strides[0] = s;
+            } else {
+                for (int i = dims.length - 1; i >= 0; i--) {
+                    strides[i] = s;
+                    s *= dims[i];
+                }
             }
             setInt(d, ATTR_TENSOR_DATA_TYPE, TYPE_DATA_TYPE, dataType);
             setLongs(d, ATTR_TENSOR_DIMENSIONS, TYPE_INT64, dims);

@@ -38,6 +38,7 @@ public final class CudnnGraphConvolution implements Convolution2d {
     private record Plan(long plan, long workspaceBytes, String engine, long[] owned) {}
 
     private final Cudnn cudnn;
+    private final boolean channelsLast;
     private final ConvGeometry g;
     private final Precision precision;
     private final Set<CudnnApi.Direction> timed;
@@ -58,7 +59,13 @@ public final class CudnnGraphConvolution implements Convolution2d {
 
     /** The plans of the {@code timed} directions are timed; the others take the heuristics' first. */
     public CudnnGraphConvolution(Cudnn cudnn, ConvGeometry g, Precision precision, Set<CudnnApi.Direction> timed) {
+        this(cudnn, g, precision, timed, false);
+    }
+
+    /** As above, on NHWC activations and a KRSC filter when {@code channelsLast}. */
+    public CudnnGraphConvolution(Cudnn cudnn, ConvGeometry g, Precision precision, Set<CudnnApi.Direction> timed, boolean channelsLast) {
         this.cudnn = cudnn;
+        this.channelsLast = channelsLast;
         this.g = g;
         this.precision = precision;
         this.timed = timed.isEmpty() ? EnumSet.noneOf(CudnnApi.Direction.class) : EnumSet.copyOf(timed);
@@ -66,9 +73,9 @@ public final class CudnnGraphConvolution implements Convolution2d {
         cudnn.handle(); // makes the context current
         long x = 0, w = 0, y = 0, conv = 0;
         try {
-            x = tensor(dataType, X_UID, ALIGNMENT, g.n(), g.c(), g.h(), g.w());
-            w = tensor(dataType, W_UID, ALIGNMENT, g.k(), g.c() / g.groups(), g.r(), g.s());
-            y = tensor(dataType, Y_UID, ALIGNMENT, g.n(), g.k(), g.outH(), g.outW());
+            x = tensor(dataType, X_UID, ALIGNMENT, channelsLast, g.n(), g.c(), g.h(), g.w());
+            w = tensor(dataType, W_UID, ALIGNMENT, channelsLast, g.k(), g.c() / g.groups(), g.r(), g.s());
+            y = tensor(dataType, Y_UID, ALIGNMENT, channelsLast, g.n(), g.k(), g.outH(), g.outW());
             conv = create(CONVOLUTION_DESCRIPTOR);
             setInt(conv, ATTR_CONVOLUTION_COMP_TYPE, TYPE_DATA_TYPE, CudnnApi.CUDNN_DATA_FLOAT);
             setInt(conv, ATTR_CONVOLUTION_CONV_MODE, TYPE_CONVOLUTION_MODE, CUDNN_CROSS_CORRELATION);
@@ -131,11 +138,12 @@ public final class CudnnGraphConvolution implements Convolution2d {
     }
 
     private String geometryLabel() {
-        return "n" + g.n() + " " + g.c() + "->" + g.k() + " " + g.h() + "x" + g.w() + " k" + g.r() + "x" + g.s() + " s" + g.strideH();
+        return "n" + g.n() + " " + g.c() + "->" + g.k() + " " + g.h() + "x" + g.w() + " k" + g.r() + "x" + g.s() + " s" + g.strideH()
+                + (channelsLast ? " nhwc" : "");
     }
 
     private void runLegacy(Key key, long x, long w, long y) {
-        if (legacy == null) legacy = new CudnnConvolution(cudnn, g, precision, !timed.isEmpty());
+        if (legacy == null) legacy = new CudnnConvolution(cudnn, g, precision, !timed.isEmpty(), channelsLast);
         switch (key.dir()) {
             case FORWARD -> legacy.forward(x, w, y);
             case BACKWARD_DATA -> legacy.backwardData(w, y, x);

@@ -6,6 +6,7 @@ import dev.diffusion4j.engine.Conv2dParams;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.MemoryFormat;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.engine.UnaryOp;
@@ -177,6 +178,14 @@ final class ParityCases {
                 x -> F.conv2dAdd(x[0], x[1], x[2], Conv2dParams.of(1, 0), x[3].transpose(2, 3)), rn(3522, 2, 3, 5, 5), rn(3523, 5, 3, 1, 1), rn(3524, 5), rn(3525, 2, 5, 5, 5)));
         cs.add(c("conv2d_add.no_bias", "conv2d conv2dBackwardInput conv2dBackwardWeight binary",
                 x -> F.conv2dAdd(x[0], x[1], null, Conv2dParams.of(1, 1), x[2]), rn(3527, 2, 4, 6, 6), rn(3528, 8, 4, 3, 3), rn(3529, 2, 8, 6, 6)));
+        // channels-last ([N, H, W, C]): cuDNN on NHWC and a KRSC copy of the filter; the CPU reference permutes around its NCHW kernels
+        cs.add(c("conv2d_cl.3x3.bias_residual", "conv2dChannelsLast conv2dChannelsLastBackwardInput conv2dChannelsLastBackwardWeight reduce",
+                x -> F.conv2d(x[0], x[1], x[2], Conv2dParams.of(1, 1), x[3], MemoryFormat.CHANNELS_LAST),
+                rn(3530, 2, 6, 6, 16), rn(3531, 32, 16, 3, 3), rn(3532, 32), rn(3533, 2, 6, 6, 32)));
+        cs.add(c("conv2d_cl.strided_three_channels", "conv2dChannelsLast conv2dChannelsLastBackwardInput conv2dChannelsLastBackwardWeight",
+                x -> F.conv2d(x[0], x[1], null, Conv2dParams.of(2, 1), null, MemoryFormat.CHANNELS_LAST), rn(3534, 2, 7, 7, 3), rn(3535, 8, 3, 3, 3)));
+        cs.add(c("conv2d_cl.1x1.bias_elements", "conv2dChannelsLast conv2dChannelsLastBackwardInput conv2dChannelsLastBackwardWeight reduce",
+                x -> F.conv2d(x[0], x[1], x[2], Conv2dParams.of(1, 0), null, MemoryFormat.CHANNELS_LAST), rn(3536, 2, 5, 4, 6), rn(3537, 5, 6, 1, 1), rn(3538, 5)));
         cs.add(c("conv2d.strided_grouped_dilated", "conv2d conv2dBackwardInput conv2dBackwardWeight",
                 x -> F.conv2d(x[0], x[1], null, new Conv2dParams(2, 1, 1, 2, 1, 2, 2)), rn(3503, 2, 4, 7, 6), rn(3504, 6, 2, 3, 2)));
         cs.add(c("conv2d.1x1", "conv2d conv2dBackwardInput conv2dBackwardWeight", x -> F.conv2d(x[0], x[1], null, 1, 0), rn(3505, 2, 3, 5, 5), rn(3506, 5, 3, 1, 1)));
@@ -212,6 +221,15 @@ final class ParityCases {
                 rn(3669, 2, 300, 3, 3), rn(3670, 300).add(1), rn(3671, 300)));
         cs.add(c("group_norm.noncontiguous", "groupNormForward groupNormBackward contiguous", x -> F.groupNorm(x[0].transpose(2, 3), 2, x[1], null, 1e-5),
                 rn(3610, 2, 4, 5, 6), rn(3611, 4)));
+        cs.add(c("group_norm_cl", "groupNormChannelsLastForward groupNormChannelsLastBackward",
+                x -> F.groupNorm(x[0], 4, x[1], x[2], 1e-5, false, MemoryFormat.CHANNELS_LAST), rn(3672, 2, 5, 6, 8), rn(3673, 8).add(1), rn(3674, 8)));
+        cs.add(c("group_norm_silu_cl.vectors", "groupNormChannelsLastForward groupNormChannelsLastBackward",
+                x -> F.groupNorm(x[0], 8, x[1], x[2], 1e-6, true, MemoryFormat.CHANNELS_LAST), rn(3675, 2, 16, 16, 64).add(0.3), rn(3676, 64).add(1), rn(3677, 64)));
+        // one sample: the column sums split the pixels into chunks to fill the device
+        cs.add(c("group_norm_silu_cl.chunked", "groupNormChannelsLastForward groupNormChannelsLastBackward",
+                x -> F.groupNorm(x[0], 2, x[1], x[2], 1e-5, true, MemoryFormat.CHANNELS_LAST), rn(3678, 1, 32, 32, 32).mul(2).add(1), rn(3679, 32).add(1), rn(3680, 32)));
+        cs.add(c("group_norm_cl.tokens_no_affine", "groupNormChannelsLastForward groupNormChannelsLastBackward",
+                x -> F.groupNorm(x[0], 3, null, null, 1e-5, false, MemoryFormat.CHANNELS_LAST), rn(3681, 3, 10, 12)));
         cs.add(c("layer_norm.last", "layerNormForward layerNormBackward", x -> F.layerNorm(x[0], 1, x[1], x[2], 1e-5),
                 rn(3612, 4, 7, 33), rn(3613, 33).add(1), rn(3614, 33)));
         cs.add(c("layer_norm.two_dims", "layerNormForward layerNormBackward", x -> F.layerNorm(x[0], 2, x[1], null, 1e-5),

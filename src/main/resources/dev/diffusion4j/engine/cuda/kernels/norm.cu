@@ -297,17 +297,24 @@ __device__ __forceinline__ void gn_bwd_planes(const T* gy, const T* x, const S* 
 
 // m1[row] = sum over the row's channels of w_j * pb / m, m2 likewise with pw (one thread per row): row r = (n, g)
 // owns planes r * cg ... r * cg + cg - 1, channels (r * cg + j) % C.
+// pb and pw may hold several chunks of partials ([chunks][rows * cg], the channels-last column sums), added here in order.
 template <class T>
 __device__ __forceinline__ void gn_bwd_rows(const T* w, const double* pw, const double* pb, double* m1, double* m2, int rows, int c,
-                                            int cg, int spatial) {
+                                            int cg, int spatial, int chunks) {
     const double m = (double)cg * spatial;
+    const long long planes = (long long)rows * cg;
     GRID_STRIDE(r, rows) {
         double s1 = 0, s2 = 0;
         for (int j = 0; j < cg; j++) {
             const long long p = (long long)r * cg + j;
             const double wj = w ? TypeOps<T>::to_d(w[(int)(p % c)]) : 1.0;
-            s1 += wj * pb[p];
-            s2 += wj * pw[p];
+            double sb = 0, sw = 0;
+            for (int k = 0; k < chunks; k++) {
+                sb += pb[k * planes + p];
+                sw += pw[k * planes + p];
+            }
+            s1 += wj * sb;
+            s2 += wj * sw;
         }
         m1[r] = s1 / m;
         m2[r] = s2 / m;
@@ -339,6 +346,150 @@ __device__ __forceinline__ void gn_bwd_apply(const T* gy, const T* x, const S* m
     }
     GRID_STRIDE(i, n) {
         const int plane = (int)i / spatial, ch = plane % c, row = plane / cg;
+        const C mu = (C)mean[row], rs = (C)rstd[row];
+        const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
+        const C xh = (TypeOps<T>::to_c(x[i]) - mu) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gy[i]), wc, bc);
+        dx[i] = TypeOps<T>::from_c(rs * (wc * g - (C)m1[row] - xh * (C)m2[row]));
+    }
+}
+
+// ---- group norm on channels-last x [N, L, C] ----
+// Per (n, channel) column sums over the L pixels come first: gn_cols_cl, a block of 8 warps per 32 columns of one sample
+// and chunk of pixels (lanes read neighbouring channels, so a warp reads one pixel's 32 channels at once; warp k sums
+// the chunk's pixels k, k + 8, ...), partials [chunks][N * C] in double that the per-row kernels add in order. The
+// statistics take shifted sums (the shift: the column's first pixel) and combine a row's cg columns exactly
+// (gn_stats_cl); the backward's column sums are gn_bwd_planes' pb and pw, so gn_bwd_rows serves both formats. The
+// elementwise maps read the channel as the index mod C, 16-byte vectors of neighbouring channels where C holds them.
+
+// MODE 0: s1/s2 = shifted sum and sum of squares of x; MODE 1 (SILU or not): pb/pw = sums of gz and gz * xhat.
+template <class T, class S, int MODE, bool SILU>
+__device__ __forceinline__ void gn_cols_cl(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b,
+                                           double* pa, double* pq, int l, int c, int cg, int perChunk) {
+    typedef typename TypeOps<T>::C C;
+    __shared__ double sa[8][33], sq[8][33];
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, col = blockIdx.x * 32 + lane, n = blockIdx.y, chunk = blockIdx.z;
+    const int groups = c / cg;
+    double a = 0, q = 0;
+    if (col < c) {
+        const long long base = (long long)n * l * c + col;
+        const int l0 = chunk * perChunk, l1 = min(l, l0 + perChunk);
+        if (MODE == 0) {
+            const double shift = TypeOps<T>::to_d(x[base]);
+            for (int i = l0 + warp; i < l1; i += 8) {
+                const double d = TypeOps<T>::to_d(x[base + (long long)i * c]) - shift;
+                a += d;
+                q += d * d;
+            }
+        } else {
+            const int row = n * groups + col / cg;
+            const C mu = (C)mean[row], rs = (C)rstd[row];
+            const C wc = w ? TypeOps<T>::to_c(w[col]) : C(1), bc = b ? TypeOps<T>::to_c(b[col]) : C(0);
+            for (int i = l0 + warp; i < l1; i += 8) {
+                const long long e = base + (long long)i * c;
+                const C xh = (TypeOps<T>::to_c(x[e]) - mu) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gy[e]), wc, bc);
+                a += (double)g;
+                q += (double)(g * xh);
+            }
+        }
+    }
+    sa[warp][lane] = a;
+    sq[warp][lane] = q;
+    __syncthreads();
+    if (warp == 0 && col < c) {
+        for (int k = 1; k < 8; k++) { a += sa[k][lane]; q += sq[k][lane]; }
+        const long long o = (long long)chunk * gridDim.y * c + (long long)n * c + col;
+        pa[o] = a;
+        pq[o] = q;
+    }
+}
+
+// mean and rstd of each (n, group) row from its cg columns' shifted sums (chunks of them, added in order).
+template <class T, class S>
+__device__ __forceinline__ void gn_stats_cl(const T* x, const double* s1, const double* s2, S* mean, S* rstd, int rows, int l, int c,
+                                            int cg, int chunks, double eps) {
+    const int groups = c / cg;
+    const long long cols = (long long)rows * cg;   // N * C
+    GRID_STRIDE(r, rows) {
+        const int n = r / groups, c0 = (r % groups) * cg;
+        // two passes over the row's columns: their means give the row's, then the squared deviations add up exactly
+        double mu = 0, m2 = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int j = 0; j < cg; j++) {
+                const long long p = (long long)n * c + c0 + j;
+                double a = 0, q = 0;
+                for (int k = 0; k < chunks; k++) { a += s1[k * cols + p]; q += s2[k * cols + p]; }
+                const double d = a / l, mc = TypeOps<T>::to_d(x[(long long)n * l * c + c0 + j]) + d;   // the column's mean
+                if (pass == 0) mu += mc;
+                else m2 += fmax(0.0, q - a * d) + l * (mc - mu) * (mc - mu);   // the column's deviations, then its mean's
+            }
+            if (pass == 0) mu /= cg;
+        }
+        const double var = m2 / ((double)l * cg);
+        mean[r] = (S)mu;
+        rstd[r] = (S)(1.0 / sqrt(var + eps));
+    }
+}
+
+// y = (x - mean) * rstd * w + b (then SiLU) per element of channels-last [N, L, C]; lc = L * C.
+template <class T, class S, bool SILU>
+__device__ __forceinline__ void gn_apply_cl(const T* x, const T* w, const T* b, T* y, const S* mean, const S* rstd, int c, int cg,
+                                            int lc, int count) {
+    typedef typename TypeOps<T>::C C;
+    constexpr int V = 16 / sizeof(T);
+    const int groups = c / cg;
+    if (c % V == 0 && ((unsigned long long)x | (unsigned long long)y) % 16 == 0) {
+        GRID_STRIDE(i, count / V) {
+            const long long e0 = (long long)i * V;
+            const int n = (int)(e0 / lc), ch0 = (int)(e0 % c);
+            Vec16<T> v = ((const Vec16<T>*)x)[i];
+#pragma unroll
+            for (int k = 0; k < V; k++) {
+                const int ch = ch0 + k, row = n * groups + ch / cg;
+                const C a = (C)((w ? TypeOps<T>::to_d(w[ch]) : 1.0) * (double)rstd[row]);
+                C z = a * (TypeOps<T>::to_c(v.v[k]) - (C)mean[row]) + (b ? TypeOps<T>::to_c(b[ch]) : C(0));
+                if (SILU) z = z * sigm(z);
+                v.v[k] = TypeOps<T>::from_c(z);
+            }
+            ((Vec16<T>*)y)[i] = v;
+        }
+        return;
+    }
+    GRID_STRIDE(i, count) {
+        const int n = (int)(i / lc), ch = (int)(i % c), row = n * groups + ch / cg;
+        const C a = (C)((w ? TypeOps<T>::to_d(w[ch]) : 1.0) * (double)rstd[row]);
+        C z = a * (TypeOps<T>::to_c(x[i]) - (C)mean[row]) + (b ? TypeOps<T>::to_c(b[ch]) : C(0));
+        if (SILU) z = z * sigm(z);
+        y[i] = TypeOps<T>::from_c(z);
+    }
+}
+
+// dx = rstd * (w gz - m1 - xhat m2) per element of channels-last [N, L, C], as gn_bwd_apply.
+template <class T, class S, bool SILU>
+__device__ __forceinline__ void gn_bwd_apply_cl(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b,
+                                                const double* m1, const double* m2, T* dx, int c, int cg, int lc, int count) {
+    typedef typename TypeOps<T>::C C;
+    constexpr int V = 16 / sizeof(T);
+    const int groups = c / cg;
+    if (c % V == 0 && ((unsigned long long)x | (unsigned long long)gy | (unsigned long long)dx) % 16 == 0) {
+        GRID_STRIDE(i, count / V) {
+            const long long e0 = (long long)i * V;
+            const int n = (int)(e0 / lc), ch0 = (int)(e0 % c);
+            const Vec16<T> xv = ((const Vec16<T>*)x)[i], gv = ((const Vec16<T>*)gy)[i];
+            Vec16<T> out;
+#pragma unroll
+            for (int k = 0; k < V; k++) {
+                const int ch = ch0 + k, row = n * groups + ch / cg;
+                const C mu = (C)mean[row], rs = (C)rstd[row];
+                const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
+                const C xh = (TypeOps<T>::to_c(xv.v[k]) - mu) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gv.v[k]), wc, bc);
+                out.v[k] = TypeOps<T>::from_c(rs * (wc * g - (C)m1[row] - xh * (C)m2[row]));
+            }
+            ((Vec16<T>*)dx)[i] = out;
+        }
+        return;
+    }
+    GRID_STRIDE(i, count) {
+        const int n = (int)(i / lc), ch = (int)(i % c), row = n * groups + ch / cg;
         const C mu = (C)mean[row], rs = (C)rstd[row];
         const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
         const C xh = (TypeOps<T>::to_c(x[i]) - mu) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gy[i]), wc, bc);
@@ -513,8 +664,26 @@ LN_MOD_KERNELS(double, double, double, f64_f64)
         if (silu) gn_bwd_planes<T, S, true>(gy, x, mean, rstd, w, b, pw, pb, c, cg, spatial, planes); \
         else gn_bwd_planes<T, S, false>(gy, x, mean, rstd, w, b, pw, pb, c, cg, spatial, planes); } \
     extern "C" __global__ void gn_bwd_rows_##SFX(const T* w, const double* pw, const double* pb, double* m1, double* m2, int rows, \
-                                                 int c, int cg, int spatial) { \
-        gn_bwd_rows<T>(w, pw, pb, m1, m2, rows, c, cg, spatial); } \
+                                                 int c, int cg, int spatial, int chunks) { \
+        gn_bwd_rows<T>(w, pw, pb, m1, m2, rows, c, cg, spatial, chunks); } \
+    extern "C" __global__ void gn_cols_stats_cl_##SFX(const T* x, double* s1, double* s2, int l, int c, int perChunk) { \
+        gn_cols_cl<T, S, 0, false>(nullptr, x, nullptr, nullptr, nullptr, nullptr, s1, s2, l, c, 1, perChunk); } \
+    extern "C" __global__ void gn_stats_cl_##SFX(const T* x, const double* s1, const double* s2, S* mean, S* rstd, int rows, int l, \
+                                                 int c, int cg, int chunks, double eps) { \
+        gn_stats_cl<T, S>(x, s1, s2, mean, rstd, rows, l, c, cg, chunks, eps); } \
+    extern "C" __global__ void gn_apply_cl_##SFX(const T* x, const T* w, const T* b, T* y, const S* mean, const S* rstd, int c, \
+                                                 int cg, int lc, int count, int silu) { \
+        if (silu) gn_apply_cl<T, S, true>(x, w, b, y, mean, rstd, c, cg, lc, count); \
+        else gn_apply_cl<T, S, false>(x, w, b, y, mean, rstd, c, cg, lc, count); } \
+    extern "C" __global__ void gn_bwd_cols_cl_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, \
+                                                    double* pw, double* pb, int l, int c, int cg, int perChunk, int silu) { \
+        if (silu) gn_cols_cl<T, S, 1, true>(gy, x, mean, rstd, w, b, pb, pw, l, c, cg, perChunk); \
+        else gn_cols_cl<T, S, 1, false>(gy, x, mean, rstd, w, b, pb, pw, l, c, cg, perChunk); } \
+    extern "C" __global__ void gn_bwd_apply_cl_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, \
+                                                     const double* m1, const double* m2, T* dx, int c, int cg, int lc, int count, \
+                                                     int silu) { \
+        if (silu) gn_bwd_apply_cl<T, S, true>(gy, x, mean, rstd, w, b, m1, m2, dx, c, cg, lc, count); \
+        else gn_bwd_apply_cl<T, S, false>(gy, x, mean, rstd, w, b, m1, m2, dx, c, cg, lc, count); } \
     extern "C" __global__ void gn_bwd_apply_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, \
                                                   const double* m1, const double* m2, T* dx, int c, int cg, int spatial, int n, int silu) { \
         if (silu) gn_bwd_apply<T, S, true>(gy, x, mean, rstd, w, b, m1, m2, dx, c, cg, spatial, n); \

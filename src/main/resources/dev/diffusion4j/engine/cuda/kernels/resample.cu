@@ -105,13 +105,14 @@ __device__ __forceinline__ void bilinear_bwd(const T* gy, A* acc, int nc, int h,
 }
 
 // y [N, C, HW] += bias [C] (+ z, a residual of y's shape, when not null), in place after a convolution, summed in the
-// compute type. Whole 16-byte vectors where a channel's plane holds whole vectors: one element and two integer
+// compute type; channels-last y [N, HW, C] comes as hw = 1. Whole 16-byte vectors where a channel's plane holds whole vectors: one element and two integer
 // divisions per thread left it well below the memory bandwidth (issue 19).
 template <class T>
 __device__ __forceinline__ void bias_add(T* y, const T* b, const T* z, int c, int hw, int n) {
     typedef typename TypeOps<T>::C C;
     constexpr int V = 16 / sizeof(T);
-    if (hw % V == 0 && ((unsigned long long)y | (unsigned long long)z) % 16 == 0) {
+    const bool aligned = ((unsigned long long)y | (unsigned long long)z) % 16 == 0;
+    if (hw % V == 0 && aligned) {
         const int hwv = hw / V;
         GRID_STRIDE(i, n / V) {
             const C bc = TypeOps<T>::to_c(b[((int)i / hwv) % c]);
@@ -123,6 +124,24 @@ __device__ __forceinline__ void bias_add(T* y, const T* b, const T* z, int c, in
             } else {
 #pragma unroll
                 for (int l = 0; l < V; l++) v.v[l] = TypeOps<T>::from_c(TypeOps<T>::to_c(v.v[l]) + bc);
+            }
+            ((Vec16<T>*)y)[i] = v;
+        }
+        return;
+    }
+    if (hw == 1 && c % V == 0 && aligned && (unsigned long long)b % 16 == 0) {   // channels-last: a vector is V neighbouring channels of one pixel
+        const int cv = c / V;
+        GRID_STRIDE(i, n / V) {
+            const Vec16<T> bv = ((const Vec16<T>*)b)[(int)(i % cv)];
+            Vec16<T> v = ((const Vec16<T>*)y)[i];
+            if (z) {
+                const Vec16<T> r = ((const Vec16<T>*)z)[i];
+#pragma unroll
+                for (int l = 0; l < V; l++)
+                    v.v[l] = TypeOps<T>::from_c(TypeOps<T>::to_c(v.v[l]) + TypeOps<T>::to_c(bv.v[l]) + TypeOps<T>::to_c(r.v[l]));
+            } else {
+#pragma unroll
+                for (int l = 0; l < V; l++) v.v[l] = TypeOps<T>::from_c(TypeOps<T>::to_c(v.v[l]) + TypeOps<T>::to_c(bv.v[l]));
             }
             ((Vec16<T>*)y)[i] = v;
         }
