@@ -23,8 +23,8 @@ package dev.diffusion4j.engine;
  */
 public final class Autocast implements AutoCloseable {
     private static final ThreadLocal<DType> ACTIVE = new ThreadLocal<>();
-    /** The outermost scope's cast cache: parameter tensor (by identity) to its casts by type. */
-    private static final ThreadLocal<java.util.IdentityHashMap<Tensor, java.util.EnumMap<DType, Tensor>>> CASTS = new ThreadLocal<>();
+    /** The outermost scope's cast cache: parameter tensor (by identity) to its casts by type (and forms of them, by name). */
+    private static final ThreadLocal<java.util.IdentityHashMap<Tensor, java.util.Map<String, Tensor>>> CASTS = new ThreadLocal<>();
 
     private final DType previous;
     private final boolean outermost;
@@ -58,9 +58,24 @@ public final class Autocast implements AutoCloseable {
      * grad): the cast cache (see the class comment). Anything else is cast anew.
      */
     static Tensor castParameter(Tensor p, DType t) {
+        var cache = cacheFor(p);
+        return cache == null ? p.to(t) : cache.computeIfAbsent(t.id(), k -> p.to(t));
+    }
+
+    /**
+     * make(cast), where cast is p in an op's compute type (castParameter's result, or p itself): kept in the cast cache
+     * under the name form when p's casts would be (a convolution's filter in another memory layout, say), else made anew.
+     */
+    static Tensor parameterForm(Tensor p, Tensor cast, String form, java.util.function.UnaryOperator<Tensor> make) {
+        var cache = cacheFor(p);
+        return cache == null ? make.apply(cast) : cache.computeIfAbsent(cast.dtype().id() + "/" + form, k -> make.apply(cast));
+    }
+
+    /** p's entry of the cast cache, or null when p's casts are not cached (see the class comment). */
+    private static java.util.Map<String, Tensor> cacheFor(Tensor p) {
         var cache = CASTS.get();
-        if (cache == null || ACTIVE.get() == null || GradMode.isEnabled() || !p.isLeaf() || !p.requiresGrad()) return p.to(t);
-        return cache.computeIfAbsent(p, k -> new java.util.EnumMap<>(DType.class)).computeIfAbsent(t, p::to);
+        if (cache == null || ACTIVE.get() == null || GradMode.isEnabled() || !p.isLeaf() || !p.requiresGrad()) return null;
+        return cache.computeIfAbsent(p, k -> new java.util.HashMap<>());
     }
 
     /**

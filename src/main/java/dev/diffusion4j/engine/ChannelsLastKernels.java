@@ -1,20 +1,25 @@
 package dev.diffusion4j.engine;
 
 /**
- * Native channels-last ({@link MemoryFormat#CHANNELS_LAST}) convolution and group norm, for backends that have them
- * (CUDA: cuDNN reads [N, H, W, C] directly). x, y and their gradients are [N, H, W, C]; weights keep PyTorch's
- * [Cout, Cin/groups, kh, kw]. Backends without it get the same values from ConvOps and NnOps by permuting to
- * channels-first around their ordinary kernels.
+ * Native channels-last ({@link MemoryFormat#CHANNELS_LAST}) convolution, group norm and nearest upsampling, for backends that have them
+ * (CUDA: cuDNN reads [N, H, W, C] directly). x, y and their gradients are [N, H, W, C]; a convolution's filter and its
+ * gradient are KRSC, [Cout, kh, kw, Cin/groups] (ConvOps copies PyTorch's [Cout, Cin/groups, kh, kw] to it and back).
+ * Backends without it get the same values from ConvOps and NnOps by permuting to channels-first around their ordinary
+ * kernels.
  */
 public interface ChannelsLastKernels {
-    /** conv2d(x, w) + bias (or null) + residual (null, or of the output's shape and dtype), all channels-last. */
+    /** conv2d(x, w) + bias (or null) + residual (null, or of the output's shape and dtype), all channels-last; w KRSC. */
     Tensor conv2dChannelsLast(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual);
-    /** dL/dx [N, H, W, C] of {@link #conv2dChannelsLast} (xShape channels-last). */
+    /** dL/dx [N, H, W, C] of {@link #conv2dChannelsLast} (xShape channels-last, w KRSC). */
     Tensor conv2dChannelsLastBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p);
-    /** dL/dw [Cout, Cin/groups, kh, kw] of {@link #conv2dChannelsLast}. */
+    /** dL/dw of {@link #conv2dChannelsLast}, KRSC like wShape. */
     Tensor conv2dChannelsLastBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p);
     /** {y, mean, rstd} of group norm (then SiLU) over x [N, *, C]; mean and rstd [N, groups]. */
     Tensor[] groupNormChannelsLastForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu);
     /** {dx, dweight or null, dbias or null} of {@link #groupNormChannelsLastForward}. */
     Tensor[] groupNormChannelsLastBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups, boolean silu);
+    /** Nearest upsampling of x [N, H, W, C] by an integer factor. */
+    Tensor upsampleNearest2dChannelsLast(Tensor x, int factor);
+    /** dL/dx [N, H, W, C] of {@link #upsampleNearest2dChannelsLast} from gy [N, H*factor, W*factor, C]. */
+    Tensor upsampleNearest2dChannelsLastBackward(Tensor gy, int factor);
 }

@@ -42,7 +42,10 @@ final class ConvOps {
         if (residual != null && (residual.dtype() != x.dtype() || !java.util.Arrays.equals(residual.shape, ys)
                 || residual.backend() != be)) return conv2dAdd(x, w, bias, p, null, format).add(residual);
         ChannelsLastKernels cl = last ? (ChannelsLastKernels) be : null;
-        Tensor y = last ? cl.conv2dChannelsLast(x, w, bias, p, residual)
+        // channels-last takes the filter as KRSC: one copy per forward, shared with the backward (and cached with the
+        // parameter's cast while sampling)
+        Tensor wk = last ? Autocast.parameterForm(w0, w, "krsc", c -> be.contiguous(permuted(c, 0, 2, 3, 1))) : null;
+        Tensor y = last ? cl.conv2dChannelsLast(x, wk, bias, p, residual)
                 : residual == null ? be.conv2d(x, w, bias, p) : be.conv2d(x, w, bias, p, residual);
         countConv(y, w);
         int[] xs = x.shape, ws = w.shape;
@@ -51,11 +54,19 @@ final class ConvOps {
         return Autograd.record(y, residual == null ? "conv2d" : "conv2d_add", gy0 -> {
             Tensor gy = gy0.isContiguous() ? gy0 : be.contiguous(gy0); // once, not in each of the three consumers
             return new Tensor[] {
-                !x.requiresGrad() ? null : last ? cl.conv2dChannelsLastBackwardInput(gy, w, xs, p) : be.conv2dBackwardInput(gy, w, xs, p),
-                !w.requiresGrad() ? null : last ? cl.conv2dChannelsLastBackwardWeight(x, gy, ws, p) : be.conv2dBackwardWeight(x, gy, ws, p),
+                !x.requiresGrad() ? null : last ? cl.conv2dChannelsLastBackwardInput(gy, wk, xs, p) : be.conv2dBackwardInput(gy, w, xs, p),
+                !w.requiresGrad() ? null : last ? be.contiguous(permuted(cl.conv2dChannelsLastBackwardWeight(x, gy, wk.shape, p), 0, 3, 1, 2))
+                        : be.conv2dBackwardWeight(x, gy, ws, p),
                 bias != null && bias.requiresGrad() ? gy.sum(biasDims, false) : null,
                 residualGrad ? gy0 : null};
         }, x, w, bias, residual);
+    }
+
+    /** A permuted view with no autograd record (for copies a backend makes inside an op). */
+    private static Tensor permuted(Tensor t, int... dims) {
+        int[] sh = new int[dims.length], st = new int[dims.length];
+        for (int i = 0; i < dims.length; i++) { sh[i] = t.shape[dims[i]]; st[i] = t.strides[dims[i]]; }
+        return new Tensor(t.storage, sh, st, t.offset);
     }
 
     /** The [N, H', W', Cout] output of a channels-last convolution of x [N, H, W, C]. */
@@ -89,6 +100,16 @@ final class ConvOps {
         Tensor y = x.backend().avgPool2d(x, kernel, stride);
         int[] xs = x.shape;
         return Autograd.record(y, "avg_pool2d", gy -> new Tensor[] {gy.backend().avgPool2dBackward(gy, xs, kernel, stride)}, x);
+    }
+
+    /** Nearest upsampling of x in the given format; channels-last natively where the backend has {@link ChannelsLastKernels}. */
+    static Tensor upsampleNearest(Tensor x, int factor, MemoryFormat format) {
+        if (format == MemoryFormat.CHANNELS_FIRST) return upsampleNearest(x, factor);
+        check4d(x, "upsampleNearest");
+        if (!(x.backend() instanceof ChannelsLastKernels cl))
+            return upsampleNearest(x.permute(MemoryFormat.toFirst(4)), factor).permute(MemoryFormat.toLast(4));
+        Tensor y = cl.upsampleNearest2dChannelsLast(x, factor);
+        return Autograd.record(y, "upsample_nearest2d", gy -> new Tensor[] {((ChannelsLastKernels) gy.backend()).upsampleNearest2dChannelsLastBackward(gy, factor)}, x);
     }
 
     static Tensor upsampleNearest(Tensor x, int factor) {

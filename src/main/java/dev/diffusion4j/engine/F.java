@@ -153,6 +153,9 @@ public final class F {
     /** Nearest-neighbour upsampling by an integer factor. */
     public static Tensor upsampleNearest(Tensor x, int factor) { return ConvOps.upsampleNearest(x, factor); }
 
+    /** Nearest-neighbour upsampling of x in the given format ([N, C, H, W] or channels-last [N, H, W, C]). */
+    public static Tensor upsampleNearest(Tensor x, int factor, MemoryFormat format) { return ConvOps.upsampleNearest(x, factor, format); }
+
     /** Bilinear resize to outH x outW (align_corners=false). */
     public static Tensor upsampleBilinear(Tensor x, int outH, int outW) { return ConvOps.upsampleBilinear(x, outH, outW); }
 }

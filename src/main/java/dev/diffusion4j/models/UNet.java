@@ -276,12 +276,7 @@ public final class UNet extends DenoisingNetwork {
         @Override public Tensor forward(Tensor x) { return forward(x, MemoryFormat.CHANNELS_FIRST); }
 
         Tensor forward(Tensor x, MemoryFormat f) {
-            Tensor u;
-            if (f == MemoryFormat.CHANNELS_FIRST) u = F.upsampleNearest(x, 2);
-            else {   // each pixel of [N, H, W, C] repeated 2x2
-                int n = x.shape(0), h = x.shape(1), w = x.shape(2), c = x.shape(3);
-                u = x.reshape(n, h, 1, w, 1, c).expand(n, h, 2, w, 2, c).reshape(n, 2 * h, 2 * w, c);
-            }
+            Tensor u = F.upsampleNearest(x, 2, f);
             return conv != null ? conv.forward(u, null, true, f) : u;
         }
     }

@@ -32,6 +32,11 @@ class AutocastCastCacheTest {
             assertSame(Autocast.castParameter(w, DType.F16), Autocast.castParameter(w, DType.F16), "each type has its own entry");
             assertEquals(DType.F16, Autocast.castParameter(w, DType.F16).dtype());
             assertSame(c, Autocast.castParameter(w, DType.BF16), "a norm's weight cast to its input's type shares the entry");
+            Tensor form = Autocast.parameterForm(w, c, "t", t -> t.transpose(0, 1).contiguous());
+            assertSame(form, Autocast.parameterForm(w, c, "t", t -> t.transpose(0, 1).contiguous()), "a form of the cast is kept with it");
+            assertArrayEquals(c.transpose(0, 1).toDoubleArray(), form.toDoubleArray(), 0);
+            Autocast.forgetCasts();
+            assertNotSame(form, Autocast.parameterForm(w, Autocast.cast(w), "t", t -> t.transpose(0, 1).contiguous()), "forgetCasts drops forms too");
         }
         try (var ac = Autocast.bf16()) {
             assertNotSame(Autocast.cast(w), Autocast.cast(w), "while recording, each use casts (and differentiates) anew");

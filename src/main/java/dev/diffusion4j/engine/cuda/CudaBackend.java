@@ -230,6 +230,8 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
                                                             int groups, boolean silu) {
         return norm.groupNormChannelsLastBackward(gy, x, mean, rstd, weight, bias, groups, silu);
     }
+    @Override public Tensor upsampleNearest2dChannelsLast(Tensor x, int factor) { return resample.upsampleNearest2dChannelsLast(x, factor); }
+    @Override public Tensor upsampleNearest2dChannelsLastBackward(Tensor gy, int factor) { return resample.upsampleNearest2dChannelsLastBackward(gy, factor); }
     @Override public Tensor[] groupNormForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
         return norm.groupNormForward(x, groups, weight, bias, eps, silu);
     }

@@ -122,22 +122,19 @@ final class CudaConv implements AutoCloseable {
         return dw;
     }
 
-    // ---- channels-last: x, y and their gradients [N, H, W, C]; cuDNN reads the filter as KRSC, a copy of [K, C, R, S]
+    // ---- channels-last: x, y and their gradients [N, H, W, C]; the filter and its gradient KRSC [K, R, S, C]
 
     private static int[] nchw(int[] nhwc) { return new int[] {nhwc[0], nhwc[3], nhwc[1], nhwc[2]}; }
 
     private static int[] nhwc(int[] nchw) { return new int[] {nchw[0], nchw[2], nchw[3], nchw[1]}; }
 
-    /** The filter [K, C, R, S] as contiguous KRSC memory (shape [K, R, S, C]). */
-    private Tensor krsc(Tensor w) {
-        int[] sh = w.shape(), st = w.strides();
-        return backend.contiguous(new Tensor(w.storage(), new int[] {sh[0], sh[2], sh[3], sh[1]}, new int[] {st[0], st[2], st[3], st[1]}, w.offset()));
-    }
+    /** [K, R, S, C] as the [K, C, R, S] dims the plans and shapes are written in. */
+    private static int[] kcrs(int[] krsc) { return new int[] {krsc[0], krsc[3], krsc[1], krsc[2]}; }
 
     Tensor conv2dChannelsLast(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
-        int[] ys = nhwc(p.outputShape(nchw(x.shape()), w.shape()));
-        Tensor xc = input(x, x.dtype(), "conv2d"), wc = krsc(input(w, x.dtype(), "conv2d"));
-        Convolution2d conv = plan(nchw(xc.shape()), w.shape(), p, x.dtype(), true);
+        int[] ys = nhwc(p.outputShape(nchw(x.shape()), kcrs(w.shape())));
+        Tensor xc = input(x, x.dtype(), "conv2d"), wc = input(w, x.dtype(), "conv2d");
+        Convolution2d conv = plan(nchw(xc.shape()), kcrs(wc.shape()), p, x.dtype(), true);
         Tensor y = backend.alloc(ys, x.dtype());
         conv.forward(ptr(xc), ptr(wc), ptr(y));
         Reference.reachabilityFence(xc);
@@ -149,9 +146,9 @@ final class CudaConv implements AutoCloseable {
     }
 
     Tensor conv2dChannelsLastBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p) {
-        Tensor g = input(gy, gy.dtype(), "conv2dBackwardInput"), wc = krsc(input(w, gy.dtype(), "conv2dBackwardInput"));
-        checkOutput(nhwc(p.outputShape(nchw(xShape), w.shape())), g.shape(), "conv2dBackwardInput");
-        Convolution2d conv = plan(nchw(xShape), w.shape(), p, gy.dtype(), true);
+        Tensor g = input(gy, gy.dtype(), "conv2dBackwardInput"), wc = input(w, gy.dtype(), "conv2dBackwardInput");
+        checkOutput(nhwc(p.outputShape(nchw(xShape), kcrs(wc.shape()))), g.shape(), "conv2dBackwardInput");
+        Convolution2d conv = plan(nchw(xShape), kcrs(wc.shape()), p, gy.dtype(), true);
         Tensor dx = backend.alloc(xShape.clone(), gy.dtype());
         conv.backwardData(ptr(wc), ptr(g), ptr(dx));
         Reference.reachabilityFence(wc);
@@ -161,14 +158,13 @@ final class CudaConv implements AutoCloseable {
 
     Tensor conv2dChannelsLastBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p) {
         Tensor xc = input(x, x.dtype(), "conv2dBackwardWeight"), g = input(gy, x.dtype(), "conv2dBackwardWeight");
-        checkOutput(nhwc(p.outputShape(nchw(xc.shape()), wShape)), g.shape(), "conv2dBackwardWeight");
-        Convolution2d conv = plan(nchw(xc.shape()), wShape, p, x.dtype(), true);
-        Tensor dw = backend.alloc(new int[] {wShape[0], wShape[2], wShape[3], wShape[1]}, x.dtype());   // KRSC
+        checkOutput(nhwc(p.outputShape(nchw(xc.shape()), kcrs(wShape))), g.shape(), "conv2dBackwardWeight");
+        Convolution2d conv = plan(nchw(xc.shape()), kcrs(wShape), p, x.dtype(), true);
+        Tensor dw = backend.alloc(wShape.clone(), x.dtype());
         conv.backwardFilter(ptr(xc), ptr(g), ptr(dw), false);
         Reference.reachabilityFence(xc);
         Reference.reachabilityFence(g);
-        int[] st = dw.strides();
-        return backend.contiguous(new Tensor(dw.storage(), wShape.clone(), new int[] {st[0], st[3], st[1], st[2]}, 0));
+        return dw;
     }
 
     private static void checkResidual(Tensor residual, Tensor y, int[] ys) {

@@ -56,6 +56,32 @@ final class CudaResample {
         return dx;
     }
 
+    /** Nearest upsampling of channels-last x [N, H, W, C] by f. */
+    Tensor upsampleNearest2dChannelsLast(Tensor x, int f) {
+        Tensor c = input(x, "upsampleNearest2d");
+        int[] xs = c.shape();
+        Tensor y = backend.alloc(new int[] {xs[0], xs[1] * f, xs[2] * f, xs[3]}, c.dtype());
+        launchNearestChannelsLast("nearest_cl_fwd", c, y, xs, f);
+        return y;
+    }
+
+    /** The adjoint of {@link #upsampleNearest2dChannelsLast}: gy [N, H*f, W*f, C] summed over each f x f block. */
+    Tensor upsampleNearest2dChannelsLastBackward(Tensor gy, int f) {
+        Tensor g = input(gy, "upsampleNearest2dBackward");
+        int[] ys = g.shape();
+        int[] xs = {ys[0], ys[1] / f, ys[2] / f, ys[3]};
+        Tensor dx = backend.alloc(xs, g.dtype());
+        launchNearestChannelsLast("nearest_cl_bwd", g, dx, xs, f);
+        return dx;
+    }
+
+    /** One thread per input pixel and 16-byte vector of channels where the channels hold whole vectors, else per channel. */
+    private void launchNearestChannelsLast(String name, Tensor from, Tensor to, int[] xs, int f) {
+        int pixels = xs[0] * xs[1] * xs[2], v = 16 / from.dtype().byteSize();
+        boolean vec = xs[3] % v == 0 && CudaBackend.ptr(from).deviceAddress() % 16 == 0 && CudaBackend.ptr(to).deviceAddress() % 16 == 0;
+        kernels.launch(kernels.get("resample", fn(name, from)), (long) pixels * (vec ? xs[3] / v : xs[3]), ptr(from), ptr(to), pixels, xs[2], xs[3], f, vec ? 1 : 0);
+    }
+
     Tensor upsampleBilinear2d(Tensor x, int oh, int ow) {
         Tensor c = input(x, "upsampleBilinear2d");
         int[] xs = c.shape();

@@ -197,6 +197,10 @@ final class ParityCases {
         cs.add(c("avg_pool2d.overlapping", "avgPool2d avgPool2dBackward", x -> F.avgPool2d(x[0], 3, 2), rn(3513, 2, 3, 9, 7)));
         cs.add(c("upsample_nearest", "upsampleNearest2d upsampleNearest2dBackward", x -> F.upsampleNearest(x[0], 2), rn(3514, 2, 3, 5, 4)));
         cs.add(c("upsample_nearest.x3", "upsampleNearest2d upsampleNearest2dBackward", x -> F.upsampleNearest(x[0], 3), rn(3526, 1, 2, 3, 5)));
+        cs.add(c("upsample_nearest_cl.vectors", "upsampleNearest2dChannelsLast upsampleNearest2dChannelsLastBackward",
+                x -> F.upsampleNearest(x[0], 2, MemoryFormat.CHANNELS_LAST), rn(3539, 2, 3, 5, 16)));
+        cs.add(c("upsample_nearest_cl.x3_elements", "upsampleNearest2dChannelsLast upsampleNearest2dChannelsLastBackward",
+                x -> F.upsampleNearest(x[0], 3, MemoryFormat.CHANNELS_LAST), rn(3540, 1, 4, 2, 5)));
         cs.add(c("upsample_bilinear.up", "upsampleBilinear2d upsampleBilinear2dBackward", x -> F.upsampleBilinear(x[0], 7, 9), rn(3515, 2, 2, 3, 4)));
         cs.add(c("upsample_bilinear.down", "upsampleBilinear2d upsampleBilinear2dBackward", x -> F.upsampleBilinear(x[0], 2, 3), rn(3516, 1, 2, 5, 7)));
         // ---- fused NN ops

@@ -375,6 +375,7 @@ __device__ __forceinline__ void gn_cols_cl(const T* gy, const T* x, const S* mea
         const int l0 = chunk * perChunk, l1 = min(l, l0 + perChunk);
         if (MODE == 0) {
             const double shift = TypeOps<T>::to_d(x[base]);
+#pragma unroll 4
             for (int i = l0 + warp; i < l1; i += 8) {
                 const double d = TypeOps<T>::to_d(x[base + (long long)i * c]) - shift;
                 a += d;
@@ -384,6 +385,7 @@ __device__ __forceinline__ void gn_cols_cl(const T* gy, const T* x, const S* mea
             const int row = n * groups + col / cg;
             const C mu = (C)mean[row], rs = (C)rstd[row];
             const C wc = w ? TypeOps<T>::to_c(w[col]) : C(1), bc = b ? TypeOps<T>::to_c(b[col]) : C(0);
+#pragma unroll 4
             for (int i = l0 + warp; i < l1; i += 8) {
                 const long long e = base + (long long)i * c;
                 const C xh = (TypeOps<T>::to_c(x[e]) - mu) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gy[e]), wc, bc);
@@ -439,13 +441,12 @@ __device__ __forceinline__ void gn_apply_cl(const T* x, const T* w, const T* b, 
     const int groups = c / cg;
     if (c % V == 0 && ((unsigned long long)x | (unsigned long long)y) % 16 == 0) {
         GRID_STRIDE(i, count / V) {
-            const long long e0 = (long long)i * V;
-            const int n = (int)(e0 / lc), ch0 = (int)(e0 % c);
+            const unsigned e0 = i * V, n = e0 / (unsigned)lc, ch0 = e0 % (unsigned)c;   // 32-bit: count is an int
             Vec16<T> v = ((const Vec16<T>*)x)[i];
 #pragma unroll
             for (int k = 0; k < V; k++) {
                 const int ch = ch0 + k, row = n * groups + ch / cg;
-                const C a = (C)((w ? TypeOps<T>::to_d(w[ch]) : 1.0) * (double)rstd[row]);
+                const C a = (w ? TypeOps<T>::to_c(w[ch]) : C(1)) * (C)rstd[row];
                 C z = a * (TypeOps<T>::to_c(v.v[k]) - (C)mean[row]) + (b ? TypeOps<T>::to_c(b[ch]) : C(0));
                 if (SILU) z = z * sigm(z);
                 v.v[k] = TypeOps<T>::from_c(z);
@@ -455,8 +456,8 @@ __device__ __forceinline__ void gn_apply_cl(const T* x, const T* w, const T* b, 
         return;
     }
     GRID_STRIDE(i, count) {
-        const int n = (int)(i / lc), ch = (int)(i % c), row = n * groups + ch / cg;
-        const C a = (C)((w ? TypeOps<T>::to_d(w[ch]) : 1.0) * (double)rstd[row]);
+        const int n = (int)(i / (unsigned)lc), ch = (int)(i % (unsigned)c), row = n * groups + ch / cg;
+        const C a = (w ? TypeOps<T>::to_c(w[ch]) : C(1)) * (C)rstd[row];
         C z = a * (TypeOps<T>::to_c(x[i]) - (C)mean[row]) + (b ? TypeOps<T>::to_c(b[ch]) : C(0));
         if (SILU) z = z * sigm(z);
         y[i] = TypeOps<T>::from_c(z);
@@ -472,8 +473,7 @@ __device__ __forceinline__ void gn_bwd_apply_cl(const T* gy, const T* x, const S
     const int groups = c / cg;
     if (c % V == 0 && ((unsigned long long)x | (unsigned long long)gy | (unsigned long long)dx) % 16 == 0) {
         GRID_STRIDE(i, count / V) {
-            const long long e0 = (long long)i * V;
-            const int n = (int)(e0 / lc), ch0 = (int)(e0 % c);
+            const unsigned e0 = i * V, n = e0 / (unsigned)lc, ch0 = e0 % (unsigned)c;
             const Vec16<T> xv = ((const Vec16<T>*)x)[i], gv = ((const Vec16<T>*)gy)[i];
             Vec16<T> out;
 #pragma unroll
@@ -489,7 +489,7 @@ __device__ __forceinline__ void gn_bwd_apply_cl(const T* gy, const T* x, const S
         return;
     }
     GRID_STRIDE(i, count) {
-        const int n = (int)(i / lc), ch = (int)(i % c), row = n * groups + ch / cg;
+        const int n = (int)(i / (unsigned)lc), ch = (int)(i % (unsigned)c), row = n * groups + ch / cg;
         const C mu = (C)mean[row], rs = (C)rstd[row];
         const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
         const C xh = (TypeOps<T>::to_c(x[i]) - mu) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gy[i]), wc, bc);

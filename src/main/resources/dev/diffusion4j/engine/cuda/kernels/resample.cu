@@ -61,6 +61,40 @@ __device__ __forceinline__ void nearest_bwd(const T* gy, T* dx, int nc, int h, i
     }
 }
 
+// Channels-last nearest: x [N, H, W, C] with every pixel's channels repeated over an f x f block of y. A thread owns
+// V neighbouring channels of one input pixel (16-byte vectors where C holds whole ones), so loads and stores are whole
+// vectors; pixels = N * H * W, t = n * H + iy as in nearest_fwd.
+template <class T, int V>
+__device__ __forceinline__ void nearest_cl_fwd(const T* x, T* y, int pixels, int w, int c, int f) {
+    const int cu = c / V, ow = w * f;
+    GRID_STRIDE(i, pixels * cu) {
+        const int u = (int)i % cu, p = (int)i / cu, ix = p % w, t = p / w;
+        const Pack<T, V> v = *(const Pack<T, V>*)(x + (long long)p * c + u * V);
+        for (int dy = 0; dy < f; dy++)
+            for (int dx = 0; dx < f; dx++) *(Pack<T, V>*)(y + ((long long)(t * f + dy) * ow + ix * f + dx) * c + u * V) = v;
+    }
+}
+
+template <class T, int V>
+__device__ __forceinline__ void nearest_cl_bwd(const T* gy, T* dx, int pixels, int w, int c, int f) {
+    typedef typename TypeOps<T>::C C;
+    const int cu = c / V, ow = w * f;
+    GRID_STRIDE(i, pixels * cu) {
+        const int u = (int)i % cu, p = (int)i / cu, ix = p % w, t = p / w;
+        C sum[V] = {};
+        for (int dy = 0; dy < f; dy++)
+            for (int dx0 = 0; dx0 < f; dx0++) {
+                const Pack<T, V> g = *(const Pack<T, V>*)(gy + ((long long)(t * f + dy) * ow + ix * f + dx0) * c + u * V);
+#pragma unroll
+                for (int k = 0; k < V; k++) sum[k] += TypeOps<T>::to_c(g.v[k]);
+            }
+        Pack<T, V> out;
+#pragma unroll
+        for (int k = 0; k < V; k++) out.v[k] = TypeOps<T>::from_c(sum[k]);
+        *(Pack<T, V>*)(dx + (long long)p * c + u * V) = out;
+    }
+}
+
 // align_corners=false taps, in double exactly as CpuConvReference.bilinearTaps.
 __device__ __forceinline__ void bilinear_taps(int dst, int in, int out, int& i0, int& i1, double& w0, double& w1) {
     double src = fmax(0.0, (dst + 0.5) * in / out - 0.5);
@@ -165,6 +199,10 @@ __device__ __forceinline__ void bias_add(T* y, const T* b, const T* z, int c, in
         bilinear_fwd<T>(x, y, nc, h, w, oh, ow); } \
     extern "C" __global__ void bilinear_bwd_##S(const T* gy, A* acc, int nc, int h, int w, int oh, int ow) { \
         bilinear_bwd<T, A>(gy, acc, nc, h, w, oh, ow); } \
+    extern "C" __global__ void nearest_cl_fwd_##S(const T* x, T* y, int pixels, int w, int c, int f, int vec) { \
+        if (vec) nearest_cl_fwd<T, 16 / sizeof(T)>(x, y, pixels, w, c, f); else nearest_cl_fwd<T, 1>(x, y, pixels, w, c, f); } \
+    extern "C" __global__ void nearest_cl_bwd_##S(const T* gy, T* dx, int pixels, int w, int c, int f, int vec) { \
+        if (vec) nearest_cl_bwd<T, 16 / sizeof(T)>(gy, dx, pixels, w, c, f); else nearest_cl_bwd<T, 1>(gy, dx, pixels, w, c, f); } \
     extern "C" __global__ void bias_add_##S(T* y, const T* b, const T* z, int c, int hw, int n) { bias_add<T>(y, b, z, c, hw, n); }
 
 RESAMPLE_KERNELS(float, float, f32)
