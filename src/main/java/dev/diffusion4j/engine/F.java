@@ -137,7 +137,8 @@ public final class F {
     /**
      * conv2d of x in the given format ([N, C, H, W], or channels-last [N, H, W, C] with the output likewise), plus bias
      * and residual (either may be null; a residual has the output's shape and format). The weight is [Cout, Cin/groups,
-     * kh, kw] in both.
+     * kh, kw] in both. The bias is [Cout], or channels-last also [N, Cout], one per sample (a U-Net block's bias plus
+     * its time embedding, added in the same pass).
      */
     public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual, MemoryFormat format) {
         return ConvOps.conv2dAdd(x, w, bias, p, residual, format);

@@ -43,10 +43,12 @@ public final class ResBlock extends Module {
         Tensor e = t.forward(F.silu(temb));
         int n = x.shape(0);
         if (!scaleShift) {
-            // c1's bias joins the embedding ([N, C], small) so the feature map takes one add, not two
-            Tensor h = c1.forward(n1.forward(x, true, format), null, false, format);
-            Tensor shift = perChannel(e.add(c1.bias().data().to(e.dtype())), n, format);
-            return out(x, n2.forward(h.add(shift), true, format), format);
+            // c1's bias joins the embedding ([N, C], small) so the feature map takes one add, not two; channels-last, the
+            // convolution adds it in its bias pass
+            Tensor shift = e.add(c1.bias().data().to(e.dtype()));
+            Tensor h = format == MemoryFormat.CHANNELS_LAST ? c1.forwardChannelsLast(n1.forward(x, true, format), shift)
+                    : c1.forward(n1.forward(x, true, format), null, false, format).add(perChannel(shift, n, format));
+            return out(x, n2.forward(h, true, format), format);
         }
         Tensor h = c1.forward(n1.forward(x, true, format), null, true, format);
         Tensor scale = perChannel(e.slice(1, 0, outChannels), n, format);
