@@ -1,8 +1,11 @@
 package dev.diffusion4j.models;
 
+import dev.diffusion4j.engine.Autocast;
 import dev.diffusion4j.engine.ChannelsLastKernels;
+import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.MemoryFormat;
+import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.nn.Conv2d;
@@ -151,20 +154,26 @@ public final class UNet extends DenoisingNetwork {
 
     /**
      * Which memory format the activations take: null (the default) picks channels-last where the backend has native
-     * channels-last convolutions (CUDA), as -Ddiffusion4j.channelsLast=auto; true or false there forces one. The
-     * values are the same either way up to float rounding order.
+     * channels-last convolutions (CUDA) and they run on tensor cores (bf16 autocast or storage, or TF32), as
+     * -Ddiffusion4j.channelsLast=auto; true or false there forces one. Strict FP32 stays channels-first, where cuDNN's
+     * kernels read NCHW as they are and cudnnFind picks the fastest (not measured channels-last). The values are the same
+     * either way up to float rounding order.
      */
     public void setMemoryFormat(MemoryFormat format) { this.format = format; }
 
     private MemoryFormat format;
     private static final String CHANNELS_LAST = System.getProperty("diffusion4j.channelsLast", "auto").strip();
 
+    private static boolean tensorCores(Tensor x) {
+        return x.dtype() == DType.BF16 || Autocast.active() == DType.BF16 || Precision.tf32Allowed();
+    }
+
     private MemoryFormat memoryFormat(Tensor x) {
         if (format != null) return format;
         return switch (CHANNELS_LAST) {
             case "true" -> MemoryFormat.CHANNELS_LAST;
             case "false" -> MemoryFormat.CHANNELS_FIRST;
-            case "auto" -> x.backend() instanceof ChannelsLastKernels ? MemoryFormat.CHANNELS_LAST : MemoryFormat.CHANNELS_FIRST;
+            case "auto" -> x.backend() instanceof ChannelsLastKernels && tensorCores(x) ? MemoryFormat.CHANNELS_LAST : MemoryFormat.CHANNELS_FIRST;
             default -> throw new IllegalArgumentException("-Ddiffusion4j.channelsLast must be auto, true or false, not " + CHANNELS_LAST);
         };
     }
