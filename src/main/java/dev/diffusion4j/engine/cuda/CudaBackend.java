@@ -198,12 +198,12 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
     @Override public Tensor indexAdd(int[] shape, int dim, Tensor index, Tensor src) { return indexing.indexAdd(shape, dim, index, src); }
 
     @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) { return conv().conv2d(x, w, bias, p); }
-    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) { return conv().conv2d(x, w, bias, p, residual); }
+    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) { return conv().conv2d(x, w, bias, p, residual, false); }
     @Override public Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p) {
-        return conv().conv2dBackwardInput(gy, w, xShape, p);
+        return conv().conv2dBackwardInput(gy, w, xShape, p, false);
     }
     @Override public Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p) {
-        return conv().conv2dBackwardWeight(x, gy, wShape, p);
+        return conv().conv2dBackwardWeight(x, gy, wShape, p, false);
     }
     @Override public Tensor avgPool2d(Tensor x, int kernel, int stride) { return resample.avgPool2d(x, kernel, stride); }
     @Override public Tensor avgPool2dBackward(Tensor gy, int[] xShape, int kernel, int stride) {
@@ -215,13 +215,13 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
     @Override public Tensor upsampleBilinear2dBackward(Tensor gy, int[] xShape) { return resample.upsampleBilinear2dBackward(gy, xShape); }
 
     @Override public Tensor conv2dChannelsLast(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
-        return conv().conv2dChannelsLast(x, w, bias, p, residual);
+        return conv().conv2d(x, w, bias, p, residual, true);
     }
     @Override public Tensor conv2dChannelsLastBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p) {
-        return conv().conv2dChannelsLastBackwardInput(gy, w, xShape, p);
+        return conv().conv2dBackwardInput(gy, w, xShape, p, true);
     }
     @Override public Tensor conv2dChannelsLastBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p) {
-        return conv().conv2dChannelsLastBackwardWeight(x, gy, wShape, p);
+        return conv().conv2dBackwardWeight(x, gy, wShape, p, true);
     }
     @Override public Tensor[] groupNormChannelsLastForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
         return norm.groupNormChannelsLastForward(x, groups, weight, bias, eps, silu);

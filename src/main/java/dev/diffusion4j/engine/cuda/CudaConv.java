@@ -80,30 +80,41 @@ final class CudaConv implements AutoCloseable {
 
     private static long ptr(Tensor t) { return CudaBackend.ptr(t).deviceAddress(); }
 
-    Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) { return conv2d(x, w, bias, p, null); }
+    Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p) { return conv2d(x, w, bias, p, null, false); }
+
+    // Each direction serves both layouts: channels-first, or (last) channels-last x, y and their gradients [N, H, W, C]
+    // with the filter and its gradient KRSC [K, R, S, C]. The plans are keyed and the shapes checked in NCHW / KCRS dims.
+
+    /** Dims of a [N, H, W, C] (or [K, R, S, C]) memory shape in NCHW (KCRS) order; a channels-first shape as it is. */
+    private static int[] dims(int[] shape, boolean last) { return last ? new int[] {shape[0], shape[3], shape[1], shape[2]} : shape; }
+
+    /** The memory shape of NCHW dims: [N, H, W, C] when last. */
+    private static int[] memory(int[] nchw, boolean last) { return last ? new int[] {nchw[0], nchw[2], nchw[3], nchw[1]} : nchw; }
 
     /**
      * conv2d(x, w) + bias + residual (null: none; else of the output's shape and dtype), the bias and the residual added
-     * in one pass; without a bias the residual takes its own add.
+     * in one pass; without a bias the residual takes its own add. Channels-last, the bias may also be [N, C], per sample.
      */
-    Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
-        int[] ys = p.outputShape(x.shape(), w.shape());
+    Tensor conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual, boolean last) {
+        int[] ys = memory(p.outputShape(dims(x.shape(), last), dims(w.shape(), last)), last);
         Tensor xc = input(x, x.dtype(), "conv2d"), wc = input(w, x.dtype(), "conv2d");
-        Convolution2d conv = plan(xc.shape(), wc.shape(), p, x.dtype(), false);
+        Convolution2d conv = plan(dims(xc.shape(), last), dims(wc.shape(), last), p, x.dtype(), last);
         Tensor y = backend.alloc(ys, x.dtype());
         conv.forward(ptr(xc), ptr(wc), ptr(y));
         Reference.reachabilityFence(xc); // the library call took raw addresses: keep the storages until it is queued
         Reference.reachabilityFence(wc);
         checkResidual(residual, y, ys);
         if (bias == null) return residual == null ? y : backend.binary(dev.diffusion4j.engine.BinaryOp.ADD, y, residual);
-        resample.addBias(y, bias, residual == null ? null : backend.contiguous(backend.onThisDevice(residual, "conv2d residual")));
+        Tensor r = residual == null ? null : backend.contiguous(backend.onThisDevice(residual, "conv2d residual"));
+        if (last) resample.addBiasChannelsLast(y, bias, r);
+        else resample.addBias(y, bias, r);
         return y;
     }
 
-    Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p) {
+    Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p, boolean last) {
         Tensor g = input(gy, gy.dtype(), "conv2dBackwardInput"), wc = input(w, gy.dtype(), "conv2dBackwardInput");
-        checkOutput(p.outputShape(xShape, wc.shape()), g.shape(), "conv2dBackwardInput");
-        Convolution2d conv = plan(xShape, wc.shape(), p, gy.dtype(), false);
+        checkOutput(memory(p.outputShape(dims(xShape, last), dims(wc.shape(), last)), last), g.shape(), "conv2dBackwardInput");
+        Convolution2d conv = plan(dims(xShape, last), dims(wc.shape(), last), p, gy.dtype(), last);
         Tensor dx = backend.alloc(xShape.clone(), gy.dtype());
         conv.backwardData(ptr(wc), ptr(g), ptr(dx));
         Reference.reachabilityFence(wc);
@@ -111,55 +122,10 @@ final class CudaConv implements AutoCloseable {
         return dx;
     }
 
-    Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p) {
+    Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p, boolean last) {
         Tensor xc = input(x, x.dtype(), "conv2dBackwardWeight"), g = input(gy, x.dtype(), "conv2dBackwardWeight");
-        checkOutput(p.outputShape(xc.shape(), wShape), g.shape(), "conv2dBackwardWeight");
-        Convolution2d conv = plan(xc.shape(), wShape, p, x.dtype(), false);
-        Tensor dw = backend.alloc(wShape.clone(), x.dtype());
-        conv.backwardFilter(ptr(xc), ptr(g), ptr(dw), false);
-        Reference.reachabilityFence(xc);
-        Reference.reachabilityFence(g);
-        return dw;
-    }
-
-    // ---- channels-last: x, y and their gradients [N, H, W, C]; the filter and its gradient KRSC [K, R, S, C]
-
-    private static int[] nchw(int[] nhwc) { return new int[] {nhwc[0], nhwc[3], nhwc[1], nhwc[2]}; }
-
-    private static int[] nhwc(int[] nchw) { return new int[] {nchw[0], nchw[2], nchw[3], nchw[1]}; }
-
-    /** [K, R, S, C] as the [K, C, R, S] dims the plans and shapes are written in. */
-    private static int[] kcrs(int[] krsc) { return new int[] {krsc[0], krsc[3], krsc[1], krsc[2]}; }
-
-    Tensor conv2dChannelsLast(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual) {
-        int[] ys = nhwc(p.outputShape(nchw(x.shape()), kcrs(w.shape())));
-        Tensor xc = input(x, x.dtype(), "conv2d"), wc = input(w, x.dtype(), "conv2d");
-        Convolution2d conv = plan(nchw(xc.shape()), kcrs(wc.shape()), p, x.dtype(), true);
-        Tensor y = backend.alloc(ys, x.dtype());
-        conv.forward(ptr(xc), ptr(wc), ptr(y));
-        Reference.reachabilityFence(xc);
-        Reference.reachabilityFence(wc);
-        checkResidual(residual, y, ys);
-        if (bias == null) return residual == null ? y : backend.binary(dev.diffusion4j.engine.BinaryOp.ADD, y, residual);
-        resample.addBiasChannelsLast(y, bias, residual == null ? null : backend.contiguous(backend.onThisDevice(residual, "conv2d residual")));
-        return y;
-    }
-
-    Tensor conv2dChannelsLastBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p) {
-        Tensor g = input(gy, gy.dtype(), "conv2dBackwardInput"), wc = input(w, gy.dtype(), "conv2dBackwardInput");
-        checkOutput(nhwc(p.outputShape(nchw(xShape), kcrs(wc.shape()))), g.shape(), "conv2dBackwardInput");
-        Convolution2d conv = plan(nchw(xShape), kcrs(wc.shape()), p, gy.dtype(), true);
-        Tensor dx = backend.alloc(xShape.clone(), gy.dtype());
-        conv.backwardData(ptr(wc), ptr(g), ptr(dx));
-        Reference.reachabilityFence(wc);
-        Reference.reachabilityFence(g);
-        return dx;
-    }
-
-    Tensor conv2dChannelsLastBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p) {
-        Tensor xc = input(x, x.dtype(), "conv2dBackwardWeight"), g = input(gy, x.dtype(), "conv2dBackwardWeight");
-        checkOutput(nhwc(p.outputShape(nchw(xc.shape()), kcrs(wShape))), g.shape(), "conv2dBackwardWeight");
-        Convolution2d conv = plan(nchw(xc.shape()), kcrs(wShape), p, x.dtype(), true);
+        checkOutput(memory(p.outputShape(dims(xc.shape(), last), dims(wShape, last)), last), g.shape(), "conv2dBackwardWeight");
+        Convolution2d conv = plan(dims(xc.shape(), last), dims(wShape, last), p, x.dtype(), last);
         Tensor dw = backend.alloc(wShape.clone(), x.dtype());
         conv.backwardFilter(ptr(xc), ptr(g), ptr(dw), false);
         Reference.reachabilityFence(xc);
