@@ -43,11 +43,11 @@ static void run(const char* type, K kernels, int N, int C, int groups, int H, in
     const double eps = 1e-5;
     if constexpr (cl) {
         std::vector<double> s1(planes * chunks), s2(planes * chunks);
-        launch3((C + 31) / 32, N, chunks, 256, 0, [&] { kernels.cols(x.data(), s1.data(), s2.data(), sp, C, perChunk); });
+        launch3((C + 31) / 32 * N, chunks, 1, 256, 0, [&] { kernels.cols(x.data(), s1.data(), s2.data(), sp, C, perChunk); });
         launch3((rows + 255) / 256, 1, 1, 256, 0, [&] {
             kernels.stats(x.data(), s1.data(), s2.data(), mean.data(), rstd.data(), rows, sp, C, cg, chunks, eps); });
         launch3((n + 255) / 256, 1, 1, 256, 0, [&] { kernels.apply(x.data(), w.data(), b.data(), y.data(), mean.data(), rstd.data(), C, cg, sp * C, n, silu); });
-        launch3((C + 31) / 32, N, chunks, 256, 0, [&] {
+        launch3((C + 31) / 32 * N, chunks, 1, 256, 0, [&] {
             kernels.planes(gy.data(), x.data(), mean.data(), rstd.data(), w.data(), b.data(), pw.data(), pb.data(), sp, C, cg, perChunk, silu); });
         launch3((rows + 255) / 256, 1, 1, 256, 0, [&] { kernels.rows(w.data(), pw.data(), pb.data(), m1.data(), m2.data(), rows, C, cg, sp, chunks); });
         launch3((n + 255) / 256, 1, 1, 256, 0, [&] {

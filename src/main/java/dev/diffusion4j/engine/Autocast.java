@@ -65,6 +65,8 @@ public final class Autocast implements AutoCloseable {
     /**
      * make(cast), where cast is p in an op's compute type (castParameter's result, or p itself): kept in the cast cache
      * under the name form when p's casts would be (a convolution's filter in another memory layout, say), else made anew.
+     * Like a cast, a form is a copy: weights written in place without {@link #forgetCasts} (anything but
+     * Parameter.copyFrom and the optimizers) leave it stale until the outermost scope closes, even where p needs no cast.
      */
     static Tensor parameterForm(Tensor p, Tensor cast, String form, java.util.function.UnaryOperator<Tensor> make) {
         var cache = cacheFor(p);

@@ -28,6 +28,9 @@ final class ConvOps {
         if (format == MemoryFormat.CHANNELS_LAST) {
             if (x0.rank() != 4) throw new IllegalArgumentException("conv2d channels-last expects [N, H, W, C], got " + Shape.str(x0.shape));
             Tensor x = Autocast.cast(x0), w = Autocast.cast(w0);
+            if (sampleBias && (bias0.shape[0] != x.shape[0] || bias0.shape[1] != w.shape[0]))
+                throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias0.shape) + " does not match " + w.shape[0]
+                        + " output channels of " + x.shape[0] + " samples");
             if (!(ElementwiseOps.backendOf(x, w) instanceof ChannelsLastKernels)) {
                 int[] first = MemoryFormat.toFirst(4);
                 Tensor y = conv2dAdd(x.permute(first), w, sampleBias ? null : bias0, p, residual == null ? null : residual.permute(first));

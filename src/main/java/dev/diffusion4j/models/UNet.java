@@ -165,7 +165,7 @@ public final class UNet extends DenoisingNetwork {
     private static final String CHANNELS_LAST = System.getProperty("diffusion4j.channelsLast", "auto").strip();
 
     private static boolean tensorCores(Tensor x) {
-        return x.dtype() == DType.BF16 || Autocast.active() == DType.BF16 || Precision.tf32Allowed();
+        return x.dtype() == DType.BF16 || x.dtype() == DType.F32 && (Autocast.active() == DType.BF16 || Precision.tf32Allowed());
     }
 
     private MemoryFormat memoryFormat(Tensor x) {

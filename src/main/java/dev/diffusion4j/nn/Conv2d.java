@@ -52,7 +52,7 @@ public final class Conv2d extends Module {
 
     /**
      * The convolution of x in the given format (channels-last: x [N, H, W, C], output likewise) plus, when given, the
-     * residual, added in the bias pass; with {@code withBias} false the bias is the caller's to add, as
+     * residual, added in the bias pass where there is a bias; with {@code withBias} false the bias is the caller's to add, as
      * {@link #forwardWithoutBias}.
      */
     public Tensor forward(Tensor x, Tensor residual, boolean withBias, MemoryFormat format) {

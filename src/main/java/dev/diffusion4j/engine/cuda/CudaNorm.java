@@ -135,7 +135,7 @@ final class CudaNorm {
         String sfx = CudaKernels.suffix(xc.dtype());
         int colBlocks = (c + 31) / 32, perChunk = rowsPerChunk(l, colBlocks * n), chunks = chunks(l, perChunk);
         try (DeviceBuffer s1 = backend.scratch(8L * chunks * n * c); DeviceBuffer s2 = backend.scratch(8L * chunks * n * c)) {
-            kernels.get("norm", "gn_cols_stats_cl_" + sfx).launch(Dim3.of(colBlocks, n, chunks), Dim3.of(CudaKernels.BLOCK), 0,
+            kernels.get("norm", "gn_cols_stats_cl_" + sfx).launch(Dim3.of(colBlocks * n, chunks), Dim3.of(CudaKernels.BLOCK), 0,
                     ptr(xc), s1.address(), s2.address(), l, c, perChunk);
             kernels.launch(kernels.get("norm", "gn_stats_cl_" + sfx), rows, ptr(xc), s1.address(), s2.address(), ptr(mean), ptr(rstd),
                     rows, l, c, cg, chunks, eps);
@@ -158,7 +158,7 @@ final class CudaNorm {
         try (DeviceBuffer pw = backend.scratch(8L * chunks * n * c); DeviceBuffer pb = backend.scratch(8L * chunks * n * c);
              DeviceBuffer m1 = backend.scratch(8L * rows); DeviceBuffer m2 = backend.scratch(8L * rows)) {
             if (xc.numel() > 0) {
-                kernels.get("norm", "gn_bwd_cols_cl_" + sfx).launch(Dim3.of(colBlocks, n, chunks), Dim3.of(CudaKernels.BLOCK), 0,
+                kernels.get("norm", "gn_bwd_cols_cl_" + sfx).launch(Dim3.of(colBlocks * n, chunks), Dim3.of(CudaKernels.BLOCK), 0,
                         ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(w), ptr(b), pw.address(), pb.address(), l, c, cg, perChunk, silu ? 1 : 0);
                 kernels.launch(kernels.get("norm", "gn_bwd_rows_" + sfx), rows, ptr(w), pw.address(), pb.address(), m1.address(),
                         m2.address(), rows, c, cg, l, chunks);

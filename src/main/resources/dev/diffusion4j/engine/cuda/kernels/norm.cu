@@ -367,8 +367,10 @@ __device__ __forceinline__ void gn_cols_cl(const T* gy, const T* x, const S* mea
                                            double* pa, double* pq, int l, int c, int cg, int perChunk) {
     typedef typename TypeOps<T>::C C;
     __shared__ double sa[8][33], sq[8][33];
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, col = blockIdx.x * 32 + lane, n = blockIdx.y, chunk = blockIdx.z;
-    const int groups = c / cg;
+    // grid (column blocks x samples, chunks): the samples ride on x, which has no 65,535 limit
+    const int colBlocks = (c + 31) / 32, samples = gridDim.x / colBlocks;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, col = (blockIdx.x % colBlocks) * 32 + lane, n = blockIdx.x / colBlocks;
+    const int chunk = blockIdx.y, groups = c / cg;
     double a = 0, q = 0;
     if (col < c) {
         const long long base = (long long)n * l * c + col;
@@ -399,7 +401,7 @@ __device__ __forceinline__ void gn_cols_cl(const T* gy, const T* x, const S* mea
     __syncthreads();
     if (warp == 0 && col < c) {
         for (int k = 1; k < 8; k++) { a += sa[k][lane]; q += sq[k][lane]; }
-        const long long o = (long long)chunk * gridDim.y * c + (long long)n * c + col;
+        const long long o = (long long)chunk * samples * c + (long long)n * c + col;
         pa[o] = a;
         pq[o] = q;
     }
