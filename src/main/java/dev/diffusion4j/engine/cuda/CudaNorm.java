@@ -54,15 +54,17 @@ final class CudaNorm {
         return s;
     }
 
-    private static void requireGroups(int[] shape, int groups) {
-        if (shape.length < 2 || groups <= 0 || shape[1] % groups != 0)
-            throw new IllegalArgumentException("groupNorm: shape " + Arrays.toString(shape) + " does not split into " + groups + " groups");
+    /** The channels (dim 1, or the last dim channels-last) split into groups; else a message naming the shape. */
+    private static void requireGroups(int[] shape, int groups, boolean channelsLast) {
+        if (shape.length < 2 || groups <= 0 || shape[channelsLast ? shape.length - 1 : 1] % groups != 0)
+            throw new IllegalArgumentException("groupNorm" + (channelsLast ? " channels-last" : "") + ": shape " + Arrays.toString(shape)
+                    + " does not split into " + groups + " groups");
     }
 
     Tensor[] groupNormForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
         Tensor xc = input(x, "groupNorm");
         int[] shape = xc.shape();
-        requireGroups(shape, groups);
+        requireGroups(shape, groups, false);
         Tensor w = param(weight, xc.dtype(), "groupNorm weight"), b = param(bias, xc.dtype(), "groupNorm bias");
         int rows = shape[0] * groups, cg = shape[1] / groups;
         Tensor y = backend.alloc(shape, xc.dtype());
@@ -82,7 +84,7 @@ final class CudaNorm {
     Tensor[] groupNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups, boolean silu) {
         Tensor xc = input(x, "groupNorm backward"), g = input(gy, "groupNorm backward");
         int[] shape = xc.shape();
-        requireGroups(shape, groups);
+        requireGroups(shape, groups, false);
         Tensor w = param(weight, xc.dtype(), "groupNorm weight"), b = param(bias, xc.dtype(), "groupNorm bias");
         Tensor mu = stats(mean, xc.dtype()), rs = stats(rstd, xc.dtype());
         int n = shape[0], c = shape[1], rows = n * groups, cg = c / groups;
@@ -110,11 +112,6 @@ final class CudaNorm {
 
     // ---- group norm on channels-last x [N, *, C] (norm.cu's *_cl kernels): column sums, per-row terms, elementwise maps
 
-    private static void requireGroupsLast(int[] shape, int groups) {
-        if (shape.length < 2 || groups <= 0 || shape[shape.length - 1] % groups != 0)
-            throw new IllegalArgumentException("groupNorm channels-last: shape " + Arrays.toString(shape) + " does not split into " + groups + " groups");
-    }
-
     /** The pixels of a channels-last shape [N, *, C]. */
     private static int pixels(int[] shape) {
         int s = 1;
@@ -125,7 +122,7 @@ final class CudaNorm {
     Tensor[] groupNormChannelsLastForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
         Tensor xc = input(x, "groupNorm");
         int[] shape = xc.shape();
-        requireGroupsLast(shape, groups);
+        requireGroups(shape, groups, true);
         Tensor w = param(weight, xc.dtype(), "groupNorm weight"), b = param(bias, xc.dtype(), "groupNorm bias");
         int n = shape[0], c = shape[shape.length - 1], l = pixels(shape), rows = n * groups, cg = c / groups;
         DType st = statType(xc.dtype());
@@ -148,7 +145,7 @@ final class CudaNorm {
     Tensor[] groupNormChannelsLastBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups, boolean silu) {
         Tensor xc = input(x, "groupNorm backward"), g = input(gy, "groupNorm backward");
         int[] shape = xc.shape();
-        requireGroupsLast(shape, groups);
+        requireGroups(shape, groups, true);
         Tensor w = param(weight, xc.dtype(), "groupNorm weight"), b = param(bias, xc.dtype(), "groupNorm bias");
         Tensor mu = stats(mean, xc.dtype()), rs = stats(rstd, xc.dtype());
         int n = shape[0], c = shape[shape.length - 1], l = pixels(shape), rows = n * groups, cg = c / groups;
