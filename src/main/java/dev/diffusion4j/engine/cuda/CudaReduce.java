@@ -36,7 +36,7 @@ final class CudaReduce {
             if (red[i]) { redShape[b] = shape[i]; redStrides[b++] = strides[i]; if (keepDim) outShape[i] = 1; }
             else { keptShape[a] = shape[i]; keptStrides[a] = strides[i]; if (!keepDim) outShape[a] = shape[i]; a++; }
         }
-        Tensor byColumns = x.isContiguous() ? columns(op, x, red, outShape) : null;
+        Tensor byColumns = columns(op, x, red, outShape);
         if (byColumns != null) return byColumns;
         StridedLayout kept = StridedLayout.of(keptShape, new int[][] {keptStrides}, new int[] {x.offset()});
         StridedLayout inner = StridedLayout.of(redShape, new int[][] {redStrides}, new int[] {0});
@@ -74,16 +74,19 @@ final class CudaReduce {
     }
 
     /**
-     * The coalesced path (col_* in reduce.cu) for a contiguous x whose reduced dims are one run with kept dims after
-     * it: x is [A, J, C] reduced over J. Bias gradients and the gradients of broadcasts over tokens take this shape, and
-     * the generic kernel reads them a column at a time, C elements apart. Null when x has another shape.
+     * The coalesced path (col_* in reduce.cu) for an x whose reduced dims are one run with kept dims after it: x is
+     * [A, J, C] reduced over J, with dense columns C and any strides for J and A where each run merges into one
+     * (a channel slice of a channels-last tensor, say). Bias gradients and the gradients of broadcasts over tokens take
+     * this shape, and the generic kernel reads them a column at a time, C elements apart. Null when x has another shape.
      */
     private Tensor columns(ReduceOp op, Tensor x, boolean[] red, int[] outShape) {
         int r = red.length, d0 = -1, d1 = -1;
         for (int i = 0; i < r; i++) if (red[i]) { if (d0 < 0) d0 = i; else if (d1 != i - 1) return null; d1 = i; }
         if (d0 < 0 || d1 == r - 1) return null;
         if (d1 < 0) d1 = d0;
-        int[] s = x.shape();
+        int[] s = x.shape(), st = x.strides();
+        long sa = runStride(s, st, 0, d0), sj = runStride(s, st, d0, d1 + 1), sc = runStride(s, st, d1 + 1, r);
+        if (sa < 0 || sj < 0 || sc != 1) return null;
         long a = 1, j = 1, c = 1;
         for (int i = 0; i < d0; i++) a *= s[i];
         for (int i = d0; i <= d1; i++) j *= s[i];
@@ -100,15 +103,30 @@ final class CudaReduce {
         Dim3 grid = Dim3.of((int) ((c + COL_TILE - 1) / COL_TILE), (int) a, split), block = Dim3.of(COL_TILE, COL_ROWS);
         TensorPointer xp = CudaBackend.ptr(x), o = CudaBackend.base(out);
         if (split == 1) {
-            kernels.get("reduce", "col_reduce_" + sfx, def).launch(grid, block, 0, xp, o, (int) a, (int) j, (int) c, chunk, (double) j);
+            kernels.get("reduce", "col_reduce_" + sfx, def).launch(grid, block, 0, xp, o, (int) a, (int) j, (int) c, sa, sj, chunk, (double) j);
         } else {
             int n = (int) (a * c);
             try (DeviceBuffer partial = backend.scratch(8L * split * n)) {
-                kernels.get("reduce", "col_part_" + sfx, def).launch(grid, block, 0, xp, partial, (int) a, (int) j, (int) c, chunk);
+                kernels.get("reduce", "col_part_" + sfx, def).launch(grid, block, 0, xp, partial, (int) a, (int) j, (int) c, sa, sj, chunk);
                 kernels.launch(kernels.get("reduce", "col_fin_" + sfx, def), n, partial, o, n, split, (double) j);
             }
         }
         return out;
+    }
+
+    /**
+     * The element stride of dims [from, to) walked as one run (each stride the next one's times its size, size-1 dims
+     * aside): the innermost stride, 0 when every size is 1, -1 when they do not merge.
+     */
+    private static long runStride(int[] shape, int[] strides, int from, int to) {
+        long inner = 0, expect = -1;
+        for (int i = to - 1; i >= from; i--) {
+            if (shape[i] == 1) continue;
+            if (expect < 0) inner = strides[i];
+            else if (strides[i] != expect) return -1;
+            expect = (long) strides[i] * shape[i];
+        }
+        return inner;
     }
 
     private static final int COL_TILE = 64, COL_ROWS = 4, COL_MIN_COLUMNS = 16, COL_MIN_ROWS = 64;

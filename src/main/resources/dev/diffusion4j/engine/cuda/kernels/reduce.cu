@@ -124,23 +124,24 @@ REDUCE_KERNELS(double, f64)
 // broadcast's gradient [B, L, D] -> [B, 1, D]: A = B). The generic kernel gives each kept element its own strided
 // walk, so a warp touches 32 rows C apart; here consecutive threads take consecutive columns and walk the rows
 // together (coalesced). Block: COL_TILE columns x COL_ROWS row lanes; grid: (column tiles, A, split chunks of J).
-// With split > 1 the chunks write double partials [split, A, C] that col_fin_* adds up.
+// x may have strided rows (sj, sa: the element strides of J and A; the C columns are dense), e.g. a channel slice of
+// a channels-last tensor. With split > 1 the chunks write double partials [split, A, C] that col_fin_* adds up.
 #define COL_TILE 64
 #define COL_ROWS 4
 template <class TI, class TO>
-__device__ __forceinline__ void col_reduce(const TI* x, TO* out, int A, int J, int C, int chunk, double divisor) {
+__device__ __forceinline__ void col_reduce(const TI* x, TO* out, int A, int J, int C, long sa, long sj, int chunk, double divisor) {
     __shared__ double part[COL_ROWS][COL_TILE];
     const int c = blockIdx.x * COL_TILE + threadIdx.x, a = blockIdx.y;
     const int lo = blockIdx.z * chunk, hi = min(J, lo + chunk);
     double a0 = red_identity(), a1 = a0;
     if (c < C) {
-        const TI* p = x + ((long) a * J) * C + c;
+        const TI* p = x + a * sa + c;
         int j = lo + threadIdx.y;
         for (; j + COL_ROWS < hi; j += 2 * COL_ROWS) {   // two loads in flight per thread
-            a0 = red_combine(a0, TypeOps<TI>::to_d(p[(long) j * C]));
-            a1 = red_combine(a1, TypeOps<TI>::to_d(p[(long) (j + COL_ROWS) * C]));
+            a0 = red_combine(a0, TypeOps<TI>::to_d(p[j * sj]));
+            a1 = red_combine(a1, TypeOps<TI>::to_d(p[(j + COL_ROWS) * sj]));
         }
-        if (j < hi) a0 = red_combine(a0, TypeOps<TI>::to_d(p[(long) j * C]));
+        if (j < hi) a0 = red_combine(a0, TypeOps<TI>::to_d(p[j * sj]));
     }
     part[threadIdx.y][threadIdx.x] = red_combine(a0, a1);
     __syncthreads();
@@ -159,10 +160,10 @@ __device__ __forceinline__ void col_reduce(const TI* x, TO* out, int A, int J, i
 }
 
 #define COL_KERNELS(T, S) \
-    extern "C" __global__ void col_reduce_##S(const T* x, T* out, int A, int J, int C, int chunk, double divisor) { \
-        col_reduce<T, T>(x, out, A, J, C, chunk, divisor); } \
-    extern "C" __global__ void col_part_##S(const T* x, double* out, int A, int J, int C, int chunk) { \
-        col_reduce<T, double>(x, out, A, J, C, chunk, 1.0); } \
+    extern "C" __global__ void col_reduce_##S(const T* x, T* out, int A, int J, int C, long sa, long sj, int chunk, double divisor) { \
+        col_reduce<T, T>(x, out, A, J, C, sa, sj, chunk, divisor); } \
+    extern "C" __global__ void col_part_##S(const T* x, double* out, int A, int J, int C, long sa, long sj, int chunk) { \
+        col_reduce<T, double>(x, out, A, J, C, sa, sj, chunk, 1.0); } \
     extern "C" __global__ void col_fin_##S(const double* part, T* out, int n, int split, double divisor) { \
         GRID_STRIDE(i, n) { \
             double acc = red_identity(); \
