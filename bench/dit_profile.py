@@ -7,15 +7,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dit import make
 
 ap = argparse.ArgumentParser(); ap.add_argument("--cfg", default="S/2"); ap.add_argument("--batch", type=int, default=256)
-ap.add_argument("--mode", default="tf32", choices=["tf32", "bf16"]); ap.add_argument("--steps", type=int, default=5)
+ap.add_argument("--mode", default="tf32", choices=["tf32", "bf16", "bf16-compile"]); ap.add_argument("--steps", type=int, default=5)
 ap.add_argument("--rows", type=int, default=30); a = ap.parse_args()
 torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
 dev = "cuda"; m = make(a.cfg, 32, 4).to(dev); opt = torch.optim.AdamW(m.parameters(), lr=1e-4, weight_decay=0)
+fwd = torch.compile(m) if a.mode == "bf16-compile" else m   # the model compiled as dit.py compiles it
 x = torch.randn(a.batch, 4, 32, 32, device=dev); y = torch.randint(0, 1000, (a.batch,), device=dev)
 def step():
     t = torch.randint(0, 1000, (a.batch,), device=dev); e = torch.randn_like(x)
-    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=a.mode == "bf16"):
-        loss = F.mse_loss(m(x + e, t, y)[:, :4].float(), e)
+    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=a.mode.startswith("bf16")):
+        loss = F.mse_loss(fwd(x + e, t, y)[:, :4].float(), e)
     opt.zero_grad(set_to_none=True); loss.backward(); torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
 for _ in range(5): step()
 torch.cuda.synchronize()

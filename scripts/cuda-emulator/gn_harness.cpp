@@ -19,15 +19,19 @@ struct BF16 { decltype(&gn_stats_bf16) stats = gn_stats_bf16; decltype(&gn_apply
 // The channels-last kernels (x [N, H*W, C]): column sums, per-row terms, elementwise maps; gn_bwd_rows is shared.
 struct F32CL { decltype(&gn_cols_stats_cl_f32) cols = gn_cols_stats_cl_f32; decltype(&gn_stats_cl_f32) stats = gn_stats_cl_f32;
                decltype(&gn_apply_cl_f32) apply = gn_apply_cl_f32; decltype(&gn_bwd_cols_cl_f32) planes = gn_bwd_cols_cl_f32;
-               decltype(&gn_bwd_rows_f32) rows = gn_bwd_rows_f32; decltype(&gn_bwd_apply_cl_f32) bwd = gn_bwd_apply_cl_f32; };
+               decltype(&gn_bwd_rows_f32) rows = gn_bwd_rows_f32; decltype(&gn_bwd_coef_cl_f32) coef = gn_bwd_coef_cl_f32;
+               decltype(&gn_bwd_apply_cl_f32) bwd = gn_bwd_apply_cl_f32; };
 struct BF16CL { decltype(&gn_cols_stats_cl_bf16) cols = gn_cols_stats_cl_bf16; decltype(&gn_stats_cl_bf16) stats = gn_stats_cl_bf16;
                 decltype(&gn_apply_cl_bf16) apply = gn_apply_cl_bf16; decltype(&gn_bwd_cols_cl_bf16) planes = gn_bwd_cols_cl_bf16;
-                decltype(&gn_bwd_rows_bf16) rows = gn_bwd_rows_bf16; decltype(&gn_bwd_apply_cl_bf16) bwd = gn_bwd_apply_cl_bf16; };
+                decltype(&gn_bwd_rows_bf16) rows = gn_bwd_rows_bf16; decltype(&gn_bwd_coef_cl_bf16) coef = gn_bwd_coef_cl_bf16;
+                decltype(&gn_bwd_apply_cl_bf16) bwd = gn_bwd_apply_cl_bf16; };
 template <class K> concept ChannelsLast = requires(K k) { k.cols; };
 
 // perChunk (channels-last only): pixels per chunk of the column sums, as CudaNorm picks to fill the device.
+// shifted (channels-last only): the norm is of x + shift, shift [N, C] given to the kernels and added as they read x.
 template <class T, class K>
-static void run(const char* type, K kernels, int N, int C, int groups, int H, int W, bool silu, double bound, int perChunk = 0) {
+static void run(const char* type, K kernels, int N, int C, int groups, int H, int W, bool silu, double bound, int perChunk = 0,
+                bool shifted = false) {
     std::mt19937 rng(11);
     std::normal_distribution<double> nd;
     constexpr bool cl = ChannelsLast<K>;
@@ -39,19 +43,26 @@ static void run(const char* type, K kernels, int N, int C, int groups, int H, in
     for (auto& v : gy) v = mk<T>(nd(rng));
     for (auto& v : w) v = mk<T>(1 + 0.3 * nd(rng));
     for (auto& v : b) v = mk<T>(0.3 * nd(rng));
+    std::vector<T> sh(N * C);
+    for (auto& v : sh) v = mk<T>(2 * nd(rng));
+    const T* shp = shifted ? sh.data() : nullptr;
     std::vector<double> pw(planes * chunks), pb(planes * chunks), m1(rows), m2(rows);
     const double eps = 1e-5;
     if constexpr (cl) {
         std::vector<double> s1(planes * chunks), s2(planes * chunks);
         launch3((C + 31) / 32 * N, chunks, 1, 256, 0, [&] { kernels.cols(x.data(), s1.data(), s2.data(), sp, C, perChunk); });
+        std::vector<float> ab(2 * planes), coef(4 * planes);
         launch3((rows + 255) / 256, 1, 1, 256, 0, [&] {
-            kernels.stats(x.data(), s1.data(), s2.data(), mean.data(), rstd.data(), rows, sp, C, cg, chunks, eps); });
-        launch3((n + 255) / 256, 1, 1, 256, 0, [&] { kernels.apply(x.data(), w.data(), b.data(), y.data(), mean.data(), rstd.data(), C, cg, sp * C, n, silu); });
+            kernels.stats(x.data(), s1.data(), s2.data(), mean.data(), rstd.data(), shp, w.data(), b.data(), ab.data(), rows, sp, C, cg, chunks, eps); });
+        // one thread per 16-byte vector, as CudaNorm launches the maps (the scalar fallback loops over the rest)
+        const int vecs = std::max(1, n * (int)sizeof(T) / 16);
+        launch3((vecs + 255) / 256, 1, 1, 256, 0, [&] { kernels.apply(x.data(), ab.data(), y.data(), C, sp * C, n, silu); });
         launch3((C + 31) / 32 * N, chunks, 1, 256, 0, [&] {
-            kernels.planes(gy.data(), x.data(), mean.data(), rstd.data(), w.data(), b.data(), pw.data(), pb.data(), sp, C, cg, perChunk, silu); });
+            kernels.planes(gy.data(), x.data(), shp, mean.data(), rstd.data(), w.data(), b.data(), pw.data(), pb.data(), sp, C, cg, perChunk, silu); });
         launch3((rows + 255) / 256, 1, 1, 256, 0, [&] { kernels.rows(w.data(), pw.data(), pb.data(), m1.data(), m2.data(), rows, C, cg, sp, chunks); });
-        launch3((n + 255) / 256, 1, 1, 256, 0, [&] {
-            kernels.bwd(gy.data(), x.data(), mean.data(), rstd.data(), w.data(), b.data(), m1.data(), m2.data(), dx.data(), C, cg, sp * C, n, silu); });
+        launch3((planes + 255) / 256, 1, 1, 256, 0, [&] {
+            kernels.coef(mean.data(), rstd.data(), shp, w.data(), b.data(), m1.data(), m2.data(), coef.data(), planes, C, cg); });
+        launch3((vecs + 255) / 256, 1, 1, 256, 0, [&] { kernels.bwd(gy.data(), x.data(), coef.data(), dx.data(), C, sp * C, n, silu); });
         for (int k = 1; k < chunks; k++)   // the chunks' sums, as the row kernels and param_grad add them
             for (int p = 0; p < planes; p++) { pw[p] += pw[k * planes + p]; pb[p] += pb[k * planes + p]; }
     } else {
@@ -71,16 +82,17 @@ static void run(const char* type, K kernels, int N, int C, int groups, int H, in
             const int c = (r % groups) * cg + i / sp, s = i % sp, nn = r / groups;
             return cl ? ((size_t)nn * sp + s) * C + c : (size_t)r * m + i;
         };
+        auto xv = [&](int i) { return val(x[at(i)]) + (shifted ? val(sh[(r / groups) * C + (r % groups) * cg + i / sp]) : 0.0); };
         double mu = 0, var = 0;
-        for (int i = 0; i < m; i++) mu += val(x[at(i)]);
+        for (int i = 0; i < m; i++) mu += xv(i);
         mu /= m;
-        for (int i = 0; i < m; i++) var += (val(x[at(i)]) - mu) * (val(x[at(i)]) - mu);
+        for (int i = 0; i < m; i++) var += (xv(i) - mu) * (xv(i) - mu);
         const double rs = 1 / std::sqrt(var / m + eps);
         std::vector<double> xh(m), dxh(m);
         double s1 = 0, s2 = 0;
         for (int i = 0; i < m; i++) {
             const int c = (r % groups) * cg + i / sp;
-            xh[i] = (val(x[at(i)]) - mu) * rs;
+            xh[i] = (xv(i) - mu) * rs;
             double z = xh[i] * val(w[c]) + val(b[c]), g = val(gy[at(i)]), out = z;
             if (silu) { double q = 1 / (1 + std::exp(-z)); out = z * q; g *= q * (1 + z * (1 - q)); }
             ey = std::max(ey, std::fabs(out - val(y[at(i)]))); my = std::max(my, std::fabs(out));
@@ -99,7 +111,8 @@ static void run(const char* type, K kernels, int N, int C, int groups, int H, in
         }
     }
     double e[3] = {ey / my, ex / mx, ep / mp};
-    printf("%-4s group norm%s%s N %d C %3d groups %d %dx%d  y %.2e dx %.2e sums %.2e\n", type, silu ? "+silu" : "     ", cl ? " (channels-last)" : "",
+    printf("%-4s group norm%s%s N %d C %3d groups %d %dx%d  y %.2e dx %.2e sums %.2e\n", type, silu ? "+silu" : "     ",
+           cl ? (shifted ? " (channels-last, shifted)" : " (channels-last)") : "",
            N, C, groups, H, W, e[0], e[1], e[2]);
     for (double v : e) if (!(v <= bound)) { printf("FAILED: over %.0e\n", bound); failures++; break; }
 }
@@ -116,6 +129,8 @@ int main() {
         run<float>("f32", F32CL{}, 1, 6, 3, 3, 3, silu, 2e-5, 9);    // element by element (C not a whole vector)
         run<bf16>("bf16", BF16CL{}, 2, 16, 2, 8, 8, silu, 1e-2, 20); // 16-byte vectors of eight channels, groups inside a vector
         run<bf16>("bf16", BF16CL{}, 2, 12, 4, 5, 5, silu, 1e-2, 25); // element by element
+        run<float>("f32", F32CL{}, 2, 40, 4, 5, 5, silu, 2e-5, 7, true);    // a per-sample shift [N, C] added as x is read
+        run<bf16>("bf16", BF16CL{}, 2, 16, 2, 8, 8, silu, 1e-2, 20, true);
     }
     return failures == 0 ? 0 : 1;
 }

@@ -17,10 +17,15 @@ public interface ChannelsLastKernels {
     Tensor conv2dChannelsLastBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p);
     /** dL/dw of {@link #conv2dChannelsLast}, KRSC like wShape. */
     Tensor conv2dChannelsLastBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p);
-    /** {y, mean, rstd} of group norm (then SiLU) over x [N, *, C]; mean and rstd [N, groups]. */
-    Tensor[] groupNormChannelsLastForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu);
-    /** {dx, dweight or null, dbias or null} of {@link #groupNormChannelsLastForward}. */
-    Tensor[] groupNormChannelsLastBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups, boolean silu);
+    /**
+     * {y, mean, rstd} of group norm (then SiLU) over x + shift for x [N, *, C] and shift null or [N, C] (a per-sample
+     * channel term that is added on the fly, never written out: a convolution's bias and time embedding); mean and rstd
+     * [N, groups].
+     */
+    Tensor[] groupNormChannelsLastForward(Tensor x, Tensor shift, int groups, Tensor weight, Tensor bias, double eps, boolean silu);
+    /** {dx, dweight or null, dbias or null} of {@link #groupNormChannelsLastForward} (dx is also the gradient of x + shift). */
+    Tensor[] groupNormChannelsLastBackward(Tensor gy, Tensor x, Tensor shift, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups,
+                                           boolean silu);
     /** Nearest upsampling of x [N, H, W, C] by an integer factor. */
     Tensor upsampleNearest2dChannelsLast(Tensor x, int factor);
     /** dL/dx [N, H, W, C] of {@link #upsampleNearest2dChannelsLast} from gy [N, H*factor, W*factor, C]. */

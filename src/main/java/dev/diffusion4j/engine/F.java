@@ -55,6 +55,15 @@ public final class F {
     }
 
     /**
+     * groupNorm(x + shift, ...) for a per-sample channel term shift [N, C] (null: none), broadcast over the pixels. On
+     * a channels-last backend (CUDA) the sum is never written out: what a convolution's bias pass would have done,
+     * done as the norm reads x.
+     */
+    public static Tensor groupNorm(Tensor x, Tensor shift, int groups, Tensor weight, Tensor bias, double eps, boolean silu, MemoryFormat format) {
+        return NnOps.groupNorm(x, shift, groups, weight, bias, eps, silu, format);
+    }
+
+    /**
      * Layer normalisation over the last {@code normalizedDims} dims of x, with elementwise weight and bias of that
      * trailing shape (either may be null).
      */

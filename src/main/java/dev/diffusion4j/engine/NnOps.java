@@ -36,7 +36,30 @@ final class NnOps {
      * else by permuting to channels-first around the ordinary kernel.
      */
     static Tensor groupNorm(Tensor x, int groups, Tensor weight0, Tensor bias0, double eps, boolean silu, MemoryFormat format) {
+        return groupNorm(x, null, groups, weight0, bias0, eps, silu, format);
+    }
+
+    /**
+     * Group norm of x + shift, shift null or [N, C] broadcast over x's pixels. Channels-last on a backend with
+     * {@link ChannelsLastKernels} the sum is never written out: the kernels add the shift as they read x, and its gradient
+     * is the column sums of dx. Elsewhere the sum is formed first.
+     */
+    static Tensor groupNorm(Tensor x, Tensor shift, int groups, Tensor weight0, Tensor bias0, double eps, boolean silu, MemoryFormat format) {
         boolean last = format == MemoryFormat.CHANNELS_LAST;
+        if (shift != null) {
+            int c = x.rank() >= 2 ? x.shape[format.channelDim(x.rank())] : -1;
+            if (x.rank() < 3 || !Arrays.equals(shift.shape, new int[] {x.shape[0], c}))
+                throw new IllegalArgumentException("groupNorm: the shift must be [N, C] = " + Shape.str(new int[] {x.rank() > 0 ? x.shape[0] : 0, c})
+                        + " for x " + Shape.str(x.shape) + ", got " + Shape.str(shift.shape));
+            sameDevice(x, shift, "groupNorm", "shift");
+            if (!last || !(x.backend() instanceof ChannelsLastKernels)) {
+                int[] s = new int[x.rank()];
+                Arrays.fill(s, 1);
+                s[0] = x.shape[0];
+                s[format.channelDim(x.rank())] = c;
+                return groupNorm(x.add(shift.reshape(s)), null, groups, weight0, bias0, eps, silu, format);
+            }
+        }
         if (last && x.rank() >= 2 && !(x.backend() instanceof ChannelsLastKernels))
             return groupNorm(x.permute(MemoryFormat.toFirst(x.rank())), groups, weight0, bias0, eps, silu).permute(MemoryFormat.toLast(x.rank()));
         Tensor weight = inputType(x, weight0), bias = inputType(x, bias0);
@@ -53,10 +76,19 @@ final class NnOps {
         Backend be = x.backend();
         if (last) {
             ChannelsLastKernels cl = (ChannelsLastKernels) be;
-            Tensor[] r = cl.groupNormChannelsLastForward(x, groups, weight, bias, eps, silu);
+            Tensor sh = shift == null || shift.dtype() == x.dtype() ? shift : shift.to(x.dtype());   // an activation: no cast cache
+            Tensor[] r = cl.groupNormChannelsLastForward(x, sh, groups, weight, bias, eps, silu);
             Tensor mean = r[1], rstd = r[2];
-            return Autograd.record(r[0], silu ? "group_norm_silu" : "group_norm",
-                    gy -> cl.groupNormChannelsLastBackward(gy, x, mean, rstd, weight, bias, groups, silu), x, weight, bias);
+            String name = silu ? "group_norm_silu" : "group_norm";
+            if (sh == null)
+                return Autograd.record(r[0], name, gy -> cl.groupNormChannelsLastBackward(gy, x, null, mean, rstd, weight, bias, groups, silu),
+                        x, weight, bias);
+            int[] pixels = new int[x.rank() - 2];
+            for (int i = 0; i < pixels.length; i++) pixels[i] = i + 1;
+            return Autograd.record(r[0], name + "_shifted", gy -> {
+                Tensor[] g = cl.groupNormChannelsLastBackward(gy, x, sh, mean, rstd, weight, bias, groups, silu);
+                return new Tensor[] {g[0], g[0].sum(pixels, false), g[1], g[2]};
+            }, x, sh, weight, bias);
         }
         Tensor[] r = be.groupNormForward(x, groups, weight, bias, eps, silu);
         Tensor mean = r[1], rstd = r[2];

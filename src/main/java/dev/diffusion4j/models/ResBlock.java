@@ -43,12 +43,11 @@ public final class ResBlock extends Module {
         Tensor e = t.forward(F.silu(temb));
         int n = x.shape(0);
         if (!scaleShift) {
-            // c1's bias joins the embedding ([N, C], small) so the feature map takes one add, not two; channels-last, the
-            // convolution adds it in its bias pass
+            // c1's bias joins the embedding ([N, C], small) as one shift that n2 adds as it reads c1's output: the
+            // feature map h + shift, read only by n2, is never written out where the backend fuses it (CUDA, channels-last)
             Tensor shift = e.add(c1.bias().data().to(e.dtype()));
-            Tensor h = format == MemoryFormat.CHANNELS_LAST ? c1.forwardChannelsLast(n1.forward(x, true, format), shift)
-                    : c1.forward(n1.forward(x, true, format), null, false, format).add(perChannel(shift, n, format));
-            return out(x, n2.forward(h, true, format), format);
+            Tensor h = c1.forward(n1.forward(x, true, format), null, false, format);
+            return out(x, n2.forward(h, shift, true, format), format);
         }
         Tensor h = c1.forward(n1.forward(x, true, format), null, true, format);
         Tensor scale = perChannel(e.slice(1, 0, outChannels), n, format);

@@ -30,6 +30,11 @@ public final class GroupNorm extends Module {
     /** forward, or with {@code silu} forwardSilu, of x in the given format ([N, C, *] or channels-last [N, *, C]). */
     public Tensor forward(Tensor x, boolean silu, MemoryFormat format) { return F.groupNorm(x, groups, w(), b(), eps, silu, format); }
 
+    /** forward(x + shift, silu, format) for a per-sample channel term shift [N, C], added as x is read where the backend can. */
+    public Tensor forward(Tensor x, Tensor shift, boolean silu, MemoryFormat format) {
+        return F.groupNorm(x, shift, groups, w(), b(), eps, silu, format);
+    }
+
     private Tensor w() { return weight == null ? null : weight.data(); }
     private Tensor b() { return bias == null ? null : bias.data(); }
 

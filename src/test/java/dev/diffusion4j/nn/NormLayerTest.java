@@ -2,8 +2,11 @@ package dev.diffusion4j.nn;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.GradCheck;
 import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.MemoryFormat;
 import dev.diffusion4j.engine.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +26,21 @@ class NormLayerTest {
         assertEquals(0, new GroupNorm(2, 4, 1e-6, false).numParameters());
         assertThrows(IllegalArgumentException.class, () -> new GroupNorm(3, 4));
         ModuleGradCheck.check("groupnorm", gn, Tensor.randn(new Generator(3), 2, 4, 2, 2));
+    }
+
+    @Test
+    void groupNormOfAShiftedInputInBothFormats() {
+        GroupNorm gn = new GroupNorm(2, 4);
+        Tensor x = Tensor.randn(new Generator(6), 2, 4, 3, 3).to(DType.F64), shift = Tensor.randn(new Generator(7), 2, 4).mul(2).to(DType.F64);
+        Tensor want = gn.forward(x.add(shift.reshape(2, 4, 1, 1)), true, MemoryFormat.CHANNELS_FIRST);
+        assertArrayEquals(want.toDoubleArray(), gn.forward(x, shift, true, MemoryFormat.CHANNELS_FIRST).toDoubleArray(), 1e-12);
+        Tensor last = gn.forward(x.permute(0, 2, 3, 1), shift, true, MemoryFormat.CHANNELS_LAST).permute(0, 3, 1, 2);
+        assertArrayEquals(want.toDoubleArray(), last.contiguous().toDoubleArray(), 1e-12);
+        GradCheck.check("groupNorm shifted, channels-last", t -> F.groupNorm(t[0], t[1], 2, t[2], t[3], 1e-5, true, MemoryFormat.CHANNELS_LAST),
+                Tensor.randn(new Generator(8), 2, 3, 3, 4).to(DType.F64), Tensor.randn(new Generator(9), 2, 4).to(DType.F64),
+                Tensor.randn(new Generator(10), 4).add(1).to(DType.F64), Tensor.randn(new Generator(11), 4).to(DType.F64));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gn.forward(x, Tensor.zeros(2, 3), false, MemoryFormat.CHANNELS_FIRST));
+        assertTrue(e.getMessage().contains("shift must be [N, C] = [2, 4]"), e.getMessage());
     }
 
     @Test

@@ -223,12 +223,13 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
     @Override public Tensor conv2dChannelsLastBackwardWeight(Tensor x, Tensor gy, int[] wShape, Conv2dParams p) {
         return conv().conv2dBackwardWeight(x, gy, wShape, p, true);
     }
-    @Override public Tensor[] groupNormChannelsLastForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
-        return norm.groupNormChannelsLastForward(x, groups, weight, bias, eps, silu);
+    @Override public Tensor[] groupNormChannelsLastForward(Tensor x, Tensor shift, int groups, Tensor weight, Tensor bias, double eps,
+                                                           boolean silu) {
+        return norm.groupNormChannelsLastForward(x, shift, groups, weight, bias, eps, silu);
     }
-    @Override public Tensor[] groupNormChannelsLastBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
-                                                            int groups, boolean silu) {
-        return norm.groupNormChannelsLastBackward(gy, x, mean, rstd, weight, bias, groups, silu);
+    @Override public Tensor[] groupNormChannelsLastBackward(Tensor gy, Tensor x, Tensor shift, Tensor mean, Tensor rstd, Tensor weight,
+                                                            Tensor bias, int groups, boolean silu) {
+        return norm.groupNormChannelsLastBackward(gy, x, shift, mean, rstd, weight, bias, groups, silu);
     }
     @Override public Tensor upsampleNearest2dChannelsLast(Tensor x, int factor) { return resample.upsampleNearest2dChannelsLast(x, factor); }
     @Override public Tensor upsampleNearest2dChannelsLastBackward(Tensor gy, int factor) { return resample.upsampleNearest2dChannelsLastBackward(gy, factor); }

@@ -119,11 +119,25 @@ final class CudaNorm {
         return s;
     }
 
-    Tensor[] groupNormChannelsLastForward(Tensor x, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
+    /** The per-sample channel term [N, C] of a channels-last group norm, contiguous in x's dtype; null for none. */
+    private Tensor shift(Tensor shift, Tensor x) {
+        if (shift == null) return null;
+        int[] s = x.shape();
+        if (!Arrays.equals(shift.shape(), new int[] {s[0], s[s.length - 1]}))
+            throw new IllegalArgumentException("groupNorm channels-last: the shift must be [N, C] for x " + Arrays.toString(s) + ", got "
+                    + Arrays.toString(shift.shape()));
+        return param(shift, x.dtype(), "groupNorm shift");
+    }
+
+    /** Threads for a channels-last map: one per 16-byte vector (the maps' scalar fallback loops over the rest). */
+    private static long vectors(Tensor x) { return Math.max(1, x.numel() * x.dtype().byteSize() / 16); }
+
+    Tensor[] groupNormChannelsLastForward(Tensor x, Tensor shift, int groups, Tensor weight, Tensor bias, double eps, boolean silu) {
         Tensor xc = input(x, "groupNorm");
         int[] shape = xc.shape();
         requireGroups(shape, groups, true);
         Tensor w = param(weight, xc.dtype(), "groupNorm weight"), b = param(bias, xc.dtype(), "groupNorm bias");
+        Tensor sh = shift(shift, xc);
         int n = shape[0], c = shape[shape.length - 1], l = pixels(shape), rows = n * groups, cg = c / groups;
         DType st = statType(xc.dtype());
         Tensor y = backend.alloc(shape, xc.dtype());
@@ -131,22 +145,26 @@ final class CudaNorm {
         if (xc.numel() == 0) return new Tensor[] {y, mean, rstd};
         String sfx = CudaKernels.suffix(xc.dtype());
         int colBlocks = (c + 31) / 32, perChunk = rowsPerChunk(l, colBlocks * n), chunks = chunks(l, perChunk);
-        try (DeviceBuffer s1 = backend.scratch(8L * chunks * n * c); DeviceBuffer s2 = backend.scratch(8L * chunks * n * c)) {
+        // ab: each (sample, channel)'s map y = A x + B, so the elementwise pass has no per-element group arithmetic
+        try (DeviceBuffer s1 = backend.scratch(8L * chunks * n * c); DeviceBuffer s2 = backend.scratch(8L * chunks * n * c);
+             DeviceBuffer ab = backend.scratch(2L * st.byteSize() * n * c)) {
             kernels.get("norm", "gn_cols_stats_cl_" + sfx).launch(Dim3.of(colBlocks * n, chunks), Dim3.of(CudaKernels.BLOCK), 0,
                     ptr(xc), s1.address(), s2.address(), l, c, perChunk);
             kernels.launch(kernels.get("norm", "gn_stats_cl_" + sfx), rows, ptr(xc), s1.address(), s2.address(), ptr(mean), ptr(rstd),
-                    rows, l, c, cg, chunks, eps);
+                    ptr(sh), ptr(w), ptr(b), ab.address(), rows, l, c, cg, chunks, eps);
+            kernels.launch(kernels.get("norm", "gn_apply_cl_" + sfx), vectors(xc), ptr(xc), ab.address(), ptr(y), c, l * c,
+                    (int) xc.numel(), silu ? 1 : 0);
         }
-        kernels.launch(kernels.get("norm", "gn_apply_cl_" + sfx), xc.numel(), ptr(xc), ptr(w), ptr(b), ptr(y), ptr(mean), ptr(rstd),
-                c, cg, l * c, (int) xc.numel(), silu ? 1 : 0);
         return new Tensor[] {y, mean, rstd};
     }
 
-    Tensor[] groupNormChannelsLastBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups, boolean silu) {
+    Tensor[] groupNormChannelsLastBackward(Tensor gy, Tensor x, Tensor shift, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int groups,
+                                           boolean silu) {
         Tensor xc = input(x, "groupNorm backward"), g = input(gy, "groupNorm backward");
         int[] shape = xc.shape();
         requireGroups(shape, groups, true);
         Tensor w = param(weight, xc.dtype(), "groupNorm weight"), b = param(bias, xc.dtype(), "groupNorm bias");
+        Tensor sh = shift(shift, xc);
         Tensor mu = stats(mean, xc.dtype()), rs = stats(rstd, xc.dtype());
         int n = shape[0], c = shape[shape.length - 1], l = pixels(shape), rows = n * groups, cg = c / groups;
         Tensor dx = backend.alloc(shape, xc.dtype());
@@ -156,11 +174,15 @@ final class CudaNorm {
              DeviceBuffer m1 = backend.scratch(8L * rows); DeviceBuffer m2 = backend.scratch(8L * rows)) {
             if (xc.numel() > 0) {
                 kernels.get("norm", "gn_bwd_cols_cl_" + sfx).launch(Dim3.of(colBlocks * n, chunks), Dim3.of(CudaKernels.BLOCK), 0,
-                        ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(w), ptr(b), pw.address(), pb.address(), l, c, cg, perChunk, silu ? 1 : 0);
+                        ptr(g), ptr(xc), ptr(sh), ptr(mu), ptr(rs), ptr(w), ptr(b), pw.address(), pb.address(), l, c, cg, perChunk, silu ? 1 : 0);
                 kernels.launch(kernels.get("norm", "gn_bwd_rows_" + sfx), rows, ptr(w), pw.address(), pb.address(), m1.address(),
                         m2.address(), rows, c, cg, l, chunks);
-                kernels.launch(kernels.get("norm", "gn_bwd_apply_cl_" + sfx), xc.numel(), ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(w), ptr(b),
-                        m1.address(), m2.address(), ptr(dx), c, cg, l * c, (int) xc.numel(), silu ? 1 : 0);
+                try (DeviceBuffer coef = backend.scratch(4L * mu.dtype().byteSize() * n * c)) {   // dx = A gz + E x + F per (n, channel)
+                    kernels.launch(kernels.get("norm", "gn_bwd_coef_cl_" + sfx), (long) n * c, ptr(mu), ptr(rs), ptr(sh), ptr(w), ptr(b),
+                            m1.address(), m2.address(), coef.address(), n * c, c, cg);
+                    kernels.launch(kernels.get("norm", "gn_bwd_apply_cl_" + sfx), vectors(xc), ptr(g), ptr(xc), coef.address(), ptr(dx),
+                            c, l * c, (int) xc.numel(), silu ? 1 : 0);
+                }
             } else {
                 backend.context().fill32(pw.address(), 0, 2L * chunks * n * c);
                 backend.context().fill32(pb.address(), 0, 2L * chunks * n * c);

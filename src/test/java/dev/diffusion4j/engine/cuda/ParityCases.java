@@ -135,6 +135,10 @@ final class ParityCases {
         cs.add(c("reduce.max.columns.run", "reduce binary", x -> x[0].max(new int[] {0, 1}, false), rn(3114, 5, 7, 33)));
         cs.add(c("reduce.min.columns.split", "reduce binary", x -> x[0].min(1, false), rn(3115, 3, 900, 70)));
         cs.add(c("reduce.mean.columns.split", "reduce", x -> x[0].mean(new int[] {0, 1}, false), rn(3116, 40, 64, 48)));
+        // strided rows: a channel slice of a channels-last [N, H, W, C] (a concatenation's gradient) reduced over N, H, W,
+        // and a slice along A with its rows C apart
+        cs.add(c("reduce.sum.columns.channel_slice", "reduce", x -> x[0].slice(3, 24, 64).sum(new int[] {0, 1, 2}, false), rn(3117, 3, 20, 30, 80)));
+        cs.add(c("reduce.mean.columns.sliced_rows", "reduce", x -> x[0].slice(2, 8, 40).mean(1, false), rn(3118, 5, 300, 48)));
         // a conv's bias gradient: two reduced runs (N, H*W), split across blocks at a chunk that is no multiple of H*W,
         // in one block per row with H*W above and below the block size
         cs.add(c("reduce.sum.dims023.split", "reduce", x -> x[0].sum(new int[] {0, 2, 3}, false), rn(3111, 8, 5, 23, 29)));
@@ -236,6 +240,12 @@ final class ParityCases {
         // one sample: the column sums split the pixels into chunks to fill the device
         cs.add(c("group_norm_silu_cl.chunked", "groupNormChannelsLastForward groupNormChannelsLastBackward",
                 x -> F.groupNorm(x[0], 2, x[1], x[2], 1e-5, true, MemoryFormat.CHANNELS_LAST), rn(3678, 1, 32, 32, 32).mul(2).add(1), rn(3679, 32).add(1), rn(3680, 32)));
+        // a per-sample shift [N, C] added as x is read (a ResBlock's c1 bias + time embedding), its gradient the column sums of dx
+        cs.add(c("group_norm_silu_cl.shifted", "groupNormChannelsLastForward groupNormChannelsLastBackward reduce",
+                x -> F.groupNorm(x[0], x[3], 8, x[1], x[2], 1e-6, true, MemoryFormat.CHANNELS_LAST), rn(3682, 2, 8, 8, 64).add(0.3),
+                rn(3683, 64).add(1), rn(3684, 64), rn(3685, 2, 64).mul(2)));
+        cs.add(c("group_norm_cl.shifted_chunked", "groupNormChannelsLastForward groupNormChannelsLastBackward reduce",
+                x -> F.groupNorm(x[0], x[1], 4, null, null, 1e-5, false, MemoryFormat.CHANNELS_LAST), rn(3686, 1, 32, 32, 12), rn(3687, 1, 12).add(3)));
         cs.add(c("group_norm_cl.tokens_no_affine", "groupNormChannelsLastForward groupNormChannelsLastBackward",
                 x -> F.groupNorm(x[0], 3, null, null, 1e-5, false, MemoryFormat.CHANNELS_LAST), rn(3681, 3, 10, 12)));
         cs.add(c("layer_norm.last", "layerNormForward layerNormBackward", x -> F.layerNorm(x[0], 1, x[1], x[2], 1e-5),

@@ -363,7 +363,7 @@ __device__ __forceinline__ void gn_bwd_apply(const T* gy, const T* x, const S* m
 
 // MODE 0: s1/s2 = shifted sum and sum of squares of x; MODE 1 (SILU or not): pb/pw = sums of gz and gz * xhat.
 template <class T, class S, int MODE, bool SILU>
-__device__ __forceinline__ void gn_cols_cl(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b,
+__device__ __forceinline__ void gn_cols_cl(const T* gy, const T* x, const T* shift, const S* mean, const S* rstd, const T* w, const T* b,
                                            double* pa, double* pq, int l, int c, int cg, int perChunk) {
     typedef typename TypeOps<T>::C C;
     __shared__ double sa[8][33], sq[8][33];
@@ -387,10 +387,11 @@ __device__ __forceinline__ void gn_cols_cl(const T* gy, const T* x, const S* mea
             const int row = n * groups + col / cg;
             const C mu = (C)mean[row], rs = (C)rstd[row];
             const C wc = w ? TypeOps<T>::to_c(w[col]) : C(1), bc = b ? TypeOps<T>::to_c(b[col]) : C(0);
+            const C m = mu - (shift ? TypeOps<T>::to_c(shift[n * c + col]) : C(0));   // x + shift - mean
 #pragma unroll 4
             for (int i = l0 + warp; i < l1; i += 8) {
                 const long long e = base + (long long)i * c;
-                const C xh = (TypeOps<T>::to_c(x[e]) - mu) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gy[e]), wc, bc);
+                const C xh = (TypeOps<T>::to_c(x[e]) - m) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gy[e]), wc, bc);
                 a += (double)g;
                 q += (double)(g * xh);
             }
@@ -409,8 +410,8 @@ __device__ __forceinline__ void gn_cols_cl(const T* gy, const T* x, const S* mea
 
 // mean and rstd of each (n, group) row from its cg columns' shifted sums (chunks of them, added in order).
 template <class T, class S>
-__device__ __forceinline__ void gn_stats_cl(const T* x, const double* s1, const double* s2, S* mean, S* rstd, int rows, int l, int c,
-                                            int cg, int chunks, double eps) {
+__device__ __forceinline__ void gn_stats_cl(const T* x, const double* s1, const double* s2, S* mean, S* rstd, const T* shift, const T* w,
+                                            const T* b, S* ab, int rows, int l, int c, int cg, int chunks, double eps) {
     const int groups = c / cg;
     const long long cols = (long long)rows * cg;   // N * C
     GRID_STRIDE(r, rows) {
@@ -422,35 +423,48 @@ __device__ __forceinline__ void gn_stats_cl(const T* x, const double* s1, const 
                 const long long p = (long long)n * c + c0 + j;
                 double a = 0, q = 0;
                 for (int k = 0; k < chunks; k++) { a += s1[k * cols + p]; q += s2[k * cols + p]; }
-                const double d = a / l, mc = TypeOps<T>::to_d(x[(long long)n * l * c + c0 + j]) + d;   // the column's mean
+                // the column's mean; a shift moves the column, not its shifted sums
+                const double d = a / l, mc = TypeOps<T>::to_d(x[(long long)n * l * c + c0 + j]) + (shift ? TypeOps<T>::to_d(shift[p]) : 0.0) + d;
                 if (pass == 0) mu += mc;
                 else m2 += fmax(0.0, q - a * d) + l * (mc - mu) * (mc - mu);   // the column's deviations, then its mean's
             }
             if (pass == 0) mu /= cg;
         }
-        const double var = m2 / ((double)l * cg);
+        const double var = m2 / ((double)l * cg), rs = 1.0 / sqrt(var + eps);
         mean[r] = (S)mu;
-        rstd[r] = (S)(1.0 / sqrt(var + eps));
+        rstd[r] = (S)rs;
+        for (int j = 0; j < cg; j++) {   // the row's channels as y = A x + B (x without the shift: B takes it)
+            const int ch = c0 + j;
+            const long long p = (long long)n * c + ch;
+            const double a = (w ? TypeOps<T>::to_d(w[ch]) : 1.0) * rs;
+            ab[2 * p] = (S)a;
+            ab[2 * p + 1] = (S)((b ? TypeOps<T>::to_d(b[ch]) : 0.0) - a * (mu - (shift ? TypeOps<T>::to_d(shift[p]) : 0.0)));
+        }
     }
 }
 
-// y = (x - mean) * rstd * w + b (then SiLU) per element of channels-last [N, L, C]; lc = L * C.
+// SiLU's sigmoid in the channels-last maps: bf16 storage takes the fast exponential (its error is far below bf16's
+// resolution), wider types the exact one.
+template <class T>
+__device__ __forceinline__ typename TypeOps<T>::C gn_sig(typename TypeOps<T>::C z) {
+    if constexpr (sizeof(T) == 2) return __frcp_rn(1.f + __expf(-z));
+    else return sigm(z);
+}
+
+// y = A x + B (then SiLU) per element of channels-last [N, L, C], with (A, B) = ab[n * C + ch] from gn_stats_cl; lc = L * C.
+// The pairs of a vector's V channels are neighbours, so the map costs two loads and one multiply-add per element.
 template <class T, class S, bool SILU>
-__device__ __forceinline__ void gn_apply_cl(const T* x, const T* w, const T* b, T* y, const S* mean, const S* rstd, int c, int cg,
-                                            int lc, int count) {
+__device__ __forceinline__ void gn_apply_cl(const T* x, const S* ab, T* y, int c, int lc, int count) {
     typedef typename TypeOps<T>::C C;
     constexpr int V = 16 / sizeof(T);
-    const int groups = c / cg;
     if (c % V == 0 && ((unsigned long long)x | (unsigned long long)y) % 16 == 0) {
         GRID_STRIDE(i, count / V) {
-            const unsigned e0 = i * V, n = e0 / (unsigned)lc, ch0 = e0 % (unsigned)c;   // 32-bit: count is an int
+            const unsigned e0 = i * V, p0 = e0 / (unsigned)lc * c + e0 % (unsigned)c;   // 32-bit: count is an int
             Vec16<T> v = ((const Vec16<T>*)x)[i];
 #pragma unroll
             for (int k = 0; k < V; k++) {
-                const int ch = ch0 + k, row = n * groups + ch / cg;
-                const C a = (w ? TypeOps<T>::to_c(w[ch]) : C(1)) * (C)rstd[row];
-                C z = a * (TypeOps<T>::to_c(v.v[k]) - (C)mean[row]) + (b ? TypeOps<T>::to_c(b[ch]) : C(0));
-                if (SILU) z = z * sigm(z);
+                C z = (C)ab[2 * (p0 + k)] * TypeOps<T>::to_c(v.v[k]) + (C)ab[2 * (p0 + k) + 1];
+                if (SILU) z = z * gn_sig<T>(z);
                 v.v[k] = TypeOps<T>::from_c(z);
             }
             ((Vec16<T>*)y)[i] = v;
@@ -458,44 +472,62 @@ __device__ __forceinline__ void gn_apply_cl(const T* x, const T* w, const T* b, 
         return;
     }
     GRID_STRIDE(i, count) {
-        const int n = (int)(i / (unsigned)lc), ch = (int)(i % (unsigned)c), row = n * groups + ch / cg;
-        const C a = (w ? TypeOps<T>::to_c(w[ch]) : C(1)) * (C)rstd[row];
-        C z = a * (TypeOps<T>::to_c(x[i]) - (C)mean[row]) + (b ? TypeOps<T>::to_c(b[ch]) : C(0));
-        if (SILU) z = z * sigm(z);
+        const unsigned p = i / (unsigned)lc * c + i % (unsigned)c;
+        C z = (C)ab[2 * p] * TypeOps<T>::to_c(x[i]) + (C)ab[2 * p + 1];
+        if (SILU) z = z * gn_sig<T>(z);
         y[i] = TypeOps<T>::from_c(z);
     }
 }
 
-// dx = rstd * (w gz - m1 - xhat m2) per element of channels-last [N, L, C], as gn_bwd_apply.
-template <class T, class S, bool SILU>
-__device__ __forceinline__ void gn_bwd_apply_cl(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b,
-                                                const double* m1, const double* m2, T* dx, int c, int cg, int lc, int count) {
-    typedef typename TypeOps<T>::C C;
-    constexpr int V = 16 / sizeof(T);
+// The backward's map per (n, channel), from the row terms m1, m2 of gn_bwd_rows: dx = rstd (w gz - m1 - xhat m2) is
+// dx = A gz + E x + F with A = w rstd, E = -rstd^2 m2, F = rstd^2 m2 mean - rstd m1; the SiLU's input is z = A x + B.
+// coef[4 * (n * C + ch)] = (A, B, E, F). With a shift [N, C] the terms take x without it (mean - shift for mean).
+template <class T, class S>
+__device__ __forceinline__ void gn_bwd_coef_cl(const S* mean, const S* rstd, const T* shift, const T* w, const T* b, const double* m1,
+                                               const double* m2, S* coef, int nc, int c, int cg) {
     const int groups = c / cg;
+    GRID_STRIDE(p, nc) {
+        const int ch = p % c, row = p / c * groups + ch / cg;
+        // x is read without the shift: the terms in x take mean - shift for mean
+        const double mu = (double)mean[row] - (shift ? TypeOps<T>::to_d(shift[p]) : 0.0), rs = (double)rstd[row];
+        const double a = (w ? TypeOps<T>::to_d(w[ch]) : 1.0) * rs;
+        coef[4 * p] = (S)a;
+        coef[4 * p + 1] = (S)((b ? TypeOps<T>::to_d(b[ch]) : 0.0) - a * mu);
+        coef[4 * p + 2] = (S)(-rs * rs * m2[row]);
+        coef[4 * p + 3] = (S)(rs * rs * m2[row] * mu - rs * m1[row]);
+    }
+}
+
+template <class T, class S, bool SILU>
+__device__ __forceinline__ typename TypeOps<T>::C gn_bwd_map_cl(const S* q, typename TypeOps<T>::C xv, typename TypeOps<T>::C g) {
+    typedef typename TypeOps<T>::C C;
+    const C a = (C)q[0];
+    if (SILU) {
+        const C z = a * xv + (C)q[1], s = gn_sig<T>(z);
+        g *= s * (C(1) + z * (C(1) - s));
+    }
+    return a * g + (C)q[2] * xv + (C)q[3];
+}
+
+// dx per element of channels-last [N, L, C] from gn_bwd_coef_cl's terms, as gn_bwd_apply.
+template <class T, class S, bool SILU>
+__device__ __forceinline__ void gn_bwd_apply_cl(const T* gy, const T* x, const S* coef, T* dx, int c, int lc, int count) {
+    constexpr int V = 16 / sizeof(T);
     if (c % V == 0 && ((unsigned long long)x | (unsigned long long)gy | (unsigned long long)dx) % 16 == 0) {
         GRID_STRIDE(i, count / V) {
-            const unsigned e0 = i * V, n = e0 / (unsigned)lc, ch0 = e0 % (unsigned)c;
+            const unsigned e0 = i * V, p0 = e0 / (unsigned)lc * c + e0 % (unsigned)c;
             const Vec16<T> xv = ((const Vec16<T>*)x)[i], gv = ((const Vec16<T>*)gy)[i];
             Vec16<T> out;
 #pragma unroll
-            for (int k = 0; k < V; k++) {
-                const int ch = ch0 + k, row = n * groups + ch / cg;
-                const C mu = (C)mean[row], rs = (C)rstd[row];
-                const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
-                const C xh = (TypeOps<T>::to_c(xv.v[k]) - mu) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gv.v[k]), wc, bc);
-                out.v[k] = TypeOps<T>::from_c(rs * (wc * g - (C)m1[row] - xh * (C)m2[row]));
-            }
+            for (int k = 0; k < V; k++)
+                out.v[k] = TypeOps<T>::from_c(gn_bwd_map_cl<T, S, SILU>(coef + 4 * (p0 + k), TypeOps<T>::to_c(xv.v[k]), TypeOps<T>::to_c(gv.v[k])));
             ((Vec16<T>*)dx)[i] = out;
         }
         return;
     }
     GRID_STRIDE(i, count) {
-        const int n = (int)(i / (unsigned)lc), ch = (int)(i % (unsigned)c), row = n * groups + ch / cg;
-        const C mu = (C)mean[row], rs = (C)rstd[row];
-        const C wc = w ? TypeOps<T>::to_c(w[ch]) : C(1), bc = b ? TypeOps<T>::to_c(b[ch]) : C(0);
-        const C xh = (TypeOps<T>::to_c(x[i]) - mu) * rs, g = gn_gz<T, SILU>(xh, TypeOps<T>::to_c(gy[i]), wc, bc);
-        dx[i] = TypeOps<T>::from_c(rs * (wc * g - (C)m1[row] - xh * (C)m2[row]));
+        const unsigned p = i / (unsigned)lc * c + i % (unsigned)c;
+        dx[i] = TypeOps<T>::from_c(gn_bwd_map_cl<T, S, SILU>(coef + 4 * p, TypeOps<T>::to_c(x[i]), TypeOps<T>::to_c(gy[i])));
     }
 }
 
@@ -669,23 +701,23 @@ LN_MOD_KERNELS(double, double, double, f64_f64)
                                                  int c, int cg, int spatial, int chunks) { \
         gn_bwd_rows<T>(w, pw, pb, m1, m2, rows, c, cg, spatial, chunks); } \
     extern "C" __global__ void gn_cols_stats_cl_##SFX(const T* x, double* s1, double* s2, int l, int c, int perChunk) { \
-        gn_cols_cl<T, S, 0, false>(nullptr, x, nullptr, nullptr, nullptr, nullptr, s1, s2, l, c, 1, perChunk); } \
-    extern "C" __global__ void gn_stats_cl_##SFX(const T* x, const double* s1, const double* s2, S* mean, S* rstd, int rows, int l, \
-                                                 int c, int cg, int chunks, double eps) { \
-        gn_stats_cl<T, S>(x, s1, s2, mean, rstd, rows, l, c, cg, chunks, eps); } \
-    extern "C" __global__ void gn_apply_cl_##SFX(const T* x, const T* w, const T* b, T* y, const S* mean, const S* rstd, int c, \
-                                                 int cg, int lc, int count, int silu) { \
-        if (silu) gn_apply_cl<T, S, true>(x, w, b, y, mean, rstd, c, cg, lc, count); \
-        else gn_apply_cl<T, S, false>(x, w, b, y, mean, rstd, c, cg, lc, count); } \
-    extern "C" __global__ void gn_bwd_cols_cl_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, \
-                                                    double* pw, double* pb, int l, int c, int cg, int perChunk, int silu) { \
-        if (silu) gn_cols_cl<T, S, 1, true>(gy, x, mean, rstd, w, b, pb, pw, l, c, cg, perChunk); \
-        else gn_cols_cl<T, S, 1, false>(gy, x, mean, rstd, w, b, pb, pw, l, c, cg, perChunk); } \
-    extern "C" __global__ void gn_bwd_apply_cl_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, \
-                                                     const double* m1, const double* m2, T* dx, int c, int cg, int lc, int count, \
-                                                     int silu) { \
-        if (silu) gn_bwd_apply_cl<T, S, true>(gy, x, mean, rstd, w, b, m1, m2, dx, c, cg, lc, count); \
-        else gn_bwd_apply_cl<T, S, false>(gy, x, mean, rstd, w, b, m1, m2, dx, c, cg, lc, count); } \
+        gn_cols_cl<T, S, 0, false>(nullptr, x, nullptr, nullptr, nullptr, nullptr, nullptr, s1, s2, l, c, 1, perChunk); } \
+    extern "C" __global__ void gn_stats_cl_##SFX(const T* x, const double* s1, const double* s2, S* mean, S* rstd, const T* shift, \
+                                                 const T* w, const T* b, S* ab, int rows, int l, int c, int cg, int chunks, double eps) { \
+        gn_stats_cl<T, S>(x, s1, s2, mean, rstd, shift, w, b, ab, rows, l, c, cg, chunks, eps); } \
+    extern "C" __global__ void gn_apply_cl_##SFX(const T* x, const S* ab, T* y, int c, int lc, int count, int silu) { \
+        if (silu) gn_apply_cl<T, S, true>(x, ab, y, c, lc, count); \
+        else gn_apply_cl<T, S, false>(x, ab, y, c, lc, count); } \
+    extern "C" __global__ void gn_bwd_cols_cl_##SFX(const T* gy, const T* x, const T* shift, const S* mean, const S* rstd, const T* w, \
+                                                    const T* b, double* pw, double* pb, int l, int c, int cg, int perChunk, int silu) { \
+        if (silu) gn_cols_cl<T, S, 1, true>(gy, x, shift, mean, rstd, w, b, pb, pw, l, c, cg, perChunk); \
+        else gn_cols_cl<T, S, 1, false>(gy, x, shift, mean, rstd, w, b, pb, pw, l, c, cg, perChunk); } \
+    extern "C" __global__ void gn_bwd_coef_cl_##SFX(const S* mean, const S* rstd, const T* shift, const T* w, const T* b, \
+                                                    const double* m1, const double* m2, S* coef, int nc, int c, int cg) { \
+        gn_bwd_coef_cl<T, S>(mean, rstd, shift, w, b, m1, m2, coef, nc, c, cg); } \
+    extern "C" __global__ void gn_bwd_apply_cl_##SFX(const T* gy, const T* x, const S* coef, T* dx, int c, int lc, int count, int silu) { \
+        if (silu) gn_bwd_apply_cl<T, S, true>(gy, x, coef, dx, c, lc, count); \
+        else gn_bwd_apply_cl<T, S, false>(gy, x, coef, dx, c, lc, count); } \
     extern "C" __global__ void gn_bwd_apply_##SFX(const T* gy, const T* x, const S* mean, const S* rstd, const T* w, const T* b, \
                                                   const double* m1, const double* m2, T* dx, int c, int cg, int spatial, int n, int silu) { \
         if (silu) gn_bwd_apply<T, S, true>(gy, x, mean, rstd, w, b, m1, m2, dx, c, cg, spatial, n); \
