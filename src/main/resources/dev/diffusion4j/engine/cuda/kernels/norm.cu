@@ -433,12 +433,13 @@ __device__ __forceinline__ void gn_stats_cl(const T* x, const double* s1, const 
         const double var = m2 / ((double)l * cg), rs = 1.0 / sqrt(var + eps);
         mean[r] = (S)mu;
         rstd[r] = (S)rs;
+        const long long nc = (long long)rows / groups * c;
         for (int j = 0; j < cg; j++) {   // the row's channels as y = A x + B (x without the shift: B takes it)
             const int ch = c0 + j;
             const long long p = (long long)n * c + ch;
             const double a = (w ? TypeOps<T>::to_d(w[ch]) : 1.0) * rs;
-            ab[2 * p] = (S)a;
-            ab[2 * p + 1] = (S)((b ? TypeOps<T>::to_d(b[ch]) : 0.0) - a * (mu - (shift ? TypeOps<T>::to_d(shift[p]) : 0.0)));
+            ab[p] = (S)a;
+            ab[nc + p] = (S)((b ? TypeOps<T>::to_d(b[ch]) : 0.0) - a * (mu - (shift ? TypeOps<T>::to_d(shift[p]) : 0.0)));
         }
     }
 }
@@ -451,9 +452,10 @@ __device__ __forceinline__ typename TypeOps<T>::C gn_sig(typename TypeOps<T>::C 
     else return sigm(z);
 }
 
-// y = A x + B (then SiLU) per element of channels-last [N, L, C], with (A, B) = ab[n * C + ch] from gn_stats_cl; lc = L * C.
-// A vector's V channels have neighbouring pairs, read as one aligned pack (per-element scalar loads of them, 64 bytes
-// apart between threads, made the backward three times slower on an H100).
+// y = A x + B (then SiLU) per element of channels-last [N, L, C]; lc = L * C. The coefficients are planes [2][N * C] (A, then
+// B) from gn_stats_cl, so a vector's V channels read V neighbouring values of each plane as one aligned pack, and a warp's
+// threads read neighbouring packs. (Interleaved per-channel terms read with scalar loads, 64 to 128 bytes apart between
+// threads, made the backward three times slower on an H100.)
 template <class T, class S, bool SILU>
 __device__ __forceinline__ void gn_apply_cl(const T* x, const S* ab, T* y, int c, int lc, int count) {
     typedef typename TypeOps<T>::C C;
@@ -462,10 +464,12 @@ __device__ __forceinline__ void gn_apply_cl(const T* x, const S* ab, T* y, int c
         GRID_STRIDE(i, count / V) {
             const unsigned e0 = i * V, p0 = e0 / (unsigned)lc * c + e0 % (unsigned)c;   // 32-bit: count is an int
             Vec16<T> v = ((const Vec16<T>*)x)[i];
-            const Pack<S, 2 * V> q = *(const Pack<S, 2 * V>*)(ab + 2 * p0);   // p0 is a multiple of V: aligned
+            const unsigned nc = count / lc * c;
+            // p0 is a multiple of V: aligned packs
+            const Pack<S, V> a = *(const Pack<S, V>*)(ab + p0), b = *(const Pack<S, V>*)(ab + nc + p0);
 #pragma unroll
             for (int k = 0; k < V; k++) {
-                C z = (C)q.v[2 * k] * TypeOps<T>::to_c(v.v[k]) + (C)q.v[2 * k + 1];
+                C z = (C)a.v[k] * TypeOps<T>::to_c(v.v[k]) + (C)b.v[k];
                 if (SILU) z = z * gn_sig<T>(z);
                 v.v[k] = TypeOps<T>::from_c(z);
             }
@@ -473,9 +477,10 @@ __device__ __forceinline__ void gn_apply_cl(const T* x, const S* ab, T* y, int c
         }
         return;
     }
+    const unsigned nc = count / lc * c;
     GRID_STRIDE(i, count) {
         const unsigned p = i / (unsigned)lc * c + i % (unsigned)c;
-        C z = (C)ab[2 * p] * TypeOps<T>::to_c(x[i]) + (C)ab[2 * p + 1];
+        C z = (C)ab[p] * TypeOps<T>::to_c(x[i]) + (C)ab[nc + p];
         if (SILU) z = z * gn_sig<T>(z);
         y[i] = TypeOps<T>::from_c(z);
     }
@@ -483,7 +488,7 @@ __device__ __forceinline__ void gn_apply_cl(const T* x, const S* ab, T* y, int c
 
 // The backward's map per (n, channel), from the row terms m1, m2 of gn_bwd_rows: dx = rstd (w gz - m1 - xhat m2) is
 // dx = A gz + E x + F with A = w rstd, E = -rstd^2 m2, F = rstd^2 m2 mean - rstd m1; the SiLU's input is z = A x + B.
-// coef[4 * (n * C + ch)] = (A, B, E, F). With a shift [N, C] the terms take x without it (mean - shift for mean).
+// coef: planes [4][N * C] of A, B, E and F. With a shift [N, C] the terms take x without it (mean - shift for mean).
 template <class T, class S>
 __device__ __forceinline__ void gn_bwd_coef_cl(const S* mean, const S* rstd, const T* shift, const T* w, const T* b, const double* m1,
                                                const double* m2, S* coef, int nc, int c, int cg) {
@@ -493,44 +498,48 @@ __device__ __forceinline__ void gn_bwd_coef_cl(const S* mean, const S* rstd, con
         // x is read without the shift: the terms in x take mean - shift for mean
         const double mu = (double)mean[row] - (shift ? TypeOps<T>::to_d(shift[p]) : 0.0), rs = (double)rstd[row];
         const double a = (w ? TypeOps<T>::to_d(w[ch]) : 1.0) * rs;
-        coef[4 * p] = (S)a;
-        coef[4 * p + 1] = (S)((b ? TypeOps<T>::to_d(b[ch]) : 0.0) - a * mu);
-        coef[4 * p + 2] = (S)(-rs * rs * m2[row]);
-        coef[4 * p + 3] = (S)(rs * rs * m2[row] * mu - rs * m1[row]);
+        coef[p] = (S)a;
+        coef[nc + p] = (S)((b ? TypeOps<T>::to_d(b[ch]) : 0.0) - a * mu);
+        coef[2LL * nc + p] = (S)(-rs * rs * m2[row]);
+        coef[3LL * nc + p] = (S)(rs * rs * m2[row] * mu - rs * m1[row]);
     }
 }
 
-template <class T, class S, bool SILU>
-__device__ __forceinline__ typename TypeOps<T>::C gn_bwd_map_cl(const S* q, typename TypeOps<T>::C xv, typename TypeOps<T>::C g) {
-    typedef typename TypeOps<T>::C C;
-    const C a = (C)q[0];
+template <class T, bool SILU, class C>
+__device__ __forceinline__ C gn_bwd_map_cl(C a, C b, C e, C f, C xv, C g) {
     if (SILU) {
-        const C z = a * xv + (C)q[1], s = gn_sig<T>(z);
+        const C z = a * xv + b, s = gn_sig<T>(z);
         g *= s * (C(1) + z * (C(1) - s));
     }
-    return a * g + (C)q[2] * xv + (C)q[3];
+    return a * g + e * xv + f;
 }
 
 // dx per element of channels-last [N, L, C] from gn_bwd_coef_cl's terms, as gn_bwd_apply.
 template <class T, class S, bool SILU>
 __device__ __forceinline__ void gn_bwd_apply_cl(const T* gy, const T* x, const S* coef, T* dx, int c, int lc, int count) {
+    typedef typename TypeOps<T>::C C;
     constexpr int V = 16 / sizeof(T);
     if (c % V == 0 && ((unsigned long long)x | (unsigned long long)gy | (unsigned long long)dx) % 16 == 0) {
         GRID_STRIDE(i, count / V) {
             const unsigned e0 = i * V, p0 = e0 / (unsigned)lc * c + e0 % (unsigned)c;
             const Vec16<T> xv = ((const Vec16<T>*)x)[i], gv = ((const Vec16<T>*)gy)[i];
-            const Pack<S, 4 * V> q = *(const Pack<S, 4 * V>*)(coef + 4 * p0);   // one aligned pack, as in gn_apply_cl
+            const unsigned nc = count / lc * c;
+            const Pack<S, V> a = *(const Pack<S, V>*)(coef + p0), b = *(const Pack<S, V>*)(coef + nc + p0),   // as in gn_apply_cl
+                             e = *(const Pack<S, V>*)(coef + 2 * nc + p0), f = *(const Pack<S, V>*)(coef + 3 * nc + p0);
             Vec16<T> out;
 #pragma unroll
             for (int k = 0; k < V; k++)
-                out.v[k] = TypeOps<T>::from_c(gn_bwd_map_cl<T, S, SILU>(q.v + 4 * k, TypeOps<T>::to_c(xv.v[k]), TypeOps<T>::to_c(gv.v[k])));
+                out.v[k] = TypeOps<T>::from_c(gn_bwd_map_cl<T, SILU, C>((C)a.v[k], (C)b.v[k], (C)e.v[k], (C)f.v[k], TypeOps<T>::to_c(xv.v[k]),
+                                                                        TypeOps<T>::to_c(gv.v[k])));
             ((Vec16<T>*)dx)[i] = out;
         }
         return;
     }
+    const unsigned nc = count / lc * c;
     GRID_STRIDE(i, count) {
         const unsigned p = i / (unsigned)lc * c + i % (unsigned)c;
-        dx[i] = TypeOps<T>::from_c(gn_bwd_map_cl<T, S, SILU>(coef + 4 * p, TypeOps<T>::to_c(x[i]), TypeOps<T>::to_c(gy[i])));
+        dx[i] = TypeOps<T>::from_c(gn_bwd_map_cl<T, SILU, C>((C)coef[p], (C)coef[nc + p], (C)coef[2 * nc + p], (C)coef[3 * nc + p],
+                                                             TypeOps<T>::to_c(x[i]), TypeOps<T>::to_c(gy[i])));
     }
 }
 
