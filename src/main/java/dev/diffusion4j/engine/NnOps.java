@@ -57,7 +57,8 @@ final class NnOps {
                 Arrays.fill(s, 1);
                 s[0] = x.shape[0];
                 s[format.channelDim(x.rank())] = c;
-                return groupNorm(x.add(shift.reshape(s)), null, groups, weight0, bias0, eps, silu, format);
+                // in x's dtype, as the fused path takes it, so the output's dtype does not depend on the backend
+                return groupNorm(x.add(shift.to(x.dtype()).reshape(s)), null, groups, weight0, bias0, eps, silu, format);
             }
         }
         if (last && x.rank() >= 2 && !(x.backend() instanceof ChannelsLastKernels))

@@ -116,14 +116,17 @@ final class CudaReduce {
 
     /**
      * The element stride of dims [from, to) walked as one run (each stride the next one's times its size, size-1 dims
-     * aside): the innermost stride, 0 when every size is 1, -1 when they do not merge.
+     * aside): the innermost stride, 0 when every size is 1, -1 when they do not merge or a stride is negative (flip).
      */
-    private static long runStride(int[] shape, int[] strides, int from, int to) {
-        long inner = 0, expect = -1;
+    static long runStride(int[] shape, int[] strides, int from, int to) {
+        long inner = 0, expect = 0;
+        boolean first = true;
         for (int i = to - 1; i >= from; i--) {
             if (shape[i] == 1) continue;
-            if (expect < 0) inner = strides[i];
+            if (strides[i] < 0) return -1;
+            if (first) inner = strides[i];
             else if (strides[i] != expect) return -1;
+            first = false;
             expect = (long) strides[i] * shape[i];
         }
         return inner;

@@ -136,9 +136,10 @@ final class ParityCases {
         cs.add(c("reduce.min.columns.split", "reduce binary", x -> x[0].min(1, false), rn(3115, 3, 900, 70)));
         cs.add(c("reduce.mean.columns.split", "reduce", x -> x[0].mean(new int[] {0, 1}, false), rn(3116, 40, 64, 48)));
         // strided rows: a channel slice of a channels-last [N, H, W, C] (a concatenation's gradient) reduced over N, H, W,
-        // and a slice along A with its rows C apart
+        // and a slice along A with its rows C apart; a flipped run (negative strides) stays on the generic kernel
         cs.add(c("reduce.sum.columns.channel_slice", "reduce", x -> x[0].slice(3, 24, 64).sum(new int[] {0, 1, 2}, false), rn(3117, 3, 20, 30, 80)));
         cs.add(c("reduce.mean.columns.sliced_rows", "reduce", x -> x[0].slice(2, 8, 40).mean(1, false), rn(3118, 5, 300, 48)));
+        cs.add(c("reduce.sum.columns.flipped", "reduce", x -> x[0].flip(1).sum(new int[] {0, 1}, false), rn(3119, 4, 8, 32)));
         // a conv's bias gradient: two reduced runs (N, H*W), split across blocks at a chunk that is no multiple of H*W,
         // in one block per row with H*W above and below the block size
         cs.add(c("reduce.sum.dims023.split", "reduce", x -> x[0].sum(new int[] {0, 2, 3}, false), rn(3111, 8, 5, 23, 29)));
