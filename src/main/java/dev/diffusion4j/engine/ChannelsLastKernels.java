@@ -8,10 +8,7 @@ package dev.diffusion4j.engine;
  * kernels.
  */
 public interface ChannelsLastKernels {
-    /**
-     * conv2d(x, w) + bias (null, [Cout], or one row per sample [N, Cout]) + residual (null, or of the output's shape and
-     * dtype), all channels-last; w KRSC.
-     */
+    /** conv2d(x, w) + bias (or null) + residual (null, or of the output's shape and dtype), all channels-last; w KRSC. */
     Tensor conv2dChannelsLast(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor residual);
     /** dL/dx [N, H, W, C] of {@link #conv2dChannelsLast} (xShape channels-last, w KRSC). */
     Tensor conv2dChannelsLastBackwardInput(Tensor gy, Tensor w, int[] xShape, Conv2dParams p);

@@ -24,29 +24,21 @@ final class ConvOps {
      * where the backend has {@link ChannelsLastKernels}, else by permuting to channels-first around the ordinary kernel.
      */
     static Tensor conv2dAdd(Tensor x0, Tensor w0, Tensor bias0, Conv2dParams p, Tensor residual, MemoryFormat format) {
-        boolean sampleBias = bias0 != null && bias0.rank() == 2;
         if (format == MemoryFormat.CHANNELS_LAST) {
             if (x0.rank() != 4) throw new IllegalArgumentException("conv2d channels-last expects [N, H, W, C], got " + Shape.str(x0.shape));
             Tensor x = Autocast.cast(x0), w = Autocast.cast(w0);
-            if (sampleBias && (bias0.shape[0] != x.shape[0] || bias0.shape[1] != w.shape[0]))
-                throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias0.shape) + " does not match " + w.shape[0]
-                        + " output channels of " + x.shape[0] + " samples");
             if (!(ElementwiseOps.backendOf(x, w) instanceof ChannelsLastKernels)) {
                 int[] first = MemoryFormat.toFirst(4);
-                Tensor y = conv2dAdd(x.permute(first), w, sampleBias ? null : bias0, p, residual == null ? null : residual.permute(first));
-                y = y.permute(MemoryFormat.toLast(4));
-                return sampleBias ? y.add(Autocast.cast(bias0).reshape(bias0.shape[0], 1, 1, bias0.shape[1])) : y;
+                Tensor y = conv2dAdd(x.permute(first), w, bias0, p, residual == null ? null : residual.permute(first));
+                return y.permute(MemoryFormat.toLast(4));
             }
-        } else if (sampleBias) {
-            throw new IllegalArgumentException("conv2d: a per-sample bias " + Shape.str(bias0.shape) + " needs channels-last; add it as a [N, C, 1, 1] term");
         }
         Tensor x = Autocast.cast(x0), w = Autocast.cast(w0), bias = Autocast.cast(bias0);
         Backend be = ElementwiseOps.backendOf(x, w);
         boolean last = format == MemoryFormat.CHANNELS_LAST;
         int[] ys = last ? channelsLastOutput(x.shape, w.shape, p) : p.outputShape(x.shape, w.shape);
-        if (bias != null && !(bias.rank() == 1 && bias.shape[0] == w.shape[0] || sampleBias && bias.shape[0] == x.shape[0] && bias.shape[1] == w.shape[0]))
-            throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape) + " does not match " + w.shape[0] + " output channels"
-                    + (sampleBias ? " of " + x.shape[0] + " samples" : ""));
+        if (bias != null && (bias.rank() != 1 || bias.shape[0] != w.shape[0]))
+            throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape) + " does not match " + w.shape[0] + " output channels");
         if (residual != null && (residual.dtype() != x.dtype() || !java.util.Arrays.equals(residual.shape, ys)
                 || residual.backend() != be)) return conv2dAdd(x, w, bias, p, null, format).add(residual);
         ChannelsLastKernels cl = last ? (ChannelsLastKernels) be : null;
@@ -57,7 +49,7 @@ final class ConvOps {
                 : residual == null ? be.conv2d(x, w, bias, p) : be.conv2d(x, w, bias, p, residual);
         countConv(y, w);
         int[] xs = x.shape, ws = w.shape;
-        int[] biasDims = sampleBias ? new int[] {1, 2} : last ? new int[] {0, 1, 2} : new int[] {0, 2, 3};
+        int[] biasDims = last ? new int[] {0, 1, 2} : new int[] {0, 2, 3};
         boolean residualGrad = residual != null && residual.requiresGrad();   // the flag, not the tensor: nothing kept for it
         return Autograd.record(y, residual == null ? "conv2d" : "conv2d_add", gy0 -> {
             Tensor gy = gy0.isContiguous() ? gy0 : be.contiguous(gy0); // once, not in each of the three consumers

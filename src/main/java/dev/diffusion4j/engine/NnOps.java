@@ -47,9 +47,10 @@ final class NnOps {
     static Tensor groupNorm(Tensor x, Tensor shift, int groups, Tensor weight0, Tensor bias0, double eps, boolean silu, MemoryFormat format) {
         boolean last = format == MemoryFormat.CHANNELS_LAST;
         if (shift != null) {
-            int c = x.rank() >= 2 ? x.shape[format.channelDim(x.rank())] : -1;
-            if (x.rank() < 3 || !Arrays.equals(shift.shape, new int[] {x.shape[0], c}))
-                throw new IllegalArgumentException("groupNorm: the shift must be [N, C] = " + Shape.str(new int[] {x.rank() > 0 ? x.shape[0] : 0, c})
+            if (x.rank() < 3) throw new IllegalArgumentException("groupNorm with a shift expects x with pixels, got " + Shape.str(x.shape));
+            int c = x.shape[format.channelDim(x.rank())];
+            if (!Arrays.equals(shift.shape, new int[] {x.shape[0], c}))
+                throw new IllegalArgumentException("groupNorm: the shift must be [N, C] = " + Shape.str(new int[] {x.shape[0], c})
                         + " for x " + Shape.str(x.shape) + ", got " + Shape.str(shift.shape));
             sameDevice(x, shift, "groupNorm", "shift");
             if (!last || !(x.backend() instanceof ChannelsLastKernels)) {

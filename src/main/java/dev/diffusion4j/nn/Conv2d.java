@@ -59,11 +59,6 @@ public final class Conv2d extends Module {
         return F.conv2d(x, weight.data(), bias == null || !withBias ? null : bias.data(), params, residual, format);
     }
 
-    /** The channels-last convolution of x plus the given bias instead of this layer's: [Cout] or, per sample, [N, Cout]. */
-    public Tensor forwardChannelsLast(Tensor x, Tensor bias) {
-        return F.conv2d(x, weight.data(), bias, params, null, MemoryFormat.CHANNELS_LAST);
-    }
-
     public Parameter weight() { return weight; }
     /** Null when built without bias. */
     public Parameter bias() { return bias; }

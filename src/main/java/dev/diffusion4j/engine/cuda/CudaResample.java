@@ -105,22 +105,16 @@ final class CudaResample {
      */
     void addBias(Tensor y, Tensor bias, Tensor residual) {
         int[] ys = y.shape();
-        addBias(y, bias, residual, ys[1], ys[2] * ys[3], 0);
+        addBias(y, bias, residual, ys[1], ys[2] * ys[3]);
     }
 
-    /**
-     * As {@link #addBias} on a channels-last y [N, H, W, C] (the channel innermost), with a bias of [C] or, one row per
-     * sample, [N, C].
-     */
-    void addBiasChannelsLast(Tensor y, Tensor bias, Tensor residual) {
-        int[] ys = y.shape();
-        addBias(y, bias, residual, ys[3], 1, bias.rank() == 2 ? ys[1] * ys[2] * ys[3] : 0);
-    }
+    /** As {@link #addBias} on a channels-last y [N, H, W, C]: the channel is the innermost dim. */
+    void addBiasChannelsLast(Tensor y, Tensor bias, Tensor residual) { addBias(y, bias, residual, y.shape(3), 1); }
 
-    private void addBias(Tensor y, Tensor bias, Tensor residual, int channels, int plane, int perSample) {
+    private void addBias(Tensor y, Tensor bias, Tensor residual, int channels, int plane) {
         Tensor b = backend.contiguous(backend.onThisDevice(bias, "conv2d bias"));
         if (b.dtype() != y.dtype()) b = backend.cast(b, y.dtype());
         kernels.launch(kernels.get("resample", fn("bias_add", y)), y.numel(), ptr(y), ptr(b), residual == null ? (Object) 0L : ptr(residual),
-                channels, plane, (int) y.numel(), perSample);
+                channels, plane, (int) y.numel());
     }
 }

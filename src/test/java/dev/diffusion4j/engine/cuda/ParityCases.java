@@ -187,10 +187,6 @@ final class ParityCases {
         cs.add(c("conv2d_cl.3x3.bias_residual", "conv2dChannelsLast conv2dChannelsLastBackwardInput conv2dChannelsLastBackwardWeight reduce",
                 x -> F.conv2d(x[0], x[1], x[2], Conv2dParams.of(1, 1), x[3], MemoryFormat.CHANNELS_LAST),
                 rn(3530, 2, 6, 6, 16), rn(3531, 32, 16, 3, 3), rn(3532, 32), rn(3533, 2, 6, 6, 32)));
-        cs.add(c("conv2d_cl.sample_bias", "conv2dChannelsLast conv2dChannelsLastBackwardInput conv2dChannelsLastBackwardWeight reduce",
-                x -> F.conv2d(x[0], x[1], x[2], Conv2dParams.of(1, 1), null, MemoryFormat.CHANNELS_LAST), rn(3541, 3, 5, 4, 8), rn(3542, 16, 8, 3, 3), rn(3543, 3, 16)));
-        cs.add(c("conv2d_cl.sample_bias_elements", "conv2dChannelsLast conv2dChannelsLastBackwardInput conv2dChannelsLastBackwardWeight reduce",
-                x -> F.conv2d(x[0], x[1], x[2], Conv2dParams.of(1, 0), null, MemoryFormat.CHANNELS_LAST), rn(3544, 2, 3, 3, 4), rn(3545, 6, 4, 1, 1), rn(3546, 2, 6)));
         cs.add(c("conv2d_cl.strided_three_channels", "conv2dChannelsLast conv2dChannelsLastBackwardInput conv2dChannelsLastBackwardWeight",
                 x -> F.conv2d(x[0], x[1], null, Conv2dParams.of(2, 1), null, MemoryFormat.CHANNELS_LAST), rn(3534, 2, 7, 7, 3), rn(3535, 8, 3, 3, 3)));
         cs.add(c("conv2d_cl.1x1.bias_elements", "conv2dChannelsLast conv2dChannelsLastBackwardInput conv2dChannelsLastBackwardWeight reduce",

@@ -460,11 +460,11 @@ template <class T, class S, bool SILU>
 __device__ __forceinline__ void gn_apply_cl(const T* x, const S* ab, T* y, int c, int lc, int count) {
     typedef typename TypeOps<T>::C C;
     constexpr int V = 16 / sizeof(T);
+    const unsigned nc = count / lc * c;   // one plane of the coefficients
     if (c % V == 0 && ((unsigned long long)x | (unsigned long long)y) % 16 == 0) {
         GRID_STRIDE(i, count / V) {
             const unsigned e0 = i * V, p0 = e0 / (unsigned)lc * c + e0 % (unsigned)c;   // 32-bit: count is an int
             Vec16<T> v = ((const Vec16<T>*)x)[i];
-            const unsigned nc = count / lc * c;
             // p0 is a multiple of V: aligned packs
             const Pack<S, V> a = *(const Pack<S, V>*)(ab + p0), b = *(const Pack<S, V>*)(ab + nc + p0);
 #pragma unroll
@@ -477,7 +477,6 @@ __device__ __forceinline__ void gn_apply_cl(const T* x, const S* ab, T* y, int c
         }
         return;
     }
-    const unsigned nc = count / lc * c;
     GRID_STRIDE(i, count) {
         const unsigned p = i / (unsigned)lc * c + i % (unsigned)c;
         C z = (C)ab[p] * TypeOps<T>::to_c(x[i]) + (C)ab[nc + p];
@@ -519,11 +518,11 @@ template <class T, class S, bool SILU>
 __device__ __forceinline__ void gn_bwd_apply_cl(const T* gy, const T* x, const S* coef, T* dx, int c, int lc, int count) {
     typedef typename TypeOps<T>::C C;
     constexpr int V = 16 / sizeof(T);
+    const unsigned nc = count / lc * c;   // one plane of the coefficients
     if (c % V == 0 && ((unsigned long long)x | (unsigned long long)gy | (unsigned long long)dx) % 16 == 0) {
         GRID_STRIDE(i, count / V) {
             const unsigned e0 = i * V, p0 = e0 / (unsigned)lc * c + e0 % (unsigned)c;
             const Vec16<T> xv = ((const Vec16<T>*)x)[i], gv = ((const Vec16<T>*)gy)[i];
-            const unsigned nc = count / lc * c;
             const Pack<S, V> a = *(const Pack<S, V>*)(coef + p0), b = *(const Pack<S, V>*)(coef + nc + p0),   // as in gn_apply_cl
                              e = *(const Pack<S, V>*)(coef + 2 * nc + p0), f = *(const Pack<S, V>*)(coef + 3 * nc + p0);
             Vec16<T> out;
@@ -535,7 +534,6 @@ __device__ __forceinline__ void gn_bwd_apply_cl(const T* gy, const T* x, const S
         }
         return;
     }
-    const unsigned nc = count / lc * c;
     GRID_STRIDE(i, count) {
         const unsigned p = i / (unsigned)lc * c + i % (unsigned)c;
         dx[i] = TypeOps<T>::from_c(gn_bwd_map_cl<T, SILU, C>((C)coef[p], (C)coef[nc + p], (C)coef[2 * nc + p], (C)coef[3 * nc + p],

@@ -139,11 +139,10 @@ __device__ __forceinline__ void bilinear_bwd(const T* gy, A* acc, int nc, int h,
 }
 
 // y [N, C, HW] += bias [C] (+ z, a residual of y's shape, when not null), in place after a convolution, summed in the
-// compute type; channels-last y [N, HW, C] comes as hw = 1. sample > 0: b is [N, C], a bias row per sample of that
-// many elements (HW * C). Whole 16-byte vectors where a channel's plane holds whole vectors: one element and two integer
+// compute type; channels-last y [N, HW, C] comes as hw = 1. Whole 16-byte vectors where a channel's plane holds whole vectors: one element and two integer
 // divisions per thread left it well below the memory bandwidth (issue 19).
 template <class T>
-__device__ __forceinline__ void bias_add(T* y, const T* b, const T* z, int c, int hw, int n, int sample) {
+__device__ __forceinline__ void bias_add(T* y, const T* b, const T* z, int c, int hw, int n) {
     typedef typename TypeOps<T>::C C;
     constexpr int V = 16 / sizeof(T);
     const bool aligned = ((unsigned long long)y | (unsigned long long)z) % 16 == 0;
@@ -165,9 +164,9 @@ __device__ __forceinline__ void bias_add(T* y, const T* b, const T* z, int c, in
         return;
     }
     if (hw == 1 && c % V == 0 && aligned && (unsigned long long)b % 16 == 0) {   // channels-last: a vector is V neighbouring channels of one pixel
-        const int cv = c / V, sv = sample / V;
+        const int cv = c / V;
         GRID_STRIDE(i, n / V) {
-            const Vec16<T> bv = ((const Vec16<T>*)b)[(sample ? (int)(i / sv) * cv : 0) + (int)(i % cv)];
+            const Vec16<T> bv = ((const Vec16<T>*)b)[(int)(i % cv)];
             Vec16<T> v = ((const Vec16<T>*)y)[i];
             if (z) {
                 const Vec16<T> r = ((const Vec16<T>*)z)[i];
@@ -183,7 +182,7 @@ __device__ __forceinline__ void bias_add(T* y, const T* b, const T* z, int c, in
         return;
     }
     GRID_STRIDE(i, n) {
-        C s = TypeOps<T>::to_c(y[i]) + TypeOps<T>::to_c(b[(sample ? (int)i / sample * c : 0) + ((int)i / hw) % c]);
+        C s = TypeOps<T>::to_c(y[i]) + TypeOps<T>::to_c(b[((int)i / hw) % c]);
         if (z) s += TypeOps<T>::to_c(z[i]);
         y[i] = TypeOps<T>::from_c(s);
     }
@@ -204,8 +203,7 @@ __device__ __forceinline__ void bias_add(T* y, const T* b, const T* z, int c, in
         if (vec) nearest_cl_fwd<T, 16 / sizeof(T)>(x, y, pixels, w, c, f); else nearest_cl_fwd<T, 1>(x, y, pixels, w, c, f); } \
     extern "C" __global__ void nearest_cl_bwd_##S(const T* gy, T* dx, int pixels, int w, int c, int f, int vec) { \
         if (vec) nearest_cl_bwd<T, 16 / sizeof(T)>(gy, dx, pixels, w, c, f); else nearest_cl_bwd<T, 1>(gy, dx, pixels, w, c, f); } \
-    extern "C" __global__ void bias_add_##S(T* y, const T* b, const T* z, int c, int hw, int n, int sample) { \
-        bias_add<T>(y, b, z, c, hw, n, sample); }
+    extern "C" __global__ void bias_add_##S(T* y, const T* b, const T* z, int c, int hw, int n) { bias_add<T>(y, b, z, c, hw, n); }
 
 RESAMPLE_KERNELS(float, float, f32)
 RESAMPLE_KERNELS(bf16, float, bf16)
