@@ -57,6 +57,17 @@ public interface Backend {
     /** a [..., m, k] times b [..., k, n]; b's batch dims equal a's or b is 2-D. Transposed views are read without copies where possible. */
     Tensor matmul(Tensor a, Tensor b);
 
+    /**
+     * A Linear layer's product x [..., k] times w [n, k] transposed, plus bias [n] (or null) broadcast over the rows,
+     * then an elementwise activation (or null). This default composes matmul, add and unary; a backend may do the add
+     * and the activation inside the product.
+     */
+    default Tensor linear(Tensor x, Tensor w, Tensor bias, UnaryOp activation) {
+        Tensor y = matmul(x, w.mT());
+        if (bias != null) y = binary(BinaryOp.ADD, y, bias);
+        return activation == null ? y : unary(activation, y, 0, 0);
+    }
+
     // ---- indexing ----
     /** out = x.index_select(dim, index); index is a 1-D I64 tensor. */
     Tensor indexSelect(Tensor x, int dim, Tensor index);

@@ -18,9 +18,14 @@ public final class F {
     public static Tensor sigmoid(Tensor x) { return x.sigmoid(); }
 
     /** y = x W^T + b for x [..., in], W [out, in], b [out] or null. */
-    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        Tensor y = x.matmul(Autocast.cast(weight).mT());   // the weight itself, not its transposed view: autocast's cast cache keys on it
-        return bias == null ? y : y.add(Autocast.cast(bias));   // under autocast the output stays in its type
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) { return LinalgOps.linear(x, weight, bias); }
+
+    /**
+     * activation(x W^T + b) for an elementwise activation (e.g. {@link UnaryOp#GELU_TANH}): the same values as the two
+     * ops, but with no gradient to take a backend may apply it inside the product (CUDA: cuBLASLt's GELU epilogue).
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias, UnaryOp activation) {
+        return LinalgOps.linear(x, weight, bias, activation);
     }
 
     /**

@@ -30,4 +30,40 @@ final class LinalgOps {
             return new Tensor[] {ga, gb};
         }, a, b);
     }
+
+    /**
+     * x [..., k] @ w [n, k]ᵀ + bias [n] (or null) as one op, so that a backend can add the bias inside the product
+     * (CUDA: cuBLASLt's epilogue). Operands of mixed types (after autocast) take the composed matmul and add, as before.
+     */
+    static Tensor linear(Tensor x0, Tensor w0, Tensor b0) { return linear(x0, w0, b0, null); }
+
+    /**
+     * activation(linear(x, w, b)) for an elementwise activation: when no gradient is to be taken (sampling), one
+     * backend call that may apply it in the product's epilogue; otherwise the recorded activation after the linear op.
+     */
+    static Tensor linear(Tensor x0, Tensor w0, Tensor b0, UnaryOp activation) {
+        if (activation != null && GradMode.isEnabled() && (x0.requiresGrad() || w0.requiresGrad() || (b0 != null && b0.requiresGrad())))
+            return ElementwiseOps.unary(activation, linear(x0, w0, b0, null), 0, 0);
+        Tensor x = Autocast.cast(x0), w = Autocast.cast(w0), b = b0 == null ? null : Autocast.cast(b0);
+        if (w.rank() != 2 || x.rank() < 1 || x.shape(-1) != w.shape[1])
+            throw new IllegalArgumentException("linear: input " + Shape.str(x.shape) + " does not fit weight " + Shape.str(w.shape));
+        if (b != null && (b.rank() != 1 || b.shape[0] != w.shape[0]))
+            throw new IllegalArgumentException("linear: bias " + Shape.str(b.shape) + " does not fit weight " + Shape.str(w.shape));
+        if (x.rank() < 2 || x.dtype() != w.dtype() || (b != null && b.dtype() != x.dtype())) {
+            Tensor y = x.matmul(w.mT());
+            if (b != null) y = y.add(b);
+            return activation == null ? y : ElementwiseOps.unary(activation, y, 0, 0);
+        }
+        Backend be = ElementwiseOps.backendOf(x, w);
+        if (b != null) ElementwiseOps.requireSameDevice(x, b);
+        Tensor out = be.linear(x, w, b, activation);
+        if (FlopCounter.counting()) FlopCounter.multiplyAdds(out.numel() * x.shape(-1));
+        return Autograd.record(out, "linear", gy -> {
+            Tensor g2 = gy.reshape(-1, gy.shape(-1));
+            Tensor gx = x.requiresGrad() ? gy.matmul(w) : null;
+            Tensor gw = w.requiresGrad() ? g2.mT().matmul(x.reshape(-1, x.shape(-1))) : null;
+            Tensor gb = b != null && b.requiresGrad() ? g2.sum(0, false) : null;
+            return new Tensor[] {gx, gw, gb};
+        }, x, w, b);
+    }
 }

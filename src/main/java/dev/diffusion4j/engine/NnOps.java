@@ -210,9 +210,8 @@ final class NnOps {
             throw new IllegalArgumentException("dtype mismatch: " + actType.id() + " and " + wType.id() + "; convert one with .to(dtype)");
         Tensor w = castWithoutGraph(weight, wType), b = bias == null ? null : castWithoutGraph(bias, Autocast.outputType(bias));
         Tensor a = castWithoutGraph(be.unary(op, h, 0, 0), actType);
-        Tensor y = be.matmul(a, w.mT());
+        Tensor y = be.linear(a, w, b, null);
         if (FlopCounter.counting()) FlopCounter.multiplyAdds(y.numel() * h.shape[h.rank() - 1]);
-        if (b != null) y = be.binary(BinaryOp.ADD, y, b);
         boolean gh = h.requiresGrad(), gw = weight.requiresGrad(), gb = bias != null && bias.requiresGrad();
         int in = weight.shape[1], out = weight.shape[0];
         return Autograd.record(y, "linear_of_" + op.name().toLowerCase(), gy -> {

@@ -39,6 +39,11 @@ public final class Linear extends Module {
         return F.linear(checkInput(x), weight.data(), bias == null ? null : bias.data());
     }
 
+    /** op(forward(x)) for an elementwise activation op, which a backend may apply in the product when no gradient is taken. */
+    public Tensor forward(Tensor x, UnaryOp op) {
+        return F.linear(checkInput(x), weight.data(), bias == null ? null : bias.data(), op);
+    }
+
     /**
      * forward(op(h)) with op recomputed in the backward rather than kept ({@link F#linearOf}): for an activation
      * between two Linear layers, whose output is the widest tensor of a transformer MLP.

@@ -28,7 +28,7 @@ public final class Cublas implements AutoCloseable {
     }
 
     /** cuBLAS recommends 32 MiB of workspace on Hopper; giving our own keeps it in our allocator's books. */
-    private static final long WORKSPACE_BYTES = 32L << 20;
+    static final long WORKSPACE_BYTES = 32L << 20;
 
     private final CudaContext context;
     private final long handle;
@@ -56,6 +56,9 @@ public final class Cublas implements AutoCloseable {
     public int version() {
         return CublasApi.version(handle);
     }
+
+    /** The workspace's device address, for cuBLASLt calls queued on the same stream. */
+    long workspaceAddress() { return workspace.address(); }
 
     /** Let float32 products use TF32 tensor cores (10-bit mantissa inputs, float32 accumulate). */
     public void setAllowTf32(boolean allow) {

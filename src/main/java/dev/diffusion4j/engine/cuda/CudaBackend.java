@@ -188,6 +188,12 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
 
     @Override public Tensor matmul(Tensor a, Tensor b) { return product(a, b, 1f); }
 
+    /** activation(x @ wᵀ + bias) with the bias (and a tanh GELU) in the product's epilogue (cuBLASLt) where it is one product. */
+    @Override public Tensor linear(Tensor x, Tensor w, Tensor bias, UnaryOp activation) {
+        cublas.setAllowTf32(allowTf32());
+        return linalg.linear(onThisDevice(x, "linear"), w, bias, activation);
+    }
+
     /** alpha * (a @ b) through cuBLAS in this thread's math mode (TF32 or not), whatever the last product used. */
     private Tensor product(Tensor a, Tensor b, float alpha) {
         cublas.setAllowTf32(allowTf32());

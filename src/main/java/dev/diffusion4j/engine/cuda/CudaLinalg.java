@@ -1,18 +1,33 @@
 package dev.diffusion4j.engine.cuda;
 
 import java.lang.ref.Reference;
+import java.util.concurrent.atomic.AtomicLong;
+import dev.diffusion4j.engine.BinaryOp;
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.engine.UnaryOp;
 
 /**
  * Batched matrix products through cuBLAS. Row-major operands whose last two dims are either
  * row-contiguous or column-contiguous (a transposed view) are passed as they are, with the
  * transpose flag and leading dimension; the batch dims must collapse to one stride (0 for an
  * expanded operand). Anything else is gathered first. A 2-D right operand shared by every batch
- * folds the batch into the rows when the left rows are evenly spaced: one large product.
+ * folds the batch into the rows when the left rows are evenly spaced: one large product. A Linear layer's bias is
+ * added in that product's epilogue (cuBLASLt) when it is one product; otherwise by a pass of its own.
  */
 final class CudaLinalg {
+    private static volatile boolean fusedBias = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.fusedBias", "true").strip());
+
+    /** Whether later products add a Linear bias in cuBLASLt's epilogue (true) or in a pass of their own (tests run both). */
+    static void setFusedBias(boolean on) { fusedBias = on; }
+
+    private static final AtomicLong FUSED_BIAS_PRODUCTS = new AtomicLong();
+
+    /** How many products so far added their bias in the epilogue (tests check that the fused path ran). */
+    static long fusedBiasProducts() { return FUSED_BIAS_PRODUCTS.get(); }
+
     private final CudaBackend backend;
     private final Cublas cublas;
+    private CublasLt lt;   // made on the first fused product
 
     CudaLinalg(CudaBackend backend, Cublas cublas) {
         this.backend = backend;
@@ -44,7 +59,16 @@ final class CudaLinalg {
     Tensor matmul(Tensor a, Tensor b) { return matmul(a, b, 1f); }
 
     /** alpha * (a @ b), the scaling inside cuBLAS's product (f32 and bf16: alpha is a float there). */
-    Tensor matmul(Tensor a, Tensor b, float alpha) {
+    Tensor matmul(Tensor a, Tensor b, float alpha) { return product(a, b, alpha, null, null); }
+
+    /** activation(x @ wᵀ + bias) for a weight w [n, k], a bias [n] or null and an activation or null. */
+    Tensor linear(Tensor x, Tensor w, Tensor bias, UnaryOp activation) { return product(x, w.mT(), 1f, bias, activation); }
+
+    /**
+     * activation(alpha * (a @ b) + bias), bias [n] of a's type broadcast over the rows, or null; activation null or an
+     * elementwise op. With a bias, cuBLASLt's epilogue adds it, and for bf16 applies a tanh GELU too.
+     */
+    private Tensor product(Tensor a, Tensor b, float alpha, Tensor bias, UnaryOp activation) {
         CudaKernels.requireCompute(a.dtype(), "matmul");
         Tensor bb = backend.onThisDevice(b, "matmul");
         if (bb.dtype() != a.dtype()) throw new IllegalArgumentException("matmul: dtypes " + a.dtype().id() + " and " + bb.dtype().id() + " differ");
@@ -53,7 +77,7 @@ final class CudaLinalg {
         outShape[outShape.length - 1] = n;
         Tensor out = backend.alloc(outShape, a.dtype());
         if (out.numel() == 0) return out;
-        if (k == 0) return backend.full(outShape, a.dtype(), 0);
+        if (k == 0) return finish(backend.full(outShape, a.dtype(), 0), bias, activation);
         int batch = (int) (out.numel() / ((long) m * n));
         Operand A = operand(a), B = operand(bb);
         long bStride = bb.rank() == 2 ? 0 : B.batchStride;
@@ -64,15 +88,40 @@ final class CudaLinalg {
         };
         long ap = CudaBackend.ptr(A.t).deviceAddress(), bp = CudaBackend.ptr(B.t).deviceAddress();
         long cp = CudaBackend.base(out).deviceAddress();
+        // the GELU epilogue for bf16 outputs only, whose rounding is far coarser than any difference in its tanh
+        boolean gelu = activation == UnaryOp.GELU_TANH && type == Cublas.DataType.BF16;
+        CublasLt.Epilogue epilogue = null;   // what cuBLASLt's epilogue did, if it ran the product
         if (batch == 1 || (bStride == 0 && !A.trans && A.batchStride == (long) m * A.ld)) {
-            cublas.gemm(A.trans, B.trans, batch * m, n, k, alpha, ap, type, A.ld, bp, type, B.ld, 0f, cp, type, n);
+            Tensor bc = bias != null && fusedBias && bias.dtype() == a.dtype() ? stride1(backend.onThisDevice(bias, "linear")) : null;
+            if (bc != null) {
+                CublasLt.Epilogue e = gelu ? CublasLt.Epilogue.GELU_BIAS : CublasLt.Epilogue.BIAS;
+                if (lt().gemm(A.trans, B.trans, batch * m, n, k, alpha, ap, A.ld, bp, B.ld, cp, n, CudaBackend.ptr(bc).deviceAddress(),
+                        type, cublas.allowTf32(), e)) epilogue = e;
+                Reference.reachabilityFence(bc);
+                if (epilogue != null) FUSED_BIAS_PRODUCTS.incrementAndGet();
+            }
+            if (epilogue == null) cublas.gemm(A.trans, B.trans, batch * m, n, k, alpha, ap, type, A.ld, bp, type, B.ld, 0f, cp, type, n);
         } else {
             cublas.gemmStridedBatched(A.trans, B.trans, m, n, k, alpha, ap, type, A.ld, A.batchStride, bp, type, B.ld, bStride,
                     0f, cp, type, n, (long) m * n, batch);
         }
         Reference.reachabilityFence(A.t); // cuBLAS took raw addresses: keep the storages until the call is queued
         Reference.reachabilityFence(B.t);
-        return out;
+        return epilogue != null ? finish(out, null, epilogue == CublasLt.Epilogue.GELU_BIAS ? null : activation)
+                : finish(out, bias, activation);
+    }
+
+    /** out + bias, then the activation, by passes of their own (either may be null). */
+    private Tensor finish(Tensor out, Tensor bias, UnaryOp activation) {
+        Tensor y = bias == null ? out : backend.binary(BinaryOp.ADD, out, bias);
+        return activation == null ? y : backend.unary(activation, y, 0, 0);
+    }
+
+    private Tensor stride1(Tensor v) { return v.isContiguous() ? v : backend.contiguous(v); }
+
+    private synchronized CublasLt lt() {
+        if (lt == null) lt = new CublasLt(backend.context(), cublas.workspaceAddress(), Cublas.WORKSPACE_BYTES);
+        return lt;
     }
 
 }

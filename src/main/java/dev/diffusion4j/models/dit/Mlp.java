@@ -1,8 +1,8 @@
 package dev.diffusion4j.models.dit;
 
-import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.engine.UnaryOp;
 import dev.diffusion4j.nn.Linear;
 import dev.diffusion4j.nn.Module;
 
@@ -15,5 +15,5 @@ public final class Mlp extends Module {
         fc2 = registerModule("fc2", InitLinear.glorot(hidden, dim, gen));
     }
 
-    @Override public Tensor forward(Tensor x) { return fc2.forward(F.geluTanh(fc1.forward(x))); }
+    @Override public Tensor forward(Tensor x) { return fc2.forward(fc1.forward(x, UnaryOp.GELU_TANH)); }
 }

@@ -1,0 +1,141 @@
+package dev.diffusion4j.engine.cuda;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Products with the bias add fused into the GEMM's epilogue (cuBLASLt), in the row-major terms of {@link Cublas}: C =
+ * op(A)·op(B) + bias, bias [n] broadcast over C's rows, so a Linear layer's output is written once instead of written,
+ * read and written again by a separate bias pass. Each shape's descriptors and heuristic choice are built on first use
+ * and kept (the plan also fixes the pointers' alignments, which are part of its key).
+ */
+final class CublasLt implements AutoCloseable {
+    /** The fused epilogues this class offers. */
+    enum Epilogue {
+        BIAS(CublasLtApi.EPILOGUE_BIAS),
+        /** The bias, then GELU in its tanh approximation. */
+        GELU_BIAS(CublasLtApi.EPILOGUE_GELU_BIAS);
+
+        final int code;
+
+        Epilogue(int code) { this.code = code; }
+    }
+
+    private record Key(boolean transA, boolean transB, int m, int n, int k, int lda, int ldb, int ldc, Cublas.DataType type,
+                       int computeType, Epilogue epilogue, int alignA, int alignB, int alignC, int alignBias) {}
+
+    /** The descriptors of one shape and the heuristic's algorithm; none when cuBLASLt offered no algorithm. */
+    private record Plan(long desc, long aLayout, long bLayout, long cLayout, MemorySegment algo) {}
+
+    private static final Plan NONE = new Plan(0, 0, 0, 0, null);
+    private static final int PREF_MIN_ALIGNMENT_A = 5, PREF_MIN_ALIGNMENT_B = 6, PREF_MIN_ALIGNMENT_C = 7, PREF_MIN_ALIGNMENT_D = 8;
+
+    private final CudaContext context;
+    private final long handle, workspace, workspaceBytes;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment alpha = arena.allocate(JAVA_FLOAT), beta = arena.allocate(JAVA_FLOAT), pointer = arena.allocate(JAVA_LONG);
+    private final Map<Key, Plan> plans = new HashMap<>();
+    private boolean closed;
+
+    /** Runs on {@code context}'s stream with the given workspace (shared with the cuBLAS handle on the same stream). */
+    CublasLt(CudaContext context, long workspace, long workspaceBytes) {
+        this.context = context;
+        context.makeCurrent();
+        this.handle = CublasLtApi.create();
+        this.workspace = workspace;
+        this.workspaceBytes = workspaceBytes;
+        beta.set(JAVA_FLOAT, 0, 0f);
+    }
+
+    /**
+     * C[m×n] = op(A)·op(B) + bias, row-major (as {@link Cublas#gemm}), bias a contiguous vector of n elements of the
+     * same type. Returns false, having queued nothing, when cuBLASLt has no algorithm for the product with this
+     * epilogue; the caller then composes it.
+     */
+    synchronized boolean gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+                              long c, int ldc, long bias, Cublas.DataType type, boolean tf32, Epilogue epilogue) {
+        if (closed) throw new IllegalStateException("cuBLASLt handle used after close()");
+        Cublas.checkShapes(transA, transB, m, n, k, lda, ldb, ldc, 1);
+        if (type != Cublas.DataType.F32 && type != Cublas.DataType.BF16) return false;
+        int compute = type == Cublas.DataType.F32 && tf32 ? CublasApi.CUBLAS_COMPUTE_32F_FAST_TF32 : CublasApi.CUBLAS_COMPUTE_32F;
+        Key key = new Key(transA, transB, m, n, k, lda, ldb, ldc, type, compute, epilogue, alignment(a), alignment(b), alignment(c), alignment(bias));
+        context.makeCurrent();
+        Plan plan = plans.computeIfAbsent(key, q -> plan(q, bias));
+        if (plan == NONE) return false;
+        this.alpha.set(JAVA_FLOAT, 0, alpha);
+        pointer.set(JAVA_LONG, 0, bias);
+        CublasLtApi.setDesc(plan.desc, CublasLtApi.DESC_BIAS_POINTER, pointer, 8);
+        LaunchProfile.Span span = LaunchProfile.ENABLED ? LaunchProfile.begin(context) : null;
+        // column-major, as Cublas.gemm: Cᵀ = op(B)ᵀ·op(A)ᵀ, so cuBLASLt's A is our B and its B our A
+        int rc = CublasLtApi.matmul(handle, plan.desc, this.alpha, b, plan.aLayout, a, plan.bLayout, beta, c, plan.cLayout, c, plan.cLayout,
+                plan.algo, workspace, workspaceBytes, context.stream());
+        if (rc != 0) CublasApi.check(rc, "cublasLtMatmul(m=" + m + ", n=" + n + ", k=" + k + ", " + type + ", epilogue " + epilogue + ")");
+        if (span != null) span.end("cublasLtMatmul+" + epilogue.name().toLowerCase() + " " + m + "x" + n + "x" + k + " " + type);
+        return true;
+    }
+
+    private Plan plan(Key q, long bias) {
+        int cuda = q.type.cuda;
+        long desc = CublasLtApi.matmulDesc(q.computeType, CublasApi.CUDA_R_32F);
+        long aL = 0, bL = 0, cL = 0, pref = 0;
+        try {
+            CublasLtApi.setDescInt(desc, CublasLtApi.DESC_TRANSA, q.transB ? CublasApi.CUBLAS_OP_T : CublasApi.CUBLAS_OP_N);
+            CublasLtApi.setDescInt(desc, CublasLtApi.DESC_TRANSB, q.transA ? CublasApi.CUBLAS_OP_T : CublasApi.CUBLAS_OP_N);
+            CublasLtApi.setDescInt(desc, CublasLtApi.DESC_EPILOGUE, q.epilogue.code);
+            pointer.set(JAVA_LONG, 0, bias);   // the heuristic reads the bias pointer's alignment
+            CublasLtApi.setDesc(desc, CublasLtApi.DESC_BIAS_POINTER, pointer, 8);
+            // stored (column-major) shapes: cuBLASLt's A is our B (n x k as op'd), its B our A (k x m), D is n x m
+            aL = CublasLtApi.layout(cuda, q.transB ? q.k : q.n, q.transB ? q.n : q.k, q.ldb);
+            bL = CublasLtApi.layout(cuda, q.transA ? q.m : q.k, q.transA ? q.k : q.m, q.lda);
+            cL = CublasLtApi.layout(cuda, q.n, q.m, q.ldc);
+            pref = CublasLtApi.preference(workspaceBytes);
+            setAlignment(pref, PREF_MIN_ALIGNMENT_A, q.alignB);
+            setAlignment(pref, PREF_MIN_ALIGNMENT_B, q.alignA);
+            setAlignment(pref, PREF_MIN_ALIGNMENT_C, q.alignC);
+            setAlignment(pref, PREF_MIN_ALIGNMENT_D, q.alignC);
+            MemorySegment result = arena.allocate(CublasLtApi.HEURISTIC_RESULT_BYTES, 8);
+            boolean found = CublasLtApi.bestAlgorithm(handle, desc, aL, bL, cL, cL, pref, result)
+                    && result.get(JAVA_LONG, CublasLtApi.HEURISTIC_WORKSPACE_OFFSET) <= workspaceBytes;
+            if (found) return new Plan(desc, aL, bL, cL, result.asSlice(0, CublasLtApi.ALGO_BYTES));
+            destroy(new Plan(desc, aL, bL, cL, null));
+            return NONE;
+        } catch (RuntimeException e) {
+            destroy(new Plan(desc, aL, bL, cL, null));
+            throw e;
+        } finally {
+            if (pref != 0) CublasLtApi.destroyPreference(pref);
+        }
+    }
+
+    private static void setAlignment(long pref, int attr, int bytes) {
+        CublasLtApi.setPreferenceInt(pref, attr, bytes);
+    }
+
+    /** The largest power of two up to 256 that divides the address: what the plan may assume of it. */
+    private static int alignment(long address) {
+        return (int) Math.min(256, Long.lowestOneBit(address | 256));
+    }
+
+    private static void destroy(Plan p) {
+        if (p.cLayout != 0) CublasLtApi.destroyLayout(p.cLayout);
+        if (p.bLayout != 0) CublasLtApi.destroyLayout(p.bLayout);
+        if (p.aLayout != 0) CublasLtApi.destroyLayout(p.aLayout);
+        if (p.desc != 0) CublasLtApi.destroyMatmulDesc(p.desc);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        context.makeCurrent();
+        for (Plan p : plans.values()) if (p != NONE) destroy(p);
+        plans.clear();
+        CublasLtApi.destroy(handle);
+        arena.close();
+    }
+}

@@ -1,0 +1,63 @@
+package dev.diffusion4j.engine.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.diffusion4j.engine.Autocast;
+import dev.diffusion4j.engine.Backends;
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.Tensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A Linear layer with its bias added in cuBLASLt's epilogue against the same layer with the bias added by a pass of its
+ * own (diffusion4j.cuda.fusedBias=false), in strict f32, TF32 and bf16 autocast, on a DiT-like [B, L, D] input:
+ * output and gradients (x, W, b) agree to the precision's tolerance. (CPU-vs-CUDA parity of F.linear is in ParityCases.)
+ */
+@Tag("gpu")
+class CudaFusedBiasTest {
+    @AfterEach
+    void restore() {
+        CudaLinalg.setFusedBias(true);
+        CudaBackend.setAllowTf32(false);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"f32", "tf32", "bf16"})
+    void fusedBiasMatchesTheSeparatePass(String precision) {
+        Assumptions.assumeTrue(CudaBackendFactory.available(), () -> "no CUDA device: " + CudaLibraries.unavailableReason());
+        Device cuda = Device.cuda(0);
+        Backends.get(cuda);
+        CudaBackend.setAllowTf32(precision.equals("tf32"));
+        Tensor x = Tensor.randn(new Generator(21), 4, 50, 96).to(cuda);
+        Tensor w = Tensor.randn(new Generator(22), 3 * 96, 96).mul(0.1).to(cuda), b = Tensor.randn(new Generator(23), 3 * 96).to(cuda);
+        Tensor gy = Tensor.randn(new Generator(24), 4, 50, 3 * 96).to(cuda);
+        long before = CudaLinalg.fusedBiasProducts();
+        Tensor[] fused = run(x, w, b, gy, precision, true);
+        assertTrue(CudaLinalg.fusedBiasProducts() > before, "the forward did not take cuBLASLt's bias epilogue");
+        Tensor[] separate = run(x, w, b, gy, precision, false);
+        double tol = precision.equals("f32") ? 1e-5 : CudaParityTest.BF16_TOL;
+        for (int i = 0; i < fused.length; i++) {
+            double e = CudaParityTest.relErr(separate[i].toDoubleArray(), fused[i].toDoubleArray());
+            System.out.printf("linear %s, bias fused vs separate, tensor %d: %.2e%n", precision, i, e);
+            assertTrue(e <= tol, precision + " tensor " + i + ": " + e);
+        }
+    }
+
+    /** y, dx, dW, db of y = linear(x, W, b), with the bias fused or not. */
+    private static Tensor[] run(Tensor x0, Tensor w0, Tensor b0, Tensor gy, String precision, boolean fused) {
+        CudaLinalg.setFusedBias(fused);
+        Tensor x = x0.detach().requiresGrad(true), w = w0.detach().requiresGrad(true), b = b0.detach().requiresGrad(true);
+        Tensor y;
+        try (var ac = precision.equals("bf16") ? Autocast.bf16() : null) {
+            y = F.linear(x, w, b);
+        }
+        y.mul(gy.to(y.dtype())).sum().backward();
+        return new Tensor[] {y, x.grad(), w.grad(), b.grad()};
+    }
+}
