@@ -136,6 +136,31 @@ public interface Backend {
         }
     }
 
+    /**
+     * adaLN-Zero's gated residual x + gate[:, None, :] * branch for x, branch [B, L, C] and gate [B, C], typed as the
+     * composed ops type it (the product in the type of gate and branch, the sum promoted with x's). This default
+     * composes them; a backend overrides it with one pass.
+     */
+    default Tensor gatedResidual(Tensor x, Tensor gate, Tensor branch) {
+        try (var off = GradMode.off()) {
+            return x.add(gate.unsqueeze(1).mul(branch));
+        }
+    }
+
+    /**
+     * Gradients {dx, dgate, dbranch} of {@link #gatedResidual} from gy, each in its input's type: dx is gy, and the
+     * product's gradient is gy in the product's type, as the composed ops' backward gives them.
+     */
+    default Tensor[] gatedResidualBackward(Tensor gy, DType xType, Tensor gate, Tensor branch) {
+        try (var off = GradMode.off()) {
+            DType pt = DType.promote(gate.dtype(), branch.dtype());
+            Tensor gp = gy.to(pt);
+            Tensor dBranch = gp.mul(gate.to(pt).unsqueeze(1)).to(branch.dtype());
+            Tensor dGate = gp.mul(branch.to(pt)).sum(1, false).to(gate.dtype());
+            return new Tensor[] {gy.to(xType), dGate, dBranch};
+        }
+    }
+
     /** Softmax (or log-softmax) along dim, numerically stable; a row of all -inf gives 0 (log: -inf), not NaN. */
     Tensor softmax(Tensor x, int dim, boolean log);
     /** dx from the forward's output y and the gradient gy (the input is not needed). */

@@ -77,6 +77,12 @@ public final class F {
     }
 
     /**
+     * adaLN-Zero's gated residual x + gate[:, None, :] * branch for x, branch [B, L, C] and gate [B, C]: the values and
+     * types of the composed ops (under autocast an f32 x with a bf16 gate and branch gives f32), in one pass on CUDA.
+     */
+    public static Tensor gatedResidual(Tensor x, Tensor gate, Tensor branch) { return NnOps.gatedResidual(x, gate, branch); }
+
+    /**
      * adaLN's modulated layer norm: norm(x) * (1 + scale) + shift, x [B, L, C] normalised over C without affine
      * parameters, shift and scale [B, C] per sample (broadcast over the L tokens). One fused op on CUDA. Under autocast
      * an f32 x gives the result in the autocast type, as the Linear it feeds would cast it.

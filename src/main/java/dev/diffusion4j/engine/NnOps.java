@@ -133,6 +133,18 @@ final class NnOps {
         return Autograd.record(r[0], "layer_norm_modulate", gy -> be.layerNormModulateBackward(gy, x, mean, rstd, scale), x, shift, scale);
     }
 
+    static Tensor gatedResidual(Tensor x, Tensor gate, Tensor branch) {
+        if (x.rank() != 3 || !Arrays.equals(x.shape, branch.shape) || gate.rank() != 2 || gate.shape[0] != x.shape[0] || gate.shape[1] != x.shape[2])
+            throw new IllegalArgumentException("gatedResidual expects x and branch [B, L, C] and gate [B, C], got x " + Shape.str(x.shape)
+                    + ", gate " + Shape.str(gate.shape) + ", branch " + Shape.str(branch.shape));
+        ElementwiseOps.requireSameDevice(x, gate);
+        ElementwiseOps.requireSameDevice(x, branch);
+        Backend be = x.backend();
+        DType xType = x.dtype();
+        Tensor out = be.gatedResidual(x, gate, branch);
+        return Autograd.record(out, "gated_residual", gy -> be.gatedResidualBackward(gy, xType, gate, branch), x, gate, branch);
+    }
+
     static Tensor softmax(Tensor x, int dim, boolean log) {
         if (x.rank() == 0) throw new IllegalArgumentException((log ? "logSoftmax" : "softmax") + " needs at least one dim");
         int d = Shape.dim(dim, x.rank());

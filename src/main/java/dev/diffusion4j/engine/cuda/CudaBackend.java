@@ -251,6 +251,11 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
     @Override public Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, int normalizedDims) {
         return norm.layerNormBackward(gy, x, mean, rstd, weight, bias, normalizedDims);
     }
+    @Override public Tensor gatedResidual(Tensor x, Tensor gate, Tensor branch) {
+        Tensor out = elementwise.gatedResidual(onThisDevice(x, "gatedResidual"), gate, branch);
+        return out != null ? out : Backend.super.gatedResidual(x, gate, branch);
+    }
+
     @Override public Tensor[] layerNormModulate(Tensor x, Tensor shift, Tensor scale, double eps, DType outType) {
         if (!CudaNorm.modulates(x.dtype(), outType) || shift.dtype() != outType || scale.dtype() != outType)
             return Backend.super.layerNormModulate(x, shift, scale, eps, outType);

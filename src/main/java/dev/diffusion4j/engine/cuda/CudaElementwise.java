@@ -6,6 +6,7 @@ import dev.diffusion4j.engine.Shape;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.engine.UnaryOp;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Unary maps (and their backward), binary maps with broadcasting, and where: unary.cu, binary.cu,
@@ -117,6 +118,33 @@ final class CudaElementwise {
         } else {
             kernels.launch(binaryKernel(op, a.dtype(), 1), l.n, l.segment(0), CudaBackend.base(a), CudaBackend.base(bb), o);
         }
+        return out;
+    }
+
+    /**
+     * x + gate[:, None, :] * branch in one pass (binary.cu's gated_add) for contiguous x and branch [A, J, C], gate [A, C]
+     * with adjacent columns, and types (x, gate, branch) f32/f32/f32, f32/bf16/bf16 or bf16/bf16/bf16; null otherwise.
+     */
+    private static final AtomicLong GATED_RESIDUALS = new AtomicLong();
+
+    /** How many gated residuals so far ran as one pass (tests check that the kernel ran). */
+    static long gatedResiduals() { return GATED_RESIDUALS.get(); }
+
+    Tensor gatedResidual(Tensor x, Tensor gate, Tensor branch) {
+        String types = CudaKernels.suffix(x.dtype()) + "_" + CudaKernels.suffix(gate.dtype()) + "_" + CudaKernels.suffix(branch.dtype());
+        if (!types.equals("f32_f32_f32") && !types.equals("f32_bf16_bf16") && !types.equals("bf16_bf16_bf16")) return null;
+        int[] shape = x.shape();
+        if (shape.length != 3 || !Arrays.equals(shape, branch.shape()) || !x.isContiguous() || !branch.isContiguous() || x.numel() == 0
+                || x.numel() > Integer.MAX_VALUE) return null;
+        int c = shape[2], rs = gate.strides()[0];
+        if (gate.rank() != 2 || gate.shape(0) != shape[0] || gate.shape(1) != c || (c > 1 && gate.strides()[1] != 1) || rs < c) return null;
+        Tensor g = backend.onThisDevice(gate, "gatedResidual"), b = backend.onThisDevice(branch, "gatedResidual");
+        Tensor out = backend.alloc(shape, x.dtype());
+        TensorPointer xp = CudaBackend.ptr(x), gp = CudaBackend.ptr(g), bp = CudaBackend.ptr(b), o = CudaBackend.base(out);
+        int n = (int) x.numel();
+        int vec = c % 4 == 0 && rs % 4 == 0 && aligned(x.dtype(), xp, o) && aligned(g.dtype(), gp, bp) ? 1 : 0;
+        kernels.launch(kernels.get("binary", "gated_add_" + types, "OP_ADD"), vecItems(n, vec), xp, gp, bp, o, n, c, shape[1] * c, rs, vec);
+        GATED_RESIDUALS.incrementAndGet();
         return out;
     }
 

@@ -26,6 +26,6 @@ final class Modulation {
 
     /** One adaLN-Zero branch: x + gate * branch(modulate(norm(x), shift, scale)), gate [B, D] broadcast over the tokens. */
     static Tensor gatedResidual(Tensor x, LayerNorm norm, Tensor shift, Tensor scale, Tensor gate, UnaryOperator<Tensor> branch) {
-        return x.add(gate.unsqueeze(1).mul(branch.apply(modulatedNorm(norm, x, shift, scale))));
+        return F.gatedResidual(x, gate, branch.apply(modulatedNorm(norm, x, shift, scale)));
     }
 }

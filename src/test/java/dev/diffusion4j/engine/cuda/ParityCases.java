@@ -287,6 +287,12 @@ final class ParityCases {
             Tensor[] d = x[0].backend().attentionBackwardFromLse(x[3], x[0], x[1], x[2], scale, lse);
             return Tensor.cat(0, d[0].flatten(), d[1].flatten(), d[2].flatten());
         }, rn(3637, 2, 3, 9, 16), rn(3638, 2, 3, 11, 16), rn(3639, 2, 3, 11, 8), rn(3640, 2, 3, 9, 8)));
+        // adaLN-Zero's gated residual: the gate a chunk of a wider [B, 6C] tensor (rows 3C apart here); C = 6 takes the
+        // unvectorised kernel
+        cs.add(c("gated_residual", "gatedResidual gatedResidualBackward binary reduce", x -> F.gatedResidual(x[0], x[1].slice(1, 16, 32), x[2]),
+                rn(3644, 2, 9, 16), rn(3645, 2, 48), rn(3646, 2, 9, 16)));
+        cs.add(c("gated_residual.unvectorised", "gatedResidual gatedResidualBackward binary reduce", x -> F.gatedResidual(x[0], x[1], x[2]),
+                rn(3647, 3, 5, 6), rn(3648, 3, 6), rn(3649, 3, 5, 6)));
         cs.add(c("linear_of_gelu", "unary unaryBackward linear matmul reduce",
                 x -> F.linearOf(UnaryOp.GELU_TANH, x[0], x[1], x[2]), rn(3641, 2, 5, 24), rn(3642, 7, 24), rn(3643, 7)));
         cs.add(c("cross_entropy", "softmax softmaxBackward indexSelect indexAdd reduce",

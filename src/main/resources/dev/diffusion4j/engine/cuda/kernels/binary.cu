@@ -131,3 +131,36 @@ __device__ __forceinline__ void binary_planes(const T* full, const T* plane, T* 
 BINARY_ROWS_KERNELS(float, f32)
 BINARY_ROWS_KERNELS(bf16, bf16)
 BINARY_ROWS_KERNELS(double, f64)
+
+// Gated residual, o = x + gate * b over [A, J, C]: x, b and o contiguous, gate an [A, 1, C] row RS apart (adaLN's gate
+// chunk), o in x's type, which is the widest (an f32 residual stream with a bf16 branch and gate under autocast). One
+// pass instead of the product, its promotion to x's type and the add. vec: C and RS divisible by 4, every pointer
+// 4-element aligned.
+template <class TX, class TG, class TB>
+__device__ __forceinline__ void gated_add(const TX* x, const TG* gate, const TB* b, TX* o, int n, int C, int JC, int RS, int vec) {
+    if (vec) {
+        GRID_STRIDE(i, n >> 2) {
+            int e = i << 2, r = (e / JC) * RS + e % C;
+            Vec4<TX> xv = reinterpret_cast<const Vec4<TX>*>(x)[i], z;
+            Vec4<TB> bv = reinterpret_cast<const Vec4<TB>*>(b)[i];
+            Vec4<TG> gv = *reinterpret_cast<const Vec4<TG>*>(gate + r);
+#pragma unroll
+            for (int k = 0; k < 4; k++)
+                z.v[k] = TypeOps<TX>::from_c(TypeOps<TX>::to_c(xv.v[k]) + TypeOps<TG>::to_c(gv.v[k]) * TypeOps<TB>::to_c(bv.v[k]));
+            reinterpret_cast<Vec4<TX>*>(o)[i] = z;
+        }
+    } else {
+        GRID_STRIDE(i, n) {
+            float g = TypeOps<TG>::to_c(gate[(i / JC) * RS + i % C]);
+            o[i] = TypeOps<TX>::from_c(TypeOps<TX>::to_c(x[i]) + g * TypeOps<TB>::to_c(b[i]));
+        }
+    }
+}
+
+#define GATED_ADD_KERNEL(TX, TG, TB, S) \
+    extern "C" __global__ void gated_add_##S(const TX* x, const TG* gate, const TB* b, TX* o, int n, int C, int JC, int RS, int vec) { \
+        gated_add<TX, TG, TB>(x, gate, b, o, n, C, JC, RS, vec); }
+
+GATED_ADD_KERNEL(float, float, float, f32_f32_f32)
+GATED_ADD_KERNEL(float, bf16, bf16, f32_bf16_bf16)
+GATED_ADD_KERNEL(bf16, bf16, bf16, bf16_bf16_bf16)
