@@ -21,7 +21,8 @@ public final class F {
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) { return LinalgOps.linear(x, weight, bias); }
 
     /**
-     * activation(x W^T + b) for an elementwise activation (e.g. {@link UnaryOp#GELU_TANH}): the same values as the two
+     * activation(x W^T + b) for an elementwise activation without parameters (e.g. {@link UnaryOp#GELU_TANH}; AFFINE,
+     * POW and CLAMP are refused): the same values as the two
      * ops, but with no gradient to take a backend may apply it inside the product (CUDA: cuBLASLt's GELU epilogue).
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias, UnaryOp activation) {
@@ -77,8 +78,9 @@ public final class F {
     }
 
     /**
-     * adaLN-Zero's gated residual x + gate[:, None, :] * branch for x, branch [B, L, C] and gate [B, C]: the values and
-     * types of the composed ops (under autocast an f32 x with a bf16 gate and branch gives f32), in one pass on CUDA.
+     * adaLN-Zero's gated residual x + gate[:, None, :] * branch for x, branch [B, L, C] and gate [B, C]: the types of the
+     * composed ops (under autocast an f32 x with a bf16 gate and branch gives f32) and their values, on CUDA in one pass
+     * that rounds once (within one rounding of the product's type of the composed result).
      */
     public static Tensor gatedResidual(Tensor x, Tensor gate, Tensor branch) { return NnOps.gatedResidual(x, gate, branch); }
 

@@ -42,6 +42,7 @@ final class LinalgOps {
      * backend call that may apply it in the product's epilogue; otherwise the recorded activation after the linear op.
      */
     static Tensor linear(Tensor x0, Tensor w0, Tensor b0, UnaryOp activation) {
+        UnaryOp.requireParameterless(activation, "linear");
         if (activation != null && GradMode.isEnabled() && (x0.requiresGrad() || w0.requiresGrad() || (b0 != null && b0.requiresGrad())))
             return ElementwiseOps.unary(activation, linear(x0, w0, b0, null), 0, 0);
         Tensor x = Autocast.cast(x0), w = Autocast.cast(w0), b = b0 == null ? null : Autocast.cast(b0);

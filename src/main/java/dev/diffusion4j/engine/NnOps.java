@@ -209,6 +209,7 @@ final class NnOps {
      * type, the weight's and bias's gradients back in theirs).
      */
     static Tensor linearOfUnary(UnaryOp op, Tensor h, Tensor weight, Tensor bias) {
+        UnaryOp.requireParameterless(op, "linearOf");
         if (weight.rank() != 2 || h.rank() < 1 || h.shape[h.rank() - 1] != weight.shape[1])
             throw new IllegalArgumentException("linear: input " + Shape.str(h.shape) + " does not fit weight " + Shape.str(weight.shape));
         if (bias != null && (bias.rank() != 1 || bias.shape[0] != weight.shape[0]))

@@ -42,6 +42,17 @@ public enum UnaryOp {
         }
     }
 
+    /** Whether the op reads the parameters p and q (AFFINE, POW, CLAMP); an activation given by its name alone does not. */
+    public boolean takesParameters() {
+        return this == AFFINE || this == POW || this == CLAMP;
+    }
+
+    /** Throws when op takes parameters, which {@code where} (an op applied as a parameterless activation) cannot pass. */
+    static void requireParameterless(UnaryOp op, String where) {
+        if (op != null && op.takesParameters())
+            throw new IllegalArgumentException(where + " applies an activation without parameters; " + op + " needs p and q");
+    }
+
     /** Whether {@link #derivative} reads x (the backward keeps only the operands the derivative reads). */
     public boolean derivativeReadsInput() {
         return switch (this) {

@@ -51,5 +51,9 @@ class LinearOpTest {
         assertThrows(IllegalArgumentException.class, () -> F.linear(Tensor.zeros(2, 5), Tensor.zeros(3, 4), null));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> F.linear(Tensor.zeros(2, 4), Tensor.zeros(3, 4), Tensor.zeros(4)));
         assertTrue(e.getMessage().contains("bias [4]"), e.getMessage());
+        // an activation is applied without parameters: CLAMP (and AFFINE, POW) would silently use p = q = 0
+        e = assertThrows(IllegalArgumentException.class, () -> F.linear(Tensor.zeros(2, 4), Tensor.zeros(3, 4), null, UnaryOp.CLAMP));
+        assertTrue(e.getMessage().contains("CLAMP"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> F.linearOf(UnaryOp.AFFINE, Tensor.zeros(2, 4), Tensor.zeros(3, 4), null));
     }
 }

@@ -74,6 +74,12 @@ final class CublasLt implements AutoCloseable {
         // column-major, as Cublas.gemm: Cᵀ = op(B)ᵀ·op(A)ᵀ, so cuBLASLt's A is our B and its B our A
         int rc = CublasLtApi.matmul(handle, plan.desc, this.alpha, b, plan.aLayout, a, plan.bLayout, beta, c, plan.cLayout, c, plan.cLayout,
                 plan.algo, workspace, workspaceBytes, context.stream());
+        if (rc == CublasLtApi.CUBLAS_STATUS_NOT_SUPPORTED) {   // nothing queued: this shape goes to the composed path from now on
+            if (span != null) span.end("cublasLtMatmul declined");
+            plans.put(key, NONE);
+            destroy(plan);
+            return false;
+        }
         if (rc != 0) CublasApi.check(rc, "cublasLtMatmul(m=" + m + ", n=" + n + ", k=" + k + ", " + type + ", epilogue " + epilogue + ")");
         if (span != null) span.end("cublasLtMatmul+" + epilogue.name().toLowerCase() + " " + m + "x" + n + "x" + k + " " + type);
         return true;

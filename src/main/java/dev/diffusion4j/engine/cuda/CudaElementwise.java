@@ -121,24 +121,25 @@ final class CudaElementwise {
         return out;
     }
 
-    /**
-     * x + gate[:, None, :] * branch in one pass (binary.cu's gated_add) for contiguous x and branch [A, J, C], gate [A, C]
-     * with adjacent columns, and types (x, gate, branch) f32/f32/f32, f32/bf16/bf16 or bf16/bf16/bf16; null otherwise.
-     */
     private static final AtomicLong GATED_RESIDUALS = new AtomicLong();
 
     /** How many gated residuals so far ran as one pass (tests check that the kernel ran). */
     static long gatedResiduals() { return GATED_RESIDUALS.get(); }
 
+    /**
+     * x + gate[:, None, :] * branch in one pass (binary.cu's gated_add) for contiguous x and branch [A, J, C], gate [A, C]
+     * with adjacent columns, and types (x, gate, branch) f32/f32/f32, f32/bf16/bf16 or bf16/bf16/bf16; null otherwise.
+     */
     Tensor gatedResidual(Tensor x, Tensor gate, Tensor branch) {
         String types = CudaKernels.suffix(x.dtype()) + "_" + CudaKernels.suffix(gate.dtype()) + "_" + CudaKernels.suffix(branch.dtype());
         if (!types.equals("f32_f32_f32") && !types.equals("f32_bf16_bf16") && !types.equals("bf16_bf16_bf16")) return null;
         int[] shape = x.shape();
         if (shape.length != 3 || !Arrays.equals(shape, branch.shape()) || !x.isContiguous() || !branch.isContiguous() || x.numel() == 0
                 || x.numel() > Integer.MAX_VALUE) return null;
-        int c = shape[2], rs = gate.strides()[0];
-        if (gate.rank() != 2 || gate.shape(0) != shape[0] || gate.shape(1) != c || (c > 1 && gate.strides()[1] != 1) || rs < c) return null;
         Tensor g = backend.onThisDevice(gate, "gatedResidual"), b = backend.onThisDevice(branch, "gatedResidual");
+        int c = shape[2];
+        if (g.rank() != 2 || g.shape(0) != shape[0] || g.shape(1) != c || (c > 1 && g.strides()[1] != 1) || g.strides()[0] < c) return null;
+        int rs = g.strides()[0];
         Tensor out = backend.alloc(shape, x.dtype());
         TensorPointer xp = CudaBackend.ptr(x), gp = CudaBackend.ptr(g), bp = CudaBackend.ptr(b), o = CudaBackend.base(out);
         int n = (int) x.numel();
