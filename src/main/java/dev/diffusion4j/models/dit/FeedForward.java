@@ -3,6 +3,7 @@ package dev.diffusion4j.models.dit;
 import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.engine.UnaryOp;
 import dev.diffusion4j.nn.Identity;
 import dev.diffusion4j.nn.Linear;
 import dev.diffusion4j.nn.Module;
@@ -39,8 +40,7 @@ final class FeedForward extends Module {
         }
 
         @Override public Tensor forward(Tensor x) {
-            Tensor h = proj.forward(x);
-            return tanh ? F.geluTanh(h) : F.gelu(h);
+            return tanh ? proj.forward(x, UnaryOp.GELU_TANH) : F.gelu(proj.forward(x));   // the tanh form may run in the product's epilogue
         }
     }
 }
