@@ -1,6 +1,7 @@
 // Runs norm.cu's adaLN-modulated layer norm (ln_mod_fwd, ln_mod_bwd, ln_mod_partials and param_grad, launched as
 // CudaNorm launches them) on the CPU under emu_shim.h and compares y, dx, dshift and dscale with a double reference,
-// for f32 and bf16 outputs and for warp rows (C 384) and block rows (C 1100); shift and scale are chunks of one
+// for f32 and bf16 outputs and for warp rows (C 384) and block rows (C 1100), and the register-resident forward
+// (ln_mod_fwd_vec) for C 384, 1024 and 72; shift and scale are chunks of one
 // [B, 6C] tensor. Exits 1 when an error is over its bound.
 #include "emu_shim.h"
 #include "kern.inc"
@@ -63,7 +64,7 @@ static void run(const char* name, int B, int L, int C, FWD fwd, BWD bwd, PART pa
         }
     }
     double e[4] = {ey / my, ex / mx, eh / mh, es / ms};
-    printf("%-9s B %d L %3d C %4d  y %.2e dx %.2e dshift %.2e dscale %.2e\n", name, B, L, C, e[0], e[1], e[2], e[3]);
+    printf("%-10s B %d L %3d C %4d  y %.2e dx %.2e dshift %.2e dscale %.2e\n", name, B, L, C, e[0], e[1], e[2], e[3]);
     for (double v : e) if (!(v <= bound)) { printf("FAILED: over %.0e\n", bound); failures++; break; }
 }
 
@@ -71,6 +72,16 @@ int main() {
     for (int C : {384, 1100}) {
         run<float>("f32>f32", 3, 70, C, ln_mod_fwd_f32_f32, ln_mod_bwd_f32_f32, ln_mod_partials_f32_f32, param_grad_f32, 1e-5);
         run<bf16>("f32>bf16", 3, 70, C, ln_mod_fwd_f32_bf16, ln_mod_bwd_f32_bf16, ln_mod_partials_f32_bf16, param_grad_bf16, 1e-2);
+    }
+    // the register-resident forward (ln_mod_fwd_vec, a warp per row, launched as the warp form): a full row of 1024, a
+    // row whose last 4-element slot is partly used by the lanes (C 384 = 3 slots of 128) and one that leaves lanes idle
+    auto vec32 = [](const float* x, const float* sh, const float* sc, float* y, float* m, float* r, int rows, int d, int L, long long hs,
+                    long long ss, double eps, int) { ln_mod_fwd_vec_f32_f32(x, sh, sc, y, m, r, rows, d, L, hs, ss, eps); };
+    auto vec16 = [](const float* x, const bf16* sh, const bf16* sc, bf16* y, float* m, float* r, int rows, int d, int L, long long hs,
+                    long long ss, double eps, int) { ln_mod_fwd_vec_f32_bf16(x, sh, sc, y, m, r, rows, d, L, hs, ss, eps); };
+    for (int C : {384, 1024, 72}) {
+        run<float>("f32>f32 v", 3, 70, C, vec32, ln_mod_bwd_f32_f32, ln_mod_partials_f32_f32, param_grad_f32, 1e-5);
+        run<bf16>("f32>bf16 v", 3, 70, C, vec16, ln_mod_bwd_f32_bf16, ln_mod_partials_f32_bf16, param_grad_bf16, 1e-2);
     }
     return failures == 0 ? 0 : 1;
 }

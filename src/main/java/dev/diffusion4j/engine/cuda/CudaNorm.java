@@ -23,6 +23,13 @@ final class CudaNorm {
     /** Sets the forward's and backward's form for later calls (tests run both). */
     static void setSplitKernels(boolean on) { splitKernels = on; }
 
+    // adaLN's modulated layer norm forward with each warp's row held in registers and read with 4-element loads
+    // (ln_mod_fwd_vec); off by default until a GPU run has timed it against ln_mod_fwd
+    private static volatile boolean vectorRows = "true".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.lnModVector", "false").strip());
+
+    /** Sets whether later modulated layer norms whose rows fit take ln_mod_fwd_vec (tests run both). */
+    static void setVectorRows(boolean on) { vectorRows = on; }
+
     private final CudaBackend backend;
     private final CudaKernels kernels;
 
@@ -253,9 +260,23 @@ final class CudaNorm {
         Tensor y = backend.alloc(shape, out);
         Tensor mean = backend.alloc(new int[] {shape[0], shape[1]}, statType(xc.dtype())), rstd = backend.alloc(new int[] {shape[0], shape[1]}, statType(xc.dtype()));
         boolean warp = d <= WARP_ROW_LIMIT;
-        if (rows > 0 && d > 0) kernels.launchBlocks(kernels.get("norm", "ln_mod_fwd_" + modSuffix(xc.dtype(), out)), warp ? (rows + 7) / 8 : rows,
-                ptr(xc), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h), rowStride(sc), eps, warp ? 1 : 0);
+        if (rows == 0 || d == 0) return new Tensor[] {y, mean, rstd};
+        if (vectorRows && vectorRowsFit(d, xc, h, sc, y)) {
+            kernels.launchBlocks(kernels.get("norm", "ln_mod_fwd_vec_" + modSuffix(xc.dtype(), out)), (rows + 7) / 8,
+                    ptr(xc), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h), rowStride(sc), eps);
+        } else {
+            kernels.launchBlocks(kernels.get("norm", "ln_mod_fwd_" + modSuffix(xc.dtype(), out)), warp ? (rows + 7) / 8 : rows,
+                    ptr(xc), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h), rowStride(sc), eps, warp ? 1 : 0);
+        }
         return new Tensor[] {y, mean, rstd};
+    }
+
+    /** Rows of d <= 1024 elements, d % 4 == 0, every pointer and the row strides of shift and scale 4-element aligned. */
+    private static boolean vectorRowsFit(int d, Tensor x, Tensor shift, Tensor scale, Tensor y) {
+        if (d > 32 * 4 * 8 || d % 4 != 0 || rowStride(shift) % 4 != 0 || rowStride(scale) % 4 != 0) return false;
+        for (Tensor t : new Tensor[] {x, shift, scale, y})
+            if (CudaBackend.ptr(t).deviceAddress() % (4L * t.dtype().byteSize()) != 0) return false;
+        return true;
     }
 
     /** {dx, dshift, dscale} of {@link #layerNormModulate}: dx in one pass, dshift and dscale from double partials per sample. */

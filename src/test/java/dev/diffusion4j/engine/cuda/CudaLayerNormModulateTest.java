@@ -10,9 +10,11 @@ import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * F.layerNormModulate under bf16 autocast, as DiT runs it: f32 tokens, bf16 shift and scale read as chunks of one
@@ -21,11 +23,17 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("gpu")
 class CudaLayerNormModulateTest {
-    @Test
-    void autocastGivesBf16FromF32Tokens() {
+    @AfterEach
+    void restore() { CudaNorm.setVectorRows(false); }
+
+    /** vectorRows: the forward as ln_mod_fwd_vec (rows held in registers, -Ddiffusion4j.cuda.lnModVector=true) or ln_mod_fwd. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void autocastGivesBf16FromF32Tokens(boolean vectorRows) {
         Assumptions.assumeTrue(CudaBackendFactory.available(), () -> "no CUDA device: " + CudaLibraries.unavailableReason());
         Device cuda = Device.cuda(0);
         Backends.get(cuda);
+        CudaNorm.setVectorRows(vectorRows);
         int b = 3, l = 70, c = 384;
         Tensor x = Tensor.randn(new Generator(1), b, l, c).mul(2).add(0.5);
         Tensor mod = Tensor.randn(new Generator(2), b, 6 * c).mul(0.3).to(DType.BF16).to(DType.F32);
@@ -46,7 +54,7 @@ class CudaLayerNormModulateTest {
         double ey = CudaParityTest.relErr(yr.toDoubleArray(), yd.toDoubleArray());
         double ex = CudaParityTest.relErr(xr.grad().toDoubleArray(), xd.grad().toDoubleArray());
         double em = CudaParityTest.relErr(mr.grad().toDoubleArray(), md.grad().toDoubleArray());
-        System.out.printf("layerNormModulate autocast bf16 vs CPU f64: y %.2e, dx %.2e, dshift/dscale %.2e%n", ey, ex, em);
+        System.out.printf("layerNormModulate autocast bf16 vs CPU f64 (vector rows %b): y %.2e, dx %.2e, dshift/dscale %.2e%n", vectorRows, ey, ex, em);
         assertTrue(ey <= CudaParityTest.BF16_TOL, "y " + ey);
         assertTrue(ex <= CudaParityTest.BF16_TOL, "dx " + ex);
         assertTrue(em <= CudaParityTest.BF16_TOL, "dshift/dscale " + em);

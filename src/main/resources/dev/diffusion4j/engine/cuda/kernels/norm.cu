@@ -644,6 +644,55 @@ __device__ __forceinline__ void ln_mod_fwd(const T* x, const O* shift, const O* 
     });
 }
 
+// ln_mod_fwd for a warp per row whose slice stays in registers: x read once with 4-element loads (the row is d <= 128 *
+// LN_VMAX elements, d % 4 == 0), the same shifted double moments, then y with 4-element loads of shift and scale and
+// 4-element stores. Every pointer and both row strides aligned to 4 elements.
+#define LN_VMAX 8
+template <class T, class O, class S>
+__device__ __forceinline__ void ln_mod_fwd_vec(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, int d,
+                                               int L, long long hs, long long ss, double eps) {
+    typedef typename TypeOps<O>::C C;
+    const int lane = threadIdx.x & 31;
+    for (int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += gridDim.x * (blockDim.x >> 5)) {
+        const long long base = (long long)row * d;
+        const double first = TypeOps<T>::to_d(x[base]);
+        Vec4<T> v[LN_VMAX];
+        double s1 = 0, s2 = 0;
+#pragma unroll
+        for (int k = 0; k < LN_VMAX; k++) {
+            const int i = (k * 32 + lane) * 4;
+            if (i < d) {
+                v[k] = *reinterpret_cast<const Vec4<T>*>(x + base + i);
+#pragma unroll
+                for (int l = 0; l < 4; l++) {
+                    const double e = TypeOps<T>::to_d(v[k].v[l]) - first;
+                    s1 += e;
+                    s2 += e * e;
+                }
+            }
+        }
+        row_sum2<true>(s1, s2, nullptr);
+        const double dm = s1 / d, var = fmax(0.0, s2 / d - dm * dm), mu = first + dm, rs = 1.0 / sqrt(var + eps);
+        if (lane == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
+        const C cm = (C)mu, cr = (C)rs;
+        const long long b = row / L;
+#pragma unroll
+        for (int k = 0; k < LN_VMAX; k++) {
+            const int i = (k * 32 + lane) * 4;
+            if (i < d) {
+                const Vec4<O> sc = *reinterpret_cast<const Vec4<O>*>(scale + b * ss + i), sh = *reinterpret_cast<const Vec4<O>*>(shift + b * hs + i);
+                Vec4<O> o;
+#pragma unroll
+                for (int l = 0; l < 4; l++) {
+                    const C z = ((C)TypeOps<T>::to_c(v[k].v[l]) - cm) * cr;
+                    o.v[l] = TypeOps<O>::from_c(z * (C(1) + TypeOps<O>::to_c(sc.v[l])) + TypeOps<O>::to_c(sh.v[l]));
+                }
+                *reinterpret_cast<Vec4<O>*>(y + base + i) = o;
+            }
+        }
+    }
+}
+
 // dx of ln_mod_fwd: the layer-norm backward with the weight 1 + scale[b].
 template <class T, class O, class S, bool WARP>
 __device__ __forceinline__ void ln_mod_bwd(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, int rows, int d,
@@ -679,6 +728,9 @@ __device__ __forceinline__ void ln_partials(const G* gy, const T* x, const S* me
                                                 int L, long long hs, long long ss, double eps, int warp) { \
         if (warp) ln_mod_fwd<T, O, S, true>(x, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); \
         else ln_mod_fwd<T, O, S, false>(x, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); } \
+    extern "C" __global__ void ln_mod_fwd_vec_##SFX(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, int d, \
+                                                    int L, long long hs, long long ss, double eps) { \
+        ln_mod_fwd_vec<T, O, S>(x, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); } \
     extern "C" __global__ void ln_mod_bwd_##SFX(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, int rows, \
                                                 int d, int L, long long ss, int warp) { \
         if (warp) ln_mod_bwd<T, O, S, true>(gy, x, mean, rstd, scale, dx, rows, d, L, ss); \
