@@ -5,7 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -33,13 +33,21 @@ final class CublasLt implements AutoCloseable {
     private record Plan(long desc, long aLayout, long bLayout, long cLayout, MemorySegment algo) {}
 
     private static final Plan NONE = new Plan(0, 0, 0, 0, null);
+    private static final int MAX_PLANS = 512;
     private static final int PREF_MIN_ALIGNMENT_A = 5, PREF_MIN_ALIGNMENT_B = 6, PREF_MIN_ALIGNMENT_C = 7, PREF_MIN_ALIGNMENT_D = 8;
 
     private final CudaContext context;
     private final long handle, workspace, workspaceBytes;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment alpha = arena.allocate(JAVA_FLOAT), beta = arena.allocate(JAVA_FLOAT), pointer = arena.allocate(JAVA_LONG);
-    private final Map<Key, Plan> plans = new HashMap<>();
+    // the most recently used plans; an evicted plan's descriptors are destroyed (calls already queued keep their own copies)
+    private final Map<Key, Plan> plans = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override protected boolean removeEldestEntry(Map.Entry<Key, Plan> eldest) {
+            if (size() <= MAX_PLANS) return false;
+            if (eldest.getValue() != NONE) destroy(eldest.getValue());
+            return true;
+        }
+    };
     private boolean closed;
 
     /** Runs on {@code context}'s stream with the given workspace (shared with the cuBLAS handle on the same stream). */
@@ -104,7 +112,7 @@ final class CublasLt implements AutoCloseable {
             setAlignment(pref, PREF_MIN_ALIGNMENT_B, q.alignA);
             setAlignment(pref, PREF_MIN_ALIGNMENT_C, q.alignC);
             setAlignment(pref, PREF_MIN_ALIGNMENT_D, q.alignC);
-            MemorySegment result = arena.allocate(CublasLtApi.HEURISTIC_RESULT_BYTES, 8);
+            MemorySegment result = Arena.ofAuto().allocate(CublasLtApi.HEURISTIC_RESULT_BYTES, 8);   // freed with its plan
             boolean found = CublasLtApi.bestAlgorithm(handle, desc, aL, bL, cL, cL, pref, result)
                     && result.get(JAVA_LONG, CublasLtApi.HEURISTIC_WORKSPACE_OFFSET) <= workspaceBytes;
             if (found) return new Plan(desc, aL, bL, cL, result.asSlice(0, CublasLtApi.ALGO_BYTES));
