@@ -30,6 +30,11 @@ final class CudaNorm {
     /** Sets whether later modulated layer norms whose rows fit take ln_mod_fwd_vec (tests run both). */
     static void setVectorRows(boolean on) { vectorRows = on; }
 
+    private static final java.util.concurrent.atomic.AtomicLong VECTOR_ROW_LAUNCHES = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many forwards so far took ln_mod_fwd_vec (tests check that it ran). */
+    static long vectorRowLaunches() { return VECTOR_ROW_LAUNCHES.get(); }
+
     private final CudaBackend backend;
     private final CudaKernels kernels;
 
@@ -264,6 +269,7 @@ final class CudaNorm {
         if (vectorRows && vectorRowsFit(d, xc, h, sc, y)) {
             kernels.launchBlocks(kernels.get("norm", "ln_mod_fwd_vec_" + modSuffix(xc.dtype(), out)), (rows + 7) / 8,
                     ptr(xc), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h), rowStride(sc), eps);
+            VECTOR_ROW_LAUNCHES.incrementAndGet();
         } else {
             kernels.launchBlocks(kernels.get("norm", "ln_mod_fwd_" + modSuffix(xc.dtype(), out)), warp ? (rows + 7) / 8 : rows,
                     ptr(xc), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h), rowStride(sc), eps, warp ? 1 : 0);

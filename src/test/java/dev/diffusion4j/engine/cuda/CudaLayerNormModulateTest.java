@@ -43,10 +43,12 @@ class CudaLayerNormModulateTest {
         Tensor[] chunks = mr.chunk(6, 1);
         Tensor yr = F.layerNormModulate(xr, chunks[3], chunks[4], 1e-6);
         Tensor yd;
+        long before = CudaNorm.vectorRowLaunches();
         try (var ac = Autocast.bf16()) {
             Tensor[] cd = md.chunk(6, 1);
             yd = F.layerNormModulate(xd, cd[3], cd[4], 1e-6);
         }
+        assertEquals(vectorRows, CudaNorm.vectorRowLaunches() > before, "ln_mod_fwd_vec ran");
         assertEquals(DType.BF16, yd.dtype());
         yr.mul(w.to(DType.F64)).sum().backward();
         yd.mul(w.to(DType.BF16).to(cuda)).sum().backward();
