@@ -22,8 +22,8 @@ public final class F {
 
     /**
      * activation(x W^T + b) for an elementwise activation without parameters (e.g. {@link UnaryOp#GELU_TANH}; AFFINE,
-     * POW and CLAMP are refused): the same values as the two
-     * ops, but with no gradient to take a backend may apply it inside the product (CUDA: cuBLASLt's GELU epilogue).
+     * POW and CLAMP are refused): the values of the two ops, but with no gradient to take a backend may apply the
+     * activation inside the product (CUDA: cuBLASLt's GELU epilogue).
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias, UnaryOp activation) {
         return LinalgOps.linear(x, weight, bias, activation);

@@ -34,7 +34,6 @@ final class CublasLt implements AutoCloseable {
 
     private static final Plan NONE = new Plan(0, 0, 0, 0, null);
     private static final int MAX_PLANS = 512;
-    private static final int PREF_MIN_ALIGNMENT_A = 5, PREF_MIN_ALIGNMENT_B = 6, PREF_MIN_ALIGNMENT_C = 7, PREF_MIN_ALIGNMENT_D = 8;
 
     private final CudaContext context;
     private final long handle, workspace, workspaceBytes;
@@ -108,10 +107,10 @@ final class CublasLt implements AutoCloseable {
             bL = CublasLtApi.layout(cuda, q.transA ? q.m : q.k, q.transA ? q.k : q.m, q.lda);
             cL = CublasLtApi.layout(cuda, q.n, q.m, q.ldc);
             pref = CublasLtApi.preference(workspaceBytes);
-            setAlignment(pref, PREF_MIN_ALIGNMENT_A, q.alignB);
-            setAlignment(pref, PREF_MIN_ALIGNMENT_B, q.alignA);
-            setAlignment(pref, PREF_MIN_ALIGNMENT_C, q.alignC);
-            setAlignment(pref, PREF_MIN_ALIGNMENT_D, q.alignC);
+            CublasLtApi.setPreferenceInt(pref, CublasLtApi.PREF_MIN_ALIGNMENT_A, q.alignB);
+            CublasLtApi.setPreferenceInt(pref, CublasLtApi.PREF_MIN_ALIGNMENT_B, q.alignA);
+            CublasLtApi.setPreferenceInt(pref, CublasLtApi.PREF_MIN_ALIGNMENT_C, q.alignC);
+            CublasLtApi.setPreferenceInt(pref, CublasLtApi.PREF_MIN_ALIGNMENT_D, q.alignC);
             MemorySegment result = Arena.ofAuto().allocate(CublasLtApi.HEURISTIC_RESULT_BYTES, 8);   // freed with its plan
             boolean found = CublasLtApi.bestAlgorithm(handle, desc, aL, bL, cL, cL, pref, result)
                     && result.get(JAVA_LONG, CublasLtApi.HEURISTIC_WORKSPACE_OFFSET) <= workspaceBytes;
@@ -124,10 +123,6 @@ final class CublasLt implements AutoCloseable {
         } finally {
             if (pref != 0) CublasLtApi.destroyPreference(pref);
         }
-    }
-
-    private static void setAlignment(long pref, int attr, int bytes) {
-        CublasLtApi.setPreferenceInt(pref, attr, bytes);
     }
 
     /** The largest power of two up to 256 that divides the address: what the plan may assume of it. */

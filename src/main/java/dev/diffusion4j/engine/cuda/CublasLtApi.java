@@ -23,11 +23,11 @@ final class CublasLtApi {
     static final int DESC_EPILOGUE = 7;
     static final int DESC_BIAS_POINTER = 8;
     // cublasLtEpilogue_t
-    static final int EPILOGUE_DEFAULT = 1;
     static final int EPILOGUE_BIAS = 4;
     static final int EPILOGUE_GELU_BIAS = 36;
     // cublasLtMatmulPreferenceAttributes_t
     static final int PREF_MAX_WORKSPACE_BYTES = 1;
+    static final int PREF_MIN_ALIGNMENT_A = 5, PREF_MIN_ALIGNMENT_B = 6, PREF_MIN_ALIGNMENT_C = 7, PREF_MIN_ALIGNMENT_D = 8;
     /** cublasLtMatmulHeuristicResult_t: algo (8 x uint64), size_t workspaceSize, status, float waves, int[4]. */
     static final long HEURISTIC_RESULT_BYTES = 96, ALGO_BYTES = 64, HEURISTIC_WORKSPACE_OFFSET = 64;
 
@@ -68,22 +68,10 @@ final class CublasLtApi {
     static void destroyMatmulDesc(long desc) { call(descDestroy, "cublasLtMatmulDescDestroy", desc); }
 
     /** Sets a 4-byte attribute (int32 / uint32 enums) of a matmul descriptor. */
-    static void setDescInt(long desc, int attr, int value) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(JAVA_INT);
-            v.set(JAVA_INT, 0, value);
-            setDesc(desc, attr, v, 4);
-        }
-    }
+    static void setDescInt(long desc, int attr, int value) { setInt(descSet, "cublasLtMatmulDescSetAttribute", desc, attr, value); }
 
     /** Sets an attribute of a matmul descriptor from {@code value}'s first {@code bytes} bytes. */
-    static void setDesc(long desc, int attr, MemorySegment value, long bytes) {
-        try {
-            CublasApi.check((int) descSet.invokeExact(desc, attr, value, bytes), "cublasLtMatmulDescSetAttribute(" + attr + ")");
-        } catch (Throwable t) {
-            throw DriverApi.unexpected(t);
-        }
-    }
+    static void setDesc(long desc, int attr, MemorySegment value, long bytes) { set(descSet, "cublasLtMatmulDescSetAttribute", desc, attr, value, bytes); }
 
     /** A column-major layout of rows x cols elements of {@code type}, columns {@code ld} elements apart. */
     static long layout(int type, long rows, long cols, long ld) {
@@ -105,20 +93,29 @@ final class CublasLtApi {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_LONG);
             v.set(JAVA_LONG, 0, workspaceBytes);
-            CublasApi.check((int) prefSet.invokeExact(p, PREF_MAX_WORKSPACE_BYTES, v, 8L), "cublasLtMatmulPreferenceSetAttribute");
+            set(prefSet, "cublasLtMatmulPreferenceSetAttribute", p, PREF_MAX_WORKSPACE_BYTES, v, 8);
             return p;
-        } catch (Throwable t) {
+        } catch (RuntimeException e) {
             call(prefDestroy, "cublasLtMatmulPreferenceDestroy", p);
-            throw DriverApi.unexpected(t);
+            throw e;
         }
     }
 
     /** Sets a 4-byte attribute (e.g. a minimum alignment in bytes) of a matmul preference. */
-    static void setPreferenceInt(long pref, int attr, int value) {
+    static void setPreferenceInt(long pref, int attr, int value) { setInt(prefSet, "cublasLtMatmulPreferenceSetAttribute", pref, attr, value); }
+
+    /** Calls a SetAttribute function (descriptor, attribute, buffer, size) with a 4-byte value. */
+    private static void setInt(MethodHandle setter, String name, long target, int attr, int value) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
             v.set(JAVA_INT, 0, value);
-            CublasApi.check((int) prefSet.invokeExact(pref, attr, v, 4L), "cublasLtMatmulPreferenceSetAttribute(" + attr + ")");
+            set(setter, name, target, attr, v, 4);
+        }
+    }
+
+    private static void set(MethodHandle setter, String name, long target, int attr, MemorySegment value, long bytes) {
+        try {
+            CublasApi.check((int) setter.invokeExact(target, attr, value, bytes), name + "(" + attr + ")");
         } catch (Throwable t) {
             throw DriverApi.unexpected(t);
         }

@@ -88,27 +88,28 @@ final class CudaLinalg {
         };
         long ap = CudaBackend.ptr(A.t).deviceAddress(), bp = CudaBackend.ptr(B.t).deviceAddress();
         long cp = CudaBackend.base(out).deviceAddress();
-        // the GELU epilogue for bf16 outputs only, whose rounding is far coarser than any difference in its tanh
-        boolean gelu = activation == UnaryOp.GELU_TANH && type == Cublas.DataType.BF16;
-        CublasLt.Epilogue epilogue = null;   // what cuBLASLt's epilogue did, if it ran the product
+        Tensor addBias = bias;   // what is left for passes of their own after the product
+        UnaryOp apply = activation;
         if (batch == 1 || (bStride == 0 && !A.trans && A.batchStride == (long) m * A.ld)) {
             Tensor bc = bias != null && fusedBias && bias.dtype() == a.dtype() ? stride1(backend.onThisDevice(bias, "linear")) : null;
-            if (bc != null) {
-                CublasLt.Epilogue e = gelu ? CublasLt.Epilogue.GELU_BIAS : CublasLt.Epilogue.BIAS;
-                if (lt().gemm(A.trans, B.trans, batch * m, n, k, alpha, ap, A.ld, bp, B.ld, cp, n, CudaBackend.ptr(bc).deviceAddress(),
-                        type, cublas.allowTf32(), e)) epilogue = e;
-                Reference.reachabilityFence(bc);
-                if (epilogue != null) FUSED_BIAS_PRODUCTS.incrementAndGet();
+            // the GELU epilogue for bf16 outputs only, whose rounding is far coarser than any difference in its tanh
+            boolean gelu = activation == UnaryOp.GELU_TANH && type == Cublas.DataType.BF16;
+            if (bc != null && lt().gemm(A.trans, B.trans, batch * m, n, k, alpha, ap, A.ld, bp, B.ld, cp, n, CudaBackend.ptr(bc).deviceAddress(),
+                    type, cublas.allowTf32(), gelu ? CublasLt.Epilogue.GELU_BIAS : CublasLt.Epilogue.BIAS)) {
+                addBias = null;
+                if (gelu) apply = null;
+                FUSED_BIAS_PRODUCTS.incrementAndGet();
+            } else {
+                cublas.gemm(A.trans, B.trans, batch * m, n, k, alpha, ap, type, A.ld, bp, type, B.ld, 0f, cp, type, n);
             }
-            if (epilogue == null) cublas.gemm(A.trans, B.trans, batch * m, n, k, alpha, ap, type, A.ld, bp, type, B.ld, 0f, cp, type, n);
+            Reference.reachabilityFence(bc);
         } else {
             cublas.gemmStridedBatched(A.trans, B.trans, m, n, k, alpha, ap, type, A.ld, A.batchStride, bp, type, B.ld, bStride,
                     0f, cp, type, n, (long) m * n, batch);
         }
         Reference.reachabilityFence(A.t); // cuBLAS took raw addresses: keep the storages until the call is queued
         Reference.reachabilityFence(B.t);
-        return epilogue != null ? finish(out, null, epilogue == CublasLt.Epilogue.GELU_BIAS ? null : activation)
-                : finish(out, bias, activation);
+        return finish(out, addBias, apply);
     }
 
     /** out + bias, then the activation, by passes of their own (either may be null). */

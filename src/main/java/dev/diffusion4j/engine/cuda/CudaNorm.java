@@ -3,6 +3,7 @@ package dev.diffusion4j.engine.cuda;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Tensor;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fused group norm (+SiLU) and layer norm (norm.cu). Statistics are kept in f32 for f32 and bf16
@@ -30,7 +31,7 @@ final class CudaNorm {
     /** Sets whether later modulated layer norms whose rows fit take ln_mod_fwd_vec (tests run both). */
     static void setVectorRows(boolean on) { vectorRows = on; }
 
-    private static final java.util.concurrent.atomic.AtomicLong VECTOR_ROW_LAUNCHES = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong VECTOR_ROW_LAUNCHES = new AtomicLong();
 
     /** How many forwards so far took ln_mod_fwd_vec (tests check that it ran). */
     static long vectorRowLaunches() { return VECTOR_ROW_LAUNCHES.get(); }

@@ -34,6 +34,13 @@ template <class C> __device__ __forceinline__ C sigm(C z) {
     return e / (C(1) + e);
 }
 
+// mean and rstd of m elements from the sums s1, s2 of (x - shift) and its square.
+__device__ __forceinline__ void moments_from_sums(double s1, double s2, int m, double shift, double eps, double& mu, double& rs) {
+    const double d = m > 0 ? s1 / m : 0.0, var = m > 0 ? fmax(0.0, s2 / m - d * d) : 0.0;
+    mu = shift + d;
+    rs = 1.0 / sqrt(var + eps);
+}
+
 // mean and rstd of x[0, m) (shifted by x[0] against cancellation); every thread gets them. V > 1 reads V elements at a
 // time (x aligned to them, m a multiple of V): 16-byte vectors for the group norm's statistics.
 template <class T, bool WARP, int V = 1>
@@ -50,10 +57,7 @@ __device__ __forceinline__ void row_moments(const T* x, int m, double eps, int t
         }
     }
     row_sum2<WARP>(s1, s2, shm);
-    double d = m > 0 ? s1 / m : 0.0;
-    double var = m > 0 ? fmax(0.0, s2 / m - d * d) : 0.0;
-    mu = shift + d;
-    rs = 1.0 / sqrt(var + eps);
+    moments_from_sums(s1, s2, m, shift, eps, mu, rs);
 }
 
 // ---- group norm ----
@@ -408,6 +412,15 @@ __device__ __forceinline__ void gn_cols_cl(const T* gy, const T* x, const T* shi
     }
 }
 
+// Channel ch's group-norm map y = a x + bb for x read without its shift (element p of shift [N, C], or none):
+// a = w rstd, bb = bias - a (mean - shift). The forward's maps and the backward's SiLU input both take it.
+template <class T>
+__device__ __forceinline__ void gn_channel_map(const T* w, const T* b, const T* shift, int ch, long long p, double mu, double rs,
+                                               double& a, double& bb) {
+    a = (w ? TypeOps<T>::to_d(w[ch]) : 1.0) * rs;
+    bb = (b ? TypeOps<T>::to_d(b[ch]) : 0.0) - a * (mu - (shift ? TypeOps<T>::to_d(shift[p]) : 0.0));
+}
+
 // mean and rstd of each (n, group) row from its cg columns' shifted sums (chunks of them, added in order).
 template <class T, class S>
 __device__ __forceinline__ void gn_stats_cl(const T* x, const double* s1, const double* s2, S* mean, S* rstd, const T* shift, const T* w,
@@ -435,11 +448,11 @@ __device__ __forceinline__ void gn_stats_cl(const T* x, const double* s1, const 
         rstd[r] = (S)rs;
         const long long nc = (long long)rows / groups * c;
         for (int j = 0; j < cg; j++) {   // the row's channels as y = A x + B (x without the shift: B takes it)
-            const int ch = c0 + j;
-            const long long p = (long long)n * c + ch;
-            const double a = (w ? TypeOps<T>::to_d(w[ch]) : 1.0) * rs;
+            const long long p = (long long)n * c + c0 + j;
+            double a, bb;
+            gn_channel_map(w, b, shift, c0 + j, p, mu, rs, a, bb);
             ab[p] = (S)a;
-            ab[nc + p] = (S)((b ? TypeOps<T>::to_d(b[ch]) : 0.0) - a * (mu - (shift ? TypeOps<T>::to_d(shift[p]) : 0.0)));
+            ab[nc + p] = (S)bb;
         }
     }
 }
@@ -494,11 +507,13 @@ __device__ __forceinline__ void gn_bwd_coef_cl(const S* mean, const S* rstd, con
     const int groups = c / cg;
     GRID_STRIDE(p, nc) {
         const int ch = p % c, row = p / c * groups + ch / cg;
+        const double rs = (double)rstd[row];
+        double a, bb;
+        gn_channel_map(w, b, shift, ch, p, (double)mean[row], rs, a, bb);
         // x is read without the shift: the terms in x take mean - shift for mean
-        const double mu = (double)mean[row] - (shift ? TypeOps<T>::to_d(shift[p]) : 0.0), rs = (double)rstd[row];
-        const double a = (w ? TypeOps<T>::to_d(w[ch]) : 1.0) * rs;
+        const double mu = (double)mean[row] - (shift ? TypeOps<T>::to_d(shift[p]) : 0.0);
         coef[p] = (S)a;
-        coef[nc + p] = (S)((b ? TypeOps<T>::to_d(b[ch]) : 0.0) - a * mu);
+        coef[nc + p] = (S)bb;
         coef[2LL * nc + p] = (S)(-rs * rs * m2[row]);
         coef[3LL * nc + p] = (S)(rs * rs * m2[row] * mu - rs * m1[row]);
     }
@@ -672,7 +687,8 @@ __device__ __forceinline__ void ln_mod_fwd_vec(const T* x, const O* shift, const
             }
         }
         row_sum2<true>(s1, s2, nullptr);
-        const double dm = s1 / d, var = fmax(0.0, s2 / d - dm * dm), mu = first + dm, rs = 1.0 / sqrt(var + eps);
+        double mu, rs;
+        moments_from_sums(s1, s2, d, first, eps, mu, rs);
         if (lane == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
         const C cm = (C)mu, cr = (C)rs;
         const long long b = row / L;

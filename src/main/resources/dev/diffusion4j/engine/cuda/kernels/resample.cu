@@ -139,8 +139,8 @@ __device__ __forceinline__ void bilinear_bwd(const T* gy, A* acc, int nc, int h,
 }
 
 // y [N, C, HW] += bias [C] (+ z, a residual of y's shape, when not null), in place after a convolution, summed in the
-// compute type; channels-last y [N, HW, C] comes as hw = 1. Whole 16-byte vectors where a channel's plane holds whole vectors: one element and two integer
-// divisions per thread left it well below the memory bandwidth (issue 19).
+// compute type; channels-last y [N, HW, C] comes as hw = 1. Whole 16-byte vectors where a channel's plane holds whole
+// vectors: one element and two integer divisions per thread left it well below the memory bandwidth (issue 19).
 template <class T>
 __device__ __forceinline__ void bias_add(T* y, const T* b, const T* z, int c, int hw, int n) {
     typedef typename TypeOps<T>::C C;
