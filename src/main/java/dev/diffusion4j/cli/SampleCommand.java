@@ -11,6 +11,7 @@ import dev.diffusion4j.train.autoencoder.LatentDecoder;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.NetworkDenoiser;
+import dev.diffusion4j.diffusion.GraphedDenoiser;
 import dev.diffusion4j.train.ClassifierGuide;
 import dev.diffusion4j.train.Invocation;
 import dev.diffusion4j.train.RunDir;
@@ -122,6 +123,10 @@ public final class SampleCommand implements Callable<Integer> {
     /** The parsed --precision, its TF32 switch applied (checked with the other options). */
     Precision mathMode;
 
+    @Option(names = "--no-cuda-graphs", description = "On CUDA, run every network call eagerly instead of replaying it from a CUDA graph "
+            + "(by default the network's kernels are recorded once per batch shape and replayed in one launch).")
+    void noCudaGraphs(boolean off) { dev.diffusion4j.engine.GraphedFunction.setEnabled(!off); }
+
     @Option(names = "--upscale", paramLabel = "SR_RUN", description = "Chain a super-resolution run after this one (repeat for more stages); "
             + "the grid, --images and a <grid>-cascade.png comparison then show the upscaled images.")
     List<Path> upscale = new ArrayList<>();
@@ -177,8 +182,9 @@ public final class SampleCommand implements Callable<Integer> {
         boolean classRows = labels != null && (label == null || "all".equalsIgnoreCase(label));
         int total = labels == null ? count : labels.length;
         int nrow = classRows ? Sampling.perClass(k, count) : text != null && prompts.size() > 1 ? Math.max(1, total / prompts.size()) : (int) Math.ceil(Math.sqrt(total));
-        var denoiser = text != null ? text.guided(new NetworkDenoiser(model), sc.guidance(), negativePrompt)
-                : labels == null ? new NetworkDenoiser(model) : Sampling.guided(new NetworkDenoiser(model), cfg.model(), sc.guidance());
+        var net = new GraphedDenoiser(new NetworkDenoiser(model));   // closed with the progress bar below
+        var denoiser = text != null ? text.guided(net, sc.guidance(), negativePrompt)
+                : labels == null ? net : Sampling.guided(net, cfg.model(), sc.guidance());
         var sampler = guide == null ? sc.create(diffusion) : guide.guided(sc.create(diffusion), diffusion);
         String cfgNote = cfg.model().numClasses() > 0 ? ", guidance " + sc.guidance() : "";
         out.printf("sampling %d images from %s (step %d) with %s, %d steps, %s, on %s%n", total, run, ck.step(), sc.sampler(), sc.steps(),
@@ -189,7 +195,7 @@ public final class SampleCommand implements Callable<Integer> {
         List<Tensor> stripFrames = new ArrayList<>();
         int batches = (total + batchSize - 1) / batchSize;
         try (ProgressBar bar = new ProgressBar(System.out, "sample", (long) batches * sc.create(diffusion).steps(), "step");
-             var ac = mathMode.autocast()) {
+             var ac = mathMode.autocast(); net) {
             for (int b = 0; b < batches; b++) {
                 int n = Math.min(batchSize, total - b * batchSize);
                 Conditioning cond = text != null ? text.prompts(TextConditioning.spread(prompts, b * batchSize, n, total))

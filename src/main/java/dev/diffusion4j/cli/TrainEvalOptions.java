@@ -1,5 +1,6 @@
 package dev.diffusion4j.cli;
 
+import dev.diffusion4j.diffusion.GraphedDenoiser;
 import dev.diffusion4j.data.Datasets;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.engine.Device;
@@ -56,8 +57,10 @@ public final class TrainEvalOptions {
                 + " features against " + ref.describe());
         out.flush();
         trainer.evaluateEvery(every, (step, model, diffusion) -> {
-            SampleQuality q = ev.evaluate(new GeneratedImages(model, diffusion, cfg.sample(), cfg.model(), cfg.classConditional(), dev, cfg.seed()),
-                    null, step);
+            SampleQuality q;
+            try (var net = new GraphedDenoiser(model)) {   // the graphs' memory goes back before training resumes
+                q = ev.evaluate(new GeneratedImages(net, diffusion, cfg.sample(), cfg.model(), cfg.classConditional(), dev, cfg.seed()), null, step);
+            }
             out.println();
             for (String w : q.warnings()) out.println("step " + step + ": warning: " + w);
             for (String line : q.lines()) out.println("step " + step + ": " + line);

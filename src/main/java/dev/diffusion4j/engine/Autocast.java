@@ -25,6 +25,10 @@ public final class Autocast implements AutoCloseable {
     private static final ThreadLocal<DType> ACTIVE = new ThreadLocal<>();
     /** The outermost scope's cast cache: parameter tensor (by identity) to its casts by type (and forms of them, by name). */
     private static final ThreadLocal<java.util.IdentityHashMap<Tensor, java.util.Map<String, Tensor>>> CASTS = new ThreadLocal<>();
+    /** Set while a graph is recorded: a cast made then holds values only once the graph replays, so it is not cached. */
+    private static final ThreadLocal<Boolean> NO_NEW_CASTS = new ThreadLocal<>();
+    /** Counts changes of the cast caches (a scope's cache made or dropped, casts forgotten): a recorded graph reads the casts of its generation. */
+    private static final java.util.concurrent.atomic.AtomicLong GENERATION = new java.util.concurrent.atomic.AtomicLong();
 
     private final DType previous;
     private final boolean outermost;
@@ -32,7 +36,10 @@ public final class Autocast implements AutoCloseable {
     private Autocast(DType type) {
         previous = ACTIVE.get();
         outermost = type != null && CASTS.get() == null;
-        if (outermost) CASTS.set(new java.util.IdentityHashMap<>());
+        if (outermost) {
+            CASTS.set(new java.util.IdentityHashMap<>());
+            GENERATION.incrementAndGet();
+        }
         if (type == null) ACTIVE.remove();
         else ACTIVE.set(type);
     }
@@ -58,8 +65,7 @@ public final class Autocast implements AutoCloseable {
      * grad): the cast cache (see the class comment). Anything else is cast anew.
      */
     static Tensor castParameter(Tensor p, DType t) {
-        var cache = cacheFor(p);
-        return cache == null ? p.to(t) : cache.computeIfAbsent(t.id(), k -> p.to(t));
+        return cached(cacheFor(p), t.id(), () -> p.to(t));
     }
 
     /**
@@ -69,8 +75,36 @@ public final class Autocast implements AutoCloseable {
      * Parameter.copyFrom and the optimizers) leave it stale until the outermost scope closes, even where p needs no cast.
      */
     static Tensor parameterForm(Tensor p, Tensor cast, String form, java.util.function.UnaryOperator<Tensor> make) {
-        var cache = cacheFor(p);
-        return cache == null ? make.apply(cast) : cache.computeIfAbsent(cast.dtype().id() + "/" + form, k -> make.apply(cast));
+        return cached(cacheFor(p), cast.dtype().id() + "/" + form, () -> make.apply(cast));
+    }
+
+    private static Tensor cached(java.util.Map<String, Tensor> cache, String key, java.util.function.Supplier<Tensor> make) {
+        if (cache == null) return make.get();
+        if (NO_NEW_CASTS.get() == null) return cache.computeIfAbsent(key, k -> make.get());
+        Tensor hit = cache.get(key);
+        return hit != null ? hit : make.get();
+    }
+
+    /** Runs {@code work} with cache hits served but no new casts cached (see NO_NEW_CASTS). */
+    static <T> T withoutNewCasts(java.util.function.Supplier<T> work) {
+        Boolean before = NO_NEW_CASTS.get();
+        NO_NEW_CASTS.set(Boolean.TRUE);
+        try {
+            return work.get();
+        } finally {
+            if (before == null) NO_NEW_CASTS.remove();
+        }
+    }
+
+    /** The generation of the cast caches (see GENERATION). */
+    static long generation() { return GENERATION.get(); }
+
+    /** Every cast this thread's open scope holds (a graph that read them keeps them alive). */
+    static java.util.List<Tensor> cachedCasts() {
+        var cache = CASTS.get();
+        java.util.List<Tensor> all = new java.util.ArrayList<>();
+        if (cache != null) for (var m : cache.values()) all.addAll(m.values());
+        return all;
     }
 
     /** p's entry of the cast cache, or null when p's casts are not cached (see the class comment). */
@@ -87,6 +121,7 @@ public final class Autocast implements AutoCloseable {
     public static void forgetCasts() {
         var cache = CASTS.get();
         if (cache != null) cache.clear();
+        GENERATION.incrementAndGet();
     }
 
     /** The type an op that feeds a Linear should return for x: the active type for an f32 CUDA tensor in a scope, else x's. */
@@ -97,7 +132,10 @@ public final class Autocast implements AutoCloseable {
 
     @Override
     public void close() {
-        if (outermost) CASTS.remove();
+        if (outermost) {
+            CASTS.remove();
+            GENERATION.incrementAndGet();
+        }
         if (previous == null) ACTIVE.remove();
         else ACTIVE.set(previous);
     }

@@ -27,6 +27,15 @@ public interface Backend {
     /** Writes {@code src} (broadcast to dst's shape) into the view {@code dst}, which must be a view of a storage of this backend. */
     void copyInto(Tensor dst, Tensor src);
 
+    /**
+     * Records the device work that {@code work} queues, without running it, as a graph to replay; null where this
+     * backend has no graphs (the CPU). Throws {@link GraphCaptureException} where the work needs the host midway.
+     */
+    default CapturedGraph capture(Runnable work) { return null; }
+
+    /** Whether {@link #capture} records graphs here. */
+    default boolean capturesGraphs() { return false; }
+
     // ---- random numbers (Philox 4x32-10 streams; identical on every backend) ----
     Tensor normal(int[] shape, DType dtype, long seed, long offset);
     Tensor uniform(int[] shape, DType dtype, long seed, long offset);

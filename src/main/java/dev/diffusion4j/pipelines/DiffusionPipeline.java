@@ -13,6 +13,7 @@ import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.NetworkDenoiser;
+import dev.diffusion4j.diffusion.GraphedDenoiser;
 import dev.diffusion4j.nn.StateDicts;
 import dev.diffusion4j.train.Checkpoints;
 import dev.diffusion4j.train.Invocation;
@@ -99,15 +100,17 @@ public final class DiffusionPipeline {
         SampleConfig sc = o.resolve(config.sample(), count, decoder != null);
         checkPrompts(o);
         long[] labels = text != null ? null : labels(o, count);
-        Denoiser denoiser = text != null ? text.guided(new NetworkDenoiser(model), sc.guidance(), o.negativePrompt)
-                : labels == null ? new NetworkDenoiser(model) : Sampling.guided(new NetworkDenoiser(model), config.model(), sc.guidance());
-        Sampler smp = sc.create(diffusion());
         List<Tensor> parts = new ArrayList<>();
-        for (int from = 0, b = 0; from < count; from += o.batchSize, b++) {
-            int n = Math.min(o.batchSize, count - from);
-            Conditioning cond = text != null ? text.prompts(TextConditioning.spread(o.prompts, from, n, count))
-                    : labels == null ? null : Sampling.labels(Arrays.copyOfRange(labels, from, from + n), device);
-            parts.add(Sampling.sample(smp, denoiser, sc.withCountAndSeed(n, o.seed + b), config.model(), device, n, cond, null).to(Device.CPU));
+        try (var net = new GraphedDenoiser(new NetworkDenoiser(model))) {
+            Denoiser denoiser = text != null ? text.guided(net, sc.guidance(), o.negativePrompt)
+                    : labels == null ? net : Sampling.guided(net, config.model(), sc.guidance());
+            Sampler smp = sc.create(diffusion());
+            for (int from = 0, b = 0; from < count; from += o.batchSize, b++) {
+                int n = Math.min(o.batchSize, count - from);
+                Conditioning cond = text != null ? text.prompts(TextConditioning.spread(o.prompts, from, n, count))
+                        : labels == null ? null : Sampling.labels(Arrays.copyOfRange(labels, from, from + n), device);
+                parts.add(Sampling.sample(smp, denoiser, sc.withCountAndSeed(n, o.seed + b), config.model(), device, n, cond, null).to(Device.CPU));
+            }
         }
         Tensor all = Tensor.cat(0, parts.toArray(new Tensor[0]));
         return decoder == null ? all : decoder.decode(all).to(Device.CPU);

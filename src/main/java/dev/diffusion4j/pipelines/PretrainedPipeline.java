@@ -16,6 +16,7 @@ import dev.diffusion4j.interop.diffusers.ModelIndex;
 import dev.diffusion4j.interop.diffusers.SchedulerConfig;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.NetworkDenoiser;
+import dev.diffusion4j.diffusion.GraphedDenoiser;
 import dev.diffusion4j.models.UNet2DConfig;
 import dev.diffusion4j.models.autoencoder.Autoencoder;
 import dev.diffusion4j.models.autoencoder.DiffusersFolder;
@@ -146,8 +147,7 @@ public final class PretrainedPipeline {
                              Generator gen, StepCallback callback) {
         int n = noise.shape(0);
         checkConditioning(n, prompts, labels, guidance);
-        try (var g = GradMode.off()) {
-            Denoiser net = new NetworkDenoiser(model);
+        try (var g = GradMode.off(); var net = new GraphedDenoiser(new NetworkDenoiser(model))) {
             Conditioning cond = null;
             Denoiser d = net;
             if (text != null) {

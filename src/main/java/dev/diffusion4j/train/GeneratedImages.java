@@ -8,7 +8,6 @@ import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.metrics.FeatureExtraction;
 import dev.diffusion4j.models.ModelConfig;
-import dev.diffusion4j.models.NetworkDenoiser;
 
 /**
  * Images drawn from a trained model for sample-quality metrics, batch by batch: a class-conditional model draws the
@@ -24,7 +23,8 @@ public final class GeneratedImages implements FeatureExtraction.Batches {
     private final Device device;
     private final long seed;
 
-    public GeneratedImages(NetworkDenoiser model, GaussianDiffusion diffusion, SampleConfig sample, ModelConfig mc, boolean classConditional,
+    /** {@code model}: a network's own denoiser (NetworkDenoiser, or it graphed); class guidance is added here. */
+    public GeneratedImages(Denoiser model, GaussianDiffusion diffusion, SampleConfig sample, ModelConfig mc, boolean classConditional,
                            Device device, long seed) {
         this.classConditional = classConditional && mc.numClasses() > 0;
         this.model = this.classConditional ? Sampling.guided(model, mc, sample.guidance()) : model;

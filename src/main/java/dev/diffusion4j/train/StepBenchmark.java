@@ -1,6 +1,8 @@
 package dev.diffusion4j.train;
 
+import dev.diffusion4j.diffusion.Conditioning;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.diffusion.GraphedDenoiser;
 import dev.diffusion4j.diffusion.NoiseSchedule;
 import dev.diffusion4j.diffusion.Parameterization;
 import dev.diffusion4j.diffusion.TimestepSampler;
@@ -19,6 +21,7 @@ import dev.diffusion4j.engine.cuda.CudaBackend;
 import dev.diffusion4j.engine.cuda.LaunchProfile;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.ModelConfig;
+import dev.diffusion4j.models.NetworkDenoiser;
 import dev.diffusion4j.nn.optim.AdamConfig;
 import dev.diffusion4j.nn.optim.AdamW;
 import dev.diffusion4j.nn.optim.GradClip;
@@ -45,7 +48,7 @@ public final class StepBenchmark {
     private StepBenchmark() {}
 
     public record Result(String preset, String device, Precision precision, long params, int batch, int warmupSteps, double trainImgPerS,
-                         int sampleBatch, double sampleImgNfePerS, double loss, MemoryUsage memory, double forwardFlopsPerImage,
+                         int sampleBatch, double sampleImgNfePerS, boolean sampleGraphed, double loss, MemoryUsage memory, double forwardFlopsPerImage,
                          double peakFlops) {
         /** Achieved training FLOP/s, a step taken as three forwards' worth (forward, and a backward of twice the products). */
         public double trainFlops() { return 3 * forwardFlopsPerImage * trainImgPerS; }
@@ -63,6 +66,7 @@ public final class StepBenchmark {
             m.put("train_img_per_s", Math.round(trainImgPerS * 10) / 10.0);
             m.put("sample_batch", sampleBatch);
             m.put("sample_img_nfe_per_s", Math.round(sampleImgNfePerS * 10) / 10.0);
+            m.put("sample_cuda_graphs", sampleGraphed);
             m.put("loss", loss);
             m.put("fwd_gflop_per_img", Math.round(forwardFlopsPerImage / 1e6) / 1e3);
             m.put("train_tflops", Math.round(trainFlops() / 1e9) / 1e3);
@@ -107,26 +111,31 @@ public final class StepBenchmark {
 
         model.eval();
         double sample, forwardFlops;
-        try (var g = GradMode.off(); var ac = precision.autocast()) {
+        boolean graphed;
+        // the sampling forwards go through the samplers' own path: the network replayed from a CUDA graph where it can be
+        try (var g = GradMode.off(); var ac = precision.autocast(); var denoiser = new GraphedDenoiser(new NetworkDenoiser(model))) {
             Tensor xs = Tensor.randn(gen, DType.F32, device, sampleBatch, cfg.inChannels(), cfg.resolution(), cfg.resolution());
             Tensor ts = Tensor.full(500, DType.I64, device, sampleBatch);
             Tensor ys = randomLabels(cfg, gen, device, sampleBatch);
+            Conditioning cond = ys == null ? null : Conditioning.of(NetworkDenoiser.LABEL, ys);
             Tensor y;
-            try (FlopCounter count = FlopCounter.start()) {   // the first warm-up forward also counts the model's FLOPs
-                y = model.forward(xs, ts, ys);
+            try (FlopCounter count = FlopCounter.start()) {   // the first warm-up forward (eager) also counts the model's FLOPs
+                y = denoiser.apply(xs, ts, cond);
                 forwardFlops = (double) count.flops() / sampleBatch;
             }
-            for (long w0 = System.nanoTime(), i = 1; warming(i, 3, w0, warmupSeconds); i++) y = model.forward(xs, ts, ys);
+            for (long w0 = System.nanoTime(), i = 1; warming(i, 3, w0, warmupSeconds); i++) y = denoiser.apply(xs, ts, cond);
             y.sum().item();
             LaunchProfile.reset();
+            long replays0 = denoiser.replays();
             long s0 = System.nanoTime();
-            for (int i = 0; i < sampleIters; i++) y = model.forward(xs, ts, ys);
+            for (int i = 0; i < sampleIters; i++) y = denoiser.apply(xs, ts, cond);
             y.sum().item();
             sample = (double) sampleBatch * sampleIters / ((System.nanoTime() - s0) / 1e9);
+            graphed = denoiser.replays() - replays0 == sampleIters;
             LaunchProfile.report(sampleIters + " sampling forwards");
         }
         double peak = Backends.get(device) instanceof CudaBackend cuda ? cuda.context().properties().peakBf16DenseFlops() : 0;
-        return new Result(preset, device.toString(), precision, model.numParameters(), batch, warmed, train, sampleBatch, sample, loss, memory,
+        return new Result(preset, device.toString(), precision, model.numParameters(), batch, warmed, train, sampleBatch, sample, graphed, loss, memory,
                 forwardFlops, peak);
     }
 

@@ -13,8 +13,11 @@ import java.util.TreeMap;
  * single stream: work queued after the reuse runs after the work that used the block before.
  * On out-of-memory cached blocks go back to the driver, largest first, until the request fits or the cache is empty:
  * a run at the edge of the device's memory keeps its small blocks cached instead of re-allocating all of them.
+ *
+ * <p>While a CUDA graph is captured, requests go to that graph's {@link GraphPool} instead: the graph's replays write
+ * its blocks, so no one else may be handed them until the graph is gone.
  */
-public final class CudaAllocator {
+public final class CudaAllocator implements DeviceBuffer.Owner {
     static final long SMALL_LIMIT = 1L << 20;
     static final long SMALL_STEP = 512;
 
@@ -43,6 +46,7 @@ public final class CudaAllocator {
     private long hits;
     private long misses;
     private boolean shutDown;
+    private GraphPool capturing;
 
     CudaAllocator(RawDeviceMemory memory) {
         this.memory = memory;
@@ -63,6 +67,15 @@ public final class CudaAllocator {
     /** A buffer of at least {@code bytes}; throws {@link CudaOutOfMemoryException} where none fits. */
     public synchronized DeviceBuffer allocate(long bytes) {
         if (shutDown) throw new IllegalStateException("allocate after the CUDA context was closed");
+        if (capturing != null) return capturing.allocate(bytes);
+        Block b = take(bytes);
+        return new DeviceBuffer(this, b.address(), bytes, b.size());
+    }
+
+    private record Block(long address, long size) {}
+
+    /** A block for a request of {@code bytes}: of its size class, or a cached one up to 25% larger (see fitting); counted as allocated. */
+    private Block take(long bytes) {
         long size = sizeClass(bytes);
         Map.Entry<Long, ArrayDeque<Long>> fit = fitting(size);
         long address;
@@ -82,7 +95,7 @@ public final class CudaAllocator {
         allocated += size;
         live++;
         peakAllocated = Math.max(peakAllocated, allocated);
-        return new DeviceBuffer(this, address, bytes, size);
+        return new Block(address, size);
     }
 
     /** True when a request of {@code bytes} would be served from the cache, without a driver call. */
@@ -102,7 +115,8 @@ public final class CudaAllocator {
     }
 
     /** Called by {@link DeviceBuffer#close()}: back to the cache, not to the driver. */
-    synchronized void release(long address, long size) {
+    @Override
+    public synchronized void release(long address, long size) {
         if (shutDown) return; // the context is gone, and its memory with it
         free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(address);
         allocated -= size;
@@ -156,6 +170,63 @@ public final class CudaAllocator {
     synchronized void shutDown() {
         emptyCache();
         shutDown = true;
+    }
+
+    /** Sends every request to a new graph pool until {@link #endCapture}; one capture at a time. */
+    synchronized GraphPool beginCapture() {
+        if (capturing != null) throw new IllegalStateException("a CUDA graph is already being captured");
+        capturing = new GraphPool();
+        return capturing;
+    }
+
+    synchronized void endCapture() {
+        capturing = null;
+    }
+
+    /**
+     * The memory of one captured graph: blocks taken from the allocator during the capture, reused among the capture's
+     * own buffers as they close (stream order holds inside a graph as on the stream), and returned to the allocator's
+     * cache only once the graph is gone: closed blocks at {@link #close()}, live ones when they close. Work queued after
+     * the graph's last replay runs after it, so the blocks need no wait.
+     */
+    final class GraphPool implements DeviceBuffer.Owner {
+        private final NavigableMap<Long, ArrayDeque<Long>> poolFree = new TreeMap<>();
+        private boolean closed;
+        private long blocks;
+
+        private DeviceBuffer allocate(long bytes) {   // under the allocator's lock (from CudaAllocator.allocate)
+            long size = sizeClass(bytes);
+            ArrayDeque<Long> list = poolFree.get(size);
+            if (list != null && !list.isEmpty()) return new DeviceBuffer(this, list.pop(), bytes, size);
+            Block b = take(bytes);
+            blocks++;
+            return new DeviceBuffer(this, b.address(), bytes, b.size());
+        }
+
+        @Override
+        public void release(long address, long size) {
+            synchronized (CudaAllocator.this) {
+                if (closed) CudaAllocator.this.release(address, size);
+                else poolFree.computeIfAbsent(size, k -> new ArrayDeque<>()).push(address);
+            }
+        }
+
+        /** Blocks this pool has taken from the allocator. */
+        long blocks() {
+            synchronized (CudaAllocator.this) {
+                return blocks;
+            }
+        }
+
+        /** Gives the closed buffers' blocks back to the allocator; call after the graph is destroyed. */
+        void close() {
+            synchronized (CudaAllocator.this) {
+                if (closed) return;
+                closed = true;
+                for (var e : poolFree.entrySet()) for (long address : e.getValue()) CudaAllocator.this.release(address, e.getKey());
+                poolFree.clear();
+            }
+        }
     }
 
     public synchronized Stats stats() {

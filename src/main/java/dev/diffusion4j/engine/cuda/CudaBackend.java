@@ -105,6 +105,10 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
     /** Waits until all queued device work is done. */
     public void synchronize() { context.synchronize(); }
 
+    @Override public CudaGraph capture(Runnable work) { return context.capture(work); }
+
+    @Override public boolean capturesGraphs() { return true; }
+
     // ---- shared by the kernel families ----
 
     Tensor alloc(int[] shape, DType dtype) {

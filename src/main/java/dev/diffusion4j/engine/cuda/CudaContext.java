@@ -1,6 +1,7 @@
 package dev.diffusion4j.engine.cuda;
 
 import java.lang.foreign.Arena;
+import dev.diffusion4j.engine.GraphCaptureException;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -18,6 +19,7 @@ public final class CudaContext implements AutoCloseable {
     private final DeviceProperties properties;
     private final CudaAllocator allocator;
     private volatile KernelCache kernels;
+    private volatile Thread capturingThread;
     private boolean closed;
 
     private CudaContext(int index) {
@@ -75,8 +77,63 @@ public final class CudaContext implements AutoCloseable {
         }
     }
 
+    /**
+     * Records what {@code work} queues on the stream, without running it, into a CUDA graph (stream capture; the
+     * allocator serves the capture from the graph's own pool). Throws {@link GraphCaptureException}, with nothing
+     * recorded, where the work waits for the device, copies between host and device or fails otherwise.
+     */
+    public CudaGraph capture(Runnable work) {
+        makeCurrent();
+        if (LaunchProfile.ENABLED) throw new GraphCaptureException("the launch profiler times each kernel with events");
+        CudaAllocator.GraphPool pool = allocator.beginCapture();
+        capturingThread = Thread.currentThread();
+        RuntimeException failure = null;
+        long graph = 0;
+        try {
+            DriverApi.streamBeginCapture(stream, DriverApi.CU_STREAM_CAPTURE_MODE_RELAXED);
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                failure = e;
+            } finally {
+                try {
+                    graph = DriverApi.streamEndCapture(stream);
+                } catch (CudaException e) {   // the capture was invalidated (a library call it cannot hold)
+                    if (failure == null) failure = e;
+                    else failure.addSuppressed(e);
+                }
+            }
+        } finally {
+            capturingThread = null;
+            allocator.endCapture();
+        }
+        if (failure != null) {
+            if (graph != 0) DriverApi.graphDestroy(graph);
+            pool.close();
+            throw failure instanceof GraphCaptureException g ? g : new GraphCaptureException("capture failed: " + failure.getMessage(), failure);
+        }
+        try {
+            long nodes = DriverApi.graphNodeCount(graph);
+            return new CudaGraph(this, DriverApi.graphInstantiate(graph), nodes, pool);
+        } finally {
+            DriverApi.graphDestroy(graph);
+        }
+    }
+
+    /**
+     * Throws where the calling thread is capturing a graph (a graph cannot replay what {@code what} needs); another
+     * thread waits until the capture ends, so that its work does not land in the graph.
+     */
+    void requireNotCapturing(String what) {
+        Thread t = capturingThread;
+        if (t == null) return;
+        if (t == Thread.currentThread()) throw new GraphCaptureException(what + " inside a CUDA graph capture");
+        while (capturingThread != null) Thread.onSpinWait();
+    }
+
     /** Waits until all work queued on the stream is done; reports asynchronous kernel errors. */
     public void synchronize() {
+        requireNotCapturing("a wait for the device");
         makeCurrent();
         DriverApi.streamSynchronize(stream);
     }
@@ -107,12 +164,14 @@ public final class CudaContext implements AutoCloseable {
 
     /** Queues a host-to-device copy; {@code src} must stay alive and unchanged until the stream reaches it. */
     public void copyToDeviceAsync(MemorySegment src, long dstAddress, long bytes) {
+        requireNotCapturing("a copy from the host");
         makeCurrent();
         DriverApi.memcpyHtoDAsync(dstAddress, src, bytes, stream);
     }
 
     /** Queues a device-to-host copy; read {@code dst} only after {@link #synchronize()}. */
     public void copyToHostAsync(long srcAddress, MemorySegment dst, long bytes) {
+        requireNotCapturing("a read to the host");
         makeCurrent();
         DriverApi.memcpyDtoHAsync(dst, srcAddress, bytes, stream);
     }

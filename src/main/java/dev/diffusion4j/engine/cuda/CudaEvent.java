@@ -19,6 +19,7 @@ public final class CudaEvent implements AutoCloseable {
     }
 
     public void synchronize() {
+        context.requireNotCapturing("a wait for an event");
         context.makeCurrent();
         DriverApi.eventSynchronize(event);
     }

@@ -20,6 +20,7 @@ final class CudaRandom {
     /** Backend.dropoutMask in one pass (random.cu's dropout_mask: the uniform draw, compared and scaled in place). */
     Tensor dropoutMask(int[] shape, DType dtype, long seed, long offset, double p) {
         if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F64) return null;
+        requireFreshDraws();
         Tensor out = backend.alloc(shape, dtype);
         int n = (int) out.numel();
         kernels.launch(kernels.get("random", "dropout_mask_" + CudaKernels.suffix(dtype)), (n + 3L) / 4, CudaBackend.base(out), n, seed, offset,
@@ -27,8 +28,14 @@ final class CudaRandom {
         return out;
     }
 
+    /** A graph would replay the draw's seed and offset, hence the same numbers, at every replay. */
+    private void requireFreshDraws() {
+        backend.context().requireNotCapturing("random numbers (a replay would repeat them)");
+    }
+
     private Tensor fill(String kind, int[] shape, DType dtype, long seed, long offset) {
         if (!dtype.isFloating()) throw new IllegalArgumentException(kind + "draws are floating point, not " + dtype.id() + "; use randint");
+        requireFreshDraws();
         Tensor out = backend.alloc(shape, dtype);
         int n = (int) out.numel();
         kernels.launch(kernels.get("random", kind + CudaKernels.suffix(dtype)), (n + 3L) / 4, CudaBackend.base(out), n, seed, offset);
@@ -37,6 +44,7 @@ final class CudaRandom {
 
     Tensor randint(int[] shape, long low, long high, long seed, long offset) {
         if (high <= low) throw new IllegalArgumentException("randint needs low < high, got [" + low + ", " + high + ")");
+        requireFreshDraws();
         Tensor out = backend.alloc(shape, DType.I64);
         int n = (int) out.numel();
         kernels.launch(kernels.get("random", "randint_i64"), (n + 3L) / 4, CudaBackend.base(out), n, seed, offset, low, high - low);

@@ -7,13 +7,18 @@ package dev.diffusion4j.engine.cuda;
  * on the same stream, which runs after.
  */
 public final class DeviceBuffer implements AutoCloseable {
-    private final CudaAllocator owner;
+    /** Where a closed buffer's block goes: the allocator's cache, or the private pool of a captured CUDA graph. */
+    interface Owner {
+        void release(long address, long capacity);
+    }
+
+    private final Owner owner;
     private final long address;
     private final long bytes;
     private final long capacity;
     private volatile boolean closed;
 
-    DeviceBuffer(CudaAllocator owner, long address, long bytes, long capacity) {
+    DeviceBuffer(Owner owner, long address, long bytes, long capacity) {
         this.owner = owner;
         this.address = address;
         this.bytes = bytes;

@@ -26,6 +26,8 @@ final class DriverApi {
     static final int CUDA_ERROR_OUT_OF_MEMORY = 2;
     static final int CU_STREAM_NON_BLOCKING = 1;
     static final int CU_EVENT_DEFAULT = 0;
+    /** Capture mode: other threads may make calls that are unsafe during capture (this one is guarded by CudaContext). */
+    static final int CU_STREAM_CAPTURE_MODE_RELAXED = 2;
     static final int CU_EVENT_DISABLE_TIMING = 2;
 
     static final int ATTR_MAX_THREADS_PER_BLOCK = 1;
@@ -86,6 +88,13 @@ final class DriverApi {
     private static final MethodHandle cuLaunchKernelCritical = LIB.downcall("cuLaunchKernel", LAUNCH, Linker.Option.critical(false));
     private static final MethodHandle cuFuncSetAttribute = LIB.downcall("cuFuncSetAttribute", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
     private static final MethodHandle cuFuncGetAttribute = LIB.downcall("cuFuncGetAttribute", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle cuStreamBeginCapture = LIB.downcall("cuStreamBeginCapture_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle cuStreamEndCapture = LIB.downcall("cuStreamEndCapture", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
+    private static final MethodHandle cuGraphGetNodes = LIB.downcall("cuGraphGetNodes", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS));
+    private static final MethodHandle cuGraphInstantiate = LIB.downcall("cuGraphInstantiateWithFlags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle cuGraphLaunch = LIB.downcall("cuGraphLaunch", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle cuGraphExecDestroy = LIB.downcall("cuGraphExecDestroy", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    private static final MethodHandle cuGraphDestroy = LIB.downcall("cuGraphDestroy", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
     private static final MethodHandle cuEventCreate = LIB.downcall("cuEventCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle cuEventRecord = LIB.downcall("cuEventRecord", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle cuEventSynchronize = LIB.downcall("cuEventSynchronize", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
@@ -215,6 +224,53 @@ final class DriverApi {
     static void streamSynchronize(long stream) {
         try {
             check((int) cuStreamSynchronize.invokeExact(stream), "cuStreamSynchronize");
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    // ---- stream capture and graphs ----
+
+    static void streamBeginCapture(long stream, int mode) {
+        try {
+            check((int) cuStreamBeginCapture.invokeExact(stream, mode), "cuStreamBeginCapture_v2");
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Ends the stream's capture and returns the graph (CUgraph); throws where the capture was invalidated. */
+    static long streamEndCapture(long stream) {
+        return longOut(out -> (int) cuStreamEndCapture.invokeExact(stream, out), "cuStreamEndCapture");
+    }
+
+    static long graphNodeCount(long graph) {
+        return longOut(out -> (int) cuGraphGetNodes.invokeExact(graph, MemorySegment.NULL, out), "cuGraphGetNodes");
+    }
+
+    static long graphInstantiate(long graph) {
+        return longOut(out -> (int) cuGraphInstantiate.invokeExact(out, graph, 0L), "cuGraphInstantiateWithFlags");
+    }
+
+    static void graphLaunch(long exec, long stream) {
+        try {
+            check((int) cuGraphLaunch.invokeExact(exec, stream), "cuGraphLaunch");
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static void graphExecDestroy(long exec) {
+        try {
+            check((int) cuGraphExecDestroy.invokeExact(exec), "cuGraphExecDestroy");
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static void graphDestroy(long graph) {
+        try {
+            check((int) cuGraphDestroy.invokeExact(graph), "cuGraphDestroy");
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -1,0 +1,34 @@
+#!/bin/bash
+# CUDA graphs for the sampling forwards (ninth session), on the lent GPU machine from the repository root with the bundle
+# in .device/gpu (scripts/gpu-bundle.sh): CudaGraphTest, then per config the same jar with graphs on and off
+# (-Ddiffusion4j.cuda.graphs=false) beside torch.compile, bf16. PART=unet (fmnist-small b128, ddpm-cifar10 b128),
+# PART=dit (DiT-S/2 b256), PART=tests (all GPU tests). ROUNDS (default 1) repeats the A/B.
+B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
+[ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
+J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g -XX:+ExplicitGCInvokesConcurrent"
+export DIFFUSION4J_CACHE=/tmp/d4j/cache PYTHONUNBUFFERED=1
+el() { echo "## $(( $(date +%s) - T0 )) s: $*"; }
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+el graph tests
+timeout 200 $J -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/diffusion4j.jar:$B/tc \
+  --select-class dev.diffusion4j.engine.cuda.CudaGraphTest > $OUT/graph-tests.log 2>&1
+echo "graph tests rc=$?"; grep -E "✘|✔|tests (successful|failed)" $OUT/graph-tests.log | head -20
+grep -A12 "✘" $OUT/graph-tests.log | head -60
+AB="diffusion4j diffusion4j@-Ddiffusion4j.cuda.graphs=false"
+case "${PART:-unet}" in
+  unet)
+    for cfg in fmnist-small:fmnist cifar:cifar; do
+      preset=${cfg%%:*}; [ $preset = cifar ] && preset=ddpm-cifar10
+      el $preset
+      RUNS="$AB" CFGS="$preset:128" bash $B/gpu-ab.sh
+      python3 $B/bench/ddpm_unet.py --cfg ${cfg##*:} --batch 128 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /"
+    done ;;
+  dit)
+    el dit-s/2
+    RUNS="$AB" CFGS="dit-s/2:256" bash $B/gpu-ab.sh
+    python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /" ;;
+  tests)
+    el all tests
+    bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU" ;;
+esac
+el done

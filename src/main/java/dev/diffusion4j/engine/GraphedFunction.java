@@ -1,0 +1,188 @@
+package dev.diffusion4j.engine;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A function of tensors run as a recorded device graph (CUDA graphs) once it has run eagerly: per input signature
+ * (shapes, types, device, the autocast and TF32 state), the first call runs eagerly (it compiles kernels, plans
+ * convolutions and fills autocast's cast cache), the second records the function's device work against fixed input
+ * buffers and replays it, and every later call copies its inputs into those buffers and replays: one launch instead
+ * of hundreds, so no host time per kernel.
+ *
+ * <p>Only a function whose result depends on nothing but its input tensors and the device memory it reads
+ * (parameters, cached casts) may be graphed: a value fixed on the host when the graph was recorded (a step counter
+ * in a closure, a host-side table lookup) would be replayed unchanged. The engine refuses what it can see: reads to
+ * the host, uploads, waits and random draws inside the recording throw {@link GraphCaptureException}, and the
+ * function then runs eagerly for that signature (once noted on standard error). Calls with gradients recorded,
+ * on backends without graphs, or with {@code -Ddiffusion4j.cuda.graphs=false} always run eagerly.
+ *
+ * <p>Each result is a fresh copy, so callers may keep it across calls. A graph holds its own memory (its
+ * intermediates) until {@link #close()}; at most {@link #MAX_GRAPHS} signatures keep one.
+ */
+public final class GraphedFunction implements AutoCloseable {
+    /** Graphs kept at once, least recently used dropped first. */
+    public static final int MAX_GRAPHS = 4;
+    private static volatile boolean enabled = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.graphs", "true"));
+
+    private final Function<List<Tensor>, Tensor> body;
+    private final String name;
+    private final Map<List<Object>, Recorded> graphs = new LinkedHashMap<>(8, 0.75f, true);
+    private final Set<List<Object>> warmed = new HashSet<>();
+    private final Set<List<Object>> refused = new HashSet<>();
+    private long generation = Autocast.generation();
+    private long replays, captures, eagerCalls;
+    private String lastRefusal;
+    private boolean closed;
+
+    /** {@code name} says what the graph is in the note printed when a recording is refused. */
+    public GraphedFunction(String name, Function<List<Tensor>, Tensor> body) {
+        this.name = name;
+        this.body = body;
+    }
+
+    /** Whether graphs are on ({@code -Ddiffusion4j.cuda.graphs}, default true; the CLI's --no-cuda-graphs). */
+    public static boolean enabled() { return enabled; }
+
+    /** Turns graphs on or off for later calls of every graphed function. */
+    public static void setEnabled(boolean on) { enabled = on; }
+
+    /** body(inputs), replayed from a graph where it can be (see the class comment); null entries are allowed. */
+    public synchronized Tensor apply(List<Tensor> inputs) {
+        Backend backend = backendOf(inputs);
+        if (closed || !enabled || backend == null || !backend.capturesGraphs() || GradMode.isEnabled()) return eager(inputs);
+        if (Autocast.generation() != generation) {   // the casts a graph read were dropped or replaced: record anew
+            closeGraphs();
+            warmed.clear();
+            generation = Autocast.generation();
+        }
+        List<Object> key = signature(inputs);
+        Recorded g = graphs.get(key);
+        if (g == null) {
+            if (refused.contains(key) || warmed.add(key)) return eager(inputs);
+            g = record(backend, key, inputs);
+            if (g == null) return eager(inputs);
+        }
+        return g.run(inputs);
+    }
+
+    private Tensor eager(List<Tensor> inputs) {
+        eagerCalls++;
+        return body.apply(inputs);
+    }
+
+    private Recorded record(Backend backend, List<Object> key, List<Tensor> inputs) {
+        List<Tensor> fixed = new ArrayList<>(inputs.size());
+        for (Tensor x : inputs) fixed.add(x == null ? null : copyOf(x));
+        Tensor[] out = new Tensor[1];
+        CapturedGraph graph;
+        try {
+            graph = Autocast.withoutNewCasts(() -> backend.capture(() -> out[0] = body.apply(fixed)));
+        } catch (GraphCaptureException e) {
+            refused.add(key);
+            if (lastRefusal == null) {
+                System.err.println("note: " + name + " runs without a CUDA graph: " + e.getMessage()
+                        + " (--no-cuda-graphs or -Ddiffusion4j.cuda.graphs=false turns graphs off)");
+            }
+            lastRefusal = e.getMessage();
+            return null;
+        }
+        captures++;
+        Recorded r = new Recorded(graph, fixed, out[0], Autocast.cachedCasts());
+        graphs.put(key, r);
+        if (graphs.size() > MAX_GRAPHS) {
+            Iterator<Recorded> eldest = graphs.values().iterator();
+            eldest.next().graph.close();
+            eldest.remove();
+        }
+        return r;
+    }
+
+    /** A contiguous copy of x in new memory (never x itself, which the caller owns). */
+    private static Tensor copyOf(Tensor x) {
+        Tensor c = x.backend().empty(x.shape(), x.dtype());
+        x.backend().copyInto(c, x);
+        return c;
+    }
+
+    /** What decides which recording fits: each input's device, type and shape (or its absence), and the modes that pick kernels. */
+    private static List<Object> signature(List<Tensor> inputs) {
+        List<Object> key = new ArrayList<>(inputs.size() + 2);
+        for (Tensor x : inputs) key.add(x == null ? "null" : x.device() + "/" + x.dtype().id() + java.util.Arrays.toString(x.shape()));
+        key.add(String.valueOf(Autocast.active()));
+        key.add(Precision.tf32Allowed());
+        return key;
+    }
+
+    private static Backend backendOf(List<Tensor> inputs) {
+        Backend b = null;
+        for (Tensor x : inputs) {
+            if (x == null) continue;
+            if (b == null) b = x.backend();
+            else if (b != x.backend()) return null;
+        }
+        return b;
+    }
+
+    /**
+     * One signature's graph: the fixed input buffers it reads, the output it writes, and the cached casts it read
+     * (kept alive here, since the cache may drop them while the graph lives).
+     */
+    private final class Recorded {
+        final CapturedGraph graph;
+        final List<Tensor> inputs;
+        final Tensor output;
+        @SuppressWarnings("unused") final List<Tensor> casts;
+
+        Recorded(CapturedGraph graph, List<Tensor> inputs, Tensor output, List<Tensor> casts) {
+            this.graph = graph;
+            this.inputs = inputs;
+            this.output = output;
+            this.casts = casts;
+        }
+
+        Tensor run(List<Tensor> args) {
+            for (int i = 0; i < args.size(); i++) if (args.get(i) != null) args.get(i).backend().copyInto(inputs.get(i), args.get(i));
+            graph.replay();
+            replays++;
+            return copyOf(output);
+        }
+    }
+
+    /** Replays so far (calls served by a graph). */
+    public synchronized long replays() { return replays; }
+
+    /** Graphs recorded so far. */
+    public synchronized long captures() { return captures; }
+
+    /** Calls run eagerly (first calls per signature, refused signatures, calls with gradients, other backends). */
+    public synchronized long eagerCalls() { return eagerCalls; }
+
+    /** Why the last recording was refused, or null. */
+    public synchronized String lastRefusal() { return lastRefusal; }
+
+    /** Operations in the most recently used graph, or 0 where none is kept. */
+    public synchronized long operations() {
+        long n = 0;
+        for (Recorded r : graphs.values()) n = r.graph.operations();
+        return n;
+    }
+
+    private void closeGraphs() {
+        for (Recorded r : graphs.values()) r.graph.close();
+        graphs.clear();
+    }
+
+    /** Frees the graphs and their memory; later calls run eagerly. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        closeGraphs();
+    }
+}
