@@ -1,8 +1,8 @@
 #!/bin/bash
 # CUDA graphs for the sampling forwards (ninth session), on the lent GPU machine from the repository root with the bundle
 # in .device/gpu (scripts/gpu-bundle.sh): CudaGraphTest, then per config the same jar with graphs on and off
-# (-Ddiffusion4j.cuda.graphs=false) beside torch.compile, bf16. PART=unet (fmnist-small b128, ddpm-cifar10 b128),
-# PART=dit (DiT-S/2 b256), PART=tests (all GPU tests). ROUNDS (default 1) repeats the A/B.
+# (-Ddiffusion4j.cuda.graphs=false) beside torch.compile, bf16. PART lists parts: unet (fmnist-small b128, ddpm-cifar10
+# b128), dit (DiT-S/2 b256), tests (all GPU tests); default unet. ROUNDS (default 1) repeats the A/B.
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
 [ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
 J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g -XX:+ExplicitGCInvokesConcurrent"
@@ -15,7 +15,8 @@ timeout 200 $J -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/
 echo "graph tests rc=$?"; grep -E "✘|✔|tests (successful|failed)" $OUT/graph-tests.log | head -20
 grep -A12 "✘" $OUT/graph-tests.log | head -60
 AB="diffusion4j diffusion4j@-Ddiffusion4j.cuda.graphs=false"
-case "${PART:-unet}" in
+for part in ${PART:-unet}; do
+case "$part" in
   unet)
     for cfg in fmnist-small:fmnist cifar:cifar; do
       preset=${cfg%%:*}; [ $preset = cifar ] && preset=ddpm-cifar10
@@ -31,4 +32,5 @@ case "${PART:-unet}" in
     el all tests
     bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU" ;;
 esac
+done
 el done

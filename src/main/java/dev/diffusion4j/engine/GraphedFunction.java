@@ -86,11 +86,9 @@ public final class GraphedFunction implements AutoCloseable {
             graph = Autocast.withoutNewCasts(() -> backend.capture(() -> out[0] = body.apply(fixed)));
         } catch (GraphCaptureException e) {
             refused.add(key);
-            if (lastRefusal == null) {
-                System.err.println("note: " + name + " runs without a CUDA graph: " + e.getMessage()
-                        + " (--no-cuda-graphs or -Ddiffusion4j.cuda.graphs=false turns graphs off)");
-            }
-            lastRefusal = e.getMessage();
+            String why = e.getMessage() + asker(e);
+            if (lastRefusal == null) System.err.println("note: " + name + " runs without a CUDA graph: " + why);
+            lastRefusal = why;
             return null;
         }
         captures++;
@@ -102,6 +100,14 @@ public final class GraphedFunction implements AutoCloseable {
             eldest.remove();
         }
         return r;
+    }
+
+    /** " (at the first frame outside the engine)": the model code that asked for what a graph cannot hold. */
+    private static String asker(Throwable e) {
+        Throwable source = e.getCause() != null ? e.getCause() : e;
+        for (StackTraceElement f : source.getStackTrace())
+            if (!f.getClassName().startsWith("dev.diffusion4j.engine.") && f.getClassName().startsWith("dev.diffusion4j.")) return " (at " + f + ")";
+        return "";
     }
 
     /** A contiguous copy of x in new memory (never x itself, which the caller owns). */

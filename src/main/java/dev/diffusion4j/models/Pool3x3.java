@@ -1,5 +1,6 @@
 package dev.diffusion4j.models;
 
+import dev.diffusion4j.engine.DeviceConstants;
 import dev.diffusion4j.engine.Tensor;
 
 /**
@@ -31,10 +32,12 @@ public final class Pool3x3 {
                 sum = sum == null ? tap : sum.add(tap);
             }
         int h = x.shape(2), w = x.shape(3);
-        double[] inv = new double[h * w];
-        for (int i = 0; i < h; i++)
-            for (int j = 0; j < w; j++) inv[i * w + j] = 1.0 / (cells(i, h) * cells(j, w));
-        return sum.mul(Tensor.of(inv, 1, 1, h, w).to(x.dtype()).to(x.device()));
+        return sum.mul(DeviceConstants.get("Pool3x3.inverseCounts/" + h + "x" + w, x.dtype(), x.device(), () -> {
+            double[] inv = new double[h * w];
+            for (int i = 0; i < h; i++)
+                for (int j = 0; j < w; j++) inv[i * w + j] = 1.0 / (cells(i, h) * cells(j, w));
+            return Tensor.of(inv, 1, 1, h, w);
+        }));
     }
 
     /** Real (unpadded) cells of a 3-wide window centred on i in a line of n. */

@@ -1,5 +1,6 @@
 package dev.diffusion4j.models.dit;
 
+import dev.diffusion4j.engine.DeviceConstants;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
@@ -33,11 +34,14 @@ public final class TimestepEmbedder extends Module {
      */
     static Tensor frequencies(Tensor t, int shift, DType compute, DType out) {
         int half = FREQ / 2;
-        double[] f = new double[half];
-        float c = (float) -Math.log(10000);
-        for (int i = 0; i < half; i++) f[i] = (float) Math.exp((c * (float) i) / (float) (half - shift));
+        Tensor freqs = DeviceConstants.get("TimestepEmbedder.freqs/" + half + "/" + shift, compute, t.device(), () -> {
+            double[] f = new double[half];
+            float c = (float) -Math.log(10000);
+            for (int i = 0; i < half; i++) f[i] = (float) Math.exp((c * (float) i) / (float) (half - shift));
+            return Tensor.of(f, 1, half);
+        });
         Tensor tf = t.dtype() == compute ? t : t.to(compute);
-        Tensor a = tf.reshape(-1, 1).mul(Tensor.of(f, 1, half).to(compute).to(t.device()));
+        Tensor a = tf.reshape(-1, 1).mul(freqs);
         Tensor features = Tensor.cat(1, a.cos(), a.sin());
         return features.dtype() == out ? features : features.to(out);
     }

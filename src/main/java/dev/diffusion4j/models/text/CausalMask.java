@@ -1,5 +1,7 @@
 package dev.diffusion4j.models.text;
 
+import dev.diffusion4j.engine.DeviceConstants;
+import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Tensor;
 
@@ -9,9 +11,11 @@ public final class CausalMask {
 
     /** [1, 1, L, L]: 0 on and below the diagonal, -inf above it (so no row is fully masked). */
     public static Tensor of(int length, Device device) {
-        float[] m = new float[length * length];
-        for (int i = 0; i < length; i++)
-            for (int j = i + 1; j < length; j++) m[i * length + j] = Float.NEGATIVE_INFINITY;
-        return Tensor.of(m, 1, 1, length, length).to(device);
+        return DeviceConstants.get("CausalMask/" + length, DType.F32, device, () -> {
+            float[] m = new float[length * length];
+            for (int i = 0; i < length; i++)
+                for (int j = i + 1; j < length; j++) m[i * length + j] = Float.NEGATIVE_INFINITY;
+            return Tensor.of(m, 1, 1, length, length);
+        });
     }
 }

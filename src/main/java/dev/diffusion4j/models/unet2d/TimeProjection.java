@@ -1,5 +1,6 @@
 package dev.diffusion4j.models.unet2d;
 
+import dev.diffusion4j.engine.DeviceConstants;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Tensor;
 
@@ -15,10 +16,12 @@ final class TimeProjection {
     /** t [N] (any numeric dtype) -> [N, dim] f32 on t's device. */
     static Tensor embed(Tensor t, int dim, boolean flipSinToCos, double freqShift) {
         int half = dim / 2;
-        float[] freqs = new float[half];
-        float logMax = (float) -Math.log(10000);
-        for (int i = 0; i < half; i++) freqs[i] = (float) Math.exp((logMax * (float) i) / (float) (half - freqShift));
-        Tensor f = Tensor.of(freqs, 1, half).to(t.device());
+        Tensor f = DeviceConstants.get("TimeProjection.freqs/" + half + "/" + freqShift, DType.F32, t.device(), () -> {
+            float[] freqs = new float[half];
+            float logMax = (float) -Math.log(10000);
+            for (int i = 0; i < half; i++) freqs[i] = (float) Math.exp((logMax * (float) i) / (float) (half - freqShift));
+            return Tensor.of(freqs, 1, half);
+        });
         Tensor a = t.to(DType.F32).reshape(-1, 1).mul(f);
         Tensor e = flipSinToCos ? Tensor.cat(1, a.cos(), a.sin()) : Tensor.cat(1, a.sin(), a.cos());
         return dim % 2 == 0 ? e : e.pad(new int[] {0, 1}, 0);
