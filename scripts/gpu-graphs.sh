@@ -2,7 +2,8 @@
 # CUDA graphs for the sampling forwards (ninth session), on the lent GPU machine from the repository root with the bundle
 # in .device/gpu (scripts/gpu-bundle.sh): CudaGraphTest, then per config the same jar with graphs on and off
 # (-Ddiffusion4j.cuda.graphs=false) beside torch.compile, bf16. PART lists parts: unet (fmnist-small b128, ddpm-cifar10
-# b128), dit (DiT-S/2 b256), tests (all GPU tests); default unet. ROUNDS (default 1) repeats the A/B.
+# b128), dit (DiT-S/2 b256: attention forward pipelined or not, ln_mod_fwd_vec), sample (diffuse sample with
+# and without --no-cuda-graphs), tests (all GPU tests); default unet. ROUNDS (default 1) repeats the A/B.
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
 [ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
 J="/tmp/d4j/jre3/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g -XX:+ExplicitGCInvokesConcurrent"
@@ -24,10 +25,20 @@ case "$part" in
       RUNS="$AB" CFGS="$preset:128" bash $B/gpu-ab.sh
       python3 $B/bench/ddpm_unet.py --cfg ${cfg##*:} --batch 128 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /"
     done ;;
-  dit)
+  dit)   # this jar as is; with the single-buffered attention forward; with ln_mod_fwd_vec (graphs on in all three)
     el dit-s/2
-    RUNS="$AB" CFGS="dit-s/2:256" bash $B/gpu-ab.sh
+    RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.attentionPipeline=false diffusion4j@-Ddiffusion4j.cuda.lnModVector=true" \
+      CFGS="dit-s/2:256" bash $B/gpu-ab.sh
     python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /" ;;
+  sample)   # diffuse sample as a user runs it: a short run on the built-in shapes, then 256 images, graphs on and off
+    el sample
+    D="$J -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main"
+    $D train --out /tmp/shapes --steps 50 --device cuda 2>&1 | grep -v WARNING | tail -2
+    for flag in "" --no-cuda-graphs; do
+      s0=$(date +%s%N)
+      $D sample --run /tmp/shapes --count 256 --batch-size 256 --steps 200 --precision bf16 --device cuda $flag 2>&1 | grep -v WARNING | grep -v "^sample \[" | tail -3
+      echo "sample ${flag:-(graphs)}: $(( ($(date +%s%N) - s0) / 1000000 )) ms wall, JVM start and model load included"
+    done ;;
   tests)
     el all tests
     bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU" ;;

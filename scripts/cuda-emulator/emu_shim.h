@@ -89,6 +89,18 @@ inline void emu_mma(float (&c)[4], const unsigned (&a)[4], const unsigned (&b)[2
     }
 }
 
+// ldmatrix.sync.aligned.m8n8.x4.trans.b16: lane L gives row L % 8 of matrix L / 8 and receives, of each matrix m,
+// the elements (row 2t, column g) and (row 2t + 1, column g), g = L / 4, t = L % 4, low half first
+static const unsigned short* xp[8][32];
+inline void emu_ldsm_x4_trans(unsigned (&r)[4], const unsigned short* p) {
+    int w = threadIdx.x / 32, l = threadIdx.x % 32;
+    xp[w][l] = p;
+    warp_bar[w]->arrive_and_wait();
+    int g = l >> 2, t = l & 3;
+    for (int m = 0; m < 4; m++) r[m] = (unsigned)xp[w][m * 8 + 2 * t][g] | ((unsigned)xp[w][m * 8 + 2 * t + 1][g] << 16);
+    warp_bar[w]->arrive_and_wait();
+}
+
 // Runs a kernel over a grid, `threads` emulated threads per block (a multiple of 32), blocks one after another.
 static void launch3(int gx, int gy, int gz, int threads, unsigned smem, const std::function<void()>& body) {
     emu_smem_size = smem;

@@ -5,6 +5,7 @@ import dev.diffusion4j.data.DataLoader;
 import dev.diffusion4j.data.ImageDataset;
 import dev.diffusion4j.diffusion.Conditioning;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
+import dev.diffusion4j.diffusion.GraphedDenoiser;
 import dev.diffusion4j.diffusion.LossConfig;
 import dev.diffusion4j.diffusion.LossSecondMomentSampler;
 import dev.diffusion4j.diffusion.TimestepSampler;
@@ -333,7 +334,8 @@ public final class Trainer {
 
     private Path writeGrid(long step) {
         model.eval();
-        try (var swap = ema.swapInto(model)) {
+        // the graphs' memory goes back before training resumes (and the EMA weights are swapped out)
+        try (var swap = ema.swapInto(model); var net = new GraphedDenoiser(denoiser)) {
             SampleConfig sc = cfg.sample();
             ModelConfig mc = cfg.model();
             Tensor imgs;
@@ -348,17 +350,17 @@ public final class Trainer {
                 java.util.List<String> each = new java.util.ArrayList<>();
                 for (String p : prompts) for (int i = 0; i < nrow; i++) each.add(p);
                 try (var textSwap = text.emaWeights()) {
-                    imgs = Sampling.sample(text.guided(denoiser, sc.guidance(), null), diffusion, sc, mc, device, each.size(), text.prompts(each), null);
+                    imgs = Sampling.sample(text.guided(net, sc.guidance(), null), diffusion, sc, mc, device, each.size(), text.prompts(each), null);
                 }
                 writePrompts(run.gridFor(step), prompts, nrow);
             } else if (cfg.classConditional()) {
                 // one row per class, guided towards it
                 long[] labels = Sampling.classRows(mc.numClasses(), sc.count());
-                imgs = Sampling.sample(Sampling.guided(denoiser, mc, sc.guidance()), diffusion, sc, mc, device, labels.length,
+                imgs = Sampling.sample(Sampling.guided(net, mc, sc.guidance()), diffusion, sc, mc, device, labels.length,
                         Sampling.labels(labels, device), null);
                 nrow = Sampling.perClass(mc.numClasses(), sc.count());
             } else {
-                imgs = Sampling.sample(denoiser, diffusion, sc, mc, device, sc.count(), null, null);
+                imgs = Sampling.sample(net, diffusion, sc, mc, device, sc.count(), null, null);
                 nrow = (int) Math.ceil(Math.sqrt(sc.count()));
             }
             Path png = run.gridFor(step);

@@ -51,6 +51,11 @@ final class CudaAttention {
     static final int TENSOR_CORE_MAX_HEAD_DIM = 256, TENSOR_CORE_MAX_HEAD_DIM_BACKWARD = 128;
     /** Rows of a tensor-core tile (query rows per block, keys per step) and threads per block: attention_mma.cu's TILE and NTHREADS. */
     private static final int MMA_TILE = 64, MMA_THREADS = 128;
+    /**
+     * The bf16 tensor-core forward's pipelined form (attention_mma.cu FWD_PIPE: double-buffered cp.async tiles, V read
+     * with ldmatrix.trans); -Ddiffusion4j.cuda.attentionPipeline=false compiles the single-buffered one.
+     */
+    static final boolean FORWARD_PIPELINE = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.attentionPipeline", "true"));
 
     private static Use parseUse(String v) {
         return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
@@ -290,15 +295,19 @@ final class CudaAttention {
     static int smemBytes(MmaKernel k, DType t, int dp) {
         int eb = t == DType.BF16 ? 2 : 4, pad = t == DType.BF16 ? 8 : 4, lds = dp + pad, ldt = MMA_TILE + pad;
         return switch (k) {
-            case FWD -> eb * (2 * MMA_TILE * lds + dp * ldt);
+            case FWD -> t == DType.BF16 && FORWARD_PIPELINE ? eb * 5 * MMA_TILE * lds   // Q, two K and two V buffers
+                    : eb * (2 * MMA_TILE * lds + dp * ldt);
             case DQ -> eb * (4 * MMA_TILE * lds + dp * ldt);
             case DKDV -> eb * (4 * MMA_TILE * lds + 2 * dp * ldt) + 2 * MMA_TILE * 4;
         };
     }
 
+    /** attention_mma.cu's compile-time settings for padded head dim dp. */
+    static String[] mmaDefines(int dp) { return new String[] {"DP=" + dp, "FWD_PIPE=" + (FORWARD_PIPELINE ? 1 : 0)}; }
+
     /** A grid of (batch, 64-row tiles along rows) blocks of four warps. */
     private void launchMma(MmaKernel which, DType t, int dp, int batch, int rows, Object[]... args) {
-        Kernel k = kernels.get("attention_mma", which.name + "_" + CudaKernels.suffix(t), "DP=" + dp);
+        Kernel k = kernels.get("attention_mma", which.name + "_" + CudaKernels.suffix(t), mmaDefines(dp));
         int smem = smemBytes(which, t, dp);
         if (smemRaised.add(k)) k.setMaxDynamicSharedMemory(smem);
         k.launch(Dim3.of(batch, (rows + MMA_TILE - 1) / MMA_TILE), Dim3.of(MMA_THREADS), smem, concat(args));

@@ -76,7 +76,7 @@ final class CudaKernels {
             for (DType b : DType.values()) v.add(new Variant("copy", "SRC_T=" + cType(a), "DST_T=" + cType(b)));
         for (String f : List.of("fill", "select", "random", "index", "resample", "norm", "softmax", "optim")) v.add(new Variant(f));
         for (AttentionTiles t : AttentionTiles.ALL) v.add(new Variant("attention", t.defines()));
-        for (int dp = 16; dp <= CudaAttention.TENSOR_CORE_MAX_HEAD_DIM; dp += 16) v.add(new Variant("attention_mma", "DP=" + dp));
+        for (int dp = 16; dp <= CudaAttention.TENSOR_CORE_MAX_HEAD_DIM; dp += 16) v.add(new Variant("attention_mma", CudaAttention.mmaDefines(dp)));
         return v;
     }
 

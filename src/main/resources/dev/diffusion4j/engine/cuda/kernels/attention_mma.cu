@@ -21,6 +21,9 @@
 #error "attention_mma.cu needs DP (see CudaAttention)"
 #endif
 static_assert(DP % 16 == 0 && DP <= 256, "DP must be a multiple of 16, at most 256");
+#if !defined(FWD_PIPE)
+#define FWD_PIPE 1            // bf16 forward: double-buffered cp.async tiles and ldmatrix.trans for V (CudaAttention)
+#endif
 
 #define TILE 64               // query rows per block and keys per step (and the reverse in the dK/dV kernel)
 #define NTHREADS 128          // four warps of 16 rows each
@@ -130,6 +133,7 @@ template <class Ops> struct Tiles {
     static constexpr int LDS = DP + Ops::PAD, LDT = TILE + Ops::PAD, EB = sizeof(typename Ops::E);
     // shared-memory bytes per kernel (CudaAttention.smemBytes computes the same numbers)
     static constexpr int FWD = (2 * TILE * LDS + DP * LDT) * EB;
+    static constexpr int FWD_PIPED = 5 * TILE * LDS * EB;   // the pipelined bf16 forward: Q, two K and two V tiles
     static constexpr int DQ = (4 * TILE * LDS + DP * LDT) * EB;
     static constexpr int DKDV = (4 * TILE * LDS + 2 * DP * LDT) * EB + 2 * TILE * 4;
 };
@@ -231,9 +235,167 @@ __device__ __forceinline__ void store_tile(const View<T>& out, long long base, c
 
 // ---------------------------------------------------------------------------------------------- forward
 
+// The online-softmax step shared by both forwards: scales and masks the scores s of keys k0.. (base 2), updates the
+// running max m and sum l of the warp's rows g and g + 8, rescales the output accumulator o and leaves P in s.
+__device__ __forceinline__ void online_softmax(float (&s)[TILE / 8][4], float (&o)[DP / 8][4], float (&m)[2], float (&l)[2],
+                                               int k0, int Lk, float sl2) {
+    const int t = threadIdx.x & 3;
+    float mx[2] = {m[0], m[1]};
+#pragma unroll
+    for (int j = 0; j < TILE / 8; j++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            const float x = k0 + 8 * j + 2 * t + (e & 1) < Lk ? s[j][e] * sl2 : -F32_INF;
+            s[j][e] = x;
+            mx[e >> 1] = fmaxf(mx[e >> 1], x);
+        }
+    float corr[2], sum[2] = {0.f, 0.f};
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+        mx[h] = fmaxf(mx[h], __shfl_xor_sync(0xffffffffu, mx[h], 1));
+        mx[h] = fmaxf(mx[h], __shfl_xor_sync(0xffffffffu, mx[h], 2));   // the row's four threads agree
+        corr[h] = exp2f(m[h] - mx[h]);   // 0 on the first tile (m = -inf; every tile has a key in range)
+        m[h] = mx[h];
+    }
+#pragma unroll
+    for (int j = 0; j < TILE / 8; j++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            const float p = exp2f(s[j][e] - m[e >> 1]);
+            s[j][e] = p;
+            sum[e >> 1] += p;
+        }
+#pragma unroll
+    for (int h = 0; h < 2; h++) l[h] = l[h] * corr[h] + sum[h];
+#pragma unroll
+    for (int j = 0; j < DP / 8; j++) {
+        o[j][0] *= corr[0]; o[j][1] *= corr[0];
+        o[j][2] *= corr[1]; o[j][3] *= corr[1];
+    }
+}
+
+// O = o / l and the log-sum-exp (natural base) of the warp's rows.
+template <class T>
+__device__ __forceinline__ void finish_forward(const View<T>& O, long long obase, float* lse, int b, int q0, int r0, int Lq, int Dv,
+                                               const float (&o)[DP / 8][4], const float (&m)[2], float (&l)[2]) {
+    const int lane = threadIdx.x & 31, t = lane & 3;
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+        l[h] += __shfl_xor_sync(0xffffffffu, l[h], 1);
+        l[h] += __shfl_xor_sync(0xffffffffu, l[h], 2);
+    }
+    store_tile(O, obase, o, q0 + r0, Lq, Dv, 1.f / l[0], 1.f / l[1]);
+    if (t == 0)
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            const int row = q0 + r0 + (lane >> 2) + 8 * h;
+            if (row < Lq) lse[(long long)b * Lq + row] = (m[h] + log2f(l[h])) * LN2;
+        }
+}
+
+// ---- the pipelined bf16 forward: Q, K and V tiles copied with cp.async (16 bytes a thread, zeros past the matrix),
+// the next key tile's K and V loading while this one's are used, and V kept row-major: ldmatrix.trans gathers the
+// B operand of P V, which the other forward gets from a transposed tile written element by element.
+
+__device__ __forceinline__ void cp_async16(u16* dst, const u16* src, bool in) {
+    const unsigned int d = (unsigned int)__cvta_generic_to_shared(dst);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" :: "r"(d), "l"(src), "r"(in ? 16 : 0));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;"); }
+template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N)); }
+
+// Four 8 x 8 bf16 matrices transposed: lane L gives the address of row L % 8 of matrix L / 8.
+__device__ __forceinline__ void ldsm_x4_trans(unsigned int (&r)[4], const u16* p) {
+    const unsigned int a = (unsigned int)__cvta_generic_to_shared(p);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a));
+}
+
+// Rows [row0, row0 + 64) x columns [0, DP) of one batch's bf16 matrix into the [64][LDS] tile s, queued with cp.async.
+__device__ __forceinline__ void cp_async_tile(u16* s, const View<bf16>& v, long long base, int row0, int rows, int cols) {
+    constexpr int LDS = Tiles<Bf16Ops>::LDS;
+    const u16* src = (const u16*)(v.p + base);
+    for (int i = threadIdx.x; i < TILE * (DP / 8); i += NTHREADS) {
+        const int r = i / (DP / 8), c = (i - r * (DP / 8)) * 8;
+        const bool in = row0 + r < rows && c < cols;   // cols % 8 == 0: a chunk is all in or all out
+        cp_async16(s + r * LDS + c, in ? src + (long long)(row0 + r) * v.r + c : src, in);
+    }
+}
+
+// Whether a view's rows can be copied in 16-byte chunks: 8-element columns and row stride, a 16-byte aligned start.
+__device__ __forceinline__ bool chunked(const View<bf16>& v, long long base, int cols) {
+    return cols % 8 == 0 && v.r % 8 == 0 && ((unsigned long long)(v.p + base) & 15) == 0;
+}
+
+// c (16 x DP) += P V for P the warp's 16 x 64 accumulator (rounded to bf16) and V the row-major [64][LDS] tile sV.
+__device__ __forceinline__ void mma_pv_ldsm(float (&c)[DP / 8][4], const float (&p)[TILE / 8][4], const u16* sV) {
+    constexpr int LDS = Tiles<Bf16Ops>::LDS;
+    const int lane = threadIdx.x & 31, t = lane & 3;
+    const int row = (lane & 7) + ((lane >> 3) & 1) * 8, col = (lane >> 4) * 8;   // matrices: keys 0-7, 8-15 of columns j, j + 1
+#pragma unroll
+    for (int kc = 0; kc < TILE / 16; kc++) {
+        unsigned int a[4];
+        Bf16Ops::a_from_acc<TILE / 8>(a, p, kc, t);
+#pragma unroll
+        for (int j = 0; j < DP / 8; j += 2) {
+            unsigned int r[4];
+            ldsm_x4_trans(r, sV + (16 * kc + row) * LDS + 8 * j + col);
+            const unsigned int b0[2] = {r[0], r[1]}, b1[2] = {r[2], r[3]};
+            Bf16Ops::mma(c[j], a, b0);
+            Bf16Ops::mma(c[j + 1], a, b1);
+        }
+    }
+}
+
+__device__ __forceinline__ void attn_fwd_bf16_pipelined(const View<bf16>& Q, const View<bf16>& K, const View<bf16>& V, const View<bf16>& O,
+        float* lse, int nb2, int Lq, int Lk, int D, int Dv, float scale) {
+    constexpr int LDS = Tiles<Bf16Ops>::LDS;
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    u16* sQ = (u16*)smem_raw;           // [64][LDS]
+    u16* sK = sQ + TILE * LDS;          // two [64][LDS] buffers
+    u16* sV = sK + 2 * TILE * LDS;      // two [64][LDS] buffers
+    const int r0 = (threadIdx.x >> 5) * 16;
+    const int b = blockIdx.x, q0 = blockIdx.y * TILE;
+    const long long kb = K.base(b, nb2), vb = V.base(b, nb2);
+    const float sl2 = scale * LOG2E;
+    cp_async_tile(sQ, Q, Q.base(b, nb2), q0, Lq, D);
+    cp_async_tile(sK, K, kb, 0, Lk, D);
+    cp_async_tile(sV, V, vb, 0, Lk, Dv);
+    cp_async_commit();
+
+    float o[DP / 8][4], m[2] = {-F32_INF, -F32_INF}, l[2] = {0.f, 0.f};
+    zero<DP / 8>(o);
+    for (int k0 = 0, buf = 0; k0 < Lk; k0 += TILE, buf ^= 1) {
+        if (k0 + TILE < Lk) {   // the next tiles into the other buffers (last read before the barrier that ended the previous step)
+            cp_async_tile(sK + (buf ^ 1) * TILE * LDS, K, kb, k0 + TILE, Lk, D);
+            cp_async_tile(sV + (buf ^ 1) * TILE * LDS, V, vb, k0 + TILE, Lk, Dv);
+            cp_async_commit();
+            cp_async_wait<1>();
+        } else {
+            cp_async_wait<0>();
+        }
+        __syncthreads();
+        float s[TILE / 8][4];
+        zero<TILE / 8>(s);
+        mma_tiles<Bf16Ops, TILE / 8>(s, sQ, r0, sK + buf * TILE * LDS);
+        online_softmax(s, o, m, l, k0, Lk, sl2);
+        mma_pv_ldsm(o, s, sV + buf * TILE * LDS);
+        __syncthreads();
+    }
+    finish_forward(O, O.base(b, nb2), lse, b, q0, r0, Lq, Dv, o, m, l);
+}
+
 template <class Ops>
 __device__ __forceinline__ void attn_fwd_tc(const View<typename Ops::T> Q, const View<typename Ops::T> K, const View<typename Ops::T> V,
         const View<typename Ops::T> O, float* lse, int nb2, int Lq, int Lk, int D, int Dv, float scale) {
+    if constexpr (sizeof(typename Ops::E) == 2 && FWD_PIPE) {
+        const int b = blockIdx.x;
+        require_smem_bytes(Tiles<Ops>::FWD_PIPED);
+        if (chunked(Q, Q.base(b, nb2), D) && chunked(K, K.base(b, nb2), D) && chunked(V, V.base(b, nb2), Dv)) {
+            attn_fwd_bf16_pipelined(Q, K, V, O, lse, nb2, Lq, Lk, D, Dv, scale);
+            return;
+        }
+    }
     typedef typename Ops::E E;
     constexpr int LDS = Tiles<Ops>::LDS, LDT = Tiles<Ops>::LDT;
     extern __shared__ __align__(16) unsigned char smem_raw[];
@@ -257,52 +419,10 @@ __device__ __forceinline__ void attn_fwd_tc(const View<typename Ops::T> Q, const
         float s[TILE / 8][4];
         zero<TILE / 8>(s);
         mma_tiles<Ops, TILE / 8>(s, sQ, r0, sK);
-        float mx[2] = {m[0], m[1]};
-#pragma unroll
-        for (int j = 0; j < TILE / 8; j++)
-#pragma unroll
-            for (int e = 0; e < 4; e++) {
-                const float x = k0 + 8 * j + 2 * t + (e & 1) < Lk ? s[j][e] * sl2 : -F32_INF;
-                s[j][e] = x;
-                mx[e >> 1] = fmaxf(mx[e >> 1], x);
-            }
-        float corr[2], sum[2] = {0.f, 0.f};
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-            mx[h] = fmaxf(mx[h], __shfl_xor_sync(0xffffffffu, mx[h], 1));
-            mx[h] = fmaxf(mx[h], __shfl_xor_sync(0xffffffffu, mx[h], 2));   // the row's four threads agree
-            corr[h] = exp2f(m[h] - mx[h]);   // 0 on the first tile (m = -inf; every tile has a key in range)
-            m[h] = mx[h];
-        }
-#pragma unroll
-        for (int j = 0; j < TILE / 8; j++)
-#pragma unroll
-            for (int e = 0; e < 4; e++) {
-                const float p = exp2f(s[j][e] - m[e >> 1]);
-                s[j][e] = p;
-                sum[e >> 1] += p;
-            }
-#pragma unroll
-        for (int h = 0; h < 2; h++) l[h] = l[h] * corr[h] + sum[h];
-#pragma unroll
-        for (int j = 0; j < DP / 8; j++) {
-            o[j][0] *= corr[0]; o[j][1] *= corr[0];
-            o[j][2] *= corr[1]; o[j][3] *= corr[1];
-        }
+        online_softmax(s, o, m, l, k0, Lk, sl2);
         mma_from_regs<Ops>(o, s, sVt);
     }
-#pragma unroll
-    for (int h = 0; h < 2; h++) {
-        l[h] += __shfl_xor_sync(0xffffffffu, l[h], 1);
-        l[h] += __shfl_xor_sync(0xffffffffu, l[h], 2);
-    }
-    store_tile(O, O.base(b, nb2), o, q0 + r0, Lq, Dv, 1.f / l[0], 1.f / l[1]);
-    if (t == 0)
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-            const int row = q0 + r0 + (lane >> 2) + 8 * h;
-            if (row < Lq) lse[(long long)b * Lq + row] = (m[h] + log2f(l[h])) * LN2;
-        }
+    finish_forward(O, O.base(b, nb2), lse, b, q0, r0, Lq, Dv, o, m, l);
 }
 
 // ---------------------------------------------------------------------------------------------- backward
