@@ -25,9 +25,9 @@ case "$part" in
       RUNS="$AB" CFGS="$preset:128" bash $B/gpu-ab.sh
       python3 $B/bench/ddpm_unet.py --cfg ${cfg##*:} --batch 128 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /"
     done ;;
-  dit)   # this jar as is; with the single-buffered attention forward; with ln_mod_fwd_vec (graphs on in all three)
+  dit)   # this jar as is; with the single-buffered attention forward; with ln_mod_fwd instead of ln_mod_fwd_vec
     el dit-s/2
-    RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.attentionPipeline=false diffusion4j@-Ddiffusion4j.cuda.lnModVector=true" \
+    RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.attentionPipeline=false diffusion4j@-Ddiffusion4j.cuda.lnModVector=false" \
       CFGS="dit-s/2:256" bash $B/gpu-ab.sh
     python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /" ;;
   sample)   # diffuse sample as a user runs it: a short run on the built-in shapes, then 256 images, graphs on and off

@@ -3,7 +3,7 @@
 # (scripts/gpu-bundle.sh; an older jar to compare with in .device/gpu/bis/base.jar, optional): the GPU tests; a same-host
 # A/B of the older jar and this one (ddpm-cifar10 b128 bf16); diffuse bench train beside ../shared/bench/ddpm_unet.py on
 # ddpm-cifar10 b128 (bf16 + torch.compile, bf16, tf32), a second round of bf16 beside bf16 + torch.compile; then the A/B
-# and torch.compile on fmnist-small b128; DiT-S/2 b256 (also with the untimed ln_mod_fwd_vec) beside torch.compile if less than DIT_BEFORE_S (400) seconds have
+# and torch.compile on fmnist-small b128; DiT-S/2 b256 (also with ln_mod_fwd instead of ln_mod_fwd_vec) beside torch.compile if less than DIT_BEFORE_S (400) seconds have
 # passed. The most wanted first, in case the call's time runs out. About 310 s on an H100 without DiT (BENCHMARKS.md,
 # "Channels-last"), about 130 s more with it.
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
@@ -26,7 +26,7 @@ el fmnist
 RUNS="$([ -f $B/bis/base.jar ] && echo bis/base) diffusion4j" CFGS="fmnist-small:128" bash $B/gpu-ab.sh; t fmnist bf16-compile r1
 if [ $(( $(date +%s) - T0 )) -lt ${DIT_BEFORE_S:-400} ]; then   # DiT-S/2 beside torch.compile, when the call has time left
   el dit
-  RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.lnModVector=true" CFGS="dit-s/2:256" bash $B/gpu-ab.sh   # ln_mod_fwd_vec: not timed yet
+  RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.lnModVector=false" CFGS="dit-s/2:256" bash $B/gpu-ab.sh   # ln_mod_fwd_vec against ln_mod_fwd
   python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /"
 fi
 el done

@@ -25,8 +25,10 @@ final class CudaNorm {
     static void setSplitKernels(boolean on) { splitKernels = on; }
 
     // adaLN's modulated layer norm forward with each warp's row held in registers and read with 4-element loads
-    // (ln_mod_fwd_vec); off by default until a GPU run has timed it against ln_mod_fwd
-    private static volatile boolean vectorRows = "true".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.lnModVector", "false").strip());
+    // (ln_mod_fwd_vec): DiT-S/2's sampling 5% faster than with ln_mod_fwd in two rounds on an H200 (BENCHMARKS.md,
+    // ninth session); -Ddiffusion4j.cuda.lnModVector=false takes ln_mod_fwd
+    static final boolean VECTOR_ROWS_DEFAULT = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.lnModVector", "true").strip());
+    private static volatile boolean vectorRows = VECTOR_ROWS_DEFAULT;
 
     /** Sets whether later modulated layer norms whose rows fit take ln_mod_fwd_vec (tests run both). */
     static void setVectorRows(boolean on) { vectorRows = on; }

@@ -24,9 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("gpu")
 class CudaLayerNormModulateTest {
     @AfterEach
-    void restore() { CudaNorm.setVectorRows(false); }
+    void restore() { CudaNorm.setVectorRows(CudaNorm.VECTOR_ROWS_DEFAULT); }
 
-    /** vectorRows: the forward as ln_mod_fwd_vec (rows held in registers, -Ddiffusion4j.cuda.lnModVector=true) or ln_mod_fwd. */
+    /** vectorRows: the forward as ln_mod_fwd_vec (rows held in registers, the default) or ln_mod_fwd. */
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void autocastGivesBf16FromF32Tokens(boolean vectorRows) {
