@@ -79,12 +79,13 @@ static void run(const char* name, int nb, int Lq, int Lk, int D, int Dv, FWD fwd
 
 int main() {
     // ragged tiles: lengths that are not multiples of 64, Lq above and below Lk
-    const int fwdBf16 = FWD_PIPE ? Tiles<Bf16Ops>::FWD_PIPED : Tiles<Bf16Ops>::FWD;
-    run<bf16>("bf16", 2, 100, 77, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16,
-              fwdBf16, Tiles<Bf16Ops>::DQ, Tiles<Bf16Ops>::DKDV);
-    // four key tiles: the pipelined forward's two buffers each reused
-    run<bf16>("bf16", 1, 64, 200, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16,
-              fwdBf16, Tiles<Bf16Ops>::DQ, Tiles<Bf16Ops>::DKDV);
+    // the pipelined bf16 kernels need more shared memory than the single-buffered ones
+    typedef Tiles<Bf16Ops> TB;
+    const int f = PIPE ? TB::FWD_PIPED : TB::FWD, q = PIPE ? TB::DQ_PIPED : TB::DQ, kv = PIPE ? TB::DKDV_PIPED : TB::DKDV;
+    run<bf16>("bf16", 2, 100, 77, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, f, q, kv);
+    // four key tiles (the forward's and dQ's two buffers each reused), one query tile; then the reverse for dK/dV
+    run<bf16>("bf16", 1, 64, 200, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, f, q, kv);
+    run<bf16>("bf16", 1, 200, 64, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, f, q, kv);
     run<float>("tf32", 2, 70, 130, DEF_D, DEF_D, mma_attn_fwd_f32, mma_attn_bwd_dq_f32, mma_attn_bwd_dkdv_f32,
                Tiles<Tf32Ops>::FWD, Tiles<Tf32Ops>::DQ, Tiles<Tf32Ops>::DKDV);
     return failures == 0 ? 0 : 1;

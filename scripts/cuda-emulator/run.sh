@@ -2,7 +2,7 @@
 # CUDA kernels checked without a GPU: each warp-level piece (mma.sync's fragment layouts, shuffles, barriers) is
 # emulated on CPU threads by emu_shim.h, and the kernels' results are compared with a double-precision reference:
 #   harness.cpp       the tensor-core attention (attention_mma.cu), head dims 8, 40, 44, 64, 72 and 128, bf16 and TF32,
-#                     the bf16 forward pipelined and not
+#                     the bf16 kernels pipelined and not
 #   norm_harness.cpp  the adaLN-modulated layer norm (norm.cu's ln_mod_*), f32 and bf16 outputs, warp and block rows
 #   gn_harness.cpp    the split group norm (norm.cu's gn_stats, gn_apply, gn_bwd_planes/rows/apply) and its
 #                     channels-last kernels (*_cl), with and without SiLU
@@ -24,11 +24,11 @@ g++ -std=c++20 -O1 -pthread "$W/norm/norm_harness.cpp" -o "$W/norm/n"
 "$W/norm/n" || rc=1
 g++ -std=c++20 -O1 -pthread "$W/norm/gn_harness.cpp" -o "$W/norm/g"
 "$W/norm/g" || rc=1
-# head dims padded to DP; 44 takes the bf16 forward's unpipelined path (rows not in 16-byte chunks), as does FWD_PIPE=0
+# head dims padded to DP; 44 takes the bf16 kernels' single-buffered path (rows not in 16-byte chunks), as does PIPE=0
 for cfg in "16 8 1" "48 40 1" "48 44 1" "64 64 1" "64 64 0" "80 72 1" "128 128 1"; do
   set -- $cfg
-  g++ -std=c++20 -O1 -pthread -DDP=$1 -DDEF_D=$2 -DFWD_PIPE=$3 "$W/harness.cpp" -o "$W/h$1"
-  echo "DP $1 D $2 FWD_PIPE $3"; "$W/h$1" || rc=1
+  g++ -std=c++20 -O1 -pthread -DDP=$1 -DDEF_D=$2 -DPIPE=$3 "$W/harness.cpp" -o "$W/h$1"
+  echo "DP $1 D $2 PIPE $3"; "$W/h$1" || rc=1
 done
 [ $rc = 0 ] && echo "cuda emulator: all within bounds" || echo "cuda emulator: FAILED"
 exit $rc

@@ -52,10 +52,11 @@ final class CudaAttention {
     /** Rows of a tensor-core tile (query rows per block, keys per step) and threads per block: attention_mma.cu's TILE and NTHREADS. */
     private static final int MMA_TILE = 64, MMA_THREADS = 128;
     /**
-     * The bf16 tensor-core forward's pipelined form (attention_mma.cu FWD_PIPE: double-buffered cp.async tiles, V read
-     * with ldmatrix.trans); -Ddiffusion4j.cuda.attentionPipeline=false compiles the single-buffered one.
+     * The bf16 tensor-core kernels' pipelined form (attention_mma.cu PIPE: double-buffered cp.async tiles, the row-major
+     * operands of the products from registers read with ldmatrix.trans); -Ddiffusion4j.cuda.attentionPipeline=false
+     * compiles the single-buffered one.
      */
-    static final boolean FORWARD_PIPELINE = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.attentionPipeline", "true"));
+    static final boolean PIPELINE = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.attentionPipeline", "true"));
 
     private static Use parseUse(String v) {
         return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
@@ -294,16 +295,17 @@ final class CudaAttention {
      */
     static int smemBytes(MmaKernel k, DType t, int dp) {
         int eb = t == DType.BF16 ? 2 : 4, pad = t == DType.BF16 ? 8 : 4, lds = dp + pad, ldt = MMA_TILE + pad;
+        boolean piped = t == DType.BF16 && PIPELINE;
         return switch (k) {
-            case FWD -> t == DType.BF16 && FORWARD_PIPELINE ? eb * 5 * MMA_TILE * lds   // Q, two K and two V buffers
-                    : eb * (2 * MMA_TILE * lds + dp * ldt);
-            case DQ -> eb * (4 * MMA_TILE * lds + dp * ldt);
-            case DKDV -> eb * (4 * MMA_TILE * lds + 2 * dp * ldt) + 2 * MMA_TILE * 4;
+            case FWD -> piped ? eb * 5 * MMA_TILE * lds : eb * (2 * MMA_TILE * lds + dp * ldt);   // piped: Q, two K and two V
+            case DQ -> piped ? eb * 6 * MMA_TILE * lds : eb * (4 * MMA_TILE * lds + dp * ldt);   // piped: Q, dO, two K and two V
+            case DKDV -> piped ? eb * 6 * MMA_TILE * lds + 4 * MMA_TILE * 4                      // piped: K, V, two Q and two dO
+                    : eb * (4 * MMA_TILE * lds + 2 * dp * ldt) + 2 * MMA_TILE * 4;
         };
     }
 
     /** attention_mma.cu's compile-time settings for padded head dim dp. */
-    static String[] mmaDefines(int dp) { return new String[] {"DP=" + dp, "FWD_PIPE=" + (FORWARD_PIPELINE ? 1 : 0)}; }
+    static String[] mmaDefines(int dp) { return new String[] {"DP=" + dp, "PIPE=" + (PIPELINE ? 1 : 0)}; }
 
     /** A grid of (batch, 64-row tiles along rows) blocks of four warps. */
     private void launchMma(MmaKernel which, DType t, int dp, int batch, int rows, Object[]... args) {

@@ -21,8 +21,8 @@
 #error "attention_mma.cu needs DP (see CudaAttention)"
 #endif
 static_assert(DP % 16 == 0 && DP <= 256, "DP must be a multiple of 16, at most 256");
-#if !defined(FWD_PIPE)
-#define FWD_PIPE 1            // bf16 forward: double-buffered cp.async tiles and ldmatrix.trans for V (CudaAttention)
+#if !defined(PIPE)
+#define PIPE 1                // bf16: double-buffered cp.async tiles, ldmatrix.trans instead of transposed tiles (CudaAttention)
 #endif
 
 #define TILE 64               // query rows per block and keys per step (and the reverse in the dK/dV kernel)
@@ -133,7 +133,11 @@ template <class Ops> struct Tiles {
     static constexpr int LDS = DP + Ops::PAD, LDT = TILE + Ops::PAD, EB = sizeof(typename Ops::E);
     // shared-memory bytes per kernel (CudaAttention.smemBytes computes the same numbers)
     static constexpr int FWD = (2 * TILE * LDS + DP * LDT) * EB;
-    static constexpr int FWD_PIPED = 5 * TILE * LDS * EB;   // the pipelined bf16 forward: Q, two K and two V tiles
+    // the pipelined bf16 kernels: Q and two K and two V tiles; Q and dO and two K and two V tiles; K and V and two Q and
+    // two dO tiles with two rows of lse and di
+    static constexpr int FWD_PIPED = 5 * TILE * LDS * EB;
+    static constexpr int DQ_PIPED = 6 * TILE * LDS * EB;
+    static constexpr int DKDV_PIPED = 6 * TILE * LDS * EB + 4 * TILE * 4;
     static constexpr int DQ = (4 * TILE * LDS + DP * LDT) * EB;
     static constexpr int DKDV = (4 * TILE * LDS + 2 * DP * LDT) * EB + 2 * TILE * 4;
 };
@@ -327,8 +331,9 @@ __device__ __forceinline__ bool chunked(const View<bf16>& v, long long base, int
     return cols % 8 == 0 && v.r % 8 == 0 && ((unsigned long long)(v.p + base) & 15) == 0;
 }
 
-// c (16 x DP) += P V for P the warp's 16 x 64 accumulator (rounded to bf16) and V the row-major [64][LDS] tile sV.
-__device__ __forceinline__ void mma_pv_ldsm(float (&c)[DP / 8][4], const float (&p)[TILE / 8][4], const u16* sV) {
+// c (16 x DP) += P Z for P a warp's 16 x 64 accumulator (rounded to bf16) and Z the row-major [64][LDS] tile sZ, whose
+// B fragments ldmatrix.trans gathers (P V and, in the backward, dS K, P^T dO and dS^T Q).
+__device__ __forceinline__ void mma_from_regs_ldsm(float (&c)[DP / 8][4], const float (&p)[TILE / 8][4], const u16* sV) {
     constexpr int LDS = Tiles<Bf16Ops>::LDS;
     const int lane = threadIdx.x & 31, t = lane & 3;
     const int row = (lane & 7) + ((lane >> 3) & 1) * 8, col = (lane >> 4) * 8;   // matrices: keys 0-7, 8-15 of columns j, j + 1
@@ -379,7 +384,7 @@ __device__ __forceinline__ void attn_fwd_bf16_pipelined(const View<bf16>& Q, con
         zero<TILE / 8>(s);
         mma_tiles<Bf16Ops, TILE / 8>(s, sQ, r0, sK + buf * TILE * LDS);
         online_softmax(s, o, m, l, k0, Lk, sl2);
-        mma_pv_ldsm(o, s, sV + buf * TILE * LDS);
+        mma_from_regs_ldsm(o, s, sV + buf * TILE * LDS);
         __syncthreads();
     }
     finish_forward(O, O.base(b, nb2), lse, b, q0, r0, Lq, Dv, o, m, l);
@@ -388,7 +393,7 @@ __device__ __forceinline__ void attn_fwd_bf16_pipelined(const View<bf16>& Q, con
 template <class Ops>
 __device__ __forceinline__ void attn_fwd_tc(const View<typename Ops::T> Q, const View<typename Ops::T> K, const View<typename Ops::T> V,
         const View<typename Ops::T> O, float* lse, int nb2, int Lq, int Lk, int D, int Dv, float scale) {
-    if constexpr (sizeof(typename Ops::E) == 2 && FWD_PIPE) {
+    if constexpr (sizeof(typename Ops::E) == 2 && PIPE) {
         const int b = blockIdx.x;
         require_smem_bytes(Tiles<Ops>::FWD_PIPED);
         if (chunked(Q, Q.base(b, nb2), D) && chunked(K, K.base(b, nb2), D) && chunked(V, V.base(b, nb2), Dv)) {
@@ -397,13 +402,13 @@ __device__ __forceinline__ void attn_fwd_tc(const View<typename Ops::T> Q, const
         }
     }
     typedef typename Ops::E E;
-    constexpr int LDS = Tiles<Ops>::LDS, LDT = Tiles<Ops>::LDT;
+    constexpr int LDS = Tiles<Ops>::LDS;
     extern __shared__ __align__(16) unsigned char smem_raw[];
     E* sQ = (E*)smem_raw;              // [64][LDS]
     E* sK = sQ + TILE * LDS;           // [64][LDS]
     E* sVt = sK + TILE * LDS;          // [DP][LDT]
     require_smem_bytes(Tiles<Ops>::FWD);
-    const int lane = threadIdx.x & 31, t = lane & 3, r0 = (threadIdx.x >> 5) * 16;
+    const int r0 = (threadIdx.x >> 5) * 16;
     const int b = blockIdx.x, q0 = blockIdx.y * TILE;
     const long long kb = K.base(b, nb2), vb = V.base(b, nb2);
     const float sl2 = scale * LOG2E;
@@ -429,11 +434,169 @@ __device__ __forceinline__ void attn_fwd_tc(const View<typename Ops::T> Q, const
 // di (rowsum(dO * O), per query row) comes from attention.cu's attn_bwd_dot, run first.
 #if DP <= 128
 
+// The pipelined bf16 backward kernels: as the forward, tiles through cp.async with the next one loading while this one
+// is used, and the products' row-major operands (K for dQ; dO and Q for dV and dK) read with ldmatrix.trans, so no
+// transposed tile is written.
+
+// dS = P * (dP - di) for the warp's rows of one key tile (keys past Lk: 0), in s; lse2 is the log-sum-exp in base 2.
+__device__ __forceinline__ void dq_scores(float (&s)[TILE / 8][4], const float (&dp)[TILE / 8][4], const float (&lse2)[2],
+                                          const float (&dsub)[2], int k0, int Lk, float sl2) {
+    const int t = threadIdx.x & 3;
+#pragma unroll
+    for (int j = 0; j < TILE / 8; j++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            const float p = k0 + 8 * j + 2 * t + (e & 1) < Lk ? exp2f(s[j][e] * sl2 - lse2[e >> 1]) : 0.f;
+            s[j][e] = p * (dp[j][e] - dsub[e >> 1]);
+        }
+}
+
+// The warp's rows' lse (base 2) and di; rows past Lq get values that are never stored.
+__device__ __forceinline__ void dq_row_stats(float (&lse2)[2], float (&dsub)[2], const float* lse, const float* di, int b, int q0, int r0, int Lq) {
+    const int lane = threadIdx.x & 31;
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+        const int row = q0 + r0 + (lane >> 2) + 8 * h;
+        const bool in = row < Lq;
+        lse2[h] = in ? lse[(long long)b * Lq + row] * LOG2E : 0.f;
+        dsub[h] = in ? di[(long long)b * Lq + row] : 0.f;
+    }
+}
+
+__device__ __forceinline__ void attn_bwd_dq_bf16_pipelined(const View<bf16>& Q, const View<bf16>& K, const View<bf16>& V, const View<bf16>& G,
+        const float* lse, const float* di, const View<bf16>& DQ, int nb2, int Lq, int Lk, int D, int Dv, float scale) {
+    constexpr int LDS = Tiles<Bf16Ops>::LDS;
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    u16* sQ = (u16*)smem_raw;           // [64][LDS]
+    u16* sG = sQ + TILE * LDS;          // [64][LDS] dO
+    u16* sK = sG + TILE * LDS;          // two [64][LDS] buffers
+    u16* sV = sK + 2 * TILE * LDS;      // two [64][LDS] buffers
+    const int r0 = (threadIdx.x >> 5) * 16;
+    const int b = blockIdx.x, q0 = blockIdx.y * TILE;
+    const long long kb = K.base(b, nb2), vb = V.base(b, nb2);
+    const float sl2 = scale * LOG2E;
+    cp_async_tile(sQ, Q, Q.base(b, nb2), q0, Lq, D);
+    cp_async_tile(sG, G, G.base(b, nb2), q0, Lq, Dv);
+    cp_async_tile(sK, K, kb, 0, Lk, D);
+    cp_async_tile(sV, V, vb, 0, Lk, Dv);
+    cp_async_commit();
+    float lse2[2], dsub[2];
+    dq_row_stats(lse2, dsub, lse, di, b, q0, r0, Lq);
+    float acc[DP / 8][4];
+    zero<DP / 8>(acc);
+    for (int k0 = 0, buf = 0; k0 < Lk; k0 += TILE, buf ^= 1) {
+        if (k0 + TILE < Lk) {
+            cp_async_tile(sK + (buf ^ 1) * TILE * LDS, K, kb, k0 + TILE, Lk, D);
+            cp_async_tile(sV + (buf ^ 1) * TILE * LDS, V, vb, k0 + TILE, Lk, Dv);
+            cp_async_commit();
+            cp_async_wait<1>();
+        } else {
+            cp_async_wait<0>();
+        }
+        __syncthreads();
+        float s[TILE / 8][4], dp[TILE / 8][4];
+        zero<TILE / 8>(s);
+        zero<TILE / 8>(dp);
+        mma_tiles<Bf16Ops, TILE / 8>(s, sQ, r0, sK + buf * TILE * LDS);
+        mma_tiles<Bf16Ops, TILE / 8>(dp, sG, r0, sV + buf * TILE * LDS);
+        dq_scores(s, dp, lse2, dsub, k0, Lk, sl2);
+        mma_from_regs_ldsm(acc, s, sK + buf * TILE * LDS);
+        __syncthreads();
+    }
+    store_tile(DQ, DQ.base(b, nb2), acc, q0 + r0, Lq, D, scale, scale);
+}
+
+// lse (base 2; +inf past Lq, so P = 0 there) and di of query tile q0 into sL and sD.
+__device__ __forceinline__ void dkdv_tile_stats(float* sL, float* sD, const float* lse, const float* di, int b, int q0, int Lq) {
+    for (int r = threadIdx.x; r < TILE; r += NTHREADS) {
+        const bool in = q0 + r < Lq;
+        sL[r] = in ? lse[(long long)b * Lq + q0 + r] * LOG2E : F32_INF;
+        sD[r] = in ? di[(long long)b * Lq + q0 + r] : 0.f;
+    }
+}
+
+// P^T and dS^T for the warp's 16 keys by one tile's 64 queries, from S^T in st and dP^T in dpt.
+__device__ __forceinline__ void dkdv_scores(float (&st)[TILE / 8][4], float (&dpt)[TILE / 8][4], const float* sL, const float* sD, float sl2) {
+    const int t = threadIdx.x & 3;
+#pragma unroll
+    for (int j = 0; j < TILE / 8; j++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            const int c = 8 * j + 2 * t + (e & 1);
+            const float p = exp2f(st[j][e] * sl2 - sL[c]);
+            st[j][e] = p;
+            dpt[j][e] = p * (dpt[j][e] - sD[c]);
+        }
+}
+
+__device__ __forceinline__ void attn_bwd_dkdv_bf16_pipelined(const View<bf16>& Q, const View<bf16>& K, const View<bf16>& V, const View<bf16>& G,
+        const float* lse, const float* di, const View<bf16>& DK, const View<bf16>& DV, int nb2, int Lq, int Lk, int D, int Dv, float scale) {
+    constexpr int LDS = Tiles<Bf16Ops>::LDS;
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    u16* sK = (u16*)smem_raw;           // [64][LDS]
+    u16* sV = sK + TILE * LDS;          // [64][LDS]
+    u16* sQ = sV + TILE * LDS;          // two [64][LDS] buffers
+    u16* sG = sQ + 2 * TILE * LDS;      // two [64][LDS] buffers of dO
+    float* sL = (float*)(sG + 2 * TILE * LDS);   // two rows of 64: lse of the query tile, base 2
+    float* sD = sL + 2 * TILE;                   // two rows of 64: di
+    const int r0 = (threadIdx.x >> 5) * 16;
+    const int b = blockIdx.x, k0 = blockIdx.y * TILE;
+    const long long qb = Q.base(b, nb2), gb = G.base(b, nb2);
+    const float sl2 = scale * LOG2E;
+    cp_async_tile(sK, K, K.base(b, nb2), k0, Lk, D);
+    cp_async_tile(sV, V, V.base(b, nb2), k0, Lk, Dv);
+    cp_async_tile(sQ, Q, qb, 0, Lq, D);
+    cp_async_tile(sG, G, gb, 0, Lq, Dv);
+    cp_async_commit();
+    dkdv_tile_stats(sL, sD, lse, di, b, 0, Lq);
+    float gk[DP / 8][4], gv[DP / 8][4];
+    zero<DP / 8>(gk);
+    zero<DP / 8>(gv);
+    for (int q0 = 0, buf = 0; q0 < Lq; q0 += TILE, buf ^= 1) {
+        if (q0 + TILE < Lq) {   // the next query tile into the other buffers (their last readers passed the barrier ending the previous step)
+            cp_async_tile(sQ + (buf ^ 1) * TILE * LDS, Q, qb, q0 + TILE, Lq, D);
+            cp_async_tile(sG + (buf ^ 1) * TILE * LDS, G, gb, q0 + TILE, Lq, Dv);
+            cp_async_commit();
+            dkdv_tile_stats(sL + (buf ^ 1) * TILE, sD + (buf ^ 1) * TILE, lse, di, b, q0 + TILE, Lq);
+            cp_async_wait<1>();
+        } else {
+            cp_async_wait<0>();
+        }
+        __syncthreads();
+        const u16* q = sQ + buf * TILE * LDS;
+        const u16* g = sG + buf * TILE * LDS;
+        float st[TILE / 8][4], dpt[TILE / 8][4];
+        zero<TILE / 8>(st);
+        zero<TILE / 8>(dpt);
+        mma_tiles<Bf16Ops, TILE / 8>(st, sK, r0, q);
+        mma_tiles<Bf16Ops, TILE / 8>(dpt, sV, r0, g);
+        dkdv_scores(st, dpt, sL + buf * TILE, sD + buf * TILE, sl2);
+        mma_from_regs_ldsm(gv, st, g);
+        mma_from_regs_ldsm(gk, dpt, q);
+        __syncthreads();
+    }
+    store_tile(DV, DV.base(b, nb2), gv, k0 + r0, Lk, Dv, 1.f, 1.f);
+    store_tile(DK, DK.base(b, nb2), gk, k0 + r0, Lk, D, scale, scale);
+}
+
+// Whether a pipelined bf16 backward kernel takes block b's operands (else the single-buffered one does).
+__device__ __forceinline__ bool chunked_backward(const View<bf16>& Q, const View<bf16>& K, const View<bf16>& V, const View<bf16>& G,
+                                                 int b, int nb2, int D, int Dv) {
+    return chunked(Q, Q.base(b, nb2), D) && chunked(K, K.base(b, nb2), D) && chunked(V, V.base(b, nb2), Dv) && chunked(G, G.base(b, nb2), Dv);
+}
+
 // dQ for one tile of query rows: dQ = scale * sum over key tiles of dS K, dS = P * (dP - di), dP = dO V^T.
 template <class Ops>
 __device__ __forceinline__ void attn_bwd_dq_tc(const View<typename Ops::T> Q, const View<typename Ops::T> K, const View<typename Ops::T> V,
         const View<typename Ops::T> G, const float* lse, const float* di, const View<typename Ops::T> DQ, int nb2, int Lq, int Lk,
         int D, int Dv, float scale) {
+    if constexpr (sizeof(typename Ops::E) == 2 && PIPE) {
+        require_smem_bytes(Tiles<Ops>::DQ_PIPED);
+        if (chunked_backward(Q, K, V, G, blockIdx.x, nb2, D, Dv)) {
+            attn_bwd_dq_bf16_pipelined(Q, K, V, G, lse, di, DQ, nb2, Lq, Lk, D, Dv, scale);
+            return;
+        }
+    }
     typedef typename Ops::E E;
     constexpr int LDS = Tiles<Ops>::LDS;
     extern __shared__ __align__(16) unsigned char smem_raw[];
@@ -443,20 +606,14 @@ __device__ __forceinline__ void attn_bwd_dq_tc(const View<typename Ops::T> Q, co
     E* sV = sK + TILE * LDS;           // [64][LDS]
     E* sKt = sV + TILE * LDS;          // [DP][LDT]
     require_smem_bytes(Tiles<Ops>::DQ);
-    const int lane = threadIdx.x & 31, t = lane & 3, r0 = (threadIdx.x >> 5) * 16;
+    const int r0 = (threadIdx.x >> 5) * 16;
     const int b = blockIdx.x, q0 = blockIdx.y * TILE;
     const long long kb = K.base(b, nb2), vb = V.base(b, nb2);
     const float sl2 = scale * LOG2E;
     load_tile<Ops, false>(sQ, Q, Q.base(b, nb2), q0, Lq, D);
     load_tile<Ops, false>(sG, G, G.base(b, nb2), q0, Lq, Dv);
     float lse2[2], dsub[2];
-#pragma unroll
-    for (int h = 0; h < 2; h++) {
-        const int row = q0 + r0 + (lane >> 2) + 8 * h;
-        const bool in = row < Lq;   // rows past Lq compute values that are never stored
-        lse2[h] = in ? lse[(long long)b * Lq + row] * LOG2E : 0.f;
-        dsub[h] = in ? di[(long long)b * Lq + row] : 0.f;
-    }
+    dq_row_stats(lse2, dsub, lse, di, b, q0, r0, Lq);
     float acc[DP / 8][4];
     zero<DP / 8>(acc);
     for (int k0 = 0; k0 < Lk; k0 += TILE) {
@@ -470,13 +627,7 @@ __device__ __forceinline__ void attn_bwd_dq_tc(const View<typename Ops::T> Q, co
         zero<TILE / 8>(dp);
         mma_tiles<Ops, TILE / 8>(s, sQ, r0, sK);
         mma_tiles<Ops, TILE / 8>(dp, sG, r0, sV);
-#pragma unroll
-        for (int j = 0; j < TILE / 8; j++)
-#pragma unroll
-            for (int e = 0; e < 4; e++) {
-                const float p = k0 + 8 * j + 2 * t + (e & 1) < Lk ? exp2f(s[j][e] * sl2 - lse2[e >> 1]) : 0.f;
-                s[j][e] = p * (dp[j][e] - dsub[e >> 1]);
-            }
+        dq_scores(s, dp, lse2, dsub, k0, Lk, sl2);
         mma_from_regs<Ops>(acc, s, sKt);
     }
     store_tile(DQ, DQ.base(b, nb2), acc, q0 + r0, Lq, D, scale, scale);
@@ -487,6 +638,13 @@ template <class Ops>
 __device__ __forceinline__ void attn_bwd_dkdv_tc(const View<typename Ops::T> Q, const View<typename Ops::T> K, const View<typename Ops::T> V,
         const View<typename Ops::T> G, const float* lse, const float* di, const View<typename Ops::T> DK, const View<typename Ops::T> DV,
         int nb2, int Lq, int Lk, int D, int Dv, float scale) {
+    if constexpr (sizeof(typename Ops::E) == 2 && PIPE) {
+        require_smem_bytes(Tiles<Ops>::DKDV_PIPED);
+        if (chunked_backward(Q, K, V, G, blockIdx.x, nb2, D, Dv)) {
+            attn_bwd_dkdv_bf16_pipelined(Q, K, V, G, lse, di, DK, DV, nb2, Lq, Lk, D, Dv, scale);
+            return;
+        }
+    }
     typedef typename Ops::E E;
     constexpr int LDS = Tiles<Ops>::LDS, LDT = Tiles<Ops>::LDT;
     extern __shared__ __align__(16) unsigned char smem_raw[];
@@ -499,7 +657,7 @@ __device__ __forceinline__ void attn_bwd_dkdv_tc(const View<typename Ops::T> Q, 
     float* sL = (float*)(sGt + DP * LDT);   // [64] lse of the query tile, base 2
     float* sD = sL + TILE;                  // [64] di
     require_smem_bytes(Tiles<Ops>::DKDV);
-    const int lane = threadIdx.x & 31, t = lane & 3, r0 = (threadIdx.x >> 5) * 16;
+    const int r0 = (threadIdx.x >> 5) * 16;
     const int b = blockIdx.x, k0 = blockIdx.y * TILE;
     const long long qb = Q.base(b, nb2), gb = G.base(b, nb2);
     const float sl2 = scale * LOG2E;
@@ -514,11 +672,7 @@ __device__ __forceinline__ void attn_bwd_dkdv_tc(const View<typename Ops::T> Q, 
         load_tile<Ops, true>(sQt, Q, qb, q0, Lq, D);
         load_tile<Ops, false>(sG, G, gb, q0, Lq, Dv);
         load_tile<Ops, true>(sGt, G, gb, q0, Lq, Dv);
-        for (int r = threadIdx.x; r < TILE; r += NTHREADS) {
-            const bool in = q0 + r < Lq;   // P = exp2(s - inf) = 0 for query columns past the end
-            sL[r] = in ? lse[(long long)b * Lq + q0 + r] * LOG2E : F32_INF;
-            sD[r] = in ? di[(long long)b * Lq + q0 + r] : 0.f;
-        }
+        dkdv_tile_stats(sL, sD, lse, di, b, q0, Lq);
         __syncthreads();
         // S^T and dP^T: the warp's 16 keys by the tile's 64 queries; key rows past Lk are computed but never stored
         float st[TILE / 8][4], dpt[TILE / 8][4];
@@ -526,15 +680,7 @@ __device__ __forceinline__ void attn_bwd_dkdv_tc(const View<typename Ops::T> Q, 
         zero<TILE / 8>(dpt);
         mma_tiles<Ops, TILE / 8>(st, sK, r0, sQ);
         mma_tiles<Ops, TILE / 8>(dpt, sV, r0, sG);
-#pragma unroll
-        for (int j = 0; j < TILE / 8; j++)
-#pragma unroll
-            for (int e = 0; e < 4; e++) {
-                const int c = 8 * j + 2 * t + (e & 1);
-                const float p = exp2f(st[j][e] * sl2 - sL[c]);
-                st[j][e] = p;
-                dpt[j][e] = p * (dpt[j][e] - sD[c]);
-            }
+        dkdv_scores(st, dpt, sL, sD, sl2);
         mma_from_regs<Ops>(gv, st, sGt);
         mma_from_regs<Ops>(gk, dpt, sQt);
     }
