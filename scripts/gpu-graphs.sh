@@ -4,7 +4,8 @@
 # lists (default unet), bf16:
 #   unet    fmnist-small and ddpm-cifar10 b128, graphs on and off (-Ddiffusion4j.cuda.graphs=false), torch.compile
 #   dit     DiT-S/2 b256: as is, attention kernels single-buffered, ln_mod_fwd instead of ln_mod_fwd_vec; torch.compile
-#   ditab   DiT-S/2 b256: attention kernels pipelined or not, ROUNDS times (default 1), no torch.compile
+#   ditab   DiT-S/2 b256: the backward attention kernels pipelined or not (the GPU tests with them first), ROUNDS times
+#           (default 1), no torch.compile
 #   sample  diffuse sample as a user runs it, with and without --no-cuda-graphs
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
@@ -44,9 +45,11 @@ case "$part" in
       $D sample --run /tmp/shapes --count 256 --batch-size 256 --steps 200 --precision bf16 --device cuda $flag 2>&1 | grep -v WARNING | grep -v "^sample \[" | tail -3
       echo "sample ${flag:-(graphs)}: $(( ($(date +%s%N) - s0) / 1000000 )) ms wall, JVM start and model load included"
     done ;;
-  ditab)   # the attention kernels pipelined or not, no torch.compile
-    el dit-s/2 attention A/B
-    RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.attentionPipeline=false" CFGS="dit-s/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
+  ditab)   # the pipelined backward attention kernels (off by default until they have run here): tests, then the A/B
+    el tests with the pipelined backward
+    TEST_OPTS=-Ddiffusion4j.cuda.attentionBackwardPipeline=true bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU"
+    el dit-s/2 attention backward A/B
+    RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.attentionBackwardPipeline=true" CFGS="dit-s/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
   tests)
     el all tests
     bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU" ;;

@@ -2,7 +2,8 @@
 # Runs on the lent GPU machine from the repository root, with the bundle in .device/gpu (built by
 # scripts/gpu-bundle.sh: jlink'd JRE, shaded jar, the parity main, Fashion-MNIST, the PyTorch reference).
 #   scripts/gpu-run.sh check   U-Net step parity CPU vs CUDA, a short GPU training smoke run
-#   scripts/gpu-run.sh tests   the GPU test classes (CUDA package, U-Net parity) through JUnit; parity table in $OUT
+#   scripts/gpu-run.sh tests   the GPU test classes (CUDA package, U-Net parity) through JUnit; parity table in $OUT;
+#                              TEST_OPTS adds JVM options (e.g. -Ddiffusion4j.cuda.attentionBackwardPipeline=true)
 #   scripts/gpu-run.sh bench   diffuse bench train beside ../shared/bench/ddpm_unet.py, same machine, same call: per
 #                              model and batch each precision in its own JVM, then PyTorch; ROUNDS (default "1 2") times,
 #                              PRECISIONS (default "fp32 tf32 bf16"), TORCH_MODES (default: PRECISIONS; bf16-compile adds
@@ -27,7 +28,7 @@ case "${1:-check}" in
     $D sample --run /tmp/smoke --count 8 --steps 5 --device cuda 2>&1 | tail -2
     ;;
   tests)
-    timeout 300 $J -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/diffusion4j.jar:$B/tc \
+    timeout 300 $J ${TEST_OPTS:-} -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/diffusion4j.jar:$B/tc \
       --select-package dev.diffusion4j.engine.cuda --select-class dev.diffusion4j.models.UNetCudaParityTest \
       --select-class dev.diffusion4j.models.DiTCudaParityTest --select-class dev.diffusion4j.engine.AutocastCastCacheTest > "$OUT/tests.log" 2>&1
     echo "tests rc=$?"; grep -E "✘" "$OUT/tests.log" | head; grep -E "tests (successful|failed)" "$OUT/tests.log"

@@ -81,7 +81,7 @@ int main() {
     // ragged tiles: lengths that are not multiples of 64, Lq above and below Lk
     // the pipelined bf16 kernels need more shared memory than the single-buffered ones
     typedef Tiles<Bf16Ops> TB;
-    const int f = PIPE ? TB::FWD_PIPED : TB::FWD, q = PIPE ? TB::DQ_PIPED : TB::DQ, kv = PIPE ? TB::DKDV_PIPED : TB::DKDV;
+    const int f = PIPE ? TB::FWD_PIPED : TB::FWD, q = PIPE_BWD ? TB::DQ_PIPED : TB::DQ, kv = PIPE_BWD ? TB::DKDV_PIPED : TB::DKDV;
     run<bf16>("bf16", 2, 100, 77, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, f, q, kv);
     // four key tiles (the forward's and dQ's two buffers each reused), one query tile; then the reverse for dK/dV
     run<bf16>("bf16", 1, 64, 200, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, f, q, kv);

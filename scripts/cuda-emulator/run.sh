@@ -24,10 +24,11 @@ g++ -std=c++20 -O1 -pthread "$W/norm/norm_harness.cpp" -o "$W/norm/n"
 "$W/norm/n" || rc=1
 g++ -std=c++20 -O1 -pthread "$W/norm/gn_harness.cpp" -o "$W/norm/g"
 "$W/norm/g" || rc=1
-# head dims padded to DP; 44 takes the bf16 kernels' single-buffered path (rows not in 16-byte chunks), as does PIPE=0
+# head dims padded to DP; 44 takes the bf16 kernels' single-buffered path (rows not in 16-byte chunks), as does PIPE=0;
+# the third field sets both PIPE (the forward) and PIPE_BWD (the backward kernels)
 for cfg in "16 8 1" "48 40 1" "48 44 1" "64 64 1" "64 64 0" "80 72 1" "128 128 1"; do
   set -- $cfg
-  g++ -std=c++20 -O1 -pthread -DDP=$1 -DDEF_D=$2 -DPIPE=$3 "$W/harness.cpp" -o "$W/h$1"
+  g++ -std=c++20 -O1 -pthread -DDP=$1 -DDEF_D=$2 -DPIPE=$3 -DPIPE_BWD=$3 "$W/harness.cpp" -o "$W/h$1"
   echo "DP $1 D $2 PIPE $3"; "$W/h$1" || rc=1
 done
 [ $rc = 0 ] && echo "cuda emulator: all within bounds" || echo "cuda emulator: FAILED"

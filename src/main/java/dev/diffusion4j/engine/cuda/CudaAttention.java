@@ -52,11 +52,16 @@ final class CudaAttention {
     /** Rows of a tensor-core tile (query rows per block, keys per step) and threads per block: attention_mma.cu's TILE and NTHREADS. */
     private static final int MMA_TILE = 64, MMA_THREADS = 128;
     /**
-     * The bf16 tensor-core kernels' pipelined form (attention_mma.cu PIPE: double-buffered cp.async tiles, the row-major
-     * operands of the products from registers read with ldmatrix.trans); -Ddiffusion4j.cuda.attentionPipeline=false
-     * compiles the single-buffered one.
+     * The bf16 tensor-core forward's pipelined form (attention_mma.cu PIPE: double-buffered cp.async tiles, V read with
+     * ldmatrix.trans instead of from a transposed tile); -Ddiffusion4j.cuda.attentionPipeline=false compiles the
+     * single-buffered one.
      */
-    static final boolean PIPELINE = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.attentionPipeline", "true"));
+    static final boolean FORWARD_PIPELINE = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.attentionPipeline", "true"));
+    /**
+     * The same for the bf16 backward kernels (PIPE_BWD), off by default: the CUDA emulator checks them, but no GPU has
+     * run them yet (-Ddiffusion4j.cuda.attentionBackwardPipeline=true).
+     */
+    static final boolean BACKWARD_PIPELINE = "true".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.attentionBackwardPipeline", "false"));
 
     private static Use parseUse(String v) {
         return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
@@ -295,7 +300,7 @@ final class CudaAttention {
      */
     static int smemBytes(MmaKernel k, DType t, int dp) {
         int eb = t == DType.BF16 ? 2 : 4, pad = t == DType.BF16 ? 8 : 4, lds = dp + pad, ldt = MMA_TILE + pad;
-        boolean piped = t == DType.BF16 && PIPELINE;
+        boolean piped = t == DType.BF16 && (k == MmaKernel.FWD ? FORWARD_PIPELINE : BACKWARD_PIPELINE);
         return switch (k) {
             case FWD -> piped ? eb * 5 * MMA_TILE * lds : eb * (2 * MMA_TILE * lds + dp * ldt);   // piped: Q, two K and two V
             case DQ -> piped ? eb * 6 * MMA_TILE * lds : eb * (4 * MMA_TILE * lds + dp * ldt);   // piped: Q, dO, two K and two V
@@ -305,7 +310,7 @@ final class CudaAttention {
     }
 
     /** attention_mma.cu's compile-time settings for padded head dim dp. */
-    static String[] mmaDefines(int dp) { return new String[] {"DP=" + dp, "PIPE=" + (PIPELINE ? 1 : 0)}; }
+    static String[] mmaDefines(int dp) { return new String[] {"DP=" + dp, "PIPE=" + (FORWARD_PIPELINE ? 1 : 0), "PIPE_BWD=" + (BACKWARD_PIPELINE ? 1 : 0)}; }
 
     /** A grid of (batch, 64-row tiles along rows) blocks of four warps. */
     private void launchMma(MmaKernel which, DType t, int dp, int batch, int rows, Object[]... args) {

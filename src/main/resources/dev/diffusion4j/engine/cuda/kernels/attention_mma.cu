@@ -10,6 +10,9 @@
 //   m16n8 accumulator pair is an m16k16 A operand; for TF32 four shuffles per register rearrange one) and read the
 //   other operand from a transposed shared tile.
 // P and dS are rounded to the operand type for their products, as FlashAttention does.
+// For bf16 each kernel also has a pipelined form (PIPE, PIPE_BWD), taken where every operand's rows are 16-byte chunks:
+// tiles come in with cp.async, the next one loading while this one is used, and the products whose other operand the
+// single-buffered kernels read from a transposed tile read it row-major with ldmatrix.trans instead.
 //
 // Compiled per padded head dim DP (a multiple of 16; D and Dv are padded with zeros up to it): the forward up to 256,
 // the backward up to 128 (beyond, its accumulators would not fit in registers; CudaAttention then runs attention.cu's
@@ -22,7 +25,10 @@
 #endif
 static_assert(DP % 16 == 0 && DP <= 256, "DP must be a multiple of 16, at most 256");
 #if !defined(PIPE)
-#define PIPE 1                // bf16: double-buffered cp.async tiles, ldmatrix.trans instead of transposed tiles (CudaAttention)
+#define PIPE 1                // bf16 forward: double-buffered cp.async tiles, ldmatrix.trans instead of a transposed tile
+#endif
+#if !defined(PIPE_BWD)
+#define PIPE_BWD 0            // the same for the bf16 backward kernels (CudaAttention: off until a GPU has run them)
 #endif
 
 #define TILE 64               // query rows per block and keys per step (and the reverse in the dK/dV kernel)
@@ -590,7 +596,7 @@ template <class Ops>
 __device__ __forceinline__ void attn_bwd_dq_tc(const View<typename Ops::T> Q, const View<typename Ops::T> K, const View<typename Ops::T> V,
         const View<typename Ops::T> G, const float* lse, const float* di, const View<typename Ops::T> DQ, int nb2, int Lq, int Lk,
         int D, int Dv, float scale) {
-    if constexpr (sizeof(typename Ops::E) == 2 && PIPE) {
+    if constexpr (sizeof(typename Ops::E) == 2 && PIPE_BWD) {
         require_smem_bytes(Tiles<Ops>::DQ_PIPED);
         if (chunked_backward(Q, K, V, G, blockIdx.x, nb2, D, Dv)) {
             attn_bwd_dq_bf16_pipelined(Q, K, V, G, lse, di, DQ, nb2, Lq, Lk, D, Dv, scale);
@@ -638,7 +644,7 @@ template <class Ops>
 __device__ __forceinline__ void attn_bwd_dkdv_tc(const View<typename Ops::T> Q, const View<typename Ops::T> K, const View<typename Ops::T> V,
         const View<typename Ops::T> G, const float* lse, const float* di, const View<typename Ops::T> DK, const View<typename Ops::T> DV,
         int nb2, int Lq, int Lk, int D, int Dv, float scale) {
-    if constexpr (sizeof(typename Ops::E) == 2 && PIPE) {
+    if constexpr (sizeof(typename Ops::E) == 2 && PIPE_BWD) {
         require_smem_bytes(Tiles<Ops>::DKDV_PIPED);
         if (chunked_backward(Q, K, V, G, blockIdx.x, nb2, D, Dv)) {
             attn_bwd_dkdv_bf16_pipelined(Q, K, V, G, lse, di, DK, DV, nb2, Lq, Lk, D, Dv, scale);
