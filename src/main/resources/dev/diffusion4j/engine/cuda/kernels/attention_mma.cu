@@ -332,6 +332,20 @@ __device__ __forceinline__ void cp_async_tile(u16* s, const View<bf16>& v, long 
     }
 }
 
+// One step of the double buffering: where another tile follows (row0 < rows), queues the two matrices' tiles at row0
+// into the free buffers a and b and waits for the tiles in use only; after the last, waits for everything.
+__device__ __forceinline__ void next_tiles(u16* a, const View<bf16>& A, long long abase, int acols,
+                                           u16* b, const View<bf16>& B, long long bbase, int bcols, int row0, int rows) {
+    if (row0 < rows) {
+        cp_async_tile(a, A, abase, row0, rows, acols);
+        cp_async_tile(b, B, bbase, row0, rows, bcols);
+        cp_async_commit();
+        cp_async_wait<1>();
+    } else {
+        cp_async_wait<0>();
+    }
+}
+
 // Whether a view's rows can be copied in 16-byte chunks: 8-element columns and row stride, a 16-byte aligned start.
 __device__ __forceinline__ bool chunked(const View<bf16>& v, long long base, int cols) {
     return cols % 8 == 0 && v.r % 8 == 0 && ((unsigned long long)(v.p + base) & 15) == 0;
@@ -377,14 +391,8 @@ __device__ __forceinline__ void attn_fwd_bf16_pipelined(const View<bf16>& Q, con
     float o[DP / 8][4], m[2] = {-F32_INF, -F32_INF}, l[2] = {0.f, 0.f};
     zero<DP / 8>(o);
     for (int k0 = 0, buf = 0; k0 < Lk; k0 += TILE, buf ^= 1) {
-        if (k0 + TILE < Lk) {   // the next tiles into the other buffers (last read before the barrier that ended the previous step)
-            cp_async_tile(sK + (buf ^ 1) * TILE * LDS, K, kb, k0 + TILE, Lk, D);
-            cp_async_tile(sV + (buf ^ 1) * TILE * LDS, V, vb, k0 + TILE, Lk, Dv);
-            cp_async_commit();
-            cp_async_wait<1>();
-        } else {
-            cp_async_wait<0>();
-        }
+        // the next tiles into the other buffers (last read before the barrier that ended the previous step)
+        next_tiles(sK + (buf ^ 1) * TILE * LDS, K, kb, D, sV + (buf ^ 1) * TILE * LDS, V, vb, Dv, k0 + TILE, Lk);
         __syncthreads();
         float s[TILE / 8][4];
         zero<TILE / 8>(s);
@@ -491,14 +499,7 @@ __device__ __forceinline__ void attn_bwd_dq_bf16_pipelined(const View<bf16>& Q, 
     float acc[DP / 8][4];
     zero<DP / 8>(acc);
     for (int k0 = 0, buf = 0; k0 < Lk; k0 += TILE, buf ^= 1) {
-        if (k0 + TILE < Lk) {
-            cp_async_tile(sK + (buf ^ 1) * TILE * LDS, K, kb, k0 + TILE, Lk, D);
-            cp_async_tile(sV + (buf ^ 1) * TILE * LDS, V, vb, k0 + TILE, Lk, Dv);
-            cp_async_commit();
-            cp_async_wait<1>();
-        } else {
-            cp_async_wait<0>();
-        }
+        next_tiles(sK + (buf ^ 1) * TILE * LDS, K, kb, D, sV + (buf ^ 1) * TILE * LDS, V, vb, Dv, k0 + TILE, Lk);
         __syncthreads();
         float s[TILE / 8][4], dp[TILE / 8][4];
         zero<TILE / 8>(s);
@@ -559,15 +560,9 @@ __device__ __forceinline__ void attn_bwd_dkdv_bf16_pipelined(const View<bf16>& Q
     zero<DP / 8>(gk);
     zero<DP / 8>(gv);
     for (int q0 = 0, buf = 0; q0 < Lq; q0 += TILE, buf ^= 1) {
-        if (q0 + TILE < Lq) {   // the next query tile into the other buffers (their last readers passed the barrier ending the previous step)
-            cp_async_tile(sQ + (buf ^ 1) * TILE * LDS, Q, qb, q0 + TILE, Lq, D);
-            cp_async_tile(sG + (buf ^ 1) * TILE * LDS, G, gb, q0 + TILE, Lq, Dv);
-            cp_async_commit();
-            dkdv_tile_stats(sL + (buf ^ 1) * TILE, sD + (buf ^ 1) * TILE, lse, di, b, q0 + TILE, Lq);
-            cp_async_wait<1>();
-        } else {
-            cp_async_wait<0>();
-        }
+        // the next query tile into the other buffers (their last readers passed the barrier ending the previous step)
+        if (q0 + TILE < Lq) dkdv_tile_stats(sL + (buf ^ 1) * TILE, sD + (buf ^ 1) * TILE, lse, di, b, q0 + TILE, Lq);
+        next_tiles(sQ + (buf ^ 1) * TILE * LDS, Q, qb, D, sG + (buf ^ 1) * TILE * LDS, G, gb, Dv, q0 + TILE, Lq);
         __syncthreads();
         const u16* q = sQ + buf * TILE * LDS;
         const u16* g = sG + buf * TILE * LDS;
