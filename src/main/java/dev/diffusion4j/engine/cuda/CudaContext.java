@@ -91,33 +91,30 @@ public final class CudaContext implements AutoCloseable {
         long graph = 0;
         try {
             DriverApi.streamBeginCapture(stream, DriverApi.CU_STREAM_CAPTURE_MODE_RELAXED);
-            try {
-                work.run();
-            } catch (RuntimeException e) {
-                failure = e;
-            } finally {
-                try {
-                    graph = DriverApi.streamEndCapture(stream);
-                } catch (CudaException e) {   // the capture was invalidated (a library call it cannot hold)
-                    if (failure == null) failure = e;
-                    else failure.addSuppressed(e);
-                }
-            }
+            work.run();
+        } catch (RuntimeException e) {
+            failure = e;
         } finally {
+            try {
+                graph = DriverApi.streamEndCapture(stream);
+            } catch (CudaException e) {   // the capture was invalidated (a library call it cannot hold), or never began
+                if (failure == null) failure = e;
+                else failure.addSuppressed(e);
+            }
             capturingThread = null;
             allocator.endCapture();
         }
-        if (failure != null) {
-            if (graph != 0) DriverApi.graphDestroy(graph);
-            pool.close();
-            throw failure instanceof GraphCaptureException g ? g : new GraphCaptureException("capture failed: " + failure.getMessage(), failure);
-        }
+        CudaGraph recorded = null;
         try {
-            long nodes = DriverApi.graphNodeCount(graph);
-            return new CudaGraph(this, DriverApi.graphInstantiate(graph), nodes, pool);
+            if (failure == null) recorded = new CudaGraph(this, DriverApi.graphInstantiate(graph), DriverApi.graphNodeCount(graph), pool);
+        } catch (CudaException e) {
+            failure = e;
         } finally {
-            DriverApi.graphDestroy(graph);
+            if (graph != 0) DriverApi.graphDestroy(graph);   // the executable graph keeps what it needs
         }
+        if (recorded != null) return recorded;
+        pool.close();
+        throw failure instanceof GraphCaptureException g ? g : new GraphCaptureException("capture failed: " + failure.getMessage(), failure);
     }
 
     /**
