@@ -10,7 +10,8 @@ import java.util.function.Supplier;
  * CUDA graphs record it (a graph cannot replay an upload). The tensors are shared: read them, never write them.
  */
 public final class DeviceConstants {
-    private static final Map<String, Tensor> TABLES = new ConcurrentHashMap<>();
+    /** Per backend (a device's context, by identity: a closed and reopened context gets new tables), by key. */
+    private static final Map<Backend, Map<String, Tensor>> TABLES = new ConcurrentHashMap<>();
 
     private DeviceConstants() {}
 
@@ -19,6 +20,7 @@ public final class DeviceConstants {
      * and uploaded on the first call per key, type and device. The key must name everything the table depends on.
      */
     public static Tensor get(String key, DType dtype, Device device, Supplier<Tensor> host) {
-        return TABLES.computeIfAbsent(key + "|" + dtype.id() + "|" + device, k -> host.get().to(dtype).to(device));
+        Map<String, Tensor> tables = TABLES.computeIfAbsent(Backends.get(device), b -> new ConcurrentHashMap<>());
+        return tables.computeIfAbsent(key + "|" + dtype.id(), k -> host.get().to(dtype).to(device));
     }
 }

@@ -24,7 +24,8 @@ import java.util.function.Function;
  * on backends without graphs, or with {@code -Ddiffusion4j.cuda.graphs=false} always run eagerly.
  *
  * <p>Each result is a fresh copy, so callers may keep it across calls. A graph holds its own memory (its
- * intermediates) until {@link #close()}; at most {@link #MAX_GRAPHS} signatures keep one.
+ * intermediates) until {@link #close()}; at most {@link #MAX_GRAPHS} signatures keep one, and a new signature whose
+ * first calls fail (out of memory, say) while others hold graphs runs again after those are freed.
  */
 public final class GraphedFunction implements AutoCloseable {
     /** Graphs kept at once, least recently used dropped first. */
@@ -60,16 +61,28 @@ public final class GraphedFunction implements AutoCloseable {
         if (Autocast.generation() != generation) {   // the casts a graph read were dropped or replaced: record anew
             closeGraphs();
             warmed.clear();
+            refused.clear();
             generation = Autocast.generation();
         }
         List<Object> key = signature(inputs);
         Recorded g = graphs.get(key);
-        if (g == null) {
-            if (refused.contains(key) || warmed.add(key)) return eager(inputs);
-            g = record(backend, key, inputs);
-            if (g == null) return eager(inputs);
+        if (g != null) return g.run(inputs);
+        try {
+            return firstCalls(backend, key, inputs);
+        } catch (RuntimeException e) {
+            if (graphs.isEmpty()) throw e;
+            // the other signatures' graphs hold memory of their own (out of memory, say): free them, run eagerly once more
+            closeGraphs();
+            warmed.remove(key);
+            return firstCalls(backend, key, inputs);
         }
-        return g.run(inputs);
+    }
+
+    /** A signature's first call (eager) or second (recorded, then replayed; eager where the recording is refused). */
+    private Tensor firstCalls(Backend backend, List<Object> key, List<Tensor> inputs) {
+        if (refused.contains(key) || warmed.add(key)) return eager(inputs);
+        Recorded g = record(backend, key, inputs);
+        return g == null ? eager(inputs) : g.run(inputs);
     }
 
     private Tensor eager(List<Tensor> inputs) {

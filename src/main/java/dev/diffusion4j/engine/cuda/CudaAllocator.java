@@ -174,7 +174,7 @@ public final class CudaAllocator implements DeviceBuffer.Owner {
 
     /** Sends every request to a new graph pool until {@link #endCapture}; one capture at a time. */
     synchronized GraphPool beginCapture() {
-        if (capturing != null) throw new IllegalStateException("a CUDA graph is already being captured");
+        if (capturing != null) throw new dev.diffusion4j.engine.GraphCaptureException("another CUDA graph is being captured on this device");
         capturing = new GraphPool();
         return capturing;
     }

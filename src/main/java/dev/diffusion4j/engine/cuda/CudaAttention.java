@@ -98,7 +98,7 @@ final class CudaAttention {
     private boolean onTensorCores(DType t, int d, int dv, int lq, int lk) {
         return tensorCores && use != Use.NEVER && hasTensorCores && (t == DType.BF16 || t == DType.F32 && CudaBackend.allowTf32())
                 && Math.max(d, dv) <= TENSOR_CORE_MAX_HEAD_DIM && Math.max(lq, lk) <= (long) MAX_GRID_Y * MMA_TILE
-                && smemBytes(MmaKernel.FWD, t, padded(Math.max(d, dv))) <= smemLimit;
+                && smemBytes(MmaKernel.FWD, t, padded(Math.max(d, dv)), false) <= smemLimit;   // the pipelined form only where it fits
     }
 
     private boolean onTensorCores(Shapes s) { return onTensorCores(s.dtype, s.d, s.dv, s.lq, s.lk); }
@@ -111,7 +111,7 @@ final class CudaAttention {
     private boolean backwardOnTensorCores(Shapes s) {
         int dp = padded(Math.max(s.d, s.dv));
         return onTensorCores(s) && !recomputes(s) && dp <= TENSOR_CORE_MAX_HEAD_DIM_BACKWARD
-                && smemBytes(MmaKernel.DKDV, s.dtype, dp) <= smemLimit;
+                && smemBytes(MmaKernel.DKDV, s.dtype, dp, false) <= smemLimit;
     }
 
     /**
@@ -296,11 +296,12 @@ final class CudaAttention {
 
     /**
      * Shared-memory bytes of a kernel, as attention_mma.cu's Tiles computes them (each kernel traps when given less):
-     * bf16 tiles of 2-byte elements with rows padded by 8, TF32 ones of 4 bytes padded by 4.
+     * bf16 tiles of 2-byte elements with rows padded by 8, TF32 ones of 4 bytes padded by 4; {@code piped}: a bf16
+     * kernel's pipelined form.
      */
-    static int smemBytes(MmaKernel k, DType t, int dp) {
+    static int smemBytes(MmaKernel k, DType t, int dp, boolean piped) {
         int eb = t == DType.BF16 ? 2 : 4, pad = t == DType.BF16 ? 8 : 4, lds = dp + pad, ldt = MMA_TILE + pad;
-        boolean piped = t == DType.BF16 && (k == MmaKernel.FWD ? FORWARD_PIPELINE : BACKWARD_PIPELINE);
+        piped &= t == DType.BF16;
         return switch (k) {
             case FWD -> piped ? eb * 5 * MMA_TILE * lds : eb * (2 * MMA_TILE * lds + dp * ldt);   // piped: Q, two K and two V
             case DQ -> piped ? eb * 6 * MMA_TILE * lds : eb * (4 * MMA_TILE * lds + dp * ldt);   // piped: Q, dO, two K and two V
@@ -309,13 +310,26 @@ final class CudaAttention {
         };
     }
 
-    /** attention_mma.cu's compile-time settings for padded head dim dp. */
-    static String[] mmaDefines(int dp) { return new String[] {"DP=" + dp, "PIPE=" + (FORWARD_PIPELINE ? 1 : 0), "PIPE_BWD=" + (BACKWARD_PIPELINE ? 1 : 0)}; }
+    /** Whether the bf16 forward for padded head dim dp is the pipelined one here: switched on and within this device's shared memory. */
+    private boolean forwardPiped(int dp) {
+        return FORWARD_PIPELINE && smemBytes(MmaKernel.FWD, DType.BF16, dp, true) <= smemLimit;
+    }
+
+    private boolean backwardPiped(int dp) {
+        return BACKWARD_PIPELINE && smemBytes(MmaKernel.DQ, DType.BF16, dp, true) <= smemLimit
+                && smemBytes(MmaKernel.DKDV, DType.BF16, dp, true) <= smemLimit;
+    }
+
+    /** attention_mma.cu's compile-time settings: padded head dim dp, and whether the bf16 forward and backward are pipelined. */
+    static String[] mmaDefines(int dp, boolean forwardPiped, boolean backwardPiped) {
+        return new String[] {"DP=" + dp, "PIPE=" + (forwardPiped ? 1 : 0), "PIPE_BWD=" + (backwardPiped ? 1 : 0)};
+    }
 
     /** A grid of (batch, 64-row tiles along rows) blocks of four warps. */
     private void launchMma(MmaKernel which, DType t, int dp, int batch, int rows, Object[]... args) {
-        Kernel k = kernels.get("attention_mma", which.name + "_" + CudaKernels.suffix(t), mmaDefines(dp));
-        int smem = smemBytes(which, t, dp);
+        boolean fwd = forwardPiped(dp), bwd = backwardPiped(dp);
+        Kernel k = kernels.get("attention_mma", which.name + "_" + CudaKernels.suffix(t), mmaDefines(dp, fwd, bwd));
+        int smem = smemBytes(which, t, dp, which == MmaKernel.FWD ? fwd : bwd);
         if (smemRaised.add(k)) k.setMaxDynamicSharedMemory(smem);
         k.launch(Dim3.of(batch, (rows + MMA_TILE - 1) / MMA_TILE), Dim3.of(MMA_THREADS), smem, concat(args));
     }

@@ -87,12 +87,12 @@ public final class CudaContext implements AutoCloseable {
         if (LaunchProfile.ENABLED) throw new GraphCaptureException("the launch profiler times each kernel with events");
         CudaAllocator.GraphPool pool = allocator.beginCapture();
         capturingThread = Thread.currentThread();
-        RuntimeException failure = null;
+        Throwable failure = null;
         long graph = 0;
         try {
             DriverApi.streamBeginCapture(stream, DriverApi.CU_STREAM_CAPTURE_MODE_RELAXED);
             work.run();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             failure = e;
         } finally {
             try {
@@ -101,8 +101,8 @@ public final class CudaContext implements AutoCloseable {
                 if (failure == null) failure = e;
                 else failure.addSuppressed(e);
             }
-            capturingThread = null;
             allocator.endCapture();
+            capturingThread = null;
         }
         CudaGraph recorded = null;
         try {
@@ -114,18 +114,21 @@ public final class CudaContext implements AutoCloseable {
         }
         if (recorded != null) return recorded;
         pool.close();
+        if (failure instanceof Error e) throw e;
         throw failure instanceof GraphCaptureException g ? g : new GraphCaptureException("capture failed: " + failure.getMessage(), failure);
     }
 
     /**
-     * Throws where the calling thread is capturing a graph (a graph cannot replay what {@code what} needs); another
-     * thread waits until the capture ends, so that its work does not land in the graph.
+     * Throws where a graph is being captured: {@link GraphCaptureException} on the capturing thread (a graph cannot
+     * replay what {@code what} needs); IllegalStateException on another, whose work would land in the graph (a
+     * context's users take turns, see the class comment).
      */
     void requireNotCapturing(String what) {
         Thread t = capturingThread;
         if (t == null) return;
         if (t == Thread.currentThread()) throw new GraphCaptureException(what + " inside a CUDA graph capture");
-        while (capturingThread != null) Thread.onSpinWait();
+        throw new IllegalStateException(what + " on thread " + Thread.currentThread().getName() + " while thread " + t.getName()
+                + " captures a CUDA graph on the same device");
     }
 
     /** Waits until all work queued on the stream is done; reports asynchronous kernel errors. */
