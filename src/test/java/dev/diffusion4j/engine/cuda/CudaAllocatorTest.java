@@ -177,4 +177,48 @@ class CudaAllocatorTest {
         b.close();
         assertThrows(IllegalStateException.class, () -> alloc.allocate(100));
     }
+
+    /**
+     * A captured graph's pool: it takes blocks from the cache (or the device), reuses its own closed blocks during the
+     * capture and nobody else's, keeps them from the cache while the graph lives, and gives closed ones back when the
+     * graph goes (live ones when they close).
+     */
+    @Test
+    void aGraphPoolKeepsItsBlocksUntilTheGraphGoes() {
+        FakeMemory m = new FakeMemory(1L << 30);
+        CudaAllocator a = new CudaAllocator(m);
+        DeviceBuffer cachedBefore = a.allocate(4096);
+        long cachedAddress = cachedBefore.address();
+        cachedBefore.close();
+
+        CudaAllocator.GraphPool pool = a.beginCapture();
+        DeviceBuffer x = a.allocate(4096);
+        assertEquals(cachedAddress, x.address(), "the pool takes a cached block first");
+        DeviceBuffer y = a.allocate(4096);
+        long xa = x.address(), ya = y.address();
+        x.close();
+        DeviceBuffer z = a.allocate(4096);
+        long za = z.address();
+        assertEquals(xa, za, "a block closed during the capture serves the capture again");
+        assertThrows(dev.diffusion4j.engine.GraphCaptureException.class, a::beginCapture, "one capture at a time");
+        a.endCapture();
+        assertEquals(2, pool.blocks());
+
+        z.close();   // back to the pool, not to the cache: the graph still writes it
+        DeviceBuffer other = a.allocate(4096);
+        assertNotEquals(za, other.address());
+        assertNotEquals(ya, other.address());
+        assertEquals(3, a.stats().liveBuffers(), "y and z's blocks count as live while the graph holds them, and other");
+
+        pool.close();   // the graph is gone: z's block returns; y's returns when y closes
+        assertEquals(2, a.stats().liveBuffers());
+        DeviceBuffer again = a.allocate(4096);
+        assertEquals(za, again.address());
+        y.close();
+        assertEquals(2, a.stats().liveBuffers());
+        again.close();
+        other.close();
+        assertEquals(0, a.stats().liveBuffers());
+        assertEquals(3, a.stats().cachedBlocks());
+    }
 }
