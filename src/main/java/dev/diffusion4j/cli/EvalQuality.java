@@ -9,7 +9,6 @@ import dev.diffusion4j.metrics.ReferenceSet;
 import dev.diffusion4j.metrics.SampleQuality;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.NetworkDenoiser;
-import dev.diffusion4j.diffusion.GraphedDenoiser;
 import dev.diffusion4j.train.FeatureNetworks;
 import dev.diffusion4j.train.GeneratedImages;
 import dev.diffusion4j.train.QualityEvaluator;
@@ -66,7 +65,7 @@ final class EvalQuality {
         }
         if (ref.fromCache()) out.println("reference features read from the cache in " + ReferenceCache.atDefaultLocation().dir());
         SampleQuality q;
-        try (ProgressBar bar = new ProgressBar(System.out, "samples", ev.count(), "img"); var net = new GraphedDenoiser(new NetworkDenoiser(model))) {
+        try (ProgressBar bar = new ProgressBar(System.out, "samples", ev.count(), "img"); var net = NetworkDenoiser.graphed(model)) {
             q = ev.evaluate(new GeneratedImages(net, diffusion, cfg.sample(), cfg.model(), conditional, dev, seed),
                     bar::step, seed);
         }

@@ -11,7 +11,6 @@ import dev.diffusion4j.train.autoencoder.LatentDecoder;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.NetworkDenoiser;
-import dev.diffusion4j.diffusion.GraphedDenoiser;
 import dev.diffusion4j.train.ClassifierGuide;
 import dev.diffusion4j.train.Invocation;
 import dev.diffusion4j.train.RunDir;
@@ -182,7 +181,7 @@ public final class SampleCommand implements Callable<Integer> {
         boolean classRows = labels != null && (label == null || "all".equalsIgnoreCase(label));
         int total = labels == null ? count : labels.length;
         int nrow = classRows ? Sampling.perClass(k, count) : text != null && prompts.size() > 1 ? Math.max(1, total / prompts.size()) : (int) Math.ceil(Math.sqrt(total));
-        var net = new GraphedDenoiser(new NetworkDenoiser(model));   // closed with the progress bar below
+        var net = NetworkDenoiser.graphed(model);   // closed with the progress bar below
         var denoiser = text != null ? text.guided(net, sc.guidance(), negativePrompt)
                 : labels == null ? net : Sampling.guided(net, cfg.model(), sc.guidance());
         var sampler = guide == null ? sc.create(diffusion) : guide.guided(sc.create(diffusion), diffusion);

@@ -28,10 +28,11 @@ public interface Backend {
     void copyInto(Tensor dst, Tensor src);
 
     /**
-     * Records the device work that {@code work} queues, without running it, as a graph to replay; null where this
-     * backend has no graphs (the CPU). Throws {@link GraphCaptureException} where the work needs the host midway.
+     * Records the device work that {@code work} queues, without running it, as a graph to replay. Throws
+     * {@link GraphCaptureException} where the work needs the host midway, and where this backend has no graphs
+     * ({@link #capturesGraphs} false: the CPU).
      */
-    default CapturedGraph capture(Runnable work) { return null; }
+    default CapturedGraph capture(Runnable work) { throw new GraphCaptureException(device() + " records no graphs"); }
 
     /** Whether {@link #capture} records graphs here. */
     default boolean capturesGraphs() { return false; }

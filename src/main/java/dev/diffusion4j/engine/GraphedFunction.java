@@ -38,7 +38,7 @@ public final class GraphedFunction implements AutoCloseable {
     private final Set<List<Object>> warmed = new HashSet<>();
     private final Set<List<Object>> refused = new HashSet<>();
     private long generation = Autocast.generation();
-    private long replays, captures, eagerCalls;
+    private long replays, captures;
     private String lastRefusal;
     private boolean closed;
 
@@ -57,7 +57,7 @@ public final class GraphedFunction implements AutoCloseable {
     /** body(inputs), replayed from a graph where it can be (see the class comment); null entries are allowed. */
     public synchronized Tensor apply(List<Tensor> inputs) {
         Backend backend = backendOf(inputs);
-        if (closed || !enabled || backend == null || !backend.capturesGraphs() || GradMode.isEnabled()) return eager(inputs);
+        if (closed || !enabled || backend == null || !backend.capturesGraphs() || GradMode.isEnabled()) return body.apply(inputs);
         if (Autocast.generation() != generation) {   // the casts a graph read were dropped or replaced: record anew
             closeGraphs();
             warmed.clear();
@@ -80,19 +80,15 @@ public final class GraphedFunction implements AutoCloseable {
 
     /** A signature's first call (eager) or second (recorded, then replayed; eager where the recording is refused). */
     private Tensor firstCalls(Backend backend, List<Object> key, List<Tensor> inputs) {
-        if (refused.contains(key) || warmed.add(key)) return eager(inputs);
+        if (refused.contains(key) || warmed.add(key)) return body.apply(inputs);
         Recorded g = record(backend, key, inputs);
-        return g == null ? eager(inputs) : g.run(inputs);
-    }
-
-    private Tensor eager(List<Tensor> inputs) {
-        eagerCalls++;
-        return body.apply(inputs);
+        return g == null ? body.apply(inputs) : g.run(inputs);
     }
 
     private Recorded record(Backend backend, List<Object> key, List<Tensor> inputs) {
+        // the fixed input buffers need no values yet: a recording runs nothing, and the replay that follows fills them
         List<Tensor> fixed = new ArrayList<>(inputs.size());
-        for (Tensor x : inputs) fixed.add(x == null ? null : copyOf(x));
+        for (Tensor x : inputs) fixed.add(x == null ? null : x.backend().empty(x.shape(), x.dtype()));
         Tensor[] out = new Tensor[1];
         CapturedGraph graph;
         try {
@@ -123,7 +119,7 @@ public final class GraphedFunction implements AutoCloseable {
         return "";
     }
 
-    /** A contiguous copy of x in new memory (never x itself, which the caller owns). */
+    /** A contiguous copy of x in new memory (never x itself: the graph rewrites its output at the next replay). */
     private static Tensor copyOf(Tensor x) {
         Tensor c = x.backend().empty(x.shape(), x.dtype());
         x.backend().copyInto(c, x);
@@ -179,9 +175,6 @@ public final class GraphedFunction implements AutoCloseable {
 
     /** Graphs recorded so far. */
     public synchronized long captures() { return captures; }
-
-    /** Calls run eagerly (first calls per signature, refused signatures, calls with gradients, other backends). */
-    public synchronized long eagerCalls() { return eagerCalls; }
 
     /** Why the last recording was refused, or null. */
     public synchronized String lastRefusal() { return lastRefusal; }

@@ -2,6 +2,7 @@ package dev.diffusion4j.models;
 
 import dev.diffusion4j.diffusion.Conditioning;
 import dev.diffusion4j.diffusion.Denoiser;
+import dev.diffusion4j.diffusion.GraphedDenoiser;
 import dev.diffusion4j.engine.Tensor;
 
 /**
@@ -11,6 +12,9 @@ import dev.diffusion4j.engine.Tensor;
 public record NetworkDenoiser(DenoisingNetwork model) implements Denoiser {
     public static final String LABEL = "label";
     public static final String CONTEXT = "context";
+
+    /** The network's denoiser replayed from CUDA graphs, as the sampling paths call it (close it when sampling ends). */
+    public static GraphedDenoiser graphed(DenoisingNetwork model) { return new GraphedDenoiser(new NetworkDenoiser(model)); }
 
     @Override public Tensor apply(Tensor xt, Tensor t, Conditioning cond) {
         Tensor context = cond == null ? null : cond.get(CONTEXT);

@@ -13,7 +13,6 @@ import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.NetworkDenoiser;
-import dev.diffusion4j.diffusion.GraphedDenoiser;
 import dev.diffusion4j.nn.StateDicts;
 import dev.diffusion4j.train.Checkpoints;
 import dev.diffusion4j.train.Invocation;
@@ -101,7 +100,7 @@ public final class DiffusionPipeline {
         checkPrompts(o);
         long[] labels = text != null ? null : labels(o, count);
         List<Tensor> parts = new ArrayList<>();
-        try (var net = new GraphedDenoiser(new NetworkDenoiser(model))) {
+        try (var net = NetworkDenoiser.graphed(model)) {
             Denoiser denoiser = text != null ? text.guided(net, sc.guidance(), o.negativePrompt)
                     : labels == null ? net : Sampling.guided(net, config.model(), sc.guidance());
             Sampler smp = sc.create(diffusion());

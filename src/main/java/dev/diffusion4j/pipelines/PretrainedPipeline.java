@@ -16,7 +16,6 @@ import dev.diffusion4j.interop.diffusers.ModelIndex;
 import dev.diffusion4j.interop.diffusers.SchedulerConfig;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.NetworkDenoiser;
-import dev.diffusion4j.diffusion.GraphedDenoiser;
 import dev.diffusion4j.models.UNet2DConfig;
 import dev.diffusion4j.models.autoencoder.Autoencoder;
 import dev.diffusion4j.models.autoencoder.DiffusersFolder;
@@ -147,7 +146,7 @@ public final class PretrainedPipeline {
                              Generator gen, StepCallback callback) {
         int n = noise.shape(0);
         checkConditioning(n, prompts, labels, guidance);
-        try (var g = GradMode.off(); var net = new GraphedDenoiser(new NetworkDenoiser(model))) {
+        try (var g = GradMode.off(); var net = NetworkDenoiser.graphed(model)) {
             Conditioning cond = null;
             Denoiser d = net;
             if (text != null) {

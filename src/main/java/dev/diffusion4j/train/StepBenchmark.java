@@ -2,7 +2,6 @@ package dev.diffusion4j.train;
 
 import dev.diffusion4j.diffusion.Conditioning;
 import dev.diffusion4j.diffusion.GaussianDiffusion;
-import dev.diffusion4j.diffusion.GraphedDenoiser;
 import dev.diffusion4j.diffusion.NoiseSchedule;
 import dev.diffusion4j.diffusion.Parameterization;
 import dev.diffusion4j.diffusion.TimestepSampler;
@@ -113,7 +112,7 @@ public final class StepBenchmark {
         double sample, forwardFlops;
         boolean graphed;
         // the sampling forwards go through the samplers' own path: the network replayed from a CUDA graph where it can be
-        try (var g = GradMode.off(); var ac = precision.autocast(); var denoiser = new GraphedDenoiser(new NetworkDenoiser(model))) {
+        try (var g = GradMode.off(); var ac = precision.autocast(); var denoiser = NetworkDenoiser.graphed(model)) {
             Tensor xs = Tensor.randn(gen, DType.F32, device, sampleBatch, cfg.inChannels(), cfg.resolution(), cfg.resolution());
             Tensor ts = Tensor.full(500, DType.I64, device, sampleBatch);
             Tensor ys = randomLabels(cfg, gen, device, sampleBatch);

@@ -77,7 +77,7 @@ public final class CudaAllocator implements DeviceBuffer.Owner {
     /** A block for a request of {@code bytes}: of its size class, or a cached one up to 25% larger (see fitting); counted as allocated. */
     private Block take(long bytes) {
         long size = sizeClass(bytes);
-        Map.Entry<Long, ArrayDeque<Long>> fit = fitting(size);
+        Map.Entry<Long, ArrayDeque<Long>> fit = fitting(free, size);
         long address;
         if (fit != null) {
             size = fit.getKey();
@@ -100,7 +100,7 @@ public final class CudaAllocator implements DeviceBuffer.Owner {
 
     /** True when a request of {@code bytes} would be served from the cache, without a driver call. */
     synchronized boolean cached(long bytes) {
-        return fitting(sizeClass(bytes)) != null;
+        return fitting(free, sizeClass(bytes)) != null;
     }
 
     /**
@@ -108,17 +108,21 @@ public final class CudaAllocator implements DeviceBuffer.Owner {
      * slightly larger cached block serves better than a new driver allocation, which would make the
      * cache grow whenever a workload's sizes drift between steps.
      */
-    private Map.Entry<Long, ArrayDeque<Long>> fitting(long size) {
+    private static Map.Entry<Long, ArrayDeque<Long>> fitting(NavigableMap<Long, ArrayDeque<Long>> free, long size) {
         for (Map.Entry<Long, ArrayDeque<Long>> e : free.subMap(size, true, size + size / 4, true).entrySet())
             if (!e.getValue().isEmpty()) return e;
         return null;
+    }
+
+    private static void push(NavigableMap<Long, ArrayDeque<Long>> free, long size, long address) {
+        free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(address);
     }
 
     /** Called by {@link DeviceBuffer#close()}: back to the cache, not to the driver. */
     @Override
     public synchronized void release(long address, long size) {
         if (shutDown) return; // the context is gone, and its memory with it
-        free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(address);
+        push(free, size, address);
         allocated -= size;
         live--;
         cached++;
@@ -195,9 +199,8 @@ public final class CudaAllocator implements DeviceBuffer.Owner {
         private long blocks;
 
         private DeviceBuffer allocate(long bytes) {   // under the allocator's lock (from CudaAllocator.allocate)
-            long size = sizeClass(bytes);
-            ArrayDeque<Long> list = poolFree.get(size);
-            if (list != null && !list.isEmpty()) return new DeviceBuffer(this, list.pop(), bytes, size);
+            Map.Entry<Long, ArrayDeque<Long>> fit = fitting(poolFree, sizeClass(bytes));   // the cache's rule, on the pool's blocks
+            if (fit != null) return new DeviceBuffer(this, fit.getValue().pop(), bytes, fit.getKey());
             Block b = take(bytes);
             blocks++;
             return new DeviceBuffer(this, b.address(), bytes, b.size());
@@ -207,7 +210,7 @@ public final class CudaAllocator implements DeviceBuffer.Owner {
         public void release(long address, long size) {
             synchronized (CudaAllocator.this) {
                 if (closed) CudaAllocator.this.release(address, size);
-                else poolFree.computeIfAbsent(size, k -> new ArrayDeque<>()).push(address);
+                else push(poolFree, size, address);
             }
         }
 

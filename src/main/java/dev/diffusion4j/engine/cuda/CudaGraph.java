@@ -30,11 +30,6 @@ public final class CudaGraph implements CapturedGraph {
         return nodes;
     }
 
-    /** Blocks the capture took from the allocator. */
-    long poolBlocks() {
-        return pool.blocks();
-    }
-
     /** Destroys the graph (a replay still queued finishes first, as the driver frees it on completion), then its pool. */
     @Override
     public synchronized void close() {

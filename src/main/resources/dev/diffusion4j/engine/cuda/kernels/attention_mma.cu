@@ -351,6 +351,11 @@ __device__ __forceinline__ bool chunked(const View<bf16>& v, long long base, int
     return cols % 8 == 0 && v.r % 8 == 0 && ((unsigned long long)(v.p + base) & 15) == 0;
 }
 
+// Whether the pipelined bf16 forward takes block b's operands (else the single-buffered one does).
+__device__ __forceinline__ bool chunked_forward(const View<bf16>& Q, const View<bf16>& K, const View<bf16>& V, int b, int nb2, int D, int Dv) {
+    return chunked(Q, Q.base(b, nb2), D) && chunked(K, K.base(b, nb2), D) && chunked(V, V.base(b, nb2), Dv);
+}
+
 // c (16 x DP) += P Z for P a warp's 16 x 64 accumulator (rounded to bf16) and Z the row-major [64][LDS] tile sZ, whose
 // B fragments ldmatrix.trans gathers (P V and, in the backward, dS K, P^T dO and dS^T Q).
 __device__ __forceinline__ void mma_from_regs_ldsm(float (&c)[DP / 8][4], const float (&p)[TILE / 8][4], const u16* sV) {
@@ -408,9 +413,8 @@ template <class Ops>
 __device__ __forceinline__ void attn_fwd_tc(const View<typename Ops::T> Q, const View<typename Ops::T> K, const View<typename Ops::T> V,
         const View<typename Ops::T> O, float* lse, int nb2, int Lq, int Lk, int D, int Dv, float scale) {
     if constexpr (sizeof(typename Ops::E) == 2 && PIPE) {
-        const int b = blockIdx.x;
         require_smem_bytes(Tiles<Ops>::FWD_PIPED);
-        if (chunked(Q, Q.base(b, nb2), D) && chunked(K, K.base(b, nb2), D) && chunked(V, V.base(b, nb2), Dv)) {
+        if (chunked_forward(Q, K, V, blockIdx.x, nb2, D, Dv)) {
             attn_fwd_bf16_pipelined(Q, K, V, O, lse, nb2, Lq, Lk, D, Dv, scale);
             return;
         }
@@ -583,7 +587,7 @@ __device__ __forceinline__ void attn_bwd_dkdv_bf16_pipelined(const View<bf16>& Q
 // Whether a pipelined bf16 backward kernel takes block b's operands (else the single-buffered one does).
 __device__ __forceinline__ bool chunked_backward(const View<bf16>& Q, const View<bf16>& K, const View<bf16>& V, const View<bf16>& G,
                                                  int b, int nb2, int D, int Dv) {
-    return chunked(Q, Q.base(b, nb2), D) && chunked(K, K.base(b, nb2), D) && chunked(V, V.base(b, nb2), Dv) && chunked(G, G.base(b, nb2), Dv);
+    return chunked_forward(Q, K, V, b, nb2, D, Dv) && chunked(G, G.base(b, nb2), Dv);
 }
 
 // dQ for one tile of query rows: dQ = scale * sum over key tiles of dS K, dS = P * (dP - di), dP = dO V^T.
