@@ -1,5 +1,5 @@
 #!/bin/bash
-# CUDA graphs for the sampling forwards and the pipelined attention (ninth session), on the lent GPU machine from the
+# CUDA graphs for the sampling forwards, the training steps (tenth session) and the pipelined attention (ninth session), on the lent GPU machine from the
 # repository root with the bundle in .device/gpu (scripts/gpu-bundle.sh): CudaGraphTest first, then the parts PART
 # lists (default unet), bf16:
 #   unet    fmnist-small and ddpm-cifar10 b128, graphs on and off (-Ddiffusion4j.cuda.graphs=false), torch.compile
@@ -7,6 +7,8 @@
 #   ditab   DiT-S/2 b256: the backward attention kernels pipelined or not (the GPU tests with them first), ROUNDS times
 #           (default 1), no torch.compile
 #   sample  diffuse sample as a user runs it, with and without --no-cuda-graphs
+#   train   training steps graphed or not (-Ddiffusion4j.cuda.graphs=false): fmnist-small and ddpm-cifar10 b128, DiT-S/2 b256,
+#           ROUNDS times (default 1), no torch.compile
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
 [ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
@@ -17,7 +19,7 @@ nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 if [ -z "${SKIP_GRAPH_TESTS:-}" ]; then   # SKIP_GRAPH_TESTS=1 where PART has tests, which run CudaGraphTest too
   el graph tests
   timeout 200 $J -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/diffusion4j.jar:$B/tc \
-    --select-class dev.diffusion4j.engine.cuda.CudaGraphTest > $OUT/graph-tests.log 2>&1
+    --select-class dev.diffusion4j.engine.cuda.CudaGraphTest --select-class dev.diffusion4j.train.TrainingGraphGpuTest > $OUT/graph-tests.log 2>&1
   echo "graph tests rc=$?"; grep -E "✘|✔|tests (successful|failed)" $OUT/graph-tests.log | head -20
   grep -A12 "✘" $OUT/graph-tests.log | head -60
 fi
@@ -50,6 +52,9 @@ case "$part" in
     TEST_OPTS=-Ddiffusion4j.cuda.attentionBackwardPipeline=true bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU"
     el dit-s/2 attention backward A/B
     RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.attentionBackwardPipeline=true" CFGS="dit-s/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
+  train)
+    el training graphs A/B
+    RUNS="$AB" CFGS="fmnist-small:128 ddpm-cifar10:128 dit-s/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
   tests)
     el all tests
     bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU" ;;

@@ -30,7 +30,8 @@ case "${1:-check}" in
   tests)
     timeout 300 $J ${TEST_OPTS:-} -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/diffusion4j.jar:$B/tc \
       --select-package dev.diffusion4j.engine.cuda --select-class dev.diffusion4j.models.UNetCudaParityTest \
-      --select-class dev.diffusion4j.models.DiTCudaParityTest --select-class dev.diffusion4j.engine.AutocastCastCacheTest > "$OUT/tests.log" 2>&1
+      --select-class dev.diffusion4j.models.DiTCudaParityTest --select-class dev.diffusion4j.engine.AutocastCastCacheTest \
+      --select-class dev.diffusion4j.train.TrainingGraphGpuTest > "$OUT/tests.log" 2>&1
     echo "tests rc=$?"; grep -E "✘" "$OUT/tests.log" | head; grep -E "tests (successful|failed)" "$OUT/tests.log"
     ;;
   bench)

@@ -162,6 +162,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto (CUDA when available). Default: ${DEFAULT-VALUE}.")
     String device;
 
+    @Option(names = "--no-cuda-graphs", description = "On CUDA, run every training step eagerly instead of replaying its forward, backward and "
+            + "gradient clipping from a CUDA graph (by default recorded at the second step for runs of one micro-batch on one device, "
+            + "unconditional or class-conditional), and the sample grids' network calls too.")
+    void noCudaGraphs(boolean off) { dev.diffusion4j.engine.GraphedFunction.setEnabled(!off); }
+
     @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
             description = "GPU math: fp32, tf32 (TF32 tensor cores for f32 products and convolutions) or bf16 (bf16 autocast with f32 weights). "
                     + "The CPU computes in f32. Default: ${DEFAULT-VALUE}.")

@@ -31,6 +31,10 @@ public final class GaussianDiffusion {
     private final Decoder decoder;
     private final int[] timestepMap;         // model timestep per index; null = identity
     private final double[] logBetas, fixedLargeVariance, fixedLargeLogVariance;
+    /** Coefficient tables on devices, by table (identity), then device and dtype: see {@link #coef}. */
+    private final java.util.Map<double[], java.util.Map<String, Tensor>> deviceTables = new java.util.IdentityHashMap<>();
+    /** A loss weighting's weight per timestep (looked up like a coefficient). */
+    private final java.util.Map<LossWeighting, double[]> weightTables = new java.util.HashMap<>();
 
     public GaussianDiffusion(NoiseSchedule schedule, Parameterization parameterization, VarianceType varianceType) {
         this(schedule, parameterization, varianceType, Decoder.DISCRETIZED_256, null);
@@ -82,10 +86,14 @@ public final class GaussianDiffusion {
 
     /**
      * table[t_n] for each batch element, as [N, 1, ..., 1] with {@code like}'s rank, dtype and device; a 0-d tensor
-     * when all t_n are equal (sampler steps), which {@link Coefs} multiplies as a scalar.
+     * when all t_n are equal (sampler steps), which {@link Coefs} multiplies as a scalar. Timesteps whose values the
+     * host knows ({@link #timesteps(long[], Device)}) are looked up on the host; any other t (a graph's input buffer,
+     * say) is gathered on its device from the table uploaded once, with no read back (and no check of its range).
      */
     Tensor coef(double[] table, Tensor t, Tensor like) {
-        long[] ts = HostTimesteps.of(t);
+        long[] ts = HostTimesteps.known(t);
+        if (ts == null && t.device().isCuda()) return gatheredCoef(table, t, like);
+        if (ts == null) ts = t.toLongArray();   // free on the CPU
         double[] v = new double[ts.length];
         boolean uniform = true;
         for (int i = 0; i < ts.length; i++) {
@@ -94,10 +102,27 @@ public final class GaussianDiffusion {
             uniform &= ts[i] == ts[0];
         }
         if (uniform && ts.length > 0) return Tensor.scalar(v[0], like.dtype(), like.device());
+        return Tensor.of(v, coefShape(ts.length, like)).to(like.dtype()).to(like.device());
+    }
+
+    /** {@link #coef}'s device path: table[t_n] gathered where t lives, as [N, 1, ..., 1]. */
+    Tensor gatheredCoef(double[] table, Tensor t, Tensor like) {
+        return deviceTable(table, like).indexSelect(0, t.to(like.device())).reshape(coefShape(t.shape(0), like));
+    }
+
+    private static int[] coefShape(int n, Tensor like) {
         int[] shape = new int[like.rank()];
         Arrays.fill(shape, 1);
-        shape[0] = ts.length;
-        return Tensor.of(v, shape).to(like.dtype()).to(like.device());
+        shape[0] = n;
+        return shape;
+    }
+
+    /** The table in like's dtype on like's device (rounded from f64 on the host, as the host lookup rounds it), made once. */
+    private Tensor deviceTable(double[] table, Tensor like) {
+        synchronized (deviceTables) {
+            return deviceTables.computeIfAbsent(table, k -> new java.util.HashMap<>())
+                    .computeIfAbsent(like.device() + "/" + like.dtype().id(), k -> Tensor.of(table, table.length).to(like.dtype()).to(like.device()));
+        }
     }
 
     /** A [N] i64 tensor holding index {@code i} on {@code like}'s device. */
@@ -350,14 +375,30 @@ public final class GaussianDiffusion {
         Tensor noise = trainingNoise(x0, gen, cfg.offsetNoise());
         LossTerms terms = trainingLosses(model, x0, t, cond, noise, cfg);
         if (sampler.learnsFromLosses()) sampler.update(draw.t(), terms.loss().detach().toDoubleArray());
-        return terms.loss().mul(draw.weights(x0.dtype(), x0.device())).mean();
+        // unit weights (a uniform draw) multiply nothing: the loss is exactly trainingLossAt's
+        return draw.unitWeights() ? terms.loss().mean() : terms.loss().mul(draw.weights(x0.dtype(), x0.device())).mean();
+    }
+
+    /**
+     * One training step's scalar loss at timesteps t drawn before (with unit importance weights, as a uniform sampler
+     * draws them): noise from {@code gen}, the losses' mean. With t from the same draw, the same as
+     * {@link #trainingLoss(Denoiser, Tensor, Conditioning, TimestepSampler, Generator, LossConfig)}; t need not be
+     * known on the host (a graph's input buffer: its coefficients are gathered on the device).
+     */
+    public Tensor trainingLossAt(Denoiser model, Tensor x0, Tensor t, Conditioning cond, Generator gen, LossConfig cfg) {
+        return trainingLosses(model, x0, t, cond, trainingNoise(x0, gen, cfg.offsetNoise()), cfg).loss().mean();
     }
 
     private Tensor weights(Tensor t, LossWeighting w, Tensor like) {
-        long[] ts = HostTimesteps.of(t);
-        double[] v = new double[ts.length];
-        for (int i = 0; i < ts.length; i++) v[i] = w.weight(schedule.snr[(int) ts[i]], parameterization);
-        return Tensor.of(v, v.length).to(like.dtype()).to(like.device());
+        double[] table;
+        synchronized (weightTables) {
+            table = weightTables.computeIfAbsent(w, k -> {
+                double[] v = new double[steps()];
+                for (int i = 0; i < v.length; i++) v[i] = k.weight(schedule.snr[i], parameterization);
+                return v;
+            });
+        }
+        return coef(table, t, like);
     }
 
     private static Tensor distance(Tensor out, Tensor target, LossConfig cfg) {

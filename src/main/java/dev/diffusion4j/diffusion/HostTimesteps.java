@@ -24,6 +24,9 @@ final class HostTimesteps {
         return t;
     }
 
+    /** The host copy of a tensor made by {@link #upload}, or null for any other tensor. */
+    static long[] known(Tensor t) { return KNOWN.get(t); }
+
     /** t's values: the host copy of a tensor made by {@link #upload}, else read from t's device. */
     static long[] of(Tensor t) {
         long[] v = KNOWN.get(t);

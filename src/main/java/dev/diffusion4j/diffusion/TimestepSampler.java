@@ -15,6 +15,12 @@ public interface TimestepSampler {
         /** t on device, its values known on the host (GaussianDiffusion#timesteps(long[], Device)). */
         public Tensor timesteps(Device device) { return GaussianDiffusion.timesteps(t, device); }
         public Tensor weights(DType dtype, Device device) { return Tensor.of(weights, weights.length).to(dtype).to(device); }
+
+        /** Whether every importance weight is 1 (a uniform draw). */
+        public boolean unitWeights() {
+            for (double w : weights) if (w != 1) return false;
+            return true;
+        }
     }
 
     Draw sample(int batch, Generator gen);

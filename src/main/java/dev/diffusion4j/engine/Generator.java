@@ -15,10 +15,11 @@ public final class Generator {
     public long offset() { return offset; }
     public void setOffset(long offset) { this.offset = offset; }
 
-    /** Reserves {@code counters} counters and returns the first. */
+    /** Reserves {@code counters} counters and returns the first (inside a graph recording, see {@link GraphRandom}). */
     public long advance(long counters) {
         long start = offset;
         offset += counters;
+        GraphRandom.advanced(this, start);
         return start;
     }
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A function of tensors run as a recorded device graph (CUDA graphs) once it has run eagerly: per input signature
@@ -26,6 +27,10 @@ import java.util.function.Function;
  * <p>Each result is a fresh copy, so callers may keep it across calls. A graph holds its own memory (its
  * intermediates) until {@link #close()}; at most {@link #MAX_GRAPHS} signatures keep one, and a new signature whose
  * first calls fail (out of memory, say) while others hold graphs runs again after those are freed.
+ *
+ * <p>{@link #trainingStep} graphs a step that records gradients: forward, backward and whatever reads the gradients
+ * (clipping), with random draws that follow their generators ({@link GraphRandom}). The gradients a recording leaves
+ * on the parameters live in the graph's memory; each replay rewrites them and puts them back on the parameters.
  */
 public final class GraphedFunction implements AutoCloseable {
     /** Graphs kept at once, least recently used dropped first. */
@@ -34,6 +39,7 @@ public final class GraphedFunction implements AutoCloseable {
 
     private final Function<List<Tensor>, Tensor> body;
     private final String name;
+    private final Supplier<List<Tensor>> gradientHolders;   // null: a function without gradients
     private final Map<List<Object>, Recorded> graphs = new LinkedHashMap<>(8, 0.75f, true);
     private final Set<List<Object>> warmed = new HashSet<>();
     private final Set<List<Object>> refused = new HashSet<>();
@@ -43,9 +49,22 @@ public final class GraphedFunction implements AutoCloseable {
     private boolean closed;
 
     /** {@code name} says what the graph is in the note printed when a recording is refused. */
-    public GraphedFunction(String name, Function<List<Tensor>, Tensor> body) {
+    public GraphedFunction(String name, Function<List<Tensor>, Tensor> body) { this(name, body, null); }
+
+    private GraphedFunction(String name, Function<List<Tensor>, Tensor> body, Supplier<List<Tensor>> gradientHolders) {
         this.name = name;
         this.body = body;
+        this.gradientHolders = gradientHolders;
+    }
+
+    /**
+     * A training step (see the class comment): {@code body} records gradients onto {@code parameters} (their tensors,
+     * asked for at each recording) and returns what the caller reads (a loss, a norm). It must start from no gradients
+     * (zero them first) and leave the parameters' values alone: an optimizer step after it runs eagerly, outside the
+     * graph. Its casts under autocast are its own (casts are not cached while gradients are recorded).
+     */
+    public static GraphedFunction trainingStep(String name, Function<List<Tensor>, Tensor> body, Supplier<List<Tensor>> parameters) {
+        return new GraphedFunction(name, body, parameters);
     }
 
     /** Whether graphs are on ({@code -Ddiffusion4j.cuda.graphs}, default true; the CLI's --no-cuda-graphs). */
@@ -57,8 +76,9 @@ public final class GraphedFunction implements AutoCloseable {
     /** body(inputs), replayed from a graph where it can be (see the class comment); null entries are allowed. */
     public synchronized Tensor apply(List<Tensor> inputs) {
         Backend backend = backendOf(inputs);
-        if (closed || !enabled || backend == null || !backend.capturesGraphs() || GradMode.isEnabled()) return body.apply(inputs);
-        if (Autocast.generation() != generation) {   // the casts a graph read were dropped or replaced: record anew
+        boolean training = gradientHolders != null;
+        if (closed || !enabled || backend == null || !backend.capturesGraphs() || GradMode.isEnabled() != training) return body.apply(inputs);
+        if (!training && Autocast.generation() != generation) {   // the casts a graph read were dropped or replaced: record anew
             closeGraphs();
             warmed.clear();
             refused.clear();
@@ -101,7 +121,10 @@ public final class GraphedFunction implements AutoCloseable {
             return null;
         }
         captures++;
-        Recorded r = new Recorded(graph, fixed, out[0], Autocast.cachedCasts());
+        List<Tensor> holders = gradientHolders == null ? List.of() : List.copyOf(gradientHolders.get());
+        List<Tensor> grads = new ArrayList<>(holders.size());
+        for (Tensor p : holders) grads.add(p.grad());
+        Recorded r = new Recorded(graph, fixed, out[0], Autocast.cachedCasts(), holders, grads);
         graphs.put(key, r);
         if (graphs.size() > MAX_GRAPHS) {
             Iterator<Recorded> eldest = graphs.values().iterator();
@@ -146,26 +169,31 @@ public final class GraphedFunction implements AutoCloseable {
     }
 
     /**
-     * One signature's graph: the fixed input buffers it reads, the output it writes, and the cached casts it read
-     * (kept alive here, since the cache may drop them while the graph lives).
+     * One signature's graph: the fixed input buffers it reads, the output it writes, the cached casts it read (kept
+     * alive here, since the cache may drop them while the graph lives), and for a training step the gradients it
+     * writes with the parameters that hold them.
      */
     private final class Recorded {
         final CapturedGraph graph;
         final List<Tensor> inputs;
         final Tensor output;
         @SuppressWarnings("unused") final List<Tensor> casts;
+        final List<Tensor> holders, grads;
 
-        Recorded(CapturedGraph graph, List<Tensor> inputs, Tensor output, List<Tensor> casts) {
+        Recorded(CapturedGraph graph, List<Tensor> inputs, Tensor output, List<Tensor> casts, List<Tensor> holders, List<Tensor> grads) {
             this.graph = graph;
             this.inputs = inputs;
             this.output = output;
             this.casts = casts;
+            this.holders = holders;
+            this.grads = grads;
         }
 
         Tensor run(List<Tensor> args) {
             for (int i = 0; i < args.size(); i++) if (args.get(i) != null) args.get(i).backend().copyInto(inputs.get(i), args.get(i));
             graph.replay();
             replays++;
+            for (int i = 0; i < holders.size(); i++) holders.get(i).setGrad(grads.get(i));
             return copyOf(output);
         }
     }

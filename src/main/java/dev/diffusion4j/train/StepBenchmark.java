@@ -14,6 +14,7 @@ import dev.diffusion4j.engine.FlopCounter;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.MemoryUsage;
 import dev.diffusion4j.engine.GradMode;
+import dev.diffusion4j.engine.GraphedFunction;
 import dev.diffusion4j.engine.Precision;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.engine.cuda.CudaBackend;
@@ -31,7 +32,10 @@ import java.util.Map;
  * Times what ../shared/bench/ddpm_unet.py and dit.py time, the same way (class-conditional models get random labels,
  * a learned variance's extra channels stay out of the loss, as in dit.py): training steps (Adam lr 2e-4, gradient clipping at
  * 1.0, MSE on eps under the linear schedule, T=1000) in images/s, and no-grad sampling forwards at a fixed t in
- * image-NFEs/s, each after warm-up steps, with one device sync at the end of each timed loop.
+ * image-NFEs/s, each after warm-up steps, with one device sync at the end of each timed loop. On CUDA both go through
+ * the paths the trainer and the samplers take: a step's forward, backward and clipping, and a sampling forward, are
+ * replayed from CUDA graphs ({@code "train_cuda_graphs"} and {@code "sample_cuda_graphs"} in the JSON say whether the
+ * timed ones were; -Ddiffusion4j.cuda.graphs=false or --no-cuda-graphs runs them eagerly).
  *
  * <p>The first sampling forward is counted by a {@link FlopCounter}: its FLOPs per image (matmuls, convolutions and
  * attention products, 2 per multiply-add; DiT-S/2 gives 12.11 GFLOP, twice the DiT paper's 6.06 G multiply-adds) turn
@@ -47,7 +51,7 @@ public final class StepBenchmark {
     private StepBenchmark() {}
 
     public record Result(String preset, String device, Precision precision, long params, int batch, int warmupSteps, double trainImgPerS,
-                         int sampleBatch, double sampleImgNfePerS, boolean sampleGraphed, double loss, MemoryUsage memory, double forwardFlopsPerImage,
+                         boolean trainGraphed, int sampleBatch, double sampleImgNfePerS, boolean sampleGraphed, double loss, MemoryUsage memory, double forwardFlopsPerImage,
                          double peakFlops) {
         /** Achieved training FLOP/s, a step taken as three forwards' worth (forward, and a backward of twice the products). */
         public double trainFlops() { return 3 * forwardFlopsPerImage * trainImgPerS; }
@@ -63,6 +67,7 @@ public final class StepBenchmark {
             m.put("batch", batch);
             m.put("warmup_steps", warmupSteps);
             m.put("train_img_per_s", Math.round(trainImgPerS * 10) / 10.0);
+            m.put("train_cuda_graphs", trainGraphed);
             m.put("sample_batch", sampleBatch);
             m.put("sample_img_nfe_per_s", Math.round(sampleImgNfePerS * 10) / 10.0);
             m.put("sample_cuda_graphs", sampleGraphed);
@@ -96,15 +101,22 @@ public final class StepBenchmark {
         Tensor labels = randomLabels(cfg, gen, device, batch);
         Tensor last = null;
         int warmed = 0;
-        for (long w0 = System.nanoTime(); warming(warmed, warmup, w0, warmupSeconds); warmed++)
-            last = step(model, opt, diffusion, x0, labels, gen, precision);
-        if (last != null) last.item();                      // sync before the clock starts
-        LaunchProfile.reset();                              // -Ddiffusion4j.cuda.profile: count the timed steps only
-        long t0 = System.nanoTime();
-        for (int i = 0; i < steps; i++) last = step(model, opt, diffusion, x0, labels, gen, precision);
-        double loss = last.item();                          // sync: all queued work is done
-        double train = (double) batch * steps / ((System.nanoTime() - t0) / 1e9);
-        LaunchProfile.report(steps + " training steps");
+        double loss, train;
+        boolean trainGraphed;
+        try (GraphedFunction graph = GraphedFunction.trainingStep("the training step",
+                in -> stepWork(model, opt, diffusion, gen, precision, in), () -> parameterTensors(model))) {
+            for (long w0 = System.nanoTime(); warming(warmed, warmup, w0, warmupSeconds); warmed++)
+                last = step(graph, opt, diffusion, x0, labels, gen);
+            if (last != null) last.item();                      // sync before the clock starts
+            LaunchProfile.reset();                              // -Ddiffusion4j.cuda.profile: count the timed steps only
+            long replays0 = graph.replays();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < steps; i++) last = step(graph, opt, diffusion, x0, labels, gen);
+            loss = last.item();                                 // sync: all queued work is done
+            train = (double) batch * steps / ((System.nanoTime() - t0) / 1e9);
+            trainGraphed = graph.replays() - replays0 == steps;
+            LaunchProfile.report(steps + " training steps");
+        }
         MemoryUsage memory = Backends.memoryUsage(device);
         if (Backends.get(device) instanceof CudaBackend cuda) System.err.println("allocator after the training steps: " + cuda.memoryStats() + ", " + cuda.forcedCollections() + " forced collections");
 
@@ -134,8 +146,14 @@ public final class StepBenchmark {
             LaunchProfile.report(sampleIters + " sampling forwards");
         }
         double peak = Backends.get(device) instanceof CudaBackend cuda ? cuda.context().properties().peakBf16DenseFlops() : 0;
-        return new Result(preset, device.toString(), precision, model.numParameters(), batch, warmed, train, sampleBatch, sample, graphed, loss, memory,
-                forwardFlops, peak);
+        return new Result(preset, device.toString(), precision, model.numParameters(), batch, warmed, train, trainGraphed, sampleBatch, sample, graphed,
+                loss, memory, forwardFlops, peak);
+    }
+
+    private static java.util.List<Tensor> parameterTensors(DenoisingNetwork model) {
+        java.util.List<Tensor> ts = new java.util.ArrayList<>();
+        for (var p : model.parameters()) ts.add(p.data());
+        return ts;
     }
 
     /** Whether a warm-up that began at {@code since} (nanoTime) and has run {@code done} goes on: until both minima are met. */
@@ -148,22 +166,31 @@ public final class StepBenchmark {
         return cfg.numClasses() > 0 ? Tensor.randint(gen, 0, cfg.numClasses(), device, n) : null;
     }
 
-    private static Tensor step(DenoisingNetwork model, AdamW opt, GaussianDiffusion d, Tensor x0, Tensor labels, Generator gen, Precision precision) {
-        int n = x0.shape(0);
-        // the trainer's uniform draw, made on the host (the same Philox values as on the device), so that q_sample's
-        // coefficients need no read back
-        Tensor t = TimestepSampler.uniform(d.steps()).sample(n, gen).timesteps(x0.device());
-        Tensor noise = x0.randnLike(gen);
-        Tensor loss;
-        try (var ac = precision.autocast()) {
-            // a learned-variance model's extra channels are left out, as dit.py's timing loop does
-            Tensor out = model.forward(d.qSample(x0, t, noise), t, labels).slice(1, 0, x0.shape(1));
-            loss = F.mseLoss(out.to(DType.F32), noise);
-        }
-        opt.zeroGrad();
-        loss.backward();
-        GradClip.clipGradNormOnDevice(model, 1.0);   // as clip_grad_norm_: the norm stays on the device, no wait
+    /**
+     * One training step: the timesteps drawn on the host (as the trainer draws them, so that q_sample's coefficients
+     * need no read back), then {@code graph}'s forward, backward and clipping (replayed from a CUDA graph once
+     * recorded), then the optimizer.
+     */
+    private static Tensor step(GraphedFunction graph, AdamW opt, GaussianDiffusion d, Tensor x0, Tensor labels, Generator gen) {
+        Tensor t = TimestepSampler.uniform(d.steps()).sample(x0.shape(0), gen).timesteps(x0.device());
+        Tensor loss = graph.apply(java.util.Arrays.asList(x0, t, labels));
         opt.step();
         return loss;
+    }
+
+    /** A step's work up to the optimizer, in = [x0, t, labels or null]: noise, forward, MSE on eps, backward, clipping. */
+    private static Tensor stepWork(DenoisingNetwork model, AdamW opt, GaussianDiffusion d, Generator gen, Precision precision, java.util.List<Tensor> in) {
+        Tensor x0 = in.get(0), t = in.get(1);
+        Tensor loss;
+        opt.zeroGrad();
+        try (var ac = precision.autocast()) {
+            Tensor noise = x0.randnLike(gen);
+            // a learned-variance model's extra channels are left out, as dit.py's timing loop does
+            Tensor out = model.forward(d.qSample(x0, t, noise), t, in.get(2)).slice(1, 0, x0.shape(1));
+            loss = F.mseLoss(out.to(DType.F32), noise);
+        }
+        loss.backward();
+        GradClip.clipGradNormOnDevice(model, 1.0);   // as clip_grad_norm_: the norm stays on the device, no wait
+        return loss.detach();
     }
 }

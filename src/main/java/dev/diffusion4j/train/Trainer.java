@@ -9,6 +9,7 @@ import dev.diffusion4j.diffusion.GraphedDenoiser;
 import dev.diffusion4j.diffusion.LossConfig;
 import dev.diffusion4j.diffusion.LossSecondMomentSampler;
 import dev.diffusion4j.diffusion.TimestepSampler;
+import dev.diffusion4j.engine.GraphedFunction;
 import dev.diffusion4j.engine.Backends;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
@@ -183,7 +184,9 @@ public final class Trainer {
         Path lastGrid = null;
         try (DataLoader loader = DataLoader.builder(data, n).seed(cfg.seed()).flip(cfg.flip())
                 .startAt(from.loaderEpoch(), from.loaderPosition()).build();
-             MetricsLog log = lead ? new MetricsLog(run.metricsFile()) : null) {
+             MetricsLog log = lead ? new MetricsLog(run.metricsFile()) : null;
+             // null where a step cannot be graphed; on the CPU it runs eagerly; closing frees a graph's memory
+             GraphedFunction stepGraph = graphableStep() ? GraphedFunction.trainingStep("the training step", this::stepWork, this::trainableTensors) : null) {
             model.train();
             if (dp != null) dp.start(trainable);
             // A step's loss and gradient norm stay on the device until the next step has been queued, so a GPU is never
@@ -193,23 +196,9 @@ public final class Trainer {
             double stepLoss = Double.NaN, lr = Double.NaN;
             while (step < cfg.steps()) {
                 long t0 = System.nanoTime();
-                optimizer.zeroGrad();
-                Tensor lossSum = null;
-                for (int a = 0; a < oc.gradAccum(); a++) {
-                    Batch b = loader.next();
-                    Tensor x0 = Tensor.of(b.images(), b.n(), b.c(), b.h(), b.w()).to(device);
-                    Tensor l;
-                    try (var ac = cfg.precision().autocast()) {
-                        l = dp != null ? dp.shardLoss(diffusion, denoiser, x0, conditioning(b), timesteps, gen, loss)
-                                : superRes == null ? diffusion.trainingLoss(denoiser, x0, conditioning(b), timesteps, gen, loss)
-                                : diffusion.trainingLoss(superRes.denoiser(model), x0, superRes.trainingCondition(x0, gen), timesteps, gen, loss);
-                    }
-                    Tensor part = oc.gradAccum() == 1 ? l : l.div(oc.gradAccum());
-                    part.backward();
-                    lossSum = lossSum == null ? part.detach() : lossSum.add(part.detach());
-                }
-                if (dp != null) lossSum = Tensor.full(dp.syncGradients(lossSum.item()), DType.F64, Device.CPU);
-                Tensor norm = oc.gradClip() > 0 ? GradClip.clipGradNormOnDevice(trainable, oc.gradClip()) : GradClip.gradNormOnDevice(trainable);
+                // [loss, gradient norm], still on the device
+                Tensor[] values = stepGraph != null ? graphedStep(stepGraph, loader, n) : eagerStep(loader, oc);
+                Tensor lossSum = values[0], norm = values[1];
                 lr = lrSchedule.lr(step);
                 optimizer.setLr(lr);
                 optimizer.step();
@@ -265,6 +254,77 @@ public final class Trainer {
         }
         if (lead) report.write();
         return new Result(step, window.last, lastCheckpoint, lastGrid);
+    }
+
+    /** A step's forward and backward, micro-batch by micro-batch, and the clipping: [loss, gradient norm]. */
+    private Tensor[] eagerStep(DataLoader loader, OptimConfig oc) {
+        optimizer.zeroGrad();
+        Tensor lossSum = null;
+        for (int a = 0; a < oc.gradAccum(); a++) {
+            Batch b = loader.next();
+            Tensor x0 = Tensor.of(b.images(), b.n(), b.c(), b.h(), b.w()).to(device);
+            Tensor l;
+            try (var ac = cfg.precision().autocast()) {
+                l = dp != null ? dp.shardLoss(diffusion, denoiser, x0, conditioning(b), timesteps, gen, loss)
+                        : superRes == null ? diffusion.trainingLoss(denoiser, x0, conditioning(b), timesteps, gen, loss)
+                        : diffusion.trainingLoss(superRes.denoiser(model), x0, superRes.trainingCondition(x0, gen), timesteps, gen, loss);
+            }
+            Tensor part = oc.gradAccum() == 1 ? l : l.div(oc.gradAccum());
+            part.backward();
+            lossSum = lossSum == null ? part.detach() : lossSum.add(part.detach());
+        }
+        if (dp != null) lossSum = Tensor.full(dp.syncGradients(lossSum.item()), DType.F64, Device.CPU);
+        return new Tensor[] {lossSum, clipGradients()};
+    }
+
+    /**
+     * A step through {@code graph} ({@link #stepWork}, replayed from a CUDA graph once recorded): the host's draws
+     * (labels dropped, timesteps) are made here, in an eager step's order; the rest replays. [loss, gradient norm].
+     */
+    private Tensor[] graphedStep(GraphedFunction graph, DataLoader loader, int n) {
+        Batch b = loader.next();
+        Tensor x0 = Tensor.of(b.images(), b.n(), b.c(), b.h(), b.w()).to(device);
+        Conditioning c = conditioning(b);
+        Tensor t = timesteps.sample(n, gen).timesteps(device);
+        Tensor values = graph.apply(java.util.Arrays.asList(x0, t, c == null ? null : c.get(NetworkDenoiser.LABEL)));
+        return new Tensor[] {values.select(0, 0), values.select(0, 1)};
+    }
+
+    /**
+     * Whether a step runs as {@link #graphedStep} (on CUDA, replayed from a CUDA graph): one micro-batch on one device,
+     * timesteps drawn uniformly (a learning sampler reads its losses back), and conditioning that is labels or nothing
+     * (a text run encodes its captions, a super-resolution run degrades its images, in the step).
+     */
+    private boolean graphableStep() {
+        return dp == null && cfg.optim().gradAccum() == 1 && !timesteps.learnsFromLosses() && text == null && superRes == null;
+    }
+
+    /**
+     * One step's device work up to the optimizer: in = [x0, t, labels or null]; noise and dropout drawn from their
+     * generators; returns [loss, gradient norm] in f64. Gradients start from none, so a replay leaves them as an eager
+     * step would.
+     */
+    private Tensor stepWork(java.util.List<Tensor> in) {
+        optimizer.zeroGrad();
+        Tensor l;
+        try (var ac = cfg.precision().autocast()) {
+            Conditioning c = in.get(2) == null ? null : Conditioning.of(NetworkDenoiser.LABEL, in.get(2));
+            l = diffusion.trainingLossAt(denoiser, in.get(0), in.get(1), c, gen, loss);
+        }
+        l.backward();
+        return Tensor.stack(0, l.detach().to(DType.F64), clipGradients().to(DType.F64));
+    }
+
+    /** Clips the gradients' global norm where the config asks, and returns the norm before clipping (on the device). */
+    private Tensor clipGradients() {
+        double clip = cfg.optim().gradClip();
+        return clip > 0 ? GradClip.clipGradNormOnDevice(trainable, clip) : GradClip.gradNormOnDevice(trainable);
+    }
+
+    private java.util.List<Tensor> trainableTensors() {
+        java.util.List<Tensor> ts = new java.util.ArrayList<>(trainable.size());
+        for (var p : trainable) ts.add(p.data());
+        return ts;
     }
 
     /** A queued step whose loss (the accumulated micro-batch losses) and gradient norm are still on the device. */

@@ -2,7 +2,9 @@ package dev.diffusion4j.engine.cuda;
 
 import java.lang.foreign.Arena;
 import dev.diffusion4j.engine.GraphCaptureException;
+import dev.diffusion4j.engine.GraphRandom;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * One device: its primary context, one non-blocking stream that all work goes to (so work is
@@ -85,10 +87,14 @@ public final class CudaContext implements AutoCloseable {
     public CudaGraph capture(Runnable work) {
         makeCurrent();
         if (LaunchProfile.ENABLED) throw new GraphCaptureException("the launch profiler times each kernel with events");
+        // the random draws' offset slots (GraphRandom), outside the graph's pool: the host writes them before each replay
+        DeviceBuffer slots = allocator.allocate(8L * GraphRandom.MAX_STREAMS);
         CudaAllocator.GraphPool pool = allocator.beginCapture();
         capturingThread = Thread.currentThread();
+        GraphRandom random = GraphRandom.begin(slots.address());
         Throwable failure = null;
         long graph = 0;
+        List<GraphRandom.Stream> streams = List.of();
         try {
             DriverApi.streamBeginCapture(stream, DriverApi.CU_STREAM_CAPTURE_MODE_RELAXED);
             work.run();
@@ -101,22 +107,33 @@ public final class CudaContext implements AutoCloseable {
                 if (failure == null) failure = e;
                 else failure.addSuppressed(e);
             }
+            try {
+                streams = random.end();
+            } catch (GraphCaptureException e) {
+                if (failure == null) failure = e;
+                else failure.addSuppressed(e);
+            }
             allocator.endCapture();
             capturingThread = null;
         }
         CudaGraph recorded = null;
         try {
-            if (failure == null) recorded = new CudaGraph(this, DriverApi.graphInstantiate(graph), DriverApi.graphNodeCount(graph), pool);
+            if (failure == null) recorded = new CudaGraph(this, DriverApi.graphInstantiate(graph), DriverApi.graphNodeCount(graph), pool,
+                    streams, streams.isEmpty() ? null : slots);
         } catch (CudaException e) {
             failure = e;
         } finally {
             if (graph != 0) DriverApi.graphDestroy(graph);   // the executable graph keeps what it needs
+            if (recorded == null || streams.isEmpty()) slots.close();
         }
         if (recorded != null) return recorded;
         pool.close();
         if (failure instanceof Error e) throw e;
         throw failure instanceof GraphCaptureException g ? g : new GraphCaptureException("capture failed: " + failure.getMessage(), failure);
     }
+
+    /** Whether this thread is recording a graph on this context. */
+    boolean capturesOnThisThread() { return capturingThread == Thread.currentThread(); }
 
     /**
      * Throws where a graph is being captured: {@link GraphCaptureException} on the capturing thread (a graph cannot

@@ -1,6 +1,13 @@
 // Philox 4x32-10 draws, the same streams as Philox.java / CpuRandom: element i of a draw at
 // `offset` uses counter offset + i/4 (seed as key), lane i%4. One thread per counter. Normals
 // and uniforms are formed in double as on the CPU, then rounded to the storage type.
+//
+// `base` is null, or (inside a recorded CUDA graph) a device slot the host sets before each replay to its generator's
+// offset then: the draw's counters start at *base + offset, so each replay draws new numbers (GraphRandom.java).
+
+__device__ __forceinline__ unsigned long long draw_offset(const unsigned long long* base, unsigned long long offset) {
+    return base ? *base + offset : offset;
+}
 
 __device__ __forceinline__ void philox4x32_10(unsigned int k0, unsigned int k1, unsigned long long counter, unsigned int* out) {
     unsigned int c0 = (unsigned int)counter, c1 = (unsigned int)(counter >> 32), c2 = 0, c3 = 0;
@@ -30,7 +37,9 @@ __device__ __forceinline__ double uniform_open_zero(unsigned int b) { return (do
 enum Draw { NORMAL, UNIFORM, DROPOUT };
 
 template <class T, Draw KIND>
-__device__ __forceinline__ void fill_random(T* out, int n, unsigned long long seed, unsigned long long offset, double p, double scale) {
+__device__ __forceinline__ void fill_random(T* out, int n, unsigned long long seed, const unsigned long long* base,
+                                            unsigned long long offset0, double p, double scale) {
+    const unsigned long long offset = draw_offset(base, offset0);
     typedef typename TypeOps<T>::C C;
     const C pt = TypeOps<T>::to_c(TypeOps<T>::from_d(p)), sc = (C)scale;
     int counters = (n + 3) >> 2;
@@ -63,14 +72,17 @@ __device__ __forceinline__ void fill_random(T* out, int n, unsigned long long se
 }
 
 #define RANDOM_KERNELS(T, S) \
-    extern "C" __global__ void normal_##S(T* out, int n, unsigned long long seed, unsigned long long offset) { \
-        fill_random<T, NORMAL>(out, n, seed, offset, 0, 0); } \
-    extern "C" __global__ void uniform_##S(T* out, int n, unsigned long long seed, unsigned long long offset) { \
-        fill_random<T, UNIFORM>(out, n, seed, offset, 0, 0); }
+    extern "C" __global__ void normal_##S(T* out, int n, unsigned long long seed, const unsigned long long* base, \
+                                          unsigned long long offset) { \
+        fill_random<T, NORMAL>(out, n, seed, base, offset, 0, 0); } \
+    extern "C" __global__ void uniform_##S(T* out, int n, unsigned long long seed, const unsigned long long* base, \
+                                           unsigned long long offset) { \
+        fill_random<T, UNIFORM>(out, n, seed, base, offset, 0, 0); }
 
 #define DROPOUT_KERNELS(T, S) \
-    extern "C" __global__ void dropout_mask_##S(T* out, int n, unsigned long long seed, unsigned long long offset, double p, double scale) { \
-        fill_random<T, DROPOUT>(out, n, seed, offset, p, scale); }
+    extern "C" __global__ void dropout_mask_##S(T* out, int n, unsigned long long seed, const unsigned long long* base, \
+                                                unsigned long long offset, double p, double scale) { \
+        fill_random<T, DROPOUT>(out, n, seed, base, offset, p, scale); }
 
 DROPOUT_KERNELS(float, f32)
 DROPOUT_KERNELS(bf16, bf16)
@@ -82,8 +94,9 @@ RANDOM_KERNELS(half16, f16)
 RANDOM_KERNELS(double, f64)
 
 // Integers in [low, low + range): low + (32 random bits, unsigned) mod range, as CpuRandom.randint.
-extern "C" __global__ void randint_i64(i64* out, int n, unsigned long long seed, unsigned long long offset, i64 low,
-                                       unsigned long long range) {
+extern "C" __global__ void randint_i64(i64* out, int n, unsigned long long seed, const unsigned long long* base,
+                                       unsigned long long offset0, i64 low, unsigned long long range) {
+    const unsigned long long offset = draw_offset(base, offset0);
     int counters = (n + 3) >> 2;
     GRID_STRIDE(c, counters) {
         unsigned int bits[4];

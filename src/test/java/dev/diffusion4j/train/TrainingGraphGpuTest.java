@@ -1,0 +1,103 @@
+package dev.diffusion4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.diffusion4j.engine.Backends;
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.F;
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.GradMode;
+import dev.diffusion4j.engine.GraphedFunction;
+import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.engine.cuda.CudaBackendFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Training steps replayed from CUDA graphs: random draws recorded in a graph follow their generators (each replay
+ * draws what the eager call at that point would), and a training run (dropout, label dropout, bf16) gives the same
+ * losses and weights, bit for bit, with graphs as without, and resumes exactly with them.
+ */
+@Tag("gpu")
+class TrainingGraphGpuTest {
+    @TempDir Path tmp;
+    private Device cuda;
+
+    @BeforeEach
+    void device() {
+        Assumptions.assumeTrue(CudaBackendFactory.available(), "no CUDA device");
+        cuda = Device.cuda(0);
+        Backends.get(cuda);
+    }
+
+    @Test
+    void drawsInAGraphFollowTheirGenerators() {
+        Generator graphed = new Generator(5, 3), eager = new Generator(5, 3);
+        try (var g = GradMode.off(); var f = new GraphedFunction("test", in -> in.get(0).add(Tensor.randn(graphed, DType.F32, cuda, 3, 33))
+                .mul(F.dropout(Tensor.ones(3, 33).to(cuda), 0.3, true, graphed)))) {
+            for (int call = 0; call < 5; call++) {
+                Tensor x = Tensor.randn(new Generator(call), 3, 33).to(cuda);
+                Tensor want = x.add(Tensor.randn(eager, DType.F32, cuda, 3, 33)).mul(F.dropout(Tensor.ones(3, 33).to(cuda), 0.3, true, eager));
+                assertArrayEquals(want.toFloatArray(), f.apply(List.of(x)).toFloatArray(), "call " + call);
+                assertEquals(eager.offset(), graphed.offset(), "call " + call);
+                graphed.advance(7);   // eager draws between calls move the replays along
+                eager.advance(7);
+            }
+            assertEquals(3, f.replays());
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) Files.copy(p, to.resolve(from.relativize(p).toString()));
+        }
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    private static String[] args(Path out, int steps) {
+        return new String[] {"train", "--out", out.toString(), "--data", "shapes:256", "--preset", "tiny", "--image-size", "16",
+            "--batch-size", "16", "--steps", Integer.toString(steps), "--checkpoint-every", "6", "--keep-checkpoints", "2", "--log-every", "1", "--sample-every", "1000",
+            "--grid-size", "4", "--sample-steps", "2", "--warmup", "3", "--dropout", "0.1", "--class-conditional", "--label-dropout", "0.2",
+            "--precision", "bf16", "--device", "cuda"};
+    }
+
+    @Test
+    void aRunIsTheSameWithGraphsAsWithoutAndResumesExactly() throws Exception {
+        Path eager = tmp.resolve("eager"), graphed = tmp.resolve("graphed"), resumed = tmp.resolve("resumed");
+        GraphedFunction.setEnabled(false);
+        try {
+            TrainerTest.run(args(eager, 12));
+        } finally {
+            GraphedFunction.setEnabled(true);
+        }
+        TrainerTest.run(args(graphed, 12));
+        List<Double> want = TrainerTest.losses(eager);
+        assertEquals(12, want.size());
+        assertTrue(want.stream().allMatch(Double::isFinite), want.toString());
+        assertEquals(want, TrainerTest.losses(graphed));
+        String last = "checkpoints/step-0000012/";
+        for (String f : List.of("model.safetensors", "ema.safetensors", "optimizer.safetensors"))
+            assertArrayEquals(Files.readAllBytes(eager.resolve(last + f)), Files.readAllBytes(graphed.resolve(last + f)), f);
+
+        // the graphed run resumed from its step-6 checkpoint (its later one removed) with graphs again
+        copyTree(graphed, resumed);
+        deleteTree(resumed.resolve("checkpoints/step-0000012"));
+        TrainerTest.run("train", "--out", resumed.toString(), "--resume");
+        assertEquals(want, TrainerTest.losses(resumed));
+        assertArrayEquals(Files.readAllBytes(eager.resolve(last + "model.safetensors")), Files.readAllBytes(resumed.resolve(last + "model.safetensors")));
+    }
+}
