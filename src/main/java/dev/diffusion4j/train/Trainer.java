@@ -194,11 +194,16 @@ public final class Trainer {
             // step and every step of a data-parallel run (which reads its loss to all-reduce it) are read at once.
             PendingStep pending = null;
             double stepLoss = Double.NaN, lr = Double.NaN;
+            boolean graphNoted = false;
             while (step < cfg.steps()) {
                 long t0 = System.nanoTime();
                 // [loss, gradient norm], still on the device
                 Tensor[] values = stepGraph != null ? graphedStep(stepGraph, loader, n) : eagerStep(loader, oc);
                 Tensor lossSum = values[0], norm = values[1];
+                if (stepGraph != null && !graphNoted && stepGraph.replays() > 0) {
+                    graphNoted = true;
+                    listener.onNote("training steps replay a CUDA graph of " + stepGraph.operations() + " operations (--no-cuda-graphs runs them eagerly)");
+                }
                 lr = lrSchedule.lr(step);
                 optimizer.setLr(lr);
                 optimizer.step();

@@ -84,7 +84,12 @@ class TrainingGraphGpuTest {
         } finally {
             GraphedFunction.setEnabled(true);
         }
-        TrainerTest.run(args(graphed, 12));
+        var out = new java.io.StringWriter();
+        var cl = dev.diffusion4j.cli.Main.commandLine();
+        cl.setOut(new java.io.PrintWriter(out));
+        cl.setErr(new java.io.PrintWriter(out));
+        assertEquals(0, cl.execute(args(graphed, 12)), out.toString());
+        assertTrue(out.toString().contains("training steps replay a CUDA graph"), out.toString());
         List<Double> want = TrainerTest.losses(eager);
         assertEquals(12, want.size());
         assertTrue(want.stream().allMatch(Double::isFinite), want.toString());
