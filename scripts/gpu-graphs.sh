@@ -7,8 +7,9 @@
 #   ditab   DiT-S/2 b256: the backward attention kernels pipelined or not (the GPU tests with them first), ROUNDS times
 #           (default 1), no torch.compile
 #   sample  diffuse sample as a user runs it, with and without --no-cuda-graphs
-#   train   training steps graphed or not (-Ddiffusion4j.cuda.graphs=false): fmnist-small and ddpm-cifar10 b128, DiT-S/2 b256,
-#           ROUNDS times (default 1), no torch.compile
+#   train   graphs on and off (-Ddiffusion4j.cuda.graphs=false; both the training steps and the sampling forwards):
+#           fmnist-small and ddpm-cifar10 b128 beside torch.compile (TORCH=0 skips it), then DiT-S/2 b256 without it (DIT=0
+#           skips it)
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
 [ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
@@ -52,9 +53,14 @@ case "$part" in
     TEST_OPTS=-Ddiffusion4j.cuda.attentionBackwardPipeline=true bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU"
     el dit-s/2 attention backward A/B
     RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.attentionBackwardPipeline=true" CFGS="dit-s/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
-  train)
-    el training graphs A/B
-    RUNS="$AB" CFGS="fmnist-small:128 ddpm-cifar10:128 dit-s/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
+  train)   # training steps graphed or not, beside torch.compile for the U-Nets
+    for cfg in fmnist-small:fmnist cifar:cifar; do
+      preset=${cfg%%:*}; [ $preset = cifar ] && preset=ddpm-cifar10
+      el $preset
+      RUNS="$AB" CFGS="$preset:128" bash $B/gpu-ab.sh
+      [ "${TORCH:-1}" = 1 ] && timeout 150 python3 $B/bench/ddpm_unet.py --cfg ${cfg##*:} --batch 128 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /"
+    done
+    [ "${DIT:-1}" = 1 ] && el dit-s/2 && RUNS="$AB" CFGS="dit-s/2:256" bash $B/gpu-ab.sh ;;
   tests)
     el all tests
     bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU" ;;
