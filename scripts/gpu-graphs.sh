@@ -7,7 +7,7 @@
 #   ditab   DiT-S/2 b256: the backward attention kernels pipelined or not (the GPU tests with them first), ROUNDS times
 #           (default 1), no torch.compile
 #   sample  diffuse sample as a user runs it, with and without --no-cuda-graphs
-#   train   graphs on and off (-Ddiffusion4j.cuda.graphs=false; both the training steps and the sampling forwards):
+#   train   training-step graphs on (-Ddiffusion4j.cuda.trainingGraphs=true) and off (the default; sampling graphs on in both):
 #           fmnist-small and ddpm-cifar10 b128 beside torch.compile (TORCH=0 skips it), then DiT-S/2 b256 without it (DIT=0
 #           skips it)
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)
@@ -25,6 +25,7 @@ if [ -z "${SKIP_GRAPH_TESTS:-}" ]; then   # SKIP_GRAPH_TESTS=1 where PART has te
   grep -A12 "✘" $OUT/graph-tests.log | head -60
 fi
 AB="diffusion4j diffusion4j@-Ddiffusion4j.cuda.graphs=false"
+TRAIN_AB="diffusion4j@-Ddiffusion4j.cuda.trainingGraphs=true diffusion4j"   # training-step graphs are off by default
 for part in ${PART:-unet}; do
 case "$part" in
   unet)
@@ -57,10 +58,10 @@ case "$part" in
     for cfg in fmnist-small:fmnist cifar:cifar; do
       preset=${cfg%%:*}; [ $preset = cifar ] && preset=ddpm-cifar10
       el $preset
-      RUNS="$AB" CFGS="$preset:128" bash $B/gpu-ab.sh
+      RUNS="$TRAIN_AB" CFGS="$preset:128" bash $B/gpu-ab.sh
       [ "${TORCH:-1}" = 1 ] && timeout 150 python3 $B/bench/ddpm_unet.py --cfg ${cfg##*:} --batch 128 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /"
     done
-    [ "${DIT:-1}" = 1 ] && el dit-s/2 && RUNS="$AB" CFGS="dit-s/2:256" bash $B/gpu-ab.sh ;;
+    [ "${DIT:-1}" = 1 ] && el dit-s/2 && RUNS="$TRAIN_AB" CFGS="dit-s/2:256" bash $B/gpu-ab.sh ;;
   tests)
     el all tests
     bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU" ;;

@@ -162,9 +162,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto (CUDA when available). Default: ${DEFAULT-VALUE}.")
     String device;
 
-    @Option(names = "--no-cuda-graphs", description = "On CUDA, run every training step eagerly instead of replaying its forward, backward and "
-            + "gradient clipping from a CUDA graph (by default recorded at the second step for runs of one micro-batch on one device, "
-            + "unconditional or class-conditional), and the sample grids' network calls too.")
+    @Option(names = "--no-cuda-graphs", description = "On CUDA, run the sample grids' network calls eagerly instead of replaying them from CUDA "
+            + "graphs, and the training steps too where -Ddiffusion4j.cuda.trainingGraphs=true (experimental, off by default) would graph them.")
     void noCudaGraphs(boolean off) { dev.diffusion4j.engine.GraphedFunction.setEnabled(!off); }
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",

@@ -86,23 +86,30 @@ public final class GaussianDiffusion {
 
     /**
      * table[t_n] for each batch element, as [N, 1, ..., 1] with {@code like}'s rank, dtype and device; a 0-d tensor
-     * when all t_n are equal (sampler steps), which {@link Coefs} multiplies as a scalar. Timesteps whose values the
-     * host knows ({@link #timesteps(long[], Device)}) are looked up on the host; any other t (a graph's input buffer,
-     * say) is gathered on its device from the table uploaded once, with no read back (and no check of its range).
+     * when all t_n are equal and known on the host (sampler steps), which {@link Coefs} multiplies as a scalar. On the
+     * CPU the values are looked up on the host; on a GPU they are gathered there from the table uploaded once, with
+     * nothing uploaded per call and t never read back (a t the host does not know, a graph's input buffer say, is not
+     * range-checked).
      */
     Tensor coef(double[] table, Tensor t, Tensor like) {
         long[] ts = HostTimesteps.known(t);
-        if (ts == null && t.device().isCuda()) return gatheredCoef(table, t, like);
-        if (ts == null) ts = t.toLongArray();   // free on the CPU
-        double[] v = new double[ts.length];
-        boolean uniform = true;
-        for (int i = 0; i < ts.length; i++) {
-            if (ts[i] < 0 || ts[i] >= table.length) throw new IndexOutOfBoundsException("timestep " + ts[i] + " outside [0, " + table.length + ")");
-            v[i] = table[(int) ts[i]];
-            uniform &= ts[i] == ts[0];
+        if (ts == null && !t.device().isCuda()) ts = t.toLongArray();   // free on the CPU
+        if (ts != null) {
+            boolean uniform = true;
+            for (long x : ts) {
+                if (x < 0 || x >= table.length) throw new IndexOutOfBoundsException("timestep " + x + " outside [0, " + table.length + ")");
+                uniform &= x == ts[0];
+            }
+            if (uniform && ts.length > 0) return Tensor.scalar(table[(int) ts[0]], like.dtype(), like.device());
+            if (!like.device().isCuda()) {
+                double[] v = new double[ts.length];
+                for (int i = 0; i < ts.length; i++) v[i] = table[(int) ts[i]];
+                return Tensor.of(v, coefShape(ts.length, like)).to(like.dtype());
+            }
         }
-        if (uniform && ts.length > 0) return Tensor.scalar(v[0], like.dtype(), like.device());
-        return Tensor.of(v, coefShape(ts.length, like)).to(like.dtype()).to(like.device());
+        // on a GPU: gathered there from the table uploaded at the first such call (an eager step's, before any graph
+        // recording, which could not upload it)
+        return gatheredCoef(table, t, like);
     }
 
     /** {@link #coef}'s device path: table[t_n] gathered where t lives, as [N, 1, ..., 1]. */

@@ -33,9 +33,10 @@ import java.util.Map;
  * a learned variance's extra channels stay out of the loss, as in dit.py): training steps (Adam lr 2e-4, gradient clipping at
  * 1.0, MSE on eps under the linear schedule, T=1000) in images/s, and no-grad sampling forwards at a fixed t in
  * image-NFEs/s, each after warm-up steps, with one device sync at the end of each timed loop. On CUDA both go through
- * the paths the trainer and the samplers take: a step's forward, backward and clipping, and a sampling forward, are
- * replayed from CUDA graphs ({@code "train_cuda_graphs"} and {@code "sample_cuda_graphs"} in the JSON say whether the
- * timed ones were; -Ddiffusion4j.cuda.graphs=false or --no-cuda-graphs runs them eagerly).
+ * the paths the trainer and the samplers take: a sampling forward is replayed from a CUDA graph, and so is a step's
+ * forward, backward and clipping with -Ddiffusion4j.cuda.trainingGraphs=true ({@code "sample_cuda_graphs"} and
+ * {@code "train_cuda_graphs"} in the JSON say whether the timed ones were; -Ddiffusion4j.cuda.graphs=false or
+ * --no-cuda-graphs runs both eagerly).
  *
  * <p>The first sampling forward is counted by a {@link FlopCounter}: its FLOPs per image (matmuls, convolutions and
  * attention products, 2 per multiply-add; DiT-S/2 gives 12.11 GFLOP, twice the DiT paper's 6.06 G multiply-adds) turn

@@ -16,6 +16,7 @@ import dev.diffusion4j.engine.cuda.CudaBackendFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -23,9 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Training steps replayed from CUDA graphs: random draws recorded in a graph follow their generators (each replay
- * draws what the eager call at that point would), and a training run (dropout, label dropout, bf16) gives the same
- * losses and weights, bit for bit, with graphs as without, and resumes exactly with them.
+ * Training steps replayed from CUDA graphs (-Ddiffusion4j.cuda.trainingGraphs=true, turned on here): random draws
+ * recorded in a graph follow their generators (each replay draws what the eager call at that point would), and a
+ * training run (dropout, label dropout, bf16) gives the same losses and weights, bit for bit, with graphs as without,
+ * and resumes exactly with them.
  */
 @Tag("gpu")
 class TrainingGraphGpuTest {
@@ -37,16 +39,20 @@ class TrainingGraphGpuTest {
         Assumptions.assumeTrue(CudaBackendFactory.available(), "no CUDA device");
         cuda = Device.cuda(0);
         Backends.get(cuda);
+        GraphedFunction.setTrainingStepsEnabled(true);   // experimental, off by default
     }
+
+    @AfterEach
+    void defaults() { GraphedFunction.setTrainingStepsEnabled(false); }
 
     @Test
     void drawsInAGraphFollowTheirGenerators() {
         Generator graphed = new Generator(5, 3), eager = new Generator(5, 3);
         try (var g = GradMode.off(); var f = new GraphedFunction("test", in -> in.get(0).add(Tensor.randn(graphed, DType.F32, cuda, 3, 33))
-                .mul(F.dropout(Tensor.ones(3, 33).to(cuda), 0.3, true, graphed)))) {
+                .mul(F.dropout(Tensor.full(1, DType.F32, cuda, 3, 33), 0.3, true, graphed)))) {
             for (int call = 0; call < 5; call++) {
                 Tensor x = Tensor.randn(new Generator(call), 3, 33).to(cuda);
-                Tensor want = x.add(Tensor.randn(eager, DType.F32, cuda, 3, 33)).mul(F.dropout(Tensor.ones(3, 33).to(cuda), 0.3, true, eager));
+                Tensor want = x.add(Tensor.randn(eager, DType.F32, cuda, 3, 33)).mul(F.dropout(Tensor.full(1, DType.F32, cuda, 3, 33), 0.3, true, eager));
                 assertArrayEquals(want.toFloatArray(), f.apply(List.of(x)).toFloatArray(), "call " + call);
                 assertEquals(eager.offset(), graphed.offset(), "call " + call);
                 graphed.advance(7);   // eager draws between calls move the replays along

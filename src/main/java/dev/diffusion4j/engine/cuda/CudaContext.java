@@ -3,6 +3,7 @@ package dev.diffusion4j.engine.cuda;
 import java.lang.foreign.Arena;
 import dev.diffusion4j.engine.GraphCaptureException;
 import dev.diffusion4j.engine.GraphRandom;
+import dev.diffusion4j.engine.GraphedFunction;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -91,7 +92,8 @@ public final class CudaContext implements AutoCloseable {
         DeviceBuffer slots = allocator.allocate(8L * GraphRandom.MAX_STREAMS);
         CudaAllocator.GraphPool pool = allocator.beginCapture();
         capturingThread = Thread.currentThread();
-        GraphRandom random = GraphRandom.begin(slots.address());
+        // random draws follow their generators only where training-step graphs are on; else a draw refuses the capture
+        GraphRandom random = GraphedFunction.trainingStepsEnabled() ? GraphRandom.begin(slots.address()) : null;
         Throwable failure = null;
         long graph = 0;
         List<GraphRandom.Stream> streams = List.of();
@@ -108,7 +110,7 @@ public final class CudaContext implements AutoCloseable {
                 else failure.addSuppressed(e);
             }
             try {
-                streams = random.end();
+                if (random != null) streams = random.end();
             } catch (GraphCaptureException e) {
                 if (failure == null) failure = e;
                 else failure.addSuppressed(e);
