@@ -7,6 +7,7 @@
 #   gn_harness.cpp    the split group norm (norm.cu's gn_stats, gn_apply, gn_bwd_planes/rows/apply) and its
 #                     channels-last kernels (*_cl), with and without SiLU
 #   gated_harness.cpp DiT's one-pass gated residual (binary.cu's gated_add), its three type combinations, vectorised or not
+#   random_harness.cpp random.cu's Philox draws: the known answer, offsets given directly or through a graph's slot
 # Needs g++ with C++20 and python3; about three minutes on two cores. From anywhere: bash scripts/cuda-emulator/run.sh
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +18,10 @@ python3 "$HERE/prep.py" "$K" "$W/kern.inc"
 cp "$HERE/emu_shim.h" "$HERE/harness.cpp" "$W/"
 mkdir -p "$W/norm" && python3 "$HERE/prep.py" "$K" "$W/norm/kern.inc" norm && cp "$HERE/emu_shim.h" "$HERE/harness_values.h" "$HERE/norm_harness.cpp" "$HERE/gn_harness.cpp" "$W/norm/"
 mkdir -p "$W/binary" && python3 "$HERE/prep.py" "$K" "$W/binary/kern.inc" binary && cp "$HERE/emu_shim.h" "$HERE/harness_values.h" "$HERE/gated_harness.cpp" "$W/binary/"
+mkdir -p "$W/random" && python3 "$HERE/prep.py" "$K" "$W/random/kern.inc" random && cp "$HERE/emu_shim.h" "$HERE/random_harness.cpp" "$W/random/"
 rc=0
+g++ -std=c++20 -O1 -pthread "$W/random/random_harness.cpp" -o "$W/random/r"
+"$W/random/r" || rc=1
 g++ -std=c++20 -O1 -pthread "$W/binary/gated_harness.cpp" -o "$W/binary/g"
 "$W/binary/g" || rc=1
 g++ -std=c++20 -O1 -pthread "$W/norm/norm_harness.cpp" -o "$W/norm/n"
