@@ -30,7 +30,7 @@ public final class GaussianDiffusion {
     private final VarianceType varianceType;
     private final Decoder decoder;
     private final int[] timestepMap;         // model timestep per index; null = identity
-    private final double[] logBetas, fixedLargeVariance, fixedLargeLogVariance;
+    private final double[] logBetas, fixedLargeVariance, fixedLargeLogVariance, oneMinusAlphaBar;
     /** Coefficient tables on devices, by table (identity), then device and dtype: see {@link #coef}. */
     private final java.util.Map<double[], java.util.Map<String, Tensor>> deviceTables = new java.util.IdentityHashMap<>();
     /** A loss weighting's weight per timestep (looked up like a coefficient). */
@@ -47,6 +47,7 @@ public final class GaussianDiffusion {
         this.decoder = decoder;
         this.timestepMap = timestepMap;
         int n = schedule.steps();
+        oneMinusAlphaBar = oneMinus(schedule.alphaBar);   // a field: device tables are cached by the table's identity
         logBetas = new double[n];
         fixedLargeVariance = new double[n];
         fixedLargeLogVariance = new double[n];
@@ -88,8 +89,8 @@ public final class GaussianDiffusion {
      * table[t_n] for each batch element, as [N, 1, ..., 1] with {@code like}'s rank, dtype and device; a 0-d tensor
      * when all t_n are equal and known on the host (sampler steps), which {@link Coefs} multiplies as a scalar. On the
      * CPU the values are looked up on the host; on a GPU they are gathered there from the table uploaded once, with
-     * nothing uploaded per call and t never read back (a t the host does not know, a graph's input buffer say, is not
-     * range-checked).
+     * nothing uploaded per call and t never read back (a t the host does not know, a graph's input buffer say, is
+     * range-checked by the index kernel, whose flag the next read from the device reports).
      */
     Tensor coef(double[] table, Tensor t, Tensor like) {
         long[] ts = HostTimesteps.known(t);
@@ -164,7 +165,7 @@ public final class GaussianDiffusion {
     /** q(x_t | x_0) = N(sqrt(alpha_bar) x_0, (1 - alpha_bar) I). */
     public Gaussian qMeanVariance(Tensor x0, Tensor t) {
         return new Gaussian(Coefs.mul(x0, coef(schedule.sqrtAlphaBar, t, x0)),
-                coef(oneMinus(schedule.alphaBar), t, x0), coef(schedule.logOneMinusAlphaBar, t, x0));
+                coef(oneMinusAlphaBar, t, x0), coef(schedule.logOneMinusAlphaBar, t, x0));
     }
 
     /** A draw from q(x_t | x_0) by the closed form sqrt(alpha_bar) x_0 + sqrt(1 - alpha_bar) noise. */

@@ -19,8 +19,8 @@ import java.util.Map;
  * recording on the recording thread.
  */
 public final class GraphRandom {
-    /** Generators one recording can follow (device slots). */
-    public static final int MAX_STREAMS = 16;
+    /** Generators one recording can follow (device slots): a U-Net's dropout layers each have their own (ddpm-cifar10: 22). */
+    public static final int MAX_STREAMS = 1024;
     private static final ThreadLocal<GraphRandom> CURRENT = new ThreadLocal<>();
 
     /** A generator the recording drew from: where it stood at the first draw, and how far the recording moved it. */

@@ -198,7 +198,7 @@ public final class Trainer {
             while (step < cfg.steps()) {
                 long t0 = System.nanoTime();
                 // [loss, gradient norm], still on the device
-                Tensor[] values = stepGraph != null ? graphedStep(stepGraph, loader, n) : eagerStep(loader, oc);
+                Tensor[] values = stepGraph != null ? graphedStep(stepGraph, loader) : eagerStep(loader, oc);
                 Tensor lossSum = values[0], norm = values[1];
                 if (stepGraph != null && !graphNoted && stepGraph.replays() > 0) {
                     graphNoted = true;
@@ -286,22 +286,26 @@ public final class Trainer {
      * A step through {@code graph} ({@link #stepWork}, replayed from a CUDA graph once recorded): the host's draws
      * (labels dropped, timesteps) are made here, in an eager step's order; the rest replays. [loss, gradient norm].
      */
-    private Tensor[] graphedStep(GraphedFunction graph, DataLoader loader, int n) {
+    private Tensor[] graphedStep(GraphedFunction graph, DataLoader loader) {
         Batch b = loader.next();
         Tensor x0 = Tensor.of(b.images(), b.n(), b.c(), b.h(), b.w()).to(device);
         Conditioning c = conditioning(b);
-        Tensor t = timesteps.sample(n, gen).timesteps(device);
+        TimestepSampler.Draw draw = timesteps.sample(b.n(), gen);
+        if (!draw.unitWeights()) throw new IllegalStateException("a graphed step needs unit importance weights (a uniform timestep sampler)");
+        Tensor t = draw.timesteps(device);
         Tensor values = graph.apply(java.util.Arrays.asList(x0, t, c == null ? null : c.get(NetworkDenoiser.LABEL)));
         return new Tensor[] {values.select(0, 0), values.select(0, 1)};
     }
 
     /**
      * Whether a step runs as {@link #graphedStep} (on CUDA, replayed from a CUDA graph): one micro-batch on one device,
-     * timesteps drawn uniformly (a learning sampler reads its losses back), and conditioning that is labels or nothing
-     * (a text run encodes its captions, a super-resolution run degrades its images, in the step).
+     * timesteps drawn uniformly (a learning sampler reads its losses back), conditioning that is labels or nothing
+     * (a text run encodes its captions, a super-resolution run degrades its images, in the step), and the simple loss
+     * on an unrespaced schedule (the variational bound's terms and a respaced model's timesteps are looked up on the host).
      */
     private boolean graphableStep() {
-        return dp == null && cfg.optim().gradAccum() == 1 && !timesteps.learnsFromLosses() && text == null && superRes == null;
+        return dp == null && cfg.optim().gradAccum() == 1 && !timesteps.learnsFromLosses() && text == null && superRes == null
+                && loss.objective() == LossConfig.Objective.SIMPLE && !diffusion.isRespaced();
     }
 
     /**

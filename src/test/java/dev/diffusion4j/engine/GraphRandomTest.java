@@ -81,6 +81,18 @@ class GraphRandomTest {
     }
 
     @Test
+    void aRecordingFollowsAsManyGeneratorsAsItHasSlots() {
+        GraphRandom r = GraphRandom.begin(SLOTS);
+        for (int i = 0; i < GraphRandom.MAX_STREAMS; i++) {
+            Generator g = new Generator(i, 7);
+            assertEquals(new GraphRandom.Claim(SLOTS + 8L * i, 0), r.claim(i, g.advance(1)));
+        }
+        Generator extra = new Generator(-1);
+        assertThrows(GraphCaptureException.class, () -> r.claim(-1, extra.advance(1)));
+        assertTrue(GraphRandom.MAX_STREAMS >= 64, "a U-Net's dropout layers each have a generator");
+    }
+
+    @Test
     void drawsOutsideARecordingAreNotFollowed() {
         Generator g = new Generator(1);
         g.advance(3);

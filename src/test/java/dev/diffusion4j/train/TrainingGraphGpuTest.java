@@ -46,6 +46,27 @@ class TrainingGraphGpuTest {
     void defaults() { GraphedFunction.setTrainingStepsEnabled(false); }
 
     @Test
+    void aRecordingFollowsMoreGeneratorsThanAUNetHasDropoutLayers() {
+        List<Generator> graphed = new java.util.ArrayList<>(), eager = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            graphed.add(new Generator(100 + i));
+            eager.add(new Generator(100 + i));
+        }
+        java.util.function.BiFunction<Tensor, List<Generator>, Tensor> body = (x, gens) -> {
+            Tensor y = x;
+            for (Generator g : gens) y = F.dropout(y, 0.1, true, g);
+            return y;
+        };
+        try (var g = GradMode.off(); var f = new GraphedFunction("test", in -> body.apply(in.get(0), graphed))) {
+            for (int call = 0; call < 4; call++) {
+                Tensor x = Tensor.randn(new Generator(call), 4, 64).to(cuda);
+                assertArrayEquals(body.apply(x, eager).toFloatArray(), f.apply(List.of(x)).toFloatArray(), "call " + call);
+            }
+            assertEquals(2, f.replays());
+        }
+    }
+
+    @Test
     void drawsInAGraphFollowTheirGenerators() {
         Generator graphed = new Generator(5, 3), eager = new Generator(5, 3);
         try (var g = GradMode.off(); var f = new GraphedFunction("test", in -> in.get(0).add(Tensor.randn(graphed, DType.F32, cuda, 3, 33))

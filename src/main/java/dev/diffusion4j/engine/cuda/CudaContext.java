@@ -90,14 +90,21 @@ public final class CudaContext implements AutoCloseable {
         if (LaunchProfile.ENABLED) throw new GraphCaptureException("the launch profiler times each kernel with events");
         // the random draws' offset slots (GraphRandom), outside the graph's pool: the host writes them before each replay
         DeviceBuffer slots = allocator.allocate(8L * GraphRandom.MAX_STREAMS);
-        CudaAllocator.GraphPool pool = allocator.beginCapture();
+        CudaAllocator.GraphPool pool;
+        try {
+            pool = allocator.beginCapture();
+        } catch (RuntimeException | Error e) {
+            slots.close();
+            throw e;
+        }
         capturingThread = Thread.currentThread();
-        // random draws follow their generators only where training-step graphs are on; else a draw refuses the capture
-        GraphRandom random = GraphedFunction.trainingStepsEnabled() ? GraphRandom.begin(slots.address()) : null;
+        GraphRandom random = null;
         Throwable failure = null;
         long graph = 0;
         List<GraphRandom.Stream> streams = List.of();
         try {
+            // random draws follow their generators only where training-step graphs are on; else a draw refuses the capture
+            if (GraphedFunction.trainingStepsEnabled()) random = GraphRandom.begin(slots.address());
             DriverApi.streamBeginCapture(stream, DriverApi.CU_STREAM_CAPTURE_MODE_RELAXED);
             work.run();
         } catch (Throwable e) {

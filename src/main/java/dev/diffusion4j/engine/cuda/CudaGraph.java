@@ -40,9 +40,6 @@ public final class CudaGraph implements CapturedGraph {
         DriverApi.graphLaunch(exec, context.stream());
     }
 
-    /** The generators the recorded draws follow (empty without random draws). */
-    public List<GraphRandom.Stream> randomStreams() { return streams; }
-
     @Override
     public long operations() {
         return nodes;
