@@ -31,6 +31,13 @@ public final class Parameter {
     /** The leaf tensor to compute with. */
     public Tensor data() { return data; }
 
+    /** The tensors the parameters hold now (e.g. whose gradients a recorded training step writes). */
+    public static java.util.List<Tensor> dataOf(java.util.List<Parameter> params) {
+        java.util.List<Tensor> ts = new java.util.ArrayList<>(params.size());
+        for (Parameter p : params) ts.add(p.data);
+        return ts;
+    }
+
     public Tensor grad() { return data.grad(); }
     public void setGrad(Tensor g) { data.setGrad(g); }
     public void zeroGrad() { data.zeroGrad(); }

@@ -22,6 +22,7 @@ import dev.diffusion4j.engine.cuda.LaunchProfile;
 import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.ModelConfig;
 import dev.diffusion4j.models.NetworkDenoiser;
+import dev.diffusion4j.nn.Parameter;
 import dev.diffusion4j.nn.optim.AdamConfig;
 import dev.diffusion4j.nn.optim.AdamW;
 import dev.diffusion4j.nn.optim.GradClip;
@@ -105,7 +106,7 @@ public final class StepBenchmark {
         double loss, train;
         boolean trainGraphed;
         try (GraphedFunction graph = GraphedFunction.trainingStep("the training step",
-                in -> stepWork(model, opt, diffusion, gen, precision, in), () -> parameterTensors(model))) {
+                in -> stepWork(model, opt, diffusion, gen, precision, in), () -> Parameter.dataOf(model.parameters()))) {
             for (long w0 = System.nanoTime(); warming(warmed, warmup, w0, warmupSeconds); warmed++)
                 last = step(graph, opt, diffusion, x0, labels, gen);
             if (last != null) last.item();                      // sync before the clock starts
@@ -149,12 +150,6 @@ public final class StepBenchmark {
         double peak = Backends.get(device) instanceof CudaBackend cuda ? cuda.context().properties().peakBf16DenseFlops() : 0;
         return new Result(preset, device.toString(), precision, model.numParameters(), batch, warmed, train, trainGraphed, sampleBatch, sample, graphed,
                 loss, memory, forwardFlops, peak);
-    }
-
-    private static java.util.List<Tensor> parameterTensors(DenoisingNetwork model) {
-        java.util.List<Tensor> ts = new java.util.ArrayList<>();
-        for (var p : model.parameters()) ts.add(p.data());
-        return ts;
     }
 
     /** Whether a warm-up that began at {@code since} (nanoTime) and has run {@code done} goes on: until both minima are met. */

@@ -22,6 +22,7 @@ import dev.diffusion4j.models.DenoisingNetwork;
 import dev.diffusion4j.models.ModelConfig;
 import dev.diffusion4j.models.NetworkDenoiser;
 import dev.diffusion4j.nn.Ema;
+import dev.diffusion4j.nn.Parameter;
 import dev.diffusion4j.nn.StateDicts;
 import dev.diffusion4j.nn.optim.AdamW;
 import dev.diffusion4j.nn.optim.GradClip;
@@ -186,7 +187,7 @@ public final class Trainer {
                 .startAt(from.loaderEpoch(), from.loaderPosition()).build();
              MetricsLog log = lead ? new MetricsLog(run.metricsFile()) : null;
              // null where a step cannot be graphed; on the CPU it runs eagerly; closing frees a graph's memory
-             GraphedFunction stepGraph = graphableStep() ? GraphedFunction.trainingStep("the training step", this::stepWork, this::trainableTensors) : null) {
+             GraphedFunction stepGraph = graphableStep() ? GraphedFunction.trainingStep("the training step", this::stepWork, () -> Parameter.dataOf(trainable)) : null) {
             model.train();
             if (dp != null) dp.start(trainable);
             // A step's loss and gradient norm stay on the device until the next step has been queued, so a GPU is never
@@ -328,12 +329,6 @@ public final class Trainer {
     private Tensor clipGradients() {
         double clip = cfg.optim().gradClip();
         return clip > 0 ? GradClip.clipGradNormOnDevice(trainable, clip) : GradClip.gradNormOnDevice(trainable);
-    }
-
-    private java.util.List<Tensor> trainableTensors() {
-        java.util.List<Tensor> ts = new java.util.ArrayList<>(trainable.size());
-        for (var p : trainable) ts.add(p.data());
-        return ts;
     }
 
     /** A queued step whose loss (the accumulated micro-batch losses) and gradient norm are still on the device. */
