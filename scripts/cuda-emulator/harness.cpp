@@ -27,14 +27,14 @@ static void run(const char* name, int nb, int Lq, int Lk, int D, int Dv, FWD fwd
     std::vector<float> lse((size_t)nb * Lq), di((size_t)nb * Lq);
     float scale = 1.f / std::sqrt((float)D);
     int gyq = (Lq + 63) / 64, gyk = (Lk + 63) / 64;
-    launch(nb, gyq, smemF, [&] { fwd(q.data(), (long long)Lq * D, 0LL, (long long)D, 1LL, k.data(), (long long)Lk * D, 0LL, (long long)D, 1LL,
+    launch(nb * gyq, 1, smemF, [&] { fwd(q.data(), (long long)Lq * D, 0LL, (long long)D, 1LL, k.data(), (long long)Lk * D, 0LL, (long long)D, 1LL,
                                      v.data(), (long long)Lk * Dv, 0LL, (long long)Dv, 1LL, out.data(), (long long)Lq * Dv, 0LL, (long long)Dv, 1LL,
                                      lse.data(), 1, Lq, Lk, D, Dv, scale); });
     for (int r = 0; r < nb * Lq; r++) { float s = 0; for (int c = 0; c < Dv; c++) s += val(go[(size_t)r * Dv + c]) * val(out[(size_t)r * Dv + c]); di[r] = s; }
-    launch(nb, gyq, smemQ, [&] { dq(q.data(), (long long)Lq * D, 0LL, (long long)D, 1LL, k.data(), (long long)Lk * D, 0LL, (long long)D, 1LL,
+    launch(nb * gyq, 1, smemQ, [&] { dq(q.data(), (long long)Lq * D, 0LL, (long long)D, 1LL, k.data(), (long long)Lk * D, 0LL, (long long)D, 1LL,
                                     v.data(), (long long)Lk * Dv, 0LL, (long long)Dv, 1LL, go.data(), (long long)Lq * Dv, 0LL, (long long)Dv, 1LL,
                                     lse.data(), di.data(), gq.data(), (long long)Lq * D, 0LL, (long long)D, 1LL, 1, Lq, Lk, D, Dv, scale); });
-    launch(nb, gyk, smemKV, [&] { dkdv(q.data(), (long long)Lq * D, 0LL, (long long)D, 1LL, k.data(), (long long)Lk * D, 0LL, (long long)D, 1LL,
+    launch(nb * gyk, 1, smemKV, [&] { dkdv(q.data(), (long long)Lq * D, 0LL, (long long)D, 1LL, k.data(), (long long)Lk * D, 0LL, (long long)D, 1LL,
                                       v.data(), (long long)Lk * Dv, 0LL, (long long)Dv, 1LL, go.data(), (long long)Lq * Dv, 0LL, (long long)Dv, 1LL,
                                       lse.data(), di.data(), gk.data(), (long long)Lk * D, 0LL, (long long)D, 1LL,
                                       gv.data(), (long long)Lk * Dv, 0LL, (long long)Dv, 1LL, 1, Lq, Lk, D, Dv, scale); });

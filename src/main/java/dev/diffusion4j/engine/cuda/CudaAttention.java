@@ -34,7 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * than {@link #AUTO_MIN_SCORES_BYTES}. {@code never} turns both sets off.
  */
 final class CudaAttention {
-    private static final int MAX_GRID_Y = 65535;   // row tiles go along grid y
+    private static final int MAX_GRID_Y = 65535;   // attention.cu's row tiles go along grid y
     /** Where auto turns to the fused path: the size of the probabilities the composed path would keep. */
     static final long AUTO_MIN_SCORES_BYTES = 256L << 20;
     /** The largest [..., Lq, Lk] f32 scores a TF32 backward recomputes (DiT-B/2 at batch 256: 805 MB); beyond, the kernels run. */
@@ -97,7 +97,7 @@ final class CudaAttention {
     /** Whether the tensor-core forward takes operands of this dtype, head dims and lengths. */
     private boolean onTensorCores(DType t, int d, int dv, int lq, int lk) {
         return tensorCores && use != Use.NEVER && hasTensorCores && (t == DType.BF16 || t == DType.F32 && CudaBackend.allowTf32())
-                && Math.max(d, dv) <= TENSOR_CORE_MAX_HEAD_DIM && Math.max(lq, lk) <= (long) MAX_GRID_Y * MMA_TILE
+                && Math.max(d, dv) <= TENSOR_CORE_MAX_HEAD_DIM
                 && smemBytes(MmaKernel.FWD, t, padded(Math.max(d, dv)), false) <= smemLimit;   // the pipelined form only where it fits
     }
 
@@ -325,13 +325,13 @@ final class CudaAttention {
         return new String[] {"DP=" + dp, "PIPE=" + (forwardPiped ? 1 : 0), "PIPE_BWD=" + (backwardPiped ? 1 : 0)};
     }
 
-    /** A grid of (batch, 64-row tiles along rows) blocks of four warps. */
+    /** A 1-D grid of blocks of four warps, one per (batch entry, 64-row tile along rows), a batch entry's tiles adjacent. */
     private void launchMma(MmaKernel which, DType t, int dp, int batch, int rows, Object[]... args) {
         boolean fwd = forwardPiped(dp), bwd = backwardPiped(dp);
         Kernel k = kernels.get("attention_mma", which.name + "_" + CudaKernels.suffix(t), mmaDefines(dp, fwd, bwd));
         int smem = smemBytes(which, t, dp, which == MmaKernel.FWD ? fwd : bwd);
         if (smemRaised.add(k)) k.setMaxDynamicSharedMemory(smem);
-        k.launch(Dim3.of(batch, (rows + MMA_TILE - 1) / MMA_TILE), Dim3.of(MMA_THREADS), smem, concat(args));
+        k.launch(Dim3.of(Math.toIntExact((long) batch * ((rows + MMA_TILE - 1) / MMA_TILE))), Dim3.of(MMA_THREADS), smem, concat(args));
     }
 
     /** The operands on this device, each copied to contiguous memory unless its columns are adjacent already. */

@@ -192,6 +192,15 @@ __device__ __forceinline__ void zero(float (&c)[NT][4]) {
     for (int j = 0; j < NT; j++) c[j][0] = c[j][1] = c[j][2] = c[j][3] = 0.f;
 }
 
+// Blocks form a 1-D grid in which one batch entry's row tiles are adjacent: the blocks that read the same K and V (the
+// same Q and dO in the dK/dV kernel) run at about the same time, so all but the first read those tiles from L2. With
+// the batch entries along x and the tiles along y, each tile's blocks ran a whole batch apart and read them from HBM.
+__device__ __forceinline__ int block_batch(int rows) { return blockIdx.x / ((rows + TILE - 1) / TILE); }
+__device__ __forceinline__ int block_row0(int rows) {
+    const int tiles = (rows + TILE - 1) / TILE;
+    return (blockIdx.x - (blockIdx.x / tiles) * tiles) * TILE;
+}
+
 // Rows [row0, row0 + 64) x columns [0, DP) of one batch's matrix into a shared tile: [64][LDS], or transposed
 // [DP][LDT] when TRANS. Rows past `rows` and columns past `cols` become zeros. For bf16, 16-byte loads where the view
 // allows.
@@ -385,7 +394,7 @@ __device__ __forceinline__ void attn_fwd_bf16_pipelined(const View<bf16>& Q, con
     u16* sK = sQ + TILE * LDS;          // two [64][LDS] buffers
     u16* sV = sK + 2 * TILE * LDS;      // two [64][LDS] buffers
     const int r0 = (threadIdx.x >> 5) * 16;
-    const int b = blockIdx.x, q0 = blockIdx.y * TILE;
+    const int b = block_batch(Lq), q0 = block_row0(Lq);
     const long long kb = K.base(b, nb2), vb = V.base(b, nb2);
     const float sl2 = scale * LOG2E;
     cp_async_tile(sQ, Q, Q.base(b, nb2), q0, Lq, D);
@@ -414,7 +423,7 @@ __device__ __forceinline__ void attn_fwd_tc(const View<typename Ops::T> Q, const
         const View<typename Ops::T> O, float* lse, int nb2, int Lq, int Lk, int D, int Dv, float scale) {
     if constexpr (sizeof(typename Ops::E) == 2 && PIPE) {
         require_smem_bytes(Tiles<Ops>::FWD_PIPED);
-        if (chunked_forward(Q, K, V, blockIdx.x, nb2, D, Dv)) {
+        if (chunked_forward(Q, K, V, block_batch(Lq), nb2, D, Dv)) {
             attn_fwd_bf16_pipelined(Q, K, V, O, lse, nb2, Lq, Lk, D, Dv, scale);
             return;
         }
@@ -427,7 +436,7 @@ __device__ __forceinline__ void attn_fwd_tc(const View<typename Ops::T> Q, const
     E* sVt = sK + TILE * LDS;          // [DP][LDT]
     require_smem_bytes(Tiles<Ops>::FWD);
     const int r0 = (threadIdx.x >> 5) * 16;
-    const int b = blockIdx.x, q0 = blockIdx.y * TILE;
+    const int b = block_batch(Lq), q0 = block_row0(Lq);
     const long long kb = K.base(b, nb2), vb = V.base(b, nb2);
     const float sl2 = scale * LOG2E;
     load_tile<Ops, false>(sQ, Q, Q.base(b, nb2), q0, Lq, D);
@@ -490,7 +499,7 @@ __device__ __forceinline__ void attn_bwd_dq_bf16_pipelined(const View<bf16>& Q, 
     u16* sK = sG + TILE * LDS;          // two [64][LDS] buffers
     u16* sV = sK + 2 * TILE * LDS;      // two [64][LDS] buffers
     const int r0 = (threadIdx.x >> 5) * 16;
-    const int b = blockIdx.x, q0 = blockIdx.y * TILE;
+    const int b = block_batch(Lq), q0 = block_row0(Lq);
     const long long kb = K.base(b, nb2), vb = V.base(b, nb2);
     const float sl2 = scale * LOG2E;
     cp_async_tile(sQ, Q, Q.base(b, nb2), q0, Lq, D);
@@ -551,7 +560,7 @@ __device__ __forceinline__ void attn_bwd_dkdv_bf16_pipelined(const View<bf16>& Q
     float* sL = (float*)(sG + 2 * TILE * LDS);   // two rows of 64: lse of the query tile, base 2
     float* sD = sL + 2 * TILE;                   // two rows of 64: di
     const int r0 = (threadIdx.x >> 5) * 16;
-    const int b = blockIdx.x, k0 = blockIdx.y * TILE;
+    const int b = block_batch(Lk), k0 = block_row0(Lk);
     const long long qb = Q.base(b, nb2), gb = G.base(b, nb2);
     const float sl2 = scale * LOG2E;
     cp_async_tile(sK, K, K.base(b, nb2), k0, Lk, D);
@@ -597,7 +606,7 @@ __device__ __forceinline__ void attn_bwd_dq_tc(const View<typename Ops::T> Q, co
         int D, int Dv, float scale) {
     if constexpr (sizeof(typename Ops::E) == 2 && PIPE_BWD) {
         require_smem_bytes(Tiles<Ops>::DQ_PIPED);
-        if (chunked_backward(Q, K, V, G, blockIdx.x, nb2, D, Dv)) {
+        if (chunked_backward(Q, K, V, G, block_batch(Lq), nb2, D, Dv)) {
             attn_bwd_dq_bf16_pipelined(Q, K, V, G, lse, di, DQ, nb2, Lq, Lk, D, Dv, scale);
             return;
         }
@@ -612,7 +621,7 @@ __device__ __forceinline__ void attn_bwd_dq_tc(const View<typename Ops::T> Q, co
     E* sKt = sV + TILE * LDS;          // [DP][LDT]
     require_smem_bytes(Tiles<Ops>::DQ);
     const int r0 = (threadIdx.x >> 5) * 16;
-    const int b = blockIdx.x, q0 = blockIdx.y * TILE;
+    const int b = block_batch(Lq), q0 = block_row0(Lq);
     const long long kb = K.base(b, nb2), vb = V.base(b, nb2);
     const float sl2 = scale * LOG2E;
     load_tile<Ops, false>(sQ, Q, Q.base(b, nb2), q0, Lq, D);
@@ -645,7 +654,7 @@ __device__ __forceinline__ void attn_bwd_dkdv_tc(const View<typename Ops::T> Q, 
         int nb2, int Lq, int Lk, int D, int Dv, float scale) {
     if constexpr (sizeof(typename Ops::E) == 2 && PIPE_BWD) {
         require_smem_bytes(Tiles<Ops>::DKDV_PIPED);
-        if (chunked_backward(Q, K, V, G, blockIdx.x, nb2, D, Dv)) {
+        if (chunked_backward(Q, K, V, G, block_batch(Lk), nb2, D, Dv)) {
             attn_bwd_dkdv_bf16_pipelined(Q, K, V, G, lse, di, DK, DV, nb2, Lq, Lk, D, Dv, scale);
             return;
         }
@@ -663,7 +672,7 @@ __device__ __forceinline__ void attn_bwd_dkdv_tc(const View<typename Ops::T> Q, 
     float* sD = sL + TILE;                  // [64] di
     require_smem_bytes(Tiles<Ops>::DKDV);
     const int r0 = (threadIdx.x >> 5) * 16;
-    const int b = blockIdx.x, k0 = blockIdx.y * TILE;
+    const int b = block_batch(Lk), k0 = block_row0(Lk);
     const long long qb = Q.base(b, nb2), gb = G.base(b, nb2);
     const float sl2 = scale * LOG2E;
     load_tile<Ops, false>(sK, K, K.base(b, nb2), k0, Lk, D);
