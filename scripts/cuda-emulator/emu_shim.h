@@ -101,6 +101,17 @@ inline void emu_ldsm_x4_trans(unsigned (&r)[4], const unsigned short* p) {
     warp_bar[w]->arrive_and_wait();
 }
 
+// ldmatrix.sync.aligned.m8n8.x4.b16: lane L gives row L % 8 of matrix L / 8 and receives, of each matrix m, the
+// elements (row g, column 2t) and (row g, column 2t + 1), g = L / 4, t = L % 4, low half first
+inline void emu_ldsm_x4(unsigned (&r)[4], const unsigned short* p) {
+    int w = threadIdx.x / 32, l = threadIdx.x % 32;
+    xp[w][l] = p;
+    warp_bar[w]->arrive_and_wait();
+    int g = l >> 2, t = l & 3;
+    for (int m = 0; m < 4; m++) r[m] = (unsigned)xp[w][m * 8 + g][2 * t] | ((unsigned)xp[w][m * 8 + g][2 * t + 1] << 16);
+    warp_bar[w]->arrive_and_wait();
+}
+
 // Runs a kernel over a grid, `threads` emulated threads per block (a multiple of 32), blocks one after another.
 static void launch3(int gx, int gy, int gz, int threads, unsigned smem, const std::function<void()>& body) {
     emu_smem_size = smem;

@@ -18,10 +18,12 @@ s = s.replace('asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(f));', 'r = emu_tf
 s = re.sub(r'asm volatile\("mma\.sync\.aligned\.m16n8k16[^;]*;"[^;]*;', 'emu_mma(c, a, b, 16);', s, flags=re.S)
 s = re.sub(r'asm volatile\("mma\.sync\.aligned\.m16n8k8[^;]*;"[^;]*;', 'emu_mma(c, a, b, 8);', s, flags=re.S)
 s = s.replace('asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));', 'f = 0;').replace('asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));', 'h = 0;')
-# cp.async copies at once (the kernel waits for them before any use); ldmatrix gathers through emu_ldsm_x4_trans
+# cp.async copies at once (the kernel waits for them before any use); ldmatrix gathers through emu_ldsm_x4 and emu_ldsm_x4_trans
 s = re.sub(r'__device__ __forceinline__ void cp_async16\(.*?\n}\n',
            'inline void cp_async16(u16* dst, const u16* src, bool in) { if (in) memcpy(dst, src, 16); else memset(dst, 0, 16); }\n', s, flags=re.S)
 s = s.replace('asm volatile("cp.async.commit_group;");', '').replace('asm volatile("cp.async.wait_group %0;" :: "n"(N));', '')
+s = re.sub(r'__device__ __forceinline__ void ldsm_x4\(.*?\n}\n',
+           'inline void ldsm_x4(unsigned int (&r)[4], const u16* p) { emu_ldsm_x4(r, p); }\n', s, flags=re.S)
 s = re.sub(r'__device__ __forceinline__ void ldsm_x4_trans\(.*?\n}\n',
            'inline void ldsm_x4_trans(unsigned int (&r)[4], const u16* p) { emu_ldsm_x4_trans(r, p); }\n', s, flags=re.S)
 s = re.sub(r'extern "C" __global__ void __launch_bounds__\(NTHREADS\)', 'void', s)

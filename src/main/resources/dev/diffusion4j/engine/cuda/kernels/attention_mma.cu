@@ -330,6 +330,39 @@ __device__ __forceinline__ void ldsm_x4_trans(unsigned int (&r)[4], const u16* p
                  : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a));
 }
 
+// Four 8 x 8 bf16 matrices: lane L gives the address of row L % 8 of matrix L / 8 and receives, of each matrix, row
+// L / 4's elements 2 (L % 4) and 2 (L % 4) + 1.
+__device__ __forceinline__ void ldsm_x4(unsigned int (&r)[4], const u16* p) {
+    const unsigned int a = (unsigned int)__cvta_generic_to_shared(p);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a));
+}
+
+// mma_tiles for the pipelined kernels' row-major bf16 tiles, gathered with ldmatrix: each 16-wide step of the reduction
+// takes the A fragment in one x4 load and the B fragments of two column tiles in another, where load_a and load_b take
+// four and two 32-bit loads.
+template <int NT>
+__device__ __forceinline__ void mma_tiles_ldsm(float (&c)[NT][4], const u16* X, int r0, const u16* Y) {
+    static_assert(NT % 2 == 0, "column tiles go in pairs");
+    constexpr int LDS = Tiles<Bf16Ops>::LDS;
+    const int lane = threadIdx.x & 31;
+    const int arow = r0 + (lane & 7) + ((lane >> 3) & 1) * 8, acol = (lane >> 4) * 8;   // rows 0-7, 8-15 of columns 0-7, then 8-15
+    const int brow = (lane & 7) + (lane >> 4) * 8, bcol = ((lane >> 3) & 1) * 8;       // Y rows 0-7 of columns 0-7, then 8-15; rows 8-15 ...
+#pragma unroll
+    for (int k0 = 0; k0 < DP; k0 += 16) {
+        unsigned int a[4];
+        ldsm_x4(a, X + arow * LDS + k0 + acol);
+#pragma unroll
+        for (int j = 0; j < NT; j += 2) {
+            unsigned int r[4];
+            ldsm_x4(r, Y + (8 * j + brow) * LDS + k0 + bcol);
+            const unsigned int b0[2] = {r[0], r[1]}, b1[2] = {r[2], r[3]};
+            Bf16Ops::mma(c[j], a, b0);
+            Bf16Ops::mma(c[j + 1], a, b1);
+        }
+    }
+}
+
 // Rows [row0, row0 + 64) x columns [0, DP) of one batch's bf16 matrix into the [64][LDS] tile s, queued with cp.async.
 __device__ __forceinline__ void cp_async_tile(u16* s, const View<bf16>& v, long long base, int row0, int rows, int cols) {
     constexpr int LDS = Tiles<Bf16Ops>::LDS;
@@ -410,7 +443,7 @@ __device__ __forceinline__ void attn_fwd_bf16_pipelined(const View<bf16>& Q, con
         __syncthreads();
         float s[TILE / 8][4];
         zero<TILE / 8>(s);
-        mma_tiles<Bf16Ops, TILE / 8>(s, sQ, r0, sK + buf * TILE * LDS);
+        mma_tiles_ldsm<TILE / 8>(s, sQ, r0, sK + buf * TILE * LDS);
         online_softmax(s, o, m, l, k0, Lk, sl2);
         mma_from_regs_ldsm(o, s, sV + buf * TILE * LDS);
         __syncthreads();
@@ -517,8 +550,8 @@ __device__ __forceinline__ void attn_bwd_dq_bf16_pipelined(const View<bf16>& Q, 
         float s[TILE / 8][4], dp[TILE / 8][4];
         zero<TILE / 8>(s);
         zero<TILE / 8>(dp);
-        mma_tiles<Bf16Ops, TILE / 8>(s, sQ, r0, sK + buf * TILE * LDS);
-        mma_tiles<Bf16Ops, TILE / 8>(dp, sG, r0, sV + buf * TILE * LDS);
+        mma_tiles_ldsm<TILE / 8>(s, sQ, r0, sK + buf * TILE * LDS);
+        mma_tiles_ldsm<TILE / 8>(dp, sG, r0, sV + buf * TILE * LDS);
         dq_scores(s, dp, lse2, dsub, k0, Lk, sl2);
         mma_from_regs_ldsm(acc, s, sK + buf * TILE * LDS);
         __syncthreads();
@@ -582,8 +615,8 @@ __device__ __forceinline__ void attn_bwd_dkdv_bf16_pipelined(const View<bf16>& Q
         float st[TILE / 8][4], dpt[TILE / 8][4];
         zero<TILE / 8>(st);
         zero<TILE / 8>(dpt);
-        mma_tiles<Bf16Ops, TILE / 8>(st, sK, r0, q);
-        mma_tiles<Bf16Ops, TILE / 8>(dpt, sV, r0, g);
+        mma_tiles_ldsm<TILE / 8>(st, sK, r0, q);
+        mma_tiles_ldsm<TILE / 8>(dpt, sV, r0, g);
         dkdv_scores(st, dpt, sL + buf * TILE, sD + buf * TILE, sl2);
         mma_from_regs_ldsm(gv, st, g);
         mma_from_regs_ldsm(gk, dpt, q);
