@@ -78,6 +78,15 @@ public interface Backend {
         return activation == null ? y : unary(activation, y, 0, 0);
     }
 
+    /**
+     * A Linear layer's weight gradient gyᵀ x ([n, k] for gy [M, n] and x [M, k] of one type) and, when bias, its bias
+     * gradient (gy's column sums, [n]), both in gy's type; {weight, bias or null}. This default takes a product and a
+     * reduction; a backend may sum the bias gradient inside the product.
+     */
+    default Tensor[] linearWeightGradients(Tensor gy, Tensor x, boolean bias) {
+        return new Tensor[] {matmul(gy.mT(), x), bias ? reduce(ReduceOp.SUM, gy, new int[] {0}, false) : null};
+    }
+
     // ---- indexing ----
     /** out = x.index_select(dim, index); index is a 1-D I64 tensor. */
     Tensor indexSelect(Tensor x, int dim, Tensor index);

@@ -62,9 +62,10 @@ final class LinalgOps {
         return Autograd.record(out, "linear", gy -> {
             Tensor g2 = gy.reshape(-1, gy.shape(-1));
             Tensor gx = x.requiresGrad() ? gy.matmul(w) : null;
-            Tensor gw = w.requiresGrad() ? g2.mT().matmul(x.reshape(-1, x.shape(-1))) : null;
-            Tensor gb = b != null && b.requiresGrad() ? g2.sum(0, false) : null;
-            return new Tensor[] {gx, gw, gb};
+            boolean biasGrad = b != null && b.requiresGrad();
+            if (!w.requiresGrad()) return new Tensor[] {gx, null, biasGrad ? g2.sum(0, false) : null};
+            Tensor[] g = be.linearWeightGradients(g2, x.reshape(-1, x.shape(-1)), biasGrad);   // one product with the sums where it can
+            return new Tensor[] {gx, g[0], g[1]};
         }, x, w, b);
     }
 }

@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * Products with the bias add fused into the GEMM's epilogue (cuBLASLt), in the row-major terms of {@link Cublas}: C =
  * op(A)·op(B) + bias, bias [n] broadcast over C's rows, so a Linear layer's output is written once instead of written,
- * read and written again by a separate bias pass. Each shape's descriptors and heuristic choice are built on first use
+ * read and written again by a separate bias pass; and, in the backward, the weight gradient with the bias gradient
+ * summed in the same product ({@link Epilogue#BIAS_GRADIENT}). Each shape's descriptors and heuristic choice are built on first use
  * and kept (the plan also fixes the pointers' alignments, which are part of its key).
  */
 final class CublasLt implements AutoCloseable {
@@ -19,7 +20,12 @@ final class CublasLt implements AutoCloseable {
     enum Epilogue {
         BIAS(CublasLtApi.EPILOGUE_BIAS),
         /** The bias, then GELU in its tanh approximation. */
-        GELU_BIAS(CublasLtApi.EPILOGUE_GELU_BIAS);
+        GELU_BIAS(CublasLtApi.EPILOGUE_GELU_BIAS),
+        /**
+         * No bias added: the bias pointer receives op(A)'s m row sums over the reduction instead, in C's type (cuBLASLt's
+         * BGRADB, its B being our A): for C = gyᵀ·x, a Linear layer's bias gradient beside its weight gradient.
+         */
+        BIAS_GRADIENT(CublasLtApi.EPILOGUE_BGRADB);
 
         final int code;
 
@@ -61,8 +67,9 @@ final class CublasLt implements AutoCloseable {
 
     /**
      * C[m×n] = op(A)·op(B) + bias, row-major (as {@link Cublas#gemm}), bias a contiguous vector of n elements of the
-     * same type. Returns false, having queued nothing, when cuBLASLt has no algorithm for the product with this
-     * epilogue; the caller then composes it.
+     * same type (for {@link Epilogue#BIAS_GRADIENT}: C = op(A)·op(B), and op(A)'s m row sums written to it instead).
+     * Returns false, having queued nothing, when cuBLASLt has no algorithm for the product with this epilogue; the
+     * caller then composes it.
      */
     synchronized boolean gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
                               long c, int ldc, long bias, Cublas.DataType type, boolean tf32, Epilogue epilogue) {

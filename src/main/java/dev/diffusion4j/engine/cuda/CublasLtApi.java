@@ -25,6 +25,7 @@ final class CublasLtApi {
     // cublasLtEpilogue_t
     static final int EPILOGUE_BIAS = 4;
     static final int EPILOGUE_GELU_BIAS = 36;
+    static final int EPILOGUE_BGRADB = 512;
     // cublasLtMatmulPreferenceAttributes_t
     static final int PREF_MAX_WORKSPACE_BYTES = 1;
     static final int PREF_MIN_ALIGNMENT_A = 5, PREF_MIN_ALIGNMENT_B = 6, PREF_MIN_ALIGNMENT_C = 7, PREF_MIN_ALIGNMENT_D = 8;

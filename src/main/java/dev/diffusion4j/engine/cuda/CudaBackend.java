@@ -198,6 +198,13 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
         return linalg.linear(onThisDevice(x, "linear"), w, bias, activation);
     }
 
+    /** The weight gradient with the bias gradient summed in the same product (cuBLASLt's BGRADB epilogue) where it takes it. */
+    @Override public Tensor[] linearWeightGradients(Tensor gy, Tensor x, boolean bias) {
+        cublas.setAllowTf32(allowTf32());
+        Tensor[] fused = bias ? linalg.linearWeightGradients(onThisDevice(gy, "linear"), onThisDevice(x, "linear")) : null;
+        return fused != null ? fused : Backend.super.linearWeightGradients(gy, x, bias);
+    }
+
     /** alpha * (a @ b) through cuBLAS in this thread's math mode (TF32 or not), whatever the last product used. */
     private Tensor product(Tensor a, Tensor b, float alpha) {
         cublas.setAllowTf32(allowTf32());

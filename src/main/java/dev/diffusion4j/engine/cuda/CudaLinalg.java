@@ -3,6 +3,7 @@ package dev.diffusion4j.engine.cuda;
 import java.lang.ref.Reference;
 import java.util.concurrent.atomic.AtomicLong;
 import dev.diffusion4j.engine.BinaryOp;
+import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.engine.UnaryOp;
 
@@ -24,6 +25,11 @@ final class CudaLinalg {
 
     /** How many products so far added their bias in the epilogue (tests check that the fused path ran). */
     static long fusedBiasProducts() { return FUSED_BIAS_PRODUCTS.get(); }
+
+    private static final AtomicLong FUSED_BIAS_GRADIENTS = new AtomicLong();
+
+    /** How many weight gradients so far summed their bias gradient in the epilogue. */
+    static long fusedBiasGradients() { return FUSED_BIAS_GRADIENTS.get(); }
 
     private final CudaBackend backend;
     private final Cublas cublas;
@@ -111,6 +117,28 @@ final class CudaLinalg {
         Reference.reachabilityFence(B.t);
         return finish(out, addBias, apply);
     }
+
+    /**
+     * {gyᵀ x, gy's column sums} for gy [M, n] and x [M, k] of one type (f32 or bf16) with contiguous rows, in one
+     * cuBLASLt product whose epilogue writes the sums; null, having queued nothing, where that does not apply.
+     */
+    Tensor[] linearWeightGradients(Tensor gy, Tensor x) {
+        if (!fusedBias || gy.rank() != 2 || x.rank() != 2 || gy.dtype() != x.dtype() || gy.shape(0) != x.shape(0) || gy.shape(0) == 0
+                || !(gy.dtype() == DType.F32 || gy.dtype() == DType.BF16)
+                || !rowsContiguous(gy) || !rowsContiguous(x)) return null;
+        int rows = gy.shape(0), n = gy.shape(1), k = x.shape(1);
+        Tensor gw = backend.alloc(new int[] {n, k}, gy.dtype()), gb = backend.alloc(new int[] {n}, gy.dtype());
+        Cublas.DataType type = gy.dtype() == DType.F32 ? Cublas.DataType.F32 : Cublas.DataType.BF16;
+        boolean done = lt().gemm(true, false, n, k, rows, 1f, CudaBackend.ptr(gy).deviceAddress(), n, CudaBackend.ptr(x).deviceAddress(), k,
+                CudaBackend.base(gw).deviceAddress(), k, CudaBackend.base(gb).deviceAddress(), type, cublas.allowTf32(), CublasLt.Epilogue.BIAS_GRADIENT);
+        Reference.reachabilityFence(gy);
+        Reference.reachabilityFence(x);
+        if (!done) return null;
+        FUSED_BIAS_GRADIENTS.incrementAndGet();
+        return new Tensor[] {gw, gb};
+    }
+
+    private static boolean rowsContiguous(Tensor t) { return t.strides()[1] == 1 && t.strides()[0] == t.shape(1); }
 
     /** out + bias, then the activation, by passes of their own (either may be null). */
     private Tensor finish(Tensor out, Tensor bias, UnaryOp activation) {

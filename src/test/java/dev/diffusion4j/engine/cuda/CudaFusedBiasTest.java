@@ -15,9 +15,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A Linear layer with its bias added in cuBLASLt's epilogue against the same layer with the bias added by a pass of its
- * own (diffusion4j.cuda.fusedBias=false), in strict f32, TF32 and bf16 autocast, on a DiT-like [B, L, D] input:
- * output and gradients (x, W, b) agree to the precision's tolerance. (CPU-vs-CUDA parity of F.linear is in ParityCases.)
+ * A Linear layer with its bias added in cuBLASLt's epilogue, and its bias gradient summed in the weight gradient's
+ * (bf16 at least), against the same layer with separate passes for both (diffusion4j.cuda.fusedBias=false), in strict
+ * f32, TF32 and bf16 autocast, on a DiT-like [B, L, D] input: output and gradients (x, W, b) agree to the precision's
+ * tolerance. (CPU-vs-CUDA parity of F.linear is in ParityCases.)
  */
 @Tag("gpu")
 class CudaFusedBiasTest {
@@ -37,9 +38,12 @@ class CudaFusedBiasTest {
         Tensor x = Tensor.randn(new Generator(21), 4, 50, 96).to(cuda);
         Tensor w = Tensor.randn(new Generator(22), 3 * 96, 96).mul(0.1).to(cuda), b = Tensor.randn(new Generator(23), 3 * 96).to(cuda);
         Tensor gy = Tensor.randn(new Generator(24), 4, 50, 3 * 96).to(cuda);
-        long before = CudaLinalg.fusedBiasProducts();
+        long before = CudaLinalg.fusedBiasProducts(), gradsBefore = CudaLinalg.fusedBiasGradients();
         Tensor[] fused = run(x, w, b, gy, precision, true);
         assertTrue(CudaLinalg.fusedBiasProducts() > before, "the forward did not take cuBLASLt's bias epilogue");
+        boolean fusedGrad = CudaLinalg.fusedBiasGradients() > gradsBefore;
+        System.out.printf("linear %s: bias gradient in the weight gradient's epilogue: %s%n", precision, fusedGrad);
+        if (precision.equals("bf16")) assertTrue(fusedGrad, "the bf16 backward did not take cuBLASLt's bias-gradient epilogue");
         Tensor[] separate = run(x, w, b, gy, precision, false);
         double tol = precision.equals("f32") ? 1e-5 : CudaParityTest.BF16_TOL;
         for (int i = 0; i < fused.length; i++) {
