@@ -168,16 +168,16 @@ final class ParityCases {
         cs.add(c("matmul.transposed_views", "matmul", x -> x[0].mT().matmul(x[1].mT()), rn(3306, 2, 33, 17), rn(3307, 2, 19, 33)));
         cs.add(c("matmul.expanded_batch", "matmul reduce", x -> x[0].matmul(x[1].expand(4, 33, 19)), rn(3308, 4, 17, 33), rn(3309, 1, 33, 19)));
         cs.add(c("matmul.sliced", "matmul", x -> x[0].slice(1, 3, 40).matmul(x[1]), rn(3310, 2, 45, 24), rn(3311, 24, 31)));
-        cs.add(c("linear", "linear matmul reduce", x -> F.linear(x[0], x[1], x[2]), rn(3312, 2, 3, 64), rn(3313, 96, 64), rn(3314, 96)));
+        cs.add(c("linear", "linear linearWeightGradients matmul reduce", x -> F.linear(x[0], x[1], x[2]), rn(3312, 2, 3, 64), rn(3313, 96, 64), rn(3314, 96)));
         // the bias in cuBLASLt's epilogue: an input whose rows are columns (a transposed view, one product with A
         // transposed), a bias read through a stride-2 view (copied first), one at an odd element offset, and no bias
-        cs.add(c("linear.transposed_input", "linear matmul reduce", x -> F.linear(x[0].mT(), x[1], x[2]), rn(3315, 40, 24), rn(3316, 33, 40), rn(3317, 33)));
-        cs.add(c("linear.strided_bias", "linear matmul reduce binary", x -> F.linear(x[0], x[1], x[2].slice(0, 0, 66, 2)), rn(3318, 5, 7, 24), rn(3319, 33, 24), rn(3320, 66)));
-        cs.add(c("linear.offset_bias", "linear matmul reduce", x -> F.linear(x[0], x[1], x[2].slice(0, 1, 18)), rn(3321, 9, 32), rn(3322, 17, 32), rn(3323, 18)));
-        cs.add(c("linear.no_bias", "linear matmul", x -> F.linear(x[0], x[1], null), rn(3324, 3, 11, 32), rn(3325, 24, 32)));
+        cs.add(c("linear.transposed_input", "linear linearWeightGradients matmul reduce", x -> F.linear(x[0].mT(), x[1], x[2]), rn(3315, 40, 24), rn(3316, 33, 40), rn(3317, 33)));
+        cs.add(c("linear.strided_bias", "linear linearWeightGradients matmul reduce binary", x -> F.linear(x[0], x[1], x[2].slice(0, 0, 66, 2)), rn(3318, 5, 7, 24), rn(3319, 33, 24), rn(3320, 66)));
+        cs.add(c("linear.offset_bias", "linear linearWeightGradients matmul reduce", x -> F.linear(x[0], x[1], x[2].slice(0, 1, 18)), rn(3321, 9, 32), rn(3322, 17, 32), rn(3323, 18)));
+        cs.add(c("linear.no_bias", "linear linearWeightGradients matmul", x -> F.linear(x[0], x[1], null), rn(3324, 3, 11, 32), rn(3325, 24, 32)));
         // no gradient taken: the tanh GELU in the epilogue too (sampling's MLP); with gradients it is a recorded op after the product
         cs.add(fwd("linear.gelu_tanh", "linear", x -> F.linear(x[0], x[1], x[2], UnaryOp.GELU_TANH), rn(3326, 4, 9, 64), rn(3327, 96, 64), rn(3328, 96)));
-        cs.add(c("linear.gelu_tanh.grad", "linear unary unaryBackward matmul reduce", x -> F.linear(x[0], x[1], x[2], UnaryOp.GELU_TANH),
+        cs.add(c("linear.gelu_tanh.grad", "linear linearWeightGradients unary unaryBackward matmul reduce", x -> F.linear(x[0], x[1], x[2], UnaryOp.GELU_TANH),
                 rn(3329, 2, 5, 32), rn(3330, 40, 32), rn(3331, 40)));
         // ---- indexing
         cs.add(c("index_select.repeated", "indexSelect indexAdd", x -> x[0].indexSelect(1, ids(x[0], 2, 0, 2, 1, 2)), rn(3400, 2, 3, 7)));
