@@ -1,7 +1,8 @@
 #!/bin/bash
 # CUDA graphs for the sampling forwards, the training steps (tenth session) and the pipelined attention (ninth session), on the lent GPU machine from the
 # repository root with the bundle in .device/gpu (scripts/gpu-bundle.sh): CudaGraphTest first, then the parts PART
-# lists (default unet), bf16 (the tests first: CudaGraphTest, TrainingGraphGpuTest, CudaAttentionTest, CudaFusedBiasTest):
+# lists (default unet), bf16 (the tests first: CudaGraphTest, TrainingGraphGpuTest, CudaAttentionTest,
+# CudaFusedBiasTest, CudaLayerNormModulateTest, DiTCudaParityTest):
 #   unet    fmnist-small and ddpm-cifar10 b128, graphs on and off (-Ddiffusion4j.cuda.graphs=false), torch.compile
 #   dit     DiT-S/2 b256: as is, attention kernels single-buffered, ln_mod_fwd instead of ln_mod_fwd_vec; torch.compile
 #   ditab   DiT-S/2 b256: the backward attention kernels pipelined or not (the GPU tests with them first), ROUNDS times
@@ -22,8 +23,9 @@ if [ -z "${SKIP_GRAPH_TESTS:-}" ]; then   # SKIP_GRAPH_TESTS=1 where PART has te
   el graph tests
   timeout 300 $J -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/diffusion4j.jar:$B/tc \
     --select-class dev.diffusion4j.engine.cuda.CudaGraphTest --select-class dev.diffusion4j.train.TrainingGraphGpuTest \
-    --select-class dev.diffusion4j.engine.cuda.CudaAttentionTest --select-class dev.diffusion4j.engine.cuda.CudaFusedBiasTest > $OUT/graph-tests.log 2>&1
-  echo "graph tests rc=$?"; grep -E "✘|tests (successful|failed)" $OUT/graph-tests.log | head -20; grep -E "^linear" $OUT/graph-tests.log
+    --select-class dev.diffusion4j.engine.cuda.CudaAttentionTest --select-class dev.diffusion4j.engine.cuda.CudaFusedBiasTest \
+    --select-class dev.diffusion4j.engine.cuda.CudaLayerNormModulateTest --select-class dev.diffusion4j.models.DiTCudaParityTest > $OUT/graph-tests.log 2>&1
+  echo "graph tests rc=$?"; grep -E "✘|tests (successful|failed)" $OUT/graph-tests.log | head -20; grep -E "^linear|^gated residual" $OUT/graph-tests.log
   grep -A12 "✘" $OUT/graph-tests.log | head -60
 fi
 AB="diffusion4j diffusion4j@-Ddiffusion4j.cuda.graphs=false"

@@ -1,8 +1,8 @@
 // Runs norm.cu's adaLN-modulated layer norm (ln_mod_fwd, ln_mod_bwd, ln_mod_partials and param_grad, launched as
 // CudaNorm launches them) on the CPU under emu_shim.h and compares y, dx, dshift and dscale with a double reference,
 // for f32 and bf16 outputs and for warp rows (C 384) and block rows (C 1100), and the register-resident forward
-// (ln_mod_fwd_vec) for C 384, 1024 and 72; shift and scale are chunks of one
-// [B, 6C] tensor. Exits 1 when an error is over its bound.
+// (ln_mod_fwd_vec) for C 384, 1024 and 72, and the gated residual fused with it (gated_ln_mod_fwd_vec) against its two
+// steps; shift, scale and gate are chunks of one [B, 6C] tensor. Exits 1 when an error is over its bound.
 #include "emu_shim.h"
 #include "kern.inc"
 #include "harness_values.h"
@@ -68,6 +68,35 @@ static void run(const char* name, int B, int L, int C, FWD fwd, BWD bwd, PART pa
     for (double v : e) if (!(v <= bound)) { printf("FAILED: over %.0e\n", bound); failures++; break; }
 }
 
+// gated_ln_mod_fwd_vec against its two steps: the sum x + gate * branch computed as gated_add computes it, then
+// ln_mod_fwd_vec of that sum; xo, y, mean and rstd must be equal bit for bit. gate is chunk 2 of the [B, 6C] tensor.
+template <class O, class GATED, class VEC>
+static void run_gated(const char* name, int B, int L, int C, GATED gated, VEC vec) {
+    std::mt19937 rng(11);
+    std::normal_distribution<double> nd;
+    int rows = B * L;
+    long long rs = 6LL * C;
+    std::vector<float> x((size_t)rows * C), xo((size_t)rows * C), z((size_t)rows * C), m1(rows), r1(rows), m2(rows), r2(rows);
+    for (auto& v : x) v = (float)(nd(rng) * 2 + 0.5);
+    std::vector<O> mod((size_t)B * 6 * C), br((size_t)rows * C), y1((size_t)rows * C), y2((size_t)rows * C);
+    for (auto& v : mod) v = mk<O>(nd(rng) * 0.3);
+    for (auto& v : br) v = mk<O>(nd(rng));
+    const O *gate = mod.data() + 2 * C, *shift = mod.data() + 3 * C, *scale = mod.data() + 4 * C;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < C; c++) {
+            size_t i = (size_t)r * C + c;
+            z[i] = x[i] + (float)val(gate[(r / L) * rs + c]) * (float)val(br[i]);
+        }
+    int blocks = (rows + 7) / 8;
+    launch3(blocks, 1, 1, 256, 0, [&] { gated(x.data(), gate, br.data(), xo.data(), rs, shift, scale, y1.data(), m1.data(), r1.data(), rows, C, L, rs, rs, 1e-6); });
+    launch3(blocks, 1, 1, 256, 0, [&] { vec(z.data(), shift, scale, y2.data(), m2.data(), r2.data(), rows, C, L, rs, rs, 1e-6); });
+    long diff = 0;
+    for (size_t i = 0; i < x.size(); i++) diff += xo[i] != z[i] || val(y1[i]) != val(y2[i]);
+    for (int r = 0; r < rows; r++) diff += m1[r] != m2[r] || r1[r] != r2[r];
+    printf("%-10s B %d L %3d C %4d  gated sum and its norm in one pass == the two steps: %s\n", name, B, L, C, diff == 0 ? "yes" : "NO");
+    if (diff) failures++;
+}
+
 int main() {
     for (int C : {384, 1100}) {
         run<float>("f32>f32", 3, 70, C, ln_mod_fwd_f32_f32, ln_mod_bwd_f32_f32, ln_mod_partials_f32_f32, param_grad_f32, 1e-5);
@@ -82,6 +111,10 @@ int main() {
     for (int C : {384, 1024, 72}) {
         run<float>("f32>f32 v", 3, 70, C, vec32, ln_mod_bwd_f32_f32, ln_mod_partials_f32_f32, param_grad_f32, 1e-5);
         run<bf16>("f32>bf16 v", 3, 70, C, vec16, ln_mod_bwd_f32_bf16, ln_mod_partials_f32_bf16, param_grad_bf16, 1e-2);
+    }
+    for (int C : {384, 1024, 72}) {
+        run_gated<float>("f32>f32 g", 2, 37, C, gated_ln_mod_fwd_vec_f32_f32, ln_mod_fwd_vec_f32_f32);
+        run_gated<bf16>("f32>bf16 g", 2, 37, C, gated_ln_mod_fwd_vec_f32_bf16, ln_mod_fwd_vec_f32_bf16);
     }
     return failures == 0 ? 0 : 1;
 }

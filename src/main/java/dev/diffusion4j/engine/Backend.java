@@ -180,6 +180,17 @@ public interface Backend {
         }
     }
 
+    /**
+     * {s, y, mean, rstd} for s = {@link #gatedResidual}(x, gate, branch) (of x's type) and {y, mean, rstd} =
+     * {@link #layerNormModulate}(s, shift, scale, eps, outType). This default runs the two; a backend may do both in
+     * one pass over the rows.
+     */
+    default Tensor[] gatedResidualLayerNormModulate(Tensor x, Tensor gate, Tensor branch, Tensor shift, Tensor scale, double eps, DType outType) {
+        Tensor s = gatedResidual(x, gate, branch);
+        Tensor[] n = layerNormModulate(s, shift, scale, eps, outType);
+        return new Tensor[] {s, n[0], n[1], n[2]};
+    }
+
     /** Softmax (or log-softmax) along dim, numerically stable; a row of all -inf gives 0 (log: -inf), not NaN. */
     Tensor softmax(Tensor x, int dim, boolean log);
     /** dx from the forward's output y and the gradient gy (the input is not needed). */

@@ -94,6 +94,15 @@ public final class F {
     }
 
     /**
+     * {s, layerNormModulate(s, shift, scale, eps)} for s = gatedResidual(x, gate, branch): an adaLN-Zero branch added to
+     * the residual stream and the next sublayer's modulated norm of the sum, as the two ops give them (values, types and
+     * gradients); on CUDA one pass where the types allow, which reads the sum from registers instead of memory.
+     */
+    public static Tensor[] gatedResidualLayerNormModulate(Tensor x, Tensor gate, Tensor branch, Tensor shift, Tensor scale, double eps) {
+        return NnOps.gatedResidualLayerNormModulate(x, gate, branch, shift, scale, eps);
+    }
+
+    /**
      * softmax(q k^T * scale + mask) v for q [..., Lq, D], k [..., Lk, D], v [..., Lk, Dv] (typically [B, H, L, D]);
      * mask is additive (use -inf to block), broadcastable to [..., Lq, Lk], or null; scale NaN means 1/sqrt(D).
      * One backend op (a GPU backend may fuse it); memory O(Lq * Lk) per batch-head on CPU.

@@ -116,6 +116,15 @@ final class NnOps {
     }
 
     static Tensor layerNormModulate(Tensor x, Tensor shift0, Tensor scale0, double eps) {
+        Tensor[] p = modulation(x, shift0, scale0, eps);
+        Tensor shift = p[0], scale = p[1];
+        Backend be = x.backend();
+        Tensor[] r = be.layerNormModulate(x, shift, scale, eps, shift.dtype());
+        return recordModulatedNorm(be, x, shift, scale, r);
+    }
+
+    /** layerNormModulate's shift and scale in its output type, checked against x [B, L, C]. */
+    private static Tensor[] modulation(Tensor x, Tensor shift0, Tensor scale0, double eps) {
         if (x.rank() != 3 || !x.dtype().isFloating())
             throw new IllegalArgumentException("layerNormModulate expects float tokens x [B, L, C], got " + x.dtype().id() + " " + Shape.str(x.shape));
         if (!(eps >= 0)) throw new IllegalArgumentException("layerNormModulate: eps must be >= 0, got " + eps);
@@ -127,22 +136,50 @@ final class NnOps {
                 throw new IllegalArgumentException("layerNormModulate: shift and scale must be on the input's device " + x.device() + ", got " + p.device());
             paramShape(p, rows, "layerNormModulate", p == shift ? "shift" : "scale");
         }
-        Backend be = x.backend();
-        Tensor[] r = be.layerNormModulate(x, shift, scale, eps, out);
+        return new Tensor[] {shift, scale};
+    }
+
+    /** The modulated norm r = {y, mean, rstd} of x, recorded for autograd. */
+    private static Tensor recordModulatedNorm(Backend be, Tensor x, Tensor shift, Tensor scale, Tensor[] r) {
         Tensor mean = r[1], rstd = r[2];
         return Autograd.record(r[0], "layer_norm_modulate", gy -> be.layerNormModulateBackward(gy, x, mean, rstd, scale), x, shift, scale);
     }
 
     static Tensor gatedResidual(Tensor x, Tensor gate, Tensor branch) {
+        checkGated(x, gate, branch);
+        Backend be = x.backend();
+        return recordGated(be, x, gate, branch, be.gatedResidual(x, gate, branch));
+    }
+
+    private static void checkGated(Tensor x, Tensor gate, Tensor branch) {
         if (x.rank() != 3 || !Arrays.equals(x.shape, branch.shape) || gate.rank() != 2 || gate.shape[0] != x.shape[0] || gate.shape[1] != x.shape[2])
             throw new IllegalArgumentException("gatedResidual expects x and branch [B, L, C] and gate [B, C], got x " + Shape.str(x.shape)
                     + ", gate " + Shape.str(gate.shape) + ", branch " + Shape.str(branch.shape));
         ElementwiseOps.requireSameDevice(x, gate);
         ElementwiseOps.requireSameDevice(x, branch);
-        Backend be = x.backend();
+    }
+
+    private static Tensor recordGated(Backend be, Tensor x, Tensor gate, Tensor branch, Tensor out) {
         DType xType = x.dtype();
-        Tensor out = be.gatedResidual(x, gate, branch);
         return Autograd.record(out, "gated_residual", gy -> be.gatedResidualBackward(gy, xType, gate, branch), x, gate, branch);
+    }
+
+    /**
+     * {s, layerNormModulate(s)} for s = gatedResidual(x, gate, branch), computed by one backend call where the sum keeps
+     * x's type and recorded as the two ops, so the backward is theirs.
+     */
+    static Tensor[] gatedResidualLayerNormModulate(Tensor x, Tensor gate, Tensor branch, Tensor shift0, Tensor scale0, double eps) {
+        checkGated(x, gate, branch);
+        if (DType.promote(x.dtype(), DType.promote(gate.dtype(), branch.dtype())) != x.dtype()) {
+            Tensor s = gatedResidual(x, gate, branch);
+            return new Tensor[] {s, layerNormModulate(s, shift0, scale0, eps)};
+        }
+        Tensor[] p = modulation(x, shift0, scale0, eps);   // the sum has x's type, device and shape
+        Tensor shift = p[0], scale = p[1];
+        Backend be = x.backend();
+        Tensor[] r = be.gatedResidualLayerNormModulate(x, gate, branch, shift, scale, eps, shift.dtype());
+        Tensor s = recordGated(be, x, gate, branch, r[0]);
+        return new Tensor[] {s, recordModulatedNorm(be, s, shift, scale, new Tensor[] {r[1], r[2], r[3]})};
     }
 
     static Tensor softmax(Tensor x, int dim, boolean log) {

@@ -9,6 +9,7 @@ import dev.diffusion4j.models.dit.FinalLayer;
 import dev.diffusion4j.models.dit.LabelEmbedder;
 import dev.diffusion4j.models.dit.PatchEmbed;
 import dev.diffusion4j.models.dit.PositionTable;
+import dev.diffusion4j.models.dit.ResidualStream;
 import dev.diffusion4j.models.dit.TextParts;
 import dev.diffusion4j.models.dit.TimestepEmbedder;
 import dev.diffusion4j.nn.Init;
@@ -73,13 +74,13 @@ public final class DiT extends DenoisingNetwork {
                     + g + "x" + g + " patches), got " + Shape.str(x.shape()));
         int n = x.shape(0);
         checkContext(n, context);
-        Tensor h = xEmbedder.forward(x).add(posEmbed.data());
+        ResidualStream h = new ResidualStream(xEmbedder.forward(x).add(posEmbed.data()));
         Tensor c = tEmbedder.forward(t, x.dtype());
         if (yEmbedder != null) c = c.add(yEmbedder.forward(labels, n, x.device()));
         if (textPoolProj != null) c = c.add(textPoolProj.forward(TextParts.pool(context)));
-        for (DiTBlock b : blocks) h = b.forward(h, c, context);
-        h = finalLayer.forward(h, c);                                          // [N, g*g, p*p*out]
-        return h.reshape(n, g, g, p, p, out).permute(0, 5, 1, 3, 2, 4).reshape(n, out, r, r);
+        for (DiTBlock b : blocks) b.forward(h, c, context);   // each block's last branch is added by the next norm
+        Tensor y = finalLayer.forward(h, c);                                   // [N, g*g, p*p*out]
+        return y.reshape(n, g, g, p, p, out).permute(0, 5, 1, 3, 2, 4).reshape(n, out, r, r);
     }
 
     private void checkContext(int n, Tensor context) {

@@ -272,6 +272,12 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
             return Backend.super.layerNormModulate(x, shift, scale, eps, outType);
         return norm.layerNormModulate(x, shift, scale, eps, outType);
     }
+    /** The gated residual and the modulated norm of the sum in one pass where norm.gatedLayerNormModulate takes them. */
+    @Override public Tensor[] gatedResidualLayerNormModulate(Tensor x, Tensor gate, Tensor branch, Tensor shift, Tensor scale, double eps, DType outType) {
+        Tensor[] r = shift.dtype() == outType && scale.dtype() == outType
+                ? norm.gatedLayerNormModulate(onThisDevice(x, "gatedResidual"), gate, branch, shift, scale, eps, outType) : null;
+        return r != null ? r : Backend.super.gatedResidualLayerNormModulate(x, gate, branch, shift, scale, eps, outType);
+    }
     @Override public Tensor[] layerNormModulateBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor scale) {
         if (!CudaNorm.modulates(x.dtype(), scale.dtype())) return Backend.super.layerNormModulateBackward(gy, x, mean, rstd, scale);
         return norm.layerNormModulateBackward(gy, x, mean, rstd, scale);

@@ -280,12 +280,40 @@ final class CudaNorm {
         return new Tensor[] {y, mean, rstd};
     }
 
-    /** Rows of d <= 1024 elements, d % 4 == 0, every pointer and the row strides of shift and scale 4-element aligned. */
-    private static boolean vectorRowsFit(int d, Tensor x, Tensor shift, Tensor scale, Tensor y) {
-        if (d > 32 * 4 * 8 || d % 4 != 0 || rowStride(shift) % 4 != 0 || rowStride(scale) % 4 != 0) return false;
-        for (Tensor t : new Tensor[] {x, shift, scale, y})
-            if (CudaBackend.ptr(t).deviceAddress() % (4L * t.dtype().byteSize()) != 0) return false;
+    /** Rows of d <= 1024 elements, d % 4 == 0, every pointer and the row strides of the [B, d] rows 4-element aligned. */
+    private static boolean vectorRowsFit(int d, Tensor... ts) {
+        if (d > 32 * 4 * 8 || d % 4 != 0) return false;
+        for (Tensor t : ts)
+            if (CudaBackend.ptr(t).deviceAddress() % (4L * t.dtype().byteSize()) != 0 || (t.rank() == 2 && rowStride(t) % 4 != 0)) return false;
         return true;
+    }
+
+    private static final AtomicLong GATED_NORM_LAUNCHES = new AtomicLong();
+
+    /** How many gated residuals so far were added and normalised in one pass (tests check that it ran). */
+    static long gatedNormLaunches() { return GATED_NORM_LAUNCHES.get(); }
+
+    /**
+     * {x + gate * branch, its modulated norm, mean, rstd} in one pass (gated_ln_mod_fwd_vec) for contiguous x and branch
+     * [B, L, d] whose rows fit ln_mod_fwd_vec, gate, shift and scale [B, d] with adjacent columns, gate, branch, shift
+     * and scale of type out; null, having queued nothing, otherwise.
+     */
+    Tensor[] gatedLayerNormModulate(Tensor x, Tensor gate, Tensor branch, Tensor shift, Tensor scale, double eps, DType out) {
+        if (!vectorRows || !modulates(x.dtype(), out) || gate.dtype() != out || branch.dtype() != out || !x.isContiguous() || !branch.isContiguous()
+                || !java.util.Arrays.equals(x.shape(), branch.shape()) || x.numel() == 0) return null;
+        Tensor g = backend.onThisDevice(gate, "gatedResidual"), br = backend.onThisDevice(branch, "gatedResidual");
+        Tensor h = rows(shift, "layerNormModulate shift"), sc = rows(scale, "layerNormModulate scale");
+        if (g.strides()[1] != 1 && g.shape(1) != 1) return null;
+        int[] shape = x.shape();
+        int d = shape[2], rows = shape[0] * shape[1];
+        if (!vectorRowsFit(d, x, br, g, h, sc)) return null;
+        Tensor sum = backend.alloc(shape, x.dtype()), y = backend.alloc(shape, out);   // the allocator's blocks are aligned
+        Tensor mean = backend.alloc(new int[] {shape[0], shape[1]}, statType(x.dtype())), rstd = backend.alloc(new int[] {shape[0], shape[1]}, statType(x.dtype()));
+        kernels.launchBlocks(kernels.get("norm", "gated_ln_mod_fwd_vec_" + modSuffix(x.dtype(), out)), (rows + 7) / 8,
+                ptr(x), ptr(g), ptr(br), ptr(sum), rowStride(g), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h),
+                rowStride(sc), eps);
+        GATED_NORM_LAUNCHES.incrementAndGet();
+        return new Tensor[] {sum, y, mean, rstd};
     }
 
     /** {dx, dshift, dscale} of {@link #layerNormModulate}: dx in one pass, dshift and dscale from double partials per sample. */

@@ -13,8 +13,8 @@ import dev.diffusion4j.nn.Module;
  * A DiT block as diffusers lays it out (its BasicTransformerBlock with norm_type ada_norm_zero): norm1 holds the
  * block's own conditioning embedder (emb, {@link TimestepLabelEmbedding}) and the adaLN Linear(D, 6D) (linear); attn1
  * is self-attention with separate to_q/to_k/to_v; norm3 (eps norm_eps) precedes the MLP ff. The computation is
- * {@link DiTBlock}'s: two gated residual branches ({@link Modulation#gatedResidual}) with shift, scale and gate from
- * the conditioning vector, in the same order.
+ * {@link DiTBlock}'s: two gated residual branches on a {@link ResidualStream} with shift, scale and gate from the
+ * conditioning vector, in the same order.
  */
 final class AdaNormZeroBlock extends Module {
     private final AdaNormZero norm1;
@@ -36,8 +36,10 @@ final class AdaNormZeroBlock extends Module {
     /** x [N, L, D] at timesteps t [N] with labels [N] (null: "no class"). */
     Tensor forward(Tensor x, Tensor t, Tensor labels) {
         Tensor[] m = norm1.linear.forward(F.silu(conditioning(t, labels, x.dtype()))).chunk(6, 1);
-        x = Modulation.gatedResidual(x, norm1.norm, m[0], m[1], m[2], h -> attn1.forward(h));
-        return Modulation.gatedResidual(x, norm3, m[3], m[4], m[5], ff::forward);
+        ResidualStream s = new ResidualStream(x);
+        s.addGated(m[2], attn1.forward(s.modulatedNorm(norm1.norm, m[0], m[1])));
+        s.addGated(m[5], ff.forward(s.modulatedNorm(norm3, m[3], m[4])));   // norm3 adds the attention's branch
+        return s.x();
     }
 
     TimestepLabelEmbedding embedding() { return norm1.emb; }

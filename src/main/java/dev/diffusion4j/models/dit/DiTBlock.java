@@ -46,12 +46,25 @@ public final class DiTBlock extends Module {
 
     /** x [B, L, D], c [B, D], context [B, M, contextDim] (required exactly when the block has cross-attention). */
     public Tensor forward(Tensor x, Tensor c, Tensor context) {
+        ResidualStream s = new ResidualStream(x);
+        forward(s, c, context);
+        return s.x();
+    }
+
+    /**
+     * The block on a residual stream: each gated branch is queued for the next modulated norm to add in the same op,
+     * this block's norm2 for the attention's and the next block's norm1 (or the final layer's norm) for the MLP's.
+     */
+    public void forward(ResidualStream s, Tensor c, Tensor context) {
         if ((crossAttn == null) != (context == null))
             throw new IllegalArgumentException(crossAttn == null ? "this DiT block has no cross-attention but was given a context" : "this DiT block needs a context");
         Tensor[] m = adaLN.forward(c).chunk(6, 1);
-        x = Modulation.gatedResidual(x, norm1, m[0], m[1], m[2], attn::forward);
-        if (crossAttn != null) x = x.add(crossAttn.forward(x, context));
-        return Modulation.gatedResidual(x, norm2, m[3], m[4], m[5], mlp::forward);
+        s.addGated(m[2], attn.forward(s.modulatedNorm(norm1, m[0], m[1])));
+        if (crossAttn != null) {
+            Tensor x = s.x();
+            s.set(x.add(crossAttn.forward(x, context)));
+        }
+        s.addGated(m[5], mlp.forward(s.modulatedNorm(norm2, m[3], m[4])));
     }
 
     /** The cross-attention sublayer, or null without text. */

@@ -20,8 +20,11 @@ public final class FinalLayer extends Module {
     }
 
     /** x [B, L, D], c [B, D] -> [B, L, p*p*C_out]. */
-    public Tensor forward(Tensor x, Tensor c) {
+    public Tensor forward(Tensor x, Tensor c) { return forward(new ResidualStream(x), c); }
+
+    /** As {@link #forward(Tensor, Tensor)} on a residual stream, whose queued branch the norm adds in the same op. */
+    public Tensor forward(ResidualStream x, Tensor c) {
         Tensor[] m = adaLN.forward(c).chunk(2, 1);
-        return linear.forward(Modulation.modulatedNorm(norm, x, m[0], m[1]));
+        return linear.forward(x.modulatedNorm(norm, m[0], m[1]));
     }
 }

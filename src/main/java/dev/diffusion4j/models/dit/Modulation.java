@@ -3,9 +3,8 @@ package dev.diffusion4j.models.dit;
 import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.nn.LayerNorm;
-import java.util.function.UnaryOperator;
 
-/** adaLN's per-sample affine map of tokens, and the gated residual branch of an adaLN-Zero block built on it. */
+/** adaLN's per-sample affine map of tokens, and the modulated norm built on it. */
 final class Modulation {
     private Modulation() {}
 
@@ -19,13 +18,12 @@ final class Modulation {
      * last dim; composed otherwise.
      */
     static Tensor modulatedNorm(LayerNorm norm, Tensor x, Tensor shift, Tensor scale) {
-        if (norm.weight() == null && norm.bias() == null && norm.normalizedShape().length == 1 && x.rank() == 3)
-            return F.layerNormModulate(x, shift, scale, norm.eps());
+        if (fusedNorm(norm, x)) return F.layerNormModulate(x, shift, scale, norm.eps());
         return modulate(norm.forward(x), shift, scale);
     }
 
-    /** One adaLN-Zero branch: x + gate * branch(modulate(norm(x), shift, scale)), gate [B, D] broadcast over the tokens. */
-    static Tensor gatedResidual(Tensor x, LayerNorm norm, Tensor shift, Tensor scale, Tensor gate, UnaryOperator<Tensor> branch) {
-        return F.gatedResidual(x, gate, branch.apply(modulatedNorm(norm, x, shift, scale)));
+    /** Whether modulatedNorm is the one op: an affine-free norm over the last dim of tokens [B, L, D]. */
+    static boolean fusedNorm(LayerNorm norm, Tensor x) {
+        return norm.weight() == null && norm.bias() == null && norm.normalizedShape().length == 1 && x.rank() == 3;
     }
 }

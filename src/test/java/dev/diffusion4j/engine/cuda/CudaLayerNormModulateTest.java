@@ -61,4 +61,47 @@ class CudaLayerNormModulateTest {
         assertTrue(ex <= CudaParityTest.BF16_TOL, "dx " + ex);
         assertTrue(em <= CudaParityTest.BF16_TOL, "dshift/dscale " + em);
     }
+
+    /**
+     * F.gatedResidualLayerNormModulate under bf16 autocast as DiT runs it (f32 stream, bf16 gate, branch, shift and
+     * scale): one pass (gated_ln_mod_fwd_vec) against gated_add then ln_mod_fwd_vec, values and gradients.
+     */
+    @org.junit.jupiter.api.Test
+    void gatedResidualWithTheNormInOnePassEqualsTheTwoKernels() {
+        Assumptions.assumeTrue(CudaBackendFactory.available(), () -> "no CUDA device: " + CudaLibraries.unavailableReason());
+        Device cuda = Device.cuda(0);
+        Backends.get(cuda);
+        int b = 3, l = 70, c = 384;
+        Tensor x = Tensor.randn(new Generator(4), b, l, c).to(cuda);
+        Tensor mod = Tensor.randn(new Generator(5), b, 6 * c).mul(0.3).to(DType.BF16).to(cuda);
+        Tensor branch = Tensor.randn(new Generator(6), b, l, c).to(DType.BF16).to(cuda);
+        Tensor ws = Tensor.randn(new Generator(7), b, l, c).to(cuda), wh = Tensor.randn(new Generator(8), b, l, c).to(DType.BF16).to(cuda);
+        Tensor[][] grads = new Tensor[2][];
+        Tensor[][] outs = new Tensor[2][];
+        for (int fused = 0; fused < 2; fused++) {
+            Tensor xg = x.detach().requiresGrad(true), mg = mod.detach().requiresGrad(true), bg = branch.detach().requiresGrad(true);
+            long before = CudaNorm.gatedNormLaunches();
+            try (var ac = Autocast.bf16()) {
+                Tensor[] m = mg.chunk(6, 1);
+                if (fused == 1) {
+                    outs[fused] = F.gatedResidualLayerNormModulate(xg, m[2], bg, m[3], m[4], 1e-6);
+                } else {
+                    Tensor s = F.gatedResidual(xg, m[2], bg);
+                    outs[fused] = new Tensor[] {s, F.layerNormModulate(s, m[3], m[4], 1e-6)};
+                }
+            }
+            assertEquals(fused == 1, CudaNorm.gatedNormLaunches() > before, "gated_ln_mod_fwd_vec ran");
+            assertEquals(DType.F32, outs[fused][0].dtype());
+            assertEquals(DType.BF16, outs[fused][1].dtype());
+            outs[fused][0].mul(ws).sum().add(outs[fused][1].mul(wh).sum().to(DType.F32)).backward();
+            grads[fused] = new Tensor[] {xg.grad(), mg.grad(), bg.grad()};
+        }
+        String[] names = {"sum", "norm", "dx", "dmod", "dbranch"};
+        Tensor[] two = {outs[0][0], outs[0][1], grads[0][0], grads[0][1], grads[0][2]}, one = {outs[1][0], outs[1][1], grads[1][0], grads[1][1], grads[1][2]};
+        for (int i = 0; i < names.length; i++) {
+            double e = CudaParityTest.relErr(two[i].toDoubleArray(), one[i].toDoubleArray());
+            System.out.printf("gated residual + modulated norm, one pass vs two kernels: %s %.2e%n", names[i], e);
+            assertTrue(e <= (i == 0 ? 1e-6 : CudaParityTest.BF16_TOL), names[i] + " " + e);
+        }
+    }
 }

@@ -293,6 +293,14 @@ final class ParityCases {
                 rn(3644, 2, 9, 16), rn(3645, 2, 48), rn(3646, 2, 9, 16)));
         cs.add(c("gated_residual.unvectorised", "gatedResidual gatedResidualBackward binary reduce", x -> F.gatedResidual(x[0], x[1], x[2]),
                 rn(3647, 3, 5, 6), rn(3648, 3, 6), rn(3649, 3, 5, 6)));
+        // the gated residual with the next modulated norm of it (one pass on CUDA: C = 16 fits its rows); gate, shift and
+        // scale chunks of one [B, 6C] modulation
+        cs.add(c("gated_residual_layer_norm_modulate", "gatedResidualLayerNormModulate gatedResidualBackward layerNormModulateBackward binary reduce",
+                x -> {
+                    Tensor[] m = x[1].chunk(6, 1);
+                    Tensor[] r = F.gatedResidualLayerNormModulate(x[0], m[2], x[2], m[3], m[4], 1e-6);
+                    return Tensor.cat(0, r[0].flatten(), r[1].flatten());
+                }, rn(3677, 2, 9, 16), rn(3678, 2, 96), rn(3679, 2, 9, 16)));
         cs.add(c("linear_of_gelu", "unary unaryBackward linear matmul reduce",
                 x -> F.linearOf(UnaryOp.GELU_TANH, x[0], x[1], x[2]), rn(3641, 2, 5, 24), rn(3642, 7, 24), rn(3643, 7)));
         cs.add(c("cross_entropy", "softmax softmaxBackward indexSelect indexAdd reduce",

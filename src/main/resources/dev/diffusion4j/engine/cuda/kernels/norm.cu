@@ -663,49 +663,90 @@ __device__ __forceinline__ void ln_mod_fwd(const T* x, const O* shift, const O* 
 // LN_VMAX elements, d % 4 == 0), the same shifted double moments, then y with 4-element loads of shift and scale and
 // 4-element stores. Every pointer and both row strides aligned to 4 elements.
 #define LN_VMAX 8
+
+// Its second half, shared with gated_ln_mod_fwd_vec: for the warp's row v (lane's elements 4 (32 k + lane) ..) whose
+// element 0 is `first`, the moments, mean and rstd, and y.
+template <class T, class O, class S>
+__device__ __forceinline__ void ln_mod_row_vec(const Vec4<T> (&v)[LN_VMAX], double first, const O* shift, const O* scale, O* y, S* mean,
+                                               S* rstd, int row, int d, int L, long long hs, long long ss, double eps) {
+    typedef typename TypeOps<O>::C C;
+    const int lane = threadIdx.x & 31;
+    const long long base = (long long)row * d;
+    double s1 = 0, s2 = 0;
+#pragma unroll
+    for (int k = 0; k < LN_VMAX; k++) {
+        const int i = (k * 32 + lane) * 4;
+        if (i < d)
+#pragma unroll
+            for (int l = 0; l < 4; l++) {
+                const double e = TypeOps<T>::to_d(v[k].v[l]) - first;
+                s1 += e;
+                s2 += e * e;
+            }
+    }
+    row_sum2<true>(s1, s2, nullptr);
+    double mu, rs;
+    moments_from_sums(s1, s2, d, first, eps, mu, rs);
+    if (lane == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
+    const C cm = (C)mu, cr = (C)rs;
+    const long long b = row / L;
+#pragma unroll
+    for (int k = 0; k < LN_VMAX; k++) {
+        const int i = (k * 32 + lane) * 4;
+        if (i < d) {
+            const Vec4<O> sc = *reinterpret_cast<const Vec4<O>*>(scale + b * ss + i), sh = *reinterpret_cast<const Vec4<O>*>(shift + b * hs + i);
+            Vec4<O> o;
+#pragma unroll
+            for (int l = 0; l < 4; l++) {
+                const C z = ((C)TypeOps<T>::to_c(v[k].v[l]) - cm) * cr;
+                o.v[l] = TypeOps<O>::from_c(z * (C(1) + TypeOps<O>::to_c(sc.v[l])) + TypeOps<O>::to_c(sh.v[l]));
+            }
+            *reinterpret_cast<Vec4<O>*>(y + base + i) = o;
+        }
+    }
+}
+
 template <class T, class O, class S>
 __device__ __forceinline__ void ln_mod_fwd_vec(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, int d,
                                                int L, long long hs, long long ss, double eps) {
-    typedef typename TypeOps<O>::C C;
     const int lane = threadIdx.x & 31;
     for (int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += gridDim.x * (blockDim.x >> 5)) {
         const long long base = (long long)row * d;
-        const double first = TypeOps<T>::to_d(x[base]);
         Vec4<T> v[LN_VMAX];
-        double s1 = 0, s2 = 0;
+#pragma unroll
+        for (int k = 0; k < LN_VMAX; k++) {
+            const int i = (k * 32 + lane) * 4;
+            if (i < d) v[k] = *reinterpret_cast<const Vec4<T>*>(x + base + i);
+        }
+        ln_mod_row_vec(v, TypeOps<T>::to_d(x[base]), shift, scale, y, mean, rstd, row, d, L, hs, ss, eps);
+    }
+}
+
+// DiT's gated residual x + gate[b] * branch (as binary.cu's gated_add computes it) written to xo, and ln_mod_fwd_vec of
+// that sum, in one pass: the next sublayer's modulated norm reads the sum from registers instead of memory. gate, shift
+// and scale are [B, d] rows of strides gs, hs and ss; the same alignment as ln_mod_fwd_vec, gs too.
+template <class T, class O, class S>
+__device__ __forceinline__ void gated_ln_mod_fwd_vec(const T* x, const O* gate, const O* branch, T* xo, long long gs, const O* shift,
+                                                     const O* scale, O* y, S* mean, S* rstd, int rows, int d, int L, long long hs,
+                                                     long long ss, double eps) {
+    const int lane = threadIdx.x & 31;
+    for (int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += gridDim.x * (blockDim.x >> 5)) {
+        const long long base = (long long)row * d, b = row / L;
+        Vec4<T> v[LN_VMAX];
 #pragma unroll
         for (int k = 0; k < LN_VMAX; k++) {
             const int i = (k * 32 + lane) * 4;
             if (i < d) {
-                v[k] = *reinterpret_cast<const Vec4<T>*>(x + base + i);
+                const Vec4<T> xv = *reinterpret_cast<const Vec4<T>*>(x + base + i);
+                const Vec4<O> bv = *reinterpret_cast<const Vec4<O>*>(branch + base + i), gv = *reinterpret_cast<const Vec4<O>*>(gate + b * gs + i);
 #pragma unroll
-                for (int l = 0; l < 4; l++) {
-                    const double e = TypeOps<T>::to_d(v[k].v[l]) - first;
-                    s1 += e;
-                    s2 += e * e;
-                }
+                for (int l = 0; l < 4; l++)
+                    v[k].v[l] = TypeOps<T>::from_c(TypeOps<T>::to_c(xv.v[l]) + TypeOps<O>::to_c(gv.v[l]) * TypeOps<O>::to_c(bv.v[l]));
+                *reinterpret_cast<Vec4<T>*>(xo + base + i) = v[k];
             }
         }
-        row_sum2<true>(s1, s2, nullptr);
-        double mu, rs;
-        moments_from_sums(s1, s2, d, first, eps, mu, rs);
-        if (lane == 0) { mean[row] = (S)mu; rstd[row] = (S)rs; }
-        const C cm = (C)mu, cr = (C)rs;
-        const long long b = row / L;
-#pragma unroll
-        for (int k = 0; k < LN_VMAX; k++) {
-            const int i = (k * 32 + lane) * 4;
-            if (i < d) {
-                const Vec4<O> sc = *reinterpret_cast<const Vec4<O>*>(scale + b * ss + i), sh = *reinterpret_cast<const Vec4<O>*>(shift + b * hs + i);
-                Vec4<O> o;
-#pragma unroll
-                for (int l = 0; l < 4; l++) {
-                    const C z = ((C)TypeOps<T>::to_c(v[k].v[l]) - cm) * cr;
-                    o.v[l] = TypeOps<O>::from_c(z * (C(1) + TypeOps<O>::to_c(sc.v[l])) + TypeOps<O>::to_c(sh.v[l]));
-                }
-                *reinterpret_cast<Vec4<O>*>(y + base + i) = o;
-            }
-        }
+        const double first = __shfl_sync(0xffffffffu, TypeOps<T>::to_d(v[0].v[0]), 0);   // element 0 is lane 0's first
+        ln_mod_row_vec(v, first, shift, scale, y, mean, rstd, row, d, L, hs, ss, eps);
     }
 }
 
@@ -747,6 +788,10 @@ __device__ __forceinline__ void ln_partials(const G* gy, const T* x, const S* me
     extern "C" __global__ void ln_mod_fwd_vec_##SFX(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, int d, \
                                                     int L, long long hs, long long ss, double eps) { \
         ln_mod_fwd_vec<T, O, S>(x, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); } \
+    extern "C" __global__ void gated_ln_mod_fwd_vec_##SFX(const T* x, const O* gate, const O* branch, T* xo, long long gs, const O* shift, \
+                                                          const O* scale, O* y, S* mean, S* rstd, int rows, int d, int L, long long hs, \
+                                                          long long ss, double eps) { \
+        gated_ln_mod_fwd_vec<T, O, S>(x, gate, branch, xo, gs, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); } \
     extern "C" __global__ void ln_mod_bwd_##SFX(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, int rows, \
                                                 int d, int L, long long ss, int warp) { \
         if (warp) ln_mod_bwd<T, O, S, true>(gy, x, mean, rstd, scale, dx, rows, d, L, ss); \
