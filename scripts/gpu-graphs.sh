@@ -11,7 +11,7 @@
 #   train   training-step graphs on (-Ddiffusion4j.cuda.trainingGraphs=true) and off (the default; sampling graphs on in both):
 #           fmnist-small and ddpm-cifar10 b128 beside torch.compile (TORCH=0 skips it), then DiT-S/2 b256 without it (DIT=0
 #           skips it)
-#   ditbase DiT-S/2 b256: .device/gpu/bis/base.jar against this jar (TORCH=1 adds torch.compile)
+#   ditbase DiT-S/2 b256: .device/gpu/bis/base.jar against this jar (DIT_TORCH=1 adds torch.compile)
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
 [ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
@@ -66,10 +66,10 @@ case "$part" in
       [ "${TORCH:-1}" = 1 ] && timeout 150 python3 $B/bench/ddpm_unet.py --cfg ${cfg##*:} --batch 128 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /"
     done
     [ "${DIT:-1}" = 1 ] && el dit-s/2 && RUNS="$TRAIN_AB" CFGS="dit-s/2:256" bash $B/gpu-ab.sh ;;
-  ditbase)   # DiT-S/2 b256: the jar in bis/base.jar against this one (TORCH=1 adds torch.compile)
+  ditbase)   # DiT-S/2 b256: the jar in bis/base.jar against this one (DIT_TORCH=1 adds torch.compile)
     el dit-s/2 base
     RUNS="bis/base diffusion4j" CFGS="dit-s/2:256" bash $B/gpu-ab.sh
-    [ "${TORCH:-0}" = 1 ] && timeout 150 python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /" ;;
+    [ "${DIT_TORCH:-0}" = 1 ] && timeout 150 python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /" ;;
   tests)
     el all tests
     bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU" ;;
