@@ -9,9 +9,10 @@
 #           (default 1), no torch.compile
 #   sample  diffuse sample as a user runs it, with and without --no-cuda-graphs
 #   train   training-step graphs on (-Ddiffusion4j.cuda.trainingGraphs=true) and off (the default; sampling graphs on in both):
-#           fmnist-small and ddpm-cifar10 b128 beside torch.compile (TORCH=0 skips it), then DiT-S/2 b256 without it (DIT=0
-#           skips it)
-#   ditbase DiT-S/2 b256: .device/gpu/bis/base.jar against this jar (DIT_TORCH=1 adds torch.compile)
+#           fmnist-small and ddpm-cifar10 b128 (UNETS=fmnist-small:fmnist for the first only) beside torch.compile (TORCH=0
+#           skips it), then DiT-S/2 b256 without it (DIT=0 skips it)
+#   ditbase DiT-S/2 b256: .device/gpu/bis/base.jar against this jar, and with the bias-gradient epilogue (DIT_TORCH=1 adds
+#           torch.compile)
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
 [ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
@@ -59,7 +60,7 @@ case "$part" in
     el dit-s/2 attention backward A/B
     RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.attentionBackwardPipeline=true" CFGS="dit-s/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
   train)   # training steps graphed or not, beside torch.compile for the U-Nets
-    for cfg in fmnist-small:fmnist cifar:cifar; do
+    for cfg in ${UNETS:-fmnist-small:fmnist cifar:cifar}; do
       preset=${cfg%%:*}; [ $preset = cifar ] && preset=ddpm-cifar10
       el $preset
       RUNS="$TRAIN_AB" CFGS="$preset:128" bash $B/gpu-ab.sh
@@ -68,7 +69,7 @@ case "$part" in
     [ "${DIT:-1}" = 1 ] && el dit-s/2 && RUNS="$TRAIN_AB" CFGS="dit-s/2:256" bash $B/gpu-ab.sh ;;
   ditbase)   # DiT-S/2 b256: the jar in bis/base.jar against this one (DIT_TORCH=1 adds torch.compile)
     el dit-s/2 base
-    RUNS="bis/base diffusion4j" CFGS="dit-s/2:256" bash $B/gpu-ab.sh
+    RUNS="bis/base diffusion4j diffusion4j@-Ddiffusion4j.cuda.biasGradientEpilogue=true" CFGS="dit-s/2:256" bash $B/gpu-ab.sh
     [ "${DIT_TORCH:-0}" = 1 ] && timeout 150 python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /" ;;
   tests)
     el all tests

@@ -26,6 +26,15 @@ final class CudaLinalg {
     /** How many products so far added their bias in the epilogue (tests check that the fused path ran). */
     static long fusedBiasProducts() { return FUSED_BIAS_PRODUCTS.get(); }
 
+    // the bias gradient in the weight gradient's epilogue (BGRADB): off until a GPU has checked it against the column
+    // sums (CudaFusedBiasTest turns it on); -Ddiffusion4j.cuda.biasGradientEpilogue=true turns it on
+    static final boolean BIAS_GRADIENT_EPILOGUE_DEFAULT =
+            "true".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.biasGradientEpilogue", "false").strip());
+    private static volatile boolean biasGradientEpilogue = BIAS_GRADIENT_EPILOGUE_DEFAULT;
+
+    /** Whether later Linear backwards sum the bias gradient in the weight gradient's product (with fusedBias on). */
+    static void setBiasGradientEpilogue(boolean on) { biasGradientEpilogue = on; }
+
     private static final AtomicLong FUSED_BIAS_GRADIENTS = new AtomicLong();
 
     /** How many weight gradients so far summed their bias gradient in the epilogue. */
@@ -123,7 +132,7 @@ final class CudaLinalg {
      * cuBLASLt product whose epilogue writes the sums; null, having queued nothing, where that does not apply.
      */
     Tensor[] linearWeightGradients(Tensor gy, Tensor x) {
-        if (!fusedBias || gy.rank() != 2 || x.rank() != 2 || gy.dtype() != x.dtype() || gy.shape(0) != x.shape(0) || gy.shape(0) == 0
+        if (!fusedBias || !biasGradientEpilogue || gy.rank() != 2 || x.rank() != 2 || gy.dtype() != x.dtype() || gy.shape(0) != x.shape(0) || gy.shape(0) == 0
                 || !(gy.dtype() == DType.F32 || gy.dtype() == DType.BF16)
                 || !rowsContiguous(gy) || !rowsContiguous(x)) return null;
         int rows = gy.shape(0), n = gy.shape(1), k = x.shape(1);
