@@ -1,8 +1,8 @@
 #!/bin/bash
 # CUDA graphs for the sampling forwards, the training steps (tenth session) and the pipelined attention (ninth session), on the lent GPU machine from the
 # repository root with the bundle in .device/gpu (scripts/gpu-bundle.sh): CudaGraphTest first, then the parts PART
-# lists (default unet), bf16 (the tests first: CudaGraphTest, TrainingGraphGpuTest, CudaAttentionTest,
-# CudaFusedBiasTest, CudaLayerNormModulateTest, DiTCudaParityTest):
+# lists (default unet), bf16 (the tests first, TESTS classes under dev.diffusion4j; default CudaGraphTest,
+# TrainingGraphGpuTest, CudaAttentionTest, CudaFusedBiasTest, CudaLayerNormModulateTest, DiTCudaParityTest):
 #   unet    fmnist-small and ddpm-cifar10 b128, graphs on and off (-Ddiffusion4j.cuda.graphs=false), torch.compile
 #   dit     DiT-S/2 b256: as is, attention kernels single-buffered, ln_mod_fwd instead of ln_mod_fwd_vec; torch.compile
 #   ditab   DiT-S/2 b256: the backward attention kernels pipelined or not (the GPU tests with them first), ROUNDS times
@@ -11,8 +11,8 @@
 #   train   training-step graphs on (-Ddiffusion4j.cuda.trainingGraphs=true) and off (the default; sampling graphs on in both):
 #           fmnist-small and ddpm-cifar10 b128 (UNETS=fmnist-small:fmnist for the first only) beside torch.compile (TORCH=0
 #           skips it), then DiT-S/2 b256 without it (DIT=0 skips it)
-#   ditbase DiT-S/2 b256: .device/gpu/bis/base.jar against this jar, and with the bias-gradient epilogue (DIT_TORCH=1 adds
-#           torch.compile)
+#   ditbase DiT-S/2 b256: .device/gpu/bis/base.jar against this jar, and with the bias-gradient epilogue (DIT_RUNS sets
+#           the runs; DIT_TORCH=1 adds torch.compile)
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
 [ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
@@ -22,10 +22,9 @@ el() { echo "## $(( $(date +%s) - T0 )) s: $*"; }
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 if [ -z "${SKIP_GRAPH_TESTS:-}" ]; then   # SKIP_GRAPH_TESTS=1 where PART has tests, which run CudaGraphTest too
   el graph tests
+  CLASSES=${TESTS:-engine.cuda.CudaGraphTest train.TrainingGraphGpuTest engine.cuda.CudaAttentionTest engine.cuda.CudaFusedBiasTest engine.cuda.CudaLayerNormModulateTest models.DiTCudaParityTest}
   timeout 300 $J -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/diffusion4j.jar:$B/tc \
-    --select-class dev.diffusion4j.engine.cuda.CudaGraphTest --select-class dev.diffusion4j.train.TrainingGraphGpuTest \
-    --select-class dev.diffusion4j.engine.cuda.CudaAttentionTest --select-class dev.diffusion4j.engine.cuda.CudaFusedBiasTest \
-    --select-class dev.diffusion4j.engine.cuda.CudaLayerNormModulateTest --select-class dev.diffusion4j.models.DiTCudaParityTest > $OUT/graph-tests.log 2>&1
+    $(for c in $CLASSES; do echo "--select-class dev.diffusion4j.$c"; done) > $OUT/graph-tests.log 2>&1
   echo "graph tests rc=$?"; grep -E "✘|tests (successful|failed)" $OUT/graph-tests.log | head -20; grep -E "^linear|^gated residual" $OUT/graph-tests.log
   grep -A12 "✘" $OUT/graph-tests.log | head -60
 fi
@@ -69,7 +68,7 @@ case "$part" in
     [ "${DIT:-1}" = 1 ] && el dit-s/2 && RUNS="$TRAIN_AB" CFGS="dit-s/2:256" bash $B/gpu-ab.sh ;;
   ditbase)   # DiT-S/2 b256: the jar in bis/base.jar against this one (DIT_TORCH=1 adds torch.compile)
     el dit-s/2 base
-    RUNS="bis/base diffusion4j diffusion4j@-Ddiffusion4j.cuda.biasGradientEpilogue=true" CFGS="dit-s/2:256" bash $B/gpu-ab.sh
+    RUNS="${DIT_RUNS:-bis/base diffusion4j diffusion4j@-Ddiffusion4j.cuda.biasGradientEpilogue=true}" CFGS="dit-s/2:256" bash $B/gpu-ab.sh
     [ "${DIT_TORCH:-0}" = 1 ] && timeout 150 python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /" ;;
   tests)
     el all tests
