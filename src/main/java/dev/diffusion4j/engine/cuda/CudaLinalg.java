@@ -128,18 +128,17 @@ final class CudaLinalg {
     }
 
     /**
-     * {gyᵀ x, gy's column sums} for gy [M, n] and x [M, k] of one type (f32 or bf16) with contiguous rows, in one
+     * {gyᵀ x, gy's column sums} for bf16 gy [M, n] and x [M, k] with contiguous rows, in one
      * cuBLASLt product whose epilogue writes the sums; null, having queued nothing, where that does not apply.
      */
     Tensor[] linearWeightGradients(Tensor gy, Tensor x) {
-        if (!fusedBias || !biasGradientEpilogue || gy.rank() != 2 || x.rank() != 2 || gy.dtype() != x.dtype() || gy.shape(0) != x.shape(0) || gy.shape(0) == 0
-                || !(gy.dtype() == DType.F32 || gy.dtype() == DType.BF16)
-                || !rowsContiguous(gy) || !rowsContiguous(x)) return null;
+        // bf16 only: in f32 under TF32 the epilogue may sum the operand rounded to TF32, where the reduction sums it exactly
+        if (!fusedBias || !biasGradientEpilogue || gy.rank() != 2 || x.rank() != 2 || gy.dtype() != DType.BF16 || x.dtype() != DType.BF16
+                || gy.shape(0) != x.shape(0) || gy.shape(0) == 0 || gy.shape(1) == 0 || x.shape(1) == 0 || !rowsContiguous(gy) || !rowsContiguous(x)) return null;
         int rows = gy.shape(0), n = gy.shape(1), k = x.shape(1);
         Tensor gw = backend.alloc(new int[] {n, k}, gy.dtype()), gb = backend.alloc(new int[] {n}, gy.dtype());
-        Cublas.DataType type = gy.dtype() == DType.F32 ? Cublas.DataType.F32 : Cublas.DataType.BF16;
         boolean done = lt().gemm(true, false, n, k, rows, 1f, CudaBackend.ptr(gy).deviceAddress(), n, CudaBackend.ptr(x).deviceAddress(), k,
-                CudaBackend.base(gw).deviceAddress(), k, CudaBackend.base(gb).deviceAddress(), type, cublas.allowTf32(), CublasLt.Epilogue.BIAS_GRADIENT);
+                CudaBackend.base(gw).deviceAddress(), k, CudaBackend.base(gb).deviceAddress(), Cublas.DataType.BF16, false, CublasLt.Epilogue.BIAS_GRADIENT);
         Reference.reachabilityFence(gy);
         Reference.reachabilityFence(x);
         if (!done) return null;

@@ -296,10 +296,11 @@ final class CudaNorm {
     /**
      * {x + gate * branch, its modulated norm, mean, rstd} in one pass (gated_ln_mod_fwd_vec) for contiguous x and branch
      * [B, L, d] whose rows fit ln_mod_fwd_vec, gate, shift and scale [B, d] with adjacent columns, gate, branch, shift
-     * and scale of type out; null, having queued nothing, otherwise.
+     * and scale of type out (f32 or bf16); null, having queued nothing, otherwise.
      */
     Tensor[] gatedLayerNormModulate(Tensor x, Tensor gate, Tensor branch, Tensor shift, Tensor scale, double eps, DType out) {
-        if (!vectorRows || !modulates(x.dtype(), out) || gate.dtype() != out || branch.dtype() != out || !x.isContiguous() || !branch.isContiguous()
+        // not f64: there NVRTC's contracted x + g * b would round once where the unfused mul and add kernels round twice
+        if (!vectorRows || x.dtype() == DType.F64 || !modulates(x.dtype(), out) || gate.dtype() != out || branch.dtype() != out || !x.isContiguous() || !branch.isContiguous()
                 || !java.util.Arrays.equals(x.shape(), branch.shape()) || x.numel() == 0) return null;
         Tensor g = backend.onThisDevice(gate, "gatedResidual"), br = backend.onThisDevice(branch, "gatedResidual");
         Tensor h = rows(shift, "layerNormModulate shift"), sc = rows(scale, "layerNormModulate scale");

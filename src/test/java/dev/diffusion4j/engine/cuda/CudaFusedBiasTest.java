@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A Linear layer with its bias added in cuBLASLt's epilogue, and its bias gradient summed in the weight gradient's
- * (bf16 at least; turned on here, off by default until this has passed on a GPU), against the same layer with separate passes for both (diffusion4j.cuda.fusedBias=false), in strict
+ * (bf16 only; turned on here, off by default until this has passed on a GPU), against the same layer with separate passes for both (diffusion4j.cuda.fusedBias=false), in strict
  * f32, TF32 and bf16 autocast, on a DiT-like [B, L, D] input: output and gradients (x, W, b) agree to the precision's
  * tolerance. (CPU-vs-CUDA parity of F.linear is in ParityCases.)
  */
@@ -46,6 +46,7 @@ class CudaFusedBiasTest {
         boolean fusedGrad = CudaLinalg.fusedBiasGradients() > gradsBefore;
         System.out.printf("linear %s: bias gradient in the weight gradient's epilogue: %s%n", precision, fusedGrad);
         if (precision.equals("bf16")) assertTrue(fusedGrad, "the bf16 backward did not take cuBLASLt's bias-gradient epilogue");
+        else assertTrue(!fusedGrad, "only bf16 takes the bias-gradient epilogue");
         Tensor[] separate = run(x, w, b, gy, precision, false);
         double tol = precision.equals("f32") ? 1e-5 : CudaParityTest.BF16_TOL;
         for (int i = 0; i < fused.length; i++) {
