@@ -12,8 +12,8 @@ import java.util.Map;
  * Products with the bias add fused into the GEMM's epilogue (cuBLASLt), in the row-major terms of {@link Cublas}: C =
  * op(A)·op(B) + bias, bias [n] broadcast over C's rows, so a Linear layer's output is written once instead of written,
  * read and written again by a separate bias pass; and, in the backward, the weight gradient with the bias gradient
- * summed in the same product ({@link Epilogue#BIAS_GRADIENT}). Each shape's descriptors and heuristic choice are built on first use
- * and kept (the plan also fixes the pointers' alignments, which are part of its key).
+ * summed in the same product ({@link Epilogue#BIAS_GRADIENT}). Each shape's descriptors and heuristic choice are built
+ * on first use and kept (the plan also fixes the pointers' alignments, which are part of its key).
  */
 final class CublasLt implements AutoCloseable {
     /** The fused epilogues this class offers. */

@@ -200,7 +200,6 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
 
     /** The weight gradient with the bias gradient summed in the same product (cuBLASLt's BGRADB epilogue) where it takes it. */
     @Override public Tensor[] linearWeightGradients(Tensor gy, Tensor x, boolean bias) {
-        cublas.setAllowTf32(allowTf32());
         Tensor[] fused = bias ? linalg.linearWeightGradients(onThisDevice(gy, "linear"), onThisDevice(x, "linear")) : null;
         return fused != null ? fused : Backend.super.linearWeightGradients(gy, x, bias);
     }

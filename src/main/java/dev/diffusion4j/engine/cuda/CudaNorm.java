@@ -252,7 +252,7 @@ final class CudaNorm {
 
     private static String modSuffix(DType x, DType out) { return CudaKernels.suffix(x) + "_" + CudaKernels.suffix(out); }
 
-    /** shift or scale [B, C] read in place when its columns are adjacent (a chunk of adaLN's output), else copied. */
+    /** shift, scale or gate [B, C] read in place when its columns are adjacent (a chunk of adaLN's output), else copied. */
     private Tensor rows(Tensor p, String what) {
         Tensor c = backend.onThisDevice(p, what);
         return c.strides()[1] == 1 || c.shape(1) == 1 ? c : backend.contiguous(c);
@@ -266,7 +266,7 @@ final class CudaNorm {
         int[] shape = xc.shape();
         int d = shape[2], rows = shape[0] * shape[1];
         Tensor y = backend.alloc(shape, out);
-        Tensor mean = backend.alloc(new int[] {shape[0], shape[1]}, statType(xc.dtype())), rstd = backend.alloc(new int[] {shape[0], shape[1]}, statType(xc.dtype()));
+        Tensor mean = tokenStat(shape, xc.dtype()), rstd = tokenStat(shape, xc.dtype());
         boolean warp = d <= WARP_ROW_LIMIT;
         if (rows == 0 || d == 0) return new Tensor[] {y, mean, rstd};
         if (vectorRows && vectorRowsFit(d, xc, h, sc, y)) {
@@ -279,6 +279,9 @@ final class CudaNorm {
         }
         return new Tensor[] {y, mean, rstd};
     }
+
+    /** A per-token statistic [B, L] of tokens [B, L, d] of type x (mean or rstd). */
+    private Tensor tokenStat(int[] shape, DType x) { return backend.alloc(new int[] {shape[0], shape[1]}, statType(x)); }
 
     /** Rows of d <= 1024 elements, d % 4 == 0, every pointer and the row strides of the [B, d] rows 4-element aligned. */
     private static boolean vectorRowsFit(int d, Tensor... ts) {
@@ -295,21 +298,20 @@ final class CudaNorm {
 
     /**
      * {x + gate * branch, its modulated norm, mean, rstd} in one pass (gated_ln_mod_fwd_vec) for contiguous x and branch
-     * [B, L, d] whose rows fit ln_mod_fwd_vec, gate, shift and scale [B, d] with adjacent columns, gate, branch, shift
-     * and scale of type out (f32 or bf16); null, having queued nothing, otherwise.
+     * [B, L, d] whose rows fit ln_mod_fwd_vec, gate, shift and scale [B, d] (read in place where their columns are
+     * adjacent), x f32 or bf16 and gate, branch, shift and scale of type out; null, having queued nothing, otherwise.
      */
     Tensor[] gatedLayerNormModulate(Tensor x, Tensor gate, Tensor branch, Tensor shift, Tensor scale, double eps, DType out) {
         // not f64: there NVRTC's contracted x + g * b would round once where the unfused mul and add kernels round twice
         if (!vectorRows || x.dtype() == DType.F64 || !modulates(x.dtype(), out) || gate.dtype() != out || branch.dtype() != out || !x.isContiguous() || !branch.isContiguous()
                 || !java.util.Arrays.equals(x.shape(), branch.shape()) || x.numel() == 0) return null;
-        Tensor g = backend.onThisDevice(gate, "gatedResidual"), br = backend.onThisDevice(branch, "gatedResidual");
+        Tensor g = rows(gate, "gatedResidual gate"), br = backend.onThisDevice(branch, "gatedResidual");
         Tensor h = rows(shift, "layerNormModulate shift"), sc = rows(scale, "layerNormModulate scale");
-        if (g.strides()[1] != 1 && g.shape(1) != 1) return null;
         int[] shape = x.shape();
         int d = shape[2], rows = shape[0] * shape[1];
         if (!vectorRowsFit(d, x, br, g, h, sc)) return null;
         Tensor sum = backend.alloc(shape, x.dtype()), y = backend.alloc(shape, out);   // the allocator's blocks are aligned
-        Tensor mean = backend.alloc(new int[] {shape[0], shape[1]}, statType(x.dtype())), rstd = backend.alloc(new int[] {shape[0], shape[1]}, statType(x.dtype()));
+        Tensor mean = tokenStat(shape, x.dtype()), rstd = tokenStat(shape, x.dtype());
         kernels.launchBlocks(kernels.get("norm", "gated_ln_mod_fwd_vec_" + modSuffix(x.dtype(), out)), (rows + 7) / 8,
                 ptr(x), ptr(g), ptr(br), ptr(sum), rowStride(g), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h),
                 rowStride(sc), eps);

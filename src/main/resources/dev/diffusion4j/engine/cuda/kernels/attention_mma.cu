@@ -196,10 +196,7 @@ __device__ __forceinline__ void zero(float (&c)[NT][4]) {
 // same Q and dO in the dK/dV kernel) run at about the same time, so all but the first read those tiles from L2. With
 // the batch entries along x and the tiles along y, each tile's blocks ran a whole batch apart and read them from HBM.
 __device__ __forceinline__ int block_batch(int rows) { return blockIdx.x / ((rows + TILE - 1) / TILE); }
-__device__ __forceinline__ int block_row0(int rows) {
-    const int tiles = (rows + TILE - 1) / TILE;
-    return (blockIdx.x - (blockIdx.x / tiles) * tiles) * TILE;
-}
+__device__ __forceinline__ int block_row0(int rows) { return blockIdx.x % ((rows + TILE - 1) / TILE) * TILE; }
 
 // Rows [row0, row0 + 64) x columns [0, DP) of one batch's matrix into a shared tile: [64][LDS], or transposed
 // [DP][LDT] when TRANS. Rows past `rows` and columns past `cols` become zeros. For bf16, 16-byte loads where the view
