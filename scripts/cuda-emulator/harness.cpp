@@ -26,8 +26,8 @@ static void run(const char* name, int nb, int Lq, int Lk, int D, int Dv, FWD fwd
     std::vector<T> out((size_t)nb * Lq * Dv), gq((size_t)nb * Lq * D), gk((size_t)nb * Lk * D), gv((size_t)nb * Lk * Dv);
     std::vector<float> lse((size_t)nb * Lq), di((size_t)nb * Lq);
     float scale = 1.f / std::sqrt((float)D);
-    int gyq = (Lq + 63) / 64, gyk = (Lk + 63) / 64;
-    launch(nb * gyq, 1, smemF, [&] { fwd(q.data(), (long long)Lq * D, 0LL, (long long)D, 1LL, k.data(), (long long)Lk * D, 0LL, (long long)D, 1LL,
+    int gyf = (Lq + FWD_ROWS - 1) / FWD_ROWS, gyq = (Lq + 63) / 64, gyk = (Lk + 63) / 64;   // the forward's blocks take FWD_ROWS rows
+    launch(nb * gyf, 1, smemF, [&] { fwd(q.data(), (long long)Lq * D, 0LL, (long long)D, 1LL, k.data(), (long long)Lk * D, 0LL, (long long)D, 1LL,
                                      v.data(), (long long)Lk * Dv, 0LL, (long long)Dv, 1LL, out.data(), (long long)Lq * Dv, 0LL, (long long)Dv, 1LL,
                                      lse.data(), 1, Lq, Lk, D, Dv, scale); });
     for (int r = 0; r < nb * Lq; r++) { float s = 0; for (int c = 0; c < Dv; c++) s += val(go[(size_t)r * Dv + c]) * val(out[(size_t)r * Dv + c]); di[r] = s; }
@@ -86,6 +86,8 @@ int main() {
     // four key tiles (the forward's and dQ's two buffers each reused), one query tile; then the reverse for dK/dV
     run<bf16>("bf16", 1, 64, 200, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, f, q, kv);
     run<bf16>("bf16", 1, 200, 64, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, f, q, kv);
+    // two batch entries of two forward blocks each at FWD_ROWS 128 (three 64-row tiles at 64)
+    run<bf16>("bf16", 2, 130, 70, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, f, q, kv);
     run<float>("tf32", 2, 70, 130, DEF_D, DEF_D, mma_attn_fwd_f32, mma_attn_bwd_dq_f32, mma_attn_bwd_dkdv_f32,
                Tiles<Tf32Ops>::FWD, Tiles<Tf32Ops>::DQ, Tiles<Tf32Ops>::DKDV);
     return failures == 0 ? 0 : 1;

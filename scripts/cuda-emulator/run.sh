@@ -2,7 +2,7 @@
 # CUDA kernels checked without a GPU: each warp-level piece (mma.sync's fragment layouts, shuffles, barriers) is
 # emulated on CPU threads by emu_shim.h, and the kernels' results are compared with a double-precision reference:
 #   harness.cpp       the tensor-core attention (attention_mma.cu), head dims 8, 40, 44, 64, 72 and 128, bf16 and TF32,
-#                     the bf16 kernels pipelined and not
+#                     the bf16 kernels pipelined and not, forward blocks of 64 and 128 query rows
 #   norm_harness.cpp  the adaLN-modulated layer norm (norm.cu's ln_mod_*), f32 and bf16 outputs, warp and block rows
 #   gn_harness.cpp    the split group norm (norm.cu's gn_stats, gn_apply, gn_bwd_planes/rows/apply) and its
 #                     channels-last kernels (*_cl), with and without SiLU
@@ -29,11 +29,12 @@ g++ -std=c++20 -O1 -pthread "$W/norm/norm_harness.cpp" -o "$W/norm/n"
 g++ -std=c++20 -O1 -pthread "$W/norm/gn_harness.cpp" -o "$W/norm/g"
 "$W/norm/g" || rc=1
 # head dims padded to DP; 44 takes the bf16 kernels' single-buffered path (rows not in 16-byte chunks), as does PIPE=0;
-# the third field sets both PIPE (the forward) and PIPE_BWD (the backward kernels)
-for cfg in "16 8 1" "48 40 1" "48 44 1" "64 64 1" "64 64 0" "80 72 1" "128 128 1"; do
+# the third field sets both PIPE (the forward) and PIPE_BWD (the backward kernels), the fourth the forward's rows per
+# block (FWD_ROWS: 128 gives each warp 32 rows in the pipelined forward, and the other paths two 64-row tiles a block)
+for cfg in "16 8 1 64" "48 40 1 128" "48 44 1 128" "64 64 1 128" "64 64 1 64" "64 64 0 64" "80 72 1 128" "128 128 1 64"; do
   set -- $cfg
-  g++ -std=c++20 -O1 -pthread -DDP=$1 -DDEF_D=$2 -DPIPE=$3 -DPIPE_BWD=$3 "$W/harness.cpp" -o "$W/h$1"
-  echo "DP $1 D $2 PIPE $3"; "$W/h$1" || rc=1
+  g++ -std=c++20 -O1 -pthread -DDP=$1 -DDEF_D=$2 -DPIPE=$3 -DPIPE_BWD=$3 -DFWD_ROWS=$4 "$W/harness.cpp" -o "$W/h$1"
+  echo "DP $1 D $2 PIPE $3 FWD_ROWS $4"; "$W/h$1" || rc=1
 done
 [ $rc = 0 ] && echo "cuda emulator: all within bounds" || echo "cuda emulator: FAILED"
 exit $rc

@@ -62,6 +62,26 @@ final class CudaAttention {
      * run them yet (-Ddiffusion4j.cuda.attentionBackwardPipeline=true).
      */
     static final boolean BACKWARD_PIPELINE = "true".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.attentionBackwardPipeline", "false"));
+    /**
+     * Query rows per block of the pipelined bf16 forward (attention_mma.cu FWD_ROWS) for padded head dims up to
+     * {@link #WIDE_FORWARD_MAX_HEAD_DIM} and more than 64 query rows: 128, each warp taking 32 rows so that each K and V
+     * fragment read from shared memory feeds two products, or 64 ({@code -Ddiffusion4j.cuda.attentionForwardRows=64}).
+     */
+    static final int FORWARD_ROWS = parseForwardRows(System.getProperty("diffusion4j.cuda.attentionForwardRows", "128"));
+    private static volatile int forwardRowsSetting = FORWARD_ROWS;
+    /** Beyond this padded head dim a warp's 32 rows of accumulators would not fit in its registers. */
+    static final int WIDE_FORWARD_MAX_HEAD_DIM = 80;
+
+    /** Sets the forward's rows per block (64 or 128) for later calls (tests compare the two). */
+    static void setForwardRows(int rows) { forwardRowsSetting = parseForwardRows(Integer.toString(rows)); }
+
+    private static int parseForwardRows(String v) {
+        return switch (v.strip()) {
+            case "64" -> 64;
+            case "128" -> 128;
+            default -> throw new IllegalArgumentException("-Ddiffusion4j.cuda.attentionForwardRows=" + v + ": expected 64 or 128");
+        };
+    }
 
     private static Use parseUse(String v) {
         return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
@@ -98,7 +118,7 @@ final class CudaAttention {
     private boolean onTensorCores(DType t, int d, int dv, int lq, int lk) {
         return tensorCores && use != Use.NEVER && hasTensorCores && (t == DType.BF16 || t == DType.F32 && CudaBackend.allowTf32())
                 && Math.max(d, dv) <= TENSOR_CORE_MAX_HEAD_DIM
-                && smemBytes(MmaKernel.FWD, t, padded(Math.max(d, dv)), false) <= smemLimit;   // the pipelined form only where it fits
+                && smemBytes(MmaKernel.FWD, t, padded(Math.max(d, dv)), false, MMA_TILE) <= smemLimit;   // the pipelined form only where it fits
     }
 
     private boolean onTensorCores(Shapes s) { return onTensorCores(s.dtype, s.d, s.dv, s.lq, s.lk); }
@@ -111,7 +131,7 @@ final class CudaAttention {
     private boolean backwardOnTensorCores(Shapes s) {
         int dp = padded(Math.max(s.d, s.dv));
         return onTensorCores(s) && !recomputes(s) && dp <= TENSOR_CORE_MAX_HEAD_DIM_BACKWARD
-                && smemBytes(MmaKernel.DKDV, s.dtype, dp, false) <= smemLimit;
+                && smemBytes(MmaKernel.DKDV, s.dtype, dp, false, MMA_TILE) <= smemLimit;
     }
 
     /**
@@ -244,7 +264,7 @@ final class CudaAttention {
             fold = BatchFold.of(s.batch, all);
         }
         int dp = padded(Math.max(s.d, s.dv));
-        launchMma(MmaKernel.FWD, s.dtype, dp, fold.count(), s.lq, fold.view(0, all[0]), fold.view(1, all[1]), fold.view(2, all[2]),
+        launchMma(MmaKernel.FWD, s.dtype, dp, fold.count(), s.lq, s.lq, fold.view(0, all[0]), fold.view(1, all[1]), fold.view(2, all[2]),
                 fold.view(3, all[3]), new Object[] {CudaBackend.ptr(lse), fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
         return new Tensor[] {out, lse};
     }
@@ -269,9 +289,9 @@ final class CudaAttention {
         try (DeviceBuffer di = backend.scratch(4L * rows)) {
             launchDot(s, fold, view[3], view[4], di, rows);
             Object[] tail = {CudaBackend.ptr(l), di};
-            launchMma(MmaKernel.DQ, s.dtype, dp, fold.count(), s.lq, view[0], view[1], view[2], view[3], tail, view[5],
+            launchMma(MmaKernel.DQ, s.dtype, dp, fold.count(), s.lq, s.lq, view[0], view[1], view[2], view[3], tail, view[5],
                     new Object[] {fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
-            launchMma(MmaKernel.DKDV, s.dtype, dp, fold.count(), s.lk, view[0], view[1], view[2], view[3], tail, view[6], view[7],
+            launchMma(MmaKernel.DKDV, s.dtype, dp, fold.count(), s.lk, s.lq, view[0], view[1], view[2], view[3], tail, view[6], view[7],
                     new Object[] {fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
         }
         for (int i = 0; i < 3; i++) if (all[5 + i] != dst[i]) backend.copyInto(dst[i], all[5 + i]);
@@ -297,13 +317,13 @@ final class CudaAttention {
     /**
      * Shared-memory bytes of a kernel, as attention_mma.cu's Tiles computes them (each kernel traps when given less):
      * bf16 tiles of 2-byte elements with rows padded by 8, TF32 ones of 4 bytes padded by 4; {@code piped}: a bf16
-     * kernel's pipelined form.
+     * kernel's pipelined form, whose forward holds {@code forwardRows} query rows.
      */
-    static int smemBytes(MmaKernel k, DType t, int dp, boolean piped) {
+    static int smemBytes(MmaKernel k, DType t, int dp, boolean piped, int forwardRows) {
         int eb = t == DType.BF16 ? 2 : 4, pad = t == DType.BF16 ? 8 : 4, lds = dp + pad, ldt = MMA_TILE + pad;
         piped &= t == DType.BF16;
         return switch (k) {
-            case FWD -> piped ? eb * 5 * MMA_TILE * lds : eb * (2 * MMA_TILE * lds + dp * ldt);   // piped: Q, two K and two V
+            case FWD -> piped ? eb * (forwardRows + 4 * MMA_TILE) * lds : eb * (2 * MMA_TILE * lds + dp * ldt);   // piped: Q, two K and two V
             case DQ -> piped ? eb * 6 * MMA_TILE * lds : eb * (4 * MMA_TILE * lds + dp * ldt);   // piped: Q, dO, two K and two V
             case DKDV -> piped ? eb * 6 * MMA_TILE * lds + 4 * MMA_TILE * 4                      // piped: K, V, two Q and two dO
                     : eb * (4 * MMA_TILE * lds + 2 * dp * ldt) + 2 * MMA_TILE * 4;
@@ -312,26 +332,49 @@ final class CudaAttention {
 
     /** Whether the bf16 forward for padded head dim dp is the pipelined one here: switched on and within this device's shared memory. */
     private boolean forwardPiped(int dp) {
-        return FORWARD_PIPELINE && smemBytes(MmaKernel.FWD, DType.BF16, dp, true) <= smemLimit;
+        return FORWARD_PIPELINE && smemBytes(MmaKernel.FWD, DType.BF16, dp, true, MMA_TILE) <= smemLimit;
     }
 
     private boolean backwardPiped(int dp) {
-        return BACKWARD_PIPELINE && smemBytes(MmaKernel.DQ, DType.BF16, dp, true) <= smemLimit
-                && smemBytes(MmaKernel.DKDV, DType.BF16, dp, true) <= smemLimit;
+        return BACKWARD_PIPELINE && smemBytes(MmaKernel.DQ, DType.BF16, dp, true, MMA_TILE) <= smemLimit
+                && smemBytes(MmaKernel.DKDV, DType.BF16, dp, true, MMA_TILE) <= smemLimit;
     }
 
-    /** attention_mma.cu's compile-time settings: padded head dim dp, and whether the bf16 forward and backward are pipelined. */
-    static String[] mmaDefines(int dp, boolean forwardPiped, boolean backwardPiped) {
-        return new String[] {"DP=" + dp, "PIPE=" + (forwardPiped ? 1 : 0), "PIPE_BWD=" + (backwardPiped ? 1 : 0)};
+    /**
+     * Query rows per forward block for this dtype, padded head dim and query length (see {@link #FORWARD_ROWS}): 128
+     * only for the pipelined bf16 forward where a block's second 64 rows are not all past the end.
+     */
+    private int forwardRows(DType t, int dp, int lq) {
+        boolean wide = forwardRowsSetting == 2 * MMA_TILE && t == DType.BF16 && dp <= WIDE_FORWARD_MAX_HEAD_DIM && lq > MMA_TILE
+                && forwardPiped(dp) && smemBytes(MmaKernel.FWD, t, dp, true, 2 * MMA_TILE) <= smemLimit;
+        return wide ? 2 * MMA_TILE : MMA_TILE;
     }
 
-    /** A 1-D grid of blocks of four warps, one per (batch entry, 64-row tile along rows), a batch entry's tiles adjacent. */
-    private void launchMma(MmaKernel which, DType t, int dp, int batch, int rows, Object[]... args) {
+    /**
+     * attention_mma.cu's compile-time settings: padded head dim dp, whether the bf16 forward and backward are pipelined,
+     * and the forward's query rows per block.
+     */
+    static String[] mmaDefines(int dp, boolean forwardPiped, boolean backwardPiped, int forwardRows) {
+        return new String[] {"DP=" + dp, "PIPE=" + (forwardPiped ? 1 : 0), "PIPE_BWD=" + (backwardPiped ? 1 : 0), "FWD_ROWS=" + forwardRows};
+    }
+
+    /** The forward rows of the modules {@link CudaKernels#allVariants} compiles ahead: each module a forward of dp may take. */
+    static int[] forwardRowsFor(int dp) {
+        return forwardRowsSetting == 2 * MMA_TILE && FORWARD_PIPELINE && dp <= WIDE_FORWARD_MAX_HEAD_DIM ? new int[] {MMA_TILE, 2 * MMA_TILE} : new int[] {MMA_TILE};
+    }
+
+    /**
+     * A 1-D grid of blocks of four warps, one per (batch entry, tile of rows along rows), a batch entry's tiles adjacent:
+     * 64-row tiles, or the forward's rows per block. The backward kernels come from the same module as the forward
+     * of the same shapes ({@code lq} picks it), so a training step compiles one.
+     */
+    private void launchMma(MmaKernel which, DType t, int dp, int batch, int rows, int lq, Object[]... args) {
         boolean fwd = forwardPiped(dp), bwd = backwardPiped(dp);
-        Kernel k = kernels.get("attention_mma", which.name + "_" + CudaKernels.suffix(t), mmaDefines(dp, fwd, bwd));
-        int smem = smemBytes(which, t, dp, which == MmaKernel.FWD ? fwd : bwd);
+        int forwardRows = forwardRows(t, dp, lq), tile = which == MmaKernel.FWD ? forwardRows : MMA_TILE;
+        Kernel k = kernels.get("attention_mma", which.name + "_" + CudaKernels.suffix(t), mmaDefines(dp, fwd, bwd, forwardRows));
+        int smem = smemBytes(which, t, dp, which == MmaKernel.FWD ? fwd : bwd, forwardRows);
         if (smemRaised.add(k)) k.setMaxDynamicSharedMemory(smem);
-        k.launch(Dim3.of(Math.toIntExact((long) batch * ((rows + MMA_TILE - 1) / MMA_TILE))), Dim3.of(MMA_THREADS), smem, concat(args));
+        k.launch(Dim3.of(Math.toIntExact((long) batch * ((rows + tile - 1) / tile))), Dim3.of(MMA_THREADS), smem, concat(args));
     }
 
     /** The operands on this device, each copied to contiguous memory unless its columns are adjacent already. */

@@ -76,8 +76,9 @@ final class CudaKernels {
             for (DType b : DType.values()) v.add(new Variant("copy", "SRC_T=" + cType(a), "DST_T=" + cType(b)));
         for (String f : List.of("fill", "select", "random", "index", "resample", "norm", "softmax", "optim")) v.add(new Variant(f));
         for (AttentionTiles t : AttentionTiles.ALL) v.add(new Variant("attention", t.defines()));
-        for (int dp = 16; dp <= CudaAttention.TENSOR_CORE_MAX_HEAD_DIM; dp += 16) v.add(new Variant("attention_mma",   // as an H100 or H200 takes them; smaller shared memories compile theirs at first use
-                CudaAttention.mmaDefines(dp, CudaAttention.FORWARD_PIPELINE, CudaAttention.BACKWARD_PIPELINE)));
+        for (int dp = 16; dp <= CudaAttention.TENSOR_CORE_MAX_HEAD_DIM; dp += 16)   // as an H100 or H200 takes them; smaller shared memories compile theirs at first use
+            for (int rows : CudaAttention.forwardRowsFor(dp))
+                v.add(new Variant("attention_mma", CudaAttention.mmaDefines(dp, CudaAttention.FORWARD_PIPELINE, CudaAttention.BACKWARD_PIPELINE, rows)));
         return v;
     }
 

@@ -273,6 +273,38 @@ class CudaAttentionTest {
             assertTrue(CudaParityTest.relErr(composed[i].toDoubleArray(), a[i].toDoubleArray()) <= F32_GRAD_TOL, "gradient " + i + " vs composed");
     }
 
+    /**
+     * The pipelined bf16 forward in blocks of 128 query rows (32 a warp, two row tiles sharing each K and V fragment)
+     * gives the bits of 64-row blocks: ragged query lengths (a block's second half partly or wholly past the end), key
+     * lengths that are not multiples of 64, head dims 64 and 72 (padded to 80), and a head split of a fused qkv.
+     */
+    @Test
+    void forwardBlocksOf128RowsGiveTheBitsOf64RowBlocks() {
+        Generator g = new Generator(80);
+        Tensor[][] cases = {
+            {bf16(g, 3, 2, 200, 64), bf16(g, 3, 2, 150, 64), bf16(g, 3, 2, 150, 64)},
+            {bf16(g, 2, 2, 130, 72), bf16(g, 2, 2, 77, 72), bf16(g, 2, 2, 77, 72)},
+            null};
+        Tensor qkv = bf16(g, 2, 256, 3, 6, 64).permute(2, 0, 3, 1, 4);   // [3, B, H, L, D] views
+        cases[2] = new Tensor[] {qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2)};
+        for (Tensor[] c : cases) {
+            Tensor[] wide = forwardWithRows(128, c), narrow = forwardWithRows(64, c);
+            assertArrayEquals(narrow[0].toFloatArray(), wide[0].toFloatArray(), "out " + java.util.Arrays.toString(c[0].shape()));
+            assertArrayEquals(narrow[1].toFloatArray(), wide[1].toFloatArray(), "lse " + java.util.Arrays.toString(c[0].shape()));
+        }
+    }
+
+    private static Tensor bf16(Generator g, int... shape) { return Tensor.randn(g, DType.F32, cuda, shape).to(DType.BF16); }
+
+    private static Tensor[] forwardWithRows(int rows, Tensor[] qkv) {
+        CudaAttention.setForwardRows(rows);
+        try {
+            return gpu.attention(qkv[0], qkv[1], qkv[2], null, 0.125);
+        } finally {
+            CudaAttention.setForwardRows(CudaAttention.FORWARD_ROWS);
+        }
+    }
+
     /** Masks, f64 and head dims above the largest bucket take the composed path (its P as aux), still correct. */
     @Test
     void uncoveredCasesFallBackToTheComposedPath() {

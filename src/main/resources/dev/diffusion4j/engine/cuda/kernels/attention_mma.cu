@@ -4,7 +4,8 @@
 // outputs written through views too, so a head split or merge of a fused qkv costs no copy. The same algorithm as
 // attention.cu (FlashAttention-2: online softmax, no [Lq, Lk] matrix, the backward recomputing P from the log-sum-exp,
 // dQ and dK/dV in two kernels so the result is deterministic), with the products done by mma.sync:
-//   a block is 4 warps over a 64-row tile; each warp owns 16 rows and never needs another warp's values.
+//   a block is 4 warps over a 64-row tile; each warp owns 16 rows and never needs another warp's values (in the
+//   pipelined bf16 forward with FWD_ROWS 128: a 128-row tile, 32 rows a warp, as two tiles of 16 sharing B fragments).
 //   S = Q K^T, dP = dO V^T and the transposed S^T = K Q^T, dP^T = V dO^T read both operands from shared tiles whose
 //   rows run along the reduction; P V, dS K, P^T dO and dS^T Q take P or dS from the accumulator registers (for bf16 an
 //   m16n8 accumulator pair is an m16k16 A operand; for TF32 four shuffles per register rearrange one) and read the
@@ -30,9 +31,13 @@ static_assert(DP % 16 == 0 && DP <= 256, "DP must be a multiple of 16, at most 2
 #if !defined(PIPE_BWD)
 #define PIPE_BWD 0            // the same for the bf16 backward kernels (CudaAttention: off until a GPU has run them)
 #endif
+#if !defined(FWD_ROWS)
+#define FWD_ROWS 64           // query rows per forward block: 64, or 128 where each warp takes 32 rows (see below)
+#endif
 
 #define TILE 64               // query rows per block and keys per step (and the reverse in the dK/dV kernel)
-#define NTHREADS 128          // four warps of 16 rows each
+#define NTHREADS 128          // four warps of 16 rows each (of 32 in the pipelined forward with FWD_ROWS 128)
+static_assert(FWD_ROWS == TILE || FWD_ROWS == 2 * TILE, "FWD_ROWS must be 64 or 128");
 #define LOG2E 1.4426950408889634f
 #define LN2 0.6931471805599453f
 
@@ -139,9 +144,9 @@ template <class Ops> struct Tiles {
     static constexpr int LDS = DP + Ops::PAD, LDT = TILE + Ops::PAD, EB = sizeof(typename Ops::E);
     // shared-memory bytes per kernel (CudaAttention.smemBytes computes the same numbers)
     static constexpr int FWD = (2 * TILE * LDS + DP * LDT) * EB;
-    // the pipelined bf16 kernels: Q and two K and two V tiles; Q and dO and two K and two V tiles; K and V and two Q and
-    // two dO tiles with two rows of lse and di
-    static constexpr int FWD_PIPED = 5 * TILE * LDS * EB;
+    // the pipelined bf16 kernels: Q (FWD_ROWS rows) and two K and two V tiles; Q and dO and two K and two V tiles; K
+    // and V and two Q and two dO tiles with two rows of lse and di
+    static constexpr int FWD_PIPED = (FWD_ROWS / TILE + 4) * TILE * LDS * EB;
     static constexpr int DQ_PIPED = 6 * TILE * LDS * EB;
     static constexpr int DKDV_PIPED = 6 * TILE * LDS * EB + 4 * TILE * 4;
     static constexpr int DQ = (4 * TILE * LDS + DP * LDT) * EB;
@@ -192,11 +197,12 @@ __device__ __forceinline__ void zero(float (&c)[NT][4]) {
     for (int j = 0; j < NT; j++) c[j][0] = c[j][1] = c[j][2] = c[j][3] = 0.f;
 }
 
-// Blocks form a 1-D grid in which one batch entry's row tiles are adjacent: the blocks that read the same K and V (the
-// same Q and dO in the dK/dV kernel) run at about the same time, so all but the first read those tiles from L2. With
-// the batch entries along x and the tiles along y, each tile's blocks ran a whole batch apart and read them from HBM.
-__device__ __forceinline__ int block_batch(int rows) { return blockIdx.x / ((rows + TILE - 1) / TILE); }
-__device__ __forceinline__ int block_row0(int rows) { return blockIdx.x % ((rows + TILE - 1) / TILE) * TILE; }
+// Blocks form a 1-D grid in which one batch entry's row tiles (of `tile` rows) are adjacent: the blocks that read the
+// same K and V (the same Q and dO in the dK/dV kernel) run at about the same time, so all but the first read those
+// tiles from L2. With the batch entries along x and the tiles along y, each tile's blocks ran a whole batch apart and
+// read them from HBM.
+__device__ __forceinline__ int block_batch(int rows, int tile = TILE) { return blockIdx.x / ((rows + tile - 1) / tile); }
+__device__ __forceinline__ int block_row0(int rows, int tile = TILE) { return blockIdx.x % ((rows + tile - 1) / tile) * tile; }
 
 // Rows [row0, row0 + 64) x columns [0, DP) of one batch's matrix into a shared tile: [64][LDS], or transposed
 // [DP][LDT] when TRANS. Rows past `rows` and columns past `cols` become zeros. For bf16, 16-byte loads where the view
@@ -335,11 +341,12 @@ __device__ __forceinline__ void ldsm_x4(unsigned int (&r)[4], const u16* p) {
                  : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a));
 }
 
-// mma_tiles for the pipelined kernels' row-major bf16 tiles, gathered with ldmatrix: each 16-wide step of the reduction
-// takes the A fragment in one x4 load and the B fragments of two column tiles in another, where load_a and load_b take
-// four and two 32-bit loads.
-template <int NT>
-__device__ __forceinline__ void mma_tiles_ldsm(float (&c)[NT][4], const u16* X, int r0, const u16* Y) {
+// mma_tiles for the pipelined kernels' row-major bf16 tiles, gathered with ldmatrix, for MT tiles of 16 rows (rows
+// r0 + 16 mt ..): each 16-wide step of the reduction takes each A fragment in one x4 load and the B fragments of two
+// column tiles in another, where load_a and load_b take four and two 32-bit loads. With MT 2 each B fragment feeds
+// two products, so a warp reads half the shared memory per product (shared-memory bandwidth bounds MT 1 on sm_90).
+template <int MT, int NT>
+__device__ __forceinline__ void mma_tiles_ldsm_m(float (&c)[MT][NT][4], const u16* X, int r0, const u16* Y) {
     static_assert(NT % 2 == 0, "column tiles go in pairs");
     constexpr int LDS = Tiles<Bf16Ops>::LDS;
     const int lane = threadIdx.x & 31;
@@ -347,17 +354,26 @@ __device__ __forceinline__ void mma_tiles_ldsm(float (&c)[NT][4], const u16* X, 
     const int brow = (lane & 7) + (lane >> 4) * 8, bcol = ((lane >> 3) & 1) * 8;       // Y rows 0-7 of columns 0-7, then 8-15; rows 8-15 ...
 #pragma unroll
     for (int k0 = 0; k0 < DP; k0 += 16) {
-        unsigned int a[4];
-        ldsm_x4(a, X + arow * LDS + k0 + acol);
+        unsigned int a[MT][4];
+#pragma unroll
+        for (int mt = 0; mt < MT; mt++) ldsm_x4(a[mt], X + (arow + 16 * mt) * LDS + k0 + acol);
 #pragma unroll
         for (int j = 0; j < NT; j += 2) {
             unsigned int r[4];
             ldsm_x4(r, Y + (8 * j + brow) * LDS + k0 + bcol);
             const unsigned int b0[2] = {r[0], r[1]}, b1[2] = {r[2], r[3]};
-            Bf16Ops::mma(c[j], a, b0);
-            Bf16Ops::mma(c[j + 1], a, b1);
+#pragma unroll
+            for (int mt = 0; mt < MT; mt++) {
+                Bf16Ops::mma(c[mt][j], a[mt], b0);
+                Bf16Ops::mma(c[mt][j + 1], a[mt], b1);
+            }
         }
     }
+}
+
+template <int NT>
+__device__ __forceinline__ void mma_tiles_ldsm(float (&c)[NT][4], const u16* X, int r0, const u16* Y) {
+    mma_tiles_ldsm_m<1, NT>(reinterpret_cast<float (&)[1][NT][4]>(c), X, r0, Y);
 }
 
 // Rows [row0, row0 + 64) x columns [0, DP) of one batch's bf16 matrix into the [64][LDS] tile s, queued with cp.async.
@@ -395,69 +411,83 @@ __device__ __forceinline__ bool chunked_forward(const View<bf16>& Q, const View<
     return chunked(Q, Q.base(b, nb2), D) && chunked(K, K.base(b, nb2), D) && chunked(V, V.base(b, nb2), Dv);
 }
 
-// c (16 x DP) += P Z for P a warp's 16 x 64 accumulator (rounded to bf16) and Z the row-major [64][LDS] tile sZ, whose
-// B fragments ldmatrix.trans gathers (P V and, in the backward, dS K, P^T dO and dS^T Q).
-__device__ __forceinline__ void mma_from_regs_ldsm(float (&c)[DP / 8][4], const float (&p)[TILE / 8][4], const u16* sV) {
+// c (16 x DP, for each of MT row tiles) += P Z for P a warp's 16 x 64 accumulator (rounded to bf16) and Z the
+// row-major [64][LDS] tile sZ, whose B fragments ldmatrix.trans gathers (P V and, in the backward, dS K, P^T dO and
+// dS^T Q); with MT 2 each fragment feeds both row tiles' products.
+template <int MT>
+__device__ __forceinline__ void mma_from_regs_ldsm_m(float (&c)[MT][DP / 8][4], const float (&p)[MT][TILE / 8][4], const u16* sV) {
     constexpr int LDS = Tiles<Bf16Ops>::LDS;
     const int lane = threadIdx.x & 31, t = lane & 3;
     const int row = (lane & 7) + ((lane >> 3) & 1) * 8, col = (lane >> 4) * 8;   // matrices: keys 0-7, 8-15 of columns j, j + 1
 #pragma unroll
     for (int kc = 0; kc < TILE / 16; kc++) {
-        unsigned int a[4];
-        Bf16Ops::a_from_acc<TILE / 8>(a, p, kc, t);
+        unsigned int a[MT][4];
+#pragma unroll
+        for (int mt = 0; mt < MT; mt++) Bf16Ops::a_from_acc<TILE / 8>(a[mt], p[mt], kc, t);
 #pragma unroll
         for (int j = 0; j < DP / 8; j += 2) {
             unsigned int r[4];
             ldsm_x4_trans(r, sV + (16 * kc + row) * LDS + 8 * j + col);
             const unsigned int b0[2] = {r[0], r[1]}, b1[2] = {r[2], r[3]};
-            Bf16Ops::mma(c[j], a, b0);
-            Bf16Ops::mma(c[j + 1], a, b1);
+#pragma unroll
+            for (int mt = 0; mt < MT; mt++) {
+                Bf16Ops::mma(c[mt][j], a[mt], b0);
+                Bf16Ops::mma(c[mt][j + 1], a[mt], b1);
+            }
         }
     }
 }
 
+__device__ __forceinline__ void mma_from_regs_ldsm(float (&c)[DP / 8][4], const float (&p)[TILE / 8][4], const u16* sV) {
+    mma_from_regs_ldsm_m<1>(reinterpret_cast<float (&)[1][DP / 8][4]>(c), reinterpret_cast<const float (&)[1][TILE / 8][4]>(p), sV);
+}
+
+// Query rows q0 .. q0 + 64 MT of batch entry b; each warp takes 16 MT of them (rows r0 ..), as MT tiles of 16 rows.
+template <int MT>
 __device__ __forceinline__ void attn_fwd_bf16_pipelined(const View<bf16>& Q, const View<bf16>& K, const View<bf16>& V, const View<bf16>& O,
-        float* lse, int nb2, int Lq, int Lk, int D, int Dv, float scale) {
+        float* lse, int nb2, int Lq, int Lk, int D, int Dv, float scale, int b, int q0) {
     constexpr int LDS = Tiles<Bf16Ops>::LDS;
     extern __shared__ __align__(16) unsigned char smem_raw[];
-    u16* sQ = (u16*)smem_raw;           // [64][LDS]
-    u16* sK = sQ + TILE * LDS;          // two [64][LDS] buffers
+    u16* sQ = (u16*)smem_raw;           // [64 MT][LDS]
+    u16* sK = sQ + MT * TILE * LDS;     // two [64][LDS] buffers
     u16* sV = sK + 2 * TILE * LDS;      // two [64][LDS] buffers
-    const int r0 = (threadIdx.x >> 5) * 16;
-    const int b = block_batch(Lq), q0 = block_row0(Lq);
+    const int r0 = (threadIdx.x >> 5) * 16 * MT;
     const long long kb = K.base(b, nb2), vb = V.base(b, nb2);
     const float sl2 = scale * LOG2E;
-    cp_async_tile(sQ, Q, Q.base(b, nb2), q0, Lq, D);
+#pragma unroll
+    for (int mt = 0; mt < MT; mt++) cp_async_tile(sQ + mt * TILE * LDS, Q, Q.base(b, nb2), q0 + mt * TILE, Lq, D);
     cp_async_tile(sK, K, kb, 0, Lk, D);
     cp_async_tile(sV, V, vb, 0, Lk, Dv);
     cp_async_commit();
 
-    float o[DP / 8][4], m[2] = {-F32_INF, -F32_INF}, l[2] = {0.f, 0.f};
-    zero<DP / 8>(o);
+    float o[MT][DP / 8][4], m[MT][2], l[MT][2];
+#pragma unroll
+    for (int mt = 0; mt < MT; mt++) {
+        zero<DP / 8>(o[mt]);
+        m[mt][0] = m[mt][1] = -F32_INF;
+        l[mt][0] = l[mt][1] = 0.f;
+    }
     for (int k0 = 0, buf = 0; k0 < Lk; k0 += TILE, buf ^= 1) {
         // the next tiles into the other buffers (last read before the barrier that ended the previous step)
         next_tiles(sK + (buf ^ 1) * TILE * LDS, K, kb, D, sV + (buf ^ 1) * TILE * LDS, V, vb, Dv, k0 + TILE, Lk);
         __syncthreads();
-        float s[TILE / 8][4];
-        zero<TILE / 8>(s);
-        mma_tiles_ldsm<TILE / 8>(s, sQ, r0, sK + buf * TILE * LDS);
-        online_softmax(s, o, m, l, k0, Lk, sl2);
-        mma_from_regs_ldsm(o, s, sV + buf * TILE * LDS);
+        float s[MT][TILE / 8][4];
+#pragma unroll
+        for (int mt = 0; mt < MT; mt++) zero<TILE / 8>(s[mt]);
+        mma_tiles_ldsm_m<MT, TILE / 8>(s, sQ, r0, sK + buf * TILE * LDS);
+#pragma unroll
+        for (int mt = 0; mt < MT; mt++) online_softmax(s[mt], o[mt], m[mt], l[mt], k0, Lk, sl2);
+        mma_from_regs_ldsm_m<MT>(o, s, sV + buf * TILE * LDS);
         __syncthreads();
     }
-    finish_forward(O, O.base(b, nb2), lse, b, q0, r0, Lq, Dv, o, m, l);
+#pragma unroll
+    for (int mt = 0; mt < MT; mt++) finish_forward(O, O.base(b, nb2), lse, b, q0, r0 + 16 * mt, Lq, Dv, o[mt], m[mt], l[mt]);
 }
 
+// The single-buffered forward of query rows q0 .. q0 + 64 of batch entry b.
 template <class Ops>
-__device__ __forceinline__ void attn_fwd_tc(const View<typename Ops::T> Q, const View<typename Ops::T> K, const View<typename Ops::T> V,
-        const View<typename Ops::T> O, float* lse, int nb2, int Lq, int Lk, int D, int Dv, float scale) {
-    if constexpr (sizeof(typename Ops::E) == 2 && PIPE) {
-        require_smem_bytes(Tiles<Ops>::FWD_PIPED);
-        if (chunked_forward(Q, K, V, block_batch(Lq), nb2, D, Dv)) {
-            attn_fwd_bf16_pipelined(Q, K, V, O, lse, nb2, Lq, Lk, D, Dv, scale);
-            return;
-        }
-    }
+__device__ __forceinline__ void attn_fwd_tile(const View<typename Ops::T>& Q, const View<typename Ops::T>& K, const View<typename Ops::T>& V,
+        const View<typename Ops::T>& O, float* lse, int nb2, int Lq, int Lk, int D, int Dv, float scale, int b, int q0) {
     typedef typename Ops::E E;
     constexpr int LDS = Tiles<Ops>::LDS;
     extern __shared__ __align__(16) unsigned char smem_raw[];
@@ -466,7 +496,6 @@ __device__ __forceinline__ void attn_fwd_tc(const View<typename Ops::T> Q, const
     E* sVt = sK + TILE * LDS;          // [DP][LDT]
     require_smem_bytes(Tiles<Ops>::FWD);
     const int r0 = (threadIdx.x >> 5) * 16;
-    const int b = block_batch(Lq), q0 = block_row0(Lq);
     const long long kb = K.base(b, nb2), vb = V.base(b, nb2);
     const float sl2 = scale * LOG2E;
     load_tile<Ops, false>(sQ, Q, Q.base(b, nb2), q0, Lq, D);
@@ -485,6 +514,25 @@ __device__ __forceinline__ void attn_fwd_tc(const View<typename Ops::T> Q, const
         mma_from_regs<Ops>(o, s, sVt);
     }
     finish_forward(O, O.base(b, nb2), lse, b, q0, r0, Lq, Dv, o, m, l);
+}
+
+// A block's FWD_ROWS query rows: the pipelined bf16 forward where its operands allow, else the single-buffered one
+// tile of 64 rows after another.
+template <class Ops>
+__device__ __forceinline__ void attn_fwd_tc(const View<typename Ops::T> Q, const View<typename Ops::T> K, const View<typename Ops::T> V,
+        const View<typename Ops::T> O, float* lse, int nb2, int Lq, int Lk, int D, int Dv, float scale) {
+    const int b = block_batch(Lq, FWD_ROWS), q0 = block_row0(Lq, FWD_ROWS);
+    if constexpr (sizeof(typename Ops::E) == 2 && PIPE) {
+        require_smem_bytes(Tiles<Ops>::FWD_PIPED);
+        if (chunked_forward(Q, K, V, b, nb2, D, Dv)) {
+            attn_fwd_bf16_pipelined<FWD_ROWS / TILE>(Q, K, V, O, lse, nb2, Lq, Lk, D, Dv, scale, b, q0);
+            return;
+        }
+    }
+    for (int h = 0; h < FWD_ROWS && q0 + h < Lq; h += TILE) {
+        if (h > 0) __syncthreads();   // the previous tile's warps are done with sQ
+        attn_fwd_tile<Ops>(Q, K, V, O, lse, nb2, Lq, Lk, D, Dv, scale, b, q0 + h);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------- backward
