@@ -6,7 +6,8 @@
 #   norm_harness.cpp  the adaLN-modulated layer norm (norm.cu's ln_mod_*), f32 and bf16 outputs, warp and block rows
 #   gn_harness.cpp    the split group norm (norm.cu's gn_stats, gn_apply, gn_bwd_planes/rows/apply) and its
 #                     channels-last kernels (*_cl), with and without SiLU
-#   gated_harness.cpp DiT's one-pass gated residual (binary.cu's gated_add), its three type combinations, vectorised or not
+#   gated_harness.cpp DiT's one-pass gated residual (binary.cu's gated_add) and its backward (gated_add_bwd,
+#                     gated_bwd_sum), their type combinations, vectorised or not
 #   random_harness.cpp random.cu's Philox draws: the known answer, offsets given directly or through a graph's slot
 # Needs g++ with C++20 and python3; about three minutes on two cores. From anywhere: bash scripts/cuda-emulator/run.sh
 set -euo pipefail

@@ -266,6 +266,12 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
         return out != null ? out : Backend.super.gatedResidual(x, gate, branch);
     }
 
+    @Override public Tensor[] gatedResidualBackward(Tensor gy, DType xType, Tensor gate, Tensor branch) {
+        Tensor[] r = elementwise.gatedResidualBackward(onThisDevice(gy, "gatedResidual backward"), gate, branch);
+        if (r == null) return Backend.super.gatedResidualBackward(gy, xType, gate, branch);
+        return new Tensor[] {gy.dtype() == xType ? gy : cast(gy, xType), r[0], r[1]};
+    }
+
     @Override public Tensor[] layerNormModulate(Tensor x, Tensor shift, Tensor scale, double eps, DType outType) {
         if (!CudaNorm.modulates(x.dtype(), outType) || shift.dtype() != outType || scale.dtype() != outType)
             return Backend.super.layerNormModulate(x, shift, scale, eps, outType);

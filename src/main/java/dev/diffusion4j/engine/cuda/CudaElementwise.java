@@ -17,6 +17,7 @@ final class CudaElementwise {
     private static final String[] UNARY_FNS = {"unary_contig_", "unary_strided_", "unary_bwd_contig_", "unary_bwd_strided_"};
     private static final String[] BINARY_FNS = {"binary_contig_", "binary_strided_", "binary_rows_", "binary_planes_"};
     private static final int DTYPES = DType.values().length;
+    private static final int MAX_GRID_Y = 65535;   // gated_add_bwd's batch entries go along grid y
 
     private final CudaBackend backend;
     private final CudaKernels kernels;
@@ -147,6 +148,47 @@ final class CudaElementwise {
         kernels.launch(kernels.get("binary", "gated_add_" + types, "OP_ADD"), vecItems(n, vec), xp, gp, bp, o, n, c, shape[1] * c, rs, vec);
         GATED_RESIDUALS.incrementAndGet();
         return out;
+    }
+
+    private static final AtomicLong GATED_RESIDUAL_BACKWARDS = new AtomicLong();
+
+    /** How many gated residual backwards so far ran as binary.cu's gated_add_bwd (tests check that the kernel ran). */
+    static long gatedResidualBackwards() { return GATED_RESIDUAL_BACKWARDS.get(); }
+
+    /**
+     * {dGate, dBranch} of the gated residual x + gate[:, None, :] * branch for its output gradient gy, in one pass over gy
+     * and branch (binary.cu's gated_add_bwd, then gated_bwd_sum over its row chunks): contiguous gy and branch [A, J, C],
+     * gate [A, C] with adjacent columns, gate and branch of one type, (gy, gate) f32/f32, f32/bf16 or bf16/bf16; null
+     * otherwise. The same values as the composed backward (gy rounded to the gate's type, the products rounded to it), but
+     * dGate summed in double without rounding each product first.
+     */
+    Tensor[] gatedResidualBackward(Tensor gy, Tensor gate, Tensor branch) {
+        if (gate.dtype() != branch.dtype()) return null;
+        String types = CudaKernels.suffix(gy.dtype()) + "_" + CudaKernels.suffix(branch.dtype());
+        if (!types.equals("f32_f32") && !types.equals("f32_bf16") && !types.equals("bf16_bf16")) return null;
+        int[] shape = gy.shape();
+        if (shape.length != 3 || !Arrays.equals(shape, branch.shape()) || !gy.isContiguous() || !branch.isContiguous() || gy.numel() == 0
+                || shape[0] > MAX_GRID_Y) return null;
+        Tensor g = backend.onThisDevice(gate, "gatedResidual backward"), b = backend.onThisDevice(branch, "gatedResidual backward");
+        int a = shape[0], j = shape[1], c = shape[2];
+        if (g.rank() != 2 || g.shape(0) != a || g.shape(1) != c || (c > 1 && g.strides()[1] != 1) || g.strides()[0] < c) return null;
+        int rs = g.strides()[0];
+        TensorPointer yp = CudaBackend.ptr(gy), gp = CudaBackend.ptr(g), bp = CudaBackend.ptr(b);
+        Tensor dBranch = backend.alloc(shape, b.dtype()), dGate = backend.alloc(new int[] {a, c}, g.dtype());
+        TensorPointer dp = CudaBackend.base(dBranch);
+        int vec = c % 4 == 0 && rs % 4 == 0 && aligned(gy.dtype(), yp) && aligned(b.dtype(), gp, bp, dp) ? 1 : 0;
+        // enough row chunks that the blocks fill the device eight times over; each block's threads take C's columns
+        int chunks = Math.max(1, Math.min(j, (8 * kernels.multiprocessors() + a - 1) / a)), per = (j + chunks - 1) / chunks;
+        chunks = (j + per - 1) / per;
+        int threads = Math.min(256, ((vec == 1 ? c / 4 : c) + 31) / 32 * 32);
+        try (DeviceBuffer pg = backend.scratch(8L * chunks * a * c)) {
+            kernels.get("binary", "gated_add_bwd_" + types, "OP_ADD").launch(Dim3.of(chunks, a), Dim3.of(threads), 0,
+                    yp, gp, bp, dp, pg.address(), a, j, c, rs, per, vec);
+            kernels.launch(kernels.get("binary", "gated_bwd_sum_" + CudaKernels.suffix(g.dtype()), "OP_ADD"), (long) a * c,
+                    pg.address(), CudaBackend.base(dGate), chunks, a * c);
+        }
+        GATED_RESIDUAL_BACKWARDS.incrementAndGet();
+        return new Tensor[] {dGate, dBranch};
     }
 
     Tensor where(Tensor cond, Tensor a, Tensor b) {

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The one-pass gated residual as DiT runs it under bf16 autocast: an f32 residual stream x [B, L, C], a bf16 gate that is
  * a chunk of adaLN's [B, 6C] output and a bf16 branch, against the composed ops on the same device (whose product is
- * rounded to bf16 before the f32 add): f32 output, values and gradients within bf16's tolerance. (Same-type inputs are
- * covered by ParityCases.)
+ * rounded to bf16 before the f32 add): f32 output, values and gradients within bf16's tolerance, the forward and the
+ * backward (gated_add_bwd) each one pass. (Same-type inputs are covered by ParityCases.)
  */
 @Tag("gpu")
 class CudaGatedResidualTest {
@@ -34,9 +34,10 @@ class CudaGatedResidualTest {
         Tensor mods = Tensor.randn(new Generator(32), b, 6 * c).to(DType.BF16).to(cuda);
         Tensor branch = Tensor.randn(new Generator(33), b, l, c).to(DType.BF16).to(cuda);
         Tensor gy = Tensor.randn(new Generator(34), b, l, c).to(cuda);
-        long before = CudaElementwise.gatedResiduals();
+        long before = CudaElementwise.gatedResiduals(), backwardsBefore = CudaElementwise.gatedResidualBackwards();
         Tensor[] fused = run(x, mods, branch, gy, true);
         assertTrue(CudaElementwise.gatedResiduals() > before, "the gated residual did not run as one pass");
+        assertTrue(CudaElementwise.gatedResidualBackwards() > backwardsBefore, "its backward did not run as one pass");
         Tensor[] composed = run(x, mods, branch, gy, false);
         assertEquals(DType.F32, fused[0].dtype());
         for (int i = 0; i < fused.length; i++) {

@@ -164,3 +164,71 @@ __device__ __forceinline__ void gated_add(const TX* x, const TG* gate, const TB*
 GATED_ADD_KERNEL(float, float, float, f32_f32_f32)
 GATED_ADD_KERNEL(float, bf16, bf16, f32_bf16_bf16)
 GATED_ADD_KERNEL(bf16, bf16, bf16, bf16_bf16_bf16)
+
+// The gated residual's backward for the branch and the gate, from the output gradient gy [A, J, C] (contiguous, of x's
+// type TY) with g = gy rounded to the branch and gate type TO, as autocast hands the product its gradient:
+// db = g * gate[a] (rounded to TO, as the composed backward's product) and the gate's column partials, sum over rows of
+// g * b in double: block (k, a) takes rows [k * per, (k + 1) * per) of entry a and writes pg [chunks][A][C], which
+// gated_bwd_sum adds in chunk order (deterministic). One read of gy and b for both, where the composed backward took
+// four passes (gy's cast, the two products and the reduction of one). W 4: C and RS divisible by 4, every pointer
+// 4-element aligned.
+template <class TY, class TO, int W>
+__device__ __forceinline__ void gated_add_bwd(const TY* gy, const TO* gate, const TO* b, TO* db, double* pg, int A, int J, int C, int RS, int per) {
+    typedef typename TypeOps<TO>::C CT;
+    const int a = blockIdx.y, k = blockIdx.x, j0 = k * per, j1 = min(J, j0 + per);
+    for (int c = threadIdx.x * W; c < C; c += blockDim.x * W) {
+        CT gv[W];
+        double s[W];
+#pragma unroll
+        for (int w = 0; w < W; w++) { gv[w] = TypeOps<TO>::to_c(gate[(long long)a * RS + c + w]); s[w] = 0; }
+#pragma unroll 4
+        for (int j = j0; j < j1; j++) {
+            const long long i = ((long long)a * J + j) * C + c;
+            Vec4<TY> yv;
+            Vec4<TO> bv, dv;
+            if (W == 4) {
+                yv = *reinterpret_cast<const Vec4<TY>*>(gy + i);
+                bv = *reinterpret_cast<const Vec4<TO>*>(b + i);
+            } else {
+                yv.v[0] = gy[i];
+                bv.v[0] = b[i];
+            }
+#pragma unroll
+            for (int w = 0; w < W; w++) {
+                const CT g = TypeOps<TO>::to_c(TypeOps<TO>::from_c((CT)TypeOps<TY>::to_c(yv.v[w])));
+                dv.v[w] = TypeOps<TO>::from_c(g * gv[w]);
+                s[w] += (double)g * (double)TypeOps<TO>::to_c(bv.v[w]);
+            }
+            if (W == 4) *reinterpret_cast<Vec4<TO>*>(db + i) = dv;
+            else db[i] = dv.v[0];
+        }
+#pragma unroll
+        for (int w = 0; w < W; w++) pg[((long long)k * A + a) * C + c + w] = s[w];
+    }
+}
+
+// dgate [n] = the sum over chunks of pg [chunks][n], in chunk order.
+template <class TO>
+__device__ __forceinline__ void gated_bwd_sum(const double* pg, TO* dgate, int chunks, int n) {
+    GRID_STRIDE(i, n) {
+        double s = 0;
+        for (int k = 0; k < chunks; k++) s += pg[(long long)k * n + i];
+        dgate[i] = TypeOps<TO>::from_d(s);
+    }
+}
+
+#define GATED_BWD_KERNELS(TY, TO, S) \
+    extern "C" __global__ void gated_add_bwd_##S(const TY* gy, const TO* gate, const TO* b, TO* db, double* pg, int A, int J, int C, \
+                                                 int RS, int per, int vec) { \
+        if (vec) gated_add_bwd<TY, TO, 4>(gy, gate, b, db, pg, A, J, C, RS, per); \
+        else gated_add_bwd<TY, TO, 1>(gy, gate, b, db, pg, A, J, C, RS, per); }
+
+GATED_BWD_KERNELS(float, float, f32_f32)
+GATED_BWD_KERNELS(float, bf16, f32_bf16)
+GATED_BWD_KERNELS(bf16, bf16, bf16_bf16)
+
+#define GATED_BWD_SUM_KERNEL(TO, S) \
+    extern "C" __global__ void gated_bwd_sum_##S(const double* pg, TO* dgate, int chunks, int n) { gated_bwd_sum<TO>(pg, dgate, chunks, n); }
+
+GATED_BWD_SUM_KERNEL(float, f32)
+GATED_BWD_SUM_KERNEL(bf16, bf16)
