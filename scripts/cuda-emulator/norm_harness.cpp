@@ -1,5 +1,5 @@
 // Runs norm.cu's adaLN-modulated layer norm (ln_mod_fwd, ln_mod_bwd, ln_mod_partials and param_grad, launched as
-// CudaNorm launches them) on the CPU under emu_shim.h and compares y, dx, dshift and dscale with a double reference,
+// CudaNorm launches them, and the one-pass backward ln_mod_bwd_vec) on the CPU under emu_shim.h and compares y, dx, dshift and dscale with a double reference,
 // for f32 and bf16 outputs and for warp rows (C 384) and block rows (C 1100), and the register-resident forward
 // (ln_mod_fwd_vec) for C 384, 1024 and 72, and the gated residual fused with it (gated_ln_mod_fwd_vec) against its two
 // steps; shift, scale and gate are chunks of one [B, 6C] tensor. Exits 1 when an error is over its bound.
@@ -11,8 +11,36 @@
 #include <random>
 static int failures = 0;
 
-template <class O, class FWD, class BWD, class PART, class PG>
-static void run(const char* name, int B, int L, int C, FWD fwd, BWD bwd, PART part, PG pg, double bound) {
+// The backward as CudaNorm runs it: ln_mod_bwd for dx, ln_mod_partials for the per-chunk column sums, param_grad.
+template <class O, class BWD, class PART, class PG>
+static auto two_pass(BWD bwd, PART part, PG pg) {
+    return [=](const O* gy, const float* x, const float* mean, const float* rstd, const O* scale, float* dx, O* dshift, O* dscale,
+               int B, int L, int C, long long rs, bool warp) {
+        int rows = B * L, blocks = warp ? (rows + 7) / 8 : rows;
+        launch3(blocks, 1, 1, 256, 0, [&] { bwd(gy, x, mean, rstd, scale, dx, rows, C, L, rs, warp ? 1 : 0); });
+        int colBlocks = (C + 255) / 256, chunks = 3, per = (L + chunks - 1) / chunks;
+        std::vector<double> pw((size_t)chunks * B * C), pb((size_t)chunks * B * C);
+        launch3(colBlocks, chunks, B, 256, 0, [&] { part(gy, x, mean, rstd, pw.data(), pb.data(), C, L, B, per); });
+        int cols = B * C;
+        launch3((cols + 31) / 32, 1, 1, 256, 0, [&] { pg(pw.data(), pb.data(), dscale, dshift, chunks, cols); });
+    };
+}
+
+// The one-pass backward (ln_mod_bwd_vec<V>, a block of eight warps per chunk of a sample's rows), then param_grad.
+template <class O, class VEC, class PG>
+static auto one_pass(VEC vec, PG pg) {
+    return [=](const O* gy, const float* x, const float* mean, const float* rstd, const O* scale, float* dx, O* dshift, O* dscale,
+               int B, int L, int C, long long rs, bool) {
+        int per = 9, chunks = (L + per - 1) / per;   // ragged: the last chunk of a sample shorter, some warps with fewer rows
+        std::vector<double> pw((size_t)chunks * B * C), pb((size_t)chunks * B * C);
+        launch3(chunks, B, 1, 256, 0, [&] { vec(gy, x, mean, rstd, scale, dx, pw.data(), pb.data(), C, L, B, rs, per); });
+        int cols = B * C;
+        launch3((cols + 31) / 32, 1, 1, 256, 0, [&] { pg(pw.data(), pb.data(), dscale, dshift, chunks, cols); });
+    };
+}
+
+template <class O, class FWD, class BACKWARD>
+static void run(const char* name, int B, int L, int C, FWD fwd, BACKWARD backward, double bound) {
     std::mt19937 rng(7);
     std::normal_distribution<double> nd;
     int rows = B * L;
@@ -27,12 +55,7 @@ static void run(const char* name, int B, int L, int C, FWD fwd, BWD bwd, PART pa
     bool warp = C <= 1024;
     int blocks = warp ? (rows + 7) / 8 : rows;
     launch3(blocks, 1, 1, 256, 0, [&] { fwd(x.data(), shift, scale, y.data(), mean.data(), rstd.data(), rows, C, L, rs, rs, 1e-6, warp ? 1 : 0); });
-    launch3(blocks, 1, 1, 256, 0, [&] { bwd(gy.data(), x.data(), mean.data(), rstd.data(), scale, dx.data(), rows, C, L, rs, warp ? 1 : 0); });
-    int colBlocks = (C + 255) / 256, chunks = 3, per = (L + chunks - 1) / chunks;
-    std::vector<double> pw((size_t)chunks * B * C), pb((size_t)chunks * B * C);
-    launch3(colBlocks, chunks, B, 256, 0, [&] { part(gy.data(), x.data(), mean.data(), rstd.data(), pw.data(), pb.data(), C, L, B, per); });
-    int cols = B * C;
-    launch3((cols + 31) / 32, 1, 1, 256, 0, [&] { pg(pw.data(), pb.data(), dscale.data(), dshift.data(), chunks, cols); });
+    backward(gy.data(), x.data(), mean.data(), rstd.data(), scale, dx.data(), dshift.data(), dscale.data(), B, L, C, rs, warp);
     double ey = 0, my = 0, ex = 0, mx = 0, eh = 0, mh = 0, es = 0, ms = 0;
     for (int b = 0; b < B; b++) {
         std::vector<double> sh(C, 0), ss(C, 0);
@@ -98,9 +121,11 @@ static void run_gated(const char* name, int B, int L, int C, GATED gated, VEC ve
 }
 
 int main() {
+    auto two32 = two_pass<float>(ln_mod_bwd_f32_f32, ln_mod_partials_f32_f32, param_grad_f32);
+    auto two16 = two_pass<bf16>(ln_mod_bwd_f32_bf16, ln_mod_partials_f32_bf16, param_grad_bf16);
     for (int C : {384, 1100}) {
-        run<float>("f32>f32", 3, 70, C, ln_mod_fwd_f32_f32, ln_mod_bwd_f32_f32, ln_mod_partials_f32_f32, param_grad_f32, 1e-5);
-        run<bf16>("f32>bf16", 3, 70, C, ln_mod_fwd_f32_bf16, ln_mod_bwd_f32_bf16, ln_mod_partials_f32_bf16, param_grad_bf16, 1e-2);
+        run<float>("f32>f32", 3, 70, C, ln_mod_fwd_f32_f32, two32, 1e-5);
+        run<bf16>("f32>bf16", 3, 70, C, ln_mod_fwd_f32_bf16, two16, 1e-2);
     }
     // the register-resident forward (ln_mod_fwd_vec, a warp per row, launched as the warp form): a full row of 1024, a
     // row whose last 4-element slot is partly used by the lanes (C 384 = 3 slots of 128) and one that leaves lanes idle
@@ -109,9 +134,16 @@ int main() {
     auto vec16 = [](const float* x, const bf16* sh, const bf16* sc, bf16* y, float* m, float* r, int rows, int d, int L, long long hs,
                     long long ss, double eps, int) { ln_mod_fwd_vec_f32_bf16(x, sh, sc, y, m, r, rows, d, L, hs, ss, eps); };
     for (int C : {384, 1024, 72}) {
-        run<float>("f32>f32 v", 3, 70, C, vec32, ln_mod_bwd_f32_f32, ln_mod_partials_f32_f32, param_grad_f32, 1e-5);
-        run<bf16>("f32>bf16 v", 3, 70, C, vec16, ln_mod_bwd_f32_bf16, ln_mod_partials_f32_bf16, param_grad_bf16, 1e-2);
+        run<float>("f32>f32 v", 3, 70, C, vec32, two32, 1e-5);
+        run<bf16>("f32>bf16 v", 3, 70, C, vec16, two16, 1e-2);
     }
+    // the one-pass backward (ln_mod_bwd_vec<V>) for its slot counts: C 384 = 3 full slots, 72 (one slot, lanes idle),
+    // 1024 = 8 slots, 640 in the 6-slot kernel with its last slot unused
+    run<float>("f32>f32 1p", 3, 70, 384, vec32, one_pass<float>(ln_mod_bwd_vec3_f32_f32, param_grad_f32), 1e-5);
+    run<bf16>("f32>bf16 1p", 3, 70, 384, vec16, one_pass<bf16>(ln_mod_bwd_vec3_f32_bf16, param_grad_bf16), 1e-2);
+    run<float>("f32>f32 1p", 3, 70, 72, vec32, one_pass<float>(ln_mod_bwd_vec1_f32_f32, param_grad_f32), 1e-5);
+    run<bf16>("f32>bf16 1p", 2, 40, 1024, vec16, one_pass<bf16>(ln_mod_bwd_vec8_f32_bf16, param_grad_bf16), 1e-2);
+    run<bf16>("f32>bf16 1p", 2, 40, 640, vec16, one_pass<bf16>(ln_mod_bwd_vec6_f32_bf16, param_grad_bf16), 1e-2);
     for (int C : {384, 1024, 72}) {
         run_gated<float>("f32>f32 g", 2, 37, C, gated_ln_mod_fwd_vec_f32_f32, ln_mod_fwd_vec_f32_f32);
         run_gated<bf16>("f32>bf16 g", 2, 37, C, gated_ln_mod_fwd_vec_f32_bf16, ln_mod_fwd_vec_f32_bf16);

@@ -150,6 +150,8 @@ final class CudaElementwise {
         return out;
     }
 
+    // -Ddiffusion4j.cuda.gatedBackward=false leaves the gated residual's backward to the composed ops (for timing both)
+    private static final boolean GATED_BACKWARD = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.gatedBackward", "true").strip());
     private static final AtomicLong GATED_RESIDUAL_BACKWARDS = new AtomicLong();
 
     /** How many gated residual backwards so far ran as binary.cu's gated_add_bwd (tests check that the kernel ran). */
@@ -160,10 +162,10 @@ final class CudaElementwise {
      * and branch (binary.cu's gated_add_bwd, then gated_bwd_sum over its row chunks): contiguous gy and branch [A, J, C],
      * gate [A, C] with adjacent columns, gate and branch of one type, (gy, gate) f32/f32, f32/bf16 or bf16/bf16; null
      * otherwise. The same values as the composed backward (gy rounded to the gate's type, the products rounded to it), but
-     * dGate summed in double without rounding each product first.
+     * dGate summed in double without rounding each product first. Off with -Ddiffusion4j.cuda.gatedBackward=false.
      */
     Tensor[] gatedResidualBackward(Tensor gy, Tensor gate, Tensor branch) {
-        if (gate.dtype() != branch.dtype()) return null;
+        if (!GATED_BACKWARD || gate.dtype() != branch.dtype()) return null;
         String types = CudaKernels.suffix(gy.dtype()) + "_" + CudaKernels.suffix(branch.dtype());
         if (!types.equals("f32_f32") && !types.equals("f32_bf16") && !types.equals("bf16_bf16")) return null;
         int[] shape = gy.shape();

@@ -33,6 +33,20 @@ final class CudaNorm {
     /** Sets whether later modulated layer norms whose rows fit take ln_mod_fwd_vec (tests run both). */
     static void setVectorRows(boolean on) { vectorRows = on; }
 
+    // its backward likewise (ln_mod_bwd_vec): dx and the per-chunk sums for dshift and dscale from one read of gy and x;
+    // -Ddiffusion4j.cuda.lnModBackwardVector=false takes ln_mod_bwd and ln_mod_partials
+    private static final int MAX_GRID_Y = 65535;   // ln_mod_bwd_vec's samples go along grid y
+    static final boolean VECTOR_BACKWARD_DEFAULT = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.lnModBackwardVector", "true").strip());
+    private static volatile boolean vectorBackward = VECTOR_BACKWARD_DEFAULT;
+
+    /** Sets whether later modulated layer norm backwards whose rows fit take ln_mod_bwd_vec (tests run both). */
+    static void setVectorBackward(boolean on) { vectorBackward = on; }
+
+    private static final AtomicLong VECTOR_BACKWARDS = new AtomicLong();
+
+    /** How many backwards so far took ln_mod_bwd_vec (tests check that it ran). */
+    static long vectorBackwards() { return VECTOR_BACKWARDS.get(); }
+
     private static final AtomicLong VECTOR_ROW_LAUNCHES = new AtomicLong();
 
     /** How many forwards so far took ln_mod_fwd_vec (tests check that it ran). */
@@ -329,6 +343,8 @@ final class CudaNorm {
         Tensor mu = stats(mean, xc.dtype()), rs = stats(rstd, xc.dtype());
         Tensor dx = backend.alloc(shape, xc.dtype());
         String sfx = modSuffix(xc.dtype(), out);
+        if (vectorBackward && xc.dtype() != DType.F64 && rows > 0 && b <= MAX_GRID_Y && vectorRowsFit(d, g, xc, sc, dx))
+            return backwardInOnePass(g, xc, mu, rs, sc, dx, sfx);
         boolean warp = d <= WARP_ROW_LIMIT;
         if (rows > 0 && d > 0) kernels.launchBlocks(kernels.get("norm", "ln_mod_bwd_" + sfx), warp ? (rows + 7) / 8 : rows,
                 ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(sc), ptr(dx), rows, d, l, rowStride(sc), warp ? 1 : 0);
@@ -342,6 +358,31 @@ final class CudaNorm {
                 launchParamGrad(pw, pb, chunks, (int) cols, dscale, dshift, CudaKernels.suffix(out));
             }
         }
+        return new Tensor[] {dx, dshift, dscale};
+    }
+
+    /** The slot counts ln_mod_bwd_vec is compiled for: a row of d takes the smallest that holds d / 128 slots. */
+    private static final int[] BACKWARD_SLOTS = {1, 2, 3, 4, 6, 8};
+
+    /**
+     * layerNormModulateBackward for rows that fit ln_mod_bwd_vec: dx and each row chunk's column sums in one kernel
+     * (blocks of eight warps over a chunk of one sample's rows, enough chunks to fill the device eight times over), then
+     * param_grad over the chunks.
+     */
+    private Tensor[] backwardInOnePass(Tensor g, Tensor xc, Tensor mu, Tensor rs, Tensor sc, Tensor dx, String sfx) {
+        int[] shape = xc.shape();
+        int b = shape[0], l = shape[1], d = shape[2];
+        int slots = java.util.Arrays.stream(BACKWARD_SLOTS).filter(v -> 128 * v >= d).findFirst().orElseThrow();
+        int chunks = Math.max(1, Math.min(l, (8 * kernels.multiprocessors() + b - 1) / b)), per = (l + chunks - 1) / chunks;
+        chunks = (l + per - 1) / per;
+        long cols = (long) b * d;
+        Tensor dshift = backend.alloc(new int[] {b, d}, sc.dtype()), dscale = backend.alloc(new int[] {b, d}, sc.dtype());
+        try (DeviceBuffer pw = backend.scratch(8L * chunks * cols); DeviceBuffer pb = backend.scratch(8L * chunks * cols)) {
+            kernels.get("norm", "ln_mod_bwd_vec" + slots + "_" + sfx).launch(Dim3.of(chunks, b), Dim3.of(CudaKernels.BLOCK), 0,
+                    ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(sc), ptr(dx), pw.address(), pb.address(), d, l, b, rowStride(sc), per);
+            launchParamGrad(pw, pb, chunks, (int) cols, dscale, dshift, CudaKernels.suffix(sc.dtype()));
+        }
+        VECTOR_BACKWARDS.incrementAndGet();
         return new Tensor[] {dx, dshift, dscale};
     }
 

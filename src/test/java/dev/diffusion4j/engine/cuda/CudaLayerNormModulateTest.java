@@ -24,9 +24,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("gpu")
 class CudaLayerNormModulateTest {
     @AfterEach
-    void restore() { CudaNorm.setVectorRows(CudaNorm.VECTOR_ROWS_DEFAULT); }
+    void restore() {
+        CudaNorm.setVectorRows(CudaNorm.VECTOR_ROWS_DEFAULT);
+        CudaNorm.setVectorBackward(CudaNorm.VECTOR_BACKWARD_DEFAULT);
+    }
 
-    /** vectorRows: the forward as ln_mod_fwd_vec (rows held in registers, the default) or ln_mod_fwd. */
+    /**
+     * vectorRows: the forward as ln_mod_fwd_vec and the backward as ln_mod_bwd_vec (rows held in registers, the
+     * defaults), or ln_mod_fwd and ln_mod_bwd with ln_mod_partials.
+     */
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void autocastGivesBf16FromF32Tokens(boolean vectorRows) {
@@ -34,6 +40,7 @@ class CudaLayerNormModulateTest {
         Device cuda = Device.cuda(0);
         Backends.get(cuda);
         CudaNorm.setVectorRows(vectorRows);
+        CudaNorm.setVectorBackward(vectorRows);
         int b = 3, l = 70, c = 384;
         Tensor x = Tensor.randn(new Generator(1), b, l, c).mul(2).add(0.5);
         Tensor mod = Tensor.randn(new Generator(2), b, 6 * c).mul(0.3).to(DType.BF16).to(DType.F32);
@@ -51,7 +58,9 @@ class CudaLayerNormModulateTest {
         assertEquals(vectorRows, CudaNorm.vectorRowLaunches() > before, "ln_mod_fwd_vec ran");
         assertEquals(DType.BF16, yd.dtype());
         yr.mul(w.to(DType.F64)).sum().backward();
+        long backwardsBefore = CudaNorm.vectorBackwards();
         yd.mul(w.to(DType.BF16).to(cuda)).sum().backward();
+        assertEquals(vectorRows, CudaNorm.vectorBackwards() > backwardsBefore, "ln_mod_bwd_vec ran");
         assertEquals(DType.F32, xd.grad().dtype());
         double ey = CudaParityTest.relErr(yr.toDoubleArray(), yd.toDoubleArray());
         double ex = CudaParityTest.relErr(xr.grad().toDoubleArray(), xd.grad().toDoubleArray());

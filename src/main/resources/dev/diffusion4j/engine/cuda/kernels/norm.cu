@@ -780,6 +780,98 @@ __device__ __forceinline__ void ln_partials(const G* gy, const T* x, const S* me
     pb[at] = sb;
 }
 
+// ln_mod_bwd and ln_mod_partials in one pass, for rows of d <= 128 V elements with d % 4 == 0 (every pointer and the
+// scale rows' stride 4-element aligned): block (k, b) of eight warps takes rows [k * per, (k + 1) * per) of sample b,
+// a warp a row at a time with the row in registers (lane's elements 4 (32 v + lane) ..), and writes dx as ln_mod_bwd
+// does; each lane keeps its columns' sums of gy * norm(x) and gy over its rows (f32, a few rows each), the warps add
+// theirs in warp order in shared memory, and the block writes them as ln_partials would for its chunk (double, pw/pb
+// [chunks][B * d]), which param_grad then sums. gy and x are read once for both, where the two kernels read them twice.
+// One kernel per V so that each keeps only its own slots in registers.
+template <class T, class O, class S, int V>
+__device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, double* pw,
+                                               double* pb, int d, int L, int B, long long ss, int per) {
+    __shared__ double acc_w[128 * V], acc_b[128 * V];
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    const int b = blockIdx.y, k = blockIdx.x, r0 = b * L + k * per, r1 = min(b * L + L, r0 + per);
+    float aw[V][4], ab[V][4];
+#pragma unroll
+    for (int v = 0; v < V; v++)
+#pragma unroll
+        for (int l = 0; l < 4; l++) aw[v][l] = ab[v][l] = 0.f;
+    for (int row = r0 + warp; row < r1; row += nw) {
+        const long long base = (long long)row * d;
+        const double mu = (double)mean[row], rs = (double)rstd[row];
+        Vec4<T> xv[V];
+        Vec4<O> gv[V], sv[V];
+        double s1 = 0, s2 = 0;
+#pragma unroll
+        for (int v = 0; v < V; v++) {
+            const int i = (v * 32 + lane) * 4;
+            if (i < d) {
+                xv[v] = *reinterpret_cast<const Vec4<T>*>(x + base + i);
+                gv[v] = *reinterpret_cast<const Vec4<O>*>(gy + base + i);
+                sv[v] = *reinterpret_cast<const Vec4<O>*>(scale + (long long)b * ss + i);
+#pragma unroll
+                for (int l = 0; l < 4; l++) {
+                    const double g = TypeOps<O>::to_d(gv[v].v[l]), xh = (TypeOps<T>::to_d(xv[v].v[l]) - mu) * rs;
+                    const double wg = (1.0 + TypeOps<O>::to_d(sv[v].v[l])) * g;
+                    s1 += wg;
+                    s2 += wg * xh;
+                    aw[v][l] += (float)(g * xh);
+                    ab[v][l] += (float)g;
+                }
+            }
+        }
+        row_sum2<true>(s1, s2, nullptr);
+        const double m1 = s1 / d, m2 = s2 / d;
+#pragma unroll
+        for (int v = 0; v < V; v++) {
+            const int i = (v * 32 + lane) * 4;
+            if (i < d) {
+                Vec4<T> o;
+#pragma unroll
+                for (int l = 0; l < 4; l++) {
+                    const double g = TypeOps<O>::to_d(gv[v].v[l]), xh = (TypeOps<T>::to_d(xv[v].v[l]) - mu) * rs;
+                    const double wg = (1.0 + TypeOps<O>::to_d(sv[v].v[l])) * g;
+                    o.v[l] = TypeOps<T>::from_d(rs * (wg - m1 - xh * m2));
+                }
+                *reinterpret_cast<Vec4<T>*>(dx + base + i) = o;
+            }
+        }
+    }
+    for (int i = threadIdx.x; i < 128 * V; i += blockDim.x) acc_w[i] = acc_b[i] = 0.0;
+    __syncthreads();
+    for (int w = 0; w < nw; w++) {   // in warp order: the same sums every run
+        if (warp == w)
+#pragma unroll
+            for (int v = 0; v < V; v++)
+#pragma unroll
+                for (int l = 0; l < 4; l++) {
+                    acc_w[(v * 32 + lane) * 4 + l] += aw[v][l];
+                    acc_b[(v * 32 + lane) * 4 + l] += ab[v][l];
+                }
+        __syncthreads();
+    }
+    const long long at = (long long)k * B * d + (long long)b * d;
+    for (int i = threadIdx.x; i < d; i += blockDim.x) {
+        pw[at + i] = acc_w[i];
+        pb[at + i] = acc_b[i];
+    }
+}
+
+#define LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, V) \
+    extern "C" __global__ void ln_mod_bwd_vec##V##_##SFX(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, \
+                                                        double* pw, double* pb, int d, int L, int B, long long ss, int per) { \
+        ln_mod_bwd_vec<T, O, S, V>(gy, x, mean, rstd, scale, dx, pw, pb, d, L, B, ss, per); }
+
+#define LN_MOD_BWD_VEC_KERNELS(T, O, S, SFX) \
+    LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 1) LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 2) LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 3) \
+    LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 4) LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 6) LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 8)
+
+LN_MOD_BWD_VEC_KERNELS(float, float, float, f32_f32)
+LN_MOD_BWD_VEC_KERNELS(float, bf16, float, f32_bf16)
+LN_MOD_BWD_VEC_KERNELS(bf16, bf16, float, bf16_bf16)
+
 #define LN_MOD_KERNELS(T, O, S, SFX) \
     extern "C" __global__ void ln_mod_fwd_##SFX(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, int d, \
                                                 int L, long long hs, long long ss, double eps, int warp) { \
