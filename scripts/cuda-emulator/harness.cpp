@@ -16,8 +16,8 @@ template <class T> static T mk(float f);
 template <> bf16 mk<bf16>(float f) { bf16 b; b.x = emu_bf16(f); return b; }
 template <> float mk<float>(float f) { return f; }
 
-template <class T, class FWD, class DQ, class DKDV>
-static void run(const char* name, int nb, int Lq, int Lk, int D, int Dv, FWD fwd, DQ dq, DKDV dkdv, int smemF, int smemQ, int smemKV) {
+template <class T, class FWD, class DQ, class DKDV, class DOT>
+static void run(const char* name, int nb, int Lq, int Lk, int D, int Dv, FWD fwd, DQ dq, DKDV dkdv, DOT dot, int smemF, int smemQ, int smemKV) {
     std::mt19937 rng(42);
     std::normal_distribution<float> nd;
     auto fill = [&](std::vector<T>& v, size_t n) { v.resize(n); for (auto& x : v) x = mk<T>(nd(rng)); };
@@ -31,6 +31,19 @@ static void run(const char* name, int nb, int Lq, int Lk, int D, int Dv, FWD fwd
                                      v.data(), (long long)Lk * Dv, 0LL, (long long)Dv, 1LL, out.data(), (long long)Lq * Dv, 0LL, (long long)Dv, 1LL,
                                      lse.data(), 1, Lq, Lk, D, Dv, scale); });
     for (int r = 0; r < nb * Lq; r++) { float s = 0; for (int c = 0; c < Dv; c++) s += val(go[(size_t)r * Dv + c]) * val(out[(size_t)r * Dv + c]); di[r] = s; }
+    constexpr int E = 16 / sizeof(T);
+    if (Dv % E == 0 && Dv / E <= 32) {   // di from mma_attn_dot as CudaAttention launches it where rows are 16-byte chunks
+        int G = 1, rows = nb * Lq;
+        while (G < Dv / E) G *= 2;
+        std::vector<float> dk(rows);
+        launch3((rows + 8 * (32 / G) - 1) / (8 * (32 / G)), 1, 1, 256, 0, [&] {
+            dot(go.data(), (long long)Lq * Dv, 0LL, (long long)Dv, 1LL, out.data(), (long long)Lq * Dv, 0LL, (long long)Dv, 1LL, dk.data(), 1, Lq, Dv, rows, G); });
+        double e = 0, m = 0;
+        for (int r = 0; r < rows; r++) { e = std::max(e, (double)std::fabs(dk[r] - di[r])); m = std::max(m, (double)std::fabs(di[r])); }
+        printf("%-6s D %3d Lq %3d di from mma_attn_dot, %d lanes a row: %.2e\n", name, Dv, Lq, G, e / m);
+        if (!(e / m <= 1e-5)) { printf("FAILED: di over its bound\n"); failures++; }
+        di = dk;
+    }
     launch(nb * gyq, 1, smemQ, [&] { dq(q.data(), (long long)Lq * D, 0LL, (long long)D, 1LL, k.data(), (long long)Lk * D, 0LL, (long long)D, 1LL,
                                     v.data(), (long long)Lk * Dv, 0LL, (long long)Dv, 1LL, go.data(), (long long)Lq * Dv, 0LL, (long long)Dv, 1LL,
                                     lse.data(), di.data(), gq.data(), (long long)Lq * D, 0LL, (long long)D, 1LL, 1, Lq, Lk, D, Dv, scale); });
@@ -82,13 +95,13 @@ int main() {
     // the pipelined bf16 kernels need more shared memory than the single-buffered ones
     typedef Tiles<Bf16Ops> TB;
     const int f = PIPE ? TB::FWD_PIPED : TB::FWD, q = PIPE_BWD ? TB::DQ_PIPED : TB::DQ, kv = PIPE_BWD ? TB::DKDV_PIPED : TB::DKDV;
-    run<bf16>("bf16", 2, 100, 77, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, f, q, kv);
+    run<bf16>("bf16", 2, 100, 77, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, mma_attn_dot_bf16, f, q, kv);
     // four key tiles (the forward's and dQ's two buffers each reused), one query tile; then the reverse for dK/dV
-    run<bf16>("bf16", 1, 64, 200, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, f, q, kv);
-    run<bf16>("bf16", 1, 200, 64, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, f, q, kv);
+    run<bf16>("bf16", 1, 64, 200, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, mma_attn_dot_bf16, f, q, kv);
+    run<bf16>("bf16", 1, 200, 64, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, mma_attn_dot_bf16, f, q, kv);
     // two batch entries of two forward blocks each at FWD_ROWS 128 (three 64-row tiles at 64)
-    run<bf16>("bf16", 2, 130, 70, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, f, q, kv);
-    run<float>("tf32", 2, 70, 130, DEF_D, DEF_D, mma_attn_fwd_f32, mma_attn_bwd_dq_f32, mma_attn_bwd_dkdv_f32,
+    run<bf16>("bf16", 2, 130, 70, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, mma_attn_dot_bf16, f, q, kv);
+    run<float>("tf32", 2, 70, 130, DEF_D, DEF_D, mma_attn_fwd_f32, mma_attn_bwd_dq_f32, mma_attn_bwd_dkdv_f32, mma_attn_dot_f32,
                Tiles<Tf32Ops>::FWD, Tiles<Tf32Ops>::DQ, Tiles<Tf32Ops>::DKDV);
     return failures == 0 ? 0 : 1;
 }

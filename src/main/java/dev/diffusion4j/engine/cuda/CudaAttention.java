@@ -287,7 +287,7 @@ final class CudaAttention {
         Object[][] view = new Object[all.length][];
         for (int i = 0; i < all.length; i++) view[i] = fold.view(i, all[i]);
         try (DeviceBuffer di = backend.scratch(4L * rows)) {
-            launchDot(s, fold, view[3], view[4], di, rows);
+            if (!launchVectorDot(s, fold, view[3], view[4], di, rows, dp)) launchDot(s, fold, view[3], view[4], di, rows);
             Object[] tail = {CudaBackend.ptr(l), di};
             launchMma(MmaKernel.DQ, s.dtype, dp, fold.count(), s.lq, s.lq, view[0], view[1], view[2], view[3], tail, view[5],
                     new Object[] {fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
@@ -295,6 +295,27 @@ final class CudaAttention {
                     new Object[] {fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
         }
         for (int i = 0; i < 3; i++) if (all[5 + i] != dst[i]) backend.copyInto(dst[i], all[5 + i]);
+    }
+
+    /**
+     * di = rowsum(dO * O) per query row with 16-byte loads (attention_mma.cu's mma_attn_dot: G lanes a row, G the power of
+     * two that covers a row in 16-byte chunks) where both views' rows are such chunks; false, having queued nothing, where
+     * they are not.
+     */
+    private boolean launchVectorDot(Shapes s, BatchFold fold, Object[] gView, Object[] outView, DeviceBuffer di, int rows, int dp) {
+        int e = 16 / s.dtype.byteSize(), chunks = s.dv / e;
+        if (s.dv % e != 0 || chunks > 32 || !chunkedRows(gView, e) || !chunkedRows(outView, e)) return false;
+        int g = Integer.bitCount(chunks) == 1 ? chunks : Integer.highestOneBit(chunks) << 1, rowsPerBlock = 8 * (32 / g);
+        Kernel dot = kernels.get("attention_mma", "mma_attn_dot_" + CudaKernels.suffix(s.dtype), mmaDefines(dp, forwardPiped(dp), backwardPiped(dp),
+                forwardRows(s.dtype, dp, s.lq)));
+        kernels.launchBlocks(dot, (rows + rowsPerBlock - 1L) / rowsPerBlock, concat(gView, outView, new Object[] {di, fold.n2, s.lq, s.dv, rows, g}));
+        return true;
+    }
+
+    /** Whether a view's rows start 16-byte aligned with adjacent columns, e elements making 16 bytes. */
+    private static boolean chunkedRows(Object[] view, int e) {
+        long address = ((TensorPointer) view[0]).deviceAddress();
+        return address % 16 == 0 && (long) view[1] % e == 0 && (long) view[2] % e == 0 && (long) view[3] % e == 0 && (long) view[4] == 1;
     }
 
     /** di = rowsum(dO * O) per query row (attention.cu's attn_bwd_dot, a warp per row, 8 warps a block). */

@@ -781,7 +781,44 @@ __device__ __forceinline__ void attn_bwd_dkdv_tc(const View<typename Ops::T> Q, 
 }
 #endif   // DP <= 128
 
+// ---------------------------------------------------------------------------------------------- di for the backward
+
+// di[b, row] = sum over c of dO[b, row, c] * O[b, row, c] (as attention.cu's attn_bwd_dot) with 16-byte loads: G lanes
+// a row (G a power of two, each lane 16 bytes of the row at a time), 32 / G rows per warp step. For views whose rows
+// start 16-byte aligned with adjacent columns and Dv a multiple of 16 bytes (CudaAttention checks); attention.cu's
+// warp-per-row kernel read 4 bytes a lane, one row a warp at a time, and ran at a third of the memory's speed.
+template <class T>
+__device__ __forceinline__ void attn_dot_rows(const View<T>& go, const View<T>& out, float* di, int nb2, int Lq, int Dv, int rows, int G) {
+    constexpr int E = 16 / sizeof(T);
+    const int lane = threadIdx.x & 31, part = lane % G, per = 32 / G;
+    const int warps = gridDim.x * (blockDim.x >> 5), w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    for (int row0 = w * per; row0 < rows; row0 += warps * per) {   // every lane of a warp takes the same steps (shuffles)
+        const int row = row0 + lane / G;
+        float s = 0.f;
+        if (row < rows) {
+            const int b = row / Lq, r = row - b * Lq;
+            const T* g = go.p + go.base(b, nb2) + (long long)r * go.r;
+            const T* o = out.p + out.base(b, nb2) + (long long)r * out.r;
+            for (int c = part * E; c < Dv; c += G * E) {
+                const uint4 gw = *reinterpret_cast<const uint4*>(g + c), ow = *reinterpret_cast<const uint4*>(o + c);
+                const T* ge = reinterpret_cast<const T*>(&gw);
+                const T* oe = reinterpret_cast<const T*>(&ow);
+#pragma unroll
+                for (int e = 0; e < E; e++) s += TypeOps<T>::to_c(ge[e]) * TypeOps<T>::to_c(oe[e]);
+            }
+        }
+        for (int off = G / 2; off > 0; off >>= 1) s += __shfl_xor_sync(0xffffffffu, s, off);
+        if (part == 0 && row < rows) di[row] = s;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------- entry points
+
+#define DOT_KERNEL(T, SFX) \
+    extern "C" __global__ void mma_attn_dot_##SFX(VIEW_PARAMS(T, go), VIEW_PARAMS(T, out), float* di, int nb2, int Lq, int Dv, int rows, int G) { \
+        attn_dot_rows<T>(VIEW_OF(T, go), VIEW_OF(T, out), di, nb2, Lq, Dv, rows, G); }
+DOT_KERNEL(bf16, bf16)
+DOT_KERNEL(float, f32)
 
 #define TC_KERNELS(OPS, T, SFX) \
     extern "C" __global__ void __launch_bounds__(NTHREADS) mma_attn_fwd_##SFX(VIEW_PARAMS(T, q), VIEW_PARAMS(T, k), VIEW_PARAMS(T, v), \
