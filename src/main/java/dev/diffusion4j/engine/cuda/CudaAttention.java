@@ -58,16 +58,19 @@ final class CudaAttention {
      */
     static final boolean FORWARD_PIPELINE = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.attentionPipeline", "true"));
     /**
-     * The same for the bf16 backward kernels (PIPE_BWD), off by default: the CUDA emulator checks them, but no GPU has
-     * run them yet (-Ddiffusion4j.cuda.attentionBackwardPipeline=true).
+     * The same for the bf16 backward kernels (PIPE_BWD): DiT-S/2 b256 bf16 trained 11% faster with them on an H100
+     * (BENCHMARKS.md, twelfth session), where CudaAttentionTest passed with them;
+     * -Ddiffusion4j.cuda.attentionBackwardPipeline=false compiles the single-buffered ones.
      */
-    static final boolean BACKWARD_PIPELINE = "true".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.attentionBackwardPipeline", "false"));
+    static final boolean BACKWARD_PIPELINE = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.attentionBackwardPipeline", "true"));
     /**
      * Query rows per block of the pipelined bf16 forward (attention_mma.cu FWD_ROWS) for padded head dims up to
-     * {@link #WIDE_FORWARD_MAX_HEAD_DIM} and more than 64 query rows: 128, each warp taking 32 rows so that each K and V
-     * fragment read from shared memory feeds two products, or 64 ({@code -Ddiffusion4j.cuda.attentionForwardRows=64}).
+     * {@link #WIDE_FORWARD_MAX_HEAD_DIM} and more than 64 query rows: 64, or 128 with
+     * {@code -Ddiffusion4j.cuda.attentionForwardRows=128}, each warp then taking 32 rows so that each K and V fragment
+     * read from shared memory feeds two products. 128 gave the same bits but no speed on an H100 (DiT-S/2 b256 sampled
+     * at 22,148 img*NFE/s against 64's 22,263; BENCHMARKS.md, twelfth session), so 64 stays the default.
      */
-    static final int FORWARD_ROWS = parseForwardRows(System.getProperty("diffusion4j.cuda.attentionForwardRows", "128"));
+    static final int FORWARD_ROWS = parseForwardRows(System.getProperty("diffusion4j.cuda.attentionForwardRows", "64"));
     private static volatile int forwardRowsSetting = FORWARD_ROWS;
     /** Beyond this padded head dim a warp's 32 rows of accumulators would not fit in its registers. */
     static final int WIDE_FORWARD_MAX_HEAD_DIM = 80;

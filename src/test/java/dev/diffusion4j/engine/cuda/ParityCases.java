@@ -183,6 +183,9 @@ final class ParityCases {
         cs.add(c("index_select.repeated", "indexSelect indexAdd", x -> x[0].indexSelect(1, ids(x[0], 2, 0, 2, 1, 2)), rn(3400, 2, 3, 7)));
         cs.add(c("gather", "indexSelect indexAdd", x -> x[0].gather(1, Tensor.ofLongs(new long[] {2, 0, 1, 1, 0, 2}, 2, 3).to(x[0].device())), rn(3401, 2, 4)));
         cs.add(c("embedding", "indexSelect indexAdd", x -> F.embedding(x[0], Tensor.ofLongs(new long[] {3, 1, 3, 0, 9, 3}, 2, 3).to(x[0].device())), rn(3402, 10, 16)));
+        // rows times indices over CudaIndex.ORDERED_MAX_SIZE_TIMES_K: the atomicAdd kernel (the cases above take the ordered one)
+        cs.add(c("embedding.large_vocab", "indexSelect indexAdd", x -> F.embedding(x[0], Tensor.ofLongs(new long[] {39999, 7, 39999, 0}, 2, 2).to(x[0].device())),
+                rn(3403, 40000, 4)));
         // ---- convolution, pooling, resampling
         cs.add(c("conv2d.3x3.bias", "conv2d conv2dBackwardInput conv2dBackwardWeight reduce", x -> F.conv2d(x[0], x[1], x[2], 1, 1),
                 rn(3500, 2, 16, 12, 12), rn(3501, 32, 16, 3, 3), rn(3502, 32)));

@@ -48,6 +48,31 @@ __device__ __forceinline__ void index_add(const T* src, const i64* idx, A* acc, 
     }
 }
 
+// index_add without atomics: a thread per element of acc [outer, size, inner] adds the src rows whose index is its row,
+// in index order, so repeated indices sum the same way every run (a class embedding's gradient, where exact resume
+// compares optimizer states bit for bit). Each thread reads all k indices: for small size * k only (CudaIndex).
+template <class T, class A>
+__device__ __forceinline__ void index_add_ordered(const T* src, const i64* idx, A* acc, int outer, int size, int k, int inner, int* err) {
+    int n = outer * size * inner;
+    GRID_STRIDE(i, n) {
+        int c = (int)i % inner, t = (int)i / inner, v = t % size, o = t / size;
+        A s = 0;
+        for (int j = 0; j < k; j++) {
+            i64 w = idx[j];
+            if (w < 0 || w >= size) *err = 1;
+            else if (w == v) s += (A)TypeOps<T>::to_c(src[((i64)o * k + j) * inner + c]);
+        }
+        acc[i] = s;
+    }
+}
+
+#define INDEX_ADD_ORDERED_KERNEL(T, A, S) \
+    extern "C" __global__ void index_add_ordered_##S(const T* src, const i64* idx, A* acc, int outer, int size, int k, int inner, int* err) { \
+        index_add_ordered<T, A>(src, idx, acc, outer, size, k, inner, err); }
+INDEX_ADD_ORDERED_KERNEL(float, float, f32)
+INDEX_ADD_ORDERED_KERNEL(bf16, float, bf16)
+INDEX_ADD_ORDERED_KERNEL(double, double, f64)
+
 extern "C" __global__ void index_add_f32(const float* src, const i64* idx, float* acc, int outer, int size, int k, int inner,
                                          int* err) {
     index_add<float, float>(src, idx, acc, outer, size, k, inner, err);
