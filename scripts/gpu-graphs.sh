@@ -2,17 +2,18 @@
 # CUDA graphs for the sampling forwards, the training steps (tenth session) and the pipelined attention (ninth session), on the lent GPU machine from the
 # repository root with the bundle in .device/gpu (scripts/gpu-bundle.sh): CudaGraphTest first, then the parts PART
 # lists (default unet), bf16 (the tests first, TESTS classes under dev.diffusion4j; default CudaGraphTest,
-# TrainingGraphGpuTest, CudaAttentionTest, CudaFusedBiasTest, CudaLayerNormModulateTest, DiTCudaParityTest):
+# TrainingGraphGpuTest, CudaAttentionTest, CudaFusedBiasTest, CudaLayerNormModulateTest, CudaGatedResidualTest,
+# CudaIndexAddTest, DiTCudaParityTest):
 #   unet    fmnist-small and ddpm-cifar10 b128, graphs on and off (-Ddiffusion4j.cuda.graphs=false), torch.compile
 #   dit     DiT-S/2 b256: as is, attention kernels single-buffered, ln_mod_fwd instead of ln_mod_fwd_vec; torch.compile
-#   ditab   DiT-S/2 b256: the backward attention kernels pipelined or not (the GPU tests with them first), ROUNDS times
-#           (default 1), no torch.compile
+#   ditab   DiT-S/2 b256: the backward attention kernels pipelined (the default) or not, ROUNDS times (default 1), no
+#           torch.compile
 #   sample  diffuse sample as a user runs it, with and without --no-cuda-graphs
 #   train   training-step graphs on (-Ddiffusion4j.cuda.trainingGraphs=true) and off (the default; sampling graphs on in both):
 #           fmnist-small and ddpm-cifar10 b128 (UNETS=fmnist-small:fmnist for the first only) beside torch.compile (TORCH=0
 #           skips it), then DiT-S/2 b256 without it (DIT=0 skips it)
-#   ditbase DiT-S/2 b256: .device/gpu/bis/base.jar against this jar, and with the bias-gradient epilogue (DIT_RUNS sets
-#           the runs; DIT_TORCH=1 adds torch.compile)
+#   ditbase DiT-S/2 b256: .device/gpu/bis/base.jar against this jar, and without the bias-gradient epilogue (DIT_RUNS
+#           sets the runs; DIT_TORCH=1 adds torch.compile)
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
 [ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
@@ -22,7 +23,7 @@ el() { echo "## $(( $(date +%s) - T0 )) s: $*"; }
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 if [ -z "${SKIP_GRAPH_TESTS:-}" ]; then   # SKIP_GRAPH_TESTS=1 where PART has tests, which run CudaGraphTest too
   el graph tests
-  CLASSES=${TESTS:-engine.cuda.CudaGraphTest train.TrainingGraphGpuTest engine.cuda.CudaAttentionTest engine.cuda.CudaFusedBiasTest engine.cuda.CudaLayerNormModulateTest models.DiTCudaParityTest}
+  CLASSES=${TESTS:-engine.cuda.CudaGraphTest train.TrainingGraphGpuTest engine.cuda.CudaAttentionTest engine.cuda.CudaFusedBiasTest engine.cuda.CudaLayerNormModulateTest engine.cuda.CudaGatedResidualTest engine.cuda.CudaIndexAddTest models.DiTCudaParityTest}
   timeout 300 $J -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/diffusion4j.jar:$B/tc \
     $(for c in $CLASSES; do echo "--select-class dev.diffusion4j.$c"; done) > $OUT/graph-tests.log 2>&1
   echo "graph tests rc=$?"; grep -E "✘|tests (successful|failed)" $OUT/graph-tests.log | head -20; grep -E "^linear|^gated residual" $OUT/graph-tests.log
@@ -53,11 +54,9 @@ case "$part" in
       $D sample --run /tmp/shapes --count 256 --batch-size 256 --steps 200 --precision bf16 --device cuda $flag 2>&1 | grep -v WARNING | grep -v "^sample \[" | tail -3
       echo "sample ${flag:-(graphs)}: $(( ($(date +%s%N) - s0) / 1000000 )) ms wall, JVM start and model load included"
     done ;;
-  ditab)   # the pipelined backward attention kernels (off by default until they have run here): tests, then the A/B
-    el tests with the pipelined backward
-    TEST_OPTS=-Ddiffusion4j.cuda.attentionBackwardPipeline=true bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU"
+  ditab)   # the pipelined backward attention kernels (on by default since the twelfth session) against the single-buffered
     el dit-s/2 attention backward A/B
-    RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.attentionBackwardPipeline=true" CFGS="dit-s/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
+    RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.attentionBackwardPipeline=false" CFGS="dit-s/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
   train)   # training steps graphed or not, beside torch.compile for the U-Nets
     for cfg in ${UNETS:-fmnist-small:fmnist cifar:cifar}; do
       preset=${cfg%%:*}; [ $preset = cifar ] && preset=ddpm-cifar10
@@ -68,7 +67,7 @@ case "$part" in
     [ "${DIT:-1}" = 1 ] && el dit-s/2 && RUNS="$TRAIN_AB" CFGS="dit-s/2:256" bash $B/gpu-ab.sh ;;
   ditbase)   # DiT-S/2 b256: the jar in bis/base.jar against this one (DIT_TORCH=1 adds torch.compile)
     el dit-s/2 base
-    RUNS="${DIT_RUNS:-bis/base diffusion4j diffusion4j@-Ddiffusion4j.cuda.biasGradientEpilogue=true}" CFGS="dit-s/2:256" bash $B/gpu-ab.sh
+    RUNS="${DIT_RUNS:-bis/base diffusion4j diffusion4j@-Ddiffusion4j.cuda.biasGradientEpilogue=false}" CFGS="dit-s/2:256" bash $B/gpu-ab.sh
     [ "${DIT_TORCH:-0}" = 1 ] && timeout 150 python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /" ;;
   tests)
     el all tests
