@@ -94,7 +94,9 @@ int main() {
     // ragged tiles: lengths that are not multiples of 64, Lq above and below Lk
     // the pipelined bf16 kernels need more shared memory than the single-buffered ones
     typedef Tiles<Bf16Ops> TB;
-    const int f = PIPE ? TB::FWD_PIPED : TB::FWD, q = PIPE_BWD ? TB::DQ_PIPED : TB::DQ, kv = PIPE_BWD ? TB::DKDV_PIPED : TB::DKDV;
+    // as CudaAttention gives them: the larger of the pipelined and single-buffered sizes (a pipelined kernel falls back)
+    const int f = PIPE ? std::max(TB::FWD_PIPED, TB::FWD) : TB::FWD, q = PIPE_BWD ? std::max(TB::DQ_PIPED, TB::DQ) : TB::DQ,
+              kv = PIPE_BWD ? std::max(TB::DKDV_PIPED, TB::DKDV) : TB::DKDV;
     run<bf16>("bf16", 2, 100, 77, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, mma_attn_dot_bf16, f, q, kv);
     // four key tiles (the forward's and dQ's two buffers each reused), one query tile; then the reverse for dK/dV
     run<bf16>("bf16", 1, 64, 200, DEF_D, DEF_D, mma_attn_fwd_bf16, mma_attn_bwd_dq_bf16, mma_attn_bwd_dkdv_bf16, mma_attn_dot_bf16, f, q, kv);

@@ -29,10 +29,11 @@ g++ -std=c++20 -O1 -pthread "$W/norm/norm_harness.cpp" -o "$W/norm/n"
 "$W/norm/n" || rc=1
 g++ -std=c++20 -O1 -pthread "$W/norm/gn_harness.cpp" -o "$W/norm/g"
 "$W/norm/g" || rc=1
-# head dims padded to DP; 44 takes the bf16 kernels' single-buffered path (rows not in 16-byte chunks), as does PIPE=0;
+# head dims padded to DP; 44 and 100 take the bf16 kernels' single-buffered path (rows not in 16-byte chunks; at 100 its
+# dK/dV tiles need more shared memory than the pipelined ones), as does PIPE=0;
 # the third field sets both PIPE (the forward) and PIPE_BWD (the backward kernels), the fourth the forward's rows per
 # block (FWD_ROWS: 128 gives each warp 32 rows in the pipelined forward, and the other paths two 64-row tiles a block)
-for cfg in "16 8 1 64" "48 40 1 128" "48 44 1 128" "64 64 1 128" "64 64 1 64" "64 64 0 64" "80 72 1 128" "128 128 1 64"; do
+for cfg in "16 8 1 64" "48 40 1 128" "48 44 1 128" "64 64 1 128" "64 64 1 64" "64 64 0 64" "80 72 1 128" "112 100 1 64" "128 128 1 64"; do
   set -- $cfg
   g++ -std=c++20 -O1 -pthread -DDP=$1 -DDEF_D=$2 -DPIPE=$3 -DPIPE_BWD=$3 -DFWD_ROWS=$4 "$W/harness.cpp" -o "$W/h$1"
   echo "DP $1 D $2 PIPE $3 FWD_ROWS $4"; "$W/h$1" || rc=1

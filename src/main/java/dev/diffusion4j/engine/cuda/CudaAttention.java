@@ -307,7 +307,7 @@ final class CudaAttention {
      */
     private boolean launchVectorDot(Shapes s, BatchFold fold, Object[] gView, Object[] outView, DeviceBuffer di, int rows, int dp) {
         int e = 16 / s.dtype.byteSize(), chunks = s.dv / e;
-        if (s.dv % e != 0 || chunks > 32 || !chunkedRows(gView, e) || !chunkedRows(outView, e)) return false;
+        if (chunks == 0 || s.dv % e != 0 || chunks > 32 || !chunkedRows(gView, e) || !chunkedRows(outView, e)) return false;
         int g = Integer.bitCount(chunks) == 1 ? chunks : Integer.highestOneBit(chunks) << 1, rowsPerBlock = 8 * (32 / g);
         Kernel dot = kernels.get("attention_mma", "mma_attn_dot_" + CudaKernels.suffix(s.dtype), mmaDefines(dp, forwardPiped(dp), backwardPiped(dp),
                 forwardRows(s.dtype, dp, s.lq)));
@@ -396,7 +396,9 @@ final class CudaAttention {
         boolean fwd = forwardPiped(dp), bwd = backwardPiped(dp);
         int forwardRows = forwardRows(t, dp, lq), tile = which == MmaKernel.FWD ? forwardRows : MMA_TILE;
         Kernel k = kernels.get("attention_mma", which.name + "_" + CudaKernels.suffix(t), mmaDefines(dp, fwd, bwd, forwardRows));
-        int smem = smemBytes(which, t, dp, which == MmaKernel.FWD ? fwd : bwd, forwardRows);
+        // a pipelined kernel falls back to the single-buffered form for operands whose rows are not 16-byte chunks, which
+        // at head dims 96-128 needs more than the pipelined one: give it the larger of the two
+        int smem = Math.max(smemBytes(which, t, dp, which == MmaKernel.FWD ? fwd : bwd, forwardRows), smemBytes(which, t, dp, false, forwardRows));
         if (smemRaised.add(k)) k.setMaxDynamicSharedMemory(smem);
         k.launch(Dim3.of(Math.toIntExact((long) batch * ((rows + tile - 1) / tile))), Dim3.of(MMA_THREADS), smem, concat(args));
     }

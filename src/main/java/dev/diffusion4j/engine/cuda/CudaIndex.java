@@ -46,7 +46,7 @@ final class CudaIndex {
         Tensor s = backend.contiguous(backend.onThisDevice(src, "indexAdd"));
         int k = (int) idx.numel(), outer = prod(shape, 0, d), inner = prod(shape, d + 1, shape.length);
         DType accType = src.dtype() == DType.BF16 ? DType.F32 : src.dtype();
-        if ((long) shape[d] * k <= ORDERED_MAX_SIZE_TIMES_K) {   // deterministic: each output element sums its rows in index order
+        if (shape[d] > 0 && (long) shape[d] * k <= ORDERED_MAX_SIZE_TIMES_K) {   // deterministic: each output element sums its rows in index order
             Tensor acc = backend.alloc(shape.clone(), accType);
             kernels.launch(kernels.get("index", "index_add_ordered_" + CudaKernels.suffix(src.dtype())), (long) outer * shape[d] * inner,
                     CudaBackend.ptr(s), CudaBackend.ptr(idx), CudaBackend.base(acc), outer, shape[d], k, inner, backend.errorFlag());

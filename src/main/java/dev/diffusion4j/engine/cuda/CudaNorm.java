@@ -343,7 +343,7 @@ final class CudaNorm {
         Tensor mu = stats(mean, xc.dtype()), rs = stats(rstd, xc.dtype());
         Tensor dx = backend.alloc(shape, xc.dtype());
         String sfx = modSuffix(xc.dtype(), out);
-        if (vectorBackward && xc.dtype() != DType.F64 && rows > 0 && b <= MAX_GRID_Y && vectorRowsFit(d, g, xc, sc, dx))
+        if (vectorBackward && xc.dtype() != DType.F64 && rows > 0 && d > 0 && b <= MAX_GRID_Y && vectorRowsFit(d, g, xc, sc, dx))
             return backwardInOnePass(g, xc, mu, rs, sc, dx, sfx);
         boolean warp = d <= WARP_ROW_LIMIT;
         if (rows > 0 && d > 0) kernels.launchBlocks(kernels.get("norm", "ln_mod_bwd_" + sfx), warp ? (rows + 7) / 8 : rows,
@@ -373,7 +373,8 @@ final class CudaNorm {
         int[] shape = xc.shape();
         int b = shape[0], l = shape[1], d = shape[2];
         int slots = java.util.Arrays.stream(BACKWARD_SLOTS).filter(v -> 128 * v >= d).findFirst().orElseThrow();
-        int chunks = Math.max(1, Math.min(l, (8 * kernels.multiprocessors() + b - 1) / b)), per = (l + chunks - 1) / chunks;
+        // at most 256 rows a chunk: each lane's f32 sums then run over at most 32 rows
+        int chunks = Math.max((l + 255) / 256, Math.min(l, (8 * kernels.multiprocessors() + b - 1) / b)), per = (l + chunks - 1) / chunks;
         chunks = (l + per - 1) / per;
         long cols = (long) b * d;
         Tensor dshift = backend.alloc(new int[] {b, d}, sc.dtype()), dscale = backend.alloc(new int[] {b, d}, sc.dtype());

@@ -29,7 +29,7 @@ static_assert(DP % 16 == 0 && DP <= 256, "DP must be a multiple of 16, at most 2
 #define PIPE 1                // bf16 forward: double-buffered cp.async tiles, ldmatrix.trans instead of a transposed tile
 #endif
 #if !defined(PIPE_BWD)
-#define PIPE_BWD 0            // the same for the bf16 backward kernels (CudaAttention: off until a GPU has run them)
+#define PIPE_BWD 0            // the same for the bf16 backward kernels (CudaAttention passes 1 unless switched off)
 #endif
 #if !defined(FWD_ROWS)
 #define FWD_ROWS 64           // query rows per forward block: 64, or 128 where each warp takes 32 rows (see below)
