@@ -9,6 +9,7 @@
 #   gated_harness.cpp DiT's one-pass gated residual (binary.cu's gated_add) and its backward (gated_add_bwd,
 #                     gated_bwd_sum), their type combinations, vectorised or not
 #   random_harness.cpp random.cu's Philox draws: the known answer, offsets given directly or through a graph's slot
+#   index_harness.cpp index.cu's index_add_ordered (a class embedding's gradient in index order), bit for bit
 # Needs g++ with C++20 and python3; about three minutes on two cores. From anywhere: bash scripts/cuda-emulator/run.sh
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -20,7 +21,10 @@ cp "$HERE/emu_shim.h" "$HERE/harness.cpp" "$W/"
 mkdir -p "$W/norm" && python3 "$HERE/prep.py" "$K" "$W/norm/kern.inc" norm && cp "$HERE/emu_shim.h" "$HERE/harness_values.h" "$HERE/norm_harness.cpp" "$HERE/gn_harness.cpp" "$W/norm/"
 mkdir -p "$W/binary" && python3 "$HERE/prep.py" "$K" "$W/binary/kern.inc" binary && cp "$HERE/emu_shim.h" "$HERE/harness_values.h" "$HERE/gated_harness.cpp" "$W/binary/"
 mkdir -p "$W/random" && python3 "$HERE/prep.py" "$K" "$W/random/kern.inc" random && cp "$HERE/emu_shim.h" "$HERE/random_harness.cpp" "$W/random/"
+mkdir -p "$W/index" && python3 "$HERE/prep.py" "$K" "$W/index/kern.inc" index && cp "$HERE/emu_shim.h" "$HERE/harness_values.h" "$HERE/index_harness.cpp" "$W/index/"
 rc=0
+g++ -std=c++20 -O1 -pthread "$W/index/index_harness.cpp" -o "$W/index/x"
+"$W/index/x" || rc=1
 g++ -std=c++20 -O1 -pthread "$W/random/random_harness.cpp" -o "$W/random/r"
 "$W/random/r" || rc=1
 g++ -std=c++20 -O1 -pthread "$W/binary/gated_harness.cpp" -o "$W/binary/g"
