@@ -180,8 +180,7 @@ final class CudaElementwise {
         TensorPointer dp = CudaBackend.base(dBranch);
         int vec = c % 4 == 0 && rs % 4 == 0 && aligned(gy.dtype(), yp) && aligned(b.dtype(), gp, bp, dp) ? 1 : 0;
         // enough row chunks that the blocks fill the device eight times over; each block's threads take C's columns
-        int chunks = Math.max(1, Math.min(j, (8 * kernels.multiprocessors() + a - 1) / a)), per = (j + chunks - 1) / chunks;
-        chunks = (j + per - 1) / per;
+        int per = CudaKernels.rowsPerChunk(j, (8 * kernels.multiprocessors() + a - 1) / a), chunks = CudaKernels.chunks(j, per);
         int threads = Math.min(256, ((vec == 1 ? c / 4 : c) + 31) / 32 * 32);
         try (DeviceBuffer pg = backend.scratch(8L * chunks * a * c)) {
             kernels.get("binary", "gated_add_bwd_" + types, "OP_ADD").launch(Dim3.of(chunks, a), Dim3.of(threads), 0,

@@ -101,6 +101,18 @@ final class CudaKernels {
 
     int multiprocessors() { return context.properties().multiprocessors(); }
 
+    /**
+     * Rows per chunk for kernels whose blocks each sum one chunk of {@code rows} rows into partials: the rows split into
+     * {@code chunks} chunks (clamped to 1..rows), each at least one row.
+     */
+    static int rowsPerChunk(int rows, int chunks) {
+        int c = Math.max(1, Math.min(rows, chunks));
+        return Math.max(1, (rows + c - 1) / c);
+    }
+
+    /** How many chunks of {@code perChunk} rows cover {@code rows} (at least one). */
+    static int chunks(int rows, int perChunk) { return Math.max(1, (rows + perChunk - 1) / perChunk); }
+
     /** The suffix kernels use for a storage type. */
     static String suffix(DType t) { return t.id(); }
 

@@ -173,7 +173,7 @@ final class CudaNorm {
         Tensor mean = backend.alloc(new int[] {n, groups}, st), rstd = backend.alloc(new int[] {n, groups}, st);
         if (xc.numel() == 0) return new Tensor[] {y, mean, rstd};
         String sfx = CudaKernels.suffix(xc.dtype());
-        int colBlocks = (c + 31) / 32, perChunk = rowsPerChunk(l, colBlocks * n), chunks = chunks(l, perChunk);
+        int colBlocks = (c + 31) / 32, perChunk = rowsPerChunk(l, colBlocks * n), chunks = CudaKernels.chunks(l, perChunk);
         // ab: each (sample, channel)'s map y = A x + B, so the elementwise pass has no per-element group arithmetic
         try (DeviceBuffer s1 = backend.scratch(8L * chunks * n * c); DeviceBuffer s2 = backend.scratch(8L * chunks * n * c);
              DeviceBuffer ab = backend.scratch(2L * st.byteSize() * n * c)) {
@@ -198,7 +198,7 @@ final class CudaNorm {
         int n = shape[0], c = shape[shape.length - 1], l = pixels(shape), rows = n * groups, cg = c / groups;
         Tensor dx = backend.alloc(shape, xc.dtype());
         String sfx = CudaKernels.suffix(xc.dtype());
-        int colBlocks = (c + 31) / 32, perChunk = rowsPerChunk(l, colBlocks * n), chunks = chunks(l, perChunk);
+        int colBlocks = (c + 31) / 32, perChunk = rowsPerChunk(l, colBlocks * n), chunks = CudaKernels.chunks(l, perChunk);
         try (DeviceBuffer pw = backend.scratch(8L * chunks * n * c); DeviceBuffer pb = backend.scratch(8L * chunks * n * c);
              DeviceBuffer m1 = backend.scratch(8L * rows); DeviceBuffer m2 = backend.scratch(8L * rows)) {
             if (xc.numel() > 0) {
@@ -248,7 +248,7 @@ final class CudaNorm {
         kernels.launchBlocks(kernels.get("norm", "ln_bwd_" + sfx), warp ? (rows + 7) / 8 : rows,
                 ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(w), ptr(dx), rows, d, warp ? 1 : 0);
         if (weight == null && bias == null) return new Tensor[] {dx, null, null};
-        int colBlocks = (d + CudaKernels.BLOCK - 1) / CudaKernels.BLOCK, perChunk = rowsPerChunk(rows, colBlocks), chunks = chunks(rows, perChunk);
+        int colBlocks = (d + CudaKernels.BLOCK - 1) / CudaKernels.BLOCK, perChunk = rowsPerChunk(rows, colBlocks), chunks = CudaKernels.chunks(rows, perChunk);
         try (DeviceBuffer pw = backend.scratch(8L * chunks * d); DeviceBuffer pb = backend.scratch(8L * chunks * d)) {
             if (rows > 0 && d > 0) kernels.get("norm", "ln_param_partials_" + sfx).launch(Dim3.of(colBlocks, chunks), Dim3.of(CudaKernels.BLOCK), 0,
                     ptr(g), ptr(xc), ptr(mu), ptr(rs), pw.address(), pb.address(), rows, d, perChunk);
@@ -348,7 +348,7 @@ final class CudaNorm {
         boolean warp = d <= WARP_ROW_LIMIT;
         if (rows > 0 && d > 0) kernels.launchBlocks(kernels.get("norm", "ln_mod_bwd_" + sfx), warp ? (rows + 7) / 8 : rows,
                 ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(sc), ptr(dx), rows, d, l, rowStride(sc), warp ? 1 : 0);
-        int colBlocks = (d + CudaKernels.BLOCK - 1) / CudaKernels.BLOCK, perChunk = rowsPerChunk(l, colBlocks * b), chunks = chunks(l, perChunk);
+        int colBlocks = (d + CudaKernels.BLOCK - 1) / CudaKernels.BLOCK, perChunk = rowsPerChunk(l, colBlocks * b), chunks = CudaKernels.chunks(l, perChunk);
         long cols = (long) b * d;
         Tensor dshift = backend.alloc(new int[] {b, d}, out), dscale = backend.alloc(new int[] {b, d}, out);
         try (DeviceBuffer pw = backend.scratch(8L * chunks * cols); DeviceBuffer pb = backend.scratch(8L * chunks * cols)) {
@@ -373,9 +373,9 @@ final class CudaNorm {
         int[] shape = xc.shape();
         int b = shape[0], l = shape[1], d = shape[2];
         int slots = java.util.Arrays.stream(BACKWARD_SLOTS).filter(v -> 128 * v >= d).findFirst().orElseThrow();
-        // at most 256 rows a chunk: each lane's f32 sums then run over at most 32 rows
-        int chunks = Math.max((l + 255) / 256, Math.min(l, (8 * kernels.multiprocessors() + b - 1) / b)), per = (l + chunks - 1) / chunks;
-        chunks = (l + per - 1) / per;
+        // enough chunks to fill the device eight times over, at most 256 rows each (each lane's f32 sums then run over at
+        // most 32 rows)
+        int per = CudaKernels.rowsPerChunk(l, Math.max((l + 255) / 256, (8 * kernels.multiprocessors() + b - 1) / b)), chunks = CudaKernels.chunks(l, per);
         long cols = (long) b * d;
         Tensor dshift = backend.alloc(new int[] {b, d}, sc.dtype()), dscale = backend.alloc(new int[] {b, d}, sc.dtype());
         try (DeviceBuffer pw = backend.scratch(8L * chunks * cols); DeviceBuffer pb = backend.scratch(8L * chunks * cols)) {
@@ -408,11 +408,8 @@ final class CudaNorm {
      * blocks per chunk, the device fills (about four blocks per multiprocessor).
      */
     private int rowsPerChunk(int rows, int blocks) {
-        int chunks = Math.max(1, Math.min(rows, 4 * kernels.multiprocessors() / Math.max(1, blocks)));
-        return Math.max(1, (rows + chunks - 1) / chunks);
+        return CudaKernels.rowsPerChunk(rows, 4 * kernels.multiprocessors() / Math.max(1, blocks));
     }
-
-    private static int chunks(int rows, int perChunk) { return Math.max(1, (rows + perChunk - 1) / perChunk); }
 
     /** Statistics from this backend's forward (f32 or f64); anything else (e.g. from another backend) is converted. */
     private Tensor stats(Tensor s, DType x) {
