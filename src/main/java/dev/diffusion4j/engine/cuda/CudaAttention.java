@@ -309,9 +309,8 @@ final class CudaAttention {
         int e = 16 / s.dtype.byteSize(), chunks = s.dv / e;
         if (chunks == 0 || s.dv % e != 0 || chunks > 32 || !chunkedRows(gView, e) || !chunkedRows(outView, e)) return false;
         int g = Integer.bitCount(chunks) == 1 ? chunks : Integer.highestOneBit(chunks) << 1, rowsPerBlock = 8 * (32 / g);
-        Kernel dot = kernels.get("attention_mma", "mma_attn_dot_" + CudaKernels.suffix(s.dtype), mmaDefines(dp, forwardPiped(dp), backwardPiped(dp),
-                forwardRows(s.dtype, dp, s.lq)));
-        kernels.launchBlocks(dot, (rows + rowsPerBlock - 1L) / rowsPerBlock, concat(gView, outView, new Object[] {di, fold.n2, s.lq, s.dv, rows, g}));
+        kernels.launchBlocks(mmaKernel("mma_attn_dot", s.dtype, dp, s.lq), (rows + rowsPerBlock - 1L) / rowsPerBlock,
+                concat(gView, outView, new Object[] {di, fold.n2, s.lq, s.dv, rows, g}));
         return true;
     }
 
@@ -341,11 +340,18 @@ final class CudaAttention {
     /**
      * Shared-memory bytes of a kernel, as attention_mma.cu's Tiles computes them (each kernel traps when given less):
      * bf16 tiles of 2-byte elements with rows padded by 8, TF32 ones of 4 bytes padded by 4; {@code piped}: a bf16
-     * kernel's pipelined form, whose forward holds {@code forwardRows} query rows.
+     * kernel's pipelined form, whose forward holds {@code forwardRows} query rows. A pipelined kernel falls back to the
+     * single-buffered form for operands whose rows are not 16-byte chunks (the dK/dV one needs more then at head dims
+     * 96-128), so it takes the larger of the two.
      */
     static int smemBytes(MmaKernel k, DType t, int dp, boolean piped, int forwardRows) {
-        int eb = t == DType.BF16 ? 2 : 4, pad = t == DType.BF16 ? 8 : 4, lds = dp + pad, ldt = MMA_TILE + pad;
         piped &= t == DType.BF16;
+        return piped ? Math.max(tileBytes(k, t, dp, true, forwardRows), tileBytes(k, t, dp, false, forwardRows)) : tileBytes(k, t, dp, false, forwardRows);
+    }
+
+    /** The tiles of one form of a kernel (see {@link #smemBytes}). */
+    private static int tileBytes(MmaKernel k, DType t, int dp, boolean piped, int forwardRows) {
+        int eb = t == DType.BF16 ? 2 : 4, pad = t == DType.BF16 ? 8 : 4, lds = dp + pad, ldt = MMA_TILE + pad;
         return switch (k) {
             case FWD -> piped ? eb * (forwardRows + 4 * MMA_TILE) * lds : eb * (2 * MMA_TILE * lds + dp * ldt);   // piped: Q, two K and two V
             case DQ -> piped ? eb * 6 * MMA_TILE * lds : eb * (4 * MMA_TILE * lds + dp * ldt);   // piped: Q, dO, two K and two V
@@ -393,14 +399,16 @@ final class CudaAttention {
      * of the same shapes ({@code lq} picks it), so a training step compiles one.
      */
     private void launchMma(MmaKernel which, DType t, int dp, int batch, int rows, int lq, Object[]... args) {
-        boolean fwd = forwardPiped(dp), bwd = backwardPiped(dp);
         int forwardRows = forwardRows(t, dp, lq), tile = which == MmaKernel.FWD ? forwardRows : MMA_TILE;
-        Kernel k = kernels.get("attention_mma", which.name + "_" + CudaKernels.suffix(t), mmaDefines(dp, fwd, bwd, forwardRows));
-        // a pipelined kernel falls back to the single-buffered form for operands whose rows are not 16-byte chunks, which
-        // at head dims 96-128 needs more than the pipelined one: give it the larger of the two
-        int smem = Math.max(smemBytes(which, t, dp, which == MmaKernel.FWD ? fwd : bwd, forwardRows), smemBytes(which, t, dp, false, forwardRows));
+        Kernel k = mmaKernel(which.name, t, dp, lq);
+        int smem = smemBytes(which, t, dp, which == MmaKernel.FWD ? forwardPiped(dp) : backwardPiped(dp), forwardRows);
         if (smemRaised.add(k)) k.setMaxDynamicSharedMemory(smem);
         k.launch(Dim3.of(Math.toIntExact((long) batch * ((rows + tile - 1) / tile))), Dim3.of(MMA_THREADS), smem, concat(args));
+    }
+
+    /** Kernel {@code name}_dtype of the attention_mma module that attention of these shapes uses (one per dp and lq's forward rows). */
+    private Kernel mmaKernel(String name, DType t, int dp, int lq) {
+        return kernels.get("attention_mma", name + "_" + CudaKernels.suffix(t), mmaDefines(dp, forwardPiped(dp), backwardPiped(dp), forwardRows(t, dp, lq)));
     }
 
     /** The operands on this device, each copied to contiguous memory unless its columns are adjacent already. */
