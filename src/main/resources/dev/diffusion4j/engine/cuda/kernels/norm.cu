@@ -803,6 +803,12 @@ __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S*
         const double mu = (double)mean[row], rs = (double)rstd[row];
         Vec4<T> xv[V];
         Vec4<O> gv[V], sv[V];
+        // element l of slot v: the gradient g, norm(x) xh and the weighted gradient (1 + scale) g
+        auto terms = [&](int v, int l, double& g, double& xh, double& wg) {
+            g = TypeOps<O>::to_d(gv[v].v[l]);
+            xh = (TypeOps<T>::to_d(xv[v].v[l]) - mu) * rs;
+            wg = (1.0 + TypeOps<O>::to_d(sv[v].v[l])) * g;
+        };
         double s1 = 0, s2 = 0;
 #pragma unroll
         for (int v = 0; v < V; v++) {
@@ -813,8 +819,8 @@ __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S*
                 sv[v] = *reinterpret_cast<const Vec4<O>*>(scale + (long long)b * ss + i);
 #pragma unroll
                 for (int l = 0; l < 4; l++) {
-                    const double g = TypeOps<O>::to_d(gv[v].v[l]), xh = (TypeOps<T>::to_d(xv[v].v[l]) - mu) * rs;
-                    const double wg = (1.0 + TypeOps<O>::to_d(sv[v].v[l])) * g;
+                    double g, xh, wg;
+                    terms(v, l, g, xh, wg);
                     s1 += wg;
                     s2 += wg * xh;
                     aw[v][l] += (float)(g * xh);
@@ -831,8 +837,8 @@ __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S*
                 Vec4<T> o;
 #pragma unroll
                 for (int l = 0; l < 4; l++) {
-                    const double g = TypeOps<O>::to_d(gv[v].v[l]), xh = (TypeOps<T>::to_d(xv[v].v[l]) - mu) * rs;
-                    const double wg = (1.0 + TypeOps<O>::to_d(sv[v].v[l])) * g;
+                    double g, xh, wg;
+                    terms(v, l, g, xh, wg);
                     o.v[l] = TypeOps<T>::from_d(rs * (wg - m1 - xh * m2));
                 }
                 *reinterpret_cast<Vec4<T>*>(dx + base + i) = o;
