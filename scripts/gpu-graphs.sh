@@ -14,6 +14,8 @@
 #           skips it), then DiT-S/2 b256 without it (DIT=0 skips it)
 #   ditbase DiT-S/2 b256: .device/gpu/bis/base.jar against this jar, and without the bias-gradient epilogue (DIT_RUNS
 #           sets the runs; DIT_TORCH=1 adds torch.compile)
+#   cudnn   DiT-S/2 b256: attention through cuDNN's flash engines (-Ddiffusion4j.cuda.cudnnAttention=true) or the
+#           attention_mma kernels, ROUNDS times (default 1), with -Ddiffusion4j.cudnn.log=true; torch.compile once
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
 [ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
@@ -69,6 +71,10 @@ case "$part" in
     el dit-s/2 base
     RUNS="${DIT_RUNS:-bis/base diffusion4j diffusion4j@-Ddiffusion4j.cuda.biasGradientEpilogue=false}" CFGS="dit-s/2:256" bash $B/gpu-ab.sh
     [ "${DIT_TORCH:-0}" = 1 ] && timeout 150 python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /" ;;
+  cudnn)   # attention through cuDNN's flash engines against the attention_mma kernels
+    el dit-s/2 cudnn attention
+    RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.cudnnAttention=true@-Ddiffusion4j.cudnn.log=true" CFGS="dit-s/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh
+    timeout 150 python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /" ;;
   tests)
     el all tests
     bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU" ;;

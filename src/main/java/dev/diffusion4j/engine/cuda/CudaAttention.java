@@ -75,6 +75,15 @@ final class CudaAttention {
     /** Beyond this padded head dim a warp's 32 rows of accumulators would not fit in its registers. */
     static final int WIDE_FORWARD_MAX_HEAD_DIM = 80;
 
+    /**
+     * bf16 attention with head dims up to 128 through cuDNN's fused flash engines ({@link CudnnAttention}) where they
+     * take the shape, the attention_mma kernels elsewhere: {@code -Ddiffusion4j.cuda.cudnnAttention=true}.
+     */
+    private static volatile boolean viaCudnn = Boolean.getBoolean("diffusion4j.cuda.cudnnAttention");
+
+    /** Turns cuDNN's attention engines on or off for later calls (tests compare them with the kernels). */
+    static void setCudnn(boolean on) { viaCudnn = on; }
+
     /** Sets the forward's rows per block (64 or 128) for later calls (tests compare the two). */
     static void setForwardRows(int rows) { forwardRowsSetting = parseForwardRows(Integer.toString(rows)); }
 
@@ -100,13 +109,21 @@ final class CudaAttention {
     private final int smemLimit;
     private final boolean hasTensorCores;
     private final Set<Kernel> smemRaised = ConcurrentHashMap.newKeySet();
+    private final CudnnAttention cudnn;
 
     CudaAttention(CudaBackend backend, CudaKernels kernels) {
         this.backend = backend;
         this.kernels = kernels;
         this.smemLimit = backend.context().properties().sharedMemoryPerBlockOptin();
         this.hasTensorCores = backend.context().properties().computeCapability() >= 80;   // mma.sync with bf16 operands
+        this.cudnn = new CudnnAttention(backend);
     }
+
+    /** cuDNN's engines, for tests that ask why a shape went to the kernels. */
+    CudnnAttention cudnnAttention() { return cudnn; }
+
+    /** Whether a bf16 call of these head dims goes to cuDNN first. */
+    private static boolean triesCudnn(Shapes s) { return viaCudnn && s.dtype == DType.BF16 && CudnnAttention.covers(s.d, s.dv); }
 
     /** Sets when the fused path runs for later forwards (a backward follows whatever its forward did). */
     static void setUse(Use u) { use = u; }
@@ -267,8 +284,10 @@ final class CudaAttention {
             fold = BatchFold.of(s.batch, all);
         }
         int dp = padded(Math.max(s.d, s.dv));
-        launchMma(MmaKernel.FWD, s.dtype, dp, fold.count(), s.lq, s.lq, fold.view(0, all[0]), fold.view(1, all[1]), fold.view(2, all[2]),
-                fold.view(3, all[3]), new Object[] {CudaBackend.ptr(lse), fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
+        Object[] qv = fold.view(0, all[0]), kv = fold.view(1, all[1]), vv = fold.view(2, all[2]), ov = fold.view(3, all[3]);
+        if (triesCudnn(s) && cudnn.forward(cudnnShape(s, fold, scale, qv, kv, vv, ov), qv, kv, vv, ov, lse)) return new Tensor[] {out, lse};
+        launchMma(MmaKernel.FWD, s.dtype, dp, fold.count(), s.lq, s.lq, qv, kv, vv, ov,
+                new Object[] {CudaBackend.ptr(lse), fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
         return new Tensor[] {out, lse};
     }
 
@@ -289,6 +308,12 @@ final class CudaAttention {
         int rows = fold.count() * s.lq, dp = padded(Math.max(s.d, s.dv));
         Object[][] view = new Object[all.length][];
         for (int i = 0; i < all.length; i++) view[i] = fold.view(i, all[i]);
+        // view: q, k, v, dO, out, dq, dk, dv
+        if (triesCudnn(s) && cudnn.backward(cudnnShape(s, fold, scale, view[0], view[1], view[2], view[4], view[3], view[5], view[6], view[7]),
+                view[0], view[1], view[2], view[4], view[3], l, view[5], view[6], view[7])) {
+            for (int i = 0; i < 3; i++) if (all[5 + i] != dst[i]) backend.copyInto(dst[i], all[5 + i]);
+            return;
+        }
         try (DeviceBuffer di = backend.scratch(4L * rows)) {
             if (!launchVectorDot(s, fold, view[3], view[4], di, rows, dp)) launchDot(s, fold, view[3], view[4], di, rows);
             Object[] tail = {CudaBackend.ptr(l), di};
@@ -298,6 +323,10 @@ final class CudaAttention {
                     new Object[] {fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
         }
         for (int i = 0; i < 3; i++) if (all[5 + i] != dst[i]) backend.copyInto(dst[i], all[5 + i]);
+    }
+
+    private static CudnnAttention.Shape cudnnShape(Shapes s, BatchFold fold, double scale, Object[]... views) {
+        return new CudnnAttention.Shape(fold.n1, fold.n2, s.lq, s.lk, s.d, s.dv, CudnnAttention.strides(views), (float) scale);
     }
 
     /**

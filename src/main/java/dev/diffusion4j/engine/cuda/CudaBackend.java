@@ -119,6 +119,9 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
 
     long errorFlag() { return errorFlag.address(); }
 
+    /** The fused attention paths (tests look at which ran). */
+    CudaAttention attentionKernels() { return attention; }
+
     /** Throws when an index kernel saw an index out of range since the last check (waits for the device). */
     void checkErrorFlag() {
         if (transfer.readInt(errorFlag.address()) != 0) {

@@ -1,6 +1,7 @@
 package dev.diffusion4j.engine.cuda;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -10,6 +11,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongPredicate;
 
 /**
  * cuDNN 9's backend ("graph") API: opaque descriptors built attribute by attribute, finalized, and an execution
@@ -21,6 +25,7 @@ final class CudnnGraphApi {
     private CudnnGraphApi() {}
 
     // cudnnBackendDescriptorType_t
+    static final int POINTWISE_DESCRIPTOR = 0;
     static final int CONVOLUTION_DESCRIPTOR = 1;
     static final int ENGINE_DESCRIPTOR = 2;
     static final int ENGINECFG_DESCRIPTOR = 3;
@@ -29,13 +34,20 @@ final class CudnnGraphApi {
     static final int OPERATION_CONVOLUTION_FORWARD_DESCRIPTOR = 10;
     static final int OPERATION_CONVOLUTION_BACKWARD_FILTER_DESCRIPTOR = 11;
     static final int OPERATION_CONVOLUTION_BACKWARD_DATA_DESCRIPTOR = 12;
+    static final int OPERATION_POINTWISE_DESCRIPTOR = 13;
     static final int OPERATIONGRAPH_DESCRIPTOR = 15;
     static final int VARIANT_PACK_DESCRIPTOR = 16;
     static final int TENSOR_DESCRIPTOR = 17;
+    static final int MATMUL_DESCRIPTOR = 18;
+    static final int OPERATION_MATMUL_DESCRIPTOR = 19;
+    static final int REDUCTION_DESCRIPTOR = 21;
+    static final int OPERATION_REDUCTION_DESCRIPTOR = 22;
+    static final int OPERATION_RESHAPE_DESCRIPTOR = 31;
 
     // cudnnBackendAttributeType_t
     static final int TYPE_HANDLE = 0;
     static final int TYPE_DATA_TYPE = 1;
+    static final int TYPE_BOOLEAN = 2;
     static final int TYPE_INT64 = 3;
     static final int TYPE_FLOAT = 4;
     static final int TYPE_DOUBLE = 5;
@@ -43,10 +55,14 @@ final class CudnnGraphApi {
     static final int TYPE_CONVOLUTION_MODE = 7;
     static final int TYPE_HEUR_MODE = 8;
     static final int TYPE_NUMERICAL_NOTE = 11;
+    static final int TYPE_POINTWISE_MODE = 14;
+    static final int TYPE_REDUCTION_OPERATOR = 18;
     static final int TYPE_BEHAVIOR_NOTE = 19;
     static final int TYPE_BACKEND_DESCRIPTOR = 15;
 
     // cudnnBackendAttributeName_t
+    static final int ATTR_POINTWISE_MODE = 0;
+    static final int ATTR_POINTWISE_MATH_PREC = 1;
     static final int ATTR_CONVOLUTION_COMP_TYPE = 100;
     static final int ATTR_CONVOLUTION_CONV_MODE = 101;
     static final int ATTR_CONVOLUTION_DILATIONS = 102;
@@ -63,6 +79,10 @@ final class CudnnGraphApi {
     static final int ATTR_EXECUTION_PLAN_WORKSPACE_SIZE = 402;
     /** FORWARD's alpha; BWD_DATA's is +6 and BWD_FILTER's +12, and so on for the other five (see {@link #opAttr}). */
     static final int ATTR_OPERATION_CONVOLUTION_FORWARD_ALPHA = 700;
+    static final int ATTR_OPERATION_POINTWISE_PW_DESCRIPTOR = 750;
+    static final int ATTR_OPERATION_POINTWISE_XDESC = 751;
+    static final int ATTR_OPERATION_POINTWISE_BDESC = 752;
+    static final int ATTR_OPERATION_POINTWISE_YDESC = 753;
     static final int ATTR_OPERATIONGRAPH_HANDLE = 800;
     static final int ATTR_OPERATIONGRAPH_OPS = 801;
     static final int ATTR_TENSOR_BYTE_ALIGNMENT = 900;
@@ -70,12 +90,39 @@ final class CudnnGraphApi {
     static final int ATTR_TENSOR_DIMENSIONS = 902;
     static final int ATTR_TENSOR_STRIDES = 903;
     static final int ATTR_TENSOR_UNIQUE_ID = 906;
+    static final int ATTR_TENSOR_IS_VIRTUAL = 907;
+    static final int ATTR_TENSOR_IS_BY_VALUE = 908;
     static final int ATTR_VARIANT_PACK_UNIQUE_IDS = 1000;
     static final int ATTR_VARIANT_PACK_DATA_POINTERS = 1001;
     static final int ATTR_VARIANT_PACK_WORKSPACE = 1003;
     static final int ATTR_ENGINE_GLOBAL_INDEX = 1301;
     static final int ATTR_ENGINE_NUMERICAL_NOTE = 1303;
     static final int ATTR_ENGINE_BEHAVIOR_NOTE = 1305;
+    static final int ATTR_MATMUL_COMP_TYPE = 1500;
+    static final int ATTR_OPERATION_MATMUL_ADESC = 1520;
+    static final int ATTR_OPERATION_MATMUL_BDESC = 1521;
+    static final int ATTR_OPERATION_MATMUL_CDESC = 1522;
+    static final int ATTR_OPERATION_MATMUL_DESC = 1523;
+    static final int ATTR_REDUCTION_OPERATOR = 1600;
+    static final int ATTR_REDUCTION_COMP_TYPE = 1601;
+    static final int ATTR_OPERATION_REDUCTION_XDESC = 1610;
+    static final int ATTR_OPERATION_REDUCTION_YDESC = 1611;
+    static final int ATTR_OPERATION_REDUCTION_DESC = 1612;
+    static final int ATTR_OPERATION_RESHAPE_XDESC = 2200;
+    static final int ATTR_OPERATION_RESHAPE_YDESC = 2201;
+
+    // cudnnPointwiseMode_t
+    static final int POINTWISE_ADD = 0;
+    static final int POINTWISE_MUL = 1;
+    static final int POINTWISE_DIV = 6;
+    static final int POINTWISE_SUB = 9;
+    static final int POINTWISE_EXP = 13;
+    static final int POINTWISE_LOG = 15;
+    static final int POINTWISE_IDENTITY = 21;
+
+    // cudnnReduceTensorOp_t
+    static final int REDUCE_ADD = 0;
+    static final int REDUCE_MAX = 3;
 
     // cudnnBackendHeurMode_t
     static final int HEUR_MODE_FALLBACK = 2;
@@ -209,6 +256,90 @@ final class CudnnGraphApi {
         } catch (Throwable t) {
             throw DriverApi.unexpected(t);
         }
+    }
+
+    /**
+     * A finalized tensor descriptor of any dims and strides: {@code virtual} for an intermediate that lives only inside
+     * the fused kernels, {@code byValue} for a scalar whose variant-pack pointer is host memory (read at execution).
+     */
+    static long tensor(int dataType, long uid, long[] dims, long[] strides, boolean virtual, boolean byValue) {
+        long d = create(TENSOR_DESCRIPTOR);
+        try (Arena a = Arena.ofConfined()) {
+            setInt(d, ATTR_TENSOR_DATA_TYPE, TYPE_DATA_TYPE, dataType);
+            setLongs(d, ATTR_TENSOR_DIMENSIONS, TYPE_INT64, dims);
+            setLongs(d, ATTR_TENSOR_STRIDES, TYPE_INT64, strides);
+            setLongs(d, ATTR_TENSOR_UNIQUE_ID, TYPE_INT64, uid);
+            setLongs(d, ATTR_TENSOR_BYTE_ALIGNMENT, TYPE_INT64, 16);
+            if (virtual) set(d, ATTR_TENSOR_IS_VIRTUAL, TYPE_BOOLEAN, 1, a.allocateFrom(JAVA_BYTE, (byte) 1));
+            if (byValue) set(d, ATTR_TENSOR_IS_BY_VALUE, TYPE_BOOLEAN, 1, a.allocateFrom(JAVA_BYTE, (byte) 1));
+            finish(d, "tensor " + uid + " " + java.util.Arrays.toString(dims) + " strides " + java.util.Arrays.toString(strides));
+            return d;
+        } catch (RuntimeException e) {
+            destroy(d);
+            throw e;
+        }
+    }
+
+    /** A plan built for an engine configuration: its descriptor, workspace and the engine's global index. */
+    record Built(long plan, long workspaceBytes, long engineIndex) {}
+
+    /**
+     * The heuristics' engine configurations for {@code graph} in rank order, mode A's then the fallback list's, those
+     * whose engine {@code admit} accepts; every descriptor made goes into {@code owned}.
+     */
+    static List<Long> engineConfigs(long graph, List<Long> owned, LongPredicate admit) {
+        List<Long> out = new ArrayList<>();
+        for (int mode : new int[] {HEUR_MODE_A, HEUR_MODE_FALLBACK}) {
+            long heur = create(ENGINEHEUR_DESCRIPTOR);
+            owned.add(heur);
+            setLongs(heur, ATTR_ENGINEHEUR_OPERATION_GRAPH, TYPE_BACKEND_DESCRIPTOR, graph);
+            setInt(heur, ATTR_ENGINEHEUR_MODE, TYPE_HEUR_MODE, mode);
+            if (tryFinalize(heur) != 0) continue;
+            int n = (int) get(heur, ATTR_ENGINEHEUR_RESULTS, TYPE_BACKEND_DESCRIPTOR, 0, MemorySegment.NULL);
+            if (n <= 0) continue;
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment cfgs = a.allocate(JAVA_LONG, n);
+                for (int i = 0; i < n; i++) {
+                    long cfg = create(ENGINECFG_DESCRIPTOR);
+                    owned.add(cfg);
+                    cfgs.setAtIndex(JAVA_LONG, i, cfg);
+                }
+                int got = (int) get(heur, ATTR_ENGINEHEUR_RESULTS, TYPE_BACKEND_DESCRIPTOR, n, cfgs);
+                for (int i = 0; i < Math.min(n, got); i++) {
+                    long cfg = cfgs.getAtIndex(JAVA_LONG, i);
+                    if (admit.test(engineOf(cfg, owned))) out.add(cfg);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The engine of an engine configuration (a new descriptor, kept in {@code owned}). */
+    static long engineOf(long cfg, List<Long> owned) {
+        long engine = create(ENGINE_DESCRIPTOR);
+        owned.add(engine);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment e = a.allocateFrom(JAVA_LONG, engine);
+            get(cfg, ATTR_ENGINECFG_ENGINE, TYPE_BACKEND_DESCRIPTOR, 1, e);
+        }
+        return engine;
+    }
+
+    /** A finalized plan for {@code cfg}, or null when the engine cannot run the graph or wants more than {@code maxWorkspace}. */
+    static Built tryPlan(long handle, long cfg, List<Long> owned, long maxWorkspace) {
+        long plan = create(EXECUTION_PLAN_DESCRIPTOR);
+        setLongs(plan, ATTR_EXECUTION_PLAN_HANDLE, TYPE_HANDLE, handle);
+        setLongs(plan, ATTR_EXECUTION_PLAN_ENGINE_CONFIG, TYPE_BACKEND_DESCRIPTOR, cfg);
+        if (tryFinalize(plan) != 0) {
+            destroy(plan);
+            return null;
+        }
+        long ws = getLong(plan, ATTR_EXECUTION_PLAN_WORKSPACE_SIZE);
+        if (ws > maxWorkspace) {
+            destroy(plan);
+            return null;
+        }
+        return new Built(plan, ws, getLong(engineOf(cfg, owned), ATTR_ENGINE_GLOBAL_INDEX));
     }
 
     /**

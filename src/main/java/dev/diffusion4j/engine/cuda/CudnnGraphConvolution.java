@@ -196,7 +196,7 @@ public final class CudnnGraphConvolution implements Convolution2d {
             // timing overwrites the output, so an accumulating call (which must keep what it holds) takes the first
             boolean time = timed.contains(key.dir()) && !key.accumulate();
             List<Plan> built = new ArrayList<>();
-            for (long cfg : engineConfigs(graph, owned, time)) {
+            for (long cfg : engineConfigs(graph, owned, engine -> admissible(engine, time))) {
                 Plan p = tryPlan(handle, cfg, owned);
                 if (p == null) continue;
                 built.add(p);
@@ -220,67 +220,17 @@ public final class CudnnGraphConvolution implements Convolution2d {
         }
     }
 
-    /** The heuristics' admissible engine configurations in rank order: mode A's, then the fallback list's. */
-    private List<Long> engineConfigs(long graph, List<Long> owned, boolean time) {
-        List<Long> out = new ArrayList<>();
-        for (int mode : new int[] {HEUR_MODE_A, HEUR_MODE_FALLBACK}) {
-            long heur = create(ENGINEHEUR_DESCRIPTOR);
-            owned.add(heur);
-            setLongs(heur, ATTR_ENGINEHEUR_OPERATION_GRAPH, TYPE_BACKEND_DESCRIPTOR, graph);
-            setInt(heur, ATTR_ENGINEHEUR_MODE, TYPE_HEUR_MODE, mode);
-            if (tryFinalize(heur) != 0) continue;
-            int n = (int) get(heur, ATTR_ENGINEHEUR_RESULTS, TYPE_BACKEND_DESCRIPTOR, 0, MemorySegment.NULL);
-            if (n <= 0) continue;
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment cfgs = a.allocate(JAVA_LONG, n);
-                for (int i = 0; i < n; i++) {
-                    long cfg = create(ENGINECFG_DESCRIPTOR);
-                    owned.add(cfg);
-                    cfgs.setAtIndex(JAVA_LONG, i, cfg);
-                }
-                int got = (int) get(heur, ATTR_ENGINEHEUR_RESULTS, TYPE_BACKEND_DESCRIPTOR, n, cfgs);
-                for (int i = 0; i < Math.min(n, got); i++) {
-                    long cfg = cfgs.getAtIndex(JAVA_LONG, i);
-                    if (admissible(cfg, owned, time)) out.add(cfg);
-                }
-            }
-        }
-        return out;
-    }
-
     /** Strict FP32 must not run on tensor cores; timing runtime-compiled engines would compile each (seconds). */
-    private boolean admissible(long cfg, List<Long> owned, boolean time) {
-        long engine = engineOf(cfg, owned);
+    private boolean admissible(long engine, boolean time) {
         if (precision == Precision.FP32 && (lists(engine, ATTR_ENGINE_NUMERICAL_NOTE, TYPE_NUMERICAL_NOTE, NOTE_TENSOR_CORE)
                 || lists(engine, ATTR_ENGINE_NUMERICAL_NOTE, TYPE_NUMERICAL_NOTE, NOTE_DOWN_CONVERT_INPUTS))) return false;
         return !time || !lists(engine, ATTR_ENGINE_BEHAVIOR_NOTE, TYPE_BEHAVIOR_NOTE, BEHAVIOR_RUNTIME_COMPILATION);
     }
 
-    private static long engineOf(long cfg, List<Long> owned) {
-        long engine = create(ENGINE_DESCRIPTOR);
-        owned.add(engine);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment e = a.allocateFrom(JAVA_LONG, engine);
-            get(cfg, ATTR_ENGINECFG_ENGINE, TYPE_BACKEND_DESCRIPTOR, 1, e);
-        }
-        return engine;
-    }
-
     /** A finalized plan for {@code cfg}, or null when the engine cannot run this graph or wants too much workspace. */
     private static Plan tryPlan(long handle, long cfg, List<Long> owned) {
-        long plan = create(EXECUTION_PLAN_DESCRIPTOR);
-        setLongs(plan, ATTR_EXECUTION_PLAN_HANDLE, TYPE_HANDLE, handle);
-        setLongs(plan, ATTR_EXECUTION_PLAN_ENGINE_CONFIG, TYPE_BACKEND_DESCRIPTOR, cfg);
-        if (tryFinalize(plan) != 0) {
-            destroy(plan);
-            return null;
-        }
-        long ws = getLong(plan, ATTR_EXECUTION_PLAN_WORKSPACE_SIZE);
-        if (ws > WORKSPACE_LIMIT) {
-            destroy(plan);
-            return null;
-        }
-        return new Plan(plan, ws, "engine " + getLong(engineOf(cfg, owned), ATTR_ENGINE_GLOBAL_INDEX), null);
+        Built b = CudnnGraphApi.tryPlan(handle, cfg, owned, WORKSPACE_LIMIT);
+        return b == null ? null : new Plan(b.plan(), b.workspaceBytes(), "engine " + b.engineIndex(), null);
     }
 
     /** Times each plan on the real buffers (as cudnnFind does; outputs are overwritten by the real run after). */

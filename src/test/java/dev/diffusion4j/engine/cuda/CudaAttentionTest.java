@@ -115,6 +115,7 @@ class CudaAttentionTest {
                 DynamicTest.dynamicTest(c.name() + " f32 TF32 tensor-core backward", () -> withTf32(() -> withoutRecomputation(
                         () -> check(c, DType.F32, " tf32 kernels")))),
                 DynamicTest.dynamicTest(c.name() + " bf16 tensor cores", () -> withTensorCores(true, () -> check(c, DType.BF16, " tc"))),
+                DynamicTest.dynamicTest(c.name() + " bf16 cuDNN", () -> withCudnn(() -> check(c, DType.BF16, " cudnn"))),
                 DynamicTest.dynamicTest(c.name() + " bf16", () -> withTensorCores(false, () -> check(c, DType.BF16, "")))));
     }
 
@@ -135,6 +136,54 @@ class CudaAttentionTest {
         } finally {
             CudaAttention.setRecomputeMaxScoresBytes(CudaAttention.RECOMPUTE_MAX_SCORES_BYTES);
         }
+    }
+
+    /** bf16 calls through cuDNN's flash engines where they take the shape (the kernels elsewhere). */
+    private static void withCudnn(Runnable r) {
+        CudaAttention.setCudnn(true);
+        try {
+            r.run();
+        } finally {
+            CudaAttention.setCudnn(false);
+        }
+    }
+
+    /**
+     * On Hopper, cuDNN's engines take DiT's packed attention (bf16, head dim 64), forward and backward, and give the
+     * kernels' values within bf16's bound; the backward gives the same bits twice. Refusals are printed (they say why).
+     */
+    @Test
+    void cudnnTakesDiTsPackedAttentionOnHopper() {
+        Assumptions.assumeTrue(gpu.context().properties().computeCapability() >= 90, "cuDNN's flash engines: Hopper and later");
+        CudnnAttention engines = gpu.attentionKernels().cudnnAttention();
+        long[] before = engines.runs();
+        Tensor base = Tensor.randn(new Generator(90), 4, 256, 3, 6, 64).to(DType.BF16).to(cuda);
+        Tensor w = Tensor.randn(new Generator(91), 4, 6, 256, 64).to(DType.BF16).to(cuda);
+        Tensor qkv = base.permute(2, 0, 3, 1, 4);
+        Tensor[] kernels = gpu.attentionPacked(qkv, 0.125);
+        Tensor gKernels = gpu.attentionPackedBackward(w, qkv, 0.125, kernels[0], kernels[1]);
+        Tensor[][] viaCudnn = new Tensor[2][];
+        Tensor[] grads = new Tensor[2];
+        withCudnn(() -> {
+            for (int i = 0; i < 2; i++) {
+                viaCudnn[i] = gpu.attentionPacked(qkv, 0.125);
+                grads[i] = gpu.attentionPackedBackward(w, qkv, 0.125, viaCudnn[i][0], viaCudnn[i][1]);
+            }
+        });
+        long[] after = engines.runs();
+        engines.refusals().forEach((k, why) -> System.out.println("cuDNN attention refused " + k + ": " + why));
+        System.out.println("cuDNN version " + Cudnn.version() + ", runs " + java.util.Arrays.toString(after));
+        assertTrue(after[0] >= before[0] + 2, "cuDNN ran the forwards");
+        assertTrue(after[1] >= before[1] + 2, "cuDNN ran the backwards");
+        double eOut = CudaParityTest.relErr(kernels[0].toDoubleArray(), viaCudnn[0][0].toDoubleArray());
+        double eLse = CudaParityTest.relErr(kernels[1].toDoubleArray(), viaCudnn[0][1].toDoubleArray());
+        double eGrad = CudaParityTest.relErr(gKernels.toDoubleArray(), grads[0].toDoubleArray());
+        RESULTS.put("packed qkv [4,256,3,6,64] bf16 cuDNN vs kernels", String.format(Locale.ROOT, "%9.2e %9.2e %9.2e (dqkv)", eOut, eLse, eGrad));
+        assertTrue(eOut <= BF16_TOL, "output error " + eOut);
+        assertTrue(eLse <= LSE_TOL, "log-sum-exp error " + eLse);
+        assertTrue(eGrad <= BF16_TOL, "qkv gradient error " + eGrad);
+        assertArrayEquals(grads[0].toDoubleArray(), grads[1].toDoubleArray(), "the cuDNN backward is deterministic");
+        assertTrue(viaCudnn[0][0].transpose(1, 2).isContiguous(), "out is laid out as [B, L, H, D]");
     }
 
     private static void withTensorCores(boolean on, Runnable r) {

@@ -1,0 +1,369 @@
+package dev.diffusion4j.engine.cuda;
+
+import static dev.diffusion4j.engine.cuda.CudnnGraphApi.*;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.diffusion4j.engine.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * bf16 scaled dot-product attention, forward and backward, through cuDNN's fused flash-attention engines: an operation
+ * graph of matmuls, pointwise ops and reductions in the pattern cuDNN's runtime fusion recognises as SDPA (on Hopper,
+ * its wgmma kernels; the graph follows what NVIDIA's cudnn-frontend emits for an unmasked SDPA without dropout). One
+ * plan per shape and strides, built on first use; where no engine takes a graph, the caller's own kernels run.
+ *
+ * <p>Operands are read as [n1, n2, rows, cols] (a {@link BatchFold}): any batch strides, any row stride, columns dense.
+ * The forward writes the output and the per-row log-sum-exp of the scaled scores (natural log, f32 [n1, n2, Lq]), the
+ * same statistics {@code attention_mma.cu} keeps, so either backward follows either forward.
+ *
+ * <p>The backward writes dQ straight from its matmul (cudnn-frontend's "deterministic" form, the dP kept in the
+ * workspace) rather than summing it with atomics into an f32 accumulator, so that equal inputs give equal bits, as the
+ * rest of the backend does (exact resume, graph replay checks).
+ */
+final class CudnnAttention implements AutoCloseable {
+    /** cuDNN's limit on the flash engines' head dims (and their multiple of 8). */
+    static final int MAX_HEAD_DIM = 128;
+    private static final long WORKSPACE_LIMIT = 1L << 30;
+    private static final boolean LOG = Boolean.getBoolean("diffusion4j.cudnn.log");
+    private static final int BF16 = CudnnApi.CUDNN_DATA_BFLOAT16, F32 = CudnnApi.CUDNN_DATA_FLOAT;
+    // non-virtual tensors' unique ids (the variant pack's keys); virtual ones count up from VIRTUAL
+    private static final long Q = 1, K = 2, V = 3, O = 4, STATS = 5, SCALE = 6, DO = 7, DQ = 8, DK = 9, DV = 10, DOT = 11, ONE = 12;
+    private static final long VIRTUAL = 100;
+
+    /** The geometry of a call: [n1, n2] batches, lengths, head dims and each operand's {batch1, batch2, row} strides. */
+    record Shape(int n1, int n2, int lq, int lk, int d, int dv, List<Long> strides, float scale) {}
+
+    private record Plan(long plan, long workspaceBytes, long[] uids, long[] owned, MemorySegment scalars, String engine) {}
+
+    private final CudaBackend backend;
+    private final Map<Object, Plan> plans = new HashMap<>();
+    private final Map<Object, String> refused = new HashMap<>();
+    private final Arena arena = Arena.ofShared();
+    private Cudnn cudnn;
+    private boolean closed;
+    private long forwards, backwards;
+
+    CudnnAttention(CudaBackend backend) {
+        this.backend = backend;
+    }
+
+    /** Whether cuDNN's engines may take operands of these head dims (bf16 only; the rest is up to the engines). */
+    static boolean covers(int d, int dv) {
+        return d % 8 == 0 && dv % 8 == 0 && Math.max(d, dv) <= MAX_HEAD_DIM;
+    }
+
+    /** Why each refused graph had no engine, by {backward?, shape}: for tests and logs. */
+    synchronized Map<Object, String> refusals() { return Map.copyOf(refused); }
+
+    /** Forwards and backwards run through cuDNN so far. */
+    synchronized long[] runs() { return new long[] {forwards, backwards}; }
+
+    /**
+     * out and lse for q, k, v (views {address, s1, s2, row, col} of a {@link BatchFold}); false, having queued nothing,
+     * when no engine takes the shape.
+     */
+    synchronized boolean forward(Shape s, Object[] q, Object[] k, Object[] v, Object[] out, Tensor lse) {
+        if (!aligned(q, k, v, out)) return false;
+        Plan p = plan(List.of(false, s), g -> buildForward(g, s));
+        if (p == null) return false;
+        execute(p, new long[] {address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress()});
+        forwards++;
+        return true;
+    }
+
+    /** dq, dk, dv for the forward's out and lse and the output gradient g; false, having queued nothing, when no engine takes it. */
+    synchronized boolean backward(Shape s, Object[] q, Object[] k, Object[] v, Object[] out, Object[] g, Tensor lse,
+                                  Object[] dq, Object[] dk, Object[] dv) {
+        if (!aligned(q, k, v, out, g, dq, dk, dv)) return false;
+        Plan p = plan(List.of(true, s), graph -> buildBackward(graph, s));
+        if (p == null) return false;
+        try (DeviceBuffer dot = backend.scratch(4L * s.n1() * s.n2() * s.lq())) {
+            execute(p, new long[] {address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress(), address(g),
+                    address(dq), address(dk), address(dv), dot.address()});
+        }
+        backwards++;
+        return true;
+    }
+
+    private static long address(Object[] view) { return ((TensorPointer) view[0]).deviceAddress(); }
+
+    /** cuDNN's engines want 16-byte aligned operands: addresses and batch and row strides of 8 bf16 elements. */
+    private static boolean aligned(Object[]... views) {
+        for (Object[] v : views)
+            if (address(v) % 16 != 0 || (long) v[1] % 8 != 0 || (long) v[2] % 8 != 0 || (long) v[3] % 8 != 0 || (long) v[4] != 1) return false;
+        return true;
+    }
+
+    /** {s1, s2, row} strides of the views, in order, for a {@link Shape}. */
+    static List<Long> strides(Object[]... views) {
+        List<Long> out = new ArrayList<>();
+        for (Object[] v : views) {
+            if ((long) v[4] != 1) throw new IllegalArgumentException("cuDNN attention needs dense rows");
+            out.add((long) v[1]);
+            out.add((long) v[2]);
+            out.add((long) v[3]);
+        }
+        return List.copyOf(out);
+    }
+
+    private Plan plan(Object key, java.util.function.Function<Graph, Plan> build) {
+        if (closed) throw new IllegalStateException("cuDNN attention used after close()");
+        if (refused.containsKey(key)) return null;
+        Plan p = plans.get(key);
+        if (p != null) return p;
+        Graph g = new Graph();
+        try {
+            p = build.apply(g);
+        } catch (CudaException e) {   // a graph cuDNN will not take: its descriptors go, and the caller's kernels run
+            g.owned.forEach(CudnnGraphApi::destroy);
+            p = null;
+            refused.put(key, e.getMessage());
+        }
+        if (p == null) {
+            refused.putIfAbsent(key, "no engine builds the graph");
+            if (LOG) System.err.println("cudnn attention " + key + ": " + refused.get(key) + " (attention_mma kernels run)");
+            return null;
+        }
+        if (LOG) System.err.println("cudnn attention " + key + ": " + p.engine() + ", workspace " + Bytes.format(p.workspaceBytes()));
+        plans.put(key, p);
+        return p;
+    }
+
+    private void execute(Plan p, long[] pointers) {
+        long handle = cudnn.handle();
+        try (Arena a = Arena.ofConfined();
+             DeviceBuffer ws = p.workspaceBytes() == 0 ? null : backend.context().allocate(p.workspaceBytes())) {
+            int n = p.uids().length;
+            MemorySegment ptrs = a.allocate(JAVA_LONG, n);
+            for (int i = 0; i < pointers.length; i++) ptrs.setAtIndex(JAVA_LONG, i, pointers[i]);
+            for (int i = pointers.length; i < n; i++) ptrs.setAtIndex(JAVA_LONG, i, p.scalars().address() + 4L * (i - pointers.length));
+            long pack = create(VARIANT_PACK_DESCRIPTOR);
+            try {
+                set(pack, ATTR_VARIANT_PACK_UNIQUE_IDS, TYPE_INT64, n, a.allocateFrom(JAVA_LONG, p.uids()));
+                set(pack, ATTR_VARIANT_PACK_DATA_POINTERS, TYPE_VOID_PTR, n, ptrs);
+                set(pack, ATTR_VARIANT_PACK_WORKSPACE, TYPE_VOID_PTR, 1, a.allocateFrom(JAVA_LONG, ws == null ? 0 : ws.address()));
+                finish(pack, "variant pack");
+                CudnnGraphApi.execute(handle, p.plan(), pack);
+            } finally {
+                destroy(pack);
+            }
+        }
+    }
+
+    /** Builds operation graphs: tensors and ops, each finalized, every descriptor kept for the plan's lifetime. */
+    private final class Graph {
+        final List<Long> owned = new ArrayList<>(), ops = new ArrayList<>();
+        long nextVirtual = VIRTUAL;
+
+        long tensor(long uid, int type, long[] dims, long[] strides) { return keep(CudnnGraphApi.tensor(type, uid, dims, strides, false, false)); }
+
+        long virtual(int type, long[] dims, long[] strides) { return keep(CudnnGraphApi.tensor(type, nextVirtual++, dims, strides, true, false)); }
+
+        long scalar(long uid) { return keep(CudnnGraphApi.tensor(F32, uid, new long[] {1, 1, 1, 1}, new long[] {1, 1, 1, 1}, false, true)); }
+
+        long keep(long desc) {
+            owned.add(desc);
+            return desc;
+        }
+
+        void matmul(long a, long b, long c) {
+            long mm = keep(create(MATMUL_DESCRIPTOR));
+            setInt(mm, ATTR_MATMUL_COMP_TYPE, TYPE_DATA_TYPE, F32);
+            finish(mm, "matmul");
+            long op = keep(create(OPERATION_MATMUL_DESCRIPTOR));
+            setLongs(op, ATTR_OPERATION_MATMUL_ADESC, TYPE_BACKEND_DESCRIPTOR, a);
+            setLongs(op, ATTR_OPERATION_MATMUL_BDESC, TYPE_BACKEND_DESCRIPTOR, b);
+            setLongs(op, ATTR_OPERATION_MATMUL_CDESC, TYPE_BACKEND_DESCRIPTOR, c);
+            setLongs(op, ATTR_OPERATION_MATMUL_DESC, TYPE_BACKEND_DESCRIPTOR, mm);
+            finish(op, "matmul operation");
+            ops.add(op);
+        }
+
+        /** y = mode(x) or mode(x, b) (b = 0 for a unary mode), in f32 arithmetic. */
+        void pointwise(int mode, long x, long b, long y) {
+            long pw = keep(create(POINTWISE_DESCRIPTOR));
+            setInt(pw, ATTR_POINTWISE_MODE, TYPE_POINTWISE_MODE, mode);
+            setInt(pw, ATTR_POINTWISE_MATH_PREC, TYPE_DATA_TYPE, F32);
+            finish(pw, "pointwise " + mode);
+            long op = keep(create(OPERATION_POINTWISE_DESCRIPTOR));
+            setLongs(op, ATTR_OPERATION_POINTWISE_PW_DESCRIPTOR, TYPE_BACKEND_DESCRIPTOR, pw);
+            setLongs(op, ATTR_OPERATION_POINTWISE_XDESC, TYPE_BACKEND_DESCRIPTOR, x);
+            if (b != 0) setLongs(op, ATTR_OPERATION_POINTWISE_BDESC, TYPE_BACKEND_DESCRIPTOR, b);
+            setLongs(op, ATTR_OPERATION_POINTWISE_YDESC, TYPE_BACKEND_DESCRIPTOR, y);
+            finish(op, "pointwise operation " + mode);
+            ops.add(op);
+        }
+
+        void reduce(int operator, long x, long y) {
+            long r = keep(create(REDUCTION_DESCRIPTOR));
+            setInt(r, ATTR_REDUCTION_OPERATOR, TYPE_REDUCTION_OPERATOR, operator);
+            setInt(r, ATTR_REDUCTION_COMP_TYPE, TYPE_DATA_TYPE, F32);
+            finish(r, "reduction " + operator);
+            long op = keep(create(OPERATION_REDUCTION_DESCRIPTOR));
+            setLongs(op, ATTR_OPERATION_REDUCTION_DESC, TYPE_BACKEND_DESCRIPTOR, r);
+            setLongs(op, ATTR_OPERATION_REDUCTION_XDESC, TYPE_BACKEND_DESCRIPTOR, x);
+            setLongs(op, ATTR_OPERATION_REDUCTION_YDESC, TYPE_BACKEND_DESCRIPTOR, y);
+            finish(op, "reduction operation");
+            ops.add(op);
+        }
+
+        void reshape(long x, long y) {
+            long op = keep(create(OPERATION_RESHAPE_DESCRIPTOR));
+            setLongs(op, ATTR_OPERATION_RESHAPE_XDESC, TYPE_BACKEND_DESCRIPTOR, x);
+            setLongs(op, ATTR_OPERATION_RESHAPE_YDESC, TYPE_BACKEND_DESCRIPTOR, y);
+            finish(op, "reshape operation");
+            ops.add(op);
+        }
+
+        /** The first engine that builds a plan for the graph (heuristics' order), or null; uids name the variant pack's order. */
+        Plan plan(long[] uids, float[] scalars, String what) {
+            long handle = handle();
+            long graph = keep(create(OPERATIONGRAPH_DESCRIPTOR));
+            setLongs(graph, ATTR_OPERATIONGRAPH_HANDLE, TYPE_HANDLE, handle);
+            setLongs(graph, ATTR_OPERATIONGRAPH_OPS, TYPE_BACKEND_DESCRIPTOR, ops.stream().mapToLong(Long::longValue).toArray());
+            finish(graph, what + " operation graph");
+            for (long cfg : engineConfigs(graph, owned, engine -> true)) {
+                Built b = tryPlan(handle, cfg, owned, WORKSPACE_LIMIT);
+                if (b == null) continue;
+                MemorySegment values = arena.allocate(JAVA_FLOAT, scalars.length);
+                for (int i = 0; i < scalars.length; i++) values.setAtIndex(JAVA_FLOAT, i, scalars[i]);
+                return new Plan(b.plan(), b.workspaceBytes(), uids, owned.stream().mapToLong(Long::longValue).toArray(), values,
+                        "engine " + b.engineIndex());
+            }
+            owned.forEach(CudnnGraphApi::destroy);
+            return null;
+        }
+    }
+
+    private long handle() {
+        if (cudnn == null) cudnn = new Cudnn(backend.context());
+        return cudnn.handle();
+    }
+
+    // dims and strides of an operand [n1, n2, rows, cols] whose strides are the i-th triple of s.strides()
+    private static long[] dims(Shape s, int rows, int cols) { return new long[] {s.n1(), s.n2(), rows, cols}; }
+
+    private static long[] strides(Shape s, int i) {
+        List<Long> st = s.strides();
+        return new long[] {st.get(3 * i), st.get(3 * i + 1), st.get(3 * i + 2), 1};
+    }
+
+    /** The transpose of operand i ([n1, n2, cols, rows] over the same memory). */
+    private static long[] stridesT(Shape s, int i) {
+        long[] t = strides(s, i);
+        return new long[] {t[0], t[1], 1, t[2]};
+    }
+
+    private static long[] dense(long... dims) {
+        long[] st = new long[dims.length];
+        long acc = 1;
+        for (int i = dims.length - 1; i >= 0; i--) {
+            st[i] = acc;
+            acc *= dims[i];
+        }
+        return st;
+    }
+
+    /** Operand order in a forward Shape's strides: q, k, v, out. */
+    private static Plan buildForward(Graph g, Shape s) {
+        long[] sDims = {s.n1(), s.n2(), s.lq(), s.lk()}, rowDims = {s.n1(), s.n2(), s.lq(), 1};
+        long q = g.tensor(Q, BF16, dims(s, s.lq(), s.d()), strides(s, 0));
+        long kt = g.tensor(K, BF16, dims(s, s.d(), s.lk()), stridesT(s, 1));
+        long v = g.tensor(V, BF16, dims(s, s.lk(), s.dv()), strides(s, 2));
+        long o = g.tensor(O, BF16, dims(s, s.lq(), s.dv()), strides(s, 3));
+        long stats = g.tensor(STATS, F32, rowDims, dense(rowDims));
+        long scale = g.scalar(SCALE);
+        long scores = g.virtual(F32, sDims, dense(sDims));
+        g.matmul(q, kt, scores);
+        long scaled = g.virtual(F32, sDims, dense(sDims));
+        g.pointwise(POINTWISE_MUL, scores, scale, scaled);
+        long max = g.virtual(F32, rowDims, dense(rowDims));
+        g.reduce(REDUCE_MAX, scaled, max);
+        long shifted = g.virtual(F32, sDims, dense(sDims));
+        g.pointwise(POINTWISE_SUB, scaled, max, shifted);
+        long exp = g.virtual(F32, sDims, dense(sDims));
+        g.pointwise(POINTWISE_EXP, shifted, 0, exp);
+        long sum = g.virtual(F32, rowDims, dense(rowDims));
+        g.reduce(REDUCE_ADD, exp, sum);
+        long logSum = g.virtual(F32, rowDims, dense(rowDims));
+        g.pointwise(POINTWISE_LOG, sum, 0, logSum);
+        g.pointwise(POINTWISE_ADD, max, logSum, stats);
+        long p = g.virtual(BF16, sDims, dense(sDims));   // the second matmul takes P in the operands' type
+        g.pointwise(POINTWISE_DIV, exp, sum, p);
+        g.matmul(p, v, o);
+        return g.plan(new long[] {Q, K, V, O, STATS, SCALE}, new float[] {s.scale()}, "attention forward");
+    }
+
+    /** Operand order in a backward Shape's strides: q, k, v, out, g (dO), dq, dk, dv. */
+    private static Plan buildBackward(Graph g, Shape s) {
+        long[] sDims = {s.n1(), s.n2(), s.lq(), s.lk()}, rowDims = {s.n1(), s.n2(), s.lq(), 1};
+        long[] sT = {s.n1(), s.n2(), s.lk(), s.lq()}, sTStrides = {(long) s.n2() * s.lq() * s.lk(), (long) s.lq() * s.lk(), 1, s.lk()};
+        long q = g.tensor(Q, BF16, dims(s, s.lq(), s.d()), strides(s, 0));
+        long kt = g.tensor(K, BF16, dims(s, s.d(), s.lk()), stridesT(s, 1));
+        long vt = g.tensor(V, BF16, dims(s, s.dv(), s.lk()), stridesT(s, 2));
+        long o = g.tensor(O, BF16, dims(s, s.lq(), s.dv()), strides(s, 3));
+        long dO = g.tensor(DO, BF16, dims(s, s.lq(), s.dv()), strides(s, 4));
+        long dq = g.tensor(DQ, BF16, dims(s, s.lq(), s.d()), strides(s, 5));
+        long dk = g.tensor(DK, BF16, dims(s, s.lk(), s.d()), strides(s, 6));
+        long dv = g.tensor(DV, BF16, dims(s, s.lk(), s.dv()), strides(s, 7));
+        long stats = g.tensor(STATS, F32, rowDims, dense(rowDims));
+        long scale = g.scalar(SCALE), one = g.scalar(ONE);
+        // rowsum(dO * O), kept in memory (the frontend's softmax_sum)
+        long[] oDims = dims(s, s.lq(), s.dv());
+        long prod = g.virtual(F32, oDims, dense(oDims));
+        g.pointwise(POINTWISE_MUL, dO, o, prod);
+        long rowDot = g.virtual(F32, rowDims, dense(rowDims));
+        g.reduce(REDUCE_ADD, prod, rowDot);
+        long dot = g.tensor(DOT, F32, rowDims, dense(rowDims));
+        g.pointwise(POINTWISE_MUL, rowDot, one, dot);
+        // P = exp(scale * Q K^T - lse)
+        long scores = g.virtual(F32, sDims, dense(sDims));
+        g.matmul(q, kt, scores);
+        long scaled = g.virtual(F32, sDims, dense(sDims));
+        g.pointwise(POINTWISE_MUL, scores, scale, scaled);
+        long shifted = g.virtual(F32, sDims, dense(sDims));
+        g.pointwise(POINTWISE_SUB, scaled, stats, shifted);
+        long p = g.virtual(F32, sDims, dense(sDims));
+        g.pointwise(POINTWISE_EXP, shifted, 0, p);
+        // dV = P^T dO
+        long pT = g.virtual(BF16, sT, sTStrides);
+        g.reshape(p, pT);
+        g.matmul(pT, dO, dv);
+        // dS = scale * P * (dO V^T - rowsum(dO * O))
+        long dP = g.virtual(F32, sDims, dense(sDims));
+        g.matmul(dO, vt, dP);
+        long centred = g.virtual(F32, sDims, dense(sDims));
+        g.pointwise(POINTWISE_SUB, dP, dot, centred);
+        long dSraw = g.virtual(F32, sDims, dense(sDims));
+        g.pointwise(POINTWISE_MUL, centred, p, dSraw);
+        long dS = g.virtual(F32, sDims, dense(sDims));
+        g.pointwise(POINTWISE_MUL, dSraw, scale, dS);
+        // dK = dS^T Q, dQ = dS K
+        long dST = g.virtual(BF16, sT, sTStrides);
+        g.reshape(dS, dST);
+        g.matmul(dST, q, dk);
+        long k = g.virtual(BF16, dims(s, s.lk(), s.d()), strides(s, 1));
+        g.reshape(kt, k);
+        g.matmul(dS, k, dq);
+        return g.plan(new long[] {Q, K, V, O, STATS, DO, DQ, DK, DV, DOT, SCALE, ONE}, new float[] {s.scale(), 1f}, "attention backward");
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        for (Plan p : plans.values()) {
+            destroy(p.plan());
+            for (long d : p.owned()) destroy(d);
+        }
+        plans.clear();
+        if (cudnn != null) cudnn.close();
+        arena.close();
+    }
+}
