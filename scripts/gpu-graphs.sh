@@ -9,13 +9,14 @@
 #   ditab   DiT-S/2 b256: the backward attention kernels pipelined (the default) or not, ROUNDS times (default 1), no
 #           torch.compile
 #   sample  diffuse sample as a user runs it, with and without --no-cuda-graphs
-#   train   training-step graphs on (-Ddiffusion4j.cuda.trainingGraphs=true) and off (the default; sampling graphs on in both):
+#   train   training-step graphs on (the default since the thirteenth session) and off (-Ddiffusion4j.cuda.trainingGraphs=false;
+#           sampling graphs on in both):
 #           fmnist-small and ddpm-cifar10 b128 (UNETS=fmnist-small:fmnist for the first only) beside torch.compile (TORCH=0
 #           skips it), then DiT-S/2 b256 without it (DIT=0 skips it)
 #   ditbase DiT-S/2 b256: .device/gpu/bis/base.jar against this jar, and without the bias-gradient epilogue (DIT_RUNS
 #           sets the runs; DIT_TORCH=1 adds torch.compile)
-#   cudnn   DiT-S/2 b256: attention through cuDNN's flash engines (-Ddiffusion4j.cuda.cudnnAttention=true) or the
-#           attention_mma kernels, ROUNDS times (default 1), with -Ddiffusion4j.cudnn.log=true; torch.compile once
+#   cudnn   DiT-S/2 b256: attention through cuDNN's flash engines (the default) or the attention_mma kernels
+#           (-Ddiffusion4j.cuda.cudnnAttention=false), ROUNDS times (default 1), with -Ddiffusion4j.cudnn.log=true; torch.compile once
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
 [ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
@@ -32,7 +33,7 @@ if [ -z "${SKIP_GRAPH_TESTS:-}" ]; then   # SKIP_GRAPH_TESTS=1 where PART has te
   grep -A12 "✘" $OUT/graph-tests.log | head -60
 fi
 AB="diffusion4j diffusion4j@-Ddiffusion4j.cuda.graphs=false"
-TRAIN_AB="diffusion4j@-Ddiffusion4j.cuda.trainingGraphs=true diffusion4j"   # training-step graphs are off by default
+TRAIN_AB="diffusion4j diffusion4j@-Ddiffusion4j.cuda.trainingGraphs=false"   # training-step graphs are on by default
 for part in ${PART:-unet}; do
 case "$part" in
   unet)
@@ -73,7 +74,7 @@ case "$part" in
     [ "${DIT_TORCH:-0}" = 1 ] && timeout 150 python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /" ;;
   cudnn)   # attention through cuDNN's flash engines against the attention_mma kernels
     el dit-s/2 cudnn attention
-    RUNS="diffusion4j diffusion4j@-Ddiffusion4j.cuda.cudnnAttention=true@-Ddiffusion4j.cudnn.log=true" CFGS="dit-s/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh
+    RUNS="diffusion4j@-Ddiffusion4j.cudnn.log=true diffusion4j@-Ddiffusion4j.cuda.cudnnAttention=false" CFGS="dit-s/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh
     timeout 150 python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /" ;;
   tests)
     el all tests

@@ -56,8 +56,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sample-iters", paramLabel = "N", defaultValue = "5", description = "Timed sampling forwards. Default: ${DEFAULT-VALUE}.")
     int sampleIters;
 
-    @Option(names = "--no-cuda-graphs", description = "'train' on CUDA: time the sampling forwards eagerly instead of replayed from a CUDA graph, "
-            + "as diffuse sample does by default (and the training steps, which -Ddiffusion4j.cuda.trainingGraphs=true would replay).")
+    @Option(names = "--no-cuda-graphs", description = "'train' on CUDA: time the training steps and the sampling forwards eagerly instead of "
+            + "replayed from CUDA graphs, as diffuse train and diffuse sample run them by default.")
     void noCudaGraphs(boolean off) { dev.diffusion4j.engine.GraphedFunction.setEnabled(!off); }
 
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto. Default: ${DEFAULT-VALUE}.")

@@ -162,8 +162,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto", description = "cpu, cuda, cuda:N or auto (CUDA when available). Default: ${DEFAULT-VALUE}.")
     String device;
 
-    @Option(names = "--no-cuda-graphs", description = "On CUDA, run the sample grids' network calls eagerly instead of replaying them from CUDA "
-            + "graphs, and the training steps too where -Ddiffusion4j.cuda.trainingGraphs=true (experimental, off by default) would graph them.")
+    @Option(names = "--no-cuda-graphs", description = "On CUDA, run the training steps (forward, backward, clipping) and the sample grids' "
+            + "network calls eagerly instead of replaying them from CUDA graphs.")
     void noCudaGraphs(boolean off) { dev.diffusion4j.engine.GraphedFunction.setEnabled(!off); }
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",

@@ -35,7 +35,7 @@ import java.util.Map;
  * 1.0, MSE on eps under the linear schedule, T=1000) in images/s, and no-grad sampling forwards at a fixed t in
  * image-NFEs/s, each after warm-up steps, with one device sync at the end of each timed loop. On CUDA both go through
  * the paths the trainer and the samplers take: a sampling forward is replayed from a CUDA graph, and so is a step's
- * forward, backward and clipping with -Ddiffusion4j.cuda.trainingGraphs=true ({@code "sample_cuda_graphs"} and
+ * forward, backward and clipping (unless -Ddiffusion4j.cuda.trainingGraphs=false; {@code "sample_cuda_graphs"} and
  * {@code "train_cuda_graphs"} in the JSON say whether the timed ones were; -Ddiffusion4j.cuda.graphs=false or
  * --no-cuda-graphs runs both eagerly).
  *

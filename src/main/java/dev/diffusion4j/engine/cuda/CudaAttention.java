@@ -77,12 +77,18 @@ final class CudaAttention {
 
     /**
      * bf16 attention with head dims up to 128 through cuDNN's fused flash engines ({@link CudnnAttention}) where they
-     * take the shape, the attention_mma kernels elsewhere: {@code -Ddiffusion4j.cuda.cudnnAttention=true}.
+     * take the shape, the attention_mma kernels elsewhere; {@code -Ddiffusion4j.cuda.cudnnAttention=false} keeps the
+     * kernels. On an H200 (cuDNN 9.19) DiT-S/2 b256 bf16 trained 12% and sampled 16% faster with them (BENCHMARKS.md,
+     * thirteenth session), within bf16's bound of the CPU in f64 on every CudaAttentionTest case.
      */
-    private static volatile boolean viaCudnn = Boolean.getBoolean("diffusion4j.cuda.cudnnAttention");
+    private static volatile boolean viaCudnn = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.cudnnAttention", "true"));
 
-    /** Turns cuDNN's attention engines on or off for later calls (tests compare them with the kernels). */
-    static void setCudnn(boolean on) { viaCudnn = on; }
+    /** Turns cuDNN's attention engines on or off for later calls (tests compare them with the kernels); the previous setting. */
+    static boolean setCudnn(boolean on) {
+        boolean before = viaCudnn;
+        viaCudnn = on;
+        return before;
+    }
 
     /** Sets the forward's rows per block (64 or 128) for later calls (tests compare the two). */
     static void setForwardRows(int rows) { forwardRowsSetting = parseForwardRows(Integer.toString(rows)); }

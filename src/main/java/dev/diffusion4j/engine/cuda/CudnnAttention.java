@@ -120,10 +120,10 @@ final class CudnnAttention implements AutoCloseable {
         Graph g = new Graph();
         try {
             p = build.apply(g);
-        } catch (CudaException e) {   // a graph cuDNN will not take: its descriptors go, and the caller's kernels run
+        } catch (RuntimeException | LinkageError e) {   // a graph cuDNN will not take (or no cuDNN): the caller's kernels run
             g.owned.forEach(CudnnGraphApi::destroy);
             p = null;
-            refused.put(key, e.getMessage());
+            refused.put(key, String.valueOf(e.getMessage()));
         }
         if (p == null) {
             refused.putIfAbsent(key, "no engine builds the graph");

@@ -46,6 +46,7 @@ class CudaAttentionTest {
     private static final Map<String, String> RESULTS = new ConcurrentSkipListMap<>();
     private static CudaBackend gpu;
     private static Device cuda;
+    private static boolean cudnnDefault;
 
     @BeforeAll
     static void openDevice() {
@@ -56,12 +57,14 @@ class CudaAttentionTest {
         gpu = (CudaBackend) Backends.get(cuda);
         CudaBackend.setAllowTf32(false);
         CudaAttention.setUse(CudaAttention.Use.ALWAYS);   // the cases are small: auto would give them to the composed path
+        cudnnDefault = CudaAttention.setCudnn(false);   // the kernels, unless a case asks for cuDNN's engines (withCudnn)
     }
 
     @AfterAll
     static void summary() throws IOException {
         if (gpu == null) return;
         CudaAttention.setUse(CudaAttention.Use.AUTO);
+        CudaAttention.setCudnn(cudnnDefault);
         StringBuilder sb = new StringBuilder("==== fused attention vs CPU f64 (max |cuda-ref| / max |ref|)\n");
         sb.append(String.format(Locale.ROOT, "%-52s %9s %9s %9s %9s %9s%n", "case", "out", "lse", "dq", "dk", "dv"));
         RESULTS.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "%-52s %s%n", k, v)));
@@ -140,11 +143,11 @@ class CudaAttentionTest {
 
     /** bf16 calls through cuDNN's flash engines where they take the shape (the kernels elsewhere). */
     private static void withCudnn(Runnable r) {
-        CudaAttention.setCudnn(true);
+        boolean before = CudaAttention.setCudnn(true);
         try {
             r.run();
         } finally {
-            CudaAttention.setCudnn(false);
+            CudaAttention.setCudnn(before);
         }
     }
 
