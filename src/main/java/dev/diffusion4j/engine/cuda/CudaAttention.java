@@ -27,6 +27,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * recomputes the probabilities from the log-sum-exp and runs the composed backward on them where they take at most
  * {@link #RECOMPUTE_MAX_SCORES_BYTES} (BENCHMARKS.md).
  *
+ * <p>bf16 calls the tensor-core kernels would take go first to cuDNN's fused flash engines ({@link CudnnAttention}: head
+ * dims up to 128 in multiples of 8, 16-byte aligned operands), where an engine takes the shape; {@code
+ * -Ddiffusion4j.cuda.cudnnAttention=false} keeps them on the kernels.
+ *
  * <p>When the f32-arithmetic kernels run ({@code -Ddiffusion4j.cuda.fusedAttention=auto|always|never}, default auto):
  * measured on an H100 (CudaAttentionBench, 2026-12-05), the composed cuBLAS path is faster for bf16 forward+backward at
  * [64,6,256,64] (1.16 vs 1.49 ms) and [8,16,1024,72] (2.11 vs 8.76 ms); their gain is memory (73 vs 300 MiB and 109 vs

@@ -173,51 +173,43 @@ final class CudnnAttention implements AutoCloseable {
         }
 
         void matmul(long a, long b, long c) {
-            long mm = keep(create(MATMUL_DESCRIPTOR));
-            setInt(mm, ATTR_MATMUL_COMP_TYPE, TYPE_DATA_TYPE, F32);
-            finish(mm, "matmul");
-            long op = keep(create(OPERATION_MATMUL_DESCRIPTOR));
-            setLongs(op, ATTR_OPERATION_MATMUL_ADESC, TYPE_BACKEND_DESCRIPTOR, a);
-            setLongs(op, ATTR_OPERATION_MATMUL_BDESC, TYPE_BACKEND_DESCRIPTOR, b);
-            setLongs(op, ATTR_OPERATION_MATMUL_CDESC, TYPE_BACKEND_DESCRIPTOR, c);
-            setLongs(op, ATTR_OPERATION_MATMUL_DESC, TYPE_BACKEND_DESCRIPTOR, mm);
-            finish(op, "matmul operation");
-            ops.add(op);
+            long mm = config(MATMUL_DESCRIPTOR, -1, 0, 0, ATTR_MATMUL_COMP_TYPE);
+            operation(OPERATION_MATMUL_DESCRIPTOR, "matmul", ATTR_OPERATION_MATMUL_ADESC, a, ATTR_OPERATION_MATMUL_BDESC, b,
+                    ATTR_OPERATION_MATMUL_CDESC, c, ATTR_OPERATION_MATMUL_DESC, mm);
         }
 
         /** y = mode(x) or mode(x, b) (b = 0 for a unary mode), in f32 arithmetic. */
         void pointwise(int mode, long x, long b, long y) {
-            long pw = keep(create(POINTWISE_DESCRIPTOR));
-            setInt(pw, ATTR_POINTWISE_MODE, TYPE_POINTWISE_MODE, mode);
-            setInt(pw, ATTR_POINTWISE_MATH_PREC, TYPE_DATA_TYPE, F32);
-            finish(pw, "pointwise " + mode);
-            long op = keep(create(OPERATION_POINTWISE_DESCRIPTOR));
-            setLongs(op, ATTR_OPERATION_POINTWISE_PW_DESCRIPTOR, TYPE_BACKEND_DESCRIPTOR, pw);
-            setLongs(op, ATTR_OPERATION_POINTWISE_XDESC, TYPE_BACKEND_DESCRIPTOR, x);
-            if (b != 0) setLongs(op, ATTR_OPERATION_POINTWISE_BDESC, TYPE_BACKEND_DESCRIPTOR, b);
-            setLongs(op, ATTR_OPERATION_POINTWISE_YDESC, TYPE_BACKEND_DESCRIPTOR, y);
-            finish(op, "pointwise operation " + mode);
-            ops.add(op);
+            long pw = config(POINTWISE_DESCRIPTOR, ATTR_POINTWISE_MODE, TYPE_POINTWISE_MODE, mode, ATTR_POINTWISE_MATH_PREC);
+            operation(OPERATION_POINTWISE_DESCRIPTOR, "pointwise " + mode, ATTR_OPERATION_POINTWISE_PW_DESCRIPTOR, pw,
+                    ATTR_OPERATION_POINTWISE_XDESC, x, ATTR_OPERATION_POINTWISE_BDESC, b, ATTR_OPERATION_POINTWISE_YDESC, y);
         }
 
         void reduce(int operator, long x, long y) {
-            long r = keep(create(REDUCTION_DESCRIPTOR));
-            setInt(r, ATTR_REDUCTION_OPERATOR, TYPE_REDUCTION_OPERATOR, operator);
-            setInt(r, ATTR_REDUCTION_COMP_TYPE, TYPE_DATA_TYPE, F32);
-            finish(r, "reduction " + operator);
-            long op = keep(create(OPERATION_REDUCTION_DESCRIPTOR));
-            setLongs(op, ATTR_OPERATION_REDUCTION_DESC, TYPE_BACKEND_DESCRIPTOR, r);
-            setLongs(op, ATTR_OPERATION_REDUCTION_XDESC, TYPE_BACKEND_DESCRIPTOR, x);
-            setLongs(op, ATTR_OPERATION_REDUCTION_YDESC, TYPE_BACKEND_DESCRIPTOR, y);
-            finish(op, "reduction operation");
-            ops.add(op);
+            long r = config(REDUCTION_DESCRIPTOR, ATTR_REDUCTION_OPERATOR, TYPE_REDUCTION_OPERATOR, operator, ATTR_REDUCTION_COMP_TYPE);
+            operation(OPERATION_REDUCTION_DESCRIPTOR, "reduction " + operator, ATTR_OPERATION_REDUCTION_DESC, r,
+                    ATTR_OPERATION_REDUCTION_XDESC, x, ATTR_OPERATION_REDUCTION_YDESC, y);
         }
 
         void reshape(long x, long y) {
-            long op = keep(create(OPERATION_RESHAPE_DESCRIPTOR));
-            setLongs(op, ATTR_OPERATION_RESHAPE_XDESC, TYPE_BACKEND_DESCRIPTOR, x);
-            setLongs(op, ATTR_OPERATION_RESHAPE_YDESC, TYPE_BACKEND_DESCRIPTOR, y);
-            finish(op, "reshape operation");
+            operation(OPERATION_RESHAPE_DESCRIPTOR, "reshape", ATTR_OPERATION_RESHAPE_XDESC, x, ATTR_OPERATION_RESHAPE_YDESC, y);
+        }
+
+        /** An op's configuration: its mode attribute (none where modeAttr < 0) and f32 arithmetic, finalized. */
+        private long config(int type, int modeAttr, int modeType, int mode, int computeAttr) {
+            long d = keep(create(type));
+            if (modeAttr >= 0) setInt(d, modeAttr, modeType, mode);
+            setInt(d, computeAttr, TYPE_DATA_TYPE, F32);
+            finish(d, "configuration of type " + type);
+            return d;
+        }
+
+        /** A graph operation whose attributes are descriptors, set in the order given (pairs of name and descriptor; 0 skips one). */
+        private void operation(int type, String what, long... nameAndDescriptor) {
+            long op = keep(create(type));
+            for (int i = 0; i < nameAndDescriptor.length; i += 2)
+                if (nameAndDescriptor[i + 1] != 0) setLongs(op, (int) nameAndDescriptor[i], TYPE_BACKEND_DESCRIPTOR, nameAndDescriptor[i + 1]);
+            finish(op, what + " operation");
             ops.add(op);
         }
 
