@@ -17,6 +17,10 @@
 #           sets the runs; DIT_TORCH=1 adds torch.compile)
 #   cudnn   DiT-S/2 b256: attention through cuDNN's flash engines (the default) or the attention_mma kernels
 #           (-Ddiffusion4j.cuda.cudnnAttention=false), ROUNDS times (default 1), with -Ddiffusion4j.cudnn.log=true; torch.compile once
+#   dgelu   DiT-S/2 and B/2 b256: GELU's input gradient in cuBLASLt's DGELU epilogue
+#           (-Ddiffusion4j.cuda.geluGradientEpilogue=true, off by default until this has run) against the composed ops,
+#           ROUNDS times (default 1); run with TESTS="engine.cuda.CudaFusedBiasTest models.DiTCudaParityTest" and
+#           TEST_OPTS=-Ddiffusion4j.cuda.geluGradientEpilogue=true for the checks
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
 [ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
@@ -27,7 +31,7 @@ nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 if [ -z "${SKIP_GRAPH_TESTS:-}" ]; then   # SKIP_GRAPH_TESTS=1 where PART has tests, which run CudaGraphTest too
   el graph tests
   CLASSES=${TESTS:-engine.cuda.CudaGraphTest train.TrainingGraphGpuTest engine.cuda.CudaAttentionTest engine.cuda.CudaFusedBiasTest engine.cuda.CudaLayerNormModulateTest engine.cuda.CudaGatedResidualTest engine.cuda.CudaIndexAddTest models.DiTCudaParityTest}
-  timeout 300 $J -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/diffusion4j.jar:$B/tc \
+  timeout 300 $J ${TEST_OPTS:-} -jar $B/junit.jar execute --disable-banner --details=tree -cp $B/diffusion4j.jar:$B/tc \
     $(for c in $CLASSES; do echo "--select-class dev.diffusion4j.$c"; done) > $OUT/graph-tests.log 2>&1
   echo "graph tests rc=$?"; grep -E "✘|tests (successful|failed)" $OUT/graph-tests.log | head -20; grep -E "^linear|^gated residual" $OUT/graph-tests.log
   grep -A12 "✘" $OUT/graph-tests.log | head -60
@@ -76,6 +80,9 @@ case "$part" in
     el dit-s/2 cudnn attention
     RUNS="diffusion4j@-Ddiffusion4j.cudnn.log=true diffusion4j@-Ddiffusion4j.cuda.cudnnAttention=false" CFGS="dit-s/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh
     timeout 150 python3 $B/bench/dit.py --cfg S/2 --batch 256 --modes bf16-compile --steps 30 2>/dev/null | grep '^{' | sed "s/^/r1 torch /" ;;
+  dgelu)   # GELU's gradient in the product's epilogue against the composed ops
+    el dit dgelu epilogue
+    RUNS="diffusion4j@-Ddiffusion4j.cuda.geluGradientEpilogue=true diffusion4j" CFGS="dit-s/2:256 dit-b/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
   tests)
     el all tests
     bash $B/gpu-run.sh tests 2>&1 | grep -v "^GPU" ;;

@@ -87,6 +87,12 @@ public interface Backend {
         return new Tensor[] {matmul(gy.mT(), x), bias ? reduce(ReduceOp.SUM, gy, new int[] {0}, false) : null};
     }
 
+    /**
+     * The input gradient of op in a Linear layer that reads op(h): (gy w) * op'(h) for gy [M, n], w [n, k] and h [M, k],
+     * in h's type; null where the backend has no fused form for these operands (the caller then composes it).
+     */
+    default Tensor activationInputGradient(UnaryOp op, Tensor gy, Tensor w, Tensor h) { return null; }
+
     // ---- indexing ----
     /** out = x.index_select(dim, index); index is a 1-D I64 tensor. */
     Tensor indexSelect(Tensor x, int dim, Tensor index);

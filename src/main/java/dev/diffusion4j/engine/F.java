@@ -33,7 +33,16 @@ public final class F {
      * linear(op(h), weight, bias) for an elementwise activation op, with the activation recomputed in the backward
      * rather than kept from the forward: what a transformer MLP's second layer does without holding its widest tensor.
      */
-    public static Tensor linearOf(UnaryOp op, Tensor h, Tensor weight, Tensor bias) { return NnOps.linearOfUnary(op, h, weight, bias); }
+    public static Tensor linearOf(UnaryOp op, Tensor h, Tensor weight, Tensor bias) { return NnOps.linearOfUnary(op, h, weight, bias, true); }
+
+    /**
+     * linear(op(h), weight, bias) as one op that keeps op(h) for its backward (as the composed ops do) where
+     * {@code recompute} is false: then a backend may still take op's gradient inside the product that forms its input
+     * gradient (CUDA, bf16 tanh GELU: cuBLASLt's DGELU epilogue), one elementwise pass fewer than the composed ops.
+     */
+    public static Tensor linearOf(UnaryOp op, Tensor h, Tensor weight, Tensor bias, boolean recompute) {
+        return NnOps.linearOfUnary(op, h, weight, bias, recompute);
+    }
 
     /** Softmax along dim (fused, numerically stable; a row of all -inf gives zeros rather than NaN). */
     public static Tensor softmax(Tensor x, int dim) { return NnOps.softmax(x, dim, false); }

@@ -240,12 +240,14 @@ final class NnOps {
     }
 
     /**
-     * linear(op(h), weight, bias) whose backward recomputes op(h) from h instead of keeping it: a transformer MLP's
-     * activation output (as wide as its hidden layer) is then not held from the forward to the backward, for one more
-     * elementwise pass. Same values and gradients as the composed ops, autocast included (the product in the scope's
-     * type, the weight's and bias's gradients back in theirs).
+     * linear(op(h), weight, bias) as one recorded op. With {@code recompute} its backward recomputes op(h) from h instead
+     * of keeping it: a transformer MLP's activation output (as wide as its hidden layer) is then not held from the forward
+     * to the backward, for one more elementwise pass. Either way the backend may take op's input gradient inside the
+     * product that forms it ({@link Backend#activationInputGradient}) and the bias gradient inside the weight gradient's
+     * ({@link Backend#linearWeightGradients}). Same values and gradients as the composed ops, autocast included (the
+     * product in the scope's type, the weight's and bias's gradients back in theirs).
      */
-    static Tensor linearOfUnary(UnaryOp op, Tensor h, Tensor weight, Tensor bias) {
+    static Tensor linearOfUnary(UnaryOp op, Tensor h, Tensor weight, Tensor bias, boolean recompute) {
         UnaryOp.requireParameterless(op, "linearOf");
         if (weight.rank() != 2 || h.rank() < 1 || h.shape[h.rank() - 1] != weight.shape[1])
             throw new IllegalArgumentException("linear: input " + Shape.str(h.shape) + " does not fit weight " + Shape.str(weight.shape));
@@ -259,17 +261,23 @@ final class NnOps {
         if (actType != wType)
             throw new IllegalArgumentException("dtype mismatch: " + actType.id() + " and " + wType.id() + "; convert one with .to(dtype)");
         Tensor w = castWithoutGraph(weight, wType), b = bias == null ? null : castWithoutGraph(bias, Autocast.outputType(bias));
-        Tensor a = castWithoutGraph(be.unary(op, h, 0, 0), actType);
+        Tensor act0 = be.unary(op, h, 0, 0), a = castWithoutGraph(act0, actType);
         Tensor y = be.linear(a, w, b, null);
+        Tensor keptAct = recompute ? null : act0, kept = recompute ? null : a;
         if (FlopCounter.counting()) FlopCounter.multiplyAdds(y.numel() * h.shape[h.rank() - 1]);
         boolean gh = h.requiresGrad(), gw = weight.requiresGrad(), gb = bias != null && bias.requiresGrad();
         int in = weight.shape[1], out = weight.shape[0];
         return Autograd.record(y, "linear_of_" + op.name().toLowerCase(), gy -> {
             Tensor g2 = gy.reshape(-1, out), dh = null, dw = null, db = null;
-            Tensor act = be.unary(op, h, 0, 0);   // the recomputation
-            if (gw) dw = be.matmul(g2.mT(), castWithoutGraph(act, actType).reshape(-1, in));
-            if (gb) db = be.reduce(ReduceOp.SUM, g2, new int[] {0}, false);
-            if (gh) {
+            Tensor fused = gh ? be.activationInputGradient(op, g2, w, h.reshape(-1, in)) : null;   // op' in the product, where it can
+            Tensor act = keptAct != null ? keptAct : gw || (gh && fused == null) ? be.unary(op, h, 0, 0) : null;   // or the recomputation
+            if (gw) {
+                Tensor[] g = be.linearWeightGradients(g2, (kept != null ? kept : castWithoutGraph(act, actType)).reshape(-1, in), gb);
+                dw = g[0];
+                db = g[1];
+            } else if (gb) db = be.reduce(ReduceOp.SUM, g2, new int[] {0}, false);
+            if (fused != null) dh = fused.reshape(h.shape);
+            else if (gh) {
                 Tensor da = castWithoutGraph(be.matmul(gy, w), act.dtype());
                 dh = be.unaryBackward(op, h, act, da, 0, 0);
             }

@@ -25,7 +25,12 @@ final class CublasLt implements AutoCloseable {
          * No bias added: the bias pointer receives op(A)'s m row sums over the reduction instead, in C's type (cuBLASLt's
          * BGRADB, its B being our A): for C = gyᵀ·x, a Linear layer's bias gradient beside its weight gradient.
          */
-        BIAS_GRADIENT(CublasLtApi.EPILOGUE_BGRADB);
+        BIAS_GRADIENT(CublasLtApi.EPILOGUE_BGRADB),
+        /**
+         * The product times GELU's derivative (tanh approximation) at the GELU input read from the vector pointer, a
+         * matrix laid out as C: a GELU's input gradient from the output gradient's product, no bias.
+         */
+        GELU_GRADIENT(CublasLtApi.EPILOGUE_DGELU);
 
         final int code;
 
@@ -67,7 +72,8 @@ final class CublasLt implements AutoCloseable {
 
     /**
      * C[m×n] = op(A)·op(B) + bias, row-major (as {@link Cublas#gemm}), bias a contiguous vector of n elements of the
-     * same type (for {@link Epilogue#BIAS_GRADIENT}: C = op(A)·op(B), and op(A)'s m row sums written to it instead).
+     * same type (for {@link Epilogue#BIAS_GRADIENT}: C = op(A)·op(B), and op(A)'s m row sums written to it instead; for
+     * {@link Epilogue#GELU_GRADIENT}: "bias" is the GELU input, [m×n] with C's leading dimension).
      * Returns false, having queued nothing, when cuBLASLt has no algorithm for the product with this epilogue; the
      * caller then composes it.
      */
@@ -83,7 +89,7 @@ final class CublasLt implements AutoCloseable {
         if (plan == NONE) return false;
         this.alpha.set(JAVA_FLOAT, 0, alpha);
         pointer.set(JAVA_LONG, 0, bias);
-        CublasLtApi.setDesc(plan.desc, CublasLtApi.DESC_BIAS_POINTER, pointer, 8);
+        CublasLtApi.setDesc(plan.desc, vectorAttribute(epilogue), pointer, 8);
         LaunchProfile.Span span = LaunchProfile.ENABLED ? LaunchProfile.begin(context) : null;
         // column-major, as Cublas.gemm: Cᵀ = op(B)ᵀ·op(A)ᵀ, so cuBLASLt's A is our B and its B our A
         int rc = CublasLtApi.matmul(handle, plan.desc, this.alpha, b, plan.aLayout, a, plan.bLayout, beta, c, plan.cLayout, c, plan.cLayout,
@@ -107,8 +113,12 @@ final class CublasLt implements AutoCloseable {
             CublasLtApi.setDescInt(desc, CublasLtApi.DESC_TRANSA, q.transB ? CublasApi.CUBLAS_OP_T : CublasApi.CUBLAS_OP_N);
             CublasLtApi.setDescInt(desc, CublasLtApi.DESC_TRANSB, q.transA ? CublasApi.CUBLAS_OP_T : CublasApi.CUBLAS_OP_N);
             CublasLtApi.setDescInt(desc, CublasLtApi.DESC_EPILOGUE, q.epilogue.code);
-            pointer.set(JAVA_LONG, 0, bias);   // the heuristic reads the bias pointer's alignment
-            CublasLtApi.setDesc(desc, CublasLtApi.DESC_BIAS_POINTER, pointer, 8);
+            pointer.set(JAVA_LONG, 0, bias);   // the heuristic reads the bias (or aux) pointer's alignment
+            CublasLtApi.setDesc(desc, vectorAttribute(q.epilogue), pointer, 8);
+            if (q.epilogue == Epilogue.GELU_GRADIENT) {   // the aux matrix is laid out as D (column-major n x m, ld ldc)
+                pointer.set(JAVA_LONG, 0, q.ldc);
+                CublasLtApi.setDesc(desc, CublasLtApi.DESC_EPILOGUE_AUX_LD, pointer, 8);
+            }
             // stored (column-major) shapes: cuBLASLt's A is our B (n x k as op'd), its B our A (k x m), D is n x m
             aL = CublasLtApi.layout(cuda, q.transB ? q.k : q.n, q.transB ? q.n : q.k, q.ldb);
             bL = CublasLtApi.layout(cuda, q.transA ? q.m : q.k, q.transA ? q.k : q.m, q.lda);
@@ -130,6 +140,11 @@ final class CublasLt implements AutoCloseable {
         } finally {
             if (pref != 0) CublasLtApi.destroyPreference(pref);
         }
+    }
+
+    /** Where an epilogue's extra pointer goes: the GELU gradient's input matrix, else the bias vector. */
+    private static int vectorAttribute(Epilogue e) {
+        return e == Epilogue.GELU_GRADIENT ? CublasLtApi.DESC_EPILOGUE_AUX_POINTER : CublasLtApi.DESC_BIAS_POINTER;
     }
 
     /** The largest power of two up to 256 that divides the address: what the plan may assume of it. */

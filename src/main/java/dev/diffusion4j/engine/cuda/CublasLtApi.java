@@ -22,10 +22,12 @@ final class CublasLtApi {
     static final int DESC_TRANSB = 4;
     static final int DESC_EPILOGUE = 7;
     static final int DESC_BIAS_POINTER = 8;
+    static final int DESC_EPILOGUE_AUX_POINTER = 11, DESC_EPILOGUE_AUX_LD = 12;
     // cublasLtEpilogue_t
     static final int EPILOGUE_BIAS = 4;
     static final int EPILOGUE_GELU_BIAS = 36;
     static final int EPILOGUE_BGRADB = 512;
+    static final int EPILOGUE_DGELU = 192;
     // cublasLtMatmulPreferenceAttributes_t
     static final int PREF_MAX_WORKSPACE_BYTES = 1;
     static final int PREF_MIN_ALIGNMENT_A = 5, PREF_MIN_ALIGNMENT_B = 6, PREF_MIN_ALIGNMENT_C = 7, PREF_MIN_ALIGNMENT_D = 8;

@@ -202,6 +202,11 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
     }
 
     /** The weight gradient with the bias gradient summed in the same product (cuBLASLt's BGRADB epilogue) where it takes it. */
+    @Override public Tensor activationInputGradient(UnaryOp op, Tensor gy, Tensor w, Tensor h) {
+        if (op != UnaryOp.GELU_TANH) return null;   // cuBLASLt's DGELU is the tanh approximation's derivative
+        return linalg.geluInputGradient(onThisDevice(gy, "linear"), onThisDevice(w, "linear"), onThisDevice(h, "linear"));
+    }
+
     @Override public Tensor[] linearWeightGradients(Tensor gy, Tensor x, boolean bias) {
         Tensor[] fused = bias ? linalg.linearWeightGradients(onThisDevice(gy, "linear"), onThisDevice(x, "linear")) : null;
         return fused != null ? fused : Backend.super.linearWeightGradients(gy, x, bias);

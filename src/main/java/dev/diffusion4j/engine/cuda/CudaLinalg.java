@@ -38,6 +38,22 @@ final class CudaLinalg {
 
     private static final AtomicLong FUSED_BIAS_GRADIENTS = new AtomicLong();
 
+    // GELU's input gradient in the product's epilogue (DGELU): written in the thirteenth session with no GPU left to
+    // check or time it, so off until one has (CudaFusedBiasTest compares it with the composed ops);
+    // -Ddiffusion4j.cuda.geluGradientEpilogue=true turns it on
+    private static volatile boolean geluGradientEpilogue = "true".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.geluGradientEpilogue", "false").strip());
+    private static final AtomicLong FUSED_GELU_GRADIENTS = new AtomicLong();
+
+    /** Whether later GELU-then-Linear backwards take GELU's gradient in the product's epilogue; the previous setting. */
+    static boolean setGeluGradientEpilogue(boolean on) {
+        boolean before = geluGradientEpilogue;
+        geluGradientEpilogue = on;
+        return before;
+    }
+
+    /** How many GELU input gradients so far came from the product's epilogue. */
+    static long fusedGeluGradients() { return FUSED_GELU_GRADIENTS.get(); }
+
     /** How many weight gradients so far summed their bias gradient in the epilogue. */
     static long fusedBiasGradients() { return FUSED_BIAS_GRADIENTS.get(); }
 
@@ -145,6 +161,29 @@ final class CudaLinalg {
         if (!done) return null;
         FUSED_BIAS_GRADIENTS.incrementAndGet();
         return new Tensor[] {gw, gb};
+    }
+
+    /**
+     * (gy w) * GELU'(h) (tanh approximation) for bf16 gy [M, n], w [n, k] and h [M, k] with contiguous rows, in one
+     * cuBLASLt product whose epilogue applies the derivative; null, having queued nothing, where that does not apply.
+     */
+    Tensor geluInputGradient(Tensor gy, Tensor w, Tensor h) {
+        if (!geluGradientEpilogue || gy.rank() != 2 || w.rank() != 2 || h.rank() != 2 || gy.dtype() != DType.BF16 || w.dtype() != DType.BF16
+                || h.dtype() != DType.BF16 || gy.shape(0) != h.shape(0) || gy.shape(1) != w.shape(0) || w.shape(1) != h.shape(1)
+                || gy.shape(0) == 0 || gy.shape(1) == 0 || h.shape(1) % 8 != 0 || !rowsContiguous(gy) || !rowsContiguous(w) || !rowsContiguous(h)) return null;
+        int rows = gy.shape(0), n = gy.shape(1), k = h.shape(1);
+        Tensor dh = backend.alloc(new int[] {rows, k}, DType.BF16);
+        boolean done = lt().gemm(false, false, rows, k, n, 1f, CudaBackend.ptr(gy).deviceAddress(), n, CudaBackend.ptr(w).deviceAddress(), k,
+                CudaBackend.base(dh).deviceAddress(), k, CudaBackend.ptr(h).deviceAddress(), Cublas.DataType.BF16, false, CublasLt.Epilogue.GELU_GRADIENT);
+        Reference.reachabilityFence(gy);
+        Reference.reachabilityFence(w);
+        Reference.reachabilityFence(h);
+        if (!done) {
+            backend.releaseNow(dh);
+            return null;
+        }
+        FUSED_GELU_GRADIENTS.incrementAndGet();
+        return dh;
     }
 
     private static boolean rowsContiguous(Tensor t) { return t.strides()[1] == 1 && t.strides()[0] == t.shape(1); }

@@ -1,6 +1,7 @@
 package dev.diffusion4j.models.dit;
 
 import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.Tensor;
 import dev.diffusion4j.engine.UnaryOp;
 import dev.diffusion4j.nn.Linear;
@@ -15,5 +16,12 @@ public final class Mlp extends Module {
         fc2 = registerModule("fc2", InitLinear.glorot(hidden, dim, gen));
     }
 
-    @Override public Tensor forward(Tensor x) { return fc2.forward(fc1.forward(x, UnaryOp.GELU_TANH)); }
+    /**
+     * Without gradients the GELU goes into fc1's product (cuBLASLt's epilogue on CUDA); with them fc2 reads it as one
+     * op that keeps it, so that GELU's gradient can go into the product that forms fc2's input gradient.
+     */
+    @Override public Tensor forward(Tensor x) {
+        if (!GradMode.isEnabled()) return fc2.forward(fc1.forward(x, UnaryOp.GELU_TANH));
+        return fc2.forwardOf(UnaryOp.GELU_TANH, fc1.forward(x), false);
+    }
 }

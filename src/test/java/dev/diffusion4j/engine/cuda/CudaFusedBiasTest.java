@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diffusion4j.engine.Autocast;
 import dev.diffusion4j.engine.Backends;
+import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.engine.UnaryOp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
@@ -54,6 +56,48 @@ class CudaFusedBiasTest {
             System.out.printf("linear %s, bias fused vs separate, tensor %d: %.2e%n", precision, i, e);
             assertTrue(e <= tol, precision + " tensor " + i + ": " + e);
         }
+    }
+
+    /**
+     * A transformer MLP's second layer, linear(GELU_tanh(h), W2, b2) (F.linearOf) under bf16 autocast: with GELU's
+     * input gradient in cuBLASLt's DGELU epilogue (off by default until this has passed on a GPU) against the composed
+     * product and derivative. dh, dW2 and db2 agree to bf16's tolerance; the fused path must have run.
+     */
+    @org.junit.jupiter.api.Test
+    void geluGradientEpilogueMatchesTheComposedOps() {
+        Assumptions.assumeTrue(CudaBackendFactory.available(), () -> "no CUDA device: " + CudaLibraries.unavailableReason());
+        Device cuda = Device.cuda(0);
+        Backends.get(cuda);
+        Tensor h = Tensor.randn(new Generator(31), 4, 50, 4 * 96).to(DType.BF16).to(cuda);
+        Tensor w = Tensor.randn(new Generator(32), 96, 4 * 96).mul(0.05).to(cuda), b = Tensor.randn(new Generator(33), 96).to(cuda);
+        Tensor gy = Tensor.randn(new Generator(34), 4, 50, 96).to(DType.BF16).to(cuda);
+        boolean before = CudaLinalg.setGeluGradientEpilogue(true);
+        try {
+            long fusedBefore = CudaLinalg.fusedGeluGradients();
+            Tensor[] fused = mlpOut(h, w, b, gy);
+            assertTrue(CudaLinalg.fusedGeluGradients() > fusedBefore, "the backward did not take cuBLASLt's DGELU epilogue");
+            CudaLinalg.setGeluGradientEpilogue(false);
+            Tensor[] composed = mlpOut(h, w, b, gy);
+            String[] names = {"y", "dh", "dW", "db"};
+            for (int i = 0; i < fused.length; i++) {
+                double e = CudaParityTest.relErr(composed[i].toDoubleArray(), fused[i].toDoubleArray());
+                System.out.printf("linearOf(gelu_tanh) bf16, DGELU epilogue vs composed, %s: %.2e%n", names[i], e);
+                assertTrue(e <= CudaParityTest.BF16_TOL, names[i] + ": " + e);
+            }
+        } finally {
+            CudaLinalg.setGeluGradientEpilogue(before);
+        }
+    }
+
+    /** y, dh, dW, db of y = linear(gelu_tanh(h), W, b) under bf16 autocast. */
+    private static Tensor[] mlpOut(Tensor h0, Tensor w0, Tensor b0, Tensor gy) {
+        Tensor h = h0.detach().requiresGrad(true), w = w0.detach().requiresGrad(true), b = b0.detach().requiresGrad(true);
+        Tensor y;
+        try (var ac = Autocast.bf16()) {
+            y = F.linearOf(UnaryOp.GELU_TANH, h, w, b);
+        }
+        y.mul(gy.to(y.dtype())).sum().backward();
+        return new Tensor[] {y, h.grad(), w.grad(), b.grad()};
     }
 
     /** y, dx, dW, db of y = linear(x, W, b), with the bias fused or not. */

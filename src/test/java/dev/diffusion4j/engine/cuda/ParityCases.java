@@ -306,6 +306,9 @@ final class ParityCases {
                 }, rn(3677, 2, 9, 16), rn(3678, 2, 96), rn(3679, 2, 9, 16)));
         cs.add(c("linear_of_gelu", "unary unaryBackward linear matmul reduce",
                 x -> F.linearOf(UnaryOp.GELU_TANH, x[0], x[1], x[2]), rn(3641, 2, 5, 24), rn(3642, 7, 24), rn(3643, 7)));
+        // kept activation: the weight and bias gradients in one call, GELU's input gradient offered to the backend first
+        cs.add(c("linear_of_gelu_kept", "unary unaryBackward linear linearWeightGradients activationInputGradient",
+                x -> F.linearOf(UnaryOp.GELU_TANH, x[0], x[1], x[2], false), rn(3644, 2, 5, 24), rn(3645, 7, 24), rn(3646, 7)));
         cs.add(c("cross_entropy", "softmax softmaxBackward indexSelect indexAdd reduce",
                 x -> F.crossEntropy(x[0], Tensor.ofLongs(new long[] {2, 0, 1, 3}, 4).to(x[0].device())), rn(3633, 4, 5)));
         cs.add(c32("dropout", "dropoutMask binary", x -> F.dropout(x[0], 0.3, true, new Generator(7)), rn(3634, 6, 50)));
