@@ -93,6 +93,9 @@ public interface Backend {
      */
     default Tensor activationInputGradient(UnaryOp op, Tensor gy, Tensor w, Tensor h) { return null; }
 
+    /** Whether {@link #activationInputGradient} may take op at all now (models pick the op form that offers it then). */
+    default boolean fusesActivationGradient(UnaryOp op) { return false; }
+
     // ---- indexing ----
     /** out = x.index_select(dim, index); index is a 1-D I64 tensor. */
     Tensor indexSelect(Tensor x, int dim, Tensor index);

@@ -269,7 +269,7 @@ final class NnOps {
         int in = weight.shape[1], out = weight.shape[0];
         return Autograd.record(y, "linear_of_" + op.name().toLowerCase(), gy -> {
             Tensor g2 = gy.reshape(-1, out), dh = null, dw = null, db = null;
-            Tensor fused = gh ? be.activationInputGradient(op, g2, w, h.reshape(-1, in)) : null;   // op' in the product, where it can
+            Tensor fused = gh && be.fusesActivationGradient(op) ? be.activationInputGradient(op, g2, w, h.reshape(-1, in)) : null;   // op' in the product
             Tensor act = keptAct != null ? keptAct : gw || (gh && fused == null) ? be.unary(op, h, 0, 0) : null;   // or the recomputation
             if (gw) {
                 Tensor[] g = be.linearWeightGradients(g2, (kept != null ? kept : castWithoutGraph(act, actType)).reshape(-1, in), gb);

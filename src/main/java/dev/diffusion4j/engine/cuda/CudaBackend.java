@@ -42,6 +42,7 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
     private final RecomputedAttentionBackward recomputedAttention;
     private final CudaUpdates updates;
     private volatile CudaConv conv;
+    private Cudnn cudnn;
 
     CudaBackend(int deviceIndex) {
         this.device = Device.cuda(deviceIndex);
@@ -157,11 +158,17 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
         CudaConv c = conv;
         if (c == null) {
             synchronized (this) {
-                if (conv == null) conv = new CudaConv(this, new Cudnn(context), resample);
+                if (conv == null) conv = new CudaConv(this, cudnn(), resample);
                 c = conv;
             }
         }
         return c;
+    }
+
+    /** The cuDNN handle on this backend's stream that the convolutions and the attention graphs share (made on first use). */
+    synchronized Cudnn cudnn() {
+        if (cudnn == null) cudnn = new Cudnn(context);
+        return cudnn;
     }
 
     // ---- Backend ----
@@ -201,12 +208,16 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
         return linalg.linear(onThisDevice(x, "linear"), w, bias, activation);
     }
 
-    /** The weight gradient with the bias gradient summed in the same product (cuBLASLt's BGRADB epilogue) where it takes it. */
+    /** GELU's input gradient in the product that forms it (cuBLASLt's DGELU epilogue) where it takes the operands. */
     @Override public Tensor activationInputGradient(UnaryOp op, Tensor gy, Tensor w, Tensor h) {
-        if (op != UnaryOp.GELU_TANH) return null;   // cuBLASLt's DGELU is the tanh approximation's derivative
+        if (!fusesActivationGradient(op)) return null;
         return linalg.geluInputGradient(onThisDevice(gy, "linear"), onThisDevice(w, "linear"), onThisDevice(h, "linear"));
     }
 
+    // cuBLASLt's DGELU is the tanh approximation's derivative
+    @Override public boolean fusesActivationGradient(UnaryOp op) { return op == UnaryOp.GELU_TANH && CudaLinalg.geluGradientEpilogue(); }
+
+    /** The weight gradient with the bias gradient summed in the same product (cuBLASLt's BGRADB epilogue) where it takes it. */
     @Override public Tensor[] linearWeightGradients(Tensor gy, Tensor x, boolean bias) {
         Tensor[] fused = bias ? linalg.linearWeightGradients(onThisDevice(gy, "linear"), onThisDevice(x, "linear")) : null;
         return fused != null ? fused : Backend.super.linearWeightGradients(gy, x, bias);

@@ -51,6 +51,9 @@ final class CudaLinalg {
         return before;
     }
 
+    /** Whether the DGELU epilogue is on (-Ddiffusion4j.cuda.geluGradientEpilogue). */
+    static boolean geluGradientEpilogue() { return geluGradientEpilogue; }
+
     /** How many GELU input gradients so far came from the product's epilogue. */
     static long fusedGeluGradients() { return FUSED_GELU_GRADIENTS.get(); }
 
@@ -170,7 +173,8 @@ final class CudaLinalg {
     Tensor geluInputGradient(Tensor gy, Tensor w, Tensor h) {
         if (!geluGradientEpilogue || gy.rank() != 2 || w.rank() != 2 || h.rank() != 2 || gy.dtype() != DType.BF16 || w.dtype() != DType.BF16
                 || h.dtype() != DType.BF16 || gy.shape(0) != h.shape(0) || gy.shape(1) != w.shape(0) || w.shape(1) != h.shape(1)
-                || gy.shape(0) == 0 || gy.shape(1) == 0 || h.shape(1) % 8 != 0 || !rowsContiguous(gy) || !rowsContiguous(w) || !rowsContiguous(h)) return null;
+                || gy.shape(0) == 0 || gy.shape(1) == 0 || h.shape(1) % 8 != 0 || !rowsContiguous(gy) || !rowsContiguous(w) || !rowsContiguous(h)
+                || CudaBackend.ptr(h).deviceAddress() % 16 != 0) return null;   // the aux matrix: ld a multiple of 8, 16-byte aligned
         int rows = gy.shape(0), n = gy.shape(1), k = h.shape(1);
         Tensor dh = backend.alloc(new int[] {rows, k}, DType.BF16);
         boolean done = lt().gemm(false, false, rows, k, n, 1f, CudaBackend.ptr(gy).deviceAddress(), n, CudaBackend.ptr(w).deviceAddress(), k,

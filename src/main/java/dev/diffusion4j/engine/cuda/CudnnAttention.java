@@ -29,7 +29,6 @@ import java.util.Map;
 final class CudnnAttention implements AutoCloseable {
     /** cuDNN's limit on the flash engines' head dims (and their multiple of 8). */
     static final int MAX_HEAD_DIM = 128;
-    private static final long WORKSPACE_LIMIT = 1L << 30;
     private static final boolean LOG = Boolean.getBoolean("diffusion4j.cudnn.log");
     private static final int BF16 = CudnnApi.CUDNN_DATA_BFLOAT16, F32 = CudnnApi.CUDNN_DATA_FLOAT;
     // non-virtual tensors' unique ids (the variant pack's keys); virtual ones count up from VIRTUAL
@@ -45,7 +44,6 @@ final class CudnnAttention implements AutoCloseable {
     private final Map<Object, Plan> plans = new HashMap<>();
     private final Map<Object, String> refused = new HashMap<>();
     private final Arena arena = Arena.ofShared();
-    private Cudnn cudnn;
     private boolean closed;
     private long forwards, backwards;
 
@@ -72,7 +70,7 @@ final class CudnnAttention implements AutoCloseable {
         if (!aligned(q, k, v, out)) return false;
         Plan p = plan(List.of(false, s), g -> buildForward(g, s));
         if (p == null) return false;
-        execute(p, new long[] {address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress()});
+        if (!run(List.of(false, s), p, address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress())) return false;
         forwards++;
         return true;
     }
@@ -84,8 +82,8 @@ final class CudnnAttention implements AutoCloseable {
         Plan p = plan(List.of(true, s), graph -> buildBackward(graph, s));
         if (p == null) return false;
         try (DeviceBuffer dot = backend.scratch(4L * s.n1() * s.n2() * s.lq())) {
-            execute(p, new long[] {address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress(), address(g),
-                    address(dq), address(dk), address(dv), dot.address()});
+            if (!run(List.of(true, s), p, address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress(), address(g),
+                    address(dq), address(dk), address(dv), dot.address())) return false;
         }
         backwards++;
         return true;
@@ -100,11 +98,10 @@ final class CudnnAttention implements AutoCloseable {
         return true;
     }
 
-    /** {s1, s2, row} strides of the views, in order, for a {@link Shape}. */
+    /** {s1, s2, row} strides of the views, in order, for a {@link Shape} (columns must be dense: see {@link #aligned}). */
     static List<Long> strides(Object[]... views) {
         List<Long> out = new ArrayList<>();
         for (Object[] v : views) {
-            if ((long) v[4] != 1) throw new IllegalArgumentException("cuDNN attention needs dense rows");
             out.add((long) v[1]);
             out.add((long) v[2]);
             out.add((long) v[3]);
@@ -135,8 +132,26 @@ final class CudnnAttention implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Executes a plan; false where cuDNN fails to (the plan is dropped and the shape refused from then on, so the caller's
+     * kernels, which write every output, run instead).
+     */
+    private boolean run(Object key, Plan p, long... pointers) {
+        try {
+            execute(p, pointers);
+            return true;
+        } catch (RuntimeException e) {
+            plans.remove(key);
+            destroy(p.plan());
+            for (long d : p.owned()) destroy(d);
+            refused.put(key, "execution failed: " + e.getMessage());
+            if (LOG) System.err.println("cudnn attention " + key + ": " + refused.get(key) + " (attention_mma kernels run)");
+            return false;
+        }
+    }
+
     private void execute(Plan p, long[] pointers) {
-        long handle = cudnn.handle();
+        long handle = handle();
         try (Arena a = Arena.ofConfined();
              DeviceBuffer ws = p.workspaceBytes() == 0 ? null : backend.context().allocate(p.workspaceBytes())) {
             int n = p.uids().length;
@@ -223,7 +238,13 @@ final class CudnnAttention implements AutoCloseable {
             for (long cfg : engineConfigs(graph, owned, engine -> true)) {
                 Built b = tryPlan(handle, cfg, owned, WORKSPACE_LIMIT);
                 if (b == null) continue;
-                MemorySegment values = arena.allocate(JAVA_FLOAT, scalars.length);
+                MemorySegment values;
+                try {
+                    values = arena.allocate(JAVA_FLOAT, scalars.length);
+                } catch (RuntimeException e) {
+                    destroy(b.plan());
+                    throw e;
+                }
                 for (int i = 0; i < scalars.length; i++) values.setAtIndex(JAVA_FLOAT, i, scalars[i]);
                 return new Plan(b.plan(), b.workspaceBytes(), uids, owned.stream().mapToLong(Long::longValue).toArray(), values,
                         "engine " + b.engineIndex());
@@ -233,10 +254,7 @@ final class CudnnAttention implements AutoCloseable {
         }
     }
 
-    private long handle() {
-        if (cudnn == null) cudnn = new Cudnn(backend.context());
-        return cudnn.handle();
-    }
+    private long handle() { return backend.cudnn().handle(); }
 
     // dims and strides of an operand [n1, n2, rows, cols] whose strides are the i-th triple of s.strides()
     private static long[] dims(Shape s, int rows, int cols) { return new long[] {s.n1(), s.n2(), rows, cols}; }
@@ -355,7 +373,6 @@ final class CudnnAttention implements AutoCloseable {
             for (long d : p.owned()) destroy(d);
         }
         plans.clear();
-        if (cudnn != null) cudnn.close();
         arena.close();
     }
 }

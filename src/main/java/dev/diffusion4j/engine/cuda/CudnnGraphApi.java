@@ -118,7 +118,6 @@ final class CudnnGraphApi {
     static final int POINTWISE_SUB = 9;
     static final int POINTWISE_EXP = 13;
     static final int POINTWISE_LOG = 15;
-    static final int POINTWISE_IDENTITY = 21;
 
     // cudnnReduceTensorOp_t
     static final int REDUCE_ADD = 0;
@@ -280,6 +279,9 @@ final class CudnnGraphApi {
         }
     }
 
+    /** The most workspace a graph plan may ask for (plans that want more are passed over). */
+    static final long WORKSPACE_LIMIT = 1L << 30;
+
     /** A plan built for an engine configuration: its descriptor, workspace and the engine's global index. */
     record Built(long plan, long workspaceBytes, long engineIndex) {}
 
@@ -334,12 +336,17 @@ final class CudnnGraphApi {
             destroy(plan);
             return null;
         }
-        long ws = getLong(plan, ATTR_EXECUTION_PLAN_WORKSPACE_SIZE);
-        if (ws > maxWorkspace) {
+        try {
+            long ws = getLong(plan, ATTR_EXECUTION_PLAN_WORKSPACE_SIZE);
+            if (ws > maxWorkspace) {
+                destroy(plan);
+                return null;
+            }
+            return new Built(plan, ws, getLong(engineOf(cfg, owned), ATTR_ENGINE_GLOBAL_INDEX));
+        } catch (RuntimeException e) {
             destroy(plan);
-            return null;
+            throw e;
         }
-        return new Built(plan, ws, getLong(engineOf(cfg, owned), ATTR_ENGINE_GLOBAL_INDEX));
     }
 
     /**

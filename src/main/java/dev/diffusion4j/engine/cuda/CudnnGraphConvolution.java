@@ -24,7 +24,6 @@ import java.util.stream.Collectors;
  * can run, go to the legacy API ({@link CudnnConvolution}).
  */
 public final class CudnnGraphConvolution implements Convolution2d {
-    private static final long WORKSPACE_LIMIT = 1L << 30;
     private static final int ALIGNMENT = 16;
     // how many candidates benchmark mode times (runtime-compiled engines aside)
     private static final int MAX_TIMED = Integer.getInteger("diffusion4j.cudnn.benchmarkLimit", 12);

@@ -17,11 +17,13 @@ public final class Mlp extends Module {
     }
 
     /**
-     * Without gradients the GELU goes into fc1's product (cuBLASLt's epilogue on CUDA); with them fc2 reads it as one
-     * op that keeps it, so that GELU's gradient can go into the product that forms fc2's input gradient.
+     * fc2 over fc1's GELU. Where the backend can take GELU's gradient inside the product that forms fc2's input gradient
+     * (CUDA with -Ddiffusion4j.cuda.geluGradientEpilogue=true), a step that records gradients reads the GELU as one op
+     * with fc2 that keeps it; otherwise the GELU goes into fc1 (its product's epilogue when no gradient is taken).
      */
     @Override public Tensor forward(Tensor x) {
-        if (!GradMode.isEnabled()) return fc2.forward(fc1.forward(x, UnaryOp.GELU_TANH));
-        return fc2.forwardOf(UnaryOp.GELU_TANH, fc1.forward(x), false);
+        if (GradMode.isEnabled() && x.backend().fusesActivationGradient(UnaryOp.GELU_TANH))
+            return fc2.forwardOf(UnaryOp.GELU_TANH, fc1.forward(x), false);
+        return fc2.forward(fc1.forward(x, UnaryOp.GELU_TANH));
     }
 }

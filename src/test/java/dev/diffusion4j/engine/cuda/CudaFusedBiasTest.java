@@ -61,10 +61,12 @@ class CudaFusedBiasTest {
     /**
      * A transformer MLP's second layer, linear(GELU_tanh(h), W2, b2) (F.linearOf) under bf16 autocast: with GELU's
      * input gradient in cuBLASLt's DGELU epilogue (off by default until this has passed on a GPU) against the composed
-     * product and derivative. dh, dW2 and db2 agree to bf16's tolerance; the fused path must have run.
+     * product and derivative, with the activation kept (as DiT's MLP runs it) and recomputed. dh, dW2 and db2 agree to
+     * bf16's tolerance; the fused path must have run.
      */
-    @org.junit.jupiter.api.Test
-    void geluGradientEpilogueMatchesTheComposedOps() {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void geluGradientEpilogueMatchesTheComposedOps(boolean recompute) {
         Assumptions.assumeTrue(CudaBackendFactory.available(), () -> "no CUDA device: " + CudaLibraries.unavailableReason());
         Device cuda = Device.cuda(0);
         Backends.get(cuda);
@@ -74,14 +76,14 @@ class CudaFusedBiasTest {
         boolean before = CudaLinalg.setGeluGradientEpilogue(true);
         try {
             long fusedBefore = CudaLinalg.fusedGeluGradients();
-            Tensor[] fused = mlpOut(h, w, b, gy);
+            Tensor[] fused = mlpOut(h, w, b, gy, recompute);
             assertTrue(CudaLinalg.fusedGeluGradients() > fusedBefore, "the backward did not take cuBLASLt's DGELU epilogue");
             CudaLinalg.setGeluGradientEpilogue(false);
-            Tensor[] composed = mlpOut(h, w, b, gy);
+            Tensor[] composed = mlpOut(h, w, b, gy, recompute);
             String[] names = {"y", "dh", "dW", "db"};
             for (int i = 0; i < fused.length; i++) {
                 double e = CudaParityTest.relErr(composed[i].toDoubleArray(), fused[i].toDoubleArray());
-                System.out.printf("linearOf(gelu_tanh) bf16, DGELU epilogue vs composed, %s: %.2e%n", names[i], e);
+                System.out.printf("linearOf(gelu_tanh, recompute %s) bf16, DGELU epilogue vs composed, %s: %.2e%n", recompute, names[i], e);
                 assertTrue(e <= CudaParityTest.BF16_TOL, names[i] + ": " + e);
             }
         } finally {
@@ -90,11 +92,11 @@ class CudaFusedBiasTest {
     }
 
     /** y, dh, dW, db of y = linear(gelu_tanh(h), W, b) under bf16 autocast. */
-    private static Tensor[] mlpOut(Tensor h0, Tensor w0, Tensor b0, Tensor gy) {
+    private static Tensor[] mlpOut(Tensor h0, Tensor w0, Tensor b0, Tensor gy, boolean recompute) {
         Tensor h = h0.detach().requiresGrad(true), w = w0.detach().requiresGrad(true), b = b0.detach().requiresGrad(true);
         Tensor y;
         try (var ac = Autocast.bf16()) {
-            y = F.linearOf(UnaryOp.GELU_TANH, h, w, b);
+            y = F.linearOf(UnaryOp.GELU_TANH, h, w, b, recompute);
         }
         y.mul(gy.to(y.dtype())).sum().backward();
         return new Tensor[] {y, h.grad(), w.grad(), b.grad()};
