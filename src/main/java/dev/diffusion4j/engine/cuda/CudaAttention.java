@@ -319,18 +319,17 @@ final class CudaAttention {
         Object[][] view = new Object[all.length][];
         for (int i = 0; i < all.length; i++) view[i] = fold.view(i, all[i]);
         // view: q, k, v, dO, out, dq, dk, dv
-        if (triesCudnn(s) && cudnn.backward(cudnnShape(s, fold, scale, view[0], view[1], view[2], view[4], view[3], view[5], view[6], view[7]),
-                view[0], view[1], view[2], view[4], view[3], l, view[5], view[6], view[7])) {
-            for (int i = 0; i < 3; i++) if (all[5 + i] != dst[i]) backend.copyInto(dst[i], all[5 + i]);
-            return;
-        }
-        try (DeviceBuffer di = backend.scratch(4L * rows)) {
-            if (!launchVectorDot(s, fold, view[3], view[4], di, rows, dp)) launchDot(s, fold, view[3], view[4], di, rows);
-            Object[] tail = {CudaBackend.ptr(l), di};
-            launchMma(MmaKernel.DQ, s.dtype, dp, fold.count(), s.lq, s.lq, view[0], view[1], view[2], view[3], tail, view[5],
-                    new Object[] {fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
-            launchMma(MmaKernel.DKDV, s.dtype, dp, fold.count(), s.lk, s.lq, view[0], view[1], view[2], view[3], tail, view[6], view[7],
-                    new Object[] {fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
+        boolean viaCudnnEngines = triesCudnn(s) && cudnn.backward(cudnnShape(s, fold, scale, view[0], view[1], view[2], view[4], view[3],
+                view[5], view[6], view[7]), view[0], view[1], view[2], view[4], view[3], l, view[5], view[6], view[7]);
+        if (!viaCudnnEngines) {
+            try (DeviceBuffer di = backend.scratch(4L * rows)) {
+                if (!launchVectorDot(s, fold, view[3], view[4], di, rows, dp)) launchDot(s, fold, view[3], view[4], di, rows);
+                Object[] tail = {CudaBackend.ptr(l), di};
+                launchMma(MmaKernel.DQ, s.dtype, dp, fold.count(), s.lq, s.lq, view[0], view[1], view[2], view[3], tail, view[5],
+                        new Object[] {fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
+                launchMma(MmaKernel.DKDV, s.dtype, dp, fold.count(), s.lk, s.lq, view[0], view[1], view[2], view[3], tail, view[6], view[7],
+                        new Object[] {fold.n2, s.lq, s.lk, s.d, s.dv, (float) scale});
+            }
         }
         for (int i = 0; i < 3; i++) if (all[5 + i] != dst[i]) backend.copyInto(dst[i], all[5 + i]);
     }

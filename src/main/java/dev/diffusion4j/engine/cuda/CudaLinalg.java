@@ -169,9 +169,10 @@ final class CudaLinalg {
     /**
      * (gy w) * GELU'(h) (tanh approximation) for bf16 gy [M, n], w [n, k] and h [M, k] with contiguous rows, in one
      * cuBLASLt product whose epilogue applies the derivative; null, having queued nothing, where that does not apply.
+     * The caller checks the switch ({@link CudaBackend#fusesActivationGradient}).
      */
     Tensor geluInputGradient(Tensor gy, Tensor w, Tensor h) {
-        if (!geluGradientEpilogue || gy.rank() != 2 || w.rank() != 2 || h.rank() != 2 || gy.dtype() != DType.BF16 || w.dtype() != DType.BF16
+        if (gy.rank() != 2 || w.rank() != 2 || h.rank() != 2 || gy.dtype() != DType.BF16 || w.dtype() != DType.BF16
                 || h.dtype() != DType.BF16 || gy.shape(0) != h.shape(0) || gy.shape(1) != w.shape(0) || w.shape(1) != h.shape(1)
                 || gy.shape(0) == 0 || gy.shape(1) == 0 || h.shape(1) % 8 != 0 || !rowsContiguous(gy) || !rowsContiguous(w) || !rowsContiguous(h)
                 || CudaBackend.ptr(h).deviceAddress() % 16 != 0) return null;   // the aux matrix: ld a multiple of 8, 16-byte aligned

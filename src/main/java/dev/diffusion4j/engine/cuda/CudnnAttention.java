@@ -26,7 +26,7 @@ import java.util.Map;
  * workspace) rather than summing it with atomics into an f32 accumulator, so that equal inputs give equal bits, as the
  * rest of the backend does (exact resume, graph replay checks).
  */
-final class CudnnAttention implements AutoCloseable {
+final class CudnnAttention {
     /** cuDNN's limit on the flash engines' head dims (and their multiple of 8). */
     static final int MAX_HEAD_DIM = 128;
     private static final boolean LOG = Boolean.getBoolean("diffusion4j.cudnn.log");
@@ -34,6 +34,7 @@ final class CudnnAttention implements AutoCloseable {
     // non-virtual tensors' unique ids (the variant pack's keys); virtual ones count up from VIRTUAL
     private static final long Q = 1, K = 2, V = 3, O = 4, STATS = 5, SCALE = 6, DO = 7, DQ = 8, DK = 9, DV = 10, DOT = 11, ONE = 12;
     private static final long VIRTUAL = 100;
+    private static final int ALIGNMENT = 16;   // bytes: what aligned() checks of every operand
 
     /** The geometry of a call: [n1, n2] batches, lengths, head dims and each operand's {batch1, batch2, row} strides. */
     record Shape(int n1, int n2, int lq, int lk, int d, int dv, List<Long> strides, float scale) {}
@@ -43,8 +44,7 @@ final class CudnnAttention implements AutoCloseable {
     private final CudaBackend backend;
     private final Map<Object, Plan> plans = new HashMap<>();
     private final Map<Object, String> refused = new HashMap<>();
-    private final Arena arena = Arena.ofShared();
-    private boolean closed;
+    private final Arena arena = Arena.ofShared();   // the plans' by-value scalars, kept as long as the backend
     private long forwards, backwards;
 
     CudnnAttention(CudaBackend backend) {
@@ -68,9 +68,9 @@ final class CudnnAttention implements AutoCloseable {
      */
     synchronized boolean forward(Shape s, Object[] q, Object[] k, Object[] v, Object[] out, Tensor lse) {
         if (!aligned(q, k, v, out)) return false;
-        Plan p = plan(List.of(false, s), g -> buildForward(g, s));
-        if (p == null) return false;
-        if (!run(List.of(false, s), p, address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress())) return false;
+        Object key = List.of(false, s);
+        Plan p = plan(key, g -> buildForward(g, s));
+        if (p == null || !run(key, p, address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress())) return false;
         forwards++;
         return true;
     }
@@ -79,10 +79,11 @@ final class CudnnAttention implements AutoCloseable {
     synchronized boolean backward(Shape s, Object[] q, Object[] k, Object[] v, Object[] out, Object[] g, Tensor lse,
                                   Object[] dq, Object[] dk, Object[] dv) {
         if (!aligned(q, k, v, out, g, dq, dk, dv)) return false;
-        Plan p = plan(List.of(true, s), graph -> buildBackward(graph, s));
+        Object key = List.of(true, s);
+        Plan p = plan(key, graph -> buildBackward(graph, s));
         if (p == null) return false;
         try (DeviceBuffer dot = backend.scratch(4L * s.n1() * s.n2() * s.lq())) {
-            if (!run(List.of(true, s), p, address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress(), address(g),
+            if (!run(key, p, address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress(), address(g),
                     address(dq), address(dk), address(dv), dot.address())) return false;
         }
         backwards++;
@@ -94,7 +95,7 @@ final class CudnnAttention implements AutoCloseable {
     /** cuDNN's engines want 16-byte aligned operands: addresses and batch and row strides of 8 bf16 elements. */
     private static boolean aligned(Object[]... views) {
         for (Object[] v : views)
-            if (address(v) % 16 != 0 || (long) v[1] % 8 != 0 || (long) v[2] % 8 != 0 || (long) v[3] % 8 != 0 || (long) v[4] != 1) return false;
+            if (address(v) % ALIGNMENT != 0 || (long) v[1] % 8 != 0 || (long) v[2] % 8 != 0 || (long) v[3] % 8 != 0 || (long) v[4] != 1) return false;
         return true;
     }
 
@@ -110,7 +111,6 @@ final class CudnnAttention implements AutoCloseable {
     }
 
     private Plan plan(Object key, java.util.function.Function<Graph, Plan> build) {
-        if (closed) throw new IllegalStateException("cuDNN attention used after close()");
         if (refused.containsKey(key)) return null;
         Plan p = plans.get(key);
         if (p != null) return p;
@@ -119,12 +119,11 @@ final class CudnnAttention implements AutoCloseable {
             p = build.apply(g);
         } catch (RuntimeException | LinkageError e) {   // a graph cuDNN will not take (or no cuDNN): the caller's kernels run
             g.owned.forEach(CudnnGraphApi::destroy);
-            p = null;
-            refused.put(key, String.valueOf(e.getMessage()));
+            refuse(key, String.valueOf(e.getMessage()));
+            return null;
         }
         if (p == null) {
-            refused.putIfAbsent(key, "no engine builds the graph");
-            if (LOG) System.err.println("cudnn attention " + key + ": " + refused.get(key) + " (attention_mma kernels run)");
+            refuse(key, "no engine builds the graph");
             return null;
         }
         if (LOG) System.err.println("cudnn attention " + key + ": " + p.engine() + ", workspace " + Bytes.format(p.workspaceBytes()));
@@ -144,10 +143,15 @@ final class CudnnAttention implements AutoCloseable {
             plans.remove(key);
             destroy(p.plan());
             for (long d : p.owned()) destroy(d);
-            refused.put(key, "execution failed: " + e.getMessage());
-            if (LOG) System.err.println("cudnn attention " + key + ": " + refused.get(key) + " (attention_mma kernels run)");
+            refuse(key, "execution failed: " + e.getMessage());
             return false;
         }
+    }
+
+    /** Remembers why a graph is not run through cuDNN, so that its shape goes to the kernels from now on. */
+    private void refuse(Object key, String why) {
+        refused.put(key, why);
+        if (LOG) System.err.println("cudnn attention " + key + ": " + why + " (attention_mma kernels run)");
     }
 
     private void execute(Plan p, long[] pointers) {
@@ -176,11 +180,13 @@ final class CudnnAttention implements AutoCloseable {
         final List<Long> owned = new ArrayList<>(), ops = new ArrayList<>();
         long nextVirtual = VIRTUAL;
 
-        long tensor(long uid, int type, long[] dims, long[] strides) { return keep(CudnnGraphApi.tensor(type, uid, dims, strides, false, false)); }
+        long tensor(long uid, int type, long[] dims, long[] strides) { return keep(CudnnGraphApi.tensor(type, uid, dims, strides, ALIGNMENT, false, false)); }
 
-        long virtual(int type, long[] dims, long[] strides) { return keep(CudnnGraphApi.tensor(type, nextVirtual++, dims, strides, true, false)); }
+        long virtual(int type, long[] dims, long[] strides) {
+            return keep(CudnnGraphApi.tensor(type, nextVirtual++, dims, strides, ALIGNMENT, true, false));
+        }
 
-        long scalar(long uid) { return keep(CudnnGraphApi.tensor(F32, uid, new long[] {1, 1, 1, 1}, new long[] {1, 1, 1, 1}, false, true)); }
+        long scalar(long uid) { return keep(CudnnGraphApi.tensor(F32, uid, new long[] {1, 1, 1, 1}, new long[] {1, 1, 1, 1}, ALIGNMENT, false, true)); }
 
         long keep(long desc) {
             owned.add(desc);
@@ -235,18 +241,10 @@ final class CudnnAttention implements AutoCloseable {
             setLongs(graph, ATTR_OPERATIONGRAPH_HANDLE, TYPE_HANDLE, handle);
             setLongs(graph, ATTR_OPERATIONGRAPH_OPS, TYPE_BACKEND_DESCRIPTOR, ops.stream().mapToLong(Long::longValue).toArray());
             finish(graph, what + " operation graph");
+            MemorySegment values = arena.allocateFrom(JAVA_FLOAT, scalars);
             for (long cfg : engineConfigs(graph, owned, engine -> true)) {
                 Built b = tryPlan(handle, cfg, owned, WORKSPACE_LIMIT);
-                if (b == null) continue;
-                MemorySegment values;
-                try {
-                    values = arena.allocate(JAVA_FLOAT, scalars.length);
-                } catch (RuntimeException e) {
-                    destroy(b.plan());
-                    throw e;
-                }
-                for (int i = 0; i < scalars.length; i++) values.setAtIndex(JAVA_FLOAT, i, scalars[i]);
-                return new Plan(b.plan(), b.workspaceBytes(), uids, owned.stream().mapToLong(Long::longValue).toArray(), values,
+                if (b != null) return new Plan(b.plan(), b.workspaceBytes(), uids, owned.stream().mapToLong(Long::longValue).toArray(), values,
                         "engine " + b.engineIndex());
             }
             owned.forEach(CudnnGraphApi::destroy);
@@ -270,16 +268,6 @@ final class CudnnAttention implements AutoCloseable {
         return new long[] {t[0], t[1], 1, t[2]};
     }
 
-    private static long[] dense(long... dims) {
-        long[] st = new long[dims.length];
-        long acc = 1;
-        for (int i = dims.length - 1; i >= 0; i--) {
-            st[i] = acc;
-            acc *= dims[i];
-        }
-        return st;
-    }
-
     /** Operand order in a forward Shape's strides: q, k, v, out. */
     private static Plan buildForward(Graph g, Shape s) {
         long[] sDims = {s.n1(), s.n2(), s.lq(), s.lk()}, rowDims = {s.n1(), s.n2(), s.lq(), 1};
@@ -287,24 +275,24 @@ final class CudnnAttention implements AutoCloseable {
         long kt = g.tensor(K, BF16, dims(s, s.d(), s.lk()), stridesT(s, 1));
         long v = g.tensor(V, BF16, dims(s, s.lk(), s.dv()), strides(s, 2));
         long o = g.tensor(O, BF16, dims(s, s.lq(), s.dv()), strides(s, 3));
-        long stats = g.tensor(STATS, F32, rowDims, dense(rowDims));
+        long stats = g.tensor(STATS, F32, rowDims, denseStrides(rowDims));
         long scale = g.scalar(SCALE);
-        long scores = g.virtual(F32, sDims, dense(sDims));
+        long scores = g.virtual(F32, sDims, denseStrides(sDims));
         g.matmul(q, kt, scores);
-        long scaled = g.virtual(F32, sDims, dense(sDims));
+        long scaled = g.virtual(F32, sDims, denseStrides(sDims));
         g.pointwise(POINTWISE_MUL, scores, scale, scaled);
-        long max = g.virtual(F32, rowDims, dense(rowDims));
+        long max = g.virtual(F32, rowDims, denseStrides(rowDims));
         g.reduce(REDUCE_MAX, scaled, max);
-        long shifted = g.virtual(F32, sDims, dense(sDims));
+        long shifted = g.virtual(F32, sDims, denseStrides(sDims));
         g.pointwise(POINTWISE_SUB, scaled, max, shifted);
-        long exp = g.virtual(F32, sDims, dense(sDims));
+        long exp = g.virtual(F32, sDims, denseStrides(sDims));
         g.pointwise(POINTWISE_EXP, shifted, 0, exp);
-        long sum = g.virtual(F32, rowDims, dense(rowDims));
+        long sum = g.virtual(F32, rowDims, denseStrides(rowDims));
         g.reduce(REDUCE_ADD, exp, sum);
-        long logSum = g.virtual(F32, rowDims, dense(rowDims));
+        long logSum = g.virtual(F32, rowDims, denseStrides(rowDims));
         g.pointwise(POINTWISE_LOG, sum, 0, logSum);
         g.pointwise(POINTWISE_ADD, max, logSum, stats);
-        long p = g.virtual(BF16, sDims, dense(sDims));   // the second matmul takes P in the operands' type
+        long p = g.virtual(BF16, sDims, denseStrides(sDims));   // the second matmul takes P in the operands' type
         g.pointwise(POINTWISE_DIV, exp, sum, p);
         g.matmul(p, v, o);
         return g.plan(new long[] {Q, K, V, O, STATS, SCALE}, new float[] {s.scale()}, "attention forward");
@@ -322,37 +310,37 @@ final class CudnnAttention implements AutoCloseable {
         long dq = g.tensor(DQ, BF16, dims(s, s.lq(), s.d()), strides(s, 5));
         long dk = g.tensor(DK, BF16, dims(s, s.lk(), s.d()), strides(s, 6));
         long dv = g.tensor(DV, BF16, dims(s, s.lk(), s.dv()), strides(s, 7));
-        long stats = g.tensor(STATS, F32, rowDims, dense(rowDims));
+        long stats = g.tensor(STATS, F32, rowDims, denseStrides(rowDims));
         long scale = g.scalar(SCALE), one = g.scalar(ONE);
         // rowsum(dO * O), kept in memory (the frontend's softmax_sum)
         long[] oDims = dims(s, s.lq(), s.dv());
-        long prod = g.virtual(F32, oDims, dense(oDims));
+        long prod = g.virtual(F32, oDims, denseStrides(oDims));
         g.pointwise(POINTWISE_MUL, dO, o, prod);
-        long rowDot = g.virtual(F32, rowDims, dense(rowDims));
+        long rowDot = g.virtual(F32, rowDims, denseStrides(rowDims));
         g.reduce(REDUCE_ADD, prod, rowDot);
-        long dot = g.tensor(DOT, F32, rowDims, dense(rowDims));
+        long dot = g.tensor(DOT, F32, rowDims, denseStrides(rowDims));
         g.pointwise(POINTWISE_MUL, rowDot, one, dot);
         // P = exp(scale * Q K^T - lse)
-        long scores = g.virtual(F32, sDims, dense(sDims));
+        long scores = g.virtual(F32, sDims, denseStrides(sDims));
         g.matmul(q, kt, scores);
-        long scaled = g.virtual(F32, sDims, dense(sDims));
+        long scaled = g.virtual(F32, sDims, denseStrides(sDims));
         g.pointwise(POINTWISE_MUL, scores, scale, scaled);
-        long shifted = g.virtual(F32, sDims, dense(sDims));
+        long shifted = g.virtual(F32, sDims, denseStrides(sDims));
         g.pointwise(POINTWISE_SUB, scaled, stats, shifted);
-        long p = g.virtual(F32, sDims, dense(sDims));
+        long p = g.virtual(F32, sDims, denseStrides(sDims));
         g.pointwise(POINTWISE_EXP, shifted, 0, p);
         // dV = P^T dO
         long pT = g.virtual(BF16, sT, sTStrides);
         g.reshape(p, pT);
         g.matmul(pT, dO, dv);
         // dS = scale * P * (dO V^T - rowsum(dO * O))
-        long dP = g.virtual(F32, sDims, dense(sDims));
+        long dP = g.virtual(F32, sDims, denseStrides(sDims));
         g.matmul(dO, vt, dP);
-        long centred = g.virtual(F32, sDims, dense(sDims));
+        long centred = g.virtual(F32, sDims, denseStrides(sDims));
         g.pointwise(POINTWISE_SUB, dP, dot, centred);
-        long dSraw = g.virtual(F32, sDims, dense(sDims));
+        long dSraw = g.virtual(F32, sDims, denseStrides(sDims));
         g.pointwise(POINTWISE_MUL, centred, p, dSraw);
-        long dS = g.virtual(F32, sDims, dense(sDims));
+        long dS = g.virtual(F32, sDims, denseStrides(sDims));
         g.pointwise(POINTWISE_MUL, dSraw, scale, dS);
         // dK = dS^T Q, dQ = dS K
         long dST = g.virtual(BF16, sT, sTStrides);
@@ -362,17 +350,5 @@ final class CudnnAttention implements AutoCloseable {
         g.reshape(kt, k);
         g.matmul(dS, k, dq);
         return g.plan(new long[] {Q, K, V, O, STATS, DO, DQ, DK, DV, DOT, SCALE, ONE}, new float[] {s.scale(), 1f}, "attention backward");
-    }
-
-    @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        for (Plan p : plans.values()) {
-            destroy(p.plan());
-            for (long d : p.owned()) destroy(d);
-        }
-        plans.clear();
-        arena.close();
     }
 }

@@ -261,14 +261,14 @@ final class CudnnGraphApi {
      * A finalized tensor descriptor of any dims and strides: {@code virtual} for an intermediate that lives only inside
      * the fused kernels, {@code byValue} for a scalar whose variant-pack pointer is host memory (read at execution).
      */
-    static long tensor(int dataType, long uid, long[] dims, long[] strides, boolean virtual, boolean byValue) {
+    static long tensor(int dataType, long uid, long[] dims, long[] strides, int alignment, boolean virtual, boolean byValue) {
         long d = create(TENSOR_DESCRIPTOR);
         try (Arena a = Arena.ofConfined()) {
             setInt(d, ATTR_TENSOR_DATA_TYPE, TYPE_DATA_TYPE, dataType);
             setLongs(d, ATTR_TENSOR_DIMENSIONS, TYPE_INT64, dims);
             setLongs(d, ATTR_TENSOR_STRIDES, TYPE_INT64, strides);
             setLongs(d, ATTR_TENSOR_UNIQUE_ID, TYPE_INT64, uid);
-            setLongs(d, ATTR_TENSOR_BYTE_ALIGNMENT, TYPE_INT64, 16);
+            setLongs(d, ATTR_TENSOR_BYTE_ALIGNMENT, TYPE_INT64, alignment);
             if (virtual) set(d, ATTR_TENSOR_IS_VIRTUAL, TYPE_BOOLEAN, 1, a.allocateFrom(JAVA_BYTE, (byte) 1));
             if (byValue) set(d, ATTR_TENSOR_IS_BY_VALUE, TYPE_BOOLEAN, 1, a.allocateFrom(JAVA_BYTE, (byte) 1));
             finish(d, "tensor " + uid + " " + java.util.Arrays.toString(dims) + " strides " + java.util.Arrays.toString(strides));
@@ -354,34 +354,24 @@ final class CudnnGraphApi {
      * {@code channelsLast} NHWC (KRSC) memory, the channels innermost.
      */
     static long tensor(int dataType, long uid, int alignment, boolean channelsLast, long... dims) {
-        long d = create(TENSOR_DESCRIPTOR);
-        try {
-            long[] strides = new long[dims.length];
-            long s = 1;
-            if (channelsLast) {
-                strides[1] = 1;
-                s = dims[1];
-                for (int i = dims.length - 1; i >= 2; i--) {
-                    strides[i] = s;
-                    s *= dims[i];
-                }
-                strides[0] = s;
-            } else {
-                for (int i = dims.length - 1; i >= 0; i--) {
-                    strides[i] = s;
-                    s *= dims[i];
-                }
-            }
-            setInt(d, ATTR_TENSOR_DATA_TYPE, TYPE_DATA_TYPE, dataType);
-            setLongs(d, ATTR_TENSOR_DIMENSIONS, TYPE_INT64, dims);
-            setLongs(d, ATTR_TENSOR_STRIDES, TYPE_INT64, strides);
-            setLongs(d, ATTR_TENSOR_UNIQUE_ID, TYPE_INT64, uid);
-            setLongs(d, ATTR_TENSOR_BYTE_ALIGNMENT, TYPE_INT64, alignment);
-            finish(d, "tensor " + java.util.Arrays.toString(dims));
-            return d;
-        } catch (RuntimeException e) {
-            destroy(d);
-            throw e;
+        long[] strides;
+        if (channelsLast) {   // dense over (n, h, w, c)
+            long[] t = denseStrides(dims[0], dims[2], dims[3], dims[1]);
+            strides = new long[] {t[0], t[3], t[1], t[2]};
+        } else {
+            strides = denseStrides(dims);
         }
+        return tensor(dataType, uid, dims, strides, alignment, false, false);
+    }
+
+    /** The strides of a row-major dense tensor of these dims. */
+    static long[] denseStrides(long... dims) {
+        long[] st = new long[dims.length];
+        long acc = 1;
+        for (int i = dims.length - 1; i >= 0; i--) {
+            st[i] = acc;
+            acc *= dims[i];
+        }
+        return st;
     }
 }
