@@ -9,7 +9,8 @@
 #                              with the peak GPU memory nvidia-smi saw during each command (ONLY=dit-s/2 runs one model)
 #   scripts/gpu-dit.sh train   class-conditional dit-fmnist on Fashion-MNIST (bf16), then eval (test NLL) and a sample grid
 #   scripts/gpu-dit.sh profile where a training step's GPU time goes (PRESET, PRECISION): our per-call CUDA-event report, then
-#                              bench/dit_profile.py's torch.profiler table for PyTorch eager's same step
+#                              bench/dit_profile.py's torch.profiler table for PyTorch's same step (TORCH_MODE, default
+#                              PRECISION; bf16-compile for torch.compile's)
 #   scripts/gpu-dit.sh text    the text DiT's CUDA parity (DiTTextCudaParityTest: f32 vs CPU, bf16 autocast vs f32), then
 #                              dit-tiny + text-tiny on the captioned shapes (STEPS, default 3000) and a prompted grid
 set -uo pipefail
@@ -89,9 +90,9 @@ case "${1:-parity}" in
     $J -Ddiffusion4j.cuda.profile=gpu -cp $B/diffusion4j.jar dev.diffusion4j.cli.Main bench train --preset $PRESET --batch ${BATCH:-256} \
       --precision ${PRECISION:-bf16} --steps ${PSTEPS:-10} --warmup 5 --sample-iters 2 --sample-batch 256 --device cuda 2>&1 | grep -v WARNING \
       | tee "$OUT/dit-profile.txt" | head -${LINES_SHOWN:-70}
-    # the same step in PyTorch eager, kernels by CUDA time (torch.profiler)
+    # the same step in PyTorch (eager, or torch.compile with TORCH_MODE=bf16-compile), kernels by CUDA time (torch.profiler)
     cfg=$(echo ${PRESET#dit-} | tr 'a-z' 'A-Z')
-    python3 $B/bench/dit_profile.py --cfg $cfg --batch ${BATCH:-256} --mode ${PRECISION:-bf16} 2>/dev/null | tee "$OUT/dit-profile-torch.txt" | head -${LINES_SHOWN:-70}
+    python3 $B/bench/dit_profile.py --cfg $cfg --batch ${BATCH:-256} --mode ${TORCH_MODE:-${PRECISION:-bf16}} --rows ${TORCH_ROWS:-30} 2>/dev/null | tee "$OUT/dit-profile-torch.txt" | head -${LINES_SHOWN:-70}
     ;;
   cpu-shapes)
     # dit-tiny on the built-in shapes on the CPU, one 2-core slice per configuration (CONFIGS: ';'-separated option sets)
