@@ -1,0 +1,91 @@
+package dev.diffusion4j.engine.cuda;
+
+import dev.diffusion4j.engine.Backends;
+import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.Device;
+import dev.diffusion4j.engine.Generator;
+import dev.diffusion4j.engine.ReduceOp;
+import dev.diffusion4j.engine.Tensor;
+
+/**
+ * Times the ways a DiT's Linear products can run on the GPU, per call, with CUDA events: the weight gradient
+ * gyᵀ x [n x k over `rows` tokens] through cublasGemmEx, through cuBLASLt with no epilogue and with the bias-gradient
+ * epilogue (BGRADB), each with the heuristic's first algorithm and with the fastest of its candidates; the bias
+ * gradient as a column sum of its own; the input gradient gy w and the forward x wᵀ + b likewise.
+ * Not a test: {@code java -cp diffusion4j.jar:test-classes dev.diffusion4j.engine.cuda.GemmVariantsBench [hidden...]}
+ * (default 384 768: DiT-S/2 and B/2 at batch 256, 65,536 tokens).
+ */
+public final class GemmVariantsBench {
+    private static final int ROWS = 65536, WARM = 3, TIMED = 20;
+
+    public static void main(String[] args) {
+        CudaBackend be = (CudaBackend) Backends.get(Device.cuda(0));
+        CudaContext ctx = be.context();
+        Cublas cublas = new Cublas(ctx);
+        DeviceBuffer ws = ctx.allocate(Cublas.WORKSPACE_BYTES);
+        CublasLt first = new CublasLt(ctx, ws.address(), Cublas.WORKSPACE_BYTES);
+        CublasLt.setAutotune(true);
+        CublasLt tuned = new CublasLt(ctx, ws.address(), Cublas.WORKSPACE_BYTES);
+        CublasLt.setAutotune(false);
+        System.out.println("cuBLAS " + cublas.version() + "; us per call, mean of " + TIMED + " after " + WARM + " warm-up calls");
+        int[] hiddens = args.length == 0 ? new int[] {384, 768} : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+        for (int h : hiddens) {
+            // qkv, attention out, fc1, fc2: out x in
+            int[][] linears = {{3 * h, h}, {h, h}, {4 * h, h}, {h, 4 * h}};
+            for (int[] l : linears) {
+                int n = l[0], k = l[1];
+                Tensor x = bf16(ROWS, k, 1), gy = bf16(ROWS, n, 2), w = bf16(n, k, 3), b = bf16(n, 1, 4).reshape(n);
+                Tensor gw = bf16(n, k, 5), gb = bf16(n, 1, 6).reshape(n), y = bf16(ROWS, n, 7), dx = bf16(ROWS, k, 8);
+                long px = addr(x), pgy = addr(gy), pw = addr(w), pb = addr(b), pgw = addr(gw), pgb = addr(gb), py = addr(y), pdx = addr(dx);
+                String shape = String.format("h%-4d %5dx%-5d", h, n, k);
+                Cublas.DataType t = Cublas.DataType.BF16;
+                row(ctx, shape + " wgrad gemmEx        ", () -> { cublas.gemm(true, false, n, k, ROWS, 1f, pgy, t, n, px, t, k, 0f, pgw, t, k); return true; });
+                row(ctx, shape + " wgrad lt none  #0   ", () -> first.gemm(true, false, n, k, ROWS, 1f, pgy, n, px, k, pgw, k, 0, t, false, CublasLt.Epilogue.NONE));
+                row(ctx, shape + " wgrad lt none  tuned", () -> tuned.gemm(true, false, n, k, ROWS, 1f, pgy, n, px, k, pgw, k, 0, t, false, CublasLt.Epilogue.NONE));
+                row(ctx, shape + " wgrad lt bgrad #0   ", () -> first.gemm(true, false, n, k, ROWS, 1f, pgy, n, px, k, pgw, k, pgb, t, false, CublasLt.Epilogue.BIAS_GRADIENT));
+                row(ctx, shape + " wgrad lt bgrad tuned", () -> tuned.gemm(true, false, n, k, ROWS, 1f, pgy, n, px, k, pgw, k, pgb, t, false, CublasLt.Epilogue.BIAS_GRADIENT));
+                row(ctx, shape + " bias grad col sum   ", () -> be.reduce(ReduceOp.SUM, gy, new int[] {0}, false) != null);
+                row(ctx, shape + " dgrad gemmEx        ", () -> { cublas.gemm(false, false, ROWS, k, n, 1f, pgy, t, n, pw, t, k, 0f, pdx, t, k); return true; });
+                row(ctx, shape + " dgrad lt none  #0   ", () -> first.gemm(false, false, ROWS, k, n, 1f, pgy, n, pw, k, pdx, k, 0, t, false, CublasLt.Epilogue.NONE));
+                row(ctx, shape + " dgrad lt none  tuned", () -> tuned.gemm(false, false, ROWS, k, n, 1f, pgy, n, pw, k, pdx, k, 0, t, false, CublasLt.Epilogue.NONE));
+                row(ctx, shape + " fwd   lt bias  #0   ", () -> first.gemm(false, true, ROWS, n, k, 1f, px, k, pw, k, py, n, pb, t, false, CublasLt.Epilogue.BIAS));
+                row(ctx, shape + " fwd   lt bias  tuned", () -> tuned.gemm(false, true, ROWS, n, k, 1f, px, k, pw, k, py, n, pb, t, false, CublasLt.Epilogue.BIAS));
+                if (n == 4 * h) {   // fc1: its GELU input gradient from fc2's output gradient, with and without fc1's bias gradient
+                    Tensor gy2 = bf16(ROWS, h, 9), w2 = bf16(h, n, 10), dh = bf16(ROWS, n, 11);
+                    long pgy2 = addr(gy2), pw2 = addr(w2), pdh = addr(dh);
+                    row(ctx, shape + " dgelu  #0           ", () -> first.gemm(false, false, ROWS, n, h, 1f, pgy2, h, pw2, n, pdh, n, 0, py, t, false, CublasLt.Epilogue.GELU_GRADIENT));
+                    row(ctx, shape + " dgelu  tuned        ", () -> tuned.gemm(false, false, ROWS, n, h, 1f, pgy2, h, pw2, n, pdh, n, 0, py, t, false, CublasLt.Epilogue.GELU_GRADIENT));
+                    row(ctx, shape + " dgelu+bgrad #0      ", () -> first.gemm(false, false, ROWS, n, h, 1f, pgy2, h, pw2, n, pdh, n, pb, py, t, false, CublasLt.Epilogue.GELU_GRADIENT_BIAS_GRADIENT));
+                    row(ctx, shape + " dgelu+bgrad tuned   ", () -> tuned.gemm(false, false, ROWS, n, h, 1f, pgy2, h, pw2, n, pdh, n, pb, py, t, false, CublasLt.Epilogue.GELU_GRADIENT_BIAS_GRADIENT));
+                }
+            }
+        }
+    }
+
+    private static Tensor bf16(int rows, int cols, long seed) {
+        return Tensor.randn(new Generator(seed), rows, cols).mul(0.1).to(Device.cuda(0)).to(DType.BF16);
+    }
+
+    private static long addr(Tensor t) { return CudaBackend.ptr(t).deviceAddress(); }
+
+    /** One call; false where cuBLASLt declined it (nothing queued). */
+    private interface Call { boolean run(); }
+
+    private static void row(CudaContext ctx, String name, Call call) {
+        try {
+            for (int i = 0; i < WARM; i++)
+                if (!call.run()) {
+                    System.out.printf("%s  declined%n", name);
+                    return;
+                }
+            try (CudaEvent start = ctx.newEvent(); CudaEvent end = ctx.newEvent()) {
+                start.record();
+                for (int i = 0; i < TIMED; i++) call.run();
+                end.record();
+                System.out.printf("%s %9.1f us%n", name, 1000.0 * end.millisSince(start) / TIMED);
+            }
+        } catch (RuntimeException e) {
+            System.out.printf("%s failed: %s%n", name, e.getMessage());
+        }
+    }
+}
