@@ -112,10 +112,12 @@ inline void emu_ldsm_x4(unsigned (&r)[4], const unsigned short* p) {
     warp_bar[w]->arrive_and_wait();
 }
 
-// Runs a kernel over a grid, `threads` emulated threads per block (a multiple of 32), blocks one after another.
-static void launch3(int gx, int gy, int gz, int threads, unsigned smem, const std::function<void()>& body) {
+// Runs a kernel over a grid, `threads` emulated threads per block (a multiple of 32), blocks one after another; with
+// bx > 0 the block is two-dimensional, bx threads along x (threadIdx.x = t % bx, threadIdx.y = t / bx).
+static void launch3(int gx, int gy, int gz, int threads, unsigned smem, const std::function<void()>& body, int bx_threads = 0) {
     emu_smem_size = smem;
-    blockDim = {(unsigned)threads, 1, 1};
+    const unsigned bxt = bx_threads > 0 ? (unsigned)bx_threads : (unsigned)threads;
+    blockDim = {bxt, (unsigned)threads / bxt, 1};
     gridDim = {(unsigned)gx, (unsigned)gy, (unsigned)gz};
     for (int bz = 0; bz < gz; bz++)
         for (int by = 0; by < gy; by++)
@@ -127,7 +129,7 @@ static void launch3(int gx, int gy, int gz, int threads, unsigned smem, const st
                 memset(smem_raw, 0xcd, sizeof smem_raw);   // garbage, as on a GPU
                 std::vector<std::thread> ts;
                 for (int t = 0; t < threads; t++)
-                    ts.emplace_back([&, t] { threadIdx = {(unsigned)t, 0, 0}; blockIdx = {(unsigned)bx, (unsigned)by, (unsigned)bz}; body(); });
+                    ts.emplace_back([&, t] { threadIdx = {t % bxt, t / bxt, 0}; blockIdx = {(unsigned)bx, (unsigned)by, (unsigned)bz}; body(); });
                 for (auto& th : ts) th.join();
             }
 }

@@ -10,6 +10,7 @@
 #                     gated_bwd_sum), their type combinations, vectorised or not
 #   random_harness.cpp random.cu's Philox draws: the known answer, offsets given directly or through a graph's slot
 #   index_harness.cpp index.cu's index_add_ordered (a class embedding's gradient in index order), bit for bit
+#   reduce_harness.cpp reduce.cu's column reductions over 16-byte vectors (col_reduce_vec, col_part_vec), sum and max
 # Needs g++ with C++20 and python3; about three minutes on two cores. From anywhere: bash scripts/cuda-emulator/run.sh
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +23,15 @@ mkdir -p "$W/norm" && python3 "$HERE/prep.py" "$K" "$W/norm/kern.inc" norm && cp
 mkdir -p "$W/binary" && python3 "$HERE/prep.py" "$K" "$W/binary/kern.inc" binary && cp "$HERE/emu_shim.h" "$HERE/harness_values.h" "$HERE/gated_harness.cpp" "$W/binary/"
 mkdir -p "$W/random" && python3 "$HERE/prep.py" "$K" "$W/random/kern.inc" random && cp "$HERE/emu_shim.h" "$HERE/random_harness.cpp" "$W/random/"
 mkdir -p "$W/index" && python3 "$HERE/prep.py" "$K" "$W/index/kern.inc" index && cp "$HERE/emu_shim.h" "$HERE/harness_values.h" "$HERE/index_harness.cpp" "$W/index/"
+for op in SUM MAX; do
+  mkdir -p "$W/reduce$op" && python3 "$HERE/prep.py" "$K" "$W/reduce$op/kern.inc" reduce
+  cp "$HERE/emu_shim.h" "$HERE/harness_values.h" "$HERE/reduce_harness.cpp" "$W/reduce$op/"
+done
 rc=0
+for op in SUM MAX; do
+  g++ -std=c++20 -O1 -pthread -DOP_$op "$W/reduce$op/reduce_harness.cpp" -o "$W/reduce$op/x"
+  "$W/reduce$op/x" || rc=1
+done
 g++ -std=c++20 -O1 -pthread "$W/index/index_harness.cpp" -o "$W/index/x"
 "$W/index/x" || rc=1
 g++ -std=c++20 -O1 -pthread "$W/random/random_harness.cpp" -o "$W/random/r"

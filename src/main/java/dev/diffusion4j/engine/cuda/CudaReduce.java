@@ -94,23 +94,28 @@ final class CudaReduce {
         if (c < COL_MIN_COLUMNS || j < 2 || a > 65535 || a * j * c > Integer.MAX_VALUE) return null;
         Tensor out = backend.alloc(outShape, x.dtype());
         if (a * c == 0) return out;
-        int tiles = (int) ((c + COL_TILE - 1) / COL_TILE) * (int) a;
-        int want = 4 * kernels.multiprocessors();
+        TensorPointer xp = CudaBackend.ptr(x), o = CudaBackend.base(out);
+        // 16-byte column vectors where the columns and row strides allow (col_reduce_vec): eight times the bytes a load
+        int vec = 16 / x.dtype().byteSize();
+        boolean vector = vectorColumns && c % vec == 0 && sj % vec == 0 && sa % vec == 0 && xp.deviceAddress() % 16 == 0;
+        int tileCols = vector ? COLV_TILE * vec : COL_TILE, rowLanes = vector ? COLV_ROWS : COL_ROWS;
+        int tiles = (int) ((c + tileCols - 1) / tileCols) * (int) a;
+        int want = (vector ? 8 : 4) * kernels.multiprocessors();
         int split = (int) Math.max(1, Math.min((want + tiles - 1) / tiles, (j + COL_MIN_ROWS - 1) / COL_MIN_ROWS));
         int chunk = (int) ((j + split - 1) / split);
         split = (int) ((j + chunk - 1) / chunk);
-        String sfx = CudaKernels.suffix(x.dtype()), def = "OP_" + op.name();
-        Dim3 grid = Dim3.of((int) ((c + COL_TILE - 1) / COL_TILE), (int) a, split), block = Dim3.of(COL_TILE, COL_ROWS);
-        TensorPointer xp = CudaBackend.ptr(x), o = CudaBackend.base(out);
+        String sfx = CudaKernels.suffix(x.dtype()), def = "OP_" + op.name(), v = vector ? "vec_" : "";
+        Dim3 grid = Dim3.of((int) ((c + tileCols - 1) / tileCols), (int) a, split), block = Dim3.of(vector ? COLV_TILE : COL_TILE, rowLanes);
         if (split == 1) {
-            kernels.get("reduce", "col_reduce_" + sfx, def).launch(grid, block, 0, xp, o, (int) a, (int) j, (int) c, sa, sj, chunk, (double) j);
+            kernels.get("reduce", "col_reduce_" + v + sfx, def).launch(grid, block, 0, xp, o, (int) a, (int) j, (int) c, sa, sj, chunk, (double) j);
         } else {
             int n = (int) (a * c);
             try (DeviceBuffer partial = backend.scratch(8L * split * n)) {
-                kernels.get("reduce", "col_part_" + sfx, def).launch(grid, block, 0, xp, partial, (int) a, (int) j, (int) c, sa, sj, chunk);
+                kernels.get("reduce", "col_part_" + v + sfx, def).launch(grid, block, 0, xp, partial, (int) a, (int) j, (int) c, sa, sj, chunk);
                 kernels.launch(kernels.get("reduce", "col_fin_" + sfx, def), n, partial, o, n, split, (double) j);
             }
         }
+        if (vector) VECTOR_COLUMN_LAUNCHES.incrementAndGet();
         return out;
     }
 
@@ -133,4 +138,21 @@ final class CudaReduce {
     }
 
     private static final int COL_TILE = 64, COL_ROWS = 4, COL_MIN_COLUMNS = 16, COL_MIN_ROWS = 64;
+    /** col_reduce_vec's block: COLV_TILE 16-byte vectors across, COLV_ROWS row lanes (as in reduce.cu). */
+    private static final int COLV_TILE = 32, COLV_ROWS = 8;
+
+    // 16-byte column vectors (col_reduce_vec); -Ddiffusion4j.cuda.vectorColumns=false keeps col_reduce
+    static final boolean VECTOR_COLUMNS_DEFAULT = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.vectorColumns", "true").strip());
+    private static volatile boolean vectorColumns = VECTOR_COLUMNS_DEFAULT;
+    private static final java.util.concurrent.atomic.AtomicLong VECTOR_COLUMN_LAUNCHES = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Whether later column reductions whose columns allow it read 16-byte vectors; the previous setting. */
+    static boolean setVectorColumns(boolean on) {
+        boolean before = vectorColumns;
+        vectorColumns = on;
+        return before;
+    }
+
+    /** How many column reductions so far read 16-byte vectors (tests check that the path ran). */
+    static long vectorColumnLaunches() { return VECTOR_COLUMN_LAUNCHES.get(); }
 }

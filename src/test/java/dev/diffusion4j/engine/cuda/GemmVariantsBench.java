@@ -11,7 +11,8 @@ import dev.diffusion4j.engine.Tensor;
  * Times the ways a DiT's Linear products can run on the GPU, per call, with CUDA events: the weight gradient
  * gyᵀ x [n x k over `rows` tokens] through cublasGemmEx, through cuBLASLt with no epilogue and with the bias-gradient
  * epilogue (BGRADB), each with the heuristic's first algorithm and with the fastest of its candidates; the bias
- * gradient as a column sum of its own; the input gradient gy w and the forward x wᵀ + b likewise.
+ * gradient as a column sum of its own (16-byte vectors, col_reduce_vec, and scalar loads, col_reduce); the input
+ * gradient gy w and the forward x wᵀ + b likewise.
  * Not a test: {@code java -cp diffusion4j.jar:test-classes dev.diffusion4j.engine.cuda.GemmVariantsBench [hidden...]}
  * (default 384 768: DiT-S/2 and B/2 at batch 256, 65,536 tokens).
  */
@@ -45,6 +46,9 @@ public final class GemmVariantsBench {
                 row(ctx, shape + " wgrad lt bgrad #0   ", () -> first.gemm(true, false, n, k, ROWS, 1f, pgy, n, px, k, pgw, k, pgb, t, false, CublasLt.Epilogue.BIAS_GRADIENT));
                 row(ctx, shape + " wgrad lt bgrad tuned", () -> tuned.gemm(true, false, n, k, ROWS, 1f, pgy, n, px, k, pgw, k, pgb, t, false, CublasLt.Epilogue.BIAS_GRADIENT));
                 row(ctx, shape + " bias grad col sum   ", () -> be.reduce(ReduceOp.SUM, gy, new int[] {0}, false) != null);
+                boolean vec = CudaReduce.setVectorColumns(false);
+                row(ctx, shape + " bias grad col scalar", () -> be.reduce(ReduceOp.SUM, gy, new int[] {0}, false) != null);
+                CudaReduce.setVectorColumns(vec);
                 row(ctx, shape + " dgrad gemmEx        ", () -> { cublas.gemm(false, false, ROWS, k, n, 1f, pgy, t, n, pw, t, k, 0f, pdx, t, k); return true; });
                 row(ctx, shape + " dgrad lt none  #0   ", () -> first.gemm(false, false, ROWS, k, n, 1f, pgy, n, pw, k, pdx, k, 0, t, false, CublasLt.Epilogue.NONE));
                 row(ctx, shape + " dgrad lt none  tuned", () -> tuned.gemm(false, false, ROWS, k, n, 1f, pgy, n, pw, k, pdx, k, 0, t, false, CublasLt.Epilogue.NONE));

@@ -140,6 +140,12 @@ final class ParityCases {
         cs.add(c("reduce.sum.columns.channel_slice", "reduce", x -> x[0].slice(3, 24, 64).sum(new int[] {0, 1, 2}, false), rn(3117, 3, 20, 30, 80)));
         cs.add(c("reduce.mean.columns.sliced_rows", "reduce", x -> x[0].slice(2, 8, 40).mean(1, false), rn(3118, 5, 300, 48)));
         cs.add(c("reduce.sum.columns.flipped", "reduce", x -> x[0].flip(1).sum(new int[] {0, 1}, false), rn(3119, 4, 8, 32)));
+        // 16-byte column vectors (col_reduce_vec): a bias gradient's shape in chunks, A > 1 with a part-filled last tile,
+        // max, and strided rows (a slice whose columns and strides stay multiples of the vector)
+        cs.add(c("reduce.sum.columns.vec.split", "reduce", x -> x[0].sum(0, false), rn(3120, 2000, 384)));
+        cs.add(c("reduce.mean.columns.vec.tile", "reduce", x -> x[0].mean(1, false), rn(3121, 4, 300, 136)));
+        cs.add(c("reduce.max.columns.vec", "reduce binary", x -> x[0].max(1, false), rn(3122, 6, 50, 64)));
+        cs.add(c("reduce.sum.columns.vec.sliced_rows", "reduce", x -> x[0].slice(1, 8, 264).sum(0, false), rn(3123, 700, 272)));
         // a conv's bias gradient: two reduced runs (N, H*W), split across blocks at a chunk that is no multiple of H*W,
         // in one block per row with H*W above and below the block size
         cs.add(c("reduce.sum.dims023.split", "reduce", x -> x[0].sum(new int[] {0, 2, 3}, false), rn(3111, 8, 5, 23, 29)));

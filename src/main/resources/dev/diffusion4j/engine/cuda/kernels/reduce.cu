@@ -159,11 +159,65 @@ __device__ __forceinline__ void col_reduce(const TI* x, TO* out, int A, int J, i
     }
 }
 
+// col_reduce for columns that come as 16-byte vectors (C, sj and sa multiples of V = 16 / sizeof(T), x 16-byte
+// aligned): each thread reads V columns in one load and keeps four rows in flight, so a warp moves 512 bytes a load
+// where col_reduce moves 64 (bf16) and waits on far fewer of them: a bias gradient's [65536, 1536] bf16 column sums
+// took 255 us on an H100 through col_reduce, near a third of what the memory gives. Block: COLV_TILE vectors x
+// COLV_ROWS row lanes; the same grid and partials as col_reduce.
+#define COLV_TILE 32
+#define COLV_ROWS 8
+template <class TI, class TO>
+__device__ __forceinline__ void col_reduce_vec(const TI* x, TO* out, int A, int J, int C, long sa, long sj, int chunk, double divisor) {
+    constexpr int V = 16 / sizeof(TI);
+    __shared__ double part[COLV_ROWS][COLV_TILE * V];
+    const int c0 = (blockIdx.x * COLV_TILE + threadIdx.x) * V, a = blockIdx.y;
+    const int lo = blockIdx.z * chunk, hi = min(J, lo + chunk);
+    double acc[V];
+#pragma unroll
+    for (int v = 0; v < V; v++) acc[v] = red_identity();
+    if (c0 < C) {
+        const TI* p = x + a * sa + c0;
+        int j = lo + threadIdx.y;
+        for (; j + 3 * COLV_ROWS < hi; j += 4 * COLV_ROWS) {   // four loads in flight per thread
+            Vec16<TI> r[4];
+#pragma unroll
+            for (int u = 0; u < 4; u++) r[u] = *reinterpret_cast<const Vec16<TI>*>(p + (long)(j + u * COLV_ROWS) * sj);
+#pragma unroll
+            for (int u = 0; u < 4; u++)
+#pragma unroll
+                for (int v = 0; v < V; v++) acc[v] = red_combine(acc[v], TypeOps<TI>::to_d(r[u].v[v]));
+        }
+        for (; j < hi; j += COLV_ROWS) {
+            Vec16<TI> r = *reinterpret_cast<const Vec16<TI>*>(p + (long)j * sj);
+#pragma unroll
+            for (int v = 0; v < V; v++) acc[v] = red_combine(acc[v], TypeOps<TI>::to_d(r.v[v]));
+        }
+    }
+#pragma unroll
+    for (int v = 0; v < V; v++) part[threadIdx.y][threadIdx.x * V + v] = acc[v];
+    __syncthreads();
+    for (int t = threadIdx.y * COLV_TILE + threadIdx.x; t < COLV_TILE * V; t += COLV_TILE * COLV_ROWS) {
+        const int c = blockIdx.x * COLV_TILE * V + t;
+        if (c >= C) continue;
+        double s = part[0][t];
+#pragma unroll
+        for (int r = 1; r < COLV_ROWS; r++) s = red_combine(s, part[r][t]);
+#if defined(OP_MEAN)
+        if (gridDim.z == 1) s = s / divisor;
+#endif
+        out[((long) blockIdx.z * A + a) * C + c] = TypeOps<TO>::from_d(s);
+    }
+}
+
 #define COL_KERNELS(T, S) \
     extern "C" __global__ void col_reduce_##S(const T* x, T* out, int A, int J, int C, long sa, long sj, int chunk, double divisor) { \
         col_reduce<T, T>(x, out, A, J, C, sa, sj, chunk, divisor); } \
     extern "C" __global__ void col_part_##S(const T* x, double* out, int A, int J, int C, long sa, long sj, int chunk) { \
         col_reduce<T, double>(x, out, A, J, C, sa, sj, chunk, 1.0); } \
+    extern "C" __global__ void col_reduce_vec_##S(const T* x, T* out, int A, int J, int C, long sa, long sj, int chunk, double divisor) { \
+        col_reduce_vec<T, T>(x, out, A, J, C, sa, sj, chunk, divisor); } \
+    extern "C" __global__ void col_part_vec_##S(const T* x, double* out, int A, int J, int C, long sa, long sj, int chunk) { \
+        col_reduce_vec<T, double>(x, out, A, J, C, sa, sj, chunk, 1.0); } \
     extern "C" __global__ void col_fin_##S(const double* part, T* out, int n, int split, double divisor) { \
         GRID_STRIDE(i, n) { \
             double acc = red_identity(); \
