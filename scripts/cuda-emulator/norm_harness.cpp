@@ -1,7 +1,7 @@
 // Runs norm.cu's adaLN-modulated layer norm (ln_mod_fwd, ln_mod_bwd, ln_mod_partials and param_grad, launched as
 // CudaNorm launches them, and the one-pass backward ln_mod_bwd_vec) on the CPU under emu_shim.h and compares y, dx, dshift and dscale with a double reference,
 // for f32 and bf16 outputs and for warp rows (C 384) and block rows (C 1100), and the register-resident forward
-// (ln_mod_fwd_vec) for C 384, 1024 and 72, and the gated residual fused with it (gated_ln_mod_fwd_vec) against its two
+// (ln_mod_fwd_vec) for C 384, 1024 and 72 (the one-pass backward also with an addend folded into dx), and the gated residual fused with it (gated_ln_mod_fwd_vec) against its two
 // steps; shift, scale and gate are chunks of one [B, 6C] tensor. Exits 1 when an error is over its bound.
 #include "emu_shim.h"
 #include "kern.inc"
@@ -10,6 +10,7 @@
 #include <memory>
 #include <random>
 static int failures = 0;
+static const float* ref_add = nullptr;   // the addend the reference dx includes (the backward's add), or none
 
 // The backward as CudaNorm runs it: ln_mod_bwd for dx, ln_mod_partials for the per-chunk column sums, param_grad.
 template <class O, class BWD, class PART, class PG>
@@ -26,14 +27,15 @@ static auto two_pass(BWD bwd, PART part, PG pg) {
     };
 }
 
-// The one-pass backward (ln_mod_bwd_vec<V>, a block of eight warps per chunk of a sample's rows), then param_grad.
+// The one-pass backward (ln_mod_bwd_vec<V>, a block of eight warps per chunk of a sample's rows), then param_grad; with
+// add, dx includes it (x's gradient from its other uses).
 template <class O, class VEC, class PG>
-static auto one_pass(VEC vec, PG pg) {
+static auto one_pass(VEC vec, PG pg, const float* add = nullptr) {
     return [=](const O* gy, const float* x, const float* mean, const float* rstd, const O* scale, float* dx, O* dshift, O* dscale,
                int B, int L, int C, long long rs, bool) {
         int per = 9, chunks = (L + per - 1) / per;   // ragged: the last chunk of a sample shorter, some warps with fewer rows
         std::vector<double> pw((size_t)chunks * B * C), pb((size_t)chunks * B * C);
-        launch3(chunks, B, 1, 256, 0, [&] { vec(gy, x, mean, rstd, scale, dx, pw.data(), pb.data(), C, L, B, rs, per); });
+        launch3(chunks, B, 1, 256, 0, [&] { vec(gy, x, mean, rstd, scale, dx, add, pw.data(), pb.data(), C, L, B, rs, per); });
         int cols = B * C;
         launch3((cols + 31) / 32, 1, 1, 256, 0, [&] { pg(pw.data(), pb.data(), dscale, dshift, chunks, cols); });
     };
@@ -77,7 +79,7 @@ static void run(const char* name, int B, int L, int C, FWD fwd, BACKWARD backwar
             }
             m1 /= C; m2 /= C;
             for (int c = 0; c < C; c++) {
-                double d = rsd * (wg[c] - m1 - xh[c] * m2);
+                double d = rsd * (wg[c] - m1 - xh[c] * m2) + (ref_add ? ref_add[(size_t)r * C + c] : 0.0);
                 ex = std::max(ex, std::fabs(d - dx[(size_t)r * C + c])); mx = std::max(mx, std::fabs(d));
             }
         }
@@ -141,6 +143,16 @@ int main() {
     // 1024 = 8 slots, 640 in the 6-slot kernel with its last slot unused
     run<float>("f32>f32 1p", 3, 70, 384, vec32, one_pass<float>(ln_mod_bwd_vec3_f32_f32, param_grad_f32), 1e-5);
     run<bf16>("f32>bf16 1p", 3, 70, 384, vec16, one_pass<bf16>(ln_mod_bwd_vec3_f32_bf16, param_grad_bf16), 1e-2);
+    {   // with x's gradient from its other uses added as dx is written
+        std::mt19937 rng(13);
+        std::normal_distribution<double> nd;
+        std::vector<float> add(3 * 70 * 384);
+        for (auto& v : add) v = (float)nd(rng);
+        ref_add = add.data();
+        run<float>("f32 1p+add", 3, 70, 384, vec32, one_pass<float>(ln_mod_bwd_vec3_f32_f32, param_grad_f32, add.data()), 1e-5);
+        run<bf16>("bf16 1p+add", 3, 70, 384, vec16, one_pass<bf16>(ln_mod_bwd_vec3_f32_bf16, param_grad_bf16, add.data()), 1e-2);
+        ref_add = nullptr;
+    }
     run<float>("f32>f32 1p", 3, 70, 72, vec32, one_pass<float>(ln_mod_bwd_vec1_f32_f32, param_grad_f32), 1e-5);
     run<bf16>("f32>bf16 1p", 2, 40, 1024, vec16, one_pass<bf16>(ln_mod_bwd_vec8_f32_bf16, param_grad_bf16), 1e-2);
     run<bf16>("f32>bf16 1p", 2, 40, 640, vec16, one_pass<bf16>(ln_mod_bwd_vec6_f32_bf16, param_grad_bf16), 1e-2);

@@ -1,5 +1,5 @@
 // Runs reduce.cu's column reduction over 16-byte vectors (col_reduce_vec, col_part_vec; the partials then summed over
-// the chunks in chunk order, as col_fin does) on the CPU under emu_shim.h, launched as CudaReduce launches them, against
+// the chunks in order, and by col_fin itself) on the CPU under emu_shim.h, launched as CudaReduce launches them, against
 // a double reference: x [A, J, C] with rows sj apart (dense or strided), f32 and bf16, one chunk and several, columns
 // that fill the last tile of 32 vectors or leave part of it idle. Compiled once per op (-DOP_SUM, -DOP_MAX). Exits 1
 // on a difference beyond double rounding (an ulp of T where the kernel writes T; exact for max).
@@ -24,8 +24,8 @@ static double ref_combine(double a, double b) { return b > a ? b : a; }
 static double ref_identity() { return -INFINITY; }
 #endif
 
-template <class T, class KR, class KP>
-static void run(const char* name, int A, int J, int C, int sj, int split, KR reduce, KP part) {
+template <class T, class KR, class KP, class KF>
+static void run(const char* name, int A, int J, int C, int sj, int split, KR reduce, KP part, KF fin) {
     const int V = 16 / sizeof(T);
     std::mt19937 rng(7 + C + J);
     std::normal_distribution<double> nd;
@@ -53,6 +53,16 @@ static void run(const char* name, int A, int J, int C, int sj, int split, KR red
             for (int k = 0; k < chunks; k++) s = ref_combine(s, p[(size_t)k * A * C + i]);
             got[i] = s;
         }
+        // col_fin as CudaReduce launches it: blocks of 32 outputs x 16 lanes over the chunks, writing T
+        const int n = A * C;
+        std::vector<T> out(n);
+        launch3((n + 31) / 32, 1, 1, 32 * 16, 0, [&] { fin(p.data(), out.data(), n, chunks, (double)J); }, 32);
+        double worst = 0;
+        for (int i = 0; i < n; i++) worst = std::max(worst, std::fabs(val(out[i]) - val(mk<T>(got[i]))) / std::max(1.0, std::fabs(got[i])));
+        const bool ok = worst <= (sizeof(T) == 2 ? 0x1p-7 : 0x1p-23);
+        printf("col_fin        %s %-4s n %5d chunks %2d: max rel. error against the partials' sum %.1e %s\n", OPNAME, name, n, chunks, worst,
+               ok ? "ok" : "TOO LARGE");
+        if (!ok) failures++;
     }
     double worst = 0;
     for (size_t i = 0; i < got.size(); i++) {
@@ -68,10 +78,11 @@ static void run(const char* name, int A, int J, int C, int sj, int split, KR red
 }
 
 int main() {
-    run<float>("f32", 1, 300, 384, 384, 4, col_reduce_vec_f32, col_part_vec_f32);
-    run<float>("f32", 3, 77, 136, 136, 1, col_reduce_vec_f32, col_part_vec_f32);
-    run<bf16>("bf16", 1, 517, 384, 384, 5, col_reduce_vec_bf16, col_part_vec_bf16);
-    run<bf16>("bf16", 2, 90, 264, 272, 1, col_reduce_vec_bf16, col_part_vec_bf16);   // strided rows, a part-filled tile
-    run<bf16>("bf16", 1, 64, 512, 512, 2, col_reduce_vec_bf16, col_part_vec_bf16);
+    run<float>("f32", 1, 300, 384, 384, 4, col_reduce_vec_f32, col_part_vec_f32, col_fin_f32);
+    run<float>("f32", 3, 77, 136, 136, 1, col_reduce_vec_f32, col_part_vec_f32, col_fin_f32);
+    run<bf16>("bf16", 1, 517, 384, 384, 5, col_reduce_vec_bf16, col_part_vec_bf16, col_fin_bf16);
+    run<bf16>("bf16", 2, 90, 264, 272, 1, col_reduce_vec_bf16, col_part_vec_bf16, col_fin_bf16);   // strided rows, a part-filled tile
+    run<bf16>("bf16", 1, 64, 512, 512, 2, col_reduce_vec_bf16, col_part_vec_bf16, col_fin_bf16);
+    run<float>("f32", 2, 2000, 40, 40, 37, col_reduce_vec_f32, col_part_vec_f32, col_fin_f32);   // more chunks than col_fin's lanes
     return failures == 0 ? 0 : 1;
 }

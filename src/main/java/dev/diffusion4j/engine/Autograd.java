@@ -15,6 +15,11 @@ public final class Autograd {
 
     /** Attaches a backward node to {@code out} when grad mode is on and some input requires grad; returns out. */
     public static Tensor record(Tensor out, String name, Node.Backward backward, Tensor... inputs) {
+        return recordAccumulating(out, name, (g, pending) -> backward.apply(g), inputs);
+    }
+
+    /** {@link #record} with a backward that may take over inputs' pending gradients ({@link Node.AccumulatingBackward}). */
+    public static Tensor recordAccumulating(Tensor out, String name, Node.AccumulatingBackward backward, Tensor... inputs) {
         if (!GradMode.isEnabled()) return out;
         boolean any = false;
         for (Tensor t : inputs) if (t != null && t.requiresGrad()) { any = true; break; }
@@ -44,7 +49,7 @@ public final class Autograd {
                 Tensor gt = grads.remove(node);
                 if (gt == null || node.released()) continue;
                 if (node.retained != null) node.retained.grad = node.retained.grad == null ? gt : node.retained.grad.add(gt);
-                Tensor[] gin = node.backward.apply(gt);
+                Tensor[] gin = node.backward.apply(gt, k -> node.inputNodes[k] == null ? null : grads.remove(node.inputNodes[k]));
                 for (int k = 0; k < node.inputCount() && k < gin.length; k++) {
                     Node made = node.inputNodes[k];
                     Tensor leaf = node.leaves[k];
@@ -97,7 +102,8 @@ public final class Autograd {
                 Node node = order.get(i);
                 Tensor gt = grads.remove(node);
                 if (gt != null && onPath.containsKey(node) && !node.released()) {
-                    Tensor[] gin = node.backward.apply(gt);
+                    Tensor[] gin = node.backward.apply(gt, k -> node.inputNodes[k] != null && onPath.containsKey(node.inputNodes[k])
+                            ? grads.remove(node.inputNodes[k]) : null);
                     for (int k = 0; k < node.inputCount() && k < gin.length; k++) {
                         if (gin[k] == null) continue;
                         if (node.leaves[k] == input) {

@@ -154,13 +154,17 @@ public interface Backend {
         }
     }
 
-    /** Gradients of {@link #layerNormModulate}: {dx in x's type, dshift and dscale in scale's}. */
-    default Tensor[] layerNormModulateBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor scale) {
+    /**
+     * Gradients of {@link #layerNormModulate}: {dx in x's type, dshift and dscale in scale's}, where dx includes
+     * {@code addend} (x's gradient from its other uses, of x's type and shape) when that is not null: a backend may add
+     * it in the pass that writes dx.
+     */
+    default Tensor[] layerNormModulateBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor scale, Tensor addend) {
         try (var off = GradMode.off()) {
             Tensor g = gy.to(x.dtype());
             Tensor dx = layerNormBackward(g.mul(scale.to(x.dtype()).add(1).unsqueeze(1)), x, mean, rstd, null, null, 1)[0];
             Tensor normed = x.sub(mean.to(x.dtype()).unsqueeze(-1)).mul(rstd.to(x.dtype()).unsqueeze(-1));
-            return new Tensor[] {dx, g.sum(1, false).to(scale.dtype()), g.mul(normed).sum(1, false).to(scale.dtype())};
+            return new Tensor[] {addend == null ? dx : addend.add(dx), g.sum(1, false).to(scale.dtype()), g.mul(normed).sum(1, false).to(scale.dtype())};
         }
     }
 

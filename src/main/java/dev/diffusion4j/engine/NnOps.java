@@ -139,10 +139,15 @@ final class NnOps {
         return new Tensor[] {shift, scale};
     }
 
-    /** The modulated norm r = {y, mean, rstd} of x, recorded for autograd. */
+    /**
+     * The modulated norm r = {y, mean, rstd} of x, recorded for autograd. Its backward takes over x's gradient from x's
+     * other uses (in DiT the residual stream's, which reaches the stream before the norm's does), so dx is written with
+     * it in one pass instead of written and then added.
+     */
     private static Tensor recordModulatedNorm(Backend be, Tensor x, Tensor shift, Tensor scale, Tensor[] r) {
         Tensor mean = r[1], rstd = r[2];
-        return Autograd.record(r[0], "layer_norm_modulate", gy -> be.layerNormModulateBackward(gy, x, mean, rstd, scale), x, shift, scale);
+        return Autograd.recordAccumulating(r[0], "layer_norm_modulate",
+                (gy, pending) -> be.layerNormModulateBackward(gy, x, mean, rstd, scale, pending.take(0)), x, shift, scale);
     }
 
     static Tensor gatedResidual(Tensor x, Tensor gate, Tensor branch) {

@@ -11,6 +11,24 @@ public final class Node {
     @FunctionalInterface
     public interface Backward { Tensor[] apply(Tensor gradOut); }
 
+    /**
+     * A backward that may fold an input's gradient accumulated so far (from the ops that ran their backward before it)
+     * into its own result for that input: one pass where the backward would write a gradient and an add would then read
+     * it back (a residual stream's gradient beside a layer norm's, say).
+     */
+    @FunctionalInterface
+    public interface AccumulatingBackward { Tensor[] apply(Tensor gradOut, Pending pending); }
+
+    /** What an {@link AccumulatingBackward} may take over. */
+    @FunctionalInterface
+    public interface Pending {
+        /**
+         * The gradient accumulated so far for input k (of its dtype and shape), or null when there is none; once taken it
+         * is no longer added to the result for input k, which must include it.
+         */
+        Tensor take(int k);
+    }
+
     final String name;
     /** Per input: the node that made it (non-leaf), else null. */
     Node[] inputNodes;
@@ -19,11 +37,11 @@ public final class Node {
     /** Per input: its shape and dtype (each gradient is checked against them, and cast to the dtype). */
     int[][] shapes;
     DType[] dtypes;
-    Backward backward;
+    AccumulatingBackward backward;
     /** The output, only where {@link Tensor#retainGrad()} asked for its gradient. */
     Tensor retained;
 
-    Node(String name, Tensor[] inputs, Backward backward) {
+    Node(String name, Tensor[] inputs, AccumulatingBackward backward) {
         this.name = name;
         this.backward = backward;
         int n = inputs.length;

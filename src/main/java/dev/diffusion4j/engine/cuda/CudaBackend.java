@@ -302,9 +302,9 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
                 ? norm.gatedLayerNormModulate(onThisDevice(x, "gatedResidual"), gate, branch, shift, scale, eps, outType) : null;
         return r != null ? r : Backend.super.gatedResidualLayerNormModulate(x, gate, branch, shift, scale, eps, outType);
     }
-    @Override public Tensor[] layerNormModulateBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor scale) {
-        if (!CudaNorm.modulates(x.dtype(), scale.dtype())) return Backend.super.layerNormModulateBackward(gy, x, mean, rstd, scale);
-        return norm.layerNormModulateBackward(gy, x, mean, rstd, scale);
+    @Override public Tensor[] layerNormModulateBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor scale, Tensor addend) {
+        if (!CudaNorm.modulates(x.dtype(), scale.dtype())) return Backend.super.layerNormModulateBackward(gy, x, mean, rstd, scale, addend);
+        return norm.layerNormModulateBackward(gy, x, mean, rstd, scale, addend);
     }
     @Override public Tensor softmax(Tensor x, int dim, boolean log) { return softmax.forward(x, dim, log); }
     @Override public Tensor softmaxBackward(Tensor y, Tensor gy, int dim, boolean log) { return softmax.backward(y, gy, dim, log); }

@@ -1,5 +1,6 @@
 package dev.diffusion4j.engine.cuda;
 
+import dev.diffusion4j.engine.BinaryOp;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Tensor;
 import java.util.Arrays;
@@ -333,8 +334,12 @@ final class CudaNorm {
         return new Tensor[] {sum, y, mean, rstd};
     }
 
-    /** {dx, dshift, dscale} of {@link #layerNormModulate}: dx in one pass, dshift and dscale from double partials per sample. */
-    Tensor[] layerNormModulateBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor scale) {
+    /**
+     * {dx (plus addend, x's gradient from its other uses, where not null), dshift, dscale} of {@link #layerNormModulate}:
+     * dx in one pass, dshift and dscale from double partials per sample. The one-pass kernel adds a dense addend of x's
+     * type as it writes dx; elsewhere it is added after.
+     */
+    Tensor[] layerNormModulateBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor scale, Tensor addend) {
         Tensor xc = input(x, "layerNormModulate backward"), sc = rows(scale, "layerNormModulate scale");
         DType out = sc.dtype();
         Tensor g = input(gy.dtype() == out ? gy : backend.cast(gy, out), "layerNormModulate backward");
@@ -343,8 +348,13 @@ final class CudaNorm {
         Tensor mu = stats(mean, xc.dtype()), rs = stats(rstd, xc.dtype());
         Tensor dx = backend.alloc(shape, xc.dtype());
         String sfx = modSuffix(xc.dtype(), out);
-        if (vectorBackward && xc.dtype() != DType.F64 && rows > 0 && d > 0 && b <= MAX_GRID_Y && vectorRowsFit(d, g, xc, sc, dx))
-            return backwardInOnePass(g, xc, mu, rs, sc, dx, sfx);
+        if (vectorBackward && xc.dtype() != DType.F64 && rows > 0 && d > 0 && b <= MAX_GRID_Y && vectorRowsFit(d, g, xc, sc, dx)) {
+            boolean fold = addend != null && addend.dtype() == xc.dtype() && addend.isContiguous() && vectorRowsFit(d, addend);
+            Tensor[] r = backwardInOnePass(g, xc, mu, rs, sc, dx, fold ? addend : null, sfx);
+            if (fold) FOLDED_ADDENDS.incrementAndGet();
+            else if (addend != null) r[0] = backend.binary(BinaryOp.ADD, addend, dx);
+            return r;
+        }
         boolean warp = d <= WARP_ROW_LIMIT;
         if (rows > 0 && d > 0) kernels.launchBlocks(kernels.get("norm", "ln_mod_bwd_" + sfx), warp ? (rows + 7) / 8 : rows,
                 ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(sc), ptr(dx), rows, d, l, rowStride(sc), warp ? 1 : 0);
@@ -358,8 +368,13 @@ final class CudaNorm {
                 launchParamGrad(pw, pb, chunks, (int) cols, dscale, dshift, CudaKernels.suffix(out));
             }
         }
-        return new Tensor[] {dx, dshift, dscale};
+        return new Tensor[] {addend == null ? dx : backend.binary(BinaryOp.ADD, addend, dx), dshift, dscale};
     }
+
+    private static final java.util.concurrent.atomic.AtomicLong FOLDED_ADDENDS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many modulated-norm backwards so far added x's other gradient as they wrote dx (tests check that it ran). */
+    static long foldedAddends() { return FOLDED_ADDENDS.get(); }
 
     /** The slot counts ln_mod_bwd_vec is compiled for: a row of d takes the smallest that holds d / 128 slots. */
     private static final int[] BACKWARD_SLOTS = {1, 2, 3, 4, 6, 8};
@@ -369,7 +384,7 @@ final class CudaNorm {
      * (blocks of eight warps over a chunk of one sample's rows, enough chunks to fill the device eight times over), then
      * param_grad over the chunks.
      */
-    private Tensor[] backwardInOnePass(Tensor g, Tensor xc, Tensor mu, Tensor rs, Tensor sc, Tensor dx, String sfx) {
+    private Tensor[] backwardInOnePass(Tensor g, Tensor xc, Tensor mu, Tensor rs, Tensor sc, Tensor dx, Tensor addend, String sfx) {
         int[] shape = xc.shape();
         int b = shape[0], l = shape[1], d = shape[2];
         int slots = java.util.Arrays.stream(BACKWARD_SLOTS).filter(v -> 128 * v >= d).findFirst().orElseThrow();
@@ -380,7 +395,8 @@ final class CudaNorm {
         Tensor dshift = backend.alloc(new int[] {b, d}, sc.dtype()), dscale = backend.alloc(new int[] {b, d}, sc.dtype());
         try (DeviceBuffer pw = backend.scratch(8L * chunks * cols); DeviceBuffer pb = backend.scratch(8L * chunks * cols)) {
             kernels.get("norm", "ln_mod_bwd_vec" + slots + "_" + sfx).launch(Dim3.of(chunks, b), Dim3.of(CudaKernels.BLOCK), 0,
-                    ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(sc), ptr(dx), pw.address(), pb.address(), d, l, b, rowStride(sc), per);
+                    ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(sc), ptr(dx), ptr(addend), pw.address(), pb.address(), d, l, b,
+                    rowStride(sc), per);
             launchParamGrad(pw, pb, chunks, (int) cols, dscale, dshift, CudaKernels.suffix(sc.dtype()));
         }
         VECTOR_BACKWARDS.incrementAndGet();

@@ -112,7 +112,7 @@ final class CudaReduce {
             int n = (int) (a * c);
             try (DeviceBuffer partial = backend.scratch(8L * split * n)) {
                 kernels.get("reduce", "col_part_" + v + sfx, def).launch(grid, block, 0, xp, partial, (int) a, (int) j, (int) c, sa, sj, chunk);
-                kernels.launch(kernels.get("reduce", "col_fin_" + sfx, def), n, partial, o, n, split, (double) j);
+                kernels.get("reduce", "col_fin_" + sfx, def).launch(Dim3.of((n + 31) / 32), Dim3.of(32, COLF_LANES), 0, partial, o, n, split, (double) j);
             }
         }
         if (vector) VECTOR_COLUMN_LAUNCHES.incrementAndGet();
@@ -140,6 +140,8 @@ final class CudaReduce {
     private static final int COL_TILE = 64, COL_ROWS = 4, COL_MIN_COLUMNS = 16, COL_MIN_ROWS = 64;
     /** col_reduce_vec's block: COLV_TILE 16-byte vectors across, COLV_ROWS row lanes (as in reduce.cu). */
     private static final int COLV_TILE = 32, COLV_ROWS = 8;
+    /** col_fin's lanes over the chunks (as in reduce.cu). */
+    private static final int COLF_LANES = 16;
 
     // 16-byte column vectors (col_reduce_vec); -Ddiffusion4j.cuda.vectorColumns=false keeps col_reduce
     static final boolean VECTOR_COLUMNS_DEFAULT = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.vectorColumns", "true").strip());

@@ -72,6 +72,37 @@ class CudaLayerNormModulateTest {
     }
 
     /**
+     * A residual stream beside its norm, as in DiT: h feeds the norm and a term of its own, whose gradient reaches h
+     * first; the norm's one-pass backward takes it over and adds it as it writes dx (no add pass after). dx against the
+     * CPU in f64.
+     */
+    @org.junit.jupiter.api.Test
+    void theNormsBackwardAddsTheResidualGradientAsItWritesDx() {
+        Assumptions.assumeTrue(CudaBackendFactory.available(), () -> "no CUDA device: " + CudaLibraries.unavailableReason());
+        Device cuda = Device.cuda(0);
+        Backends.get(cuda);
+        int b = 3, l = 70, c = 384;
+        Tensor x = Tensor.randn(new Generator(11), b, l, c).mul(2).add(0.5);
+        Tensor mod = Tensor.randn(new Generator(12), b, 6 * c).mul(0.3).to(DType.BF16).to(DType.F32);
+        Tensor w = Tensor.randn(new Generator(13), b, l, c).to(DType.BF16).to(DType.F32), w2 = Tensor.randn(new Generator(14), b, l, c);
+        Tensor xr = x.to(DType.F64).requiresGrad(true), xd = x.to(cuda).requiresGrad(true);
+        Tensor[] cr = mod.to(DType.F64).chunk(6, 1);
+        Tensor hr = xr.mul(1.5);
+        F.layerNormModulate(hr, cr[3], cr[4], 1e-6).mul(w.to(DType.F64)).sum().add(hr.mul(w2.to(DType.F64)).sum()).backward();
+        long before = CudaNorm.foldedAddends();
+        try (var ac = Autocast.bf16()) {
+            Tensor[] cd = mod.to(DType.BF16).to(cuda).chunk(6, 1);
+            Tensor hd = xd.mul(1.5);
+            Tensor y = F.layerNormModulate(hd, cd[3], cd[4], 1e-6);
+            y.mul(w.to(DType.BF16).to(cuda)).sum().add(hd.mul(w2.to(cuda)).sum()).backward();
+        }
+        assertTrue(CudaNorm.foldedAddends() > before, "the norm's backward did not take the residual's gradient over");
+        double ex = CudaParityTest.relErr(xr.grad().toDoubleArray(), xd.grad().toDoubleArray());
+        System.out.printf("layerNormModulate backward with the residual's gradient folded in, bf16 autocast vs CPU f64: dx %.2e%n", ex);
+        assertTrue(ex <= CudaParityTest.BF16_TOL, "dx " + ex);
+    }
+
+    /**
      * F.gatedResidualLayerNormModulate under bf16 autocast as DiT runs it (f32 stream, bf16 gate, branch, shift and
      * scale): one pass (gated_ln_mod_fwd_vec) against gated_add then ln_mod_fwd_vec, values and gradients.
      */

@@ -310,6 +310,13 @@ final class ParityCases {
                     Tensor[] r = F.gatedResidualLayerNormModulate(x[0], m[2], x[2], m[3], m[4], 1e-6);
                     return Tensor.cat(0, r[0].flatten(), r[1].flatten());
                 }, rn(3677, 2, 9, 16), rn(3678, 2, 96), rn(3679, 2, 9, 16)));
+        // the norm's backward taking over its input's gradient from a residual beside it (on CUDA added as dx is written)
+        cs.add(c("layer_norm_modulate.residual", "layerNormModulate layerNormModulateBackward binary",
+                x -> {
+                    Tensor h = x[0].mul(1.5);
+                    Tensor[] m = x[1].chunk(2, 1);
+                    return F.layerNormModulate(h, m[0], m[1], 1e-6).add(h);
+                }, rn(3690, 2, 9, 64), rn(3691, 2, 128)));
         cs.add(c("linear_of_gelu", "unary unaryBackward linear matmul reduce",
                 x -> F.linearOf(UnaryOp.GELU_TANH, x[0], x[1], x[2]), rn(3641, 2, 5, 24), rn(3642, 7, 24), rn(3643, 7)));
         // kept activation: the weight and bias gradients in one call, GELU's input gradient offered to the backend first

@@ -786,10 +786,12 @@ __device__ __forceinline__ void ln_partials(const G* gy, const T* x, const S* me
 // does; each lane keeps its columns' sums of gy * norm(x) and gy over its rows (f32, a few rows each), the warps add
 // theirs in warp order in shared memory, and the block writes them as ln_partials would for its chunk (double, pw/pb
 // [chunks][B * d]), which param_grad then sums. gy and x are read once for both, where the two kernels read them twice.
+// add (or null): x's gradient from its other uses, added as dx is written (a residual stream's, where an add pass
+// would read dx back).
 // One kernel per V so that each keeps only its own slots in registers.
 template <class T, class O, class S, int V>
-__device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, double* pw,
-                                               double* pb, int d, int L, int B, long long ss, int per) {
+__device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx,
+                                               const T* add, double* pw, double* pb, int d, int L, int B, long long ss, int per) {
     __shared__ double acc_w[128 * V], acc_b[128 * V];
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
     const int b = blockIdx.y, k = blockIdx.x, r0 = b * L + k * per, r1 = min(b * L + L, r0 + per);
@@ -834,12 +836,13 @@ __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S*
         for (int v = 0; v < V; v++) {
             const int i = (v * 32 + lane) * 4;
             if (i < d) {
-                Vec4<T> o;
+                Vec4<T> o, a;
+                if (add) a = *reinterpret_cast<const Vec4<T>*>(add + base + i);   // x's gradient from its other uses
 #pragma unroll
                 for (int l = 0; l < 4; l++) {
                     double g, xh, wg;
                     terms(v, l, g, xh, wg);
-                    o.v[l] = TypeOps<T>::from_d(rs * (wg - m1 - xh * m2));
+                    o.v[l] = TypeOps<T>::from_d(rs * (wg - m1 - xh * m2) + (add ? TypeOps<T>::to_d(a.v[l]) : 0.0));
                 }
                 *reinterpret_cast<Vec4<T>*>(dx + base + i) = o;
             }
@@ -867,8 +870,8 @@ __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S*
 
 #define LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, V) \
     extern "C" __global__ void ln_mod_bwd_vec##V##_##SFX(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, \
-                                                        double* pw, double* pb, int d, int L, int B, long long ss, int per) { \
-        ln_mod_bwd_vec<T, O, S, V>(gy, x, mean, rstd, scale, dx, pw, pb, d, L, B, ss, per); }
+                                                        const T* add, double* pw, double* pb, int d, int L, int B, long long ss, int per) { \
+        ln_mod_bwd_vec<T, O, S, V>(gy, x, mean, rstd, scale, dx, add, pw, pb, d, L, B, ss, per); }
 
 #define LN_MOD_BWD_VEC_KERNELS(T, O, S, SFX) \
     LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 1) LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 2) LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 3) \

@@ -209,6 +209,32 @@ __device__ __forceinline__ void col_reduce_vec(const TI* x, TO* out, int A, int 
     }
 }
 
+#if defined(OP_MEAN)
+#define MEAN_DIV(v, d) ((v) / (d))
+#else
+#define MEAN_DIV(v, d) (v)
+#endif
+
+// The chunks' partials [split, n] summed per output: COLF_LANES lanes of a block take every COLF_LANES-th chunk of 32
+// adjacent outputs (each load a warp's 256 contiguous bytes), then add theirs in lane order: the same sums every run.
+// One thread per output walking all the chunks waited on `split` loads one after another (a bias gradient's 65,536
+// rows in a few hundred chunks: most of the column reduction's time).
+#define COLF_LANES 16
+template <class T>
+__device__ __forceinline__ void col_fin(const double* part, T* out, int n, int split, double divisor) {
+    __shared__ double acc[COLF_LANES][32];
+    const int i = blockIdx.x * 32 + threadIdx.x;
+    double a = red_identity();
+    if (i < n)
+        for (int s = threadIdx.y; s < split; s += COLF_LANES) a = red_combine(a, part[(long) s * n + i]);
+    acc[threadIdx.y][threadIdx.x] = a;
+    __syncthreads();
+    if (threadIdx.y == 0 && i < n) {
+        for (int l = 1; l < COLF_LANES; l++) a = red_combine(a, acc[l][threadIdx.x]);
+        out[i] = TypeOps<T>::from_d(MEAN_DIV(a, divisor));
+    }
+}
+
 #define COL_KERNELS(T, S) \
     extern "C" __global__ void col_reduce_##S(const T* x, T* out, int A, int J, int C, long sa, long sj, int chunk, double divisor) { \
         col_reduce<T, T>(x, out, A, J, C, sa, sj, chunk, divisor); } \
@@ -219,16 +245,8 @@ __device__ __forceinline__ void col_reduce_vec(const TI* x, TO* out, int A, int 
     extern "C" __global__ void col_part_vec_##S(const T* x, double* out, int A, int J, int C, long sa, long sj, int chunk) { \
         col_reduce_vec<T, double>(x, out, A, J, C, sa, sj, chunk, 1.0); } \
     extern "C" __global__ void col_fin_##S(const double* part, T* out, int n, int split, double divisor) { \
-        GRID_STRIDE(i, n) { \
-            double acc = red_identity(); \
-            for (int s = 0; s < split; s++) acc = red_combine(acc, part[(long) s * n + i]); \
-            out[i] = TypeOps<T>::from_d(MEAN_DIV(acc, divisor)); } }
+        col_fin<T>(part, out, n, split, divisor); }
 
-#if defined(OP_MEAN)
-#define MEAN_DIV(v, d) ((v) / (d))
-#else
-#define MEAN_DIV(v, d) (v)
-#endif
 
 COL_KERNELS(float, f32)
 COL_KERNELS(bf16, bf16)
