@@ -79,6 +79,16 @@ public interface Backend {
     }
 
     /**
+     * {@link #linear} with an activation, keeping the activation's input: {x wᵀ + bias, activation(x wᵀ + bias)} (what a
+     * training step's MLP needs for its backward). This default takes the two ops; a backend may write both from one
+     * product.
+     */
+    default Tensor[] linearKeepingInput(Tensor x, Tensor w, Tensor bias, UnaryOp activation) {
+        Tensor pre = linear(x, w, bias, null);
+        return new Tensor[] {pre, unary(activation, pre, 0, 0)};
+    }
+
+    /**
      * A Linear layer's weight gradient gyᵀ x ([n, k] for gy [M, n] and x [M, k] of one type) and, when bias, its bias
      * gradient (gy's column sums, [n]), both in gy's type; {weight, bias or null}. This default takes a product and a
      * reduction; a backend may sum the bias gradient inside the product.

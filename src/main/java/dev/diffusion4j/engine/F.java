@@ -44,6 +44,15 @@ public final class F {
         return NnOps.linearOfUnary(op, h, weight, bias, recompute);
     }
 
+    /**
+     * linear(op(linear(x, w1, b1)), w2, b2), a transformer MLP, as {@link #linear} then {@link #linearOf} keeping op's
+     * output: the same values and gradients, and a backend may also write op's input and output from the first product
+     * (CUDA, bf16 tanh GELU: cuBLASLt's GELU_AUX_BIAS epilogue), one elementwise pass fewer in the forward.
+     */
+    public static Tensor linearOfLinear(Tensor x, Tensor w1, Tensor b1, UnaryOp op, Tensor w2, Tensor b2) {
+        return NnOps.linearOfLinear(x, w1, b1, op, w2, b2);
+    }
+
     /** Softmax along dim (fused, numerically stable; a row of all -inf gives zeros rather than NaN). */
     public static Tensor softmax(Tensor x, int dim) { return NnOps.softmax(x, dim, false); }
 

@@ -57,7 +57,28 @@ final class LinalgOps {
         }
         Backend be = ElementwiseOps.backendOf(x, w);
         if (b != null) ElementwiseOps.requireSameDevice(x, b);
-        Tensor out = be.linear(x, w, b, activation);
+        return recordLinear(be, be.linear(x, w, b, activation), x, w, b);
+    }
+
+    /**
+     * {linear(x, w, b), activation of it} where a gradient is recorded for the first only: a backend may write both from
+     * one product ({@link Backend#linearKeepingInput}). The second is null where the operands take the composed path (the
+     * caller then applies the activation). For {@link NnOps#linearOfLinear}, whose next op records the activation's
+     * gradient itself.
+     */
+    static Tensor[] linearKeepingInput(Tensor x0, Tensor w0, Tensor b0, UnaryOp activation) {
+        UnaryOp.requireParameterless(activation, "linear");
+        Tensor x = Autocast.cast(x0), w = Autocast.cast(w0), b = b0 == null ? null : Autocast.cast(b0);
+        if (w.rank() != 2 || x.rank() < 2 || x.shape(-1) != w.shape[1] || x.dtype() != w.dtype() || (b != null && (b.rank() != 1 || b.dtype() != x.dtype())))
+            return new Tensor[] {linear(x0, w0, b0, null), null};
+        Backend be = ElementwiseOps.backendOf(x, w);
+        if (b != null) ElementwiseOps.requireSameDevice(x, b);
+        Tensor[] r = be.linearKeepingInput(x, w, b, activation);
+        return new Tensor[] {recordLinear(be, r[0], x, w, b), r[1]};
+    }
+
+    /** out = linear(x, w, b), recorded for autograd (x, w, b after autocast's casts). */
+    private static Tensor recordLinear(Backend be, Tensor out, Tensor x, Tensor w, Tensor b) {
         if (FlopCounter.counting()) FlopCounter.multiplyAdds(out.numel() * x.shape(-1));
         return Autograd.record(out, "linear", gy -> {
             Tensor g2 = gy.reshape(-1, gy.shape(-1));

@@ -253,6 +253,21 @@ final class NnOps {
      * product in the scope's type, the weight's and bias's gradients back in theirs).
      */
     static Tensor linearOfUnary(UnaryOp op, Tensor h, Tensor weight, Tensor bias, boolean recompute) {
+        return linearOfUnary(op, h, null, weight, bias, recompute);
+    }
+
+    /**
+     * linear(op(linear(x, w1, b1)), w2, b2): fc1 recorded as a linear op, then {@link #linearOfUnary} keeping op's
+     * output, which the backend may write from fc1's product (see {@link Backend#linearKeepingInput}).
+     */
+    static Tensor linearOfLinear(Tensor x, Tensor w1, Tensor b1, UnaryOp op, Tensor w2, Tensor b2) {
+        UnaryOp.requireParameterless(op, "linearOfLinear");
+        Tensor[] h = LinalgOps.linearKeepingInput(x, w1, b1, op);
+        return linearOfUnary(op, h[0], h[1], w2, b2, false);
+    }
+
+    /** op0: op(h) already computed (not recorded), or null to compute it here. */
+    private static Tensor linearOfUnary(UnaryOp op, Tensor h, Tensor op0, Tensor weight, Tensor bias, boolean recompute) {
         UnaryOp.requireParameterless(op, "linearOf");
         if (weight.rank() != 2 || h.rank() < 1 || h.shape[h.rank() - 1] != weight.shape[1])
             throw new IllegalArgumentException("linear: input " + Shape.str(h.shape) + " does not fit weight " + Shape.str(weight.shape));
@@ -266,7 +281,7 @@ final class NnOps {
         if (actType != wType)
             throw new IllegalArgumentException("dtype mismatch: " + actType.id() + " and " + wType.id() + "; convert one with .to(dtype)");
         Tensor w = castWithoutGraph(weight, wType), b = bias == null ? null : castWithoutGraph(bias, Autocast.outputType(bias));
-        Tensor act0 = be.unary(op, h, 0, 0), a = castWithoutGraph(act0, actType);
+        Tensor act0 = op0 != null && op0.dtype() == h.dtype() ? op0 : be.unary(op, h, 0, 0), a = castWithoutGraph(act0, actType);
         Tensor y = be.linear(a, w, b, null);
         Tensor keptAct = recompute ? null : act0, kept = recompute ? null : a;
         if (FlopCounter.counting()) FlopCounter.multiplyAdds(y.numel() * h.shape[h.rank() - 1]);

@@ -57,6 +57,15 @@ public final class Linear extends Module {
         return F.linearOf(op, checkInput(h), weight.data(), bias == null ? null : bias.data(), recompute);
     }
 
+    /**
+     * next.forward(op(forward(x))) as {@link F#linearOfLinear}: op's output kept for the backward, and a backend may write
+     * it beside op's input from this layer's product.
+     */
+    public Tensor forwardInto(UnaryOp op, Linear next, Tensor x) {
+        return F.linearOfLinear(checkInput(x), weight.data(), bias == null ? null : bias.data(), op, next.weight.data(),
+                next.bias == null ? null : next.bias.data());
+    }
+
     private Tensor checkInput(Tensor x) {
         if (x.rank() == 0 || x.shape(-1) != inFeatures)
             throw new IllegalArgumentException("Linear expects inputs [..., " + inFeatures + "], got " + java.util.Arrays.toString(x.shape()));

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * F.linearOf: linear(op(h), W, b) as one op, op(h) recomputed in the backward (less memory) or kept: the composed ops'
- * values and gradients either way.
+ * values and gradients either way; F.linearOfLinear, the two layers of an MLP, likewise.
  */
 class LinearOfTest {
     @Test
@@ -35,6 +35,25 @@ class LinearOfTest {
                 GradCheck.randn(10, 4, 7), GradCheck.randn(11, 3, 7), GradCheck.randn(12, 3));
         GradCheck.check("linearOf tanh, kept, no bias", x -> F.linearOf(UnaryOp.TANH, x[0], x[1], null, false),
                 GradCheck.randn(13, 2, 3, 7), GradCheck.randn(14, 5, 7));
+    }
+
+    @Test
+    void linearOfLinearIsTheTwoLayersInValueAndGradient() {
+        Tensor x = GradCheck.randn(21, 2, 5, 6), w1 = GradCheck.randn(22, 8, 6), b1 = GradCheck.randn(23, 8), w2 = GradCheck.randn(24, 3, 8),
+                b2 = GradCheck.randn(25, 3), gy = GradCheck.randn(26, 2, 5, 3);
+        Tensor[] ref = {x, w1, b1, w2, b2}, got = new Tensor[5];
+        for (int i = 0; i < 5; i++) {
+            got[i] = ref[i].detach().requiresGrad(true);
+            ref[i] = ref[i].detach().requiresGrad(true);
+        }
+        Tensor yRef = F.linear(F.linear(ref[0], ref[1], ref[2], UnaryOp.GELU_TANH), ref[3], ref[4]);
+        Tensor y = F.linearOfLinear(got[0], got[1], got[2], UnaryOp.GELU_TANH, got[3], got[4]);
+        assertArrayEquals(yRef.toDoubleArray(), y.toDoubleArray(), 1e-12, "forward");
+        yRef.backward(gy);
+        y.backward(gy);
+        for (int i = 0; i < 5; i++) assertArrayEquals(ref[i].grad().toDoubleArray(), got[i].grad().toDoubleArray(), 1e-12, "gradient " + i);
+        GradCheck.check("linearOfLinear gelu_tanh", t -> F.linearOfLinear(t[0], t[1], t[2], UnaryOp.GELU_TANH, t[3], t[4]),
+                GradCheck.randn(27, 3, 6), GradCheck.randn(28, 8, 6), GradCheck.randn(29, 8), GradCheck.randn(30, 4, 8), GradCheck.randn(31, 4));
     }
 
     @Test

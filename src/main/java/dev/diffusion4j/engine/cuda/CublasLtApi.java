@@ -24,12 +24,11 @@ final class CublasLtApi {
     static final int DESC_BIAS_POINTER = 8;
     static final int DESC_EPILOGUE_AUX_POINTER = 11, DESC_EPILOGUE_AUX_LD = 12;
     // cublasLtEpilogue_t
-    static final int EPILOGUE_DEFAULT = 1;
     static final int EPILOGUE_BIAS = 4;
     static final int EPILOGUE_GELU_BIAS = 36;
+    static final int EPILOGUE_GELU_AUX_BIAS = 164;
     static final int EPILOGUE_BGRADB = 512;
     static final int EPILOGUE_DGELU = 192;
-    static final int EPILOGUE_DGELU_BGRAD = 208;
     // cublasLtMatmulPreferenceAttributes_t
     static final int PREF_MAX_WORKSPACE_BYTES = 1;
     static final int PREF_MIN_ALIGNMENT_A = 5, PREF_MIN_ALIGNMENT_B = 6, PREF_MIN_ALIGNMENT_C = 7, PREF_MIN_ALIGNMENT_D = 8;
@@ -129,17 +128,16 @@ final class CublasLtApi {
     static void destroyPreference(long pref) { call(prefDestroy, "cublasLtMatmulPreferenceDestroy", pref); }
 
     /**
-     * The heuristic's algorithms for the product, best first, up to {@code requested} of them written into
-     * {@code results} (HEURISTIC_RESULT_BYTES each); how many it wrote, 0 when cuBLASLt has none for it (an epilogue it
-     * cannot fuse for these types or alignments).
+     * The heuristic's best algorithm for the product, written into {@code result} (HEURISTIC_RESULT_BYTES); false when
+     * cuBLASLt has none for it (an epilogue it cannot fuse for these types or alignments).
      */
-    static int algorithms(long handle, long desc, long a, long b, long c, long d, long pref, int requested, MemorySegment results) {
+    static boolean bestAlgorithm(long handle, long desc, long a, long b, long c, long d, long pref, MemorySegment result) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment count = arena.allocate(JAVA_INT);
-            int rc = (int) heuristic.invokeExact(handle, desc, a, b, c, d, pref, requested, results, count);
-            if (rc == CUBLAS_STATUS_NOT_SUPPORTED) return 0;
+            int rc = (int) heuristic.invokeExact(handle, desc, a, b, c, d, pref, 1, result, count);
+            if (rc == CUBLAS_STATUS_NOT_SUPPORTED) return false;
             CublasApi.check(rc, "cublasLtMatmulAlgoGetHeuristic");
-            return count.get(JAVA_INT, 0);
+            return count.get(JAVA_INT, 0) > 0;
         } catch (Throwable t) {
             throw DriverApi.unexpected(t);
         }

@@ -208,6 +208,13 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
         return linalg.linear(onThisDevice(x, "linear"), w, bias, activation);
     }
 
+    /** Both from one product (cuBLASLt's GELU_AUX_BIAS epilogue) where it takes the operands. */
+    @Override public Tensor[] linearKeepingInput(Tensor x, Tensor w, Tensor bias, UnaryOp activation) {
+        cublas.setAllowTf32(allowTf32());
+        Tensor[] fused = linalg.linearKeepingGeluInput(onThisDevice(x, "linear"), onThisDevice(w, "linear"), bias, activation);
+        return fused != null ? fused : Backend.super.linearKeepingInput(x, w, bias, activation);
+    }
+
     /** GELU's input gradient in the product that forms it (cuBLASLt's DGELU epilogue) where it takes the operands. */
     @Override public Tensor activationInputGradient(UnaryOp op, Tensor gy, Tensor w, Tensor h) {
         if (!fusesActivationGradient(op)) return null;

@@ -26,11 +26,12 @@ final class CudaLinalg {
     /** How many products so far added their bias in the epilogue (tests check that the fused path ran). */
     static long fusedBiasProducts() { return FUSED_BIAS_PRODUCTS.get(); }
 
-    // the bias gradient in the weight gradient's epilogue (BGRADB): DiT-S/2 b256 bf16 trained 4.7% faster with it on an
-    // H100, two rounds (BENCHMARKS.md, twelfth session), CudaFusedBiasTest checks it against the column sums;
-    // -Ddiffusion4j.cuda.biasGradientEpilogue=false takes the product and a column sum
+    // the bias gradient in the weight gradient's epilogue (BGRADB): off since the fourteenth session. The epilogue keeps
+    // cuBLASLt from splitting the long reduction over tokens: DiT-S/2's products took 157-202 us with it against 87-112
+    // without on an H100 (GemmVariantsBench), more than the column sums over 16-byte vectors cost, and DiT-S/2 trained
+    // 1.7% (B/2 1.0%) faster without it (BENCHMARKS.md); -Ddiffusion4j.cuda.biasGradientEpilogue=true turns it on
     static final boolean BIAS_GRADIENT_EPILOGUE_DEFAULT =
-            !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.biasGradientEpilogue", "true").strip());
+            "true".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.biasGradientEpilogue", "false").strip());
     private static volatile boolean biasGradientEpilogue = BIAS_GRADIENT_EPILOGUE_DEFAULT;
 
     /** Whether later Linear backwards sum the bias gradient in the weight gradient's product (with fusedBias on). */
@@ -54,21 +55,26 @@ final class CudaLinalg {
     /** Whether the DGELU epilogue is on (-Ddiffusion4j.cuda.geluGradientEpilogue). */
     static boolean geluGradientEpilogue() { return geluGradientEpilogue; }
 
+    // a training step's GELU in the product that forms its input, which the epilogue writes too (GELU_AUX_BIAS), where a
+    // pass of its own read that input back; -Ddiffusion4j.cuda.geluAuxEpilogue=false gives the pass
+    private static volatile boolean geluAuxEpilogue = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.geluAuxEpilogue", "true").strip());
+    private static final AtomicLong FUSED_GELU_FORWARDS = new AtomicLong();
+
+    /** Whether later linear-then-GELU forwards that keep GELU's input take the GELU_AUX_BIAS epilogue; the previous setting. */
+    static boolean setGeluAuxEpilogue(boolean on) {
+        boolean before = geluAuxEpilogue;
+        geluAuxEpilogue = on;
+        return before;
+    }
+
+    /** How many linear-then-GELU forwards so far wrote both GELU's input and output from one product. */
+    static long fusedGeluForwards() { return FUSED_GELU_FORWARDS.get(); }
+
     /** How many GELU input gradients so far came from the product's epilogue. */
     static long fusedGeluGradients() { return FUSED_GELU_GRADIENTS.get(); }
 
     /** How many weight gradients so far summed their bias gradient in the epilogue. */
     static long fusedBiasGradients() { return FUSED_BIAS_GRADIENTS.get(); }
-
-    // products with no bias through cuBLASLt (no epilogue) rather than cublasGemmEx: being measured (GemmVariantsBench)
-    private static volatile boolean ltProducts = "true".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.ltProducts", "false").strip());
-
-    /** Whether later single products without a bias run through cuBLASLt; the previous setting. */
-    static boolean setLtProducts(boolean on) {
-        boolean before = ltProducts;
-        ltProducts = on;
-        return before;
-    }
 
     private final CudaBackend backend;
     private final Cublas cublas;
@@ -144,8 +150,7 @@ final class CudaLinalg {
                 addBias = null;
                 if (gelu) apply = null;
                 FUSED_BIAS_PRODUCTS.incrementAndGet();
-            } else if (!(bias == null && ltProducts && lt().gemm(A.trans, B.trans, batch * m, n, k, alpha, ap, A.ld, bp, B.ld, cp, n, 0,
-                    type, cublas.allowTf32(), CublasLt.Epilogue.NONE))) {
+            } else {
                 cublas.gemm(A.trans, B.trans, batch * m, n, k, alpha, ap, type, A.ld, bp, type, B.ld, 0f, cp, type, n);
             }
             Reference.reachabilityFence(bc);
@@ -200,6 +205,35 @@ final class CudaLinalg {
         }
         FUSED_GELU_GRADIENTS.incrementAndGet();
         return dh;
+    }
+
+    /**
+     * {x wᵀ + bias, GELU(x wᵀ + bias)} (tanh approximation) for bf16 x [..., k] with contiguous rows, w [n, k] and bias
+     * [n], from one cuBLASLt product whose epilogue writes the GELU's input as its aux matrix; null, having queued
+     * nothing, where that does not apply (the caller then takes the two ops). The GELU is applied to the f32 sum before
+     * its rounding to bf16, as the sampling path's GELU_BIAS epilogue does.
+     */
+    Tensor[] linearKeepingGeluInput(Tensor x, Tensor w, Tensor bias, UnaryOp activation) {
+        if (!geluAuxEpilogue || !fusedBias || activation != UnaryOp.GELU_TANH || bias == null || x.dtype() != DType.BF16 || w.dtype() != DType.BF16
+                || bias.dtype() != DType.BF16 || x.rank() < 2 || w.rank() != 2 || x.shape(-1) != w.shape(1) || bias.rank() != 1 || bias.shape(0) != w.shape(0)
+                || w.shape(0) % 8 != 0 || x.numel() == 0 || !x.isContiguous() || !rowsContiguous(w)) return null;   // the aux matrix: ld a multiple of 8
+        int k = w.shape(1), n = w.shape(0), rows = (int) (x.numel() / k);
+        int[] shape = x.shape();
+        shape[shape.length - 1] = n;
+        Tensor pre = backend.alloc(shape, DType.BF16), act = backend.alloc(shape, DType.BF16), bc = stride1(backend.onThisDevice(bias, "linear"));
+        boolean done = lt().gemm(false, true, rows, n, k, 1f, CudaBackend.ptr(x).deviceAddress(), k, CudaBackend.ptr(w).deviceAddress(), k,
+                CudaBackend.base(act).deviceAddress(), n, CudaBackend.ptr(bc).deviceAddress(), CudaBackend.base(pre).deviceAddress(),
+                Cublas.DataType.BF16, false, CublasLt.Epilogue.GELU_AUX_BIAS);
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(w);
+        Reference.reachabilityFence(bc);
+        if (!done) {
+            backend.releaseNow(pre);
+            backend.releaseNow(act);
+            return null;
+        }
+        FUSED_GELU_FORWARDS.incrementAndGet();
+        return new Tensor[] {pre, act};
     }
 
     private static boolean rowsContiguous(Tensor t) { return t.strides()[1] == 1 && t.strides()[0] == t.shape(1); }

@@ -18,12 +18,12 @@ public final class Mlp extends Module {
 
     /**
      * fc2 over fc1's GELU. Where the backend can take GELU's gradient inside the product that forms fc2's input gradient
-     * (CUDA with -Ddiffusion4j.cuda.geluGradientEpilogue=true), a step that records gradients reads the GELU as one op
-     * with fc2 that keeps it; otherwise the GELU goes into fc1 (its product's epilogue when no gradient is taken).
+     * (CUDA, bf16), a step that records gradients runs the MLP as {@link F#linearOfLinear}: fc1 may write the GELU beside
+     * its input, and fc2 keeps it; otherwise the GELU goes into fc1 (its product's epilogue when no gradient is taken).
      */
     @Override public Tensor forward(Tensor x) {
         if (GradMode.isEnabled() && x.backend().fusesActivationGradient(UnaryOp.GELU_TANH))
-            return fc2.forwardOf(UnaryOp.GELU_TANH, fc1.forward(x), false);
+            return fc1.forwardInto(UnaryOp.GELU_TANH, fc2, x);
         return fc2.forward(fc1.forward(x, UnaryOp.GELU_TANH));
     }
 }

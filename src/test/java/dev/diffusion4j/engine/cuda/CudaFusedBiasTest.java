@@ -60,7 +60,7 @@ class CudaFusedBiasTest {
 
     /**
      * A transformer MLP's second layer, linear(GELU_tanh(h), W2, b2) (F.linearOf) under bf16 autocast: with GELU's
-     * input gradient in cuBLASLt's DGELU epilogue (off by default until this has passed on a GPU) against the composed
+     * input gradient in cuBLASLt's DGELU epilogue (on by default since the fourteenth session) against the composed
      * product and derivative, with the activation kept (as DiT's MLP runs it) and recomputed. dh, dW2 and db2 agree to
      * bf16's tolerance; the fused path must have run.
      */
@@ -89,6 +89,51 @@ class CudaFusedBiasTest {
         } finally {
             CudaLinalg.setGeluGradientEpilogue(before);
         }
+    }
+
+    /**
+     * A transformer MLP, F.linearOfLinear(x, W1, b1, GELU_tanh, W2, b2) under bf16 autocast as DiT's trains it: fc1 writing
+     * the GELU and its input from one product (cuBLASLt's GELU_AUX_BIAS epilogue) against a GELU pass of its own. The
+     * epilogue applies the GELU before rounding fc1's sum to bf16, the pass after: y and every gradient agree to bf16's
+     * tolerance, and the fused path must have run.
+     */
+    @org.junit.jupiter.api.Test
+    void geluAuxEpilogueMatchesTheGeluPass() {
+        Assumptions.assumeTrue(CudaBackendFactory.available(), () -> "no CUDA device: " + CudaLibraries.unavailableReason());
+        Device cuda = Device.cuda(0);
+        Backends.get(cuda);
+        Tensor x = Tensor.randn(new Generator(41), 4, 50, 96).to(cuda);
+        Tensor w1 = Tensor.randn(new Generator(42), 4 * 96, 96).mul(0.1).to(cuda), b1 = Tensor.randn(new Generator(43), 4 * 96).mul(0.1).to(cuda);
+        Tensor w2 = Tensor.randn(new Generator(44), 96, 4 * 96).mul(0.05).to(cuda), b2 = Tensor.randn(new Generator(45), 96).to(cuda);
+        Tensor gy = Tensor.randn(new Generator(46), 4, 50, 96).to(DType.BF16).to(cuda);
+        boolean before = CudaLinalg.setGeluAuxEpilogue(true);
+        try {
+            long fusedBefore = CudaLinalg.fusedGeluForwards();
+            Tensor[] fused = twoLayers(new Tensor[] {x, w1, b1, w2, b2}, gy);
+            assertTrue(CudaLinalg.fusedGeluForwards() > fusedBefore, "fc1 did not take cuBLASLt's GELU_AUX_BIAS epilogue");
+            CudaLinalg.setGeluAuxEpilogue(false);
+            Tensor[] pass = twoLayers(new Tensor[] {x, w1, b1, w2, b2}, gy);
+            String[] names = {"y", "dx", "dW1", "db1", "dW2", "db2"};
+            for (int i = 0; i < fused.length; i++) {
+                double e = CudaParityTest.relErr(pass[i].toDoubleArray(), fused[i].toDoubleArray());
+                System.out.printf("linearOfLinear(gelu_tanh) bf16, GELU_AUX_BIAS epilogue vs GELU pass, %s: %.2e%n", names[i], e);
+                assertTrue(e <= CudaParityTest.BF16_TOL, names[i] + ": " + e);
+            }
+        } finally {
+            CudaLinalg.setGeluAuxEpilogue(before);
+        }
+    }
+
+    /** y and the gradients of x, W1, b1, W2, b2 for y = linearOfLinear(x, W1, b1, GELU_tanh, W2, b2) under bf16 autocast. */
+    private static Tensor[] twoLayers(Tensor[] p0, Tensor gy) {
+        Tensor[] p = new Tensor[p0.length];
+        for (int i = 0; i < p.length; i++) p[i] = p0[i].detach().requiresGrad(true);
+        Tensor y;
+        try (var ac = Autocast.bf16()) {
+            y = F.linearOfLinear(p[0], p[1], p[2], UnaryOp.GELU_TANH, p[3], p[4]);
+        }
+        y.mul(gy.to(y.dtype())).sum().backward();
+        return new Tensor[] {y, p[0].grad(), p[1].grad(), p[2].grad(), p[3].grad(), p[4].grad()};
     }
 
     /** y, dh, dW, db of y = linear(gelu_tanh(h), W, b) under bf16 autocast. */

@@ -6,13 +6,16 @@ import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.ReduceOp;
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.engine.UnaryOp;
 
 /**
  * Times the ways a DiT's Linear products can run on the GPU, per call, with CUDA events: the weight gradient
- * gyᵀ x [n x k over `rows` tokens] through cublasGemmEx, through cuBLASLt with no epilogue and with the bias-gradient
- * epilogue (BGRADB), each with the heuristic's first algorithm and with the fastest of its candidates; the bias
- * gradient as a column sum of its own (16-byte vectors, col_reduce_vec, and scalar loads, col_reduce); the input
- * gradient gy w and the forward x wᵀ + b likewise.
+ * gyᵀ x [n x k over `rows` tokens] through cublasGemmEx and through cuBLASLt with the bias-gradient epilogue (BGRADB);
+ * the bias gradient as a column sum of its own (16-byte vectors, col_reduce_vec, and scalar loads, col_reduce); the
+ * input gradient gy w; the forward x wᵀ + b; for fc1, the forward with GELU and its input from the epilogue
+ * (GELU_AUX_BIAS) beside the GELU pass, and fc2's input gradient with GELU's derivative in the epilogue (DGELU).
+ * (The fourteenth session's first version also timed cuBLASLt with no epilogue, the heuristic's other candidates and
+ * DGELU_BGRAD: none was faster; BENCHMARKS.md.)
  * Not a test: {@code java -cp diffusion4j.jar:test-classes dev.diffusion4j.engine.cuda.GemmVariantsBench [hidden...]}
  * (default 384 768: DiT-S/2 and B/2 at batch 256, 65,536 tokens).
  */
@@ -24,10 +27,7 @@ public final class GemmVariantsBench {
         CudaContext ctx = be.context();
         Cublas cublas = new Cublas(ctx);
         DeviceBuffer ws = ctx.allocate(Cublas.WORKSPACE_BYTES);
-        CublasLt first = new CublasLt(ctx, ws.address(), Cublas.WORKSPACE_BYTES);
-        CublasLt.setAutotune(true);
-        CublasLt tuned = new CublasLt(ctx, ws.address(), Cublas.WORKSPACE_BYTES);
-        CublasLt.setAutotune(false);
+        CublasLt lt = new CublasLt(ctx, ws.address(), Cublas.WORKSPACE_BYTES);
         System.out.println("cuBLAS " + cublas.version() + "; us per call, mean of " + TIMED + " after " + WARM + " warm-up calls");
         int[] hiddens = args.length == 0 ? new int[] {384, 768} : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
         for (int h : hiddens) {
@@ -41,26 +41,19 @@ public final class GemmVariantsBench {
                 String shape = String.format("h%-4d %5dx%-5d", h, n, k);
                 Cublas.DataType t = Cublas.DataType.BF16;
                 row(ctx, shape + " wgrad gemmEx        ", () -> { cublas.gemm(true, false, n, k, ROWS, 1f, pgy, t, n, px, t, k, 0f, pgw, t, k); return true; });
-                row(ctx, shape + " wgrad lt none  #0   ", () -> first.gemm(true, false, n, k, ROWS, 1f, pgy, n, px, k, pgw, k, 0, t, false, CublasLt.Epilogue.NONE));
-                row(ctx, shape + " wgrad lt none  tuned", () -> tuned.gemm(true, false, n, k, ROWS, 1f, pgy, n, px, k, pgw, k, 0, t, false, CublasLt.Epilogue.NONE));
-                row(ctx, shape + " wgrad lt bgrad #0   ", () -> first.gemm(true, false, n, k, ROWS, 1f, pgy, n, px, k, pgw, k, pgb, t, false, CublasLt.Epilogue.BIAS_GRADIENT));
-                row(ctx, shape + " wgrad lt bgrad tuned", () -> tuned.gemm(true, false, n, k, ROWS, 1f, pgy, n, px, k, pgw, k, pgb, t, false, CublasLt.Epilogue.BIAS_GRADIENT));
+                row(ctx, shape + " wgrad lt bgrad      ", () -> lt.gemm(true, false, n, k, ROWS, 1f, pgy, n, px, k, pgw, k, pgb, t, false, CublasLt.Epilogue.BIAS_GRADIENT));
                 row(ctx, shape + " bias grad col sum   ", () -> be.reduce(ReduceOp.SUM, gy, new int[] {0}, false) != null);
                 boolean vec = CudaReduce.setVectorColumns(false);
                 row(ctx, shape + " bias grad col scalar", () -> be.reduce(ReduceOp.SUM, gy, new int[] {0}, false) != null);
                 CudaReduce.setVectorColumns(vec);
                 row(ctx, shape + " dgrad gemmEx        ", () -> { cublas.gemm(false, false, ROWS, k, n, 1f, pgy, t, n, pw, t, k, 0f, pdx, t, k); return true; });
-                row(ctx, shape + " dgrad lt none  #0   ", () -> first.gemm(false, false, ROWS, k, n, 1f, pgy, n, pw, k, pdx, k, 0, t, false, CublasLt.Epilogue.NONE));
-                row(ctx, shape + " dgrad lt none  tuned", () -> tuned.gemm(false, false, ROWS, k, n, 1f, pgy, n, pw, k, pdx, k, 0, t, false, CublasLt.Epilogue.NONE));
-                row(ctx, shape + " fwd   lt bias  #0   ", () -> first.gemm(false, true, ROWS, n, k, 1f, px, k, pw, k, py, n, pb, t, false, CublasLt.Epilogue.BIAS));
-                row(ctx, shape + " fwd   lt bias  tuned", () -> tuned.gemm(false, true, ROWS, n, k, 1f, px, k, pw, k, py, n, pb, t, false, CublasLt.Epilogue.BIAS));
-                if (n == 4 * h) {   // fc1: its GELU input gradient from fc2's output gradient, with and without fc1's bias gradient
+                row(ctx, shape + " fwd   lt bias       ", () -> lt.gemm(false, true, ROWS, n, k, 1f, px, k, pw, k, py, n, pb, t, false, CublasLt.Epilogue.BIAS));
+                if (n == 4 * h) {   // fc1: its GELU in the forward's epilogue (writing its input too) or a pass; its input gradient from fc2's
                     Tensor gy2 = bf16(ROWS, h, 9), w2 = bf16(h, n, 10), dh = bf16(ROWS, n, 11);
                     long pgy2 = addr(gy2), pw2 = addr(w2), pdh = addr(dh);
-                    row(ctx, shape + " dgelu  #0           ", () -> first.gemm(false, false, ROWS, n, h, 1f, pgy2, h, pw2, n, pdh, n, 0, py, t, false, CublasLt.Epilogue.GELU_GRADIENT));
-                    row(ctx, shape + " dgelu  tuned        ", () -> tuned.gemm(false, false, ROWS, n, h, 1f, pgy2, h, pw2, n, pdh, n, 0, py, t, false, CublasLt.Epilogue.GELU_GRADIENT));
-                    row(ctx, shape + " dgelu+bgrad #0      ", () -> first.gemm(false, false, ROWS, n, h, 1f, pgy2, h, pw2, n, pdh, n, pb, py, t, false, CublasLt.Epilogue.GELU_GRADIENT_BIAS_GRADIENT));
-                    row(ctx, shape + " dgelu+bgrad tuned   ", () -> tuned.gemm(false, false, ROWS, n, h, 1f, pgy2, h, pw2, n, pdh, n, pb, py, t, false, CublasLt.Epilogue.GELU_GRADIENT_BIAS_GRADIENT));
+                    row(ctx, shape + " dgelu               ", () -> lt.gemm(false, false, ROWS, n, h, 1f, pgy2, h, pw2, n, pdh, n, 0, py, t, false, CublasLt.Epilogue.GELU_GRADIENT));
+                    row(ctx, shape + " fwd   gelu_aux_bias ", () -> lt.gemm(false, true, ROWS, n, k, 1f, px, k, pw, k, py, n, pb, pdh, t, false, CublasLt.Epilogue.GELU_AUX_BIAS));
+                    row(ctx, shape + " gelu pass           ", () -> be.unary(UnaryOp.GELU_TANH, y, 0, 0) != null);
                 }
             }
         }

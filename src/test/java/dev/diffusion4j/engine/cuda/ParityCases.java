@@ -322,6 +322,10 @@ final class ParityCases {
         // kept activation: the weight and bias gradients in one call, GELU's input gradient offered to the backend first
         cs.add(c("linear_of_gelu_kept", "unary unaryBackward linear linearWeightGradients activationInputGradient",
                 x -> F.linearOf(UnaryOp.GELU_TANH, x[0], x[1], x[2], false), rn(3644, 2, 5, 24), rn(3645, 7, 24), rn(3646, 7)));
+        // an MLP's two layers: fc1 may write GELU beside its input (linearKeepingInput), fc2 keeps it
+        cs.add(c("linear_of_linear_gelu", "linear linearKeepingInput unary unaryBackward linearWeightGradients activationInputGradient matmul",
+                x -> F.linearOfLinear(x[0], x[1], x[2], UnaryOp.GELU_TANH, x[3], x[4]),
+                rn(3692, 2, 5, 16), rn(3693, 24, 16), rn(3694, 24), rn(3695, 8, 24), rn(3696, 8)));
         cs.add(c("cross_entropy", "softmax softmaxBackward indexSelect indexAdd reduce",
                 x -> F.crossEntropy(x[0], Tensor.ofLongs(new long[] {2, 0, 1, 3}, 4).to(x[0].device())), rn(3633, 4, 5)));
         cs.add(c32("dropout", "dropoutMask binary", x -> F.dropout(x[0], 0.3, true, new Generator(7)), rn(3634, 6, 50)));
