@@ -30,6 +30,12 @@ public final class Autocast implements AutoCloseable {
     /** Counts changes of the cast caches (a scope's cache made or dropped, casts forgotten): a recorded graph reads the casts of its generation. */
     private static final java.util.concurrent.atomic.AtomicLong GENERATION = new java.util.concurrent.atomic.AtomicLong();
 
+    /** The outermost scope's copies of parameters made by {@link #castParameters} (parameter by identity to its copy). */
+    private static final ThreadLocal<java.util.IdentityHashMap<Tensor, Tensor>> COPIES = new ThreadLocal<>();
+    // -Ddiffusion4j.autocast.castParameters=false casts each parameter at its use, as before the fourteenth session
+    private static volatile boolean castParametersTogether =
+            !"false".equalsIgnoreCase(System.getProperty("diffusion4j.autocast.castParameters", "true").strip());
+
     private final DType previous;
     private final boolean outermost;
 
@@ -53,6 +59,33 @@ public final class Autocast implements AutoCloseable {
     /** The type of the innermost open scope on this thread, or null when none is. */
     public static DType active() { return ACTIVE.get(); }
 
+    /**
+     * Casts these parameters (f32 GPU tensors) to the open scope's type now, in as few launches as the backend can (on
+     * CUDA one per 96 tensors), where each would otherwise be cast at its use: a training step's forward under autocast
+     * makes one cast per parameter, hundreds of tiny kernels. A use still records a cast of its own, whose gradient goes
+     * back to f32 when Autograd accumulates it in the parameter (for all parameters at once, {@link Backend#castAll}).
+     * The copies go when the outermost scope closes or weights change ({@link #forgetCasts}); the same values either way.
+     * Nothing happens outside a scope, off the GPU, or with -Ddiffusion4j.autocast.castParameters=false.
+     */
+    public static void castParameters(java.util.List<Tensor> params) {
+        DType t = ACTIVE.get();
+        if (t == null || CASTS.get() == null || !castParametersTogether) return;
+        java.util.List<Tensor> todo = new java.util.ArrayList<>();
+        for (Tensor p : params) if (outputType(p) == t && p.dtype() != t) todo.add(p);
+        if (todo.isEmpty()) return;
+        java.util.List<Tensor> copies = todo.get(0).backend().castAll(todo, t);
+        var map = COPIES.get();
+        if (map == null) COPIES.set(map = new java.util.IdentityHashMap<>());
+        for (int i = 0; i < todo.size(); i++) map.put(todo.get(i), copies.get(i));
+    }
+
+    /** Turns {@link #castParameters} on or off for later calls; the previous setting. */
+    public static boolean setCastParametersTogether(boolean on) {
+        boolean before = castParametersTogether;
+        castParametersTogether = on;
+        return before;
+    }
+
     /** x cast (differentiably) to the active type when a scope is open, x is an f32 CUDA tensor; else x itself. */
     static Tensor cast(Tensor x) {
         if (x == null) return null;
@@ -65,6 +98,10 @@ public final class Autocast implements AutoCloseable {
      * grad): the cast cache (see the class comment). Anything else is cast anew.
      */
     static Tensor castParameter(Tensor p, DType t) {
+        var copies = COPIES.get();
+        Tensor copy = copies == null ? null : copies.get(p);
+        if (copy != null && copy.dtype() == t)   // its gradient, in t, goes back to p's type as Autograd accumulates it
+            return Autograd.record(copy, "to", gy -> new Tensor[] {gy}, p);
         return cached(cacheFor(p), t.id(), () -> p.to(t));
     }
 
@@ -121,6 +158,7 @@ public final class Autocast implements AutoCloseable {
     public static void forgetCasts() {
         var cache = CASTS.get();
         if (cache != null) cache.clear();
+        COPIES.remove();
         GENERATION.incrementAndGet();
     }
 
@@ -134,6 +172,7 @@ public final class Autocast implements AutoCloseable {
     public void close() {
         if (outermost) {
             CASTS.remove();
+            COPIES.remove();
             GENERATION.incrementAndGet();
         }
         if (previous == null) ACTIVE.remove();

@@ -43,6 +43,9 @@ public final class Autograd {
         List<Node> order = topologicalOrder(rootNode);
         Map<Node, Tensor> grads = new IdentityHashMap<>();
         grads.put(rootNode, seed);
+        // leaves' gradients that arrive in another float type (a parameter's bf16 copy under autocast): cast to the
+        // leaf's type all at once at the end (Backend.castAll), then accumulated in the order they arrived
+        List<Tensor> castLeaves = new ArrayList<>(), castGrads = new ArrayList<>();
         try (var g = GradMode.off()) {
             for (int i = order.size() - 1; i >= 0; i--) {
                 Node node = order.get(i);
@@ -55,6 +58,11 @@ public final class Autograd {
                     Tensor leaf = node.leaves[k];
                     // a leaf frozen (requiresGrad(false)) after the forward gets no gradient, as in PyTorch
                     if (gin[k] == null || made == null && (leaf == null || !leaf.requiresGrad())) continue;
+                    if (leaf != null && gin[k].dtype() != leaf.dtype() && gin[k].dtype().isFloating() && leaf.dtype().isFloating()) {
+                        castLeaves.add(leaf);
+                        castGrads.add(shapeChecked(node, k, gin[k]));
+                        continue;
+                    }
                     Tensor gk = checked(node, k, gin[k]);
                     if (leaf != null) {
                         leaf.grad = leaf.grad == null ? gk.contiguous() : leaf.grad.add(gk);
@@ -65,8 +73,31 @@ public final class Autograd {
                 }
                 if (!retainGraph) node.release();
             }
+            accumulateCast(castLeaves, castGrads);
         }
         if (!retainGraph) root.gradFn = null;
+    }
+
+    /** leaves[i].grad += grads[i] in the leaf's type, the casts made together per backend and type. */
+    private static void accumulateCast(List<Tensor> leaves, List<Tensor> grads) {
+        if (leaves.isEmpty()) return;
+        Map<Backend, Map<DType, List<Integer>>> groups = new IdentityHashMap<>();
+        for (int i = 0; i < leaves.size(); i++)
+            groups.computeIfAbsent(grads.get(i).backend(), b -> new java.util.EnumMap<>(DType.class))
+                    .computeIfAbsent(leaves.get(i).dtype(), d -> new ArrayList<>()).add(i);
+        Tensor[] cast = new Tensor[leaves.size()];
+        for (var byBackend : groups.entrySet())
+            for (var byType : byBackend.getValue().entrySet()) {
+                List<Integer> idx = byType.getValue();
+                List<Tensor> in = new ArrayList<>(idx.size());
+                for (int i : idx) in.add(grads.get(i));
+                List<Tensor> out = byBackend.getKey().castAll(in, byType.getKey());
+                for (int j = 0; j < idx.size(); j++) cast[idx.get(j)] = out.get(j);
+            }
+        for (int i = 0; i < leaves.size(); i++) {
+            Tensor leaf = leaves.get(i);
+            leaf.grad = leaf.grad == null ? cast[i].contiguous() : leaf.grad.add(cast[i]);
+        }
     }
 
     /**
@@ -123,11 +154,15 @@ public final class Autograd {
 
     /** Input k's gradient in its dtype, after checking that it has the input's shape. */
     private static Tensor checked(Node node, int k, Tensor g) {
-        Tensor gk = inDtypeOf(node.dtypes[k], g);
-        if (!java.util.Arrays.equals(gk.shape(), node.shapes[k]))
-            throw new IllegalStateException("backward of " + node.name + " produced gradient " + Shape.str(gk.shape())
+        return inDtypeOf(node.dtypes[k], shapeChecked(node, k, g));
+    }
+
+    /** g, after checking that it has input k's shape. */
+    private static Tensor shapeChecked(Node node, int k, Tensor g) {
+        if (!java.util.Arrays.equals(g.shape(), node.shapes[k]))
+            throw new IllegalStateException("backward of " + node.name + " produced gradient " + Shape.str(g.shape())
                     + " for input " + Shape.str(node.shapes[k]));
-        return gk;
+        return g;
     }
 
     /**

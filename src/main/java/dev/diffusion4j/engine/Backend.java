@@ -24,6 +24,17 @@ public interface Backend {
     /** A contiguous copy of a strided view (or {@code x} itself when it already is contiguous and offset-free). */
     Tensor contiguous(Tensor x);
     Tensor cast(Tensor x, DType to);
+
+    /**
+     * Each of xs cast to {@code to} (an x already of that type is returned as it is), the same values as {@link #cast}
+     * one by one, which this default does; a backend may cast many in one launch (autocast's copies of a model's
+     * parameters, and their gradients back).
+     */
+    default java.util.List<Tensor> castAll(java.util.List<Tensor> xs, DType to) {
+        java.util.List<Tensor> out = new java.util.ArrayList<>(xs.size());
+        for (Tensor x : xs) out.add(x.dtype() == to ? x : cast(x, to));
+        return out;
+    }
     /** Writes {@code src} (broadcast to dst's shape) into the view {@code dst}, which must be a view of a storage of this backend. */
     void copyInto(Tensor dst, Tensor src);
 

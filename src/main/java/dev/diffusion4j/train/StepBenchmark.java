@@ -6,6 +6,7 @@ import dev.diffusion4j.diffusion.NoiseSchedule;
 import dev.diffusion4j.diffusion.Parameterization;
 import dev.diffusion4j.diffusion.TimestepSampler;
 import dev.diffusion4j.diffusion.VarianceType;
+import dev.diffusion4j.engine.Autocast;
 import dev.diffusion4j.engine.Backends;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
@@ -180,6 +181,7 @@ public final class StepBenchmark {
         Tensor loss;
         opt.zeroGrad();
         try (var ac = precision.autocast()) {
+            Autocast.castParameters(Parameter.dataOf(model.parameters()));   // as the trainer does
             Tensor noise = x0.randnLike(gen);
             // a learned-variance model's extra channels are left out, as dit.py's timing loop does
             Tensor out = model.forward(d.qSample(x0, t, noise), t, in.get(2)).slice(1, 0, x0.shape(1));

@@ -10,6 +10,7 @@ import dev.diffusion4j.diffusion.LossConfig;
 import dev.diffusion4j.diffusion.LossSecondMomentSampler;
 import dev.diffusion4j.diffusion.TimestepSampler;
 import dev.diffusion4j.engine.Backends;
+import dev.diffusion4j.engine.Autocast;
 import dev.diffusion4j.engine.DType;
 import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.GraphedFunction;
@@ -271,6 +272,7 @@ public final class Trainer {
             Tensor x0 = Tensor.of(b.images(), b.n(), b.c(), b.h(), b.w()).to(device);
             Tensor l;
             try (var ac = cfg.precision().autocast()) {
+                Autocast.castParameters(Parameter.dataOf(trainable));   // in a few launches, not one per parameter at its use
                 l = dp != null ? dp.shardLoss(diffusion, denoiser, x0, conditioning(b), timesteps, gen, loss)
                         : superRes == null ? diffusion.trainingLoss(denoiser, x0, conditioning(b), timesteps, gen, loss)
                         : diffusion.trainingLoss(superRes.denoiser(model), x0, superRes.trainingCondition(x0, gen), timesteps, gen, loss);
@@ -318,6 +320,7 @@ public final class Trainer {
         optimizer.zeroGrad();
         Tensor l;
         try (var ac = cfg.precision().autocast()) {
+            Autocast.castParameters(Parameter.dataOf(trainable));
             Conditioning c = in.get(2) == null ? null : Conditioning.of(NetworkDenoiser.LABEL, in.get(2));
             l = diffusion.trainingLossAt(denoiser, in.get(0), in.get(1), c, gen, loss);
         }

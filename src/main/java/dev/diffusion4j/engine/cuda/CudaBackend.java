@@ -181,6 +181,26 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
     @Override public Object toArray(Tensor t) { return host.toArray(onThisDevice(t, "toArray")); }
     @Override public Tensor contiguous(Tensor x) { return copy.contiguous(onThisDevice(x, "contiguous")); }
     @Override public Tensor cast(Tensor x, DType to) { return copy.cast(onThisDevice(x, "cast"), to); }
+
+    /** Contiguous f32 tensors to bf16 (or back) in multi-tensor launches; the rest one by one. */
+    @Override public java.util.List<Tensor> castAll(java.util.List<Tensor> xs, DType to) {
+        java.util.List<Tensor> out = new java.util.ArrayList<>(xs.size()), srcs = new java.util.ArrayList<>(), dsts = new java.util.ArrayList<>();
+        DType from = to == DType.BF16 ? DType.F32 : to == DType.F32 ? DType.BF16 : null;
+        for (Tensor x : xs) {
+            Tensor y;
+            if (x.dtype() == to) y = x;
+            else if (x.dtype() == from && updates.fusable(x)) {
+                y = alloc(x.shape(), to);
+                if (x.numel() > 0) {
+                    srcs.add(x);
+                    dsts.add(y);
+                }
+            } else y = cast(x, to);
+            out.add(y);
+        }
+        if (!srcs.isEmpty()) updates.cast(srcs, dsts);
+        return out;
+    }
     @Override public void copyInto(Tensor dst, Tensor src) { copy.copyInto(dst, src); }
 
     @Override public Tensor normal(int[] shape, DType dtype, long seed, long offset) { return random.normal(shape, dtype, seed, offset); }

@@ -68,6 +68,13 @@ final class CudaUpdates {
                 Dim3.of(CudaKernels.BLOCK), 0, table, CudaBackend.ptr(norm), maxNorm));
     }
 
+    /** dsts[i] = srcs[i] converted, for f32 srcs and bf16 dsts or the reverse (each pair contiguous, of one shape). */
+    synchronized void cast(List<Tensor> srcs, List<Tensor> dsts) {
+        String to = CudaKernels.suffix(dsts.get(0).dtype());
+        forEachLaunch(List.of(srcs, dsts), (sfx, blocks) -> kernels.get("optim", "cast_multi_" + sfx + "_" + to).launch(Dim3.of(blocks),
+                Dim3.of(CudaKernels.BLOCK), 0, table));
+    }
+
     /** Adds the sum of squares of all tensors (each fusable) into the 0-d f64 tensor {@code acc}: per-chunk partials, summed in order. */
     synchronized void sumOfSquaresInto(List<Tensor> xs, Tensor acc) {
         long chunks = 0;

@@ -348,6 +348,13 @@ final class ParityCases {
             d.mT().backend().lerpInto(d.mT(), x[1].mT(), 0.2);   // strided: the composed default
             return d;
         }, rn(3645, 37, 29), rn(3646, 37, 29)));
+        // autocast's parameter copies and their gradients back: f32 -> bf16 -> f32 in multi-tensor launches on CUDA (a
+        // transposed view takes the one-by-one cast), the bits of a cast each
+        cs.add(fwd("cast_all", "castAll", x -> {
+            List<Tensor> b = x[0].backend().castAll(List.of(x[0], x[1], x[2].mT()), DType.BF16);
+            List<Tensor> f = x[0].backend().castAll(b, DType.F32);
+            return Tensor.cat(0, f.get(0).flatten(), f.get(1).flatten(), f.get(2).flatten());
+        }, rn(3697, 5000), rn(3698, 3, 7), rn(3699, 6, 4)));
         cs.add(fwd("sum_of_squares", "sumOfSquares", x -> x[0].backend().sumOfSquares(List.of(x[0], x[1], x[2].mT())).to(x[0].dtype()).reshape(1),
                 rn(3647, 300, 301), rn(3648, 7), rn(3649, 5, 9)));
         // gradient clipping's scaling by a norm left on the device; more tensors than one launch takes, one strided (composed)

@@ -97,6 +97,19 @@ __device__ __forceinline__ void clip_scale_multi(const MultiTensor& t, const dou
     for (int i = start + threadIdx.x; i < end; i += blockDim.x) y[i] = TypeOps<T>::from_c(TypeOps<T>::to_c(x[i]) * f);
 }
 
+// Table a/b: src, dst of another type; dst = src converted as copy.cu's convert does (through double, so the same bits
+// as a cast of each tensor): autocast's bf16 copies of many parameters, or their gradients back to f32, in one launch.
+template <class S, class D>
+__device__ __forceinline__ void cast_multi(const MultiTensor& t) {
+    int start, end;
+    const int k = mt_chunk(t, start, end);
+    const S* x = (const S*)t.a[k];
+    D* y = (D*)t.b[k];
+    for (int i = start + threadIdx.x; i < end; i += blockDim.x) y[i] = TypeOps<D>::from_d(TypeOps<S>::to_d(x[i]));
+}
+extern "C" __global__ void cast_multi_f32_bf16(const __grid_constant__ MultiTensor t) { cast_multi<float, bf16>(t); }
+extern "C" __global__ void cast_multi_bf16_f32(const __grid_constant__ MultiTensor t) { cast_multi<bf16, float>(t); }
+
 // acc[0] += partial[0] + ... + partial[n-1] by one block, in a fixed order (the same total every run).
 extern "C" __global__ void sum_partials(const double* partial, int n, double* acc) {
     __shared__ double shm[32];
