@@ -32,9 +32,11 @@ public final class Autocast implements AutoCloseable {
 
     /** The outermost scope's copies of parameters made by {@link #castParameters} (parameter by identity to its copy). */
     private static final ThreadLocal<java.util.IdentityHashMap<Tensor, Tensor>> COPIES = new ThreadLocal<>();
-    // -Ddiffusion4j.autocast.castParameters=false casts each parameter at its use, as before the fourteenth session
+    // off by default: the fourteenth session's GPU run found a parameter used twice losing one use's gradient (the uses
+    // shared one tensor object, whose node the first backward released); the fix (a view per use) has passed on the CPU
+    // but not yet on a GPU (AutocastCastCacheTest). -Ddiffusion4j.autocast.castParameters=true turns it on.
     private static volatile boolean castParametersTogether =
-            !"false".equalsIgnoreCase(System.getProperty("diffusion4j.autocast.castParameters", "true").strip());
+            "true".equalsIgnoreCase(System.getProperty("diffusion4j.autocast.castParameters", "false").strip());
 
     private final DType previous;
     private final boolean outermost;
@@ -65,7 +67,7 @@ public final class Autocast implements AutoCloseable {
      * makes one cast per parameter, hundreds of tiny kernels. A use still records a cast of its own, whose gradient goes
      * back to f32 when Autograd accumulates it in the parameter (for all parameters at once, {@link Backend#castAll}).
      * The copies go when the outermost scope closes or weights change ({@link #forgetCasts}); the same values either way.
-     * Nothing happens outside a scope, off the GPU, or with -Ddiffusion4j.autocast.castParameters=false.
+     * Nothing happens outside a scope, off the GPU, or unless -Ddiffusion4j.autocast.castParameters=true.
      */
     public static void castParameters(java.util.List<Tensor> params) {
         DType t = ACTIVE.get();
@@ -100,9 +102,16 @@ public final class Autocast implements AutoCloseable {
     static Tensor castParameter(Tensor p, DType t) {
         var copies = COPIES.get();
         Tensor copy = copies == null ? null : copies.get(p);
-        if (copy != null && copy.dtype() == t)   // its gradient, in t, goes back to p's type as Autograd accumulates it
-            return Autograd.record(copy, "to", gy -> new Tensor[] {gy}, p);
-        return cached(cacheFor(p), t.id(), () -> p.to(t));
+        return copy != null && copy.dtype() == t ? recordCopy(copy, p) : cached(cacheFor(p), t.id(), () -> p.to(t));
+    }
+
+    /**
+     * A use of p's copy, recorded as a cast of p whose gradient (in the copy's type) goes back to p's type as Autograd
+     * accumulates it. Each use gets a view of its own: a node lives on its output tensor, so uses sharing one tensor
+     * would leave the earlier uses' products reading a released node (and dropping their gradients).
+     */
+    static Tensor recordCopy(Tensor copy, Tensor p) {
+        return Autograd.record(copy.detach(), "to", gy -> new Tensor[] {gy}, p);
     }
 
     /**
