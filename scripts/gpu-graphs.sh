@@ -18,7 +18,7 @@
 #   cudnn   DiT-S/2 b256: attention through cuDNN's flash engines (the default) or the attention_mma kernels
 #           (-Ddiffusion4j.cuda.cudnnAttention=false), ROUNDS times (default 1), with -Ddiffusion4j.cudnn.log=true; torch.compile once
 #   dgelu   DiT-S/2 and B/2 b256: GELU's input gradient in cuBLASLt's DGELU epilogue
-#           (-Ddiffusion4j.cuda.geluGradientEpilogue=true, off by default until this has run) against the composed ops,
+#           (-Ddiffusion4j.cuda.geluGradientEpilogue=true, on by default since the fourteenth session) against the composed ops,
 #           ROUNDS times (default 1); run with TESTS="engine.cuda.CudaFusedBiasTest models.DiTCudaParityTest" and
 #           TEST_OPTS=-Ddiffusion4j.cuda.geluGradientEpilogue=true for the checks
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)

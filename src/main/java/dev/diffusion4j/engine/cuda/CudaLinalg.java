@@ -27,7 +27,7 @@ final class CudaLinalg {
     static long fusedBiasProducts() { return FUSED_BIAS_PRODUCTS.get(); }
 
     // the bias gradient in the weight gradient's epilogue (BGRADB): off since the fourteenth session. The epilogue keeps
-    // cuBLASLt from splitting the long reduction over tokens: DiT-S/2's products took 157-202 us with it against 87-112
+    // cuBLASLt from splitting the long reduction over tokens: DiT-S/2's products took 86-203 us with it against 45-113
     // without on an H100 (GemmVariantsBench), more than the column sums over 16-byte vectors cost, and DiT-S/2 trained
     // 1.7% (B/2 1.0%) faster without it (BENCHMARKS.md); -Ddiffusion4j.cuda.biasGradientEpilogue=true turns it on
     static final boolean BIAS_GRADIENT_EPILOGUE_DEFAULT =
