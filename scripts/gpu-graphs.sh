@@ -19,8 +19,7 @@
 #           (-Ddiffusion4j.cuda.cudnnAttention=false), ROUNDS times (default 1), with -Ddiffusion4j.cudnn.log=true; torch.compile once
 #   dgelu   DiT-S/2 and B/2 b256: GELU's input gradient in cuBLASLt's DGELU epilogue
 #           (-Ddiffusion4j.cuda.geluGradientEpilogue=true, on by default since the fourteenth session) against the composed ops,
-#           ROUNDS times (default 1); run with TESTS="engine.cuda.CudaFusedBiasTest models.DiTCudaParityTest" and
-#           TEST_OPTS=-Ddiffusion4j.cuda.geluGradientEpilogue=true for the checks
+#           ROUNDS times (default 1); TESTS="engine.cuda.CudaFusedBiasTest models.DiTCudaParityTest" for the checks
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
 [ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j

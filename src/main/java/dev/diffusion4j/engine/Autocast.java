@@ -38,10 +38,14 @@ public final class Autocast implements AutoCloseable {
     private static volatile boolean castParametersTogether =
             "true".equalsIgnoreCase(System.getProperty("diffusion4j.autocast.castParameters", "false").strip());
 
+    /** How many scopes (of any type) are open on this thread: {@link #castParameters} works in the outermost alone. */
+    private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+
     private final DType previous;
     private final boolean outermost;
 
     private Autocast(DType type) {
+        DEPTH.get()[0]++;
         previous = ACTIVE.get();
         outermost = type != null && CASTS.get() == null;
         if (outermost) {
@@ -71,14 +75,18 @@ public final class Autocast implements AutoCloseable {
      */
     public static void castParameters(java.util.List<Tensor> params) {
         DType t = ACTIVE.get();
-        if (t == null || CASTS.get() == null || !castParametersTogether) return;
-        java.util.List<Tensor> todo = new java.util.ArrayList<>();
-        for (Tensor p : params) if (outputType(p) == t && p.dtype() != t) todo.add(p);
-        if (todo.isEmpty()) return;
-        java.util.List<Tensor> copies = todo.get(0).backend().castAll(todo, t);
+        // the outermost scope only: its copies then go when it closes, and none outlives a graph recorded inside it
+        if (t == null || CASTS.get() == null || DEPTH.get()[0] != 1 || !castParametersTogether) return;
+        java.util.Map<Backend, java.util.List<Tensor>> byBackend = new java.util.IdentityHashMap<>();
+        for (Tensor p : params) if (outputType(p) == t && p.dtype() != t) byBackend.computeIfAbsent(p.backend(), b -> new java.util.ArrayList<>()).add(p);
+        if (byBackend.isEmpty()) return;
         var map = COPIES.get();
         if (map == null) COPIES.set(map = new java.util.IdentityHashMap<>());
-        for (int i = 0; i < todo.size(); i++) map.put(todo.get(i), copies.get(i));
+        for (var e : byBackend.entrySet()) {
+            java.util.List<Tensor> copies = e.getKey().castAll(e.getValue(), t);
+            for (int i = 0; i < copies.size(); i++) map.put(e.getValue().get(i), copies.get(i));
+        }
+        GENERATION.incrementAndGet();   // a recorded graph that read earlier copies records anew
     }
 
     /** Turns {@link #castParameters} on or off for later calls; the previous setting. */
@@ -103,6 +111,17 @@ public final class Autocast implements AutoCloseable {
         var copies = COPIES.get();
         Tensor copy = copies == null ? null : copies.get(p);
         return copy != null && copy.dtype() == t ? recordCopy(copy, p) : cached(cacheFor(p), t.id(), () -> p.to(t));
+    }
+
+    /**
+     * p's values in type t for an op that records p itself (its gradient goes to p in the op's backward): the copy
+     * {@link #castParameters} made, else a cast made now (neither recorded).
+     */
+    static Tensor parameterValue(Tensor p, DType t) {
+        if (p.dtype() == t) return p;
+        var copies = COPIES.get();
+        Tensor copy = copies == null ? null : copies.get(p);
+        return copy != null && copy.dtype() == t ? copy : p.backend().cast(p, t);
     }
 
     /**
@@ -150,6 +169,8 @@ public final class Autocast implements AutoCloseable {
         var cache = CASTS.get();
         java.util.List<Tensor> all = new java.util.ArrayList<>();
         if (cache != null) for (var m : cache.values()) all.addAll(m.values());
+        var copies = COPIES.get();
+        if (copies != null) all.addAll(copies.values());
         return all;
     }
 
@@ -179,6 +200,7 @@ public final class Autocast implements AutoCloseable {
 
     @Override
     public void close() {
+        DEPTH.get()[0]--;
         if (outermost) {
             CASTS.remove();
             COPIES.remove();

@@ -69,8 +69,9 @@ final class LinalgOps {
     static Tensor[] linearKeepingInput(Tensor x0, Tensor w0, Tensor b0, UnaryOp activation) {
         UnaryOp.requireParameterless(activation, "linear");
         Tensor x = Autocast.cast(x0), w = Autocast.cast(w0), b = b0 == null ? null : Autocast.cast(b0);
-        if (w.rank() != 2 || x.rank() < 2 || x.shape(-1) != w.shape[1] || x.dtype() != w.dtype() || (b != null && (b.rank() != 1 || b.dtype() != x.dtype())))
-            return new Tensor[] {linear(x0, w0, b0, null), null};
+        if (w.rank() != 2 || x.rank() < 2 || x.shape(-1) != w.shape[1] || x.dtype() != w.dtype()
+                || (b != null && (b.rank() != 1 || b.shape[0] != w.shape[0] || b.dtype() != x.dtype())))
+            return new Tensor[] {linear(x0, w0, b0, null), null};   // which checks the shapes (and composes what it may)
         Backend be = ElementwiseOps.backendOf(x, w);
         if (b != null) ElementwiseOps.requireSameDevice(x, b);
         Tensor[] r = be.linearKeepingInput(x, w, b, activation);

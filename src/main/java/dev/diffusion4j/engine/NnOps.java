@@ -280,7 +280,7 @@ final class NnOps {
         DType actType = Autocast.outputType(h), wType = Autocast.outputType(weight);
         if (actType != wType)
             throw new IllegalArgumentException("dtype mismatch: " + actType.id() + " and " + wType.id() + "; convert one with .to(dtype)");
-        Tensor w = castWithoutGraph(weight, wType), b = bias == null ? null : castWithoutGraph(bias, Autocast.outputType(bias));
+        Tensor w = Autocast.parameterValue(weight, wType), b = bias == null ? null : Autocast.parameterValue(bias, Autocast.outputType(bias));
         Tensor act0 = op0 != null && op0.dtype() == h.dtype() ? op0 : be.unary(op, h, 0, 0), a = castWithoutGraph(act0, actType);
         Tensor y = be.linear(a, w, b, null);
         Tensor keptAct = recompute ? null : act0, kept = recompute ? null : a;

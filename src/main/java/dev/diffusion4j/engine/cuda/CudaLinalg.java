@@ -216,7 +216,8 @@ final class CudaLinalg {
     Tensor[] linearKeepingGeluInput(Tensor x, Tensor w, Tensor bias, UnaryOp activation) {
         if (!geluAuxEpilogue || !fusedBias || activation != UnaryOp.GELU_TANH || bias == null || x.dtype() != DType.BF16 || w.dtype() != DType.BF16
                 || bias.dtype() != DType.BF16 || x.rank() < 2 || w.rank() != 2 || x.shape(-1) != w.shape(1) || bias.rank() != 1 || bias.shape(0) != w.shape(0)
-                || w.shape(0) % 8 != 0 || x.numel() == 0 || !x.isContiguous() || !rowsContiguous(w)) return null;   // the aux matrix: ld a multiple of 8
+                || w.shape(0) % 8 != 0 || x.numel() == 0 || x.numel() / w.shape(1) > Integer.MAX_VALUE || !x.isContiguous() || !rowsContiguous(w))
+            return null;   // the aux matrix: ld a multiple of 8
         int k = w.shape(1), n = w.shape(0), rows = (int) (x.numel() / k);
         int[] shape = x.shape();
         shape[shape.length - 1] = n;

@@ -349,7 +349,8 @@ final class CudaNorm {
         Tensor dx = backend.alloc(shape, xc.dtype());
         String sfx = modSuffix(xc.dtype(), out);
         if (vectorBackward && xc.dtype() != DType.F64 && rows > 0 && d > 0 && b <= MAX_GRID_Y && vectorRowsFit(d, g, xc, sc, dx)) {
-            boolean fold = addend != null && addend.dtype() == xc.dtype() && addend.isContiguous() && vectorRowsFit(d, addend);
+            boolean fold = addend != null && addend.dtype() == xc.dtype() && java.util.Arrays.equals(addend.shape(), shape) && addend.isContiguous()
+                    && addend.storage() instanceof CudaStorage st && st.backend() == backend && vectorRowsFit(d, addend);
             Tensor[] r = backwardInOnePass(g, xc, mu, rs, sc, dx, fold ? addend : null, sfx);
             if (fold) FOLDED_ADDENDS.incrementAndGet();
             else if (addend != null) r[0] = backend.binary(BinaryOp.ADD, addend, dx);
