@@ -18,8 +18,9 @@ public final class Mlp extends Module {
 
     /**
      * fc2 over fc1's GELU. Where the backend can take GELU's gradient inside the product that forms fc2's input gradient
-     * (CUDA, bf16), a step that records gradients runs the MLP as {@link F#linearOfLinear}: fc1 may write the GELU beside
-     * its input, and fc2 keeps it; otherwise the GELU goes into fc1 (its product's epilogue when no gradient is taken).
+     * (CUDA, bf16), a step that records gradients runs the MLP as {@link dev.diffusion4j.engine.F#linearOfLinear}: fc1
+     * may write the GELU beside its input, and fc2 keeps it; otherwise the GELU goes into fc1 (its product's epilogue
+     * when no gradient is taken).
      */
     @Override public Tensor forward(Tensor x) {
         if (GradMode.isEnabled() && x.backend().fusesActivationGradient(UnaryOp.GELU_TANH))
