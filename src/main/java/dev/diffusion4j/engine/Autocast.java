@@ -108,9 +108,15 @@ public final class Autocast implements AutoCloseable {
      * grad): the cast cache (see the class comment). Anything else is cast anew.
      */
     static Tensor castParameter(Tensor p, DType t) {
+        Tensor copy = copyOf(p, t);
+        return copy != null ? recordCopy(copy, p) : cached(cacheFor(p), t.id(), () -> p.to(t));
+    }
+
+    /** p's copy in type t made by {@link #castParameters}, or null. */
+    private static Tensor copyOf(Tensor p, DType t) {
         var copies = COPIES.get();
         Tensor copy = copies == null ? null : copies.get(p);
-        return copy != null && copy.dtype() == t ? recordCopy(copy, p) : cached(cacheFor(p), t.id(), () -> p.to(t));
+        return copy != null && copy.dtype() == t ? copy : null;
     }
 
     /**
@@ -119,9 +125,8 @@ public final class Autocast implements AutoCloseable {
      */
     static Tensor parameterValue(Tensor p, DType t) {
         if (p.dtype() == t) return p;
-        var copies = COPIES.get();
-        Tensor copy = copies == null ? null : copies.get(p);
-        return copy != null && copy.dtype() == t ? copy : p.backend().cast(p, t);
+        Tensor copy = copyOf(p, t);
+        return copy != null ? copy : p.backend().cast(p, t);
     }
 
     /**

@@ -49,12 +49,7 @@ public final class Linear extends Module {
      * between two Linear layers, whose output is the widest tensor of a transformer MLP.
      */
     public Tensor forwardOf(UnaryOp op, Tensor h) {
-        return forwardOf(op, h, true);
-    }
-
-    /** forward(op(h)) as one op, op recomputed in the backward or kept ({@link F#linearOf(UnaryOp, Tensor, Tensor, Tensor, boolean)}). */
-    public Tensor forwardOf(UnaryOp op, Tensor h, boolean recompute) {
-        return F.linearOf(op, checkInput(h), weight.data(), bias == null ? null : bias.data(), recompute);
+        return F.linearOf(op, checkInput(h), weight.data(), bias == null ? null : bias.data());
     }
 
     /**

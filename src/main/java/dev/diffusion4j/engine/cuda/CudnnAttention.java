@@ -216,6 +216,30 @@ final class CudnnAttention {
             operation(OPERATION_RESHAPE_DESCRIPTOR, "reshape", ATTR_OPERATION_RESHAPE_XDESC, x, ATTR_OPERATION_RESHAPE_YDESC, y);
         }
 
+        /** A virtual tensor of dense strides. */
+        long dense(int type, long[] dims) { return virtual(type, dims, denseStrides(dims)); }
+
+        /** matmul(a, b) into a new dense virtual tensor of f32, returned. */
+        long matmul(long a, long b, long[] dims) {
+            long c = dense(F32, dims);
+            matmul(a, b, c);
+            return c;
+        }
+
+        /** pointwise(mode, x, b) into a new dense virtual tensor, returned. */
+        long pointwise(int mode, long x, long b, int type, long[] dims) {
+            long y = dense(type, dims);
+            pointwise(mode, x, b, y);
+            return y;
+        }
+
+        /** reduce(operator, x) into a new dense virtual tensor of f32, returned. */
+        long reduce(int operator, long x, long[] dims) {
+            long y = dense(F32, dims);
+            reduce(operator, x, y);
+            return y;
+        }
+
         /** An op's configuration: its mode attribute (none where modeAttr < 0) and f32 arithmetic, finalized. */
         private long config(int type, int modeAttr, int modeType, int mode, int computeAttr) {
             long d = keep(create(type));
@@ -277,23 +301,15 @@ final class CudnnAttention {
         long o = g.tensor(O, BF16, dims(s, s.lq(), s.dv()), strides(s, 3));
         long stats = g.tensor(STATS, F32, rowDims, denseStrides(rowDims));
         long scale = g.scalar(SCALE);
-        long scores = g.virtual(F32, sDims, denseStrides(sDims));
-        g.matmul(q, kt, scores);
-        long scaled = g.virtual(F32, sDims, denseStrides(sDims));
-        g.pointwise(POINTWISE_MUL, scores, scale, scaled);
-        long max = g.virtual(F32, rowDims, denseStrides(rowDims));
-        g.reduce(REDUCE_MAX, scaled, max);
-        long shifted = g.virtual(F32, sDims, denseStrides(sDims));
-        g.pointwise(POINTWISE_SUB, scaled, max, shifted);
-        long exp = g.virtual(F32, sDims, denseStrides(sDims));
-        g.pointwise(POINTWISE_EXP, shifted, 0, exp);
-        long sum = g.virtual(F32, rowDims, denseStrides(rowDims));
-        g.reduce(REDUCE_ADD, exp, sum);
-        long logSum = g.virtual(F32, rowDims, denseStrides(rowDims));
-        g.pointwise(POINTWISE_LOG, sum, 0, logSum);
+        long scores = g.matmul(q, kt, sDims);
+        long scaled = g.pointwise(POINTWISE_MUL, scores, scale, F32, sDims);
+        long max = g.reduce(REDUCE_MAX, scaled, rowDims);
+        long shifted = g.pointwise(POINTWISE_SUB, scaled, max, F32, sDims);
+        long exp = g.pointwise(POINTWISE_EXP, shifted, 0, F32, sDims);
+        long sum = g.reduce(REDUCE_ADD, exp, rowDims);
+        long logSum = g.pointwise(POINTWISE_LOG, sum, 0, F32, rowDims);
         g.pointwise(POINTWISE_ADD, max, logSum, stats);
-        long p = g.virtual(BF16, sDims, denseStrides(sDims));   // the second matmul takes P in the operands' type
-        g.pointwise(POINTWISE_DIV, exp, sum, p);
+        long p = g.pointwise(POINTWISE_DIV, exp, sum, BF16, sDims);   // the second matmul takes P in the operands' type
         g.matmul(p, v, o);
         return g.plan(new long[] {Q, K, V, O, STATS, SCALE}, new float[] {s.scale()}, "attention forward");
     }
@@ -313,35 +329,24 @@ final class CudnnAttention {
         long stats = g.tensor(STATS, F32, rowDims, denseStrides(rowDims));
         long scale = g.scalar(SCALE), one = g.scalar(ONE);
         // rowsum(dO * O), kept in memory (the frontend's softmax_sum)
-        long[] oDims = dims(s, s.lq(), s.dv());
-        long prod = g.virtual(F32, oDims, denseStrides(oDims));
-        g.pointwise(POINTWISE_MUL, dO, o, prod);
-        long rowDot = g.virtual(F32, rowDims, denseStrides(rowDims));
-        g.reduce(REDUCE_ADD, prod, rowDot);
+        long prod = g.pointwise(POINTWISE_MUL, dO, o, F32, dims(s, s.lq(), s.dv()));
+        long rowDot = g.reduce(REDUCE_ADD, prod, rowDims);
         long dot = g.tensor(DOT, F32, rowDims, denseStrides(rowDims));
         g.pointwise(POINTWISE_MUL, rowDot, one, dot);
         // P = exp(scale * Q K^T - lse)
-        long scores = g.virtual(F32, sDims, denseStrides(sDims));
-        g.matmul(q, kt, scores);
-        long scaled = g.virtual(F32, sDims, denseStrides(sDims));
-        g.pointwise(POINTWISE_MUL, scores, scale, scaled);
-        long shifted = g.virtual(F32, sDims, denseStrides(sDims));
-        g.pointwise(POINTWISE_SUB, scaled, stats, shifted);
-        long p = g.virtual(F32, sDims, denseStrides(sDims));
-        g.pointwise(POINTWISE_EXP, shifted, 0, p);
+        long scores = g.matmul(q, kt, sDims);
+        long scaled = g.pointwise(POINTWISE_MUL, scores, scale, F32, sDims);
+        long shifted = g.pointwise(POINTWISE_SUB, scaled, stats, F32, sDims);
+        long p = g.pointwise(POINTWISE_EXP, shifted, 0, F32, sDims);
         // dV = P^T dO
         long pT = g.virtual(BF16, sT, sTStrides);
         g.reshape(p, pT);
         g.matmul(pT, dO, dv);
         // dS = scale * P * (dO V^T - rowsum(dO * O))
-        long dP = g.virtual(F32, sDims, denseStrides(sDims));
-        g.matmul(dO, vt, dP);
-        long centred = g.virtual(F32, sDims, denseStrides(sDims));
-        g.pointwise(POINTWISE_SUB, dP, dot, centred);
-        long dSraw = g.virtual(F32, sDims, denseStrides(sDims));
-        g.pointwise(POINTWISE_MUL, centred, p, dSraw);
-        long dS = g.virtual(F32, sDims, denseStrides(sDims));
-        g.pointwise(POINTWISE_MUL, dSraw, scale, dS);
+        long dP = g.matmul(dO, vt, sDims);
+        long centred = g.pointwise(POINTWISE_SUB, dP, dot, F32, sDims);
+        long dSraw = g.pointwise(POINTWISE_MUL, centred, p, F32, sDims);
+        long dS = g.pointwise(POINTWISE_MUL, dSraw, scale, F32, sDims);
         // dK = dS^T Q, dQ = dS K
         long dST = g.virtual(BF16, sT, sTStrides);
         g.reshape(dS, dST);
