@@ -98,11 +98,7 @@ final class ShapeOps {
         s[d] = len; st[d] = x.strides[d] * step;
         Tensor out = new Tensor(x.storage, s, st, x.offset + s0 * x.strides[d]);
         int[] orig = x.shape;
-        return Autograd.record(out, "slice", gy -> {
-            Tensor g = gy.backend().full(orig.clone(), gy.dtype(), 0);
-            g.backend().copyInto(slice(g, d, s0, e0, step), gy);
-            return new Tensor[] {g};
-        }, x);
+        return Autograd.recordAccumulating(out, "slice", (gy, pending) -> new Tensor[] {SliceGradients.into(pending.take(0), orig, gy, d, s0, e0, step)}, x);
     }
 
     static Tensor expand(Tensor x, int[] newShape) {
