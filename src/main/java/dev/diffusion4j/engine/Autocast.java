@@ -32,11 +32,11 @@ public final class Autocast implements AutoCloseable {
 
     /** The outermost scope's copies of parameters made by {@link #castParameters} (parameter by identity to its copy). */
     private static final ThreadLocal<java.util.IdentityHashMap<Tensor, Tensor>> COPIES = new ThreadLocal<>();
-    // off by default: the fourteenth session's GPU run found a parameter used twice losing one use's gradient (the uses
-    // shared one tensor object, whose node the first backward released); the fix (a view per use) has passed on the CPU
-    // but not yet on a GPU (AutocastCastCacheTest). -Ddiffusion4j.autocast.castParameters=true turns it on.
+    // on by default since the fifteenth session's GPU run of AutocastCastCacheTest and TrainingGraphGpuTest (each use of a
+    // parameter records on a view of its own copy: uses sharing one tensor object lost a gradient);
+    // -Ddiffusion4j.autocast.castParameters=false casts each parameter at its use
     private static volatile boolean castParametersTogether =
-            "true".equalsIgnoreCase(System.getProperty("diffusion4j.autocast.castParameters", "false").strip());
+            !"false".equalsIgnoreCase(System.getProperty("diffusion4j.autocast.castParameters", "true").strip());
 
     /** How many scopes (of any type) are open on this thread: {@link #castParameters} works in the outermost alone. */
     private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
@@ -71,7 +71,7 @@ public final class Autocast implements AutoCloseable {
      * makes one cast per parameter, hundreds of tiny kernels. A use still records a cast of its own, whose gradient goes
      * back to f32 when Autograd accumulates it in the parameter (for all parameters at once, {@link Backend#castAll}).
      * The copies go when the outermost scope closes or weights change ({@link #forgetCasts}); the same values either way.
-     * Nothing happens outside a scope, off the GPU, or unless -Ddiffusion4j.autocast.castParameters=true.
+     * Nothing happens outside a scope, off the GPU, or with -Ddiffusion4j.autocast.castParameters=false.
      */
     public static void castParameters(java.util.List<Tensor> params) {
         DType t = ACTIVE.get();
