@@ -87,7 +87,7 @@ case "$part" in
     RUNS="diffusion4j@-Ddiffusion4j.cuda.geluGradientEpilogue=true diffusion4j" CFGS="dit-s/2:256 dit-b/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
   casts)   # the step's parameters cast in multi-tensor launches against one by one
     el parameter casts
-    RUNS="diffusion4j@-Ddiffusion4j.autocast.castParameters=true diffusion4j" CFGS="fmnist-small:128 ddpm-cifar10:128 dit-s/2:256" \
+    RUNS="diffusion4j@-Ddiffusion4j.autocast.castParameters=true diffusion4j" CFGS="${CAST_CFGS:-fmnist-small:128 ddpm-cifar10:128 dit-s/2:256}" \
       ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
   tests)
     el all tests

@@ -2,7 +2,7 @@
 // CudaNorm launches them, and the one-pass backward ln_mod_bwd_vec) on the CPU under emu_shim.h and compares y, dx, dshift and dscale with a double reference,
 // for f32 and bf16 outputs and for warp rows (C 384) and block rows (C 1100), and the register-resident forward
 // (ln_mod_fwd_vec) for C 384, 1024 and 72 (the one-pass backward also with an addend folded into dx), and the gated residual fused with it (gated_ln_mod_fwd_vec) against its two
-// steps; shift, scale and gate are chunks of one [B, 6C] tensor. Exits 1 when an error is over its bound.
+// steps, and the backward with the gated residual's (ln_mod_bwd_gated_vec) against the plain one's; shift, scale and gate are chunks of one [B, 6C] tensor. Exits 1 when an error is over its bound.
 #include "emu_shim.h"
 #include "kern.inc"
 #include "harness_values.h"
@@ -35,7 +35,9 @@ static auto one_pass(VEC vec, PG pg, const float* add = nullptr) {
                int B, int L, int C, long long rs, bool) {
         int per = 9, chunks = (L + per - 1) / per;   // ragged: the last chunk of a sample shorter, some warps with fewer rows
         std::vector<double> pw((size_t)chunks * B * C), pb((size_t)chunks * B * C);
-        launch3(chunks, B, 1, 256, 0, [&] { vec(gy, x, mean, rstd, scale, dx, add, pw.data(), pb.data(), C, L, B, rs, per); });
+        int slots = C <= 128 ? 1 : C <= 256 ? 2 : C <= 384 ? 3 : C <= 512 ? 4 : C <= 768 ? 6 : 8;
+        launch3(chunks, B, 1, 256, 2 * 8 * 128 * slots * 4, [&] {
+            vec(gy, x, mean, rstd, scale, dx, add, nullptr, nullptr, nullptr, 0, pw.data(), pb.data(), nullptr, C, L, B, rs, per); });
         int cols = B * C;
         launch3((cols + 31) / 32, 1, 1, 256, 0, [&] { pg(pw.data(), pb.data(), dscale, dshift, chunks, cols); });
     };
@@ -122,6 +124,68 @@ static void run_gated(const char* name, int B, int L, int C, GATED gated, VEC ve
     if (diff) failures++;
 }
 
+// The kernel NAME<V>_SFX for rows of d, V the smallest slot count with 128 V >= d (CudaNorm.slots).
+#define SLOTS(NAME, SFX, d) ((d) <= 128 ? NAME##1_##SFX : (d) <= 256 ? NAME##2_##SFX : (d) <= 384 ? NAME##3_##SFX \
+                             : (d) <= 512 ? NAME##4_##SFX : (d) <= 768 ? NAME##6_##SFX : NAME##8_##SFX)
+
+// ln_mod_bwd_gated_vec (the norm's backward with the gated residual's, s = x + gate * branch) against ln_mod_bwd_vec on
+// the same rows: dx, dshift and dscale bit for bit; dbranch = O(O(dx) * gate) bit for bit (gated_add_bwd's roundings);
+// dgate against the double sum over each sample's rows of O(dx) * branch. gate is chunk 2 of the [B, 6C] tensor.
+template <class O, class GATED, class PLAIN, class PG>
+static void run_gated_bwd(const char* name, int B, int L, int C, GATED gated, PLAIN plain, PG pg, double bound) {
+    std::mt19937 rng(17);
+    std::normal_distribution<double> nd;
+    int rows = B * L, per = 9, chunks = (L + per - 1) / per, cols = B * C;
+    long long rs = 6LL * C;
+    std::vector<float> x((size_t)rows * C), mean(rows), rstd(rows), add((size_t)rows * C), dx1((size_t)rows * C), dx2((size_t)rows * C);
+    for (auto& v : x) v = (float)(nd(rng) * 2 + 0.5);
+    for (auto& v : add) v = (float)nd(rng);
+    for (int r = 0; r < rows; r++) {
+        double mu = 0, var = 0;
+        for (int c = 0; c < C; c++) mu += x[(size_t)r * C + c];
+        mu /= C;
+        for (int c = 0; c < C; c++) var += (x[(size_t)r * C + c] - mu) * (x[(size_t)r * C + c] - mu);
+        mean[r] = (float)mu;
+        rstd[r] = (float)(1 / std::sqrt(var / C + 1e-6));
+    }
+    std::vector<O> mod((size_t)B * 6 * C), gy((size_t)rows * C), br((size_t)rows * C), db((size_t)rows * C);
+    std::vector<O> h1(cols), s1(cols), h2(cols), s2(cols), dgate(cols);
+    for (auto& v : mod) v = mk<O>(nd(rng) * 0.3);
+    for (auto& v : gy) v = mk<O>(nd(rng));
+    for (auto& v : br) v = mk<O>(nd(rng));
+    const O *gate = mod.data() + 2 * C, *scale = mod.data() + 4 * C;
+    int slots = C <= 128 ? 1 : C <= 256 ? 2 : C <= 384 ? 3 : C <= 512 ? 4 : C <= 768 ? 6 : 8;
+    std::vector<double> pw((size_t)chunks * cols), pb((size_t)chunks * cols), pgs((size_t)chunks * cols);
+    launch3(chunks, B, 1, 256, 3 * 8 * 128 * slots * 4, [&] {
+        gated(gy.data(), x.data(), mean.data(), rstd.data(), scale, dx1.data(), add.data(), gate, br.data(), db.data(), rs, pw.data(), pb.data(),
+              pgs.data(), C, L, B, rs, per); });
+    launch3((cols + 31) / 32, 1, 1, 256, 0, [&] { pg(pw.data(), pb.data(), s1.data(), h1.data(), chunks, cols); });
+    launch3((cols + 31) / 32, 1, 1, 256, 0, [&] { pg(pgs.data(), nullptr, dgate.data(), nullptr, chunks, cols); });
+    launch3(chunks, B, 1, 256, 2 * 8 * 128 * slots * 4, [&] {
+        plain(gy.data(), x.data(), mean.data(), rstd.data(), scale, dx2.data(), add.data(), nullptr, nullptr, nullptr, 0, pw.data(), pb.data(),
+              nullptr, C, L, B, rs, per); });
+    launch3((cols + 31) / 32, 1, 1, 256, 0, [&] { pg(pw.data(), pb.data(), s2.data(), h2.data(), chunks, cols); });
+    long diff = 0, dbDiff = 0;
+    for (size_t i = 0; i < dx1.size(); i++) diff += dx1[i] != dx2[i];
+    for (int i = 0; i < cols; i++) diff += val(h1[i]) != val(h2[i]) || val(s1[i]) != val(s2[i]);
+    double e = 0, m = 0;
+    for (int b = 0; b < B; b++)
+        for (int c = 0; c < C; c++) {
+            double ref = 0;
+            for (int l = 0; l < L; l++) {
+                size_t i = ((size_t)b * L + l) * C + c;
+                double g = val(mk<O>(dx1[i]));
+                ref += g * val(br[i]);
+                dbDiff += val(db[i]) != val(mk<O>((float)g * (float)val(gate[b * rs + c])));
+            }
+            e = std::max(e, std::fabs(ref - val(dgate[(size_t)b * C + c])));
+            m = std::max(m, std::fabs(ref));
+        }
+    printf("%-10s B %d L %3d C %4d  gated backward: norm's outputs as ln_mod_bwd_vec's: %s, dbranch mismatches %ld, dgate %.2e\n", name, B,
+           L, C, diff == 0 ? "yes" : "NO", dbDiff, e / m);
+    if (diff || dbDiff || !(e / m <= bound)) failures++;
+}
+
 int main() {
     auto two32 = two_pass<float>(ln_mod_bwd_f32_f32, ln_mod_partials_f32_f32, param_grad_f32);
     auto two16 = two_pass<bf16>(ln_mod_bwd_f32_bf16, ln_mod_partials_f32_bf16, param_grad_bf16);
@@ -129,12 +193,13 @@ int main() {
         run<float>("f32>f32", 3, 70, C, ln_mod_fwd_f32_f32, two32, 1e-5);
         run<bf16>("f32>bf16", 3, 70, C, ln_mod_fwd_f32_bf16, two16, 1e-2);
     }
-    // the register-resident forward (ln_mod_fwd_vec, a warp per row, launched as the warp form): a full row of 1024, a
-    // row whose last 4-element slot is partly used by the lanes (C 384 = 3 slots of 128) and one that leaves lanes idle
+    // the register-resident forward (ln_mod_fwd_vec<V>, a warp per row, launched as the warp form, V picked as CudaNorm
+    // picks it): a full row of 1024, a row whose last 4-element slot is partly used by the lanes (C 384 = 3 slots of 128)
+    // and one that leaves lanes idle
     auto vec32 = [](const float* x, const float* sh, const float* sc, float* y, float* m, float* r, int rows, int d, int L, long long hs,
-                    long long ss, double eps, int) { ln_mod_fwd_vec_f32_f32(x, sh, sc, y, m, r, rows, d, L, hs, ss, eps); };
+                    long long ss, double eps, int) { SLOTS(ln_mod_fwd_vec, f32_f32, d)(x, sh, sc, y, m, r, rows, d, L, hs, ss, eps); };
     auto vec16 = [](const float* x, const bf16* sh, const bf16* sc, bf16* y, float* m, float* r, int rows, int d, int L, long long hs,
-                    long long ss, double eps, int) { ln_mod_fwd_vec_f32_bf16(x, sh, sc, y, m, r, rows, d, L, hs, ss, eps); };
+                    long long ss, double eps, int) { SLOTS(ln_mod_fwd_vec, f32_bf16, d)(x, sh, sc, y, m, r, rows, d, L, hs, ss, eps); };
     for (int C : {384, 1024, 72}) {
         run<float>("f32>f32 v", 3, 70, C, vec32, two32, 1e-5);
         run<bf16>("f32>bf16 v", 3, 70, C, vec16, two16, 1e-2);
@@ -156,9 +221,13 @@ int main() {
     run<float>("f32>f32 1p", 3, 70, 72, vec32, one_pass<float>(ln_mod_bwd_vec1_f32_f32, param_grad_f32), 1e-5);
     run<bf16>("f32>bf16 1p", 2, 40, 1024, vec16, one_pass<bf16>(ln_mod_bwd_vec8_f32_bf16, param_grad_bf16), 1e-2);
     run<bf16>("f32>bf16 1p", 2, 40, 640, vec16, one_pass<bf16>(ln_mod_bwd_vec6_f32_bf16, param_grad_bf16), 1e-2);
+    run_gated_bwd<bf16>("f32>bf16 gb", 3, 70, 384, ln_mod_bwd_gated_vec3_f32_bf16, ln_mod_bwd_vec3_f32_bf16, param_grad_bf16, 8e-3);
+    run_gated_bwd<float>("f32>f32 gb", 3, 70, 384, ln_mod_bwd_gated_vec3_f32_f32, ln_mod_bwd_vec3_f32_f32, param_grad_f32, 1e-5);
+    run_gated_bwd<bf16>("f32>bf16 gb", 2, 40, 72, ln_mod_bwd_gated_vec1_f32_bf16, ln_mod_bwd_vec1_f32_bf16, param_grad_bf16, 8e-3);
+    run_gated_bwd<bf16>("f32>bf16 gb", 2, 40, 640, ln_mod_bwd_gated_vec6_f32_bf16, ln_mod_bwd_vec6_f32_bf16, param_grad_bf16, 8e-3);
     for (int C : {384, 1024, 72}) {
-        run_gated<float>("f32>f32 g", 2, 37, C, gated_ln_mod_fwd_vec_f32_f32, ln_mod_fwd_vec_f32_f32);
-        run_gated<bf16>("f32>bf16 g", 2, 37, C, gated_ln_mod_fwd_vec_f32_bf16, ln_mod_fwd_vec_f32_bf16);
+        run_gated<float>("f32>f32 g", 2, 37, C, SLOTS(gated_ln_mod_fwd_vec, f32_f32, C), SLOTS(ln_mod_fwd_vec, f32_f32, C));
+        run_gated<bf16>("f32>bf16 g", 2, 37, C, SLOTS(gated_ln_mod_fwd_vec, f32_bf16, C), SLOTS(ln_mod_fwd_vec, f32_bf16, C));
     }
     return failures == 0 ? 0 : 1;
 }

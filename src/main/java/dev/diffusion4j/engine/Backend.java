@@ -190,6 +190,19 @@ public interface Backend {
     }
 
     /**
+     * The backward of {@link #gatedResidualLayerNormModulate} where the sum s = x + gate * branch gets no gradient but
+     * the norm's and addend: {ds (the whole gradient of s, and so of x), dshift, dscale, dgate, dbranch}, as
+     * {@link #layerNormModulateBackward} and then {@link #gatedResidualBackward} of its dx give them. This default runs
+     * the two; a backend may do the residual's part in the pass that writes ds, where it would read ds back.
+     */
+    default Tensor[] gatedLayerNormModulateBackward(Tensor gy, Tensor s, Tensor mean, Tensor rstd, Tensor scale, Tensor addend,
+                                                    Tensor gate, Tensor branch) {
+        Tensor[] n = layerNormModulateBackward(gy, s, mean, rstd, scale, addend);
+        Tensor[] g = gatedResidualBackward(n[0], s.dtype(), gate, branch);
+        return new Tensor[] {n[0], n[1], n[2], g[1], g[2]};
+    }
+
+    /**
      * adaLN-Zero's gated residual x + gate[:, None, :] * branch for x, branch [B, L, C] and gate [B, C], typed as the
      * composed ops type it (the product in the type of gate and branch, the sum promoted with x's). This default
      * composes them; a backend overrides it with one pass.

@@ -183,8 +183,46 @@ final class NnOps {
         Tensor shift = p[0], scale = p[1];
         Backend be = x.backend();
         Tensor[] r = be.gatedResidualLayerNormModulate(x, gate, branch, shift, scale, eps, shift.dtype());
-        Tensor s = recordGated(be, x, gate, branch, r[0]);
-        return new Tensor[] {s, recordModulatedNorm(be, s, shift, scale, new Tensor[] {r[1], r[2], r[3]})};
+        GatedNormGradients shared = new GatedNormGradients(be, gate, branch);
+        DType xType = x.dtype();
+        Tensor s = Autograd.record(r[0], "gated_residual", gy -> shared.residualBackward(gy, xType), x, gate, branch);
+        Tensor mean = r[2], rstd = r[3];
+        Tensor y = Autograd.recordAccumulating(r[1], "layer_norm_modulate",
+                (gy, pending) -> shared.normBackward(gy, s, mean, rstd, scale, pending.take(0)), s, shift, scale);
+        return new Tensor[] {s, y};
+    }
+
+    /**
+     * The backward of a gated residual s = x + gate * branch and of its modulated norm, recorded as the two ops: the norm's
+     * backward (which runs first, with s's gradient from its other uses) computes the residual's gradients too
+     * (Backend#gatedLayerNormModulateBackward: on CUDA in the pass that writes ds, where the residual's backward read ds
+     * back), and the residual's backward takes them when the gradient it gets is that ds, i.e. nothing reached s later.
+     */
+    private static final class GatedNormGradients {
+        private final Backend be;
+        private final Tensor gate, branch;
+        private Tensor ds, dGate, dBranch;
+
+        GatedNormGradients(Backend be, Tensor gate, Tensor branch) {
+            this.be = be;
+            this.gate = gate;
+            this.branch = branch;
+        }
+
+        Tensor[] normBackward(Tensor gy, Tensor s, Tensor mean, Tensor rstd, Tensor scale, Tensor addend) {
+            if (!s.requiresGrad()) return be.layerNormModulateBackward(gy, s, mean, rstd, scale, addend);
+            Tensor[] r = be.gatedLayerNormModulateBackward(gy, s, mean, rstd, scale, addend, gate, branch);
+            ds = r[0];
+            dGate = r[3];
+            dBranch = r[4];
+            return new Tensor[] {r[0], r[1], r[2]};
+        }
+
+        Tensor[] residualBackward(Tensor gy, DType xType) {
+            Tensor[] r = gy == ds ? new Tensor[] {gy, dGate, dBranch} : be.gatedResidualBackward(gy, xType, gate, branch);
+            ds = dGate = dBranch = null;
+            return r;
+        }
     }
 
     static Tensor softmax(Tensor x, int dim, boolean log) {

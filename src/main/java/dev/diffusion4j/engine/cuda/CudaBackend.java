@@ -323,6 +323,14 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
             return Backend.super.layerNormModulate(x, shift, scale, eps, outType);
         return norm.layerNormModulate(x, shift, scale, eps, outType);
     }
+    /** The norm's backward and the gated residual's in one pass where norm.gatedLayerNormModulateBackward takes them. */
+    @Override public Tensor[] gatedLayerNormModulateBackward(Tensor gy, Tensor s, Tensor mean, Tensor rstd, Tensor scale, Tensor addend,
+                                                             Tensor gate, Tensor branch) {
+        Tensor[] r = norm.gatedLayerNormModulateBackward(onThisDevice(gy, "layerNormModulate backward"), onThisDevice(s, "layerNormModulate backward"),
+                mean, rstd, scale, addend, gate, branch);
+        return r != null ? r : Backend.super.gatedLayerNormModulateBackward(gy, s, mean, rstd, scale, addend, gate, branch);
+    }
+
     /** The gated residual and the modulated norm of the sum in one pass where norm.gatedLayerNormModulate takes them. */
     @Override public Tensor[] gatedResidualLayerNormModulate(Tensor x, Tensor gate, Tensor branch, Tensor shift, Tensor scale, double eps, DType outType) {
         Tensor[] r = shift.dtype() == outType && scale.dtype() == outType

@@ -285,7 +285,7 @@ final class CudaNorm {
         boolean warp = d <= WARP_ROW_LIMIT;
         if (rows == 0 || d == 0) return new Tensor[] {y, mean, rstd};
         if (vectorRows && vectorRowsFit(d, xc, h, sc, y)) {
-            kernels.launchBlocks(kernels.get("norm", "ln_mod_fwd_vec_" + modSuffix(xc.dtype(), out)), (rows + 7) / 8,
+            kernels.launchBlocks(kernels.get("norm", "ln_mod_fwd_vec" + slots(d) + "_" + modSuffix(xc.dtype(), out)), (rows + 7) / 8,
                     ptr(xc), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h), rowStride(sc), eps);
             VECTOR_ROW_LAUNCHES.incrementAndGet();
         } else {
@@ -327,7 +327,7 @@ final class CudaNorm {
         if (!vectorRowsFit(d, x, br, g, h, sc)) return null;
         Tensor sum = backend.alloc(shape, x.dtype()), y = backend.alloc(shape, out);   // the allocator's blocks are aligned
         Tensor mean = tokenStat(shape, x.dtype()), rstd = tokenStat(shape, x.dtype());
-        kernels.launchBlocks(kernels.get("norm", "gated_ln_mod_fwd_vec_" + modSuffix(x.dtype(), out)), (rows + 7) / 8,
+        kernels.launchBlocks(kernels.get("norm", "gated_ln_mod_fwd_vec" + slots(d) + "_" + modSuffix(x.dtype(), out)), (rows + 7) / 8,
                 ptr(x), ptr(g), ptr(br), ptr(sum), rowStride(g), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h),
                 rowStride(sc), eps);
         GATED_NORM_LAUNCHES.incrementAndGet();
@@ -349,9 +349,8 @@ final class CudaNorm {
         Tensor dx = backend.alloc(shape, xc.dtype());
         String sfx = modSuffix(xc.dtype(), out);
         if (vectorBackward && xc.dtype() != DType.F64 && rows > 0 && d > 0 && b <= MAX_GRID_Y && vectorRowsFit(d, g, xc, sc, dx)) {
-            boolean fold = addend != null && addend.dtype() == xc.dtype() && java.util.Arrays.equals(addend.shape(), shape) && addend.isContiguous()
-                    && addend.storage() instanceof CudaStorage st && st.backend() == backend && vectorRowsFit(d, addend);
-            Tensor[] r = backwardInOnePass(g, xc, mu, rs, sc, dx, fold ? addend : null, sfx);
+            boolean fold = foldable(addend, xc);
+            Tensor[] r = backwardInOnePass(g, xc, mu, rs, sc, dx, fold ? addend : null, null, null, null, sfx);
             if (fold) FOLDED_ADDENDS.incrementAndGet();
             else if (addend != null) r[0] = backend.binary(BinaryOp.ADD, addend, dx);
             return r;
@@ -377,31 +376,86 @@ final class CudaNorm {
     /** How many modulated-norm backwards so far added x's other gradient as they wrote dx (tests check that it ran). */
     static long foldedAddends() { return FOLDED_ADDENDS.get(); }
 
-    /** The slot counts ln_mod_bwd_vec is compiled for: a row of d takes the smallest that holds d / 128 slots. */
-    private static final int[] BACKWARD_SLOTS = {1, 2, 3, 4, 6, 8};
+    /** The slot counts the one-warp-per-row kernels (ln_mod_fwd_vec, ln_mod_bwd_vec, ...) are compiled for. */
+    private static final int[] SLOTS = {1, 2, 3, 4, 6, 8};
+
+    /** The kernels' slot count for rows of d (d / 4 elements to a warp of 32 lanes): the smallest that holds d / 128. */
+    private static int slots(int d) { return java.util.Arrays.stream(SLOTS).filter(v -> 128 * v >= d).findFirst().orElseThrow(); }
+
+    /**
+     * {ds, dshift, dscale, dgate, dbranch} of the modulated norm of the gated residual s = x + gate * branch whose only
+     * other gradient is addend (see Backend#gatedLayerNormModulateBackward), in one pass (ln_mod_bwd_gated_vec) that does
+     * the residual's backward where it writes ds, with the roundings of binary.cu's gated_add_bwd; null where that kernel
+     * does not fit (then the norm's and the residual's backwards run one after the other).
+     * Off with -Ddiffusion4j.cuda.gatedNormBackward=false.
+     */
+    Tensor[] gatedLayerNormModulateBackward(Tensor gy, Tensor s, Tensor mean, Tensor rstd, Tensor scale, Tensor addend, Tensor gate, Tensor branch) {
+        DType out = scale.dtype();
+        if (!GATED_NORM_BACKWARD || !vectorBackward || !modulates(s.dtype(), out) || s.dtype() == DType.F64 || gate.dtype() != out
+                || branch.dtype() != out || !s.isContiguous() || !branch.isContiguous() || s.rank() != 3
+                || !java.util.Arrays.equals(s.shape(), branch.shape()) || s.numel() == 0 || s.shape(0) > MAX_GRID_Y) return null;
+        Tensor xc = input(s, "layerNormModulate backward"), sc = rows(scale, "layerNormModulate scale");
+        Tensor g = rows(gate, "gatedResidual gate"), br = backend.onThisDevice(branch, "gatedResidual backward");
+        Tensor add = foldable(addend, xc) ? addend : null;
+        int[] shape = xc.shape();
+        if (addend != null && add == null || !vectorRowsFit(shape[2], xc, sc, g, br)) return null;
+        Tensor gyc = input(gy.dtype() == out ? gy : backend.cast(gy, out), "layerNormModulate backward");
+        if (!vectorRowsFit(shape[2], gyc)) return null;
+        Tensor dx = backend.alloc(shape, xc.dtype()), dBranch = backend.alloc(shape, out);   // the allocator's blocks are aligned
+        Tensor[] r = backwardInOnePass(gyc, xc, stats(mean, xc.dtype()), stats(rstd, xc.dtype()), sc, dx, add, g, br, dBranch, modSuffix(xc.dtype(), out));
+        if (add != null) FOLDED_ADDENDS.incrementAndGet();
+        GATED_NORM_BACKWARDS.incrementAndGet();
+        return r;
+    }
+
+    private static final boolean GATED_NORM_BACKWARD =
+            !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.gatedNormBackward", "true").strip());
+    private static final AtomicLong GATED_NORM_BACKWARDS = new AtomicLong();
+
+    /** How many gated residuals' backwards so far ran in their norm's backward pass (tests check that it ran). */
+    static long gatedNormBackwards() { return GATED_NORM_BACKWARDS.get(); }
+
+    /** Whether ln_mod_bwd_vec can add addend as it writes dx of x: dense, of x's type, shape and device. */
+    private boolean foldable(Tensor addend, Tensor x) {
+        return addend != null && addend.dtype() == x.dtype() && java.util.Arrays.equals(addend.shape(), x.shape()) && addend.isContiguous()
+                && addend.storage() instanceof CudaStorage st && st.backend() == backend && vectorRowsFit(x.shape(2), addend);
+    }
+
+    /** Kernels whose dynamic shared memory limit was raised past the default 48 KiB. */
+    private final java.util.Set<Kernel> sharedRaised = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * layerNormModulateBackward for rows that fit ln_mod_bwd_vec: dx and each row chunk's column sums in one kernel
      * (blocks of eight warps over a chunk of one sample's rows, enough chunks to fill the device eight times over), then
-     * param_grad over the chunks.
+     * param_grad over the chunks; with gate (else null), the gated residual's backward too (ln_mod_bwd_gated_vec):
+     * {dx, dshift, dscale, dgate, dbranch}.
      */
-    private Tensor[] backwardInOnePass(Tensor g, Tensor xc, Tensor mu, Tensor rs, Tensor sc, Tensor dx, Tensor addend, String sfx) {
+    private Tensor[] backwardInOnePass(Tensor g, Tensor xc, Tensor mu, Tensor rs, Tensor sc, Tensor dx, Tensor addend, Tensor gate,
+                                       Tensor branch, Tensor dBranch, String sfx) {
         int[] shape = xc.shape();
         int b = shape[0], l = shape[1], d = shape[2];
-        int slots = java.util.Arrays.stream(BACKWARD_SLOTS).filter(v -> 128 * v >= d).findFirst().orElseThrow();
+        int slots = slots(d);
+        boolean gated = gate != null;
         // enough chunks to fill the device eight times over, at most 256 rows each (each lane's f32 sums then run over at
         // most 32 rows)
         int per = CudaKernels.rowsPerChunk(l, Math.max((l + 255) / 256, (8 * kernels.multiprocessors() + b - 1) / b)), chunks = CudaKernels.chunks(l, per);
         long cols = (long) b * d;
         Tensor dshift = backend.alloc(new int[] {b, d}, sc.dtype()), dscale = backend.alloc(new int[] {b, d}, sc.dtype());
-        try (DeviceBuffer pw = backend.scratch(8L * chunks * cols); DeviceBuffer pb = backend.scratch(8L * chunks * cols)) {
-            kernels.get("norm", "ln_mod_bwd_vec" + slots + "_" + sfx).launch(Dim3.of(chunks, b), Dim3.of(CudaKernels.BLOCK), 0,
-                    ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(sc), ptr(dx), ptr(addend), pw.address(), pb.address(), d, l, b,
+        Tensor dGate = gated ? backend.alloc(new int[] {b, d}, gate.dtype()) : null;
+        // the warps' column sums: 2 (3 gated) quantities x 8 warps x 128 slots floats
+        int smem = (gated ? 3 : 2) * (CudaKernels.BLOCK / 32) * 128 * slots * 4;
+        Kernel k = kernels.get("norm", (gated ? "ln_mod_bwd_gated_vec" : "ln_mod_bwd_vec") + slots + "_" + sfx);
+        if (smem > 48 * 1024 && sharedRaised.add(k)) k.setMaxDynamicSharedMemory(smem);
+        try (DeviceBuffer pw = backend.scratch(8L * chunks * cols); DeviceBuffer pb = backend.scratch(8L * chunks * cols);
+             DeviceBuffer pg = backend.scratch(gated ? 8L * chunks * cols : 8)) {
+            k.launch(Dim3.of(chunks, b), Dim3.of(CudaKernels.BLOCK), smem, ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(sc), ptr(dx), ptr(addend),
+                    ptr(gate), ptr(branch), ptr(dBranch), gated ? rowStride(gate) : 0L, pw.address(), pb.address(), pg.address(), d, l, b,
                     rowStride(sc), per);
             launchParamGrad(pw, pb, chunks, (int) cols, dscale, dshift, CudaKernels.suffix(sc.dtype()));
+            if (gated) launchParamGrad(pg, pg, chunks, (int) cols, dGate, null, CudaKernels.suffix(gate.dtype()));
         }
         VECTOR_BACKWARDS.incrementAndGet();
-        return new Tensor[] {dx, dshift, dscale};
+        return gated ? new Tensor[] {dx, dshift, dscale, dGate, dBranch} : new Tensor[] {dx, dshift, dscale};
     }
 
     /** {dweight, dbias} [cols] from double partials [rows, cols]; null where the param is absent. */

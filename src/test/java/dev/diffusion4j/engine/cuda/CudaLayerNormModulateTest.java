@@ -104,7 +104,8 @@ class CudaLayerNormModulateTest {
 
     /**
      * F.gatedResidualLayerNormModulate under bf16 autocast as DiT runs it (f32 stream, bf16 gate, branch, shift and
-     * scale): one pass (gated_ln_mod_fwd_vec) against gated_add then ln_mod_fwd_vec, values and gradients.
+     * scale): one pass (gated_ln_mod_fwd_vec, and ln_mod_bwd_gated_vec back) against gated_add then ln_mod_fwd_vec (and
+     * their backwards), values and gradients, and the one-pass gradients against the CPU in f64.
      */
     @org.junit.jupiter.api.Test
     void gatedResidualWithTheNormInOnePassEqualsTheTwoKernels() {
@@ -120,7 +121,7 @@ class CudaLayerNormModulateTest {
         Tensor[][] outs = new Tensor[2][];
         for (int fused = 0; fused < 2; fused++) {
             Tensor xg = x.detach().requiresGrad(true), mg = mod.detach().requiresGrad(true), bg = branch.detach().requiresGrad(true);
-            long before = CudaNorm.gatedNormLaunches();
+            long before = CudaNorm.gatedNormLaunches(), beforeBackward = CudaNorm.gatedNormBackwards();
             try (var ac = Autocast.bf16()) {
                 Tensor[] m = mg.chunk(6, 1);
                 if (fused == 1) {
@@ -133,8 +134,25 @@ class CudaLayerNormModulateTest {
             assertEquals(fused == 1, CudaNorm.gatedNormLaunches() > before, "gated_ln_mod_fwd_vec ran");
             assertEquals(DType.F32, outs[fused][0].dtype());
             assertEquals(DType.BF16, outs[fused][1].dtype());
-            outs[fused][0].mul(ws).sum().add(outs[fused][1].mul(wh).sum().to(DType.F32)).backward();
+            long residualBackwards = CudaElementwise.gatedResidualBackwards();
+            // the norm's term first: the sum's other gradient then reaches it before the norm's backward runs, as in
+            // DiT (where the next residual adds the sum), so the residual takes the gradients of the norm's pass
+            outs[fused][1].mul(wh).sum().to(DType.F32).add(outs[fused][0].mul(ws).sum()).backward();
+            assertEquals(fused == 1, CudaNorm.gatedNormBackwards() > beforeBackward, "ln_mod_bwd_gated_vec ran");
+            if (fused == 1) assertEquals(residualBackwards, CudaElementwise.gatedResidualBackwards(), "the residual's own backward ran");
             grads[fused] = new Tensor[] {xg.grad(), mg.grad(), bg.grad()};
+        }
+        // the one-pass gradients against the CPU's composed ops in f64 from the same (bf16-representable) inputs
+        Tensor xr = x.to(Device.CPU).to(DType.F64).requiresGrad(true), mr = mod.to(Device.CPU).to(DType.F64).requiresGrad(true);
+        Tensor br = branch.to(Device.CPU).to(DType.F64).requiresGrad(true);
+        Tensor[] m = mr.chunk(6, 1);
+        Tensor s = F.gatedResidual(xr, m[2], br);
+        s.mul(ws.to(Device.CPU).to(DType.F64)).sum().add(F.layerNormModulate(s, m[3], m[4], 1e-6).mul(wh.to(Device.CPU).to(DType.F64)).sum()).backward();
+        Tensor[] ref = {xr.grad(), mr.grad(), br.grad()};
+        for (int i = 0; i < 3; i++) {
+            double e = CudaParityTest.relErr(ref[i].toDoubleArray(), grads[1][i].toDoubleArray());
+            System.out.printf("gated residual + modulated norm backward in one pass, bf16 autocast vs CPU f64: %s %.2e%n", new String[] {"dx", "dmod", "dbranch"}[i], e);
+            assertTrue(e <= CudaParityTest.BF16_TOL, "d" + i + " " + e);
         }
         String[] names = {"sum", "norm", "dx", "dmod", "dbranch"};
         Tensor[] two = {outs[0][0], outs[0][1], grads[0][0], grads[0][1], grads[0][2]}, one = {outs[1][0], outs[1][1], grads[1][0], grads[1][1], grads[1][2]};

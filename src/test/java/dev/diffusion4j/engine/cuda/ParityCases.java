@@ -310,6 +310,14 @@ final class ParityCases {
                     Tensor[] r = F.gatedResidualLayerNormModulate(x[0], m[2], x[2], m[3], m[4], 1e-6);
                     return Tensor.cat(0, r[0].flatten(), r[1].flatten());
                 }, rn(3677, 2, 9, 16), rn(3678, 2, 96), rn(3679, 2, 9, 16)));
+        // the norm's term first, so that the sum's other gradient reaches it before the norm's backward, which then does the
+        // residual's backward too (on CUDA in the pass that writes the sum's gradient)
+        cs.add(c("gated_residual_layer_norm_modulate.norm_first", "gatedResidualLayerNormModulate gatedLayerNormModulateBackward binary reduce",
+                x -> {
+                    Tensor[] m = x[1].chunk(6, 1);
+                    Tensor[] r = F.gatedResidualLayerNormModulate(x[0], m[2], x[2], m[3], m[4], 1e-6);
+                    return Tensor.cat(0, r[1].flatten(), r[0].flatten());
+                }, rn(3680, 2, 9, 16), rn(3681, 2, 96), rn(3682, 2, 9, 16)));
         // the norm's backward taking over its input's gradient from a residual beside it (on CUDA added as dx is written)
         cs.add(c("layer_norm_modulate.residual", "layerNormModulate layerNormModulateBackward binary",
                 x -> {

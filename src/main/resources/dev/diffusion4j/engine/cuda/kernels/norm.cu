@@ -614,7 +614,7 @@ __device__ __forceinline__ void ln_bwd(const T* gy, const T* x, const S* mean, c
     ln_bwd_rows<T, T, S, WARP>(gy, x, mean, rstd, dx, rows, d, [=](int, int i) { return w ? TypeOps<T>::to_d(w[i]) : 1.0; });
 }
 
-// dw[c] = sum over rows of pw[row, c] (likewise db); either output may be null. A block of 8 warps per 32 columns:
+// dw[c] = sum over rows of pw[row, c] (likewise db); either output may be null (pb is not read without db). A block of 8 warps per 32 columns:
 // lanes read consecutive columns (coalesced), warp w sums rows w, w+8, ...; the 8 partials are added in order.
 template <class T>
 __device__ __forceinline__ void param_grad(const double* pw, const double* pb, T* dw, T* db, int rows, int cols) {
@@ -627,7 +627,7 @@ __device__ __forceinline__ void param_grad(const double* pw, const double* pb, T
 #pragma unroll 4
             for (int r = warp; r < rows; r += 8) {
                 sw += pw[(long long)r * cols + c];
-                sb += pb[(long long)r * cols + c];
+                if (db) sb += pb[(long long)r * cols + c];
             }
         }
         sw_[warp][lane] = sw;
@@ -660,21 +660,22 @@ __device__ __forceinline__ void ln_mod_fwd(const T* x, const O* shift, const O* 
 }
 
 // ln_mod_fwd for a warp per row whose slice stays in registers: x read once with 4-element loads (the row is d <= 128 *
-// LN_VMAX elements, d % 4 == 0), the same shifted double moments, then y with 4-element loads of shift and scale and
-// 4-element stores. Every pointer and both row strides aligned to 4 elements.
-#define LN_VMAX 8
+// V elements, d % 4 == 0), the same shifted double moments, then y with 4-element loads of shift and scale and
+// 4-element stores. Every pointer and both row strides aligned to 4 elements. One kernel per slot count V, as
+// ln_mod_bwd_vec: with a fixed 8 slots DiT-S/2's rows (3 slots) took 77 registers a thread, which left a third of the
+// warps an SM could hold.
 
 // Its second half, shared with gated_ln_mod_fwd_vec: for the warp's row v (lane's elements 4 (32 k + lane) ..) whose
 // element 0 is `first`, the moments, mean and rstd, and y.
-template <class T, class O, class S>
-__device__ __forceinline__ void ln_mod_row_vec(const Vec4<T> (&v)[LN_VMAX], double first, const O* shift, const O* scale, O* y, S* mean,
+template <class T, class O, class S, int V>
+__device__ __forceinline__ void ln_mod_row_vec(const Vec4<T> (&v)[V], double first, const O* shift, const O* scale, O* y, S* mean,
                                                S* rstd, int row, int d, int L, long long hs, long long ss, double eps) {
     typedef typename TypeOps<O>::C C;
     const int lane = threadIdx.x & 31;
     const long long base = (long long)row * d;
     double s1 = 0, s2 = 0;
 #pragma unroll
-    for (int k = 0; k < LN_VMAX; k++) {
+    for (int k = 0; k < V; k++) {
         const int i = (k * 32 + lane) * 4;
         if (i < d)
 #pragma unroll
@@ -691,7 +692,7 @@ __device__ __forceinline__ void ln_mod_row_vec(const Vec4<T> (&v)[LN_VMAX], doub
     const C cm = (C)mu, cr = (C)rs;
     const long long b = row / L;
 #pragma unroll
-    for (int k = 0; k < LN_VMAX; k++) {
+    for (int k = 0; k < V; k++) {
         const int i = (k * 32 + lane) * 4;
         if (i < d) {
             const Vec4<O> sc = *reinterpret_cast<const Vec4<O>*>(scale + b * ss + i), sh = *reinterpret_cast<const Vec4<O>*>(shift + b * hs + i);
@@ -706,15 +707,15 @@ __device__ __forceinline__ void ln_mod_row_vec(const Vec4<T> (&v)[LN_VMAX], doub
     }
 }
 
-template <class T, class O, class S>
+template <class T, class O, class S, int V>
 __device__ __forceinline__ void ln_mod_fwd_vec(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, int d,
                                                int L, long long hs, long long ss, double eps) {
     const int lane = threadIdx.x & 31;
     for (int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += gridDim.x * (blockDim.x >> 5)) {
         const long long base = (long long)row * d;
-        Vec4<T> v[LN_VMAX];
+        Vec4<T> v[V];
 #pragma unroll
-        for (int k = 0; k < LN_VMAX; k++) {
+        for (int k = 0; k < V; k++) {
             const int i = (k * 32 + lane) * 4;
             if (i < d) v[k] = *reinterpret_cast<const Vec4<T>*>(x + base + i);
         }
@@ -725,16 +726,16 @@ __device__ __forceinline__ void ln_mod_fwd_vec(const T* x, const O* shift, const
 // DiT's gated residual x + gate[b] * branch (as binary.cu's gated_add computes it) written to xo, and ln_mod_fwd_vec of
 // that sum, in one pass: the next sublayer's modulated norm reads the sum from registers instead of memory. gate, shift
 // and scale are [B, d] rows of strides gs, hs and ss; the same alignment as ln_mod_fwd_vec, gs too.
-template <class T, class O, class S>
+template <class T, class O, class S, int V>
 __device__ __forceinline__ void gated_ln_mod_fwd_vec(const T* x, const O* gate, const O* branch, T* xo, long long gs, const O* shift,
                                                      const O* scale, O* y, S* mean, S* rstd, int rows, int d, int L, long long hs,
                                                      long long ss, double eps) {
     const int lane = threadIdx.x & 31;
     for (int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += gridDim.x * (blockDim.x >> 5)) {
         const long long base = (long long)row * d, b = row / L;
-        Vec4<T> v[LN_VMAX];
+        Vec4<T> v[V];
 #pragma unroll
-        for (int k = 0; k < LN_VMAX; k++) {
+        for (int k = 0; k < V; k++) {
             const int i = (k * 32 + lane) * 4;
             if (i < d) {
                 const Vec4<T> xv = *reinterpret_cast<const Vec4<T>*>(x + base + i);
@@ -780,103 +781,171 @@ __device__ __forceinline__ void ln_partials(const G* gy, const T* x, const S* me
     pb[at] = sb;
 }
 
+// Work type of ln_mod_bwd_vec's per-element terms: f32 where the gradient comes in bf16 (its 8-bit mantissa is far
+// below f32's rounding; double's conversions and arithmetic had the kernel at about half the bandwidth), double for
+// f32 gradients. The row sums are added over the warp in double either way.
+template <class O> struct LnBwdWork { typedef double W; };
+template <> struct LnBwdWork<bf16> { typedef float W; };
+
 // ln_mod_bwd and ln_mod_partials in one pass, for rows of d <= 128 V elements with d % 4 == 0 (every pointer and the
-// scale rows' stride 4-element aligned): block (k, b) of eight warps takes rows [k * per, (k + 1) * per) of sample b,
-// a warp a row at a time with the row in registers (lane's elements 4 (32 v + lane) ..), and writes dx as ln_mod_bwd
-// does; each lane keeps its columns' sums of gy * norm(x) and gy over its rows (f32, a few rows each), the warps add
-// theirs in warp order in shared memory, and the block writes them as ln_partials would for its chunk (double, pw/pb
-// [chunks][B * d]), which param_grad then sums. gy and x are read once for both, where the two kernels read them twice.
+// [B, d] rows' strides 4-element aligned): block (k, b) of eight warps takes rows [k * per, (k + 1) * per) of sample b,
+// a warp a row at a time with the row in registers (lane's elements 4 (32 v + lane) ..), and writes dx as ln_mod_bwd does; each lane keeps its columns' sums of gy * norm(x) and gy
+// over its rows (f32, a few rows each), and the block adds its warps' in warp order (double) and writes them as
+// ln_partials would for its chunk (pw/pb [chunks][B * d]), which param_grad then sums. gy and x are read once for
+// both, where the two kernels read them twice.
 // add (or null): x's gradient from its other uses, added as dx is written (a residual stream's, where an add pass
 // would read dx back).
+// GATED (the kernels ln_mod_bwd_gated_vec*): x is DiT's gated residual s = r + gate[b] * branch, and dx its whole gradient; then the kernel also
+// does that residual's backward (binary.cu's gated_add_bwd, the same roundings) where it holds dx: dbranch =
+// O(O(dx) * gate) and the gate's column sums of O(dx) * branch into pg like pw, where gated_add_bwd read dx back.
 // One kernel per V so that each keeps only its own slots in registers.
-template <class T, class O, class S, int V>
+template <class T, class O, class S, int V, bool GATED>
 __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx,
-                                               const T* add, double* pw, double* pb, int d, int L, int B, long long ss, int per) {
-    __shared__ double acc_w[128 * V], acc_b[128 * V];
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+                                               const T* add, const O* gate, const O* branch, O* dbranch, long long gs, double* pw,
+                                               double* pb, double* pg, int d, int L, int B, long long ss, int per) {
+    typedef typename LnBwdWork<O>::W W;
+    // each warp's column sums in shared memory (the launch's dynamic size: 2 or 3 quantities x 8 warps x 128 V floats),
+    // where registers for them left the kernel too few warps; lanes own distinct columns, so no barrier until the end
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    Vec4<float>* const ln_bwd_part = reinterpret_cast<Vec4<float>*>(smem_raw);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5, q = 32 * V;   // q: float4s per warp
     const int b = blockIdx.y, k = blockIdx.x, r0 = b * L + k * per, r1 = min(b * L + L, r0 + per);
-    float aw[V][4], ab[V][4];
+    Vec4<float>* pa = ln_bwd_part + (long long)warp * q;               // this warp's sums of gy * norm(x)
+    Vec4<float>* pbb = ln_bwd_part + (long long)(nw + warp) * q;       // of gy
+    Vec4<float>* pgg = ln_bwd_part + (long long)(2 * nw + warp) * q;   // of O(dx) * branch (GATED)
+    Vec4<float> zero;
 #pragma unroll
-    for (int v = 0; v < V; v++)
+    for (int l = 0; l < 4; l++) zero.v[l] = 0.f;
+    Vec4<O> sv[V], gt[V];   // the sample's scale and gate columns: the same for all of the block's rows
 #pragma unroll
-        for (int l = 0; l < 4; l++) aw[v][l] = ab[v][l] = 0.f;
+    for (int v = 0; v < V; v++) {
+        const int i = (v * 32 + lane) * 4;
+        pa[v * 32 + lane] = pbb[v * 32 + lane] = zero;
+        if (GATED) pgg[v * 32 + lane] = zero;
+        if (i < d) {
+            sv[v] = *reinterpret_cast<const Vec4<O>*>(scale + (long long)b * ss + i);
+            if (GATED) gt[v] = *reinterpret_cast<const Vec4<O>*>(gate + (long long)b * gs + i);
+        }
+    }
     for (int row = r0 + warp; row < r1; row += nw) {
         const long long base = (long long)row * d;
-        const double mu = (double)mean[row], rs = (double)rstd[row];
+        const W mu = (W)mean[row], rs = (W)rstd[row];
         Vec4<T> xv[V];
-        Vec4<O> gv[V], sv[V];
-        // element l of slot v: the gradient g, norm(x) xh and the weighted gradient (1 + scale) g
-        auto terms = [&](int v, int l, double& g, double& xh, double& wg) {
-            g = TypeOps<O>::to_d(gv[v].v[l]);
-            xh = (TypeOps<T>::to_d(xv[v].v[l]) - mu) * rs;
-            wg = (1.0 + TypeOps<O>::to_d(sv[v].v[l])) * g;
-        };
-        double s1 = 0, s2 = 0;
+        Vec4<O> gv[V];
 #pragma unroll
         for (int v = 0; v < V; v++) {
             const int i = (v * 32 + lane) * 4;
             if (i < d) {
                 xv[v] = *reinterpret_cast<const Vec4<T>*>(x + base + i);
                 gv[v] = *reinterpret_cast<const Vec4<O>*>(gy + base + i);
-                sv[v] = *reinterpret_cast<const Vec4<O>*>(scale + (long long)b * ss + i);
-#pragma unroll
-                for (int l = 0; l < 4; l++) {
-                    double g, xh, wg;
-                    terms(v, l, g, xh, wg);
-                    s1 += wg;
-                    s2 += wg * xh;
-                    aw[v][l] += (float)(g * xh);
-                    ab[v][l] += (float)g;
-                }
             }
         }
+        // element l of slot v: the gradient g, norm(x) xh and the weighted gradient (1 + scale) g
+        auto terms = [&](int v, int l, W& g, W& xh, W& wg) {
+            g = (W)TypeOps<O>::to_c(gv[v].v[l]);
+            xh = ((W)TypeOps<T>::to_c(xv[v].v[l]) - mu) * rs;
+            wg = ((W)1 + (W)TypeOps<O>::to_c(sv[v].v[l])) * g;
+        };
+        W t1 = 0, t2 = 0;
+#pragma unroll
+        for (int v = 0; v < V; v++) {
+            const int i = (v * 32 + lane) * 4;
+            if (i < d) {
+                Vec4<float> sw = pa[v * 32 + lane], sb = pbb[v * 32 + lane];
+#pragma unroll
+                for (int l = 0; l < 4; l++) {
+                    W g, xh, wg;
+                    terms(v, l, g, xh, wg);
+                    t1 += wg;
+                    t2 += wg * xh;
+                    sw.v[l] += (float)(g * xh);
+                    sb.v[l] += (float)g;
+                }
+                pa[v * 32 + lane] = sw;
+                pbb[v * 32 + lane] = sb;
+            }
+        }
+        double s1 = (double)t1, s2 = (double)t2;
         row_sum2<true>(s1, s2, nullptr);
-        const double m1 = s1 / d, m2 = s2 / d;
+        const W m1 = (W)(s1 / d), m2 = (W)(s2 / d);
 #pragma unroll
         for (int v = 0; v < V; v++) {
             const int i = (v * 32 + lane) * 4;
             if (i < d) {
                 Vec4<T> o, a;
+                Vec4<O> bv;
                 if (add) a = *reinterpret_cast<const Vec4<T>*>(add + base + i);   // x's gradient from its other uses
+                if (GATED) bv = *reinterpret_cast<const Vec4<O>*>(branch + base + i);
 #pragma unroll
                 for (int l = 0; l < 4; l++) {
-                    double g, xh, wg;
+                    W g, xh, wg;
                     terms(v, l, g, xh, wg);
-                    o.v[l] = TypeOps<T>::from_d(rs * (wg - m1 - xh * m2) + (add ? TypeOps<T>::to_d(a.v[l]) : 0.0));
+                    o.v[l] = TypeOps<T>::from_c(rs * (wg - m1 - xh * m2) + (add ? (W)TypeOps<T>::to_c(a.v[l]) : (W)0));
                 }
                 *reinterpret_cast<Vec4<T>*>(dx + base + i) = o;
+                if (GATED) {
+                    Vec4<O> db;
+                    Vec4<float> sg = pgg[v * 32 + lane];
+#pragma unroll
+                    for (int l = 0; l < 4; l++) {
+                        const float g = TypeOps<O>::to_c(TypeOps<O>::from_c((float)TypeOps<T>::to_c(o.v[l])));
+                        db.v[l] = TypeOps<O>::from_c(g * TypeOps<O>::to_c(gt[v].v[l]));
+                        sg.v[l] += g * TypeOps<O>::to_c(bv.v[l]);
+                    }
+                    pgg[v * 32 + lane] = sg;
+                    *reinterpret_cast<Vec4<O>*>(dbranch + base + i) = db;
+                }
             }
         }
     }
-    for (int i = threadIdx.x; i < 128 * V; i += blockDim.x) acc_w[i] = acc_b[i] = 0.0;
     __syncthreads();
-    for (int w = 0; w < nw; w++) {   // in warp order: the same sums every run
-        if (warp == w)
-#pragma unroll
-            for (int v = 0; v < V; v++)
-#pragma unroll
-                for (int l = 0; l < 4; l++) {
-                    acc_w[(v * 32 + lane) * 4 + l] += aw[v][l];
-                    acc_b[(v * 32 + lane) * 4 + l] += ab[v][l];
-                }
-        __syncthreads();
-    }
+    // the block's column sums: the warps' partials added in warp order (the same sums every run)
     const long long at = (long long)k * B * d + (long long)b * d;
+    const float* part = reinterpret_cast<const float*>(ln_bwd_part);
     for (int i = threadIdx.x; i < d; i += blockDim.x) {
-        pw[at + i] = acc_w[i];
-        pb[at + i] = acc_b[i];
+        double tw = 0, tb = 0, tg = 0;
+        for (int w = 0; w < nw; w++) {
+            tw += (double)part[(long long)w * 4 * q + i];
+            tb += (double)part[(long long)(nw + w) * 4 * q + i];
+            if (GATED) tg += (double)part[(long long)(2 * nw + w) * 4 * q + i];
+        }
+        pw[at + i] = tw;
+        pb[at + i] = tb;
+        if (GATED) pg[at + i] = tg;
     }
 }
 
 #define LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, V) \
     extern "C" __global__ void ln_mod_bwd_vec##V##_##SFX(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, \
-                                                        const T* add, double* pw, double* pb, int d, int L, int B, long long ss, int per) { \
-        ln_mod_bwd_vec<T, O, S, V>(gy, x, mean, rstd, scale, dx, add, pw, pb, d, L, B, ss, per); }
+                                                        const T* add, const O* gate, const O* branch, O* dbranch, long long gs, \
+                                                        double* pw, double* pb, double* pg, int d, int L, int B, long long ss, int per) { \
+        ln_mod_bwd_vec<T, O, S, V, false>(gy, x, mean, rstd, scale, dx, add, gate, branch, dbranch, gs, pw, pb, pg, d, L, B, ss, per); } \
+    extern "C" __global__ void ln_mod_bwd_gated_vec##V##_##SFX(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, \
+                                                              T* dx, const T* add, const O* gate, const O* branch, O* dbranch, \
+                                                              long long gs, double* pw, double* pb, double* pg, int d, int L, int B, \
+                                                              long long ss, int per) { \
+        ln_mod_bwd_vec<T, O, S, V, true>(gy, x, mean, rstd, scale, dx, add, gate, branch, dbranch, gs, pw, pb, pg, d, L, B, ss, per); }
 
+#define LN_MOD_FWD_VEC_KERNEL(T, O, S, SFX, V) \
+    extern "C" __global__ void ln_mod_fwd_vec##V##_##SFX(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, \
+                                                        int d, int L, long long hs, long long ss, double eps) { \
+        ln_mod_fwd_vec<T, O, S, V>(x, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); } \
+    extern "C" __global__ void gated_ln_mod_fwd_vec##V##_##SFX(const T* x, const O* gate, const O* branch, T* xo, long long gs, \
+                                                              const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, int d, \
+                                                              int L, long long hs, long long ss, double eps) { \
+        gated_ln_mod_fwd_vec<T, O, S, V>(x, gate, branch, xo, gs, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); }
+
+#define LN_MOD_FWD_VEC_KERNELS(T, O, S, SFX) \
+    LN_MOD_FWD_VEC_KERNEL(T, O, S, SFX, 1) LN_MOD_FWD_VEC_KERNEL(T, O, S, SFX, 2) LN_MOD_FWD_VEC_KERNEL(T, O, S, SFX, 3) \
+    LN_MOD_FWD_VEC_KERNEL(T, O, S, SFX, 4) LN_MOD_FWD_VEC_KERNEL(T, O, S, SFX, 6) LN_MOD_FWD_VEC_KERNEL(T, O, S, SFX, 8)
 #define LN_MOD_BWD_VEC_KERNELS(T, O, S, SFX) \
     LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 1) LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 2) LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 3) \
     LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 4) LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 6) LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, 8)
 
+LN_MOD_FWD_VEC_KERNELS(float, float, float, f32_f32)
+LN_MOD_FWD_VEC_KERNELS(float, bf16, float, f32_bf16)
+LN_MOD_FWD_VEC_KERNELS(bf16, bf16, float, bf16_bf16)
+LN_MOD_FWD_VEC_KERNELS(double, double, double, f64_f64)   // the forward only: CudaNorm keeps f64 backwards on ln_mod_bwd
 LN_MOD_BWD_VEC_KERNELS(float, float, float, f32_f32)
 LN_MOD_BWD_VEC_KERNELS(float, bf16, float, f32_bf16)
 LN_MOD_BWD_VEC_KERNELS(bf16, bf16, float, bf16_bf16)
@@ -886,13 +955,6 @@ LN_MOD_BWD_VEC_KERNELS(bf16, bf16, float, bf16_bf16)
                                                 int L, long long hs, long long ss, double eps, int warp) { \
         if (warp) ln_mod_fwd<T, O, S, true>(x, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); \
         else ln_mod_fwd<T, O, S, false>(x, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); } \
-    extern "C" __global__ void ln_mod_fwd_vec_##SFX(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, int d, \
-                                                    int L, long long hs, long long ss, double eps) { \
-        ln_mod_fwd_vec<T, O, S>(x, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); } \
-    extern "C" __global__ void gated_ln_mod_fwd_vec_##SFX(const T* x, const O* gate, const O* branch, T* xo, long long gs, const O* shift, \
-                                                          const O* scale, O* y, S* mean, S* rstd, int rows, int d, int L, long long hs, \
-                                                          long long ss, double eps) { \
-        gated_ln_mod_fwd_vec<T, O, S>(x, gate, branch, xo, gs, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); } \
     extern "C" __global__ void ln_mod_bwd_##SFX(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, int rows, \
                                                 int d, int L, long long ss, int warp) { \
         if (warp) ln_mod_bwd<T, O, S, true>(gy, x, mean, rstd, scale, dx, rows, d, L, ss); \
