@@ -20,9 +20,9 @@
 #   dgelu   DiT-S/2 and B/2 b256: GELU's input gradient in cuBLASLt's DGELU epilogue
 #           (-Ddiffusion4j.cuda.geluGradientEpilogue=true, on by default since the fourteenth session) against the composed ops,
 #           ROUNDS times (default 1); TESTS="engine.cuda.CudaFusedBiasTest models.DiTCudaParityTest" for the checks
-#   casts   parameters cast together under autocast (-Ddiffusion4j.autocast.castParameters=true, off by default until its
-#           GPU test passes): run with TESTS="engine.AutocastCastCacheTest train.TrainingGraphGpuTest" for the checks, then
-#           fmnist-small and ddpm-cifar10 b128 and DiT-S/2 b256, on against off, ROUNDS times (default 1)
+#   casts   parameters cast together under autocast (Autocast.castParameters, on by default): run with
+#           TESTS="engine.AutocastCastCacheTest train.TrainingGraphGpuTest" for the checks, then CAST_CFGS (default
+#           fmnist-small and ddpm-cifar10 b128 and DiT-S/2 b256), on against off, ROUNDS times (default 1)
 #   tests   all GPU tests (scripts/gpu-run.sh tests; SKIP_GRAPH_TESTS=1 then skips the CudaGraphTest run before)
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT /tmp/d4j; T0=$(date +%s)
 [ -x /tmp/d4j/jre3/bin/java ] || tar xJf $B/jre.txz -C /tmp/d4j
@@ -87,7 +87,7 @@ case "$part" in
     RUNS="diffusion4j@-Ddiffusion4j.cuda.geluGradientEpilogue=true diffusion4j" CFGS="dit-s/2:256 dit-b/2:256" ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
   casts)   # the step's parameters cast in multi-tensor launches against one by one
     el parameter casts
-    RUNS="diffusion4j@-Ddiffusion4j.autocast.castParameters=true diffusion4j" CFGS="${CAST_CFGS:-fmnist-small:128 ddpm-cifar10:128 dit-s/2:256}" \
+    RUNS="diffusion4j diffusion4j@-Ddiffusion4j.autocast.castParameters=false" CFGS="${CAST_CFGS:-fmnist-small:128 ddpm-cifar10:128 dit-s/2:256}" \
       ROUNDS=${ROUNDS:-1} bash $B/gpu-ab.sh ;;
   tests)
     el all tests
