@@ -14,7 +14,7 @@ for r in $(seq 1 ${ROUNDS:-2}); do
   for cfg in ${CFGS:-dit-s/2:256 dit-b/2:256}; do
     preset=${cfg%%:*}; batch=${cfg##*:}
     el "round $r $preset b$batch"
-    RUNS="diffusion4j $([ $r = 1 ] && echo "${RUNS_R1:-}")" CFGS="$cfg" bash $B/gpu-ab.sh | sed "s/^r1 /r$r /"
+    RUNS="diffusion4j $([ $r = 1 ] && echo "${RUNS_R1:-}")" CFGS="$cfg" ROUNDS=1 bash $B/gpu-ab.sh | sed "s/^r1 /r$r /"
     case $preset in
       dit-*) tcfg=$(echo ${preset#dit-} | tr 'a-z' 'A-Z'); cmd="$B/bench/dit.py --cfg $tcfg" ;;
       fmnist-small) cmd="$B/bench/ddpm_unet.py --cfg fmnist" ;;
