@@ -40,7 +40,7 @@ final class SliceGradients {
         Tensor g = gy.backend().full(orig.clone(), gy.dtype(), 0);
         g.backend().copyInto(ShapeOps.slice(g, d, s0, e0, step), gy);
         if (pending != null) return pending.add(g);
-        List<int[]> regions = Collections.synchronizedList(new ArrayList<>());
+        List<int[]> regions = new ArrayList<>();   // only the backward that holds the buffer pending touches it
         regions.add(region);
         OWN.put(g, regions);
         return g;
@@ -48,10 +48,8 @@ final class SliceGradients {
 
     /** Whether region r shares no element with any of written: all slices of one dim with step 1 and no overlap. */
     private static boolean disjoint(List<int[]> written, int[] r) {
-        synchronized (written) {
-            for (int[] w : written)
-                if (w[0] != r[0] || w[3] != 1 || r[3] != 1 || w[1] < r[2] && r[1] < w[2]) return false;
-        }
+        for (int[] w : written)
+            if (w[0] != r[0] || w[3] != 1 || r[3] != 1 || w[1] < r[2] && r[1] < w[2]) return false;
         return true;
     }
 }

@@ -340,19 +340,51 @@ final class CudaNorm {
      * type as it writes dx; elsewhere it is added after.
      */
     Tensor[] layerNormModulateBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor scale, Tensor addend) {
+        return backward(gy, x, mean, rstd, scale, addend, null, null);
+    }
+
+    /**
+     * {ds, dshift, dscale, dgate, dbranch} of the modulated norm of the gated residual s = x + gate * branch whose only
+     * other gradient is addend (see Backend#gatedLayerNormModulateBackward), in one pass (ln_mod_bwd_gated_vec) that does
+     * the residual's backward where it writes ds, with the roundings of binary.cu's gated_add_bwd; null where that kernel
+     * does not take them all (then the norm's and the residual's backwards run one after the other).
+     * Off with -Ddiffusion4j.cuda.gatedNormBackward=false.
+     */
+    Tensor[] gatedLayerNormModulateBackward(Tensor gy, Tensor s, Tensor mean, Tensor rstd, Tensor scale, Tensor addend, Tensor gate, Tensor branch) {
+        DType out = scale.dtype();
+        if (!GATED_NORM_BACKWARD || !modulates(s.dtype(), out) || gate.dtype() != out || branch.dtype() != out || !branch.isContiguous()
+                || s.rank() != 3 || !java.util.Arrays.equals(s.shape(), branch.shape())) return null;
+        return backward(gy, s, mean, rstd, scale, addend, gate, branch);
+    }
+
+    /**
+     * The modulated norm's backward: {dx, dshift, dscale}, or with gate and branch (x then being the gated residual's sum)
+     * {dx, dshift, dscale, dgate, dbranch} from the one-pass kernel, or null where it does not take them.
+     */
+    private Tensor[] backward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor scale, Tensor addend, Tensor gate, Tensor branch) {
         Tensor xc = input(x, "layerNormModulate backward"), sc = rows(scale, "layerNormModulate scale");
         DType out = sc.dtype();
-        Tensor g = input(gy.dtype() == out ? gy : backend.cast(gy, out), "layerNormModulate backward");
+        boolean gated = gate != null;
+        Tensor gt = gated ? rows(gate, "gatedResidual gate") : null, br = gated ? backend.onThisDevice(branch, "gatedResidual backward") : null;
         int[] shape = xc.shape();
         int b = shape[0], l = shape[1], d = shape[2], rows = b * l;
+        boolean fold = foldable(addend, xc);
+        boolean onePass = vectorBackward && xc.dtype() != DType.F64 && rows > 0 && d > 0 && b <= MAX_GRID_Y && vectorRowsFit(d, xc, sc)
+                && (!gated || (addend == null || fold) && vectorRowsFit(d, gt, br));
+        if (gated && !onePass) return null;
+        Tensor g = input(gy.dtype() == out ? gy : backend.cast(gy, out), "layerNormModulate backward");
+        if (onePass && !vectorRowsFit(d, g)) {   // gy a misaligned view of the right type
+            if (gated) return null;
+            onePass = false;
+        }
         Tensor mu = stats(mean, xc.dtype()), rs = stats(rstd, xc.dtype());
-        Tensor dx = backend.alloc(shape, xc.dtype());
+        Tensor dx = backend.alloc(shape, xc.dtype());   // the allocator's blocks are aligned
         String sfx = modSuffix(xc.dtype(), out);
-        if (vectorBackward && xc.dtype() != DType.F64 && rows > 0 && d > 0 && b <= MAX_GRID_Y && vectorRowsFit(d, g, xc, sc, dx)) {
-            boolean fold = foldable(addend, xc);
-            Tensor[] r = backwardInOnePass(g, xc, mu, rs, sc, dx, fold ? addend : null, null, null, null, sfx);
+        if (onePass) {
+            Tensor[] r = backwardInOnePass(g, xc, mu, rs, sc, dx, fold ? addend : null, gt, br, gated ? backend.alloc(shape, out) : null, sfx);
             if (fold) FOLDED_ADDENDS.incrementAndGet();
             else if (addend != null) r[0] = backend.binary(BinaryOp.ADD, addend, dx);
+            if (gated) GATED_NORM_BACKWARDS.incrementAndGet();
             return r;
         }
         boolean warp = d <= WARP_ROW_LIMIT;
@@ -381,32 +413,6 @@ final class CudaNorm {
 
     /** The kernels' slot count for rows of d (d / 4 elements to a warp of 32 lanes): the smallest that holds d / 128. */
     private static int slots(int d) { return java.util.Arrays.stream(SLOTS).filter(v -> 128 * v >= d).findFirst().orElseThrow(); }
-
-    /**
-     * {ds, dshift, dscale, dgate, dbranch} of the modulated norm of the gated residual s = x + gate * branch whose only
-     * other gradient is addend (see Backend#gatedLayerNormModulateBackward), in one pass (ln_mod_bwd_gated_vec) that does
-     * the residual's backward where it writes ds, with the roundings of binary.cu's gated_add_bwd; null where that kernel
-     * does not fit (then the norm's and the residual's backwards run one after the other).
-     * Off with -Ddiffusion4j.cuda.gatedNormBackward=false.
-     */
-    Tensor[] gatedLayerNormModulateBackward(Tensor gy, Tensor s, Tensor mean, Tensor rstd, Tensor scale, Tensor addend, Tensor gate, Tensor branch) {
-        DType out = scale.dtype();
-        if (!GATED_NORM_BACKWARD || !vectorBackward || !modulates(s.dtype(), out) || s.dtype() == DType.F64 || gate.dtype() != out
-                || branch.dtype() != out || !s.isContiguous() || !branch.isContiguous() || s.rank() != 3
-                || !java.util.Arrays.equals(s.shape(), branch.shape()) || s.numel() == 0 || s.shape(0) > MAX_GRID_Y) return null;
-        Tensor xc = input(s, "layerNormModulate backward"), sc = rows(scale, "layerNormModulate scale");
-        Tensor g = rows(gate, "gatedResidual gate"), br = backend.onThisDevice(branch, "gatedResidual backward");
-        Tensor add = foldable(addend, xc) ? addend : null;
-        int[] shape = xc.shape();
-        if (addend != null && add == null || !vectorRowsFit(shape[2], xc, sc, g, br)) return null;
-        Tensor gyc = input(gy.dtype() == out ? gy : backend.cast(gy, out), "layerNormModulate backward");
-        if (!vectorRowsFit(shape[2], gyc)) return null;
-        Tensor dx = backend.alloc(shape, xc.dtype()), dBranch = backend.alloc(shape, out);   // the allocator's blocks are aligned
-        Tensor[] r = backwardInOnePass(gyc, xc, stats(mean, xc.dtype()), stats(rstd, xc.dtype()), sc, dx, add, g, br, dBranch, modSuffix(xc.dtype(), out));
-        if (add != null) FOLDED_ADDENDS.incrementAndGet();
-        GATED_NORM_BACKWARDS.incrementAndGet();
-        return r;
-    }
 
     private static final boolean GATED_NORM_BACKWARD =
             !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.gatedNormBackward", "true").strip());
