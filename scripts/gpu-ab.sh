@@ -14,7 +14,7 @@ for round in $(seq 1 ${ROUNDS:-1}); do
         jar=${run%%@*}; prop=$([ "$jar" != "$run" ] && echo "${run#*@}" | tr '@' ' ')
         all=$($J $prop -cp $B/$jar.jar dev.diffusion4j.cli.Main bench train --preset ${cfg%%:*} --batch ${cfg##*:} --precision $pr \
             --steps 30 --warmup 10 --sample-batch 256 --sample-iters 20 --device cuda 2>&1)
-        r=$(echo "$all" | grep -E '^\{'); echo "$all" | grep -E '^note:|Exception' | head -5
+        r=$(echo "$all" | grep -E '^\{'); echo "$all" | grep -E '^note:|Exception|^cuBLASLt:' | head -5
         echo "r$round $run ${cfg%%:*} b${cfg##*:} $pr train $(echo "$r" | grep -o '"train_img_per_s":[0-9.]*' | cut -d: -f2) sample $(echo "$r" | grep -o '"sample_img_nfe_per_s":[0-9.]*' | cut -d: -f2) graphs $(echo "$r" | grep -o '"train_cuda_graphs":[a-z]*' | cut -d: -f2)/$(echo "$r" | grep -o '"sample_cuda_graphs":[a-z]*' | cut -d: -f2)"
       done
     done

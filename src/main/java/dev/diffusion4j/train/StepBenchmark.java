@@ -122,6 +122,8 @@ public final class StepBenchmark {
         }
         MemoryUsage memory = Backends.memoryUsage(device);
         if (Backends.get(device) instanceof CudaBackend cuda) System.err.println("allocator after the training steps: " + cuda.memoryStats() + ", " + cuda.forcedCollections() + " forced collections");
+        if (Backends.get(device) instanceof CudaBackend && CudaBackend.gemmAutotuneSummary() != null)
+            System.err.println("cuBLASLt: " + CudaBackend.gemmAutotuneSummary());
 
         model.eval();
         double sample, forwardFlops;

@@ -1,23 +1,30 @@
 package dev.diffusion4j.engine.cuda;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Products with the bias add fused into the GEMM's epilogue (cuBLASLt), in the row-major terms of {@link Cublas}: C =
  * op(A)·op(B) + bias, bias [n] broadcast over C's rows, so a Linear layer's output is written once instead of written,
  * read and written again by a separate bias pass; and, in the backward, the weight gradient with the bias gradient
- * summed in the same product ({@link Epilogue#BIAS_GRADIENT}). Each shape's descriptors and heuristic choice are built
- * on first use and kept (the plan also fixes the pointers' alignments, which are part of its key).
+ * summed in the same product ({@link Epilogue#BIAS_GRADIENT}). Each shape's descriptors and algorithm are chosen on
+ * first use and kept (the plan also fixes the pointers' alignments, which are part of its key). With {@link #autotune()}
+ * the first use times the heuristic's first few candidates on the call's own operands and keeps the fastest.
  */
 final class CublasLt implements AutoCloseable {
     /** The fused epilogues this class offers. */
     enum Epilogue {
+        /** The product alone (a plain product taken here for the algorithm timing, see {@link #autotune()}). */
+        NONE(CublasLtApi.EPILOGUE_DEFAULT),
         BIAS(CublasLtApi.EPILOGUE_BIAS),
         /** The bias, then GELU in its tanh approximation. */
         GELU_BIAS(CublasLtApi.EPILOGUE_GELU_BIAS),
@@ -42,7 +49,7 @@ final class CublasLt implements AutoCloseable {
         boolean usesAux() { return this == GELU_GRADIENT || this == GELU_AUX_BIAS; }
 
         /** Whether the epilogue reads or writes a vector at the bias pointer. */
-        boolean usesBias() { return this != GELU_GRADIENT; }
+        boolean usesBias() { return this != GELU_GRADIENT && this != NONE; }
     }
 
     private record Key(boolean transA, boolean transB, int m, int n, int k, int lda, int ldb, int ldc, Cublas.DataType type,
@@ -53,6 +60,33 @@ final class CublasLt implements AutoCloseable {
 
     private static final Plan NONE = new Plan(0, 0, 0, 0, null);
     private static final int MAX_PLANS = 512;
+
+    /**
+     * Whether a new plan times up to {@link #CANDIDATES} of the heuristic's algorithms (-Ddiffusion4j.cuda.gemmAutotune):
+     * a wait for the device once per shape, on its first use outside a graph capture (inside one, the heuristic's
+     * first is kept), and the choice kept on disk for later processes ({@link GemmChoices}).
+     */
+    private static volatile boolean autotune = "true".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.gemmAutotune", "false").strip());
+    static final int CANDIDATES = Integer.getInteger("diffusion4j.cuda.gemmCandidates", 8);
+    // a candidate replaces the heuristic's first only when this much faster, so that timing noise does not flip choices
+    private static final double MARGIN = 0.97;
+    private static final int TIMED_RUNS = 3;
+    private static final AtomicLong TIMED_PLANS = new AtomicLong(), OTHER_CHOICES = new AtomicLong(), KEPT_CHOICES = new AtomicLong();
+
+    static boolean autotune() { return autotune; }
+
+    /** Whether plans made from now on time their candidates (tests run both); the previous setting. */
+    static boolean setAutotune(boolean on) {
+        boolean before = autotune;
+        autotune = on;
+        return before;
+    }
+
+    /**
+     * How many plans so far timed their candidates, how many of those kept another than the heuristic's first, and how
+     * many took a choice an earlier process kept.
+     */
+    static long[] autotuned() { return new long[] {TIMED_PLANS.get(), OTHER_CHOICES.get(), KEPT_CHOICES.get()}; }
 
     private final CudaContext context;
     private final long handle, workspace, workspaceBytes;
@@ -66,6 +100,7 @@ final class CublasLt implements AutoCloseable {
             return true;
         }
     };
+    private GemmChoices choices;   // read on the first plan with more than one candidate
     private boolean closed;
 
     /** Runs on {@code context}'s stream with the given workspace (shared with the cuBLAS handle on the same stream). */
@@ -104,13 +139,11 @@ final class CublasLt implements AutoCloseable {
                 epilogue.usesBias() ? alignment(bias) : 0, epilogue.usesAux() ? alignment(aux) : 0);
         context.makeCurrent();
         this.alpha.set(JAVA_FLOAT, 0, alpha);
-        Plan plan = plans.computeIfAbsent(key, q -> plan(q, bias, aux));
+        Plan plan = plans.computeIfAbsent(key, q -> plan(q, a, b, c, bias, aux));
         if (plan == NONE) return false;
         setPointers(plan.desc, epilogue, bias, aux);
         LaunchProfile.Span span = LaunchProfile.ENABLED ? LaunchProfile.begin(context) : null;
-        // column-major, as Cublas.gemm: Cᵀ = op(B)ᵀ·op(A)ᵀ, so cuBLASLt's A is our B and its B our A
-        int rc = CublasLtApi.matmul(handle, plan.desc, this.alpha, b, plan.aLayout, a, plan.bLayout, beta, c, plan.cLayout, c, plan.cLayout,
-                plan.algo, workspace, workspaceBytes, context.stream());
+        int rc = run(plan, plan.algo, a, b, c);
         if (rc == CublasLtApi.CUBLAS_STATUS_NOT_SUPPORTED) {   // nothing queued: this shape goes to the composed path from now on
             if (span != null) span.end("cublasLtMatmul declined");
             plans.put(key, NONE);
@@ -133,7 +166,7 @@ final class CublasLt implements AutoCloseable {
         }
     }
 
-    private Plan plan(Key q, long bias, long aux) {
+    private Plan plan(Key q, long a, long b, long c, long bias, long aux) {
         int cuda = q.type.cuda;
         long desc = CublasLtApi.matmulDesc(q.computeType, CublasApi.CUDA_R_32F);
         long aL = 0, bL = 0, cL = 0, pref = 0;
@@ -155,18 +188,77 @@ final class CublasLt implements AutoCloseable {
             CublasLtApi.setPreferenceInt(pref, CublasLtApi.PREF_MIN_ALIGNMENT_B, q.alignA);
             CublasLtApi.setPreferenceInt(pref, CublasLtApi.PREF_MIN_ALIGNMENT_C, q.alignC);
             CublasLtApi.setPreferenceInt(pref, CublasLtApi.PREF_MIN_ALIGNMENT_D, q.alignC);
-            MemorySegment result = Arena.ofAuto().allocate(CublasLtApi.HEURISTIC_RESULT_BYTES, 8);   // freed with its plan
-            boolean found = CublasLtApi.bestAlgorithm(handle, desc, aL, bL, cL, cL, pref, result)
-                    && result.get(JAVA_LONG, CublasLtApi.HEURISTIC_WORKSPACE_OFFSET) <= workspaceBytes;
-            if (found) return new Plan(desc, aL, bL, cL, result.asSlice(0, CublasLtApi.ALGO_BYTES));
-            destroy(new Plan(desc, aL, bL, cL, null));
-            return NONE;
+            int max = autotune ? Math.max(1, CANDIDATES) : 1;
+            MemorySegment results = Arena.ofAuto().allocate(max * CublasLtApi.HEURISTIC_RESULT_BYTES, 8);   // freed with its plan
+            int found = CublasLtApi.algorithms(handle, desc, aL, bL, cL, cL, pref, max, results);
+            List<MemorySegment> usable = new ArrayList<>(found);
+            for (int i = 0; i < found; i++) {
+                MemorySegment r = results.asSlice(i * CublasLtApi.HEURISTIC_RESULT_BYTES, CublasLtApi.HEURISTIC_RESULT_BYTES);
+                if (r.get(JAVA_INT, CublasLtApi.HEURISTIC_STATE_OFFSET) == 0 && r.get(JAVA_LONG, CublasLtApi.HEURISTIC_WORKSPACE_OFFSET) <= workspaceBytes)
+                    usable.add(r.asSlice(0, CublasLtApi.ALGO_BYTES));
+            }
+            if (usable.isEmpty()) {
+                destroy(new Plan(desc, aL, bL, cL, null));
+                return NONE;
+            }
+            Plan plan = new Plan(desc, aL, bL, cL, usable.get(0));
+            if (usable.size() == 1) return plan;
+            // a choice kept by an earlier process, else timed here (not inside a capture: the timing waits for the device)
+            String name = q.toString();
+            int pick = choices().get(name);
+            if (pick >= 0 && pick < usable.size()) KEPT_CHOICES.incrementAndGet();
+            else if (context.capturesOnThisThread()) return plan;
+            else choices().put(name, pick = fastest(plan, usable, a, b, c));
+            return new Plan(desc, aL, bL, cL, usable.get(pick));
         } catch (RuntimeException e) {
             destroy(new Plan(desc, aL, bL, cL, null));
             throw e;
         } finally {
             if (pref != 0) CublasLtApi.destroyPreference(pref);
         }
+    }
+
+    /**
+     * The index of the candidate whose runs on the call's own operands took the least device time: 0 (the heuristic's
+     * choice) unless another is faster by more than the margin. The runs write only the outputs, which the call then
+     * overwrites (beta is 0).
+     */
+    private int fastest(Plan plan, List<MemorySegment> candidates, long a, long b, long c) {
+        int pick = 0;
+        float first = Float.NaN, best = Float.POSITIVE_INFINITY;
+        try (CudaEvent start = context.newEvent(); CudaEvent end = context.newEvent()) {
+            for (int i = 0; i < candidates.size(); i++) {
+                MemorySegment algo = candidates.get(i);
+                if (run(plan, algo, a, b, c) != 0) continue;   // declined or failed: nothing queued, not a candidate
+                start.record();
+                for (int r = 0; r < TIMED_RUNS; r++) run(plan, algo, a, b, c);
+                end.record();
+                float ms = end.millisSince(start);
+                if (i == 0) first = ms;
+                if (ms < best) {
+                    best = ms;
+                    pick = i;
+                }
+            }
+        }
+        TIMED_PLANS.incrementAndGet();
+        if (!Float.isNaN(first) && best >= MARGIN * first) pick = 0;
+        if (pick != 0) OTHER_CHOICES.incrementAndGet();
+        return pick;
+    }
+
+    private GemmChoices choices() {
+        if (choices == null) {
+            DeviceProperties p = context.properties();
+            choices = new GemmChoices(GemmChoices.file(KernelCache.defaultDirectory(), p.name(), p.computeCapability(), CublasLtApi.version()));
+        }
+        return choices;
+    }
+
+    private int run(Plan plan, MemorySegment algo, long a, long b, long c) {
+        // column-major, as Cublas.gemm: Cᵀ = op(B)ᵀ·op(A)ᵀ, so cuBLASLt's A is our B and its B our A
+        return CublasLtApi.matmul(handle, plan.desc, alpha, b, plan.aLayout, a, plan.bLayout, beta, c, plan.cLayout, c, plan.cLayout,
+                algo, workspace, workspaceBytes, context.stream());
     }
 
     /** The largest power of two up to 256 that divides the address: what the plan may assume of it. */

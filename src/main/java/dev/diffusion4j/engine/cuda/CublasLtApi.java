@@ -24,7 +24,7 @@ final class CublasLtApi {
     static final int DESC_BIAS_POINTER = 8;
     static final int DESC_EPILOGUE_AUX_POINTER = 11, DESC_EPILOGUE_AUX_LD = 12;
     // cublasLtEpilogue_t
-    static final int EPILOGUE_BIAS = 4;
+    static final int EPILOGUE_DEFAULT = 1, EPILOGUE_BIAS = 4;
     static final int EPILOGUE_GELU_BIAS = 36;
     static final int EPILOGUE_GELU_AUX_BIAS = 164;
     static final int EPILOGUE_BGRADB = 512;
@@ -33,7 +33,7 @@ final class CublasLtApi {
     static final int PREF_MAX_WORKSPACE_BYTES = 1;
     static final int PREF_MIN_ALIGNMENT_A = 5, PREF_MIN_ALIGNMENT_B = 6, PREF_MIN_ALIGNMENT_C = 7, PREF_MIN_ALIGNMENT_D = 8;
     /** cublasLtMatmulHeuristicResult_t: algo (8 x uint64), size_t workspaceSize, status, float waves, int[4]. */
-    static final long HEURISTIC_RESULT_BYTES = 96, ALGO_BYTES = 64, HEURISTIC_WORKSPACE_OFFSET = 64;
+    static final long HEURISTIC_RESULT_BYTES = 96, ALGO_BYTES = 64, HEURISTIC_WORKSPACE_OFFSET = 64, HEURISTIC_STATE_OFFSET = 72;
 
     private static final NativeLibrary LIB = CudaLibraries.cublasLt();
     private static final MethodHandle create = LIB.downcall("cublasLtCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -55,7 +55,18 @@ final class CublasLtApi {
             JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG,
             JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG));
 
+    private static final MethodHandle version = LIB.downcall("cublasLtGetVersion", FunctionDescriptor.of(JAVA_LONG));
+
     static long create() { return created(create, "cublasLtCreate"); }
+
+    /** The library's version, e.g. 130100. */
+    static long version() {
+        try {
+            return (long) version.invokeExact();
+        } catch (Throwable t) {
+            throw DriverApi.unexpected(t);
+        }
+    }
 
     static void destroy(long handle) { call(destroy, "cublasLtDestroy", handle); }
 
@@ -128,16 +139,16 @@ final class CublasLtApi {
     static void destroyPreference(long pref) { call(prefDestroy, "cublasLtMatmulPreferenceDestroy", pref); }
 
     /**
-     * The heuristic's best algorithm for the product, written into {@code result} (HEURISTIC_RESULT_BYTES); false when
-     * cuBLASLt has none for it (an epilogue it cannot fuse for these types or alignments).
+     * Up to {@code max} of the heuristic's algorithms for the product, best first, written into {@code results} (max
+     * times HEURISTIC_RESULT_BYTES); returns how many (0 when cuBLASLt has none for it).
      */
-    static boolean bestAlgorithm(long handle, long desc, long a, long b, long c, long d, long pref, MemorySegment result) {
+    static int algorithms(long handle, long desc, long a, long b, long c, long d, long pref, int max, MemorySegment results) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment count = arena.allocate(JAVA_INT);
-            int rc = (int) heuristic.invokeExact(handle, desc, a, b, c, d, pref, 1, result, count);
-            if (rc == CUBLAS_STATUS_NOT_SUPPORTED) return false;
+            int rc = (int) heuristic.invokeExact(handle, desc, a, b, c, d, pref, max, results, count);
+            if (rc == CUBLAS_STATUS_NOT_SUPPORTED) return 0;
             CublasApi.check(rc, "cublasLtMatmulAlgoGetHeuristic");
-            return count.get(JAVA_INT, 0) > 0;
+            return count.get(JAVA_INT, 0);
         } catch (Throwable t) {
             throw DriverApi.unexpected(t);
         }

@@ -97,6 +97,14 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
     /** Collections forced so far because of device-memory pressure. */
     public long forcedCollections() { return memory.collections(); }
 
+    /** How many cuBLASLt plans timed their algorithms and what they kept, with -Ddiffusion4j.cuda.gemmAutotune; else null. */
+    public static String gemmAutotuneSummary() {
+        if (!CublasLt.autotune()) return null;
+        long[] n = CublasLt.autotuned();
+        return n[0] + " products' algorithms timed (" + n[1] + " of them kept another than the heuristic's first), " + n[2]
+                + " taken as an earlier process chose them";
+    }
+
     /**
      * Compiles every kernel module now, in parallel (NVRTC; later runs load them from the disk cache), instead of
      * one by one at first use. Returns the number of modules.

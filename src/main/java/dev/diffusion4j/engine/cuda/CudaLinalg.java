@@ -150,7 +150,8 @@ final class CudaLinalg {
                 addBias = null;
                 if (gelu) apply = null;
                 FUSED_BIAS_PRODUCTS.incrementAndGet();
-            } else {
+            } else if (!(CublasLt.autotune() && type == Cublas.DataType.BF16 && lt().gemm(A.trans, B.trans, batch * m, n, k, alpha, ap, A.ld,
+                    bp, B.ld, cp, n, 0, type, false, CublasLt.Epilogue.NONE))) {   // bf16 products take the timed algorithms too
                 cublas.gemm(A.trans, B.trans, batch * m, n, k, alpha, ap, type, A.ld, bp, type, B.ld, 0f, cp, type, n);
             }
             Reference.reachabilityFence(bc);
