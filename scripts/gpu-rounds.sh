@@ -5,6 +5,7 @@
 # scripts/gpu-ab.sh takes them), e.g. the session's starting jar in .device/gpu/bis/start.jar.
 #   PART=tests  every GPU test first (scripts/gpu-run.sh tests), then the rounds
 #   CFGS        preset:batch entries (default "dit-s/2:256 dit-b/2:256"; U-Nets: "fmnist-small:128 ddpm-cifar10:128")
+# RUNS_ALL: variants run in every round.
 #   RUNS_R1="bis/start diffusion4j@-Ddiffusion4j.autocast.castParameters=true" CFGS=... bash scripts/gpu-rounds.sh
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT; T0=$(date +%s)
 el() { echo "## $(( $(date +%s) - T0 )) s: $*"; }
@@ -14,7 +15,7 @@ for r in $(seq 1 ${ROUNDS:-2}); do
   for cfg in ${CFGS:-dit-s/2:256 dit-b/2:256}; do
     preset=${cfg%%:*}; batch=${cfg##*:}
     el "round $r $preset b$batch"
-    RUNS="diffusion4j $([ $r = 1 ] && echo "${RUNS_R1:-}")" CFGS="$cfg" ROUNDS=1 bash $B/gpu-ab.sh | sed "s/^r1 /r$r /"
+    RUNS="diffusion4j ${RUNS_ALL:-} $([ $r = 1 ] && echo "${RUNS_R1:-}")" CFGS="$cfg" ROUNDS=1 bash $B/gpu-ab.sh | sed "s/^r1 /r$r /"
     case $preset in
       dit-*) tcfg=$(echo ${preset#dit-} | tr 'a-z' 'A-Z'); cmd="$B/bench/dit.py --cfg $tcfg" ;;
       fmnist-small) cmd="$B/bench/ddpm_unet.py --cfg fmnist" ;;

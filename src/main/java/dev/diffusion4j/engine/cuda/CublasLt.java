@@ -64,9 +64,11 @@ final class CublasLt implements AutoCloseable {
     /**
      * Whether a new plan times up to {@link #CANDIDATES} of the heuristic's algorithms (-Ddiffusion4j.cuda.gemmAutotune):
      * a wait for the device once per shape, on its first use outside a graph capture (inside one, the heuristic's
-     * first is kept), and the choice kept on disk for later processes ({@link GemmChoices}).
+     * first is kept), and the choice kept on disk for later processes ({@link GemmChoices}). On by default since the
+     * sixteenth session: on an H100, DiT-S/2 trained 1.2% and sampled 3.7% faster with it, DiT-B/2 1.3% and 2.7%
+     * (BENCHMARKS.md); -Ddiffusion4j.cuda.gemmAutotune=false keeps the heuristic's first.
      */
-    private static volatile boolean autotune = "true".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.gemmAutotune", "false").strip());
+    private static volatile boolean autotune = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.gemmAutotune", "true").strip());
     static final int CANDIDATES = Integer.getInteger("diffusion4j.cuda.gemmCandidates", 8);
     // a candidate replaces the heuristic's first only when this much faster, so that timing noise does not flip choices
     private static final double MARGIN = 0.97;
