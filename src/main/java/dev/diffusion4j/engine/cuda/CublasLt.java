@@ -63,10 +63,12 @@ final class CublasLt implements AutoCloseable {
 
     /**
      * Whether a new plan times up to {@link #CANDIDATES} of the heuristic's algorithms (-Ddiffusion4j.cuda.gemmAutotune):
-     * a wait for the device once per shape, on its first use outside a graph capture (inside one, the heuristic's
-     * first is kept), and the choice kept on disk for later processes ({@link GemmChoices}). On by default since the
-     * sixteenth session: on an H100, DiT-S/2 trained 1.2% and sampled 3.7% faster with it, DiT-B/2 1.3% and 2.7%
-     * (BENCHMARKS.md); -Ddiffusion4j.cuda.gemmAutotune=false keeps the heuristic's first.
+     * a wait for the device once per plan key, on its first use outside a graph capture, and the choice kept on disk
+     * for later processes ({@link GemmChoices}). Inside a capture a plan takes the choice kept on disk, or else the
+     * heuristic's first (a capture cannot wait for the device). On by default since the sixteenth session: on an H100,
+     * DiT-S/2 trained 1.1% and sampled 3.7% faster with it, DiT-B/2 1.3% and 2.8% (BENCHMARKS.md);
+     * -Ddiffusion4j.cuda.gemmAutotune=false keeps the heuristic's first, and bf16 products without an epilogue go to
+     * cublasGemmEx.
      */
     private static volatile boolean autotune = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.gemmAutotune", "true").strip());
     static final int CANDIDATES = Integer.getInteger("diffusion4j.cuda.gemmCandidates", 8);
@@ -75,7 +77,17 @@ final class CublasLt implements AutoCloseable {
     private static final int TIMED_RUNS = 3;
     private static final AtomicLong TIMED_PLANS = new AtomicLong(), OTHER_CHOICES = new AtomicLong(), KEPT_CHOICES = new AtomicLong();
 
+    // tests: time new plans even where the choices file has them, so that the timing itself is exercised
+    private static volatile boolean retimeKept;
+
     static boolean autotune() { return autotune; }
+
+    /** Whether new plans ignore the choices kept on disk and time their candidates (for tests); the previous setting. */
+    static boolean setRetimeKept(boolean on) {
+        boolean before = retimeKept;
+        retimeKept = on;
+        return before;
+    }
 
     /** Whether plans made from now on time their candidates (tests run both); the previous setting. */
     static boolean setAutotune(boolean on) {
@@ -207,10 +219,10 @@ final class CublasLt implements AutoCloseable {
             if (usable.size() == 1) return plan;
             // a choice kept by an earlier process, else timed here (not inside a capture: the timing waits for the device)
             String name = q.toString();
-            int pick = choices().get(name);
+            int pick = retimeKept ? -1 : choices().get(name);
             if (pick >= 0 && pick < usable.size()) KEPT_CHOICES.incrementAndGet();
             else if (context.capturesOnThisThread()) return plan;
-            else choices().put(name, pick = fastest(plan, usable, a, b, c));
+            else pick = choices().keep(name, fastest(plan, usable, a, b, c));
             return new Plan(desc, aL, bL, cL, usable.get(pick));
         } catch (RuntimeException e) {
             destroy(new Plan(desc, aL, bL, cL, null));
@@ -221,13 +233,14 @@ final class CublasLt implements AutoCloseable {
     }
 
     /**
-     * The index of the candidate whose runs on the call's own operands took the least device time: 0 (the heuristic's
-     * choice) unless another is faster by more than the margin. The runs write only the outputs, which the call then
-     * overwrites (beta is 0).
+     * The index of the candidate whose runs on the call's own operands took the least device time (one run untimed,
+     * then {@link #TIMED_RUNS} timed): 0 (the heuristic's choice) unless another is faster by more than the margin. The
+     * runs write only the outputs, which the call then overwrites (beta is 0).
      */
     private int fastest(Plan plan, List<MemorySegment> candidates, long a, long b, long c) {
         int pick = 0;
         float first = Float.NaN, best = Float.POSITIVE_INFINITY;
+        context.synchronize();   // every candidate starts on an idle stream, the first one too
         try (CudaEvent start = context.newEvent(); CudaEvent end = context.newEvent()) {
             for (int i = 0; i < candidates.size(); i++) {
                 MemorySegment algo = candidates.get(i);
@@ -252,7 +265,7 @@ final class CublasLt implements AutoCloseable {
     private GemmChoices choices() {
         if (choices == null) {
             DeviceProperties p = context.properties();
-            choices = new GemmChoices(GemmChoices.file(KernelCache.defaultDirectory(), p.name(), p.computeCapability(), CublasLtApi.version()));
+            choices = GemmChoices.of(GemmChoices.file(KernelCache.defaultDirectory(), p.name(), p.computeCapability(), CublasLtApi.version()));
         }
         return choices;
     }

@@ -78,7 +78,7 @@ final class CudaLinalg {
 
     private final CudaBackend backend;
     private final Cublas cublas;
-    private CublasLt lt;   // made on the first fused product
+    private CublasLt lt;   // made on the first fused product (or bf16 product, with the autotune on)
 
     CudaLinalg(CudaBackend backend, Cublas cublas) {
         this.backend = backend;
