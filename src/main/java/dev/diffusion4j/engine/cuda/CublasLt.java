@@ -238,26 +238,18 @@ final class CublasLt implements AutoCloseable {
      * runs write only the outputs, which the call then overwrites (beta is 0).
      */
     private int fastest(Plan plan, List<MemorySegment> candidates, long a, long b, long c) {
-        int pick = 0;
-        float first = Float.NaN, best = Float.POSITIVE_INFINITY;
         context.synchronize();   // every candidate starts on an idle stream, the first one too
-        try (CudaEvent start = context.newEvent(); CudaEvent end = context.newEvent()) {
-            for (int i = 0; i < candidates.size(); i++) {
-                MemorySegment algo = candidates.get(i);
-                if (run(plan, algo, a, b, c) != 0) continue;   // declined or failed: nothing queued, not a candidate
-                start.record();
-                for (int r = 0; r < TIMED_RUNS; r++) run(plan, algo, a, b, c);
-                end.record();
-                float ms = end.millisSince(start);
-                if (i == 0) first = ms;
-                if (ms < best) {
-                    best = ms;
-                    pick = i;
-                }
+        float[] ms = CandidateTiming.millis(context, candidates.size(), TIMED_RUNS, i -> run(plan, candidates.get(i), a, b, c) == 0);
+        int pick = 0;
+        float best = Float.POSITIVE_INFINITY;
+        for (int i = 0; i < ms.length; i++) {
+            if (ms[i] < best) {   // a declined candidate's NaN never is
+                best = ms[i];
+                pick = i;
             }
         }
         TIMED_PLANS.incrementAndGet();
-        if (!Float.isNaN(first) && best >= MARGIN * first) pick = 0;
+        if (!Float.isNaN(ms[0]) && best >= MARGIN * ms[0]) pick = 0;
         if (pick != 0) OTHER_CHOICES.incrementAndGet();
         return pick;
     }

@@ -234,25 +234,22 @@ public final class CudnnGraphConvolution implements Convolution2d {
 
     /** Times each plan on the real buffers (as cudnnFind does; outputs are overwritten by the real run after). */
     private Plan fastest(List<Plan> candidates, long x, long w, long y, Map<Plan, Float> times) {
-        CudaContext ctx = cudnn.context();
+        float[] ms = CandidateTiming.millis(cudnn.context(), candidates.size(), 3, i -> {
+            try {
+                execute(candidates.get(i), x, w, y);
+                return true;
+            } catch (CudaException e) {
+                return false;   // an engine that fails to execute is skipped, as one that fails to build
+            }
+        });
         Plan best = null;
         float bestMs = Float.MAX_VALUE;
-        try (CudaEvent start = ctx.newEvent(); CudaEvent end = ctx.newEvent()) {
-            for (Plan p : candidates) {
-                try {
-                    execute(p, x, w, y);
-                    start.record();
-                    for (int i = 0; i < 3; i++) execute(p, x, w, y);
-                    end.record();
-                    float ms = end.millisSince(start) / 3;
-                    times.put(p, ms);
-                    if (ms < bestMs) {
-                        bestMs = ms;
-                        best = p;
-                    }
-                } catch (CudaException e) {
-                    // an engine that fails to execute is skipped, as one that fails to build
-                }
+        for (int i = 0; i < ms.length; i++) {
+            if (Float.isNaN(ms[i])) continue;
+            times.put(candidates.get(i), ms[i]);
+            if (ms[i] < bestMs) {
+                bestMs = ms[i];
+                best = candidates.get(i);
             }
         }
         return best;

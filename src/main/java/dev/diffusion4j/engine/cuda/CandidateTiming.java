@@ -1,0 +1,36 @@
+package dev.diffusion4j.engine.cuda;
+
+import java.util.function.IntPredicate;
+
+/**
+ * Device time of the candidate ways to run one piece of work (cuDNN's engines, cuBLASLt's algorithms), on the call's
+ * own buffers as cudnnFind times them: each candidate once untimed, then a few times between two events.
+ */
+final class CandidateTiming {
+    private CandidateTiming() {}
+
+    /**
+     * The mean milliseconds of {@code launch(i)} over {@code runs} for each candidate i, NaN where a launch declined
+     * (returned false, having queued nothing) or the wait for its runs reported a failure.
+     */
+    static float[] millis(CudaContext context, int candidates, int runs, IntPredicate launch) {
+        float[] ms = new float[candidates];
+        try (CudaEvent start = context.newEvent(); CudaEvent end = context.newEvent()) {
+            for (int i = 0; i < candidates; i++) {
+                ms[i] = Float.NaN;
+                if (!launch.test(i)) continue;
+                start.record();
+                boolean ran = true;
+                for (int r = 0; r < runs && ran; r++) ran = launch.test(i);
+                end.record();
+                try {
+                    float t = end.millisSince(start);
+                    if (ran) ms[i] = t / runs;
+                } catch (CudaException e) {
+                    // the candidate failed as it ran: not a candidate
+                }
+            }
+        }
+        return ms;
+    }
+}
