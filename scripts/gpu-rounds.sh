@@ -5,7 +5,7 @@
 # scripts/gpu-ab.sh takes them), e.g. the session's starting jar in .device/gpu/bis/start.jar.
 #   PART=tests  every GPU test first (scripts/gpu-run.sh tests), then the rounds
 #   CFGS        preset:batch entries (default "dit-s/2:256 dit-b/2:256"; U-Nets: "fmnist-small:128 ddpm-cifar10:128")
-# RUNS_ALL: variants run in every round.
+#   RUNS_ALL    variants (as RUNS_R1) run in every round, beside diffusion4j
 #   RUNS_R1="bis/start diffusion4j@-Ddiffusion4j.autocast.castParameters=true" CFGS=... bash scripts/gpu-rounds.sh
 B=.device/gpu; OUT=${OUT:-/tmp/out}; mkdir -p $OUT; T0=$(date +%s)
 el() { echo "## $(( $(date +%s) - T0 )) s: $*"; }

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * cuBLASLt plans that time the heuristic's candidates on their first use (-Ddiffusion4j.cuda.gemmAutotune): a bf16 MLP
  * (fc1 with the GELU_AUX_BIAS epilogue, fc2 with BIAS, the backward's DGELU and plain products) and a plain bf16 matmul,
- * trained once on the GPU with timing on (choices an earlier run kept on disk ignored), against the same computed in f32 on the CPU. The timing runs write only
- * the outputs the real call overwrites: any candidate left behind would show as a wrong value or gradient.
+ * trained once on the GPU with timing on (choices an earlier run kept on disk ignored), against the same computed in f32
+ * on the CPU. The timing runs write only the outputs the real call overwrites: any candidate left behind would show as
+ * a wrong value or gradient.
  */
 @Tag("gpu")
 class CudaGemmAutotuneTest {
