@@ -136,8 +136,10 @@ final class CudnnAttention {
      * kernels, which write every output, run instead).
      */
     private boolean run(Object key, Plan p, long... pointers) {
+        LaunchProfile.Span span = LaunchProfile.ENABLED ? LaunchProfile.begin(backend.context()) : null;
         try {
             execute(p, pointers);
+            if (span != null) span.end(profileLabel(key, p));
             return true;
         } catch (RuntimeException e) {
             plans.remove(key);
@@ -146,6 +148,14 @@ final class CudnnAttention {
             refuse(key, "execution failed: " + e.getMessage());
             return false;
         }
+    }
+
+    /** Direction, geometry and engine, for the launch profile. */
+    private static String profileLabel(Object key, Plan p) {
+        List<?> k = (List<?>) key;
+        Shape s = (Shape) k.get(1);
+        return "cudnn attention " + ((Boolean) k.get(0) ? "backward" : "forward") + " " + s.n1() + "x" + s.n2() + " L" + s.lq() + "x" + s.lk()
+                + " d" + s.d() + " " + p.engine();
     }
 
     /** Remembers why a graph is not run through cuDNN, so that its shape goes to the kernels from now on. */
