@@ -12,6 +12,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 shared="${SHARED_BENCH:-$root/../shared/bench}"
+# Debian's numpy and torch take whatever libblas.so.3 points at; with only the reference BLAS there (about 6 GFLOP/s)
+# every PyTorch and NumPy figure would be meaningless, so stop before any work.
+if ! readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 | grep -q openblas; then
+  echo "libblas.so.3 is not OpenBLAS ($(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)); install it first: apt-get install -y libopenblas0-pthread" >&2
+  exit 1
+fi
 load() { echo "# $(date -u +%H:%M:%S) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"; }
 for r in $(seq 1 "${ROUNDS:-2}"); do
   echo "## round $r"
