@@ -139,7 +139,6 @@ final class CudnnAttention {
         LaunchProfile.Span span = LaunchProfile.ENABLED ? LaunchProfile.begin(backend.context()) : null;
         try {
             execute(p, pointers);
-            if (span != null) span.end(profileLabel(key, p));
             return true;
         } catch (RuntimeException e) {
             plans.remove(key);
@@ -147,6 +146,8 @@ final class CudnnAttention {
             for (long d : p.owned()) destroy(d);
             refuse(key, "execution failed: " + e.getMessage());
             return false;
+        } finally {
+            if (span != null) span.end(profileLabel(key, p));   // as the convolutions do: a failed call is a row too
         }
     }
 
