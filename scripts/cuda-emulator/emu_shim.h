@@ -17,7 +17,7 @@ static dim3u blockDim{128, 1, 1}, gridDim{1, 1, 1};
 #define __global__
 #define __forceinline__ inline
 #define __align__(n) alignas(n)
-#define __launch_bounds__(n)
+#define __launch_bounds__(...)
 #define __CUDA_ARCH__ 900
 static unsigned int emu_smem_size;
 alignas(16) static unsigned char smem_raw[240 * 1024];

@@ -37,7 +37,7 @@ static auto one_pass(VEC vec, PG pg, const float* add = nullptr) {
         std::vector<double> pw((size_t)chunks * B * C), pb((size_t)chunks * B * C);
         int slots = C <= 128 ? 1 : C <= 256 ? 2 : C <= 384 ? 3 : C <= 512 ? 4 : C <= 768 ? 6 : 8;
         launch3(chunks, B, 1, 256, 2 * 8 * 128 * slots * 4, [&] {
-            vec(gy, x, mean, rstd, scale, dx, add, nullptr, nullptr, nullptr, 0, pw.data(), pb.data(), nullptr, C, L, B, rs, per); });
+            vec(gy, x, mean, rstd, scale, dx, add, nullptr, nullptr, nullptr, 0, pw.data(), pb.data(), nullptr, nullptr, C, L, B, rs, per); });
         int cols = B * C;
         launch3((cols + 31) / 32, 1, 1, 256, 0, [&] { pg(pw.data(), pb.data(), dscale, dshift, chunks, cols); });
     };
@@ -155,15 +155,15 @@ static void run_gated_bwd(const char* name, int B, int L, int C, GATED gated, PL
     for (auto& v : br) v = mk<O>(nd(rng));
     const O *gate = mod.data() + 2 * C, *scale = mod.data() + 4 * C;
     int slots = C <= 128 ? 1 : C <= 256 ? 2 : C <= 384 ? 3 : C <= 512 ? 4 : C <= 768 ? 6 : 8;
-    std::vector<double> pw((size_t)chunks * cols), pb((size_t)chunks * cols), pgs((size_t)chunks * cols);
-    launch3(chunks, B, 1, 256, 3 * 8 * 128 * slots * 4, [&] {
+    std::vector<double> pw((size_t)chunks * cols), pb((size_t)chunks * cols), pgs((size_t)chunks * cols), pds((size_t)chunks * cols);
+    launch3(chunks, B, 1, 256, 4 * 8 * 128 * slots * 4, [&] {
         gated(gy.data(), x.data(), mean.data(), rstd.data(), scale, dx1.data(), add.data(), gate, br.data(), db.data(), rs, pw.data(), pb.data(),
-              pgs.data(), C, L, B, rs, per); });
+              pgs.data(), pds.data(), C, L, B, rs, per); });
     launch3((cols + 31) / 32, 1, 1, 256, 0, [&] { pg(pw.data(), pb.data(), s1.data(), h1.data(), chunks, cols); });
     launch3((cols + 31) / 32, 1, 1, 256, 0, [&] { pg(pgs.data(), nullptr, dgate.data(), nullptr, chunks, cols); });
     launch3(chunks, B, 1, 256, 2 * 8 * 128 * slots * 4, [&] {
         plain(gy.data(), x.data(), mean.data(), rstd.data(), scale, dx2.data(), add.data(), nullptr, nullptr, nullptr, 0, pw.data(), pb.data(),
-              nullptr, C, L, B, rs, per); });
+              nullptr, nullptr, C, L, B, rs, per); });
     launch3((cols + 31) / 32, 1, 1, 256, 0, [&] { pg(pw.data(), pb.data(), s2.data(), h2.data(), chunks, cols); });
     long diff = 0, dbDiff = 0;
     for (size_t i = 0; i < dx1.size(); i++) diff += dx1[i] != dx2[i];
@@ -181,9 +181,18 @@ static void run_gated_bwd(const char* name, int B, int L, int C, GATED gated, PL
             e = std::max(e, std::fabs(ref - val(dgate[(size_t)b * C + c])));
             m = std::max(m, std::fabs(ref));
         }
-    printf("%-10s B %d L %3d C %4d  gated backward: norm's outputs as ln_mod_bwd_vec's: %s, dbranch mismatches %ld, dgate %.2e\n", name, B,
-           L, C, diff == 0 ? "yes" : "NO", dbDiff, e / m);
-    if (diff || dbDiff || !(e / m <= bound)) failures++;
+    // dbranch's column sums (the partials [chunks * B, C] added up) against the double sum of the dbranch it wrote
+    double es = 0, ms = 0;
+    for (int c = 0; c < C; c++) {
+        double ref = 0, got = 0;
+        for (int r = 0; r < rows; r++) ref += val(db[(size_t)r * C + c]);
+        for (int k = 0; k < chunks * B; k++) got += pds[(size_t)k * C + c];
+        es = std::max(es, std::fabs(ref - got));
+        ms = std::max(ms, std::fabs(ref));
+    }
+    printf("%-10s B %d L %3d C %4d  gated backward: norm's outputs as ln_mod_bwd_vec's: %s, dbranch mismatches %ld, dgate %.2e, dbranch's "
+           "column sums %.2e\n", name, B, L, C, diff == 0 ? "yes" : "NO", dbDiff, e / m, es / ms);
+    if (diff || dbDiff || !(e / m <= bound) || !(es / ms <= 1e-6)) failures++;
 }
 
 int main() {

@@ -252,11 +252,28 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
     // cuBLASLt's DGELU is the tanh approximation's derivative
     @Override public boolean fusesActivationGradient(UnaryOp op) { return op == UnaryOp.GELU_TANH && CudaLinalg.geluGradientEpilogue(); }
 
-    /** The weight gradient with the bias gradient summed in the same product (cuBLASLt's BGRADB epilogue) where it takes it. */
+    /**
+     * The weight gradient with the bias gradient from the column sums noted as gy was written (KnownColumnSums), or
+     * summed in the same product (cuBLASLt's BGRADB epilogue) where it takes it, or else reduced.
+     */
     @Override public Tensor[] linearWeightGradients(Tensor gy, Tensor x, boolean bias) {
+        Tensor known = bias ? columnSums.of(gy) : null;
+        if (known != null && known.dtype() == gy.dtype()) {
+            KNOWN_BIAS_GRADIENTS.incrementAndGet();
+            return new Tensor[] {matmul(gy.mT(), x), known};
+        }
         Tensor[] fused = bias ? linalg.linearWeightGradients(onThisDevice(gy, "linear"), onThisDevice(x, "linear")) : null;
         return fused != null ? fused : Backend.super.linearWeightGradients(gy, x, bias);
     }
+
+    private final KnownColumnSums columnSums = new KnownColumnSums();
+    private static final java.util.concurrent.atomic.AtomicLong KNOWN_BIAS_GRADIENTS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Column sums of gradients noted by the kernels that wrote them. */
+    KnownColumnSums columnSums() { return columnSums; }
+
+    /** How many bias gradients so far were column sums noted as their gradient was written (tests check that it ran). */
+    static long knownBiasGradients() { return KNOWN_BIAS_GRADIENTS.get(); }
 
     /** alpha * (a @ b) through cuBLAS in this thread's math mode (TF32 or not), whatever the last product used. */
     private Tensor product(Tensor a, Tensor b, float alpha) {

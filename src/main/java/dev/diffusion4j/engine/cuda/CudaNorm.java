@@ -2,6 +2,7 @@ package dev.diffusion4j.engine.cuda;
 
 import dev.diffusion4j.engine.BinaryOp;
 import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.ReduceOp;
 import dev.diffusion4j.engine.Tensor;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
@@ -414,6 +415,18 @@ final class CudaNorm {
     /** The kernels' slot count for rows of d (d / 4 elements to a warp of 32 lanes): the smallest that holds d / 128. */
     private static int slots(int d) { return java.util.Arrays.stream(SLOTS).filter(v -> 128 * v >= d).findFirst().orElseThrow(); }
 
+    // the gated backward sums dbranch's columns as it writes it, for the bias gradient of the layer that made the branch
+    // (KnownColumnSums), which then skips its column reduction; -Ddiffusion4j.cuda.branchColumnSums=false leaves it there
+    static final boolean BRANCH_SUMS_DEFAULT = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.branchColumnSums", "true").strip());
+    private static volatile boolean branchSums = BRANCH_SUMS_DEFAULT;
+
+    /** Sets whether later gated backwards sum dbranch's columns (tests run both). */
+    static void setBranchSums(boolean on) { branchSums = on; }
+    private static final AtomicLong BRANCH_SUM_PASSES = new AtomicLong();
+
+    /** How many gated backwards so far summed dbranch's columns (tests check that it ran). */
+    static long branchSumPasses() { return BRANCH_SUM_PASSES.get(); }
+
     private static final boolean GATED_NORM_BACKWARD =
             !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.gatedNormBackward", "true").strip());
     private static final AtomicLong GATED_NORM_BACKWARDS = new AtomicLong();
@@ -427,8 +440,8 @@ final class CudaNorm {
                 && addend.storage() instanceof CudaStorage st && st.backend() == backend && vectorRowsFit(x.shape(2), addend);
     }
 
-    /** Kernels whose dynamic shared memory limit was raised past the default 48 KiB. */
-    private final java.util.Set<Kernel> sharedRaised = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Kernels whose dynamic shared memory limit was raised past the default 48 KiB, with the limit set. */
+    private final java.util.Map<Kernel, Integer> sharedRaised = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * layerNormModulateBackward for rows that fit ln_mod_bwd_vec: dx and each row chunk's column sums in one kernel
@@ -448,17 +461,31 @@ final class CudaNorm {
         long cols = (long) b * d;
         Tensor dshift = backend.alloc(new int[] {b, d}, sc.dtype()), dscale = backend.alloc(new int[] {b, d}, sc.dtype());
         Tensor dGate = gated ? backend.alloc(new int[] {b, d}, gate.dtype()) : null;
-        // the warps' column sums: 2 (3 gated) quantities x 8 warps x 128 slots floats
-        int smem = (gated ? 3 : 2) * (CudaKernels.BLOCK / 32) * 128 * slots * 4;
+        // the warps' column sums: 2 (3 gated, 4 with dbranch's) quantities x 8 warps x 128 slots floats
+        boolean sumBranch = gated && branchSums;
+        int smem = (sumBranch ? 4 : gated ? 3 : 2) * (CudaKernels.BLOCK / 32) * 128 * slots * 4;
         Kernel k = kernels.get("norm", (gated ? "ln_mod_bwd_gated_vec" : "ln_mod_bwd_vec") + slots + "_" + sfx);
-        if (smem > 48 * 1024 && sharedRaised.add(k)) k.setMaxDynamicSharedMemory(smem);
+        if (smem > sharedRaised.getOrDefault(k, 48 * 1024)) {   // with and without dbranch's sums the same kernel takes two sizes
+            k.setMaxDynamicSharedMemory(smem);
+            sharedRaised.put(k, smem);
+        }
+        // dbranch's partial column sums per (chunk, sample), summed over both below: the bias gradient of the layer that
+        // made the branch (KnownColumnSums)
+        Tensor pd = sumBranch ? backend.alloc(new int[] {chunks * b, d}, DType.F64) : null;
         try (DeviceBuffer pw = backend.scratch(8L * chunks * cols); DeviceBuffer pb = backend.scratch(8L * chunks * cols);
              DeviceBuffer pg = backend.scratch(gated ? 8L * chunks * cols : 8)) {
             k.launch(Dim3.of(chunks, b), Dim3.of(CudaKernels.BLOCK), smem, ptr(g), ptr(xc), ptr(mu), ptr(rs), ptr(sc), ptr(dx), ptr(addend),
-                    ptr(gate), ptr(branch), ptr(dBranch), gated ? rowStride(gate) : 0L, pw.address(), pb.address(), pg.address(), d, l, b,
-                    rowStride(sc), per);
+                    ptr(gate), ptr(branch), ptr(dBranch), gated ? rowStride(gate) : 0L, pw.address(), pb.address(), pg.address(), ptr(pd),
+                    d, l, b, rowStride(sc), per);
             launchParamGrad(pw, pb, chunks, (int) cols, dscale, dshift, CudaKernels.suffix(sc.dtype()));
             if (gated) launchParamGrad(pg, pg, chunks, (int) cols, dGate, null, CudaKernels.suffix(gate.dtype()));
+        }
+        if (sumBranch) {
+            Tensor sums = backend.reduce(ReduceOp.SUM, pd, new int[] {0}, false), bias = backend.cast(sums, dBranch.dtype());
+            backend.columnSums().put(dBranch, bias);
+            backend.releaseNow(pd);
+            if (bias != sums) backend.releaseNow(sums);
+            BRANCH_SUM_PASSES.incrementAndGet();
         }
         VECTOR_BACKWARDS.incrementAndGet();
         return gated ? new Tensor[] {dx, dshift, dscale, dGate, dBranch} : new Tensor[] {dx, dshift, dscale};

@@ -27,6 +27,7 @@ class CudaLayerNormModulateTest {
     void restore() {
         CudaNorm.setVectorRows(CudaNorm.VECTOR_ROWS_DEFAULT);
         CudaNorm.setVectorBackward(CudaNorm.VECTOR_BACKWARD_DEFAULT);
+        CudaNorm.setBranchSums(CudaNorm.BRANCH_SUMS_DEFAULT);
     }
 
     /**
@@ -161,5 +162,54 @@ class CudaLayerNormModulateTest {
             System.out.printf("gated residual + modulated norm, one pass vs two kernels: %s %.2e%n", names[i], e);
             assertTrue(e <= (i == 0 ? 1e-6 : CudaParityTest.BF16_TOL), names[i] + " " + e);
         }
+    }
+
+    /**
+     * DiT's attention projection feeding the gated residual and the next norm, under bf16 autocast: the gated backward
+     * sums the branch's gradient by columns as it writes it, and the projection's bias gradient takes those sums
+     * (KnownColumnSums) instead of reducing the gradient again. Every gradient against the same graph with the sums off,
+     * and the bias gradient against the CPU in f64. Rows of 384 (3 slots: the early loads) and 768 (6).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {384, 768})
+    void theBranchLayersBiasGradientComesFromTheGatedBackwardsColumnSums(int c) {
+        Assumptions.assumeTrue(CudaBackendFactory.available(), () -> "no CUDA device: " + CudaLibraries.unavailableReason());
+        Device cuda = Device.cuda(0);
+        Backends.get(cuda);
+        int b = 3, l = 70;
+        Tensor x = Tensor.randn(new Generator(31), b, l, c).mul(2).add(0.5);
+        Tensor h = Tensor.randn(new Generator(32), b, l, c).to(DType.BF16).to(DType.F32);
+        Tensor w = Tensor.randn(new Generator(33), c, c).mul(1.0 / Math.sqrt(c)).to(DType.BF16).to(DType.F32);
+        Tensor bias = Tensor.randn(new Generator(34), c).mul(0.1).to(DType.BF16).to(DType.F32);
+        Tensor mod = Tensor.randn(new Generator(35), b, 6 * c).mul(0.3).to(DType.BF16);   // bf16, as adaLN's output under autocast
+        Tensor ws = Tensor.randn(new Generator(36), b, l, c), wh = Tensor.randn(new Generator(37), b, l, c).to(DType.BF16).to(DType.F32);
+        Tensor[][] grads = new Tensor[2][];
+        for (int sums = 0; sums < 2; sums++) {
+            CudaNorm.setBranchSums(sums == 1);
+            long before = CudaBackend.knownBiasGradients(), passes = CudaNorm.branchSumPasses();
+            Tensor xd = x.to(cuda).requiresGrad(true), hd = h.to(cuda).requiresGrad(true), wd = w.to(cuda).requiresGrad(true);
+            Tensor bd = bias.to(cuda).requiresGrad(true), md = mod.to(cuda).requiresGrad(true);
+            try (var ac = Autocast.bf16()) {
+                Tensor[] m = md.chunk(6, 1);
+                Tensor[] out = F.gatedResidualLayerNormModulate(xd, m[2], F.linear(hd, wd, bd), m[3], m[4], 1e-6);
+                out[1].mul(wh.to(DType.BF16).to(cuda)).sum().to(DType.F32).add(out[0].mul(ws.to(cuda)).sum()).backward();
+            }
+            assertEquals(sums == 1, CudaNorm.branchSumPasses() > passes, "the gated backward summed dbranch's columns");
+            assertEquals(sums == 1, CudaBackend.knownBiasGradients() > before, "the bias gradient took the noted sums");
+            grads[sums] = new Tensor[] {xd.grad(), hd.grad(), wd.grad(), bd.grad(), md.grad()};
+        }
+        String[] names = {"dx", "dh", "dw", "dbias", "dmod"};
+        for (int i = 0; i < names.length; i++) {
+            double e = CudaParityTest.relErr(grads[0][i].toDoubleArray(), grads[1][i].toDoubleArray());
+            System.out.printf("gated backward's column sums as the branch layer's bias gradient, rows of %d, vs reduced: %s %.2e%n", c, names[i], e);
+            assertTrue(i == 3 ? e <= CudaParityTest.BF16_TOL : e == 0, names[i] + " " + e);
+        }
+        Tensor xr = x.to(DType.F64).requiresGrad(true), hr = h.to(DType.F64), wr = w.to(DType.F64), br = bias.to(DType.F64).requiresGrad(true);
+        Tensor[] m = mod.to(DType.F64).chunk(6, 1);
+        Tensor s = F.gatedResidual(xr, m[2], F.linear(hr, wr, br));
+        s.mul(ws.to(DType.F64)).sum().add(F.layerNormModulate(s, m[3], m[4], 1e-6).mul(wh.to(DType.F64)).sum()).backward();
+        double e = CudaParityTest.relErr(br.grad().toDoubleArray(), grads[1][3].toDoubleArray());
+        System.out.printf("the branch layer's bias gradient from the column sums, rows of %d, vs CPU f64: %.2e%n", c, e);
+        assertTrue(e <= CudaParityTest.BF16_TOL, "dbias vs CPU " + e);
     }
 }

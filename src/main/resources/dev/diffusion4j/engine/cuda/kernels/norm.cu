@@ -799,12 +799,12 @@ template <> struct LnBwdWork<bf16> { typedef float W; };
 // does that residual's backward (binary.cu's gated_add_bwd, the same roundings) where it holds dx: dbranch =
 // O(O(dx) * gate) and the gate's column sums of O(dx) * branch into pg like pw, where gated_add_bwd read dx back.
 // One kernel per V so that each keeps only its own slots in registers.
-template <class T, class O, class S, int V, bool GATED>
+template <class T, class O, class S, int V, bool GATED, bool EARLY = false>
 __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx,
                                                const T* add, const O* gate, const O* branch, O* dbranch, long long gs, double* pw,
-                                               double* pb, double* pg, int d, int L, int B, long long ss, int per) {
+                                               double* pb, double* pg, double* pd, int d, int L, int B, long long ss, int per) {
     typedef typename LnBwdWork<O>::W W;
-    // each warp's column sums in shared memory (the launch's dynamic size: 2 or 3 quantities x 8 warps x 128 V floats),
+    // each warp's column sums in shared memory (the launch's dynamic size: 2, 3 or 4 quantities x 8 warps x 128 V floats),
     // where registers for them left the kernel too few warps; lanes own distinct columns, so no barrier until the end
     extern __shared__ __align__(16) unsigned char smem_raw[];
     Vec4<float>* const ln_bwd_part = reinterpret_cast<Vec4<float>*>(smem_raw);
@@ -813,6 +813,8 @@ __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S*
     Vec4<float>* pa = ln_bwd_part + (long long)warp * q;               // this warp's sums of gy * norm(x)
     Vec4<float>* pbb = ln_bwd_part + (long long)(nw + warp) * q;       // of gy
     Vec4<float>* pgg = ln_bwd_part + (long long)(2 * nw + warp) * q;   // of O(dx) * branch (GATED)
+    const bool sumDb = GATED && pd != nullptr;
+    Vec4<float>* pdd = ln_bwd_part + (long long)(3 * nw + warp) * q;   // of dbranch (sumDb)
     Vec4<float> zero;
 #pragma unroll
     for (int l = 0; l < 4; l++) zero.v[l] = 0.f;
@@ -822,6 +824,7 @@ __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S*
         const int i = (v * 32 + lane) * 4;
         pa[v * 32 + lane] = pbb[v * 32 + lane] = zero;
         if (GATED) pgg[v * 32 + lane] = zero;
+        if (sumDb) pdd[v * 32 + lane] = zero;
         if (i < d) {
             sv[v] = *reinterpret_cast<const Vec4<O>*>(scale + (long long)b * ss + i);
             if (GATED) gt[v] = *reinterpret_cast<const Vec4<O>*>(gate + (long long)b * gs + i);
@@ -830,14 +833,18 @@ __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S*
     for (int row = r0 + warp; row < r1; row += nw) {
         const long long base = (long long)row * d;
         const W mu = (W)mean[row], rs = (W)rstd[row];
-        Vec4<T> xv[V];
-        Vec4<O> gv[V];
+        Vec4<T> xv[V], av[EARLY ? V : 1];
+        Vec4<O> gv[V], bw[EARLY ? V : 1];
 #pragma unroll
         for (int v = 0; v < V; v++) {
             const int i = (v * 32 + lane) * 4;
             if (i < d) {
                 xv[v] = *reinterpret_cast<const Vec4<T>*>(x + base + i);
                 gv[v] = *reinterpret_cast<const Vec4<O>*>(gy + base + i);
+                if (EARLY) {   // the second half's loads too, issued before the row's reduction waits
+                    if (add) av[v] = *reinterpret_cast<const Vec4<T>*>(add + base + i);
+                    if (GATED) bw[v] = *reinterpret_cast<const Vec4<O>*>(branch + base + i);
+                }
             }
         }
         // element l of slot v: the gradient g, norm(x) xh and the weighted gradient (1 + scale) g
@@ -874,8 +881,13 @@ __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S*
             if (i < d) {
                 Vec4<T> o, a;
                 Vec4<O> bv;
-                if (add) a = *reinterpret_cast<const Vec4<T>*>(add + base + i);   // x's gradient from its other uses
-                if (GATED) bv = *reinterpret_cast<const Vec4<O>*>(branch + base + i);
+                if (EARLY) {
+                    a = av[EARLY ? v : 0];
+                    bv = bw[EARLY ? v : 0];
+                } else {
+                    if (add) a = *reinterpret_cast<const Vec4<T>*>(add + base + i);   // x's gradient from its other uses
+                    if (GATED) bv = *reinterpret_cast<const Vec4<O>*>(branch + base + i);
+                }
 #pragma unroll
                 for (int l = 0; l < 4; l++) {
                     W g, xh, wg;
@@ -894,6 +906,12 @@ __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S*
                     }
                     pgg[v * 32 + lane] = sg;
                     *reinterpret_cast<Vec4<O>*>(dbranch + base + i) = db;
+                    if (sumDb) {
+                        Vec4<float> sd = pdd[v * 32 + lane];
+#pragma unroll
+                        for (int l = 0; l < 4; l++) sd.v[l] += TypeOps<O>::to_c(db.v[l]);
+                        pdd[v * 32 + lane] = sd;
+                    }
                 }
             }
         }
@@ -903,28 +921,44 @@ __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S*
     const long long at = (long long)k * B * d + (long long)b * d;
     const float* part = reinterpret_cast<const float*>(ln_bwd_part);
     for (int i = threadIdx.x; i < d; i += blockDim.x) {
-        double tw = 0, tb = 0, tg = 0;
+        double tw = 0, tb = 0, tg = 0, td = 0;
         for (int w = 0; w < nw; w++) {
             tw += (double)part[(long long)w * 4 * q + i];
             tb += (double)part[(long long)(nw + w) * 4 * q + i];
             if (GATED) tg += (double)part[(long long)(2 * nw + w) * 4 * q + i];
+            if (sumDb) td += (double)part[(long long)(3 * nw + w) * 4 * q + i];
         }
         pw[at + i] = tw;
         pb[at + i] = tb;
         if (GATED) pg[at + i] = tg;
+        if (sumDb) pd[at + i] = td;
     }
 }
 
+// The gated backward with 3 slots (DiT-S's rows of 384) issues the residual gradient's and the branch's loads with the
+// row's first ones (EARLY), capped at two blocks an SM: 118 registers, where 92 gave the SM no more blocks
+// (BENCHMARKS.md, eighteenth session: DiT-S/2's training step 0.6% faster in two rounds). Elsewhere the extra registers
+// cost blocks (1 and 2 slots: 59 and 79 registers became 95) or spilled (6 slots: DiT-B/2's step lost 4%), so those
+// load them after the reduction, as before.
+#define GATED_BWD_EARLY(V) ((V) == 3)
+#define GATED_BWD_BOUNDS_1
+#define GATED_BWD_BOUNDS_2
+#define GATED_BWD_BOUNDS_3 __launch_bounds__(256, 2)
+#define GATED_BWD_BOUNDS_4
+#define GATED_BWD_BOUNDS_6
+#define GATED_BWD_BOUNDS_8
 #define LN_MOD_BWD_VEC_KERNEL(T, O, S, SFX, V) \
     extern "C" __global__ void ln_mod_bwd_vec##V##_##SFX(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, \
                                                         const T* add, const O* gate, const O* branch, O* dbranch, long long gs, \
-                                                        double* pw, double* pb, double* pg, int d, int L, int B, long long ss, int per) { \
-        ln_mod_bwd_vec<T, O, S, V, false>(gy, x, mean, rstd, scale, dx, add, gate, branch, dbranch, gs, pw, pb, pg, d, L, B, ss, per); } \
-    extern "C" __global__ void ln_mod_bwd_gated_vec##V##_##SFX(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, \
-                                                              T* dx, const T* add, const O* gate, const O* branch, O* dbranch, \
-                                                              long long gs, double* pw, double* pb, double* pg, int d, int L, int B, \
-                                                              long long ss, int per) { \
-        ln_mod_bwd_vec<T, O, S, V, true>(gy, x, mean, rstd, scale, dx, add, gate, branch, dbranch, gs, pw, pb, pg, d, L, B, ss, per); }
+                                                        double* pw, double* pb, double* pg, double* pd, int d, int L, int B, long long ss, \
+                                                        int per) { \
+        ln_mod_bwd_vec<T, O, S, V, false>(gy, x, mean, rstd, scale, dx, add, gate, branch, dbranch, gs, pw, pb, pg, pd, d, L, B, ss, per); } \
+    extern "C" __global__ void GATED_BWD_BOUNDS_##V \
+    ln_mod_bwd_gated_vec##V##_##SFX(const O* gy, const T* x, const S* mean, const S* rstd, const O* scale, T* dx, const T* add, \
+                                    const O* gate, const O* branch, O* dbranch, long long gs, double* pw, double* pb, double* pg, \
+                                    double* pd, int d, int L, int B, long long ss, int per) { \
+        ln_mod_bwd_vec<T, O, S, V, true, GATED_BWD_EARLY(V)>(gy, x, mean, rstd, scale, dx, add, gate, branch, dbranch, gs, pw, pb, pg, pd, d, \
+                                                             L, B, ss, per); }
 
 #define LN_MOD_FWD_VEC_KERNEL(T, O, S, SFX, V) \
     extern "C" __global__ void ln_mod_fwd_vec##V##_##SFX(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, \
