@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * bf16 scaled dot-product attention, forward and backward, through cuDNN's fused flash-attention engines: an operation
@@ -30,6 +31,12 @@ final class CudnnAttention {
     /** cuDNN's limit on the flash engines' head dims (and their multiple of 8). */
     static final int MAX_HEAD_DIM = 128;
     private static final boolean LOG = Boolean.getBoolean("diffusion4j.cudnn.log");
+    // -Ddiffusion4j.cudnn.attentionCandidates=N: time up to N engine configurations per plan. Off (1: the heuristics'
+    // first) by default: on an H100 it picks a DiT forward config 19% faster alone, but one A/B round of DiT-B/2 sampling
+    // showed no gain (BENCHMARKS.md, twentieth session)
+    private static final int TIMED = Integer.getInteger("diffusion4j.cudnn.attentionCandidates", 1);
+    private static final int TIMED_RUNS = 5;
+    private static final float MARGIN = 0.97f;   // another candidate must beat the heuristics' first by 3%
     private static final int BF16 = CudnnApi.CUDNN_DATA_BFLOAT16, F32 = CudnnApi.CUDNN_DATA_FLOAT;
     // non-virtual tensors' unique ids (the variant pack's keys); virtual ones count up from VIRTUAL
     private static final long Q = 1, K = 2, V = 3, O = 4, STATS = 5, SCALE = 6, DO = 7, DQ = 8, DK = 9, DV = 10, DOT = 11, ONE = 12;
@@ -46,6 +53,7 @@ final class CudnnAttention {
     private final Map<Object, String> refused = new HashMap<>();
     private final Arena arena = Arena.ofShared();   // the plans' by-value scalars, kept as long as the backend
     private long forwards, backwards;
+    private GemmChoices choices;   // the timed choices kept on disk, opened on first use
 
     CudnnAttention(CudaBackend backend) {
         this.backend = backend;
@@ -69,8 +77,9 @@ final class CudnnAttention {
     synchronized boolean forward(Shape s, Object[] q, Object[] k, Object[] v, Object[] out, Tensor lse) {
         if (!aligned(q, k, v, out)) return false;
         Object key = List.of(false, s);
-        Plan p = plan(key, g -> buildForward(g, s));
-        if (p == null || !run(key, p, address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress())) return false;
+        long[] pointers = {address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress()};
+        Plan p = plan(key, g -> buildForward(g, s), pointers);
+        if (p == null || !run(key, p, pointers)) return false;
         forwards++;
         return true;
     }
@@ -80,11 +89,11 @@ final class CudnnAttention {
                                   Object[] dq, Object[] dk, Object[] dv) {
         if (!aligned(q, k, v, out, g, dq, dk, dv)) return false;
         Object key = List.of(true, s);
-        Plan p = plan(key, graph -> buildBackward(graph, s));
-        if (p == null) return false;
         try (DeviceBuffer dot = backend.scratch(4L * s.n1() * s.n2() * s.lq())) {
-            if (!run(key, p, address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress(), address(g),
-                    address(dq), address(dk), address(dv), dot.address())) return false;
+            long[] pointers = {address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress(), address(g),
+                    address(dq), address(dk), address(dv), dot.address()};
+            Plan p = plan(key, graph -> buildBackward(graph, s), pointers);
+            if (p == null || !run(key, p, pointers)) return false;
         }
         backwards++;
         return true;
@@ -110,25 +119,91 @@ final class CudnnAttention {
         return List.copyOf(out);
     }
 
-    private Plan plan(Object key, java.util.function.Function<Graph, Plan> build) {
+    /**
+     * The plan for {@code key}, built on first use: of up to {@link #TIMED} engine configurations that build, the one an
+     * earlier process on this device model and cuDNN version chose ({@link GemmChoices}), else outside a graph capture
+     * the fastest, timed on the call's own operands (their outputs are overwritten by the real run after), else the
+     * heuristics' first.
+     */
+    private Plan plan(Object key, Function<Graph, List<Plan>> build, long[] pointers) {
         if (refused.containsKey(key)) return null;
         Plan p = plans.get(key);
         if (p != null) return p;
-        Graph g = new Graph();
+        Graph g = new Graph(Math.max(1, TIMED));
+        List<Plan> built;
         try {
-            p = build.apply(g);
+            built = build.apply(g);
         } catch (RuntimeException | LinkageError e) {   // a graph cuDNN will not take (or no cuDNN): the caller's kernels run
             g.owned.forEach(CudnnGraphApi::destroy);
             refuse(key, String.valueOf(e.getMessage()));
             return null;
         }
-        if (p == null) {
+        if (built.isEmpty()) {
+            g.owned.forEach(CudnnGraphApi::destroy);
             refuse(key, "no engine builds the graph");
             return null;
         }
-        if (LOG) System.err.println("cudnn attention " + key + ": " + p.engine() + ", workspace " + Bytes.format(p.workspaceBytes()));
+        float[] ms = new float[built.size()];
+        java.util.Arrays.fill(ms, Float.NaN);
+        int pick = 0;
+        if (built.size() > 1) {   // a choice kept by an earlier process (the same bits on resume), else timed here
+            String name = built.size() + " " + key;
+            pick = choices().get(name);
+            if (pick < 0 || pick >= built.size())   // a capture cannot wait for the device: there the heuristics' first
+                pick = backend.context().capturesOnThisThread() ? 0 : choices().keep(name, fastest(ms = time(built, pointers)));
+        }
+        p = built.get(pick);
+        for (Plan other : built) if (other != p) destroy(other.plan());
+        if (LOG) System.err.println("cudnn attention " + key + ": " + candidates(built, ms, p) + ", workspace " + Bytes.format(p.workspaceBytes()));
         plans.put(key, p);
         return p;
+    }
+
+    private GemmChoices choices() {
+        if (choices == null) {
+            DeviceProperties d = backend.context().properties();
+            choices = GemmChoices.of(GemmChoices.file(KernelCache.defaultDirectory(), "cudnn-attention", d.name(), d.computeCapability(), Cudnn.version()));
+        }
+        return choices;
+    }
+
+    /**
+     * Each candidate's device time on the call's operands (NaN where it failed to run): the lesser of two passes, in
+     * the heuristics' order and then reversed, so that the first candidates are not the ones timed while the clocks rise.
+     */
+    private float[] time(List<Plan> candidates, long[] pointers) {
+        int n = candidates.size();
+        backend.context().synchronize();   // every candidate starts on an idle stream
+        float[] ms = CandidateTiming.millis(backend.context(), n, TIMED_RUNS, i -> launch(candidates.get(i), pointers));
+        float[] back = CandidateTiming.millis(backend.context(), n, TIMED_RUNS, i -> launch(candidates.get(n - 1 - i), pointers));
+        if (LOG) System.err.println("cudnn attention timing passes: " + java.util.Arrays.toString(ms) + ", reversed " + java.util.Arrays.toString(back));
+        for (int i = 0; i < n; i++) ms[i] = Float.isNaN(ms[i]) || Float.isNaN(back[n - 1 - i]) ? Float.NaN : Math.min(ms[i], back[n - 1 - i]);
+        return ms;
+    }
+
+    private boolean launch(Plan p, long[] pointers) {
+        try {
+            execute(p, pointers);
+            return true;
+        } catch (RuntimeException e) {
+            return false;   // an engine that fails to execute is no candidate
+        }
+    }
+
+    /** The heuristics' first (index 0) unless another ran faster by more than {@link #MARGIN}. */
+    static int fastest(float[] ms) {
+        int pick = 0;
+        for (int i = 1; i < ms.length; i++)
+            if (!Float.isNaN(ms[i]) && (Float.isNaN(ms[pick]) || ms[i] < ms[pick])) pick = i;
+        return !Float.isNaN(ms[0]) && ms[pick] >= MARGIN * ms[0] ? 0 : pick;
+    }
+
+    private static String candidates(List<Plan> built, float[] ms, Plan chosen) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < built.size(); i++)
+            b.append(i == 0 ? "" : ", ").append(built.get(i).engine()).append(Float.isNaN(ms[i]) ? "" : String.format(" %.3f ms", ms[i]))
+                    .append(built.get(i) == chosen ? " *" : "");
+        return b.toString();
     }
 
     /**
@@ -189,7 +264,10 @@ final class CudnnAttention {
     /** Builds operation graphs: tensors and ops, each finalized, every descriptor kept for the plan's lifetime. */
     private final class Graph {
         final List<Long> owned = new ArrayList<>(), ops = new ArrayList<>();
+        final int maxPlans;
         long nextVirtual = VIRTUAL;
+
+        Graph(int maxPlans) { this.maxPlans = maxPlans; }
 
         long tensor(long uid, int type, long[] dims, long[] strides) { return keep(CudnnGraphApi.tensor(type, uid, dims, strides, ALIGNMENT, false, false)); }
 
@@ -269,21 +347,25 @@ final class CudnnAttention {
             ops.add(op);
         }
 
-        /** The first engine that builds a plan for the graph (heuristics' order), or null; uids name the variant pack's order. */
-        Plan plan(long[] uids, float[] scalars, String what) {
+        /** Up to maxPlans plans that build for the graph, in the heuristics' order (none: empty); uids name the variant pack's order. */
+        List<Plan> plans(long[] uids, float[] scalars, String what) {
             long handle = handle();
             long graph = keep(create(OPERATIONGRAPH_DESCRIPTOR));
             setLongs(graph, ATTR_OPERATIONGRAPH_HANDLE, TYPE_HANDLE, handle);
             setLongs(graph, ATTR_OPERATIONGRAPH_OPS, TYPE_BACKEND_DESCRIPTOR, ops.stream().mapToLong(Long::longValue).toArray());
             finish(graph, what + " operation graph");
             MemorySegment values = arena.allocateFrom(JAVA_FLOAT, scalars);
+            List<Built> built = new ArrayList<>();
             for (long cfg : engineConfigs(graph, owned, engine -> true)) {
+                if (built.size() >= maxPlans) break;
                 Built b = tryPlan(handle, cfg, owned, WORKSPACE_LIMIT);
-                if (b != null) return new Plan(b.plan(), b.workspaceBytes(), uids, owned.stream().mapToLong(Long::longValue).toArray(), values,
-                        "engine " + b.engineIndex());
+                if (b != null) built.add(b);
             }
-            owned.forEach(CudnnGraphApi::destroy);
-            return null;
+            long[] descriptors = owned.stream().mapToLong(Long::longValue).toArray();   // the chosen plan keeps them all
+            List<Plan> out = new ArrayList<>();
+            for (Built b : built)   // the same engine can come twice (mode A's list, then the fallback's): the index tells them apart
+                out.add(new Plan(b.plan(), b.workspaceBytes(), uids, descriptors, values, "engine " + b.engineIndex() + " #" + out.size()));
+            return out;
         }
     }
 
@@ -304,7 +386,7 @@ final class CudnnAttention {
     }
 
     /** Operand order in a forward Shape's strides: q, k, v, out. */
-    private static Plan buildForward(Graph g, Shape s) {
+    private static List<Plan> buildForward(Graph g, Shape s) {
         long[] sDims = {s.n1(), s.n2(), s.lq(), s.lk()}, rowDims = {s.n1(), s.n2(), s.lq(), 1};
         long q = g.tensor(Q, BF16, dims(s, s.lq(), s.d()), strides(s, 0));
         long kt = g.tensor(K, BF16, dims(s, s.d(), s.lk()), stridesT(s, 1));
@@ -322,11 +404,11 @@ final class CudnnAttention {
         g.pointwise(POINTWISE_ADD, max, logSum, stats);
         long p = g.pointwise(POINTWISE_DIV, exp, sum, BF16, sDims);   // the second matmul takes P in the operands' type
         g.matmul(p, v, o);
-        return g.plan(new long[] {Q, K, V, O, STATS, SCALE}, new float[] {s.scale()}, "attention forward");
+        return g.plans(new long[] {Q, K, V, O, STATS, SCALE}, new float[] {s.scale()}, "attention forward");
     }
 
     /** Operand order in a backward Shape's strides: q, k, v, out, g (dO), dq, dk, dv. */
-    private static Plan buildBackward(Graph g, Shape s) {
+    private static List<Plan> buildBackward(Graph g, Shape s) {
         long[] sDims = {s.n1(), s.n2(), s.lq(), s.lk()}, rowDims = {s.n1(), s.n2(), s.lq(), 1};
         long[] sT = {s.n1(), s.n2(), s.lk(), s.lq()}, sTStrides = {(long) s.n2() * s.lq() * s.lk(), (long) s.lq() * s.lk(), 1, s.lk()};
         long q = g.tensor(Q, BF16, dims(s, s.lq(), s.d()), strides(s, 0));
@@ -365,6 +447,6 @@ final class CudnnAttention {
         long k = g.virtual(BF16, dims(s, s.lk(), s.d()), strides(s, 1));
         g.reshape(kt, k);
         g.matmul(dS, k, dq);
-        return g.plan(new long[] {Q, K, V, O, STATS, DO, DQ, DK, DV, DOT, SCALE, ONE}, new float[] {s.scale(), 1f}, "attention backward");
+        return g.plans(new long[] {Q, K, V, O, STATS, DO, DQ, DK, DV, DOT, SCALE, ONE}, new float[] {s.scale(), 1f}, "attention backward");
     }
 }

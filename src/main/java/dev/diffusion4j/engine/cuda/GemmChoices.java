@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which candidate each timed cuBLASLt plan kept (its index among the heuristic's usable candidates), in a file per
- * device model and library version beside the kernel cache: a later process takes the same algorithms without timing
+ * device model and library version beside the kernel cache (cuDNN's attention plans keep theirs the same way): a later process takes the same algorithms without timing
  * them again, so that a resumed run computes the same bits as the run it continues. Lines are "index TAB plan key";
  * the first line for a key wins, and one instance per file is shared by the process's devices (data-parallel ranks on
  * one GPU model take the choice the first of them made). A file that cannot be read or written costs the timing in
@@ -41,8 +41,13 @@ final class GemmChoices {
 
     /** The file for a device model and cuBLASLt version in {@code directory}. */
     static Path file(Path directory, String deviceName, int computeCapability, long libraryVersion) {
+        return file(directory, "cublaslt", deviceName, computeCapability, libraryVersion);
+    }
+
+    /** The file for another library's timed choices (cuDNN's attention plans: "cudnn-attention") on a device model. */
+    static Path file(Path directory, String library, String deviceName, int computeCapability, long libraryVersion) {
         String device = deviceName.replaceAll("[^A-Za-z0-9]+", "-");
-        return directory.resolve("cublaslt-" + device + "-sm" + computeCapability + "-" + libraryVersion + ".tsv");
+        return directory.resolve(library + "-" + device + "-sm" + computeCapability + "-" + libraryVersion + ".tsv");
     }
 
     private void read(List<String> lines) {

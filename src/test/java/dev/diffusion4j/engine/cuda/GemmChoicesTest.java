@@ -19,6 +19,8 @@ class GemmChoicesTest {
     void aLaterProcessReadsTheChoices(@TempDir Path dir) throws Exception {
         Path file = GemmChoices.file(dir.resolve("kernels"), "NVIDIA H100 80GB HBM3", 90, 130100);
         assertEquals("cublaslt-NVIDIA-H100-80GB-HBM3-sm90-130100.tsv", file.getFileName().toString());
+        assertEquals("cudnn-attention-NVIDIA-H100-80GB-HBM3-sm90-91900.tsv",   // cuDNN's attention plans keep theirs apart
+                GemmChoices.file(dir, "cudnn-attention", "NVIDIA H100 80GB HBM3", 90, 91900).getFileName().toString());
         GemmChoices first = new GemmChoices(file);
         assertEquals(-1, first.get("Key[m=1]"));
         assertEquals(3, first.keep("Key[m=1]", 3));
