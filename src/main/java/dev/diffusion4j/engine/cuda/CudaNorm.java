@@ -465,10 +465,11 @@ final class CudaNorm {
         boolean sumBranch = gated && branchSums;
         int smem = (sumBranch ? 4 : gated ? 3 : 2) * (CudaKernels.BLOCK / 32) * 128 * slots * 4;
         Kernel k = kernels.get("norm", (gated ? "ln_mod_bwd_gated_vec" : "ln_mod_bwd_vec") + slots + "_" + sfx);
-        if (smem > sharedRaised.getOrDefault(k, 48 * 1024)) {   // with and without dbranch's sums the same kernel takes two sizes
-            k.setMaxDynamicSharedMemory(smem);
-            sharedRaised.put(k, smem);
-        }
+        if (smem > 48 * 1024) sharedRaised.compute(k, (kernel, set) -> {   // with and without dbranch's sums the same kernel takes two sizes
+            if (set != null && set >= smem) return set;   // raised only, never lowered under another thread's launch
+            kernel.setMaxDynamicSharedMemory(smem);
+            return smem;
+        });
         // dbranch's partial column sums per (chunk, sample), summed over both below: the bias gradient of the layer that
         // made the branch (KnownColumnSums)
         Tensor pd = sumBranch ? backend.alloc(new int[] {chunks * b, d}, DType.F64) : null;

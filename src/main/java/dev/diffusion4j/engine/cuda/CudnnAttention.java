@@ -89,6 +89,7 @@ final class CudnnAttention {
                                   Object[] dq, Object[] dk, Object[] dv) {
         if (!aligned(q, k, v, out, g, dq, dk, dv)) return false;
         Object key = List.of(true, s);
+        if (refused.containsKey(key)) return false;   // before the scratch: the kernels take it from here
         try (DeviceBuffer dot = backend.scratch(4L * s.n1() * s.n2() * s.lq())) {
             long[] pointers = {address(q), address(k), address(v), address(out), CudaBackend.ptr(lse).deviceAddress(), address(g),
                     address(dq), address(dk), address(dv), dot.address()};
@@ -149,8 +150,15 @@ final class CudnnAttention {
         if (built.size() > 1) {   // a choice kept by an earlier process (the same bits on resume), else timed here
             String name = built.size() + " " + key;
             pick = choices().get(name);
-            if (pick < 0 || pick >= built.size())   // a capture cannot wait for the device: there the heuristics' first
-                pick = backend.context().capturesOnThisThread() ? 0 : choices().keep(name, fastest(ms = time(built, pointers)));
+            if (pick < 0 || pick >= built.size()) {
+                pick = 0;   // a capture (on any thread) cannot wait for the device: then, or where timing fails, the heuristics' first
+                if (!backend.context().capturesOnThisThread()) try {
+                    pick = choices().keep(name, fastest(ms = time(built, pointers)));
+                } catch (RuntimeException e) {
+                    pick = 0;
+                    if (LOG) System.err.println("cudnn attention " + key + ": candidates not timed (" + e.getMessage() + ")");
+                }
+            }
         }
         p = built.get(pick);
         for (Plan other : built) if (other != p) destroy(other.plan());
@@ -356,15 +364,21 @@ final class CudnnAttention {
             finish(graph, what + " operation graph");
             MemorySegment values = arena.allocateFrom(JAVA_FLOAT, scalars);
             List<Built> built = new ArrayList<>();
-            for (long cfg : engineConfigs(graph, owned, engine -> true)) {
-                if (built.size() >= maxPlans) break;
-                Built b = tryPlan(handle, cfg, owned, WORKSPACE_LIMIT);
-                if (b != null) built.add(b);
+            try {
+                for (long cfg : engineConfigs(graph, owned, engine -> true)) {
+                    if (built.size() >= maxPlans) break;
+                    Built b = tryPlan(handle, cfg, owned, WORKSPACE_LIMIT);
+                    if (b != null) built.add(b);
+                }
+            } catch (RuntimeException e) {   // the plans built so far are not among the descriptors the caller destroys
+                built.forEach(b -> destroy(b.plan()));
+                throw e;
             }
             long[] descriptors = owned.stream().mapToLong(Long::longValue).toArray();   // the chosen plan keeps them all
             List<Plan> out = new ArrayList<>();
             for (Built b : built)   // the same engine can come twice (mode A's list, then the fallback's): the index tells them apart
-                out.add(new Plan(b.plan(), b.workspaceBytes(), uids, descriptors, values, "engine " + b.engineIndex() + " #" + out.size()));
+                out.add(new Plan(b.plan(), b.workspaceBytes(), uids, descriptors, values,
+                        "engine " + b.engineIndex() + (maxPlans > 1 ? " #" + out.size() : "")));
             return out;
         }
     }

@@ -937,9 +937,9 @@ __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S*
 
 // The gated backward with 3 slots (DiT-S's rows of 384) issues the residual gradient's and the branch's loads with the
 // row's first ones (EARLY), capped at two blocks an SM: 118 registers, where 92 gave the SM no more blocks
-// (BENCHMARKS.md, eighteenth session: DiT-S/2's training step 0.6% faster in two rounds). Elsewhere the extra registers
-// cost blocks (1 and 2 slots: 59 and 79 registers became 95) or spilled (6 slots: DiT-B/2's step lost 4%), so those
-// load them after the reduction, as before.
+// (BENCHMARKS.md: DiT-S/2's training step 0.7% faster in two rounds of the eighteenth session, 1.2% in one of the
+// twentieth). Elsewhere the extra registers cost blocks (1 and 2 slots: 59 and 79 registers became 95) or spilled
+// (6 slots: DiT-B/2's step lost 4%), so those load them after the reduction, as before.
 #define GATED_BWD_EARLY(V) ((V) == 3)
 #define GATED_BWD_BOUNDS_1
 #define GATED_BWD_BOUNDS_2
