@@ -33,4 +33,15 @@ final class CandidateTiming {
         }
         return ms;
     }
+
+    /**
+     * The candidate to keep: index 0 (the library's heuristic choice) unless another ran in less than {@code margin}
+     * of its time; candidates timed NaN never win, and where index 0 has no time the fastest of the others does.
+     */
+    static int fastest(float[] ms, double margin) {
+        int pick = 0;
+        for (int i = 1; i < ms.length; i++)
+            if (!Float.isNaN(ms[i]) && (Float.isNaN(ms[pick]) || ms[i] < ms[pick])) pick = i;
+        return !Float.isNaN(ms[0]) && ms[pick] >= margin * ms[0] ? 0 : pick;
+    }
 }

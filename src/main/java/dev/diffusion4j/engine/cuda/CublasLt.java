@@ -240,16 +240,8 @@ final class CublasLt implements AutoCloseable {
     private int fastest(Plan plan, List<MemorySegment> candidates, long a, long b, long c) {
         context.synchronize();   // every candidate starts on an idle stream, the first one too
         float[] ms = CandidateTiming.millis(context, candidates.size(), TIMED_RUNS, i -> run(plan, candidates.get(i), a, b, c) == 0);
-        int pick = 0;
-        float best = Float.POSITIVE_INFINITY;
-        for (int i = 0; i < ms.length; i++) {
-            if (ms[i] < best) {   // a declined candidate's NaN never is
-                best = ms[i];
-                pick = i;
-            }
-        }
+        int pick = CandidateTiming.fastest(ms, MARGIN);
         TIMED_PLANS.incrementAndGet();
-        if (!Float.isNaN(ms[0]) && best >= MARGIN * ms[0]) pick = 0;
         if (pick != 0) OTHER_CHOICES.incrementAndGet();
         return pick;
     }

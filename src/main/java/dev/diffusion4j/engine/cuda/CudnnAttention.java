@@ -36,7 +36,7 @@ final class CudnnAttention {
     // showed no gain (BENCHMARKS.md, twentieth session)
     private static final int TIMED = Integer.getInteger("diffusion4j.cudnn.attentionCandidates", 1);
     private static final int TIMED_RUNS = 5;
-    private static final float MARGIN = 0.97f;   // another candidate must beat the heuristics' first by 3%
+    private static final double MARGIN = 0.97;   // another candidate must beat the heuristics' first by 3%, as cuBLASLt's must
     private static final int BF16 = CudnnApi.CUDNN_DATA_BFLOAT16, F32 = CudnnApi.CUDNN_DATA_FLOAT;
     // non-virtual tensors' unique ids (the variant pack's keys); virtual ones count up from VIRTUAL
     private static final long Q = 1, K = 2, V = 3, O = 4, STATS = 5, SCALE = 6, DO = 7, DQ = 8, DK = 9, DV = 10, DOT = 11, ONE = 12;
@@ -155,7 +155,6 @@ final class CudnnAttention {
                 if (!backend.context().capturesOnThisThread()) try {
                     pick = choices().keep(name, fastest(ms = time(built, pointers)));
                 } catch (RuntimeException e) {
-                    pick = 0;
                     if (LOG) System.err.println("cudnn attention " + key + ": candidates not timed (" + e.getMessage() + ")");
                 }
             }
@@ -199,12 +198,7 @@ final class CudnnAttention {
     }
 
     /** The heuristics' first (index 0) unless another ran faster by more than {@link #MARGIN}. */
-    static int fastest(float[] ms) {
-        int pick = 0;
-        for (int i = 1; i < ms.length; i++)
-            if (!Float.isNaN(ms[i]) && (Float.isNaN(ms[pick]) || ms[i] < ms[pick])) pick = i;
-        return !Float.isNaN(ms[0]) && ms[pick] >= MARGIN * ms[0] ? 0 : pick;
-    }
+    static int fastest(float[] ms) { return CandidateTiming.fastest(ms, MARGIN); }
 
     private static String candidates(List<Plan> built, float[] ms, Plan chosen) {
         StringBuilder b = new StringBuilder();

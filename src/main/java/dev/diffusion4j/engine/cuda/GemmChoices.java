@@ -14,8 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which candidate each timed cuBLASLt plan kept (its index among the heuristic's usable candidates), in a file per
- * device model and library version beside the kernel cache (cuDNN's attention plans keep theirs the same way): a later process takes the same algorithms without timing
- * them again, so that a resumed run computes the same bits as the run it continues. Lines are "index TAB plan key";
+ * device model and library version beside the kernel cache (cuDNN's attention plans keep theirs the same way, in a
+ * file of their own): a later process takes the same algorithms without timing them again, so that a resumed run
+ * computes the same bits as the run it continues. Lines are "index TAB plan key";
  * the first line for a key wins, and one instance per file is shared by the process's devices (data-parallel ranks on
  * one GPU model take the choice the first of them made). A file that cannot be read or written costs the timing in
  * each process, and with it the same bits across processes.
