@@ -97,15 +97,18 @@ static void run(const char* name, int B, int L, int C, FWD fwd, BACKWARD backwar
 
 // gated_ln_mod_fwd_vec against its two steps: the sum x + gate * branch computed as gated_add computes it, then
 // ln_mod_fwd_vec of that sum; xo, y, mean and rstd must be equal bit for bit. gate is chunk 2 of the [B, 6C] tensor.
+// With pad 8 both kernels also write y with rows C + 8 apart, each followed by a one and seven zeros (the ones column
+// of CudaNorm's training outputs): the rows must equal the dense ones bit for bit, and the padding be exactly that.
 template <class O, class GATED, class VEC>
-static void run_gated(const char* name, int B, int L, int C, GATED gated, VEC vec) {
+static void run_gated(const char* name, int B, int L, int C, GATED gated, VEC vec, int pad = 0) {
     std::mt19937 rng(11);
     std::normal_distribution<double> nd;
     int rows = B * L;
     long long rs = 6LL * C;
     std::vector<float> x((size_t)rows * C), xo((size_t)rows * C), z((size_t)rows * C), m1(rows), r1(rows), m2(rows), r2(rows);
     for (auto& v : x) v = (float)(nd(rng) * 2 + 0.5);
-    std::vector<O> mod((size_t)B * 6 * C), br((size_t)rows * C), y1((size_t)rows * C), y2((size_t)rows * C);
+    const int ys = C + pad;
+    std::vector<O> mod((size_t)B * 6 * C), br((size_t)rows * C), y1((size_t)rows * ys), y2((size_t)rows * C), y3((size_t)rows * ys);
     for (auto& v : mod) v = mk<O>(nd(rng) * 0.3);
     for (auto& v : br) v = mk<O>(nd(rng));
     const O *gate = mod.data() + 2 * C, *shift = mod.data() + 3 * C, *scale = mod.data() + 4 * C;
@@ -115,12 +118,20 @@ static void run_gated(const char* name, int B, int L, int C, GATED gated, VEC ve
             z[i] = x[i] + (float)val(gate[(r / L) * rs + c]) * (float)val(br[i]);
         }
     int blocks = (rows + 7) / 8;
-    launch3(blocks, 1, 1, 256, 0, [&] { gated(x.data(), gate, br.data(), xo.data(), rs, shift, scale, y1.data(), m1.data(), r1.data(), rows, C, L, rs, rs, 1e-6); });
-    launch3(blocks, 1, 1, 256, 0, [&] { vec(z.data(), shift, scale, y2.data(), m2.data(), r2.data(), rows, C, L, rs, rs, 1e-6); });
+    launch3(blocks, 1, 1, 256, 0, [&] { gated(x.data(), gate, br.data(), xo.data(), rs, shift, scale, y1.data(), m1.data(), r1.data(), rows, C, L, rs, rs, 1e-6, ys); });
+    launch3(blocks, 1, 1, 256, 0, [&] { vec(z.data(), shift, scale, y2.data(), m2.data(), r2.data(), rows, C, L, rs, rs, 1e-6, C); });
     long diff = 0;
-    for (size_t i = 0; i < x.size(); i++) diff += xo[i] != z[i] || val(y1[i]) != val(y2[i]);
-    for (int r = 0; r < rows; r++) diff += m1[r] != m2[r] || r1[r] != r2[r];
-    printf("%-10s B %d L %3d C %4d  gated sum and its norm in one pass == the two steps: %s\n", name, B, L, C, diff == 0 ? "yes" : "NO");
+    for (size_t i = 0; i < x.size(); i++) diff += xo[i] != z[i];
+    for (int r = 0; r < rows; r++) {
+        diff += m1[r] != m2[r] || r1[r] != r2[r];
+        for (int c = 0; c < C; c++) diff += val(y1[(size_t)r * ys + c]) != val(y2[(size_t)r * C + c]);
+        for (int c = C; c < ys; c++) diff += val(y1[(size_t)r * ys + c]) != (c == C ? 1.0 : 0.0);
+    }
+    if (pad) {   // the plain forward into padded rows too
+        launch3(blocks, 1, 1, 256, 0, [&] { vec(z.data(), shift, scale, y3.data(), m2.data(), r2.data(), rows, C, L, rs, rs, 1e-6, ys); });
+        for (size_t i = 0; i < y3.size(); i++) diff += val(y3[i]) != val(y1[i]);
+    }
+    printf("%-10s B %d L %3d C %4d pad %d  gated sum and its norm in one pass == the two steps: %s\n", name, B, L, C, pad, diff == 0 ? "yes" : "NO");
     if (diff) failures++;
 }
 
@@ -206,9 +217,9 @@ int main() {
     // picks it): a full row of 1024, a row whose last 4-element slot is partly used by the lanes (C 384 = 3 slots of 128)
     // and one that leaves lanes idle
     auto vec32 = [](const float* x, const float* sh, const float* sc, float* y, float* m, float* r, int rows, int d, int L, long long hs,
-                    long long ss, double eps, int) { SLOTS(ln_mod_fwd_vec, f32_f32, d)(x, sh, sc, y, m, r, rows, d, L, hs, ss, eps); };
+                    long long ss, double eps, int) { SLOTS(ln_mod_fwd_vec, f32_f32, d)(x, sh, sc, y, m, r, rows, d, L, hs, ss, eps, d); };
     auto vec16 = [](const float* x, const bf16* sh, const bf16* sc, bf16* y, float* m, float* r, int rows, int d, int L, long long hs,
-                    long long ss, double eps, int) { SLOTS(ln_mod_fwd_vec, f32_bf16, d)(x, sh, sc, y, m, r, rows, d, L, hs, ss, eps); };
+                    long long ss, double eps, int) { SLOTS(ln_mod_fwd_vec, f32_bf16, d)(x, sh, sc, y, m, r, rows, d, L, hs, ss, eps, d); };
     for (int C : {384, 1024, 72}) {
         run<float>("f32>f32 v", 3, 70, C, vec32, two32, 1e-5);
         run<bf16>("f32>bf16 v", 3, 70, C, vec16, two16, 1e-2);
@@ -237,6 +248,7 @@ int main() {
     for (int C : {384, 1024, 72}) {
         run_gated<float>("f32>f32 g", 2, 37, C, SLOTS(gated_ln_mod_fwd_vec, f32_f32, C), SLOTS(ln_mod_fwd_vec, f32_f32, C));
         run_gated<bf16>("f32>bf16 g", 2, 37, C, SLOTS(gated_ln_mod_fwd_vec, f32_bf16, C), SLOTS(ln_mod_fwd_vec, f32_bf16, C));
+        run_gated<bf16>("f32>bf16 g", 2, 37, C, SLOTS(gated_ln_mod_fwd_vec, f32_bf16, C), SLOTS(ln_mod_fwd_vec, f32_bf16, C), 8);
     }
     return failures == 0 ? 0 : 1;
 }

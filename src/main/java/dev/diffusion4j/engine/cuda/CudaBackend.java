@@ -253,8 +253,9 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
     @Override public boolean fusesActivationGradient(UnaryOp op) { return op == UnaryOp.GELU_TANH && CudaLinalg.geluGradientEpilogue(); }
 
     /**
-     * The weight gradient with the bias gradient from the column sums noted as gy was written (KnownColumnSums), or
-     * summed in the same product (cuBLASLt's BGRADB epilogue) where it takes it, or else reduced.
+     * The weight gradient with the bias gradient from the column sums noted as gy was written (KnownColumnSums), or as
+     * the product's column over the ones that x's rows were written with (OnesColumns), or summed in the same product
+     * (cuBLASLt's BGRADB epilogue) where it takes it, or else reduced.
      */
     @Override public Tensor[] linearWeightGradients(Tensor gy, Tensor x, boolean bias) {
         Tensor known = bias ? columnSums.of(gy) : null;
@@ -262,12 +263,26 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
             KNOWN_BIAS_GRADIENTS.incrementAndGet();
             return new Tensor[] {matmul(gy.mT(), x), known};
         }
+        int ld = bias ? onesColumns.ld(x) : 0;
+        if (ld > 0 && gy.rank() == 2 && gy.dtype() == DType.BF16 && x.dtype() == DType.BF16 && gy.shape(0) == x.shape(0)) {
+            ONES_BIAS_GRADIENTS.incrementAndGet();
+            cublas.setAllowTf32(allowTf32());
+            return linalg.linearWeightGradientsOverOnes(onThisDevice(gy, "linear"), x, ld);
+        }
         Tensor[] fused = bias ? linalg.linearWeightGradients(onThisDevice(gy, "linear"), onThisDevice(x, "linear")) : null;
         return fused != null ? fused : Backend.super.linearWeightGradients(gy, x, bias);
     }
 
     private final KnownColumnSums columnSums = new KnownColumnSums();
-    private static final java.util.concurrent.atomic.AtomicLong KNOWN_BIAS_GRADIENTS = new java.util.concurrent.atomic.AtomicLong();
+    private final OnesColumns onesColumns = new OnesColumns();
+    private static final java.util.concurrent.atomic.AtomicLong KNOWN_BIAS_GRADIENTS = new java.util.concurrent.atomic.AtomicLong(),
+            ONES_BIAS_GRADIENTS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Outputs written with a ones column after each row, noted by the kernels that wrote them. */
+    OnesColumns onesColumns() { return onesColumns; }
+
+    /** How many bias gradients so far were the weight gradient's column over an input's ones (tests check that it ran). */
+    static long onesBiasGradients() { return ONES_BIAS_GRADIENTS.get(); }
 
     /** Column sums of gradients noted by the kernels that wrote them. */
     KnownColumnSums columnSums() { return columnSums; }

@@ -217,13 +217,14 @@ final class CudaLinalg {
     Tensor[] linearKeepingGeluInput(Tensor x, Tensor w, Tensor bias, UnaryOp activation) {
         if (!geluAuxEpilogue || !fusedBias || activation != UnaryOp.GELU_TANH || bias == null || x.dtype() != DType.BF16 || w.dtype() != DType.BF16
                 || bias.dtype() != DType.BF16 || x.rank() < 2 || w.rank() != 2 || x.shape(-1) != w.shape(1) || bias.rank() != 1 || bias.shape(0) != w.shape(0)
-                || w.shape(0) % 8 != 0 || x.numel() == 0 || x.numel() / w.shape(1) > Integer.MAX_VALUE || !x.isContiguous() || !rowsContiguous(w))
+                || w.shape(0) % 8 != 0 || x.numel() == 0 || x.numel() / w.shape(1) > Integer.MAX_VALUE || !rowsContiguous(w))
             return null;   // the aux matrix: ld a multiple of 8
-        int k = w.shape(1), n = w.shape(0), rows = (int) (x.numel() / k);
+        int k = w.shape(1), n = w.shape(0), rows = (int) (x.numel() / k), ldx = evenRows(x);
+        if (ldx == 0) return null;
         int[] shape = x.shape();
         shape[shape.length - 1] = n;
         Tensor pre = backend.alloc(shape, DType.BF16), act = backend.alloc(shape, DType.BF16), bc = stride1(backend.onThisDevice(bias, "linear"));
-        boolean done = lt().gemm(false, true, rows, n, k, 1f, CudaBackend.ptr(x).deviceAddress(), k, CudaBackend.ptr(w).deviceAddress(), k,
+        boolean done = lt().gemm(false, true, rows, n, k, 1f, CudaBackend.ptr(x).deviceAddress(), ldx, CudaBackend.ptr(w).deviceAddress(), k,
                 CudaBackend.base(act).deviceAddress(), n, CudaBackend.ptr(bc).deviceAddress(), CudaBackend.base(pre).deviceAddress(),
                 Cublas.DataType.BF16, false, CublasLt.Epilogue.GELU_AUX_BIAS);
         Reference.reachabilityFence(x);
@@ -239,6 +240,37 @@ final class CudaLinalg {
     }
 
     private static boolean rowsContiguous(Tensor t) { return t.strides()[1] == 1 && t.strides()[0] == t.shape(1); }
+
+    /**
+     * The stride of x's rows where x [..., k] is rows evenly spaced in memory, each k contiguous elements (a contiguous
+     * tensor, or one whose rows have padding after them, as OnesColumns writes), else 0.
+     */
+    private static int evenRows(Tensor x) {
+        int r = x.rank(), k = x.shape(-1);
+        int[] s = x.strides(), sh = x.shape();
+        if (s[r - 1] != 1 && k != 1) return 0;
+        long ld = r < 2 ? k : s[r - 2], step = ld;
+        if (ld < k) return 0;
+        for (int i = r - 2; i >= 0; i--) {
+            if (sh[i] != 1 && s[i] != step) return 0;
+            step *= sh[i];
+        }
+        return (int) ld;
+    }
+
+    /**
+     * {gyᵀ x, gy's column sums} for gy [M, n] and x [M, k] of x's rows written with the ones column after them
+     * ({@link OnesColumns}, {@code ld} elements apart): one product gyᵀ [x, 1, 0...] of k + 8 columns, the last eight
+     * the sums and seven zeros, split into the two.
+     */
+    Tensor[] linearWeightGradientsOverOnes(Tensor gy, Tensor x, int ld) {
+        int rows = gy.shape(0), n = gy.shape(1), k = x.shape(1), wide = k + OnesColumns.COLUMNS;
+        Tensor x1 = new Tensor(x.storage(), new int[] {rows, wide}, new int[] {ld, 1}, x.offset());
+        Tensor g = matmul(gy.mT(), x1);
+        Tensor gw = backend.contiguous(g.slice(1, 0, k)), gb = backend.contiguous(g.select(1, k));
+        backend.releaseNow(g);
+        return new Tensor[] {gw, gb};
+    }
 
     /** out + bias, then the activation, by passes of their own (either may be null). */
     private Tensor finish(Tensor out, Tensor bias, UnaryOp activation) {

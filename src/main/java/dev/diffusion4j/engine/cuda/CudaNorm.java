@@ -2,6 +2,7 @@ package dev.diffusion4j.engine.cuda;
 
 import dev.diffusion4j.engine.BinaryOp;
 import dev.diffusion4j.engine.DType;
+import dev.diffusion4j.engine.GradMode;
 import dev.diffusion4j.engine.ReduceOp;
 import dev.diffusion4j.engine.Tensor;
 import java.util.Arrays;
@@ -50,6 +51,19 @@ final class CudaNorm {
     static long vectorBackwards() { return VECTOR_BACKWARDS.get(); }
 
     private static final AtomicLong VECTOR_ROW_LAUNCHES = new AtomicLong();
+
+    // a modulated norm's bf16 output that a gradient will flow through is written with a one (and seven zeros) after
+    // each row (OnesColumns), so that the Linear layer reading it (DiT's qkv and fc1) takes its bias gradient from the
+    // weight gradient's product instead of a column sum of its output gradient; -Ddiffusion4j.cuda.onesColumn=false
+    // writes it dense
+    private static volatile boolean onesColumn = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.onesColumn", "true").strip());
+
+    /** Sets whether later modulated norms in training write the ones column (tests run both); the previous setting. */
+    static boolean setOnesColumn(boolean on) {
+        boolean before = onesColumn;
+        onesColumn = on;
+        return before;
+    }
 
     /** How many forwards so far took ln_mod_fwd_vec (tests check that it ran). */
     static long vectorRowLaunches() { return VECTOR_ROW_LAUNCHES.get(); }
@@ -281,20 +295,42 @@ final class CudaNorm {
         Tensor xc = input(x, "layerNormModulate"), h = rows(shift, "layerNormModulate shift"), sc = rows(scale, "layerNormModulate scale");
         int[] shape = xc.shape();
         int d = shape[2], rows = shape[0] * shape[1];
-        Tensor y = backend.alloc(shape, out);
         Tensor mean = tokenStat(shape, xc.dtype()), rstd = tokenStat(shape, xc.dtype());
         boolean warp = d <= WARP_ROW_LIMIT;
-        if (rows == 0 || d == 0) return new Tensor[] {y, mean, rstd};
-        if (vectorRows && vectorRowsFit(d, xc, h, sc, y)) {
+        if (rows == 0 || d == 0) return new Tensor[] {backend.alloc(shape, out), mean, rstd};
+        Tensor y;
+        if (vectorRows && vectorRowsFit(d, xc, h, sc)) {
+            y = vectorOutput(shape, out, x, shift, scale);   // the allocator's blocks are aligned
             kernels.launchBlocks(kernels.get("norm", "ln_mod_fwd_vec" + slots(d) + "_" + modSuffix(xc.dtype(), out)), (rows + 7) / 8,
-                    ptr(xc), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h), rowStride(sc), eps);
+                    ptr(xc), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h), rowStride(sc), eps, (long) y.strides()[1]);
             VECTOR_ROW_LAUNCHES.incrementAndGet();
         } else {
+            y = backend.alloc(shape, out);
             kernels.launchBlocks(kernels.get("norm", "ln_mod_fwd_" + modSuffix(xc.dtype(), out)), warp ? (rows + 7) / 8 : rows,
                     ptr(xc), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h), rowStride(sc), eps, warp ? 1 : 0);
         }
         return new Tensor[] {y, mean, rstd};
     }
+
+    /**
+     * The output [B, L, d] of a forward on ln_mod_fwd_vec's kernels: with the ones column after each row (rows d + 8
+     * apart) where it is bf16 and a gradient will flow through it, else dense.
+     */
+    private Tensor vectorOutput(int[] shape, DType out, Tensor... inputs) {
+        boolean pad = onesColumn && out == DType.BF16 && GradMode.isEnabled();
+        if (pad) {
+            pad = false;
+            for (Tensor t : inputs) pad |= t.requiresGrad();
+        }
+        if (!pad) return backend.alloc(shape, out);
+        ONES_COLUMN_OUTPUTS.incrementAndGet();
+        return OnesColumns.allocate(backend, shape, out);
+    }
+
+    private static final AtomicLong ONES_COLUMN_OUTPUTS = new AtomicLong();
+
+    /** How many modulated norms so far wrote their output with the ones column (tests check that it ran). */
+    static long onesColumnOutputs() { return ONES_COLUMN_OUTPUTS.get(); }
 
     /** A per-token statistic [B, L] of tokens [B, L, d] of type x (mean or rstd). */
     private Tensor tokenStat(int[] shape, DType x) { return backend.alloc(new int[] {shape[0], shape[1]}, statType(x)); }
@@ -326,11 +362,11 @@ final class CudaNorm {
         int[] shape = x.shape();
         int d = shape[2], rows = shape[0] * shape[1];
         if (!vectorRowsFit(d, x, br, g, h, sc)) return null;
-        Tensor sum = backend.alloc(shape, x.dtype()), y = backend.alloc(shape, out);   // the allocator's blocks are aligned
+        Tensor sum = backend.alloc(shape, x.dtype()), y = vectorOutput(shape, out, x, gate, branch, shift, scale);   // the allocator's blocks are aligned
         Tensor mean = tokenStat(shape, x.dtype()), rstd = tokenStat(shape, x.dtype());
         kernels.launchBlocks(kernels.get("norm", "gated_ln_mod_fwd_vec" + slots(d) + "_" + modSuffix(x.dtype(), out)), (rows + 7) / 8,
                 ptr(x), ptr(g), ptr(br), ptr(sum), rowStride(g), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h),
-                rowStride(sc), eps);
+                rowStride(sc), eps, (long) y.strides()[1]);
         GATED_NORM_LAUNCHES.incrementAndGet();
         return new Tensor[] {sum, y, mean, rstd};
     }

@@ -10,6 +10,7 @@ import dev.diffusion4j.engine.Device;
 import dev.diffusion4j.engine.F;
 import dev.diffusion4j.engine.Generator;
 import dev.diffusion4j.engine.Tensor;
+import dev.diffusion4j.engine.UnaryOp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
@@ -28,6 +29,7 @@ class CudaLayerNormModulateTest {
         CudaNorm.setVectorRows(CudaNorm.VECTOR_ROWS_DEFAULT);
         CudaNorm.setVectorBackward(CudaNorm.VECTOR_BACKWARD_DEFAULT);
         CudaNorm.setBranchSums(CudaNorm.BRANCH_SUMS_DEFAULT);
+        CudaNorm.setOnesColumn(true);
     }
 
     /**
@@ -211,5 +213,69 @@ class CudaLayerNormModulateTest {
         double e = CudaParityTest.relErr(br.grad().toDoubleArray(), grads[1][3].toDoubleArray());
         System.out.printf("the branch layer's bias gradient from the column sums, rows of %d, vs CPU f64: %.2e%n", c, e);
         assertTrue(e <= CudaParityTest.BF16_TOL, "dbias vs CPU " + e);
+    }
+
+    /**
+     * DiT's qkv and its MLP over the modulated norms, under bf16 autocast in training: each norm (the gated one-pass and
+     * the plain) writes its output with a one and seven zeros after each row, and the Linear layers reading it (qkv, and
+     * fc1 with GELU in its epilogue) take their bias gradients as the weight gradient's extra column (OnesColumns)
+     * instead of column sums. Outputs and every gradient against the same graph with the column off (the products may
+     * take other algorithms for the padded rows: bf16 tolerance), the bias gradients against the CPU in f64, and a
+     * forward without gradients writes dense rows. Rows of 384 and 768.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {384, 768})
+    void linearsOverTheNormsOnesColumnTakeTheirBiasGradientsFromTheProduct(int c) {
+        Assumptions.assumeTrue(CudaBackendFactory.available(), () -> "no CUDA device: " + CudaLibraries.unavailableReason());
+        Device cuda = Device.cuda(0);
+        Backends.get(cuda);
+        int b = 3, l = 70;
+        Generator g = new Generator(41);
+        Tensor x = Tensor.randn(g, b, l, c).mul(2).add(0.5), branch = Tensor.randn(g, b, l, c).to(DType.BF16);
+        Tensor mod = Tensor.randn(g, b, 6 * c).mul(0.3).to(DType.BF16);   // bf16, as adaLN's output under autocast
+        Tensor w1 = Tensor.randn(g, 3 * c, c).mul(1.0 / Math.sqrt(c)), b1 = Tensor.randn(g, 3 * c).mul(0.1);
+        Tensor w2 = Tensor.randn(g, 4 * c, c).mul(1.0 / Math.sqrt(c)), b2 = Tensor.randn(g, 4 * c).mul(0.1);
+        Tensor w3 = Tensor.randn(g, c, 4 * c).mul(0.5 / Math.sqrt(c)), b3 = Tensor.randn(g, c).mul(0.1);
+        Tensor r1 = Tensor.randn(g, b, l, 3 * c).to(DType.BF16), r2 = Tensor.randn(g, b, l, c).to(DType.BF16);
+        Tensor[] leaves = {x, branch, mod, w1, b1, w2, b2, w3, b3};
+        Tensor[][] grads = new Tensor[2][];
+        Tensor[][] outs = new Tensor[2][];
+        for (int ones = 0; ones < 2; ones++) {
+            CudaNorm.setOnesColumn(ones == 1);
+            long padded = CudaNorm.onesColumnOutputs(), taken = CudaBackend.onesBiasGradients();
+            Tensor[] d = new Tensor[leaves.length];
+            for (int i = 0; i < d.length; i++) d[i] = leaves[i].to(cuda).requiresGrad(true);
+            try (var ac = Autocast.bf16()) {
+                Tensor[] m = d[2].chunk(6, 1);
+                Tensor[] s = F.gatedResidualLayerNormModulate(d[0], m[2], d[1], m[0], m[1], 1e-6);
+                Tensor q = F.linear(s[1], d[3], d[4]);
+                Tensor h = F.linearOfLinear(F.layerNormModulate(s[0], m[3], m[4], 1e-6), d[5], d[6], UnaryOp.GELU_TANH, d[7], d[8]);
+                outs[ones] = new Tensor[] {q, h};
+                q.mul(r1.to(cuda)).sum().to(DType.F32).add(h.mul(r2.to(cuda)).sum().to(DType.F32)).backward();
+            }
+            assertEquals(ones == 1 ? 2 : 0, CudaNorm.onesColumnOutputs() - padded, "norm outputs written with the ones column");
+            assertEquals(ones == 1 ? 2 : 0, CudaBackend.onesBiasGradients() - taken, "bias gradients from the ones column (qkv, fc1)");
+            grads[ones] = new Tensor[d.length];
+            for (int i = 0; i < d.length; i++) grads[ones][i] = d[i].grad();
+        }
+        String[] names = {"qkv out", "mlp out", "dx", "dbranch", "dmod", "dw qkv", "db qkv", "dw fc1", "db fc1", "dw fc2", "db fc2"};
+        for (int i = 0; i < names.length; i++) {
+            Tensor off = i < 2 ? outs[0][i] : grads[0][i - 2], on = i < 2 ? outs[1][i] : grads[1][i - 2];
+            double e = CudaParityTest.relErr(off.toDoubleArray(), on.toDoubleArray());
+            System.out.printf("linears over the norm's ones column, rows of %d, vs dense rows: %s %.2e%n", c, names[i], e);
+            assertTrue(e <= CudaParityTest.BF16_TOL, names[i] + " " + e);
+        }
+        // qkv's bias gradient is r1's column sums exactly (the loss is linear in q)
+        double e = CudaParityTest.relErr(r1.to(DType.F64).reshape(b * l, 3 * c).sum(0, false).toDoubleArray(), grads[1][4].toDoubleArray());
+        System.out.printf("qkv's bias gradient from the ones column, rows of %d, vs CPU f64: %.2e%n", c, e);
+        assertTrue(e <= CudaParityTest.BF16_TOL, "db qkv vs CPU " + e);
+        // no gradient: dense rows, as sampling runs
+        long padded = CudaNorm.onesColumnOutputs();
+        try (var ac = Autocast.bf16(); var ng = dev.diffusion4j.engine.GradMode.off()) {
+            Tensor[] m = mod.to(cuda).chunk(6, 1);
+            Tensor y = F.layerNormModulate(x.to(cuda), m[3], m[4], 1e-6);
+            assertTrue(y.isContiguous(), "a forward without gradients wrote padded rows");
+        }
+        assertEquals(padded, CudaNorm.onesColumnOutputs());
     }
 }

@@ -666,13 +666,16 @@ __device__ __forceinline__ void ln_mod_fwd(const T* x, const O* shift, const O* 
 // warps an SM could hold.
 
 // Its second half, shared with gated_ln_mod_fwd_vec: for the warp's row v (lane's elements 4 (32 k + lane) ..) whose
-// element 0 is `first`, the moments, mean and rstd, and y.
+// element 0 is `first`, the moments, mean and rstd, and y, whose rows are ys elements apart. Where ys > d (at least d +
+// 8) the row is followed by a one and seven zeros: a Linear layer that reads y then gets its bias gradient as one more
+// column of its weight gradient's product (CudaNorm's onesColumn).
 template <class T, class O, class S, int V>
 __device__ __forceinline__ void ln_mod_row_vec(const Vec4<T> (&v)[V], double first, const O* shift, const O* scale, O* y, S* mean,
-                                               S* rstd, int row, int d, int L, long long hs, long long ss, double eps) {
+                                               S* rstd, int row, int d, int L, long long hs, long long ss, double eps, long long ys) {
     typedef typename TypeOps<O>::C C;
     const int lane = threadIdx.x & 31;
-    const long long base = (long long)row * d;
+    const long long base = (long long)row * ys;
+    if (ys > d && lane < 8) y[base + d + lane] = TypeOps<O>::from_c(C(lane == 0 ? 1 : 0));
     double s1 = 0, s2 = 0;
 #pragma unroll
     for (int k = 0; k < V; k++) {
@@ -709,7 +712,7 @@ __device__ __forceinline__ void ln_mod_row_vec(const Vec4<T> (&v)[V], double fir
 
 template <class T, class O, class S, int V>
 __device__ __forceinline__ void ln_mod_fwd_vec(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, int d,
-                                               int L, long long hs, long long ss, double eps) {
+                                               int L, long long hs, long long ss, double eps, long long ys) {
     const int lane = threadIdx.x & 31;
     for (int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += gridDim.x * (blockDim.x >> 5)) {
         const long long base = (long long)row * d;
@@ -719,7 +722,7 @@ __device__ __forceinline__ void ln_mod_fwd_vec(const T* x, const O* shift, const
             const int i = (k * 32 + lane) * 4;
             if (i < d) v[k] = *reinterpret_cast<const Vec4<T>*>(x + base + i);
         }
-        ln_mod_row_vec(v, TypeOps<T>::to_d(x[base]), shift, scale, y, mean, rstd, row, d, L, hs, ss, eps);
+        ln_mod_row_vec(v, TypeOps<T>::to_d(x[base]), shift, scale, y, mean, rstd, row, d, L, hs, ss, eps, ys);
     }
 }
 
@@ -729,7 +732,7 @@ __device__ __forceinline__ void ln_mod_fwd_vec(const T* x, const O* shift, const
 template <class T, class O, class S, int V>
 __device__ __forceinline__ void gated_ln_mod_fwd_vec(const T* x, const O* gate, const O* branch, T* xo, long long gs, const O* shift,
                                                      const O* scale, O* y, S* mean, S* rstd, int rows, int d, int L, long long hs,
-                                                     long long ss, double eps) {
+                                                     long long ss, double eps, long long ys) {
     const int lane = threadIdx.x & 31;
     for (int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += gridDim.x * (blockDim.x >> 5)) {
         const long long base = (long long)row * d, b = row / L;
@@ -747,7 +750,7 @@ __device__ __forceinline__ void gated_ln_mod_fwd_vec(const T* x, const O* gate, 
             }
         }
         const double first = __shfl_sync(0xffffffffu, TypeOps<T>::to_d(v[0].v[0]), 0);   // element 0 is lane 0's first
-        ln_mod_row_vec(v, first, shift, scale, y, mean, rstd, row, d, L, hs, ss, eps);
+        ln_mod_row_vec(v, first, shift, scale, y, mean, rstd, row, d, L, hs, ss, eps, ys);
     }
 }
 
@@ -962,12 +965,12 @@ __device__ __forceinline__ void ln_mod_bwd_vec(const O* gy, const T* x, const S*
 
 #define LN_MOD_FWD_VEC_KERNEL(T, O, S, SFX, V) \
     extern "C" __global__ void ln_mod_fwd_vec##V##_##SFX(const T* x, const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, \
-                                                        int d, int L, long long hs, long long ss, double eps) { \
-        ln_mod_fwd_vec<T, O, S, V>(x, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); } \
+                                                        int d, int L, long long hs, long long ss, double eps, long long ys) { \
+        ln_mod_fwd_vec<T, O, S, V>(x, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps, ys); } \
     extern "C" __global__ void gated_ln_mod_fwd_vec##V##_##SFX(const T* x, const O* gate, const O* branch, T* xo, long long gs, \
                                                               const O* shift, const O* scale, O* y, S* mean, S* rstd, int rows, int d, \
-                                                              int L, long long hs, long long ss, double eps) { \
-        gated_ln_mod_fwd_vec<T, O, S, V>(x, gate, branch, xo, gs, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps); }
+                                                              int L, long long hs, long long ss, double eps, long long ys) { \
+        gated_ln_mod_fwd_vec<T, O, S, V>(x, gate, branch, xo, gs, shift, scale, y, mean, rstd, rows, d, L, hs, ss, eps, ys); }
 
 #define LN_MOD_FWD_VEC_KERNELS(T, O, S, SFX) \
     LN_MOD_FWD_VEC_KERNEL(T, O, S, SFX, 1) LN_MOD_FWD_VEC_KERNEL(T, O, S, SFX, 2) LN_MOD_FWD_VEC_KERNEL(T, O, S, SFX, 3) \
