@@ -46,6 +46,21 @@ public final class GemmVariantsBench {
                 boolean vec = CudaReduce.setVectorColumns(false);
                 row(ctx, shape + " bias grad col scalar", () -> be.reduce(ReduceOp.SUM, gy, new int[] {0}, false) != null);
                 CudaReduce.setVectorColumns(vec);
+                // the bias gradient as the weight gradient's extra column: x with a ones column (rows k+8 apart)
+                Tensor xp = bf16(ROWS, k + 8, 12);
+                long pxp = addr(xp), pgwp = addr(bf16(n, k + 8, 13));
+                row(ctx, shape + " wgrad lt            ", () -> lt.gemm(true, false, n, k, ROWS, 1f, pgy, n, px, k, pgw, k, 0, t, false, CublasLt.Epilogue.NONE));
+                row(ctx, shape + " wgrad lt +ones      ", () -> lt.gemm(true, false, n, k + 8, ROWS, 1f, pgy, n, pxp, k + 8, pgwp, k + 8, 0, t, false, CublasLt.Epilogue.NONE));
+                row(ctx, shape + " fwd   lt bias ld+8  ", () -> lt.gemm(false, true, ROWS, n, k, 1f, pxp, k + 8, pw, k, py, n, pb, t, false, CublasLt.Epilogue.BIAS));
+                Tensor xq = bf16(ROWS, k + 64, 14);
+                long pxq = addr(xq);
+                row(ctx, shape + " wgrad lt +ones ld64 ", () -> lt.gemm(true, false, n, k + 8, ROWS, 1f, pgy, n, pxq, k + 64, pgwp, k + 8, 0, t, false, CublasLt.Epilogue.NONE));
+                row(ctx, shape + " fwd   lt bias ld+64 ", () -> lt.gemm(false, true, ROWS, n, k, 1f, pxq, k + 64, pw, k, py, n, pb, t, false, CublasLt.Epilogue.BIAS));
+                if (n == 4 * h) {
+                    long pdh1 = addr(bf16(ROWS, n, 15));
+                    row(ctx, shape + " fwd   gelu_aux ld+8 ", () -> lt.gemm(false, true, ROWS, n, k, 1f, pxp, k + 8, pw, k, py, n, pb, pdh1, t, false, CublasLt.Epilogue.GELU_AUX_BIAS));
+                    row(ctx, shape + " fwd   gelu_aux ld+64", () -> lt.gemm(false, true, ROWS, n, k, 1f, pxq, k + 64, pw, k, py, n, pb, pdh1, t, false, CublasLt.Epilogue.GELU_AUX_BIAS));
+                }
                 row(ctx, shape + " dgrad gemmEx        ", () -> { cublas.gemm(false, false, ROWS, k, n, 1f, pgy, t, n, pw, t, k, 0f, pdx, t, k); return true; });
                 row(ctx, shape + " fwd   lt bias       ", () -> lt.gemm(false, true, ROWS, n, k, 1f, px, k, pw, k, py, n, pb, t, false, CublasLt.Epilogue.BIAS));
                 if (n == 4 * h) {   // fc1: its GELU in the forward's epilogue (writing its input too) or a pass; its input gradient from fc2's
