@@ -263,11 +263,10 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
             KNOWN_BIAS_GRADIENTS.incrementAndGet();
             return new Tensor[] {matmul(gy.mT(), x), known};
         }
-        int ld = bias ? onesColumns.ld(x) : 0;
-        if (ld > 0 && gy.rank() == 2 && gy.dtype() == DType.BF16 && x.dtype() == DType.BF16 && gy.shape(0) == x.shape(0)) {
+        Tensor[] overOnes = bias && onesColumns.hasOnes(x) ? linalg.linearWeightGradientsOverOnes(onThisDevice(gy, "linear"), x) : null;
+        if (overOnes != null) {
             ONES_BIAS_GRADIENTS.incrementAndGet();
-            cublas.setAllowTf32(allowTf32());
-            return linalg.linearWeightGradientsOverOnes(onThisDevice(gy, "linear"), x, ld);
+            return overOnes;
         }
         Tensor[] fused = bias ? linalg.linearWeightGradients(onThisDevice(gy, "linear"), onThisDevice(x, "linear")) : null;
         return fused != null ? fused : Backend.super.linearWeightGradients(gy, x, bias);
@@ -278,7 +277,7 @@ public final class CudaBackend implements Backend, dev.diffusion4j.engine.Channe
     private static final java.util.concurrent.atomic.AtomicLong KNOWN_BIAS_GRADIENTS = new java.util.concurrent.atomic.AtomicLong(),
             ONES_BIAS_GRADIENTS = new java.util.concurrent.atomic.AtomicLong();
 
-    /** Outputs written with a ones column after each row, noted by the kernels that wrote them. */
+    /** Outputs written with a ones column after each row, noted as the kernels that write them are queued. */
     OnesColumns onesColumns() { return onesColumns; }
 
     /** How many bias gradients so far were the weight gradient's column over an input's ones (tests check that it ran). */

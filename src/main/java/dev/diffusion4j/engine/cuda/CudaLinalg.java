@@ -209,7 +209,7 @@ final class CudaLinalg {
     }
 
     /**
-     * {x wᵀ + bias, GELU(x wᵀ + bias)} (tanh approximation) for bf16 x [..., k] with contiguous rows, w [n, k] and bias
+     * {x wᵀ + bias, GELU(x wᵀ + bias)} (tanh approximation) for bf16 x [..., k] of evenly spaced rows, w [n, k] and bias
      * [n], from one cuBLASLt product whose epilogue writes the GELU's input as its aux matrix; null, having queued
      * nothing, where that does not apply (the caller then takes the two ops). The GELU is applied to the f32 sum before
      * its rounding to bf16, as the sampling path's GELU_BIAS epilogue does.
@@ -248,8 +248,8 @@ final class CudaLinalg {
     private static int evenRows(Tensor x) {
         int r = x.rank(), k = x.shape(-1);
         int[] s = x.strides(), sh = x.shape();
-        if (s[r - 1] != 1 && k != 1) return 0;
-        long ld = r < 2 ? k : s[r - 2], step = ld;
+        if (r < 2 || (s[r - 1] != 1 && k != 1)) return 0;
+        long ld = s[r - 2], step = ld;
         if (ld < k) return 0;
         for (int i = r - 2; i >= 0; i--) {
             if (sh[i] != 1 && s[i] != step) return 0;
@@ -259,16 +259,18 @@ final class CudaLinalg {
     }
 
     /**
-     * {gyᵀ x, gy's column sums} for gy [M, n] and x [M, k] of x's rows written with the ones column after them
-     * ({@link OnesColumns}, {@code ld} elements apart): one product gyᵀ [x, 1, 0...] of k + 8 columns, the last eight
-     * the sums and seven zeros, split into the two.
+     * {gyᵀ x, gy's column sums} for bf16 gy [M, n] and x [M, k] whose rows were written with the ones column after them
+     * ({@link OnesColumns#hasOnes}): one product gyᵀ [x, 1, 0...] of k + 8 columns, the last eight the sums and seven
+     * zeros, then split into the two (copies of n x k and n elements, where the column sums read all of gy); null,
+     * having queued nothing, where the operands do not fit.
      */
-    Tensor[] linearWeightGradientsOverOnes(Tensor gy, Tensor x, int ld) {
-        int rows = gy.shape(0), n = gy.shape(1), k = x.shape(1), wide = k + OnesColumns.COLUMNS;
-        Tensor x1 = new Tensor(x.storage(), new int[] {rows, wide}, new int[] {ld, 1}, x.offset());
+    Tensor[] linearWeightGradientsOverOnes(Tensor gy, Tensor x) {
+        if (gy.rank() != 2 || x.rank() != 2 || gy.dtype() != DType.BF16 || x.dtype() != DType.BF16 || gy.shape(0) != x.shape(0)) return null;
+        int rows = gy.shape(0), k = x.shape(1), wide = k + OnesColumns.COLUMNS;
+        Tensor x1 = new Tensor(x.storage(), new int[] {rows, wide}, new int[] {x.strides()[0], 1}, x.offset());
         Tensor g = matmul(gy.mT(), x1);
         Tensor gw = backend.contiguous(g.slice(1, 0, k)), gb = backend.contiguous(g.select(1, k));
-        backend.releaseNow(g);
+        if (gw.storage() != g.storage() && gb.storage() != g.storage()) backend.releaseNow(g);   // both copies (one output row is already dense)
         return new Tensor[] {gw, gb};
     }
 

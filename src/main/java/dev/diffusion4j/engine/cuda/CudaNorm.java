@@ -53,10 +53,12 @@ final class CudaNorm {
     private static final AtomicLong VECTOR_ROW_LAUNCHES = new AtomicLong();
 
     // a modulated norm's bf16 output that a gradient will flow through is written with a one (and seven zeros) after
-    // each row (OnesColumns), so that the Linear layer reading it (DiT's qkv and fc1) takes its bias gradient from the
-    // weight gradient's product instead of a column sum of its output gradient; -Ddiffusion4j.cuda.onesColumn=false
-    // writes it dense
-    private static volatile boolean onesColumn = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.onesColumn", "true").strip());
+    // each row (OnesColumns), so that the Linear layer reading it (DiT's qkv, fc1 and final layer) takes its bias
+    // gradient from the weight gradient's product instead of a column sum of its output gradient: on an H100 DiT-S/2
+    // trained 2.8% and DiT-B/2 1.9% faster (BENCHMARKS.md, twenty-first session). Rows that ln_mod_fwd_vec takes (up to
+    // 1024) and of a multiple of 8; -Ddiffusion4j.cuda.onesColumn=false writes them dense
+    static final boolean ONES_COLUMN_DEFAULT = !"false".equalsIgnoreCase(System.getProperty("diffusion4j.cuda.onesColumn", "true").strip());
+    private static volatile boolean onesColumn = ONES_COLUMN_DEFAULT;
 
     /** Sets whether later modulated norms in training write the ones column (tests run both); the previous setting. */
     static boolean setOnesColumn(boolean on) {
@@ -303,6 +305,7 @@ final class CudaNorm {
             y = vectorOutput(shape, out, x, shift, scale);   // the allocator's blocks are aligned
             kernels.launchBlocks(kernels.get("norm", "ln_mod_fwd_vec" + slots(d) + "_" + modSuffix(xc.dtype(), out)), (rows + 7) / 8,
                     ptr(xc), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h), rowStride(sc), eps, (long) y.strides()[1]);
+            noteOnes(y);
             VECTOR_ROW_LAUNCHES.incrementAndGet();
         } else {
             y = backend.alloc(shape, out);
@@ -313,18 +316,24 @@ final class CudaNorm {
     }
 
     /**
-     * The output [B, L, d] of a forward on ln_mod_fwd_vec's kernels: with the ones column after each row (rows d + 8
-     * apart) where it is bf16 and a gradient will flow through it, else dense.
+     * The output [B, L, d] of a forward on ln_mod_fwd_vec's kernels, which write the ones column after each row when
+     * the rows are spaced for it (their last argument, the row stride, above d): spaced so (OnesColumns.paddedRows)
+     * where it is bf16 with rows of a multiple of 8 and a gradient will flow through it, else dense.
      */
     private Tensor vectorOutput(int[] shape, DType out, Tensor... inputs) {
-        boolean pad = onesColumn && out == DType.BF16 && GradMode.isEnabled();
+        boolean pad = onesColumn && out == DType.BF16 && shape[2] % 8 == 0 && GradMode.isEnabled();
         if (pad) {
             pad = false;
             for (Tensor t : inputs) pad |= t.requiresGrad();
         }
-        if (!pad) return backend.alloc(shape, out);
+        return pad ? OnesColumns.paddedRows(backend, shape, out) : backend.alloc(shape, out);
+    }
+
+    /** Notes y's ones column once the kernel that writes it is queued (where vectorOutput spaced its rows for one). */
+    private void noteOnes(Tensor y) {
+        if (y.strides()[1] == y.shape(2)) return;
+        backend.onesColumns().note(y);
         ONES_COLUMN_OUTPUTS.incrementAndGet();
-        return OnesColumns.allocate(backend, shape, out);
     }
 
     private static final AtomicLong ONES_COLUMN_OUTPUTS = new AtomicLong();
@@ -367,6 +376,7 @@ final class CudaNorm {
         kernels.launchBlocks(kernels.get("norm", "gated_ln_mod_fwd_vec" + slots(d) + "_" + modSuffix(x.dtype(), out)), (rows + 7) / 8,
                 ptr(x), ptr(g), ptr(br), ptr(sum), rowStride(g), ptr(h), ptr(sc), ptr(y), ptr(mean), ptr(rstd), rows, d, shape[1], rowStride(h),
                 rowStride(sc), eps, (long) y.strides()[1]);
+        noteOnes(y);
         GATED_NORM_LAUNCHES.incrementAndGet();
         return new Tensor[] {sum, y, mean, rstd};
     }

@@ -29,7 +29,7 @@ class CudaLayerNormModulateTest {
         CudaNorm.setVectorRows(CudaNorm.VECTOR_ROWS_DEFAULT);
         CudaNorm.setVectorBackward(CudaNorm.VECTOR_BACKWARD_DEFAULT);
         CudaNorm.setBranchSums(CudaNorm.BRANCH_SUMS_DEFAULT);
-        CudaNorm.setOnesColumn(true);
+        CudaNorm.setOnesColumn(CudaNorm.ONES_COLUMN_DEFAULT);
     }
 
     /**
@@ -242,7 +242,7 @@ class CudaLayerNormModulateTest {
         Tensor[][] outs = new Tensor[2][];
         for (int ones = 0; ones < 2; ones++) {
             CudaNorm.setOnesColumn(ones == 1);
-            long padded = CudaNorm.onesColumnOutputs(), taken = CudaBackend.onesBiasGradients();
+            long padded = CudaNorm.onesColumnOutputs(), taken = CudaBackend.onesBiasGradients(), geluForwards = CudaLinalg.fusedGeluForwards();
             Tensor[] d = new Tensor[leaves.length];
             for (int i = 0; i < d.length; i++) d[i] = leaves[i].to(cuda).requiresGrad(true);
             try (var ac = Autocast.bf16()) {
@@ -255,6 +255,7 @@ class CudaLayerNormModulateTest {
             }
             assertEquals(ones == 1 ? 2 : 0, CudaNorm.onesColumnOutputs() - padded, "norm outputs written with the ones column");
             assertEquals(ones == 1 ? 2 : 0, CudaBackend.onesBiasGradients() - taken, "bias gradients from the ones column (qkv, fc1)");
+            assertEquals(1, CudaLinalg.fusedGeluForwards() - geluForwards, "fc1 took the GELU_AUX epilogue over the norm's rows");
             grads[ones] = new Tensor[d.length];
             for (int i = 0; i < d.length; i++) grads[ones][i] = d[i].grad();
         }
@@ -269,12 +270,13 @@ class CudaLayerNormModulateTest {
         double e = CudaParityTest.relErr(r1.to(DType.F64).reshape(b * l, 3 * c).sum(0, false).toDoubleArray(), grads[1][4].toDoubleArray());
         System.out.printf("qkv's bias gradient from the ones column, rows of %d, vs CPU f64: %.2e%n", c, e);
         assertTrue(e <= CudaParityTest.BF16_TOL, "db qkv vs CPU " + e);
-        // no gradient: dense rows, as sampling runs
+        // no gradient: dense rows, as sampling runs, from both kernels
         long padded = CudaNorm.onesColumnOutputs();
         try (var ac = Autocast.bf16(); var ng = dev.diffusion4j.engine.GradMode.off()) {
             Tensor[] m = mod.to(cuda).chunk(6, 1);
-            Tensor y = F.layerNormModulate(x.to(cuda), m[3], m[4], 1e-6);
-            assertTrue(y.isContiguous(), "a forward without gradients wrote padded rows");
+            Tensor[] s = F.gatedResidualLayerNormModulate(x.to(cuda), m[2], branch.to(cuda), m[0], m[1], 1e-6);
+            assertTrue(s[1].isContiguous(), "a gated forward without gradients wrote padded rows");
+            assertTrue(F.layerNormModulate(s[0], m[3], m[4], 1e-6).isContiguous(), "a forward without gradients wrote padded rows");
         }
         assertEquals(padded, CudaNorm.onesColumnOutputs());
     }

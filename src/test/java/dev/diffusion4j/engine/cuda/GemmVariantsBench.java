@@ -13,7 +13,8 @@ import dev.diffusion4j.engine.UnaryOp;
  * gyᵀ x [n x k over `rows` tokens] through cublasGemmEx and through cuBLASLt with the bias-gradient epilogue (BGRADB);
  * the bias gradient as a column sum of its own (16-byte vectors, col_reduce_vec, and scalar loads, col_reduce); the
  * input gradient gy w; the forward x wᵀ + b; for fc1, the forward with GELU and its input from the epilogue
- * (GELU_AUX_BIAS) beside the GELU pass, and fc2's input gradient with GELU's derivative in the epilogue (DGELU).
+ * (GELU_AUX_BIAS) beside the GELU pass, and fc2's input gradient with GELU's derivative in the epilogue (DGELU); and
+ * the weight gradient and the forwards over rows with a ones column after them (OnesColumns: rows k + 8 apart).
  * (The fourteenth session's first version also timed cuBLASLt with no epilogue, the heuristic's other candidates and
  * DGELU_BGRAD: none was faster; BENCHMARKS.md.)
  * Not a test: {@code java -cp diffusion4j.jar:test-classes dev.diffusion4j.engine.cuda.GemmVariantsBench [hidden...]}
@@ -52,14 +53,9 @@ public final class GemmVariantsBench {
                 row(ctx, shape + " wgrad lt            ", () -> lt.gemm(true, false, n, k, ROWS, 1f, pgy, n, px, k, pgw, k, 0, t, false, CublasLt.Epilogue.NONE));
                 row(ctx, shape + " wgrad lt +ones      ", () -> lt.gemm(true, false, n, k + 8, ROWS, 1f, pgy, n, pxp, k + 8, pgwp, k + 8, 0, t, false, CublasLt.Epilogue.NONE));
                 row(ctx, shape + " fwd   lt bias ld+8  ", () -> lt.gemm(false, true, ROWS, n, k, 1f, pxp, k + 8, pw, k, py, n, pb, t, false, CublasLt.Epilogue.BIAS));
-                Tensor xq = bf16(ROWS, k + 64, 14);
-                long pxq = addr(xq);
-                row(ctx, shape + " wgrad lt +ones ld64 ", () -> lt.gemm(true, false, n, k + 8, ROWS, 1f, pgy, n, pxq, k + 64, pgwp, k + 8, 0, t, false, CublasLt.Epilogue.NONE));
-                row(ctx, shape + " fwd   lt bias ld+64 ", () -> lt.gemm(false, true, ROWS, n, k, 1f, pxq, k + 64, pw, k, py, n, pb, t, false, CublasLt.Epilogue.BIAS));
                 if (n == 4 * h) {
                     long pdh1 = addr(bf16(ROWS, n, 15));
                     row(ctx, shape + " fwd   gelu_aux ld+8 ", () -> lt.gemm(false, true, ROWS, n, k, 1f, pxp, k + 8, pw, k, py, n, pb, pdh1, t, false, CublasLt.Epilogue.GELU_AUX_BIAS));
-                    row(ctx, shape + " fwd   gelu_aux ld+64", () -> lt.gemm(false, true, ROWS, n, k, 1f, pxq, k + 64, pw, k, py, n, pb, pdh1, t, false, CublasLt.Epilogue.GELU_AUX_BIAS));
                 }
                 row(ctx, shape + " dgrad gemmEx        ", () -> { cublas.gemm(false, false, ROWS, k, n, 1f, pgy, t, n, pw, t, k, 0f, pdx, t, k); return true; });
                 row(ctx, shape + " fwd   lt bias       ", () -> lt.gemm(false, true, ROWS, n, k, 1f, px, k, pw, k, py, n, pb, t, false, CublasLt.Epilogue.BIAS));
