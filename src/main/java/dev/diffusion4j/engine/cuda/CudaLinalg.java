@@ -89,6 +89,15 @@ final class CudaLinalg {
     private record Operand(Tensor t, boolean trans, int ld, long batchStride) {}
 
     private Operand operand(Tensor t) {
+        Operand o = layout(t);
+        if (o != null) return o;
+        int r = t.rank(), rows = t.shape(-2), cols = t.shape(-1);
+        Tensor c = backend.contiguous(t);
+        return new Operand(c, false, Math.max(1, cols), r > 2 ? (long) rows * cols : 0);
+    }
+
+    /** How cuBLAS reads t as it lies (see {@link #operand}), or null where it has to be gathered first. */
+    private static Operand layout(Tensor t) {
         int r = t.rank();
         int[] s = t.strides(), sh = t.shape();
         long bs = 0;
@@ -103,8 +112,7 @@ final class CudaLinalg {
         int rows = sh[r - 2], cols = sh[r - 1];
         if (batchOk && (s[r - 1] == 1 || cols == 1) && s[r - 2] >= Math.max(1, cols)) return new Operand(t, false, s[r - 2], bs);
         if (batchOk && (s[r - 2] == 1 || rows == 1) && s[r - 1] >= Math.max(1, rows)) return new Operand(t, true, s[r - 1], bs);
-        Tensor c = backend.contiguous(t);
-        return new Operand(c, false, Math.max(1, cols), r > 2 ? (long) rows * cols : 0);
+        return null;
     }
 
     Tensor matmul(Tensor a, Tensor b) { return matmul(a, b, 1f); }
@@ -219,8 +227,11 @@ final class CudaLinalg {
                 || bias.dtype() != DType.BF16 || x.rank() < 2 || w.rank() != 2 || x.shape(-1) != w.shape(1) || bias.rank() != 1 || bias.shape(0) != w.shape(0)
                 || w.shape(0) % 8 != 0 || x.numel() == 0 || x.numel() / w.shape(1) > Integer.MAX_VALUE || !rowsContiguous(w))
             return null;   // the aux matrix: ld a multiple of 8
-        int k = w.shape(1), n = w.shape(0), rows = (int) (x.numel() / k), ldx = evenRows(x);
-        if (ldx == 0) return null;
+        // x's rows as one matrix where they lie evenly spaced (contiguous, or padded as OnesColumns writes them)
+        Operand rowsOfX = layout(x);
+        long matrices = x.numel() / ((long) x.shape(-2) * x.shape(-1));
+        if (rowsOfX == null || rowsOfX.trans || (matrices > 1 && rowsOfX.batchStride != (long) x.shape(-2) * rowsOfX.ld)) return null;
+        int k = w.shape(1), n = w.shape(0), rows = (int) (x.numel() / k), ldx = rowsOfX.ld;
         int[] shape = x.shape();
         shape[shape.length - 1] = n;
         Tensor pre = backend.alloc(shape, DType.BF16), act = backend.alloc(shape, DType.BF16), bc = stride1(backend.onThisDevice(bias, "linear"));
@@ -240,23 +251,6 @@ final class CudaLinalg {
     }
 
     private static boolean rowsContiguous(Tensor t) { return t.strides()[1] == 1 && t.strides()[0] == t.shape(1); }
-
-    /**
-     * The stride of x's rows where x [..., k] is rows evenly spaced in memory, each k contiguous elements (a contiguous
-     * tensor, or one whose rows have padding after them, as OnesColumns writes), else 0.
-     */
-    private static int evenRows(Tensor x) {
-        int r = x.rank(), k = x.shape(-1);
-        int[] s = x.strides(), sh = x.shape();
-        if (r < 2 || (s[r - 1] != 1 && k != 1)) return 0;
-        long ld = s[r - 2], step = ld;
-        if (ld < k) return 0;
-        for (int i = r - 2; i >= 0; i--) {
-            if (sh[i] != 1 && s[i] != step) return 0;
-            step *= sh[i];
-        }
-        return (int) ld;
-    }
 
     /**
      * {gyᵀ x, gy's column sums} for bf16 gy [M, n] and x [M, k] whose rows were written with the ones column after them

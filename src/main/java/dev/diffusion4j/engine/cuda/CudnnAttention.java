@@ -32,8 +32,8 @@ final class CudnnAttention {
     static final int MAX_HEAD_DIM = 128;
     private static final boolean LOG = Boolean.getBoolean("diffusion4j.cudnn.log");
     // -Ddiffusion4j.cudnn.attentionCandidates=N: time up to N engine configurations per plan. Off (1: the heuristics'
-    // first) by default: on an H100 it picks a DiT forward config 19% faster alone, but one A/B round of DiT-B/2 sampling
-    // showed no gain (BENCHMARKS.md, twentieth session)
+    // first) by default: on an H100 it picks a DiT forward config 19% faster alone, but DiT's sampling was 0.6-1.3%
+    // slower with it over two rounds (BENCHMARKS.md, twenty-first session)
     private static final int TIMED = Integer.getInteger("diffusion4j.cudnn.attentionCandidates", 1);
     private static final int TIMED_RUNS = 5;
     private static final double MARGIN = 0.97;   // another candidate must beat the heuristics' first by 3%, as cuBLASLt's must

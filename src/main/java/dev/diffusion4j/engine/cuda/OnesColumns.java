@@ -26,14 +26,10 @@ final class OnesColumns {
      * whose rows lie {@link #COLUMNS} elements further apart than their width, leaving room for the ones column.
      */
     static Tensor paddedRows(CudaBackend backend, int[] shape, dev.diffusion4j.engine.DType dtype) {
-        int r = shape.length, ld = shape[r - 1] + COLUMNS;
+        int r = shape.length, d = shape[r - 1];
         int[] padded = shape.clone();
-        padded[r - 1] = ld;
-        Tensor base = backend.alloc(padded, dtype);
-        int[] strides = new int[r];
-        strides[r - 1] = 1;
-        for (int i = r - 2, s = ld; i >= 0; s *= shape[i], i--) strides[i] = s;
-        return new Tensor(base.storage(), shape, strides, base.offset());
+        padded[r - 1] = d + COLUMNS;
+        return backend.alloc(padded, dtype).slice(r - 1, 0, d);
     }
 
     /** Notes that a kernel has been queued that writes the ones column after each row of y (from {@link #paddedRows}). */
